@@ -1,0 +1,491 @@
+"""The Contact API contract as code: field names, limits, name splitting, validation and the notes format.
+
+This is the only module that the client (`crmdesk.api`) and the bundled server (`crmdesk.server`) share,
+so both read every open point of the vendor's reference the same way. It never imports Qt, and it keeps
+its heavier imports (email-validator) inside the functions that need them so importing it stays cheap.
+
+Error messages are written for a person and always start with ``Invalid <field>`` or ``Missing <field>``
+so that a client that only sees the server's text can still tell which field was at fault
+(see :func:`field_from_message`).
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Final, Literal
+
+DEFAULT_BASE_URL: Final = "https://contact-api.8mgenius.com.br"
+
+# --- Field names --------------------------------------------------------------------------------
+
+#: Keys of a full contact, in the order GET returns them.
+CONTACT_FIELDS: Final[tuple[str, ...]] = (
+    "uid",
+    "email",
+    "phone",
+    "firstName",
+    "lastName",
+    "businessName",
+    "birthday",
+    "address",
+    "city",
+    "state",
+    "zipcode",
+    "timeZone",
+    "value",
+    "stageName",
+    "qualityName",
+    "ownerEmail",
+    "snapshot",
+    "notes",
+    "tags",
+    "created",
+    "lastUpdate",
+)
+
+#: Keys of a contact summary (create's answer and each entry of a several-match GET).
+SUMMARY_FIELDS: Final[tuple[str, ...]] = ("uid", "email", "phone", "firstName", "lastName")
+
+#: Plain string fields a caller may write on create and update (besides name, note and tags).
+STRING_FIELDS: Final[tuple[str, ...]] = (
+    "firstName",
+    "lastName",
+    "email",
+    "phone",
+    "businessName",
+    "birthday",
+    "address",
+    "city",
+    "state",
+    "zipcode",
+    "timeZone",
+    "value",
+    "stageName",
+    "qualityName",
+    "ownerEmail",
+    "snapshot",
+)
+
+CREATE_FIELDS: Final[tuple[str, ...]] = ("name", *STRING_FIELDS, "note", "tags")
+UPDATE_FIELDS: Final[tuple[str, ...]] = ("uid", "name", *STRING_FIELDS, "tags")
+
+#: Fields that name something that must already exist in the account (matched case-insensitively).
+REFERENCE_FIELDS: Final[tuple[str, ...]] = ("stageName", "qualityName", "ownerEmail")
+
+IDENTIFIER_FIELDS: Final[tuple[str, ...]] = ("uid", "email", "phone")
+
+PLANS: Final[tuple[str, ...]] = ("free", "express", "starter", "pro", "business")
+PLANS_WITH_API: Final[frozenset[str]] = frozenset({"starter", "pro", "business"})
+
+# --- Limits -------------------------------------------------------------------------------------
+
+MAX_LENGTH: Final[Mapping[str, int]] = {
+    "name": 201,  # firstName + " " + lastName
+    "firstName": 100,
+    "lastName": 100,
+    "email": 254,
+    # The contract sets no phone limit; 50 covers any real number with extensions and punctuation.
+    "phone": 50,
+    "businessName": 200,
+    "address": 300,
+    "city": 100,
+    "state": 100,
+    "zipcode": 20,
+    "value": 64,
+    "snapshot": 5000,
+    "note": 10000,
+    "tagName": 100,
+    "stageName": 100,
+    "qualityName": 100,
+    "ownerEmail": 254,
+    "timeZone": 64,
+    "birthday": 10,
+}
+MAX_TAGS_PER_REQUEST: Final = 100
+MAX_BODY_BYTES: Final = 1024 * 1024
+
+UID_ALPHABET: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+UID_LENGTH: Final = 8
+UID_RE: Final = re.compile(r"^[A-Z0-9]{8}$")
+
+# --- Errors -------------------------------------------------------------------------------------
+
+
+class ContractError(ValueError):
+    """A value breaks the contract. ``field`` names the offending API field (or ``None``)."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def invalid(field: str, reason: str) -> ContractError:
+    return ContractError(field, f"Invalid {field}: {reason}")
+
+
+def missing(field: str, reason: str) -> ContractError:
+    return ContractError(field, f"Missing {field}: {reason}")
+
+
+_FIELD_IN_MESSAGE = re.compile(r"^(?:Invalid|Missing) ([A-Za-z]+)\b")
+
+
+def field_from_message(message: str) -> str | None:
+    """The API field a validation message is about, when the message says so."""
+    match = _FIELD_IN_MESSAGE.match(message or "")
+    return match.group(1) if match else None
+
+
+# --- Names --------------------------------------------------------------------------------------
+
+_WHITESPACE_RUN = re.compile(r"\s+")
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """Split a full name at the first run of white space: ``"Mary Ann Smith"`` -> ``("Mary", "Ann Smith")``."""
+    parts = _WHITESPACE_RUN.split(name.strip(), maxsplit=1)
+    first = parts[0]
+    last = parts[1] if len(parts) > 1 else ""
+    return first, last
+
+
+def full_name(first: str, last: str) -> str:
+    return " ".join(part for part in (first, last) if part)
+
+
+# --- Single values ------------------------------------------------------------------------------
+
+
+def phone_digits(phone: str) -> str:
+    """The digits of a phone number; lookups compare only these."""
+    return "".join(ch for ch in phone if ch.isdigit() and ch.isascii())
+
+
+def check_length(field: str, value: str) -> None:
+    limit = MAX_LENGTH.get(field)
+    if limit is not None and len(value) > limit:
+        raise invalid(field, f"at most {limit} characters (got {len(value)})")
+
+
+def validate_email(value: str, field: str = "email") -> str:
+    """Return the trimmed address, or raise :class:`ContractError` if it is not a valid email address."""
+    value = value.strip()
+    check_length(field, value)
+    from email_validator import EmailNotValidError
+    from email_validator import validate_email as _validate
+
+    try:
+        _validate(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise invalid(field, f"not a valid email address ({exc})") from None
+    return value
+
+
+def validate_phone(value: str, field: str = "phone") -> str:
+    value = value.strip()
+    check_length(field, value)
+    if not phone_digits(value):
+        raise invalid(field, "a phone number needs at least one digit")
+    return value
+
+
+_BIRTHDAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def validate_birthday(value: str, field: str = "birthday") -> str:
+    value = value.strip()
+    if not _BIRTHDAY_RE.match(value):
+        raise invalid(field, "use the format YYYY-MM-DD")
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise invalid(field, f"{value} is not a real date") from None
+    return value
+
+
+def is_time_zone(name: str) -> bool:
+    if not name or name != name.strip() or len(name) > MAX_LENGTH["timeZone"]:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError, UnicodeError):
+        return False
+    return True
+
+
+def validate_time_zone(value: str, field: str = "timeZone") -> str:
+    value = value.strip()
+    if not is_time_zone(value):
+        raise invalid(field, f"{value!r} is not an IANA time zone such as America/Sao_Paulo")
+    return value
+
+
+def validate_uid(value: str, field: str = "uid") -> str:
+    value = value.strip()
+    if not UID_RE.match(value):
+        raise invalid(field, "a uid is 8 characters from A-Z and 0-9")
+    return value
+
+
+def validate_tag(value: Any, field: str = "tagName") -> str:
+    if not isinstance(value, str):
+        raise invalid(field, "a tag name must be a string")
+    value = value.strip()
+    if not value:
+        raise missing(field, "a tag name cannot be empty")
+    check_length(field, value)
+    return value
+
+
+def validate_note(value: Any, field: str = "note") -> str:
+    if not isinstance(value, str):
+        raise invalid(field, "a note must be a string")
+    value = value.strip()
+    if not value:
+        raise missing(field, "a note cannot be empty")
+    check_length(field, value)
+    return value
+
+
+_VALIDATORS = {
+    "email": validate_email,
+    "ownerEmail": validate_email,
+    "phone": validate_phone,
+    "birthday": validate_birthday,
+    "timeZone": validate_time_zone,
+}
+
+
+def validate_field(field: str, value: str) -> str:
+    """Validate and normalise one non-empty string field (trimmed)."""
+    validator = _VALIDATORS.get(field)
+    if validator is not None:
+        return validator(value, field)
+    value = value.strip()
+    check_length(field, value)
+    return value
+
+
+# --- Whole requests -----------------------------------------------------------------------------
+
+Mode = Literal["create", "update"]
+
+
+@dataclass(frozen=True, slots=True)
+class ContactInput:
+    """A validated create or update request.
+
+    ``fields`` holds the string fields to write: on update a value of ``""`` means "clear it".
+    ``tags`` are the tags to add (trimmed, de-duplicated case-insensitively, in order).
+    """
+
+    fields: dict[str, str]
+    tags: tuple[str, ...] = ()
+    note: str | None = None
+    uid: str | None = None
+
+
+def _as_text(field: str, value: Any) -> str:
+    if field == "value" and isinstance(value, int | float) and not isinstance(value, bool):
+        text = repr(value) if isinstance(value, float) else str(value)
+        return text
+    if not isinstance(value, str):
+        raise invalid(field, "must be a string")
+    return value
+
+
+def validate_tags(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        raise invalid("tags", "must be an array of tag names")
+    if not isinstance(value, list | tuple):
+        raise invalid("tags", "must be an array of tag names")
+    if len(value) > MAX_TAGS_PER_REQUEST:
+        raise invalid("tags", f"at most {MAX_TAGS_PER_REQUEST} tags in one request (got {len(value)})")
+    seen: dict[str, str] = {}
+    for item in value:
+        tag = validate_tag(item, "tags")
+        seen.setdefault(tag.casefold(), tag)
+    return tuple(seen.values())
+
+
+def validate_contact_input(body: Mapping[str, Any], mode: Mode) -> ContactInput:
+    """Validate a create or update body the way the contract reads it.
+
+    Unknown keys are ignored. On create, ``null`` means absent; on update ``""`` and ``null`` clear a
+    field. This checks the shape of each value; whether a name and an email or phone remain after an
+    update can only be judged against the stored contact, see :func:`check_identity`.
+    """
+    allowed = CREATE_FIELDS if mode == "create" else UPDATE_FIELDS
+    uid: str | None = None
+    if mode == "update":
+        raw_uid = body.get("uid")
+        if raw_uid is None or raw_uid == "":
+            raise missing("uid", "the uid of the contact to update is required")
+        if not isinstance(raw_uid, str):
+            raise invalid("uid", "must be a string")
+        uid = raw_uid.strip()
+
+    fields: dict[str, str] = {}
+    for field in allowed:
+        if field in ("uid", "name", "note", "tags") or field not in body:
+            continue
+        raw = body[field]
+        if raw is None:
+            if mode == "update":
+                fields[field] = ""
+            continue
+        text = _as_text(field, raw).strip()
+        if text == "":
+            if mode == "update":
+                fields[field] = ""
+            continue
+        fields[field] = validate_field(field, text)
+
+    raw_name = body.get("name")
+    if raw_name is not None:
+        if not isinstance(raw_name, str):
+            raise invalid("name", "must be a string")
+        if raw_name.strip():
+            check_length("name", raw_name.strip())
+            first, last = split_name(raw_name)
+            # An explicit firstName or lastName wins over the split of name.
+            if not _is_filled(body.get("firstName")):
+                fields["firstName"] = first
+            if not _is_filled(body.get("lastName")):
+                fields["lastName"] = last
+            check_length("firstName", fields["firstName"])
+            check_length("lastName", fields["lastName"])
+
+    note: str | None = None
+    if mode == "create" and body.get("note") is not None:
+        raw_note = body["note"]
+        if not isinstance(raw_note, str):
+            raise invalid("note", "must be a string")
+        if raw_note.strip():
+            note = validate_note(raw_note)
+
+    tags = validate_tags(body.get("tags"))
+
+    if mode == "create":
+        check_identity(fields)
+    return ContactInput(fields=fields, tags=tags, note=note, uid=uid)
+
+
+def _is_filled(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def check_identity(fields: Mapping[str, Any]) -> None:
+    """A contact needs a name and at least one of email and phone."""
+    if not (fields.get("firstName") or fields.get("lastName")):
+        raise missing("name", "provide name, firstName or lastName")
+    if not (fields.get("email") or fields.get("phone")):
+        raise missing("email", "provide an email or a phone")
+
+
+def validate_identifier(params: Mapping[str, Any]) -> tuple[str, str]:
+    """Pick the identifier of a request: uid wins, then email, then phone. Returns ``(kind, value)``."""
+    for kind in IDENTIFIER_FIELDS:
+        raw = params.get(kind)
+        if raw is None:
+            continue
+        if not isinstance(raw, str):
+            raise invalid(kind, "must be a string")
+        value = raw.strip()
+        if value:
+            if kind == "phone" and not phone_digits(value):
+                raise invalid("phone", "a phone number needs at least one digit")
+            return kind, value
+    raise missing("uid", "provide uid, email or phone")
+
+
+# --- Notes --------------------------------------------------------------------------------------
+
+NOTE_TIMESTAMP_FORMAT: Final = "%Y-%m-%d %H:%M"
+_NOTE_HEAD = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2})(?: (.*))?$", re.DOTALL)
+_ENTRY_SEPARATOR: Final = "\n\n"
+
+
+@dataclass(frozen=True, slots=True)
+class NoteEntry:
+    """One entry of a contact's note history. ``timestamp`` is naive, in the account's time zone.
+
+    Only text that precedes the first timestamped line of a history (which the contract never
+    produces, but a vendor might) has no timestamp.
+    """
+
+    timestamp: datetime | None
+    text: str
+
+    def render(self) -> str:
+        if self.timestamp is None:
+            return self.text
+        return f"{self.timestamp.strftime(NOTE_TIMESTAMP_FORMAT)} {self.text}"
+
+
+def _parse_head(line: str) -> tuple[datetime, str] | None:
+    match = _NOTE_HEAD.match(line)
+    if not match:
+        return None
+    try:
+        stamp = datetime.strptime(match.group(1), NOTE_TIMESTAMP_FORMAT)
+    except ValueError:
+        return None
+    return stamp, match.group(2) or ""
+
+
+def parse_notes(raw: str | None) -> list[NoteEntry]:
+    """Parse a notes string, oldest first, as the contract lays it out.
+
+    A new entry begins only where a line starting with a timestamp is at the very start or follows a
+    blank line; any other line (blank ones included) belongs to the entry before it.
+    """
+    if not raw:
+        return []
+    entries: list[NoteEntry] = []
+    stamp: datetime | None = None
+    lines: list[str] = []
+    started = False
+    previous_blank = True
+    for line in raw.split("\n"):
+        head = _parse_head(line) if previous_blank else None
+        if head is not None:
+            if started:
+                # The blank line before this head separates entries; it is not part of the text.
+                entries.append(NoteEntry(stamp, "\n".join(lines[:-1])))
+            stamp, first = head
+            lines = [first]
+        else:
+            lines.append(line)
+        started = True
+        previous_blank = line == ""
+    if started:
+        entries.append(NoteEntry(stamp, "\n".join(lines)))
+    return entries
+
+
+def render_notes(entries: Iterable[NoteEntry]) -> str:
+    """The inverse of :func:`parse_notes`: entries joined by a blank line."""
+    return _ENTRY_SEPARATOR.join(entry.render() for entry in entries)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """``created`` / ``lastUpdate`` form: ISO 8601 in UTC with a ``Z``."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_timestamp(text: str | None) -> datetime | None:
+    """Parse an ISO 8601 timestamp as the API sends it; ``None`` when empty or unparseable."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None

@@ -1,0 +1,58 @@
+"""The shared contract module: name splitting, validation and the notes format."""
+
+from __future__ import annotations
+
+import pytest
+
+from crmdesk import contract
+
+
+def test_name_splits_at_first_whitespace_run() -> None:
+    assert contract.split_name("Mary Ann Smith") == ("Mary", "Ann Smith")
+    assert contract.split_name("  Cher ") == ("Cher", "")
+
+
+def test_explicit_first_name_wins_over_name() -> None:
+    body = {"name": "John Doe", "firstName": "Johnny", "email": "john@example.com"}
+    result = contract.validate_contact_input(body, "create")
+    assert result.fields["firstName"] == "Johnny"
+    assert result.fields["lastName"] == "Doe"
+
+
+def test_create_needs_email_or_phone() -> None:
+    with pytest.raises(contract.ContractError) as caught:
+        contract.validate_contact_input({"name": "John"}, "create")
+    assert caught.value.field == "email"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("email", "not-an-email"), ("birthday", "2024-02-30"), ("timeZone", "Mars/Base"), ("zipcode", "9" * 21)],
+)
+def test_invalid_values_name_their_field(field: str, value: str) -> None:
+    body = {"name": "John", "phone": "+15551234567", field: value}
+    with pytest.raises(contract.ContractError) as caught:
+        contract.validate_contact_input(body, "create")
+    assert caught.value.field == field
+    assert contract.field_from_message(str(caught.value)) == field
+
+
+def test_seed_notes_parse_oldest_first_and_round_trip() -> None:
+    raw = (
+        "2025-08-12 09:35 Talked to lead and he said to call back in 2 days.\n\n"
+        "2025-08-14 10:46 Called as requested and sent the prices."
+    )
+    entries = contract.parse_notes(raw)
+    assert [e.text for e in entries] == [
+        "Talked to lead and he said to call back in 2 days.",
+        "Called as requested and sent the prices.",
+    ]
+    assert entries[0].timestamp is not None and entries[0].timestamp.day == 12
+    assert contract.render_notes(entries) == raw
+
+
+def test_blank_line_inside_a_note_does_not_start_an_entry() -> None:
+    raw = "2025-08-12 09:35 first\n\nsecond paragraph\n2025-08-13 10:00 not a new entry\n\n2025-08-14 10:46 next"
+    entries = contract.parse_notes(raw)
+    assert len(entries) == 2
+    assert entries[0].text == "first\n\nsecond paragraph\n2025-08-13 10:00 not a new entry"
