@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
-# Qt reads this when the first QGuiApplication is created; set it before anything imports Qt.
+# Qt reads these when the first QGuiApplication is created and qasync when it is imported.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
+
+pytest_plugins = ["tests.support.qt_fixtures"]
