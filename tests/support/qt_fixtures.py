@@ -76,9 +76,8 @@ def private_settings(tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def qasync_loop(qapp: object) -> Iterator[asyncio.AbstractEventLoop]:
     """The one qasync loop of the session; tasks run whenever Qt processes events."""
-    from PySide6.QtWidgets import QApplication
-
     import qasync
+    from PySide6.QtWidgets import QApplication
 
     assert isinstance(qapp, QApplication)
     loop = qasync.QEventLoop(qapp, already_running=True)
