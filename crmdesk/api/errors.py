@@ -11,6 +11,18 @@ import builtins
 
 from crmdesk.contract import field_from_message
 
+#: What each documented error code means as an HTTP status, for answers whose real status says nothing.
+_STATUS_OF_CODE: dict[str, int] = {
+    "BAD_REQUEST": 400,
+    "UNAUTHORIZED": 401,
+    "AUTH_ERROR": 401,
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "METHOD_NOT_ALLOWED": 405,
+    "RATE_LIMITED": 429,
+    "SERVER_ERROR": 500,
+}
+
 PLAN_MESSAGE = "API access needs the Starter, Pro or Business plan; this account's plan does not include it."
 
 
@@ -91,26 +103,32 @@ def error_from_response(
     path: str,
     retry_after: float | None = None,
 ) -> ApiError:
-    """Map a failed HTTP answer to the error class a caller handles. The only place that does this."""
+    """Map a failed HTTP answer to the error class a caller handles. The only place that does this.
+
+    ``status`` is the real HTTP status. A vendor may answer ``200`` with ``success: false``; then the
+    ``code`` decides, and an unknown code is read as a rejected request (:class:`ValidationError`).
+    """
     text = (error or "").strip()
+    # The status the answer should have had: the real one when it is an error, else the code's.
+    effective = status if status >= 400 else _STATUS_OF_CODE.get(code or "", 400)
 
     def make(cls: type[ApiError], message: str) -> ApiError:
         return cls(message, status=status, code=code, error=text, method=method, path=path)
 
-    if status == 401 or code in ("UNAUTHORIZED", "AUTH_ERROR"):
+    if effective == 401 or code in ("UNAUTHORIZED", "AUTH_ERROR"):
         return make(AuthError, text or "The API token was not accepted.")
-    if status == 403 or code == "FORBIDDEN":
+    if effective == 403 or code == "FORBIDDEN":
         return make(PlanError, PLAN_MESSAGE)
-    if status == 404 or code == "NOT_FOUND":
+    if effective == 404 or code == "NOT_FOUND":
         return make(NotFoundError, text or "Not found.")
-    if status == 429 or code == "RATE_LIMITED":
+    if effective == 429 or code == "RATE_LIMITED":
         limited = make(RateLimitedError, text or "Too many requests; the server asked to slow down.")
         assert isinstance(limited, RateLimitedError)
         limited.retry_after = retry_after
         return limited
-    if status >= 500 or code == "SERVER_ERROR":
+    if effective >= 500 or code == "SERVER_ERROR":
         return make(ServerError, text or f"The server failed (HTTP {status}).")
-    if 400 <= status < 500:
+    if 400 <= effective < 500:
         invalid = make(ValidationError, text or f"The request was rejected (HTTP {status}).")
         assert isinstance(invalid, ValidationError)
         invalid.field = field_from_message(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from crmdesk.api.errors import BadResponseError
 from crmdesk.contract import NoteEntry, full_name, parse_notes, parse_timestamp
@@ -53,7 +53,7 @@ class ContactSummary:
         return full_name(self.firstName, self.lastName)
 
     @classmethod
-    def from_api(cls, data: Any) -> ContactSummary:
+    def from_api(cls, data: Any) -> Self:
         data = _mapping(data, "a contact")
         uid = _text(data, "uid")
         if not uid:

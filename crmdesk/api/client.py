@@ -1,0 +1,610 @@
+"""The async Contact API client: typed methods over one long-lived httpx.AsyncClient, with retries and pacing.
+
+Everything the network or the server can do comes out of :class:`ContactApi` either as a typed model or as
+one of the :mod:`crmdesk.api.errors` classes; never as a raw httpx, JSON or key error. The module never
+imports Qt, so scripts can use it on their own::
+
+    async with ContactApi("https://contact-api.8mgenius.com.br", token) as api:
+        contact = await api.get_contact(email="john@example.com")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import ipaddress
+import json
+import logging
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Literal, TypeVar
+
+import httpx
+
+from crmdesk import __version__, contract
+from crmdesk.api.errors import (
+    ApiError,
+    BadResponseError,
+    NetworkError,
+    NotFoundError,
+    TimeoutError,
+    ValidationError,
+    error_from_response,
+)
+from crmdesk.api.models import Contact, ContactChange, ContactRef, ContactSummary, OwnerChange
+
+logger = logging.getLogger("crmdesk.api")
+
+CONTACT_PATH: Final = "/api/contact"
+
+#: The longest ``Retry-After`` the client waits out by itself; beyond it the caller decides (UI shows it).
+RETRY_AFTER_CAP: Final = 30.0
+#: Backoff without server advice: ``min(BACKOFF_BASE * 2**n, BACKOFF_MAX)`` seconds, times the jitter.
+BACKOFF_BASE: Final = 0.5
+BACKOFF_MAX: Final = 8.0
+
+#: Methods the contract makes safe to send twice. A POST or PUT that may have reached the server is
+#: never re-sent, because a second create would duplicate the contact and a second note would repeat.
+_IDEMPOTENT: Final = frozenset({"GET", "DELETE"})
+_RETRIED_STATUSES: Final = frozenset({502, 503, 504})
+
+# A uid that can never exist (the contract draws uids at random, and this one is reserved by the
+# bundled server's tests); a GET for it costs one cheap lookup and proves the token works.
+_VERIFY_UID: Final = "ZZZZZZZZ"
+
+# Keys that only a full contact carries; a GET/PUT answer without any of them is a summary.
+_FULL_ONLY_KEYS: Final = frozenset(contract.CONTACT_FIELDS) - frozenset(contract.SUMMARY_FIELDS)
+
+_T = TypeVar("_T")
+
+RetryReason = Literal["rate_limited", "server_error", "network"]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryEvent:
+    """Reported through ``on_retry`` just before the client sleeps and tries a request again."""
+
+    reason: RetryReason
+    #: The attempt that just failed, counting from 1.
+    attempt: int
+    #: How long the client will wait before the next attempt, in seconds.
+    delay: float
+    method: str
+    path: str
+    #: One sentence for a status bar, e.g. "Rate limited — retrying in 3 s".
+    message: str
+
+
+_REASON_TEXT: Final[Mapping[str, str]] = {
+    "rate_limited": "Rate limited",
+    "server_error": "The server is unavailable",
+    "network": "Network problem",
+}
+
+
+def _retry_message(reason: RetryReason, delay: float) -> str:
+    seconds = max(1, math.ceil(delay))
+    return f"{_REASON_TEXT[reason]} — retrying in {seconds} s"
+
+
+def backoff_delay(retry_index: int, jitter: float) -> float:
+    """The wait before retry number ``retry_index`` (0-based) when the server gave no advice."""
+    return min(BACKOFF_BASE * 2**retry_index, BACKOFF_MAX) * jitter
+
+
+def _default_jitter() -> float:
+    # Spreads retries of many clients over the last quarter of the window so they do not retry in step.
+    return 1.0 - 0.25 * random.random()
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds from now: delta-seconds or an HTTP-date; ``None`` if absent or unreadable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if moment.tzinfo is None:  # an HTTP-date is always GMT; a naive parse means the zone was left off
+            return None
+        seconds = moment.timestamp() - (time.time() if now is None else now)
+    if math.isnan(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def check_base_url(base_url: str) -> httpx.URL:
+    """The parsed base URL; refuses anything but https, or plain http to a loopback host."""
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ValueError(f"Not a valid server address: {base_url!r} ({exc})") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"The server address must start with https:// (got {base_url!r}).")
+    if url.scheme == "http" and not _is_loopback(url.host):
+        raise ValueError(
+            f"Refusing plain http:// to {url.host}: the API token would travel unencrypted. "
+            "Use https://, or http:// only for a server on this computer (localhost, 127.0.0.1, ::1)."
+        )
+    return url
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_token(token: str) -> str:
+    # An illegal header value makes h11 raise an error that quotes the value, i.e. the token; refuse it
+    # here with a message that does not.
+    if not isinstance(token, str) or not token.strip():
+        raise ValueError("The API token is empty.")
+    token = token.strip()
+    if not all(33 <= ord(ch) <= 126 for ch in token):
+        raise ValueError("The API token contains spaces or characters a token cannot have; paste it again.")
+    return token
+
+
+class _RateLimiter:
+    """Client-side pacing shared by every call of one :class:`ContactApi`.
+
+    It learns the server's window from ``X-RateLimit-Remaining`` / ``X-RateLimit-Reset`` and from a
+    429's ``Retry-After``; when the window is spent it holds further requests until the reset, so a burst
+    slows down before the server has to refuse it. Without those headers it never waits.
+    """
+
+    __slots__ = ("remaining", "reset_at")
+
+    def __init__(self) -> None:
+        #: Requests the client may still send in the current window; ``None`` when unknown (no pacing).
+        self.remaining: int | None = None
+        #: ``time.monotonic()`` at which the window resets.
+        self.reset_at = 0.0
+
+    def delay(self) -> float:
+        """Seconds to wait before the next request may go; counts the request when it may go now."""
+        remaining = self.remaining
+        if remaining is None:  # the fast path: a server that sends no limit headers costs one comparison
+            return 0.0
+        now = time.monotonic()
+        if now >= self.reset_at:
+            self.remaining = None  # the window has passed; the next answer tells us the new one
+            return 0.0
+        if remaining > 0:
+            self.remaining = remaining - 1
+            return 0.0
+        return self.reset_at - now
+
+    def observe(self, headers: httpx.Headers) -> None:
+        remaining_text = headers.get("x-ratelimit-remaining")
+        if remaining_text is None:
+            return
+        reset_text = headers.get("x-ratelimit-reset")
+        try:
+            remaining = int(float(remaining_text))
+            reset = float(reset_text) if reset_text is not None else 1.0
+        except ValueError:
+            return
+        if math.isnan(reset) or remaining < 0:
+            return
+        # Some services send the reset as a Unix time rather than seconds from now.
+        if reset > 1_000_000_000:
+            reset = max(0.0, reset - time.time())
+        self.remaining = remaining
+        self.reset_at = time.monotonic() + min(reset, RETRY_AFTER_CAP)
+
+    def reopen(self) -> None:
+        """After waiting out a reset: the window is presumed new until the next answer says otherwise."""
+        self.remaining = None
+
+    def hold(self, seconds: float) -> None:
+        """Stop every call until ``seconds`` from now (after a 429), so concurrent calls wait too."""
+        self.remaining = 0
+        self.reset_at = max(self.reset_at, time.monotonic() + seconds)
+
+
+class ContactApi:
+    """The Contact API as typed async methods over one ``httpx.AsyncClient``.
+
+    The httpx client is created on first use, inside whatever loop is running then (asyncio or qasync),
+    and closed by :meth:`aclose` or by leaving ``async with``.
+
+    ``on_retry`` is called synchronously with a :class:`RetryEvent` just before each wait between
+    attempts, so a UI can show "Rate limited — retrying in 3 s". An exception from it is logged and
+    otherwise ignored.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float | httpx.Timeout = 10.0,
+        max_retries: int = 3,
+        transport: httpx.AsyncBaseTransport | None = None,
+        on_retry: Callable[[RetryEvent], None] | None = None,
+        user_agent_suffix: str = "",
+    ) -> None:
+        self._base_url = check_base_url(base_url)
+        self._token = _check_token(token)
+        if max_retries < 0:
+            raise ValueError("max_retries cannot be negative.")
+        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self.max_retries = max_retries
+        self._transport = transport
+        self.on_retry = on_retry
+        suffix = user_agent_suffix.strip()
+        self.user_agent = f"crmdesk/{__version__}" + (f" {suffix}" if suffix else "")
+        self._client: httpx.AsyncClient | None = None
+        self._closed = False
+        self._limiter = _RateLimiter()
+        # Injectable so tests can record the delays chosen instead of waiting them out.
+        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        self._jitter: Callable[[], float] = _default_jitter
+
+    def __repr__(self) -> str:
+        # The token is deliberately absent.
+        return f"<ContactApi {self._base_url} token=<hidden>>"
+
+    @property
+    def base_url(self) -> str:
+        return str(self._base_url)
+
+    # --- Lifetime -------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> ContactApi:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool. The client cannot be used afterwards."""
+        self._closed = True
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+    def _http(self) -> httpx.AsyncClient:
+        client = self._client
+        if client is None:
+            if self._closed:
+                raise RuntimeError("This ContactApi has been closed.")
+            client = self._client = httpx.AsyncClient(
+                base_url=self._base_url,
+                headers={
+                    "Authorization": f"Bearer {self._token}",
+                    "User-Agent": self.user_agent,
+                    "Accept": "application/json",
+                },
+                timeout=self._timeout,
+                transport=self._transport,
+                follow_redirects=False,
+            )
+        return client
+
+    # --- Contacts -------------------------------------------------------------------------------
+
+    async def create_contact(self, **fields: Any) -> ContactRef:
+        """Create a contact (``name`` or ``firstName``/``lastName``, and ``email`` or ``phone``)."""
+        _reject_unknown(fields, contract.CREATE_FIELDS, "create_contact")
+        checked = _validated(lambda: contract.validate_contact_input(fields, "create"))
+        body: dict[str, Any] = dict(checked.fields)
+        if checked.tags:
+            body["tags"] = list(checked.tags)
+        if checked.note is not None:
+            body["note"] = checked.note
+        data = await self._request("POST", CONTACT_PATH, json_body=body)
+        return ContactRef.from_api(data)
+
+    async def get_contact(
+        self, uid: str | None = None, email: str | None = None, phone: str | None = None
+    ) -> Contact | list[ContactSummary]:
+        """One match gives a :class:`Contact`; several give summaries, oldest first.
+
+        A vendor may answer a single match with a one-element array: then the full contact is returned
+        all the same (fetched by uid when the array held only a summary), so callers see one shape per
+        outcome. An empty array is a :class:`NotFoundError`, like the contract's 404.
+        """
+        kind, value = _identifier(uid, email, phone)
+        data = await self._request("GET", CONTACT_PATH, params={kind: value})
+        if isinstance(data, list):
+            if not data:
+                raise NotFoundError(
+                    "No contact matches.", status=200, code="NOT_FOUND", method="GET", path=CONTACT_PATH
+                )
+            if len(data) == 1:
+                return await self._full_contact(data[0])
+            return [ContactSummary.from_api(item) for item in data]
+        return await self._full_contact(data)
+
+    async def update_contact(self, uid: str, **fields: Any) -> Contact:
+        """Change the given fields (``""`` or ``None`` clears one; ``tags`` adds). Returns the contact as stored."""
+        _reject_unknown(fields, contract.UPDATE_FIELDS, "update_contact")
+        uid = _validated(lambda: contract.validate_uid(uid))
+        checked = _validated(lambda: contract.validate_contact_input({**fields, "uid": uid}, "update"))
+        body: dict[str, Any] = {"uid": uid, **checked.fields}
+        if checked.tags:
+            body["tags"] = list(checked.tags)
+        data = await self._request("PUT", CONTACT_PATH, json_body=body)
+        return await self._full_contact(data)
+
+    async def delete_contact(self, uid: str) -> str:
+        """Delete a contact for good. Returns its uid."""
+        uid = _validated(lambda: contract.validate_uid(uid))
+        data = await self._request("DELETE", CONTACT_PATH, params={"uid": uid})
+        if isinstance(data, Mapping) and isinstance(data.get("uid"), str) and data["uid"]:
+            return str(data["uid"])
+        return uid
+
+    async def add_tag(
+        self, tag_name: str, *, uid: str | None = None, email: str | None = None, phone: str | None = None
+    ) -> ContactChange:
+        tag = _validated(lambda: contract.validate_tag(tag_name))
+        data = await self._change("POST", "/tag/add", "tagName", tag, uid, email, phone)
+        return ContactChange.from_api(data, "tagName")
+
+    async def add_note(
+        self, note: str, *, uid: str | None = None, email: str | None = None, phone: str | None = None
+    ) -> ContactChange:
+        text = _validated(lambda: contract.validate_note(note))
+        data = await self._change("POST", "/note/add", "note", text, uid, email, phone)
+        return ContactChange.from_api(data, "note")
+
+    async def set_stage(
+        self, stage_name: str, *, uid: str | None = None, email: str | None = None, phone: str | None = None
+    ) -> ContactChange:
+        stage = _validated(lambda: _required_text("stageName", stage_name))
+        data = await self._change("PUT", "/stage", "stageName", stage, uid, email, phone)
+        return ContactChange.from_api(data, "stageName")
+
+    async def set_quality(
+        self, quality_name: str, *, uid: str | None = None, email: str | None = None, phone: str | None = None
+    ) -> ContactChange:
+        quality = _validated(lambda: _required_text("qualityName", quality_name))
+        data = await self._change("PUT", "/quality", "qualityName", quality, uid, email, phone)
+        return ContactChange.from_api(data, "qualityName")
+
+    async def set_owner(
+        self, owner_email: str, *, uid: str | None = None, email: str | None = None, phone: str | None = None
+    ) -> OwnerChange:
+        owner = _validated(lambda: contract.validate_email(_required_text("ownerEmail", owner_email), "ownerEmail"))
+        data = await self._change("PUT", "/owner", "ownerEmail", owner, uid, email, phone)
+        return OwnerChange.from_api(data)
+
+    async def verify(self) -> None:
+        """Check the token with one cheap request: returns if it is accepted, else raises the error.
+
+        A 404 for a uid that cannot exist is the expected answer; 401 raises :class:`AuthError` and 403
+        :class:`PlanError`.
+        """
+        try:
+            await self._request("GET", CONTACT_PATH, params={"uid": _VERIFY_UID})
+        except NotFoundError:
+            return
+
+    # --- Plumbing -------------------------------------------------------------------------------
+
+    async def _change(
+        self,
+        method: str,
+        suffix: str,
+        key: str,
+        value: str,
+        uid: str | None,
+        email: str | None,
+        phone: str | None,
+    ) -> Any:
+        kind, ident = _identifier(uid, email, phone)
+        return await self._request(method, CONTACT_PATH + suffix, json_body={kind: ident, key: value})
+
+    async def _full_contact(self, data: Any) -> Contact:
+        # The contract's GET and PUT answers are full contacts; the vendor's documented PUT answer (and
+        # possibly a one-element array) carries only some keys. Building a Contact from those would show
+        # the missing fields as empty, so fetch the stored contact instead.
+        if isinstance(data, Mapping) and not _FULL_ONLY_KEYS.isdisjoint(data.keys()):
+            return Contact.from_api(data)
+        summary = ContactSummary.from_api(data)
+        fetched = await self._request("GET", CONTACT_PATH, params={"uid": summary.uid})
+        if isinstance(fetched, list) and len(fetched) == 1:
+            fetched = fetched[0]
+        if isinstance(fetched, list):
+            raise BadResponseError(
+                f"The server sent {len(fetched)} contacts for uid {summary.uid}.", method="GET", path=CONTACT_PATH
+            )
+        return Contact.from_api(fetched)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json_body: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Send one API call with the retry policy; return the envelope's ``data`` or raise an ApiError."""
+        client = self._http()
+        content = None if json_body is None else json.dumps(json_body, ensure_ascii=False).encode()
+        headers = None if content is None else {"Content-Type": "application/json"}
+        attempt = 0
+        while True:
+            attempt += 1
+            wait = self._limiter.delay()
+            if wait > 0:  # this or another call spent the window (or got a 429): wait for its reset
+                await self._sleep(wait)
+                self._limiter.reopen()
+            started = time.perf_counter()
+            try:
+                response = await client.request(method, path, params=params, content=content, headers=headers)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                # The request never left this computer, so even a create can safely be sent again.
+                error: ApiError = _transport_error(exc, method, path)
+                if attempt > self.max_retries:
+                    raise error from exc
+                await self._pause("network", attempt, backoff_delay(attempt - 1, self._jitter()), method, path)
+                continue
+            except httpx.TransportError as exc:
+                # Sent, but the answer was lost: only GET and DELETE may go again; a create or update may
+                # already have happened, and the caller has to look before trying again.
+                error = _transport_error(exc, method, path)
+                if method not in _IDEMPOTENT or attempt > self.max_retries:
+                    raise error from exc
+                await self._pause("network", attempt, backoff_delay(attempt - 1, self._jitter()), method, path)
+                continue
+
+            status = response.status_code
+            if logger.isEnabledFor(logging.DEBUG):
+                # Path only: the query holds the email or phone searched for, and headers hold the token.
+                logger.debug("%s %s -> %d in %.0f ms", method, path, status, (time.perf_counter() - started) * 1000)
+            self._limiter.observe(response.headers)
+            if status < 400:
+                return _payload_data(response, method, path)
+
+            if status == 429:
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                if retry_after is not None:
+                    self._limiter.hold(min(retry_after, RETRY_AFTER_CAP))
+                if attempt > self.max_retries or (retry_after is not None and retry_after > RETRY_AFTER_CAP):
+                    raise _error_of(response, method, path, retry_after)
+                delay = retry_after if retry_after is not None else backoff_delay(attempt - 1, self._jitter())
+                await self._pause("rate_limited", attempt, delay, method, path)
+                # This call waited out the server's advice; the hold it placed has served its purpose.
+                self._limiter.reopen()
+                continue
+            if status in _RETRIED_STATUSES and method in _IDEMPOTENT and attempt <= self.max_retries:
+                advice = parse_retry_after(response.headers.get("retry-after"))
+                if advice is not None and advice > RETRY_AFTER_CAP:
+                    raise _error_of(response, method, path, advice)
+                delay = advice if advice is not None else backoff_delay(attempt - 1, self._jitter())
+                await self._pause("server_error", attempt, delay, method, path)
+                continue
+            raise _error_of(response, method, path, parse_retry_after(response.headers.get("retry-after")))
+
+    async def _pause(self, reason: RetryReason, attempt: int, delay: float, method: str, path: str) -> None:
+        event = RetryEvent(reason, attempt, delay, method, path, _retry_message(reason, delay))
+        logger.info("%s %s: %s (attempt %d)", method, path, event.message, attempt)
+        if self.on_retry is not None:
+            try:
+                self.on_retry(event)
+            except Exception:
+                logger.exception("The on_retry callback failed")
+        await self._sleep(delay)
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+def _validated(check: Callable[[], _T]) -> _T:
+    """Run a contract check, turning its :class:`ContractError` into the client's ValidationError."""
+    try:
+        return check()
+    except contract.ContractError as exc:
+        error = ValidationError(exc.message)
+        error.field = exc.field
+        raise error from None
+
+
+def _required_text(field: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise contract.invalid(field, "must be a string")
+    if not value.strip():
+        raise contract.missing(field, "cannot be empty")
+    return contract.validate_field(field, value)
+
+
+def _identifier(uid: str | None, email: str | None, phone: str | None) -> tuple[str, str]:
+    def pick() -> tuple[str, str]:
+        kind, value = contract.validate_identifier({"uid": uid, "email": email, "phone": phone})
+        if kind == "uid":
+            value = contract.validate_uid(value)
+        return kind, value
+
+    return _validated(pick)
+
+
+def _reject_unknown(fields: Mapping[str, Any], allowed: tuple[str, ...], method: str) -> None:
+    # A misspelt field (firstname) would be silently ignored by the server; fail loudly instead.
+    unknown = sorted(set(fields) - set(allowed) - {"uid"})
+    if unknown:
+        raise TypeError(f"{method}() got unknown field(s): {', '.join(unknown)}")
+
+
+def _transport_error(exc: httpx.TransportError, method: str, path: str) -> ApiError:
+    if isinstance(exc, httpx.TimeoutException):
+        what = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for"
+        return TimeoutError(f"Timed out {what} the server.", method=method, path=path)
+    if isinstance(exc, httpx.ConnectError):
+        return NetworkError(f"Could not connect to the server ({exc or type(exc).__name__}).", method=method, path=path)
+    return NetworkError(
+        f"The connection failed before the answer was complete ({type(exc).__name__}).", method=method, path=path
+    )
+
+
+def _decode(response: httpx.Response) -> tuple[Any, str | None]:
+    """The parsed JSON body, or ``(None, what was wrong)``."""
+    body = response.content
+    if not body.strip():
+        return None, "an empty body instead of JSON"
+    try:
+        return json.loads(body), None
+    except UnicodeDecodeError:
+        return None, "a body that is not UTF-8 text"
+    except json.JSONDecodeError as exc:
+        if body.lstrip()[:1] == b"<":
+            return None, "HTML instead of JSON (is the server address right?)"
+        if exc.pos >= len(exc.doc.rstrip()):
+            return None, f"truncated JSON ({len(body)} bytes, cut off)"
+        return None, f"malformed JSON ({exc.msg} at byte {exc.pos})"
+    except RecursionError:
+        return None, "JSON nested too deeply"
+
+
+def _payload_data(response: httpx.Response, method: str, path: str) -> Any:
+    payload, problem = _decode(response)
+    status = response.status_code
+    if problem is not None:
+        raise BadResponseError(f"The server sent {problem} (HTTP {status}).", status=status, method=method, path=path)
+    if not isinstance(payload, dict):
+        raise BadResponseError(
+            f"The server sent a JSON {type(payload).__name__} instead of the API's envelope (HTTP {status}).",
+            status=status,
+            method=method,
+            path=path,
+        )
+    if payload.get("success") is False:
+        raise error_from_response(
+            status, _str_or_none(payload.get("code")), _str_or_none(payload.get("error")), method=method, path=path
+        )
+    if "data" not in payload or payload["data"] is None:
+        raise BadResponseError(
+            f"The server's answer has no data (HTTP {status}).", status=status, method=method, path=path
+        )
+    return payload["data"]
+
+
+def _error_of(response: httpx.Response, method: str, path: str, retry_after: float | None) -> ApiError:
+    payload, _problem = _decode(response)
+    code = error = None
+    if isinstance(payload, dict):
+        code = _str_or_none(payload.get("code"))
+        error = _str_or_none(payload.get("error")) or _str_or_none(payload.get("message"))
+    return error_from_response(response.status_code, code, error, method=method, path=path, retry_after=retry_after)
+
+
+def _str_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
