@@ -1,0 +1,56 @@
+"""SVG icons from resources/icons, tinted with the palette's text colour so they read in light and dark mode."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from PySide6.QtCore import QByteArray, QRectF, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+
+from crmdesk.resources import resource_path
+
+# Sizes rendered up front: toolbar, menus and buttons at 1x and 2x device pixel ratios.
+_SIZES = (16, 20, 24, 32, 48, 64)
+
+
+@cache
+def _svg_text(name: str) -> str:
+    return resource_path("icons", f"{name}.svg").read_text(encoding="utf-8")
+
+
+def _default_color(role: QPalette.ColorRole) -> QColor:
+    return QGuiApplication.palette().color(QPalette.ColorGroup.Active, role)
+
+
+@cache
+def _render(name: str, color_name: str, disabled_name: str) -> QIcon:
+    result = QIcon()
+    for mode, colour in ((QIcon.Mode.Normal, color_name), (QIcon.Mode.Disabled, disabled_name)):
+        # Our icons draw with stroke="currentColor"; substituting the colour is how a stroke icon takes a tint.
+        data = QByteArray(_svg_text(name).replace("currentColor", colour).encode("utf-8"))
+        renderer = QSvgRenderer(data)
+        for size in _SIZES:
+            pixmap = QPixmap(size, size)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            renderer.render(painter, QRectF(0, 0, size, size))
+            painter.end()
+            result.addPixmap(pixmap, mode)
+    return result
+
+
+def icon(name: str, color: QColor | None = None, role: QPalette.ColorRole = QPalette.ColorRole.ButtonText) -> QIcon:
+    """The icon ``resources/icons/<name>.svg``, tinted ``color`` or the current palette's ``role`` colour.
+
+    Icons are cached per name and colour, so asking again after a palette change yields a freshly tinted one.
+    """
+    tint = color if color is not None else _default_color(role)
+    disabled = QGuiApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText)
+    return _render(name, tint.name(QColor.NameFormat.HexRgb), disabled.name(QColor.NameFormat.HexRgb))
+
+
+def app_icon() -> QIcon:
+    """The application's own (full colour) icon."""
+    return QIcon(str(resource_path("icons", "crmdesk.svg")))
