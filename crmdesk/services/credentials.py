@@ -1,0 +1,109 @@
+"""Where a profile's API token lives: the system keyring, or this session's memory when no keyring is usable.
+
+The token is never written to a file and never logged. A keyring backend that is the ``fail`` or ``null``
+backend, or that keyring itself does not recommend (``keyrings.alt``'s plaintext file, for one), counts as
+unavailable, and the token is then kept for this session only.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import keyring
+import keyring.backend
+import keyring.core
+import keyring.errors
+
+log = logging.getLogger("crmdesk.services.credentials")
+
+SERVICE = "crmdesk"
+
+#: Backends that never store anything (fail raises, null swallows).
+_UNUSABLE_BACKENDS = ("keyring.backends.fail", "keyring.backends.null")
+
+
+@dataclass(frozen=True, slots=True)
+class KeyringStatus:
+    usable: bool
+    backend_name: str
+    #: Why the keyring cannot be used, in a sentence for the sign-in dialog; empty when usable.
+    reason: str = ""
+
+
+def backend_name(backend: keyring.backend.KeyringBackend | None = None) -> str:
+    backend = backend if backend is not None else keyring.get_keyring()
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def keyring_status() -> KeyringStatus:
+    """Whether tokens can be remembered on this computer."""
+    backend = keyring.get_keyring()
+    name = backend_name(backend)
+    unusable = any(name.startswith(prefix) for prefix in _UNUSABLE_BACKENDS)
+    try:
+        recommended = bool(keyring.core.recommended(backend))
+    except Exception:  # a broken backend must not stop sign-in; it just cannot be used
+        recommended = False
+    if unusable or not recommended:
+        return KeyringStatus(
+            False,
+            name,
+            "No secure keyring is available on this computer, so the token is kept for this session only.",
+        )
+    return KeyringStatus(True, name)
+
+
+class Credentials:
+    """Tokens per profile. Tokens kept "for this session" live only in this object's memory."""
+
+    def __init__(self) -> None:
+        self._session_tokens: dict[str, str] = {}
+
+    def status(self) -> KeyringStatus:
+        return keyring_status()
+
+    def load(self, profile: str) -> str | None:
+        """The profile's token from this session or the keyring, or ``None``."""
+        token = self._session_tokens.get(profile)
+        if token:
+            return token
+        if not keyring_status().usable:
+            return None
+        try:
+            return keyring.get_password(SERVICE, profile) or None
+        except keyring.errors.KeyringError as exc:
+            log.info("Could not read the token from the keyring (%s)", type(exc).__name__)
+            return None
+
+    def save(self, profile: str, token: str, *, remember: bool) -> bool:
+        """Keep ``token`` for ``profile``; returns True when it went into the keyring.
+
+        Without ``remember``, or without a usable keyring, the token stays in memory for this session only.
+        """
+        self._session_tokens[profile] = token
+        if not remember or not keyring_status().usable:
+            return False
+        try:
+            keyring.set_password(SERVICE, profile, token)
+        except keyring.errors.KeyringError as exc:
+            log.info("Could not store the token in the keyring (%s); keeping it for this session", type(exc).__name__)
+            return False
+        return True
+
+    def keep_for_session(self, profile: str, token: str) -> None:
+        """Use ``token`` for this session without touching the keyring (CRMDESK_TOKEN, demo mode)."""
+        self._session_tokens[profile] = token
+
+    def forget(self, profile: str) -> None:
+        """Sign out: drop the token from memory and from the keyring."""
+        self._session_tokens.pop(profile, None)
+        if not keyring_status().usable:
+            return
+        try:
+            keyring.delete_password(SERVICE, profile)
+        except keyring.errors.PasswordDeleteError:
+            pass  # nothing was stored for this profile
+        except keyring.errors.KeyringError as exc:
+            log.info("Could not remove the token from the keyring (%s)", type(exc).__name__)

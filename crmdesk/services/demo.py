@@ -1,0 +1,172 @@
+"""Demo mode: the bundled Contact API server as a child process on a loopback port, with its own database.
+
+A child process rather than a thread: the server's Python work would otherwise compete with the UI thread
+for the GIL and stall it. Inside a PyInstaller bundle ``sys.executable`` is CRMDesk itself, which runs the
+server when its first argument is ``server`` (see :mod:`crmdesk.app`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import sys
+
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
+
+from crmdesk.paths import data_dir
+
+log = logging.getLogger("crmdesk.services.demo")
+
+_LISTENING = re.compile(r"crmdesk-server: listening on (http://\S+)")
+START_TIMEOUT_MS = 30_000
+STOP_GRACE_S = 3.0
+
+
+def server_command() -> tuple[str, list[str]]:
+    """Program and leading arguments that start the bundled server's CLI."""
+    if getattr(sys, "frozen", False):
+        return sys.executable, ["server"]
+    return sys.executable, ["-m", "crmdesk.server"]
+
+
+class DemoServer(QObject):
+    """Starts and stops the demo server.
+
+    Signals:
+        started(str): the server listens at this base URL.
+        failed(str): it could not start (or died); a sentence for the user.
+    """
+
+    started = Signal(str)
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        #: The demo account's token for this run only; fresh each time so no other local process can guess it.
+        self.token = secrets.token_urlsafe(24)
+        self.base_url: str | None = None
+        self._process: QProcess | None = None
+        self._stdout = ""
+        self._stderr_tail = ""
+        self._stopping = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._start_timed_out)
+
+    def start(self) -> None:
+        """Launch the server; returns at once, reporting through ``started`` or ``failed``."""
+        if self._process is not None:
+            return
+        program, args = server_command()
+        db = data_dir() / "demo.sqlite3"
+        args += ["serve", "--demo", "--host", "127.0.0.1", "--port", "0", "--watch-stdin", "--db", str(db)]
+        env = QProcessEnvironment.systemEnvironment()
+        env.insert("CRMDESK_DEMO_TOKEN", self.token)
+        env.insert("PYTHONUNBUFFERED", "1")  # the "listening" line must arrive at once, not when a buffer fills
+        process = QProcess(self)
+        process.setProcessEnvironment(env)
+        process.readyReadStandardOutput.connect(self._read_stdout)
+        process.readyReadStandardError.connect(self._read_stderr)
+        process.errorOccurred.connect(self._error)
+        process.finished.connect(self._finished)
+        self._process = process
+        log.info("Starting the demo server: %s %s", program, " ".join(args))
+        process.start(program, args)
+        self._timer.start(START_TIMEOUT_MS)
+
+    def is_running(self) -> bool:
+        return self._process is not None and self._process.state() != QProcess.ProcessState.NotRunning
+
+    def _read_stdout(self) -> None:
+        if self._process is None:
+            return
+        self._stdout += bytes(self._process.readAllStandardOutput().data()).decode("utf-8", "replace")
+        if self.base_url is None:
+            match = _LISTENING.search(self._stdout)
+            if match:
+                self._timer.stop()
+                self.base_url = match.group(1).rstrip("/")
+                log.info("Demo server listening at %s", self.base_url)
+                self.started.emit(self.base_url)
+        if len(self._stdout) > 4096:  # keep only what the next match could need
+            self._stdout = self._stdout[-1024:]
+
+    def _read_stderr(self) -> None:
+        if self._process is None:
+            return
+        text = bytes(self._process.readAllStandardError().data()).decode("utf-8", "replace")
+        for line in text.splitlines():
+            log.debug("demo server: %s", line)
+        self._stderr_tail = (self._stderr_tail + text)[-2000:]
+
+    def _error(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart:
+            self._fail(self.tr("The demo server could not be started."))
+
+    def _finished(self, exit_code: int, status: QProcess.ExitStatus) -> None:
+        if self._stopping:
+            return
+        detail = self._stderr_tail.strip().splitlines()[-1:] or [""]
+        if self.base_url is None:
+            self._fail(
+                self.tr("The demo server stopped while starting (exit code {0}). {1}").format(exit_code, detail[0])
+            )
+        else:
+            self._fail(self.tr("The demo server stopped unexpectedly (exit code {0}).").format(exit_code))
+
+    def _start_timed_out(self) -> None:
+        self._fail(self.tr("The demo server did not start within {0} seconds.").format(START_TIMEOUT_MS // 1000))
+
+    def _fail(self, message: str) -> None:
+        self._timer.stop()
+        log.info("Demo server failed: %s", message)
+        self.failed.emit(message)
+
+    async def stop(self) -> None:
+        """Stop the server: close its stdin (it exits by itself), then terminate, then kill."""
+        process = self._process
+        if process is None:
+            return
+        self._stopping = True
+        self._timer.stop()
+        if process.state() != QProcess.ProcessState.NotRunning:
+            for action in (process.closeWriteChannel, process.terminate, process.kill):
+                action()
+                if await self._wait_finished(process, STOP_GRACE_S):
+                    break
+        self._process = None
+        process.deleteLater()
+
+    @staticmethod
+    async def _wait_finished(process: QProcess, timeout: float) -> bool:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+
+        def finished() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        process.finished.connect(finished)
+        try:
+            if process.state() == QProcess.ProcessState.NotRunning:
+                return True
+            await asyncio.wait_for(done, timeout)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            process.finished.disconnect(finished)
+
+    def stop_now(self) -> None:
+        """Last-resort synchronous stop, for an exit path where no loop runs any more."""
+        process = self._process
+        if process is None:
+            return
+        self._stopping = True
+        process.closeWriteChannel()
+        if not process.waitForFinished(int(STOP_GRACE_S * 1000)):
+            process.kill()
+            process.waitForFinished(1000)
+        self._process = None

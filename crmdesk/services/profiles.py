@@ -1,0 +1,51 @@
+"""Profiles: named accounts, each with its own base URL and window state in QSettings (tokens live elsewhere)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from crmdesk import contract
+from crmdesk.paths import is_valid_profile_name
+
+DEFAULT_PROFILE = "default"
+DEMO_PROFILE = "demo"
+
+_GROUP = "profiles"
+
+
+class Profiles:
+    """Reads and writes per-profile UI state. QSettings is cheap to construct, so each call makes its own."""
+
+    def names(self) -> list[str]:
+        settings = QSettings()
+        settings.beginGroup(_GROUP)
+        names = sorted(name for name in settings.childGroups() if is_valid_profile_name(name))
+        settings.endGroup()
+        return names
+
+    def last_used(self) -> str:
+        name = QSettings().value("lastProfile", DEFAULT_PROFILE, type=str)
+        return name if isinstance(name, str) and is_valid_profile_name(name) else DEFAULT_PROFILE
+
+    def set_last_used(self, profile: str) -> None:
+        if profile != DEMO_PROFILE:  # a demo run should not change which account opens next time
+            QSettings().setValue("lastProfile", profile)
+
+    def _key(self, profile: str, key: str) -> str:
+        if not is_valid_profile_name(profile):
+            raise ValueError(f"Invalid profile name {profile!r}")
+        return f"{_GROUP}/{profile}/{key}"
+
+    def base_url(self, profile: str) -> str:
+        value = QSettings().value(self._key(profile, "baseUrl"), contract.DEFAULT_BASE_URL, type=str)
+        return value if isinstance(value, str) and value else contract.DEFAULT_BASE_URL
+
+    def set_base_url(self, profile: str, base_url: str) -> None:
+        QSettings().setValue(self._key(profile, "baseUrl"), base_url)
+
+    def state(self, profile: str, key: str) -> QByteArray | None:
+        value = QSettings().value(self._key(profile, key))
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_state(self, profile: str, key: str, value: QByteArray) -> None:
+        QSettings().setValue(self._key(profile, key), value)

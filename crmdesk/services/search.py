@@ -1,0 +1,129 @@
+"""Looking contacts up by UID, email or phone, with one search in flight at a time."""
+
+from __future__ import annotations
+
+import logging
+import re
+from enum import StrEnum
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from crmdesk.api.client import ContactApi
+from crmdesk.api.errors import NotFoundError
+from crmdesk.api.models import Contact, ContactSummary
+from crmdesk.services.tasks import TaskSlots
+
+log = logging.getLogger("crmdesk.services.search")
+
+_UID = re.compile(r"^[A-Za-z0-9]{8}$")
+_PHONE = re.compile(r"^[0-9+()\-.\s]+$")
+_KEY = "search"
+
+
+class SearchKind(StrEnum):
+    UID = "uid"
+    EMAIL = "email"
+    PHONE = "phone"
+
+
+def detect_kind(query: str) -> SearchKind | None:
+    """What the user typed: '@' means email; 8 letters/digits with a letter among them mean a uid; digits and
+    ``+()-`` mean a phone. Eight digits alone read as a (short) phone number: a uid of only digits is rare,
+    and the kind menu can force "UID" for it. ``None`` when it is none of these.
+    """
+    text = query.strip()
+    if not text:
+        return None
+    if "@" in text:
+        return SearchKind.EMAIL
+    if _UID.match(text) and not text.isdigit():
+        return SearchKind.UID
+    if _PHONE.match(text) and any(ch.isdigit() for ch in text):
+        return SearchKind.PHONE
+    return None
+
+
+def normalise(query: str, kind: SearchKind) -> str:
+    text = query.strip()
+    return text.upper() if kind is SearchKind.UID else text  # uids are upper-case; users type them any way
+
+
+class SearchService(QObject):
+    """Runs lookups through the session's ContactApi. A new search cancels the one in flight, silently.
+
+    Signals:
+        found(object): exactly one Contact matched; it is the argument.
+        several_found(list): several matched; a list of ContactSummary.
+        not_found(str): nothing matched the query (the text as the user typed it).
+        failed(object): the lookup failed with this exception (never a cancellation).
+        unrecognised(str): the text is not a UID, email or phone, so nothing was sent.
+        busy_changed(bool): a lookup started (True) or ended (False).
+    """
+
+    found = Signal(object)
+    several_found = Signal(list)
+    not_found = Signal(str)
+    failed = Signal(object)
+    unrecognised = Signal(str)
+    busy_changed = Signal(bool)
+
+    def __init__(self, api: ContactApi, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._api = api
+        self._slots = TaskSlots(self.failed.emit)
+        self._busy = False
+
+    def is_busy(self) -> bool:
+        return self._busy
+
+    def search(self, query: str, kind: SearchKind | None = None) -> bool:
+        """Start looking ``query`` up; returns False (and emits ``unrecognised``) when its kind is unknown."""
+        kind = kind or detect_kind(query)
+        if kind is None:
+            self.unrecognised.emit(query)
+            return False
+        value = normalise(query, kind)
+        self._run(self._api.get_contact(**{kind.value: value}), query)
+        return True
+
+    def open_uid(self, uid: str) -> None:
+        """Open one contact by uid (a result row, a Recent entry), superseding any search in flight."""
+        self._run(self._api.get_contact(uid=uid), uid)
+
+    def cancel(self) -> None:
+        self._slots.cancel(_KEY)
+        self._set_busy(False)
+
+    def shutdown(self) -> list[Any]:
+        return self._slots.cancel_all()
+
+    def _run(self, coro: Any, query: str) -> None:
+        def succeeded(result: Contact | list[ContactSummary]) -> None:
+            if isinstance(result, list):
+                if len(result) == 1:  # tolerate a vendor that lists a single match
+                    self.open_uid(result[0].uid)
+                    return
+                self.several_found.emit(result)
+            else:
+                self.found.emit(result)
+
+        def errored(error: BaseException) -> None:
+            if isinstance(error, NotFoundError):
+                self.not_found.emit(query)
+            else:
+                log.info("Search failed: %r", error)
+                self.failed.emit(error)
+
+        def finished() -> None:
+            # A superseded task finishes after its successor started; only the last one clears the flag.
+            if not self._slots.running(_KEY):
+                self._set_busy(False)
+
+        self._slots.start(_KEY, coro, succeeded, errored, finished)
+        self._set_busy(True)
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self._busy:
+            self._busy = busy
+            self.busy_changed.emit(busy)

@@ -1,0 +1,57 @@
+"""The signed-in session: which profile and server, and the one ContactApi the whole app shares."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QObject, Signal
+
+from crmdesk.api.client import ContactApi, RetryEvent
+from crmdesk.api.errors import AuthError
+
+log = logging.getLogger("crmdesk.services.session")
+
+
+class Session(QObject):
+    """One signed-in account (or the demo). Owns the app's single :class:`ContactApi`.
+
+    Signals:
+        rate_limited(float): the client is waiting this many seconds after a 429 before retrying.
+        retry_reported(str): any retry wait, as one sentence for the status bar ("Rate limited — retrying in 3 s").
+        auth_failed(): the server stopped accepting the token; the app goes back to sign-in.
+    """
+
+    rate_limited = Signal(float)
+    retry_reported = Signal(str)
+    auth_failed = Signal()
+
+    def __init__(
+        self, profile: str, base_url: str, token: str, *, demo: bool = False, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.profile = profile
+        self.demo = demo
+        self.api: ContactApi = ContactApi(base_url, token, on_retry=self._on_retry)
+        self.base_url = self.api.base_url
+
+    @property
+    def host(self) -> str:
+        parts = urlsplit(self.base_url)
+        return parts.netloc or self.base_url
+
+    def _on_retry(self, event: RetryEvent) -> None:
+        log.info("Retrying %s %s after attempt %d: %s", event.method, event.path, event.attempt, event.message)
+        if event.reason == "rate_limited":
+            self.rate_limited.emit(float(event.delay))
+        self.retry_reported.emit(event.message)
+
+    def note_error(self, error: BaseException) -> bool:
+        """Routes an error seen anywhere in the app; returns True when it ended the session (401)."""
+        if isinstance(error, AuthError):
+            self.auth_failed.emit()
+            return True
+        return False
+
+    async def aclose(self) -> None:
+        await self.api.aclose()
