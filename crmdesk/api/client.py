@@ -56,7 +56,8 @@ _RETRIED_STATUSES: Final = frozenset({502, 503, 504})
 _VERIFY_UID: Final = "ZZZZZZZZ"
 
 # Keys that only a full contact carries; a GET/PUT answer without any of them is a summary.
-_FULL_ONLY_KEYS: Final = frozenset(contract.CONTACT_FIELDS) - frozenset(contract.SUMMARY_FIELDS)
+_ALL_KEYS: Final = frozenset(contract.CONTACT_FIELDS)
+_FULL_ONLY_KEYS: Final = _ALL_KEYS - frozenset(contract.SUMMARY_FIELDS)
 
 _T = TypeVar("_T")
 
@@ -340,7 +341,7 @@ class ContactApi:
         if checked.tags:
             body["tags"] = list(checked.tags)
         data = await self._request("PUT", CONTACT_PATH, json_body=body)
-        return await self._full_contact(data)
+        return await self._full_contact(data, complete=True)
 
     async def delete_contact(self, uid: str) -> str:
         """Delete a contact for good. Returns its uid."""
@@ -411,12 +412,20 @@ class ContactApi:
         kind, ident = _identifier(uid, email, phone)
         return await self._request(method, CONTACT_PATH + suffix, json_body={kind: ident, key: value})
 
-    async def _full_contact(self, data: Any) -> Contact:
-        # The contract's GET and PUT answers are full contacts; the vendor's documented PUT answer (and
-        # possibly a one-element array) carries only some keys. Building a Contact from those would show
-        # the missing fields as empty, so fetch the stored contact instead.
-        if isinstance(data, Mapping) and not _FULL_ONLY_KEYS.isdisjoint(data.keys()):
-            return Contact.from_api(data)
+    async def _full_contact(self, data: Any, *, complete: bool = False) -> Contact:
+        """``data`` as a Contact, fetched by uid when it is only part of one.
+
+        The contract's GET and PUT answers are full contacts, but the vendor's documented PUT answer
+        lists only the fields it touched, and a one-element array may hold a summary. Building a
+        Contact from those would show every missing field as empty, so the stored contact is fetched.
+        With ``complete`` every key of a full contact must be present (a PUT answer); otherwise any key
+        beyond a summary's is taken as the mark of a full contact whose missing keys are really unset.
+        """
+        if isinstance(data, Mapping):
+            keys = data.keys()
+            is_full = _ALL_KEYS <= keys if complete else not _FULL_ONLY_KEYS.isdisjoint(keys)
+            if is_full:
+                return Contact.from_api(data)
         summary = ContactSummary.from_api(data)
         fetched = await self._request("GET", CONTACT_PATH, params={"uid": summary.uid})
         if isinstance(fetched, list) and len(fetched) == 1:

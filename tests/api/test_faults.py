@@ -1,0 +1,428 @@
+"""Fault tests: what the client does when the network or the server misbehaves, and how often it tries.
+
+Timeouts and resets go over real loopback sockets (tests.api.faults); the rest use httpx.MockTransport.
+Each case asserts the exact outcome and the number of attempts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import time
+
+import httpx
+import pytest
+
+from crmdesk.api import (
+    AuthError,
+    BadResponseError,
+    Contact,
+    ContactApi,
+    ContactSummary,
+    NetworkError,
+    NotFoundError,
+    PlanError,
+    RateLimitedError,
+    ServerError,
+    TimeoutError,
+    ValidationError,
+)
+from tests.api.faults import FaultServer, Hang, Reply, Reset, http_response, json_reply
+from tests.api.helpers import SEED_CONTACT, SEED_SUMMARY, Scripted, fail, make_api, ok
+
+SEED_CREATE = {"name": "John Doe", "email": "john@example.com", "phone": "+15551234567"}
+
+# --- Real sockets: timeouts and resets -----------------------------------------------------------
+
+
+def test_slow_get_times_out_after_every_retry() -> None:
+    async def scenario() -> None:
+        async with FaultServer([Hang()]) as server:
+            api, recorder = make_api(server.base_url, timeout=0.2, max_retries=2)
+            async with api:
+                with pytest.raises(TimeoutError) as caught:
+                    await api.get_contact(uid="ABC12345")
+            assert len(server.requests) == 3
+            assert recorder.sleeps == [0.5, 1.0]
+            assert [event.reason for event in recorder.events] == ["network", "network"]
+            assert caught.value.method == "GET" and caught.value.path == "/api/contact"
+            assert isinstance(caught.value, NetworkError)
+
+    asyncio.run(scenario())
+
+
+def test_slow_create_is_not_sent_twice() -> None:
+    async def scenario() -> None:
+        async with FaultServer([Hang()]) as server:
+            api, recorder = make_api(server.base_url, timeout=0.2)
+            async with api:
+                with pytest.raises(TimeoutError):
+                    await api.create_contact(**SEED_CREATE)
+            # The create may have happened; sending it again could duplicate the contact.
+            assert len(server.requests) == 1
+            assert recorder.sleeps == []
+
+    asyncio.run(scenario())
+
+
+def _cut_body() -> bytes:
+    body = json.dumps({"success": True, "data": SEED_CONTACT}).encode()
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+    return head + body[: len(body) // 2]
+
+
+def test_reset_mid_body_is_retried_for_get() -> None:
+    async def scenario() -> None:
+        script = [Reset(_cut_body()), json_reply(200, {"success": True, "data": SEED_CONTACT})]
+        async with FaultServer(script) as server:
+            api, recorder = make_api(server.base_url, timeout=2)
+            async with api:
+                contact = await api.get_contact(uid="ABC12345")
+            assert isinstance(contact, Contact) and contact.uid == "ABC12345"
+            assert len(server.requests) == 2
+            assert recorder.sleeps == [0.5]
+
+    asyncio.run(scenario())
+
+
+def test_reset_mid_body_fails_a_note_without_resending() -> None:
+    async def scenario() -> None:
+        async with FaultServer([Reset(_cut_body())]) as server:
+            api, _recorder = make_api(server.base_url, timeout=2)
+            async with api:
+                with pytest.raises(NetworkError) as caught:
+                    await api.add_note("Called back", uid="ABC12345")
+            assert type(caught.value) is NetworkError
+            assert len(server.requests) == 1
+
+    asyncio.run(scenario())
+
+
+def test_refused_connection_is_retried_then_reported() -> None:
+    async def scenario() -> None:
+        # Take a free port and close it again, so nothing listens there.
+        async with FaultServer([Reply(b"")]) as server:
+            base_url = server.base_url
+        api, recorder = make_api(base_url, timeout=1, max_retries=2)
+        async with api:
+            with pytest.raises(NetworkError) as caught:
+                await api.create_contact(**SEED_CREATE)
+        assert type(caught.value) is NetworkError
+        assert "connect" in str(caught.value).lower()
+        # A refused connection never delivered the create, so even a POST is retried.
+        assert recorder.sleeps == [0.5, 1.0]
+
+    asyncio.run(scenario())
+
+
+def test_cancelling_mid_request_leaves_the_client_usable() -> None:
+    async def scenario() -> None:
+        script = [Hang(), json_reply(200, {"success": True, "data": SEED_CONTACT})]
+        async with FaultServer(script) as server:
+            api, _recorder = make_api(server.base_url, timeout=5)
+            async with api:
+                task = asyncio.create_task(api.get_contact(uid="ABC12345"))
+                while not server.requests:
+                    await asyncio.sleep(0.01)
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+                contact = await api.get_contact(uid="ABC12345")
+                assert isinstance(contact, Contact)
+                pool = api._client._transport._pool  # type: ignore[union-attr]
+                # The cancelled request's connection was dropped, not left checked out.
+                assert all(connection.is_idle() for connection in pool.connections)
+                assert len(pool.connections) == 1
+            assert len(server.requests) == 2
+
+    asyncio.run(scenario())
+
+
+# --- Status codes and retries --------------------------------------------------------------------
+
+
+def _run(api: ContactApi, call: str, *args: object, **kwargs: object) -> object:
+    async def scenario() -> object:
+        async with api:
+            return await getattr(api, call)(*args, **kwargs)
+
+    return asyncio.run(scenario())
+
+
+def test_500_is_not_retried() -> None:
+    handler = Scripted([fail(500, "SERVER_ERROR", "Internal server error")])
+    api, recorder = make_api(handler=handler)
+    with pytest.raises(ServerError) as caught:
+        _run(api, "get_contact", uid="ABC12345")
+    assert caught.value.status == 500 and caught.value.code == "SERVER_ERROR"
+    assert handler.attempts == 1 and recorder.sleeps == []
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_gateway_errors_are_retried_for_get(status: int) -> None:
+    handler = Scripted([httpx.Response(status, text="<html>Bad gateway</html>"), ok(SEED_CONTACT)])
+    api, recorder = make_api(handler=handler)
+    contact = _run(api, "get_contact", uid="ABC12345")
+    assert isinstance(contact, Contact)
+    assert handler.attempts == 2
+    assert recorder.sleeps == [0.5]
+    assert recorder.events[0].reason == "server_error"
+
+
+def test_503_gives_up_after_max_retries_with_backoff() -> None:
+    handler = Scripted([httpx.Response(503, text="busy")])
+    api, recorder = make_api(handler=handler)
+    with pytest.raises(ServerError) as caught:
+        _run(api, "delete_contact", "ABC12345")
+    assert caught.value.status == 503
+    assert handler.attempts == 4
+    assert recorder.sleeps == [0.5, 1.0, 2.0]
+
+
+@pytest.mark.parametrize("status", [502, 503])
+def test_gateway_errors_are_not_retried_for_post(status: int) -> None:
+    handler = Scripted([httpx.Response(status, text="busy")])
+    api, recorder = make_api(handler=handler)
+    with pytest.raises(ServerError):
+        _run(api, "create_contact", **SEED_CREATE)
+    assert handler.attempts == 1 and recorder.sleeps == []
+
+
+def test_backoff_is_capped_at_eight_seconds() -> None:
+    handler = Scripted([httpx.Response(502)])
+    api, recorder = make_api(handler=handler, max_retries=6)
+    with pytest.raises(ServerError):
+        _run(api, "get_contact", uid="ABC12345")
+    assert recorder.sleeps == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
+    assert handler.attempts == 7
+
+
+def test_jitter_shortens_the_backoff() -> None:
+    handler = Scripted([httpx.Response(502), ok(SEED_CONTACT)])
+    api, recorder = make_api(handler=handler)
+    api._jitter = lambda: 0.8
+    _run(api, "get_contact", uid="ABC12345")
+    assert recorder.sleeps == [pytest.approx(0.4)]
+
+
+def test_429_honours_retry_after_seconds() -> None:
+    handler = Scripted([fail(429, "RATE_LIMITED", "Too many requests", {"Retry-After": "3"}), ok(SEED_SUMMARY, 201)])
+    api, recorder = make_api(handler=handler)
+    ref = _run(api, "create_contact", **SEED_CREATE)
+    assert getattr(ref, "uid", None) == "ABC12345"
+    # A 429 was refused before any work, so even a create is sent again.
+    assert handler.attempts == 2
+    assert recorder.sleeps == [3.0]
+    event = recorder.events[0]
+    assert (event.reason, event.attempt, event.delay, event.method, event.path) == (
+        "rate_limited",
+        1,
+        3.0,
+        "POST",
+        "/api/contact",
+    )
+    assert event.message == "Rate limited — retrying in 3 s"
+
+
+def test_429_honours_retry_after_http_date() -> None:
+    when = email.utils.formatdate(time.time() + 5, usegmt=True)
+    handler = Scripted([fail(429, "RATE_LIMITED", "slow down", {"Retry-After": when}), ok(SEED_CONTACT)])
+    api, recorder = make_api(handler=handler)
+    _run(api, "get_contact", uid="ABC12345")
+    assert handler.attempts == 2
+    assert len(recorder.sleeps) == 1 and 3.0 <= recorder.sleeps[0] <= 5.0
+
+
+def test_429_without_retry_after_backs_off_then_raises() -> None:
+    handler = Scripted([fail(429, "RATE_LIMITED", "slow down")])
+    api, recorder = make_api(handler=handler)
+    with pytest.raises(RateLimitedError) as caught:
+        _run(api, "get_contact", uid="ABC12345")
+    assert caught.value.retry_after is None
+    assert handler.attempts == 4
+    assert recorder.sleeps == [0.5, 1.0, 2.0]
+
+
+def test_429_asking_for_longer_than_the_cap_gives_up_at_once() -> None:
+    handler = Scripted([fail(429, "RATE_LIMITED", "slow down", {"Retry-After": "120"})])
+    api, recorder = make_api(handler=handler)
+    with pytest.raises(RateLimitedError) as caught:
+        _run(api, "get_contact", uid="ABC12345")
+    assert caught.value.retry_after == 120.0
+    assert handler.attempts == 1 and recorder.sleeps == []
+
+
+def test_connect_error_retries_even_a_create() -> None:
+    handler = Scripted([httpx.ConnectError("refused"), ok(SEED_SUMMARY, 201)])
+    api, recorder = make_api(handler=handler)
+    _run(api, "create_contact", **SEED_CREATE)
+    assert handler.attempts == 2 and recorder.sleeps == [0.5]
+
+
+def test_read_error_on_put_is_not_retried() -> None:
+    handler = Scripted([httpx.ReadError("reset"), ok(SEED_CONTACT)])
+    api, _recorder = make_api(handler=handler)
+    with pytest.raises(NetworkError):
+        _run(api, "set_stage", "Qualified", uid="ABC12345")
+    assert handler.attempts == 1
+
+
+@pytest.mark.expected_warnings
+def test_failing_on_retry_callback_does_not_break_the_request(caplog: pytest.LogCaptureFixture) -> None:
+    handler = Scripted([httpx.Response(503), ok(SEED_CONTACT)])
+    api, _recorder = make_api(handler=handler)
+
+    def broken(_event: object) -> None:
+        raise RuntimeError("UI went away")
+
+    api.on_retry = broken
+    assert isinstance(_run(api, "get_contact", uid="ABC12345"), Contact)
+    assert handler.attempts == 2
+    assert any(record.name == "crmdesk.api" and record.exc_info for record in caplog.records)
+
+
+# --- Error mapping -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        (fail(401, "UNAUTHORIZED", "Missing token"), AuthError),
+        (fail(401, "AUTH_ERROR", "Invalid token"), AuthError),
+        (fail(403, "FORBIDDEN", "Plan"), PlanError),
+        (fail(404, "NOT_FOUND", "Contact not found"), NotFoundError),
+        (fail(400, "BAD_REQUEST", "Invalid email: nope"), ValidationError),
+        (fail(405, "METHOD_NOT_ALLOWED", "no"), ValidationError),
+        (httpx.Response(500, text="<html>oops</html>"), ServerError),
+    ],
+)
+def test_statuses_map_to_error_classes(response: httpx.Response, expected: type[Exception]) -> None:
+    handler = Scripted([response])
+    api, _recorder = make_api(handler=handler)
+    with pytest.raises(expected) as caught:
+        _run(api, "get_contact", uid="ABC12345")
+    assert type(caught.value) is expected
+    assert handler.attempts == 1
+
+
+def test_plan_error_explains_which_plans_have_api_access() -> None:
+    api, _recorder = make_api(handler=Scripted([fail(403, "FORBIDDEN", "Forbidden")]))
+    with pytest.raises(PlanError, match="Starter, Pro or Business"):
+        _run(api, "get_contact", uid="ABC12345")
+
+
+def test_server_validation_error_names_its_field() -> None:
+    handler = Scripted([fail(400, "BAD_REQUEST", "Invalid stageName: no stage called Nope")])
+    api, _recorder = make_api(handler=handler)
+    with pytest.raises(ValidationError) as caught:
+        _run(api, "set_stage", "Nope", uid="ABC12345")
+    assert caught.value.field == "stageName" and caught.value.status == 400
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [("NOT_FOUND", NotFoundError), ("BAD_REQUEST", ValidationError), ("AUTH_ERROR", AuthError), ("ODD", ValidationError)],
+)
+def test_success_false_with_200_is_the_mapped_error(code: str, expected: type[Exception]) -> None:
+    handler = Scripted([fail(200, code, "Invalid email: refused")])
+    api, _recorder = make_api(handler=handler)
+    with pytest.raises(expected) as caught:
+        _run(api, "get_contact", uid="ABC12345")
+    assert type(caught.value) is expected
+    assert handler.attempts == 1
+
+
+# --- Bodies the client cannot read ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b"<!DOCTYPE html><html><body>Welcome to nginx</body></html>", "HTML instead of JSON"),
+        (json.dumps({"success": True, "data": SEED_CONTACT}).encode()[:120], "truncated JSON"),
+        (b"", "empty body"),
+        (b'{"success": true, "data": {"uid": "ABC12345"}} trailing', "malformed JSON"),
+        (b'["not", "an", "envelope"]', "instead of the API's envelope"),
+        (b'{"success": true}', "no data"),
+        (b'{"success": true, "data": "ABC12345"}', "expected an object"),
+        (b'{"success": true, "data": {"email": "a@b.co"}}', "without a uid"),
+        (b'{"success": true, "data": {"uid": "ABC12345", "tags": 7}}', "tags"),
+        (b'{"success": true, "data": "\xc3\x28"}', "not UTF-8"),
+    ],
+)
+def test_unreadable_bodies_are_bad_responses(body: bytes, says: str) -> None:
+    handler = Scripted([httpx.Response(200, content=body, headers={"Content-Type": "application/json"})])
+    api, _recorder = make_api(handler=handler)
+    with pytest.raises(BadResponseError, match=says):
+        _run(api, "get_contact", uid="ABC12345")
+    assert handler.attempts == 1
+
+
+def test_html_over_a_real_socket_is_a_bad_response() -> None:
+    async def scenario() -> None:
+        html = http_response(200, "<html><body>Login</body></html>", {"Content-Type": "text/html"})
+        async with FaultServer([Reply(html)]) as server:
+            api, _recorder = make_api(server.base_url)
+            async with api:
+                with pytest.raises(BadResponseError, match="HTML"):
+                    await api.get_contact(uid="ABC12345")
+            assert len(server.requests) == 1
+
+    asyncio.run(scenario())
+
+
+# --- Tolerated shapes ----------------------------------------------------------------------------
+
+
+def test_unknown_fields_nulls_and_numbers_are_tolerated() -> None:
+    data = {**SEED_CONTACT, "value": 5000, "city": None, "favouriteColour": "teal", "extra": {"x": [1]}}
+    del data["state"]
+    api, _recorder = make_api(handler=Scripted([ok(data)]))
+    contact = _run(api, "get_contact", uid="ABC12345")
+    assert isinstance(contact, Contact)
+    assert (contact.value, contact.city, contact.state) == ("5000", "", "")
+    assert [note.text for note in contact.notes][1] == "Called as requested and sent the prices."
+
+
+def test_array_with_one_full_contact_is_that_contact() -> None:
+    handler = Scripted([ok([SEED_CONTACT])])
+    api, _recorder = make_api(handler=handler)
+    contact = _run(api, "get_contact", email="john@example.com")
+    assert isinstance(contact, Contact) and contact.businessName == "Acme Corp"
+    assert handler.attempts == 1
+
+
+def test_array_with_one_summary_fetches_the_full_contact_by_uid() -> None:
+    handler = Scripted([ok([SEED_SUMMARY]), ok(SEED_CONTACT)])
+    api, _recorder = make_api(handler=handler)
+    contact = _run(api, "get_contact", phone="+1 (555) 123-4567")
+    assert isinstance(contact, Contact) and contact.tags == ("Hot Lead", "Website")
+    assert handler.attempts == 2
+    assert handler.requests[1].url.params["uid"] == "ABC12345"
+
+
+def test_several_full_objects_become_summaries() -> None:
+    other = {**SEED_CONTACT, "uid": "XYZ67890", "lastName": "Smith"}
+    handler = Scripted([ok([SEED_CONTACT, other])])
+    api, _recorder = make_api(handler=handler)
+    found = _run(api, "get_contact", email="john@example.com")
+    assert found == [ContactSummary.from_api(SEED_CONTACT), ContactSummary.from_api(other)]
+    assert handler.attempts == 1
+
+
+def test_empty_array_is_not_found() -> None:
+    api, _recorder = make_api(handler=Scripted([ok([])]))
+    with pytest.raises(NotFoundError):
+        _run(api, "get_contact", email="nobody@example.com")
+
+
+def test_partial_update_answer_is_completed_by_a_get() -> None:
+    # The vendor's documented PUT answer lists only some fields; the client must not show the rest as empty.
+    partial = {**SEED_SUMMARY, "city": "Los Angeles", "state": "CA", "stageName": "Qualified", "tags": ["Hot Lead"]}
+    handler = Scripted([ok(partial), ok({**SEED_CONTACT, "city": "Los Angeles"})])
+    api, _recorder = make_api(handler=handler)
+    contact = _run(api, "update_contact", "ABC12345", city="Los Angeles")
+    assert isinstance(contact, Contact)
+    assert contact.businessName == "Acme Corp" and contact.city == "Los Angeles"
+    assert [request.method for request in handler.requests] == ["PUT", "GET"]
