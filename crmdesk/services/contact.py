@@ -1,0 +1,262 @@
+"""The open contact and every change to it: load, save, create, delete, tag, note, stage, quality, owner.
+
+The view calls these methods; each starts one background task under its own key and reports back by
+signal, so a slow note never blocks a stage change and a second save supersedes the first. Everything
+the server answers is also taught to the profile's :class:`Registry`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from crmdesk.api.client import ContactApi
+from crmdesk.api.errors import NotFoundError
+from crmdesk.api.models import Contact, ContactSummary
+from crmdesk.services.registry import Registry
+from crmdesk.services.tasks import TaskSlots
+
+log = logging.getLogger("crmdesk.services.contact")
+
+#: The header fields that have their own endpoint, and the service method names behind them.
+DEDICATED_FIELDS = ("stageName", "qualityName", "ownerEmail")
+
+
+class ContactService(QObject):
+    """Holds the current contact and runs every request about it.
+
+    Signals:
+        contact_loaded(Contact): a (re-)read contact arrived (load, reload, or after a note).
+        load_failed(exception)
+        saved(Contact): the server's version after an update, including ``lastUpdate``.
+        save_failed(exception)
+        duplicates_checked(list[ContactSummary]): contacts already using the email or phone (may be empty).
+        created(Contact): the new contact as the server stores it.
+        create_failed(exception)
+        deleted(str): the uid of the deleted contact.
+        delete_failed(exception)
+        tag_added(str, Contact): a tag was confirmed; the contact now lists it.
+        tag_failed(str, exception): the tag that could not be added.
+        note_added(Contact): the note was stored; the contact was re-read so it carries the server's timestamp.
+        note_failed(str, exception): the note text that could not be added.
+        field_changed(str, str): a dedicated field (stageName, qualityName, ownerEmail) was set to a value.
+        field_failed(str, str, exception): setting that field to that value failed.
+        busy_changed(bool): whether any request is running.
+    """
+
+    contact_loaded = Signal(object)
+    load_failed = Signal(object)
+    saved = Signal(object)
+    save_failed = Signal(object)
+    duplicates_checked = Signal(object)
+    created = Signal(object)
+    create_failed = Signal(object)
+    deleted = Signal(str)
+    delete_failed = Signal(object)
+    tag_added = Signal(str, object)
+    tag_failed = Signal(str, object)
+    note_added = Signal(object)
+    note_failed = Signal(str, object)
+    field_changed = Signal(str, str)
+    field_failed = Signal(str, str, object)
+    busy_changed = Signal(bool)
+
+    def __init__(self, api: ContactApi, registry: Registry, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.api = api
+        self.registry = registry
+        self._current: Contact | None = None
+        self._slots = TaskSlots(self._unexpected_error)
+        self._running = 0
+        # Notes get a key each: a second note must not cancel the first one still in flight.
+        self._note_counter = itertools.count()
+
+    # --- State ------------------------------------------------------------------------------------
+
+    @property
+    def current(self) -> Contact | None:
+        return self._current
+
+    def set_current(self, contact: Contact | None) -> None:
+        """Make ``contact`` the open one (the view does this when it shows a contact found elsewhere)."""
+        if self._current is not None and (contact is None or contact.uid != self._current.uid):
+            # Work about the previous contact must not land on the next one.
+            self.cancel_all()
+        self._current = contact
+        if contact is not None:
+            self.registry.learn_contact(contact)
+
+    def is_running(self, key: str) -> bool:
+        return self._slots.running(key)
+
+    def cancel_all(self) -> None:
+        self._slots.cancel_all()
+
+    # --- Contact ----------------------------------------------------------------------------------
+
+    def load(self, uid: str) -> None:
+        self._start("load", self.api.get_contact(uid=uid), self._loaded, self.load_failed.emit)
+
+    def save(self, uid: str, changes: Mapping[str, str]) -> None:
+        """Send only ``changes`` (API field → new text; ``""`` clears) and report the server's version."""
+        self._start("save", self._update(uid, dict(changes)), self._saved, self.save_failed.emit)
+
+    def check_duplicates(self, email: str, phone: str) -> None:
+        """Look the email and the phone up; :attr:`duplicates_checked` lists whoever already uses them."""
+        self._start("duplicates", self._duplicates(email, phone), self.duplicates_checked.emit, self.create_failed.emit)
+
+    def create(self, fields: Mapping[str, Any]) -> None:
+        """Create with ``fields`` (API names, including ``note`` and ``tags``), then read the whole contact."""
+        self._start("create", self._create(dict(fields)), self._created, self.create_failed.emit)
+
+    def delete(self, uid: str) -> None:
+        self._start("delete", self.api.delete_contact(uid), self._deleted, self.delete_failed.emit)
+
+    # --- Tags, notes and the dedicated fields ------------------------------------------------------
+
+    def add_tag(self, tag: str) -> None:
+        contact = self._require()
+        self._start(
+            f"tag:{tag.casefold()}",
+            self.api.add_tag(tag, uid=contact.uid),
+            lambda change: self._tag_added(contact.uid, tag, change.value or tag),
+            lambda error: self.tag_failed.emit(tag, error),
+        )
+
+    def add_note(self, text: str) -> None:
+        contact = self._require()
+        self._start(
+            f"note:{next(self._note_counter)}",
+            self._note(contact.uid, text),
+            self._note_added,
+            lambda error: self.note_failed.emit(text, error),
+        )
+
+    def set_stage(self, stage: str) -> None:
+        contact = self._require()
+        self._set_field("stageName", stage, self.api.set_stage(stage, uid=contact.uid))
+
+    def set_quality(self, quality: str) -> None:
+        contact = self._require()
+        self._set_field("qualityName", quality, self.api.set_quality(quality, uid=contact.uid))
+
+    def set_owner(self, owner_email: str) -> None:
+        contact = self._require()
+
+        async def run() -> str:
+            change = await self.api.set_owner(owner_email, uid=contact.uid)
+            self.registry.learn_owner(change.owner_email or owner_email, change.owner_name)
+            return change.owner_email or owner_email
+
+        self._set_field("ownerEmail", owner_email, run())
+
+    # --- Coroutines -------------------------------------------------------------------------------
+
+    async def _update(self, uid: str, changes: dict[str, str]) -> Contact:
+        return await self.api.update_contact(uid, **changes)
+
+    async def _duplicates(self, email: str, phone: str) -> list[ContactSummary]:
+        found: dict[str, ContactSummary] = {}
+        for kind, value in (("email", email), ("phone", phone)):
+            if not value.strip():
+                continue
+            try:
+                result = await self.api.get_contact(**{kind: value.strip()})
+            except NotFoundError:
+                continue  # nobody uses it: exactly what we hoped
+            matches: Sequence[Contact | ContactSummary] = result if isinstance(result, list) else [result]
+            for match in matches:
+                summary = match.summary() if isinstance(match, Contact) else match
+                found.setdefault(summary.uid, summary)
+        return list(found.values())
+
+    async def _create(self, fields: dict[str, Any]) -> Contact:
+        ref = await self.api.create_contact(**fields)
+        contact = await self.api.get_contact(uid=ref.uid)
+        assert isinstance(contact, Contact), "a lookup by uid answers one contact"
+        return contact
+
+    async def _note(self, uid: str, text: str) -> Contact:
+        await self.api.add_note(text, uid=uid)
+        contact = await self.api.get_contact(uid=uid)
+        assert isinstance(contact, Contact), "a lookup by uid answers one contact"
+        return contact
+
+    # --- Handlers ---------------------------------------------------------------------------------
+
+    def _loaded(self, result: Contact | list[ContactSummary]) -> None:
+        if not isinstance(result, Contact):
+            self.load_failed.emit(NotFoundError("The contact could not be read by its uid."))
+            return
+        self.set_current(result)
+        self.contact_loaded.emit(result)
+
+    def _saved(self, contact: Contact) -> None:
+        self.set_current(contact)
+        self.saved.emit(contact)
+
+    def _created(self, contact: Contact) -> None:
+        self.set_current(contact)
+        self.created.emit(contact)
+
+    def _deleted(self, uid: str) -> None:
+        if self._current is not None and self._current.uid == uid:
+            self._current = None
+        self.deleted.emit(uid)
+
+    def _tag_added(self, uid: str, tag: str, stored: str) -> None:
+        current = self._current
+        if current is None or current.uid != uid:
+            return
+        if not any(existing.casefold() == stored.casefold() for existing in current.tags):
+            current = dataclasses.replace(current, tags=(*current.tags, stored))
+        self.set_current(current)
+        self.tag_added.emit(tag, current)
+
+    def _note_added(self, contact: Contact) -> None:
+        if self._current is not None and self._current.uid != contact.uid:
+            return
+        self.set_current(contact)
+        self.note_added.emit(contact)
+
+    def _set_field(self, field: str, value: str, coro: Any) -> None:
+        uid = self._require().uid
+
+        def done(result: Any) -> None:
+            stored = result if isinstance(result, str) else (getattr(result, "value", "") or value)
+            current = self._current
+            if current is not None and current.uid == uid:
+                self.set_current(dataclasses.replace(current, **{field: stored}))  # type: ignore[arg-type]
+            self.field_changed.emit(field, stored)
+
+        self._start(field, coro, done, lambda error: self.field_failed.emit(field, value, error))
+
+    # --- Plumbing ---------------------------------------------------------------------------------
+
+    def _require(self) -> Contact:
+        if self._current is None:
+            raise RuntimeError("No contact is open.")
+        return self._current
+
+    def _start(self, key: str, coro: Any, on_success: Any, on_error: Any) -> None:
+        # Every task, superseded or not, runs its on_finally exactly once, so counting starts balances.
+        self._set_running(self._running + 1)
+        self._slots.start(key, coro, on_success, on_error, self._finished)
+
+    def _finished(self) -> None:
+        self._set_running(max(0, self._running - 1))
+
+    def _set_running(self, count: int) -> None:
+        before = self._running > 0
+        self._running = count
+        if (count > 0) != before:
+            self.busy_changed.emit(count > 0)
+
+    def _unexpected_error(self, error: BaseException) -> None:
+        # Every start passes its own error handler; reaching here is a bug worth a log line.
+        log.error("Unhandled failure in the contact service: %r", error)

@@ -1,0 +1,61 @@
+"""Phone numbers: the default region for a locale, and normalisation to E.164 with ``phonenumbers``.
+
+Qt-free on purpose: the caller passes ``QLocale().name()`` (e.g. ``"pt_BR"``) so this stays testable
+and usable from non-UI code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import phonenumbers
+
+FALLBACK_REGION = "US"
+
+
+def default_region(locale_name: str, configured: str = "") -> str:
+    """The region to read national numbers in: the Settings choice, else the locale's territory, else US.
+
+    ``pt_BR`` gives ``BR`` (the case the product names explicitly); ``en_GB`` gives ``GB``; ``C`` or a
+    language-only locale falls back to ``US``.
+    """
+    if configured.strip():
+        return configured.strip().upper()
+    name = locale_name.split(".", 1)[0].replace("-", "_")
+    parts = name.split("_")
+    if len(parts) >= 2:
+        territory = parts[-1].upper()
+        if territory in phonenumbers.SUPPORTED_REGIONS:
+            return territory
+    return FALLBACK_REGION
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneCheck:
+    """The outcome of :func:`normalise`: ``e164`` when the number is valid, else a ``message`` for the user."""
+
+    e164: str | None
+    message: str | None = None
+
+
+def normalise(text: str, region: str) -> PhoneCheck:
+    """Parse ``text`` (national numbers read in ``region``) and return its E.164 form or why it is invalid."""
+    text = text.strip()
+    if not text:
+        return PhoneCheck(None, "Enter a phone number.")
+    try:
+        number = phonenumbers.parse(text, region.upper() or FALLBACK_REGION)
+    except phonenumbers.NumberParseException:
+        return PhoneCheck(
+            None, "This does not look like a phone number. Include the country code, e.g. +55 11 98765 4321."
+        )
+    if not phonenumbers.is_valid_number(number):
+        where = phonenumbers.region_code_for_number(number) or region.upper()
+        return PhoneCheck(None, f"Not a valid phone number for {where}; check the digits and the country code.")
+    return PhoneCheck(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def whatsapp_url(e164_or_text: str) -> str:
+    """The wa.me link for a number: only its digits, country code first."""
+    digits = "".join(ch for ch in e164_or_text if ch.isascii() and ch.isdigit())
+    return f"https://wa.me/{digits}"

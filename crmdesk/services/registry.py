@@ -1,0 +1,281 @@
+"""The profile's registry of known stages, qualities, team members and tags, which feeds the dropdowns.
+
+The Contact API cannot list an account's stages, qualities or members, so each profile remembers every
+value it has seen (learned from contacts and owner answers), plus what the user typed in Settings or
+imported from a teammate's JSON file. The registry is a hint for the UI, never the truth: the server
+still decides whether a value exists in the account.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from crmdesk import paths
+from crmdesk.api.models import Contact
+from crmdesk.contract import MAX_LENGTH
+
+log = logging.getLogger("crmdesk.services.registry")
+
+FORMAT_VERSION = 1
+FILE_NAME = "registry.json"
+
+
+class RegistryFormatError(ValueError):
+    """A registry file that is not the JSON this app writes; the message says what is wrong."""
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    # Names match case-insensitively on the server, so "hot lead" and "Hot Lead" are one entry here too.
+    seen: dict[str, str] = {}
+    for value in values:
+        text = value.strip()
+        if text:
+            seen.setdefault(text.casefold(), text)
+    return list(seen.values())
+
+
+class Registry(QObject):
+    """Known values of one profile, persisted as JSON.
+
+    Signals:
+        changed(): any list or the phone region changed (after it was saved).
+    """
+
+    changed = Signal()
+
+    def __init__(self, path: Path | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._path = path
+        self._stages: list[str] = []
+        self._qualities: list[str] = []
+        self._members: dict[str, str] = {}
+        self._tags: list[str] = []
+        self._phone_region = ""
+
+    @classmethod
+    def load(cls, profile: str, parent: QObject | None = None) -> Registry:
+        """The registry of ``profile``; an unreadable file is logged and replaced by an empty registry."""
+        path = paths.profile_dir(profile) / FILE_NAME
+        registry = cls(path, parent)
+        if path.exists():
+            try:
+                registry._apply(_parse(path.read_text(encoding="utf-8"), str(path)), replace=True)
+            except (OSError, RegistryFormatError) as exc:
+                log.warning("Ignoring the unreadable registry %s: %s", path, exc)
+        return registry
+
+    # --- Reading ----------------------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    def stages(self) -> list[str]:
+        return list(self._stages)
+
+    def qualities(self) -> list[str]:
+        return list(self._qualities)
+
+    def members(self) -> dict[str, str]:
+        """Team members as email → name (the name may be empty when only the email is known)."""
+        return dict(self._members)
+
+    def member_name(self, email: str) -> str:
+        for known, name in self._members.items():
+            if known.casefold() == email.casefold():
+                return name
+        return ""
+
+    def tags(self) -> list[str]:
+        return list(self._tags)
+
+    def phone_region(self) -> str:
+        """The default phone region chosen in Settings (ISO 3166 code), or ``""`` for "from the locale"."""
+        return self._phone_region
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": FORMAT_VERSION,
+            "stages": self.stages(),
+            "qualities": self.qualities(),
+            "members": [{"email": email, "name": name} for email, name in self._members.items()],
+            "tags": self.tags(),
+            "phoneRegion": self._phone_region,
+        }
+
+    # --- Learning and editing ---------------------------------------------------------------------
+
+    def learn_contact(self, contact: Contact) -> None:
+        """Remember the stage, quality, owner and tags a contact shows."""
+        self.merge(
+            stages=[contact.stageName],
+            qualities=[contact.qualityName],
+            members={contact.ownerEmail: ""} if contact.ownerEmail else None,
+            tags=contact.tags,
+        )
+
+    def learn_owner(self, email: str, name: str) -> None:
+        self.merge(members={email: name})
+
+    def merge(
+        self,
+        *,
+        stages: Iterable[str] | None = None,
+        qualities: Iterable[str] | None = None,
+        members: Mapping[str, str] | None = None,
+        tags: Iterable[str] | None = None,
+    ) -> None:
+        """Add values; an existing member's name is only replaced by a non-empty one."""
+        data: dict[str, Any] = {
+            "stages": list(stages or ()),
+            "qualities": list(qualities or ()),
+            "members": dict(members or {}),
+            "tags": list(tags or ()),
+        }
+        self._apply(data, replace=False)
+
+    def replace(
+        self,
+        *,
+        stages: Iterable[str],
+        qualities: Iterable[str],
+        members: Mapping[str, str],
+        tags: Iterable[str],
+        phone_region: str,
+    ) -> None:
+        """Set every list at once, as the Settings dialog does."""
+        self._apply(
+            {
+                "stages": list(stages),
+                "qualities": list(qualities),
+                "members": dict(members),
+                "tags": list(tags),
+                "phoneRegion": phone_region,
+            },
+            replace=True,
+        )
+
+    def set_phone_region(self, region: str) -> None:
+        self._apply({"phoneRegion": region}, replace=False)
+
+    # --- Files ------------------------------------------------------------------------------------
+
+    def import_json(self, path: str | os.PathLike[str]) -> None:
+        """Merge a registry file a teammate exported. Raises :class:`RegistryFormatError` for a bad file."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RegistryFormatError(f"Cannot read {os.fspath(path)}: {exc}") from exc
+        self._apply(_parse(text, os.fspath(path)), replace=False)
+
+    def export_json(self, path: str | os.PathLike[str]) -> None:
+        _write_atomically(Path(path), self.to_dict())
+
+    # --- Internals --------------------------------------------------------------------------------
+
+    def _apply(self, data: Mapping[str, Any], *, replace: bool) -> None:
+        before = self.to_dict()
+        stages = data.get("stages", [])
+        qualities = data.get("qualities", [])
+        tags = data.get("tags", [])
+        members: Mapping[str, str] = data.get("members", {})
+        if replace:
+            self._stages = _unique(stages)
+            self._qualities = _unique(qualities)
+            self._tags = _unique(tags)
+            self._members = {}
+        else:
+            self._stages = _unique([*self._stages, *stages])
+            self._qualities = _unique([*self._qualities, *qualities])
+            self._tags = _unique([*self._tags, *tags])
+        for email, name in members.items():
+            email = email.strip()
+            if not email:
+                continue
+            existing = next((known for known in self._members if known.casefold() == email.casefold()), None)
+            if existing is None:
+                self._members[email] = name.strip()
+            elif name.strip():
+                self._members[existing] = name.strip()
+        if "phoneRegion" in data:
+            self._phone_region = str(data["phoneRegion"]).strip().upper()
+        if self.to_dict() != before:
+            self._save()
+            self.changed.emit()
+
+    def _save(self) -> None:
+        if self._path is None:
+            return
+        try:
+            _write_atomically(self._path, self.to_dict())
+        except OSError as exc:
+            # Losing the hint list is an inconvenience, not a failure of the user's work.
+            log.warning("Could not save the registry %s: %s", self._path, exc)
+
+
+def _write_atomically(path: Path, data: Mapping[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _string_list(data: Mapping[str, Any], key: str, where: str, limit_field: str) -> list[str]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise RegistryFormatError(f"{where}: '{key}' must be a list of names.")
+    limit = MAX_LENGTH[limit_field]
+    too_long = next((item for item in value if len(item.strip()) > limit), None)
+    if too_long is not None:
+        raise RegistryFormatError(f"{where}: the {key[:-1]} {too_long[:40]!r}… is longer than {limit} characters.")
+    return value
+
+
+def _parse(text: str, where: str) -> dict[str, Any]:
+    """Read and check a registry file; every problem becomes one readable :class:`RegistryFormatError`."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RegistryFormatError(f"{where} is not valid JSON (line {exc.lineno}, column {exc.colno}).") from exc
+    if not isinstance(data, dict):
+        raise RegistryFormatError(f"{where}: expected a JSON object with stages, qualities, members and tags.")
+    known = {"version", "stages", "qualities", "members", "tags", "phoneRegion"}
+    if not known.intersection(data):
+        raise RegistryFormatError(f"{where} is not a CRMDesk registry: it has none of {', '.join(sorted(known))}.")
+    version = data.get("version", FORMAT_VERSION)
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise RegistryFormatError(f"{where} was written by a newer CRMDesk (format {version!r}).")
+    members_raw = data.get("members", [])
+    members: dict[str, str] = {}
+    if isinstance(members_raw, dict):
+        members_raw = [{"email": email, "name": name} for email, name in members_raw.items()]
+    if not isinstance(members_raw, list):
+        raise RegistryFormatError(f"{where}: 'members' must be a list of {{email, name}} objects.")
+    for item in members_raw:
+        if not isinstance(item, dict) or not isinstance(item.get("email"), str):
+            raise RegistryFormatError(f"{where}: every member needs an 'email' text.")
+        name = item.get("name", "")
+        if not isinstance(name, str):
+            raise RegistryFormatError(f"{where}: the name of {item['email']} must be text.")
+        if "@" not in item["email"]:
+            raise RegistryFormatError(f"{where}: {item['email']!r} is not an email address.")
+        members[item["email"]] = name
+    region = data.get("phoneRegion", "")
+    if not isinstance(region, str) or len(region.strip()) not in (0, 2):
+        raise RegistryFormatError(f"{where}: 'phoneRegion' must be a two-letter region code such as BR.")
+    result: dict[str, Any] = {
+        "stages": _string_list(data, "stages", where, "stageName"),
+        "qualities": _string_list(data, "qualities", where, "qualityName"),
+        "members": members,
+        "tags": _string_list(data, "tags", where, "tagName"),
+    }
+    if region.strip():
+        result["phoneRegion"] = region
+    return result

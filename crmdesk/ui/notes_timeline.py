@@ -1,0 +1,310 @@
+"""The contact's note history as a timeline grouped by day, with the input for a new note above it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, Signal
+from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QPalette
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crmdesk.contract import ContractError, NoteEntry, validate_note
+from crmdesk.ui import shortcuts
+
+
+class NoteInput(QPlainTextEdit):
+    """A multi-line note editor that submits on Ctrl+Enter (``shortcuts.ADD_NOTE``).
+
+    Signals:
+        submitted(): the user pressed the add-note keys.
+    """
+
+    submitted = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Handled here, not by a QShortcut, so the keys work wherever the editor has focus and never
+        # insert a line break first.
+        pressed = QKeySequence(event.keyCombination())
+        if any(pressed.matches(sequence) == QKeySequence.SequenceMatch.ExactMatch for sequence in _ADD_KEYS):
+            event.accept()
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
+_ADD_KEYS = shortcuts.ADD_NOTE.sequences()
+
+
+class NoteEntryWidget(QFrame):
+    """One note: its time above its text. The text is always plain text, never HTML."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("noteEntry")
+        self.time_label = QLabel(self)
+        self.time_label.setObjectName("noteTime")
+        self.time_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        small = QFont(self.time_label.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.9))
+        self.time_label.setFont(small)
+        self.text_label = QLabel(self)
+        self.text_label.setObjectName("noteText")
+        self.text_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.text_label.setWordWrap(True)
+        self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 2, 0, 6)
+        layout.setSpacing(1)
+        layout.addWidget(self.time_label)
+        layout.addWidget(self.text_label)
+        self.entry: NoteEntry | None = None
+
+    def show_entry(self, entry: NoteEntry, time_text: str, tooltip: str) -> None:
+        self.entry = entry
+        self.time_label.setText(time_text)
+        self.time_label.setToolTip(tooltip)
+        self.text_label.setText(entry.text)
+
+
+def day_label(day: date, today: date, locale: QLocale) -> str:
+    """ "Today", "Yesterday", the weekday within the last week, else the locale's long date."""
+    delta = (today - day).days
+    qdate = QDate(day.year, day.month, day.day)
+    if delta == 0:
+        return _tr("Today")
+    if delta == 1:
+        return _tr("Yesterday")
+    if 1 < delta < 7:
+        return locale.dayName(qdate.dayOfWeek(), QLocale.FormatType.LongFormat)
+    return locale.toString(qdate, QLocale.FormatType.LongFormat)
+
+
+def _tr(text: str) -> str:
+    from PySide6.QtCore import QCoreApplication
+
+    return QCoreApplication.translate("NotesTimeline", text)
+
+
+class NotesTimeline(QWidget):
+    """The note input and the timeline of a contact's notes, newest first unless toggled.
+
+    Signals:
+        note_requested(str): the user asked to add this note; a pending entry is already shown.
+    """
+
+    note_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("notes")
+        self._notes: list[NoteEntry] = []
+        self._pending: list[str] = []
+        self._newest_first = True
+        self._entries: list[NoteEntryWidget] = []
+        self._headers: list[QLabel] = []
+
+        self.input = NoteInput(self)
+        self.input.setObjectName("noteInput")
+        self.input.setPlaceholderText(self.tr("Write a note… (Ctrl+Enter to add)"))
+        self.input.setTabChangesFocus(True)
+        self.input.setFixedHeight(self.input.fontMetrics().lineSpacing() * 3 + 14)
+        self.input.submitted.connect(self.submit)
+        self.add_button = QPushButton(self.tr("Add note"), self)
+        self.add_button.setObjectName("addNote")
+        self.add_button.setToolTip(shortcuts.ADD_NOTE.label())
+        self.add_button.clicked.connect(self.submit)
+        self.order_button = QToolButton(self)
+        self.order_button.setObjectName("notesOrder")
+        self.order_button.setCheckable(True)
+        self.order_button.setAutoRaise(True)
+        self.order_button.toggled.connect(lambda oldest: self.set_newest_first(not oldest))
+        self._message = QLabel(self)
+        self._message.setWordWrap(True)
+        self._message.setVisible(False)
+        self._count = QLabel(self)
+        self._count.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+
+        self._container = QWidget()
+        self._list = QVBoxLayout(self._container)
+        self._list.setContentsMargins(0, 0, 4, 0)
+        self._list.setSpacing(2)
+        self._empty = QLabel(self.tr("No notes yet. Write what was said on the call above."), self._container)
+        self._empty.setWordWrap(True)
+        self._empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self._scroll = QScrollArea(self)
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._scroll.setWidget(self._container)
+
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.addWidget(self._count)
+        buttons.addStretch(1)
+        buttons.addWidget(self.order_button)
+        buttons.addWidget(self.add_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.input)
+        layout.addLayout(buttons)
+        layout.addWidget(self._message)
+        layout.addWidget(self._scroll, 1)
+        self._update_order_button()
+        self._rebuild()
+
+    # --- Public -----------------------------------------------------------------------------------
+
+    def set_notes(self, notes: Sequence[NoteEntry]) -> None:
+        """Show a contact's parsed notes (oldest first, as the contact holds them); drops pending entries."""
+        self._notes = list(notes)
+        self._pending.clear()
+        self._rebuild()
+
+    def add_pending(self, text: str) -> None:
+        self._pending.append(text)
+        self._rebuild()
+
+    def fail(self, text: str) -> None:
+        """The note was not stored: drop its pending entry and give the text back to the input."""
+        if text in self._pending:
+            self._pending.remove(text)
+            self._rebuild()
+        current = self.input.toPlainText()
+        self.input.setPlainText(text if not current.strip() else f"{text}\n\n{current}")
+
+    def set_newest_first(self, newest_first: bool) -> None:
+        if newest_first == self._newest_first:
+            return
+        self._newest_first = newest_first
+        self.order_button.blockSignals(True)
+        self.order_button.setChecked(not newest_first)
+        self.order_button.blockSignals(False)
+        self._update_order_button()
+        self._rebuild()
+
+    def newest_first(self) -> bool:
+        return self._newest_first
+
+    def entry_widgets(self) -> list[NoteEntryWidget]:
+        """The visible entries in display order."""
+        return [widget for widget in self._entries if not widget.isHidden()]
+
+    def day_headers(self) -> list[str]:
+        return [label.text() for label in self._headers if not label.isHidden()]
+
+    def focus_input(self) -> None:
+        self.input.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def set_message(self, text: str) -> None:
+        self._message.setText(text)
+        self._message.setVisible(bool(text))
+
+    def submit(self) -> None:
+        try:
+            text = validate_note(self.input.toPlainText())
+        except ContractError as exc:
+            self.set_message(exc.message)
+            return
+        self.set_message("")
+        self.input.clear()
+        self.add_pending(text)
+        self.note_requested.emit(text)
+
+    # --- Internals --------------------------------------------------------------------------------
+
+    def _update_order_button(self) -> None:
+        self.order_button.setText(self.tr("Newest first") if self._newest_first else self.tr("Oldest first"))
+        self.order_button.setToolTip(self.tr("Click to change the order of the notes"))
+
+    def _rebuild(self) -> None:
+        locale = QLocale()
+        today = datetime.now().date()
+        # Undated text (only a vendor could send it) sorts as oldest; pending notes are newer than all.
+        dated = list(self._notes)
+        if self._newest_first:
+            dated.reverse()
+        rows: list[tuple[str, NoteEntry | str]] = []
+        pending_rows: list[tuple[str, NoteEntry | str]] = [("pending", text) for text in self._pending]
+        if self._newest_first:
+            rows.extend(reversed(pending_rows))
+        last_day: date | str | None = "none"
+        for entry in dated:
+            day = entry.timestamp.date() if entry.timestamp else None
+            if day != last_day:
+                rows.append(("header", _tr("Undated") if day is None else day_label(day, today, locale)))
+                last_day = day
+            rows.append(("entry", entry))
+        if not self._newest_first:
+            rows.extend(pending_rows)
+
+        # Take everything out of the layout (keeping the widgets) and put back what is needed, reusing.
+        while self._list.count():
+            self._list.takeAt(0)
+        entry_index = header_index = 0
+        for kind, value in rows:
+            if kind == "header":
+                assert isinstance(value, str)
+                header = self._header(header_index)
+                header_index += 1
+                header.setText(value)
+                self._list.addWidget(header)
+                header.show()
+                continue
+            widget = self._entry(entry_index)
+            entry_index += 1
+            if kind == "pending":
+                assert isinstance(value, str)
+                widget.show_entry(NoteEntry(None, value), self.tr("Sending…"), "")
+            else:
+                assert isinstance(value, NoteEntry)
+                time_text, tooltip = self._time_texts(value, locale)
+                widget.show_entry(value, time_text, tooltip)
+            self._list.addWidget(widget)
+            widget.show()
+        for widget in self._entries[entry_index:]:
+            widget.hide()
+        for label in self._headers[header_index:]:
+            label.hide()
+        self._list.addWidget(self._empty)
+        self._empty.setVisible(not rows)
+        self._list.addStretch(1)
+        total = len(self._notes) + len(self._pending)
+        self._count.setText(self.tr("%n note(s)", "", total))
+
+    def _time_texts(self, entry: NoteEntry, locale: QLocale) -> tuple[str, str]:
+        if entry.timestamp is None:
+            return "", ""
+        stamp = entry.timestamp
+        moment = QDateTime(QDate(stamp.year, stamp.month, stamp.day), QTime(stamp.hour, stamp.minute))
+        time_text = locale.toString(moment.time(), QLocale.FormatType.ShortFormat)
+        return time_text, locale.toString(moment, QLocale.FormatType.LongFormat)
+
+    def _entry(self, index: int) -> NoteEntryWidget:
+        while len(self._entries) <= index:
+            self._entries.append(NoteEntryWidget(self._container))
+        return self._entries[index]
+
+    def _header(self, index: int) -> QLabel:
+        while len(self._headers) <= index:
+            label = QLabel(self._container)
+            label.setObjectName("noteDay")
+            bold = QFont(label.font())
+            bold.setBold(True)
+            label.setFont(bold)
+            label.setContentsMargins(0, 6, 0, 0)
+            self._headers.append(label)
+        return self._headers[index]

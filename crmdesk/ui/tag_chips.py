@@ -1,0 +1,187 @@
+"""The contact's tags as coloured chips in a flow layout, with an input that adds one through tag/add."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable
+
+from PySide6.QtCore import QEvent, QStringListModel, Qt, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from crmdesk.contract import ContractError, validate_tag
+from crmdesk.ui.flow_layout import FlowLayout
+
+
+def chip_colours(name: str, palette: QPalette) -> tuple[QColor, QColor]:
+    """Background and text colour for a tag: the hue comes from a stable hash, lightness from the palette."""
+    hue = zlib.crc32(name.casefold().encode("utf-8")) % 360
+    dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
+    if dark:
+        return QColor.fromHsl(hue, 110, 70), QColor.fromHsl(hue, 60, 225)
+    return QColor.fromHsl(hue, 150, 222), QColor.fromHsl(hue, 120, 50)
+
+
+class TagChip(QLabel):
+    """One rounded chip; a pending chip is shown in italics until the server confirms it."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tagChip")
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.name = name
+        self.pending = False
+        self.set_tag(name, pending=False)
+
+    def set_tag(self, name: str, *, pending: bool) -> None:
+        self.name = name
+        self.pending = pending
+        self.setText(name + (" …" if pending else ""))
+        self.restyle()
+
+    def restyle(self) -> None:
+        background, text = chip_colours(self.name, self.palette())
+        style = "italic" if self.pending else "normal"
+        self.setStyleSheet(
+            f"QLabel#tagChip {{ background: {background.name()}; color: {text.name()}; border-radius: 9px;"
+            f" padding: 2px 9px; font-style: {style}; }}"
+        )
+
+
+class TagChips(QWidget):
+    """Chips plus an "add a tag" input with a completer over the profile's known tags.
+
+    Signals:
+        tag_requested(str): the user asked to add this tag; its chip is already shown as pending.
+    """
+
+    tag_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tags")
+        no_remove = self.tr("Tags cannot be removed: the Contact API has no way to remove a tag from a contact.")
+        self._chip_area = QWidget(self)
+        self._chip_area.setToolTip(no_remove)
+        self._flow = FlowLayout(self._chip_area, margin=0, h_spacing=6, v_spacing=6)
+        self._chips: list[TagChip] = []
+        self._empty = QLabel(self.tr("No tags yet."), self._chip_area)
+        self._empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self._flow.addWidget(self._empty)
+
+        self.input = QLineEdit(self)
+        self.input.setObjectName("tagInput")
+        self.input.setPlaceholderText(self.tr("Add a tag… (Enter)"))
+        self.input.setToolTip(self.tr("Type a tag and press Enter to add it.") + "\n" + no_remove)
+        self.input.setClearButtonEnabled(True)
+        self._known = QStringListModel(self)
+        completer = QCompleter(self._known, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.input.setCompleter(completer)
+        self.input.returnPressed.connect(self._submit)
+
+        self._message = QLabel(self)
+        self._message.setWordWrap(True)
+        self._message.setVisible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self._chip_area)
+        layout.addWidget(self.input)
+        layout.addWidget(self._message)
+
+    # --- Public -----------------------------------------------------------------------------------
+
+    def set_known_tags(self, tags: Iterable[str]) -> None:
+        self._known.setStringList(sorted(set(tags), key=str.casefold))
+
+    def set_tags(self, tags: Iterable[str]) -> None:
+        """Show exactly these confirmed tags; chips are reused, extra ones removed."""
+        names = list(tags)
+        while len(self._chips) > len(names):
+            self._remove_chip(self._chips[-1])
+        for chip, name in zip(self._chips, names, strict=False):
+            chip.set_tag(name, pending=False)
+        for name in names[len(self._chips) :]:
+            self._append_chip(name, pending=False)
+        self._update_empty()
+
+    def add_pending(self, tag: str) -> None:
+        if self._find(tag) is None:
+            self._append_chip(tag, pending=True)
+            self._update_empty()
+
+    def confirm(self, tag: str) -> None:
+        chip = self._find(tag)
+        if chip is not None:
+            chip.set_tag(chip.name, pending=False)
+
+    def fail(self, tag: str) -> None:
+        """The server did not take ``tag``: drop its chip and give the text back so nothing typed is lost."""
+        chip = self._find(tag)
+        if chip is not None and chip.pending:
+            self._remove_chip(chip)
+            self._update_empty()
+        if not self.input.text().strip():
+            self.input.setText(tag)
+
+    def tag_names(self) -> list[str]:
+        return [chip.name for chip in self._chips]
+
+    def pending_tags(self) -> list[str]:
+        return [chip.name for chip in self._chips if chip.pending]
+
+    def chips(self) -> list[TagChip]:
+        return list(self._chips)
+
+    def focus_input(self) -> None:
+        self.input.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def set_message(self, text: str) -> None:
+        self._message.setText(text)
+        self._message.setVisible(bool(text))
+
+    # --- Internals --------------------------------------------------------------------------------
+
+    def _submit(self) -> None:
+        try:
+            tag = validate_tag(self.input.text())
+        except ContractError as exc:
+            self.set_message(exc.message)
+            return
+        self.set_message("")
+        self.input.clear()
+        if self._find(tag) is not None:
+            return  # already on the contact; the server would change nothing
+        self.add_pending(tag)
+        self.tag_requested.emit(tag)
+
+    def _find(self, tag: str) -> TagChip | None:
+        return next((chip for chip in self._chips if chip.name.casefold() == tag.casefold()), None)
+
+    def _append_chip(self, name: str, *, pending: bool) -> None:
+        chip = TagChip(name, self._chip_area)
+        chip.set_tag(name, pending=pending)
+        chip.setToolTip(self._chip_area.toolTip())
+        self._flow.addWidget(chip)
+        self._chips.append(chip)
+        chip.show()
+
+    def _remove_chip(self, chip: TagChip) -> None:
+        # removeWidget first: a deleteLater'd widget must not stay in the layout until the event loop runs.
+        self._flow.removeWidget(chip)
+        self._chips.remove(chip)
+        chip.hide()
+        chip.deleteLater()
+
+    def _update_empty(self) -> None:
+        self._empty.setVisible(not self._chips)
+        self._flow.invalidate()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            for chip in self._chips:
+                chip.restyle()
