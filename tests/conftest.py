@@ -8,4 +8,4 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 
-pytest_plugins = ["tests.support.qt_fixtures"]
+pytest_plugins = ["tests.support.qt_fixtures", "tests.support.server_fixtures"]

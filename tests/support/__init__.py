@@ -1,0 +1,1 @@
+"""Shared test helpers: the bundled server as a subprocess, and the fixtures built on it."""

@@ -1,0 +1,268 @@
+"""The Contact API as a Starlette ASGI app: routing, authentication, plan and rate checks, and the envelope."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from crmdesk import contract
+from crmdesk.contract import ContractError
+from crmdesk.server.config import Settings
+from crmdesk.server.openapi import openapi_spec
+from crmdesk.server.ratelimit import Decision, RateLimiter
+from crmdesk.server.store import Account, NotFound, Store
+
+log = logging.getLogger("crmdesk.server")
+
+Params = Mapping[str, Any]
+Result = tuple[int, str, Any]
+Handler = Callable[[Store, Account, Params], Result]
+
+
+class ApiError(Exception):
+    """A failure answered with the error envelope."""
+
+    def __init__(self, status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Response:
+    return JSONResponse({"success": False, "error": message, "code": code}, status_code=status, headers=headers)
+
+
+def bad_request(exc: ContractError) -> ApiError:
+    return ApiError(400, "BAD_REQUEST", exc.message)
+
+
+# --- Request bodies ---------------------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object, refusing bodies over 1 MiB before reading them whole."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > contract.MAX_BODY_BYTES:
+        raise ApiError(400, "BAD_REQUEST", "Invalid body: the request body is larger than 1 MiB")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > contract.MAX_BODY_BYTES:
+            raise ApiError(400, "BAD_REQUEST", "Invalid body: the request body is larger than 1 MiB")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise ApiError(400, "BAD_REQUEST", "Missing body: send a JSON object")
+    try:
+        body = json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        # ValueError covers bad UTF-8, malformed JSON, NaN/Infinity and integers too long to convert.
+        raise ApiError(400, "BAD_REQUEST", "Invalid body: the request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "BAD_REQUEST", "Invalid body: the request body must be a JSON object")
+    return body
+
+
+# --- Endpoint logic ---------------------------------------------------------------------------------
+
+
+def _required_text(params: Params, field: str) -> str:
+    raw = params.get(field)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise contract.missing(field, f"{field} is required")
+    if not isinstance(raw, str):
+        raise contract.invalid(field, "must be a string")
+    return raw.strip()
+
+
+def get_contact(store: Store, account: Account, params: Params) -> Result:
+    kind, value = contract.validate_identifier(params)
+    if kind == "uid":
+        value = contract.validate_uid(value)
+    found = store.lookup(account, kind, value)
+    if isinstance(found, list):
+        return 200, f"{len(found)} contacts found", found
+    return 200, "Contact retrieved successfully", found
+
+
+def create_contact(store: Store, account: Account, params: Params) -> Result:
+    data = contract.validate_contact_input(params, "create")
+    return 201, "Contact created successfully", store.create(account, data)
+
+
+def update_contact(store: Store, account: Account, params: Params) -> Result:
+    data = contract.validate_contact_input(params, "update")
+    assert data.uid is not None
+    contract.validate_uid(data.uid)
+    return 200, "Contact updated successfully", store.update(account, data)
+
+
+def delete_contact(store: Store, account: Account, params: Params) -> Result:
+    uid = contract.validate_uid(_required_text(params, "uid"))
+    store.delete(account, uid)
+    return 200, "Contact deleted successfully", {"uid": uid}
+
+
+def _identifier(params: Params) -> tuple[str, str]:
+    kind, value = contract.validate_identifier(params)
+    if kind == "uid":
+        value = contract.validate_uid(value)
+    return kind, value
+
+
+def add_tag(store: Store, account: Account, params: Params) -> Result:
+    tag = contract.validate_tag(params.get("tagName"))
+    kind, value = _identifier(params)
+    return 200, "Tag added to contact successfully", store.add_tag(account, kind, value, tag)
+
+
+def add_note(store: Store, account: Account, params: Params) -> Result:
+    if params.get("note") is None:
+        raise contract.missing("note", "note is required")
+    note = contract.validate_note(params.get("note"))
+    kind, value = _identifier(params)
+    return 200, "Note added to contact successfully", store.add_note(account, kind, value, note)
+
+
+def _reference_setter(field: str, message: str) -> Handler:
+    def handler(store: Store, account: Account, params: Params) -> Result:
+        name = _required_text(params, field)
+        name = contract.validate_field(field, name)
+        kind, value = _identifier(params)
+        return 200, message, store.set_reference(account, kind, value, field, name)
+
+    return handler
+
+
+set_stage = _reference_setter("stageName", "Contact stage updated successfully")
+set_quality = _reference_setter("qualityName", "Contact quality updated successfully")
+set_owner = _reference_setter("ownerEmail", "Contact owner updated successfully")
+
+
+# --- The app ----------------------------------------------------------------------------------------
+
+
+class ContactApi:
+    """Turns handlers into ASGI endpoints that apply the contract's checks in its order."""
+
+    def __init__(self, store: Store, limiter: RateLimiter | None) -> None:
+        self.store = store
+        self.limiter = limiter
+
+    def rate_headers(self, decision: Decision | None) -> dict[str, str]:
+        if self.limiter is None:
+            return {}
+        return (decision or self.limiter.idle()).headers()
+
+    def authenticate(self, request: Request) -> tuple[str, Account]:
+        header = request.headers.get("authorization")
+        if header is None:
+            raise ApiError(401, "UNAUTHORIZED", "Missing Authorization header: send Authorization: Bearer <token>")
+        scheme, _, token = header.strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token or " " in token:
+            raise ApiError(401, "UNAUTHORIZED", "Malformed Authorization header: send Authorization: Bearer <token>")
+        account = self.store.account_for_token(token)
+        if account is None:
+            raise ApiError(401, "AUTH_ERROR", "Invalid or revoked API token")
+        return token, account
+
+    def endpoint(self, handlers: Mapping[str, Handler]) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> Response:
+            decision: Decision | None = None
+            try:
+                token, account = self.authenticate(request)
+                if account.plan not in contract.PLANS_WITH_API:
+                    raise ApiError(
+                        403, "FORBIDDEN", "API access is only available on the Starter, Pro and Business plans"
+                    )
+                if self.limiter is not None:
+                    decision = self.limiter.hit(token)
+                    if not decision.allowed:
+                        raise ApiError(
+                            429, "RATE_LIMITED", f"Rate limit exceeded: retry in {decision.retry_after} seconds"
+                        )
+                method = "GET" if request.method == "HEAD" else request.method
+                handler = handlers[method]
+                params: Params = (
+                    request.query_params if method in ("GET", "DELETE") else await read_json_object(request)
+                )
+                status, message, data = handler(self.store, account, params)
+            except ApiError as exc:
+                headers = {**self.rate_headers(decision), **exc.headers}
+                if exc.status == 401:
+                    headers["WWW-Authenticate"] = "Bearer"
+                return error_response(exc.status, exc.code, exc.message, headers)
+            except ContractError as exc:
+                return error_response(400, "BAD_REQUEST", exc.message, self.rate_headers(decision))
+            except NotFound:
+                return error_response(404, "NOT_FOUND", "Contact not found", self.rate_headers(decision))
+            except Exception:
+                # Logged here without the request, so neither the token nor the body reaches the log.
+                log.exception("Unexpected error in %s %s", request.method, request.url.path)
+                return error_response(500, "SERVER_ERROR", "Internal server error", self.rate_headers(decision))
+            return JSONResponse(
+                {"success": True, "message": message, "data": data},
+                status_code=status,
+                headers=self.rate_headers(decision),
+            )
+
+        return endpoint
+
+
+def create_app(settings: Settings, store: Store | None = None) -> Starlette:
+    """Build the ASGI app. ``store`` may be passed in to share one with the caller (the CLI's seeding)."""
+    store = store or Store(settings.db_url)
+    limiter = RateLimiter(*settings.rate_limit) if settings.rate_limit else None
+    api = ContactApi(store, limiter)
+    spec_body = json.dumps(openapi_spec()).encode()
+
+    async def openapi(_request: Request) -> Response:
+        return Response(spec_body, media_type="application/json")
+
+    def routes_for(path: str, handlers: dict[str, Handler]) -> Route:
+        return Route(path, api.endpoint(handlers), methods=list(handlers))
+
+    routes = [
+        routes_for(
+            "/api/contact",
+            {"GET": get_contact, "POST": create_contact, "PUT": update_contact, "DELETE": delete_contact},
+        ),
+        routes_for("/api/contact/tag/add", {"POST": add_tag}),
+        routes_for("/api/contact/note/add", {"POST": add_note}),
+        routes_for("/api/contact/stage", {"PUT": set_stage}),
+        routes_for("/api/contact/quality", {"PUT": set_quality}),
+        routes_for("/api/contact/owner", {"PUT": set_owner}),
+        Route("/openapi.json", openapi, methods=["GET"]),
+    ]
+
+    async def http_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        headers = {**api.rate_headers(None), **(exc.headers or {})}
+        if exc.status_code == 405:
+            return error_response(405, "METHOD_NOT_ALLOWED", "Method not allowed on this route", headers)
+        if exc.status_code == 404:
+            return error_response(404, "NOT_FOUND", "Route not found", headers)
+        return error_response(exc.status_code, "BAD_REQUEST", str(exc.detail), headers)
+
+    async def server_error(_request: Request, _exc: Exception) -> Response:
+        return error_response(500, "SERVER_ERROR", "Internal server error", api.rate_headers(None))
+
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})
+    app.state.store = store
+    return app

@@ -1,0 +1,213 @@
+"""The ``crmdesk-server`` command line: run the server and manage accounts, stages, qualities and members."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import socket
+import sys
+import threading
+from collections.abc import Sequence
+from typing import NoReturn
+
+import uvicorn
+
+from crmdesk import contract
+from crmdesk.server.config import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_RATE_LIMIT, Settings, db_url_from_option
+from crmdesk.server.config import parse_rate_limit as _parse_rate_limit
+from crmdesk.server.store import Store, StoreError
+
+PROG = "crmdesk-server"
+LISTENING_PREFIX = f"{PROG}: listening on "
+
+log = logging.getLogger("crmdesk.server")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr, as scripts calling the CLI expect."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{PROG}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def _rate(text: str) -> tuple[int, float] | None:
+    try:
+        return _parse_rate_limit(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _plan(text: str) -> str:
+    plan = text.strip().lower()
+    if plan not in contract.PLANS:
+        raise argparse.ArgumentTypeError(f"unknown plan {text!r}: use one of {', '.join(contract.PLANS)}")
+    return plan
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad port {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"bad port {text!r}: use 0 to 65535")
+    return port
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="The bundled CRMDesk Contact API server.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the server")
+    serve.add_argument("--db", help="SQLite file or SQLAlchemy URL (default: in the user data directory)")
+    serve.add_argument("--host", default=DEFAULT_HOST)
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help="0 picks a free port")
+    serve.add_argument(
+        "--rate-limit",
+        type=_rate,
+        default=DEFAULT_RATE_LIMIT,
+        metavar="N/SECONDS|off",
+        help="requests per token per window (default 100/10)",
+    )
+    serve.add_argument("--demo", action="store_true", help="seed the Demo account once")
+    serve.add_argument("--watch-stdin", action="store_true", help="shut down when stdin reaches end of file")
+    serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
+    serve.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+
+    account = commands.add_parser("account", help="manage accounts").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    add_account = account.add_parser("add", help="add an account and print its token")
+    add_account.add_argument("--db")
+    add_account.add_argument("--name", required=True)
+    add_account.add_argument("--plan", required=True, type=_plan, help=", ".join(contract.PLANS))
+    add_account.add_argument("--token", help="use this token instead of a generated one")
+    add_account.add_argument("--time-zone", default="UTC", help="IANA time zone for note timestamps")
+
+    for noun, plural in (("stage", "STAGE"), ("quality", "QUALITY")):
+        sub = commands.add_parser(noun, help=f"manage an account's {noun} names").add_subparsers(
+            dest="action", required=True, metavar="ACTION"
+        )
+        add = sub.add_parser("add", help=f"add {noun} names to an account")
+        add.add_argument("--db")
+        add.add_argument("--account", required=True)
+        add.add_argument("names", nargs="+", metavar=plural)
+
+    member = commands.add_parser("member", help="manage an account's team members").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    add_member = member.add_parser("add", help="add a team member to an account")
+    add_member.add_argument("--db")
+    add_member.add_argument("--account", required=True)
+    add_member.add_argument("--email", required=True)
+    add_member.add_argument("--name", required=True)
+    return parser
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that announces its real address once its socket accepts connections."""
+
+    def __init__(self, config: uvicorn.Config, sock: socket.socket) -> None:
+        super().__init__(config)
+        self.sock = sock
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if not self.should_exit:
+            host, port = self.sock.getsockname()[:2]
+            shown = f"[{host}]" if ":" in host else host
+            # The desktop app reads this exact line to learn the port, so it goes out at once.
+            print(f"{LISTENING_PREFIX}http://{shown}:{port}", flush=True)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(512)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _watch_stdin(server: uvicorn.Server) -> None:
+    """Stop the server when stdin closes, so a child server dies with the app that started it."""
+
+    def watch() -> None:
+        try:
+            while sys.stdin.buffer.read(65536):
+                pass
+        except (OSError, ValueError):
+            pass
+        server.should_exit = True
+
+    threading.Thread(target=watch, name="stdin-watch", daemon=True).start()
+
+
+def serve(args: argparse.Namespace) -> int:
+    logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings(db_url=db_url_from_option(args.db), rate_limit=args.rate_limit)
+    store = Store(settings.db_url)
+    if args.demo:
+        from crmdesk.server.demo import seed_demo
+
+        token = seed_demo(store)
+        if token is not None:
+            print(f"{PROG}: demo account created, token: {token}", flush=True)
+    from crmdesk.server.app import create_app
+
+    app = create_app(settings, store)
+    try:
+        sock = _bind(args.host, args.port)
+    except OSError as exc:
+        sys.stderr.write(f"{PROG}: error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}\n")
+        return 1
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        log_level=args.log_level,
+        access_log=args.access_log,
+        lifespan="off",
+        server_header=False,
+    )
+    server = _Server(config, sock)
+    if args.watch_stdin:
+        _watch_stdin(server)
+    try:
+        asyncio.run(server.serve(sockets=[sock]))
+    finally:
+        sock.close()
+        store.close()
+    return 0
+
+
+def admin(args: argparse.Namespace) -> int:
+    store = Store(db_url_from_option(args.db))
+    try:
+        if args.command == "account":
+            print(store.add_account(args.name, args.plan, token=args.token, time_zone=args.time_zone))
+        elif args.command == "stage":
+            store.add_stages(args.account, args.names)
+        elif args.command == "quality":
+            store.add_qualities(args.account, args.names)
+        else:
+            store.add_member(args.account, args.email, args.name)
+    finally:
+        store.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    try:
+        return serve(args) if args.command == "serve" else admin(args)
+    except StoreError as exc:
+        sys.stderr.write(f"{PROG}: error: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130

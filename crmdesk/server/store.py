@@ -1,0 +1,607 @@
+"""The server's storage: accounts, tokens, contacts, tags and notes in SQL through SQLAlchemy 2 Core.
+
+Every public write runs in one transaction. Reads are small indexed queries and run inline on the caller's
+thread: for SQLite that is cheaper than a hop to a thread pool (see ``tests/perf/bench_server.py``).
+"""
+
+from __future__ import annotations
+
+import secrets
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from crmdesk import contract
+from crmdesk.contract import ContactInput, ContractError, NoteEntry
+
+metadata = sa.MetaData()
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("plan", sa.String(20), nullable=False),
+    sa.Column("time_zone", sa.String(64), nullable=False, default="UTC"),
+)
+
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    sa.Column("token", sa.String(200), primary_key=True),
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False, index=True),
+)
+
+
+def _named_list(table_name: str) -> sa.Table:
+    return sa.Table(
+        table_name,
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        # Names match case-insensitively; the key keeps that rule in one place and makes it indexable.
+        sa.Column("name_key", sa.String(200), nullable=False),
+        sa.UniqueConstraint("account_id", "name_key"),
+    )
+
+
+stages = _named_list("stages")
+qualities = _named_list("qualities")
+tags = _named_list("tags")
+
+members = sa.Table(
+    "members",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("email_key", sa.String(254), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.UniqueConstraint("account_id", "email_key"),
+)
+
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    # The integer id orders contacts by creation, which is the "oldest first" of several-match answers.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("uid", sa.String(8), nullable=False),
+    sa.Column("first_name", sa.String(100), nullable=False, default=""),
+    sa.Column("last_name", sa.String(100), nullable=False, default=""),
+    sa.Column("email", sa.String(254), nullable=False, default=""),
+    sa.Column("phone", sa.String(50), nullable=False, default=""),
+    sa.Column("phone_digits", sa.String(50), nullable=False, default=""),
+    sa.Column("business_name", sa.String(200), nullable=False, default=""),
+    sa.Column("birthday", sa.String(10), nullable=False, default=""),
+    sa.Column("address", sa.String(300), nullable=False, default=""),
+    sa.Column("city", sa.String(100), nullable=False, default=""),
+    sa.Column("state", sa.String(100), nullable=False, default=""),
+    sa.Column("zipcode", sa.String(20), nullable=False, default=""),
+    sa.Column("time_zone", sa.String(64), nullable=False, default=""),
+    sa.Column("value", sa.String(64), nullable=False, default=""),
+    sa.Column("snapshot", sa.Text, nullable=False, default=""),
+    sa.Column("stage_id", sa.Integer, sa.ForeignKey("stages.id"), nullable=True),
+    sa.Column("quality_id", sa.Integer, sa.ForeignKey("qualities.id"), nullable=True),
+    sa.Column("owner_id", sa.Integer, sa.ForeignKey("members.id"), nullable=True),
+    sa.Column("created", sa.String(20), nullable=False),
+    sa.Column("last_update", sa.String(20), nullable=False),
+    sa.Index("ix_contacts_account_uid", "account_id", "uid", unique=True),
+    sa.Index("ix_contacts_account_phone_digits", "account_id", "phone_digits"),
+)
+# lower() on both the index and the query keeps the comparison the database's own, on SQLite and PostgreSQL.
+sa.Index("ix_contacts_account_email", contacts.c.account_id, sa.func.lower(contacts.c.email))
+
+contact_tags = sa.Table(
+    "contact_tags",
+    metadata,
+    # The id keeps the order in which tags were added to the contact.
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("contact_id", sa.Integer, sa.ForeignKey("contacts.id"), nullable=False),
+    sa.Column("tag_id", sa.Integer, sa.ForeignKey("tags.id"), nullable=False),
+    sa.UniqueConstraint("contact_id", "tag_id"),
+)
+
+notes = sa.Table(
+    "notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("contact_id", sa.Integer, sa.ForeignKey("contacts.id"), nullable=False, index=True),
+    # UTC, ISO 8601; rendered in the account's time zone on read.
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+)
+
+#: API field name -> contacts column, for the plain string fields.
+COLUMN_OF: dict[str, str] = {
+    "firstName": "first_name",
+    "lastName": "last_name",
+    "email": "email",
+    "phone": "phone",
+    "businessName": "business_name",
+    "birthday": "birthday",
+    "address": "address",
+    "city": "city",
+    "state": "state",
+    "zipcode": "zipcode",
+    "timeZone": "time_zone",
+    "value": "value",
+    "snapshot": "snapshot",
+}
+
+
+class StoreError(Exception):
+    """An administrative request the store refuses (unknown account, duplicate token, bad plan...)."""
+
+
+class NotFound(Exception):
+    """No contact of this account matches the identifier."""
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: int
+    name: str
+    plan: str
+    time_zone: str
+
+
+def new_token() -> str:
+    return "crm_" + secrets.token_urlsafe(24)
+
+
+def new_uid() -> str:
+    return "".join(secrets.choice(contract.UID_ALPHABET) for _ in range(contract.UID_LENGTH))
+
+
+def insert_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key an INSERT created."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@lru_cache(maxsize=256)
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run beside the writer. synchronous=NORMAL in WAL mode is durable against a killed
+    # process (the commit is in the WAL file before the call returns); only an OS crash or power loss can
+    # roll back the last transactions, which a desktop app's local server accepts.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # The CLI and tests write to the same file while a server runs; wait for their lock instead of failing.
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _contact_select() -> sa.Select[Any]:
+    c = contacts
+    return (
+        sa.select(
+            c,
+            stages.c.name.label("stage_name"),
+            qualities.c.name.label("quality_name"),
+            members.c.email.label("owner_email"),
+        )
+        .select_from(
+            c.outerjoin(stages, stages.c.id == c.c.stage_id)
+            .outerjoin(qualities, qualities.c.id == c.c.quality_id)
+            .outerjoin(members, members.c.id == c.c.owner_id)
+        )
+        .where(c.c.account_id == sa.bindparam("account_id"))
+    )
+
+
+_SELECT_BY_ID = _contact_select().where(contacts.c.id == sa.bindparam("contact_id"))
+_SELECT_TAGS = (
+    sa.select(tags.c.name)
+    .select_from(contact_tags.join(tags, tags.c.id == contact_tags.c.tag_id))
+    .where(contact_tags.c.contact_id == sa.bindparam("contact_id"))
+    .order_by(contact_tags.c.id)
+)
+_SELECT_NOTES = (
+    sa.select(notes.c.created_at, notes.c.text)
+    .where(notes.c.contact_id == sa.bindparam("contact_id"))
+    .order_by(notes.c.id)
+)
+_FIND_BY_UID = sa.select(contacts.c.id).where(
+    contacts.c.account_id == sa.bindparam("account_id"), contacts.c.uid == sa.bindparam("value")
+)
+_FIND_BY_EMAIL = (
+    sa.select(contacts.c.id)
+    .where(
+        contacts.c.account_id == sa.bindparam("account_id"),
+        sa.func.lower(contacts.c.email) == sa.func.lower(sa.bindparam("value")),
+    )
+    .order_by(contacts.c.id)
+)
+_FIND_BY_PHONE = (
+    sa.select(contacts.c.id)
+    .where(contacts.c.account_id == sa.bindparam("account_id"), contacts.c.phone_digits == sa.bindparam("value"))
+    .order_by(contacts.c.id)
+)
+_SELECT_SUMMARIES = (
+    sa.select(contacts.c.uid, contacts.c.email, contacts.c.phone, contacts.c.first_name, contacts.c.last_name)
+    .where(contacts.c.account_id == sa.bindparam("account_id"), contacts.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(contacts.c.id)
+)
+_TOKEN_ACCOUNT = (
+    sa.select(accounts.c.id, accounts.c.name, accounts.c.plan, accounts.c.time_zone)
+    .select_from(tokens.join(accounts, accounts.c.id == tokens.c.account_id))
+    .where(tokens.c.token == sa.bindparam("token"))
+)
+
+
+class Store:
+    """The server's database. Safe to open from several processes on one SQLite file."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        is_sqlite = url.startswith("sqlite")
+        if is_sqlite and url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        # hide_parameters keeps tokens and contact data out of error messages and logs.
+        self.engine: Engine = sa.create_engine(url, hide_parameters=True)
+        if is_sqlite:
+            event.listen(self.engine, "connect", _set_sqlite_pragmas)
+        metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- Administration (CLI, demo seeding, tests) ---------------------------------------------
+
+    def add_account(self, name: str, plan: str, token: str | None = None, time_zone: str = "UTC") -> str:
+        """Create an account with one token and return the token."""
+        name = name.strip()
+        if not name:
+            raise StoreError("the account name cannot be empty")
+        if plan not in contract.PLANS:
+            raise StoreError(f"unknown plan {plan!r}: use one of {', '.join(contract.PLANS)}")
+        if not contract.is_time_zone(time_zone):
+            raise StoreError(f"unknown time zone {time_zone!r}: use an IANA name such as America/Sao_Paulo")
+        token = new_token() if token is None else token.strip()
+        if not token or any(ch.isspace() for ch in token):
+            raise StoreError("a token cannot be empty or contain white space")
+        with self.engine.begin() as conn:
+            if conn.execute(sa.select(accounts.c.id).where(accounts.c.name == name)).first() is not None:
+                raise StoreError(f"an account named {name!r} already exists")
+            if conn.execute(sa.select(tokens.c.token).where(tokens.c.token == token)).first() is not None:
+                raise StoreError("that token is already in use")
+            account_id = insert_id(conn.execute(accounts.insert().values(name=name, plan=plan, time_zone=time_zone)))
+            conn.execute(tokens.insert().values(token=token, account_id=account_id))
+        return token
+
+    def account(self, name: str) -> Account:
+        with self.engine.connect() as conn:
+            return self._account(conn, name)
+
+    def _account(self, conn: Connection, name: str) -> Account:
+        row = conn.execute(
+            sa.select(accounts.c.id, accounts.c.name, accounts.c.plan, accounts.c.time_zone).where(
+                accounts.c.name == name
+            )
+        ).first()
+        if row is None:
+            raise StoreError(f"no account named {name!r}")
+        return Account(*row)
+
+    def find_account(self, name: str) -> Account | None:
+        try:
+            return self.account(name)
+        except StoreError:
+            return None
+
+    def replace_tokens(self, account_name: str, token: str) -> None:
+        """Make ``token`` the account's only token."""
+        with self.engine.begin() as conn:
+            account = self._account(conn, account_name)
+            owner = conn.execute(sa.select(tokens.c.account_id).where(tokens.c.token == token)).scalar()
+            if owner is not None and owner != account.id:
+                raise StoreError("that token is already in use")
+            conn.execute(tokens.delete().where(tokens.c.account_id == account.id))
+            conn.execute(tokens.insert().values(token=token, account_id=account.id))
+
+    def _add_names(self, table: sa.Table, account_name: str, names: Iterable[str]) -> None:
+        with self.engine.begin() as conn:
+            account = self._account(conn, account_name)
+            for raw in names:
+                name = raw.strip()
+                if not name:
+                    raise StoreError("a name cannot be empty")
+                if len(name) > 100:
+                    raise StoreError(f"{name[:20]!r}... is longer than 100 characters")
+                exists = conn.execute(
+                    sa.select(table.c.id).where(table.c.account_id == account.id, table.c.name_key == name.casefold())
+                ).first()
+                if exists is None:
+                    conn.execute(table.insert().values(account_id=account.id, name=name, name_key=name.casefold()))
+
+    def add_stages(self, account_name: str, names: Iterable[str]) -> None:
+        self._add_names(stages, account_name, names)
+
+    def add_qualities(self, account_name: str, names: Iterable[str]) -> None:
+        self._add_names(qualities, account_name, names)
+
+    def add_member(self, account_name: str, email: str, name: str) -> None:
+        try:
+            email = contract.validate_email(email)
+        except ContractError as exc:
+            raise StoreError(exc.message) from None
+        name = name.strip()
+        if not name:
+            raise StoreError("a team member needs a name")
+        with self.engine.begin() as conn:
+            account = self._account(conn, account_name)
+            key = email.casefold()
+            exists = conn.execute(
+                sa.select(members.c.id).where(members.c.account_id == account.id, members.c.email_key == key)
+            ).first()
+            if exists is None:
+                conn.execute(members.insert().values(account_id=account.id, email=email, email_key=key, name=name))
+            else:
+                conn.execute(members.update().where(members.c.id == exists[0]).values(name=name))
+
+    def count_contacts(self, account_name: str) -> int:
+        with self.engine.connect() as conn:
+            account = self._account(conn, account_name)
+            count = conn.execute(
+                sa.select(sa.func.count()).select_from(contacts).where(contacts.c.account_id == account.id)
+            ).scalar()
+            return int(count or 0)
+
+    def bulk_insert_contacts(self, account_name: str, rows: Sequence[dict[str, str]]) -> None:
+        """Insert many plain contacts at once (benchmarks): each row holds API string fields, no references."""
+        stamp = contract.format_timestamp(utc_now())
+        with self.engine.begin() as conn:
+            account = self._account(conn, account_name)
+            values: list[dict[str, Any]] = []
+            for row in rows:
+                value: dict[str, Any] = {column: row.get(field, "") for field, column in COLUMN_OF.items()}
+                value.update(
+                    account_id=account.id,
+                    uid=row.get("uid") or new_uid(),
+                    phone_digits=contract.phone_digits(row.get("phone", "")),
+                    created=stamp,
+                    last_update=stamp,
+                )
+                values.append(value)
+            conn.execute(contacts.insert(), values)
+
+    # --- The API ----------------------------------------------------------------------------
+
+    def account_for_token(self, token: str) -> Account | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(_TOKEN_ACCOUNT, {"token": token}).first()
+        return None if row is None else Account(*row)
+
+    def find(self, conn: Connection, account: Account, kind: str, value: str) -> list[int]:
+        """Ids of the account's contacts matching an identifier, oldest first."""
+        if kind == "uid":
+            statement, value = _FIND_BY_UID, value
+        elif kind == "email":
+            statement = _FIND_BY_EMAIL
+        else:
+            statement, value = _FIND_BY_PHONE, contract.phone_digits(value)
+        return list(conn.execute(statement, {"account_id": account.id, "value": value}).scalars())
+
+    def lookup(self, account: Account, kind: str, value: str) -> dict[str, Any] | list[dict[str, str]]:
+        """GET: one full contact, or the summaries of several matches. Raises :class:`NotFound`."""
+        with self.engine.connect() as conn:
+            ids = self.find(conn, account, kind, value)
+            if not ids:
+                raise NotFound
+            if len(ids) == 1:
+                return self._full(conn, account, ids[0])
+            rows = conn.execute(_SELECT_SUMMARIES, {"account_id": account.id, "ids": ids})
+            return [_summary(row) for row in rows]
+
+    def _one(self, conn: Connection, account: Account, kind: str, value: str) -> int:
+        ids = self.find(conn, account, kind, value)
+        if not ids:
+            raise NotFound
+        if len(ids) > 1:
+            raise contract.invalid(kind, f"{len(ids)} contacts match this {kind}; send the uid of the contact you mean")
+        return ids[0]
+
+    def _full(self, conn: Connection, account: Account, contact_id: int) -> dict[str, Any]:
+        row = conn.execute(_SELECT_BY_ID, {"account_id": account.id, "contact_id": contact_id}).one()
+        tag_names = list(conn.execute(_SELECT_TAGS, {"contact_id": contact_id}).scalars())
+        zone = _zone(account.time_zone)
+        entries = [
+            NoteEntry(datetime.fromisoformat(created).astimezone(zone).replace(tzinfo=None), text)
+            for created, text in conn.execute(_SELECT_NOTES, {"contact_id": contact_id})
+        ]
+        m = row._mapping
+        return {
+            "uid": m["uid"],
+            "email": m["email"],
+            "phone": m["phone"],
+            "firstName": m["first_name"],
+            "lastName": m["last_name"],
+            "businessName": m["business_name"],
+            "birthday": m["birthday"],
+            "address": m["address"],
+            "city": m["city"],
+            "state": m["state"],
+            "zipcode": m["zipcode"],
+            "timeZone": m["time_zone"],
+            "value": m["value"],
+            "stageName": m["stage_name"] or "",
+            "qualityName": m["quality_name"] or "",
+            "ownerEmail": m["owner_email"] or "",
+            "snapshot": m["snapshot"],
+            "notes": contract.render_notes(entries),
+            "tags": tag_names,
+            "created": m["created"],
+            "lastUpdate": m["last_update"],
+        }
+
+    def _reference(self, conn: Connection, account: Account, field: str, name: str) -> tuple[int, str, str]:
+        """Resolve a stage, quality or owner name of the account to ``(id, spelling, owner name)``."""
+        key = name.strip().casefold()
+        if field == "ownerEmail":
+            row = conn.execute(
+                sa.select(members.c.id, members.c.email, members.c.name).where(
+                    members.c.account_id == account.id, members.c.email_key == key
+                )
+            ).first()
+            if row is None:
+                raise contract.invalid(field, f"Team member '{name}' does not exist in your account")
+            return row[0], row[1], row[2]
+        table, label = (stages, "Stage") if field == "stageName" else (qualities, "Quality")
+        found = conn.execute(
+            sa.select(table.c.id, table.c.name).where(table.c.account_id == account.id, table.c.name_key == key)
+        ).first()
+        if found is None:
+            raise contract.invalid(field, f"{label} '{name}' does not exist in your account")
+        return found[0], found[1], ""
+
+    def _columns(self, conn: Connection, account: Account, fields: dict[str, str]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for field, text in fields.items():
+            if field in contract.REFERENCE_FIELDS:
+                column = {"stageName": "stage_id", "qualityName": "quality_id", "ownerEmail": "owner_id"}[field]
+                values[column] = self._reference(conn, account, field, text)[0] if text else None
+            else:
+                values[COLUMN_OF[field]] = text
+                if field == "phone":
+                    values["phone_digits"] = contract.phone_digits(text)
+        return values
+
+    def _add_tags(self, conn: Connection, account: Account, contact_id: int, names: Iterable[str]) -> list[str]:
+        spelled = []
+        for name in names:
+            key = name.casefold()
+            found = conn.execute(
+                sa.select(tags.c.id, tags.c.name).where(tags.c.account_id == account.id, tags.c.name_key == key)
+            ).first()
+            if found is None:
+                tag_id = insert_id(conn.execute(tags.insert().values(account_id=account.id, name=name, name_key=key)))
+                spelling = name
+            else:
+                tag_id, spelling = found
+            linked = conn.execute(
+                sa.select(contact_tags.c.id).where(
+                    contact_tags.c.contact_id == contact_id, contact_tags.c.tag_id == tag_id
+                )
+            ).first()
+            if linked is None:
+                conn.execute(contact_tags.insert().values(contact_id=contact_id, tag_id=tag_id))
+            spelled.append(spelling)
+        return spelled
+
+    def _add_note(self, conn: Connection, contact_id: int, text: str, moment: datetime) -> None:
+        conn.execute(notes.insert().values(contact_id=contact_id, created_at=moment.isoformat(), text=text))
+
+    def create(self, account: Account, data: ContactInput, moment: datetime | None = None) -> dict[str, str]:
+        """Create a contact and return its summary."""
+        moment = moment or utc_now()
+        stamp = contract.format_timestamp(moment)
+        with self.engine.begin() as conn:
+            values = self._columns(conn, account, data.fields)
+            uid = new_uid()
+            while conn.execute(_FIND_BY_UID, {"account_id": account.id, "value": uid}).first() is not None:
+                uid = new_uid()
+            contact_id = insert_id(
+                conn.execute(
+                    contacts.insert().values(account_id=account.id, uid=uid, created=stamp, last_update=stamp, **values)
+                )
+            )
+            self._add_tags(conn, account, contact_id, data.tags)
+            if data.note:
+                self._add_note(conn, contact_id, data.note, moment)
+            row = conn.execute(
+                sa.select(
+                    contacts.c.uid, contacts.c.email, contacts.c.phone, contacts.c.first_name, contacts.c.last_name
+                ).where(contacts.c.id == contact_id)
+            ).one()
+        return _summary(row)
+
+    def update(self, account: Account, data: ContactInput) -> dict[str, Any]:
+        """Apply an update by uid and return the full contact."""
+        assert data.uid is not None
+        with self.engine.begin() as conn:
+            # Unknown stage, quality or owner is a validation error, which the contract checks before lookup.
+            values = self._columns(conn, account, data.fields)
+            contact_id = self._one(conn, account, "uid", data.uid)
+            current = conn.execute(
+                sa.select(contacts.c.first_name, contacts.c.last_name, contacts.c.email, contacts.c.phone).where(
+                    contacts.c.id == contact_id
+                )
+            ).one()
+            merged = {
+                "firstName": values.get("first_name", current.first_name),
+                "lastName": values.get("last_name", current.last_name),
+                "email": values.get("email", current.email),
+                "phone": values.get("phone", current.phone),
+            }
+            contract.check_identity(merged)
+            values["last_update"] = contract.format_timestamp(utc_now())
+            conn.execute(contacts.update().where(contacts.c.id == contact_id).values(**values))
+            self._add_tags(conn, account, contact_id, data.tags)
+            return self._full(conn, account, contact_id)
+
+    def delete(self, account: Account, uid: str) -> None:
+        with self.engine.begin() as conn:
+            contact_id = self._one(conn, account, "uid", uid)
+            conn.execute(contact_tags.delete().where(contact_tags.c.contact_id == contact_id))
+            conn.execute(notes.delete().where(notes.c.contact_id == contact_id))
+            conn.execute(contacts.delete().where(contacts.c.id == contact_id))
+
+    def _touch(self, conn: Connection, contact_id: int, **values: Any) -> dict[str, str]:
+        conn.execute(
+            contacts.update()
+            .where(contacts.c.id == contact_id)
+            .values(last_update=contract.format_timestamp(utc_now()), **values)
+        )
+        row = conn.execute(
+            sa.select(contacts.c.uid, contacts.c.email, contacts.c.phone).where(contacts.c.id == contact_id)
+        ).one()
+        return {"contactUid": row.uid, "contactEmail": row.email, "contactPhone": row.phone}
+
+    def add_tag(self, account: Account, kind: str, value: str, tag: str) -> dict[str, str]:
+        with self.engine.begin() as conn:
+            contact_id = self._one(conn, account, kind, value)
+            (spelling,) = self._add_tags(conn, account, contact_id, [tag])
+            return {**self._touch(conn, contact_id), "tagName": spelling}
+
+    def add_note(self, account: Account, kind: str, value: str, text: str) -> dict[str, str]:
+        with self.engine.begin() as conn:
+            contact_id = self._one(conn, account, kind, value)
+            self._add_note(conn, contact_id, text, utc_now())
+            return {**self._touch(conn, contact_id), "note": text}
+
+    def set_reference(self, account: Account, kind: str, value: str, field: str, name: str) -> dict[str, str]:
+        """Set a contact's stage, quality or owner; the answer spells the name the way the account does."""
+        column = {"stageName": "stage_id", "qualityName": "quality_id", "ownerEmail": "owner_id"}[field]
+        with self.engine.begin() as conn:
+            # Validation (does the name exist?) comes before lookup, as the contract orders the checks.
+            ref_id, spelling, owner_name = self._reference(conn, account, field, name)
+            contact_id = self._one(conn, account, kind, value)
+            answer = {**self._touch(conn, contact_id, **{column: ref_id}), field: spelling}
+            if field == "ownerEmail":
+                answer["ownerName"] = owner_name
+            return answer
+
+
+def _summary(row: Any) -> dict[str, str]:
+    return {"uid": row[0], "email": row[1], "phone": row[2], "firstName": row[3], "lastName": row[4]}

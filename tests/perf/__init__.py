@@ -1,0 +1,1 @@
+"""Benchmarks, run on demand (``python -m tests.perf.<name>``); pytest does not collect them."""
