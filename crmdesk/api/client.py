@@ -56,8 +56,9 @@ _RETRIED_STATUSES: Final = frozenset({502, 503, 504})
 _VERIFY_UID: Final = "ZZZZZZZZ"
 
 # Keys that only a full contact carries; a GET/PUT answer without any of them is a summary.
-_ALL_KEYS: Final = frozenset(contract.CONTACT_FIELDS)
-_FULL_ONLY_KEYS: Final = _ALL_KEYS - frozenset(contract.SUMMARY_FIELDS)
+_FULL_ONLY_KEYS: Final = frozenset(contract.CONTACT_FIELDS) - frozenset(contract.SUMMARY_FIELDS)
+# Keys only a stored contact has, never an echo of the fields an update touched.
+_STORED_KEYS: Final = frozenset({"notes", "created", "lastUpdate"})
 
 _T = TypeVar("_T")
 
@@ -418,12 +419,13 @@ class ContactApi:
         The contract's GET and PUT answers are full contacts, but the vendor's documented PUT answer
         lists only the fields it touched, and a one-element array may hold a summary. Building a
         Contact from those would show every missing field as empty, so the stored contact is fetched.
-        With ``complete`` every key of a full contact must be present (a PUT answer); otherwise any key
-        beyond a summary's is taken as the mark of a full contact whose missing keys are really unset.
+        A PUT answer (``complete``) counts as full only when it carries a key that no partial answer
+        would (notes, created, lastUpdate); elsewhere any key beyond a summary's is the mark of a full
+        contact, whose missing keys are then read as unset (the vendor's GET omits some, e.g. birthday).
         """
         if isinstance(data, Mapping):
             keys = data.keys()
-            is_full = _ALL_KEYS <= keys if complete else not _FULL_ONLY_KEYS.isdisjoint(keys)
+            is_full = not (_STORED_KEYS if complete else _FULL_ONLY_KEYS).isdisjoint(keys)
             if is_full:
                 return Contact.from_api(data)
         summary = ContactSummary.from_api(data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -46,7 +47,7 @@ def fail(status: int, code: str, error: str, headers: dict[str, str] | None = No
     return httpx.Response(status, json={"success": False, "error": error, "code": code}, headers=headers)
 
 
-Step = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
+Step = httpx.Response | Exception | Callable[[httpx.Request], Any]
 
 
 class Scripted:
@@ -82,6 +83,8 @@ class Recorder:
 
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
+        # Still yield to the loop, so concurrent calls interleave as they would while really waiting.
+        await asyncio.sleep(0)
 
 
 def make_api(

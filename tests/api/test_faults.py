@@ -322,7 +322,12 @@ def test_server_validation_error_names_its_field() -> None:
 
 @pytest.mark.parametrize(
     ("code", "expected"),
-    [("NOT_FOUND", NotFoundError), ("BAD_REQUEST", ValidationError), ("AUTH_ERROR", AuthError), ("ODD", ValidationError)],
+    [
+        ("NOT_FOUND", NotFoundError),
+        ("BAD_REQUEST", ValidationError),
+        ("AUTH_ERROR", AuthError),
+        ("ODD", ValidationError),
+    ],
 )
 def test_success_false_with_200_is_the_mapped_error(code: str, expected: type[Exception]) -> None:
     handler = Scripted([fail(200, code, "Invalid email: refused")])
