@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, Signal
 
 from crmdesk.api.client import ContactApi, RetryEvent
 from crmdesk.api.errors import AuthError
+from crmdesk.services.tasks import TaskSlots
 
 log = logging.getLogger("crmdesk.services.session")
 
@@ -34,6 +36,8 @@ class Session(QObject):
         self.demo = demo
         self.api: ContactApi = ContactApi(base_url, token, on_retry=self._on_retry)
         self.base_url = self.api.base_url
+        #: Whether the token went into the keyring (False: this session only).
+        self.token_stored = False
 
     @property
     def host(self) -> str:
@@ -55,3 +59,45 @@ class Session(QObject):
 
     async def aclose(self) -> None:
         await self.api.aclose()
+
+
+class SignIn(QObject):
+    """Checks a token with one cheap request before the app accepts it.
+
+    Signals:
+        succeeded(object): the token works; the argument is the new :class:`Session` (its ContactApi is open).
+        failed(object): the exception that says why not (AuthError, PlanError, NetworkError, ValueError for a
+            refused address or malformed token).
+        busy_changed(bool): a check started or ended.
+    """
+
+    succeeded = Signal(object)
+    failed = Signal(object)
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._slots = TaskSlots(self.failed.emit)
+
+    def attempt(self, profile: str, base_url: str, token: str) -> None:
+        try:
+            session = Session(profile, base_url, token)
+        except ValueError as exc:  # refused address or malformed token: nothing to send
+            self.failed.emit(exc)
+            return
+
+        async def check() -> Session:
+            try:
+                await session.api.verify()
+            except BaseException:
+                await session.aclose()
+                raise
+            return session
+
+        self.busy_changed.emit(True)
+        self._slots.start(
+            "verify", check(), self.succeeded.emit, self.failed.emit, lambda: self.busy_changed.emit(False)
+        )
+
+    def cancel(self) -> list[Any]:
+        return self._slots.cancel_all()

@@ -1,0 +1,119 @@
+"""The one error presenter: turns any exception into a sentence for the user, a severity and an optional action."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QCoreApplication
+
+from crmdesk.api.errors import (
+    ApiError,
+    AuthError,
+    BadResponseError,
+    NetworkError,
+    NotFoundError,
+    PlanError,
+    RateLimitedError,
+    ServerError,
+    TimeoutError,
+    ValidationError,
+)
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class Action(StrEnum):
+    SIGN_IN = "sign_in"
+    RETRY = "retry"
+
+
+@dataclass(frozen=True, slots=True)
+class Description:
+    text: str
+    severity: Severity = Severity.ERROR
+    action: Action | None = None
+
+    def action_label(self) -> str:
+        if self.action is Action.SIGN_IN:
+            return _t("Sign in again")
+        if self.action is Action.RETRY:
+            return _t("Retry")
+        return ""
+
+
+_FIELD_PREFIX = re.compile(r"^\s*invalid\s+[A-Za-z]+\s*:\s*", re.IGNORECASE)
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("errors", text)
+
+
+def strip_field_prefix(text: str) -> str:
+    """``"Invalid stageName: Stage 'X' does not exist in your account"`` → ``"Stage 'X' does not exist..."``."""
+    stripped = _FIELD_PREFIX.sub("", text, count=1)
+    return stripped[:1].upper() + stripped[1:] if stripped else text
+
+
+def host_of(base_url: str) -> str:
+    return urlsplit(base_url).netloc or base_url
+
+
+def describe(error: BaseException, *, host: str = "") -> Description:
+    """What to tell the user about ``error``: the API's own message where it has one, and what to do."""
+    where = host or _t("the server")
+    if isinstance(error, AuthError):
+        return Description(
+            _t("The server no longer accepts your API token. Sign in again to continue."),
+            Severity.ERROR,
+            Action.SIGN_IN,
+        )
+    if isinstance(error, PlanError):
+        return Description(
+            _t("This account's plan has no API access. API access needs the Starter, Pro or Business plan."),
+            Severity.ERROR,
+        )
+    if isinstance(error, TimeoutError):
+        return Description(
+            _t("{0} did not answer in time. Check your connection and try again.").format(where),
+            Severity.WARNING,
+            Action.RETRY,
+        )
+    if isinstance(error, NetworkError):
+        return Description(
+            _t("Cannot reach {0}. Check your connection and try again.").format(where), Severity.WARNING, Action.RETRY
+        )
+    if isinstance(error, RateLimitedError):
+        return Description(
+            _t("The server is busy (too many requests). Wait a moment and try again."),
+            Severity.WARNING,
+            Action.RETRY,
+        )
+    if isinstance(error, ValidationError):
+        return Description(strip_field_prefix(error.error or error.message), Severity.ERROR)
+    if isinstance(error, NotFoundError):
+        return Description(_t("Not found: {0}").format(error.error or error.message), Severity.INFO)
+    if isinstance(error, ServerError):
+        return Description(
+            _t("The server failed: {0} Try again in a moment.").format(error.error or error.message),
+            Severity.ERROR,
+            Action.RETRY,
+        )
+    if isinstance(error, BadResponseError):
+        return Description(
+            _t("The server sent an answer CRMDesk cannot read: {0}").format(error.message), Severity.ERROR
+        )
+    if isinstance(error, ApiError):
+        return Description(error.message, Severity.ERROR)
+    return Description(
+        _t("Something went wrong inside CRMDesk: {0}. Details are in the log file.").format(
+            str(error) or type(error).__name__
+        ),
+        Severity.ERROR,
+    )

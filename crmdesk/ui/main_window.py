@@ -1,0 +1,536 @@
+"""The main window: search toolbar, results and Recent on the left, the contact view in the middle, one banner."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QPalette
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crmdesk.api.errors import AuthError
+from crmdesk.api.models import Contact, ContactSummary
+from crmdesk.services.profiles import Profiles
+from crmdesk.services.recent import RecentList
+from crmdesk.services.search import SearchKind, SearchService, detect_kind
+from crmdesk.services.session import Session
+from crmdesk.ui import shortcuts
+from crmdesk.ui.banner import ErrorBanner
+from crmdesk.ui.errors import Action, Severity, describe
+from crmdesk.ui.icons import app_icon, icon
+from crmdesk.ui.search_field import SearchField
+
+if TYPE_CHECKING:
+    from crmdesk.services.registry import Registry
+    from crmdesk.ui.contact_view import ContactView
+
+log = logging.getLogger("crmdesk.ui.main_window")
+
+_UID_ROLE = Qt.ItemDataRole.UserRole
+
+ContactViewFactory = Callable[[Session, "Registry", QWidget], "ContactView"]
+
+
+def default_contact_view(session: Session, registry: Registry, parent: QWidget) -> ContactView:
+    from crmdesk.services.contact import ContactService
+    from crmdesk.ui.contact_view import ContactView
+
+    service = ContactService(session.api, registry, parent)
+    return ContactView(service, registry, parent)
+
+
+def _section_label(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(text, parent)
+    font = label.font()
+    font.setBold(True)
+    font.setCapitalization(QFont.Capitalization.AllUppercase)
+    font.setPointSizeF(font.pointSizeF() * 0.85)
+    label.setFont(font)
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    return label
+
+
+class MainWindow(QMainWindow):
+    """The app's one main window for a session.
+
+    Signals:
+        sign_in_requested(str): go back to sign-in with this message (401, or "Sign in again" in the banner).
+        sign_out_requested(): the user chose Sign out (unsaved edits already resolved).
+        closed(): the window closed for good (unsaved edits already resolved).
+    """
+
+    sign_in_requested = Signal(str)
+    sign_out_requested = Signal()
+    closed = Signal()
+
+    def __init__(
+        self,
+        session: Session,
+        registry: Registry,
+        profiles: Profiles | None = None,
+        contact_view_factory: ContactViewFactory | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(self.tr("CRMDesk"))
+        self.setWindowIcon(app_icon())
+        self.session = session
+        self.registry = registry
+        self._profiles = profiles or Profiles()
+        self.recent = RecentList(session.profile, self)
+        self.search = SearchService(session.api, self)
+        self._last_search: tuple[str, SearchKind | None] | None = None
+        self._close_confirmed = False
+        self._settings_dialog: QWidget | None = None
+        self._shortcuts_dialog: QWidget | None = None
+
+        self._build_toolbar()
+        self.banner = ErrorBanner(self)
+        self.banner.action_triggered.connect(self._banner_action)
+
+        self.contact_view: ContactView = (contact_view_factory or default_contact_view)(session, registry, self)
+        self._build_left_pane()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.left_pane)
+        self.splitter.addWidget(self.contact_view)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, 1020])
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.connection_label = QLabel(self)
+        self.connection_label.setObjectName("connectionLabel")
+        if session.demo:
+            self.connection_label.setText(self.tr("Demo — local server"))
+        else:
+            self.connection_label.setText(
+                self.tr("Connected to {0} · profile {1}").format(session.host, session.profile)
+            )
+        self.statusBar().addPermanentWidget(self.connection_label)
+        self.statusBar().setSizeGripEnabled(True)
+
+        self._build_actions()
+        self._wire()
+        self._refresh_recent()
+        self.contact_view.clear()
+        self._restore_state()
+
+    # --- construction ---------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar(self.tr("Main"), self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setFloatable(False)
+        toolbar.setIconSize(QSize(18, 18))
+        toolbar.toggleViewAction().setEnabled(False)
+        toolbar.setContextMenuPolicy(Qt.ContextMenuPolicy.PreventContextMenu)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        self.toolbar = toolbar
+
+        self.search_field = SearchField(toolbar)
+        self.search_field.setMaximumWidth(520)
+        self.search_field.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        toolbar.addWidget(self.search_field)
+
+        self.new_button = QToolButton(toolbar)
+        self.new_button.setObjectName("newContactButton")
+        self.new_button.setText(self.tr("New contact"))
+        self.new_button.setIcon(icon("plus"))
+        self.new_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.new_button.setToolTip(self.tr("New contact ({0})").format(shortcuts.NEW_CONTACT.label()))
+        spacer_small = QWidget(toolbar)
+        spacer_small.setFixedWidth(8)
+        toolbar.addWidget(spacer_small)
+        toolbar.addWidget(self.new_button)
+
+        spacer = QWidget(toolbar)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+
+        self.settings_button = QToolButton(toolbar)
+        self.settings_button.setObjectName("settingsButton")
+        self.settings_button.setIcon(icon("settings"))
+        self.settings_button.setAccessibleName(self.tr("Settings"))
+        self.settings_button.setToolTip(self.tr("Settings ({0})").format(shortcuts.SETTINGS.label()))
+        toolbar.addWidget(self.settings_button)
+
+        self.account_button = QToolButton(toolbar)
+        self.account_button.setObjectName("accountButton")
+        self.account_button.setIcon(icon("user"))
+        self.account_button.setText(self.session.profile)
+        self.account_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.account_button.setAccessibleName(self.tr("Account"))
+        self.account_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.account_menu = QMenu(self.account_button)
+        who = self.account_menu.addAction(
+            self.tr("Demo — local server")
+            if self.session.demo
+            else self.tr("Profile {0} · {1}").format(self.session.profile, self.session.host)
+        )
+        who.setEnabled(False)
+        self.account_menu.addSeparator()
+        self.shortcuts_action = self.account_menu.addAction(icon("keyboard"), self.tr("Keyboard shortcuts"))
+        self.account_menu.addSeparator()
+        self.sign_out_action = self.account_menu.addAction(
+            icon("sign-out"), self.tr("Leave the demo") if self.session.demo else self.tr("Sign out")
+        )
+        self.sign_out_action.setObjectName("signOutAction")
+        self.account_button.setMenu(self.account_menu)
+        toolbar.addWidget(self.account_button)
+
+    def _build_left_pane(self) -> None:
+        self.left_pane = QSplitter(Qt.Orientation.Vertical, self)
+        self.left_pane.setObjectName("leftSplitter")
+        self.left_pane.setChildrenCollapsible(False)
+
+        results = QWidget(self.left_pane)
+        results_layout = QVBoxLayout(results)
+        results_layout.setContentsMargins(8, 8, 4, 4)
+        results_layout.setSpacing(4)
+        self.results_header = _section_label(self.tr("Results"), results)
+        self.results_progress = QProgressBar(results)
+        self.results_progress.setObjectName("searchProgress")
+        self.results_progress.setRange(0, 0)
+        self.results_progress.setTextVisible(False)
+        self.results_progress.setMaximumHeight(4)
+        self.results_progress.hide()
+        self.results_status = QLabel(results)
+        self.results_status.setObjectName("resultsStatus")
+        self.results_status.setWordWrap(True)
+        self.results_status.setTextFormat(Qt.TextFormat.PlainText)
+        self.results_status.setText(
+            self.tr("Search by UID, email or phone ({0}).").format(shortcuts.FOCUS_SEARCH.label())
+        )
+        self.results_status.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.create_from_search = QPushButton(results)
+        self.create_from_search.setObjectName("createFromSearch")
+        self.create_from_search.setIcon(icon("plus"))
+        self.create_from_search.setFlat(True)
+        self.create_from_search.hide()
+        self.results_list = QListWidget(results)
+        self.results_list.setObjectName("resultsList")
+        self.results_list.setAccessibleName(self.tr("Search results"))
+        self.results_list.setFrameShape(QFrame.Shape.NoFrame)
+        self.results_list.setUniformItemSizes(True)
+        self.results_list.hide()
+        results_layout.addWidget(self.results_header)
+        results_layout.addWidget(self.results_progress)
+        results_layout.addWidget(self.results_status)
+        results_layout.addWidget(self.create_from_search, 0, Qt.AlignmentFlag.AlignLeft)
+        results_layout.addWidget(self.results_list, 1)
+        results_layout.addStretch(0)
+
+        recent = QWidget(self.left_pane)
+        recent_layout = QVBoxLayout(recent)
+        recent_layout.setContentsMargins(8, 8, 4, 4)
+        recent_layout.setSpacing(4)
+        recent_layout.addWidget(_section_label(self.tr("Recent"), recent))
+        self.recent_list = QListWidget(recent)
+        self.recent_list.setObjectName("recentList")
+        self.recent_list.setAccessibleName(self.tr("Recent contacts"))
+        self.recent_list.setFrameShape(QFrame.Shape.NoFrame)
+        self.recent_empty = QLabel(self.tr("Contacts you open appear here."), recent)
+        self.recent_empty.setWordWrap(True)
+        self.recent_empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        recent_layout.addWidget(self.recent_empty)
+        recent_layout.addWidget(self.recent_list, 1)
+
+        self.left_pane.addWidget(results)
+        self.left_pane.addWidget(recent)
+        self.left_pane.setSizes([300, 400])
+        self.left_pane.setMinimumWidth(200)
+
+    def _build_actions(self) -> None:
+        def add(shortcut: shortcuts.Shortcut, slot: Callable[[], Any]) -> QAction:
+            action = QAction(shortcuts.translated_description(shortcut), self)
+            action.setShortcuts(shortcut.sequences())
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+            return action
+
+        self.focus_search_action = add(shortcuts.FOCUS_SEARCH, self.focus_search)
+        self.new_contact_action = add(shortcuts.NEW_CONTACT, self.new_contact)
+        self.settings_action = add(shortcuts.SETTINGS, self.open_settings)
+        self.help_action = add(shortcuts.SHORTCUTS_HELP, self.show_shortcuts)
+        self.quit_action = add(shortcuts.QUIT, self.close)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.shortcuts_action.setShortcut(QKeySequence(shortcuts.SHORTCUTS_HELP.keys[0]))
+
+    def _wire(self) -> None:
+        self.search_field.search_requested.connect(self.request_search)
+        self.new_button.clicked.connect(self.new_contact)
+        self.settings_button.clicked.connect(self.open_settings)
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        self.sign_out_action.triggered.connect(self.sign_out)
+        self.create_from_search.clicked.connect(self._create_from_search)
+
+        self.search.found.connect(self._found)
+        self.search.several_found.connect(self._several_found)
+        self.search.not_found.connect(self._not_found)
+        self.search.failed.connect(self.show_error)
+        self.search.unrecognised.connect(self._unrecognised)
+        self.search.busy_changed.connect(self._search_busy)
+
+        self.results_list.itemActivated.connect(self._open_item)
+        self.results_list.itemClicked.connect(self._open_item)
+        self.recent_list.itemActivated.connect(self._open_item)
+        self.recent_list.itemClicked.connect(self._open_item)
+        self.recent.changed.connect(self._refresh_recent)
+
+        view = self.contact_view
+        view.contact_opened.connect(self._contact_opened)
+        view.contact_created.connect(self._contact_opened)
+        view.contact_deleted.connect(self._contact_deleted)
+        view.open_requested.connect(self.open_uid)
+        view.error_raised.connect(self.show_error)
+        view.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+
+        self.session.retry_reported.connect(self._retry_reported)
+        self.session.rate_limited.connect(self._rate_limited)
+
+    # --- state ----------------------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        profile = self.session.profile
+        geometry = self._profiles.state(profile, "geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 800)
+        for key, splitter in (("splitter", self.splitter), ("leftSplitter", self.left_pane)):
+            state = self._profiles.state(profile, key)
+            if state is not None:
+                splitter.restoreState(state)
+
+    def save_state(self) -> None:
+        profile = self.session.profile
+        self._profiles.set_state(profile, "geometry", self.saveGeometry())
+        self._profiles.set_state(profile, "splitter", self.splitter.saveState())
+        self._profiles.set_state(profile, "leftSplitter", self.left_pane.saveState())
+
+    # --- navigation (every path goes through resolve_unsaved) -----------------------------------
+
+    def focus_search(self) -> None:
+        self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_field.selectAll()
+
+    def request_search(self, text: str, kind: SearchKind | None = None) -> None:
+        self.contact_view.resolve_unsaved(lambda: self._search_now(text, kind))
+
+    def _search_now(self, text: str, kind: SearchKind | None) -> None:
+        self._last_search = (text, kind)
+        self.banner.dismiss()
+        self.create_from_search.hide()
+        self.search.search(text, kind)
+
+    def open_uid(self, uid: str) -> None:
+        self.contact_view.resolve_unsaved(lambda: self._open_now(uid))
+
+    def _open_now(self, uid: str) -> None:
+        self._last_search = (uid, SearchKind.UID)
+        self.banner.dismiss()
+        self.search.open_uid(uid)
+
+    def new_contact(self) -> None:
+        self.contact_view.resolve_unsaved(lambda: self.contact_view.start_create())
+
+    def sign_out(self) -> None:
+        self.contact_view.resolve_unsaved(self.sign_out_requested.emit)
+
+    def _open_item(self, item: QListWidgetItem) -> None:
+        uid = item.data(_UID_ROLE)
+        if isinstance(uid, str) and uid and uid != self.contact_view.current_uid():
+            self.open_uid(uid)
+
+    def _create_from_search(self) -> None:
+        if self._last_search is None:
+            return
+        text, kind = self._last_search
+        kind = kind or detect_kind(text)
+        prefill = {kind.value: text} if kind in (SearchKind.EMAIL, SearchKind.PHONE) else {}
+        self.contact_view.resolve_unsaved(lambda: self.contact_view.start_create(prefill))
+
+    # --- search results -------------------------------------------------------------------------
+
+    def _search_busy(self, busy: bool) -> None:
+        self.results_progress.setVisible(busy)
+        if busy:
+            self.results_status.setText(self.tr("Searching…"))
+            self.results_status.show()
+
+    def _found(self, contact: Contact) -> None:
+        self.results_status.setText(self.tr("Found {0}.").format(contact.name or contact.uid))
+        self._select_result(contact.uid)
+        self.contact_view.show_contact(contact)
+
+    def _several_found(self, summaries: list[ContactSummary]) -> None:
+        self.results_list.clear()
+        for summary in summaries:
+            details = " · ".join(part for part in (summary.email, summary.phone) if part)
+            item = QListWidgetItem(f"{summary.name or summary.uid}\n{details}")
+            item.setData(_UID_ROLE, summary.uid)
+            item.setToolTip(f"{summary.name}\n{details}\nUID {summary.uid}")
+            self.results_list.addItem(item)
+        self.results_list.show()
+        self.results_status.setText(self.tr("{0} contacts match. Choose one to open it.").format(len(summaries)))
+        self.results_status.show()
+
+    def _not_found(self, query: str) -> None:
+        self.results_list.clear()
+        self.results_list.hide()
+        self.results_status.setText(self.tr("No contact matches “{0}”.").format(query))
+        self.results_status.show()
+        kind = detect_kind(query) if self._last_search is None else (self._last_search[1] or detect_kind(query))
+        if kind in (SearchKind.EMAIL, SearchKind.PHONE):
+            self.create_from_search.setText(
+                self.tr("New contact with this {0}").format(
+                    self.tr("email") if kind is SearchKind.EMAIL else self.tr("phone")
+                )
+            )
+            self.create_from_search.show()
+
+    def _unrecognised(self, query: str) -> None:
+        self.results_status.setText(
+            self.tr(
+                "“{0}” is not a UID, email or phone. Type 8 letters and digits, an email, or a phone number."
+            ).format(query)
+        )
+        self.results_status.show()
+
+    def _select_result(self, uid: str) -> None:
+        for row in range(self.results_list.count()):
+            item = self.results_list.item(row)
+            if item.data(_UID_ROLE) == uid:
+                self.results_list.setCurrentItem(item)
+                return
+        self.results_list.clear()
+        self.results_list.hide()
+
+    # --- recent ---------------------------------------------------------------------------------
+
+    def _contact_opened(self, contact: Contact) -> None:
+        self.recent.add(contact.uid, contact.name or contact.uid, contact.email, contact.phone)
+
+    def _contact_deleted(self, uid: str) -> None:
+        self.recent.remove(uid)
+        for row in reversed(range(self.results_list.count())):
+            if self.results_list.item(row).data(_UID_ROLE) == uid:
+                self.results_list.takeItem(row)
+        self.results_status.setText(self.tr("The contact was deleted."))
+
+    def _refresh_recent(self) -> None:
+        self.recent_list.clear()
+        entries = self.recent.entries()
+        for entry in entries:
+            details = entry.email or entry.phone
+            item = QListWidgetItem(f"{entry.name}\n{details}" if details else entry.name)
+            item.setData(_UID_ROLE, entry.uid)
+            item.setToolTip(f"{entry.name}\n{details}\nUID {entry.uid}")
+            self.recent_list.addItem(item)
+        self.recent_empty.setVisible(not entries)
+
+    # --- errors and status ----------------------------------------------------------------------
+
+    def show_error(self, error: object) -> None:
+        """The one place errors from anywhere in the window end up: the banner, or back to sign-in on 401."""
+        if not isinstance(error, BaseException):
+            return
+        if isinstance(error, AuthError):
+            self.banner.show_description(describe(error, host=self.session.host))
+            self.session.note_error(error)
+            return
+        description = describe(error, host=self.session.host)
+        if description.action is Action.RETRY and self._last_search is None:
+            description = type(description)(description.text, description.severity, None)
+        self.banner.show_description(description)
+
+    def show_notice(self, text: str, severity: Severity = Severity.INFO) -> None:
+        self.banner.show_message(text, severity)
+
+    def _banner_action(self, action: str) -> None:
+        if action == Action.SIGN_IN.value:
+            self.sign_in_requested.emit(self.tr("Sign in again to continue."))
+        elif action == Action.RETRY.value and self._last_search is not None:
+            text, kind = self._last_search
+            self._search_now(text, kind)
+
+    def _retry_reported(self, message: str) -> None:
+        self.statusBar().showMessage(message)
+
+    def _rate_limited(self, seconds: float) -> None:
+        # Keep the message up for the whole wait, then let the status bar clear itself.
+        text = self.tr("Rate limited — retrying in {0} s").format(max(1, round(seconds)))
+        self.statusBar().showMessage(text, int(max(seconds, 1.0) * 1000) + 500)
+
+    # --- dialogs --------------------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        try:
+            from crmdesk.ui.settings_dialog import SettingsDialog
+        except ImportError:
+            self.statusBar().showMessage(self.tr("Settings are not available in this build."), 4000)
+            return
+        if self._settings_dialog is None:
+            self._settings_dialog = SettingsDialog(self.registry, self.session.profile, self)  # type: ignore[call-arg]
+        dialog = self._settings_dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+
+    def show_shortcuts(self) -> None:
+        from crmdesk.ui.shortcuts_dialog import ShortcutsDialog
+
+        if self._shortcuts_dialog is None:
+            self._shortcuts_dialog = ShortcutsDialog(self)
+        self._shortcuts_dialog.show()
+        self._shortcuts_dialog.raise_()
+
+    # --- closing --------------------------------------------------------------------------------
+
+    def close_without_prompt(self) -> None:
+        self._close_confirmed = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # Kept trivial (see pitfalls): the async clean-up happens in the composition root afterwards.
+        if not self._close_confirmed and self.contact_view.has_unsaved_changes():
+            event.ignore()
+            self.contact_view.resolve_unsaved(self.close_without_prompt)
+            return
+        self.save_state()
+        event.accept()
+        QTimer.singleShot(0, self.closed.emit)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.new_button.setIcon(icon("plus"))
+            self.settings_button.setIcon(icon("settings"))
+            self.account_button.setIcon(icon("user"))

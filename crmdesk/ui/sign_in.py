@@ -1,0 +1,265 @@
+"""The sign-in dialog: API token (checked before it is accepted), remember it, base URL under Advanced, or the demo."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crmdesk.api.client import check_base_url
+from crmdesk.api.errors import AuthError, NetworkError, PlanError
+from crmdesk.services.credentials import Credentials
+from crmdesk.services.profiles import Profiles
+from crmdesk.services.session import Session, SignIn
+from crmdesk.ui.errors import describe, host_of
+from crmdesk.ui.icons import app_icon, icon
+
+
+class SignInDialog(QDialog):
+    """Asks for the API token. Always shown with ``open()``/``show()``, never ``exec()``.
+
+    Signals:
+        session_ready(object): the token was accepted; the argument is the new, open :class:`Session`.
+        demo_requested(): the user chose "Try the demo".
+    """
+
+    session_ready = Signal(object)
+    demo_requested = Signal()
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        profiles: Profiles,
+        profile: str,
+        *,
+        message: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("signInDialog")
+        self.setWindowTitle(self.tr("Sign in to CRMDesk"))
+        self.setWindowIcon(app_icon())
+        self._credentials = credentials
+        self._profiles = profiles
+        self.profile = profile
+        self._sign_in = SignIn(self)
+        self._sign_in.succeeded.connect(self._succeeded)
+        self._sign_in.failed.connect(self._failed)
+        self._sign_in.busy_changed.connect(self.set_busy)
+
+        logo = QLabel(self)
+        logo.setPixmap(app_icon().pixmap(40, 40))
+        title = QLabel(self.tr("Sign in with your API token"), self)
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        title.setFont(font)
+        subtitle = QLabel(self.tr("Find the token in your 8mGenius account under Settings → API."), self)
+        subtitle.setWordWrap(True)
+        subtitle.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        heading_text = QVBoxLayout()
+        heading_text.setSpacing(2)
+        heading_text.addWidget(title)
+        heading_text.addWidget(subtitle)
+        heading = QHBoxLayout()
+        heading.setSpacing(12)
+        heading.addWidget(logo, 0, Qt.AlignmentFlag.AlignTop)
+        heading.addLayout(heading_text, 1)
+
+        self.token_field = QLineEdit(self)
+        self.token_field.setObjectName("tokenField")
+        self.token_field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token_field.setPlaceholderText(self.tr("Paste your API token"))
+        self.token_field.setMinimumWidth(320)
+        self.token_field.textChanged.connect(self._update_buttons)
+        self.show_token = self.token_field.addAction(icon("eye"), QLineEdit.ActionPosition.TrailingPosition)
+        self.show_token.setCheckable(True)
+        self.show_token.setToolTip(self.tr("Show the token"))
+        self.show_token.toggled.connect(self._toggle_visible)
+        token_label = QLabel(self.tr("API &token:"), self)
+        token_label.setBuddy(self.token_field)
+
+        self.remember = QCheckBox(self.tr("&Remember on this computer"), self)
+        self.remember.setObjectName("rememberCheck")
+        self.keyring_notice = QLabel(self)
+        self.keyring_notice.setObjectName("keyringNotice")
+        self.keyring_notice.setWordWrap(True)
+        self.keyring_notice.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        status = credentials.status()
+        self.remember.setEnabled(status.usable)
+        self.remember.setChecked(status.usable)
+        self.keyring_notice.setText(status.reason)
+        self.keyring_notice.setVisible(not status.usable)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow(token_label, self.token_field)
+        form.addRow("", self.remember)
+        form.addRow("", self.keyring_notice)
+
+        self.advanced = QToolButton(self)
+        self.advanced.setObjectName("advancedToggle")
+        self.advanced.setText(self.tr("Advanced"))
+        self.advanced.setCheckable(True)
+        self.advanced.setAutoRaise(True)
+        self.advanced.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced.toggled.connect(self._toggle_advanced)
+        self.base_url_field = QLineEdit(profiles.base_url(profile), self)
+        self.base_url_field.setObjectName("baseUrlField")
+        self.base_url_field.textChanged.connect(self._update_buttons)
+        base_label = QLabel(self.tr("Server &address:"), self)
+        base_label.setBuddy(self.base_url_field)
+        self._advanced_box = QWidget(self)
+        advanced_form = QFormLayout(self._advanced_box)
+        advanced_form.setContentsMargins(0, 0, 0, 0)
+        advanced_form.addRow(base_label, self.base_url_field)
+        self._advanced_box.hide()
+
+        self.message = QLabel(message, self)
+        self.message.setObjectName("signInMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setVisible(bool(message))
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("signInProgress")
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(6)
+        self.progress.hide()
+
+        self.demo_button = QPushButton(self.tr("Try the &demo"), self)
+        self.demo_button.setObjectName("demoButton")
+        self.demo_button.setToolTip(self.tr("Explore CRMDesk with sample contacts on a server on this computer"))
+        self.demo_button.setAutoDefault(False)
+        self.demo_button.clicked.connect(self._demo_clicked)
+        self.cancel_button = QPushButton(self.tr("Cancel"), self)
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.clicked.connect(self.reject)
+        self.sign_in_button = QPushButton(self.tr("&Sign in"), self)
+        self.sign_in_button.setObjectName("signInButton")
+        self.sign_in_button.setDefault(True)
+        self.sign_in_button.clicked.connect(self._submit)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.demo_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.sign_in_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 20, 20, 16)
+        layout.setSpacing(12)
+        layout.addLayout(heading)
+        layout.addLayout(form)
+        layout.addWidget(self.advanced, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self._advanced_box)
+        layout.addWidget(self.message)
+        layout.addWidget(self.progress)
+        layout.addLayout(buttons)
+        self.setMinimumWidth(480)
+        self._busy = False
+        self._update_buttons()
+        self.token_field.setFocus()
+
+    # --- state ----------------------------------------------------------------------------------
+
+    def set_busy(self, busy: bool, text: str = "") -> None:
+        self._busy = busy
+        self.progress.setVisible(busy)
+        for widget in (self.token_field, self.base_url_field, self.remember, self.demo_button):
+            widget.setEnabled(not busy and (widget is not self.remember or self._credentials.status().usable))
+        if busy and text:
+            self.show_message(text, error=False)
+        self._update_buttons()
+
+    def show_message(self, text: str, *, error: bool = True) -> None:
+        self.message.setText(text)
+        role = QPalette.ColorRole.WindowText
+        palette = self.message.palette()
+        if error:
+            # A palette-derived red: the link colour family is tuned for contrast in both schemes.
+            colour = palette.color(QPalette.ColorRole.Text)
+            colour.setHsl(0, 170, 110 if palette.color(QPalette.ColorRole.Window).lightness() > 127 else 190)
+            palette.setColor(role, colour)
+        else:
+            palette.setColor(role, self.palette().color(QPalette.ColorRole.WindowText))
+        self.message.setPalette(palette)
+        self.message.setVisible(bool(text))
+
+    def _update_buttons(self) -> None:
+        ready = bool(self.token_field.text().strip()) and bool(self.base_url_field.text().strip())
+        self.sign_in_button.setEnabled(ready and not self._busy)
+
+    def _toggle_visible(self, visible: bool) -> None:
+        self.token_field.setEchoMode(QLineEdit.EchoMode.Normal if visible else QLineEdit.EchoMode.Password)
+        self.show_token.setIcon(icon("eye-off" if visible else "eye"))
+        self.show_token.setToolTip(self.tr("Hide the token") if visible else self.tr("Show the token"))
+
+    def _toggle_advanced(self, shown: bool) -> None:
+        self.advanced.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self._advanced_box.setVisible(shown)
+        self.adjustSize()
+
+    # --- actions --------------------------------------------------------------------------------
+
+    def _submit(self) -> None:
+        base_url = self.base_url_field.text().strip()
+        token = self.token_field.text().strip()
+        if not token or self._busy:
+            return
+        try:
+            check_base_url(base_url)
+        except ValueError as exc:
+            self.advanced.setChecked(True)
+            self.show_message(str(exc))
+            self.base_url_field.setFocus()
+            return
+        self.show_message("", error=False)
+        self._sign_in.attempt(self.profile, base_url, token)
+
+    def _demo_clicked(self) -> None:
+        self.demo_requested.emit()
+
+    def _succeeded(self, session: Session) -> None:
+        token = self.token_field.text().strip()
+        stored = self._credentials.save(self.profile, token, remember=self.remember.isChecked())
+        session.token_stored = stored
+        self._profiles.set_base_url(self.profile, session.base_url)
+        self.token_field.clear()  # the token is in the session now; do not leave it in a widget
+        self.accept()
+        self.session_ready.emit(session)
+
+    def _failed(self, error: BaseException) -> None:
+        host = host_of(self.base_url_field.text().strip())
+        if isinstance(error, AuthError):
+            text = self.tr("This token is wrong: the server did not accept it. Copy it again from your account.")
+            self.token_field.selectAll()
+            self.token_field.setFocus()
+        elif isinstance(error, PlanError):
+            text = self.tr(
+                "This account's plan has no API access. The API needs the Starter, Pro or Business plan; "
+                "upgrade the account or use a token from another one."
+            )
+        elif isinstance(error, NetworkError):
+            text = self.tr("Cannot reach {0}. Check the server address and your connection.").format(host)
+        elif isinstance(error, ValueError):
+            text = str(error)
+        else:
+            text = describe(error, host=host).text
+        self.show_message(text)
+
+    def reject(self) -> None:
+        self._sign_in.cancel()
+        super().reject()
