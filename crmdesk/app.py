@@ -1,0 +1,514 @@
+"""The composition root: command line, QApplication, the qasync loop, wiring of windows and services, clean exit.
+
+Start-up stays light on purpose: nothing here imports the bundled server, SQLAlchemy or phonenumbers before
+the first window shows. ``crmdesk server ARGS...`` runs the bundled server's CLI instead of the app; demo mode
+uses it to start the server as a child process from inside a PyInstaller bundle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import logging.handlers
+import os
+import sys
+from collections.abc import Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from crmdesk import __version__
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from crmdesk.services.demo import DemoServer
+    from crmdesk.services.session import Session
+    from crmdesk.ui.main_window import ContactViewFactory, MainWindow
+    from crmdesk.ui.sign_in import SignInDialog
+
+log = logging.getLogger("crmdesk")
+
+TOKEN_ENV = "CRMDESK_TOKEN"
+#: "dark" or "light" forces the colour scheme (screenshots, and users whose desktop reports none).
+COLOR_SCHEME_ENV = "CRMDESK_COLOR_SCHEME"
+SELF_TEST_DEADLINE_S = 60
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="crmdesk", description="CRMDesk: contacts of the 8mGenius Contact API.")
+    parser.add_argument("--demo", action="store_true", help="try the app with sample contacts on a local server")
+    parser.add_argument("--base-url", metavar="URL", help="the Contact API's address (default: the vendor's)")
+    parser.add_argument("--profile", metavar="NAME", help="which account profile to use")
+    parser.add_argument("--version", action="version", version=f"crmdesk {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="start the demo, run one search, print the keyring backend and Qt platform, and exit",
+    )
+    args, _qt_args = parser.parse_known_args(argv)  # Qt's own options (-platform, -style) pass through
+    if args.profile is not None:
+        from crmdesk.paths import is_valid_profile_name
+
+        if not is_valid_profile_name(args.profile):
+            parser.error(f"invalid profile name {args.profile!r}: use letters, digits, '.', '_' or '-'")
+    return args
+
+
+class _RedactSecrets(logging.Filter):
+    """Last line of defence: a token that slips into a log message is replaced before it is written."""
+
+    secrets: ClassVar[set[str]] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            redacted = message
+            for secret in self.secrets:
+                redacted = redacted.replace(secret, "<token>")
+            if redacted != message:
+                record.msg, record.args = redacted, None
+        return True
+
+
+def register_secret(secret: str) -> None:
+    if secret:
+        _RedactSecrets.secrets.add(secret)
+
+
+def setup_logging() -> None:
+    from crmdesk.paths import log_dir
+
+    root = logging.getLogger("crmdesk")
+    root.setLevel(logging.INFO)
+    redact = _RedactSecrets()
+    try:
+        file_handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            log_dir() / "crmdesk.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
+        )
+        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        file_handler.addFilter(redact)
+        root.addHandler(file_handler)
+    except OSError:
+        pass  # a read-only data folder must not stop the app; stderr still gets the problems
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.WARNING)
+    console.setFormatter(logging.Formatter("crmdesk: %(levelname)s %(name)s: %(message)s"))
+    console.addFilter(redact)
+    root.addHandler(console)
+
+
+#: Qt messages that say nothing to a user and would only look like trouble on the console.
+_QUIET_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
+
+
+def install_qt_message_handler() -> None:
+    """Route Qt's own messages into our log, so they land in the log file with everything else."""
+    from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+
+    qt_log = logging.getLogger("crmdesk.qt")
+    levels = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+        QtMsgType.QtCriticalMsg: logging.ERROR,
+        QtMsgType.QtFatalMsg: logging.CRITICAL,
+    }
+
+    def handler(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+        level = logging.DEBUG if message in _QUIET_QT_MESSAGES else levels.get(kind, logging.INFO)
+        qt_log.log(level, "%s", message)
+
+    qInstallMessageHandler(handler)
+
+
+def apply_color_scheme(app: QApplication) -> None:
+    from PySide6.QtCore import Qt
+
+    wanted = os.environ.get(COLOR_SCHEME_ENV, "").strip().lower()
+    schemes = {"dark": Qt.ColorScheme.Dark, "light": Qt.ColorScheme.Light}
+    if wanted in schemes and hasattr(app.styleHints(), "setColorScheme"):  # Qt 6.8+
+        app.styleHints().setColorScheme(schemes[wanted])
+
+
+class AppController:
+    """Wires sign-in, demo mode, sessions and main windows together, and owns the app's clean exit."""
+
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        *,
+        contact_view_factory: ContactViewFactory | None = None,
+    ) -> None:
+        from crmdesk.services.credentials import Credentials
+        from crmdesk.services.profiles import Profiles
+
+        self.args = args
+        self.credentials = Credentials()
+        self.profiles = Profiles()
+        self.profile: str = args.profile or self.profiles.last_used()
+        self.session: Session | None = None
+        self.window: MainWindow | None = None
+        self.sign_in: SignInDialog | None = None
+        self.demo: DemoServer | None = None
+        self.exit_code: int | None = None
+        self._contact_view_factory = contact_view_factory
+        self._done: asyncio.Future[int] | None = None
+        self._closing_sessions: list[Session] = []
+        self._background: set[asyncio.Task[Any]] = set()
+        self._starting_box: Any = None
+
+    # --- life -----------------------------------------------------------------------------------
+
+    async def run(self) -> int:
+        """Start, wait until the app is done, then shut down cleanly; returns the exit code."""
+        self._done = asyncio.get_running_loop().create_future()
+        try:
+            self.start()
+            code = await self._done
+        finally:
+            await self.shutdown()
+        return code
+
+    def finish(self, code: int = 0) -> None:
+        if self._done is not None and not self._done.done():
+            self.exit_code = code
+            self._done.set_result(code)
+
+    def start(self) -> None:
+        if self.args.self_test:
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(SELF_TEST_DEADLINE_S * 1000, self._self_test_timed_out)
+        if self.args.demo or self.args.self_test:
+            self.start_demo()
+            return
+        env_token = os.environ.get(TOKEN_ENV, "").strip()
+        base_url = self.args.base_url or self.profiles.base_url(self.profile)
+        if env_token:
+            # For scripted runs and benchmarks: used for this session only, never stored.
+            register_secret(env_token)
+            self._open_session_or_sign_in(base_url, env_token)
+            return
+        stored = self.credentials.load(self.profile)
+        if stored:
+            register_secret(stored)
+            self._open_session_or_sign_in(base_url, stored)
+            return
+        self.show_sign_in()
+
+    def _open_session_or_sign_in(self, base_url: str, token: str) -> None:
+        from crmdesk.services.session import Session
+
+        try:
+            session = Session(self.profile, base_url, token)
+        except ValueError as exc:
+            self.show_sign_in(str(exc))
+            return
+        self.open_window(session)
+
+    # --- sign-in --------------------------------------------------------------------------------
+
+    def show_sign_in(self, message: str = "") -> None:
+        from crmdesk.ui.sign_in import SignInDialog
+
+        if self.sign_in is not None:
+            self.sign_in.show_message(message)
+            self.sign_in.raise_()
+            return
+        dialog = SignInDialog(self.credentials, self.profiles, self.profile, message=message, parent=self.window)
+        if self.args.base_url:
+            dialog.base_url_field.setText(self.args.base_url)
+        dialog.session_ready.connect(self._signed_in)
+        dialog.demo_requested.connect(self.start_demo)
+        dialog.rejected.connect(self._sign_in_cancelled)
+        self.sign_in = dialog
+        dialog.open()  # never exec(): a nested loop inside a running task breaks qasync
+
+    def _signed_in(self, session: Session) -> None:
+        self._drop_sign_in()
+        self.profiles.set_last_used(session.profile)
+        self.open_window(session)
+
+    def _sign_in_cancelled(self) -> None:
+        self._drop_sign_in()
+        if self.window is None and (self.demo is None or self.session is None):
+            self.finish(0)
+
+    def _drop_sign_in(self) -> None:
+        dialog, self.sign_in = self.sign_in, None
+        if dialog is not None:
+            dialog.hide()
+            dialog.deleteLater()
+
+    # --- demo -----------------------------------------------------------------------------------
+
+    def start_demo(self) -> None:
+        from crmdesk.services.demo import DemoServer
+
+        if self.demo is not None and self.demo.is_running():
+            return
+        self.demo = DemoServer()
+        register_secret(self.demo.token)
+        self.demo.started.connect(self._demo_started)
+        self.demo.failed.connect(self._demo_failed)
+        if self.sign_in is not None:
+            self.sign_in.set_busy(True, self.sign_in.tr("Starting the demo server…"))
+        else:
+            self._show_starting()
+        self.demo.start()
+
+    def _show_starting(self) -> None:
+        from PySide6.QtCore import QCoreApplication
+        from PySide6.QtWidgets import QProgressDialog
+
+        box = QProgressDialog()
+        box.setLabelText(QCoreApplication.translate("AppController", "Starting the demo server…"))
+        box.setRange(0, 0)
+        box.setCancelButton(None)
+        box.setWindowTitle(QCoreApplication.translate("AppController", "CRMDesk"))
+        box.setMinimumDuration(0)
+        box.setAutoClose(False)
+        box.setAutoReset(False)
+        box.show()
+        self._starting_box = box
+
+    def _hide_starting(self) -> None:
+        box, self._starting_box = self._starting_box, None
+        if box is not None:
+            box.hide()
+            box.deleteLater()
+
+    def _demo_started(self, base_url: str) -> None:
+        from crmdesk.services.profiles import DEMO_PROFILE
+        from crmdesk.services.session import Session
+
+        assert self.demo is not None
+        session = Session(DEMO_PROFILE, base_url, self.demo.token, demo=True)
+        if self.sign_in is not None:
+            self.sign_in.set_busy(False)
+            self._drop_sign_in()
+        self.open_window(session)
+        self._hide_starting()
+        if self.args.self_test:
+            self._run_self_test()
+
+    def _demo_failed(self, message: str) -> None:
+        log.error("Demo mode failed: %s", message)
+        self._hide_starting()
+        if self.args.self_test:
+            self._self_test_failed(message)
+            return
+        if self.window is not None and self.session is not None and self.session.demo:
+            from crmdesk.ui.errors import Severity
+
+            self.window.show_notice(message, Severity.ERROR)
+            return
+        if self.sign_in is None:
+            self.show_sign_in(message)
+        else:
+            self.sign_in.set_busy(False)
+            self.sign_in.show_message(message)
+
+    # --- main window ----------------------------------------------------------------------------
+
+    def open_window(self, session: Session) -> None:
+        from crmdesk.services.registry import Registry
+        from crmdesk.ui.main_window import MainWindow
+
+        registry = Registry.load(session.profile)
+        if session.demo:
+            # Imported here only: the server package is never loaded by a signed-in (non-demo) start.
+            from crmdesk.server import demo_data
+
+            registry.merge(stages=demo_data.STAGES, qualities=demo_data.QUALITIES, members=dict(demo_data.MEMBERS))
+        old_window, old_session = self.window, self.session
+        window = MainWindow(session, registry, self.profiles, self._contact_view_factory)
+        registry.setParent(window)
+        session.setParent(window)
+        session.auth_failed.connect(self._auth_failed)
+        window.sign_out_requested.connect(self._sign_out)
+        window.sign_in_requested.connect(self.show_sign_in)
+        window.closed.connect(lambda: self._window_closed(window))
+        self.window, self.session = window, session
+        window.show()
+        if old_window is not None:
+            self._retire(old_window, old_session)
+
+    def _retire(self, window: MainWindow, session: Session | None) -> None:
+        """Close a replaced window without prompting and close its client in the background."""
+        window.closed.disconnect()
+        window.close_without_prompt()
+        if session is not None:
+            session.setParent(None)
+            self._closing_sessions.append(session)
+            self._spawn(self._close_session(session))
+        window.deleteLater()
+
+    async def _close_session(self, session: Session) -> None:
+        await session.aclose()
+        if session in self._closing_sessions:
+            self._closing_sessions.remove(session)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _window_closed(self, window: MainWindow) -> None:
+        if window is self.window:
+            self.finish(0)
+
+    def _auth_failed(self) -> None:
+        if self.session is not None and not self.session.demo:
+            # The stored token no longer works; keep nobody's dead token around.
+            self.credentials.forget(self.session.profile)
+        from PySide6.QtCore import QCoreApplication
+
+        self.show_sign_in(
+            QCoreApplication.translate(
+                "AppController", "The server no longer accepts the token for this profile. Sign in again."
+            )
+        )
+
+    def _sign_out(self) -> None:
+        window, session = self.window, self.session
+        if session is not None and not session.demo:
+            self.credentials.forget(session.profile)
+        self.window, self.session = None, None
+        if window is not None:
+            self._retire(window, session)
+        if session is not None and session.demo and self.demo is not None:
+            demo, self.demo = self.demo, None
+            self._spawn(demo.stop())
+        self.show_sign_in()
+
+    # --- self-test ------------------------------------------------------------------------------
+
+    def _run_self_test(self) -> None:
+        from crmdesk.server import demo_data
+
+        assert self.window is not None
+        email = demo_data.CONTACTS[0]["email"]
+        search = self.window.search
+
+        def found(contact: Any) -> None:
+            if getattr(contact, "email", "").lower() != email.lower():
+                self._self_test_failed(f"searched {email}, got {getattr(contact, 'email', contact)!r}")
+                return
+            from PySide6.QtGui import QGuiApplication
+
+            from crmdesk.services.credentials import backend_name
+
+            print(f"keyring backend: {backend_name()}")
+            print(f"Qt platform: {QGuiApplication.platformName()}")
+            print(f"found: {contact.name} <{contact.email}> ({contact.uid})")
+            print("self-test ok", flush=True)
+            self.finish(0)
+
+        search.found.connect(found)
+        search.not_found.connect(lambda query: self._self_test_failed(f"the demo contact {query} was not found"))
+        search.several_found.connect(lambda rows: self._self_test_failed(f"{len(rows)} contacts matched {email}"))
+        search.failed.connect(lambda error: self._self_test_failed(f"search failed: {error!r}"))
+        self.window.request_search(email)
+
+    def _self_test_failed(self, reason: str) -> None:
+        sys.stderr.write(f"crmdesk: self-test failed: {reason}\n")
+        self.finish(1)
+
+    def _self_test_timed_out(self) -> None:
+        self._self_test_failed(f"not done within {SELF_TEST_DEADLINE_S} s")
+
+    # --- errors ---------------------------------------------------------------------------------
+
+    def excepthook(self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        """Unexpected exceptions (from slots, callbacks, tasks): logged, and shown without a modal loop."""
+        if issubclass(exc_type, KeyboardInterrupt):
+            self.finish(130)
+            return
+        log.error("Unexpected error", exc_info=(exc_type, exc, tb))
+        if self.window is not None:
+            self.window.show_error(exc)
+            return
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox
+
+        from crmdesk.ui.errors import describe
+
+        box = QMessageBox(QMessageBox.Icon.Critical, "CRMDesk", describe(exc).text, QMessageBox.StandardButton.Ok)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()  # non-modal; exec() here could re-enter a running task
+
+    # --- shutdown -------------------------------------------------------------------------------
+
+    async def shutdown(self) -> None:
+        """Cancel every task, close every HTTP client and stop the demo server; prints nothing."""
+        self._hide_starting()
+        self._drop_sign_in()
+        window, self.window = self.window, None
+        if window is not None:
+            window.closed.disconnect()
+            if window.isVisible():
+                window.close_without_prompt()
+        current = asyncio.current_task()
+        pending = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        sessions = [s for s in (self.session, *self._closing_sessions) if s is not None]
+        self.session = None
+        for session in sessions:
+            try:
+                await session.aclose()
+            except Exception:
+                log.exception("Closing the HTTP client failed")
+        if self.demo is not None:
+            demo, self.demo = self.demo, None
+            await demo.stop()
+        if window is not None:
+            window.deleteLater()
+
+
+def _run_server(argv: Sequence[str]) -> int:
+    from crmdesk.server.cli import main as server_main
+
+    return server_main(list(argv))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["server"]:
+        # Hidden: the demo's child process inside a PyInstaller bundle, where sys.executable is this app.
+        return _run_server(argv[1:])
+    args = parse_args(argv)
+
+    os.environ.setdefault("QT_API", "pyside6")  # qasync probes other Qt bindings first otherwise
+    from PySide6.QtWidgets import QApplication
+
+    setup_logging()
+    install_qt_message_handler()
+    import qasync  # after PySide6, so it binds to it
+
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName("crmdesk")
+    app.setApplicationName("crmdesk")
+    app.setApplicationVersion(__version__)
+    app.setQuitOnLastWindowClosed(False)  # the controller decides when the app is done
+    apply_color_scheme(app)
+    from crmdesk.ui.icons import app_icon
+
+    app.setWindowIcon(app_icon())
+
+    controller = AppController(args)
+    previous_hook = sys.excepthook
+    sys.excepthook = controller.excepthook
+    app.aboutToQuit.connect(lambda: controller.finish(controller.exit_code or 0))
+    try:
+        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+            code = runner.run(controller.run())
+    finally:
+        sys.excepthook = previous_hook
+    log.info("CRMDesk exited with code %s", code)
+    return code
