@@ -1,0 +1,582 @@
+"""The editable contact form: one fitting editor per contract field, dirty marks, and messages under fields."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from PySide6.QtCore import QDate, QLocale, QSize, Qt, QTime, QTimer, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QFocusEvent, QPalette
+from PySide6.QtWidgets import (
+    QCalendarWidget,
+    QComboBox,
+    QCompleter,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    QWidgetAction,
+)
+
+from crmdesk.api.models import Contact
+from crmdesk.contract import MAX_LENGTH, ContractError, check_identity, validate_field
+from crmdesk.services import phone as phone_numbers
+from crmdesk.ui.icons import icon
+
+#: The contract fields the form edits, in tab order. Stage, quality and owner live in the header.
+FORM_FIELDS: tuple[str, ...] = (
+    "firstName",
+    "lastName",
+    "email",
+    "phone",
+    "businessName",
+    "address",
+    "city",
+    "state",
+    "zipcode",
+    "birthday",
+    "timeZone",
+    "value",
+    "snapshot",
+)
+
+
+@cache
+def available_time_zones() -> list[str]:
+    """Every IANA zone name, sorted. Slow the first time (it scans tzdata), so it is only called lazily."""
+    return sorted(zone for zone in zoneinfo.available_timezones() if "/" in zone or zone == "UTC")
+
+
+def error_colour(palette: QPalette) -> QColor:
+    """A red that reads on the palette's window colour, light or dark."""
+    dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
+    return QColor("#ff8a80") if dark else QColor("#b3261e")
+
+
+def user_message(error: ContractError | str) -> str:
+    """The contract's "Invalid email: not valid…" without the field prefix, which the label already says."""
+    text = error.message if isinstance(error, ContractError) else error
+    for prefix in ("Invalid ", "Missing "):
+        if text.startswith(prefix) and ": " in text:
+            text = text.split(": ", 1)[1]
+            break
+    return text[:1].upper() + text[1:]
+
+
+class ValueEdit(QLineEdit):
+    """The deal value: shown as the locale's currency while not focused, the raw string while editing.
+
+    The API keeps ``value`` a string, so the raw text is the truth; the currency text is only a display.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._raw = ""
+        self.textEdited.connect(self._edited)
+
+    def raw_value(self) -> str:
+        return self._raw
+
+    def set_raw_value(self, text: str) -> None:
+        self._raw = text
+        self._show()
+
+    def formatted(self) -> str:
+        try:
+            number = float(self._raw.strip().replace(",", ""))
+        except ValueError:
+            return self._raw
+        return QLocale().toCurrencyString(number)
+
+    def _edited(self, text: str) -> None:
+        self._raw = text
+
+    def _show(self) -> None:
+        self.blockSignals(True)
+        self.setText(self._raw if self.hasFocus() else self.formatted())
+        self.blockSignals(False)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self._show()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self._show()
+
+
+class TimeZoneCombo(QComboBox):
+    """An editable IANA zone picker; the zone list is loaded on first use because listing tzdata is slow."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.setMaxVisibleItems(15)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(12)
+        self._loaded = False
+
+    def ensure_loaded(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        text = self.currentText()
+        self.blockSignals(True)
+        self.addItems(available_time_zones())
+        self.setCurrentIndex(-1)
+        self.setEditText(text)
+        self.blockSignals(False)
+        completer = QCompleter(available_time_zones(), self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.setCompleter(completer)
+
+    def showPopup(self) -> None:
+        self.ensure_loaded()
+        super().showPopup()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        self.ensure_loaded()
+        super().focusInEvent(event)
+
+
+class BirthdayEdit(QWidget):
+    """A YYYY-MM-DD line edit that may stay empty, with a calendar popup button beside it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.line = QLineEdit(self)
+        self.line.setObjectName("birthday")
+        self.line.setPlaceholderText(self.tr("YYYY-MM-DD"))
+        self.line.setMaxLength(10)
+        self.line.setClearButtonEnabled(True)
+        self.button = QToolButton(self)
+        self.button.setIcon(icon("contact-calendar"))
+        self.button.setAccessibleName(self.tr("Pick the birthday from a calendar"))
+        self.button.setToolTip(self.button.accessibleName())
+        self.button.setAutoRaise(True)
+        self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.calendar = QCalendarWidget()
+        self.calendar.setGridVisible(False)
+        menu = QMenu(self.button)
+        action = QWidgetAction(menu)
+        action.setDefaultWidget(self.calendar)
+        menu.addAction(action)
+        menu.aboutToShow.connect(self._prepare_calendar)
+        self.button.setMenu(menu)
+        self.calendar.clicked.connect(self._picked)
+        self._menu = menu
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.line, 1)
+        layout.addWidget(self.button)
+        self.setFocusProxy(self.line)
+
+    def _prepare_calendar(self) -> None:
+        parsed = QDate.fromString(self.line.text().strip(), "yyyy-MM-dd")
+        self.calendar.setSelectedDate(parsed if parsed.isValid() else QDate(1990, 1, 1))
+
+    def _picked(self, day: QDate) -> None:
+        self._menu.close()
+        self.line.setText(day.toString("yyyy-MM-dd"))
+        self.line.editingFinished.emit()
+
+
+@dataclass
+class FieldSlot:
+    """One field of the form: how to read, write and lock its editor, and where its marks go."""
+
+    name: str
+    editor: QWidget
+    label: QLabel
+    get: Callable[[], str]
+    put: Callable[[str], None]
+    lock: Callable[[bool], None]
+    accent: QFrame
+    message: QLabel
+
+
+class ContactForm(QWidget):
+    """The fields of one contact, with dirty tracking and validation at each field.
+
+    Signals:
+        state_changed(): the set of changed fields or of invalid fields changed.
+    """
+
+    state_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("contactForm")
+        self._baseline: dict[str, str] = dict.fromkeys(FORM_FIELDS, "")
+        self._errors: dict[str, str] = {}
+        self._server_messages: dict[str, str] = {}
+        self._hints: dict[str, str] = {}
+        self._loading = False
+        self._busy = False
+        self.phone_region = "US"
+        self.slots: dict[str, FieldSlot] = {}
+        self._rows: dict[str, QHBoxLayout] = {}
+
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(4)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        self._grid = grid
+
+        tr = self.tr
+        self._line("firstName", tr("&First name"), 0, 0)
+        self._line("lastName", tr("&Last name"), 0, 2)
+        email = self._line("email", tr("&Email"), 1, 0)
+        phone = self._line("phone", tr("&Phone"), 1, 2)
+        self._line("businessName", tr("&Business"), 2, 0, span=3)
+        self._line("address", tr("A&ddress"), 3, 0, span=3)
+        self._line("city", tr("&City"), 4, 0)
+        self._line("state", tr("S&tate"), 4, 2)
+        self._line("zipcode", tr("&ZIP code"), 5, 0)
+        self._birthday(5, 2)
+        self._time_zone(6, 0)
+        self._value(6, 2)
+        self._snapshot(7, 0)
+        grid.setRowStretch(7, 1)
+
+        self.mail_button = self._action_button(email, "mail", tr("Write an email"), self._open_mail)
+        self.call_button = self._action_button(phone, "phone", tr("Call"), self._open_tel)
+        self.whatsapp_button = self._action_button(phone, "whatsapp", tr("Open in WhatsApp"), self._open_whatsapp)
+        phone_edit = self.editor("phone")
+        assert isinstance(phone_edit, QLineEdit)
+        phone_edit.editingFinished.connect(self._normalise_phone)
+
+        self._clock = QTimer(self)
+        self._clock.setInterval(30_000)
+        self._clock.timeout.connect(self._update_local_time)
+        self._clock.start()
+        self._validate()
+
+    # --- Construction -----------------------------------------------------------------------------
+
+    def _place(
+        self,
+        name: str,
+        text: str,
+        row: int,
+        column: int,
+        editor: QWidget,
+        focus: QWidget,
+        get: Callable[[], str],
+        put: Callable[[str], None],
+        lock: Callable[[bool], None],
+        span: int = 1,
+        extra: QWidget | None = None,
+    ) -> FieldSlot:
+        label = QLabel(text, self)
+        label.setBuddy(focus)
+        label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        accent = QFrame(self)
+        accent.setFixedWidth(3)
+        accent.setAutoFillBackground(True)
+        size_policy = accent.sizePolicy()
+        size_policy.setRetainSizeWhenHidden(True)
+        accent.setSizePolicy(size_policy)
+        accent.setToolTip(self.tr("Changed since it was loaded"))
+        accent.hide()
+        message = QLabel(self)
+        message.setObjectName(f"{name}Message")
+        message.setWordWrap(True)
+        message.setTextFormat(Qt.TextFormat.PlainText)
+        message.hide()
+        box = QWidget(self)
+        outer = QVBoxLayout(box)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(1)
+        line = QHBoxLayout()
+        line.setContentsMargins(0, 0, 0, 0)
+        line.setSpacing(3)
+        line.addWidget(accent)
+        line.addWidget(editor, 1)
+        if extra is not None:
+            line.addWidget(extra)
+        outer.addLayout(line)
+        outer.addWidget(message)
+        self._rows[name] = line
+        self._grid.addWidget(label, row, column, Qt.AlignmentFlag.AlignTop)
+        self._grid.addWidget(box, row, column + 1, 1, span)
+        label.setMinimumHeight(editor.sizeHint().height() if not isinstance(editor, QPlainTextEdit) else 0)
+        slot = FieldSlot(name, focus, label, get, put, lock, accent, message)
+        self.slots[name] = slot
+        return slot
+
+    def _line(self, name: str, text: str, row: int, column: int, span: int = 1) -> QLineEdit:
+        edit = QLineEdit(self)
+        edit.setObjectName(name)
+        edit.setMaxLength(MAX_LENGTH[name] + 50)  # a little slack so the length message can be seen
+        edit.textChanged.connect(self._edited)
+        self._place(name, text, row, column, edit, edit, edit.text, edit.setText, edit.setReadOnly, span)
+        return edit
+
+    def _birthday(self, row: int, column: int) -> None:
+        widget = BirthdayEdit(self)
+        widget.line.textChanged.connect(self._edited)
+
+        def lock(busy: bool) -> None:
+            widget.line.setReadOnly(busy)
+            widget.button.setEnabled(not busy)
+
+        self._place("birthday", self.tr("Birth&day"), row, column, widget, widget.line, widget.line.text,
+                    widget.line.setText, lock)  # fmt: skip
+        self.birthday_edit = widget
+
+    def _time_zone(self, row: int, column: int) -> None:
+        combo = TimeZoneCombo(self)
+        combo.setObjectName("timeZone")
+        combo.editTextChanged.connect(self._edited)
+        combo.editTextChanged.connect(self._update_local_time)
+        self.local_time = QLabel(self)
+        self.local_time.setObjectName("localTime")
+        self.local_time.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+
+        def put(text: str) -> None:
+            combo.setCurrentIndex(-1)
+            combo.setEditText(text)
+
+        self._place("timeZone", self.tr("Time &zone"), row, column, combo, combo, combo.currentText, put,
+                    lambda busy: combo.setEnabled(not busy), extra=self.local_time)  # fmt: skip
+        self.time_zone_combo = combo
+
+    def _value(self, row: int, column: int) -> None:
+        edit = ValueEdit(self)
+        edit.setObjectName("value")
+        edit.setPlaceholderText(self.tr("e.g. 5000"))
+        edit.textEdited.connect(self._edited)
+        self._place("value", self.tr("&Value"), row, column, edit, edit, edit.raw_value, edit.set_raw_value,
+                    edit.setReadOnly)  # fmt: skip
+        self.value_edit = edit
+
+    def _snapshot(self, row: int, column: int) -> None:
+        edit = QPlainTextEdit(self)
+        edit.setObjectName("snapshot")
+        edit.setTabChangesFocus(True)
+        edit.setPlaceholderText(self.tr("Where this contact stands, in a few lines"))
+        edit.setMinimumHeight(edit.fontMetrics().lineSpacing() * 3 + 12)
+        edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        edit.textChanged.connect(self._edited)
+        self._place("snapshot", self.tr("S&napshot"), row, column, edit, edit, edit.toPlainText, edit.setPlainText,
+                    edit.setReadOnly, span=3)  # fmt: skip
+
+    def _action_button(self, editor: QLineEdit, icon_name: str, text: str, slot: Callable[[], None]) -> QToolButton:
+        button = QToolButton(self)
+        button.setIcon(icon(icon_name))
+        button.setIconSize(QSize(16, 16))
+        button.setAutoRaise(True)
+        button.setAccessibleName(text)
+        button.setToolTip(text)
+        button.setObjectName(f"{editor.objectName()}{icon_name.capitalize()}Action")
+        button.clicked.connect(slot)
+        self._rows[editor.objectName()].addWidget(button)
+        return button
+
+    # --- Reading and writing ----------------------------------------------------------------------
+
+    def editor(self, name: str) -> QWidget:
+        return self.slots[name].editor
+
+    def values(self) -> dict[str, str]:
+        return {name: slot.get() for name, slot in self.slots.items()}
+
+    def baseline(self) -> dict[str, str]:
+        return dict(self._baseline)
+
+    def changes(self) -> dict[str, str]:
+        """The fields whose trimmed text differs from what was loaded: exactly what Save sends."""
+        current = self.values()
+        return {
+            name: current[name].strip() for name in FORM_FIELDS if current[name].strip() != self._baseline[name].strip()
+        }
+
+    def is_dirty(self) -> bool:
+        return bool(self.changes())
+
+    def is_valid(self) -> bool:
+        return not self._errors
+
+    def errors(self) -> dict[str, str]:
+        return dict(self._errors)
+
+    def message(self, name: str) -> str:
+        return self.slots[name].message.text() if not self.slots[name].message.isHidden() else ""
+
+    def load(self, contact: Contact | None, *, keep_edits: bool = False) -> None:
+        """Show ``contact`` as the new baseline. ``keep_edits`` keeps what the user changed and not yet saved."""
+        edits = self.changes() if keep_edits else {}
+        self._loading = True
+        try:
+            for name in FORM_FIELDS:
+                value = getattr(contact, name) if contact is not None else ""
+                self._baseline[name] = value
+                self.slots[name].put(edits.get(name, value))
+        finally:
+            self._loading = False
+        self._server_messages.clear()
+        self._hints.clear()
+        self._validate()
+        self._update_local_time()
+
+    def fill(self, values: Mapping[str, str]) -> None:
+        """Type values into fields as the user would (they count as edits)."""
+        for name, value in values.items():
+            if name in self.slots:
+                self.slots[name].put(value)
+        self._validate()
+
+    def revert(self) -> None:
+        self._loading = True
+        try:
+            for name in FORM_FIELDS:
+                self.slots[name].put(self._baseline[name])
+        finally:
+            self._loading = False
+        self._server_messages.clear()
+        self._hints.clear()
+        self._validate()
+
+    def set_server_message(self, name: str, text: str) -> None:
+        """Show the server's reason under a field after a rejected save; it goes when the field is edited."""
+        self._server_messages[name] = text
+        self._refresh_marks()
+
+    def set_busy(self, busy: bool) -> None:
+        """Lock every editor while a save is in flight, so nothing typed meanwhile can be lost."""
+        self._busy = busy
+        for slot in self.slots.values():
+            slot.lock(busy)
+
+    def is_busy(self) -> bool:
+        return self._busy
+
+    def focus_first_invalid(self) -> None:
+        for name in FORM_FIELDS:
+            if name in self._errors or name in self._server_messages:
+                self.slots[name].editor.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+
+    # --- Validation -------------------------------------------------------------------------------
+
+    def _edited(self, *_args: object) -> None:
+        if self._loading:
+            return
+        sender = self.sender()
+        for name, slot in self.slots.items():
+            if slot.editor is sender or (name == "birthday" and sender is self.birthday_edit.line):
+                self._server_messages.pop(name, None)
+                self._hints.pop(name, None)
+        self._validate()
+
+    def _validate(self) -> None:
+        values = self.values()
+        errors: dict[str, str] = {}
+        for name in FORM_FIELDS:
+            text = values[name]
+            if not text.strip():
+                continue
+            try:
+                validate_field(name, text)
+            except ContractError as exc:
+                errors[name] = user_message(exc)
+        try:
+            check_identity({name: value.strip() for name, value in values.items()})
+        except ContractError as exc:
+            target = "firstName" if exc.field == "name" else "email"
+            errors.setdefault(target, user_message(exc))
+            if target == "email":
+                errors.setdefault("phone", user_message(exc))
+        self._errors = errors
+        self._refresh_marks()
+        self.state_changed.emit()
+
+    def _refresh_marks(self) -> None:
+        changes = self.changes()
+        red = error_colour(self.palette())
+        for name, slot in self.slots.items():
+            text = self._errors.get(name) or self._server_messages.get(name) or self._hints.get(name, "")
+            palette = slot.message.palette()
+            is_hint = name not in self._errors and name not in self._server_messages
+            colour = palette.color(QPalette.ColorRole.PlaceholderText) if is_hint else red
+            palette.setColor(QPalette.ColorRole.WindowText, colour)
+            slot.message.setPalette(palette)
+            slot.message.setText(text)
+            slot.message.setVisible(bool(text))
+            accent_palette = slot.accent.palette()
+            accent_palette.setColor(QPalette.ColorRole.Window, self.palette().color(QPalette.ColorRole.Highlight))
+            slot.accent.setPalette(accent_palette)
+            slot.accent.setVisible(name in changes)
+            font = slot.label.font()
+            font.setItalic(name in changes)
+            slot.label.setFont(font)
+
+    # --- Phone and actions ------------------------------------------------------------------------
+
+    def _normalise_phone(self) -> None:
+        edit = self.editor("phone")
+        assert isinstance(edit, QLineEdit)
+        text = edit.text().strip()
+        if self._busy or not text or text == self._baseline["phone"].strip():
+            return
+        result = phone_numbers.normalise(text, self.phone_region)
+        if result.e164 is not None:
+            self._hints.pop("phone", None)
+            if result.e164 != text:
+                edit.setText(result.e164)
+        else:
+            # A hint, not an error: the API takes any number with a digit, and extensions or short codes exist.
+            self._hints["phone"] = result.message or ""
+        self._refresh_marks()
+
+    def _open_mail(self) -> None:
+        address = self.values()["email"].strip()
+        if address:
+            QDesktopServices.openUrl(QUrl(f"mailto:{address}"))
+
+    def _open_tel(self) -> None:
+        number = self.values()["phone"].strip()
+        if number:
+            QDesktopServices.openUrl(QUrl(f"tel:{number.replace(' ', '')}"))
+
+    def _open_whatsapp(self) -> None:
+        number = self.values()["phone"].strip()
+        if number:
+            QDesktopServices.openUrl(QUrl(phone_numbers.whatsapp_url(number)))
+
+    def action_urls(self) -> dict[str, str]:
+        """The links the email and phone buttons open, for the current values."""
+        values = self.values()
+        return {
+            "mailto": f"mailto:{values['email'].strip()}",
+            "tel": f"tel:{values['phone'].strip().replace(' ', '')}",
+            "whatsapp": phone_numbers.whatsapp_url(values["phone"]),
+        }
+
+    def _update_local_time(self, *_args: object) -> None:
+        name = self.values()["timeZone"].strip()
+        text = ""
+        try:
+            if name:
+                now = datetime.now(zoneinfo.ZoneInfo(name))
+                local = QLocale().toString(QTime(now.hour, now.minute), QLocale.FormatType.ShortFormat)
+                text = self.tr("%1 there").replace("%1", local)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            text = ""
+        self.local_time.setText(text)

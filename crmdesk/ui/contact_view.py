@@ -1,0 +1,913 @@
+"""The contact view: header with stage, quality and owner, the form, tags and notes; create, save and delete.
+
+Nothing the user typed may be lost: a failed save keeps every edit, a failed tag or note gives its text back,
+and every navigation away goes through :meth:`ContactView.resolve_unsaved`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QDateTime, QLocale, Qt, QTimeZone, Signal
+from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QPalette, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crmdesk.api.errors import ValidationError
+from crmdesk.api.models import Contact, ContactSummary
+from crmdesk.contract import ContractError, validate_note, validate_tags
+from crmdesk.services import phone as phone_numbers
+from crmdesk.services.contact import ContactService
+from crmdesk.services.registry import Registry
+from crmdesk.ui import shortcuts
+from crmdesk.ui.contact_form import FORM_FIELDS, ContactForm, user_message
+from crmdesk.ui.icons import icon
+from crmdesk.ui.notes_timeline import NotesTimeline
+from crmdesk.ui.tag_chips import TagChips
+
+log = logging.getLogger("crmdesk.ui.contact_view")
+
+HEADER_FIELDS = ("stageName", "qualityName", "ownerEmail")
+
+
+def format_moment(moment: datetime | None, locale: QLocale) -> str:
+    """A UTC timestamp from the API in the user's zone and locale."""
+    if moment is None:
+        return "—"
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    utc = aware.astimezone(UTC)
+    stamp = QDateTime.fromSecsSinceEpoch(int(utc.timestamp()), QTimeZone.utc()).toLocalTime()
+    return locale.toString(stamp, QLocale.FormatType.ShortFormat)
+
+
+class ContactView(QWidget):
+    """Shows one contact and edits it, or creates a new one.
+
+    Signals:
+        contact_opened(Contact): a contact was shown (for the Recent list).
+        contact_created(Contact): a new contact was created and is now shown.
+        contact_deleted(str): the uid of a contact that was deleted; the view is empty now.
+        open_requested(str): the user asked to open this uid (the duplicate guard's "Open existing").
+        new_contact_requested(): the empty state's "New contact" button was pressed.
+        error_raised(exception): something failed that the banner should explain.
+        status_message(str): a short note for the status bar ("Saved", "Tag added"...).
+    """
+
+    contact_opened = Signal(object)
+    contact_created = Signal(object)
+    contact_deleted = Signal(str)
+    open_requested = Signal(str)
+    new_contact_requested = Signal()
+    error_raised = Signal(object)
+    status_message = Signal(str)
+
+    def __init__(self, service: ContactService, registry: Registry, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("contactView")
+        self.service = service
+        self.registry = registry
+        self._mode = "empty"  # "empty", "view" or "create"
+        self._after_save: Callable[[], None] | None = None
+        self._pending_combo: dict[str, str] = {}
+        self._filling_combos = False
+        self.dialog: QMessageBox | None = None
+
+        self._build()
+        self._connect()
+        self._refresh_registry()
+        self.clear()
+
+    # --- Construction -----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        tr = self.tr
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("contactProgress")
+        self.progress.setRange(0, 0)
+        self.progress.setFixedHeight(3)
+        self.progress.setTextVisible(False)
+        self.progress.setVisible(False)
+        self.stack = QStackedWidget(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self.progress)
+        outer.addWidget(self.stack, 1)
+
+        # Empty state: a calm hint of what to do.
+        self.empty_page = QWidget()
+        self.empty_page.setObjectName("emptyState")
+        empty = QVBoxLayout(self.empty_page)
+        empty.addStretch(1)
+        title = QLabel(tr("No contact open"), self.empty_page)
+        big = QFont(title.font())
+        big.setPointSizeF(big.pointSizeF() * 1.5)
+        title.setFont(big)
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint = QLabel(self.empty_page)
+        hint.setObjectName("emptyHint")
+        hint.setTextFormat(Qt.TextFormat.PlainText)
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        hint.setText(
+            tr("Search by UID, email or phone ({search}) to open a contact.").format(
+                search=shortcuts.FOCUS_SEARCH.label()
+            )
+            + "\n\n"
+            + "\n".join(
+                f"{shortcut.label()}  —  {shortcuts.translated_description(shortcut)}"
+                for shortcut in (shortcuts.NEW_CONTACT, shortcuts.SAVE, shortcuts.FOCUS_NOTE, shortcuts.SHORTCUTS_HELP)
+            )
+        )
+        self.empty_hint = hint
+        self.new_button = QPushButton(icon("plus"), tr("New contact"), self.empty_page)
+        self.new_button.setObjectName("newContactButton")
+        self.new_button.clicked.connect(self.new_contact_requested.emit)
+        empty.addWidget(title)
+        empty.addSpacing(8)
+        empty.addWidget(hint)
+        empty.addSpacing(12)
+        empty.addWidget(self.new_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        empty.addStretch(2)
+        self.stack.addWidget(self.empty_page)
+
+        # The contact page.
+        self.page = QWidget()
+        page = QVBoxLayout(self.page)
+        page.setContentsMargins(12, 8, 12, 8)
+        page.setSpacing(8)
+        page.addWidget(self._build_header())
+        line = QFrame(self.page)
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        page.addWidget(line)
+
+        self.form = ContactForm()
+        self.form.state_changed.connect(self._update_buttons)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 8, 0)
+        left_layout.addWidget(self.form, 1)
+        left_layout.addWidget(self._build_create_extras())
+        left_layout.addLayout(self._build_buttons())
+        # Fallback only: at 1280×800 the form fits without scrolling.
+        self.form_scroll = QScrollArea()
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.form_scroll.setWidget(left)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(8, 0, 0, 0)
+        right_layout.setSpacing(6)
+        self.tags = TagChips(right)
+        self.notes = NotesTimeline(right)
+        right_layout.addWidget(self._section(tr("Tags"), right))
+        right_layout.addWidget(self.tags)
+        right_layout.addSpacing(6)
+        right_layout.addWidget(self._section(tr("Notes"), right))
+        right_layout.addWidget(self.notes, 1)
+        self.side = right
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self.page)
+        self.splitter.setObjectName("contactSplitter")
+        self.splitter.addWidget(self.form_scroll)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        page.addWidget(self.splitter, 1)
+        self.stack.addWidget(self.page)
+
+    def _section(self, text: str, parent: QWidget) -> QLabel:
+        label = QLabel(text.upper(), parent)
+        font = QFont(label.font())
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        label.setFont(font)
+        label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        return label
+
+    def _build_header(self) -> QWidget:
+        tr = self.tr
+        header = QWidget(self.page)
+        header.setObjectName("contactHeader")
+        grid = QGridLayout(header)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(2)
+
+        self.name_label = QLabel(header)
+        self.name_label.setObjectName("fullName")
+        self.name_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        big = QFont(self.name_label.font())
+        big.setPointSizeF(big.pointSizeF() * 1.6)
+        big.setBold(True)
+        self.name_label.setFont(big)
+        self.name_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+        self.business_label = QLabel(header)
+        self.business_label.setObjectName("headerBusinessName")
+        self.business_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.uid_label = QLabel(header)
+        self.uid_label.setObjectName("uid")
+        self.uid_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.uid_label.setFont(mono)
+        self.copy_button = self._tool_button("copy", tr("Copy UID"), shortcuts.COPY_UID, self.copy_uid)
+        self.copy_button.setObjectName("copyUid")
+        identity = QHBoxLayout()
+        identity.setSpacing(6)
+        identity.addWidget(self.business_label)
+        self.uid_caption = QLabel(tr("UID"), header)
+        self.uid_caption.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.uid_caption.setBuddy(self.copy_button)
+        identity.addWidget(self.uid_caption)
+        identity.addWidget(self.uid_label)
+        identity.addWidget(self.copy_button)
+        identity.addStretch(1)
+
+        self.created_caption = QLabel(tr("Created"), header)
+        self.created_label = QLabel(header)
+        self.created_label.setObjectName("created")
+        self.updated_caption = QLabel(tr("Updated"), header)
+        self.updated_label = QLabel(header)
+        self.updated_label.setObjectName("lastUpdate")
+        times = QHBoxLayout()
+        times.setSpacing(6)
+        for widget in (self.created_caption, self.created_label, self.updated_caption, self.updated_label):
+            widget.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+            times.addWidget(widget)
+        times.addStretch(1)
+
+        self.reload_button = self._tool_button("contact-reload", tr("Reload from the server"), shortcuts.RELOAD,
+                                               self.reload)  # fmt: skip
+        self.delete_button = self._tool_button("contact-delete", tr("Delete contact"), shortcuts.DELETE_CONTACT,
+                                               self.confirm_delete)  # fmt: skip
+        self.delete_button.setObjectName("deleteContact")
+        actions = QHBoxLayout()
+        actions.addStretch(1)
+        actions.addWidget(self.reload_button)
+        actions.addWidget(self.delete_button)
+
+        title = QVBoxLayout()
+        title.setSpacing(2)
+        title.addWidget(self.name_label)
+        title.addLayout(identity)
+        title.addLayout(times)
+
+        combos = QFormLayout()
+        combos.setHorizontalSpacing(8)
+        combos.setVerticalSpacing(4)
+        combos.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.stage_combo = self._combo("stageName")
+        self.quality_combo = self._combo("qualityName")
+        self.owner_combo = self._combo("ownerEmail")
+        for text, combo in ((tr("&Stage"), self.stage_combo), (tr("&Quality"), self.quality_combo),
+                            (tr("&Owner"), self.owner_combo)):  # fmt: skip
+            label = QLabel(text, header)
+            label.setBuddy(combo)
+            combos.addRow(label, combo)
+        self.combos = {"stageName": self.stage_combo, "qualityName": self.quality_combo, "ownerEmail": self.owner_combo}
+
+        grid.addLayout(title, 0, 0)
+        grid.addLayout(actions, 0, 1, Qt.AlignmentFlag.AlignTop)
+        grid.addLayout(combos, 0, 2)
+        grid.setColumnStretch(0, 1)
+        return header
+
+    def _combo(self, name: str) -> QComboBox:
+        combo = QComboBox(self)
+        combo.setObjectName(name)
+        combo.setMinimumContentsLength(22)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.currentIndexChanged.connect(lambda _index, field=name: self._combo_changed(field))
+        return combo
+
+    def _tool_button(
+        self, icon_name: str, text: str, shortcut: shortcuts.Shortcut, slot: Callable[[], None]
+    ) -> QToolButton:
+        button = QToolButton(self)
+        button.setIcon(icon(icon_name))
+        button.setAutoRaise(True)
+        button.setAccessibleName(text)
+        button.setToolTip(f"{text} ({shortcut.label()})")
+        button.clicked.connect(slot)
+        return button
+
+    def _build_create_extras(self) -> QWidget:
+        tr = self.tr
+        box = QWidget()
+        box.setObjectName("createExtras")
+        form = QFormLayout(box)
+        form.setContentsMargins(0, 8, 0, 0)
+        self.new_tags = QLineEdit(box)
+        self.new_tags.setObjectName("newTags")
+        self.new_tags.setPlaceholderText(tr("Comma-separated, e.g. Hot Lead, Website"))
+        self.new_note = QPlainTextEdit(box)
+        self.new_note.setObjectName("newNote")
+        self.new_note.setTabChangesFocus(True)
+        self.new_note.setPlaceholderText(tr("What was said on the first call"))
+        self.new_note.setFixedHeight(self.new_note.fontMetrics().lineSpacing() * 3 + 12)
+        self.create_message = QLabel(box)
+        self.create_message.setWordWrap(True)
+        self.create_message.setTextFormat(Qt.TextFormat.PlainText)
+        tags_label = QLabel(tr("T&ags"), box)
+        tags_label.setBuddy(self.new_tags)
+        note_label = QLabel(tr("First &note"), box)
+        note_label.setBuddy(self.new_note)
+        form.addRow(tags_label, self.new_tags)
+        form.addRow(note_label, self.new_note)
+        form.addRow(self.create_message)
+        self.create_extras = box
+        return box
+
+    def _build_buttons(self) -> QHBoxLayout:
+        tr = self.tr
+        self.form_status = QLabel(self)
+        self.form_status.setObjectName("formStatus")
+        self.form_status.setWordWrap(True)
+        self.form_status.setTextFormat(Qt.TextFormat.PlainText)
+        self.revert_button = QPushButton(tr("Revert"), self)
+        self.revert_button.setObjectName("revertButton")
+        self.revert_button.setToolTip(shortcuts.REVERT.label())
+        self.revert_button.clicked.connect(self.revert)
+        self.save_button = QPushButton(tr("Save"), self)
+        self.save_button.setObjectName("saveButton")
+        self.save_button.setToolTip(shortcuts.SAVE.label())
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 6, 0, 0)
+        row.addWidget(self.form_status, 1)
+        row.addWidget(self.revert_button)
+        row.addWidget(self.save_button)
+        return row
+
+    def _connect(self) -> None:
+        service = self.service
+        service.contact_loaded.connect(self._on_loaded)
+        service.load_failed.connect(self._on_load_failed)
+        service.saved.connect(self._on_saved)
+        service.save_failed.connect(self._on_save_failed)
+        service.duplicates_checked.connect(self._on_duplicates)
+        service.created.connect(self._on_created)
+        service.create_failed.connect(self._on_create_failed)
+        service.deleted.connect(self._on_deleted)
+        service.delete_failed.connect(self._on_failure)
+        service.tag_added.connect(self._on_tag_added)
+        service.tag_failed.connect(self._on_tag_failed)
+        service.note_added.connect(self._on_note_added)
+        service.note_failed.connect(self._on_note_failed)
+        service.field_changed.connect(self._on_field_changed)
+        service.field_failed.connect(self._on_field_failed)
+        service.busy_changed.connect(self._on_busy)
+        self.registry.changed.connect(self._refresh_registry)
+        self.tags.tag_requested.connect(self._tag_requested)
+        self.notes.note_requested.connect(self._note_requested)
+
+        def bind(shortcut: shortcuts.Shortcut, slot: Callable[[], None]) -> None:
+            for sequence in shortcut.sequences():
+                key = QShortcut(QKeySequence(sequence), self)
+                key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                key.activated.connect(slot)
+
+        bind(shortcuts.SAVE, self.save)
+        bind(shortcuts.REVERT, self.revert)
+        bind(shortcuts.RELOAD, self.reload)
+        bind(shortcuts.FOCUS_NOTE, self.focus_note_input)
+        bind(shortcuts.FOCUS_TAG, self.focus_tag_input)
+        bind(shortcuts.STAGE, lambda: self._popup("stageName"))
+        bind(shortcuts.QUALITY, lambda: self._popup("qualityName"))
+        bind(shortcuts.OWNER, lambda: self._popup("ownerEmail"))
+        bind(shortcuts.COPY_UID, self.copy_uid)
+        bind(shortcuts.DELETE_CONTACT, self.confirm_delete)
+
+    # --- The interface ----------------------------------------------------------------------------
+
+    def show_contact(self, contact: Contact) -> None:
+        """Open ``contact`` (the caller already resolved unsaved edits)."""
+        self.service.set_current(contact)
+        self._mode = "view"
+        self._show(contact, keep_edits=False)
+        self.contact_opened.emit(contact)
+
+    def start_create(self, prefill: dict[str, str] | None = None) -> None:
+        """Switch to an empty form for a new contact, optionally pre-filled (e.g. with the searched email)."""
+        self.service.set_current(None)
+        self._mode = "create"
+        self.stack.setCurrentWidget(self.page)
+        self.form.set_busy(False)
+        self.form.phone_region = self._phone_region()
+        self.form.load(None)
+        self.new_tags.clear()
+        self.new_note.clear()
+        self.create_message.clear()
+        self.tags.set_tags([])
+        self.notes.set_notes([])
+        self.name_label.setText(self.tr("New contact"))
+        self.business_label.clear()
+        self.uid_label.setText("—")
+        self.created_label.setText("—")
+        self.updated_label.setText("—")
+        self._fill_combos(None)
+        if prefill:
+            self.form.fill(prefill)
+        self._update_mode_widgets()
+        self.form.editor("firstName").setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def clear(self) -> None:
+        self.service.set_current(None)
+        self._mode = "empty"
+        self._after_save = None
+        self.form.set_busy(False)
+        self.form.load(None)
+        self.stack.setCurrentWidget(self.empty_page)
+        self._update_mode_widgets()
+
+    def set_loading(self, loading: bool) -> None:
+        self.progress.setVisible(loading or self.service.is_running("save"))
+
+    def has_unsaved_changes(self) -> bool:
+        if self._mode == "create":
+            return self.form.is_dirty() or bool(self.new_tags.text().strip() or self.new_note.toPlainText().strip())
+        return self._mode == "view" and self.form.is_dirty()
+
+    def resolve_unsaved(self, then: Callable[[], None]) -> None:
+        """Run ``then`` now if nothing is unsaved; else ask Save / Discard / Cancel without blocking."""
+        if not self.has_unsaved_changes():
+            then()
+            return
+        box = QMessageBox(self)
+        box.setObjectName("unsavedDialog")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(self.tr("Unsaved changes"))
+        name = self.form.values()
+        who = " ".join(part for part in (name["firstName"].strip(), name["lastName"].strip()) if part)
+        box.setText(self.tr("Save the changes to {name}?").format(name=who) if who else self.tr("Save the changes?"))
+        box.setInformativeText(self.tr("If you don't save, your changes will be lost."))
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+
+        def answered(button: QAbstractButton) -> None:
+            role = box.standardButton(button)
+            if role == QMessageBox.StandardButton.Save:
+                self._after_save = then
+                if self._mode == "create":
+                    self.submit_create()
+                else:
+                    self.save()
+            elif role == QMessageBox.StandardButton.Discard:
+                if self._mode == "create":
+                    self.clear()
+                else:
+                    self.revert()
+                then()
+
+        box.buttonClicked.connect(answered)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = box
+        box.open()
+
+    def focus_note_input(self) -> None:
+        if self._mode == "view":
+            self.notes.focus_input()
+        elif self._mode == "create":
+            self.new_note.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def focus_tag_input(self) -> None:
+        if self._mode == "view":
+            self.tags.focus_input()
+        elif self._mode == "create":
+            self.new_tags.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def current_uid(self) -> str | None:
+        current = self.service.current
+        return current.uid if current is not None and self._mode == "view" else None
+
+    def mode(self) -> str:
+        return self._mode
+
+    # --- Actions ----------------------------------------------------------------------------------
+
+    def save(self) -> None:
+        if self._mode == "create":
+            self.submit_create()
+            return
+        uid = self.current_uid()
+        if uid is None or self.form.is_busy():
+            return
+        changes = self.form.changes()
+        if not changes:
+            self._finish_pending_then()
+            return
+        if not self.form.is_valid():
+            self._after_save = None
+            self.form.focus_first_invalid()
+            self.form_status.setText(self.tr("Fix the marked fields to save."))
+            return
+        self.form.set_busy(True)
+        self.form_status.setText(self.tr("Saving…"))
+        self._update_buttons()
+        self.service.save(uid, changes)
+
+    def revert(self) -> None:
+        if self._mode == "view" and not self.form.is_busy():
+            self.form.revert()
+            self.form_status.clear()
+
+    def reload(self) -> None:
+        uid = self.current_uid()
+        if uid is not None:
+            self.service.load(uid)
+
+    def copy_uid(self) -> None:
+        uid = self.current_uid()
+        if uid:
+            QGuiApplication.clipboard().setText(uid)
+            self.status_message.emit(self.tr("Copied {uid}").format(uid=uid))
+
+    def submit_create(self) -> None:
+        """Create mode's Save: check the form, look for duplicates, then create."""
+        if self._mode != "create" or self.form.is_busy():
+            return
+        if not self.form.is_valid():
+            self._after_save = None
+            self.form.focus_first_invalid()
+            self.create_message.setText(self.tr("Fix the marked fields to create the contact."))
+            return
+        try:
+            self._create_fields()
+        except ContractError as exc:
+            self._after_save = None
+            self.create_message.setText(user_message(exc))
+            return
+        values = self.form.values()
+        self.form.set_busy(True)
+        self.form_status.setText(self.tr("Checking for duplicates…"))
+        self._update_buttons()
+        self.service.check_duplicates(values["email"], values["phone"])
+
+    def confirm_delete(self) -> None:
+        current = self.service.current
+        if self._mode != "view" or current is None:
+            return
+        box = QMessageBox(self)
+        box.setObjectName("deleteDialog")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("Delete contact"))
+        who = current.name or current.email or current.phone or current.uid
+        box.setText(self.tr("Delete {name} permanently?").format(name=who))
+        box.setInformativeText(self.tr("Their notes and tags go too. This cannot be undone."))
+        delete = box.addButton(self.tr("Delete"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        uid = current.uid
+
+        def answered(button: QAbstractButton) -> None:
+            if button is delete and self.current_uid() == uid:
+                self.service.delete(uid)
+
+        box.buttonClicked.connect(answered)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = box
+        box.open()
+
+    # --- Showing ----------------------------------------------------------------------------------
+
+    def _show(self, contact: Contact, *, keep_edits: bool) -> None:
+        self.stack.setCurrentWidget(self.page)
+        self.form.phone_region = self._phone_region()
+        self.form.set_busy(False)
+        self.form.load(contact, keep_edits=keep_edits)
+        if not keep_edits:
+            self.form_status.clear()
+        self._show_header(contact)
+        self.tags.set_tags(contact.tags)
+        self.notes.set_notes(contact.notes)
+        self._update_mode_widgets()
+
+    def _show_header(self, contact: Contact) -> None:
+        locale = QLocale()
+        self.name_label.setText(contact.name or contact.email or contact.phone or contact.uid)
+        self.business_label.setText(contact.businessName)
+        self.business_label.setVisible(bool(contact.businessName))
+        self.uid_label.setText(contact.uid)
+        self.created_label.setText(format_moment(contact.created, locale))
+        self.updated_label.setText(format_moment(contact.lastUpdate, locale))
+        self._fill_combos(contact)
+
+    def _fill_combos(self, contact: Contact | None) -> None:
+        self._filling_combos = True
+        try:
+            create = contact is None
+            stage = contact.stageName if contact else ""
+            quality = contact.qualityName if contact else ""
+            owner = contact.ownerEmail if contact else ""
+            self._fill(self.stage_combo, [(s, s) for s in self.registry.stages()], stage, self.tr("No stage"), create)
+            self._fill(self.quality_combo, [(q, q) for q in self.registry.qualities()], quality,
+                       self.tr("No quality"), create)  # fmt: skip
+            owners = [(self._owner_text(email, name), email) for email, name in self.registry.members().items()]
+            self._fill(self.owner_combo, owners, owner, self.tr("No owner"), create)
+        finally:
+            self._filling_combos = False
+
+    def _owner_text(self, email: str, name: str) -> str:
+        return f"{name} — {email}" if name else email
+
+    def _fill(
+        self, combo: QComboBox, items: list[tuple[str, str]], current: str, none_text: str, allow_none: bool
+    ) -> None:
+        known = {data.casefold() for _, data in items}
+        if current and current.casefold() not in known:
+            name = self.registry.member_name(current) if combo is self.owner_combo else ""
+            items = [*items, (self._owner_text(current, name) if combo is self.owner_combo else current, current)]
+        combo.blockSignals(True)
+        combo.clear()
+        if allow_none or not current:
+            combo.addItem(none_text, "")
+        for text, data in items:
+            combo.addItem(text, data)
+        index = next((i for i in range(combo.count()) if str(combo.itemData(i)).casefold() == current.casefold()), 0)
+        combo.setCurrentIndex(index)
+        combo.blockSignals(False)
+
+    def _refresh_registry(self) -> None:
+        self.tags.set_known_tags(self.registry.tags())
+        if self._mode == "view" and self.service.current is not None:
+            self._fill_combos(self.service.current)
+        elif self._mode == "create":
+            chosen = {name: str(combo.currentData() or "") for name, combo in self.combos.items()}
+            self._fill_combos(None)
+            for name, combo in self.combos.items():
+                index = combo.findData(chosen[name])
+                if index >= 0:
+                    combo.setCurrentIndex(index)
+
+    def _update_mode_widgets(self) -> None:
+        viewing = self._mode == "view"
+        self.create_extras.setVisible(self._mode == "create")
+        self.side.setVisible(viewing)
+        for widget in (self.copy_button, self.reload_button, self.delete_button, self.uid_caption):
+            widget.setVisible(viewing)
+        self.save_button.setText(self.tr("Create") if self._mode == "create" else self.tr("Save"))
+        self.revert_button.setVisible(viewing)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        busy = self.form.is_busy()
+        if self._mode == "create":
+            self.save_button.setEnabled(not busy and self.form.is_valid())
+        else:
+            dirty = self.form.is_dirty()
+            self.save_button.setEnabled(not busy and dirty and self.form.is_valid())
+            self.revert_button.setEnabled(not busy and dirty)
+
+    def _popup(self, field: str) -> None:
+        combo = self.combos[field]
+        combo.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        combo.showPopup()
+
+    def _phone_region(self) -> str:
+        return phone_numbers.default_region(QLocale().name(), self.registry.phone_region())
+
+    # --- Header dropdowns -------------------------------------------------------------------------
+
+    def _combo_changed(self, field: str) -> None:
+        if self._filling_combos or self._mode != "view":
+            return
+        current = self.service.current
+        if current is None:
+            return
+        value = str(self.combos[field].currentData() or "")
+        previous = getattr(current, field)
+        if not value or value.casefold() == previous.casefold():
+            if not value:
+                self._revert_combo(field)  # the API cannot clear these; only a real value can be set
+            return
+        self._pending_combo[field] = value
+        setter = {"stageName": self.service.set_stage, "qualityName": self.service.set_quality,
+                  "ownerEmail": self.service.set_owner}[field]  # fmt: skip
+        setter(value)
+
+    def _revert_combo(self, field: str) -> None:
+        current = self.service.current
+        if current is not None:
+            self._filling_combos = True
+            try:
+                combo = self.combos[field]
+                previous = getattr(current, field)
+                index = next(
+                    (i for i in range(combo.count()) if str(combo.itemData(i)).casefold() == previous.casefold()), 0
+                )
+                combo.setCurrentIndex(index)
+            finally:
+                self._filling_combos = False
+
+    def _on_field_changed(self, field: str, value: str) -> None:
+        self._pending_combo.pop(field, None)
+        if self.service.current is not None:
+            self._fill_combos(self.service.current)
+        labels = {"stageName": self.tr("Stage"), "qualityName": self.tr("Quality"), "ownerEmail": self.tr("Owner")}
+        self.status_message.emit(self.tr("{what} set to {value}").format(what=labels[field], value=value))
+
+    def _on_field_failed(self, field: str, value: str, error: object) -> None:
+        self._pending_combo.pop(field, None)
+        self._revert_combo(field)
+        self.error_raised.emit(error)
+
+    # --- Tags and notes ---------------------------------------------------------------------------
+
+    def _tag_requested(self, tag: str) -> None:
+        if self.current_uid() is None:
+            self.tags.fail(tag)
+            return
+        self.service.add_tag(tag)
+
+    def _on_tag_added(self, tag: str, contact: Contact) -> None:
+        if contact.uid != self.current_uid():
+            return
+        self.tags.confirm(tag)
+        self.status_message.emit(self.tr("Tag {tag} added").format(tag=tag))
+
+    def _on_tag_failed(self, tag: str, error: object) -> None:
+        self.tags.fail(tag)
+        self.error_raised.emit(error)
+
+    def _note_requested(self, text: str) -> None:
+        if self.current_uid() is None:
+            self.notes.fail(text)
+            return
+        self.service.add_note(text)
+
+    def _on_note_added(self, contact: Contact) -> None:
+        if contact.uid != self.current_uid():
+            return
+        self.notes.set_notes(contact.notes)
+        self.tags.set_tags(contact.tags)
+        self.updated_label.setText(format_moment(contact.lastUpdate, QLocale()))
+        self.status_message.emit(self.tr("Note added"))
+
+    def _on_note_failed(self, text: str, error: object) -> None:
+        self.notes.fail(text)
+        self.error_raised.emit(error)
+
+    # --- Service answers --------------------------------------------------------------------------
+
+    def _on_loaded(self, contact: Contact) -> None:
+        if self._mode == "view" and contact.uid == self.current_uid():
+            self._show(contact, keep_edits=True)
+            self.status_message.emit(self.tr("Reloaded"))
+
+    def _on_load_failed(self, error: object) -> None:
+        self.error_raised.emit(error)
+
+    def _on_saved(self, contact: Contact) -> None:
+        if self._mode != "view" or contact.uid != self.current_uid():
+            return
+        self._show(contact, keep_edits=False)
+        self.form_status.setText(self.tr("Saved"))
+        self.status_message.emit(self.tr("Saved {name}").format(name=contact.name or contact.uid))
+        self._finish_pending_then()
+
+    def _on_save_failed(self, error: object) -> None:
+        # Keep every edit; say why at the field when the server named one, else in the banner.
+        self._after_save = None
+        self.form.set_busy(False)
+        field = getattr(error, "field", None) if isinstance(error, ValidationError | ContractError) else None
+        reason = getattr(error, "error", None) or str(error)
+        if field == "name":
+            field = "firstName"
+        if field in FORM_FIELDS:
+            self.form.set_server_message(field, user_message(str(reason)))
+            self.form.focus_first_invalid()
+        else:
+            self.error_raised.emit(error)
+        self.form_status.setText(self.tr("Not saved: {reason}").format(reason=user_message(str(reason))))
+        self._update_buttons()
+
+    def _on_duplicates(self, found: list[ContactSummary]) -> None:
+        if self._mode != "create":
+            return
+        if not found:
+            self._send_create()
+            return
+        self.form_status.setText("")
+        box = QMessageBox(self)
+        box.setObjectName("duplicateDialog")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(self.tr("Possible duplicate"))
+        first = found[0]
+        who = first.name or first.email or first.phone
+        if len(found) == 1:
+            box.setText(self.tr("{name} ({uid}) already uses this email or phone.").format(name=who, uid=first.uid))
+        else:
+            box.setText(self.tr("{count} contacts already use this email or phone.").format(count=len(found)))
+        box.setInformativeText(self.tr("Open the existing contact, or create a new one anyway?"))
+        open_button = box.addButton(self.tr("Open existing"), QMessageBox.ButtonRole.AcceptRole)
+        create_button = box.addButton(self.tr("Create anyway"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(open_button)
+
+        def answered(button: QAbstractButton) -> None:
+            if button is create_button:
+                self._send_create()
+                return
+            self.form.set_busy(False)
+            self._update_buttons()
+            if button is open_button:
+                then = self._after_save
+                self._after_save = None
+                # The draft is abandoned on purpose: the user chose the existing contact instead.
+                self.clear()
+                self.open_requested.emit(first.uid)
+                if then is not None:
+                    then()
+            else:
+                self._after_save = None
+
+        box.buttonClicked.connect(answered)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = box
+        box.open()
+
+    def _create_fields(self) -> dict[str, object]:
+        values = {name: text.strip() for name, text in self.form.values().items() if text.strip()}
+        fields: dict[str, object] = dict(values)
+        tags = validate_tags([part for part in self.new_tags.text().split(",") if part.strip()])
+        if tags:
+            fields["tags"] = list(tags)
+        note = self.new_note.toPlainText()
+        if note.strip():
+            fields["note"] = validate_note(note)
+        for name, combo in self.combos.items():
+            data = str(combo.currentData() or "")
+            if data:
+                fields[name] = data
+        return fields
+
+    def _send_create(self) -> None:
+        self.form_status.setText(self.tr("Creating…"))
+        self.service.create(self._create_fields())
+
+    def _on_created(self, contact: Contact) -> None:
+        self.show_contact(contact)
+        self.form_status.setText(self.tr("Created"))
+        self.contact_created.emit(contact)
+        self.status_message.emit(self.tr("Created {name}").format(name=contact.name or contact.uid))
+        self._finish_pending_then()
+
+    def _on_create_failed(self, error: object) -> None:
+        self._after_save = None
+        self.form.set_busy(False)
+        field = getattr(error, "field", None) if isinstance(error, ValidationError | ContractError) else None
+        reason = user_message(str(getattr(error, "error", None) or error))
+        if field == "name":
+            field = "firstName"
+        if field in FORM_FIELDS:
+            self.form.set_server_message(field, reason)
+        else:
+            self.error_raised.emit(error)
+        self.form_status.setText(self.tr("Not created: {reason}").format(reason=reason))
+        self._update_buttons()
+
+    def _on_deleted(self, uid: str) -> None:
+        self.clear()
+        self.contact_deleted.emit(uid)
+        self.status_message.emit(self.tr("Deleted {uid}").format(uid=uid))
+
+    def _on_failure(self, error: object) -> None:
+        self.error_raised.emit(error)
+
+    def _on_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+
+    def _finish_pending_then(self) -> None:
+        then, self._after_save = self._after_save, None
+        if then is not None:
+            then()

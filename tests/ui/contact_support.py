@@ -1,0 +1,99 @@
+"""Helpers for the contact-view tests: run a coroutine on the session loop, a recording transport, the view."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+from pytestqt.qtbot import QtBot
+
+from crmdesk.api.client import ContactApi
+from crmdesk.api.models import Contact
+from crmdesk.server import demo_data
+from crmdesk.services.contact import ContactService
+from crmdesk.services.registry import Registry
+from crmdesk.ui.contact_view import ContactView
+
+T = TypeVar("T")
+
+
+def run(qtbot: QtBot, coro: Coroutine[Any, Any, T], timeout: int = 10_000) -> T:
+    """Run ``coro`` on the session's qasync loop while the test waits like a user would (never blocking)."""
+    task = asyncio.ensure_future(coro)
+    qtbot.waitUntil(task.done, timeout=timeout)
+    return task.result()
+
+
+@dataclass
+class Sent:
+    method: str
+    path: str
+    body: dict[str, Any] | None
+
+
+@dataclass
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """A real loopback transport that also remembers what went out, to prove what Save sends."""
+
+    inner: httpx.AsyncHTTPTransport = field(default_factory=httpx.AsyncHTTPTransport)
+    sent: list[Sent] = field(default_factory=list)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        body = json.loads(request.content) if request.content else None
+        self.sent.append(Sent(request.method, request.url.path, body))
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    def writes(self) -> list[Sent]:
+        return [item for item in self.sent if item.method != "GET"]
+
+
+def make_api(base_url: str, token: str, **kwargs: Any) -> ContactApi:
+    return ContactApi(base_url, token, **kwargs)
+
+
+def close_api(qtbot: QtBot, api: ContactApi) -> None:
+    run(qtbot, api.aclose())
+
+
+def create_contact(qtbot: QtBot, api: ContactApi, **fields: Any) -> Contact:
+    ref = run(qtbot, api.create_contact(**fields))
+    contact = run(qtbot, api.get_contact(uid=ref.uid))
+    assert isinstance(contact, Contact)
+    return contact
+
+
+def read_back(qtbot: QtBot, api: ContactApi, uid: str) -> Contact:
+    contact = run(qtbot, api.get_contact(uid=uid))
+    assert isinstance(contact, Contact)
+    return contact
+
+
+def demo_registry(profile: str = "tests") -> Registry:
+    registry = Registry.load(profile)
+    registry.merge(
+        stages=demo_data.STAGES,
+        qualities=demo_data.QUALITIES,
+        members=dict(demo_data.MEMBERS),
+    )
+    return registry
+
+
+def make_view(qtbot: QtBot, api: ContactApi, registry: Registry) -> tuple[ContactService, ContactView]:
+    service = ContactService(api, registry)
+    view = ContactView(service, registry)
+    qtbot.addWidget(view)
+    view.resize(1000, 680)
+    view.show()
+    return service, view
+
+
+#: The offscreen platform warns on every shown top-level window; that says nothing about our code.
+OFFSCREEN_NOISE = "This plugin does not support propagateSizeHints"

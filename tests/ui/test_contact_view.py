@@ -1,0 +1,113 @@
+"""The contact view shows a whole demo contact: every field, tag and note, in the user's locale."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QLocale
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit
+from pytestqt.qtbot import QtBot
+
+from crmdesk.api.client import ContactApi
+from crmdesk.api.models import Contact
+from crmdesk.server import demo_data
+from crmdesk.ui.contact_form import FORM_FIELDS
+from tests.support.live_server import Account
+from tests.ui.contact_support import OFFSCREEN_NOISE, close_api, demo_registry, make_api, make_view, run
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
+
+
+@pytest.fixture
+def demo_api(qtbot: QtBot, qasync_loop: object, demo_account: Account) -> Iterator[ContactApi]:
+    api = make_api(demo_account.base_url, demo_account.token)
+    yield api
+    close_api(qtbot, api)
+
+
+def _richest_demo_contact(qtbot: QtBot, api: ContactApi) -> Contact:
+    """The demo contact with the most notes and tags, so the test sees a real timeline."""
+    best: Contact | None = None
+    for sample in demo_data.CONTACTS:
+        contact = run(qtbot, api.get_contact(uid=sample["uid"]))
+        assert isinstance(contact, Contact)
+        if best is None or (len(contact.notes), len(contact.tags)) > (len(best.notes), len(best.tags)):
+            best = contact
+    assert best is not None and len(best.notes) >= 2 and best.tags
+    return best
+
+
+def _shown_text(view: object, name: str) -> str:
+    from PySide6.QtWidgets import QWidget
+
+    assert isinstance(view, QWidget)
+    widget = view.findChild(QWidget, name)
+    assert widget is not None, name
+    if name == "value":
+        assert isinstance(widget, QLineEdit)
+        return widget.raw_value()  # type: ignore[attr-defined]
+    if isinstance(widget, QLineEdit):
+        return widget.text()
+    if isinstance(widget, QPlainTextEdit):
+        return widget.toPlainText()
+    if isinstance(widget, QComboBox):
+        return widget.currentText()
+    assert isinstance(widget, QLabel)
+    return widget.text()
+
+
+def test_every_field_tag_and_note_of_a_demo_contact_is_shown(qtbot: QtBot, demo_api: ContactApi) -> None:
+    contact = _richest_demo_contact(qtbot, demo_api)
+    service, view = make_view(qtbot, demo_api, demo_registry())
+    with qtbot.waitSignal(view.contact_opened) as opened:
+        view.show_contact(contact)
+    assert opened.args == [contact]
+
+    for name in FORM_FIELDS:
+        assert _shown_text(view, name) == getattr(contact, name), name
+    assert view.findChild(QLabel, "fullName").text() == contact.name
+    assert view.findChild(QLabel, "uid").text() == contact.uid
+    assert contact.created is not None and contact.lastUpdate is not None
+    assert view.findChild(QLabel, "created").text() not in ("", "—")
+    assert view.findChild(QLabel, "lastUpdate").text() not in ("", "—")
+    # Header dropdowns show the stage and quality and the owner by name and email.
+    assert view.stage_combo.currentData() == contact.stageName
+    assert view.quality_combo.currentData() == contact.qualityName
+    owner_name = dict(demo_data.MEMBERS)[contact.ownerEmail]
+    assert view.owner_combo.currentText() == f"{owner_name} — {contact.ownerEmail}"
+    assert view.owner_combo.currentData() == contact.ownerEmail
+    # Value shows as currency when not focused, the raw string stays what the server holds.
+    value_edit = view.form.value_edit
+    assert value_edit.text() == QLocale().toCurrencyString(float(contact.value))
+    # Tags are chips, in the server's order.
+    assert view.tags.tag_names() == list(contact.tags)
+    # Notes: newest first by default, each with its text as plain text and a locale time.
+    shown = view.notes.entry_widgets()
+    assert [w.text_label.text() for w in shown] == [n.text for n in reversed(contact.notes)]
+    newest = contact.notes[-1]
+    assert newest.timestamp is not None
+    expected_time = QLocale().toString(
+        __import__("PySide6.QtCore", fromlist=["QTime"]).QTime(newest.timestamp.hour, newest.timestamp.minute),
+        QLocale.FormatType.ShortFormat,
+    )
+    assert shown[0].time_label.text() == expected_time
+    assert view.notes.day_headers(), "notes are grouped by day"
+    # Toggle: oldest first.
+    view.notes.order_button.click()
+    assert [w.text_label.text() for w in view.notes.entry_widgets()] == [n.text for n in contact.notes]
+    # Nothing was edited by showing it.
+    assert not view.has_unsaved_changes()
+    assert not view.save_button.isEnabled() and not view.revert_button.isEnabled()
+    assert view.current_uid() == contact.uid and service.current == contact
+
+
+def test_empty_state_offers_search_hint_and_new_contact(qtbot: QtBot, demo_api: ContactApi) -> None:
+    _service, view = make_view(qtbot, demo_api, demo_registry())
+    view.clear()
+    assert view.stack.currentWidget() is view.empty_page
+    assert "UID, email or phone" in view.empty_hint.text()
+    assert "Ctrl+N" in view.empty_hint.text()
+    with qtbot.waitSignal(view.new_contact_requested):
+        view.new_button.click()
+    assert view.current_uid() is None
