@@ -427,7 +427,9 @@ class NoteEntry:
     def render(self) -> str:
         if self.timestamp is None:
             return self.text
-        return f"{self.timestamp.strftime(NOTE_TIMESTAMP_FORMAT)} {self.text}"
+        stamp = self.timestamp
+        # Spelt out because strftime's %Y does not pad years before 1000 on glibc, and the parser needs four digits.
+        return f"{stamp.year:04d}-{stamp.month:02d}-{stamp.day:02d} {stamp.hour:02d}:{stamp.minute:02d} {self.text}"
 
 
 def _parse_head(line: str) -> tuple[datetime, str] | None:
