@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +18,7 @@ from crmdesk.api import (
     NotFoundError,
     OwnerChange,
     PlanError,
+    RetryEvent,
     ValidationError,
 )
 from tests.support.live_server import Account, LiveServer
@@ -171,3 +174,21 @@ def test_demo_account_shared_email_lists_both_contacts(demo_account: Account) ->
             assert isinstance(one, Contact) and one.notes and one.notes[0].timestamp is not None
 
     asyncio.run(scenario())
+
+
+def test_limiter_paces_a_burst_before_the_server_refuses_it(tmp_path: Path) -> None:
+    events: list[RetryEvent] = []
+
+    async def scenario(account: Account) -> float:
+        async with ContactApi(account.base_url, account.token, on_retry=events.append) as api:
+            started = time.monotonic()
+            for _ in range(12):
+                with pytest.raises(NotFoundError):
+                    await api.get_contact(uid="ZZZZZZZZ")
+            return time.monotonic() - started
+
+    with LiveServer(tmp_path / "limited.sqlite3", rate_limit="5/1") as server:
+        elapsed = asyncio.run(scenario(server.add_account()))
+    # 12 requests at 5 per second need more than one refill; the client waited instead of being refused.
+    assert elapsed >= 1.0
+    assert [event.reason for event in events] == []
