@@ -314,7 +314,11 @@ class ContactForm(QWidget):
         outer.addWidget(message)
         self._rows[name] = line
         self._grid.addWidget(label, row, column, Qt.AlignmentFlag.AlignTop)
-        self._grid.addWidget(box, row, column + 1, 1, span)
+        if isinstance(editor, QPlainTextEdit):
+            self._grid.addWidget(box, row, column + 1, 1, span)
+        else:
+            # Top-aligned so a message under one field does not shift its neighbour in the same row.
+            self._grid.addWidget(box, row, column + 1, 1, span, Qt.AlignmentFlag.AlignTop)
         label.setMinimumHeight(editor.sizeHint().height() if not isinstance(editor, QPlainTextEdit) else 0)
         slot = FieldSlot(name, focus, label, get, put, lock, accent, message)
         self.slots[name] = slot
@@ -499,10 +503,11 @@ class ContactForm(QWidget):
         try:
             check_identity({name: value.strip() for name, value in values.items()})
         except ContractError as exc:
-            target = "firstName" if exc.field == "name" else "email"
-            errors.setdefault(target, user_message(exc))
-            if target == "email":
-                errors.setdefault("phone", user_message(exc))
+            if exc.field == "name":
+                errors.setdefault("firstName", self.tr("A contact needs a first or a last name."))
+            else:
+                errors.setdefault("email", self.tr("Enter an email or a phone."))
+                errors.setdefault("phone", self.tr("Enter a phone or an email."))
         self._errors = errors
         self._refresh_marks()
         self.state_changed.emit()

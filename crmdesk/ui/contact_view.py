@@ -160,7 +160,8 @@ class ContactView(QWidget):
         page.addWidget(self._build_header())
         line = QFrame(self.page)
         line.setFrameShape(QFrame.Shape.HLine)
-        line.setFrameShadow(QFrame.Shadow.Sunken)
+        line.setFrameShadow(QFrame.Shadow.Plain)
+        line.setForegroundRole(QPalette.ColorRole.Mid)
         page.addWidget(line)
 
         self.form = ContactForm()
@@ -196,6 +197,7 @@ class ContactView(QWidget):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        right.setMinimumWidth(280)
         self.splitter.setChildrenCollapsible(False)
         page.addWidget(self.splitter, 1)
         self.stack.addWidget(self.page)
@@ -302,7 +304,8 @@ class ContactView(QWidget):
     def _combo(self, name: str) -> QComboBox:
         combo = QComboBox(self)
         combo.setObjectName(name)
-        combo.setMinimumContentsLength(22)
+        # Wide enough for "Jane Smith — sales@yourcompany.com" without clipping.
+        combo.setMinimumContentsLength(34 if name == "ownerEmail" else 22)
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         combo.currentIndexChanged.connect(lambda _index, field=name: self._combo_changed(field))
         return combo
@@ -673,7 +676,7 @@ class ContactView(QWidget):
         viewing = self._mode == "view"
         self.create_extras.setVisible(self._mode == "create")
         self.side.setVisible(viewing)
-        for widget in (self.copy_button, self.reload_button, self.delete_button, self.uid_caption):
+        for widget in (self.copy_button, self.reload_button, self.delete_button, self.uid_caption, self.uid_label):
             widget.setVisible(viewing)
         self.save_button.setText(self.tr("Create") if self._mode == "create" else self.tr("Save"))
         self.revert_button.setVisible(viewing)

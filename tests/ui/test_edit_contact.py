@@ -1,0 +1,258 @@
+"""Editing a contact in the view: save sends only what changed, validation at the field, nothing lost on failure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit
+from pytestqt.qtbot import QtBot
+
+from crmdesk.api.client import ContactApi
+from crmdesk.api.errors import NotFoundError
+from crmdesk.api.models import Contact
+from crmdesk.services.registry import Registry
+from crmdesk.ui.contact_view import ContactView
+from tests.support.live_server import Account
+from tests.ui.contact_support import (
+    OFFSCREEN_NOISE,
+    RecordingTransport,
+    close_api,
+    create_contact,
+    demo_registry,
+    make_api,
+    make_view,
+    read_back,
+    run,
+)
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
+
+
+@pytest.fixture
+def transport() -> RecordingTransport:
+    return RecordingTransport()
+
+
+@pytest.fixture
+def api(qtbot: QtBot, qasync_loop: object, account: Account, transport: RecordingTransport) -> Iterator[ContactApi]:
+    client = make_api(account.base_url, account.token, transport=transport)
+    yield client
+    close_api(qtbot, client)
+
+
+@pytest.fixture
+def registry() -> Registry:
+    return demo_registry()
+
+
+@pytest.fixture
+def contact(qtbot: QtBot, api: ContactApi) -> Contact:
+    return create_contact(
+        qtbot,
+        api,
+        firstName="Maria",
+        lastName="Silva",
+        email="maria@example.com",
+        phone="+5511987654321",
+        city="Recife",
+        stageName="New Lead",
+        qualityName="Medium",
+        ownerEmail="sales@yourcompany.com",
+        tags=["Website"],
+        note="First call.",
+    )
+
+
+@pytest.fixture
+def view(qtbot: QtBot, api: ContactApi, registry: Registry, contact: Contact) -> ContactView:
+    _service, contact_view = make_view(qtbot, api, registry)
+    contact_view.show_contact(contact)
+    return contact_view
+
+
+def line(view: ContactView, name: str) -> QLineEdit:
+    widget = view.findChild(QLineEdit, name)
+    assert widget is not None, name
+    return widget
+
+
+def type_into(qtbot: QtBot, edit: QLineEdit, text: str) -> None:
+    edit.setFocus()
+    edit.selectAll()
+    if text:
+        qtbot.keyClicks(edit, text)
+    else:
+        qtbot.keyClick(edit, Qt.Key.Key_Delete)
+
+
+def save(qtbot: QtBot, view: ContactView) -> Contact:
+    with qtbot.waitSignal(view.service.saved, timeout=10_000) as saved:
+        view.save_button.click()
+    contact = saved.args[0]
+    assert isinstance(contact, Contact)
+    return contact
+
+
+def test_save_sends_only_changed_fields_and_shows_the_servers_version(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact, transport: RecordingTransport
+) -> None:
+    assert not view.save_button.isEnabled() and not view.revert_button.isEnabled()
+    # Someone else changes the business name on the server after the form was loaded.
+    run(qtbot, api.update_contact(contact.uid, businessName="Changed Elsewhere"))
+    transport.sent.clear()
+
+    type_into(qtbot, line(view, "city"), "Olinda")
+    type_into(qtbot, line(view, "zipcode"), "53000-000")
+    assert view.has_unsaved_changes()
+    assert view.save_button.isEnabled() and view.revert_button.isEnabled()
+    assert view.form.slots["city"].accent.isVisible() and not view.form.slots["email"].accent.isVisible()
+
+    stored = save(qtbot, view)
+    puts = [sent for sent in transport.writes() if sent.method == "PUT"]
+    assert [sent.body for sent in puts] == [{"uid": contact.uid, "city": "Olinda", "zipcode": "53000-000"}]
+    server = read_back(qtbot, api, contact.uid)
+    assert (server.city, server.zipcode) == ("Olinda", "53000-000")
+    assert server.businessName == "Changed Elsewhere", "an unchanged field must not be overwritten"
+    # The view now shows the server's version, lastUpdate included, and is clean again.
+    assert stored.lastUpdate is not None and contact.lastUpdate is not None
+    assert stored.lastUpdate >= contact.lastUpdate
+    assert line(view, "businessName").text() == "Changed Elsewhere"
+    assert not view.has_unsaved_changes() and not view.save_button.isEnabled()
+    assert not view.form.slots["city"].accent.isVisible()
+    assert view.form_status.text() == "Saved"
+
+
+def test_revert_restores_the_loaded_values(qtbot: QtBot, view: ContactView, contact: Contact) -> None:
+    type_into(qtbot, line(view, "city"), "Natal")
+    view.revert_button.click()
+    assert line(view, "city").text() == contact.city
+    assert not view.has_unsaved_changes() and not view.revert_button.isEnabled()
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "expected"),
+    [
+        ("email", "maria@", "Not a valid email address"),
+        ("birthday", "1990-02-30", "1990-02-30 is not a real date"),
+        ("birthday", "30/02/1990", "Use the format YYYY-MM-DD"),
+        ("timeZone", "Mars/Olympus", "'Mars/Olympus' is not an IANA time zone"),
+        ("city", "x" * 101, "At most 100 characters"),
+    ],
+)
+def test_validation_message_appears_under_the_field_and_blocks_save(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact, field: str, text: str, expected: str
+) -> None:
+    if field == "timeZone":
+        combo = view.findChild(QComboBox, "timeZone")
+        assert combo is not None
+        combo.setFocus()
+        combo.lineEdit().selectAll()
+        qtbot.keyClicks(combo.lineEdit(), text)
+    else:
+        type_into(qtbot, line(view, field), text)
+    message = view.form.slots[field].message
+    assert message.isVisible() and expected in message.text()
+    assert not view.save_button.isEnabled()
+    view.save()  # Ctrl+S while invalid does not send anything
+    assert not view.service.is_running("save")
+    assert "Fix the marked fields" in view.form_status.text()
+    assert getattr(read_back(qtbot, api, contact.uid), field) == getattr(contact, field)
+
+
+def test_name_and_email_or_phone_are_required(qtbot: QtBot, view: ContactView) -> None:
+    type_into(qtbot, line(view, "firstName"), "")
+    type_into(qtbot, line(view, "lastName"), "")
+    assert view.form.message("firstName") == "A contact needs a first or a last name."
+    type_into(qtbot, line(view, "firstName"), "Maria")
+    assert view.form.message("firstName") == ""
+    type_into(qtbot, line(view, "email"), "")
+    assert view.save_button.isEnabled(), "a phone alone is enough"
+    type_into(qtbot, line(view, "phone"), "")
+    assert view.form.message("email") == "Enter an email or a phone."
+    assert not view.save_button.isEnabled()
+
+
+def test_phone_is_normalised_to_e164_and_saved(qtbot: QtBot, view: ContactView, api: ContactApi) -> None:
+    view.registry.set_phone_region("BR")
+    view.show_contact(view.service.current)  # type: ignore[arg-type]
+    phone = line(view, "phone")
+    type_into(qtbot, phone, "(81) 99876-5432")
+    phone.editingFinished.emit()
+    assert phone.text() == "+5581998765432"
+    assert view.form.action_urls()["whatsapp"] == "https://wa.me/5581998765432"
+    stored = save(qtbot, view)
+    assert stored.phone == "+5581998765432"
+    assert read_back(qtbot, api, stored.uid).phone == "+5581998765432"
+
+
+def test_invalid_phone_gets_a_hint_at_the_field(qtbot: QtBot, view: ContactView) -> None:
+    phone = line(view, "phone")
+    type_into(qtbot, phone, "+55 123")
+    phone.editingFinished.emit()
+    assert phone.text() == "+55 123", "an invalid number is left as typed"
+    assert "Not a valid phone number" in view.form.message("phone")
+
+
+def test_form_is_read_only_while_saving_and_a_rejected_save_keeps_the_edits(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    # The contact is deleted behind the view's back, so the server rejects the save.
+    run(qtbot, api.delete_contact(contact.uid))
+    type_into(qtbot, line(view, "city"), "Caruaru")
+    snapshot = view.findChild(QPlainTextEdit, "snapshot")
+    assert snapshot is not None
+    snapshot.setPlainText("Long talk about prices.")
+    with qtbot.waitSignal(view.error_raised, timeout=10_000) as raised:
+        view.save()
+        assert line(view, "city").isReadOnly() and snapshot.isReadOnly()
+        assert not view.save_button.isEnabled()
+    assert isinstance(raised.args[0], NotFoundError)
+    assert line(view, "city").text() == "Caruaru" and not line(view, "city").isReadOnly()
+    assert snapshot.toPlainText() == "Long talk about prices."
+    assert view.has_unsaved_changes() and view.save_button.isEnabled()
+    assert view.form_status.text().startswith("Not saved:")
+
+
+def test_stage_quality_and_owner_change_at_once(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    for combo, value in ((view.stage_combo, "Qualified"), (view.quality_combo, "High"),
+                         (view.owner_combo, "carlos@yourcompany.com")):  # fmt: skip
+        with qtbot.waitSignal(view.service.field_changed, timeout=10_000):
+            combo.setCurrentIndex(combo.findData(value))
+        assert combo.currentData() == value
+    server = read_back(qtbot, api, contact.uid)
+    assert (server.stageName, server.qualityName, server.ownerEmail) == (
+        "Qualified",
+        "High",
+        "carlos@yourcompany.com",
+    )
+    assert view.owner_combo.currentText() == "Carlos Silva — carlos@yourcompany.com"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("stageName", "Ghost Stage", "Stage 'Ghost Stage' does not exist in your account"),
+        ("qualityName", "Lukewarm", "Quality 'Lukewarm' does not exist in your account"),
+        ("ownerEmail", "nobody@yourcompany.com", "Team member 'nobody@yourcompany.com' does not exist in your account"),
+    ],
+)
+def test_dropdown_reverts_when_the_server_rejects_the_value(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact, field: str, value: str, message: str
+) -> None:
+    # The registry knows a value the account does not have (e.g. imported from another team's file).
+    view.registry.merge(
+        stages=[value] if field == "stageName" else None,
+        qualities=[value] if field == "qualityName" else None,
+        members={value: "Nobody"} if field == "ownerEmail" else None,
+    )
+    combo = view.combos[field]
+    before = combo.currentData()
+    with qtbot.waitSignal(view.error_raised, timeout=10_000) as raised:
+        combo.setCurrentIndex(combo.findData(value))
+    assert message in str(raised.args[0])
+    assert combo.currentData() == before == getattr(contact, field)
+    assert getattr(read_back(qtbot, api, contact.uid), field) == getattr(contact, field)
