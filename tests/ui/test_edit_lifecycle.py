@@ -1,0 +1,291 @@
+"""Create (with the duplicate guard), delete, tags, notes and the unsaved-edits prompt, against the live server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from crmdesk.api.client import ContactApi
+from crmdesk.api.errors import NotFoundError
+from crmdesk.api.models import Contact
+from crmdesk.ui.contact_view import ContactView
+from tests.support.live_server import Account
+from tests.ui.contact_support import (
+    OFFSCREEN_NOISE,
+    close_api,
+    create_contact,
+    demo_registry,
+    make_api,
+    make_view,
+    read_back,
+    run,
+)
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
+
+
+@pytest.fixture
+def api(qtbot: QtBot, qasync_loop: object, account: Account) -> Iterator[ContactApi]:
+    client = make_api(account.base_url, account.token)
+    yield client
+    close_api(qtbot, client)
+
+
+@pytest.fixture
+def view(qtbot: QtBot, api: ContactApi) -> ContactView:
+    return make_view(qtbot, api, demo_registry())[1]
+
+
+@pytest.fixture
+def contact(qtbot: QtBot, api: ContactApi) -> Contact:
+    return create_contact(qtbot, api, name="Maria Silva", email="maria@example.com", phone="+5511987654321")
+
+
+def line(view: ContactView, name: str) -> QLineEdit:
+    widget = view.findChild(QLineEdit, name)
+    assert widget is not None, name
+    return widget
+
+
+def dialog(qtbot: QtBot, view: ContactView, name: str) -> QMessageBox:
+    qtbot.waitUntil(lambda: view.dialog is not None and view.dialog.isVisible(), timeout=5000)
+    box = view.dialog
+    assert isinstance(box, QMessageBox) and box.objectName() == name
+    assert not box.isModal() or box.windowModality() != Qt.WindowModality.ApplicationModal
+    return box
+
+
+def click(box: QMessageBox, text: str) -> None:
+    button = next(b for b in box.buttons() if b.text().replace("&", "") == text)
+    button.click()
+
+
+def fill_new(view: ContactView, **values: str) -> None:
+    view.start_create()
+    view.form.fill(values)
+
+
+# --- Create and the duplicate guard ----------------------------------------------------------------
+
+
+def test_create_with_tags_note_stage_quality_and_owner(qtbot: QtBot, view: ContactView, api: ContactApi) -> None:
+    fill_new(view, firstName="Ana", lastName="Lima", email="ana.lima@example.com", city="Natal")
+    view.new_tags.setText("Hot Lead, Website")
+    view.new_note.setPlainText("Met at the fair.")
+    view.stage_combo.setCurrentIndex(view.stage_combo.findData("Contacted"))
+    view.quality_combo.setCurrentIndex(view.quality_combo.findData("High"))
+    view.owner_combo.setCurrentIndex(view.owner_combo.findData("ana@yourcompany.com"))
+    assert view.has_unsaved_changes() and view.save_button.text() == "Create"
+    with qtbot.waitSignal(view.contact_created, timeout=10_000) as created:
+        view.save_button.click()
+    new = created.args[0]
+    assert isinstance(new, Contact)
+    server = read_back(qtbot, api, new.uid)
+    assert (server.firstName, server.lastName, server.email, server.city) == (
+        "Ana",
+        "Lima",
+        "ana.lima@example.com",
+        "Natal",
+    )
+    assert set(server.tags) == {"Hot Lead", "Website"}
+    assert [note.text for note in server.notes] == ["Met at the fair."]
+    assert (server.stageName, server.qualityName, server.ownerEmail) == ("Contacted", "High", "ana@yourcompany.com")
+    # The new contact is open, showing what the server holds.
+    assert view.mode() == "view" and view.current_uid() == new.uid
+    assert view.tags.tag_names() == list(server.tags)
+    assert [w.text_label.text() for w in view.notes.entry_widgets()] == ["Met at the fair."]
+    assert not view.has_unsaved_changes()
+
+
+def test_duplicate_guard_open_existing(qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact) -> None:
+    fill_new(view, name="", firstName="Maria", email="MARIA@example.com")
+    view.save_button.click()
+    box = dialog(qtbot, view, "duplicateDialog")
+    assert contact.uid in box.text()
+    with qtbot.waitSignal(view.open_requested) as requested:
+        click(box, "Open existing")
+    assert requested.args == [contact.uid]
+    assert view.mode() == "empty"
+    assert len(run(qtbot, _all_with_email(api, "maria@example.com"))) == 1, "nothing was created"
+
+
+def test_duplicate_guard_create_anyway(qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact) -> None:
+    fill_new(view, firstName="Maria", lastName="S.", phone="+55 11 98765-4321")
+    view.save_button.click()
+    box = dialog(qtbot, view, "duplicateDialog")
+    with qtbot.waitSignal(view.contact_created, timeout=10_000) as created:
+        click(box, "Create anyway")
+    new = created.args[0]
+    assert new.uid != contact.uid and view.current_uid() == new.uid
+    assert read_back(qtbot, api, new.uid).lastName == "S."
+
+
+async def _all_with_email(api: ContactApi, email: str) -> list[str]:
+    found = await api.get_contact(email=email)
+    return [found.uid] if isinstance(found, Contact) else [item.uid for item in found]
+
+
+# --- Delete ------------------------------------------------------------------------------------------
+
+
+def test_delete_asks_naming_the_contact_then_clears(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    view.show_contact(contact)
+    view.delete_button.click()
+    box = dialog(qtbot, view, "deleteDialog")
+    assert box.text() == "Delete Maria Silva permanently?"
+    with qtbot.waitSignal(view.contact_deleted, timeout=10_000) as deleted:
+        click(box, "Delete")
+    assert deleted.args == [contact.uid]
+    assert view.mode() == "empty" and view.current_uid() is None
+    with pytest.raises(NotFoundError):
+        run(qtbot, api.get_contact(uid=contact.uid))
+
+
+def test_delete_cancelled_keeps_the_contact(qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact) -> None:
+    view.show_contact(contact)
+    view.confirm_delete()
+    click(dialog(qtbot, view, "deleteDialog"), "Cancel")
+    assert view.current_uid() == contact.uid
+    assert read_back(qtbot, api, contact.uid).uid == contact.uid
+
+
+# --- Tags and notes ----------------------------------------------------------------------------------
+
+
+def test_tag_added_with_enter_is_pending_then_confirmed(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    view.show_contact(contact)
+    view.focus_tag_input()
+    qtbot.keyClicks(view.tags.input, "Hot Lead")
+    with qtbot.waitSignal(view.service.tag_added, timeout=10_000):
+        qtbot.keyClick(view.tags.input, Qt.Key.Key_Return)
+        assert view.tags.pending_tags() == ["Hot Lead"], "the chip appears at once"
+    assert view.tags.tag_names() == ["Hot Lead"] and view.tags.pending_tags() == []
+    assert read_back(qtbot, api, contact.uid).tags == ("Hot Lead",)
+    assert "Hot Lead" in view.registry.tags()
+    for widget in (view.tags.input, *view.tags.chips()):
+        assert "cannot be removed" in widget.toolTip()
+
+
+def test_tag_that_fails_goes_and_its_text_stays(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    view.show_contact(contact)
+    run(qtbot, api.delete_contact(contact.uid))
+    qtbot.keyClicks(view.tags.input, "Website")
+    with qtbot.waitSignal(view.error_raised, timeout=10_000) as raised:
+        qtbot.keyClick(view.tags.input, Qt.Key.Key_Return)
+    assert isinstance(raised.args[0], NotFoundError)
+    assert view.tags.tag_names() == [] and view.tags.input.text() == "Website"
+
+
+def test_note_added_with_ctrl_enter_carries_the_servers_timestamp(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    view.show_contact(contact)
+    view.focus_note_input()
+    qtbot.keyClicks(view.notes.input, "Called; sending prices.")
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        qtbot.keyClick(view.notes.input, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        first = view.notes.entry_widgets()[0]
+        assert first.text_label.text() == "Called; sending prices." and first.time_label.text() == "Sending…"
+    assert view.notes.input.toPlainText() == ""
+    server = read_back(qtbot, api, contact.uid)
+    assert [note.text for note in server.notes] == ["Called; sending prices."]
+    shown = view.notes.entry_widgets()
+    assert len(shown) == 1 and shown[0].entry == server.notes[0]
+    assert server.notes[0].timestamp is not None and shown[0].time_label.text() != "Sending…"
+
+
+def test_note_that_fails_keeps_the_typed_text(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    view.show_contact(contact)
+    run(qtbot, api.delete_contact(contact.uid))
+    qtbot.keyClicks(view.notes.input, "Important words")
+    with qtbot.waitSignal(view.error_raised, timeout=10_000):
+        qtbot.keyClick(view.notes.input, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert view.notes.input.toPlainText() == "Important words"
+    assert view.notes.entry_widgets() == []
+
+
+def test_note_text_is_plain_text_never_html(qtbot: QtBot, view: ContactView, api: ContactApi) -> None:
+    risky = create_contact(qtbot, api, name="Html Test", email="h@example.com", note="<b>bold</b> & <i>x</i>")
+    view.show_contact(risky)
+    label = view.notes.entry_widgets()[0].text_label
+    assert label.textFormat() == Qt.TextFormat.PlainText and label.text() == "<b>bold</b> & <i>x</i>"
+
+
+# --- Unsaved edits -----------------------------------------------------------------------------------
+
+
+def _edit_city(qtbot: QtBot, view: ContactView, contact: Contact, city: str) -> None:
+    view.show_contact(contact)
+    edit = line(view, "city")
+    edit.setFocus()
+    qtbot.keyClicks(edit, city)
+
+
+def test_resolve_unsaved_calls_at_once_when_clean(view: ContactView, contact: Contact) -> None:
+    view.show_contact(contact)
+    calls: list[str] = []
+    view.resolve_unsaved(lambda: calls.append("go"))
+    assert calls == ["go"] and view.dialog is None
+
+
+def test_resolve_unsaved_save_then_continue(qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact) -> None:
+    _edit_city(qtbot, view, contact, "Olinda")
+    calls: list[str] = []
+    view.resolve_unsaved(lambda: calls.append("go"))
+    box = dialog(qtbot, view, "unsavedDialog")
+    assert calls == []
+    box.button(QMessageBox.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: calls == ["go"], timeout=10_000)
+    assert read_back(qtbot, api, contact.uid).city == "Olinda"
+
+
+def test_resolve_unsaved_discard_then_continue(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    _edit_city(qtbot, view, contact, "Olinda")
+    calls: list[str] = []
+    view.resolve_unsaved(lambda: calls.append("go"))
+    dialog(qtbot, view, "unsavedDialog").button(QMessageBox.StandardButton.Discard).click()
+    assert calls == ["go"] and not view.has_unsaved_changes()
+    assert read_back(qtbot, api, contact.uid).city == ""
+
+
+def test_resolve_unsaved_cancel_stays_with_the_edits(qtbot: QtBot, view: ContactView, contact: Contact) -> None:
+    _edit_city(qtbot, view, contact, "Olinda")
+    calls: list[str] = []
+    view.resolve_unsaved(lambda: calls.append("go"))
+    dialog(qtbot, view, "unsavedDialog").button(QMessageBox.StandardButton.Cancel).click()
+    assert calls == [] and line(view, "city").text() == "Olinda" and view.has_unsaved_changes()
+
+
+def test_resolve_unsaved_failed_save_does_not_continue(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    _edit_city(qtbot, view, contact, "Olinda")
+    run(qtbot, api.delete_contact(contact.uid))
+    calls: list[str] = []
+    view.resolve_unsaved(lambda: calls.append("go"))
+    with qtbot.waitSignal(view.error_raised, timeout=10_000):
+        dialog(qtbot, view, "unsavedDialog").button(QMessageBox.StandardButton.Save).click()
+    assert calls == [] and line(view, "city").text() == "Olinda"
+
+
+def test_resolve_unsaved_in_create_mode_counts_the_draft(qtbot: QtBot, view: ContactView) -> None:
+    view.start_create({"email": "draft@example.com"})
+    assert view.has_unsaved_changes()
+    calls: list[str] = []
+    view.resolve_unsaved(lambda: calls.append("go"))
+    dialog(qtbot, view, "unsavedDialog").button(QMessageBox.StandardButton.Discard).click()
+    assert calls == ["go"] and view.mode() == "empty"
