@@ -436,8 +436,11 @@ def _parse_head(line: str) -> tuple[datetime, str] | None:
     match = _NOTE_HEAD.match(line)
     if not match:
         return None
+    head = match.group(1)
     try:
-        stamp = datetime.strptime(match.group(1), NOTE_TIMESTAMP_FORMAT)
+        # Built from the matched digits rather than strptime, which costs more than the rest of a
+        # contact's parsing together; the regex has already fixed every digit's position.
+        stamp = datetime(int(head[0:4]), int(head[5:7]), int(head[8:10]), int(head[11:13]), int(head[14:16]))
     except ValueError:
         return None
     return stamp, match.group(2) or ""

@@ -70,7 +70,8 @@ class RetryEvent:
     """Reported through ``on_retry`` just before the client sleeps and tries a request again."""
 
     reason: RetryReason
-    #: The attempt that just failed, counting from 1.
+    #: The attempt that just failed, counting from 1; 0 when the client-side limiter holds a request
+    #: before it is sent at all (message "Rate limited — waiting N s").
     attempt: int
     #: How long the client will wait before the next attempt, in seconds.
     delay: float
@@ -455,6 +456,10 @@ class ContactApi:
             attempt += 1
             wait = self._limiter.delay()
             if wait > 0:  # this or another call spent the window (or got a 429): wait for its reset
+                if wait >= 1.0:
+                    # Long enough for a person to wonder why nothing happens: say so, as attempt 0.
+                    message = f"Rate limited — waiting {math.ceil(wait)} s"
+                    self._notify(RetryEvent("rate_limited", attempt - 1, wait, method, path, message))
                 await self._sleep(wait)
                 self._limiter.reopen()
             started = time.perf_counter()
@@ -505,14 +510,16 @@ class ContactApi:
             raise _error_of(response, method, path, parse_retry_after(response.headers.get("retry-after")))
 
     async def _pause(self, reason: RetryReason, attempt: int, delay: float, method: str, path: str) -> None:
-        event = RetryEvent(reason, attempt, delay, method, path, _retry_message(reason, delay))
-        logger.info("%s %s: %s (attempt %d)", method, path, event.message, attempt)
+        self._notify(RetryEvent(reason, attempt, delay, method, path, _retry_message(reason, delay)))
+        await self._sleep(delay)
+
+    def _notify(self, event: RetryEvent) -> None:
+        logger.info("%s %s: %s (attempt %d)", event.method, event.path, event.message, event.attempt)
         if self.on_retry is not None:
             try:
                 self.on_retry(event)
             except Exception:
                 logger.exception("The on_retry callback failed")
-        await self._sleep(delay)
 
 
 # --- Helpers ------------------------------------------------------------------------------------

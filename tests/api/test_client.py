@@ -283,6 +283,9 @@ def test_limiter_waits_for_the_reset_once_the_window_is_spent() -> None:
     asyncio.run(scenario())
     assert handler.attempts == 3
     assert len(recorder.sleeps) == 1 and 4.0 < recorder.sleeps[0] <= 5.0
+    # A wait that long is reported, so the UI can say why nothing happens.
+    [event] = recorder.events
+    assert (event.reason, event.attempt, event.message) == ("rate_limited", 0, "Rate limited — waiting 5 s")
 
 
 def test_limiter_counts_requests_sent_before_the_next_answer() -> None:
