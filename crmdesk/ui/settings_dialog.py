@@ -1,0 +1,229 @@
+"""The Settings dialog: edit the profile's known stages, qualities, team members and tags, and the phone region."""
+
+from __future__ import annotations
+
+import phonenumbers
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crmdesk.services import phone as phone_numbers
+from crmdesk.services.registry import Registry, RegistryFormatError
+
+
+def _lines(edit: QPlainTextEdit) -> list[str]:
+    return [line.strip() for line in edit.toPlainText().splitlines() if line.strip()]
+
+
+class SettingsDialog(QDialog):
+    """Non-modal (use ``open()``). OK writes every list to the registry at once; Cancel changes nothing.
+
+    Import merges a registry file into the lists shown (so the user can still cancel); Export writes
+    what is shown. Both report problems in the dialog, never in another modal box.
+    """
+
+    def __init__(self, registry: Registry, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle(self.tr("Settings"))
+        self.registry = registry
+        self._file_dialog: QFileDialog | None = None
+        tr = self.tr
+
+        self.stages = self._list_edit("stagesEdit", tr("One stage per line, as your account spells it"))
+        self.qualities = self._list_edit("qualitiesEdit", tr("One quality per line"))
+        self.tags = self._list_edit("tagsEdit", tr("One tag per line"))
+        self.members = QTableWidget(0, 2, self)
+        self.members.setObjectName("membersTable")
+        self.members.setHorizontalHeaderLabels([tr("Email"), tr("Name")])
+        self.members.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.members.verticalHeader().setVisible(False)
+        self.members.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        add_member = QPushButton(tr("Add member"), self)
+        add_member.clicked.connect(lambda: self._add_member_row("", ""))
+        remove_member = QPushButton(tr("Remove"), self)
+        remove_member.clicked.connect(self._remove_selected_members)
+        member_buttons = QHBoxLayout()
+        member_buttons.addWidget(add_member)
+        member_buttons.addWidget(remove_member)
+        member_buttons.addStretch(1)
+        members_page = QWidget(self)
+        members_layout = QVBoxLayout(members_page)
+        members_layout.addWidget(self.members)
+        members_layout.addLayout(member_buttons)
+
+        tabs = QTabWidget(self)
+        tabs.addTab(self.stages, tr("Stages"))
+        tabs.addTab(self.qualities, tr("Qualities"))
+        tabs.addTab(members_page, tr("Team members"))
+        tabs.addTab(self.tags, tr("Tags"))
+
+        self.region = QComboBox(self)
+        self.region.setObjectName("phoneRegion")
+        automatic = phone_numbers.default_region(QLocale().name())
+        self.region.addItem(tr("Automatic (from the system: {region})").format(region=automatic), "")
+        for code in sorted(phonenumbers.SUPPORTED_REGIONS):
+            self.region.addItem(f"{code}  +{phonenumbers.country_code_for_region(code)}", code)
+        region_label = QLabel(tr("Default phone &region"), self)
+        region_label.setBuddy(self.region)
+        region_form = QFormLayout()
+        region_form.addRow(region_label, self.region)
+
+        hint = QLabel(
+            tr(
+                "The Contact API cannot list your account's stages, qualities or team members, so CRMDesk "
+                "remembers every value it sees. Add your team's values here, or import a file a teammate exported."
+            ),
+            self,
+        )
+        hint.setWordWrap(True)
+        self.message = QLabel(self)
+        self.message.setObjectName("settingsMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        import_button = buttons.addButton(tr("Import…"), QDialogButtonBox.ButtonRole.ActionRole)
+        export_button = buttons.addButton(tr("Export…"), QDialogButtonBox.ButtonRole.ActionRole)
+        import_button.clicked.connect(self._choose_import)
+        export_button.clicked.connect(self._choose_export)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint)
+        layout.addWidget(tabs, 1)
+        layout.addLayout(region_form)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        self.resize(520, 460)
+        self._show_values(
+            registry.stages(), registry.qualities(), registry.members(), registry.tags(), registry.phone_region()
+        )
+
+    # --- Values -----------------------------------------------------------------------------------
+
+    def _list_edit(self, name: str, placeholder: str) -> QPlainTextEdit:
+        edit = QPlainTextEdit(self)
+        edit.setObjectName(name)
+        edit.setPlaceholderText(placeholder)
+        return edit
+
+    def _add_member_row(self, email: str, name: str) -> None:
+        row = self.members.rowCount()
+        self.members.insertRow(row)
+        self.members.setItem(row, 0, QTableWidgetItem(email))
+        self.members.setItem(row, 1, QTableWidgetItem(name))
+
+    def _remove_selected_members(self) -> None:
+        for row in sorted({index.row() for index in self.members.selectedIndexes()}, reverse=True):
+            self.members.removeRow(row)
+
+    def _show_values(
+        self, stages: list[str], qualities: list[str], members: dict[str, str], tags: list[str], region: str
+    ) -> None:
+        self.stages.setPlainText("\n".join(stages))
+        self.qualities.setPlainText("\n".join(qualities))
+        self.tags.setPlainText("\n".join(tags))
+        self.members.setRowCount(0)
+        for email, name in members.items():
+            self._add_member_row(email, name)
+        index = self.region.findData(region)
+        self.region.setCurrentIndex(max(0, index))
+
+    def member_values(self) -> dict[str, str]:
+        members: dict[str, str] = {}
+        for row in range(self.members.rowCount()):
+            email_item, name_item = self.members.item(row, 0), self.members.item(row, 1)
+            email = email_item.text().strip() if email_item else ""
+            if email:
+                members[email] = name_item.text().strip() if name_item else ""
+        return members
+
+    def _draft(self) -> Registry:
+        """The values shown, as a registry that is not saved anywhere."""
+        draft = Registry(None)
+        draft.replace(
+            stages=_lines(self.stages),
+            qualities=_lines(self.qualities),
+            members=self.member_values(),
+            tags=_lines(self.tags),
+            phone_region=str(self.region.currentData() or ""),
+        )
+        return draft
+
+    def accept(self) -> None:
+        members = self.member_values()
+        bad = next((email for email in members if "@" not in email), None)
+        if bad is not None:
+            self.message.setText(self.tr("{email} is not an email address.").format(email=bad))
+            return
+        self.registry.replace(
+            stages=_lines(self.stages),
+            qualities=_lines(self.qualities),
+            members=members,
+            tags=_lines(self.tags),
+            phone_region=str(self.region.currentData() or ""),
+        )
+        super().accept()
+
+    # --- Files ------------------------------------------------------------------------------------
+
+    def import_from(self, path: str) -> bool:
+        """Merge a registry file into the lists shown; says what is wrong with a bad file."""
+        draft = self._draft()
+        try:
+            draft.import_json(path)
+        except RegistryFormatError as exc:
+            self.message.setText(self.tr("Not imported: {reason}").format(reason=str(exc)))
+            return False
+        self._show_values(draft.stages(), draft.qualities(), draft.members(), draft.tags(), draft.phone_region())
+        self.message.setText(self.tr("Imported {path}. Press OK to keep it.").format(path=path))
+        return True
+
+    def export_to(self, path: str) -> bool:
+        try:
+            self._draft().export_json(path)
+        except OSError as exc:
+            self.message.setText(self.tr("Not exported: {reason}").format(reason=str(exc)))
+            return False
+        self.message.setText(self.tr("Exported to {path}.").format(path=path))
+        return True
+
+    def _file_chooser(self, title: str, mode: QFileDialog.AcceptMode) -> QFileDialog:
+        chooser = QFileDialog(self, title)
+        chooser.setAcceptMode(mode)
+        chooser.setNameFilter(self.tr("CRMDesk registry (*.json)"))
+        chooser.setDefaultSuffix("json")
+        if mode == QFileDialog.AcceptMode.AcceptOpen:
+            chooser.setFileMode(QFileDialog.FileMode.ExistingFile)
+        chooser.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._file_dialog = chooser
+        return chooser
+
+    def _choose_import(self) -> None:
+        chooser = self._file_chooser(self.tr("Import known values"), QFileDialog.AcceptMode.AcceptOpen)
+        chooser.fileSelected.connect(self.import_from)
+        chooser.open()
+
+    def _choose_export(self) -> None:
+        chooser = self._file_chooser(self.tr("Export known values"), QFileDialog.AcceptMode.AcceptSave)
+        chooser.selectFile("crmdesk-registry.json")
+        chooser.fileSelected.connect(self.export_to)
+        chooser.open()

@@ -1,0 +1,46 @@
+"""Phone normalisation to E.164 and the default region that national numbers are read in."""
+
+from __future__ import annotations
+
+import pytest
+
+from crmdesk.services.phone import default_region, normalise, whatsapp_url
+
+
+@pytest.mark.parametrize(
+    ("locale_name", "configured", "expected"),
+    [
+        ("pt_BR", "", "BR"),
+        ("pt-BR", "", "BR"),
+        ("en_GB.UTF-8", "", "GB"),
+        ("de_DE", "", "DE"),
+        ("C", "", "US"),
+        ("en", "", "US"),
+        ("pt_BR", "pt", "PT"),
+    ],
+)
+def test_default_region(locale_name: str, configured: str, expected: str) -> None:
+    assert default_region(locale_name, configured) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "e164"),
+    [
+        ("(11) 98765-4321", "BR", "+5511987654321"),
+        ("+55 11 98765 4321", "US", "+5511987654321"),
+        ("(415) 555-2671", "US", "+14155552671"),
+        ("020 7946 0958", "GB", "+442079460958"),
+    ],
+)
+def test_valid_numbers_become_e164(text: str, region: str, e164: str) -> None:
+    assert normalise(text, region).e164 == e164
+
+
+@pytest.mark.parametrize("text", ["12", "+55 123", "not a number", ""])
+def test_invalid_numbers_get_a_message(text: str) -> None:
+    result = normalise(text, "BR")
+    assert result.e164 is None and result.message
+
+
+def test_whatsapp_link_uses_digits_only() -> None:
+    assert whatsapp_url("+55 (11) 98765-4321") == "https://wa.me/5511987654321"

@@ -1,0 +1,139 @@
+"""The registry of known values: learned from contacts, edited in Settings, round-tripped through JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QDialog
+from pytestqt.qtbot import QtBot
+
+from crmdesk import paths
+from crmdesk.api.client import ContactApi
+from crmdesk.services.registry import Registry, RegistryFormatError
+from crmdesk.ui.settings_dialog import SettingsDialog
+from tests.support.live_server import Account
+from tests.ui.contact_support import OFFSCREEN_NOISE, close_api, create_contact, make_api, make_view
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
+
+
+@pytest.fixture
+def api(qtbot: QtBot, qasync_loop: object, account: Account) -> Iterator[ContactApi]:
+    client = make_api(account.base_url, account.token)
+    yield client
+    close_api(qtbot, client)
+
+
+def test_registry_learns_from_a_contact_and_an_owner_answer(qtbot: QtBot, api: ContactApi) -> None:
+    registry = Registry.load("learn")
+    contact = create_contact(
+        qtbot, api, name="Lia Reis", email="lia@example.com", stageName="won", qualityName="low",
+        ownerEmail="ana@yourcompany.com", tags=["VIP"],
+    )  # fmt: skip
+    service, view = make_view(qtbot, api, registry)
+    view.show_contact(contact)
+    # The server spells names the way the account does, and that is what is learned.
+    assert registry.stages() == ["Won"] and registry.qualities() == ["Low"] and registry.tags() == ["VIP"]
+    assert registry.members() == {"ana@yourcompany.com": ""}
+    with qtbot.waitSignal(service.field_changed, timeout=10_000):
+        service.set_owner("carlos@yourcompany.com")
+    assert registry.members()["carlos@yourcompany.com"] == "Carlos Silva"
+    assert view.owner_combo.currentText() == "Carlos Silva — carlos@yourcompany.com"
+    # It is on disk for the next start of this profile.
+    reloaded = Registry.load("learn")
+    assert reloaded.stages() == ["Won"] and reloaded.members()["carlos@yourcompany.com"] == "Carlos Silva"
+    assert (paths.profile_dir("learn") / "registry.json").is_file()
+
+
+def test_settings_dialog_edits_the_registry_and_the_view_follows(qtbot: QtBot, api: ContactApi) -> None:
+    registry = Registry.load("settings")
+    registry.merge(stages=["New Lead"], members={"sales@yourcompany.com": "Jane Smith"})
+    _service, view = make_view(qtbot, api, registry)
+    view.show_contact(create_contact(qtbot, api, name="Bia", email="bia@example.com"))
+    dialog = SettingsDialog(registry, view)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    assert dialog.isVisible() and dialog.stages.toPlainText() == "New Lead"
+    dialog.stages.setPlainText("New Lead\nQualified\n\n  Won  ")
+    dialog.qualities.setPlainText("High")
+    dialog._add_member_row("carlos@yourcompany.com", "Carlos Silva")
+    dialog.tags.setPlainText("Hot Lead")
+    dialog.region.setCurrentIndex(dialog.region.findData("PT"))
+    with qtbot.waitSignal(dialog.finished):
+        dialog.accept()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert registry.stages() == ["New Lead", "Qualified", "Won"]
+    assert registry.members() == {"sales@yourcompany.com": "Jane Smith", "carlos@yourcompany.com": "Carlos Silva"}
+    assert registry.tags() == ["Hot Lead"] and registry.phone_region() == "PT"
+    stage_items = [view.stage_combo.itemData(i) for i in range(view.stage_combo.count())]
+    assert stage_items == ["", "New Lead", "Qualified", "Won"]
+    assert Registry.load("settings").to_dict() == registry.to_dict()
+
+
+def test_settings_rejects_a_member_without_an_email(qtbot: QtBot) -> None:
+    registry = Registry.load("bad-member")
+    dialog = SettingsDialog(registry)
+    qtbot.addWidget(dialog)
+    dialog._add_member_row("not-an-email", "X")
+    dialog.accept()
+    assert "not an email address" in dialog.message.text() and registry.members() == {}
+
+
+def test_registry_round_trips_through_json_export_and_import(qtbot: QtBot, tmp_path: Path) -> None:
+    source = Registry.load("team-a")
+    source.merge(
+        stages=["New Lead", "Won"], qualities=["High"], members={"ana@yourcompany.com": "Ana Souza"}, tags=["Q1"]
+    )
+    source.set_phone_region("BR")
+    exported = tmp_path / "shared.json"
+    dialog = SettingsDialog(source)
+    qtbot.addWidget(dialog)
+    assert dialog.export_to(str(exported))
+    assert json.loads(exported.read_text())["members"] == [{"email": "ana@yourcompany.com", "name": "Ana Souza"}]
+
+    target = Registry.load("team-b")
+    target.merge(stages=["Lost"])
+    other = SettingsDialog(target)
+    qtbot.addWidget(other)
+    assert other.import_from(str(exported))
+    assert target.stages() == ["Lost"], "import fills the dialog; OK applies it"
+    other.accept()
+    assert target.stages() == ["Lost", "New Lead", "Won"]
+    assert target.members() == {"ana@yourcompany.com": "Ana Souza"}
+    assert target.tags() == ["Q1"] and target.phone_region() == "BR"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("{not json", "is not valid JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        ('{"hello": 1}', "is not a CRMDesk registry"),
+        ('{"stages": "Won"}', "'stages' must be a list of names"),
+        ('{"members": [{"name": "No Email"}]}', "every member needs an 'email'"),
+        ('{"version": 99, "stages": []}', "newer CRMDesk"),
+    ],
+)
+def test_a_bad_registry_file_is_refused_with_a_clear_reason(
+    qtbot: QtBot, tmp_path: Path, content: str, reason: str
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    registry = Registry.load("bad-file")
+    registry.merge(stages=["Won"])
+    with pytest.raises(RegistryFormatError, match=reason.replace("(", r"\(")):
+        registry.import_json(bad)
+    dialog = SettingsDialog(registry)
+    qtbot.addWidget(dialog)
+    assert not dialog.import_from(str(bad))
+    assert dialog.message.text().startswith("Not imported:") and reason in dialog.message.text()
+    assert registry.stages() == ["Won"]
+
+
+@pytest.mark.expected_warnings
+def test_an_unreadable_registry_file_starts_empty(tmp_path: Path) -> None:
+    (paths.profile_dir("broken") / "registry.json").write_text("{oops")
+    assert Registry.load("broken").to_dict()["stages"] == []
