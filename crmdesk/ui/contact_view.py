@@ -395,7 +395,9 @@ class ContactView(QWidget):
         def bind(shortcut: shortcuts.Shortcut, slot: Callable[[], None]) -> None:
             for sequence in shortcut.sequences():
                 key = QShortcut(QKeySequence(sequence), self)
-                key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                # Window-wide: Ctrl+J must reach the note input from the search field too. No other part of the
+                # window binds these keys (see shortcuts.py).
+                key.setContext(Qt.ShortcutContext.WindowShortcut)
                 key.activated.connect(slot)
 
         bind(shortcuts.SAVE, self.save)

@@ -1,0 +1,80 @@
+"""The contact view's keyboard shortcuts, pressed as a user would, with the effect checked on screen and server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLineEdit
+from pytestqt.qtbot import QtBot
+
+from crmdesk.api.client import ContactApi
+from crmdesk.ui.contact_view import ContactView
+from tests.support.live_server import Account
+from tests.ui.contact_support import (
+    OFFSCREEN_NOISE,
+    close_api,
+    create_contact,
+    demo_registry,
+    make_api,
+    make_view,
+    read_back,
+)
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+@pytest.fixture
+def api(qtbot: QtBot, qasync_loop: object, account: Account) -> Iterator[ContactApi]:
+    client = make_api(account.base_url, account.token)
+    yield client
+    close_api(qtbot, client)
+
+
+@pytest.fixture
+def view(qtbot: QtBot, api: ContactApi) -> ContactView:
+    contact_view = make_view(qtbot, api, demo_registry())[1]
+    contact_view.show_contact(create_contact(qtbot, api, name="Key Board", email="keys@example.com"))
+    contact_view.activateWindow()
+    qtbot.waitUntil(contact_view.isActiveWindow, timeout=2000)
+    return contact_view
+
+
+def test_ctrl_s_saves_and_ctrl_r_reverts(qtbot: QtBot, view: ContactView, api: ContactApi) -> None:
+    city = view.findChild(QLineEdit, "city")
+    assert city is not None
+    city.setFocus()
+    qtbot.keyClicks(city, "Recife")
+    with qtbot.waitSignal(view.service.saved, timeout=10_000):
+        qtbot.keyClick(city, Qt.Key.Key_S, CTRL)
+    uid = view.current_uid()
+    assert uid is not None and read_back(qtbot, api, uid).city == "Recife"
+    qtbot.keyClicks(city, " Antigo")
+    qtbot.keyClick(city, Qt.Key.Key_R, CTRL)
+    assert city.text() == "Recife" and not view.has_unsaved_changes()
+
+
+def test_focus_and_copy_shortcuts(qtbot: QtBot, view: ContactView) -> None:
+    first = view.findChild(QLineEdit, "firstName")
+    assert first is not None
+    first.setFocus()
+    qtbot.keyClick(first, Qt.Key.Key_J, CTRL)
+    qtbot.waitUntil(view.notes.input.hasFocus, timeout=2000)
+    qtbot.keyClick(view.notes.input, Qt.Key.Key_T, CTRL)
+    qtbot.waitUntil(view.tags.input.hasFocus, timeout=2000)
+    qtbot.keyClick(view.tags.input, Qt.Key.Key_C, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    assert QGuiApplication.clipboard().text() == view.current_uid()
+    assert view.copy_button.accessibleName() == "Copy UID"
+
+
+def test_ctrl_delete_asks_before_deleting(qtbot: QtBot, view: ContactView, api: ContactApi) -> None:
+    qtbot.keyClick(view.form.editor("city"), Qt.Key.Key_Delete, CTRL)
+    qtbot.waitUntil(lambda: view.dialog is not None and view.dialog.isVisible(), timeout=2000)
+    assert view.dialog is not None and view.dialog.text() == "Delete Key Board permanently?"
+    view.dialog.reject()
+    uid = view.current_uid()
+    assert uid is not None and read_back(qtbot, api, uid).uid == uid
