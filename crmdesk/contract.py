@@ -238,7 +238,10 @@ def validate_tag(value: Any, field: str = "tagName") -> str:
     value = value.strip()
     if not value:
         raise missing(field, "a tag name cannot be empty")
-    check_length(field, value)
+    # The limit is the tag name's, also when the tag arrives in a create or update's ``tags`` array.
+    limit = MAX_LENGTH["tagName"]
+    if len(value) > limit:
+        raise invalid(field, f"a tag name has at most {limit} characters (got {len(value)})")
     return value
 
 
