@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QDateTime, QLocale, Qt, QTimeZone, Signal
-from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QPalette, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
@@ -92,6 +92,7 @@ class ContactView(QWidget):
         self._pending_combo: dict[str, str] = {}
         self._filling_combos = False
         self.dialog: QMessageBox | None = None
+        self._split_done = False
 
         self._build()
         self._connect()
@@ -134,12 +135,29 @@ class ContactView(QWidget):
             tr("Search by UID, email or phone ({search}) to open a contact.").format(
                 search=shortcuts.FOCUS_SEARCH.label()
             )
-            + "\n\n"
-            + "\n".join(
-                f"{shortcut.label()}  —  {shortcuts.translated_description(shortcut)}"
-                for shortcut in (shortcuts.NEW_CONTACT, shortcuts.SAVE, shortcuts.FOCUS_NOTE, shortcuts.SHORTCUTS_HELP)
-            )
         )
+        # Keys right-aligned against their descriptions, so the list reads as a table, not ragged lines.
+        keys = QGridLayout()
+        keys.setHorizontalSpacing(12)
+        keys.setVerticalSpacing(4)
+        self.empty_keys: list[QLabel] = []
+        for row, shortcut in enumerate(
+            (shortcuts.NEW_CONTACT, shortcuts.SAVE, shortcuts.FOCUS_NOTE, shortcuts.SHORTCUTS_HELP)
+        ):
+            key = QLabel(shortcut.label(), self.empty_page)
+            key.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            bold = QFont(key.font())
+            bold.setBold(True)
+            key.setFont(bold)
+            what = QLabel(shortcuts.translated_description(shortcut), self.empty_page)
+            what.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+            keys.addWidget(key, row, 0)
+            keys.addWidget(what, row, 1)
+            self.empty_keys.append(key)
+        keys_box = QHBoxLayout()
+        keys_box.addStretch(1)
+        keys_box.addLayout(keys)
+        keys_box.addStretch(1)
         self.empty_hint = hint
         self.new_button = QPushButton(icon("plus"), tr("New contact"), self.empty_page)
         self.new_button.setObjectName("newContactButton")
@@ -147,7 +165,9 @@ class ContactView(QWidget):
         empty.addWidget(title)
         empty.addSpacing(8)
         empty.addWidget(hint)
-        empty.addSpacing(12)
+        empty.addSpacing(10)
+        empty.addLayout(keys_box)
+        empty.addSpacing(14)
         empty.addWidget(self.new_button, 0, Qt.AlignmentFlag.AlignHCenter)
         empty.addStretch(2)
         self.stack.addWidget(self.empty_page)
@@ -607,6 +627,11 @@ class ContactView(QWidget):
 
     def _show(self, contact: Contact, *, keep_edits: bool) -> None:
         self.stack.setCurrentWidget(self.page)
+        if not self._split_done and self.splitter.width() > 600:
+            # Notes need room to read: give them two fifths at first; the user's drag wins afterwards.
+            self._split_done = True
+            width = self.splitter.width()
+            self.splitter.setSizes([width * 3 // 5, width * 2 // 5])
         self.form.phone_region = self._phone_region()
         self.form.set_busy(False)
         self.form.load(contact, keep_edits=keep_edits)
@@ -908,6 +933,13 @@ class ContactView(QWidget):
 
     def _on_failure(self, error: object) -> None:
         self.error_raised.emit(error)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if not self._split_done and self._mode == "view" and self.splitter.width() > 600:
+            self._split_done = True
+            width = self.splitter.width()
+            self.splitter.setSizes([width * 3 // 5, width * 2 // 5])
 
     def _on_busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)

@@ -283,7 +283,7 @@ class NotesTimeline(QWidget):
         self._empty.setVisible(not rows)
         self._list.addStretch(1)
         total = len(self._notes) + len(self._pending)
-        self._count.setText(self.tr("%n note(s)", "", total))
+        self._count.setText(self.tr("1 note") if total == 1 else self.tr("{count} notes").format(count=total))
 
     def _time_texts(self, entry: NoteEntry, locale: QLocale) -> tuple[str, str]:
         if entry.timestamp is None:
