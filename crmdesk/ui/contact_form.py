@@ -225,10 +225,12 @@ class ContactForm(QWidget):
         self._server_messages: dict[str, str] = {}
         self._hints: dict[str, str] = {}
         self._loading = False
+        self._blank = True
         self._busy = False
         self.phone_region = "US"
         self.slots: dict[str, FieldSlot] = {}
         self._rows: dict[str, QHBoxLayout] = {}
+        self._extra_boxes: dict[QWidget, QWidget] = {}
 
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -298,6 +300,7 @@ class ContactForm(QWidget):
         message.setObjectName(f"{name}Message")
         message.setWordWrap(True)
         message.setTextFormat(Qt.TextFormat.PlainText)
+        message.setContentsMargins(6, 0, 0, 0)  # under the editor's text, past the accent bar
         message.hide()
         box = QWidget(self)
         outer = QVBoxLayout(box)
@@ -393,6 +396,26 @@ class ContactForm(QWidget):
         self._rows[editor.objectName()].addWidget(button)
         return button
 
+    def add_extra_row(self, label: QLabel, widget: QWidget) -> None:
+        """Append a row that is not a contract field (create mode's tags and first note), aligned with the rest."""
+        row = self._grid.rowCount()
+        label.setParent(self)
+        widget.setParent(self)
+        label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        label.setMinimumHeight(QLineEdit().sizeHint().height())
+        box = QWidget(self)
+        layout = QHBoxLayout(box)
+        # Indented like the field editors, which sit right of their (hidden) accent bar.
+        layout.setContentsMargins(6, 0, 0, 0)
+        layout.addWidget(widget)
+        self._grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignTop)
+        self._grid.addWidget(box, row, 1, 1, 3)
+        self._extra_boxes[widget] = box
+
+    def set_extra_rows_visible(self, visible: bool) -> None:
+        for box in self._extra_boxes.values():
+            box.setVisible(visible)
+
     # --- Reading and writing ----------------------------------------------------------------------
 
     def editor(self, name: str) -> QWidget:
@@ -415,7 +438,7 @@ class ContactForm(QWidget):
         return bool(self.changes())
 
     def is_valid(self) -> bool:
-        return not self._errors
+        return not self._errors and not self._blank
 
     def errors(self) -> dict[str, str]:
         return dict(self._errors)
@@ -500,8 +523,13 @@ class ContactForm(QWidget):
                 validate_field(name, text)
             except ContractError as exc:
                 errors[name] = user_message(exc)
+        # A blank form (create mode before any typing) cannot be saved, but scolding it helps nobody.
+        self._blank = not any(value.strip() for value in values.values())
         try:
-            check_identity({name: value.strip() for name, value in values.items()})
+            if self._blank:
+                pass
+            else:
+                check_identity({name: value.strip() for name, value in values.items()})
         except ContractError as exc:
             if exc.field == "name":
                 errors.setdefault("firstName", self.tr("A contact needs a first or a last name."))

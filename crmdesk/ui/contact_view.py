@@ -343,30 +343,27 @@ class ContactView(QWidget):
 
     def _build_create_extras(self) -> QWidget:
         tr = self.tr
-        box = QWidget()
-        box.setObjectName("createExtras")
-        form = QFormLayout(box)
-        form.setContentsMargins(0, 8, 0, 0)
-        self.new_tags = QLineEdit(box)
+        self.new_tags = QLineEdit()
         self.new_tags.setObjectName("newTags")
         self.new_tags.setPlaceholderText(tr("Comma-separated, e.g. Hot Lead, Website"))
-        self.new_note = QPlainTextEdit(box)
+        self.new_note = QPlainTextEdit()
         self.new_note.setObjectName("newNote")
         self.new_note.setTabChangesFocus(True)
         self.new_note.setPlaceholderText(tr("What was said on the first call"))
         self.new_note.setFixedHeight(self.new_note.fontMetrics().lineSpacing() * 3 + 12)
-        self.create_message = QLabel(box)
+        tags_label = QLabel(tr("T&ags"))
+        tags_label.setBuddy(self.new_tags)
+        note_label = QLabel(tr("First &note"))
+        note_label.setBuddy(self.new_note)
+        self.form.add_extra_row(tags_label, self.new_tags)
+        self.form.add_extra_row(note_label, self.new_note)
+        self._create_only: list[QWidget] = [tags_label, self.new_tags, note_label, self.new_note]
+        self.create_message = QLabel()
+        self.create_message.setObjectName("createMessage")
         self.create_message.setWordWrap(True)
         self.create_message.setTextFormat(Qt.TextFormat.PlainText)
-        tags_label = QLabel(tr("T&ags"), box)
-        tags_label.setBuddy(self.new_tags)
-        note_label = QLabel(tr("First &note"), box)
-        note_label.setBuddy(self.new_note)
-        form.addRow(tags_label, self.new_tags)
-        form.addRow(note_label, self.new_note)
-        form.addRow(self.create_message)
-        self.create_extras = box
-        return box
+        self.create_extras = self.create_message
+        return self.create_message
 
     def _build_buttons(self) -> QHBoxLayout:
         tr = self.tr
@@ -701,7 +698,11 @@ class ContactView(QWidget):
 
     def _update_mode_widgets(self) -> None:
         viewing = self._mode == "view"
-        self.create_extras.setVisible(self._mode == "create")
+        for widget in (*self._create_only, self.create_message):
+            widget.setVisible(self._mode == "create")
+        self.form.set_extra_rows_visible(self._mode == "create")
+        for widget in (self.created_caption, self.created_label, self.updated_caption, self.updated_label):
+            widget.setVisible(viewing)
         self.side.setVisible(viewing)
         for widget in (self.copy_button, self.reload_button, self.delete_button, self.uid_caption, self.uid_label):
             widget.setVisible(viewing)
