@@ -163,6 +163,7 @@ class BirthdayEdit(QWidget):
         self.line.setClearButtonEnabled(True)
         self.button = QToolButton(self)
         self.button.setIcon(icon("contact-calendar"))
+        self.button.setProperty("iconName", "contact-calendar")
         self.button.setAccessibleName(self.tr("Pick the birthday from a calendar"))
         self.button.setToolTip(self.button.accessibleName())
         self.button.setAutoRaise(True)
@@ -387,6 +388,7 @@ class ContactForm(QWidget):
     def _action_button(self, editor: QLineEdit, icon_name: str, text: str, slot: Callable[[], None]) -> QToolButton:
         button = QToolButton(self)
         button.setIcon(icon(icon_name))
+        button.setProperty("iconName", icon_name)
         button.setIconSize(QSize(16, 16))
         button.setAutoRaise(True)
         button.setAccessibleName(text)
@@ -526,9 +528,7 @@ class ContactForm(QWidget):
         # A blank form (create mode before any typing) cannot be saved, but scolding it helps nobody.
         self._blank = not any(value.strip() for value in values.values())
         try:
-            if self._blank:
-                pass
-            else:
+            if not self._blank:
                 check_identity({name: value.strip() for name, value in values.items()})
         except ContractError as exc:
             if exc.field == "name":

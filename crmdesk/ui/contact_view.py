@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QDateTime, QLocale, Qt, QTimeZone, Signal
+from PySide6.QtCore import QDateTime, QEvent, QLocale, Qt, QTimeZone, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QPalette, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -160,6 +160,7 @@ class ContactView(QWidget):
         keys_box.addStretch(1)
         self.empty_hint = hint
         self.new_button = QPushButton(icon("plus"), tr("New contact"), self.empty_page)
+        self.new_button.setProperty("iconName", "plus")
         self.new_button.setObjectName("newContactButton")
         self.new_button.clicked.connect(self.new_contact_requested.emit)
         empty.addWidget(title)
@@ -335,6 +336,7 @@ class ContactView(QWidget):
     ) -> QToolButton:
         button = QToolButton(self)
         button.setIcon(icon(icon_name))
+        button.setProperty("iconName", icon_name)
         button.setAutoRaise(True)
         button.setAccessibleName(text)
         button.setToolTip(f"{text} ({shortcut.label()})")
@@ -934,6 +936,15 @@ class ContactView(QWidget):
 
     def _on_failure(self, error: object) -> None:
         self.error_raised.emit(error)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            # Icons are tinted with the palette's text colour when made; a light/dark switch needs new ones.
+            for button in self.findChildren(QAbstractButton):
+                name = button.property("iconName")
+                if isinstance(name, str):
+                    button.setIcon(icon(name))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -31,6 +31,7 @@ class TagChip(QLabel):
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.name = name
         self.pending = False
+        self._scheme = QPalette(parent.palette() if parent is not None else self.palette())
         self.set_tag(name, pending=False)
 
     def set_tag(self, name: str, *, pending: bool) -> None:
@@ -39,8 +40,11 @@ class TagChip(QLabel):
         self.setText(name + (" …" if pending else ""))
         self.restyle()
 
-    def restyle(self) -> None:
-        background, text = chip_colours(self.name, self.palette())
+    def restyle(self, palette: QPalette | None = None) -> None:
+        # The chip's own palette is pinned by its style sheet, so the owner passes the scheme it follows.
+        if palette is not None:
+            self._scheme = QPalette(palette)
+        background, text = chip_colours(self.name, self._scheme)
         style = "italic" if self.pending else "normal"
         self.setStyleSheet(
             f"QLabel#tagChip {{ background: {background.name()}; color: {text.name()}; border-radius: 9px;"
@@ -184,4 +188,4 @@ class TagChips(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
             for chip in self._chips:
-                chip.restyle()
+                chip.restyle(self.palette())
