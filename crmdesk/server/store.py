@@ -7,6 +7,7 @@ thread: for SQLite that is cheaper than a hop to a thread pool (see ``tests/perf
 from __future__ import annotations
 
 import secrets
+import time
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -139,6 +140,10 @@ COLUMN_OF: dict[str, str] = {
 }
 
 
+#: How long a known token's account is remembered before the database is asked again.
+TOKEN_CACHE_SECONDS = 2.0
+
+
 class StoreError(Exception):
     """An administrative request the store refuses (unknown account, duplicate token, bad plan...)."""
 
@@ -211,17 +216,28 @@ def _contact_select() -> sa.Select[Any]:
 
 
 _SELECT_BY_ID = _contact_select().where(contacts.c.id == sa.bindparam("contact_id"))
-_SELECT_TAGS = (
-    sa.select(tags.c.name)
+# Lookups fetch the whole row at once: one statement per GET instead of a find followed by a fetch.
+_SELECT_FULL_BY = {
+    "uid": _contact_select().where(contacts.c.uid == sa.bindparam("value")),
+    "email": _contact_select()
+    .where(sa.func.lower(contacts.c.email) == sa.func.lower(sa.bindparam("value")))
+    .order_by(contacts.c.id),
+    "phone": _contact_select().where(contacts.c.phone_digits == sa.bindparam("value")).order_by(contacts.c.id),
+}
+# Tags (kind 0) and notes (kind 1) of one contact in one statement, each in the order they were added.
+_SELECT_EXTRAS = sa.union_all(
+    sa.select(
+        sa.literal(0).label("kind"),
+        contact_tags.c.id.label("seq"),
+        tags.c.name.label("text"),
+        sa.literal("").label("created_at"),
+    )
     .select_from(contact_tags.join(tags, tags.c.id == contact_tags.c.tag_id))
-    .where(contact_tags.c.contact_id == sa.bindparam("contact_id"))
-    .order_by(contact_tags.c.id)
-)
-_SELECT_NOTES = (
-    sa.select(notes.c.created_at, notes.c.text)
-    .where(notes.c.contact_id == sa.bindparam("contact_id"))
-    .order_by(notes.c.id)
-)
+    .where(contact_tags.c.contact_id == sa.bindparam("contact_id")),
+    sa.select(sa.literal(1), notes.c.id, notes.c.text, notes.c.created_at).where(
+        notes.c.contact_id == sa.bindparam("contact_id")
+    ),
+).order_by(sa.literal_column("kind"), sa.literal_column("seq"))
 _FIND_BY_UID = sa.select(contacts.c.id).where(
     contacts.c.account_id == sa.bindparam("account_id"), contacts.c.uid == sa.bindparam("value")
 )
@@ -236,11 +252,6 @@ _FIND_BY_EMAIL = (
 _FIND_BY_PHONE = (
     sa.select(contacts.c.id)
     .where(contacts.c.account_id == sa.bindparam("account_id"), contacts.c.phone_digits == sa.bindparam("value"))
-    .order_by(contacts.c.id)
-)
-_SELECT_SUMMARIES = (
-    sa.select(contacts.c.uid, contacts.c.email, contacts.c.phone, contacts.c.first_name, contacts.c.last_name)
-    .where(contacts.c.account_id == sa.bindparam("account_id"), contacts.c.id.in_(sa.bindparam("ids", expanding=True)))
     .order_by(contacts.c.id)
 )
 _TOKEN_ACCOUNT = (
@@ -263,6 +274,7 @@ class Store:
         if is_sqlite:
             event.listen(self.engine, "connect", _set_sqlite_pragmas)
         metadata.create_all(self.engine)
+        self._token_cache: dict[str, tuple[Account, float]] = {}
 
     def close(self) -> None:
         self.engine.dispose()
@@ -319,6 +331,7 @@ class Store:
                 raise StoreError("that token is already in use")
             conn.execute(tokens.delete().where(tokens.c.account_id == account.id))
             conn.execute(tokens.insert().values(token=token, account_id=account.id))
+        self._token_cache.clear()
 
     def _add_names(self, table: sa.Table, account_name: str, names: Iterable[str]) -> None:
         with self.engine.begin() as conn:
@@ -389,9 +402,26 @@ class Store:
     # --- The API ----------------------------------------------------------------------------
 
     def account_for_token(self, token: str) -> Account | None:
+        """The account a token belongs to.
+
+        Known tokens are remembered for :data:`TOKEN_CACHE_SECONDS`, so a revoked token or a changed plan
+        takes effect within that time. Unknown tokens are never remembered: an account that the CLI adds
+        from another process works at once.
+        """
+        now = time.monotonic()
+        cached = self._token_cache.get(token)
+        if cached is not None and cached[1] > now:
+            return cached[0]
         with self.engine.connect() as conn:
             row = conn.execute(_TOKEN_ACCOUNT, {"token": token}).first()
-        return None if row is None else Account(*row)
+        if row is None:
+            self._token_cache.pop(token, None)
+            return None
+        account = Account(*row)
+        if len(self._token_cache) > 10_000:
+            self._token_cache.clear()  # only real tokens get here; this bounds memory all the same
+        self._token_cache[token] = (account, now + TOKEN_CACHE_SECONDS)
+        return account
 
     def find(self, conn: Connection, account: Account, kind: str, value: str) -> list[int]:
         """Ids of the account's contacts matching an identifier, oldest first."""
@@ -404,15 +434,25 @@ class Store:
         return list(conn.execute(statement, {"account_id": account.id, "value": value}).scalars())
 
     def lookup(self, account: Account, kind: str, value: str) -> dict[str, Any] | list[dict[str, str]]:
-        """GET: one full contact, or the summaries of several matches. Raises :class:`NotFound`."""
+        """GET: one full contact, or the summaries of several matches (oldest first). Raises :class:`NotFound`."""
+        if kind == "phone":
+            value = contract.phone_digits(value)
         with self.engine.connect() as conn:
-            ids = self.find(conn, account, kind, value)
-            if not ids:
+            rows = conn.execute(_SELECT_FULL_BY[kind], {"account_id": account.id, "value": value}).all()
+            if not rows:
                 raise NotFound
-            if len(ids) == 1:
-                return self._full(conn, account, ids[0])
-            rows = conn.execute(_SELECT_SUMMARIES, {"account_id": account.id, "ids": ids})
-            return [_summary(row) for row in rows]
+            if len(rows) == 1:
+                return self._render(conn, account, rows[0])
+            return [
+                {
+                    "uid": row.uid,
+                    "email": row.email,
+                    "phone": row.phone,
+                    "firstName": row.first_name,
+                    "lastName": row.last_name,
+                }
+                for row in rows
+            ]
 
     def _one(self, conn: Connection, account: Account, kind: str, value: str) -> int:
         ids = self.find(conn, account, kind, value)
@@ -424,13 +464,19 @@ class Store:
 
     def _full(self, conn: Connection, account: Account, contact_id: int) -> dict[str, Any]:
         row = conn.execute(_SELECT_BY_ID, {"account_id": account.id, "contact_id": contact_id}).one()
-        tag_names = list(conn.execute(_SELECT_TAGS, {"contact_id": contact_id}).scalars())
-        zone = _zone(account.time_zone)
-        entries = [
-            NoteEntry(datetime.fromisoformat(created).astimezone(zone).replace(tzinfo=None), text)
-            for created, text in conn.execute(_SELECT_NOTES, {"contact_id": contact_id})
-        ]
+        return self._render(conn, account, row)
+
+    def _render(self, conn: Connection, account: Account, row: Any) -> dict[str, Any]:
+        """A full contact from its row (as selected by ``_contact_select``) plus its tags and notes."""
         m = row._mapping
+        tag_names: list[str] = []
+        entries: list[NoteEntry] = []
+        zone = _zone(account.time_zone)
+        for kind, _seq, text, created in conn.execute(_SELECT_EXTRAS, {"contact_id": m["id"]}):
+            if kind == 0:
+                tag_names.append(text)
+            else:
+                entries.append(NoteEntry(datetime.fromisoformat(created).astimezone(zone).replace(tzinfo=None), text))
         return {
             "uid": m["uid"],
             "email": m["email"],

@@ -1,0 +1,158 @@
+"""The ``crmdesk-server`` command line: the exact forms other tools rely on, and one-line errors on bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from crmdesk.server import demo_data
+from crmdesk.server.cli import main
+from crmdesk.server.config import sqlite_url
+from crmdesk.server.demo import seed_demo
+from crmdesk.server.store import Store
+from tests.support.live_server import LiveServer
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_admin_forms_set_up_an_account_the_server_serves(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "cli.sqlite3")
+    code, out, _ = run(
+        capsys, "account", "add", "--db", db, "--name", "Acme", "--plan", "pro", "--time-zone", "America/New_York"
+    )
+    assert code == 0
+    token = out.strip()
+    assert token and "\n" not in token
+    assert run(capsys, "stage", "add", "--db", db, "--account", "Acme", "New Lead", "Won")[0] == 0
+    assert run(capsys, "quality", "add", "--db", db, "--account", "Acme", "High")[0] == 0
+    assert (
+        run(capsys, "member", "add", "--db", db, "--account", "Acme", "--email", "rep@acme.com", "--name", "Rep One")[0]
+        == 0
+    )
+    with LiveServer(db) as server:
+        headers = {"Authorization": f"Bearer {token}"}
+        created = httpx.post(
+            f"{server.base_url}/api/contact",
+            json={
+                "name": "Jo Ann",
+                "phone": "1",
+                "stageName": "won",
+                "qualityName": "high",
+                "ownerEmail": "rep@acme.com",
+            },
+            headers=headers,
+        )
+        assert created.status_code == 201
+        data = httpx.get(
+            f"{server.base_url}/api/contact", params={"uid": created.json()["data"]["uid"]}, headers=headers
+        )
+        assert (data.json()["data"]["stageName"], data.json()["data"]["ownerEmail"]) == ("Won", "rep@acme.com")
+
+
+def test_account_add_with_a_given_token_prints_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "account", "add", "--db", str(tmp_path / "a.db"), "--name", "A", "--plan", "starter", "--token", "tok-1"
+    )
+    assert (code, out) == (0, "tok-1\n")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["account", "add", "--name", "B", "--plan", "platinum"],
+        ["account", "add", "--name", "B", "--plan", "pro", "--token", "dup-token"],
+        ["account", "add", "--name", "Existing", "--plan", "pro"],
+        ["account", "add", "--name", "B", "--plan", "pro", "--time-zone", "Mars/Base"],
+        ["stage", "add", "--account", "Nobody", "New Lead"],
+        ["quality", "add", "--account", "Nobody", "High"],
+        ["member", "add", "--account", "Nobody", "--email", "a@b.com", "--name", "A B"],
+        ["member", "add", "--account", "Existing", "--email", "not-an-email", "--name", "A B"],
+        ["serve", "--rate-limit", "fast"],
+        ["serve", "--rate-limit", "0/10"],
+        ["serve", "--port", "99999"],
+        ["bogus"],
+    ],
+)
+def test_bad_input_is_one_line_on_stderr_and_a_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    db = str(tmp_path / "bad.sqlite3")
+    Store(sqlite_url(db)).add_account("Existing", "pro", token="dup-token")
+    code, out, err = run(capsys, *argv[:2], "--db", db, *argv[2:]) if argv[0] != "bogus" else run(capsys, *argv)
+    assert code != 0
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("crmdesk-server: error: "), err
+    # Nothing was half-created by the refused command.
+    assert Store(sqlite_url(db)).find_account("B") is None
+
+
+def test_module_form_runs_the_same_cli(tmp_path: Path) -> None:
+    db = str(tmp_path / "m.sqlite3")
+    done = subprocess.run(
+        [sys.executable, "-m", "crmdesk.server", "account", "add", "--db", db, "--name", "M", "--plan", "business"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert Store(sqlite_url(db)).account("M").plan == "business"
+
+
+def test_demo_seed_is_idempotent_and_token_from_env_replaces(tmp_path: Path) -> None:
+    store = Store(sqlite_url(tmp_path / "demo.sqlite3"))
+    generated = seed_demo(store, token=None)
+    assert generated is not None
+    assert store.account_for_token(generated) is not None
+    count = store.count_contacts("Demo")
+    assert 25 <= count <= 40 and count == len(demo_data.CONTACTS)
+    assert seed_demo(store, token=None) is None
+    assert store.count_contacts("Demo") == count
+    assert seed_demo(store, token="fresh-token") is None
+    assert store.account_for_token("fresh-token") is not None
+    assert store.account_for_token(generated) is None
+
+
+def test_demo_data_has_what_the_app_shows_off() -> None:
+    emails = [c["email"] for c in demo_data.CONTACTS]
+    digits = ["".join(ch for ch in c["phone"] if ch.isdigit()) for c in demo_data.CONTACTS]
+    assert "john@example.com" not in emails
+    assert len(emails) != len(set(email.lower() for email in emails))
+    assert len(digits) != len(set(digits))
+    assert any("\n\n" in text for c in demo_data.CONTACTS for _, text in c["notes"])
+    assert {c["stageName"] for c in demo_data.CONTACTS} <= set(demo_data.STAGES)
+    assert {c["ownerEmail"] for c in demo_data.CONTACTS} <= {email for email, _ in demo_data.MEMBERS}
+
+
+def test_serve_demo_prints_token_once_then_serves_the_same_data(tmp_path: Path) -> None:
+    server = LiveServer(tmp_path / "served.sqlite3", demo=True, env={"CRMDESK_DEMO_TOKEN": ""})
+    with server:
+        first_out = server.stdout
+        token = first_out.split("token: ", 1)[1].split()[0]
+        demo = httpx.get(
+            f"{server.base_url}/api/contact",
+            params={"email": "contato@almeidamoveis.com.br"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert demo.json()["message"] == "2 contacts found"
+        server.restart()
+        assert "token" not in server.stdout
+        assert server.store.count_contacts("Demo") == len(demo_data.CONTACTS)
+        again = httpx.get(
+            f"{server.base_url}/api/contact", params={"uid": "DM1C2D3E"}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert again.json()["data"]["notes"].startswith("2025-08-05 10:05 Referred by Marcos Lima.")
+
+
+def test_watch_stdin_eof_stops_the_server_cleanly(tmp_path: Path) -> None:
+    server = LiveServer(tmp_path / "eof.sqlite3")
+    server.start()
+    assert server.stop() == 0

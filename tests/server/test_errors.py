@@ -1,0 +1,208 @@
+"""Every row of the contract's status table, the order of the checks, and the envelope on every failure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from crmdesk import contract
+from tests.server.conftest import client_for, create
+from tests.support.live_server import Account, LiveServer
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> str:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"success", "error", "code"}
+    assert body["success"] is False
+    assert body["code"] == code
+    assert "Traceback" not in response.text
+    return str(body["error"])
+
+
+def test_missing_or_malformed_authorization_is_unauthorized(account: Account) -> None:
+    url = f"{account.base_url}/api/contact"
+    assert_error(httpx.get(url, params={"uid": "ABCD1234"}), 401, "UNAUTHORIZED")
+    for header in ("Basic abc", "Bearer", f"Token {account.token}", "Bearer a b"):
+        assert_error(httpx.get(url, params={"uid": "ABCD1234"}, headers={"Authorization": header}), 401, "UNAUTHORIZED")
+
+
+def test_unknown_token_is_auth_error(account: Account) -> None:
+    response = httpx.get(
+        f"{account.base_url}/api/contact", params={"uid": "ABCD1234"}, headers={"Authorization": "Bearer nope-123"}
+    )
+    assert_error(response, 401, "AUTH_ERROR")
+
+
+@pytest.mark.parametrize("plan", ["free", "express"])
+def test_plans_without_api_access_are_forbidden(live_server: LiveServer, plan: str) -> None:
+    account = live_server.add_account(plan=plan)
+    with client_for(account) as api:
+        assert_error(api.get("/api/contact", params={"uid": "ABCD1234"}), 403, "FORBIDDEN")
+        assert_error(api.post("/api/contact", json={"name": "X Y", "phone": "1"}), 403, "FORBIDDEN")
+        # Plan comes before validation: even a malformed body is a 403.
+        assert_error(api.post("/api/contact", content=b"{oops"), 403, "FORBIDDEN")
+
+
+@pytest.mark.parametrize("plan", ["starter", "business"])
+def test_paid_plans_have_access(live_server: LiveServer, plan: str) -> None:
+    account = live_server.add_account(plan=plan)
+    with client_for(account) as api:
+        assert api.post("/api/contact", json={"name": "X Y", "phone": "1"}).status_code == 201
+
+
+def test_authentication_is_checked_before_anything_else(account: Account) -> None:
+    response = httpx.post(f"{account.base_url}/api/contact", content=b"{oops", headers={"Authorization": "Bearer x"})
+    assert_error(response, 401, "AUTH_ERROR")
+
+
+def test_unknown_route_is_not_found_in_the_envelope(api: httpx.Client) -> None:
+    assert_error(api.get("/api/contacts"), 404, "NOT_FOUND")
+    assert_error(api.post("/api/contact/tag/remove", json={}), 404, "NOT_FOUND")
+    assert_error(httpx.get(f"{api.base_url}/"), 404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PATCH", "/api/contact", {"GET", "POST", "PUT", "DELETE"}),
+        ("GET", "/api/contact/tag/add", {"POST"}),
+        ("POST", "/api/contact/stage", {"PUT"}),
+        ("DELETE", "/api/contact/owner", {"PUT"}),
+    ],
+)
+def test_wrong_method_is_405_with_allow(api: httpx.Client, method: str, path: str, allowed: set[str]) -> None:
+    response = api.request(method, path)
+    assert_error(response, 405, "METHOD_NOT_ALLOWED")
+    assert allowed <= {part.strip() for part in response.headers["Allow"].split(",")}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"{oops", b"", b"[1, 2]", b'"text"', b"null", b'{"name": NaN}', b"\xff\xfe", b"1" * 5000],
+    ids=["malformed", "empty", "array", "string", "null", "nan", "not-utf8", "huge-int"],
+)
+def test_bodies_that_are_not_a_json_object_are_bad_requests(api: httpx.Client, content: bytes) -> None:
+    response = api.post("/api/contact", content=content, headers={"Content-Type": "application/json"})
+    assert_error(response, 400, "BAD_REQUEST")
+
+
+def test_body_over_one_mebibyte_is_refused(api: httpx.Client) -> None:
+    body = json.dumps({"name": "Big Body", "phone": "1", "padding": "x" * contract.MAX_BODY_BYTES}).encode()
+    assert_error(api.post("/api/contact", content=body), 400, "BAD_REQUEST")
+
+    def chunks() -> object:
+        yield body  # streamed without Content-Length, so the server has to count
+
+    response = api.post("/api/contact", content=chunks())  # type: ignore[arg-type]
+    assert_error(response, 400, "BAD_REQUEST")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"email": "a@example.com"}, "name"),
+        ({"name": "No Contact"}, "email"),
+        ({"name": 5, "phone": "1"}, "name"),
+        ({"name": "X Y", "email": 5}, "email"),
+        ({"name": "X Y", "email": "not-an-email"}, "email"),
+        ({"name": "X Y", "email": "a" * 250 + "@b.com"}, "email"),
+        ({"name": "X Y", "phone": "no digits"}, "phone"),
+        ({"name": "X Y", "phone": "1", "birthday": "2023-02-29"}, "birthday"),
+        ({"name": "X Y", "phone": "1", "birthday": "15/01/1990"}, "birthday"),
+        ({"name": "X Y", "phone": "1", "timeZone": "Mars/Olympus"}, "timeZone"),
+        ({"name": "X Y", "phone": "1", "value": True}, "value"),
+        ({"name": "X Y", "phone": "1", "value": "9" * 65}, "value"),
+        ({"firstName": "x" * 101, "phone": "1"}, "firstName"),
+        ({"name": "X Y", "phone": "1", "businessName": "b" * 201}, "businessName"),
+        ({"name": "X Y", "phone": "1", "address": "a" * 301}, "address"),
+        ({"name": "X Y", "phone": "1", "city": "c" * 101}, "city"),
+        ({"name": "X Y", "phone": "1", "zipcode": "9" * 21}, "zipcode"),
+        ({"name": "X Y", "phone": "1", "snapshot": "s" * 5001}, "snapshot"),
+        ({"name": "X Y", "phone": "1", "note": "n" * 10001}, "note"),
+        ({"name": "X Y", "phone": "1", "tags": "solo"}, "tags"),
+        ({"name": "X Y", "phone": "1", "tags": ["t" * 101]}, "tags"),
+        ({"name": "X Y", "phone": "1", "tags": [str(n) for n in range(101)]}, "tags"),
+        ({"name": "X Y", "phone": "1", "stageName": "Imaginary"}, "stageName"),
+        ({"name": "X Y", "phone": "1", "qualityName": "Superb"}, "qualityName"),
+        ({"name": "X Y", "phone": "1", "ownerEmail": "nobody@yourcompany.com"}, "ownerEmail"),
+    ],
+)
+def test_invalid_create_bodies_name_the_field(api: httpx.Client, body: dict[str, object], field: str) -> None:
+    message = assert_error(api.post("/api/contact", json=body), 400, "BAD_REQUEST")
+    assert contract.field_from_message(message) == field, message
+
+
+def test_unknown_stage_message_names_the_stage(api: httpx.Client) -> None:
+    message = assert_error(
+        api.post("/api/contact", json={"name": "X", "phone": "1", "stageName": "Dreamy"}), 400, "BAD_REQUEST"
+    )
+    assert message == "Invalid stageName: Stage 'Dreamy' does not exist in your account"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("PUT", "/api/contact", {"city": "Rio"}, "uid"),
+        ("PUT", "/api/contact", {"uid": "bad"}, "uid"),
+        ("POST", "/api/contact/tag/add", {"tagName": "x"}, "uid"),
+        ("POST", "/api/contact/tag/add", {"uid": "ABCD1234"}, "tagName"),
+        ("POST", "/api/contact/tag/add", {"uid": "ABCD1234", "tagName": ["x"]}, "tagName"),
+        ("POST", "/api/contact/note/add", {"uid": "ABCD1234"}, "note"),
+        ("POST", "/api/contact/note/add", {"uid": "ABCD1234", "note": "  "}, "note"),
+        ("PUT", "/api/contact/stage", {"uid": "ABCD1234"}, "stageName"),
+        ("PUT", "/api/contact/stage", {"uid": "ABCD1234", "stageName": "Nope"}, "stageName"),
+        ("PUT", "/api/contact/quality", {"uid": "ABCD1234", "qualityName": 3}, "qualityName"),
+        ("PUT", "/api/contact/owner", {"uid": "ABCD1234", "ownerEmail": "no-at-sign"}, "ownerEmail"),
+        ("PUT", "/api/contact/owner", {"email": 7, "ownerEmail": "ana@yourcompany.com"}, "email"),
+    ],
+)
+def test_invalid_change_requests_are_bad_requests_before_lookup(
+    api: httpx.Client, method: str, path: str, body: dict[str, object], field: str
+) -> None:
+    message = assert_error(api.request(method, path, json=body), 400, "BAD_REQUEST")
+    assert contract.field_from_message(message) == field, message
+
+
+def test_get_and_delete_need_an_identifier(api: httpx.Client) -> None:
+    assert_error(api.get("/api/contact"), 400, "BAD_REQUEST")
+    assert_error(api.get("/api/contact", params={"uid": " "}), 400, "BAD_REQUEST")
+    assert_error(api.delete("/api/contact"), 400, "BAD_REQUEST")
+    assert_error(api.delete("/api/contact", params={"email": "a@example.com"}), 400, "BAD_REQUEST")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PUT", "/api/contact", {"uid": "ZZZZZZZZ", "city": "Rio"}),
+        ("POST", "/api/contact/tag/add", {"uid": "ZZZZZZZZ", "tagName": "x"}),
+        ("POST", "/api/contact/note/add", {"email": "nobody@example.com", "note": "x"}),
+        ("PUT", "/api/contact/stage", {"phone": "000", "stageName": "Won"}),
+        ("PUT", "/api/contact/quality", {"uid": "ZZZZZZZZ", "qualityName": "High"}),
+        ("PUT", "/api/contact/owner", {"uid": "ZZZZZZZZ", "ownerEmail": "ana@yourcompany.com"}),
+    ],
+)
+def test_changes_to_a_missing_contact_are_not_found(
+    api: httpx.Client, method: str, path: str, body: dict[str, object]
+) -> None:
+    assert_error(api.request(method, path, json=body), 404, "NOT_FOUND")
+
+
+def test_internal_error_is_a_500_envelope_without_a_stack_trace(tmp_path: Path) -> None:
+    with LiveServer(tmp_path / "broken.sqlite3") as server:
+        account = server.add_account()
+        with client_for(account) as api:
+            uid = create(api, name="Broken Notes", phone="1")
+            # Break the schema behind the server's back: reading notes now fails inside the store.
+            with server.store.engine.begin() as conn:
+                conn.execute(sa.text("DROP TABLE notes"))
+            response = api.get("/api/contact", params={"uid": uid})
+        message = assert_error(response, 500, "SERVER_ERROR")
+        assert "notes" not in message and "sqlite" not in message.lower()
+        server.stop()
+        assert "Unexpected error" in server.stderr
+        assert account.token not in server.stderr
