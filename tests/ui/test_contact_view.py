@@ -111,3 +111,31 @@ def test_empty_state_offers_search_hint_and_new_contact(qtbot: QtBot, demo_api: 
     with qtbot.waitSignal(view.new_contact_requested):
         view.new_button.click()
     assert view.current_uid() is None
+
+
+def test_day_labels_are_relative_for_recent_days(qapp: object) -> None:
+    from datetime import date, timedelta
+
+    from crmdesk.ui.notes_timeline import day_label
+
+    today = date(2025, 8, 20)  # a Wednesday
+    locale = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
+    assert day_label(today, today, locale) == "Today"
+    assert day_label(today - timedelta(days=1), today, locale) == "Yesterday"
+    assert day_label(today - timedelta(days=3), today, locale) == "Sunday"
+    assert day_label(today - timedelta(days=30), today, locale) == "Monday, July 21, 2025"
+
+
+def test_note_widgets_are_reused_between_contacts(qtbot: QtBot) -> None:
+    from datetime import datetime
+
+    from crmdesk.contract import NoteEntry
+    from crmdesk.ui.notes_timeline import NotesTimeline
+
+    timeline = NotesTimeline()
+    qtbot.addWidget(timeline)
+    timeline.set_notes([NoteEntry(datetime(2025, 1, 2, 9, 30), "one"), NoteEntry(datetime(2025, 1, 3, 8, 0), "two")])
+    first = timeline.entry_widgets()
+    timeline.set_notes([NoteEntry(datetime(2025, 2, 1, 10, 0), "other")])
+    assert timeline.entry_widgets() == first[:1]
+    assert first[0].text_label.text() == "other" and first[1].isHidden()
