@@ -78,3 +78,12 @@ def test_ctrl_delete_asks_before_deleting(qtbot: QtBot, view: ContactView, api: 
     view.dialog.reject()
     uid = view.current_uid()
     assert uid is not None and read_back(qtbot, api, uid).uid == uid
+
+
+@pytest.mark.parametrize(("key", "field"), [(Qt.Key.Key_1, "stageName"), (Qt.Key.Key_2, "qualityName"),
+                                            (Qt.Key.Key_3, "ownerEmail")])  # fmt: skip
+def test_ctrl_digit_opens_the_header_dropdowns(qtbot: QtBot, view: ContactView, key: Qt.Key, field: str) -> None:
+    combo = view.combos[field]
+    qtbot.keyClick(view.form.editor("city"), key, CTRL)
+    qtbot.waitUntil(lambda: combo.view().isVisible(), timeout=2000)
+    combo.hidePopup()
