@@ -78,6 +78,9 @@ class ErrorBanner(QFrame):
     def action(self) -> Action | None:
         return self._action
 
+    def action_label_text(self) -> str:
+        return self._button.text() if not self._button.isHidden() else ""
+
     def show_description(self, description: Description) -> None:
         self.show_message(description.text, description.severity, description.action, description.action_label())
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self.search = SearchService(session.api, self)
         self._last_search: tuple[str, SearchKind | None] | None = None
         self._close_confirmed = False
+        self._shown_once = False
         self._settings_dialog: QWidget | None = None
         self._shortcuts_dialog: QWidget | None = None
 
@@ -161,7 +162,7 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.search_field)
 
         self.new_button = QToolButton(toolbar)
-        self.new_button.setObjectName("newContactButton")
+        self.new_button.setObjectName("toolbarNewContact")
         self.new_button.setText(self.tr("New contact"))
         self.new_button.setIcon(icon("plus"))
         self.new_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -324,6 +325,10 @@ class MainWindow(QMainWindow):
         geometry = self._profiles.state(profile, "geometry")
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1280, 800)
+
+    def _restore_splitters(self) -> None:
+        # After the first show: before it, the splitters have no real width and redistribute what they get.
+        profile = self.session.profile
         for key, splitter in (("splitter", self.splitter), ("leftSplitter", self.left_pane)):
             state = self._profiles.state(profile, key)
             if state is not None:
@@ -492,13 +497,10 @@ class MainWindow(QMainWindow):
     # --- dialogs --------------------------------------------------------------------------------
 
     def open_settings(self) -> None:
-        try:
-            from crmdesk.ui.settings_dialog import SettingsDialog
-        except ImportError:
-            self.statusBar().showMessage(self.tr("Settings are not available in this build."), 4000)
-            return
+        from crmdesk.ui.settings_dialog import SettingsDialog
+
         if self._settings_dialog is None:
-            self._settings_dialog = SettingsDialog(self.registry, self.session.profile, self)  # type: ignore[call-arg]
+            self._settings_dialog = SettingsDialog(self.registry, self)
         dialog = self._settings_dialog
         dialog.show()
         dialog.raise_()
@@ -527,6 +529,12 @@ class MainWindow(QMainWindow):
         self.save_state()
         event.accept()
         QTimer.singleShot(0, self.closed.emit)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self._restore_splitters()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -1,0 +1,68 @@
+"""Helpers for the shell tests (sign-in, search, main window): sessions, windows and seeded contacts."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from crmdesk.api.client import ContactApi
+from crmdesk.api.models import ContactRef
+from crmdesk.app import guard_pyside_true_refcount
+from crmdesk.services.profiles import Profiles
+from crmdesk.services.registry import Registry
+from crmdesk.services.session import Session
+from crmdesk.ui.main_window import MainWindow
+from tests.support.live_server import Account
+
+T = TypeVar("T")
+
+# The test session emits far more signals than the few thousand PySide6 6.12.0 survives (see the function).
+guard_pyside_true_refcount()
+
+#: The offscreen platform warns on every top-level window it shows; that is the platform, not the app.
+OFFSCREEN_NOISE = pytest.mark.qt_log_ignore(
+    "This plugin does not support propagateSizeHints", "This plugin does not support raise"
+)
+
+
+def run(qtbot: QtBot, coro: Coroutine[Any, Any, T], timeout: int = 15_000) -> T:
+    """Run ``coro`` on the session's qasync loop while the test waits (never blocking the loop)."""
+    task = asyncio.ensure_future(coro)
+    qtbot.waitUntil(task.done, timeout=timeout)
+    return task.result()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def create_contacts(qtbot: QtBot, account: Account, *contacts: dict[str, Any]) -> list[ContactRef]:
+    async def go() -> list[ContactRef]:
+        async with ContactApi(account.base_url, account.token) as api:
+            return [await api.create_contact(**fields) for fields in contacts]
+
+    return run(qtbot, go())
+
+
+def open_window(qtbot: QtBot, account: Account, profile: str = "work", **session_kwargs: Any) -> MainWindow:
+    session = Session(profile, account.base_url, account.token, **session_kwargs)
+    registry = Registry.load(profile)
+    window = MainWindow(session, registry, Profiles())
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def close_window(qtbot: QtBot, window: MainWindow) -> None:
+    window.search.shutdown()
+    window.close_without_prompt()
+    run(qtbot, window.session.aclose())

@@ -1,0 +1,88 @@
+"""`python -m crmdesk` as a user (or CI) runs it: --version, the hidden server dispatch, --self-test, clean exit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import crmdesk
+
+# Things a clean exit must never print (asyncio and Python complain this way about unfinished work).
+_UNCLEAN = ("Warning", "Task was destroyed", "never awaited", "Traceback", "Unclosed", "QProcess: Destroyed")
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "QT_QPA_PLATFORM": "offscreen",
+            "CRMDESK_DATA_DIR": str(tmp_path / "data"),
+            # Keep the test away from the user's real settings and keyring.
+            "XDG_CONFIG_HOME": str(tmp_path / "config"),
+            "HOME": str(tmp_path / "home"),
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+            "PYTHONWARNINGS": "default",  # show every warning, so the assertions below can see them
+        }
+    )
+    env.pop("CRMDESK_TOKEN", None)
+    return env
+
+
+def test_version(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "crmdesk", "--version"], env=_env(tmp_path), capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"crmdesk {crmdesk.__version__}"
+
+
+def test_server_subcommand_runs_the_bundled_server_cli(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "crmdesk", "server", "serve", "--help"],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0
+    assert "--watch-stdin" in result.stdout
+
+
+@pytest.mark.slow
+def test_self_test_exits_zero_cleanly_and_reports_keyring_and_platform(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "crmdesk", "--self-test"],
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "keyring backend: keyring.backends.null.Keyring" in lines
+    assert "Qt platform: offscreen" in lines
+    assert lines[-1] == "self-test ok"
+    for marker in _UNCLEAN:
+        assert marker not in result.stderr, result.stderr
+    # The demo server child went away with the app.
+    log = (tmp_path / "data" / "logs" / "crmdesk.log").read_text(encoding="utf-8")
+    assert "Demo server listening" in log
+    assert "exited with code 0" in log
+
+
+def test_start_up_imports_stay_light(tmp_path: Path) -> None:
+    """The server, SQLAlchemy and phonenumbers must not load before the first window (start-up budget)."""
+    code = (
+        "import sys, crmdesk.app, crmdesk.ui.main_window, crmdesk.ui.sign_in;"
+        "heavy = [m for m in ('crmdesk.server', 'sqlalchemy', 'phonenumbers') if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=_env(tmp_path), capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""

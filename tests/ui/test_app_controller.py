@@ -1,0 +1,138 @@
+"""The composition root in-process: stored tokens, 401 routing to sign-in, sign-out, demo mode and its server."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from pytestqt.qtbot import QtBot
+
+from crmdesk.app import AppController, parse_args
+from crmdesk.server import demo_data
+from crmdesk.services.credentials import SERVICE
+from crmdesk.services.demo import DemoServer
+from crmdesk.services.profiles import Profiles
+from tests.support.live_server import Account, LiveServer
+from tests.support.qt_fixtures import MemoryKeyring
+from tests.ui.shell_support import OFFSCREEN_NOISE, run
+
+pytestmark = OFFSCREEN_NOISE
+
+
+@pytest.fixture
+def controller(qtbot: QtBot, qasync_loop: object, private_settings: object) -> Iterator[AppController]:
+    made: list[AppController] = []
+
+    def make(*argv: str) -> AppController:
+        made.append(AppController(parse_args(list(argv))))
+        return made[-1]
+
+    yield make  # type: ignore[misc]
+    for app in made:
+        run(qtbot, app.shutdown(), timeout=20_000)
+
+
+def _args(*argv: str) -> argparse.Namespace:
+    return parse_args(list(argv))
+
+
+def test_flags_parse() -> None:
+    args = _args("--demo", "--profile", "work", "--base-url", "http://127.0.0.1:9")
+    assert args.demo and args.profile == "work" and args.base_url == "http://127.0.0.1:9"
+    with pytest.raises(SystemExit):
+        _args("--profile", "../evil")
+
+
+def test_a_remembered_token_opens_the_window_and_a_401_routes_back_to_sign_in(
+    qtbot: QtBot, controller: object, live_server: LiveServer, account: Account, memory_keyring: MemoryKeyring
+) -> None:
+    memory_keyring.passwords[(SERVICE, "work")] = account.token
+    Profiles().set_base_url("work", account.base_url)
+    app: AppController = controller("--profile", "work")  # type: ignore[operator]
+    app.start()
+    window = app.window
+    assert window is not None and app.sign_in is None
+    assert window.connection_label.text() == f"Connected to {window.session.host} · profile work"
+    live_server.store.replace_tokens(account.name, "test-replaced-token")  # revoked while the app is open
+    window.request_search("someone@example.com")
+    qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=15_000)
+    assert "no longer accepts the token" in app.sign_in.message.text()
+    assert memory_keyring.passwords == {}  # the dead token is not kept
+
+
+def test_sign_out_clears_the_token_and_shows_sign_in(
+    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
+) -> None:
+    memory_keyring.passwords[(SERVICE, "work")] = account.token
+    app: AppController = controller("--profile", "work", "--base-url", account.base_url)  # type: ignore[operator]
+    app.start()
+    assert app.window is not None
+    app.window.sign_out_action.trigger()
+    qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=5_000)
+    assert app.window is None
+    assert memory_keyring.passwords == {}
+    assert app.credentials.load("work") is None
+
+
+def test_env_token_is_used_for_the_session_and_never_stored(
+    qtbot: QtBot,
+    controller: object,
+    account: Account,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CRMDESK_TOKEN", account.token)
+    app: AppController = controller("--profile", "ci", "--base-url", account.base_url)  # type: ignore[operator]
+    app.start()
+    assert app.window is not None and app.sign_in is None
+    assert memory_keyring.passwords == {}
+
+
+@pytest.mark.slow
+def test_demo_mode_starts_a_child_server_without_stalling_the_ui(qtbot: QtBot, controller: object) -> None:
+    app: AppController = controller("--demo")  # type: ignore[operator]
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(tick)
+    timer.start(1)
+    app.start()
+    qtbot.waitUntil(lambda: app.window is not None, timeout=30_000)
+    timer.stop()
+    assert len(gaps) > 5
+    assert max(gaps[1:]) < 0.1, f"the UI thread stalled for {max(gaps[1:]) * 1000:.0f} ms"
+    window = app.window
+    assert window is not None and window.session.demo
+    assert window.connection_label.text() == "Demo — local server"
+    assert app.demo is not None and app.demo.is_running()
+    # The registry was pre-filled with the demo account's values.
+    assert set(demo_data.STAGES) <= set(window.registry.stages())
+    email = demo_data.CONTACTS[0]["email"]
+    window.request_search(email)
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == demo_data.CONTACTS[0]["uid"], timeout=15_000)
+    demo = app.demo
+    run(qtbot, app.shutdown(), timeout=20_000)
+    assert not demo.is_running()
+
+
+def test_a_demo_server_that_cannot_start_reports_why(
+    qtbot: QtBot, qasync_loop: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import crmdesk.services.demo as demo_module
+
+    monkeypatch.setattr(demo_module, "server_command", lambda: ("/nonexistent/crmdesk-python", []))
+    demo = DemoServer()
+    with qtbot.waitSignal(demo.failed, timeout=10_000) as failed:
+        demo.start()
+    assert "could not be started" in failed.args[0]
+    run(qtbot, demo.stop())

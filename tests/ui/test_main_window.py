@@ -1,0 +1,115 @@
+"""The main window's shell: status line, Recent, remembered layout, shortcuts window, banner actions."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from crmdesk.api.errors import NetworkError, ValidationError
+from crmdesk.services.recent import RecentList
+from crmdesk.ui import shortcuts
+from crmdesk.ui.banner import ErrorBanner
+from crmdesk.ui.errors import Severity, describe, strip_field_prefix
+from tests.support.live_server import Account
+from tests.ui.shell_support import OFFSCREEN_NOISE, close_window, create_contacts, open_window
+
+pytestmark = OFFSCREEN_NOISE
+
+
+def test_status_bar_names_the_host_and_profile(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window = open_window(qtbot, account, profile="work")
+    assert window.connection_label.text() == f"Connected to {window.session.host} · profile work"
+    assert window.search_field.placeholderText() == "UID, email or phone"
+    assert window.findChild(type(window.search_field), "searchField") is window.search_field
+    for name in ("resultsList", "recentList", "errorBanner", "contactView"):
+        assert window.findChild(object, name) is not None, name  # type: ignore[arg-type]
+    close_window(qtbot, window)
+
+
+def test_recent_lists_opened_contacts_most_recent_first_and_reopens_them(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    first, second = create_contacts(
+        qtbot,
+        account,
+        {"name": "Alpha One", "email": "alpha@example.com"},
+        {"name": "Beta Two", "email": "beta@example.com"},
+    )
+    window = open_window(qtbot, account)
+    for ref in (first, second):
+        window.open_uid(ref.uid)
+        qtbot.waitUntil(lambda ref=ref: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    texts = [window.recent_list.item(i).text().splitlines()[0] for i in range(window.recent_list.count())]
+    assert texts == ["Beta Two", "Alpha One"]
+    rect = window.recent_list.visualItemRect(window.recent_list.item(1))
+    qtbot.mouseClick(window.recent_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == first.uid, timeout=15_000)
+    assert window.recent_list.item(0).text().startswith("Alpha One")
+    # Persisted per profile, so a new window (or run) shows the same list.
+    assert [entry.uid for entry in RecentList("work").entries()] == [first.uid, second.uid]
+    window.contact_view.contact_deleted.emit(first.uid)
+    assert [entry.uid for entry in RecentList("work").entries()] == [second.uid]
+    close_window(qtbot, window)
+
+
+def test_splitter_sizes_and_geometry_are_remembered(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window = open_window(qtbot, account)
+    # The offscreen screen is 800×600, and restoring clamps to the screen, so stay within it.
+    window.resize(790, 580)
+    window.splitter.setSizes([210, 580])
+    sizes = window.splitter.sizes()
+    close_window(qtbot, window)
+    again = open_window(qtbot, account)
+    assert again.splitter.sizes()[0] == sizes[0]
+    assert again.size().width() == 790
+    close_window(qtbot, again)
+
+
+def test_f1_lists_every_shortcut(qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account) -> None:
+    window = open_window(qtbot, account)
+    window.help_action.trigger()
+    dialog = window._shortcuts_dialog
+    assert dialog is not None and dialog.isVisible()
+    table = dialog.table  # type: ignore[attr-defined]
+    rows = [(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())]
+    assert rows == [(s.description, s.label()) for s in shortcuts.ALL]
+    assert QApplication.activeModalWidget() is None
+    dialog.close()
+    close_window(qtbot, window)
+
+
+def test_ctrl_f_focuses_search_and_ctrl_n_starts_a_new_contact(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window = open_window(qtbot, account)
+    window.focus_search_action.trigger()
+    assert window.focusWidget() is window.search_field
+    window.new_contact_action.trigger()
+    assert window.contact_view.mode() == "create"  # type: ignore[attr-defined]
+    close_window(qtbot, window)
+
+
+def test_banner_shows_the_servers_reason_without_the_field_prefix(qtbot: QtBot) -> None:
+    banner = ErrorBanner()
+    qtbot.addWidget(banner)
+    error = ValidationError("x", error="Invalid stageName: Stage 'X' does not exist in your account")
+    banner.show_description(describe(error))
+    assert banner.text() == "Stage 'X' does not exist in your account"
+    assert banner.severity() is Severity.ERROR
+    banner.show_description(describe(NetworkError("down"), host="api.example.com"))
+    assert "Cannot reach api.example.com" in banner.text()
+    assert banner.action_label_text() == "Retry"
+    # Tinted from the palette's own window colour, so a dark window gets a dark banner, never a light pastel.
+    window_colour = QApplication.palette().color(QPalette.ColorRole.Window)
+    tinted = banner.palette().color(QPalette.ColorRole.Window)
+    assert tinted != window_colour
+    assert abs(tinted.lightness() - window_colour.lightness()) < 60
+    banner.dismiss()
+    assert banner.isHidden()
+    assert strip_field_prefix("Invalid email: The email is not valid") == "The email is not valid"

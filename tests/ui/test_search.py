@@ -1,0 +1,250 @@
+"""Searching from the main window: each kind, several matches, no match, supersession, errors, 401, rate limits."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from crmdesk.api.models import Contact
+from crmdesk.services.search import SearchKind, detect_kind, normalise
+from crmdesk.ui.main_window import MainWindow
+from tests.support.live_server import Account, LiveServer
+from tests.ui.shell_support import OFFSCREEN_NOISE, close_window, create_contacts, open_window
+
+pytestmark = OFFSCREEN_NOISE
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("john@example.com", SearchKind.EMAIL),
+        ("  John@Example.com ", SearchKind.EMAIL),
+        ("ABC12345", SearchKind.UID),
+        ("abc12345", SearchKind.UID),
+        ("+1 (555) 123-4567", SearchKind.PHONE),
+        ("5551234567", SearchKind.PHONE),
+        ("12345678", SearchKind.PHONE),  # eight digits read as a short phone; the menu can force UID
+        ("John Doe", None),
+        ("ABC1234", None),
+        ("", None),
+    ],
+)
+def test_kind_is_detected_from_what_was_typed(text: str, kind: SearchKind | None) -> None:
+    assert detect_kind(text) is kind
+
+
+def test_uid_is_upper_cased_before_sending() -> None:
+    assert normalise(" abc12345 ", SearchKind.UID) == "ABC12345"
+    assert normalise(" a@b.co ", SearchKind.EMAIL) == "a@b.co"
+
+
+def _search(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    field = window.search_field
+    field.clear()
+    qtbot.keyClicks(field, text)
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+
+
+def _shown_email(window: MainWindow) -> str:
+    editor = window.contact_view.findChild(QLineEdit, "email")
+    assert editor is not None
+    return editor.text()
+
+
+@pytest.mark.parametrize("kind", ["uid", "email", "phone"])
+def test_search_by_each_kind_opens_the_contact(
+    kind: str, qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(
+        qtbot, account, {"name": "Maria Silva", "email": "maria@example.com", "phone": "+55 11 98765-4321"}
+    )
+    window = open_window(qtbot, account)
+    typed = {"uid": ref.uid.lower(), "email": "MARIA@example.com", "phone": "+55 (11) 98765 4321"}[kind]
+    _search(qtbot, window, typed)
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    assert _shown_email(window) == "maria@example.com"
+    assert window.banner.isHidden()
+    # Opening it put it at the top of Recent.
+    assert window.recent_list.count() == 1
+    assert "Maria Silva" in window.recent_list.item(0).text()
+    close_window(qtbot, window)
+
+
+def test_several_matches_are_listed_and_choosing_one_opens_it(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    first, second = create_contacts(
+        qtbot,
+        account,
+        {"name": "Ana Costa", "email": "shared@example.com", "phone": "+5511911110000"},
+        {"name": "Bruno Costa", "email": "shared@example.com", "phone": "+5511922220000"},
+    )
+    window = open_window(qtbot, account)
+    _search(qtbot, window, "shared@example.com")
+    results = window.results_list
+    qtbot.waitUntil(lambda: results.isVisible() and results.count() == 2, timeout=15_000)
+    rows = [results.item(i).text() for i in range(2)]
+    assert rows[0].startswith("Ana Costa") and "shared@example.com" in rows[0] and "+5511911110000" in rows[0]
+    assert rows[1].startswith("Bruno Costa")
+    assert "2 contacts match" in window.results_status.text()
+    assert window.contact_view.current_uid() is None  # nothing opened until the user chooses
+    rect = results.visualItemRect(results.item(1))
+    qtbot.mouseClick(results.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == second.uid, timeout=15_000)
+    assert results.currentItem() is results.item(1)
+    assert first.uid != second.uid
+    close_window(qtbot, window)
+
+
+def test_no_match_is_said_in_place_never_in_a_dialog(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window = open_window(qtbot, account)
+    _search(qtbot, window, "nobody@example.com")
+    qtbot.waitUntil(lambda: "No contact matches" in window.results_status.text(), timeout=15_000)
+    assert "nobody@example.com" in window.results_status.text()
+    assert window.results_status.isVisible()
+    assert window.banner.isHidden()
+    assert QApplication.activeModalWidget() is None
+    assert window.create_from_search.isVisible()  # offers to create one with that email
+    window.create_from_search.click()
+    assert window.contact_view.findChild(QLineEdit, "email").text() == "nobody@example.com"  # type: ignore[union-attr]
+    close_window(qtbot, window)
+
+
+def test_text_that_is_no_kind_is_explained_without_a_request(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window = open_window(qtbot, account)
+    _search(qtbot, window, "John Doe")
+    assert "is not a UID, email or phone" in window.results_status.text()
+    assert not window.search.is_busy()
+    close_window(qtbot, window)
+
+
+def test_a_superseded_search_is_cancelled_silently(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    first, second = create_contacts(
+        qtbot,
+        account,
+        {"name": "First Person", "email": "first@example.com"},
+        {"name": "Second Person", "email": "second@example.com"},
+    )
+    window = open_window(qtbot, account)
+    found: list[Contact] = []
+    errors: list[object] = []
+    window.search.found.connect(found.append)
+    window.search.failed.connect(errors.append)
+    _search(qtbot, window, "first@example.com")
+    assert window.search.is_busy()
+    _search(qtbot, window, "second@example.com")
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == second.uid, timeout=15_000)
+    qtbot.waitUntil(lambda: not window.search.is_busy(), timeout=5_000)
+    assert [contact.uid for contact in found] == [second.uid]
+    assert errors == []
+    assert window.banner.isHidden()
+    assert not window.results_progress.isVisible()
+    assert first.uid not in [window.recent_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(1)]
+    close_window(qtbot, window)
+
+
+def test_progress_shows_while_searching_and_the_window_stays_usable(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    create_contacts(qtbot, account, {"name": "Slow Poke", "email": "slow@example.com"})
+    window = open_window(qtbot, account)
+    _search(qtbot, window, "slow@example.com")
+    assert window.results_progress.isVisible()
+    assert window.results_status.text() == "Searching…"
+    assert window.search_field.isEnabled() and window.new_button.isEnabled()
+    qtbot.waitUntil(lambda: not window.results_progress.isVisible(), timeout=15_000)
+    close_window(qtbot, window)
+
+
+@pytest.mark.slow
+def test_a_stopped_server_shows_the_network_banner(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, tmp_path: Path
+) -> None:
+    with LiveServer(tmp_path / "db.sqlite3") as server:
+        account = server.add_account()
+        create_contacts(qtbot, account, {"name": "Gone Soon", "email": "gone@example.com"})
+        window = open_window(qtbot, account)
+        server.stop()
+        _search(qtbot, window, "gone@example.com")
+        qtbot.waitUntil(window.banner.isVisible, timeout=20_000)
+        assert f"Cannot reach {window.session.host}" in window.banner.text()
+        assert window.banner.action() is not None  # "Retry"
+        assert not window.search.is_busy()
+        # Retry from the banner once the server is back finds the contact.
+        server.restart()
+        window.session.api._base_url = window.session.api._base_url.copy_with(
+            port=int(server.base_url.rsplit(":", 1)[1])
+        )
+        close_window(qtbot, window)
+
+
+def test_a_revoked_token_routes_back_to_sign_in(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, live_server: LiveServer, account: Account
+) -> None:
+    window = open_window(qtbot, account)
+    auth_failed: list[bool] = []
+    window.session.auth_failed.connect(lambda: auth_failed.append(True))
+    live_server.store.replace_tokens(account.name, "test-a-brand-new-token")  # the old token is revoked
+    _search(qtbot, window, "anyone@example.com")
+    qtbot.waitUntil(lambda: auth_failed == [True], timeout=15_000)
+    assert window.banner.isVisible()
+    assert "Sign in again" in window.banner.text()
+    close_window(qtbot, window)
+
+
+@pytest.mark.slow
+def test_rate_limit_wait_is_shown_in_the_status_bar(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, tmp_path: Path
+) -> None:
+    with LiveServer(tmp_path / "db.sqlite3", rate_limit="2/3") as server:
+        account = server.add_account()
+        window = open_window(qtbot, account)
+        messages: list[str] = []
+        window.statusBar().messageChanged.connect(messages.append)
+        # Another client of the same account spends the window (two creates), so the app's own client,
+        # which has seen no limit headers yet and cannot pace itself, meets a real 429.
+        ref, _ = create_contacts(
+            qtbot, account, {"name": "Busy Bee", "email": "bee@example.com"}, {"name": "Other", "phone": "+155501"}
+        )
+        _search(qtbot, window, ref.uid)
+        qtbot.waitUntil(lambda: any(m.startswith("Rate limited — retrying in") for m in messages), timeout=15_000)
+        assert window.search.is_busy()
+        qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+        assert window.banner.isHidden()
+        close_window(qtbot, window)
+
+
+def test_the_ui_thread_never_stalls_during_a_search(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Quick Check", "email": "quick@example.com"})
+    window = open_window(qtbot, account)
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(tick)
+    timer.start(1)
+    window.request_search("quick@example.com")  # typing is synchronous in QTest; time only the search
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    timer.stop()
+    assert len(gaps) > 5
+    assert max(gaps[1:]) < 0.1, f"the UI thread stalled for {max(gaps[1:]) * 1000:.0f} ms"
+    close_window(qtbot, window)

@@ -1,0 +1,132 @@
+"""Sign-in: the token is checked before it is accepted, each failure is explained in the dialog, keyring or not."""
+
+from __future__ import annotations
+
+import keyring
+import keyring.backends.fail
+import pytest
+from pytestqt.qtbot import QtBot
+
+from crmdesk.services.credentials import SERVICE, Credentials
+from crmdesk.services.profiles import Profiles
+from crmdesk.services.session import Session
+from crmdesk.ui.sign_in import SignInDialog
+from tests.support.live_server import Account, LiveServer
+from tests.support.qt_fixtures import MemoryKeyring
+from tests.ui.shell_support import OFFSCREEN_NOISE, closed_port, run
+
+pytestmark = OFFSCREEN_NOISE
+
+
+def _dialog(qtbot: QtBot, base_url: str, token: str, profile: str = "work") -> tuple[SignInDialog, Credentials]:
+    credentials = Credentials()
+    dialog = SignInDialog(credentials, Profiles(), profile)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    dialog.base_url_field.setText(base_url)
+    qtbot.keyClicks(dialog.token_field, token)
+    return dialog, credentials
+
+
+def _submit_and_wait_for_message(qtbot: QtBot, dialog: SignInDialog) -> str:
+    dialog.sign_in_button.click()
+    qtbot.waitUntil(lambda: dialog.message.isVisible() and not dialog.progress.isVisible(), timeout=15_000)
+    return dialog.message.text()
+
+
+def test_valid_token_is_verified_remembered_and_opens_a_session(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, memory_keyring: MemoryKeyring
+) -> None:
+    dialog, credentials = _dialog(qtbot, account.base_url, account.token)
+    assert dialog.token_field.echoMode() == dialog.token_field.EchoMode.Password
+    assert dialog.remember.isChecked() and dialog.remember.isEnabled()
+    with qtbot.waitSignal(dialog.session_ready, timeout=15_000) as ready:
+        dialog.sign_in_button.click()
+    session = ready.args[0]
+    assert isinstance(session, Session)
+    assert session.base_url.rstrip("/") == account.base_url.rstrip("/")
+    assert session.token_stored
+    assert not dialog.isVisible()
+    assert dialog.token_field.text() == ""  # the token does not linger in a widget
+    # The in-memory backend is the active one and holds the token: the real keyring was never reached.
+    assert keyring.get_keyring() is memory_keyring
+    assert memory_keyring.passwords == {(SERVICE, "work"): account.token}
+    assert credentials.load("work") == account.token
+    assert Profiles().base_url("work").rstrip("/") == account.base_url.rstrip("/")
+    run(qtbot, session.aclose())
+
+
+def test_show_toggle_reveals_the_token(qtbot: QtBot, private_settings: object) -> None:
+    dialog, _ = _dialog(qtbot, "https://contact-api.8mgenius.com.br", "secret-token")
+    dialog.show_token.trigger()
+    assert dialog.token_field.echoMode() == dialog.token_field.EchoMode.Normal
+    dialog.show_token.trigger()
+    assert dialog.token_field.echoMode() == dialog.token_field.EchoMode.Password
+
+
+def test_wrong_token_says_so_and_stores_nothing(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, live_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    dialog, _ = _dialog(qtbot, live_server.base_url, "not-a-real-token")
+    message = _submit_and_wait_for_message(qtbot, dialog)
+    assert "token is wrong" in message
+    assert dialog.isVisible()
+    assert memory_keyring.passwords == {}
+
+
+def test_free_plan_is_told_which_plans_have_api_access(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, live_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    free = live_server.add_account(plan="free")
+    dialog, _ = _dialog(qtbot, free.base_url, free.token)
+    message = _submit_and_wait_for_message(qtbot, dialog)
+    assert "no API access" in message
+    assert "Starter, Pro or Business" in message
+    assert memory_keyring.passwords == {}
+
+
+def test_unreachable_host_names_the_host(qtbot: QtBot, qasync_loop: object, private_settings: object) -> None:
+    port = closed_port()
+    dialog, _ = _dialog(qtbot, f"http://127.0.0.1:{port}", "some-token")
+    message = _submit_and_wait_for_message(qtbot, dialog)
+    assert f"Cannot reach 127.0.0.1:{port}" in message
+
+
+def test_plain_http_to_a_remote_host_is_refused_in_the_dialog(
+    qtbot: QtBot, qasync_loop: object, private_settings: object
+) -> None:
+    dialog, _ = _dialog(qtbot, "http://contact-api.example.com", "some-token")
+    dialog.sign_in_button.click()
+    assert dialog.message.isVisible()
+    assert "Refusing plain http://" in dialog.message.text()
+    assert dialog.base_url_field.isVisible()  # Advanced opened to show the field at fault
+    assert not dialog.progress.isVisible()
+
+
+def test_without_a_usable_keyring_the_token_is_kept_for_the_session_only(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    keyring.set_keyring(keyring.backends.fail.Keyring())  # the memory_keyring fixture restores afterwards
+    dialog, credentials = _dialog(qtbot, account.base_url, account.token)
+    assert not dialog.remember.isEnabled() and not dialog.remember.isChecked()
+    assert dialog.keyring_notice.isVisible()
+    assert "this session only" in dialog.keyring_notice.text()
+    with qtbot.waitSignal(dialog.session_ready, timeout=15_000) as ready:
+        dialog.sign_in_button.click()
+    session = ready.args[0]
+    assert not session.token_stored
+    assert credentials.load("work") == account.token  # held in memory for this session
+    assert Credentials().load("work") is None  # and nowhere a new run could find it
+    credentials.forget("work")  # sign-out
+    assert credentials.load("work") is None
+    run(qtbot, session.aclose())
+
+
+@pytest.mark.parametrize("remember", [True, False])
+def test_sign_out_forgets_the_token(remember: bool, memory_keyring: MemoryKeyring) -> None:
+    credentials = Credentials()
+    assert credentials.save("work", "tok-123", remember=remember) is remember
+    assert (memory_keyring.passwords.get((SERVICE, "work")) == "tok-123") is remember
+    credentials.forget("work")
+    assert credentials.load("work") is None
+    assert memory_keyring.passwords == {}
