@@ -143,12 +143,57 @@ def guard_pyside_true_refcount() -> None:
 
 
 def apply_color_scheme(app: QApplication) -> None:
+    """Honour CRMDESK_COLOR_SCHEME=dark|light when the desktop gives no (or the other) scheme."""
     from PySide6.QtCore import Qt
 
     wanted = os.environ.get(COLOR_SCHEME_ENV, "").strip().lower()
     schemes = {"dark": Qt.ColorScheme.Dark, "light": Qt.ColorScheme.Light}
-    if wanted in schemes and hasattr(app.styleHints(), "setColorScheme"):  # Qt 6.8+
-        app.styleHints().setColorScheme(schemes[wanted])
+    if wanted not in schemes:
+        return
+    hints = app.styleHints()
+    if hasattr(hints, "setColorScheme"):  # Qt 6.8+: asks the platform theme, which may decline
+        hints.setColorScheme(schemes[wanted])
+    if hints.colorScheme() != schemes[wanted]:
+        # No platform theme to switch (bare X servers, some desktops): Fusion with a palette of that scheme.
+        app.setStyle("Fusion")
+        app.setPalette(_dark_palette() if wanted == "dark" else app.style().standardPalette())
+
+
+def _dark_palette() -> Any:
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    role = QPalette.ColorRole
+    colours = {
+        role.Window: "#2b2d31",
+        role.WindowText: "#e6e6e6",
+        role.Base: "#1e1f22",
+        role.AlternateBase: "#26282c",
+        role.ToolTipBase: "#3a3d42",
+        role.ToolTipText: "#e6e6e6",
+        role.PlaceholderText: "#8c9099",
+        role.Text: "#e6e6e6",
+        role.Button: "#34373c",
+        role.ButtonText: "#e6e6e6",
+        role.BrightText: "#ff6b6b",
+        role.Light: "#45484e",
+        role.Midlight: "#3a3d42",
+        role.Mid: "#2f3236",
+        role.Dark: "#1a1b1e",
+        role.Shadow: "#111214",
+        role.Highlight: "#3b82f6",
+        role.HighlightedText: "#ffffff",
+        role.Link: "#7aa7ff",
+        role.LinkVisited: "#b99aff",
+    }
+    for colour_role, value in colours.items():
+        palette.setColor(colour_role, QColor(value))
+    disabled = QPalette.ColorGroup.Disabled
+    for colour_role in (role.WindowText, role.Text, role.ButtonText):
+        palette.setColor(disabled, colour_role, QColor("#7a7e86"))
+    palette.setColor(disabled, role.Base, QColor("#26282c"))
+    palette.setColor(disabled, role.Button, QColor("#2f3236"))
+    return palette
 
 
 class AppController:

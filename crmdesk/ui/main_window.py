@@ -186,7 +186,10 @@ class MainWindow(QMainWindow):
         self.account_button = QToolButton(toolbar)
         self.account_button.setObjectName("accountButton")
         self.account_button.setIcon(icon("user"))
-        self.account_button.setText(self.session.profile)
+        # The menu arrow Qt draws for InstantPopup sits in the corner and looks clipped; a chevron in the text reads
+        # as "this opens a menu" just as well.
+        self.account_button.setText(f"{self.session.profile} ▾")
+        self.account_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
         self.account_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.account_button.setAccessibleName(self.tr("Account"))
         self.account_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -241,6 +244,8 @@ class MainWindow(QMainWindow):
         self.results_list.setAccessibleName(self.tr("Search results"))
         self.results_list.setFrameShape(QFrame.Shape.NoFrame)
         self.results_list.setUniformItemSizes(True)
+        self.results_list.setSpacing(2)
+        self.results_list.viewport().setBackgroundRole(QPalette.ColorRole.Window)
         self.results_list.hide()
         results_layout.addWidget(self.results_header)
         results_layout.addWidget(self.results_progress)
@@ -258,6 +263,9 @@ class MainWindow(QMainWindow):
         self.recent_list.setObjectName("recentList")
         self.recent_list.setAccessibleName(self.tr("Recent contacts"))
         self.recent_list.setFrameShape(QFrame.Shape.NoFrame)
+        self.recent_list.setSpacing(2)
+        # Lists sit on the pane like the sidebar of a native app, not as white boxes on a grey window.
+        self.recent_list.viewport().setBackgroundRole(QPalette.ColorRole.Window)
         self.recent_empty = QLabel(self.tr("Contacts you open appear here."), recent)
         self.recent_empty.setWordWrap(True)
         self.recent_empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -266,7 +274,7 @@ class MainWindow(QMainWindow):
 
         self.left_pane.addWidget(results)
         self.left_pane.addWidget(recent)
-        self.left_pane.setSizes([300, 400])
+        self.left_pane.setSizes([240, 460])
         self.left_pane.setMinimumWidth(200)
 
     def _build_actions(self) -> None:

@@ -96,6 +96,7 @@ class SignInDialog(QDialog):
         self.keyring_notice = QLabel(self)
         self.keyring_notice.setObjectName("keyringNotice")
         self.keyring_notice.setWordWrap(True)
+        self.keyring_notice.setMinimumWidth(320)  # a form row wraps word-wrapped labels far too narrow otherwise
         self.keyring_notice.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         status = credentials.status()
         self.remember.setEnabled(status.usable)
