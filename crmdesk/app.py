@@ -32,6 +32,8 @@ log = logging.getLogger("crmdesk")
 TOKEN_ENV = "CRMDESK_TOKEN"
 #: "dark" or "light" forces the colour scheme (screenshots, and users whose desktop reports none).
 COLOR_SCHEME_ENV = "CRMDESK_COLOR_SCHEME"
+#: "1" prints "event: window-shown" / "event: contact-shown" on stdout, for benchmarks timing the real app.
+REPORT_EVENTS_ENV = "CRMDESK_REPORT_EVENTS"
 SELF_TEST_DEADLINE_S = 60
 
 
@@ -46,6 +48,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         action="store_true",
         help="start the demo, run one search, print the keyring backend and Qt platform, and exit",
     )
+    parser.add_argument("--search", metavar="QUERY", help="open the contact with this UID, email or phone at start")
+    # For the start-up benchmark: quit once the main window has shown and processed one event.
+    parser.add_argument("--exit-when-shown", action="store_true", help=argparse.SUPPRESS)
     args, _qt_args = parser.parse_known_args(argv)  # Qt's own options (-platform, -style) pass through
     if args.profile is not None:
         from crmdesk.paths import is_valid_profile_name
@@ -399,6 +404,25 @@ class AppController:
         window.show()
         if old_window is not None:
             self._retire(old_window, old_session)
+        self._after_show(window)
+
+    def _after_show(self, window: MainWindow) -> None:
+        from PySide6.QtCore import QTimer
+
+        reporting = os.environ.get(REPORT_EVENTS_ENV) == "1"
+        if reporting:
+            window.contact_view.contact_opened.connect(lambda _contact: _report("contact-shown"))
+
+        def shown() -> None:  # runs once the window has processed its first events
+            if reporting:
+                _report("window-shown")
+            if self.args.exit_when_shown:
+                self.finish(0)
+            elif self.args.search and not self.args.self_test:
+                query, self.args.search = self.args.search, None  # only the first window opens it
+                window.request_search(query)
+
+        QTimer.singleShot(0, shown)
 
     def _retire(self, window: MainWindow, session: Session | None) -> None:
         """Close a replaced window without prompting and close its client in the background."""
@@ -535,6 +559,10 @@ class AppController:
             window.deleteLater()
 
 
+def _report(event: str) -> None:
+    print(f"event: {event}", flush=True)
+
+
 def _run_server(argv: Sequence[str]) -> int:
     from crmdesk.server.cli import main as server_main
 
@@ -547,6 +575,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Hidden: the demo's child process inside a PyInstaller bundle, where sys.executable is this app.
         return _run_server(argv[1:])
     args = parse_args(argv)
+    # httpx imports its command-line tool (click, rich, pygments) at import time whenever those happen to be
+    # installed, which costs ~150 ms of start-up for a tool the app never runs; httpx has a documented fallback
+    # for their absence, so mark its CLI module unavailable before crmdesk.api pulls httpx in.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
     os.environ.setdefault("QT_API", "pyside6")  # qasync probes other Qt bindings first otherwise
     from PySide6.QtWidgets import QApplication

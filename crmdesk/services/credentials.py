@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import keyring
-import keyring.backend
-import keyring.core
-import keyring.errors
+# keyring is imported where it is used: loading it scans entry points for backends, which a start with
+# CRMDESK_TOKEN or the demo never needs, and start-up time is budgeted.
+if TYPE_CHECKING:
+    import keyring.backend
 
 log = logging.getLogger("crmdesk.services.credentials")
 
@@ -32,6 +33,8 @@ class KeyringStatus:
 
 
 def backend_name(backend: keyring.backend.KeyringBackend | None = None) -> str:
+    import keyring
+
     backend = backend if backend is not None else keyring.get_keyring()
     cls = type(backend)
     return f"{cls.__module__}.{cls.__qualname__}"
@@ -39,6 +42,9 @@ def backend_name(backend: keyring.backend.KeyringBackend | None = None) -> str:
 
 def keyring_status() -> KeyringStatus:
     """Whether tokens can be remembered on this computer."""
+    import keyring
+    import keyring.core
+
     backend = keyring.get_keyring()
     name = backend_name(backend)
     unusable = any(name.startswith(prefix) for prefix in _UNUSABLE_BACKENDS)
@@ -53,6 +59,13 @@ def keyring_status() -> KeyringStatus:
             "No secure keyring is available on this computer, so the token is kept for this session only.",
         )
     return KeyringStatus(True, name)
+
+
+def _keyring() -> tuple[Any, Any]:
+    import keyring
+    import keyring.errors
+
+    return keyring, keyring.errors
 
 
 class Credentials:
@@ -71,9 +84,10 @@ class Credentials:
             return token
         if not keyring_status().usable:
             return None
+        keyring, errors = _keyring()
         try:
             return keyring.get_password(SERVICE, profile) or None
-        except keyring.errors.KeyringError as exc:
+        except errors.KeyringError as exc:
             log.info("Could not read the token from the keyring (%s)", type(exc).__name__)
             return None
 
@@ -85,9 +99,10 @@ class Credentials:
         self._session_tokens[profile] = token
         if not remember or not keyring_status().usable:
             return False
+        keyring, errors = _keyring()
         try:
             keyring.set_password(SERVICE, profile, token)
-        except keyring.errors.KeyringError as exc:
+        except errors.KeyringError as exc:
             log.info("Could not store the token in the keyring (%s); keeping it for this session", type(exc).__name__)
             return False
         return True
@@ -101,9 +116,10 @@ class Credentials:
         self._session_tokens.pop(profile, None)
         if not keyring_status().usable:
             return
+        keyring, errors = _keyring()
         try:
             keyring.delete_password(SERVICE, profile)
-        except keyring.errors.PasswordDeleteError:
+        except errors.PasswordDeleteError:
             pass  # nothing was stored for this profile
-        except keyring.errors.KeyringError as exc:
+        except errors.KeyringError as exc:
             log.info("Could not remove the token from the keyring (%s)", type(exc).__name__)

@@ -86,3 +86,24 @@ def test_start_up_imports_stay_light(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_env_token_start_reports_the_window_and_exits_cleanly(tmp_path: Path) -> None:
+    """The benchmark's hooks: CRMDESK_REPORT_EVENTS and --exit-when-shown, on a signed-in (env token) start."""
+    env = _env(tmp_path)
+    env.update({"CRMDESK_TOKEN": "a-token-for-this-run", "CRMDESK_REPORT_EVENTS": "1"})
+    result = subprocess.run(
+        [sys.executable, "-m", "crmdesk", "--base-url", "http://127.0.0.1:9", "--exit-when-shown"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "event: window-shown" in result.stdout.splitlines()
+    for marker in _UNCLEAN:
+        assert marker not in result.stderr, result.stderr
+    # The token was used, never stored and never logged.
+    log = (tmp_path / "data" / "logs").rglob("*")
+    assert all("a-token-for-this-run" not in path.read_text(encoding="utf-8") for path in log if path.is_file())
+    assert "a-token-for-this-run" not in result.stdout + result.stderr
