@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -212,6 +212,9 @@ class ContactApi:
                 return error_response(400, "BAD_REQUEST", exc.message, self.rate_headers(decision))
             except NotFound:
                 return error_response(404, "NOT_FOUND", "Contact not found", self.rate_headers(decision))
+            except ClientDisconnect:
+                # Nobody is left to read an answer; this is the client's doing, not a server error to log.
+                return error_response(400, "BAD_REQUEST", "Client disconnected", self.rate_headers(decision))
             except Exception:
                 # Logged here without the request, so neither the token nor the body reaches the log.
                 log.exception("Unexpected error in %s %s", request.method, request.url.path)

@@ -1,0 +1,1 @@
+"""Tests of the bundled Contact API server, over real HTTP to a subprocess."""
