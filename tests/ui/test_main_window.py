@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.errors import NetworkError, ValidationError
@@ -12,8 +12,9 @@ from crmdesk.services.recent import RecentList
 from crmdesk.ui import shortcuts
 from crmdesk.ui.banner import ErrorBanner
 from crmdesk.ui.errors import Severity, describe, strip_field_prefix
+from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
-from tests.ui.shell_support import OFFSCREEN_NOISE, close_window, create_contacts, open_window
+from tests.ui.shell_support import OFFSCREEN_NOISE, close_window, create_contacts, open_window, run
 
 pytestmark = OFFSCREEN_NOISE
 
@@ -113,3 +114,67 @@ def test_banner_shows_the_servers_reason_without_the_field_prefix(qtbot: QtBot) 
     banner.dismiss()
     assert banner.isHidden()
     assert strip_field_prefix("Invalid email: The email is not valid") == "The email is not valid"
+
+
+def _dirty_contact(qtbot: QtBot, account: Account) -> tuple[MainWindow, str]:
+    (ref,) = create_contacts(qtbot, account, {"name": "Edit Me", "email": "edit@example.com", "city": "Recife"})
+    window = open_window(qtbot, account)
+    window.open_uid(ref.uid)
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    city = window.contact_view.findChild(QLineEdit, "city")
+    assert city is not None
+    city.setFocus()
+    city.selectAll()
+    qtbot.keyClicks(city, "Olinda")
+    assert window.contact_view.has_unsaved_changes()
+    return window, ref.uid
+
+
+def _unsaved_box(window: MainWindow) -> QMessageBox:
+    boxes = [box for box in window.contact_view.findChildren(QMessageBox, "unsavedDialog") if box.isVisible()]
+    assert len(boxes) == 1
+    return boxes[0]
+
+
+def test_closing_with_unsaved_edits_asks_first_and_cancel_keeps_the_window(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, _uid = _dirty_contact(qtbot, account)
+    closed: list[bool] = []
+    window.closed.connect(lambda: closed.append(True))
+    window.close()
+    box = _unsaved_box(window)
+    assert window.isVisible()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert window.isVisible() and window.contact_view.has_unsaved_changes()
+    window.close()
+    _unsaved_box(window).button(QMessageBox.StandardButton.Discard).click()
+    qtbot.waitUntil(lambda: closed == [True], timeout=5_000)
+    assert not window.isVisible()
+    run(qtbot, window.session.aclose())
+
+
+def test_searching_with_unsaved_edits_asks_first(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, uid = _dirty_contact(qtbot, account)
+    (other,) = create_contacts(qtbot, account, {"name": "Someone Else", "email": "else@example.com"})
+    window.request_search("else@example.com")
+    box = _unsaved_box(window)
+    assert not window.search.is_busy()  # nothing happens until the user answers
+    assert window.contact_view.current_uid() == uid
+    box.button(QMessageBox.StandardButton.Discard).click()
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == other.uid, timeout=15_000)
+    close_window(qtbot, window)
+
+
+def test_ctrl_comma_opens_settings(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window = open_window(qtbot, account)
+    window.settings_action.trigger()
+    dialog = window.findChild(QDialog, "settingsDialog")
+    assert dialog is not None and dialog.isVisible()
+    assert QApplication.activeModalWidget() is None or QApplication.activeModalWidget() is dialog
+    dialog.close()
+    close_window(qtbot, window)
