@@ -6,9 +6,10 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QPalette, QShowEvent
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QPainter, QPalette, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QLabel,
     QListWidget,
@@ -19,6 +20,9 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -54,6 +58,51 @@ def default_contact_view(session: Session, registry: Registry, parent: QWidget) 
 
     service = ContactService(session.api, registry, parent)
     return ContactView(service, registry, parent)
+
+
+class _ContactRowDelegate(QStyledItemDelegate):
+    """Draws a sidebar row as the name in semi-bold over its details in the palette's muted text colour."""
+
+    _PAD = 4
+
+    def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont]:
+        name_font = QFont(option.font)
+        name_font.setWeight(QFont.Weight.DemiBold)
+        return name_font, QFont(option.font)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        lines = str(index.data(Qt.ItemDataRole.DisplayRole) or "").split("\n")
+        name_font, detail_font = self._fonts(option)
+        height = QFontMetrics(name_font).height() + QFontMetrics(detail_font).height() * (len(lines) - 1)
+        return QSize(option.rect.width(), height + 2 * self._PAD)
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        view_option = QStyleOptionViewItem(option)
+        self.initStyleOption(view_option, index)
+        # Read the model's text: initStyleOption has already turned its newlines into U+2028 separators.
+        lines = str(index.data(Qt.ItemDataRole.DisplayRole) or "").split("\n")
+        view_option.text = ""
+        style = view_option.widget.style() if view_option.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, view_option, painter, view_option.widget)
+        selected = bool(view_option.state & QStyle.StateFlag.State_Selected)
+        palette = view_option.palette
+        main = palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        muted = main if selected else palette.color(QPalette.ColorRole.PlaceholderText)
+        name_font, detail_font = self._fonts(view_option)
+        rect = view_option.rect.adjusted(self._PAD + 2, self._PAD, -self._PAD, -self._PAD)
+        painter.save()
+        y = rect.top()
+        for number, line in enumerate(lines):
+            font = name_font if number == 0 else detail_font
+            metrics = QFontMetrics(font)
+            painter.setFont(font)
+            painter.setPen(main if number == 0 else muted)
+            text = metrics.elidedText(line, Qt.TextElideMode.ElideRight, rect.width())
+            painter.drawText(rect.left(), y + metrics.ascent(), text)
+            y += metrics.height()
+        painter.restore()
 
 
 def _section_label(text: str, parent: QWidget) -> QLabel:
@@ -243,10 +292,15 @@ class MainWindow(QMainWindow):
         self.results_list.setObjectName("resultsList")
         self.results_list.setAccessibleName(self.tr("Search results"))
         self.results_list.setFrameShape(QFrame.Shape.NoFrame)
-        self.results_list.setUniformItemSizes(True)
         self.results_list.setSpacing(2)
         self.results_list.viewport().setBackgroundRole(QPalette.ColorRole.Window)
         self.results_list.hide()
+        self._row_delegate = _ContactRowDelegate(self)
+        self.results_list.setItemDelegate(self._row_delegate)
+        for sidebar_list in (self.results_list,):
+            # Long emails end in "…" (the tooltip has them in full) rather than behind a scroll bar.
+            sidebar_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            sidebar_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         results_layout.addWidget(self.results_header)
         results_layout.addWidget(self.results_progress)
         results_layout.addWidget(self.results_status)
@@ -264,6 +318,9 @@ class MainWindow(QMainWindow):
         self.recent_list.setAccessibleName(self.tr("Recent contacts"))
         self.recent_list.setFrameShape(QFrame.Shape.NoFrame)
         self.recent_list.setSpacing(2)
+        self.recent_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.recent_list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.recent_list.setItemDelegate(self._row_delegate)
         # Lists sit on the pane like the sidebar of a native app, not as white boxes on a grey window.
         self.recent_list.viewport().setBackgroundRole(QPalette.ColorRole.Window)
         self.recent_empty = QLabel(self.tr("Contacts you open appear here."), recent)
@@ -406,7 +463,8 @@ class MainWindow(QMainWindow):
     def _several_found(self, summaries: list[ContactSummary]) -> None:
         self.results_list.clear()
         for summary in summaries:
-            details = " · ".join(part for part in (summary.email, summary.phone) if part)
+            # One line each: several matches often share the email and differ only by phone (or the reverse).
+            details = "\n".join(part for part in (summary.email, summary.phone) if part)
             item = QListWidgetItem(f"{summary.name or summary.uid}\n{details}")
             item.setData(_UID_ROLE, summary.uid)
             item.setToolTip(f"{summary.name}\n{details}\nUID {summary.uid}")
