@@ -136,3 +136,38 @@ def test_a_demo_server_that_cannot_start_reports_why(
         demo.start()
     assert "could not be started" in failed.args[0]
     run(qtbot, demo.stop())
+
+
+@pytest.mark.slow
+def test_try_the_demo_from_the_sign_in_dialog(qtbot: QtBot, controller: object) -> None:
+    app: AppController = controller()  # type: ignore[operator]
+    app.start()
+    dialog = app.sign_in
+    assert dialog is not None and dialog.isVisible()
+    dialog.demo_button.click()
+    assert dialog.progress.isVisible() and "Starting the demo server" in dialog.message.text()
+    qtbot.waitUntil(lambda: app.window is not None, timeout=30_000)
+    assert app.sign_in is None
+    assert app.window.connection_label.text() == "Demo — local server"  # type: ignore[union-attr]
+    assert app.window.sign_out_action.text() == "Leave the demo"  # type: ignore[union-attr]
+
+
+@pytest.mark.expected_warnings
+def test_an_unexpected_error_is_logged_and_shown_in_the_banner(
+    qtbot: QtBot,
+    controller: object,
+    account: Account,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("CRMDESK_TOKEN", account.token)
+    app: AppController = controller("--profile", "ci", "--base-url", account.base_url)  # type: ignore[operator]
+    app.start()
+    assert app.window is not None
+    try:
+        raise RuntimeError("a bug in a slot")
+    except RuntimeError as exc:
+        app.excepthook(type(exc), exc, exc.__traceback__)
+    assert app.window.banner.isVisible()
+    assert "Something went wrong inside CRMDesk: a bug in a slot" in app.window.banner.text()
+    assert any(record.name == "crmdesk" and record.exc_info for record in caplog.records)

@@ -248,3 +248,17 @@ def test_the_ui_thread_never_stalls_during_a_search(
     assert len(gaps) > 5
     assert max(gaps[1:]) < 0.1, f"the UI thread stalled for {max(gaps[1:]) * 1000:.0f} ms"
     close_window(qtbot, window)
+
+
+def test_the_kind_menu_forces_what_to_search_by(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Short Number", "phone": "12345678"})
+    window = open_window(qtbot, account)
+    _search(qtbot, window, "12345678")  # detected as a phone
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    window.search_field.set_forced_kind(SearchKind.UID)
+    assert window.search_field.placeholderText().startswith("UID")
+    _search(qtbot, window, "12345678")  # now sent as a uid, which no contact has
+    qtbot.waitUntil(lambda: "No contact matches" in window.results_status.text(), timeout=15_000)
+    close_window(qtbot, window)
