@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 import uvicorn
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from crmdesk import contract
 from crmdesk.server.config import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_RATE_LIMIT, Settings, db_url_from_option
@@ -211,6 +212,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args) if args.command == "serve" else admin(args)
     except StoreError as exc:
         sys.stderr.write(f"{PROG}: error: {exc}\n")
+        return 1
+    except (OSError, SQLAlchemyError) as exc:
+        # An unusable --db (a folder, no permission, a bad URL) is bad input too: one line, no traceback.
+        detail = exc.orig if isinstance(exc, DBAPIError) else exc
+        sys.stderr.write(f"{PROG}: error: cannot use the database: {str(detail).splitlines()[0]}\n")
         return 1
     except KeyboardInterrupt:
         return 130

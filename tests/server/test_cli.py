@@ -156,3 +156,9 @@ def test_watch_stdin_eof_stops_the_server_cleanly(tmp_path: Path) -> None:
     server = LiveServer(tmp_path / "eof.sqlite3")
     server.start()
     assert server.stop() == 0
+
+
+def test_unusable_database_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "account", "add", "--db", str(tmp_path), "--name", "X", "--plan", "pro")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith("crmdesk-server: error: cannot use the database"), err
