@@ -171,3 +171,19 @@ def test_an_unexpected_error_is_logged_and_shown_in_the_banner(
     assert app.window.banner.isVisible()
     assert "Something went wrong inside CRMDesk: a bug in a slot" in app.window.banner.text()
     assert any(record.name == "crmdesk" and record.exc_info for record in caplog.records)
+
+
+@pytest.mark.slow
+def test_ctrl_q_in_demo_mode_ends_the_run_and_stops_the_server(qtbot: QtBot, controller: object) -> None:
+    import asyncio
+
+    app: AppController = controller("--demo")  # type: ignore[operator]
+    task = asyncio.ensure_future(app.run())
+    qtbot.waitUntil(lambda: app.window is not None, timeout=30_000)
+    demo = app.demo
+    assert demo is not None and demo.is_running()
+    app.window.quit_action.trigger()  # type: ignore[union-attr]
+    qtbot.waitUntil(task.done, timeout=20_000)
+    assert task.result() == 0
+    assert not demo.is_running()
+    assert app.window is None and app.session is None
