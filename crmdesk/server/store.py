@@ -706,7 +706,3 @@ class _Prepared:
             return list(cursor.fetchall())
         finally:
             cursor.close()
-
-
-def _summary(row: Any) -> dict[str, str]:
-    return {"uid": row[0], "email": row[1], "phone": row[2], "firstName": row[3], "lastName": row[4]}
