@@ -127,26 +127,6 @@ def install_qt_message_handler() -> None:
     qInstallMessageHandler(handler)
 
 
-def guard_pyside_true_refcount() -> None:
-    """Work around PySide6 6.12.0 dropping a reference to ``True`` on every ``SignalInstance.emit`` from Python.
-
-    ``emit`` returns ``Py_True`` without taking a new reference, so each emit costs ``True`` one reference; the
-    interpreter starts with a few thousand, and after that many emits it aborts with "bool_dealloc: deallocating
-    True or False" (measured: 6.12.0 leaks one per emit, 6.11.3 none). ``True`` is never freed in a healthy
-    process, so giving it a reserve of references is harmless. Python 3.12+ makes it immortal anyway. Remove this
-    once the dependency excludes 6.12.0.
-    """
-    import ctypes
-
-    import PySide6
-
-    if PySide6.__version__ != "6.12.0" or sys.version_info >= (3, 12):
-        return
-    refcount = ctypes.c_ssize_t.from_address(id(True))  # ob_refcnt is the first field of every PyObject
-    if refcount.value < 1 << 40:
-        refcount.value += 1 << 40
-
-
 def apply_color_scheme(app: QApplication) -> None:
     """Honour CRMDESK_COLOR_SCHEME=dark|light when the desktop gives no (or the other) scheme."""
     from PySide6.QtCore import Qt
@@ -583,7 +563,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("QT_API", "pyside6")  # qasync probes other Qt bindings first otherwise
     from PySide6.QtWidgets import QApplication
 
-    guard_pyside_true_refcount()
     setup_logging()
     install_qt_message_handler()
     import qasync  # after PySide6, so it binds to it

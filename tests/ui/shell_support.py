@@ -12,7 +12,6 @@ from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
 from crmdesk.api.models import ContactRef
-from crmdesk.app import guard_pyside_true_refcount
 from crmdesk.services.profiles import Profiles
 from crmdesk.services.registry import Registry
 from crmdesk.services.session import Session
@@ -20,9 +19,6 @@ from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
 
 T = TypeVar("T")
-
-# The test session emits far more signals than the few thousand PySide6 6.12.0 survives (see the function).
-guard_pyside_true_refcount()
 
 #: The offscreen platform warns on every top-level window it shows; that is the platform, not the app.
 OFFSCREEN_NOISE = pytest.mark.qt_log_ignore(
