@@ -1,10 +1,12 @@
 """Run the README's two quick-start commands verbatim in a fresh clone, as a newcomer would.
 
-Usage: ``python packaging/check_readme.py [--demo-only | --tests-only]``
+Usage: ``python packaging/check_readme.py [--demo-only | --tests-only | --print {demo,tests}]``
 
-The demo command launches a GUI that runs until closed, so it runs with ``CRMDESK_SELF_TEST=1`` in the
-environment: the app then performs its self-test (demo server, one search) and exits. The test command
-runs as written. Both run in a fresh ``git clone`` of this checkout's HEAD in a temporary folder.
+Both run in a fresh ``git clone`` of this checkout's HEAD in a temporary folder. The test command runs as
+written and must exit 0. The demo command launches a GUI that runs until closed, so it runs offscreen with
+``CRMDESK_REPORT_EVENTS=1``: it passes once the app reports its main window shown (in demo mode that
+happens only after the bundled server has started), and is then stopped. ``--print`` writes one command
+to stdout, which is how ``.ci/run`` runs the test command exactly as the README says.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -29,19 +32,46 @@ def readme_commands() -> list[str]:
     return [command.strip() for command in commands]
 
 
-def run_in_fresh_clone(command: str, extra_env: dict[str, str]) -> None:
+def _clone(tmp: str) -> tuple[Path, dict[str, str]]:
+    clone = Path(tmp) / "crmdesk"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    env = {key: value for key, value in os.environ.items() if key not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
+    env["CRMDESK_DATA_DIR"] = str(Path(tmp) / "data")
+    return clone, env
+
+
+def check_tests(command: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        clone = Path(tmp) / "crmdesk"
-        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
-        env = {
-            key: value for key, value in os.environ.items() if key not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
-        }
-        env.update(extra_env)
-        env["CRMDESK_DATA_DIR"] = str(Path(tmp) / "data")
+        clone, env = _clone(tmp)
         print(f"+ (in a fresh clone) {command}", flush=True)
         result = subprocess.run(["bash", "-c", command], cwd=clone, env=env, timeout=1800)
         if result.returncode != 0:
-            raise SystemExit(f"README command failed with exit code {result.returncode}: {command}")
+            raise SystemExit(f"README test command failed with exit code {result.returncode}")
+
+
+def check_demo(command: str, timeout: float = 900) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        clone, env = _clone(tmp)
+        env.update({"QT_QPA_PLATFORM": "offscreen", "CRMDESK_REPORT_EVENTS": "1"})
+        print(f"+ (in a fresh clone) {command}", flush=True)
+        # A session of its own, so the whole pipeline (pip, then the app and its server child) can be stopped.
+        proc = subprocess.Popen(
+            ["bash", "-c", command], cwd=clone, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True
+        )
+        assert proc.stdout is not None
+        shown = False
+        try:
+            for line in proc.stdout:
+                if "event: window-shown" in line:
+                    shown = True
+                    break
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=timeout)
+        if not shown:
+            raise SystemExit(f"README demo command ended (exit code {proc.returncode}) without showing its window")
+        print("the demo window was shown with the bundled server running", flush=True)
 
 
 def main() -> int:
@@ -49,13 +79,17 @@ def main() -> int:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--demo-only", action="store_true")
     group.add_argument("--tests-only", action="store_true")
+    group.add_argument("--print", choices=("demo", "tests"), help="print one README command and exit")
     args = parser.parse_args()
     demo, tests = readme_commands()
+    if args.print:
+        print(demo if args.print == "demo" else tests)
+        return 0
     if not args.tests_only:
-        run_in_fresh_clone(demo, {"CRMDESK_SELF_TEST": "1", "QT_QPA_PLATFORM": "offscreen"})
+        check_demo(demo)
     if not args.demo_only:
-        run_in_fresh_clone(tests, {})
-    print("both README commands succeeded in fresh clones")
+        check_tests(tests)
+    print("the README commands succeeded in fresh clones")
     return 0
 
 
