@@ -93,8 +93,3 @@ def make_view(qtbot: QtBot, api: ContactApi, registry: Registry) -> tuple[Contac
     view.resize(1000, 680)
     view.show()
     return service, view
-
-
-#: The offscreen platform warns on every shown window and popup (size hints, raise, keyboard grab); that says
-#: nothing about our code.
-OFFSCREEN_NOISE = "This plugin does not support (propagateSizeHints|raise|grabbing the keyboard)"

@@ -7,7 +7,6 @@ import socket
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -19,11 +18,6 @@ from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
 
 T = TypeVar("T")
-
-#: The offscreen platform warns on every top-level window it shows; that is the platform, not the app.
-OFFSCREEN_NOISE = pytest.mark.qt_log_ignore(
-    "This plugin does not support propagateSizeHints", "This plugin does not support raise"
-)
 
 
 def run(qtbot: QtBot, coro: Coroutine[Any, Any, T], timeout: int = 15_000) -> T:

@@ -17,9 +17,7 @@ from crmdesk.services.demo import DemoServer
 from crmdesk.services.profiles import Profiles
 from tests.support.live_server import Account, LiveServer
 from tests.support.qt_fixtures import MemoryKeyring
-from tests.ui.shell_support import OFFSCREEN_NOISE, run
-
-pytestmark = OFFSCREEN_NOISE
+from tests.ui.shell_support import run
 
 
 @pytest.fixture

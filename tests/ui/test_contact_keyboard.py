@@ -14,7 +14,6 @@ from crmdesk.api.client import ContactApi
 from crmdesk.ui.contact_view import ContactView
 from tests.support.live_server import Account
 from tests.ui.contact_support import (
-    OFFSCREEN_NOISE,
     close_api,
     create_contact,
     demo_registry,
@@ -22,8 +21,6 @@ from tests.ui.contact_support import (
     make_view,
     read_back,
 )
-
-pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 

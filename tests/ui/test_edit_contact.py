@@ -16,7 +16,6 @@ from crmdesk.services.registry import Registry
 from crmdesk.ui.contact_view import ContactView
 from tests.support.live_server import Account
 from tests.ui.contact_support import (
-    OFFSCREEN_NOISE,
     RecordingTransport,
     close_api,
     create_contact,
@@ -26,8 +25,6 @@ from tests.ui.contact_support import (
     read_back,
     run,
 )
-
-pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from crmdesk.api.models import Contact
 from crmdesk.ui.contact_form import FORM_FIELDS
 from tests.support.live_server import Account
 from tests.ui.contact_support import (
-    OFFSCREEN_NOISE,
     close_api,
     create_contact,
     demo_registry,
@@ -22,8 +21,6 @@ from tests.ui.contact_support import (
     make_view,
     read_back,
 )
-
-pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
 
 _TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=120)
 _VALUES: dict[str, st.SearchStrategy[str]] = {

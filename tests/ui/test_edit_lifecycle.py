@@ -15,7 +15,6 @@ from crmdesk.api.models import Contact
 from crmdesk.ui.contact_view import ContactView
 from tests.support.live_server import Account
 from tests.ui.contact_support import (
-    OFFSCREEN_NOISE,
     close_api,
     create_contact,
     demo_registry,
@@ -24,8 +23,6 @@ from tests.ui.contact_support import (
     read_back,
     run,
 )
-
-pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from crmdesk.api.client import ContactApi
 from crmdesk.api.errors import NetworkError
 from tests.support.live_server import LiveServer
 from tests.ui.contact_support import (
-    OFFSCREEN_NOISE,
     close_api,
     create_contact,
     demo_registry,
@@ -26,8 +25,6 @@ from tests.ui.contact_support import (
     make_view,
     read_back,
 )
-
-pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
 
 
 def _free_port() -> int:

@@ -15,9 +15,7 @@ from crmdesk.api.client import ContactApi
 from crmdesk.services.registry import Registry, RegistryFormatError
 from crmdesk.ui.settings_dialog import SettingsDialog
 from tests.support.live_server import Account
-from tests.ui.contact_support import OFFSCREEN_NOISE, close_api, create_contact, make_api, make_view
-
-pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
+from tests.ui.contact_support import close_api, create_contact, make_api, make_view
 
 
 @pytest.fixture

@@ -14,9 +14,7 @@ from crmdesk.api.models import Contact
 from crmdesk.services.search import SearchKind, detect_kind, normalise
 from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account, LiveServer
-from tests.ui.shell_support import OFFSCREEN_NOISE, close_window, create_contacts, open_window
-
-pytestmark = OFFSCREEN_NOISE
+from tests.ui.shell_support import close_window, create_contacts, open_window
 
 
 @pytest.mark.parametrize(

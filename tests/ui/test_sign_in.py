@@ -13,9 +13,7 @@ from crmdesk.services.session import Session
 from crmdesk.ui.sign_in import SignInDialog
 from tests.support.live_server import Account, LiveServer
 from tests.support.qt_fixtures import MemoryKeyring
-from tests.ui.shell_support import OFFSCREEN_NOISE, closed_port, run
-
-pytestmark = OFFSCREEN_NOISE
+from tests.ui.shell_support import closed_port, run
 
 
 def _dialog(qtbot: QtBot, base_url: str, token: str, profile: str = "work") -> tuple[SignInDialog, Credentials]:
