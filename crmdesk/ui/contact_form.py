@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from datetime import datetime
 from functools import cache
 
 from PySide6.QtCore import QDate, QLocale, QSize, Qt, QTime, QTimer, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QFocusEvent, QPalette
+from PySide6.QtGui import QColor, QDesktopServices, QFocusEvent, QPalette, QResizeEvent, QTextCursor
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QComboBox,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 from crmdesk.api.models import Contact
 from crmdesk.contract import MAX_LENGTH, ContractError, check_identity, validate_field
 from crmdesk.services import phone as phone_numbers
+from crmdesk.ui.formatting import format_currency, user_locale
 from crmdesk.ui.icons import icon
 
 #: The contract fields the form edits, in tab order. Stage, quality and owner live in the header.
@@ -92,18 +94,17 @@ class ValueEdit(QLineEdit):
         self._show()
 
     def formatted(self) -> str:
-        try:
-            number = float(self._raw.strip().replace(",", ""))
-        except ValueError:
-            return self._raw
-        return QLocale().toCurrencyString(number)
+        return format_currency(self._raw, user_locale())
 
     def _edited(self, text: str) -> None:
         self._raw = text
 
     def _show(self) -> None:
+        editing = self.hasFocus()
         self.blockSignals(True)
-        self.setText(self._raw if self.hasFocus() else self.formatted())
+        self.setText(self._raw if editing else self.formatted())
+        if not editing:
+            self.setCursorPosition(0)
         self.blockSignals(False)
 
     def focusInEvent(self, event: QFocusEvent) -> None:
@@ -113,6 +114,43 @@ class ValueEdit(QLineEdit):
     def focusOutEvent(self, event: QFocusEvent) -> None:
         super().focusOutEvent(event)
         self._show()
+
+
+class SnapshotEdit(QPlainTextEdit):
+    """The multi-line snapshot: a few lines tall, growing with its text up to a cap, then scrolling.
+
+    A fixed, content-driven height keeps the form compact (Save stays right under it) instead of the editor
+    swallowing all spare height of the column.
+    """
+
+    MIN_LINES = 5
+    MAX_LINES = 9
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.document().documentLayout().documentSizeChanged.connect(self._fit)
+        self._fit()
+
+    def visual_lines(self) -> int:
+        # QPlainTextDocumentLayout measures its height in (wrapped) lines, not pixels.
+        return max(1, math.ceil(self.document().documentLayout().documentSize().height()))
+
+    def _fit(self, *_args: object) -> None:
+        lines = min(max(self.visual_lines(), self.MIN_LINES), self.MAX_LINES)
+        margins = self.contentsMargins()
+        height = (
+            lines * self.fontMetrics().lineSpacing()
+            + 2 * self.document().documentMargin()
+            + margins.top()
+            + margins.bottom()
+        )
+        self.setFixedHeight(math.ceil(height))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # A new width rewraps the text without a documentSizeChanged signal.
+        self._fit()
 
 
 class TimeZoneCombo(QComboBox):
@@ -255,7 +293,6 @@ class ContactForm(QWidget):
         self._time_zone(6, 0)
         self._value(6, 2)
         self._snapshot(7, 0)
-        grid.setRowStretch(7, 1)
 
         self.mail_button = self._action_button(email, "mail", tr("Write an email"), self._open_mail)
         self.call_button = self._action_button(phone, "phone", tr("Call"), self._open_tel)
@@ -375,13 +412,12 @@ class ContactForm(QWidget):
         self.value_edit = edit
 
     def _snapshot(self, row: int, column: int) -> None:
-        edit = QPlainTextEdit(self)
+        edit = SnapshotEdit(self)
         edit.setObjectName("snapshot")
         edit.setTabChangesFocus(True)
         edit.setPlaceholderText(self.tr("Where this contact stands, in a few lines"))
-        edit.setMinimumHeight(edit.fontMetrics().lineSpacing() * 3 + 12)
-        edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         edit.textChanged.connect(self._edited)
+        self.snapshot_edit = edit
         self._place("snapshot", self.tr("S&napshot"), row, column, edit, edit, edit.toPlainText, edit.setPlainText,
                     edit.setReadOnly, span=3)  # fmt: skip
 
@@ -459,6 +495,7 @@ class ContactForm(QWidget):
                 self.slots[name].put(edits.get(name, value))
         finally:
             self._loading = False
+        self._show_starts()
         self._server_messages.clear()
         self._hints.clear()
         self._validate()
@@ -478,9 +515,20 @@ class ContactForm(QWidget):
                 self.slots[name].put(self._baseline[name])
         finally:
             self._loading = False
+        self._show_starts()
         self._server_messages.clear()
         self._hints.clear()
         self._validate()
+
+    def _show_starts(self) -> None:
+        """Scroll every loaded value to its beginning: setText leaves the cursor at the end, so a long email
+        would show "…ana.oliveira@padariasol.com.br" cut at the left, hiding the part that identifies someone."""
+        for slot in self.slots.values():
+            line = slot.editor.lineEdit() if isinstance(slot.editor, QComboBox) else slot.editor
+            if isinstance(line, QLineEdit) and not line.hasFocus():
+                line.setCursorPosition(0)
+            elif isinstance(line, QPlainTextEdit):
+                line.moveCursor(QTextCursor.MoveOperation.Start)
 
     def set_server_message(self, name: str, text: str) -> None:
         """Show the server's reason under a field after a rejected save; it goes when the field is edited."""
@@ -608,7 +656,7 @@ class ContactForm(QWidget):
         try:
             if name:
                 now = datetime.now(zoneinfo.ZoneInfo(name))
-                local = QLocale().toString(QTime(now.hour, now.minute), QLocale.FormatType.ShortFormat)
+                local = user_locale().toString(QTime(now.hour, now.minute), QLocale.FormatType.ShortFormat)
                 text = self.tr("%1 there").replace("%1", local)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             text = ""

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
-from PySide6.QtCore import QDateTime, QEvent, QLocale, Qt, QTimeZone, Signal
+from PySide6.QtCore import QEvent, QLocale, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QPalette, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -42,6 +42,7 @@ from crmdesk.services.contact import ContactService
 from crmdesk.services.registry import Registry
 from crmdesk.ui import shortcuts
 from crmdesk.ui.contact_form import FORM_FIELDS, ContactForm, user_message
+from crmdesk.ui.formatting import exact_moment, format_moment, relative_moment, user_locale
 from crmdesk.ui.icons import icon
 from crmdesk.ui.notes_timeline import NotesTimeline
 from crmdesk.ui.tag_chips import TagChips
@@ -49,16 +50,6 @@ from crmdesk.ui.tag_chips import TagChips
 log = logging.getLogger("crmdesk.ui.contact_view")
 
 HEADER_FIELDS = ("stageName", "qualityName", "ownerEmail")
-
-
-def format_moment(moment: datetime | None, locale: QLocale) -> str:
-    """A UTC timestamp from the API in the user's zone and locale."""
-    if moment is None:
-        return "—"
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    utc = aware.astimezone(UTC)
-    stamp = QDateTime.fromSecsSinceEpoch(int(utc.timestamp()), QTimeZone.utc()).toLocalTime()
-    return locale.toString(stamp, QLocale.FormatType.ShortFormat)
 
 
 class ContactView(QWidget):
@@ -93,6 +84,11 @@ class ContactView(QWidget):
         self._filling_combos = False
         self.dialog: QMessageBox | None = None
         self._split_done = False
+        self._last_update: datetime | None = None
+        # "Updated 5 min ago" must not stay "5 min ago" while the window sits open all afternoon.
+        self._relative_clock = QTimer(self)
+        self._relative_clock.setInterval(60_000)
+        self._relative_clock.timeout.connect(self._show_last_update)
 
         self._build()
         self._connect()
@@ -190,9 +186,11 @@ class ContactView(QWidget):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 8, 0)
-        left_layout.addWidget(self.form, 1)
+        left_layout.addWidget(self.form)
         left_layout.addWidget(self._build_create_extras())
         left_layout.addLayout(self._build_buttons())
+        # Spare height goes below Save, so the buttons sit right under the fields they act on.
+        left_layout.addStretch(1)
         # Fallback only: at 1280×800 the form fits without scrolling.
         self.form_scroll = QScrollArea()
         self.form_scroll.setWidgetResizable(True)
@@ -205,10 +203,15 @@ class ContactView(QWidget):
         right_layout.setSpacing(6)
         self.tags = TagChips(right)
         self.notes = NotesTimeline(right)
-        right_layout.addWidget(self._section(tr("Tags"), right))
+        tags_title = self._section(tr("Tags"), right)
+        notes_title = self._section(tr("Notes"), right)
+        # The section titles name the inputs below them for screen readers, as a form label would.
+        tags_title.setBuddy(self.tags.input)
+        notes_title.setBuddy(self.notes.input)
+        right_layout.addWidget(tags_title)
         right_layout.addWidget(self.tags)
         right_layout.addSpacing(6)
-        right_layout.addWidget(self._section(tr("Notes"), right))
+        right_layout.addWidget(notes_title)
         right_layout.addWidget(self.notes, 1)
         self.side = right
 
@@ -276,12 +279,20 @@ class ContactView(QWidget):
         self.created_caption = QLabel(tr("Created"), header)
         self.created_label = QLabel(header)
         self.created_label.setObjectName("created")
+        self.times_separator = QLabel("·", header)
         self.updated_caption = QLabel(tr("Updated"), header)
         self.updated_label = QLabel(header)
         self.updated_label.setObjectName("lastUpdate")
         times = QHBoxLayout()
         times.setSpacing(6)
-        for widget in (self.created_caption, self.created_label, self.updated_caption, self.updated_label):
+        self._time_widgets = (
+            self.created_caption,
+            self.created_label,
+            self.times_separator,
+            self.updated_caption,
+            self.updated_label,
+        )
+        for widget in self._time_widgets:
             widget.setForegroundRole(QPalette.ColorRole.PlaceholderText)
             times.addWidget(widget)
         times.addStretch(1)
@@ -367,6 +378,11 @@ class ContactView(QWidget):
         self.create_extras = self.create_message
         return self.create_message
 
+    def _say_create(self, text: str) -> None:
+        # An empty word-wrapped label still takes a line's height, a gap between the form and Create.
+        self.create_message.setText(text)
+        self.create_message.setVisible(self._mode == "create" and bool(text))
+
     def _build_buttons(self) -> QHBoxLayout:
         tr = self.tr
         self.form_status = QLabel(self)
@@ -449,14 +465,16 @@ class ContactView(QWidget):
         self.form.load(None)
         self.new_tags.clear()
         self.new_note.clear()
-        self.create_message.clear()
+        self._say_create("")
         self.tags.set_tags([])
         self.notes.set_notes([])
         self.name_label.setText(self.tr("New contact"))
         self.business_label.clear()
         self.uid_label.setText("—")
         self.created_label.setText("—")
-        self.updated_label.setText("—")
+        self.created_label.setToolTip("")
+        self._last_update = None
+        self._show_last_update()
         self._fill_combos(None)
         if prefill:
             self.form.fill(prefill)
@@ -583,13 +601,13 @@ class ContactView(QWidget):
         if not self.form.is_valid():
             self._after_save = None
             self.form.focus_first_invalid()
-            self.create_message.setText(self.tr("Fix the marked fields to create the contact."))
+            self._say_create(self.tr("Fix the marked fields to create the contact."))
             return
         try:
             self._create_fields()
         except ContractError as exc:
             self._after_save = None
-            self.create_message.setText(user_message(exc))
+            self._say_create(user_message(exc))
             return
         values = self.form.values()
         self.form.set_busy(True)
@@ -642,14 +660,26 @@ class ContactView(QWidget):
         self._update_mode_widgets()
 
     def _show_header(self, contact: Contact) -> None:
-        locale = QLocale()
+        locale = user_locale()
         self.name_label.setText(contact.name or contact.email or contact.phone or contact.uid)
         self.business_label.setText(contact.businessName)
         self.business_label.setVisible(bool(contact.businessName))
         self.uid_label.setText(contact.uid)
         self.created_label.setText(format_moment(contact.created, locale))
-        self.updated_label.setText(format_moment(contact.lastUpdate, locale))
+        self.created_label.setToolTip(exact_moment(contact.created, locale))
+        self._last_update = contact.lastUpdate
+        self._show_last_update()
         self._fill_combos(contact)
+
+    def _show_last_update(self) -> None:
+        """Recent changes read best as "2 h ago"; the tooltip keeps the exact moment."""
+        locale = user_locale()
+        self.updated_label.setText(relative_moment(self._last_update, locale))
+        self.updated_label.setToolTip(exact_moment(self._last_update, locale))
+        if self._last_update is not None and self._mode == "view":
+            self._relative_clock.start()
+        else:
+            self._relative_clock.stop()
 
     def _fill_combos(self, contact: Contact | None) -> None:
         self._filling_combos = True
@@ -700,11 +730,14 @@ class ContactView(QWidget):
 
     def _update_mode_widgets(self) -> None:
         viewing = self._mode == "view"
-        for widget in (*self._create_only, self.create_message):
+        for widget in self._create_only:
             widget.setVisible(self._mode == "create")
+        self.create_message.setVisible(self._mode == "create" and bool(self.create_message.text()))
         self.form.set_extra_rows_visible(self._mode == "create")
-        for widget in (self.created_caption, self.created_label, self.updated_caption, self.updated_label):
+        for widget in self._time_widgets:
             widget.setVisible(viewing)
+        if not viewing:
+            self._relative_clock.stop()
         self.side.setVisible(viewing)
         for widget in (self.copy_button, self.reload_button, self.delete_button, self.uid_caption, self.uid_label):
             widget.setVisible(viewing)
@@ -803,7 +836,8 @@ class ContactView(QWidget):
             return
         self.notes.set_notes(contact.notes)
         self.tags.set_tags(contact.tags)
-        self.updated_label.setText(format_moment(contact.lastUpdate, QLocale()))
+        self._last_update = contact.lastUpdate
+        self._show_last_update()
         self.status_message.emit(self.tr("Note added"))
 
     def _on_note_failed(self, text: str, error: object) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from crmdesk.contract import ContractError, NoteEntry, validate_note
 from crmdesk.ui import shortcuts
+from crmdesk.ui.formatting import user_locale
 
 
 class NoteInput(QPlainTextEdit):
@@ -231,7 +232,7 @@ class NotesTimeline(QWidget):
         self.order_button.setToolTip(self.tr("Click to change the order of the notes"))
 
     def _rebuild(self) -> None:
-        locale = QLocale()
+        locale = user_locale()
         today = datetime.now().date()
         # Undated text (only a vendor could send it) sorts as oldest; pending notes are newer than all.
         dated = list(self._notes)

@@ -69,10 +69,15 @@ class SettingsDialog(QDialog):
         members_layout.addLayout(member_buttons)
 
         tabs = QTabWidget(self)
-        tabs.addTab(self.stages, tr("Stages"))
-        tabs.addTab(self.qualities, tr("Qualities"))
-        tabs.addTab(members_page, tr("Team members"))
-        tabs.addTab(self.tags, tr("Tags"))
+        for page, editor, title in (
+            (self.stages, self.stages, tr("Stages")),
+            (self.qualities, self.qualities, tr("Qualities")),
+            (members_page, self.members, tr("Team members")),
+            (self.tags, self.tags, tr("Tags")),
+        ):
+            tabs.addTab(page, title)
+            # A tab title is no label buddy; without this a screen reader announces an unnamed text box.
+            editor.setAccessibleName(title.replace("&", ""))
 
         self.region = QComboBox(self)
         self.region.setObjectName("phoneRegion")

@@ -13,10 +13,9 @@ from crmdesk.api.client import ContactApi
 from crmdesk.api.models import Contact
 from crmdesk.server import demo_data
 from crmdesk.ui.contact_form import FORM_FIELDS
+from crmdesk.ui.formatting import user_locale
 from tests.support.live_server import Account
-from tests.ui.contact_support import OFFSCREEN_NOISE, close_api, demo_registry, make_api, make_view, run
-
-pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
+from tests.ui.contact_support import close_api, demo_registry, make_api, make_view, run
 
 
 @pytest.fixture
@@ -79,7 +78,7 @@ def test_every_field_tag_and_note_of_a_demo_contact_is_shown(qtbot: QtBot, demo_
     assert view.owner_combo.currentData() == contact.ownerEmail
     # Value shows as currency when not focused, the raw string stays what the server holds.
     value_edit = view.form.value_edit
-    assert value_edit.text() == QLocale().toCurrencyString(float(contact.value))
+    assert value_edit.text() == user_locale().toCurrencyString(float(contact.value))
     # Tags are chips, in the server's order.
     assert view.tags.tag_names() == list(contact.tags)
     # Notes: newest first by default, each with its text as plain text and a locale time.
@@ -87,7 +86,7 @@ def test_every_field_tag_and_note_of_a_demo_contact_is_shown(qtbot: QtBot, demo_
     assert [w.text_label.text() for w in shown] == [n.text for n in reversed(contact.notes)]
     newest = contact.notes[-1]
     assert newest.timestamp is not None
-    expected_time = QLocale().toString(
+    expected_time = user_locale().toString(
         __import__("PySide6.QtCore", fromlist=["QTime"]).QTime(newest.timestamp.hour, newest.timestamp.minute),
         QLocale.FormatType.ShortFormat,
     )

@@ -1,0 +1,101 @@
+"""Dates, times and money in the user's locale, in one place so the header, the form and the notes agree."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, QTimeZone
+
+_CONTEXT = "Formatting"
+
+#: A plain decimal as the API stores ``value`` ("12000.00", "5000", "1,250.50"). Anything else ("1.250,50", "5k")
+#: is shown as typed rather than guessed at: a wrong amount on screen is worse than an unformatted one.
+_DECIMAL = re.compile(r"[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?")
+
+
+def _tr(text: str, n: int = -1) -> str:
+    return QCoreApplication.translate(_CONTEXT, text, None, n)
+
+
+def user_locale() -> QLocale:
+    """The locale to format with: the user's, unless the system only offers the POSIX "C" locale.
+
+    "C" (what ``LANG=C.UTF-8`` and many minimal sessions give) has no currency symbol, no digit grouping and the
+    date pattern "d MM yyyy", so "12000.00" and "4 08 2025" would reach the screen. It states no preference, so
+    US English, the API's own language, stands in; any real locale the user sets wins.
+    """
+    locale = QLocale()
+    if locale.language() == QLocale.Language.C:
+        return QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
+    return locale
+
+
+def medium_date_format(locale: QLocale) -> str:
+    """A "4 Aug 2025" / "Aug 4, 2025" pattern: the locale's long date without weekday and with a short month.
+
+    Qt offers only long ("Monday, 4 August 2025") and short ("04/08/2025", ambiguous across countries) dates;
+    the medium form is unambiguous and fits a header line.
+    """
+    pattern = locale.dateFormat(QLocale.FormatType.LongFormat)
+    medium = re.sub(r"^dddd[\s,،]*|[\s,،]*dddd$", "", pattern).replace("MMMM", "MMM")
+    if "dddd" in medium or "yy" not in medium or "d" not in medium:
+        return locale.dateFormat(QLocale.FormatType.ShortFormat)
+    return medium
+
+
+def local_moment(moment: datetime) -> QDateTime:
+    """An API timestamp (UTC, naive or aware) as a local QDateTime."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return QDateTime.fromSecsSinceEpoch(int(aware.timestamp()), QTimeZone.utc()).toLocalTime()
+
+
+def format_moment(moment: datetime | None, locale: QLocale) -> str:
+    """ "4 Aug 2025, 12:10" (or the locale's equivalent) in the user's time zone; "—" when unknown."""
+    if moment is None:
+        return "—"
+    stamp = local_moment(moment)
+    return _tr("{date}, {time}").format(
+        date=locale.toString(stamp.date(), medium_date_format(locale)),
+        time=locale.toString(stamp.time(), QLocale.FormatType.ShortFormat),
+    )
+
+
+def exact_moment(moment: datetime | None, locale: QLocale) -> str:
+    """The full local date and time with seconds and zone, for a tooltip behind a short or relative text."""
+    if moment is None:
+        return ""
+    return locale.toString(local_moment(moment), QLocale.FormatType.LongFormat)
+
+
+def relative_moment(moment: datetime | None, locale: QLocale, now: datetime | None = None) -> str:
+    """ "just now", "5 min ago", "2 h ago", "yesterday, 17:05" when recent; else :func:`format_moment`."""
+    if moment is None:
+        return "—"
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    current = now if now is not None else datetime.now(UTC)
+    age = current - aware
+    # A server clock a little ahead of ours still means "just now"; far in the future is shown as a date.
+    if timedelta(minutes=-5) <= age < timedelta(minutes=1):
+        return _tr("just now")
+    if timedelta(0) < age < timedelta(hours=1):
+        return _tr("%n min ago", age // timedelta(minutes=1))
+    stamp = local_moment(aware)
+    today = local_moment(current).date()
+    if timedelta(0) < age < timedelta(hours=12) or (timedelta(0) < age and stamp.date() == today):
+        return _tr("%n h ago", age // timedelta(hours=1))
+    if stamp.date() == today.addDays(-1):
+        return _tr("yesterday, {time}").format(time=locale.toString(stamp.time(), QLocale.FormatType.ShortFormat))
+    return format_moment(aware, locale)
+
+
+def format_currency(raw: str, locale: QLocale) -> str:
+    """``value`` as the locale's currency ("$12,000.00"); text that is not a plain number is returned as is."""
+    text = raw.strip()
+    if not _DECIMAL.fullmatch(text):
+        return raw
+    number = float(text.replace(",", ""))
+    if not math.isfinite(number):
+        return raw
+    return locale.toCurrencyString(number)

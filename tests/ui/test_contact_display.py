@@ -1,0 +1,287 @@
+"""What a rep reads in the contact view: dates, money and long values shown properly, and a compact layout."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import QLocale, Qt, QTime
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QPlainTextEdit, QWidget
+from pytestqt.qtbot import QtBot
+
+from crmdesk.api.client import ContactApi
+from crmdesk.api.models import Contact
+from crmdesk.services.registry import Registry
+from crmdesk.ui.contact_form import FORM_FIELDS
+from crmdesk.ui.contact_view import HEADER_FIELDS, ContactView
+from crmdesk.ui.formatting import exact_moment, format_currency, format_moment, relative_moment, user_locale
+from crmdesk.ui.settings_dialog import SettingsDialog
+from tests.support.live_server import Account
+from tests.ui.contact_support import (
+    RecordingTransport,
+    close_api,
+    create_contact,
+    demo_registry,
+    make_api,
+    make_view,
+    read_back,
+)
+
+US = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
+UK = QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom)
+BRAZIL = QLocale(QLocale.Language.Portuguese, QLocale.Country.Brazil)
+LONG_EMAIL = "ana.oliveira.comercial@padariasoldosul.com.br"
+
+
+@pytest.fixture
+def default_locale() -> Iterator[None]:
+    """Let a test pick the user's locale and give the next test the one it had."""
+    before = QLocale()
+    yield
+    QLocale.setDefault(before)
+
+
+@pytest.fixture
+def transport() -> RecordingTransport:
+    return RecordingTransport()
+
+
+@pytest.fixture
+def api(qtbot: QtBot, qasync_loop: object, account: Account, transport: RecordingTransport) -> Iterator[ContactApi]:
+    client = make_api(account.base_url, account.token, transport=transport)
+    yield client
+    close_api(qtbot, client)
+
+
+@pytest.fixture
+def registry() -> Registry:
+    return demo_registry()
+
+
+@pytest.fixture
+def contact(qtbot: QtBot, api: ContactApi) -> Contact:
+    return create_contact(
+        qtbot,
+        api,
+        firstName="Ana",
+        lastName="Oliveira",
+        email=LONG_EMAIL,
+        phone="+5511987654321",
+        businessName="Padaria Sol do Sul",
+        address="Rua Augusta, 1200, conjunto 45, Consolação",
+        city="São Paulo",
+        timeZone="America/Sao_Paulo",
+        value="12000.00",
+        snapshot="Three bakeries, wants online ordering by Christmas.",
+        stageName="Qualified",
+        tags=["Hot Lead", "Website"],
+        note="Called, sent prices.",
+    )
+
+
+@pytest.fixture
+def view(qtbot: QtBot, api: ContactApi, registry: Registry, contact: Contact, default_locale: None) -> ContactView:
+    QLocale.setDefault(US)
+    _service, contact_view = make_view(qtbot, api, registry)
+    contact_view.show_contact(contact)
+    return contact_view
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.astimezone()
+
+
+# --- Dates ------------------------------------------------------------------------------------------------------
+
+
+def test_moments_read_as_a_medium_date_and_a_short_time_in_the_users_locale(qapp: object) -> None:
+    moment = datetime(2025, 8, 4, 12, 10, tzinfo=UTC)
+    local = _local(moment)
+    assert format_moment(moment, UK) == f"{local.day} Aug 2025, {local:%H:%M}"
+    us_time = US.toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
+    assert us_time.endswith(("AM", "PM")), us_time
+    assert format_moment(moment, US) == f"Aug {local.day}, 2025, {us_time}"
+    assert format_moment(moment, BRAZIL) == f"{local.day} de ago. de 2025, {local:%H:%M}"
+    assert format_moment(None, UK) == "—"
+    # The tooltip form is exact: full date, seconds and zone.
+    assert f"August 2025 {local:%H:%M:%S}" in exact_moment(moment, UK)
+
+
+def test_recent_moments_read_relative(qapp: object) -> None:
+    moment = datetime(2025, 8, 20, 12, 5, tzinfo=UTC)
+    assert relative_moment(moment, UK, now=moment + timedelta(seconds=20)) == "just now"
+    assert relative_moment(moment, UK, now=moment - timedelta(minutes=2)) == "just now", "a server clock ahead"
+    assert relative_moment(moment, UK, now=moment + timedelta(minutes=1)) == "1 min ago"
+    assert relative_moment(moment, UK, now=moment + timedelta(minutes=42)) == "42 min ago"
+    assert relative_moment(moment, UK, now=moment + timedelta(hours=2, minutes=59)) == "2 h ago"
+    day_later = moment + timedelta(hours=24)
+    assert relative_moment(moment, UK, now=day_later) == f"yesterday, {_local(moment):%H:%M}"
+    weeks_later = moment + timedelta(days=20)
+    assert relative_moment(moment, UK, now=weeks_later) == format_moment(moment, UK)
+
+
+def test_the_posix_c_locale_falls_back_to_a_readable_one(qapp: object, default_locale: None) -> None:
+    # LANG=C.UTF-8 gives Qt the "C" locale: no currency symbol, no grouping, dates as "4 08 2025".
+    QLocale.setDefault(QLocale.c())
+    assert user_locale().name() == "en_US"
+    assert format_currency("12000.00", user_locale()) == "$12,000.00"
+    assert not re.search(r"\d+ \d\d \d{4}", format_moment(datetime(2025, 8, 4, 12, 10, tzinfo=UTC), user_locale()))
+    QLocale.setDefault(BRAZIL)
+    assert user_locale().name() == "pt_BR", "a real locale is always used as it is"
+
+
+def test_header_shows_created_as_a_date_and_a_fresh_update_relative_with_the_exact_time_in_a_tooltip(
+    view: ContactView, contact: Contact
+) -> None:
+    created = view.findChild(QLabel, "created")
+    updated = view.findChild(QLabel, "lastUpdate")
+    assert created.text() == format_moment(contact.created, US)
+    assert created.toolTip() == exact_moment(contact.created, US)
+    # The contact was written a moment ago.
+    assert updated.text() == "just now"
+    assert contact.lastUpdate is not None and updated.toolTip() == exact_moment(contact.lastUpdate, US)
+    assert view.updated_caption.text() == "Updated" and view.updated_caption.isVisible()
+
+
+# --- Long values and money --------------------------------------------------------------------------------------
+
+
+def test_long_values_open_at_their_beginning(qtbot: QtBot, view: ContactView, contact: Contact) -> None:
+    email = view.findChild(QLineEdit, "email")
+    assert email.text() == LONG_EMAIL
+    assert email.width() < email.fontMetrics().horizontalAdvance(LONG_EMAIL), "the test needs a value that is cut"
+    for name in ("email", "address", "businessName", "value"):
+        assert view.findChild(QLineEdit, name).cursorPosition() == 0, name
+    # Also when switching from one contact to another and after Revert.
+    email.setCursorPosition(len(LONG_EMAIL))
+    view.show_contact(contact)
+    assert email.cursorPosition() == 0
+    email.setText(LONG_EMAIL + "x")
+    view.revert()
+    assert email.text() == LONG_EMAIL and email.cursorPosition() == 0
+
+
+def test_value_shows_as_currency_until_focused_and_save_sends_the_raw_string(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact, transport: RecordingTransport
+) -> None:
+    value = view.form.value_edit
+    assert value.text() == "$12,000.00"
+    view.activateWindow()
+    value.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(value.hasFocus)
+    assert value.text() == "12000.00", "editing shows the stored number, not the display"
+    city = view.findChild(QLineEdit, "city")
+    city.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: not value.hasFocus())
+    assert value.text() == "$12,000.00"
+    assert not view.has_unsaved_changes(), "formatting the display is not an edit"
+
+    # Saving another field leaves value alone: not sent, and the server keeps its exact string.
+    transport.sent.clear()
+    city.selectAll()
+    qtbot.keyClicks(city, "Campinas")
+    with qtbot.waitSignal(view.service.saved, timeout=10_000):
+        view.save_button.click()
+    puts = [sent.body for sent in transport.writes() if sent.method == "PUT"]
+    assert puts == [{"uid": contact.uid, "city": "Campinas"}]
+    assert read_back(qtbot, api, contact.uid).value == "12000.00"
+    assert value.text() == "$12,000.00"
+
+    # An edited value goes out exactly as typed.
+    transport.sent.clear()
+    value.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(value.hasFocus)
+    value.selectAll()
+    qtbot.keyClicks(value, "15000.5")
+    city.setFocus(Qt.FocusReason.TabFocusReason)
+    with qtbot.waitSignal(view.service.saved, timeout=10_000):
+        view.save_button.click()
+    assert [sent.body for sent in transport.writes() if sent.method == "PUT"] == [
+        {"uid": contact.uid, "value": "15000.5"}
+    ]
+    assert value.text() == "$15,000.50"
+
+
+def test_currency_follows_the_locale_and_leaves_what_it_cannot_read(qapp: object) -> None:
+    assert format_currency("12000.00", BRAZIL) == BRAZIL.toCurrencyString(12000.0)
+    assert "12.000,00" in format_currency("12000.00", BRAZIL)
+    assert format_currency("1,250.50", US) == "$1,250.50"
+    for unreadable in ("1.250,50", "about 5k", "nan", "inf", ""):
+        assert format_currency(unreadable, US) == unreadable
+
+
+# --- Layout -----------------------------------------------------------------------------------------------------
+
+
+def _bottom(widget: QWidget, view: ContactView) -> int:
+    return widget.mapTo(view, widget.rect().bottomLeft()).y()
+
+
+def test_the_form_is_compact_and_a_whole_contact_fits_in_a_1280x800_window(
+    qtbot: QtBot, view: ContactView, contact: Contact
+) -> None:
+    # The content area of a 1280×800 main window, after the left pane, toolbar and status bar.
+    view.resize(1000, 720)
+    qtbot.waitUntil(lambda: view.form.snapshot_edit.height() > 0)
+    snapshot = view.form.snapshot_edit
+    line = snapshot.fontMetrics().lineSpacing()
+    assert 5 * line <= snapshot.height() <= 7 * line + 20, "a few lines, not all the spare height"
+    # Revert and Save right under the form, not at the bottom of the column.
+    gap = view.save_button.mapTo(view, view.save_button.rect().topLeft()).y() - _bottom(snapshot, view)
+    assert 0 <= gap <= 40
+    # Nothing of the contact needs scrolling, and the notes use the right column's full height.
+    assert view.form_scroll.verticalScrollBar().maximum() == 0
+    assert _bottom(view.notes, view) >= view.height() - 20
+    assert _bottom(view.save_button, view) < view.height()
+
+    # A long snapshot grows the editor up to a cap, then scrolls inside it.
+    snapshot.setPlainText("\n".join(f"line {n}" for n in range(30)))
+    qtbot.waitUntil(lambda: snapshot.height() > 7 * line)
+    assert snapshot.height() <= 10 * line + 20
+    assert snapshot.verticalScrollBar().maximum() > 0
+    assert view.form_scroll.verticalScrollBar().maximum() == 0
+
+
+# --- Names for tests, style sheets and screen readers -----------------------------------------------------------
+
+
+def _assert_accessible(root: QWidget) -> None:
+    buddies = {label.buddy() for label in root.findChildren(QLabel) if label.buddy() is not None}
+    inputs = [
+        widget
+        for widget in root.findChildren(QWidget)
+        if isinstance(widget, QLineEdit | QPlainTextEdit) or widget.inherits("QComboBox")
+    ]
+    for widget in inputs:
+        if isinstance(widget, QLineEdit) and widget.parent() is not None and widget.parent().inherits("QComboBox"):
+            continue  # an editable combo's own line edit; the combo has the label
+        if widget.isHidden() or not widget.isVisibleTo(root):
+            continue
+        assert widget in buddies or widget.accessibleName(), f"{widget.objectName()} has no label"
+    for button in root.findChildren(QAbstractButton):
+        if button.isVisibleTo(root) and not button.text().replace("&", "").strip():
+            assert button.accessibleName(), f"icon-only button {button.objectName()} has no accessible name"
+
+
+def test_every_api_field_is_named_labelled_and_every_icon_button_is_named(view: ContactView) -> None:
+    for name in (*FORM_FIELDS, *HEADER_FIELDS, "tags", "notes", "uid", "created", "lastUpdate"):
+        assert view.findChild(QWidget, name) is not None, name
+    labels = view.findChildren(QLabel)
+    for name in (*FORM_FIELDS, *HEADER_FIELDS):
+        widget = view.findChild(QWidget, name)
+        assert any(label.buddy() is widget for label in labels), f"{name} has no label buddy"
+    _assert_accessible(view)
+    # Create mode shows its own rows (tags, first note); they are labelled too.
+    view.start_create()
+    _assert_accessible(view)
+
+
+def test_settings_dialog_names_its_editors(qtbot: QtBot, registry: Registry) -> None:
+    dialog = SettingsDialog(registry)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    for name in ("stagesEdit", "qualitiesEdit", "tagsEdit", "membersTable"):
+        assert dialog.findChild(QWidget, name).accessibleName(), name
+    _assert_accessible(dialog)
