@@ -1,0 +1,271 @@
+"""In-process UI benchmarks: search latency overhead over raw httpx, and the longest UI-thread stall.
+
+Runs the real main window offscreen on the qasync loop against the bundled server in its own process
+(demo data). Run with ``python -m tests.perf.bench_ui [--json]``; ``python -m tests.perf`` runs it in a
+child process beside the start-up benchmark.
+
+- **search overhead**: Enter in the search field until the form shows the contact, minus a raw
+  ``httpx.AsyncClient`` GET of the same contact by the same email in the same process and loop; the two
+  alternate, and the figure is the median (and p95) of the pairwise differences.
+- **stall**: a 1 ms precise ``QTimer`` ticks on the UI thread; the longest gap between two ticks while the
+  app does one thing (a search, a save, demo start-up with its server child, 200 back-to-back searches).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_TOKEN = "bench-ui-token"
+
+
+class StallProbe:
+    """The longest gap between 1 ms ticks of a precise timer on the UI thread, while it runs."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.gaps: list[float] = []
+        self._last = 0.0
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._tick)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append(now - self._last)
+        self._last = now
+
+    @contextmanager
+    def running(self) -> Iterator[StallProbe]:
+        self.gaps.clear()
+        self._last = time.perf_counter()
+        self._timer.start(1)
+        try:
+            yield self
+        finally:
+            self._timer.stop()
+            # The stretch from the last tick to the end counts too: a stall at the very end is still a stall.
+            self.gaps.append(time.perf_counter() - self._last)
+
+    @property
+    def longest_ms(self) -> float:
+        return max(self.gaps) * 1000 if self.gaps else float("nan")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+async def wait_signal(signal: Any, timeout: float = 15.0) -> Any:
+    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    def fire(*args: Any) -> None:
+        if not future.done():
+            future.set_result(args[0] if args else None)
+
+    signal.connect(fire)
+    try:
+        return await asyncio.wait_for(future, timeout)
+    finally:
+        signal.disconnect(fire)
+
+
+async def until(check: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not check():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(0.005)
+
+
+async def bench(base_url: str, runs: int) -> dict[str, float]:
+    import httpx
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    import crmdesk
+    from crmdesk.server import demo_data
+    from crmdesk.services.profiles import Profiles
+    from crmdesk.services.registry import Registry
+    from crmdesk.services.session import Session
+    from crmdesk.ui.main_window import MainWindow
+
+    results: dict[str, float] = {}
+    probe = StallProbe()
+    emails = [
+        contact["email"] for contact in demo_data.CONTACTS[:6] if contact["email"] != "contato@almeidamoveis.com.br"
+    ]
+
+    session = Session("bench", base_url, DEMO_TOKEN)
+    registry = Registry.load("bench")
+    window = MainWindow(session, registry, Profiles())
+    window.show()
+    await asyncio.sleep(0.3)  # let anything deferred past the first show finish before timing
+    view = window.contact_view
+    field = window.search_field
+    headers = {"Authorization": f"Bearer {DEMO_TOKEN}", "User-Agent": f"crmdesk/{crmdesk.__version__}"}
+
+    async def search_by_enter(email: str) -> float:
+        field.setText(email)
+        opened = wait_signal(view.contact_opened)
+        started = time.perf_counter()
+        QTest.keyClick(field, Qt.Key.Key_Return)
+        contact = await opened
+        elapsed = time.perf_counter() - started
+        assert contact.email == email, (contact.email, email)
+        return elapsed
+
+    async with httpx.AsyncClient(base_url=base_url, headers=headers) as raw:
+
+        async def raw_get(email: str) -> float:
+            started = time.perf_counter()
+            response = await raw.get("/api/contact", params={"email": email})
+            response.raise_for_status()
+            response.json()
+            return time.perf_counter() - started
+
+        for email in emails:  # warm both paths: connections, first-use caches
+            await raw_get(email)
+            await search_by_enter(email)
+
+        overheads: list[float] = []
+        for index in range(runs):
+            email = emails[index % len(emails)]
+            if index % 2:
+                app_s = await search_by_enter(email)
+                raw_s = await raw_get(email)
+            else:
+                raw_s = await raw_get(email)
+                app_s = await search_by_enter(email)
+            overheads.append((app_s - raw_s) * 1000)
+        results["search overhead median"] = statistics.median(overheads)
+        results["search overhead p95"] = percentile(overheads, 0.95)
+        results["raw httpx GET median"] = statistics.median(
+            [(await raw_get(emails[i % len(emails)])) * 1000 for i in range(runs)]
+        )
+
+    stalls: dict[str, list[float]] = {"search": [], "save": [], "searches": []}
+    for repeat in range(3):
+        email = emails[repeat % len(emails)]
+        with probe.running():
+            await search_by_enter(email)
+        stalls["search"].append(probe.longest_ms)
+
+        from PySide6.QtWidgets import QLineEdit
+
+        business = view.findChild(QLineEdit, "businessName")
+        assert business is not None
+        business.setText(f"Bench {repeat} {time.time():.0f}")
+        with probe.running():
+            saved = wait_signal(view.service.saved)
+            view.save()
+            await saved
+        stalls["save"].append(probe.longest_ms)
+
+        with probe.running():
+            for index in range(200):
+                await search_by_enter(emails[index % len(emails)])
+        stalls["searches"].append(probe.longest_ms)
+
+    for name, values in stalls.items():
+        results[f"stall {name}"] = statistics.median(values)
+
+    window.search.shutdown()
+    window.close_without_prompt()
+    await session.aclose()
+    window.deleteLater()
+    return results
+
+
+async def bench_demo_start(runs: int) -> float:
+    """The longest stall from ``crmdesk --demo`` starting its server child until the window has settled."""
+    from crmdesk.app import AppController, parse_args
+
+    probe = StallProbe()
+    longest: list[float] = []
+    for _ in range(runs):
+        controller = AppController(parse_args(["--demo"]))
+        controller._done = asyncio.get_running_loop().create_future()
+        with probe.running():
+            controller.start()
+            await until(lambda c=controller: c.window is not None and c.window.isVisible())  # type: ignore[misc]
+            await asyncio.sleep(0.5)  # whatever the window defers past its first show happens in here
+        longest.append(probe.longest_ms)
+        # Not controller.shutdown(): it cancels every other task, this benchmark's own included.
+        window, session, demo = controller.window, controller.session, controller.demo
+        assert window is not None and session is not None and demo is not None
+        window.closed.disconnect()
+        window.close_without_prompt()
+        await session.aclose()
+        await demo.stop()
+        window.deleteLater()
+    return statistics.median(longest)
+
+
+def run(runs: int = 40, demo_runs: int = 3) -> dict[str, float]:
+    """Every in-process figure, in a fresh data folder and settings; needs a QApplication-free process."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("QT_API", "pyside6")  # qasync binds to PySide6 whatever the import order
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["CRMDESK_DATA_DIR"] = tmp
+        import qasync
+        from PySide6.QtCore import QCoreApplication, QSettings
+        from PySide6.QtWidgets import QApplication
+
+        from tests.support.live_server import LiveServer
+
+        app = QApplication.instance() or QApplication([sys.argv[0]])
+        assert isinstance(app, QApplication)
+        app.setQuitOnLastWindowClosed(False)  # closing the first window must not stop the loop
+        QCoreApplication.setOrganizationName("crmdesk")
+        QCoreApplication.setApplicationName("crmdesk-bench")
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(Path(tmp) / "settings"))
+        server = LiveServer(
+            Path(tmp) / "server.sqlite3",
+            rate_limit="off",
+            demo=True,
+            env={"CRMDESK_DEMO_TOKEN": DEMO_TOKEN, "CRMDESK_DATA_DIR": tmp},
+        )
+
+        async def main() -> dict[str, float]:
+            results = await bench(server.base_url, runs)
+            results["stall demo start-up"] = await bench_demo_start(demo_runs)
+            return results
+
+        with server, asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+            return runner.run(main())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=40, help="search pairs for the latency overhead")
+    parser.add_argument("--demo-runs", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    args = parser.parse_args()
+    results = run(args.runs, args.demo_runs)
+    if args.json:
+        print(json.dumps(results))
+    else:
+        for name, value in results.items():
+            print(f"{name:<28}{value:>9.2f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
