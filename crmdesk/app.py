@@ -391,7 +391,7 @@ class AppController:
 
         reporting = os.environ.get(REPORT_EVENTS_ENV) == "1"
         if reporting:
-            window.contact_view.contact_opened.connect(lambda _contact: _report("contact-shown"))
+            window.contact_opened.connect(lambda _contact: _report("contact-shown"))
 
         def shown() -> None:  # runs once the window has processed its first events
             if reporting:
