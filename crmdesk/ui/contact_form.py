@@ -573,8 +573,9 @@ class ContactForm(QWidget):
                 validate_field(name, text)
             except ContractError as exc:
                 errors[name] = user_message(exc)
-        # A blank form (create mode before any typing) cannot be saved, but scolding it helps nobody.
-        self._blank = not any(value.strip() for value in values.values())
+        # A blank form (create mode before any typing) cannot be saved, but scolding it helps nobody. A loaded
+        # contact whose fields were all cleared is different: Save is off, so the form must say why.
+        self._blank = not any(value.strip() for value in (*values.values(), *self._baseline.values()))
         try:
             if not self._blank:
                 check_identity({name: value.strip() for name, value in values.items()})

@@ -285,3 +285,13 @@ def test_settings_dialog_names_its_editors(qtbot: QtBot, registry: Registry) -> 
     for name in ("stagesEdit", "qualitiesEdit", "tagsEdit", "membersTable"):
         assert dialog.findChild(QWidget, name).accessibleName(), name
     _assert_accessible(dialog)
+
+
+def test_clearing_every_field_of_a_contact_says_why_save_is_off(view: ContactView) -> None:
+    # Found by the hypothesis test: an all-blank form was treated like a fresh create form and said nothing.
+    view.form.fill(dict.fromkeys(FORM_FIELDS, ""))
+    assert view.has_unsaved_changes() and not view.save_button.isEnabled()
+    assert view.form.message("firstName") == "A contact needs a first or a last name."
+    # A fresh create form is still not scolded before anything is typed.
+    view.start_create()
+    assert not any(view.form.message(name) for name in FORM_FIELDS)
