@@ -278,6 +278,20 @@ class AppController:
     def _signed_in(self, session: Session) -> None:
         self._drop_sign_in()
         self.profiles.set_last_used(session.profile)
+        current = self.session
+        if (
+            self.window is not None
+            and current is not None
+            and not current.demo
+            and current.profile == session.profile
+            and current.base_url == session.base_url
+        ):
+            # Signing in again after a 401 for the same account: keep the window, the open contact and any
+            # unsaved edits, and let the existing client carry on with the new token.
+            current.api.adopt_token(session.api)
+            current.token_stored = session.token_stored
+            self._spawn(session.aclose())
+            return
         self.open_window(session)
 
     def _sign_in_cancelled(self) -> None:

@@ -266,6 +266,20 @@ class ContactApi:
     def base_url(self) -> str:
         return str(self._base_url)
 
+    def adopt_token(self, other: ContactApi) -> None:
+        """Use the token ``other`` was made with from now on (a re-sign-in after a 401).
+
+        The token passes from client to client without any caller holding it, and the connection pool,
+        base URL and retry settings stay as they are, so work already set up around this client goes on.
+        """
+        if other._base_url != self._base_url:
+            raise ValueError("A token can only be taken over from a client of the same server.")
+        self._token = other._token
+        if self._client is not None:
+            self._client.headers["Authorization"] = f"Bearer {self._token}"
+        # The server's limits are per token; what the old token had left says nothing about the new one.
+        self._limiter = _RateLimiter()
+
     # --- Lifetime -------------------------------------------------------------------------------
 
     async def __aenter__(self) -> ContactApi:

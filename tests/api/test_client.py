@@ -168,6 +168,26 @@ def test_user_agent_suffix_is_appended() -> None:
     assert handler.requests[0].headers["User-Agent"] == f"crmdesk/{crmdesk.__version__} bulk-import"
 
 
+def test_adopted_token_is_sent_by_the_same_client_and_only_from_the_same_server() -> None:
+    handler = Scripted([ok(SEED_CONTACT)])
+    api, _recorder = make_api(handler=handler)
+    renewed = ContactApi("https://api.test", "tok_renewed-after-401")
+
+    async def before_and_after() -> None:
+        await api.get_contact(uid="ABC12345")  # the pool exists now, with the old header baked in
+        api.adopt_token(renewed)
+        await api.get_contact(uid="ABC12345")
+        await api.aclose()
+
+    asyncio.run(before_and_after())
+    assert [r.headers["Authorization"] for r in handler.requests] == [
+        f"Bearer {TOKEN}",
+        "Bearer tok_renewed-after-401",
+    ]
+    with pytest.raises(ValueError, match="same server"):
+        api.adopt_token(ContactApi("https://elsewhere.test", "tok_other"))
+
+
 def test_changes_send_only_the_winning_identifier() -> None:
     handler = Scripted([ok({"contactUid": "ABC12345", "stageName": "Qualified"})])
     api, _recorder = make_api(handler=handler)

@@ -8,16 +8,19 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
+from crmdesk.api.client import ContactApi
 from crmdesk.app import AppController, parse_args
 from crmdesk.server import demo_data
+from crmdesk.server.store import TOKEN_CACHE_SECONDS
 from crmdesk.services.credentials import SERVICE
 from crmdesk.services.demo import DemoServer
 from crmdesk.services.profiles import Profiles
 from tests.support.live_server import Account, LiveServer
 from tests.support.qt_fixtures import MemoryKeyring
-from tests.ui.shell_support import run
+from tests.ui.shell_support import create_contacts, run
 
 
 @pytest.fixture
@@ -59,6 +62,51 @@ def test_a_remembered_token_opens_the_window_and_a_401_routes_back_to_sign_in(
     qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=15_000)
     assert "no longer accepts the token" in app.sign_in.message.text()
     assert memory_keyring.passwords == {}  # the dead token is not kept
+
+
+def test_signing_in_again_after_a_401_keeps_the_window_and_the_unsaved_edits(
+    qtbot: QtBot, controller: object, live_server: LiveServer, account: Account, memory_keyring: MemoryKeyring
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Rita Lee", "email": "rita@example.com", "city": "Santos"})
+    memory_keyring.passwords[(SERVICE, "work")] = account.token
+    Profiles().set_base_url("work", account.base_url)
+    app: AppController = controller("--profile", "work")  # type: ignore[operator]
+    app.start()
+    window = app.window
+    assert window is not None
+    window.request_search(ref.uid)
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    city = window.contact_view.findChild(QLineEdit, "city")
+    assert city is not None
+    city.selectAll()
+    qtbot.keyClicks(city, "Recife")
+    assert window.contact_view.has_unsaved_changes()
+
+    live_server.store.replace_tokens(account.name, "test-second-token")  # revoked while the edit is open
+    time.sleep(TOKEN_CACHE_SECONDS + 0.2)  # the server trusts a token it has just seen for this long
+    window.contact_view.save()
+    qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=15_000)
+    assert city.text() == "Recife" and window.contact_view.has_unsaved_changes()
+
+    dialog = app.sign_in
+    assert dialog is not None
+    dialog.token_field.setText("test-second-token")
+    dialog.sign_in_button.click()
+    qtbot.waitUntil(lambda: app.sign_in is None, timeout=15_000)
+    assert app.window is window  # the same window: nothing the rep typed was thrown away
+    assert city.text() == "Recife" and window.contact_view.has_unsaved_changes()
+    assert memory_keyring.passwords[(SERVICE, "work")] == "test-second-token"
+
+    window.contact_view.save()
+    qtbot.waitUntil(lambda: not window.contact_view.has_unsaved_changes(), timeout=15_000)
+
+    async def read_back() -> str:
+        async with ContactApi(account.base_url, "test-second-token") as api:
+            contact = await api.get_contact(uid=ref.uid)
+            assert not isinstance(contact, list)
+            return contact.city
+
+    assert run(qtbot, read_back()) == "Recife"
 
 
 def test_sign_out_clears_the_token_and_shows_sign_in(
