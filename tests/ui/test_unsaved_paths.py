@@ -1,0 +1,87 @@
+"""Every way of leaving a contact with unsaved edits asks Save, Discard or Cancel first, and Save reaches the server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from crmdesk.api.client import ContactApi
+from crmdesk.ui.main_window import MainWindow
+from tests.support.live_server import Account
+from tests.ui.shell_support import close_window, create_contacts, open_window, run
+
+
+def _unsaved_box(window: MainWindow) -> QMessageBox:
+    boxes = [box for box in window.contact_view.findChildren(QMessageBox, "unsavedDialog") if box.isVisible()]
+    assert len(boxes) == 1, "expected exactly one Save / Discard / Cancel question"
+    return boxes[0]
+
+
+def _open_recent(window: MainWindow, uid: str) -> None:
+    for row in range(window.recent_list.count()):
+        item = window.recent_list.item(row)
+        if item.data(Qt.ItemDataRole.UserRole) == uid:
+            window.recent_list.itemActivated.emit(item)
+            return
+    raise AssertionError(f"{uid} is not in the Recent list")
+
+
+def _city_on_server(qtbot: QtBot, account: Account, uid: str) -> str:
+    async def read() -> str:
+        async with ContactApi(account.base_url, account.token) as api:
+            contact = await api.get_contact(uid=uid)
+            assert not isinstance(contact, list)
+            return contact.city
+
+    return run(qtbot, read())
+
+
+PATHS: dict[str, Callable[[MainWindow, str], None]] = {
+    "open a recent contact": _open_recent,
+    "new contact (Ctrl+N)": lambda window, _other: window.new_contact_action.trigger(),
+    "sign out": lambda window, _other: window.sign_out_action.trigger(),
+}
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_leaving_unsaved_edits_asks_and_save_then_goes_on(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, path: str
+) -> None:
+    edited, other = create_contacts(
+        qtbot,
+        account,
+        {"name": "Edit Me", "email": "edit@example.com", "city": "Recife"},
+        {"name": "Someone Else", "email": "else@example.com"},
+    )
+    window = open_window(qtbot, account)
+    signed_out: list[bool] = []
+    window.sign_out_requested.connect(lambda: signed_out.append(True))
+    for uid in (other.uid, edited.uid):  # both land in Recent, the edited one open
+        window.open_uid(uid)
+        qtbot.waitUntil(lambda uid=uid: window.contact_view.current_uid() == uid, timeout=15_000)
+    city = window.contact_view.findChild(QLineEdit, "city")
+    assert city is not None
+    city.setFocus()
+    city.selectAll()
+    qtbot.keyClicks(city, "Olinda")
+
+    PATHS[path](window, other.uid)
+    _unsaved_box(window).button(QMessageBox.StandardButton.Cancel).click()
+    assert window.contact_view.current_uid() == edited.uid
+    assert city.text() == "Olinda" and window.contact_view.has_unsaved_changes()
+    assert signed_out == []
+
+    PATHS[path](window, other.uid)
+    _unsaved_box(window).button(QMessageBox.StandardButton.Save).click()
+    if path == "open a recent contact":
+        qtbot.waitUntil(lambda: window.contact_view.current_uid() == other.uid, timeout=15_000)
+    elif path == "sign out":
+        qtbot.waitUntil(lambda: signed_out == [True], timeout=15_000)
+    else:
+        qtbot.waitUntil(lambda: window.contact_view.mode() == "create", timeout=15_000)
+    assert _city_on_server(qtbot, account, edited.uid) == "Olinda"
+    close_window(qtbot, window)
