@@ -21,31 +21,8 @@ from crmdesk.api import (
     RetryEvent,
     ValidationError,
 )
+from tests.support import seed_examples
 from tests.support.live_server import Account, LiveServer
-
-SEED_CREATE = {
-    "name": "John Doe",
-    "email": "john@example.com",
-    "phone": "+15551234567",
-    "businessName": "Acme Corp",
-    "city": "New York",
-    "state": "NY",
-    "value": "5000",
-    "stageName": "New Lead",
-    "qualityName": "High",
-    "ownerEmail": "sales@yourcompany.com",
-    "snapshot": "Interested in enterprise solution, contacted via website",
-    "note": "Initial contact made through website form",
-    "tags": ["Hot Lead", "Website", "Q1 2024"],
-}
-SEED_UPDATE = {
-    "city": "Los Angeles",
-    "state": "CA",
-    "value": "10000",
-    "stageName": "Qualified",
-    "snapshot": "Follow-up scheduled for next week. Very interested in premium package.",
-    "tags": ["Premium Interest"],
-}
 
 
 def test_seed_walkthrough(account: Account) -> None:
@@ -53,7 +30,7 @@ def test_seed_walkthrough(account: Account) -> None:
         async with ContactApi(account.base_url, account.token) as api:
             await api.verify()
 
-            ref = await api.create_contact(**SEED_CREATE)
+            ref = await api.create_contact(**seed_examples.CREATE)
             assert isinstance(ref, ContactRef)
             assert (ref.email, ref.phone, ref.firstName, ref.lastName) == (
                 "john@example.com",
@@ -75,7 +52,7 @@ def test_seed_walkthrough(account: Account) -> None:
             assert await api.get_contact(email="JOHN@example.com") == by_uid
             assert await api.get_contact(phone="+1 (555) 123-4567") == by_uid
 
-            updated = await api.update_contact(ref.uid, **SEED_UPDATE)
+            updated = await api.update_contact(ref.uid, **seed_examples.UPDATE)
             assert isinstance(updated, Contact)
             assert (updated.city, updated.state, updated.value, updated.stageName) == (
                 "Los Angeles",
@@ -89,7 +66,7 @@ def test_seed_walkthrough(account: Account) -> None:
             tag = await api.add_tag("VIP Customer", uid=ref.uid)
             assert tag == ContactChange(ref.uid, "john@example.com", "+15551234567", "VIP Customer")
 
-            text = "Customer called to inquire about enterprise pricing. Scheduled demo for next Tuesday at 2 PM."
+            text = seed_examples.NOTE
             note = await api.add_note(text, email="john@example.com")
             assert note == ContactChange(ref.uid, "john@example.com", "+15551234567", text)
 

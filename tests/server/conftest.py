@@ -9,22 +9,6 @@ import pytest
 
 from tests.support.live_server import Account
 
-JOHN_DOE = {
-    "name": "John Doe",
-    "email": "john@example.com",
-    "phone": "+15551234567",
-    "businessName": "Acme Corp",
-    "city": "New York",
-    "state": "NY",
-    "value": "5000",
-    "stageName": "New Lead",
-    "qualityName": "High",
-    "ownerEmail": "sales@yourcompany.com",
-    "snapshot": "Interested in enterprise solution, contacted via website",
-    "note": "Initial contact made through website form",
-    "tags": ["Hot Lead", "Website", "Q1 2024"],
-}
-
 
 def client_for(account: Account) -> httpx.Client:
     return httpx.Client(base_url=account.base_url, headers={"Authorization": f"Bearer {account.token}"}, timeout=10)

@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from crmdesk import contract
-from tests.server.conftest import JOHN_DOE, client_for, create
+from tests.server.conftest import client_for, create
+from tests.support import seed_examples
 from tests.support.live_server import LiveServer
 
 
 def test_reference_create_example_answers_201_with_summary(api: httpx.Client) -> None:
-    response = api.post("/api/contact", json=JOHN_DOE)
+    response = api.post("/api/contact", json=seed_examples.CREATE)
     assert response.status_code == 201
     body = response.json()
     assert body["success"] is True
@@ -32,7 +33,7 @@ def test_reference_create_example_answers_201_with_summary(api: httpx.Client) ->
 
 
 def test_get_by_uid_returns_the_full_contact_as_created(api: httpx.Client) -> None:
-    uid = create(api, **JOHN_DOE)
+    uid = create(api, **seed_examples.CREATE)
     response = api.get("/api/contact", params={"uid": uid})
     assert response.status_code == 200
     body = response.json()
@@ -51,19 +52,8 @@ def test_get_by_uid_returns_the_full_contact_as_created(api: httpx.Client) -> No
 
 
 def test_reference_update_example_adds_tags_and_returns_full_contact(api: httpx.Client) -> None:
-    uid = create(api, **JOHN_DOE)
-    response = api.put(
-        "/api/contact",
-        json={
-            "uid": uid,
-            "city": "Los Angeles",
-            "state": "CA",
-            "value": "10000",
-            "stageName": "Qualified",
-            "snapshot": "Follow-up scheduled for next week. Very interested in premium package.",
-            "tags": ["Premium Interest"],
-        },
-    )
+    uid = create(api, **seed_examples.CREATE)
+    response = api.put("/api/contact", json={"uid": uid, **seed_examples.UPDATE})
     assert response.status_code == 200
     body = response.json()
     assert body["message"] == "Contact updated successfully"
@@ -81,7 +71,7 @@ def test_reference_update_example_adds_tags_and_returns_full_contact(api: httpx.
 
 
 def test_reference_delete_example_removes_the_contact(api: httpx.Client) -> None:
-    uid = create(api, **JOHN_DOE)
+    uid = create(api, **seed_examples.CREATE)
     response = api.delete("/api/contact", params={"uid": uid})
     assert response.status_code == 200
     assert response.json() == {"success": True, "message": "Contact deleted successfully", "data": {"uid": uid}}
@@ -91,7 +81,7 @@ def test_reference_delete_example_removes_the_contact(api: httpx.Client) -> None
 
 
 def test_reference_tag_note_stage_quality_owner_examples(api: httpx.Client) -> None:
-    uid = create(api, **JOHN_DOE)
+    uid = create(api, **seed_examples.CREATE)
     ids = {"contactUid": uid, "contactEmail": "john@example.com", "contactPhone": "+15551234567"}
 
     tag = api.post("/api/contact/tag/add", json={"uid": uid, "tagName": "VIP Customer"})
@@ -101,7 +91,7 @@ def test_reference_tag_note_stage_quality_owner_examples(api: httpx.Client) -> N
         "message": "Tag added to contact successfully",
         "data": {**ids, "tagName": "VIP Customer"},
     }
-    text = "Customer called to inquire about enterprise pricing. Scheduled demo for next Tuesday at 2 PM."
+    text = seed_examples.NOTE
     note = api.post("/api/contact/note/add", json={"uid": uid, "note": text})
     assert note.json() == {
         "success": True,
@@ -252,9 +242,13 @@ def test_notes_use_the_account_time_zone_and_keep_paragraphs(live_server: LiveSe
         assert api.post("/api/contact/note/add", json={"uid": uid, "note": text}).status_code == 200
         api.post("/api/contact/note/add", json={"uid": uid, "note": "second"})
         notes = api.get("/api/contact", params={"uid": uid}).json()["data"]["notes"]
-    first_stamp = datetime.strptime(notes[:16], "%Y-%m-%d %H:%M")
-    assert before <= first_stamp <= before + timedelta(minutes=2)
-    assert notes.endswith("\n\nLast paragraph.\n\n" + notes[-23:-7] + " second")
+    # The whole history: each entry stamped, the first note's paragraphs kept verbatim, one blank line between.
+    stamp = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"
+    match = re.fullmatch(f"({stamp}) {re.escape(text)}\n\n({stamp}) second", notes)
+    assert match is not None, notes
+    first, second = (datetime.strptime(group, "%Y-%m-%d %H:%M") for group in match.groups())
+    # Stamped in the account's zone (Sao Paulo is never UTC), oldest first.
+    assert before <= first <= second <= before + timedelta(minutes=2)
 
 
 def test_tags_are_additive_and_deduplicated(api: httpx.Client) -> None:
