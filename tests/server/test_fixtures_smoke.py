@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
 from tests.support.live_server import Account, LiveServer
@@ -19,10 +21,7 @@ def test_fresh_account_is_empty_and_demo_is_seeded(account: Account, demo_accoun
     assert demo.json()["data"]["firstName"] == "Mariana"
 
 
-def test_restart_keeps_data_and_reports_new_url(tmp_path: object) -> None:
-    from pathlib import Path
-
-    assert isinstance(tmp_path, Path)
+def test_restart_keeps_data_and_reports_new_url(tmp_path: Path) -> None:
     with LiveServer(tmp_path / "db.sqlite3") as server:
         acct = server.add_account()
         headers = {"Authorization": f"Bearer {acct.token}"}
