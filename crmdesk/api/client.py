@@ -17,12 +17,11 @@ import json
 import logging
 import math
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal, TypeVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from crmdesk import __version__, contract
 from crmdesk.api.errors import (
@@ -35,6 +34,11 @@ from crmdesk.api.errors import (
     error_from_response,
 )
 from crmdesk.api.models import Contact, ContactChange, ContactRef, ContactSummary, OwnerChange
+
+if TYPE_CHECKING:
+    # httpx (~50 ms and several MB) is imported when the first request builds the AsyncClient, not when this
+    # module is: the app shows its window before it sends anything. See ContactApi._http.
+    import httpx
 
 logger = logging.getLogger("crmdesk.api")
 
@@ -127,18 +131,83 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 def check_base_url(base_url: str) -> httpx.URL:
     """The parsed base URL; refuses anything but https, or plain http to a loopback host."""
+    import httpx
+
     try:
         url = httpx.URL(base_url)
     except (httpx.InvalidURL, TypeError) as exc:
         raise ValueError(f"Not a valid server address: {base_url!r} ({exc})") from None
-    if url.scheme not in ("http", "https") or not url.host:
+    _refuse_insecure(base_url, url.scheme, url.host)
+    return url
+
+
+def _refuse_insecure(base_url: str, scheme: str, host: str) -> None:
+    if scheme not in ("http", "https") or not host:
         raise ValueError(f"The server address must start with https:// (got {base_url!r}).")
-    if url.scheme == "http" and not _is_loopback(url.host):
+    if scheme == "http" and not _is_loopback(host):
         raise ValueError(
-            f"Refusing plain http:// to {url.host}: the API token would travel unencrypted. "
+            f"Refusing plain http:// to {host}: the API token would travel unencrypted. "
             "Use https://, or http:// only for a server on this computer (localhost, 127.0.0.1, ::1)."
         )
-    return url
+
+
+# The everyday shape of a base URL: lower-case scheme, an ASCII host name or IP literal, a port, and a path of
+# unreserved characters only. For these, httpx.URL's normalisation is simple to state (host lower-cased, the
+# scheme's default port dropped, nothing else changes); tests/api/test_base_url.py checks it against httpx.URL.
+_SIMPLE_BASE_URL: Final = re.compile(
+    r"(?P<scheme>https?)://(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>[0-9]{1,5}))?"
+    r"(?P<path>(?:/[A-Za-z0-9._~-]*)*)",
+    re.ASCII,
+)
+_IPV4_STYLE: Final = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+", re.ASCII)
+_DEFAULT_PORTS: Final[Mapping[str, int]] = {"http": 80, "https": 443}
+
+
+def _simple_base_url(base_url: str) -> tuple[str, str, str] | None:
+    """``(str(httpx.URL(base_url)), scheme, host)`` for an everyday address, without importing httpx.
+
+    ``None`` when the address is anything else (an unusual form, or one httpx would refuse); the caller then
+    asks httpx itself, so every address still gets exactly httpx's reading and error message.
+    """
+    if not isinstance(base_url, str):
+        return None
+    match = _SIMPLE_BASE_URL.fullmatch(base_url)
+    if match is None:
+        return None
+    scheme, host, port, path = match.group("scheme", "host", "port", "path")
+    if any(segment in (".", "..") for segment in path.split("/")):
+        return None  # httpx removes dot segments
+    if host.startswith("["):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return None
+        host = host[1:-1]  # httpx keeps an IPv6 literal's case
+        netloc = f"[{host}]"
+    else:
+        if _IPV4_STYLE.fullmatch(host):
+            try:
+                ipaddress.IPv4Address(host)
+            except ValueError:
+                return None
+        host = host.lower()
+        netloc = host
+    if port is not None and int(port) != _DEFAULT_PORTS[scheme]:
+        netloc = f"{netloc}:{int(port)}"
+    return f"{scheme}://{netloc}{path}", scheme, host
+
+
+def normalised_base_url(base_url: str) -> str:
+    """``str(check_base_url(base_url))``: the same checks, messages and normal form, without httpx when it can.
+
+    The app builds its ContactApi before the window shows, and importing httpx there cost ~50 ms of start-up.
+    """
+    simple = _simple_base_url(base_url)
+    if simple is None:
+        return str(check_base_url(base_url))
+    text, scheme, host = simple
+    _refuse_insecure(base_url, scheme, host)
+    return text
 
 
 def _is_loopback(host: str) -> bool:
@@ -241,11 +310,17 @@ class ContactApi:
         on_retry: Callable[[RetryEvent], None] | None = None,
         user_agent_suffix: str = "",
     ) -> None:
-        self._base_url = check_base_url(base_url)
+        self._base_url = normalised_base_url(base_url)
         self._token = _check_token(token)
         if max_retries < 0:
             raise ValueError("max_retries cannot be negative.")
-        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self._timeout: float | httpx.Timeout
+        if isinstance(timeout, int | float) and not isinstance(timeout, bool):
+            self._timeout = float(timeout)  # becomes an httpx.Timeout with the client, in _http()
+        else:
+            import httpx  # a caller passing anything else already has httpx; it checks the value now
+
+            self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self.max_retries = max_retries
         self._transport = transport
         self.on_retry = on_retry
@@ -264,7 +339,7 @@ class ContactApi:
 
     @property
     def base_url(self) -> str:
-        return str(self._base_url)
+        return self._base_url
 
     def adopt_token(self, other: ContactApi) -> None:
         """Use the token ``other`` was made with from now on (a re-sign-in after a 401).
@@ -300,6 +375,8 @@ class ContactApi:
         if client is None:
             if self._closed:
                 raise RuntimeError("This ContactApi has been closed.")
+            import httpx
+
             client = self._client = httpx.AsyncClient(
                 base_url=self._base_url,
                 headers={
@@ -307,7 +384,7 @@ class ContactApi:
                     "User-Agent": self.user_agent,
                     "Accept": "application/json",
                 },
-                timeout=self._timeout,
+                timeout=httpx.Timeout(self._timeout),
                 transport=self._transport,
                 follow_redirects=False,
             )
@@ -463,6 +540,8 @@ class ContactApi:
     ) -> Any:
         """Send one API call with the retry policy; return the envelope's ``data`` or raise an ApiError."""
         client = self._http()
+        import httpx  # loaded by _http(); only its exception classes are needed here
+
         content = None if json_body is None else json.dumps(json_body, ensure_ascii=False).encode()
         headers = None if content is None else {"Content-Type": "application/json"}
         attempt = 0
@@ -575,6 +654,8 @@ def _reject_unknown(fields: Mapping[str, Any], allowed: tuple[str, ...], method:
 
 
 def _transport_error(exc: httpx.TransportError, method: str, path: str) -> ApiError:
+    import httpx
+
     if isinstance(exc, httpx.TimeoutException):
         what = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for"
         return TimeoutError(f"Timed out {what} the server.", method=method, path=path)

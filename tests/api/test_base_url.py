@@ -1,0 +1,120 @@
+"""The client reads a base URL exactly as httpx.URL does, without importing httpx for everyday addresses.
+
+``ContactApi`` is built before the app's window shows, so it checks the address with a small parser of its own
+and leaves httpx to the first request. These tests hold that parser to httpx's reading: for any address, the
+normal form (``ContactApi.base_url``), the refusal and its message are those of :func:`check_base_url`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import httpx
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from crmdesk.api.client import _simple_base_url, check_base_url, normalised_base_url
+
+
+def _reference(base_url: str) -> str:
+    """What the client said before it had its own parser: httpx.URL's reading, or the refusal's message."""
+    try:
+        return str(check_base_url(base_url))
+    except ValueError as exc:
+        return f"ValueError: {exc}"
+
+
+def _light(base_url: str) -> str:
+    try:
+        return normalised_base_url(base_url)
+    except ValueError as exc:
+        return f"ValueError: {exc}"
+
+
+EVERYDAY = [
+    "https://contact-api.8mgenius.com.br",
+    "https://contact-api.8mgenius.com.br/",
+    "https://Contact-API.8mgenius.COM.br/v1/",
+    "https://api.test:443",
+    "https://api.test:0443/x",
+    "https://api.test:8443/",
+    "http://127.0.0.1:8765",
+    "http://127.0.0.1:080",
+    "http://127.1.2.3",
+    "http://localhost:9000",
+    "http://LOCALHOST.:9000/api",
+    "http://[::1]:9000",
+    "http://[::FFFF:127.0.0.1]",
+    "http://example.com",
+    "http://10.0.0.1:8000",
+    "http://127.evil.com",
+    "http://999.0.0.1",
+    "http://[::1",
+    "http://[zz::1]",
+    "https://a.test/./b",
+    "https://a.test/a/../b",
+    "https://a.test/a//b",
+    "https://a.test:99999",
+    "https://a.test/?q=1",
+    "https://user@a.test",
+    "HTTPS://A.test:443/x",
+    "ftp://127.0.0.1",
+    "not a url",
+    " https://a.test",
+    "https://",
+    "https://bücher.example",
+]
+
+
+@pytest.mark.parametrize("base_url", EVERYDAY)
+def test_the_light_reading_is_httpx_s_reading(base_url: str) -> None:
+    assert _light(base_url) == _reference(base_url)
+
+
+def test_everyday_addresses_take_the_light_path() -> None:
+    # Otherwise the start-up saving is lost without any test noticing.
+    for base_url in ("https://contact-api.8mgenius.com.br", "http://127.0.0.1:8765", "http://[::1]:9000"):
+        assert _simple_base_url(base_url) is not None
+
+
+_URL_ALPHABET = "abcAB019.-_~:/[]@?#%! ü"
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    scheme=st.sampled_from(["http", "https", "HTTP", "ftp", ""]),
+    host=st.one_of(
+        st.text(alphabet="aZ09.-", max_size=12),
+        st.sampled_from(["127.0.0.1", "localhost", "[::1]", "[::ffff:7f00:1]", "256.1.1.1", "[1::2::3]"]),
+    ),
+    port=st.one_of(st.just(""), st.integers(0, 100_000).map(lambda p: f":{p}"), st.just(":")),
+    path=st.text(alphabet=_URL_ALPHABET, max_size=16),
+)
+@example(scheme="http", host="127.0.0.1", port=":80", path="/")
+@example(scheme="https", host="a", port=":443", path="/./")
+def test_any_address_reads_as_httpx_reads_it(scheme: str, host: str, port: str, path: str) -> None:
+    base_url = f"{scheme}://{host}{port}{path}" if scheme else f"{host}{port}{path}"
+    assert _light(base_url) == _reference(base_url)
+
+
+def test_building_a_client_does_not_import_httpx() -> None:
+    # The app's cold start depends on it: httpx loads with the first request, after the window shows.
+    code = (
+        "import sys\n"
+        "from crmdesk.api import ContactApi\n"
+        "api = ContactApi('http://127.0.0.1:8765', 'tok_x')\n"
+        "api = ContactApi('https://contact-api.8mgenius.com.br', 'tok_x', timeout=5)\n"
+        "assert 'httpx' not in sys.modules, 'httpx was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_a_timeout_object_is_still_accepted() -> None:
+    from crmdesk.api import ContactApi
+
+    ContactApi("https://api.test", "tok_x", timeout=httpx.Timeout(3.0, connect=1.0))
+    ContactApi("https://api.test", "tok_x", timeout=None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        ContactApi("https://api.test", "tok_x", timeout=httpx.Timeout(connect=1.0))  # type: ignore[call-arg]
