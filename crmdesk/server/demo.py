@@ -58,6 +58,7 @@ def seed_demo(db: Store, token: str | None = None) -> str | None:
         for sample in demo_data.CONTACTS:
             values: dict[str, str] = {column: str(sample.get(field, "")) for field, column in COLUMN_OF.items()}
             values["phone_digits"] = contract.phone_digits(values["phone"])
+            values["email_key"] = store.email_key(values["email"])
             contact_id = insert_id(
                 conn.execute(
                     store.contacts.insert().values(

@@ -81,6 +81,8 @@ contacts = sa.Table(
     sa.Column("first_name", sa.String(100), nullable=False, default=""),
     sa.Column("last_name", sa.String(100), nullable=False, default=""),
     sa.Column("email", sa.String(254), nullable=False, default=""),
+    # casefold() of the email, made in Python: SQL lower() folds only ASCII, so "JOSÉ@" would miss "josé@".
+    sa.Column("email_key", sa.String(254), nullable=False, default=""),
     sa.Column("phone", sa.String(50), nullable=False, default=""),
     sa.Column("phone_digits", sa.String(50), nullable=False, default=""),
     sa.Column("business_name", sa.String(200), nullable=False, default=""),
@@ -99,9 +101,8 @@ contacts = sa.Table(
     sa.Column("last_update", sa.String(20), nullable=False),
     sa.Index("ix_contacts_account_uid", "account_id", "uid", unique=True),
     sa.Index("ix_contacts_account_phone_digits", "account_id", "phone_digits"),
+    sa.Index("ix_contacts_account_email_key", "account_id", "email_key"),
 )
-# lower() on both the index and the query keeps the comparison the database's own, on SQLite and PostgreSQL.
-sa.Index("ix_contacts_account_email", contacts.c.account_id, sa.func.lower(contacts.c.email))
 
 contact_tags = sa.Table(
     "contact_tags",
@@ -220,9 +221,7 @@ _SELECT_BY_ID = _contact_select().where(contacts.c.id == sa.bindparam("contact_i
 # Lookups fetch the whole row at once: one statement per GET instead of a find followed by a fetch.
 _SELECT_FULL_BY = {
     "uid": _contact_select().where(contacts.c.uid == sa.bindparam("value")),
-    "email": _contact_select()
-    .where(sa.func.lower(contacts.c.email) == sa.func.lower(sa.bindparam("value")))
-    .order_by(contacts.c.id),
+    "email": _contact_select().where(contacts.c.email_key == sa.bindparam("value")).order_by(contacts.c.id),
     "phone": _contact_select().where(contacts.c.phone_digits == sa.bindparam("value")).order_by(contacts.c.id),
 }
 # Tags (kind 0) and notes (kind 1) of one contact in one statement, each in the order they were added.
@@ -246,7 +245,7 @@ _FIND_BY_EMAIL = (
     sa.select(contacts.c.id)
     .where(
         contacts.c.account_id == sa.bindparam("account_id"),
-        sa.func.lower(contacts.c.email) == sa.func.lower(sa.bindparam("value")),
+        contacts.c.email_key == sa.bindparam("value"),
     )
     .order_by(contacts.c.id)
 )
@@ -262,6 +261,30 @@ _TOKEN_ACCOUNT = (
 )
 
 
+def email_key(email: str) -> str:
+    """What email lookups compare: the address case-folded the Unicode way."""
+    return email.strip().casefold()
+
+
+def _migrate(engine: Engine) -> None:
+    """Bring a database made by an earlier version up to this schema (create_all adds only missing tables)."""
+    with engine.begin() as conn:
+        columns = {column["name"] for column in sa.inspect(conn).get_columns("contacts")}
+        if "email_key" in columns:
+            return
+        conn.execute(sa.text("ALTER TABLE contacts ADD COLUMN email_key VARCHAR(254) NOT NULL DEFAULT ''"))
+        rows = conn.execute(sa.select(contacts.c.id, contacts.c.email)).all()
+        if rows:
+            conn.execute(
+                contacts.update().where(contacts.c.id == sa.bindparam("row_id")),
+                [{"row_id": row.id, "email_key": email_key(row.email)} for row in rows],
+            )
+        conn.execute(sa.text("DROP INDEX IF EXISTS ix_contacts_account_email"))
+        for index in contacts.indexes:
+            if index.name == "ix_contacts_account_email_key":
+                index.create(conn, checkfirst=True)
+
+
 class Store:
     """The server's database. Safe to open from several processes on one SQLite file."""
 
@@ -275,6 +298,7 @@ class Store:
         if is_sqlite:
             event.listen(self.engine, "connect", _set_sqlite_pragmas)
         metadata.create_all(self.engine)
+        _migrate(self.engine)
         self._token_cache: dict[str, tuple[Account, float]] = {}
         self._local = threading.local()
         self._readers: list[Any] = []
@@ -404,6 +428,7 @@ class Store:
                     account_id=account.id,
                     uid=row.get("uid") or new_uid(),
                     phone_digits=contract.phone_digits(row.get("phone", "")),
+                    email_key=email_key(row.get("email", "")),
                     created=stamp,
                     last_update=stamp,
                 )
@@ -439,7 +464,7 @@ class Store:
         if kind == "uid":
             statement, value = _FIND_BY_UID, value
         elif kind == "email":
-            statement = _FIND_BY_EMAIL
+            statement, value = _FIND_BY_EMAIL, email_key(value)
         else:
             statement, value = _FIND_BY_PHONE, contract.phone_digits(value)
         return list(conn.execute(statement, {"account_id": account.id, "value": value}).scalars())
@@ -448,6 +473,8 @@ class Store:
         """GET: one full contact, or the summaries of several matches (oldest first). Raises :class:`NotFound`."""
         if kind == "phone":
             value = contract.phone_digits(value)
+        elif kind == "email":
+            value = email_key(value)
         reader = self._reader()
         try:
             find = self._prepared[kind]
@@ -530,6 +557,8 @@ class Store:
                 values[COLUMN_OF[field]] = text
                 if field == "phone":
                     values["phone_digits"] = contract.phone_digits(text)
+                elif field == "email":
+                    values["email_key"] = email_key(text)
         return values
 
     def _add_tags(self, conn: Connection, account: Account, contact_id: int, names: Iterable[str]) -> list[str]:

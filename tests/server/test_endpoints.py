@@ -271,3 +271,14 @@ def test_head_is_answered_like_get_without_body(api: httpx.Client) -> None:
     response = api.head("/api/contact", params={"uid": uid})
     assert response.status_code == 200
     assert response.content == b""
+
+
+def test_email_lookup_ignores_case_beyond_ascii(api: httpx.Client) -> None:
+    uid = create(api, name="José Ávila", email="JOSÉ.ÁVILA@exemplo.com.br")
+    for spelled in ("josé.ávila@exemplo.com.br", "JOSÉ.ÁVILA@EXEMPLO.COM.BR"):
+        response = api.get("/api/contact", params={"email": spelled})
+        assert response.status_code == 200, spelled
+        assert response.json()["data"]["uid"] == uid
+        assert response.json()["data"]["email"] == "JOSÉ.ÁVILA@exemplo.com.br"  # stored as given
+    changed = api.put("/api/contact/stage", json={"email": "josé.ávila@exemplo.com.br", "stageName": "won"})
+    assert changed.status_code == 200 and changed.json()["data"]["contactUid"] == uid

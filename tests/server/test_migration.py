@@ -1,0 +1,34 @@
+"""A database made before the Unicode email key existed is brought up to date when the store opens it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from crmdesk.server.store import Store
+
+
+def test_database_without_email_key_is_migrated_and_finds_unicode_emails(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    store = Store(url)
+    store.add_account("Old", "pro", token="test-old-token")
+    store.bulk_insert_contacts("Old", [{"firstName": "José", "email": "JOSÉ@exemplo.com.br"}])
+    # Rewind the schema to what the first release wrote: no email_key, a lower(email) index instead.
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DROP INDEX ix_contacts_account_email_key"))
+        conn.execute(sa.text("ALTER TABLE contacts DROP COLUMN email_key"))
+        conn.execute(sa.text("CREATE INDEX ix_contacts_account_email ON contacts (account_id, lower(email))"))
+    store.close()
+
+    reopened = Store(url)
+    try:
+        account = reopened.account_for_token("test-old-token")
+        assert account is not None
+        found = reopened.lookup(account, "email", "josé@exemplo.com.br")
+        assert isinstance(found, dict) and found["firstName"] == "José"
+        with reopened.engine.connect() as conn:
+            indexes = {index["name"] for index in sa.inspect(conn).get_indexes("contacts")}
+        assert "ix_contacts_account_email_key" in indexes and "ix_contacts_account_email" not in indexes
+    finally:
+        reopened.close()
