@@ -36,6 +36,8 @@ from crmdesk.api.errors import (
 from crmdesk.api.models import Contact, ContactChange, ContactRef, ContactSummary, OwnerChange
 
 if TYPE_CHECKING:
+    import ssl
+
     # httpx (~50 ms and several MB) is imported when the first request builds the AsyncClient, not when this
     # module is: the app shows its window before it sends anything. See ContactApi._http.
     import httpx
@@ -327,6 +329,7 @@ class ContactApi:
         suffix = user_agent_suffix.strip()
         self.user_agent = f"crmdesk/{__version__}" + (f" {suffix}" if suffix else "")
         self._client: httpx.AsyncClient | None = None
+        self._tls_context: ssl.SSLContext | None = None
         self._closed = False
         self._limiter = _RateLimiter()
         # Injectable so tests can record the delays chosen instead of waiting them out.
@@ -370,6 +373,24 @@ class ContactApi:
         if client is not None:
             await client.aclose()
 
+    def preload(self) -> None:
+        """Import httpx and build the TLS settings now, so that the first request does not wait for them.
+
+        Safe to call from a worker thread (the app calls it once its window has shown): loading the CA
+        certificates, most of the cost for https, releases the GIL. Calling it is optional; ``_http`` does
+        whatever is still missing.
+        """
+        import httpx  # noqa: F401
+
+        if self._transport is None:
+            self._tls()
+
+    def _tls(self) -> ssl.SSLContext:
+        context = self._tls_context
+        if context is None:
+            context = self._tls_context = _tls_context_for(self._base_url)
+        return context
+
     def _http(self) -> httpx.AsyncClient:
         client = self._client
         if client is None:
@@ -386,6 +407,8 @@ class ContactApi:
                 },
                 timeout=httpx.Timeout(self._timeout),
                 transport=self._transport,
+                # With a transport given (tests), httpx makes no TLS context of its own.
+                verify=self._tls() if self._transport is None else True,
                 follow_redirects=False,
             )
         return client
@@ -651,6 +674,21 @@ def _reject_unknown(fields: Mapping[str, Any], allowed: tuple[str, ...], method:
     unknown = sorted(set(fields) - set(allowed) - {"uid"})
     if unknown:
         raise TypeError(f"{method}() got unknown field(s): {', '.join(unknown)}")
+
+
+def _tls_context_for(base_url: str) -> ssl.SSLContext:
+    """The TLS settings for a client of ``base_url``: httpx's default for https."""
+    import ssl
+
+    if base_url.startswith("http://"):
+        # Plain http is only ever allowed to this computer (see check_base_url); the client sends only paths
+        # relative to it and never follows redirects, so it never speaks TLS. httpx's default would still
+        # load certifi's CA bundle for it (~70 ms and ~3 MB): a context that trusts no CA at all costs
+        # nothing and, should TLS ever happen, verifies no peer (verification stays required).
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    import httpx
+
+    return httpx.create_ssl_context()  # exactly httpx's default: certifi, or SSL_CERT_FILE / SSL_CERT_DIR
 
 
 def _transport_error(exc: httpx.TransportError, method: str, path: str) -> ApiError:

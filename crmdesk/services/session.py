@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,6 +39,20 @@ class Session(QObject):
         self.base_url = self.api.base_url
         #: Whether the token went into the keyring (False: this session only).
         self.token_stored = False
+
+    def preload(self) -> None:
+        """Load the HTTP stack (httpx, TLS settings) in a worker thread, ahead of the first request.
+
+        The app calls this once its window has shown. A request made before the thread is done is never lost:
+        it imports whatever is still missing itself (waiting on the import lock at worst).
+        """
+        threading.Thread(target=self._preload, name="crmdesk-http-preload", daemon=True).start()
+
+    def _preload(self) -> None:
+        try:
+            self.api.preload()
+        except Exception:  # the first request loads it again and reports whatever is wrong
+            log.debug("Preloading the HTTP client failed", exc_info=True)
 
     @property
     def host(self) -> str:

@@ -7,6 +7,7 @@ normal form (``ContactApi.base_url``), the refusal and its message are those of 
 
 from __future__ import annotations
 
+import ssl
 import subprocess
 import sys
 
@@ -118,3 +119,22 @@ def test_a_timeout_object_is_still_accepted() -> None:
     ContactApi("https://api.test", "tok_x", timeout=None)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         ContactApi("https://api.test", "tok_x", timeout=httpx.Timeout(connect=1.0))  # type: ignore[call-arg]
+
+
+def test_plain_http_to_this_computer_loads_no_ca_bundle_but_still_verifies() -> None:
+    from crmdesk.api import ContactApi
+
+    context = ContactApi("http://127.0.0.1:8765", "tok_x")._tls()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] == 0  # trusts nobody: a TLS peer could never be verified
+
+
+def test_https_gets_httpx_s_default_verification() -> None:
+    from crmdesk.api import ContactApi
+
+    api = ContactApi("https://contact-api.8mgenius.com.br", "tok_x")
+    api.preload()
+    context = api._tls()
+    default = httpx.create_ssl_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] == default.cert_store_stats()["x509_ca"] > 0
