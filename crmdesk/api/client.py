@@ -11,7 +11,6 @@ imports Qt, so scripts can use it on their own::
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import ipaddress
 import json
 import logging
@@ -119,6 +118,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     try:
         seconds = float(value)
     except ValueError:
+        import email.utils  # an HTTP-date is rare (servers send seconds); not worth ~3 ms of start-up
+
         try:
             moment = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):

@@ -1,0 +1,86 @@
+"""What a signed-in start loads before its window shows: nothing only the contact view, a request or the demo needs.
+
+The cold-start budget (issue 7, tests/perf) depends on it, and an innocent module-level import anywhere on the
+path from ``python -m crmdesk`` to the main window would undo it silently. The app runs in a subprocess, as a rep
+starts it (token from CRMDESK_TOKEN, a base URL given); a small driver records ``sys.modules`` when the main
+window receives its first show event, i.e. with everything the window was built from, before anything the app
+deliberately loads after the first show (the contact view's modules, httpx).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+# Each costs start-up time (and memory) and is only needed later: the bundled server and its stack (demo mode),
+# the form's validators (the contact view, built after the first show), the HTTP stack (the first request,
+# preloaded after the first show) and the keyring (not used when the token comes from the environment).
+NOT_BEFORE_THE_WINDOW = (
+    "crmdesk.server",
+    "sqlalchemy",
+    "starlette",
+    "uvicorn",
+    "phonenumbers",
+    "email_validator",
+    "crmdesk.ui.contact_view",
+    "httpx",
+    "httpcore",
+    "certifi",
+    "keyring",
+    "zoneinfo",
+)
+
+_DRIVER = """
+import json, sys
+from crmdesk import app
+
+modules = []
+original_open_window = app.AppController.open_window
+
+
+def open_window(self, session):
+    from crmdesk.ui import main_window
+
+    original_show_event = main_window.MainWindow.showEvent
+
+    def show_event(window, event):
+        if not modules:
+            modules.extend(sorted(name for name, module in sys.modules.items() if module is not None))
+            print("modules: " + json.dumps(modules), flush=True)
+        original_show_event(window, event)
+
+    main_window.MainWindow.showEvent = show_event
+    original_open_window(self, session)
+
+
+app.AppController.open_window = open_window
+sys.exit(app.main(sys.argv[1:]))
+"""
+
+
+def test_a_signed_in_start_loads_none_of_the_late_modules_before_the_window_shows(tmp_path: Path) -> None:
+    env = dict(os.environ)
+    env.update(
+        {
+            "QT_QPA_PLATFORM": "offscreen",
+            "CRMDESK_DATA_DIR": str(tmp_path / "data"),
+            "XDG_CONFIG_HOME": str(tmp_path / "config"),
+            "HOME": str(tmp_path / "home"),
+            "CRMDESK_TOKEN": "tok_startup-imports-test",
+        }
+    )
+    # Nothing listens on port 9 (discard): the window shows all the same, and no request is made.
+    cmd = [sys.executable, "-c", _DRIVER, "--base-url", "http://127.0.0.1:9", "--exit-when-shown"]
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("modules: ")]
+    assert lines, f"the main window never showed:\n{result.stdout}\n{result.stderr}"
+    loaded = json.loads(lines[0].removeprefix("modules: "))
+    assert "crmdesk.ui.main_window" in loaded  # the snapshot is the real start-up, not an empty process
+    early = sorted(
+        name for name in loaded for late in NOT_BEFORE_THE_WINDOW if name == late or name.startswith(late + ".")
+    )
+    assert early == []
