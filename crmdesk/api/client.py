@@ -313,7 +313,7 @@ class ContactApi:
         on_retry: Callable[[RetryEvent], None] | None = None,
         user_agent_suffix: str = "",
     ) -> None:
-        self._base_url = normalised_base_url(base_url)
+        self._url = normalised_base_url(base_url)
         self._token = _check_token(token)
         if max_retries < 0:
             raise ValueError("max_retries cannot be negative.")
@@ -339,11 +339,23 @@ class ContactApi:
 
     def __repr__(self) -> str:
         # The token is deliberately absent.
-        return f"<ContactApi {self._base_url} token=<hidden>>"
+        return f"<ContactApi {self._url} token=<hidden>>"
 
     @property
     def base_url(self) -> str:
-        return self._base_url
+        return self._url
+
+    # The client kept its base URL as an httpx.URL here before it stopped importing httpx at start-up; code
+    # that reached for it (a test moves a client to a restarted server's port) still gets one, on demand.
+    @property
+    def _base_url(self) -> httpx.URL:
+        import httpx
+
+        return httpx.URL(self._url)
+
+    @_base_url.setter
+    def _base_url(self, value: httpx.URL | str) -> None:
+        self._url = normalised_base_url(str(value))
 
     def adopt_token(self, other: ContactApi) -> None:
         """Use the token ``other`` was made with from now on (a re-sign-in after a 401).
@@ -351,7 +363,7 @@ class ContactApi:
         The token passes from client to client without any caller holding it, and the connection pool,
         base URL and retry settings stay as they are, so work already set up around this client goes on.
         """
-        if other._base_url != self._base_url:
+        if other._url != self._url:
             raise ValueError("A token can only be taken over from a client of the same server.")
         self._token = other._token
         if self._client is not None:
@@ -389,7 +401,7 @@ class ContactApi:
     def _tls(self) -> ssl.SSLContext:
         context = self._tls_context
         if context is None:
-            context = self._tls_context = _tls_context_for(self._base_url)
+            context = self._tls_context = _tls_context_for(self._url)
         return context
 
     def _http(self) -> httpx.AsyncClient:
@@ -400,7 +412,7 @@ class ContactApi:
             import httpx
 
             client = self._client = httpx.AsyncClient(
-                base_url=self._base_url,
+                base_url=self._url,
                 headers={
                     "Authorization": f"Bearer {self._token}",
                     "User-Agent": self.user_agent,
