@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import json
 import logging
+import weakref
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from crmdesk.paths import profile_dir
 
 log = logging.getLogger("crmdesk.services.recent")
 
 MAX_RECENT = 30
+
+#: How long a change waits before it is written: opening contacts in a row costs one write, not one each, and
+#: none of them on the way to showing the contact.
+WRITE_DELAY_MS = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,28 +30,21 @@ class RecentEntry:
     phone: str = ""
 
 
-class RecentList(QObject):
-    """Recently opened contacts of one profile.
+class _RecentFile:
+    """The JSON file and the entries still to be written to it; plain Python, so it outlives the QObject."""
 
-    Signals:
-        changed(): the list changed (added, moved to the top, removed).
-    """
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.unwritten: list[RecentEntry] | None = None
 
-    changed = Signal()
-
-    def __init__(self, profile: str, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._path: Path = profile_dir(profile) / "recent.json"
-        self._entries: list[RecentEntry] = self._read()
-
-    def _read(self) -> list[RecentEntry]:
+    def read(self) -> list[RecentEntry]:
         try:
-            raw: Any = json.loads(self._path.read_text(encoding="utf-8"))
+            raw: Any = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return []
         except (OSError, ValueError) as exc:
             # A damaged list is not worth stopping for; it refills as contacts are opened.
-            log.info("Ignoring unreadable recent list %s: %s", self._path, exc)
+            log.info("Ignoring unreadable recent list %s: %s", self.path, exc)
             return []
         entries: list[RecentEntry] = []
         for item in raw if isinstance(raw, list) else []:
@@ -61,27 +59,80 @@ class RecentList(QObject):
                 )
         return entries[:MAX_RECENT]
 
-    def _write(self) -> None:
-        data = json.dumps([asdict(entry) for entry in self._entries], ensure_ascii=False, indent=1)
-        tmp = self._path.with_suffix(".tmp")
+    def flush(self, *_args: object) -> None:
+        entries, self.unwritten = self.unwritten, None
+        if entries is None:
+            return
+        _pending.discard(self)
+        data = json.dumps([asdict(entry) for entry in entries], ensure_ascii=False, indent=1)
+        tmp = self.path.with_suffix(".tmp")
         try:
             tmp.write_text(data, encoding="utf-8")
-            tmp.replace(self._path)  # atomic, so a crash never leaves half a file
+            tmp.replace(self.path)  # atomic, so a crash never leaves half a file
         except OSError as exc:
             log.info("Could not save the recent list: %s", exc)
+
+
+#: Files with entries not yet written, so that a list opened on the same profile reads what this one holds.
+_pending: weakref.WeakSet[_RecentFile] = weakref.WeakSet()
+
+
+class RecentList(QObject):
+    """Recently opened contacts of one profile.
+
+    A change reaches the disk :data:`WRITE_DELAY_MS` later (coalesced with the changes after it); what is pending
+    is written when the app quits, when this object is deleted, on :meth:`flush`, and before another list of
+    the same profile reads the file.
+
+    Signals:
+        changed(): the list changed (added, moved to the top, removed).
+    """
+
+    changed = Signal()
+
+    def __init__(self, profile: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._file = _RecentFile(profile_dir(profile) / "recent.json")
+        for other in list(_pending):
+            if other.path == self._file.path:
+                other.flush()
+        self._entries: list[RecentEntry] = self._file.read()
+        self._write_timer = QTimer(self)
+        self._write_timer.setSingleShot(True)
+        self._write_timer.setInterval(WRITE_DELAY_MS)
+        self._write_timer.timeout.connect(self._file.flush)
+        self.destroyed.connect(self._file.flush)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self._file.flush)
+
+    def flush(self) -> None:
+        """Write a pending change now."""
+        self._write_timer.stop()
+        self._file.flush()
+
+    def has_unwritten_changes(self) -> bool:
+        return self._file.unwritten is not None
+
+    def _write_soon(self) -> None:
+        self._file.unwritten = list(self._entries)
+        _pending.add(self._file)
+        self._write_timer.start()
 
     def entries(self) -> list[RecentEntry]:
         return list(self._entries)
 
     def add(self, uid: str, name: str, email: str = "", phone: str = "") -> None:
         entry = RecentEntry(uid, name, email, phone)
+        if self._entries and self._entries[0] == entry:
+            return  # reopening the top entry changes nothing
         self._entries = [entry, *(e for e in self._entries if e.uid != uid)][:MAX_RECENT]
-        self._write()
+        self._write_soon()
         self.changed.emit()
 
     def remove(self, uid: str) -> None:
         kept = [e for e in self._entries if e.uid != uid]
         if len(kept) != len(self._entries):
             self._entries = kept
-            self._write()
+            self._write_soon()
             self.changed.emit()

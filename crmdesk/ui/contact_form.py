@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from PySide6.QtCore import QDate, QLocale, QSize, Qt, QTime, QTimer, QUrl, Signal
+from PySide6.QtCore import QDate, QEvent, QLocale, QSize, Qt, QTime, QTimer, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QFocusEvent, QPalette, QResizeEvent, QTextCursor
 from PySide6.QtWidgets import (
     QCalendarWidget,
@@ -263,6 +263,11 @@ class ContactForm(QWidget):
         self._errors: dict[str, str] = {}
         self._server_messages: dict[str, str] = {}
         self._hints: dict[str, str] = {}
+        # The text each field was last checked with, and the verdict (None when valid). Values loaded from the
+        # server are entered as valid without running the validators: only what the user types is checked.
+        self._checked: dict[str, tuple[str, str | None]] = {}
+        # What each field's marks show now, so a refresh touches only the widgets whose marks change.
+        self._marks: dict[str, tuple[str, bool, bool]] = {}
         self._loading = False
         self._blank = True
         self._busy = False
@@ -393,6 +398,14 @@ class ContactForm(QWidget):
         self.local_time = QLabel(self)
         self.local_time.setObjectName("localTime")
         self.local_time.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        # As wide as the longest time it shows, so a new contact's time (or none) does not relayout the whole grid.
+        sample = self.tr("%1 there").replace(
+            "%1", user_locale().toString(QTime(23, 59), QLocale.FormatType.ShortFormat)
+        )
+        widest = max(
+            sample, sample.replace("23", "12").replace("59", "00"), key=self.local_time.fontMetrics().horizontalAdvance
+        )
+        self.local_time.setMinimumWidth(self.local_time.fontMetrics().horizontalAdvance(widest + "  "))
 
         def put(text: str) -> None:
             combo.setCurrentIndex(-1)
@@ -492,7 +505,11 @@ class ContactForm(QWidget):
             for name in FORM_FIELDS:
                 value = getattr(contact, name) if contact is not None else ""
                 self._baseline[name] = value
-                self.slots[name].put(edits.get(name, value))
+                self._checked[name] = (value, None)  # the server stored it, so it passed the contract there
+                shown = edits.get(name, value)
+                slot = self.slots[name]
+                if slot.get() != shown:  # an unchanged editor is neither touched nor repainted
+                    slot.put(shown)
         finally:
             self._loading = False
         self._show_starts()
@@ -569,10 +586,16 @@ class ContactForm(QWidget):
             text = values[name]
             if not text.strip():
                 continue
-            try:
-                validate_field(name, text)
-            except ContractError as exc:
-                errors[name] = user_message(exc)
+            checked = self._checked.get(name)
+            if checked is None or checked[0] != text:
+                try:
+                    validate_field(name, text)
+                    checked = (text, None)
+                except ContractError as exc:
+                    checked = (text, user_message(exc))
+                self._checked[name] = checked
+            if checked[1] is not None:
+                errors[name] = checked[1]
         # A blank form (create mode before any typing) cannot be saved, but scolding it helps nobody. A loaded
         # contact whose fields were all cleared is different: Save is off, so the form must say why.
         self._blank = not any(value.strip() for value in (*values.values(), *self._baseline.values()))
@@ -589,14 +612,23 @@ class ContactForm(QWidget):
         self._refresh_marks()
         self.state_changed.emit()
 
-    def _refresh_marks(self) -> None:
+    def _refresh_marks(self, *, force: bool = False) -> None:
         changes = self.changes()
-        red = error_colour(self.palette())
+        red: QColor | None = None
         for name, slot in self.slots.items():
             text = self._errors.get(name) or self._server_messages.get(name) or self._hints.get(name, "")
-            palette = slot.message.palette()
             is_hint = name not in self._errors and name not in self._server_messages
-            colour = palette.color(QPalette.ColorRole.PlaceholderText) if is_hint else red
+            changed = name in changes
+            marks = (text, is_hint, changed)
+            if not force and self._marks.get(name) == marks:
+                continue  # setting a palette or font, even an equal one, costs a relayout and a repaint
+            self._marks[name] = marks
+            palette = slot.message.palette()
+            if is_hint:
+                colour = palette.color(QPalette.ColorRole.PlaceholderText)
+            else:
+                red = red or error_colour(self.palette())
+                colour = red
             palette.setColor(QPalette.ColorRole.WindowText, colour)
             slot.message.setPalette(palette)
             slot.message.setText(text)
@@ -604,10 +636,15 @@ class ContactForm(QWidget):
             accent_palette = slot.accent.palette()
             accent_palette.setColor(QPalette.ColorRole.Window, self.palette().color(QPalette.ColorRole.Highlight))
             slot.accent.setPalette(accent_palette)
-            slot.accent.setVisible(name in changes)
+            slot.accent.setVisible(changed)
             font = slot.label.font()
-            font.setItalic(name in changes)
+            font.setItalic(changed)
             slot.label.setFont(font)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._refresh_marks(force=True)  # the reds and the accent follow a light/dark switch
 
     # --- Phone and actions ------------------------------------------------------------------------
 

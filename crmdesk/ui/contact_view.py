@@ -7,6 +7,7 @@ and every navigation away goes through :meth:`ContactView.resolve_unsaved`.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 
@@ -73,7 +74,12 @@ class ContactView(QWidget):
     error_raised = Signal(object)
     status_message = Signal(str)
 
-    def __init__(self, service: ContactService, registry: Registry, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: ContactService, registry: Registry, parent: QWidget | None = None, *, staged: bool = False
+    ) -> None:
+        """``staged`` builds only the empty state now; the caller then runs :meth:`build_step` once per turn of
+        the event loop (each a few ms, so the window keeps painting), or :meth:`ensure_built` to finish at once.
+        """
         super().__init__(parent)
         self.setObjectName("contactView")
         self.service = service
@@ -90,14 +96,34 @@ class ContactView(QWidget):
         self._relative_clock.setInterval(60_000)
         self._relative_clock.timeout.connect(self._show_last_update)
 
-        self._build()
+        self._build_steps: deque[Callable[[], None]] = deque(
+            (self._build_page_header, self._build_form, self._build_form_column, self._build_side, self._finish_build)
+        )
+        self._build_empty()
+        if not staged:
+            self.ensure_built()
+
+    # --- Construction -----------------------------------------------------------------------------
+
+    def is_built(self) -> bool:
+        return not self._build_steps
+
+    def build_step(self) -> bool:
+        """Build the next part of the view; True while parts remain."""
+        if self._build_steps:
+            self._build_steps.popleft()()
+        return bool(self._build_steps)
+
+    def ensure_built(self) -> None:
+        while self._build_steps:
+            self._build_steps.popleft()()
+
+    def _finish_build(self) -> None:
         self._connect()
         self._refresh_registry()
         self.clear()
 
-    # --- Construction -----------------------------------------------------------------------------
-
-    def _build(self) -> None:
+    def _build_empty(self) -> None:
         tr = self.tr
         self.progress = QProgressBar(self)
         self.progress.setObjectName("contactProgress")
@@ -169,7 +195,8 @@ class ContactView(QWidget):
         empty.addStretch(2)
         self.stack.addWidget(self.empty_page)
 
-        # The contact page.
+    def _build_page_header(self) -> None:
+        # The contact page, added to the stack once complete (its parts are built in separate steps).
         self.page = QWidget()
         page = QVBoxLayout(self.page)
         page.setContentsMargins(12, 8, 12, 8)
@@ -180,9 +207,13 @@ class ContactView(QWidget):
         line.setFrameShadow(QFrame.Shadow.Plain)
         line.setForegroundRole(QPalette.ColorRole.Mid)
         page.addWidget(line)
+        self._page_layout = page
 
+    def _build_form(self) -> None:
         self.form = ContactForm()
         self.form.state_changed.connect(self._update_buttons)
+
+    def _build_form_column(self) -> None:
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 8, 0)
@@ -197,6 +228,8 @@ class ContactView(QWidget):
         self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.form_scroll.setWidget(left)
 
+    def _build_side(self) -> None:
+        tr = self.tr
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(8, 0, 0, 0)
@@ -223,7 +256,7 @@ class ContactView(QWidget):
         self.splitter.setStretchFactor(1, 2)
         right.setMinimumWidth(280)
         self.splitter.setChildrenCollapsible(False)
-        page.addWidget(self.splitter, 1)
+        self._page_layout.addWidget(self.splitter, 1)
         self.stack.addWidget(self.page)
 
     def _section(self, text: str, parent: QWidget) -> QLabel:
@@ -706,13 +739,15 @@ class ContactView(QWidget):
         if current and current.casefold() not in known:
             name = self.registry.member_name(current) if combo is self.owner_combo else ""
             items = [*items, (self._owner_text(current, name) if combo is self.owner_combo else current, current)]
-        combo.blockSignals(True)
-        combo.clear()
         if allow_none or not current:
-            combo.addItem(none_text, "")
-        for text, data in items:
-            combo.addItem(text, data)
-        index = next((i for i in range(combo.count()) if str(combo.itemData(i)).casefold() == current.casefold()), 0)
+            items = [(none_text, ""), *items]
+        combo.blockSignals(True)
+        # The lists rarely change between contacts: refilling an unchanged one would only relayout and repaint it.
+        if [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())] != items:
+            combo.clear()
+            for text, data in items:
+                combo.addItem(text, data)
+        index = next((i for i, (_, data) in enumerate(items) if data.casefold() == current.casefold()), 0)
         combo.setCurrentIndex(index)
         combo.blockSignals(False)
 

@@ -53,13 +53,16 @@ _UID_ROLE = Qt.ItemDataRole.UserRole
 
 ContactViewFactory = Callable[[Session, "Registry", QWidget], "ContactView"]
 
+#: A lookup shows "Searching…" and the progress bar only once it has run this long (no flicker for fast ones).
+BUSY_INDICATOR_DELAY_MS = 150
+
 
 def default_contact_view(session: Session, registry: Registry, parent: QWidget) -> ContactView:
     from crmdesk.services.contact import ContactService
     from crmdesk.ui.contact_view import ContactView
 
     service = ContactService(session.api, registry, parent)
-    return ContactView(service, registry, parent)
+    return ContactView(service, registry, parent, staged=True)
 
 
 class _ContactRowDelegate(QStyledItemDelegate):
@@ -67,15 +70,26 @@ class _ContactRowDelegate(QStyledItemDelegate):
 
     _PAD = 4
 
-    def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont]:
-        name_font = QFont(option.font)
-        name_font.setWeight(QFont.Weight.DemiBold)
-        return name_font, QFont(option.font)
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # Rows are painted in Python on every reorder of the Recent list; fonts and metrics are made once per font.
+        self._font_cache: dict[str, tuple[QFont, QFont, QFontMetrics, QFontMetrics]] = {}
+
+    def _fonts(self, font: QFont) -> tuple[QFont, QFont, QFontMetrics, QFontMetrics]:
+        key = font.key()
+        cached = self._font_cache.get(key)
+        if cached is None:
+            name_font = QFont(font)
+            name_font.setWeight(QFont.Weight.DemiBold)
+            detail_font = QFont(font)
+            cached = (name_font, detail_font, QFontMetrics(name_font), QFontMetrics(detail_font))
+            self._font_cache[key] = cached
+        return cached
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
-        lines = str(index.data(Qt.ItemDataRole.DisplayRole) or "").split("\n")
-        name_font, detail_font = self._fonts(option)
-        height = QFontMetrics(name_font).height() + QFontMetrics(detail_font).height() * (len(lines) - 1)
+        lines = str(index.data(Qt.ItemDataRole.DisplayRole) or "").count("\n") + 1
+        _, _, name_metrics, detail_metrics = self._fonts(option.font)
+        height = name_metrics.height() + detail_metrics.height() * (lines - 1)
         return QSize(option.rect.width(), height + 2 * self._PAD)
 
     def paint(
@@ -92,13 +106,12 @@ class _ContactRowDelegate(QStyledItemDelegate):
         palette = view_option.palette
         main = palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
         muted = main if selected else palette.color(QPalette.ColorRole.PlaceholderText)
-        name_font, detail_font = self._fonts(view_option)
+        name_font, detail_font, name_metrics, detail_metrics = self._fonts(view_option.font)
         rect = view_option.rect.adjusted(self._PAD + 2, self._PAD, -self._PAD, -self._PAD)
         painter.save()
         y = rect.top()
         for number, line in enumerate(lines):
-            font = name_font if number == 0 else detail_font
-            metrics = QFontMetrics(font)
+            font, metrics = (name_font, name_metrics) if number == 0 else (detail_font, detail_metrics)
             painter.setFont(font)
             painter.setPen(main if number == 0 else muted)
             text = metrics.elidedText(line, Qt.TextElideMode.ElideRight, rect.width())
@@ -158,6 +171,10 @@ class MainWindow(QMainWindow):
         self._shown_once = False
         self._settings_dialog: QWidget | None = None
         self._shortcuts_dialog: QWidget | None = None
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(BUSY_INDICATOR_DELAY_MS)
+        self._busy_timer.timeout.connect(self._show_busy)
 
         self._build_toolbar()
         self.banner = ErrorBanner(self)
@@ -167,6 +184,7 @@ class MainWindow(QMainWindow):
         # has shown, or on first use: it was over half of start-up, and the search field works without it.
         self._contact_view_factory = contact_view_factory or default_contact_view
         self._contact_view: ContactView | None = None
+        self._view_ready = False  # the view exists and all of its sections are built
         self._view_placeholder = QWidget(self)
         self._view_placeholder.setObjectName("contactViewPlaceholder")
         self._view_modules_loaded.connect(self._build_contact_view, Qt.ConnectionType.QueuedConnection)
@@ -382,23 +400,37 @@ class MainWindow(QMainWindow):
         self.results_list.itemClicked.connect(self._open_item)
         self.recent_list.itemActivated.connect(self._open_item)
         self.recent_list.itemClicked.connect(self._open_item)
-        self.recent.changed.connect(self._refresh_recent)
+        # The sidebar follows a turn of the event loop later: the contact that was asked for is painted first,
+        # and a run of openings reorders the list once.
+        self._recent_refresh = QTimer(self)
+        self._recent_refresh.setSingleShot(True)
+        self._recent_refresh.setInterval(0)
+        self._recent_refresh.timeout.connect(self._refresh_recent)
+        self.recent.changed.connect(self._recent_refresh.start)
 
         self.session.retry_reported.connect(self._retry_reported)
         self.session.rate_limited.connect(self._rate_limited)
 
     @property
     def contact_view(self) -> ContactView:
-        """The contact view, built on first use if the deferred build after the first show has not run yet."""
+        """The contact view, built on first use if the deferred build after the first show has not finished."""
         if self._contact_view is None:
             self._build_contact_view()
         assert self._contact_view is not None
+        if not self._view_ready:
+            self._contact_view.ensure_built()
+            self._contact_view_finished()
         return self._contact_view
 
     def contact_view_built(self) -> bool:
-        return self._contact_view is not None
+        return self._contact_view is not None and self._view_ready
 
     def _build_contact_view(self) -> None:
+        """Put the view in place with its empty state; its sections follow one per event-loop turn.
+
+        Building it in one go stalled the window for ~40 ms (demo start-up); each step is a few ms, so the
+        window keeps painting and answering input in between. Using the view before then finishes it at once.
+        """
         if self._contact_view is not None:
             return
         view = self._contact_view_factory(self.session, self.registry, self)
@@ -416,7 +448,25 @@ class MainWindow(QMainWindow):
         view.open_requested.connect(self.open_uid)
         view.error_raised.connect(self.show_error)
         view.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
-        view.clear()
+        if view.is_built():
+            self._contact_view_finished()
+        else:
+            QTimer.singleShot(0, self, self._continue_contact_view)  # dropped if the window goes
+
+    def _continue_contact_view(self) -> None:
+        view = self._contact_view
+        if view is None or self._view_ready:
+            return
+        if view.build_step():
+            QTimer.singleShot(0, self, self._continue_contact_view)  # dropped if the window goes
+        else:
+            self._contact_view_finished()
+
+    def _contact_view_finished(self) -> None:
+        if self._view_ready or self._contact_view is None:
+            return
+        self._view_ready = True
+        self._contact_view.clear()
         self.contact_view_ready.emit()
 
     # --- state ----------------------------------------------------------------------------------
@@ -493,8 +543,18 @@ class MainWindow(QMainWindow):
     # --- search results -------------------------------------------------------------------------
 
     def _search_busy(self, busy: bool) -> None:
-        self.results_progress.setVisible(busy)
+        # Most lookups answer within a few ms: showing "Searching…" and an animated bar for them would only
+        # flicker and repaint the sidebar while the request runs. They show once a lookup has taken a while.
         if busy:
+            if not self._busy_timer.isActive() and not self.results_progress.isVisible():
+                self._busy_timer.start()
+        else:
+            self._busy_timer.stop()
+            self.results_progress.hide()
+
+    def _show_busy(self) -> None:
+        if self.search.is_busy():
+            self.results_progress.show()
             self.results_status.setText(self.tr("Searching…"))
             self.results_status.show()
 
@@ -560,14 +620,25 @@ class MainWindow(QMainWindow):
         self.results_status.setText(self.tr("The contact was deleted."))
 
     def _refresh_recent(self) -> None:
-        self.recent_list.clear()
+        # Opening a contact moves one entry to the top: move that row rather than rebuild (and relayout) them all.
         entries = self.recent.entries()
-        for entry in entries:
+        rows = self.recent_list
+        for index, entry in enumerate(entries):
             details = entry.email or entry.phone
-            item = QListWidgetItem(f"{entry.name}\n{details}" if details else entry.name)
-            item.setData(_UID_ROLE, entry.uid)
-            item.setToolTip(f"{entry.name}\n{details}\nUID {entry.uid}")
-            self.recent_list.addItem(item)
+            text = f"{entry.name}\n{details}" if details else entry.name
+            item = rows.item(index)
+            if item is None or item.data(_UID_ROLE) != entry.uid:
+                found = next(
+                    (row for row in range(index + 1, rows.count()) if rows.item(row).data(_UID_ROLE) == entry.uid), -1
+                )
+                item = rows.takeItem(found) if found >= 0 else QListWidgetItem()
+                rows.insertItem(index, item)
+            if item.text() != text:
+                item.setText(text)
+                item.setData(_UID_ROLE, entry.uid)
+                item.setToolTip(f"{entry.name}\n{details}\nUID {entry.uid}")
+        while rows.count() > len(entries):
+            rows.takeItem(rows.count() - 1)
         self.recent_empty.setVisible(not entries)
 
     # --- errors and status ----------------------------------------------------------------------
@@ -637,6 +708,7 @@ class MainWindow(QMainWindow):
             view.resolve_unsaved(self.close_without_prompt)
             return
         self.save_state()
+        self.recent.flush()
         event.accept()
         QTimer.singleShot(0, self.closed.emit)
 
@@ -656,7 +728,7 @@ class MainWindow(QMainWindow):
         if self._contact_view is not None:
             return
         if self._contact_view_factory is not default_contact_view:
-            QTimer.singleShot(0, self._build_contact_view)
+            QTimer.singleShot(0, self, self._build_contact_view)
             return
         thread = threading.Thread(target=self._import_view_modules, name="crmdesk-preload", daemon=True)
         thread.start()

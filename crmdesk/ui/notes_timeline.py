@@ -75,8 +75,9 @@ class NoteEntryWidget(QFrame):
 
     def show_entry(self, entry: NoteEntry, time_text: str, tooltip: str) -> None:
         self.entry = entry
-        self.time_label.setText(time_text)
-        self.time_label.setToolTip(tooltip)
+        self.time_label.setText(time_text)  # QLabel ignores a text equal to the one it shows
+        if self.time_label.toolTip() != tooltip:
+            self.time_label.setToolTip(tooltip)
         self.text_label.setText(entry.text)
 
 
@@ -116,6 +117,8 @@ class NotesTimeline(QWidget):
         self._newest_first = True
         self._entries: list[NoteEntryWidget] = []
         self._headers: list[QLabel] = []
+        self._shape: list[str] | None = None  # the kinds of rows the layout holds, in order
+        self._time_cache: dict[tuple[datetime, str], tuple[str, str]] = {}
 
         self.input = NoteInput(self)
         self.input.setObjectName("noteInput")
@@ -252,9 +255,13 @@ class NotesTimeline(QWidget):
         if not self._newest_first:
             rows.extend(pending_rows)
 
-        # Take everything out of the layout (keeping the widgets) and put back what is needed, reusing.
-        while self._list.count():
-            self._list.takeAt(0)
+        # The widgets are reused in place. Only when the sequence of headers and entries differs from what the
+        # layout holds is it refilled; otherwise the texts change and nothing is laid out again.
+        shape = ["header" if kind == "header" else "entry" for kind, _ in rows]
+        relayout = shape != self._shape
+        if relayout:
+            while self._list.count():
+                self._list.takeAt(0)
         entry_index = header_index = 0
         for kind, value in rows:
             if kind == "header":
@@ -262,8 +269,10 @@ class NotesTimeline(QWidget):
                 header = self._header(header_index)
                 header_index += 1
                 header.setText(value)
-                self._list.addWidget(header)
-                header.show()
+                if relayout:
+                    self._list.addWidget(header)
+                    if header.isHidden():  # showing a shown widget again still costs a relayout
+                        header.show()
                 continue
             widget = self._entry(entry_index)
             entry_index += 1
@@ -274,25 +283,36 @@ class NotesTimeline(QWidget):
                 assert isinstance(value, NoteEntry)
                 time_text, tooltip = self._time_texts(value, locale)
                 widget.show_entry(value, time_text, tooltip)
-            self._list.addWidget(widget)
-            widget.show()
-        for widget in self._entries[entry_index:]:
-            widget.hide()
-        for label in self._headers[header_index:]:
-            label.hide()
-        self._list.addWidget(self._empty)
-        self._empty.setVisible(not rows)
-        self._list.addStretch(1)
+            if relayout:
+                self._list.addWidget(widget)
+                if widget.isHidden():
+                    widget.show()
+        if relayout:
+            for spare in (*self._entries[entry_index:], *self._headers[header_index:]):
+                if not spare.isHidden():
+                    spare.hide()
+            self._list.addWidget(self._empty)
+            self._empty.setVisible(not rows)
+            self._list.addStretch(1)
+            self._shape = shape
         total = len(self._notes) + len(self._pending)
         self._count.setText(self.tr("1 note") if total == 1 else self.tr("{count} notes").format(count=total))
 
     def _time_texts(self, entry: NoteEntry, locale: QLocale) -> tuple[str, str]:
         if entry.timestamp is None:
             return "", ""
-        stamp = entry.timestamp
-        moment = QDateTime(QDate(stamp.year, stamp.month, stamp.day), QTime(stamp.hour, stamp.minute))
-        time_text = locale.toString(moment.time(), QLocale.FormatType.ShortFormat)
-        return time_text, locale.toString(moment, QLocale.FormatType.LongFormat)
+        # Formatting through QLocale is the slow part of showing a timeline; a note's texts never change.
+        key = (entry.timestamp, locale.name())
+        cached = self._time_cache.get(key)
+        if cached is None:
+            stamp = entry.timestamp
+            moment = QDateTime(QDate(stamp.year, stamp.month, stamp.day), QTime(stamp.hour, stamp.minute))
+            time_text = locale.toString(moment.time(), QLocale.FormatType.ShortFormat)
+            cached = (time_text, locale.toString(moment, QLocale.FormatType.LongFormat))
+            if len(self._time_cache) > 2000:
+                self._time_cache.clear()
+            self._time_cache[key] = cached
+        return cached
 
     def _entry(self, index: int) -> NoteEntryWidget:
         while len(self._entries) <= index:

@@ -46,10 +46,12 @@ class TagChip(QLabel):
             self._scheme = QPalette(palette)
         background, text = chip_colours(self.name, self._scheme)
         style = "italic" if self.pending else "normal"
-        self.setStyleSheet(
+        sheet = (
             f"QLabel#tagChip {{ background: {background.name()}; color: {text.name()}; border-radius: 9px;"
             f" padding: 2px 9px; font-style: {style}; }}"
         )
+        if sheet != self.styleSheet():  # applying a style sheet re-polishes the chip, even an unchanged one
+            self.setStyleSheet(sheet)
 
 
 class TagChips(QWidget):
@@ -69,6 +71,7 @@ class TagChips(QWidget):
         self._chip_area.setToolTip(no_remove)
         self._flow = FlowLayout(self._chip_area, margin=0, h_spacing=6, v_spacing=6)
         self._chips: list[TagChip] = []
+        self._spare: list[TagChip] = []  # hidden chips out of the layout, reused by the next contact's tags
         self._empty = QLabel(self.tr("No tags yet."), self._chip_area)
         self._empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self._flow.addWidget(self._empty)
@@ -166,19 +169,22 @@ class TagChips(QWidget):
         return next((chip for chip in self._chips if chip.name.casefold() == tag.casefold()), None)
 
     def _append_chip(self, name: str, *, pending: bool) -> None:
-        chip = TagChip(name, self._chip_area)
+        if self._spare:
+            chip = self._spare.pop()
+        else:
+            chip = TagChip(name, self._chip_area)
+            chip.setToolTip(self._chip_area.toolTip())
         chip.set_tag(name, pending=pending)
-        chip.setToolTip(self._chip_area.toolTip())
         self._flow.addWidget(chip)
         self._chips.append(chip)
         chip.show()
 
     def _remove_chip(self, chip: TagChip) -> None:
-        # removeWidget first: a deleteLater'd widget must not stay in the layout until the event loop runs.
+        # Out of the layout (a hidden item would still take spacing) and kept for the next contact's tags.
         self._flow.removeWidget(chip)
         self._chips.remove(chip)
         chip.hide()
-        chip.deleteLater()
+        self._spare.append(chip)
 
     def _update_empty(self) -> None:
         self._empty.setVisible(not self._chips)
@@ -187,5 +193,5 @@ class TagChips(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
-            for chip in self._chips:
+            for chip in (*self._chips, *self._spare):
                 chip.restyle(self.palette())

@@ -44,12 +44,15 @@ def test_recent_lists_opened_contacts_most_recent_first_and_reopens_them(
     for ref in (first, second):
         window.open_uid(ref.uid)
         qtbot.waitUntil(lambda ref=ref: window.contact_view.current_uid() == ref.uid, timeout=15_000)
-    texts = [window.recent_list.item(i).text().splitlines()[0] for i in range(window.recent_list.count())]
-    assert texts == ["Beta Two", "Alpha One"]
+
+    def texts() -> list[str]:
+        return [window.recent_list.item(i).text().splitlines()[0] for i in range(window.recent_list.count())]
+
+    qtbot.waitUntil(lambda: texts() == ["Beta Two", "Alpha One"], timeout=2_000)
     rect = window.recent_list.visualItemRect(window.recent_list.item(1))
     qtbot.mouseClick(window.recent_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: window.contact_view.current_uid() == first.uid, timeout=15_000)
-    assert window.recent_list.item(0).text().startswith("Alpha One")
+    qtbot.waitUntil(lambda: window.recent_list.item(0).text().startswith("Alpha One"), timeout=2_000)
     # Persisted per profile, so a new window (or run) shows the same list.
     assert [entry.uid for entry in RecentList("work").entries()] == [first.uid, second.uid]
     window.contact_view.contact_deleted.emit(first.uid)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from crmdesk.api.models import Contact
 from crmdesk.services.search import SearchKind, detect_kind, normalise
-from crmdesk.ui.main_window import MainWindow
+from crmdesk.ui.main_window import BUSY_INDICATOR_DELAY_MS, MainWindow
 from tests.support.live_server import Account, LiveServer
 from tests.ui.shell_support import close_window, create_contacts, open_window
 
@@ -67,8 +68,8 @@ def test_search_by_each_kind_opens_the_contact(
     qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
     assert _shown_email(window) == "maria@example.com"
     assert window.banner.isHidden()
-    # Opening it put it at the top of Recent.
-    assert window.recent_list.count() == 1
+    # Opening it put it at the top of Recent (a turn of the event loop after the contact itself).
+    qtbot.waitUntil(lambda: window.recent_list.count() == 1, timeout=2_000)
     assert "Maria Silva" in window.recent_list.item(0).text()
     close_window(qtbot, window)
 
@@ -157,11 +158,42 @@ def test_progress_shows_while_searching_and_the_window_stays_usable(
 ) -> None:
     create_contacts(qtbot, account, {"name": "Slow Poke", "email": "slow@example.com"})
     window = open_window(qtbot, account)
+    api = window.session.api
+    get_contact = api.get_contact
+
+    async def slow_get_contact(**params: str) -> object:
+        await asyncio.sleep(0.6)  # a slow server, as far as the window can tell
+        return await get_contact(**params)
+
+    api.get_contact = slow_get_contact  # type: ignore[method-assign]
     _search(qtbot, window, "slow@example.com")
-    assert window.results_progress.isVisible()
+    # Not at once: a lookup that answers within BUSY_INDICATOR_DELAY_MS would only flicker.
+    assert not window.results_progress.isVisible()
+    qtbot.waitUntil(window.results_progress.isVisible, timeout=5_000)
     assert window.results_status.text() == "Searching…"
     assert window.search_field.isEnabled() and window.new_button.isEnabled()
     qtbot.waitUntil(lambda: not window.results_progress.isVisible(), timeout=15_000)
+    assert window.results_status.text() == "Found Slow Poke."
+    close_window(qtbot, window)
+
+
+def test_a_fast_search_shows_no_progress_at_all(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Quick Draw", "email": "quick@example.com"})
+    window = open_window(qtbot, account)
+    window.contact_view  # noqa: B018 - built now, so the lookup below is the only thing in flight
+    seen: list[bool] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: seen.append(window.results_progress.isVisible()))
+    timer.start(5)
+    started = time.perf_counter()
+    _search(qtbot, window, "quick@example.com")
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    timer.stop()
+    if time.perf_counter() - started < BUSY_INDICATOR_DELAY_MS / 1000:  # a loaded CI machine may be slower
+        assert not any(seen)
+    assert not window.results_progress.isVisible()
     close_window(qtbot, window)
 
 

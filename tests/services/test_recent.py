@@ -1,0 +1,50 @@
+"""The Recent list: most recent first, written to disk a moment later (never on the way to showing a contact)."""
+
+from __future__ import annotations
+
+import json
+
+from pytestqt.qtbot import QtBot
+
+from crmdesk.services import recent as recent_module
+from crmdesk.services.recent import RecentList
+
+
+def _on_disk(recent: RecentList) -> list[str]:
+    path = recent._file.path
+    return [item["uid"] for item in json.loads(path.read_text(encoding="utf-8"))] if path.exists() else []
+
+
+def test_opening_contacts_in_a_row_writes_once_a_moment_later(qtbot: QtBot) -> None:
+    recent = RecentList("coalesce")
+    for uid in ("AAAA1111", "BBBB2222", "AAAA1111"):
+        recent.add(uid, uid)
+    assert [entry.uid for entry in recent.entries()] == ["AAAA1111", "BBBB2222"]
+    assert _on_disk(recent) == [] and recent.has_unwritten_changes()
+    qtbot.waitUntil(lambda: not recent.has_unwritten_changes(), timeout=recent_module.WRITE_DELAY_MS * 10)
+    assert _on_disk(recent) == ["AAAA1111", "BBBB2222"]
+
+
+def test_nothing_pending_is_lost_flush_delete_or_a_second_reader(qtbot: QtBot) -> None:
+    first = RecentList("flush")
+    first.add("AAAA1111", "Alpha")
+    first.flush()
+    assert _on_disk(first) == ["AAAA1111"]
+
+    first.add("BBBB2222", "Beta")
+    # Another list of the same profile (a new window) reads what the first one has not written yet.
+    assert [entry.uid for entry in RecentList("flush").entries()] == ["BBBB2222", "AAAA1111"]
+
+    first.add("CCCC3333", "Gamma")
+    path = first._file.path
+    first.deleteLater()  # a retired window's list goes with it: its pending change is written then
+    qtbot.waitUntil(lambda: json.loads(path.read_text(encoding="utf-8"))[0]["uid"] == "CCCC3333", timeout=2_000)
+
+
+def test_reopening_the_top_entry_changes_nothing(qtbot: QtBot) -> None:
+    recent = RecentList("same")
+    recent.add("AAAA1111", "Alpha")
+    recent.flush()
+    with qtbot.assertNotEmitted(recent.changed):
+        recent.add("AAAA1111", "Alpha")
+    assert not recent.has_unwritten_changes()
