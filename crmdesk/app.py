@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from crmdesk import __version__
 
@@ -60,46 +60,23 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return args
 
 
-class _RedactSecrets(logging.Filter):
-    """Last line of defence: a token that slips into a log message is replaced before it is written."""
-
-    secrets: ClassVar[set[str]] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            message = record.getMessage()
-            redacted = message
-            for secret in self.secrets:
-                redacted = redacted.replace(secret, "<token>")
-            if redacted != message:
-                record.msg, record.args = redacted, None
-        return True
-
-
-def register_secret(secret: str) -> None:
-    if secret:
-        _RedactSecrets.secrets.add(secret)
-
-
 def setup_logging() -> None:
     from crmdesk.paths import log_dir
+    from crmdesk.redaction import RedactingFormatter
 
     root = logging.getLogger("crmdesk")
     root.setLevel(logging.INFO)
-    redact = _RedactSecrets()
     try:
         file_handler: logging.Handler = logging.handlers.RotatingFileHandler(
             log_dir() / "crmdesk.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8"
         )
-        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        file_handler.addFilter(redact)
+        file_handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(file_handler)
     except OSError:
         pass  # a read-only data folder must not stop the app; stderr still gets the problems
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.WARNING)
-    console.setFormatter(logging.Formatter("crmdesk: %(levelname)s %(name)s: %(message)s"))
-    console.addFilter(redact)
+    console.setFormatter(RedactingFormatter("crmdesk: %(levelname)s %(name)s: %(message)s"))
     root.addHandler(console)
 
 
@@ -237,12 +214,10 @@ class AppController:
         base_url = self.args.base_url or self.profiles.base_url(self.profile)
         if env_token:
             # For scripted runs and benchmarks: used for this session only, never stored.
-            register_secret(env_token)
             self._open_session_or_sign_in(base_url, env_token)
             return
         stored = self.credentials.load(self.profile)
         if stored:
-            register_secret(stored)
             self._open_session_or_sign_in(base_url, stored)
             return
         self.show_sign_in()
@@ -313,7 +288,6 @@ class AppController:
         if self.demo is not None and self.demo.is_running():
             return
         self.demo = DemoServer()
-        register_secret(self.demo.token)
         self.demo.started.connect(self._demo_started)
         self.demo.failed.connect(self._demo_failed)
         if self.sign_in is not None:

@@ -33,6 +33,7 @@ from crmdesk.api.errors import (
     error_from_response,
 )
 from crmdesk.api.models import Contact, ContactChange, ContactRef, ContactSummary, OwnerChange
+from crmdesk.redaction import register_secret
 
 if TYPE_CHECKING:
     import ssl
@@ -315,6 +316,8 @@ class ContactApi:
     ) -> None:
         self._url = normalised_base_url(base_url)
         self._token = _check_token(token)
+        # Any log line that ever quotes it (a library's, a traceback's) shows a placeholder instead.
+        register_secret(self._token)
         if max_retries < 0:
             raise ValueError("max_retries cannot be negative.")
         self._timeout: float | httpx.Timeout
