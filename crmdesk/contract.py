@@ -433,7 +433,8 @@ class NoteEntry:
             return self.text
         stamp = self.timestamp
         # Spelt out because strftime's %Y does not pad years before 1000 on glibc, and the parser needs four digits.
-        return f"{stamp.year:04d}-{stamp.month:02d}-{stamp.day:02d} {stamp.hour:02d}:{stamp.minute:02d} {self.text}"
+        head = f"{stamp.year:04d}-{stamp.month:02d}-{stamp.day:02d} {stamp.hour:02d}:{stamp.minute:02d}"
+        return f"{head} {self.text}" if self.text else head
 
 
 def _parse_head(line: str) -> tuple[datetime, str] | None:
@@ -466,9 +467,10 @@ def parse_notes(raw: str | None) -> list[NoteEntry]:
     for line in raw.split("\n"):
         head = _parse_head(line) if previous_blank else None
         if head is not None:
-            if started:
-                # The blank line before this head separates entries; it is not part of the text.
-                entries.append(NoteEntry(stamp, "\n".join(lines[:-1])))
+            text = "\n".join(lines[:-1])  # the blank line before this head separates entries
+            # Blank lines before the first stamp are no entry of their own.
+            if started and (stamp is not None or text.strip()):
+                entries.append(NoteEntry(stamp, text))
             stamp, first = head
             lines = [first]
         else:

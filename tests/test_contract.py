@@ -56,3 +56,13 @@ def test_blank_line_inside_a_note_does_not_start_an_entry() -> None:
     entries = contract.parse_notes(raw)
     assert len(entries) == 2
     assert entries[0].text == "first\n\nsecond paragraph\n2025-08-13 10:00 not a new entry"
+
+
+def test_blank_lines_before_the_first_stamp_are_no_entry() -> None:
+    entries = contract.parse_notes("\n2025-01-01 10:00 x")
+    assert [(e.timestamp is not None, e.text) for e in entries] == [(True, "x")]
+
+
+def test_a_stamp_without_text_round_trips() -> None:
+    raw = "2025-01-01 10:00\n\n2025-01-02 11:00 next"
+    assert contract.render_notes(contract.parse_notes(raw)) == raw
