@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import zoneinfo
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -256,7 +257,9 @@ class ContactForm(QWidget):
 
     state_changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, staged: bool = False) -> None:
+        """``staged`` builds nothing but the grid; :meth:`build_step` then adds the fields in two parts (each a few
+        ms), or :meth:`ensure_built` at once. Nothing else may be called before the form is built."""
         super().__init__(parent)
         self.setObjectName("contactForm")
         self._baseline: dict[str, str] = dict.fromkeys(FORM_FIELDS, "")
@@ -283,17 +286,36 @@ class ContactForm(QWidget):
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         self._grid = grid
+        self._build_steps: deque[Callable[[], None]] = deque((self._build_lines, self._build_rest))
+        if not staged:
+            self.ensure_built()
 
+    def build_step(self) -> bool:
+        """Build the next part of the form; True while parts remain."""
+        if self._build_steps:
+            self._build_steps.popleft()()
+        return bool(self._build_steps)
+
+    def ensure_built(self) -> None:
+        while self._build_steps:
+            self._build_steps.popleft()()
+
+    def _build_lines(self) -> None:
         tr = self.tr
         self._line("firstName", tr("&First name"), 0, 0)
         self._line("lastName", tr("&Last name"), 0, 2)
-        email = self._line("email", tr("&Email"), 1, 0)
-        phone = self._line("phone", tr("&Phone"), 1, 2)
+        self._line("email", tr("&Email"), 1, 0)
+        self._line("phone", tr("&Phone"), 1, 2)
         self._line("businessName", tr("&Business"), 2, 0, span=3)
         self._line("address", tr("A&ddress"), 3, 0, span=3)
         self._line("city", tr("&City"), 4, 0)
         self._line("state", tr("S&tate"), 4, 2)
         self._line("zipcode", tr("&ZIP code"), 5, 0)
+
+    def _build_rest(self) -> None:
+        tr = self.tr
+        email, phone = self.editor("email"), self.editor("phone")
+        assert isinstance(email, QLineEdit) and isinstance(phone, QLineEdit)
         self._birthday(5, 2)
         self._time_zone(6, 0)
         self._value(6, 2)
@@ -302,9 +324,7 @@ class ContactForm(QWidget):
         self.mail_button = self._action_button(email, "mail", tr("Write an email"), self._open_mail)
         self.call_button = self._action_button(phone, "phone", tr("Call"), self._open_tel)
         self.whatsapp_button = self._action_button(phone, "whatsapp", tr("Open in WhatsApp"), self._open_whatsapp)
-        phone_edit = self.editor("phone")
-        assert isinstance(phone_edit, QLineEdit)
-        phone_edit.editingFinished.connect(self._normalise_phone)
+        phone.editingFinished.connect(self._normalise_phone)
 
         self._clock = QTimer(self)
         self._clock.setInterval(30_000)

@@ -97,7 +97,14 @@ class ContactView(QWidget):
         self._relative_clock.timeout.connect(self._show_last_update)
 
         self._build_steps: deque[Callable[[], None]] = deque(
-            (self._build_page_header, self._build_form, self._build_form_column, self._build_side, self._finish_build)
+            (
+                self._build_page_header,
+                self._build_form,
+                self._build_form_rest,
+                self._build_form_column,
+                self._build_side,
+                self._finish_build,
+            )
         )
         self._build_empty()
         if not staged:
@@ -210,7 +217,11 @@ class ContactView(QWidget):
         self._page_layout = page
 
     def _build_form(self) -> None:
-        self.form = ContactForm()
+        self.form = ContactForm(staged=True)
+        self.form.build_step()
+
+    def _build_form_rest(self) -> None:
+        self.form.ensure_built()
         self.form.state_changed.connect(self._update_buttons)
 
     def _build_form_column(self) -> None:
