@@ -18,13 +18,9 @@ from crmdesk.ui.contact_form import FORM_FIELDS
 from crmdesk.ui.contact_view import HEADER_FIELDS, ContactView
 from crmdesk.ui.formatting import exact_moment, format_currency, format_moment, relative_moment, user_locale
 from crmdesk.ui.settings_dialog import SettingsDialog
-from tests.support.live_server import Account
 from tests.ui.contact_support import (
     RecordingTransport,
-    close_api,
     create_contact,
-    demo_registry,
-    make_api,
     make_view,
     read_back,
 )
@@ -41,23 +37,6 @@ def default_locale() -> Iterator[None]:
     before = QLocale()
     yield
     QLocale.setDefault(before)
-
-
-@pytest.fixture
-def transport() -> RecordingTransport:
-    return RecordingTransport()
-
-
-@pytest.fixture
-def api(qtbot: QtBot, qasync_loop: object, account: Account, transport: RecordingTransport) -> Iterator[ContactApi]:
-    client = make_api(account.base_url, account.token, transport=transport)
-    yield client
-    close_api(qtbot, client)
-
-
-@pytest.fixture
-def registry() -> Registry:
-    return demo_registry()
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -12,24 +10,14 @@ from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
 from crmdesk.ui.contact_view import ContactView
-from tests.support.live_server import Account
 from tests.ui.contact_support import (
-    close_api,
     create_contact,
     demo_registry,
-    make_api,
     make_view,
     read_back,
 )
 
 CTRL = Qt.KeyboardModifier.ControlModifier
-
-
-@pytest.fixture
-def api(qtbot: QtBot, qasync_loop: object, account: Account) -> Iterator[ContactApi]:
-    client = make_api(account.base_url, account.token)
-    yield client
-    close_api(qtbot, client)
 
 
 @pytest.fixture

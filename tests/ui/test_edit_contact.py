@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit
@@ -14,34 +12,13 @@ from crmdesk.api.errors import NotFoundError
 from crmdesk.api.models import Contact
 from crmdesk.services.registry import Registry
 from crmdesk.ui.contact_view import ContactView
-from tests.support.live_server import Account
 from tests.ui.contact_support import (
     RecordingTransport,
-    close_api,
     create_contact,
-    demo_registry,
-    make_api,
     make_view,
     read_back,
     run,
 )
-
-
-@pytest.fixture
-def transport() -> RecordingTransport:
-    return RecordingTransport()
-
-
-@pytest.fixture
-def api(qtbot: QtBot, qasync_loop: object, account: Account, transport: RecordingTransport) -> Iterator[ContactApi]:
-    client = make_api(account.base_url, account.token, transport=transport)
-    yield client
-    close_api(qtbot, client)
-
-
-@pytest.fixture
-def registry() -> Registry:
-    return demo_registry()
 
 
 @pytest.fixture

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pytestqt.qtbot import QtBot
@@ -12,12 +9,9 @@ from pytestqt.qtbot import QtBot
 from crmdesk.api.client import ContactApi
 from crmdesk.api.models import Contact
 from crmdesk.ui.contact_form import FORM_FIELDS
-from tests.support.live_server import Account
 from tests.ui.contact_support import (
-    close_api,
     create_contact,
     demo_registry,
-    make_api,
     make_view,
     read_back,
 )
@@ -42,13 +36,6 @@ def _strategy(field: str) -> st.SearchStrategy[str]:
 _EDITS = st.dictionaries(st.sampled_from(FORM_FIELDS), st.just(""), min_size=1, max_size=5).flatmap(
     lambda chosen: st.fixed_dictionaries({field: _strategy(field) for field in chosen})
 )
-
-
-@pytest.fixture
-def api(qtbot: QtBot, qasync_loop: object, account: Account) -> Iterator[ContactApi]:
-    client = make_api(account.base_url, account.token)
-    yield client
-    close_api(qtbot, client)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

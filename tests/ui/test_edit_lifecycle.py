@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QMessageBox
@@ -13,23 +11,13 @@ from crmdesk.api.client import ContactApi
 from crmdesk.api.errors import NotFoundError
 from crmdesk.api.models import Contact
 from crmdesk.ui.contact_view import ContactView
-from tests.support.live_server import Account
 from tests.ui.contact_support import (
-    close_api,
     create_contact,
     demo_registry,
-    make_api,
     make_view,
     read_back,
     run,
 )
-
-
-@pytest.fixture
-def api(qtbot: QtBot, qasync_loop: object, account: Account) -> Iterator[ContactApi]:
-    client = make_api(account.base_url, account.token)
-    yield client
-    close_api(qtbot, client)
 
 
 @pytest.fixture

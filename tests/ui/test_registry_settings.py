@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,7 @@ from crmdesk import paths
 from crmdesk.api.client import ContactApi
 from crmdesk.services.registry import Registry, RegistryFormatError
 from crmdesk.ui.settings_dialog import SettingsDialog
-from tests.support.live_server import Account
-from tests.ui.contact_support import close_api, create_contact, make_api, make_view
-
-
-@pytest.fixture
-def api(qtbot: QtBot, qasync_loop: object, account: Account) -> Iterator[ContactApi]:
-    client = make_api(account.base_url, account.token)
-    yield client
-    close_api(qtbot, client)
+from tests.ui.contact_support import create_contact, make_view
 
 
 def test_registry_learns_from_a_contact_and_an_owner_answer(qtbot: QtBot, api: ContactApi) -> None:

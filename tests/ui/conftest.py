@@ -1,0 +1,31 @@
+"""Fixtures the contact-view tests share: a client for a fresh account that records what it sends, and a registry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from crmdesk.api.client import ContactApi
+from crmdesk.services.registry import Registry
+from tests.support.live_server import Account
+from tests.ui.contact_support import RecordingTransport, close_api, demo_registry, make_api
+
+
+@pytest.fixture
+def transport() -> RecordingTransport:
+    """The real loopback transport, remembering every request so a test can check what went out."""
+    return RecordingTransport()
+
+
+@pytest.fixture
+def api(qtbot: QtBot, qasync_loop: object, account: Account, transport: RecordingTransport) -> Iterator[ContactApi]:
+    client = make_api(account.base_url, account.token, transport=transport)
+    yield client
+    close_api(qtbot, client)
+
+
+@pytest.fixture
+def registry() -> Registry:
+    return demo_registry()
