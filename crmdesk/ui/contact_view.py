@@ -696,7 +696,7 @@ class ContactView(QWidget):
         self.form.phone_region = self._phone_region()
         self.form.set_busy(False)
         self.form.load(contact, keep_edits=keep_edits)
-        if not keep_edits:
+        if not keep_edits and self.form_status.text():  # clear() relayouts the column even when already empty
             self.form_status.clear()
         self._show_header(contact)
         self.tags.set_tags(contact.tags)
