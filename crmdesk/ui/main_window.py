@@ -475,7 +475,19 @@ class MainWindow(QMainWindow):
         profile = self.session.profile
         geometry = self._profiles.state(profile, "geometry")
         if geometry is None or not self.restoreGeometry(geometry):
+            self._place_first_time()
+
+    def _place_first_time(self) -> None:
+        """First run: 1280×800 where that fits, more of a larger screen, never more than the screen; centred."""
+        screen = self.screen()
+        if screen is None:
             self.resize(1280, 800)
+            return
+        area = screen.availableGeometry()
+        width = min(max(1280, int(area.width() * 0.8)), area.width())
+        height = min(max(800, int(area.height() * 0.85)), area.height())
+        self.resize(width, height)
+        self.move(area.center().x() - width // 2, area.center().y() - height // 2)
 
     def _restore_splitters(self) -> None:
         # After the first show: before it, the splitters have no real width and redistribute what they get.
@@ -504,6 +516,8 @@ class MainWindow(QMainWindow):
             self._contact_view.resolve_unsaved(then)
 
     def request_search(self, text: str, kind: SearchKind | None = None) -> None:
+        if self.search_field.text() != text:  # a search from elsewhere (--search) shows what was looked up
+            self.search_field.setText(text)
         self._resolve_unsaved(lambda: self._search_now(text, kind))
 
     def _search_now(self, text: str, kind: SearchKind | None) -> None:

@@ -181,3 +181,17 @@ def test_ctrl_comma_opens_settings(
     assert QApplication.activeModalWidget() is None or QApplication.activeModalWidget() is dialog
     dialog.close()
     close_window(qtbot, window)
+
+
+def test_first_run_window_fits_the_screen_and_a_search_from_elsewhere_shows_its_query(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window = open_window(qtbot, account)
+    screen = window.screen()
+    assert screen is not None
+    area = screen.availableGeometry()
+    assert window.width() <= area.width() and window.height() <= area.height()
+    assert window.width() >= min(1280, area.width()) and window.height() >= min(800, area.height())
+    window.request_search("nobody@example.com")
+    assert window.search_field.text() == "nobody@example.com"
+    close_window(qtbot, window)
