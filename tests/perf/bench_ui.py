@@ -21,47 +21,14 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tests.support.stall_probe import StallProbe
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_TOKEN = "bench-ui-token"
-
-
-class StallProbe:
-    """The longest gap between 1 ms ticks of a precise timer on the UI thread, while it runs."""
-
-    def __init__(self) -> None:
-        from PySide6.QtCore import Qt, QTimer
-
-        self.gaps: list[float] = []
-        self._last = 0.0
-        self._timer = QTimer()
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self._tick)
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.gaps.append(now - self._last)
-        self._last = now
-
-    @contextmanager
-    def running(self) -> Iterator[StallProbe]:
-        self.gaps.clear()
-        self._last = time.perf_counter()
-        self._timer.start(1)
-        try:
-            yield self
-        finally:
-            self._timer.stop()
-            # The stretch from the last tick to the end counts too: a stall at the very end is still a stall.
-            self.gaps.append(time.perf_counter() - self._last)
-
-    @property
-    def longest_ms(self) -> float:
-        return max(self.gaps) * 1000 if self.gaps else float("nan")
 
 
 def percentile(values: list[float], fraction: float) -> float:
