@@ -304,22 +304,24 @@ class ContactForm(QWidget):
         tr = self.tr
         self._line("firstName", tr("&First name"), 0, 0)
         self._line("lastName", tr("&Last name"), 0, 2)
-        self._line("email", tr("&Email"), 1, 0)
-        self._line("phone", tr("&Phone"), 1, 2)
-        self._line("businessName", tr("&Business"), 2, 0, span=3)
-        self._line("address", tr("A&ddress"), 3, 0, span=3)
-        self._line("city", tr("&City"), 4, 0)
-        self._line("state", tr("S&tate"), 4, 2)
-        self._line("zipcode", tr("&ZIP code"), 5, 0)
+        # Email and phone get whole rows: with their action buttons beside them, half a row clips a long
+        # address or an international number at 1280×800.
+        self._line("email", tr("&Email"), 1, 0, span=3)
+        self._line("phone", tr("&Phone"), 2, 0, span=3)
+        self._line("businessName", tr("&Business"), 3, 0, span=3)
+        self._line("address", tr("A&ddress"), 4, 0, span=3)
+        self._line("city", tr("&City"), 5, 0)
+        self._line("state", tr("S&tate"), 5, 2)
+        self._line("zipcode", tr("&ZIP code"), 6, 0)
 
     def _build_rest(self) -> None:
         tr = self.tr
         email, phone = self.editor("email"), self.editor("phone")
         assert isinstance(email, QLineEdit) and isinstance(phone, QLineEdit)
-        self._birthday(5, 2)
-        self._time_zone(6, 0)
-        self._value(6, 2)
-        self._snapshot(7, 0)
+        self._birthday(6, 2)
+        self._time_zone(7, 0)
+        self._value(7, 2)
+        self._snapshot(8, 0)
 
         self.mail_button = self._action_button(email, "mail", tr("Write an email"), self._open_mail)
         self.call_button = self._action_button(phone, "phone", tr("Call"), self._open_tel)

@@ -262,6 +262,19 @@ class MainWindow(QMainWindow):
         self.settings_button.setToolTip(self.tr("Settings ({0})").format(shortcuts.SETTINGS.label()))
         toolbar.addWidget(self.settings_button)
 
+        self.help_button = QToolButton(toolbar)
+        self.help_button.setObjectName("helpButton")
+        self.help_button.setIcon(icon("help"))
+        self.help_button.setAccessibleName(self.tr("Help"))
+        self.help_button.setToolTip(self.tr("Help"))
+        self.help_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.help_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
+        self.help_menu = QMenu(self.tr("Help"), self.help_button)
+        self.shortcuts_action = self.help_menu.addAction(icon("keyboard"), self.tr("Keyboard shortcuts"))
+        self.about_action = self.help_menu.addAction(icon("info"), self.tr("About CRMDesk"))
+        self.help_button.setMenu(self.help_menu)
+        toolbar.addWidget(self.help_button)
+
         self.account_button = QToolButton(toolbar)
         self.account_button.setObjectName("accountButton")
         self.account_button.setIcon(icon("user"))
@@ -279,8 +292,6 @@ class MainWindow(QMainWindow):
             else self.tr("Profile {0} · {1}").format(self.session.profile, self.session.host)
         )
         who.setEnabled(False)
-        self.account_menu.addSeparator()
-        self.shortcuts_action = self.account_menu.addAction(icon("keyboard"), self.tr("Keyboard shortcuts"))
         self.account_menu.addSeparator()
         self.sign_out_action = self.account_menu.addAction(
             icon("sign-out"), self.tr("Leave the demo") if self.session.demo else self.tr("Sign out")
@@ -386,6 +397,7 @@ class MainWindow(QMainWindow):
         self.new_button.clicked.connect(self.new_contact)
         self.settings_button.clicked.connect(self.open_settings)
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        self.about_action.triggered.connect(self.show_about)
         self.sign_out_action.triggered.connect(self.sign_out)
         self.create_from_search.clicked.connect(self._create_from_search)
 
@@ -707,6 +719,28 @@ class MainWindow(QMainWindow):
             self._shortcuts_dialog = ShortcutsDialog(self)
         self._shortcuts_dialog.show()
         self._shortcuts_dialog.raise_()
+
+    def show_about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        from crmdesk import __version__
+
+        box = QMessageBox(self)
+        box.setObjectName("aboutDialog")
+        box.setWindowTitle(self.tr("About CRMDesk"))
+        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(self.tr("CRMDesk {0}").format(__version__))
+        box.setInformativeText(
+            self.tr(
+                "A desktop client for the 8mGenius Contact API.\n\n"
+                "The API cannot list contacts, remove tags, edit notes, or list stages, qualities and team members. "
+                "CRMDesk looks contacts up by UID, email or phone, keeps a Recent list, treats tags and notes as "
+                "add-only, and learns the known values as you work (Settings lets you edit, import and export them)."
+            )
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # never exec(): a nested loop inside a running task breaks qasync
 
     # --- closing --------------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from tests.ui.contact_support import (
 US = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
 UK = QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom)
 BRAZIL = QLocale(QLocale.Language.Portuguese, QLocale.Country.Brazil)
-LONG_EMAIL = "ana.oliveira.comercial@padariasoldosul.com.br"
+LONG_EMAIL = "ana.oliveira.comercial.vendas.regionais@padaria-sol-do-sul-e-centro-oeste.com.br"
 
 
 @pytest.fixture

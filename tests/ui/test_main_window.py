@@ -195,3 +195,20 @@ def test_first_run_window_fits_the_screen_and_a_search_from_elsewhere_shows_its_
     window.request_search("nobody@example.com")
     assert window.search_field.text() == "nobody@example.com"
     close_window(qtbot, window)
+
+
+def test_help_menu_opens_the_shortcuts_window_and_about_names_the_apis_limits(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window = open_window(qtbot, account)
+    help_menu = window.help_button.menu()
+    assert [action.text() for action in help_menu.actions()] == ["Keyboard shortcuts", "About CRMDesk"]
+    window.shortcuts_action.trigger()
+    assert window._shortcuts_dialog is not None and window._shortcuts_dialog.isVisible()
+    window._shortcuts_dialog.close()
+    window.about_action.trigger()
+    about = window.findChild(QMessageBox, "aboutDialog")
+    assert about is not None and about.isVisible()
+    assert "cannot list contacts, remove tags, edit notes" in about.informativeText()
+    about.close()
+    close_window(qtbot, window)
