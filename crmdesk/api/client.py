@@ -478,7 +478,7 @@ class ContactApi:
     async def delete_contact(self, uid: str) -> str:
         """Delete a contact for good. Returns its uid."""
         uid = _validated(lambda: contract.validate_uid(uid))
-        data = await self._request("DELETE", CONTACT_PATH, params={"uid": uid})
+        data = await self._request("DELETE", CONTACT_PATH, params={"uid": uid}, gone_means_done=True)
         if isinstance(data, Mapping) and isinstance(data.get("uid"), str) and data["uid"]:
             return str(data["uid"])
         return uid
@@ -576,14 +576,20 @@ class ContactApi:
         *,
         params: Mapping[str, str] | None = None,
         json_body: Mapping[str, Any] | None = None,
+        gone_means_done: bool = False,
     ) -> Any:
-        """Send one API call with the retry policy; return the envelope's ``data`` or raise an ApiError."""
+        """Send one API call with the retry policy; return the envelope's ``data`` or raise an ApiError.
+
+        ``gone_means_done`` (DELETE): a 404 on a retry after an attempt whose answer was lost means that
+        attempt did the work, so it counts as success (``None``) instead of a NotFoundError.
+        """
         client = self._http()
         import httpx  # loaded by _http(); only its exception classes are needed here
 
         content = None if json_body is None else json.dumps(json_body, ensure_ascii=False).encode()
         headers = None if content is None else {"Content-Type": "application/json"}
         attempt = 0
+        outcome_unknown = False  # an earlier attempt may have reached the server and done the work
         while True:
             attempt += 1
             wait = self._limiter.delay()
@@ -610,6 +616,7 @@ class ContactApi:
                 error = _transport_error(exc, method, path)
                 if method not in _IDEMPOTENT or attempt > self.max_retries:
                     raise error from exc
+                outcome_unknown = True
                 await self._pause("network", attempt, backoff_delay(attempt - 1, self._jitter()), method, path)
                 continue
 
@@ -620,6 +627,8 @@ class ContactApi:
             self._limiter.observe(response.headers)
             if status < 400:
                 return _payload_data(response, method, path)
+            if status == 404 and gone_means_done and outcome_unknown:
+                return None
 
             if status == 429:
                 retry_after = parse_retry_after(response.headers.get("retry-after"))
@@ -637,6 +646,7 @@ class ContactApi:
                 if advice is not None and advice > RETRY_AFTER_CAP:
                     raise _error_of(response, method, path, advice)
                 delay = advice if advice is not None else backoff_delay(attempt - 1, self._jitter())
+                outcome_unknown = True  # a gateway may have passed the request on before it failed
                 await self._pause("server_error", attempt, delay, method, path)
                 continue
             raise _error_of(response, method, path, parse_retry_after(response.headers.get("retry-after")))

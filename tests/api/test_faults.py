@@ -86,6 +86,32 @@ def test_reset_mid_body_is_retried_for_get() -> None:
     asyncio.run(scenario())
 
 
+def test_delete_whose_answer_was_lost_counts_a_404_on_the_retry_as_done() -> None:
+    async def scenario() -> None:
+        # The first DELETE reaches the server and deletes; its answer is cut; the retry finds nothing.
+        not_found = json_reply(404, {"success": False, "error": "Contact not found", "code": "NOT_FOUND"})
+        async with FaultServer([Reset(_cut_body()), not_found]) as server:
+            api, _recorder = make_api(server.base_url, timeout=2)
+            async with api:
+                assert await api.delete_contact("ABC12345") == "ABC12345"
+            assert len(server.requests) == 2
+
+    asyncio.run(scenario())
+
+
+def test_delete_of_a_contact_that_never_existed_is_still_not_found() -> None:
+    async def scenario() -> None:
+        not_found = json_reply(404, {"success": False, "error": "Contact not found", "code": "NOT_FOUND"})
+        async with FaultServer([not_found]) as server:
+            api, _recorder = make_api(server.base_url, timeout=2)
+            async with api:
+                with pytest.raises(NotFoundError):
+                    await api.delete_contact("ABC12345")
+            assert len(server.requests) == 1
+
+    asyncio.run(scenario())
+
+
 def test_reset_mid_body_fails_a_note_without_resending() -> None:
     async def scenario() -> None:
         async with FaultServer([Reset(_cut_body())]) as server:
