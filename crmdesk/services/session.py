@@ -9,11 +9,16 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, Signal
 
-from crmdesk.api.client import ContactApi, RetryEvent
+from crmdesk.api.client import ContactApi, RetryEvent, check_base_url
 from crmdesk.api.errors import AuthError
 from crmdesk.services.tasks import TaskSlots
 
 log = logging.getLogger("crmdesk.services.session")
+
+
+def check_server_address(base_url: str) -> None:
+    """Raise ValueError, saying why, for an address the app will not send a token to (plain http:// off-host)."""
+    check_base_url(base_url)
 
 
 class Session(QObject):

@@ -18,11 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crmdesk.api.client import check_base_url
 from crmdesk.api.errors import AuthError, NetworkError, PlanError
 from crmdesk.services.credentials import Credentials
 from crmdesk.services.profiles import Profiles
-from crmdesk.services.session import Session, SignIn
+from crmdesk.services.session import Session, SignIn, check_server_address
 from crmdesk.ui.errors import describe, host_of
 from crmdesk.ui.icons import app_icon, icon
 
@@ -221,7 +220,7 @@ class SignInDialog(QDialog):
         if not token or self._busy:
             return
         try:
-            check_base_url(base_url)
+            check_server_address(base_url)
         except ValueError as exc:
             self.advanced.setChecked(True)
             self.show_message(str(exc))
