@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import zoneinfo
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +34,7 @@ from crmdesk.contract import MAX_LENGTH, ContractError, check_identity, validate
 from crmdesk.services import phone as phone_numbers
 from crmdesk.ui.formatting import format_currency, user_locale
 from crmdesk.ui.icons import icon
+from crmdesk.ui.staged import BuildSteps
 
 #: The contract fields the form edits, in tab order. Stage, quality and owner live in the header.
 FORM_FIELDS: tuple[str, ...] = (
@@ -286,19 +286,16 @@ class ContactForm(QWidget):
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         self._grid = grid
-        self._build_steps: deque[Callable[[], None]] = deque((self._build_lines, self._build_rest))
+        self._build_steps = BuildSteps(self._build_lines, self._build_rest)
         if not staged:
             self.ensure_built()
 
     def build_step(self) -> bool:
         """Build the next part of the form; True while parts remain."""
-        if self._build_steps:
-            self._build_steps.popleft()()
-        return bool(self._build_steps)
+        return self._build_steps.run_next()
 
     def ensure_built(self) -> None:
-        while self._build_steps:
-            self._build_steps.popleft()()
+        self._build_steps.run_all()
 
     def _build_lines(self) -> None:
         tr = self.tr

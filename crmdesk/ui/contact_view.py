@@ -7,7 +7,6 @@ and every navigation away goes through :meth:`ContactView.resolve_unsaved`.
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 
@@ -46,6 +45,7 @@ from crmdesk.ui.contact_form import FORM_FIELDS, ContactForm, user_message
 from crmdesk.ui.formatting import exact_moment, format_moment, relative_moment, user_locale
 from crmdesk.ui.icons import icon
 from crmdesk.ui.notes_timeline import NotesTimeline
+from crmdesk.ui.staged import BuildSteps
 from crmdesk.ui.tag_chips import TagChips
 
 log = logging.getLogger("crmdesk.ui.contact_view")
@@ -96,15 +96,13 @@ class ContactView(QWidget):
         self._relative_clock.setInterval(60_000)
         self._relative_clock.timeout.connect(self._show_last_update)
 
-        self._build_steps: deque[Callable[[], None]] = deque(
-            (
-                self._build_page_header,
-                self._build_form,
-                self._build_form_rest,
-                self._build_form_column,
-                self._build_side,
-                self._finish_build,
-            )
+        self._build_steps = BuildSteps(
+            self._build_page_header,
+            self._build_form,
+            self._build_form_rest,
+            self._build_form_column,
+            self._build_side,
+            self._finish_build,
         )
         self._build_empty()
         if not staged:
@@ -113,17 +111,14 @@ class ContactView(QWidget):
     # --- Construction -----------------------------------------------------------------------------
 
     def is_built(self) -> bool:
-        return not self._build_steps
+        return self._build_steps.done
 
     def build_step(self) -> bool:
         """Build the next part of the view; True while parts remain."""
-        if self._build_steps:
-            self._build_steps.popleft()()
-        return bool(self._build_steps)
+        return self._build_steps.run_next()
 
     def ensure_built(self) -> None:
-        while self._build_steps:
-            self._build_steps.popleft()()
+        self._build_steps.run_all()
 
     def _finish_build(self) -> None:
         self._connect()
