@@ -1,25 +1,29 @@
-"""The composition root: command line, QApplication, the qasync loop, wiring of windows and services, clean exit.
+"""The composition root: command line, QApplication, wiring of windows and services, clean exit.
 
-Start-up stays light on purpose: nothing here imports the bundled server, SQLAlchemy or phonenumbers before
-the first window shows. ``crmdesk server ARGS...`` runs the bundled server's CLI instead of the app; demo mode
-uses it to start the server as a child process from inside a PyInstaller bundle.
+Start-up stays light on purpose: nothing here imports the bundled server, SQLAlchemy, phonenumbers or even
+asyncio before the first window shows. Qt's event loop runs the app; asyncio joins it through qasync once the
+window is up (crmdesk.services.event_loop).
+
+``crmdesk server ARGS...`` runs the bundled server's CLI instead of the app; demo mode uses it to start the
+server as a child process from inside a PyInstaller bundle.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import logging.handlers
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from crmdesk import __version__
 
 if TYPE_CHECKING:
+    import asyncio
+
     from PySide6.QtWidgets import QApplication
 
     from crmdesk.services.demo import DemoServer
@@ -159,13 +163,18 @@ def _dark_palette() -> Any:
 
 
 class AppController:
-    """Wires sign-in, demo mode, sessions and main windows together, and owns the app's clean exit."""
+    """Wires sign-in, demo mode, sessions and main windows together, and owns the app's clean exit.
+
+    :meth:`start` opens the first window (no asyncio needed); :meth:`finish` shuts everything down and then
+    calls ``on_exit`` with the exit code (the app passes ``QApplication.exit``).
+    """
 
     def __init__(
         self,
         args: argparse.Namespace,
         *,
         contact_view_factory: ContactViewFactory | None = None,
+        on_exit: Callable[[int], None] | None = None,
     ) -> None:
         from crmdesk.services.credentials import Credentials
         from crmdesk.services.profiles import Profiles
@@ -180,27 +189,28 @@ class AppController:
         self.demo: DemoServer | None = None
         self.exit_code: int | None = None
         self._contact_view_factory = contact_view_factory
-        self._done: asyncio.Future[int] | None = None
+        self._on_exit = on_exit
+        #: True once shutdown() has run to its end.
+        self.shut_down = False
         self._closing_sessions: list[Session] = []
         self._background: set[asyncio.Task[Any]] = set()
         self._starting_box: Any = None
 
     # --- life -----------------------------------------------------------------------------------
 
-    async def run(self) -> int:
-        """Start, wait until the app is done, then shut down cleanly; returns the exit code."""
-        self._done = asyncio.get_running_loop().create_future()
-        try:
-            self.start()
-            code = await self._done
-        finally:
-            await self.shutdown()
-        return code
-
     def finish(self, code: int = 0) -> None:
-        if self._done is not None and not self._done.done():
-            self.exit_code = code
-            self._done.set_result(code)
+        """End the run with ``code``: shut down cleanly, then call ``on_exit``. The first call decides the code."""
+        if self.exit_code is not None:
+            return
+        self.exit_code = code
+        self._spawn(self._end(code))
+
+    async def _end(self, code: int) -> None:
+        try:
+            await self.shutdown()
+        finally:
+            if self._on_exit is not None:
+                self._on_exit(code)
 
     def start(self) -> None:
         if self.args.self_test:
@@ -413,7 +423,9 @@ class AppController:
             self._closing_sessions.remove(session)
 
     def _spawn(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
+        from crmdesk.services import event_loop
+
+        task = event_loop.start(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
@@ -504,7 +516,9 @@ class AppController:
     # --- shutdown -------------------------------------------------------------------------------
 
     async def shutdown(self) -> None:
-        """Cancel every task, close every HTTP client and stop the demo server; prints nothing."""
+        """Cancel every task, close every HTTP client and stop the demo server; prints nothing. Idempotent."""
+        import asyncio
+
         self._hide_starting()
         self._drop_sign_in()
         window, self.window = self.window, None
@@ -530,6 +544,7 @@ class AppController:
             await demo.stop()
         if window is not None:
             window.deleteLater()
+        self.shut_down = True
 
 
 def _report(event: str) -> None:
@@ -553,12 +568,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     # for their absence, so mark its CLI module unavailable before crmdesk.api pulls httpx in.
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
-    os.environ.setdefault("QT_API", "pyside6")  # qasync probes other Qt bindings first otherwise
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
+
+    from crmdesk.services import event_loop
 
     setup_logging()
     install_qt_message_handler()
-    import qasync  # after PySide6, so it binds to it
 
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     assert isinstance(app, QApplication)
@@ -571,14 +587,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     app.setWindowIcon(app_icon())
 
-    controller = AppController(args)
+    controller = AppController(args, on_exit=app.exit)
     previous_hook = sys.excepthook
     sys.excepthook = controller.excepthook
-    app.aboutToQuit.connect(lambda: controller.finish(controller.exit_code or 0))
     try:
-        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-            code = runner.run(controller.run())
+        controller.start()
+        # asyncio and qasync load in a worker thread once the first window is painting, then join Qt's loop.
+        QTimer.singleShot(0, event_loop.preload)
+        code = app.exec()
+        # When something other than finish() ended Qt's loop, shut down now: no task, HTTP client or demo server
+        # outlives the app.
+        event_loop.close(None if controller.shut_down else controller.shutdown())
     finally:
         sys.excepthook = previous_hook
+    if controller.exit_code is not None:
+        code = controller.exit_code
     log.info("CRMDesk exited with code %s", code)
     return code

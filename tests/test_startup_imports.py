@@ -4,7 +4,7 @@ The cold-start budget (issue 7, tests/perf) depends on it, and an innocent modul
 path from ``python -m crmdesk`` to the main window would undo it silently. The app runs in a subprocess, as a rep
 starts it (token from CRMDESK_TOKEN, a base URL given); a small driver records ``sys.modules`` when the main
 window receives its first show event, i.e. with everything the window was built from, before anything the app
-deliberately loads after the first show (the contact view's modules, httpx).
+deliberately loads after the first show (the contact view's modules, httpx, asyncio).
 """
 
 from __future__ import annotations
@@ -16,9 +16,13 @@ import sys
 from pathlib import Path
 
 # Each costs start-up time (and memory) and is only needed later: the bundled server and its stack (demo mode),
-# the form's validators (the contact view, built after the first show), the HTTP stack (the first request,
-# preloaded after the first show) and the keyring (not used when the token comes from the environment).
+# the form's validators (the contact view, built after the first show), the HTTP stack and asyncio with qasync
+# (the first request; preloaded after the first show) and the keyring (not used when the token comes from the
+# environment).
 NOT_BEFORE_THE_WINDOW = (
+    "asyncio",
+    "qasync",
+    "ssl",
     "crmdesk.server",
     "sqlalchemy",
     "starlette",

@@ -10,7 +10,6 @@ imports Qt, so scripts can use it on their own::
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import json
 import logging
@@ -102,6 +101,14 @@ def _retry_message(reason: RetryReason, delay: float) -> str:
 def backoff_delay(retry_index: int, jitter: float) -> float:
     """The wait before retry number ``retry_index`` (0-based) when the server gave no advice."""
     return min(BACKOFF_BASE * 2**retry_index, BACKOFF_MAX) * jitter
+
+
+async def _asyncio_sleep(seconds: float) -> None:
+    # asyncio loads with the first wait rather than with this module: the desktop app imports the client before
+    # its window shows and asyncio only after (see crmdesk.services.event_loop).
+    import asyncio
+
+    await asyncio.sleep(seconds)
 
 
 def _default_jitter() -> float:
@@ -337,7 +344,7 @@ class ContactApi:
         self._closed = False
         self._limiter = _RateLimiter()
         # Injectable so tests can record the delays chosen instead of waiting them out.
-        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        self._sleep: Callable[[float], Awaitable[None]] = _asyncio_sleep
         self._jitter: Callable[[], float] = _default_jitter
 
     def __repr__(self) -> str:

@@ -8,11 +8,15 @@ ends in the error banner). An exception in a success handler is a bug and reache
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from crmdesk.services import event_loop
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger("crmdesk.services.tasks")
 
@@ -36,7 +40,7 @@ class TaskSlots:
     ) -> asyncio.Task[T]:
         """Run ``coro`` as a task under ``key``, cancelling whatever ran there before."""
         self.cancel(key)
-        task: asyncio.Task[T] = asyncio.ensure_future(coro)
+        task: asyncio.Task[T] = event_loop.start(coro)
         self._tasks[key] = task
 
         def finished(done: asyncio.Task[T]) -> None:

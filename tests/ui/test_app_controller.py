@@ -216,16 +216,20 @@ def test_an_unexpected_error_is_logged_and_shown_in_the_banner(
 
 
 @pytest.mark.slow
-def test_ctrl_q_in_demo_mode_ends_the_run_and_stops_the_server(qtbot: QtBot, controller: object) -> None:
-    import asyncio
-
-    app: AppController = controller("--demo")  # type: ignore[operator]
-    task = asyncio.ensure_future(app.run())
-    qtbot.waitUntil(lambda: app.window is not None, timeout=30_000)
-    demo = app.demo
-    assert demo is not None and demo.is_running()
-    app.window.quit_action.trigger()  # type: ignore[union-attr]
-    qtbot.waitUntil(task.done, timeout=20_000)
-    assert task.result() == 0
-    assert not demo.is_running()
-    assert app.window is None and app.session is None
+def test_ctrl_q_in_demo_mode_ends_the_run_and_stops_the_server(
+    qtbot: QtBot, qasync_loop: object, private_settings: object
+) -> None:
+    exits: list[int] = []
+    app = AppController(parse_args(["--demo"]), on_exit=exits.append)
+    app.start()
+    try:
+        qtbot.waitUntil(lambda: app.window is not None, timeout=30_000)
+        demo = app.demo
+        assert demo is not None and demo.is_running()
+        app.window.quit_action.trigger()  # type: ignore[union-attr]
+        qtbot.waitUntil(lambda: exits != [], timeout=20_000)
+        assert exits == [0]  # after the shutdown, not before it
+        assert not demo.is_running()
+        assert app.window is None and app.session is None and app.shut_down
+    finally:
+        run(qtbot, app.shutdown(), timeout=20_000)
