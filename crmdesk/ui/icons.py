@@ -13,14 +13,18 @@ from crmdesk.resources import resource_path
 
 # The sizes the app draws icons at (menus and buttons 16, toolbar 18, banner 20, a style's default 24). Only these,
 # times the screen's pixel ratio, are rendered up front: each render costs start-up time (12 icons at six sizes
-# each took 30 ms before the window could show).
+# each took 30 ms before the window could show). A caller that knows the one size it draws at asks for just that.
 _LOGICAL_SIZES = (16, 18, 20, 24)
+#: Menus, line-edit actions and push buttons (the small icon size of Fusion, Windows and macOS styles alike).
+SMALL_SIZE = 16
+#: The main toolbar's buttons.
+TOOLBAR_SIZE = 18
 
 
-def _sizes() -> tuple[int, ...]:
+def _sizes(logical: tuple[int, ...]) -> tuple[int, ...]:
     screen = QGuiApplication.primaryScreen()
     ratio = max(1, math.ceil(screen.devicePixelRatio())) if screen is not None else 1
-    return tuple(sorted({size * factor for size in _LOGICAL_SIZES for factor in {1, ratio}}))
+    return tuple(sorted({size * factor for size in logical for factor in {1, ratio}}))
 
 
 @cache
@@ -33,13 +37,13 @@ def _default_color(role: QPalette.ColorRole) -> QColor:
 
 
 @cache
-def _render(name: str, color_name: str, disabled_name: str) -> QIcon:
+def _render(name: str, color_name: str, disabled_name: str, logical_sizes: tuple[int, ...]) -> QIcon:
     result = QIcon()
     for mode, colour in ((QIcon.Mode.Normal, color_name), (QIcon.Mode.Disabled, disabled_name)):
         # Our icons draw with stroke="currentColor"; substituting the colour is how a stroke icon takes a tint.
         data = QByteArray(_svg_text(name).replace("currentColor", colour).encode("utf-8"))
         renderer = QSvgRenderer(data)
-        for size in _sizes():
+        for size in _sizes(logical_sizes):
             pixmap = QPixmap(size, size)
             pixmap.fill(Qt.GlobalColor.transparent)
             painter = QPainter(pixmap)
@@ -50,14 +54,23 @@ def _render(name: str, color_name: str, disabled_name: str) -> QIcon:
     return result
 
 
-def icon(name: str, color: QColor | None = None, role: QPalette.ColorRole = QPalette.ColorRole.ButtonText) -> QIcon:
+def icon(
+    name: str,
+    color: QColor | None = None,
+    role: QPalette.ColorRole = QPalette.ColorRole.ButtonText,
+    *,
+    size: int | None = None,
+) -> QIcon:
     """The icon ``resources/icons/<name>.svg``, tinted ``color`` or the current palette's ``role`` colour.
 
-    Icons are cached per name and colour, so asking again after a palette change yields a freshly tinted one.
+    ``size`` is the one size (in device-independent pixels) the caller draws it at; without it, the icon is
+    rendered at every size the app uses. Icons are cached per name, colour and size, so asking again after a
+    palette change yields a freshly tinted one.
     """
     tint = color if color is not None else _default_color(role)
     disabled = QGuiApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText)
-    return _render(name, tint.name(QColor.NameFormat.HexRgb), disabled.name(QColor.NameFormat.HexRgb))
+    sizes = (size,) if size is not None else _LOGICAL_SIZES
+    return _render(name, tint.name(QColor.NameFormat.HexRgb), disabled.name(QColor.NameFormat.HexRgb), sizes)
 
 
 def app_icon() -> QIcon:

@@ -40,7 +40,7 @@ from crmdesk.services.session import Session
 from crmdesk.ui import shortcuts
 from crmdesk.ui.banner import ErrorBanner
 from crmdesk.ui.errors import Action, Severity, describe
-from crmdesk.ui.icons import app_icon, icon
+from crmdesk.ui.icons import SMALL_SIZE, TOOLBAR_SIZE, app_icon, icon
 from crmdesk.ui.search_field import SearchField
 
 if TYPE_CHECKING:
@@ -249,7 +249,7 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
         toolbar.setFloatable(False)
-        toolbar.setIconSize(QSize(18, 18))
+        toolbar.setIconSize(QSize(TOOLBAR_SIZE, TOOLBAR_SIZE))
         toolbar.toggleViewAction().setEnabled(False)
         toolbar.setContextMenuPolicy(Qt.ContextMenuPolicy.PreventContextMenu)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
@@ -263,7 +263,7 @@ class MainWindow(QMainWindow):
         self.new_button = QToolButton(toolbar)
         self.new_button.setObjectName("toolbarNewContact")
         self.new_button.setText(self.tr("New contact"))
-        self.new_button.setIcon(icon("plus"))
+        self.new_button.setIcon(icon("plus", size=TOOLBAR_SIZE))
         self.new_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.new_button.setToolTip(self.tr("New contact ({0})").format(shortcuts.NEW_CONTACT.label()))
         spacer_small = QWidget(toolbar)
@@ -277,27 +277,28 @@ class MainWindow(QMainWindow):
 
         self.settings_button = QToolButton(toolbar)
         self.settings_button.setObjectName("settingsButton")
-        self.settings_button.setIcon(icon("settings"))
+        self.settings_button.setIcon(icon("settings", size=TOOLBAR_SIZE))
         self.settings_button.setAccessibleName(self.tr("Settings"))
         self.settings_button.setToolTip(self.tr("Settings ({0})").format(shortcuts.SETTINGS.label()))
         toolbar.addWidget(self.settings_button)
 
         self.help_button = QToolButton(toolbar)
         self.help_button.setObjectName("helpButton")
-        self.help_button.setIcon(icon("help"))
+        self.help_button.setIcon(icon("help", size=TOOLBAR_SIZE))
         self.help_button.setAccessibleName(self.tr("Help"))
         self.help_button.setToolTip(self.tr("Help"))
         self.help_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.help_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
         self.help_menu = QMenu(self.tr("Help"), self.help_button)
-        self.shortcuts_action = self.help_menu.addAction(icon("keyboard"), self.tr("Keyboard shortcuts"))
-        self.about_action = self.help_menu.addAction(icon("info"), self.tr("About CRMDesk"))
+        help_menu = self.help_menu
+        self.shortcuts_action = help_menu.addAction(icon("keyboard", size=SMALL_SIZE), self.tr("Keyboard shortcuts"))
+        self.about_action = help_menu.addAction(icon("info", size=SMALL_SIZE), self.tr("About CRMDesk"))
         self.help_button.setMenu(self.help_menu)
         toolbar.addWidget(self.help_button)
 
         self.account_button = QToolButton(toolbar)
         self.account_button.setObjectName("accountButton")
-        self.account_button.setIcon(icon("user"))
+        self.account_button.setIcon(icon("user", size=TOOLBAR_SIZE))
         # The menu arrow Qt draws for InstantPopup sits in the corner and looks clipped; a chevron in the text reads
         # as "this opens a menu" just as well.
         self.account_button.setText(f"{self.session.profile} ▾")
@@ -314,7 +315,7 @@ class MainWindow(QMainWindow):
         who.setEnabled(False)
         self.account_menu.addSeparator()
         self.sign_out_action = self.account_menu.addAction(
-            icon("sign-out"), self.tr("Leave the demo") if self.session.demo else self.tr("Sign out")
+            icon("sign-out", size=SMALL_SIZE), self.tr("Leave the demo") if self.session.demo else self.tr("Sign out")
         )
         self.sign_out_action.setObjectName("signOutAction")
         self.account_button.setMenu(self.account_menu)
@@ -346,7 +347,7 @@ class MainWindow(QMainWindow):
         self.results_status.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.create_from_search = QPushButton(results)
         self.create_from_search.setObjectName("createFromSearch")
-        self.create_from_search.setIcon(icon("plus"))
+        self.create_from_search.setIcon(icon("plus", size=SMALL_SIZE))
         self.create_from_search.setFlat(True)
         self.create_from_search.hide()
         self.results_list = _sidebar_list("resultsList", self.tr("Search results"), results)
@@ -798,6 +799,10 @@ class MainWindow(QMainWindow):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
-            self.new_button.setIcon(icon("plus"))
-            self.settings_button.setIcon(icon("settings"))
-            self.account_button.setIcon(icon("user"))
+            for button, name in (
+                (self.new_button, "plus"),
+                (self.settings_button, "settings"),
+                (self.help_button, "help"),
+                (self.account_button, "user"),
+            ):
+                button.setIcon(icon(name, size=TOOLBAR_SIZE))
