@@ -22,9 +22,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
-    QStyle,
     QStyledItemDelegate,
-    QStyleOptionViewItem,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -38,14 +36,16 @@ from crmdesk.services.recent import RecentList
 from crmdesk.services.search import SearchKind, SearchService, detect_kind
 from crmdesk.services.session import Session
 from crmdesk.ui import shortcuts
-from crmdesk.ui.banner import ErrorBanner
-from crmdesk.ui.errors import Action, Severity, describe
 from crmdesk.ui.icons import SMALL_SIZE, TOOLBAR_SIZE, app_icon, icon
 from crmdesk.ui.search_field import SearchField
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
     from crmdesk.services.registry import Registry
+    from crmdesk.ui.banner import ErrorBanner
     from crmdesk.ui.contact_view import ContactView
+    from crmdesk.ui.errors import Severity
 
 log = logging.getLogger("crmdesk.ui.main_window")
 
@@ -95,6 +95,10 @@ class _ContactRowDelegate(QStyledItemDelegate):
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
+        # Imported here: creating QStyle's Python type (its enums) costs ~8 ms, which start-up need not pay when
+        # there is no row to paint yet.
+        from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
         view_option = QStyleOptionViewItem(option)
         self.initStyleOption(view_option, index)
         # Read the model's text: initStyleOption has already turned its newlines into U+2028 separators.
@@ -197,8 +201,7 @@ class MainWindow(QMainWindow):
         self._busy_timer.timeout.connect(self._show_busy)
 
         self._build_toolbar()
-        self.banner = ErrorBanner(self)
-        self.banner.action_triggered.connect(self._banner_action)
+        self._banner: ErrorBanner | None = None  # made on first use: most sessions never show one
 
         # The contact view (and phonenumbers, email-validator and the form behind it) is built after the window
         # has shown, or on first use: it was over half of start-up, and the search field works without it.
@@ -219,12 +222,12 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([260, 1020])
 
         central = QWidget(self)
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.splitter, 1)
+        self._central_layout = QVBoxLayout(central)
+        self._central_layout.setContentsMargins(0, 0, 0, 0)
+        self._central_layout.setSpacing(0)
+        self._central_layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+        self._central = central
 
         self.connection_label = QLabel(self)
         self.connection_label.setObjectName("connectionLabel")
@@ -538,7 +541,7 @@ class MainWindow(QMainWindow):
 
     def _search_now(self, text: str, kind: SearchKind | None) -> None:
         self._last_search = (text, kind)
-        self.banner.dismiss()
+        self._dismiss_banner()
         self.create_from_search.hide()
         self.search.search(text, kind)
 
@@ -547,7 +550,7 @@ class MainWindow(QMainWindow):
 
     def _open_now(self, uid: str) -> None:
         self._last_search = (uid, SearchKind.UID)
-        self.banner.dismiss()
+        self._dismiss_banner()
         self.search.open_uid(uid)
 
     def new_contact(self) -> None:
@@ -673,8 +676,25 @@ class MainWindow(QMainWindow):
 
     # --- errors and status ----------------------------------------------------------------------
 
+    @property
+    def banner(self) -> ErrorBanner:
+        """The window's one banner, above the sidebar and the contact view."""
+        if self._banner is None:
+            from crmdesk.ui.banner import ErrorBanner
+
+            self._banner = ErrorBanner(self._central)
+            self._banner.action_triggered.connect(self._banner_action)
+            self._central_layout.insertWidget(0, self._banner)
+        return self._banner
+
+    def _dismiss_banner(self) -> None:
+        if self._banner is not None:
+            self._banner.dismiss()
+
     def show_error(self, error: object) -> None:
         """The one place errors from anywhere in the window end up: the banner, or back to sign-in on 401."""
+        from crmdesk.ui.errors import Action, describe
+
         if not isinstance(error, BaseException):
             return
         if isinstance(error, AuthError):
@@ -686,10 +706,14 @@ class MainWindow(QMainWindow):
             description = type(description)(description.text, description.severity, None)
         self.banner.show_description(description)
 
-    def show_notice(self, text: str, severity: Severity = Severity.INFO) -> None:
-        self.banner.show_message(text, severity)
+    def show_notice(self, text: str, severity: Severity | None = None) -> None:
+        from crmdesk.ui.errors import Severity
+
+        self.banner.show_message(text, severity or Severity.INFO)
 
     def _banner_action(self, action: str) -> None:
+        from crmdesk.ui.errors import Action
+
         if action == Action.SIGN_IN.value:
             self.sign_in_requested.emit(self.tr("Sign in again to continue."))
         elif action == Action.RETRY.value and self._last_search is not None:

@@ -26,8 +26,15 @@ def test_status_bar_names_the_host_and_profile(
     assert window.findChild(type(window.search_field), "searchField") is window.search_field
     # The contact view is built right after the first show, its modules imported off the UI thread.
     qtbot.waitUntil(window.contact_view_built, timeout=10_000)
-    for name in ("resultsList", "recentList", "errorBanner", "contactView"):
+    for name in ("resultsList", "recentList", "contactView"):
         assert window.findChild(object, name) is not None, name  # type: ignore[arg-type]
+    # The banner is made with the first message, above the sidebar and the contact view.
+    assert window.findChild(object, "errorBanner") is None  # type: ignore[arg-type]
+    window.show_notice("Saved offline")
+    banner = window.findChild(object, "errorBanner")  # type: ignore[arg-type]
+    assert banner is window.banner and window.banner.isVisible()
+    qtbot.waitUntil(lambda: window.banner.geometry().bottom() < window.splitter.geometry().top())
+    assert "Saved offline" in window.banner.text()
     close_window(qtbot, window)
 
 
