@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final, Literal
 
-DEFAULT_BASE_URL: Final = "https://contact-api.8mgenius.com.br"
-
 # --- Field names --------------------------------------------------------------------------------
 
 #: Keys of a full contact, in the order GET returns them.

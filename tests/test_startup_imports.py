@@ -18,13 +18,16 @@ from pathlib import Path
 # Each costs start-up time (and memory) and is only needed later: the bundled server and its stack (demo mode),
 # the form's validators (the contact view, built after the first show), the HTTP stack and asyncio with qasync
 # (the first request; preloaded after the first show) and the keyring (not used when the token comes from the
-# environment). The log file's handlers load with the first record, the error banner with the first message.
+# environment). The log file's handlers load with the first record, the error banner with the first message, the
+# client and its models with the first request (the session checks the address and the token itself).
 NOT_BEFORE_THE_WINDOW = (
     "asyncio",
     "qasync",
     "ssl",
     "logging.handlers",
     "crmdesk.ui.banner",
+    "crmdesk.api.client",
+    "crmdesk.api.models",
     "crmdesk.server",
     "sqlalchemy",
     "starlette",

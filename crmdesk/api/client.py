@@ -10,18 +10,17 @@ imports Qt, so scripts can use it on their own::
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import math
 import random
-import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from crmdesk import __version__, contract
+from crmdesk.api.address import check_token, normalised_base_url
 from crmdesk.api.errors import (
     ApiError,
     BadResponseError,
@@ -140,107 +139,6 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, seconds)
 
 
-def check_base_url(base_url: str) -> httpx.URL:
-    """The parsed base URL; refuses anything but https, or plain http to a loopback host."""
-    import httpx
-
-    try:
-        url = httpx.URL(base_url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise ValueError(f"Not a valid server address: {base_url!r} ({exc})") from None
-    _refuse_insecure(base_url, url.scheme, url.host)
-    return url
-
-
-def _refuse_insecure(base_url: str, scheme: str, host: str) -> None:
-    if scheme not in ("http", "https") or not host:
-        raise ValueError(f"The server address must start with https:// (got {base_url!r}).")
-    if scheme == "http" and not _is_loopback(host):
-        raise ValueError(
-            f"Refusing plain http:// to {host}: the API token would travel unencrypted. "
-            "Use https://, or http:// only for a server on this computer (localhost, 127.0.0.1, ::1)."
-        )
-
-
-# The everyday shape of a base URL: lower-case scheme, an ASCII host name or IP literal, a port, and a path of
-# unreserved characters only. For these, httpx.URL's normalisation is simple to state (host lower-cased, the
-# scheme's default port dropped, nothing else changes); tests/api/test_base_url.py checks it against httpx.URL.
-_SIMPLE_BASE_URL: Final = re.compile(
-    r"(?P<scheme>https?)://(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>[0-9]{1,5}))?"
-    r"(?P<path>(?:/[A-Za-z0-9._~-]*)*)",
-    re.ASCII,
-)
-_IPV4_STYLE: Final = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+", re.ASCII)
-_DEFAULT_PORTS: Final[Mapping[str, int]] = {"http": 80, "https": 443}
-
-
-def _simple_base_url(base_url: str) -> tuple[str, str, str] | None:
-    """``(str(httpx.URL(base_url)), scheme, host)`` for an everyday address, without importing httpx.
-
-    ``None`` when the address is anything else (an unusual form, or one httpx would refuse); the caller then
-    asks httpx itself, so every address still gets exactly httpx's reading and error message.
-    """
-    if not isinstance(base_url, str):
-        return None
-    match = _SIMPLE_BASE_URL.fullmatch(base_url)
-    if match is None:
-        return None
-    scheme, host, port, path = match.group("scheme", "host", "port", "path")
-    if any(segment in (".", "..") for segment in path.split("/")):
-        return None  # httpx removes dot segments
-    if host.startswith("["):
-        try:
-            ipaddress.IPv6Address(host[1:-1])
-        except ValueError:
-            return None
-        host = host[1:-1]  # httpx keeps an IPv6 literal's case
-        netloc = f"[{host}]"
-    else:
-        if _IPV4_STYLE.fullmatch(host):
-            try:
-                ipaddress.IPv4Address(host)
-            except ValueError:
-                return None
-        host = host.lower()
-        netloc = host
-    if port is not None and int(port) != _DEFAULT_PORTS[scheme]:
-        netloc = f"{netloc}:{int(port)}"
-    return f"{scheme}://{netloc}{path}", scheme, host
-
-
-def normalised_base_url(base_url: str) -> str:
-    """``str(check_base_url(base_url))``: the same checks, messages and normal form, without httpx when it can.
-
-    The app builds its ContactApi before the window shows, and importing httpx there cost ~50 ms of start-up.
-    """
-    simple = _simple_base_url(base_url)
-    if simple is None:
-        return str(check_base_url(base_url))
-    text, scheme, host = simple
-    _refuse_insecure(base_url, scheme, host)
-    return text
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_token(token: str) -> str:
-    # An illegal header value makes h11 raise an error that quotes the value, i.e. the token; refuse it
-    # here with a message that does not.
-    if not isinstance(token, str) or not token.strip():
-        raise ValueError("The API token is empty.")
-    token = token.strip()
-    if not all(33 <= ord(ch) <= 126 for ch in token):
-        raise ValueError("The API token contains spaces or characters a token cannot have; paste it again.")
-    return token
-
-
 class _RateLimiter:
     """Client-side pacing shared by every call of one :class:`ContactApi`.
 
@@ -322,7 +220,7 @@ class ContactApi:
         user_agent_suffix: str = "",
     ) -> None:
         self._url = normalised_base_url(base_url)
-        self._token = _check_token(token)
+        self._token = check_token(token)
         # Any log line that ever quotes it (a library's, a traceback's) shows a placeholder instead.
         register_secret(self._token)
         if max_retries < 0:
@@ -714,7 +612,7 @@ def _tls_context_for(base_url: str) -> ssl.SSLContext:
     import ssl
 
     if base_url.startswith("http://"):
-        # Plain http is only ever allowed to this computer (see check_base_url); the client sends only paths
+        # Plain http is only ever allowed to this computer (see address.check_base_url); the client sends only paths
         # relative to it and never follows redirects, so it never speaks TLS. httpx's default would still
         # load certifi's CA bundle for it (~70 ms and ~3 MB): a context that trusts no CA at all costs
         # nothing and, should TLS ever happen, verifies no peer (verification stays required).

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import builtins
 
-from crmdesk.contract import field_from_message
-
 #: What each documented error code means as an HTTP status, for answers whose real status says nothing.
 _STATUS_OF_CODE: dict[str, int] = {
     "BAD_REQUEST": 400,
@@ -131,6 +129,8 @@ def error_from_response(
     if 400 <= effective < 500:
         invalid = make(ValidationError, text or f"The request was rejected (HTTP {status}).")
         assert isinstance(invalid, ValidationError)
+        from crmdesk.contract import field_from_message  # the contract loads after the app's window shows
+
         invalid.field = field_from_message(text)
         return invalid
     return make(BadResponseError, text or f"Unexpected HTTP status {status}.")

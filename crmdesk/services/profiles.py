@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from crmdesk import contract
+from crmdesk.api.address import DEFAULT_BASE_URL
 from crmdesk.paths import is_valid_profile_name
 
 DEFAULT_PROFILE = "default"
@@ -37,8 +37,8 @@ class Profiles:
         return f"{_GROUP}/{profile}/{key}"
 
     def base_url(self, profile: str) -> str:
-        value = QSettings().value(self._key(profile, "baseUrl"), contract.DEFAULT_BASE_URL, type=str)
-        return value if isinstance(value, str) and value else contract.DEFAULT_BASE_URL
+        value = QSettings().value(self._key(profile, "baseUrl"), DEFAULT_BASE_URL, type=str)
+        return value if isinstance(value, str) and value else DEFAULT_BASE_URL
 
     def set_base_url(self, profile: str, base_url: str) -> None:
         QSettings().setValue(self._key(profile, "baseUrl"), base_url)

@@ -13,12 +13,14 @@ import logging
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from crmdesk import paths
-from crmdesk.api.models import Contact
+
+if TYPE_CHECKING:
+    from crmdesk.api.models import Contact
 from crmdesk.contract import MAX_LENGTH
 
 log = logging.getLogger("crmdesk.services.registry")

@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 import re
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from crmdesk.api.client import ContactApi
 from crmdesk.api.errors import NotFoundError
-from crmdesk.api.models import Contact, ContactSummary
 from crmdesk.services.tasks import TaskSlots
+
+if TYPE_CHECKING:
+    from crmdesk.api.models import Contact, ContactSummary
+    from crmdesk.services.session import Session
 
 log = logging.getLogger("crmdesk.services.search")
 
@@ -68,9 +70,9 @@ class SearchService(QObject):
     unrecognised = Signal(str)
     busy_changed = Signal(bool)
 
-    def __init__(self, api: ContactApi, parent: QObject | None = None) -> None:
+    def __init__(self, session: Session, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._api = api
+        self._session = session
         self._slots = TaskSlots(self.failed.emit)
         self._busy = False
 
@@ -84,12 +86,12 @@ class SearchService(QObject):
             self.unrecognised.emit(query)
             return False
         value = normalise(query, kind)
-        self._run(self._api.get_contact(**{kind.value: value}), query)
+        self._run(self._session.api.get_contact(**{kind.value: value}), query)
         return True
 
     def open_uid(self, uid: str) -> None:
         """Open one contact by uid (a result row, a Recent entry), superseding any search in flight."""
-        self._run(self._api.get_contact(uid=uid), uid)
+        self._run(self._session.api.get_contact(uid=uid), uid)
 
     def cancel(self) -> None:
         self._slots.cancel(_KEY)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QObject, Signal
 
-from crmdesk.api.client import ContactApi, RetryEvent, check_base_url
+from crmdesk.api.address import check_base_url, check_token, normalised_base_url
 from crmdesk.api.errors import AuthError
+from crmdesk.redaction import register_secret
 from crmdesk.services.tasks import TaskSlots
+
+if TYPE_CHECKING:
+    from crmdesk.api.client import ContactApi, RetryEvent
 
 log = logging.getLogger("crmdesk.services.session")
 
@@ -40,13 +44,29 @@ class Session(QObject):
         super().__init__(parent)
         self.profile = profile
         self.demo = demo
-        self.api: ContactApi = ContactApi(base_url, token, on_retry=self._on_retry)
-        self.base_url = self.api.base_url
+        # Checked here, so a refused address or a malformed token stops the session before any window shows; the
+        # client itself (with its models and the contract, ~15 ms of imports) is made on first use.
+        self.base_url = normalised_base_url(base_url)
+        self._token = check_token(token)
+        register_secret(self._token)
+        self._api: ContactApi | None = None
+        self._api_lock = threading.Lock()  # the preload thread may make it while the UI thread asks for it
         #: Whether the token went into the keyring (False: this session only).
         self.token_stored = False
 
+    @property
+    def api(self) -> ContactApi:
+        """The session's one ContactApi."""
+        if self._api is None:
+            with self._api_lock:
+                if self._api is None:
+                    from crmdesk.api.client import ContactApi
+
+                    self._api = ContactApi(self.base_url, self._token, on_retry=self._on_retry)
+        return self._api
+
     def preload(self) -> None:
-        """Load the HTTP stack (httpx, TLS settings) in a worker thread, ahead of the first request.
+        """Load the client and the HTTP stack (httpx, TLS settings) in a worker thread, ahead of the first request.
 
         The app calls this once its window has shown. A request made before the thread is done is never lost:
         it imports whatever is still missing itself (waiting on the import lock at worst).
@@ -78,7 +98,8 @@ class Session(QObject):
         return False
 
     async def aclose(self) -> None:
-        await self.api.aclose()
+        if self._api is not None:
+            await self._api.aclose()
 
 
 class SignIn(QObject):

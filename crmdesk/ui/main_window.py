@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 )
 
 from crmdesk.api.errors import AuthError
-from crmdesk.api.models import Contact, ContactSummary
 from crmdesk.services.profiles import Profiles
 from crmdesk.services.recent import RecentList
 from crmdesk.services.search import SearchKind, SearchService, detect_kind
@@ -42,6 +41,7 @@ from crmdesk.ui.search_field import SearchField
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QStyleOptionViewItem
 
+    from crmdesk.api.models import Contact, ContactSummary
     from crmdesk.services.registry import Registry
     from crmdesk.ui.banner import ErrorBanner
     from crmdesk.ui.contact_view import ContactView
@@ -189,7 +189,7 @@ class MainWindow(QMainWindow):
         self.registry = registry
         self._profiles = profiles or Profiles()
         self.recent = RecentList(session.profile, self)
-        self.search = SearchService(session.api, self)
+        self.search = SearchService(session, self)
         self._last_search: tuple[str, SearchKind | None] | None = None
         self._close_confirmed = False
         self._shown_once = False

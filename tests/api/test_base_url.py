@@ -16,7 +16,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from crmdesk.api.client import _simple_base_url, check_base_url, normalised_base_url
+from crmdesk.api.address import _simple_base_url, check_base_url, normalised_base_url
 
 
 def _reference(base_url: str) -> str:
