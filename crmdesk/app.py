@@ -24,6 +24,7 @@ from crmdesk import __version__
 if TYPE_CHECKING:
     import asyncio
 
+    from PySide6.QtCore import QObject
     from PySide6.QtWidgets import QApplication
 
     from crmdesk.services.demo import DemoServer
@@ -228,6 +229,7 @@ class AppController:
         self.shut_down = False
         self._closing_sessions: list[Session] = []
         self._background: set[asyncio.Task[Any]] = set()
+        self._token_readers: set[QObject] = set()
         self._starting_box: Any = None
 
     # --- life -----------------------------------------------------------------------------------
@@ -260,13 +262,20 @@ class AppController:
             # For scripted runs and benchmarks: used for this session only, never stored.
             self._open_session_or_sign_in(base_url, env_token)
             return
+        if self.profiles.token_remembered(self.profile):
+            # Reading the keyring costs ~150 ms before its first answer (longer if it has to be unlocked): the
+            # window shows now with a session that waits for its token, read in a worker thread.
+            self._open_session_or_sign_in(base_url, None)
+            return
+        # No hint (first start, or a token remembered by an older version): read the keyring before anything shows.
         stored = self.credentials.load(self.profile)
         if stored:
+            self.profiles.set_token_remembered(self.profile, True)
             self._open_session_or_sign_in(base_url, stored)
             return
         self.show_sign_in()
 
-    def _open_session_or_sign_in(self, base_url: str, token: str) -> None:
+    def _open_session_or_sign_in(self, base_url: str, token: str | None) -> None:
         from crmdesk.services.session import Session
 
         try:
@@ -275,6 +284,35 @@ class AppController:
             self.show_sign_in(str(exc))
             return
         self.open_window(session)
+        if not session.is_ready():
+            from crmdesk.services.credentials import TokenReader
+
+            reader = TokenReader(self.credentials, session.profile)
+            reader.finished.connect(lambda token: self._remembered_token_read(session, reader, token))
+            self._token_readers.add(reader)
+            reader.start()
+
+    def _remembered_token_read(self, session: Session, reader: QObject, token: object) -> None:
+        from PySide6.QtCore import QCoreApplication
+
+        self._token_readers.discard(reader)
+        reader.deleteLater()
+        if session is not self.session or session.is_ready():
+            return  # signed out or signed in again meanwhile
+        if isinstance(token, str):
+            try:
+                session.provide_token(token)
+            except ValueError:
+                log.info("The token in the keyring for profile %s is malformed", session.profile)
+            else:
+                session.token_stored = True
+                return
+        self.profiles.set_token_remembered(session.profile, False)
+        self.show_sign_in(
+            QCoreApplication.translate(
+                "AppController", "No saved token was found for profile {0}. Sign in to continue."
+            ).format(session.profile)
+        )
 
     # --- sign-in --------------------------------------------------------------------------------
 
@@ -297,6 +335,8 @@ class AppController:
     def _signed_in(self, session: Session) -> None:
         self._drop_sign_in()
         self.profiles.set_last_used(session.profile)
+        if not session.demo:
+            self.profiles.set_token_remembered(session.profile, session.token_stored)
         current = self.session
         if (
             self.window is not None
@@ -305,9 +345,9 @@ class AppController:
             and current.profile == session.profile
             and current.base_url == session.base_url
         ):
-            # Signing in again after a 401 for the same account: keep the window, the open contact and any
-            # unsaved edits, and let the existing client carry on with the new token.
-            current.api.adopt_token(session.api)
+            # Signing in again after a 401 (or when the keyring had no token) for the same account: keep the window,
+            # the open contact and any unsaved edits, and let the existing session carry on with the new token.
+            current.adopt(session)
             current.token_stored = session.token_stored
             self._spawn(session.aclose())
             return
@@ -317,6 +357,8 @@ class AppController:
         self._drop_sign_in()
         if self.window is None and (self.demo is None or self.session is None):
             self.finish(0)
+        elif self.session is not None and not self.session.is_ready():
+            self.finish(0)  # a window still waiting for a token it will never get can do nothing
 
     def _drop_sign_in(self) -> None:
         dialog, self.sign_in = self.sign_in, None
@@ -471,6 +513,7 @@ class AppController:
         if self.session is not None and not self.session.demo:
             # The stored token no longer works; keep nobody's dead token around.
             self.credentials.forget(self.session.profile)
+            self.profiles.set_token_remembered(self.session.profile, False)
         from PySide6.QtCore import QCoreApplication
 
         self.show_sign_in(
@@ -483,6 +526,7 @@ class AppController:
         window, session = self.window, self.session
         if session is not None and not session.demo:
             self.credentials.forget(session.profile)
+            self.profiles.set_token_remembered(session.profile, False)
         self.window, self.session = None, None
         if window is not None:
             self._retire(window, session)

@@ -43,6 +43,20 @@ class Profiles:
     def set_base_url(self, profile: str, base_url: str) -> None:
         QSettings().setValue(self._key(profile, "baseUrl"), base_url)
 
+    def token_remembered(self, profile: str) -> bool:
+        """Whether the profile's token went into the keyring when it last signed in (a hint, never the token).
+
+        The app opens the window at once for such a profile and reads the keyring meanwhile, instead of
+        making the user wait for it before anything shows.
+        """
+        return QSettings().value(self._key(profile, "tokenRemembered"), False, type=bool) is True
+
+    def set_token_remembered(self, profile: str, remembered: bool) -> None:
+        if remembered:
+            QSettings().setValue(self._key(profile, "tokenRemembered"), True)
+        else:
+            QSettings().remove(self._key(profile, "tokenRemembered"))
+
     def state(self, profile: str, key: str) -> QByteArray | None:
         value = QSettings().value(self._key(profile, key))
         return value if isinstance(value, QByteArray) and not value.isEmpty() else None

@@ -7,7 +7,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from crmdesk.api.address import check_base_url, check_token, normalised_base_url
 from crmdesk.api.errors import AuthError
@@ -28,18 +28,24 @@ def check_server_address(base_url: str) -> None:
 class Session(QObject):
     """One signed-in account (or the demo). Owns the app's single :class:`ContactApi`.
 
+    A session made with ``token=None`` is *waiting*: its token is still being read from the keyring (which can
+    take a noticeable moment, or wait for the user to unlock it), so the window can show meanwhile. It has no
+    client until :meth:`provide_token`; :meth:`is_ready` says which, and ``ready`` is emitted once.
+
     Signals:
+        ready(): a waiting session got its token.
         rate_limited(float): the client is waiting this many seconds after a 429 before retrying.
         retry_reported(str): any retry wait, as one sentence for the status bar ("Rate limited — retrying in 3 s").
         auth_failed(): the server stopped accepting the token; the app goes back to sign-in.
     """
 
+    ready = Signal()
     rate_limited = Signal(float)
     retry_reported = Signal(str)
     auth_failed = Signal()
 
     def __init__(
-        self, profile: str, base_url: str, token: str, *, demo: bool = False, parent: QObject | None = None
+        self, profile: str, base_url: str, token: str | None, *, demo: bool = False, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
         self.profile = profile
@@ -47,30 +53,65 @@ class Session(QObject):
         # Checked here, so a refused address or a malformed token stops the session before any window shows; the
         # client itself (with its models and the contract, ~15 ms of imports) is made on first use.
         self.base_url = normalised_base_url(base_url)
-        self._token = check_token(token)
-        register_secret(self._token)
+        self._token: str | None = None
+        if token is not None:
+            self._token = self._checked(token)
         self._api: ContactApi | None = None
         self._api_lock = threading.Lock()  # the preload thread may make it while the UI thread asks for it
         #: Whether the token went into the keyring (False: this session only).
         self.token_stored = False
 
+    @staticmethod
+    def _checked(token: str) -> str:
+        token = check_token(token)
+        register_secret(token)
+        return token
+
+    def is_ready(self) -> bool:
+        """Whether the session has its token (a waiting session does not yet)."""
+        return self._token is not None
+
+    def provide_token(self, token: str) -> None:
+        """Give a waiting session its token; ValueError for a malformed one (the session keeps waiting)."""
+        if self._token is not None:
+            raise RuntimeError("this session already has a token")
+        self._token = self._checked(token)
+        self.ready.emit()
+
+    def adopt(self, other: Session) -> None:
+        """Carry on with ``other``'s token (signing in again to the same account keeps this session)."""
+        if other._token is None:
+            raise ValueError("the other session has no token to give")
+        if self._token is None:
+            self.provide_token(other._token)
+        else:
+            self.api.adopt_token(other.api)
+
     @property
     def api(self) -> ContactApi:
-        """The session's one ContactApi."""
+        """The session's one ContactApi. A waiting session has none yet (see :meth:`is_ready`)."""
+        if self._token is None:
+            raise RuntimeError("the session is still waiting for its token")
         if self._api is None:
             with self._api_lock:
                 if self._api is None:
                     from crmdesk.api.client import ContactApi
 
-                    self._api = ContactApi(self.base_url, self._token, on_retry=self._on_retry)
+                    token = self._token
+                    assert token is not None
+                    self._api = ContactApi(self.base_url, token, on_retry=self._on_retry)
         return self._api
 
     def preload(self) -> None:
         """Load the client and the HTTP stack (httpx, TLS settings) in a worker thread, ahead of the first request.
 
         The app calls this once its window has shown. A request made before the thread is done is never lost:
-        it imports whatever is still missing itself (waiting on the import lock at worst).
+        it imports whatever is still missing itself (waiting on the import lock at worst). A waiting session
+        preloads once it has its token.
         """
+        if self._token is None:
+            self.ready.connect(self.preload, Qt.ConnectionType.SingleShotConnection)
+            return
         threading.Thread(target=self._preload, name="crmdesk-http-preload", daemon=True).start()
 
     def _preload(self) -> None:

@@ -191,6 +191,8 @@ class MainWindow(QMainWindow):
         self.recent = RecentList(session.profile, self)
         self.search = SearchService(session, self)
         self._last_search: tuple[str, SearchKind | None] | None = None
+        # What the user asked for while the session was still reading its token from the keyring.
+        self._waiting_for_token: list[Callable[[], None]] = []
         self._close_confirmed = False
         self._shown_once = False
         self._settings_dialog: QWidget | None = None
@@ -429,6 +431,22 @@ class MainWindow(QMainWindow):
 
         self.session.retry_reported.connect(self._retry_reported)
         self.session.rate_limited.connect(self._rate_limited)
+        if not self.session.is_ready():
+            self.session.ready.connect(self._session_ready)
+            self.statusBar().showMessage(self.tr("Reading the saved token from the system keyring…"))
+
+    def _when_signed_in(self, action: Callable[[], None]) -> bool:
+        """True when the session has its token; otherwise ``action`` runs as soon as it has."""
+        if self.session.is_ready():
+            return True
+        self._waiting_for_token.append(action)
+        return False
+
+    def _session_ready(self) -> None:
+        self.statusBar().clearMessage()
+        actions, self._waiting_for_token = self._waiting_for_token, []
+        for action in actions:
+            action()
 
     @property
     def contact_view(self) -> ContactView:
@@ -450,7 +468,7 @@ class MainWindow(QMainWindow):
         Building it in one go stalled the window for ~40 ms (demo start-up); each step is a few ms, so the
         window keeps painting and answering input in between. Using the view before then finishes it at once.
         """
-        if self._contact_view is not None:
+        if self._contact_view is not None or not self._when_signed_in(self._build_contact_view):
             return
         view = self._contact_view_factory(self.session, self.registry, self)
         self._contact_view = view
@@ -540,6 +558,8 @@ class MainWindow(QMainWindow):
         self._resolve_unsaved(lambda: self._search_now(text, kind))
 
     def _search_now(self, text: str, kind: SearchKind | None) -> None:
+        if not self._when_signed_in(lambda: self._search_now(text, kind)):
+            return
         self._last_search = (text, kind)
         self._dismiss_banner()
         self.create_from_search.hide()
@@ -549,11 +569,15 @@ class MainWindow(QMainWindow):
         self._resolve_unsaved(lambda: self._open_now(uid))
 
     def _open_now(self, uid: str) -> None:
+        if not self._when_signed_in(lambda: self._open_now(uid)):
+            return
         self._last_search = (uid, SearchKind.UID)
         self._dismiss_banner()
         self.search.open_uid(uid)
 
     def new_contact(self) -> None:
+        if not self._when_signed_in(self.new_contact):
+            return
         self.contact_view.resolve_unsaved(lambda: self.contact_view.start_create())
 
     def sign_out(self) -> None:
@@ -566,7 +590,7 @@ class MainWindow(QMainWindow):
             self.open_uid(uid)
 
     def _create_from_search(self) -> None:
-        if self._last_search is None:
+        if self._last_search is None or not self._when_signed_in(self._create_from_search):
             return
         text, kind = self._last_search
         kind = kind or detect_kind(text)

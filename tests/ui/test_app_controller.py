@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import threading
 import time
 from collections.abc import Iterator
 
@@ -56,6 +57,8 @@ def test_a_remembered_token_opens_the_window_and_a_401_routes_back_to_sign_in(
     app.start()
     window = app.window
     assert window is not None and app.sign_in is None
+    assert window.session.is_ready()  # no hint yet (a token stored by an older version): read before the window
+    assert Profiles().token_remembered("work")  # so the next start opens the window first
     assert window.connection_label.text() == f"Connected to {window.session.host} · profile work"
     live_server.store.replace_tokens(account.name, "test-replaced-token")  # revoked while the app is open
     window.request_search("someone@example.com")
@@ -121,6 +124,96 @@ def test_sign_out_clears_the_token_and_shows_sign_in(
     assert app.window is None
     assert memory_keyring.passwords == {}
     assert app.credentials.load("work") is None
+    assert not Profiles().token_remembered("work")
+
+
+class GatedKeyring(MemoryKeyring):
+    """A keyring that answers only once the test opens the gate, like one that is slow or waits to be unlocked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.read_on: list[str] = []
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.read_on.append(threading.current_thread().name)
+        assert self.gate.wait(20), "the test never opened the keyring"
+        return super().get_password(service, username)
+
+
+@pytest.fixture
+def gated_keyring() -> Iterator[GatedKeyring]:
+    import keyring
+
+    backend = GatedKeyring()
+    keyring.set_keyring(backend)  # memory_keyring (autouse) puts the previous backend back afterwards
+    yield backend
+    backend.gate.set()
+
+
+def test_a_remembered_token_shows_the_window_first_and_a_search_waits_for_the_keyring(
+    qtbot: QtBot, controller: object, account: Account, gated_keyring: GatedKeyring
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Nina Simone", "email": "nina@example.com"})
+    gated_keyring.passwords[(SERVICE, "work")] = account.token
+    Profiles().set_base_url("work", account.base_url)
+    Profiles().set_token_remembered("work", True)
+    app: AppController = controller("--profile", "work")  # type: ignore[operator]
+    app.start()
+    window = app.window
+    assert window is not None and window.isVisible() and app.sign_in is None
+    assert not window.session.is_ready()
+    assert "keyring" in window.statusBar().currentMessage()
+    window.request_search("nina@example.com")  # typed before the keyring answered: kept, not lost
+    qtbot.waitUntil(lambda: gated_keyring.read_on != [], timeout=5_000)
+    assert gated_keyring.read_on == ["crmdesk-token-reader"]  # never on the UI thread
+    qtbot.wait(100)
+    assert not window.session.is_ready() and window.statusBar().currentMessage()
+
+    gated_keyring.gate.set()
+    qtbot.waitUntil(window.session.is_ready, timeout=5_000)
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    assert app.window is window and window.session.token_stored
+    assert window.statusBar().currentMessage() == ""
+
+
+def test_a_remembered_token_that_is_gone_asks_to_sign_in_over_the_window(
+    qtbot: QtBot, controller: object, account: Account, gated_keyring: GatedKeyring
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Elza Soares", "email": "elza@example.com"})
+    Profiles().set_base_url("work", account.base_url)
+    Profiles().set_token_remembered("work", True)  # but the keyring no longer has it
+    app: AppController = controller("--profile", "work")  # type: ignore[operator]
+    app.start()
+    window = app.window
+    assert window is not None
+    window.request_search(ref.uid)
+    gated_keyring.gate.set()
+    qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=5_000)
+    assert "No saved token was found for profile work" in app.sign_in.message.text()
+    assert not Profiles().token_remembered("work")
+
+    app.sign_in.token_field.setText(account.token)
+    app.sign_in.sign_in_button.click()
+    qtbot.waitUntil(lambda: app.sign_in is None, timeout=15_000)
+    assert app.window is window and window.session.is_ready()  # the same window carries on
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    assert gated_keyring.passwords[(SERVICE, "work")] == account.token
+    assert Profiles().token_remembered("work")
+
+
+def test_cancelling_sign_in_when_the_remembered_token_is_gone_ends_the_app(
+    qtbot: QtBot, controller: object, account: Account, gated_keyring: GatedKeyring
+) -> None:
+    Profiles().set_base_url("work", account.base_url)
+    Profiles().set_token_remembered("work", True)
+    app: AppController = controller("--profile", "work")  # type: ignore[operator]
+    app.start()
+    gated_keyring.gate.set()
+    qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=5_000)
+    app.sign_in.reject()
+    qtbot.waitUntil(lambda: app.exit_code is not None, timeout=5_000)
+    assert app.exit_code == 0
 
 
 def test_env_token_is_used_for_the_session_and_never_stored(
