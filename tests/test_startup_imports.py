@@ -93,3 +93,39 @@ def test_a_signed_in_start_loads_none_of_the_late_modules_before_the_window_show
         name for name in loaded for late in NOT_BEFORE_THE_WINDOW if name == late or name.startswith(late + ".")
     )
     assert early == []
+
+
+_EXIT_DRIVER = """
+import atexit, sys, threading
+from crmdesk import app
+
+
+def report():
+    alive = sorted(thread.name for thread in threading.enumerate() if thread is not threading.main_thread())
+    print("alive at exit: " + ",".join(alive), flush=True)
+
+
+atexit.register(report)  # runs after the interpreter has waited for non-daemon threads
+sys.exit(app.main(sys.argv[1:]))
+"""
+
+
+def test_a_quit_right_after_start_waits_for_the_preload_threads(tmp_path: Path) -> None:
+    # The window loads its contact view, asyncio and httpx in worker threads after it shows. A daemon thread still
+    # creating PySide types while the interpreter finalised crashed the app (SIGSEGV) about one quit in ten.
+    env = dict(os.environ)
+    env.update(
+        {
+            "QT_QPA_PLATFORM": "offscreen",
+            "CRMDESK_DATA_DIR": str(tmp_path / "data"),
+            "XDG_CONFIG_HOME": str(tmp_path / "config"),
+            "HOME": str(tmp_path / "home"),
+            "CRMDESK_TOKEN": "tok_quit-at-once-test",
+        }
+    )
+    cmd = [sys.executable, "-c", _EXIT_DRIVER, "--base-url", "http://127.0.0.1:9", "--exit-when-shown"]
+    for _ in range(3):
+        result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
+        assert result.returncode == 0, result.stderr
+        lines = dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line)
+        assert lines.get("alive at exit") == ""

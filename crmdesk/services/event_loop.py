@@ -52,7 +52,10 @@ class _Preloader(QObject):
             _import_asyncio_support()
         except Exception:  # running_loop() imports them again on the UI thread and raises whatever is wrong
             log.debug("Preloading asyncio and qasync failed", exc_info=True)
-        self.imported.emit()
+        try:
+            self.imported.emit()
+        except RuntimeError:  # the app quit meanwhile and took this object with it
+            pass
 
     def _attach(self) -> None:
         global _preloader
@@ -70,7 +73,8 @@ def preload() -> None:
     if _attached is not None or _preloader is not None:
         return
     _preloader = _Preloader()
-    threading.Thread(target=_preloader.work, name="crmdesk-asyncio-preload", daemon=True).start()
+    # Not a daemon: the interpreter waits for it at exit (see MainWindow._build_view_soon).
+    threading.Thread(target=_preloader.work, name="crmdesk-asyncio-preload", daemon=False).start()
 
 
 def running_loop() -> asyncio.AbstractEventLoop:

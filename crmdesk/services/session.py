@@ -112,7 +112,9 @@ class Session(QObject):
         if self._token is None:
             self.ready.connect(self.preload, Qt.ConnectionType.SingleShotConnection)
             return
-        threading.Thread(target=self._preload, name="crmdesk-http-preload", daemon=True).start()
+        # Not a daemon, like every preload thread: the interpreter waits for it at exit instead of finalising
+        # under it (see MainWindow._build_view_soon).
+        threading.Thread(target=self._preload, name="crmdesk-http-preload", daemon=False).start()
 
     def _preload(self) -> None:
         try:

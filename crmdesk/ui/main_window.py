@@ -830,7 +830,9 @@ class MainWindow(QMainWindow):
         if self._contact_view_factory is not default_contact_view:
             QTimer.singleShot(0, self, self._build_contact_view)
             return
-        thread = threading.Thread(target=self._import_view_modules, name="crmdesk-preload", daemon=True)
+        # Not a daemon: the interpreter waits for it at exit. A daemon thread still creating PySide types while
+        # the interpreter finalises crashes it (a quit right after start did, about one run in ten).
+        thread = threading.Thread(target=self._import_view_modules, name="crmdesk-preload", daemon=False)
         thread.start()
 
     def _import_view_modules(self) -> None:
