@@ -285,12 +285,16 @@ class AppController:
             return
         self.open_window(session)
         if not session.is_ready():
+            from PySide6.QtCore import QTimer
+
             from crmdesk.services.credentials import TokenReader
 
             reader = TokenReader(self.credentials, session.profile)
             reader.finished.connect(lambda token: self._remembered_token_read(session, reader, token))
             self._token_readers.add(reader)
-            reader.start()
+            # Started once the window has processed its first events: the thread would otherwise compete with
+            # the first paint for the GIL.
+            QTimer.singleShot(0, reader.start)
 
     def _remembered_token_read(self, session: Session, reader: QObject, token: object) -> None:
         from PySide6.QtCore import QCoreApplication
