@@ -78,7 +78,7 @@ def main() -> int:
     args = parser.parse_args()
 
     rows = bench_startup.run(args.runs)
-    rows[2:2] = ui_rows(args.ui_runs)  # after cold start and memory, before demo first result
+    rows[-1:-1] = ui_rows(args.ui_runs)  # after the start-up and memory rows, before demo first result
     if args.all:
         rows.append(client_row())
     lines = bench_startup.format_rows(rows)
