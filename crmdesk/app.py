@@ -24,7 +24,6 @@ from crmdesk import __version__
 if TYPE_CHECKING:
     import asyncio
 
-    from PySide6.QtCore import QObject
     from PySide6.QtWidgets import QApplication
 
     from crmdesk.services.demo import DemoServer
@@ -229,15 +228,15 @@ class AppController:
         self.shut_down = False
         self._closing_sessions: list[Session] = []
         self._background: set[asyncio.Task[Any]] = set()
-        self._token_readers: set[QObject] = set()
+        self._shutting_down = False
         self._starting_box: Any = None
 
     # --- life -----------------------------------------------------------------------------------
 
     def finish(self, code: int = 0) -> None:
         """End the run with ``code``: shut down cleanly, then call ``on_exit``. The first call decides the code."""
-        if self.exit_code is not None:
-            return
+        if self.exit_code is not None or self._shutting_down:
+            return  # already ending (a second shutdown would cancel the first one's task)
         self.exit_code = code
         self._spawn(self._end(code))
 
@@ -287,20 +286,27 @@ class AppController:
         if not session.is_ready():
             from PySide6.QtCore import QTimer
 
-            from crmdesk.services.credentials import TokenReader
-
-            reader = TokenReader(self.credentials, session.profile)
-            reader.finished.connect(lambda token: self._remembered_token_read(session, reader, token))
-            self._token_readers.add(reader)
             # Started once the window has processed its first events: the thread would otherwise compete with
             # the first paint for the GIL.
-            QTimer.singleShot(0, reader.start)
+            QTimer.singleShot(0, lambda: self._read_remembered_token(session))
 
-    def _remembered_token_read(self, session: Session, reader: QObject, token: object) -> None:
+    def _read_remembered_token(self, session: Session) -> None:
+        from crmdesk.services.background import run_in_thread
+
+        credentials, profile = self.credentials, session.profile
+        # A daemon: the keyring may wait for the user to unlock it for as long as they like.
+        run_in_thread(
+            lambda: credentials.load(profile),
+            lambda token: self._remembered_token_read(session, token),
+            name="crmdesk-token-reader",
+            daemon=True,
+        )
+
+    def _remembered_token_read(self, session: Session, token: object) -> None:
         from PySide6.QtCore import QCoreApplication
 
-        self._token_readers.discard(reader)
-        reader.deleteLater()
+        if self.exit_code is not None or self._shutting_down:
+            return  # the app is ending: start nothing, open no dialog
         if session is not self.session or session.is_ready():
             return  # signed out or signed in again meanwhile
         if isinstance(token, str):
@@ -312,6 +318,8 @@ class AppController:
                 session.token_stored = True
                 return
         self.profiles.set_token_remembered(session.profile, False)
+        if self.window is not None:
+            self.window.statusBar().clearMessage()  # it said the keyring was being read
         self.show_sign_in(
             QCoreApplication.translate(
                 "AppController", "No saved token was found for profile {0}. Sign in to continue."
@@ -601,6 +609,7 @@ class AppController:
         """Cancel every task, close every HTTP client and stop the demo server; prints nothing. Idempotent."""
         import asyncio
 
+        self._shutting_down = True
         self._hide_starting()
         self._drop_sign_in()
         window, self.window = self.window, None

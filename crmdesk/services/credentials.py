@@ -8,11 +8,8 @@ unavailable, and the token is then kept for this session only.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-from PySide6.QtCore import QObject, Qt, Signal
 
 # keyring is imported where it is used: loading it scans entry points for backends, which a start with
 # CRMDESK_TOKEN or the demo never needs, and start-up time is budgeted.
@@ -126,37 +123,3 @@ class Credentials:
             pass  # nothing was stored for this profile
         except errors.KeyringError as exc:
             log.info("Could not remove the token from the keyring (%s)", type(exc).__name__)
-
-
-class TokenReader(QObject):
-    """Reads a profile's token with :meth:`Credentials.load` in a worker thread.
-
-    Loading keyring and finding its backend takes ~150 ms before the first answer (more when the keyring must be
-    unlocked first), so the app shows its window meanwhile.
-
-    Signals:
-        finished(object): the token, or ``None`` when there is none or it could not be read; on the UI thread.
-    """
-
-    finished = Signal(object)
-    _read = Signal(object)  # from the worker thread, queued to this object's thread
-
-    def __init__(self, credentials: Credentials, profile: str, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._credentials = credentials
-        self._profile = profile
-        self._read.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
-
-    def start(self) -> None:
-        threading.Thread(target=self._work, name="crmdesk-token-reader", daemon=True).start()
-
-    def _work(self) -> None:
-        try:
-            token = self._credentials.load(self._profile)
-        except Exception:  # a broken backend reads as "no token": the user signs in again
-            log.warning("Reading the token from the keyring failed", exc_info=True)
-            token = None
-        self._read.emit(token)
-
-    def _deliver(self, token: object) -> None:
-        self.finished.emit(token)

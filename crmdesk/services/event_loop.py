@@ -14,11 +14,10 @@ Tests create their own ``already_running`` loop first; :func:`running_loop` then
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication
 
 if TYPE_CHECKING:
     import asyncio
@@ -38,43 +37,25 @@ def _import_asyncio_support() -> None:
     import qasync  # noqa: F401
 
 
-class _Preloader(QObject):
-    """Lives on the UI thread; the worker's signal is queued back to it there."""
-
-    imported = Signal()
-
-    def __init__(self) -> None:
-        super().__init__(QCoreApplication.instance())
-        self.imported.connect(self._attach, Qt.ConnectionType.QueuedConnection)
-
-    def work(self) -> None:  # in the worker thread
-        try:
-            _import_asyncio_support()
-        except Exception:  # running_loop() imports them again on the UI thread and raises whatever is wrong
-            log.debug("Preloading asyncio and qasync failed", exc_info=True)
-        try:
-            self.imported.emit()
-        except RuntimeError:  # the app quit meanwhile and took this object with it
-            pass
-
-    def _attach(self) -> None:
-        global _preloader
-        _preloader = None
-        self.deleteLater()
-        running_loop()
-
-
-_preloader: _Preloader | None = None
+_preloading = False
 
 
 def preload() -> None:
     """Import asyncio and qasync in a worker thread, then attach the loop on the UI thread."""
-    global _preloader
-    if _attached is not None or _preloader is not None:
+    global _preloading
+    if _attached is not None or _preloading:
         return
-    _preloader = _Preloader()
-    # Not a daemon: the interpreter waits for it at exit (see MainWindow._build_view_soon).
-    threading.Thread(target=_preloader.work, name="crmdesk-asyncio-preload", daemon=False).start()
+    _preloading = True
+    from crmdesk.services.background import run_in_thread
+
+    # An import that fails here fails again in running_loop(), on the UI thread, which reports it.
+    run_in_thread(_import_asyncio_support, _attach_after_preload, name="crmdesk-asyncio-preload")
+
+
+def _attach_after_preload(_result: object) -> None:
+    global _preloading
+    _preloading = False
+    running_loop()
 
 
 def running_loop() -> asyncio.AbstractEventLoop:
@@ -108,11 +89,18 @@ def close(final: Coroutine[Any, Any, Any] | None = None) -> None:
     An app that quit before asyncio ever joined, with nothing left to run, does not import it on the way out.
     """
     global _attached
-    if _attached is None and final is None:
+    loop, _attached = _attached, None
+    if loop is not None:
+        loop.stop()  # qasync's bookkeeping for a loop that joined a running exec(): it is not running any more
+    elif final is None:
         return
-    loop = _attached or running_loop()
-    _attached = None
-    loop.stop()  # qasync's bookkeeping for a loop that joined a running exec(): it is not running any more
+    else:
+        # asyncio never joined: an ordinary qasync loop for this last run (an already_running one made after
+        # exec() has returned would start a second IOCP poller on Windows and never stop the first).
+        _import_asyncio_support()
+        import qasync
+
+        loop = qasync.QEventLoop(QCoreApplication.instance())
     try:
         if final is not None:
             loop.run_until_complete(final)  # runs Qt's loop once more, until ``final`` is done

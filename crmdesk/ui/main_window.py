@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import importlib
 import logging
-import threading
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QPainter, QPalette, QShowEvent
 from PySide6.QtWidgets import (
@@ -124,6 +125,11 @@ class _ContactRowDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+def _import_view_modules() -> None:
+    importlib.import_module("crmdesk.services.contact")
+    importlib.import_module("crmdesk.ui.contact_view")
+
+
 def _sidebar_list(name: str, accessible_name: str, parent: QWidget) -> QListWidget:
     """A list that sits on the pane like the sidebar of a native app, not as a white box on a grey window."""
     sidebar_list = QListWidget(parent)
@@ -171,7 +177,6 @@ class MainWindow(QMainWindow):
     closed = Signal()
     contact_opened = Signal(object)
     contact_view_ready = Signal()
-    _view_modules_loaded = Signal()  # from the preload thread; queued to the UI thread
 
     def __init__(
         self,
@@ -212,7 +217,6 @@ class MainWindow(QMainWindow):
         self._view_ready = False  # the view exists and all of its sections are built
         self._view_placeholder = QWidget(self)
         self._view_placeholder.setObjectName("contactViewPlaceholder")
-        self._view_modules_loaded.connect(self._build_contact_view, Qt.ConnectionType.QueuedConnection)
         self._build_left_pane()
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
@@ -830,21 +834,18 @@ class MainWindow(QMainWindow):
         if self._contact_view_factory is not default_contact_view:
             QTimer.singleShot(0, self, self._build_contact_view)
             return
-        # Not a daemon: the interpreter waits for it at exit. A daemon thread still creating PySide types while
-        # the interpreter finalises crashes it (a quit right after start did, about one run in ten).
-        thread = threading.Thread(target=self._import_view_modules, name="crmdesk-preload", daemon=False)
-        thread.start()
+        from crmdesk.services.background import run_in_thread
 
-    def _import_view_modules(self) -> None:
-        try:
-            importlib.import_module("crmdesk.services.contact")
-            importlib.import_module("crmdesk.ui.contact_view")
-        except Exception:  # the build on the UI thread imports again and reports whatever failed
-            log.debug("Preloading the contact view failed", exc_info=True)
-        try:
-            self._view_modules_loaded.emit()
-        except RuntimeError:  # the window was deleted meanwhile; nothing left to build
-            pass
+        # The worker holds no reference to the window: one closed meanwhile is simply not built into.
+        window = weakref.ref(self)
+
+        def loaded(_result: object) -> None:
+            current = window()
+            if current is not None and shiboken6.isValid(current):
+                current._build_contact_view()
+
+        # The build on the UI thread imports again and reports whatever failed here.
+        run_in_thread(_import_view_modules, loaded, name="crmdesk-preload")
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
