@@ -1,0 +1,64 @@
+"""run_in_thread: work off the UI thread, result on it, through an object no window owns."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from crmdesk.services.background import run_in_thread
+
+
+def test_the_work_runs_in_a_worker_and_its_result_arrives_on_the_ui_thread(qtbot: QtBot) -> None:
+    worked_on: list[str] = []
+    delivered: list[tuple[object, bool]] = []
+
+    def work() -> int:
+        worked_on.append(threading.current_thread().name)
+        return 42
+
+    run_in_thread(
+        work,
+        lambda result: delivered.append((result, threading.current_thread() is threading.main_thread())),
+        name="t-worker",
+    )
+    qtbot.waitUntil(lambda: delivered != [], timeout=5_000)
+    assert worked_on == ["t-worker"]
+    assert delivered == [(42, True)]
+
+
+def test_a_failing_job_reports_none(qtbot: QtBot) -> None:
+    delivered: list[object] = []
+
+    def work() -> int:
+        raise OSError("keyring gone")
+
+    run_in_thread(work, delivered.append, name="t-failing")
+    qtbot.waitUntil(lambda: delivered != [], timeout=5_000)
+    assert delivered == [None]
+
+
+def test_a_widget_deleted_before_the_result_arrives_is_not_touched(qtbot: QtBot) -> None:
+    import weakref
+
+    import shiboken6
+
+    widget = QWidget()
+    ref = weakref.ref(widget)
+    gate = threading.Event()
+    touched: list[str] = []
+
+    def done(_result: object) -> None:
+        current = ref()
+        if current is not None and shiboken6.isValid(current):
+            touched.append(current.objectName())
+        touched.append("delivered")
+
+    run_in_thread(lambda: gate.wait(5), done, name="t-slow")
+    widget.deleteLater()
+    del widget
+    qtbot.waitUntil(lambda: ref() is None or not shiboken6.isValid(ref()), timeout=5_000)
+    gate.set()
+    qtbot.waitUntil(lambda: touched != [], timeout=5_000)
+    assert touched == ["delivered"]
