@@ -294,9 +294,16 @@ class AppController:
         from crmdesk.services.background import run_in_thread
 
         credentials, profile = self.credentials, session.profile
+
+        def read() -> str | Exception | None:
+            try:
+                return credentials.load(profile, raise_errors=True)
+            except Exception as exc:  # the keyring failed to answer: not the same as "no token"
+                return exc
+
         # A daemon: the keyring may wait for the user to unlock it for as long as they like.
         run_in_thread(
-            lambda: credentials.load(profile),
+            read,
             lambda token: self._remembered_token_read(session, token),
             name="crmdesk-token-reader",
             daemon=True,
@@ -317,14 +324,20 @@ class AppController:
             else:
                 session.token_stored = True
                 return
-        self.profiles.set_token_remembered(session.profile, False)
         if self.window is not None:
             self.window.statusBar().clearMessage()  # it said the keyring was being read
-        self.show_sign_in(
-            QCoreApplication.translate(
+        if isinstance(token, Exception):
+            # Locked and not unlocked, or a backend failing: the token may well still be there next time.
+            message = QCoreApplication.translate(
+                "AppController",
+                "Could not read the saved token for profile {0} from the system keyring ({1}). Sign in to continue.",
+            ).format(session.profile, type(token).__name__)
+        else:
+            self.profiles.set_token_remembered(session.profile, False)
+            message = QCoreApplication.translate(
                 "AppController", "No saved token was found for profile {0}. Sign in to continue."
             ).format(session.profile)
-        )
+        self.show_sign_in(message)
 
     # --- sign-in --------------------------------------------------------------------------------
 

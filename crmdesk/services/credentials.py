@@ -77,8 +77,12 @@ class Credentials:
     def status(self) -> KeyringStatus:
         return keyring_status()
 
-    def load(self, profile: str) -> str | None:
-        """The profile's token from this session or the keyring, or ``None``."""
+    def load(self, profile: str, *, raise_errors: bool = False) -> str | None:
+        """The profile's token from this session or the keyring, or ``None`` when there is none.
+
+        A keyring that fails to answer (locked and not unlocked, a broken backend) also reads as ``None``, unless
+        ``raise_errors`` asks for its ``keyring.errors.KeyringError`` instead.
+        """
         token = self._session_tokens.get(profile)
         if token:
             return token
@@ -89,6 +93,8 @@ class Credentials:
             return keyring.get_password(SERVICE, profile) or None
         except errors.KeyringError as exc:
             log.info("Could not read the token from the keyring (%s)", type(exc).__name__)
+            if raise_errors:
+                raise
             return None
 
     def save(self, profile: str, token: str, *, remember: bool) -> bool:

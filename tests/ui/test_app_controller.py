@@ -202,6 +202,27 @@ def test_a_remembered_token_that_is_gone_asks_to_sign_in_over_the_window(
     assert Profiles().token_remembered("work")
 
 
+def test_a_keyring_that_fails_to_answer_asks_to_sign_in_and_keeps_the_hint(
+    qtbot: QtBot, controller: object, account: Account, gated_keyring: GatedKeyring
+) -> None:
+    import keyring.errors
+
+    def locked(service: str, username: str) -> str | None:
+        raise keyring.errors.KeyringLocked("the user dismissed the unlock prompt")
+
+    gated_keyring.get_password = locked  # type: ignore[method-assign]
+    gated_keyring.passwords[(SERVICE, "work")] = account.token
+    Profiles().set_base_url("work", account.base_url)
+    Profiles().set_token_remembered("work", True)
+    app: AppController = controller("--profile", "work")  # type: ignore[operator]
+    app.start()
+    qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=5_000)
+    assert "Could not read the saved token for profile work" in app.sign_in.message.text()
+    assert "KeyringLocked" in app.sign_in.message.text()
+    assert Profiles().token_remembered("work")  # still there, most likely: the next start tries again
+    assert app.window is not None and app.window.statusBar().currentMessage() == ""
+
+
 def test_cancelling_sign_in_when_the_remembered_token_is_gone_ends_the_app(
     qtbot: QtBot, controller: object, account: Account, gated_keyring: GatedKeyring
 ) -> None:
