@@ -70,7 +70,8 @@ sys.exit(app.main(sys.argv[1:]))
 """
 
 
-def test_a_signed_in_start_loads_none_of_the_late_modules_before_the_window_shows(tmp_path: Path) -> None:
+def _signed_in_start(driver: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """``driver`` run as the app, signed in with a token from the environment, quitting once the window shows."""
     env = dict(os.environ)
     env.update(
         {
@@ -78,12 +79,16 @@ def test_a_signed_in_start_loads_none_of_the_late_modules_before_the_window_show
             "CRMDESK_DATA_DIR": str(tmp_path / "data"),
             "XDG_CONFIG_HOME": str(tmp_path / "config"),
             "HOME": str(tmp_path / "home"),
-            "CRMDESK_TOKEN": "tok_startup-imports-test",
+            "CRMDESK_TOKEN": "tok_startup-test",
         }
     )
     # Nothing listens on port 9 (discard): the window shows all the same, and no request is made.
-    cmd = [sys.executable, "-c", _DRIVER, "--base-url", "http://127.0.0.1:9", "--exit-when-shown"]
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
+    cmd = [sys.executable, "-c", driver, "--base-url", "http://127.0.0.1:9", "--exit-when-shown"]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_a_signed_in_start_loads_none_of_the_late_modules_before_the_window_shows(tmp_path: Path) -> None:
+    result = _signed_in_start(_DRIVER, tmp_path)
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if line.startswith("modules: ")]
     assert lines, f"the main window never showed:\n{result.stdout}\n{result.stderr}"
@@ -113,19 +118,8 @@ sys.exit(app.main(sys.argv[1:]))
 def test_a_quit_right_after_start_waits_for_the_preload_threads(tmp_path: Path) -> None:
     # The window loads its contact view, asyncio and httpx in worker threads after it shows. A daemon thread still
     # creating PySide types while the interpreter finalised crashed the app (SIGSEGV) about one quit in ten.
-    env = dict(os.environ)
-    env.update(
-        {
-            "QT_QPA_PLATFORM": "offscreen",
-            "CRMDESK_DATA_DIR": str(tmp_path / "data"),
-            "XDG_CONFIG_HOME": str(tmp_path / "config"),
-            "HOME": str(tmp_path / "home"),
-            "CRMDESK_TOKEN": "tok_quit-at-once-test",
-        }
-    )
-    cmd = [sys.executable, "-c", _EXIT_DRIVER, "--base-url", "http://127.0.0.1:9", "--exit-when-shown"]
     for _ in range(3):
-        result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
+        result = _signed_in_start(_EXIT_DRIVER, tmp_path)
         assert result.returncode == 0, result.stderr
         lines = dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line)
         assert lines.get("alive at exit") == ""
