@@ -13,7 +13,6 @@ Tests create their own ``already_running`` loop first; :func:`running_loop` then
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,8 +20,6 @@ from PySide6.QtCore import QCoreApplication
 
 if TYPE_CHECKING:
     import asyncio
-
-log = logging.getLogger("crmdesk.services.event_loop")
 
 T = TypeVar("T")
 
