@@ -34,15 +34,17 @@ class _Relay(QObject):
         self._on_done(result)
 
 
-def run_in_thread(work: Callable[[], Any], on_done: Callable[[Any], None], *, name: str, daemon: bool = False) -> None:
-    """Run ``work()`` in a new thread, then ``on_done(result)`` on the UI thread; needs a QCoreApplication.
+def run_in_thread(
+    work: Callable[[], Any], on_done: Callable[[Any], None] | None = None, *, name: str, daemon: bool = False
+) -> None:
+    """Run ``work()`` in a new thread, then ``on_done(result)``, if given, on the UI thread (needs a QApplication).
 
     ``work`` handles its own errors (an exception is logged and its result is ``None``). Threads are not daemons
     unless asked: the interpreter then waits for them at exit instead of finalising under them, which crashed
     the app while one was still creating PySide types. Only work that may block indefinitely (the keyring, which
     can wait for the user to unlock it) is a daemon, and it reports nothing once the interpreter is finalising.
     """
-    relay = _Relay(on_done)
+    relay = _Relay(on_done) if on_done is not None else None
 
     def run() -> None:
         try:
@@ -50,7 +52,7 @@ def run_in_thread(work: Callable[[], Any], on_done: Callable[[Any], None], *, na
         except Exception:
             log.debug("Background work %s failed", name, exc_info=True)
             result = None
-        if sys.is_finalizing():
+        if relay is None or sys.is_finalizing():
             return
         try:
             relay.finished.emit(result)

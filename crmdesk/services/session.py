@@ -112,9 +112,9 @@ class Session(QObject):
         if self._token is None:
             self.ready.connect(self.preload, Qt.ConnectionType.SingleShotConnection)
             return
-        # Not a daemon, like every preload thread: the interpreter waits for it at exit instead of finalising
-        # under it (see MainWindow._build_view_soon).
-        threading.Thread(target=self._preload, name="crmdesk-http-preload", daemon=False).start()
+        from crmdesk.services.background import run_in_thread
+
+        run_in_thread(self._preload, name="crmdesk-http-preload")
 
     def _preload(self) -> None:
         try:
