@@ -28,11 +28,11 @@ def test_the_ui_thread_never_stalls_during_a_save(
     business = view.findChild(QLineEdit, "businessName")
     assert business is not None
     business.setText("Probe Industries")
-    with StallProbe().running() as probe, qtbot.waitSignal(view.service.saved, timeout=15_000) as saved:
+    with StallProbe(freeze_heap=True).running() as probe, qtbot.waitSignal(view.service.saved, timeout=15_000) as saved:
         view.save()
     assert saved.args[0].businessName == "Probe Industries"
     assert len(probe.gaps) > 5
-    assert probe.longest_ms < LOOSE_BOUND_MS, f"the UI thread stalled for {probe.longest_ms:.0f} ms"
+    assert probe.longest_ms < LOOSE_BOUND_MS, f"the UI thread stalled for {probe.describe()}"
     close_window(qtbot, window)
 
 
@@ -44,19 +44,19 @@ def test_the_ui_thread_never_stalls_during_200_back_to_back_searches(
     window = open_window(qtbot, account)
     view = window.contact_view
     longest: list[float] = []
+    described: list[str] = []
     # The run lasts seconds on a shared machine, long enough to catch a one-off scheduling hiccup. A blocking
     # call in the app shows in every run, so a stall must repeat in a second run to fail the test.
     for _run in range(2):
-        with StallProbe().running() as probe:
+        with StallProbe(freeze_heap=True).running() as probe:
             for index in range(200):
                 ref, person = refs[index % 3], people[index % 3]
                 window.request_search(person["email"])
                 qtbot.waitUntil(lambda ref=ref: view.current_uid() == ref.uid, timeout=15_000)  # type: ignore[misc]
         assert len(probe.gaps) > 200
         longest.append(probe.longest_ms)
+        described.append(probe.describe())
         if probe.longest_ms < LOOSE_BOUND_MS:
             break
-    assert longest[-1] < LOOSE_BOUND_MS, (
-        f"the UI thread stalled in every run: {', '.join(f'{g:.0f} ms' for g in longest)}"
-    )
+    assert longest[-1] < LOOSE_BOUND_MS, f"the UI thread stalled in every run: {'; '.join(described)}"
     close_window(qtbot, window)
