@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from PySide6.QtCore import QEvent, QLocale, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QPalette, QResizeEvent, QShortcut
@@ -42,6 +42,7 @@ from crmdesk.services.contact import ContactService
 from crmdesk.services.registry import Registry
 from crmdesk.ui import shortcuts
 from crmdesk.ui.contact_form import FORM_FIELDS, ContactForm, user_message
+from crmdesk.ui.elided_label import ElidedLabel
 from crmdesk.ui.formatting import exact_moment, format_moment, relative_moment, user_locale
 from crmdesk.ui.icons import icon
 from crmdesk.ui.notes_timeline import NotesTimeline
@@ -293,9 +294,12 @@ class ContactView(QWidget):
         self.name_label.setFont(big)
         self.name_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-        self.business_label = QLabel(header)
+        # The business name and the two times differ in width from one contact to the next. Were the header's
+        # minimum width to follow them, so would the contact view's: in a window where the view is at its minimum,
+        # the main splitter would move the sidebar's edge at each contact, relayouting and repainting the whole
+        # window twice. Elided labels keep the minimum fixed and end in "…" only when the window is that narrow.
+        self.business_label = ElidedLabel(header)
         self.business_label.setObjectName("headerBusinessName")
-        self.business_label.setTextFormat(Qt.TextFormat.PlainText)
         self.uid_label = QLabel(header)
         self.uid_label.setObjectName("uid")
         self.uid_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -316,11 +320,11 @@ class ContactView(QWidget):
         identity.addStretch(1)
 
         self.created_caption = QLabel(tr("Created"), header)
-        self.created_label = QLabel(header)
+        self.created_label = ElidedLabel(header)
         self.created_label.setObjectName("created")
         self.times_separator = QLabel("·", header)
         self.updated_caption = QLabel(tr("Updated"), header)
-        self.updated_label = QLabel(header)
+        self.updated_label = ElidedLabel(header)
         self.updated_label.setObjectName("lastUpdate")
         times = QHBoxLayout()
         times.setSpacing(6)
@@ -334,6 +338,15 @@ class ContactView(QWidget):
         for widget in self._time_widgets:
             widget.setForegroundRole(QPalette.ColorRole.PlaceholderText)
             times.addWidget(widget)
+        # Room for any date and time in full ("Sep 28, 2025, 23:59" in the longest month); elided only beyond.
+        locale = user_locale()
+        metrics = self.created_label.fontMetrics()
+        moment_width = max(
+            metrics.horizontalAdvance(format_moment(datetime(2025, month, 28, 23, 59, tzinfo=UTC), locale))
+            for month in range(1, 13)
+        )
+        self.created_label.setMinimumWidth(moment_width)
+        self.updated_label.setMinimumWidth(moment_width)
         times.addStretch(1)
 
         self.reload_button = self._tool_button("contact-reload", tr("Reload from the server"), shortcuts.RELOAD,

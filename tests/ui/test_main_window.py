@@ -67,6 +67,32 @@ def test_recent_lists_opened_contacts_most_recent_first_and_reopens_them(
     close_window(qtbot, window)
 
 
+def test_the_sidebar_edge_stays_put_from_one_contact_to_the_next(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    short, long = create_contacts(
+        qtbot,
+        account,
+        {"name": "Al Li", "email": "al@example.com"},
+        {
+            "name": "Maria Aparecida dos Santos Oliveira",
+            "email": "maria@example.com",
+            "businessName": "Padaria e Confeitaria Sol Nascente Comércio de Alimentos e Bebidas Ltda",
+        },
+    )
+    window = open_window(qtbot, account)
+    window.resize(790, 580)  # narrow: the contact view is near its minimum width
+    widths: list[int] = []
+    for ref in (short, long, short):
+        window.open_uid(ref.uid)
+        qtbot.waitUntil(lambda ref=ref: window.contact_view.current_uid() == ref.uid, timeout=15_000)  # type: ignore[misc]
+        qtbot.wait(50)  # let the layouts settle
+        widths.append(window.splitter.sizes()[0])
+    # What a contact's header holds must not push the sidebar aside: its edge would jump with each contact.
+    assert widths == [widths[0]] * 3, widths
+    close_window(qtbot, window)
+
+
 def test_splitter_sizes_and_geometry_are_remembered(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
