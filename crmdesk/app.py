@@ -488,6 +488,8 @@ class AppController:
     def _after_show(self, window: MainWindow) -> None:
         from PySide6.QtCore import QTimer
 
+        from crmdesk.services import heap
+
         reporting = os.environ.get(REPORT_EVENTS_ENV) == "1"
         if reporting:
             window.contact_opened.connect(lambda _contact: _report("contact-shown"))
@@ -500,6 +502,8 @@ class AppController:
             # loading releases the GIL). An Enter pressed before that is done still searches: the request
             # imports what is missing itself.
             window.session.preload()
+            # Once the preloads and the staged contact view are done, take start-up's objects out of collections.
+            QTimer.singleShot(heap.STARTUP_SETTLE_MS, heap.freeze_startup_objects)
             if self.args.exit_when_shown:
                 self.finish(0)
             elif self.args.search and not self.args.self_test:

@@ -15,6 +15,7 @@ from crmdesk.api.client import ContactApi
 from crmdesk.app import AppController, parse_args
 from crmdesk.server import demo_data
 from crmdesk.server.store import TOKEN_CACHE_SECONDS
+from crmdesk.services import heap
 from crmdesk.services.credentials import SERVICE
 from crmdesk.services.demo import DemoServer
 from crmdesk.services.profiles import Profiles
@@ -25,7 +26,11 @@ from tests.ui.shell_support import create_contacts, run
 
 
 @pytest.fixture
-def controller(qtbot: QtBot, qasync_loop: object, private_settings: object) -> Iterator[AppController]:
+def controller(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[AppController]:
+    # Freezing start-up's objects is for the app's own process; here it would freeze the whole test suite's heap.
+    monkeypatch.setattr(heap, "freeze_startup_objects", lambda: False)
     made: list[AppController] = []
 
     def make(*argv: str) -> AppController:
@@ -235,6 +240,19 @@ def test_cancelling_sign_in_when_the_remembered_token_is_gone_ends_the_app(
     app.sign_in.reject()
     qtbot.waitUntil(lambda: app.exit_code is not None, timeout=5_000)
     assert app.exit_code == 0
+
+
+def test_start_up_objects_are_frozen_once_the_window_has_settled(
+    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frozen: list[bool] = []
+    monkeypatch.setattr(heap, "STARTUP_SETTLE_MS", 50)
+    monkeypatch.setattr(heap, "freeze_startup_objects", lambda: frozen.append(True) or True)
+    monkeypatch.setenv("CRMDESK_TOKEN", account.token)
+    app: AppController = controller("--profile", "ci", "--base-url", account.base_url)  # type: ignore[operator]
+    app.start()
+    assert app.window is not None and frozen == []  # not while the window is still on its way
+    qtbot.waitUntil(lambda: frozen == [True], timeout=5_000)
 
 
 def test_env_token_is_used_for_the_session_and_never_stored(
