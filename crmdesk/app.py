@@ -322,7 +322,6 @@ class AppController:
             except ValueError:
                 log.info("The token in the keyring for profile %s is malformed", session.profile)
             else:
-                session.token_stored = True
                 return
         if self.window is not None:
             self.window.statusBar().clearMessage()  # it said the keyring was being read
@@ -360,8 +359,6 @@ class AppController:
     def _signed_in(self, session: Session) -> None:
         self._drop_sign_in()
         self.profiles.set_last_used(session.profile)
-        if not session.demo:
-            self.profiles.set_token_remembered(session.profile, session.token_stored)
         current = self.session
         if (
             self.window is not None
@@ -373,7 +370,6 @@ class AppController:
             # Signing in again after a 401 (or when the keyring had no token) for the same account: keep the window,
             # the open contact and any unsaved edits, and let the existing session carry on with the new token.
             current.adopt(session)
-            current.token_stored = session.token_stored
             self._spawn(session.aclose())
             return
         self.open_window(session)
@@ -541,7 +537,7 @@ class AppController:
     def _auth_failed(self) -> None:
         if self.session is not None and not self.session.demo:
             # The stored token no longer works; keep nobody's dead token around.
-            self.credentials.forget(self.session.profile)
+            self.credentials.forget_in_background(self.session.profile)
             self.profiles.set_token_remembered(self.session.profile, False)
         from PySide6.QtCore import QCoreApplication
 
@@ -554,7 +550,7 @@ class AppController:
     def _sign_out(self) -> None:
         window, session = self.window, self.session
         if session is not None and not session.demo:
-            self.credentials.forget(session.profile)
+            self.credentials.forget_in_background(session.profile)
             self.profiles.set_token_remembered(session.profile, False)
         self.window, self.session = None, None
         if window is not None:

@@ -8,6 +8,8 @@ unavailable, and the token is then kept for this session only.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +75,7 @@ class Credentials:
 
     def __init__(self) -> None:
         self._session_tokens: dict[str, str] = {}
+        self._last_write: threading.Event | None = None  # set once the latest background write is done
 
     def status(self) -> KeyringStatus:
         return keyring_status()
@@ -112,6 +115,41 @@ class Credentials:
             log.info("Could not store the token in the keyring (%s); keeping it for this session", type(exc).__name__)
             return False
         return True
+
+    def save_in_background(
+        self, profile: str, token: str, *, remember: bool, on_done: Callable[[bool], None] | None = None
+    ) -> None:
+        """:meth:`save` for the UI thread: the token is usable at once, the keyring write happens in a worker.
+
+        A keyring may take a while to answer (loading its backend, a prompt to unlock it), and the window must not
+        freeze meanwhile. ``on_done(stored)`` runs on the UI thread afterwards.
+        """
+        self._session_tokens[profile] = token
+        self._write_in_order(lambda: self.save(profile, token, remember=remember), on_done, "crmdesk-keyring-save")
+
+    def forget_in_background(self, profile: str, on_done: Callable[[None], None] | None = None) -> None:
+        """:meth:`forget` for the UI thread: the token is gone from memory at once, from the keyring in a worker."""
+        self._session_tokens.pop(profile, None)
+        self._write_in_order(lambda: self.forget(profile), on_done, "crmdesk-keyring-forget")
+
+    def _write_in_order(self, write: Callable[[], Any], on_done: Callable[[Any], None] | None, name: str) -> None:
+        # Each write waits for the one before it, so a sign-out followed by a sign-in on the same profile can never
+        # end with the sign-out's delete removing the new token.
+        from crmdesk.services.background import run_in_thread
+
+        previous, done = self._last_write, threading.Event()
+        self._last_write = done
+
+        def work() -> Any:
+            if previous is not None:
+                previous.wait()
+            try:
+                return write()
+            finally:
+                done.set()
+
+        # A daemon, like the token reader: a keyring may wait for the user to unlock it for as long as they like.
+        run_in_thread(work, on_done, name=name, daemon=True)
 
     def keep_for_session(self, profile: str, token: str) -> None:
         """Use ``token`` for this session without touching the keyring (CRMDESK_TOKEN, demo mode)."""

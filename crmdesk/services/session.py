@@ -58,8 +58,6 @@ class Session(QObject):
             self._token = self._checked(token)
         self._api: ContactApi | None = None
         self._api_lock = threading.Lock()  # the preload thread may make it while the UI thread asks for it
-        #: Whether the token went into the keyring (False: this session only).
-        self.token_stored = False
 
     @staticmethod
     def _checked(token: str) -> str:

@@ -234,8 +234,14 @@ class SignInDialog(QDialog):
 
     def _succeeded(self, session: Session) -> None:
         token = self.token_field.text().strip()
-        stored = self._credentials.save(self.profile, token, remember=self.remember.isChecked())
-        session.token_stored = stored
+        profiles, profile = self._profiles, self.profile
+
+        def stored(in_keyring: bool) -> None:
+            # The next start reads the keyring only for a profile whose token went into it.
+            profiles.set_token_remembered(profile, in_keyring)
+
+        # The keyring write happens in a worker: the window opens at once, however long the keyring takes.
+        self._credentials.save_in_background(profile, token, remember=self.remember.isChecked(), on_done=stored)
         self._profiles.set_base_url(self.profile, session.base_url)
         self.token_field.clear()  # the token is in the session now; do not leave it in a widget
         self.accept()

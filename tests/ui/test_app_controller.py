@@ -69,7 +69,7 @@ def test_a_remembered_token_opens_the_window_and_a_401_routes_back_to_sign_in(
     window.request_search("someone@example.com")
     qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=15_000)
     assert "no longer accepts the token" in app.sign_in.message.text()
-    assert memory_keyring.passwords == {}  # the dead token is not kept
+    qtbot.waitUntil(lambda: memory_keyring.passwords == {}, timeout=5_000)  # the dead token is not kept
 
 
 def test_signing_in_again_after_a_401_keeps_the_window_and_the_unsaved_edits(
@@ -103,7 +103,7 @@ def test_signing_in_again_after_a_401_keeps_the_window_and_the_unsaved_edits(
     qtbot.waitUntil(lambda: app.sign_in is None, timeout=15_000)
     assert app.window is window  # the same window: nothing the rep typed was thrown away
     assert city.text() == "Recife" and window.contact_view.has_unsaved_changes()
-    assert memory_keyring.passwords[(SERVICE, "work")] == "test-second-token"
+    qtbot.waitUntil(lambda: memory_keyring.passwords.get((SERVICE, "work")) == "test-second-token", timeout=5_000)
 
     window.contact_view.save()
     qtbot.waitUntil(lambda: not window.contact_view.has_unsaved_changes(), timeout=15_000)
@@ -127,7 +127,7 @@ def test_sign_out_clears_the_token_and_shows_sign_in(
     app.window.sign_out_action.trigger()
     qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=5_000)
     assert app.window is None
-    assert memory_keyring.passwords == {}
+    qtbot.waitUntil(lambda: memory_keyring.passwords == {}, timeout=5_000)
     assert app.credentials.load("work") is None
     assert not Profiles().token_remembered("work")
 
@@ -178,7 +178,7 @@ def test_a_remembered_token_shows_the_window_first_and_a_search_waits_for_the_ke
     gated_keyring.gate.set()
     qtbot.waitUntil(window.session.is_ready, timeout=5_000)
     qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
-    assert app.window is window and window.session.token_stored
+    assert app.window is window
     assert window.statusBar().currentMessage() == ""
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import keyring
 import keyring.backends.fail
 import pytest
@@ -43,13 +45,13 @@ def test_valid_token_is_verified_remembered_and_opens_a_session(
     session = ready.args[0]
     assert isinstance(session, Session)
     assert session.base_url.rstrip("/") == account.base_url.rstrip("/")
-    assert session.token_stored
     assert not dialog.isVisible()
     assert dialog.token_field.text() == ""  # the token does not linger in a widget
     # The in-memory backend is the active one and holds the token: the real keyring was never reached.
     assert keyring.get_keyring() is memory_keyring
-    assert memory_keyring.passwords == {(SERVICE, "work"): account.token}
-    assert credentials.load("work") == account.token
+    assert credentials.load("work") == account.token  # usable at once; the keyring write runs in a worker
+    qtbot.waitUntil(lambda: memory_keyring.passwords == {(SERVICE, "work"): account.token}, timeout=5_000)
+    qtbot.waitUntil(lambda: Profiles().token_remembered("work"), timeout=5_000)
     assert Profiles().base_url("work").rstrip("/") == account.base_url.rstrip("/")
     run(qtbot, session.aclose())
 
@@ -112,7 +114,6 @@ def test_without_a_usable_keyring_the_token_is_kept_for_the_session_only(
     with qtbot.waitSignal(dialog.session_ready, timeout=15_000) as ready:
         dialog.sign_in_button.click()
     session = ready.args[0]
-    assert not session.token_stored
     assert credentials.load("work") == account.token  # held in memory for this session
     assert Credentials().load("work") is None  # and nowhere a new run could find it
     credentials.forget("work")  # sign-out
@@ -128,3 +129,45 @@ def test_sign_out_forgets_the_token(remember: bool, memory_keyring: MemoryKeyrin
     credentials.forget("work")
     assert credentials.load("work") is None
     assert memory_keyring.passwords == {}
+
+
+class WriteGatedKeyring(MemoryKeyring):
+    """A keyring whose writes wait for the test, like one waiting to be unlocked; it notes the writing threads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.written_on: list[str] = []
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._wait()
+        super().set_password(service, username, password)
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._wait()
+        super().delete_password(service, username)
+
+    def _wait(self) -> None:
+        self.written_on.append(threading.current_thread().name)
+        assert self.gate.wait(20), "the test never opened the keyring"
+
+
+def test_keyring_writes_leave_the_ui_thread_free_and_keep_their_order(qtbot: QtBot) -> None:
+    backend = WriteGatedKeyring()
+    keyring.set_keyring(backend)  # the memory_keyring fixture restores afterwards
+    try:
+        credentials = Credentials()
+        credentials.save_in_background("work", "tok-old", remember=True)
+        credentials.forget_in_background("work")  # sign-out
+        done: list[bool] = []
+        credentials.save_in_background("work", "tok-new", remember=True, on_done=done.append)  # sign-in again
+        # All three calls returned while the keyring had not answered; the new token is usable already.
+        assert credentials.load("work") == "tok-new"
+        assert backend.passwords == {}
+        backend.gate.set()
+        qtbot.waitUntil(lambda: done == [True], timeout=5_000)
+        # In the order they were asked for: the sign-out's delete never removes the token stored after it.
+        assert backend.passwords == {(SERVICE, "work"): "tok-new"}
+        assert backend.written_on == ["crmdesk-keyring-save", "crmdesk-keyring-forget", "crmdesk-keyring-save"]
+    finally:
+        backend.gate.set()
