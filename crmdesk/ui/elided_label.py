@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, Qt
+import unicodedata
+
+from PySide6.QtCore import QEvent, QRect, QSize, Qt
 from PySide6.QtGui import QHelpEvent, QPainter, QPaintEvent
-from PySide6.QtWidgets import QLabel, QToolTip, QWidget
+from PySide6.QtWidgets import QLabel, QStyle, QToolTip, QWidget
 
 #: Characters an elided label keeps room for however narrow its layout gets ("4 Au…").
 MINIMUM_CHARACTERS = 5
+
+
+def is_right_to_left(text: str) -> bool:
+    """Whether ``text`` reads right to left: its first strongly directional character is Hebrew or Arabic script."""
+    for character in text:
+        direction = unicodedata.bidirectional(character)
+        if direction in ("R", "AL"):
+            return True
+        if direction == "L":
+            return False
+    return False
 
 
 class ElidedLabel(QLabel):
@@ -16,7 +29,8 @@ class ElidedLabel(QLabel):
     Its preferred width is still the whole text, so it shows in full wherever there is room. Header texts that
     change from one contact to the next use it: a label whose minimum follows its text makes every layout above
     it (and, in a narrow window, the main splitter) move at each contact. An elided text without a tooltip of
-    its own shows in full in its tooltip.
+    its own shows in full in its tooltip. Like QLabel, it lays a right-to-left text out from the right; it
+    honours ``margin()`` and the frame, not ``indent()``.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -24,12 +38,12 @@ class ElidedLabel(QLabel):
         self.setTextFormat(Qt.TextFormat.PlainText)
 
     def minimumSizeHint(self) -> QSize:
-        margins = self.contentsMargins()
-        narrow = self.fontMetrics().averageCharWidth() * MINIMUM_CHARACTERS + margins.left() + margins.right()
+        around = self.width() - self._text_rect().width()  # the frame, the contents margins and margin()
+        narrow = self.fontMetrics().averageCharWidth() * MINIMUM_CHARACTERS + around
         return QSize(narrow, super().minimumSizeHint().height())
 
     def is_elided(self) -> bool:
-        return self.fontMetrics().horizontalAdvance(self.text()) > self.contentsRect().width()
+        return self.fontMetrics().horizontalAdvance(self.text()) > self._text_rect().width()
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and not self.toolTip() and self.is_elided():
@@ -39,16 +53,18 @@ class ElidedLabel(QLabel):
         return super().event(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
         painter = QPainter(self)
-        self.style().drawItemText(
-            painter,
-            rect,
-            int(self.alignment()),
-            self.palette(),
-            self.isEnabled(),
-            text,
-            self.foregroundRole(),
-        )
+        self.drawFrame(painter)
+        rect = self._text_rect()
+        text = self.text()
+        right_to_left = is_right_to_left(text)
+        direction = Qt.LayoutDirection.RightToLeft if right_to_left else Qt.LayoutDirection.LeftToRight
+        forced = Qt.TextFlag.TextForceRightToLeft if right_to_left else Qt.TextFlag.TextForceLeftToRight
+        flags = QStyle.visualAlignment(direction, self.alignment()).value | forced.value
+        elided = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, rect.width())
+        self.style().drawItemText(painter, rect, flags, self.palette(), self.isEnabled(), elided, self.foregroundRole())
         painter.end()
+
+    def _text_rect(self) -> QRect:
+        margin = self.margin()
+        return self.contentsRect().adjusted(margin, margin, -margin, -margin)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QEvent, QPoint
 from PySide6.QtGui import QHelpEvent
-from PySide6.QtWidgets import QApplication, QToolTip
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QToolTip
 from pytestqt.qtbot import QtBot
 
 from crmdesk.ui.elided_label import ElidedLabel
@@ -37,3 +38,23 @@ def test_a_narrow_label_elides_and_its_tooltip_holds_the_whole_text(qtbot: QtBot
     qtbot.waitUntil(QToolTip.isVisible, timeout=2_000)
     assert QToolTip.text() == LONG
     QToolTip.hideText()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Padaria Sol Nascente (ABC) Ltda 2024",
+        'חברת אלפא (ABC) בע"מ 2024',  # Hebrew, with Latin letters and digits inside
+        "شركة الأفق (ABC) 2024",  # Arabic
+    ],
+)
+def test_a_text_that_fits_looks_exactly_as_a_plain_label_draws_it(qtbot: QtBot, text: str) -> None:
+    plain, elided = QLabel(text), ElidedLabel()
+    elided.setText(text)
+    for label in (plain, elided):
+        qtbot.addWidget(label)
+        label.setFrameShape(QFrame.Shape.Box)
+        label.setMargin(3)
+        label.resize(plain.sizeHint().width() + 40, plain.sizeHint().height())
+    assert not elided.is_elided()
+    assert elided.grab().toImage() == plain.grab().toImage()
