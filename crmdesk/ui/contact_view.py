@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from PySide6.QtCore import QEvent, QLocale, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QPalette, QResizeEvent, QShortcut
@@ -43,7 +43,7 @@ from crmdesk.services.registry import Registry
 from crmdesk.ui import shortcuts
 from crmdesk.ui.contact_form import FORM_FIELDS, ContactForm, user_message
 from crmdesk.ui.elided_label import ElidedLabel
-from crmdesk.ui.formatting import exact_moment, format_moment, relative_moment, user_locale
+from crmdesk.ui.formatting import exact_moment, format_moment, relative_moment, user_locale, widest_moment
 from crmdesk.ui.icons import icon
 from crmdesk.ui.notes_timeline import NotesTimeline
 from crmdesk.ui.staged import BuildSteps
@@ -338,13 +338,9 @@ class ContactView(QWidget):
         for widget in self._time_widgets:
             widget.setForegroundRole(QPalette.ColorRole.PlaceholderText)
             times.addWidget(widget)
-        # Room for any date and time in full ("Sep 28, 2025, 23:59" in the longest month); elided only beyond.
-        locale = user_locale()
+        # Room for any date and time in full, whatever the month and the hour; elided only beyond.
         metrics = self.created_label.fontMetrics()
-        moment_width = max(
-            metrics.horizontalAdvance(format_moment(datetime(2025, month, 28, 23, 59, tzinfo=UTC), locale))
-            for month in range(1, 13)
-        )
+        moment_width = metrics.horizontalAdvance(widest_moment(user_locale(), metrics.horizontalAdvance)) + 2
         self.created_label.setMinimumWidth(moment_width)
         self.updated_label.setMinimumWidth(moment_width)
         times.addStretch(1)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, QTimeZone
+from PySide6.QtCore import QCoreApplication, QDate, QDateTime, QLocale, QTime, QTimeZone
 
 _CONTEXT = "Formatting"
 
@@ -60,6 +61,14 @@ def format_moment(moment: datetime | None, locale: QLocale) -> str:
         date=locale.toString(stamp.date(), medium_date_format(locale)),
         time=locale.toString(stamp.time(), QLocale.FormatType.ShortFormat),
     )
+
+
+def widest_moment(locale: QLocale, width_of: Callable[[str], int]) -> str:
+    """The widest text :func:`format_moment` gives in ``locale``: its widest month's date with its widest time."""
+    pattern = medium_date_format(locale)
+    dates = [locale.toString(QDate(2025, month, 28), pattern) for month in range(1, 13)]
+    times = [locale.toString(QTime(hour, 59), QLocale.FormatType.ShortFormat) for hour in range(24)]
+    return _tr("{date}, {time}").format(date=max(dates, key=width_of), time=max(times, key=width_of))
 
 
 def exact_moment(moment: datetime | None, locale: QLocale) -> str:

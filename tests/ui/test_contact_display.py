@@ -88,6 +88,20 @@ def test_moments_read_as_a_medium_date_and_a_short_time_in_the_users_locale(qapp
     assert f"August 2025 {local:%H:%M:%S}" in exact_moment(moment, UK)
 
 
+@pytest.mark.parametrize("locale", [UK, US, BRAZIL], ids=["UK", "US", "Brazil"])
+def test_the_widest_moment_is_at_least_as_wide_as_any_moment_shown(qapp: object, locale: QLocale) -> None:
+    from PySide6.QtGui import QFontMetrics
+
+    from crmdesk.ui.formatting import widest_moment
+
+    metrics = QFontMetrics(QLabel().font())
+    widest = metrics.horizontalAdvance(widest_moment(locale, metrics.horizontalAdvance))
+    # Every day of a year, at the hour that is widest for the local clock (one-digit and two-digit, AM and PM).
+    start = datetime(2025, 1, 1, 0, 59).astimezone()
+    moments = [start + timedelta(days=day, hours=hour) for day in range(0, 365, 3) for hour in (0, 9, 10, 12, 21, 23)]
+    assert max(metrics.horizontalAdvance(format_moment(moment, locale)) for moment in moments) <= widest
+
+
 def test_recent_moments_read_relative(qapp: object) -> None:
     moment = datetime(2025, 8, 20, 12, 5, tzinfo=UTC)
     assert relative_moment(moment, UK, now=moment + timedelta(seconds=20)) == "just now"
