@@ -498,8 +498,9 @@ class AppController:
             # loading releases the GIL). An Enter pressed before that is done still searches: the request
             # imports what is missing itself.
             window.session.preload()
-            # Once the preloads and the staged contact view are done, take start-up's objects out of collections.
-            QTimer.singleShot(heap.STARTUP_SETTLE_MS, heap.freeze_startup_objects)
+            # After a delay that outlasts the preloads and the staged contact view, take start-up's objects out of
+            # collections. Tied to the window: a window retired before then leaves it to the next one.
+            QTimer.singleShot(heap.STARTUP_SETTLE_MS, window, heap.freeze_startup_objects)
             if self.args.exit_when_shown:
                 self.finish(0)
             elif self.args.search and not self.args.self_test:

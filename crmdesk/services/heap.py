@@ -17,8 +17,9 @@ def freeze_startup_objects() -> bool:
     Start-up leaves ~48,000 long-lived objects (modules, classes, functions, Qt wrappers; demo mode with a contact
     open), and every full collection walks all of them again: 18–20 ms measured, more than a frame, wherever it
     strikes, in the middle of a search included. Frozen, they are skipped; collections walk only what was made
-    since. Cyclic garbage alive at this moment is kept for good, which is why this runs once, after start-up,
-    when there is little of it. Returns whether this call froze anything.
+    since. What is frozen is never freed, even if it becomes garbage later (a retired first window, a few dozen
+    objects); that is why this runs once, after start-up, when little of what exists is transient. Returns whether
+    this call froze anything.
     """
     global _frozen
     if _frozen:

@@ -9,7 +9,7 @@ import pytest
 from crmdesk.services import heap
 
 
-def test_start_up_objects_are_frozen_once_and_later_ones_are_collected_as_usual(
+def test_start_up_objects_are_frozen_once_and_later_ones_stay_in_the_generations(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(heap, "_frozen", False)

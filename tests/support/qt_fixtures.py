@@ -52,6 +52,14 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
 
 @pytest.fixture(autouse=True)
+def unfrozen_heap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app freezes start-up's objects after its window settles; in the suite that would freeze every test's."""
+    from crmdesk.services import heap
+
+    monkeypatch.setattr(heap, "_frozen", True)  # as if done already: freeze_startup_objects() freezes nothing
+
+
+@pytest.fixture(autouse=True)
 def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own user data directory (recent lists, registries, demo database)."""
     path = tmp_path / "data"

@@ -46,7 +46,9 @@ class StallProbe:
     def running(self) -> Iterator[StallProbe]:
         self.gaps.clear()
         self.gc_ms.clear()
-        if self._freeze_heap:
+        # gc.freeze() does not nest: a heap someone else froze stays as it is, and is not thawed afterwards.
+        freezing = self._freeze_heap and gc.get_freeze_count() == 0
+        if freezing:
             gc.collect()
             gc.freeze()
         gc.callbacks.append(self._on_gc)
@@ -59,7 +61,7 @@ class StallProbe:
             # The stretch from the last tick to the end counts too: a stall at the very end is still a stall.
             self.gaps.append(time.perf_counter() - self._last)
             gc.callbacks.remove(self._on_gc)
-            if self._freeze_heap:
+            if freezing:
                 gc.unfreeze()
 
     @property

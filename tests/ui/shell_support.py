@@ -48,7 +48,7 @@ def open_window(qtbot: QtBot, account: Account, profile: str = "work", **session
     window = MainWindow(session, registry, Profiles())
     # A test that fails before its close_window() still closes the window and its connections; a client left
     # open would surface later as an unclosed-socket warning in whichever test the garbage collector ran in.
-    qtbot.addWidget(window, before_close_func=lambda _widget: close_window(qtbot, window))
+    qtbot.addWidget(window, before_close_func=lambda widget: close_window(qtbot, widget))
     window.show()
     qtbot.waitExposed(window)
     return window
