@@ -326,24 +326,31 @@ class ContactView(QWidget):
         self.updated_caption = QLabel(tr("Updated"), header)
         self.updated_label = ElidedLabel(header)
         self.updated_label.setObjectName("lastUpdate")
-        times = QHBoxLayout()
+        # The row's minimum width is fixed at what the widest date and time of the locale need (any month, any
+        # hour), so neither the header's nor the contact view's minimum follows the contact's times. The labels
+        # keep their natural widths inside it: no gap after a short date, and an ellipsis only beyond the widest.
+        self.times_row = QWidget(header)
+        times = QHBoxLayout(self.times_row)
+        times.setContentsMargins(0, 0, 0, 0)
         times.setSpacing(6)
         self._time_widgets = (
+            self.times_row,
             self.created_caption,
             self.created_label,
             self.times_separator,
             self.updated_caption,
             self.updated_label,
         )
-        for widget in self._time_widgets:
+        for widget in self._time_widgets[1:]:
             widget.setForegroundRole(QPalette.ColorRole.PlaceholderText)
             times.addWidget(widget)
-        # Room for any date and time in full, whatever the month and the hour; elided only beyond.
-        metrics = self.created_label.fontMetrics()
-        moment_width = metrics.horizontalAdvance(widest_moment(user_locale(), metrics.horizontalAdvance)) + 2
-        self.created_label.setMinimumWidth(moment_width)
-        self.updated_label.setMinimumWidth(moment_width)
         times.addStretch(1)
+        widest = widest_moment(user_locale(), self.created_label.fontMetrics().horizontalAdvance)
+        self.created_label.setText(widest)
+        self.updated_label.setText(widest)
+        self.times_row.setMinimumWidth(times.sizeHint().width())
+        self.created_label.clear()
+        self.updated_label.clear()
 
         self.reload_button = self._tool_button("contact-reload", tr("Reload from the server"), shortcuts.RELOAD,
                                                self.reload)  # fmt: skip
@@ -359,7 +366,7 @@ class ContactView(QWidget):
         title.setSpacing(2)
         title.addWidget(self.name_label)
         title.addLayout(identity)
-        title.addLayout(times)
+        title.addWidget(self.times_row)
 
         combos = QFormLayout()
         combos.setHorizontalSpacing(8)
