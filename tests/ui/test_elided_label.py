@@ -38,6 +38,21 @@ def test_a_narrow_label_elides_and_its_tooltip_holds_the_whole_text(qtbot: QtBot
     qtbot.waitUntil(QToolTip.isVisible, timeout=2_000)
     assert QToolTip.text() == LONG
     QToolTip.hideText()
+    qtbot.waitUntil(lambda: not QToolTip.isVisible(), timeout=2_000)
+
+    label.setToolTip("Registered name")  # a tooltip of its own wins over the full text
+    QApplication.sendEvent(label, QHelpEvent(QEvent.Type.ToolTip, QPoint(5, 5), label.mapToGlobal(QPoint(5, 5))))
+    qtbot.waitUntil(QToolTip.isVisible, timeout=2_000)
+    assert QToolTip.text() == "Registered name"
+    QToolTip.hideText()
+    qtbot.waitUntil(lambda: not QToolTip.isVisible(), timeout=2_000)
+
+    label.setToolTip("")
+    label.resize(label.sizeHint())  # fits again: nothing to add
+    assert not label.is_elided()
+    QApplication.sendEvent(label, QHelpEvent(QEvent.Type.ToolTip, QPoint(5, 5), label.mapToGlobal(QPoint(5, 5))))
+    qtbot.wait(100)
+    assert not QToolTip.isVisible()
 
 
 @pytest.mark.parametrize(
