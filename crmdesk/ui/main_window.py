@@ -465,6 +465,7 @@ class MainWindow(QMainWindow):
         if not self.session.is_ready():
             self.session.ready.connect(self._session_ready)
             self.statusBar().showMessage(self.tr("Reading the saved token from the system keyring…"))
+            self._explain_the_wait()
 
     def _when_signed_in(self, action: Callable[[], None]) -> bool:
         """True when the session has its token; otherwise ``action`` runs as soon as it has."""
@@ -472,6 +473,23 @@ class MainWindow(QMainWindow):
             return True
         self._waiting_for_token.append(action)
         return False
+
+    def _explain_the_wait(self) -> None:
+        """Say in the contact area why it is empty: the view is built once the session has its token."""
+        message = QLabel(
+            self.tr(
+                "Reading the saved token for profile {profile} from the system keyring…\n"
+                "If the keyring asks to be unlocked, unlock it to carry on."
+            ).format(profile=self.session.profile),
+            self._view_placeholder,
+        )
+        message.setObjectName("keyringWait")
+        message.setTextFormat(Qt.TextFormat.PlainText)
+        message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        message.setWordWrap(True)
+        message.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        layout = QVBoxLayout(self._view_placeholder)
+        layout.addWidget(message)
 
     def _session_ready(self) -> None:
         self.statusBar().clearMessage()

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -165,6 +165,9 @@ def test_a_remembered_token_shows_the_window_first_and_a_search_waits_for_the_ke
     assert window is not None and window.isVisible() and app.sign_in is None
     assert not window.session.is_ready()
     assert "keyring" in window.statusBar().currentMessage()
+    waiting = window.findChild(QLabel, "keyringWait")  # the contact area says why it is empty
+    assert waiting is not None and waiting.isVisible()
+    assert "profile work" in waiting.text() and "unlock" in waiting.text()
     window.request_search("nina@example.com")  # typed before the keyring answered: kept, not lost
     qtbot.waitUntil(lambda: gated_keyring.read_on != [], timeout=5_000)
     assert gated_keyring.read_on == ["crmdesk-token-reader"]  # never on the UI thread
@@ -174,6 +177,7 @@ def test_a_remembered_token_shows_the_window_first_and_a_search_waits_for_the_ke
     gated_keyring.gate.set()
     qtbot.waitUntil(window.session.is_ready, timeout=5_000)
     qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    qtbot.waitUntil(lambda: window.findChild(QLabel, "keyringWait") is None, timeout=5_000)  # the view took its place
     assert app.window is window
     assert window.statusBar().currentMessage() == ""
 
