@@ -71,7 +71,7 @@ def machine_note() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.perf", description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7, help="runs per start-up figure (median)")
+    parser.add_argument("--runs", type=int, default=15, help="runs per start-up figure (median)")
     parser.add_argument("--ui-runs", type=int, default=60, help="search pairs for the latency overhead")
     parser.add_argument("--all", action="store_true", help="add the client benchmark and run the server one")
     parser.add_argument("--markdown", metavar="PATH", help="also write the table to this Markdown file")
