@@ -106,6 +106,9 @@ class Credentials:
         Without ``remember``, or without a usable keyring, the token stays in memory for this session only.
         """
         self._session_tokens[profile] = token
+        return self._store_in_keyring(profile, token, remember=remember)
+
+    def _store_in_keyring(self, profile: str, token: str, *, remember: bool) -> bool:
         if not remember or not keyring_status().usable:
             return False
         keyring, errors = _keyring()
@@ -125,16 +128,19 @@ class Credentials:
         freeze meanwhile. ``on_done(stored)`` runs on the UI thread afterwards.
         """
         self._session_tokens[profile] = token
-        self._write_in_order(lambda: self.save(profile, token, remember=remember), on_done, "crmdesk-keyring-save")
+        self._write_in_order(
+            lambda: self._store_in_keyring(profile, token, remember=remember), on_done, "crmdesk-keyring-save"
+        )
 
     def forget_in_background(self, profile: str, on_done: Callable[[None], None] | None = None) -> None:
         """:meth:`forget` for the UI thread: the token is gone from memory at once, from the keyring in a worker."""
         self._session_tokens.pop(profile, None)
-        self._write_in_order(lambda: self.forget(profile), on_done, "crmdesk-keyring-forget")
+        self._write_in_order(lambda: self._delete_from_keyring(profile), on_done, "crmdesk-keyring-forget")
 
     def _write_in_order(self, write: Callable[[], Any], on_done: Callable[[Any], None] | None, name: str) -> None:
         # Each write waits for the one before it, so a sign-out followed by a sign-in on the same profile can never
-        # end with the sign-out's delete removing the new token.
+        # end with the sign-out's delete removing the new token. Workers touch only the keyring: what this session
+        # holds in memory was settled on the UI thread, in the order the user acted.
         from crmdesk.services.background import run_in_thread
 
         previous, done = self._last_write, threading.Event()
@@ -158,6 +164,9 @@ class Credentials:
     def forget(self, profile: str) -> None:
         """Sign out: drop the token from memory and from the keyring."""
         self._session_tokens.pop(profile, None)
+        self._delete_from_keyring(profile)
+
+    def _delete_from_keyring(self, profile: str) -> None:
         if not keyring_status().usable:
             return
         keyring, errors = _keyring()

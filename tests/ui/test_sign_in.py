@@ -132,12 +132,15 @@ def test_sign_out_forgets_the_token(remember: bool, memory_keyring: MemoryKeyrin
 
 
 class WriteGatedKeyring(MemoryKeyring):
-    """A keyring whose writes wait for the test, like one waiting to be unlocked; it notes the writing threads."""
+    """A keyring whose writes each wait for the test's say-so, like one waiting to be unlocked; it notes the threads."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.gate = threading.Event()
+        self.allowed = threading.Semaphore(0)
         self.written_on: list[str] = []
+
+    def let_through(self, writes: int = 1) -> None:
+        self.allowed.release(writes)
 
     def set_password(self, service: str, username: str, password: str) -> None:
         self._wait()
@@ -149,7 +152,7 @@ class WriteGatedKeyring(MemoryKeyring):
 
     def _wait(self) -> None:
         self.written_on.append(threading.current_thread().name)
-        assert self.gate.wait(20), "the test never opened the keyring"
+        assert self.allowed.acquire(timeout=20), "the test never let this write through"
 
 
 def test_keyring_writes_leave_the_ui_thread_free_and_keep_their_order(qtbot: QtBot) -> None:
@@ -164,10 +167,14 @@ def test_keyring_writes_leave_the_ui_thread_free_and_keep_their_order(qtbot: QtB
         # All three calls returned while the keyring had not answered; the new token is usable already.
         assert credentials.load("work") == "tok-new"
         assert backend.passwords == {}
-        backend.gate.set()
+        backend.let_through()  # the first sign-in's write lands
+        qtbot.waitUntil(lambda: backend.passwords == {(SERVICE, "work"): "tok-old"}, timeout=5_000)
+        assert credentials.load("work") == "tok-new"  # a late keyring write never changes what this session holds
+        backend.let_through(2)
         qtbot.waitUntil(lambda: done == [True], timeout=5_000)
         # In the order they were asked for: the sign-out's delete never removes the token stored after it.
         assert backend.passwords == {(SERVICE, "work"): "tok-new"}
         assert backend.written_on == ["crmdesk-keyring-save", "crmdesk-keyring-forget", "crmdesk-keyring-save"]
+        assert credentials.load("work") == "tok-new"
     finally:
-        backend.gate.set()
+        backend.let_through(3)
