@@ -10,8 +10,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, QLocale, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QPalette, QResizeEvent, QShortcut
+from PySide6.QtCore import QEvent, QLocale, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
@@ -52,6 +53,79 @@ from crmdesk.ui.tag_chips import TagChips
 log = logging.getLogger("crmdesk.ui.contact_view")
 
 HEADER_FIELDS = ("stageName", "qualityName", "ownerEmail")
+
+
+class ContactHeader(QWidget):
+    """The contact's name, identity and times, its actions, and the stage, quality and owner dropdowns.
+
+    The dropdowns sit beside the title when the header is wide enough for both, and under it otherwise. Side by
+    side the header needs ~870 px, so with the sidebar the window could not be narrower than ~1090 px: wider than
+    a 1024-px screen, or than half of a 1920-px one, where a rep keeps CRMDesk beside the phone app. The header's
+    minimum width is the stacked arrangement's whichever is shown, so the window can always be narrowed past the
+    point where the dropdowns move under the title; they move back once there is room again. Neither minimum
+    depends on the contact shown (the title's parts keep fixed minimums), so switching contacts never moves them.
+    """
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("contactHeader")
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setHorizontalSpacing(12)
+        self._grid.setVerticalSpacing(8)  # between the title and the dropdowns, when they are stacked
+        self._grid.setColumnStretch(0, 1)
+        self._parts: tuple[QLayout, QLayout, QWidget] | None = None
+        self._stacked: bool | None = None
+        # Resize and layout requests reach event filters before the widget's own layout: the arrangement changes
+        # first, and the layout then places it in the same pass.
+        self.installEventFilter(self)
+
+    def set_parts(self, title: QLayout, actions: QLayout, dropdowns: QWidget) -> None:
+        self._grid.addLayout(title, 0, 0)
+        self._grid.addLayout(actions, 0, 1, Qt.AlignmentFlag.AlignTop)
+        self._parts = (title, actions, dropdowns)
+        self.dropdowns = dropdowns
+        self._arrange()
+
+    def is_stacked(self) -> bool:
+        """Whether the dropdowns are under the title (True) or beside it (False)."""
+        return bool(self._stacked)
+
+    def _minimum_widths(self) -> tuple[int, int]:
+        """The stacked and the side-by-side arrangements' minimum widths."""
+        assert self._parts is not None
+        title, actions, dropdowns = self._parts
+        spacing = self._grid.horizontalSpacing()
+        beside_title = title.minimumSize().width() + spacing + actions.minimumSize().width()
+        widest = dropdowns.minimumSizeHint().width()
+        return max(beside_title, widest), beside_title + spacing + widest
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        if self._parts is None:
+            return hint
+        return QSize(self._minimum_widths()[0], hint.height())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # A new size, or parts that appeared or changed their minimum (the times row shows with the first contact).
+        if watched is self and event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
+            self._arrange()
+        return super().eventFilter(watched, event)
+
+    def _arrange(self) -> None:
+        if self._parts is None:
+            return
+        stacked = self.width() < self._minimum_widths()[1]
+        if stacked == self._stacked:
+            return
+        self._stacked = stacked
+        dropdowns = self._parts[2]
+        self._grid.removeWidget(dropdowns)
+        if stacked:
+            self._grid.addWidget(dropdowns, 1, 0, 1, 2, Qt.AlignmentFlag.AlignLeft)
+        else:
+            self._grid.addWidget(dropdowns, 0, 2)
+        self.updateGeometry()
 
 
 class ContactView(QWidget):
@@ -90,7 +164,8 @@ class ContactView(QWidget):
         self._pending_combo: dict[str, str] = {}
         self._filling_combos = False
         self.dialog: QMessageBox | None = None
-        self._split_done = False
+        self._body_arranged = False
+        self._form_share = 0.6  # of the width side by side; a drag of the handle changes it
         self._last_update: datetime | None = None
         # "Updated 5 min ago" must not stay "5 min ago" while the window sits open all afternoon.
         self._relative_clock = QTimer(self)
@@ -234,6 +309,7 @@ class ContactView(QWidget):
         self.form_scroll.setWidgetResizable(True)
         self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.form_scroll.setWidget(left)
+        self.form_column, self._form_column_layout = left, left_layout
 
     def _build_side(self) -> None:
         tr = self.tr
@@ -253,16 +329,16 @@ class ContactView(QWidget):
         right_layout.addSpacing(6)
         right_layout.addWidget(notes_title)
         right_layout.addWidget(self.notes, 1)
-        self.side = right
+        self.side, self._side_layout = right, right_layout
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self.page)
         self.splitter.setObjectName("contactSplitter")
         self.splitter.addWidget(self.form_scroll)
         self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
         right.setMinimumWidth(280)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.installEventFilter(self)
+        self.splitter.splitterMoved.connect(self._remember_share)
         self._page_layout.addWidget(self.splitter, 1)
         self.stack.addWidget(self.page)
 
@@ -275,14 +351,9 @@ class ContactView(QWidget):
         label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         return label
 
-    def _build_header(self) -> QWidget:
+    def _build_header(self) -> ContactHeader:
         tr = self.tr
-        header = QWidget(self.page)
-        header.setObjectName("contactHeader")
-        grid = QGridLayout(header)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(12)
-        grid.setVerticalSpacing(2)
+        header = ContactHeader(self.page)
 
         self.name_label = QLabel(header)
         self.name_label.setObjectName("fullName")
@@ -368,7 +439,9 @@ class ContactView(QWidget):
         title.addLayout(identity)
         title.addWidget(self.times_row)
 
-        combos = QFormLayout()
+        dropdowns = QWidget(header)
+        combos = QFormLayout(dropdowns)
+        combos.setContentsMargins(0, 0, 0, 0)
         combos.setHorizontalSpacing(8)
         combos.setVerticalSpacing(4)
         combos.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -377,15 +450,13 @@ class ContactView(QWidget):
         self.owner_combo = self._combo("ownerEmail")
         for text, combo in ((tr("&Stage"), self.stage_combo), (tr("&Quality"), self.quality_combo),
                             (tr("&Owner"), self.owner_combo)):  # fmt: skip
-            label = QLabel(text, header)
+            label = QLabel(text, dropdowns)
             label.setBuddy(combo)
             combos.addRow(label, combo)
         self.combos = {"stageName": self.stage_combo, "qualityName": self.quality_combo, "ownerEmail": self.owner_combo}
 
-        grid.addLayout(title, 0, 0)
-        grid.addLayout(actions, 0, 1, Qt.AlignmentFlag.AlignTop)
-        grid.addLayout(combos, 0, 2)
-        grid.setColumnStretch(0, 1)
+        header.set_parts(title, actions, dropdowns)
+        self.header = header
         return header
 
     def _combo(self, name: str) -> QComboBox:
@@ -699,11 +770,6 @@ class ContactView(QWidget):
 
     def _show(self, contact: Contact, *, keep_edits: bool) -> None:
         self.stack.setCurrentWidget(self.page)
-        if not self._split_done and self.splitter.width() > 600:
-            # Notes need room to read: give them two fifths at first; the user's drag wins afterwards.
-            self._split_done = True
-            width = self.splitter.width()
-            self.splitter.setSizes([width * 3 // 5, width * 2 // 5])
         self.form.phone_region = self._phone_region()
         self.form.set_busy(False)
         self.form.load(contact, keep_edits=keep_edits)
@@ -1037,12 +1103,53 @@ class ContactView(QWidget):
                 if isinstance(name, str):
                     button.setIcon(icon(name))
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if not self._split_done and self._mode == "view" and self.splitter.width() > 600:
-            self._split_done = True
-            width = self.splitter.width()
-            self.splitter.setSizes([width * 3 // 5, width * 2 // 5])
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.splitter and event.type() == QEvent.Type.Resize:
+            self._arrange_body()  # before the splitter shares out its new size
+        return super().eventFilter(watched, event)
+
+    def _arrange_body(self) -> None:
+        """The tags and notes beside the form when both fit, under it otherwise: the form never scrolls sideways.
+
+        Side by side takes the form's natural width plus the notes' minimum, ~850 px of contact view. A window on
+        a 1024-px screen, or on half of a 1920-px one, has less; there the form takes the full width with the tags
+        and notes under it. Neither arrangement sets a minimum width, so the window can always be narrowed from
+        one into the other. Side by side, the form gets three fifths at first, or the share the user dragged it
+        to, and never less than its natural width. Stacked, each resize gives the form its natural height (at most
+        three fifths) and the notes the rest.
+        """
+        splitter, scroll, form = self.splitter, self.form_scroll, self.form_column
+        frame = 2 * scroll.frameWidth()
+        form_width = form.sizeHint().width() + frame + scroll.verticalScrollBar().sizeHint().width()
+        width, height, handle = splitter.width(), splitter.height(), splitter.handleWidth()
+        beside = width >= form_width + handle + self.side.minimumWidth()
+        orientation = Qt.Orientation.Horizontal if beside else Qt.Orientation.Vertical
+        switched = orientation != splitter.orientation() or not self._body_arranged
+        if switched:
+            self._body_arranged = True
+            splitter.setOrientation(orientation)
+            # Keep the gap between the form and the notes on the handle's side, whichever that is.
+            gap = 8 if beside else 4
+            self._form_column_layout.setContentsMargins(0, 0, gap if beside else 0, 0 if beside else gap)
+            self._side_layout.setContentsMargins(gap if beside else 0, 0 if beside else gap, 0, 0)
+            # Stacked, spare height goes to the notes (side by side, the share below decides at each resize).
+            splitter.setStretchFactor(0, 0)
+            splitter.setStretchFactor(1, 1)
+        if beside:
+            # The form's share, as the user last dragged it, but never less than the form's natural width.
+            available = width - handle
+            first = min(max(round(available * self._form_share), form_width), available - self.side.minimumWidth())
+            total = width
+        else:
+            first = min(form.sizeHint().height() + frame, height * 3 // 5)
+            total = height
+        if switched or first != splitter.sizes()[0]:
+            splitter.setSizes([first, total - first - handle])
+
+    def _remember_share(self) -> None:
+        if self.splitter.orientation() == Qt.Orientation.Horizontal:
+            sizes = self.splitter.sizes()
+            self._form_share = sizes[0] / max(1, sum(sizes))
 
     def _on_busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)

@@ -245,3 +245,66 @@ def test_help_menu_opens_the_shortcuts_window_and_about_names_the_apis_limits(
     assert "cannot list contacts, remove tags, edit notes" in about.informativeText()
     about.close()
     close_window(qtbot, window)
+
+
+def test_a_window_half_a_full_hd_screen_wide_shows_the_whole_contact(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(
+        qtbot,
+        account,
+        {
+            "name": "Maria Aparecida dos Santos Oliveira",
+            "email": "maria.aparecida.oliveira@padariasol.com.br",
+            "businessName": "Padaria e Confeitaria Sol Nascente",
+            "phone": "+55 11 98765-4321",
+            "tags": ["Hot Lead", "Website"],
+            "note": "Called about the ordering flow.",
+        },
+    )
+    window = open_window(qtbot, account)
+
+    def settle(width: int, height: int) -> None:
+        window.resize(width, height)
+        qtbot.waitUntil(lambda: window.width() == width)
+        qtbot.wait(100)  # the layouts' follow-up passes
+
+    # Sized before the first contact shows, as a window restored at its last size is: the header's times appear
+    # with the contact, and the arrangement must follow them without any resize.
+    settle(960, 1000)
+    window.open_uid(ref.uid)
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    qtbot.wait(100)
+    view = window.contact_view
+    header, form_scroll = view.header, view.form_scroll
+
+    def check_nothing_is_hidden_or_overlapping() -> None:
+        # The header's parts neither overlap nor run past its edge, and the form never scrolls sideways.
+        parts = [view.times_row, header.dropdowns, view.reload_button, view.delete_button]
+        for index, part in enumerate(parts):
+            assert header.rect().contains(part.geometry()), part
+            for other in parts[index + 1 :]:
+                assert not part.geometry().intersects(other.geometry()), (part, other)
+        assert form_scroll.horizontalScrollBar().maximum() == 0
+
+    # Half of a 1920×1080 screen (or a 1024-px one): the window fits, the dropdowns move under the title and the
+    # tags and notes under the form.
+    assert window.minimumSizeHint().width() <= 960
+    assert header.is_stacked()
+    assert header.dropdowns.geometry().top() > view.times_row.geometry().bottom()
+    assert view.splitter.orientation() == Qt.Orientation.Vertical
+    check_nothing_is_hidden_or_overlapping()
+
+    # Wide again: everything side by side, as at 1280×800 and up.
+    settle(1600, 900)
+    assert not header.is_stacked()
+    assert header.dropdowns.geometry().left() > view.times_row.geometry().right()
+    assert view.splitter.orientation() == Qt.Orientation.Horizontal
+    form_width, notes_width = view.splitter.sizes()
+    assert notes_width >= 280 and form_width > notes_width
+    check_nothing_is_hidden_or_overlapping()
+
+    settle(960, 1000)
+    assert header.is_stacked() and view.splitter.orientation() == Qt.Orientation.Vertical
+    check_nothing_is_hidden_or_overlapping()
+    close_window(qtbot, window)
