@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from crmdesk.contract import ContractError, NoteEntry, validate_note
 from crmdesk.ui import shortcuts
 from crmdesk.ui.formatting import user_locale
+from crmdesk.ui.wrapped_label import WrappedLabel
 
 
 class NoteInput(QPlainTextEdit):
@@ -60,10 +61,9 @@ class NoteEntryWidget(QFrame):
         small = QFont(self.time_label.font())
         small.setPointSizeF(max(7.0, small.pointSizeF() * 0.9))
         self.time_label.setFont(small)
-        self.text_label = QLabel(self)
+        self.text_label = WrappedLabel(self)
         self.text_label.setObjectName("noteText")
         self.text_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.text_label.setWordWrap(True)
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.text_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(self)
