@@ -5,8 +5,8 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 
-from PySide6.QtCore import QEvent, QStringListModel, Qt, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QEvent, QRectF, QStringListModel, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from crmdesk.contract import ContractError, validate_tag
@@ -23,14 +23,24 @@ def chip_colours(name: str, palette: QPalette) -> tuple[QColor, QColor]:
 
 
 class TagChip(QLabel):
-    """One rounded chip; a pending chip is shown in italics until the server confirms it."""
+    """One rounded chip; a pending chip is shown in italics until the server confirms it.
+
+    The chip paints its own rounded background and lets QLabel draw the text on it. A style sheet did the same,
+    but applying one re-polishes the widget, and chips are reused from one contact to the next: every contact
+    shown re-polished its chips. Colours and the italic state are now a palette and a font, changed only when
+    they differ.
+    """
+
+    RADIUS = 9.0
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("tagChip")
         self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setContentsMargins(9, 2, 9, 2)
         self.name = name
         self.pending = False
+        self._background = QColor()
         self._scheme = QPalette(parent.palette() if parent is not None else self.palette())
         self.set_tag(name, pending=False)
 
@@ -38,20 +48,37 @@ class TagChip(QLabel):
         self.name = name
         self.pending = pending
         self.setText(name + (" …" if pending else ""))
+        if self.font().italic() != pending:
+            font = QFont(self.font())
+            font.setItalic(pending)
+            self.setFont(font)
         self.restyle()
 
+    def colours(self) -> tuple[QColor, QColor]:
+        """The chip's background and text colour, as painted."""
+        return QColor(self._background), self.palette().color(QPalette.ColorRole.WindowText)
+
     def restyle(self, palette: QPalette | None = None) -> None:
-        # The chip's own palette is pinned by its style sheet, so the owner passes the scheme it follows.
+        # The chip's text colour is its own palette's, so the owner passes the scheme it follows.
         if palette is not None:
             self._scheme = QPalette(palette)
         background, text = chip_colours(self.name, self._scheme)
-        style = "italic" if self.pending else "normal"
-        sheet = (
-            f"QLabel#tagChip {{ background: {background.name()}; color: {text.name()}; border-radius: 9px;"
-            f" padding: 2px 9px; font-style: {style}; }}"
-        )
-        if sheet != self.styleSheet():  # applying a style sheet re-polishes the chip, even an unchanged one
-            self.setStyleSheet(sheet)
+        if (background, text) == self.colours():
+            return
+        self._background = background
+        own = QPalette(self.palette())
+        own.setColor(QPalette.ColorRole.WindowText, text)
+        self.setPalette(own)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self._background)
+        painter.drawRoundedRect(QRectF(self.rect()), self.RADIUS, self.RADIUS)
+        painter.end()
+        super().paintEvent(event)
 
 
 class TagChips(QWidget):

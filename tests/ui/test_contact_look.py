@@ -49,6 +49,40 @@ def test_chips_restyle_when_the_palette_changes(qtbot: QtBot) -> None:
     chips = TagChips()
     qtbot.addWidget(chips)
     chips.set_tags(["Hot Lead"])
-    light = chips.chips()[0].styleSheet()
+    light = chips.chips()[0].colours()
+    assert light == chip_colours("Hot Lead", chips.palette())
     chips.setPalette(_palette("#202020"))
-    assert chips.chips()[0].styleSheet() != light
+    dark = chips.chips()[0].colours()
+    assert dark != light and dark == chip_colours("Hot Lead", _palette("#202020"))
+
+
+def test_a_chip_is_painted_in_its_colours_with_its_text(qtbot: QtBot) -> None:
+    from crmdesk.ui.tag_chips import TagChips
+
+    chips = TagChips()
+    qtbot.addWidget(chips)
+    chips.set_tags(["Website"])
+    chip = chips.chips()[0]
+    chip.resize(chip.sizeHint())
+    image = chip.grab().toImage()
+    background, text = chip.colours()
+    # The middle of the left padding is background; the corner, outside the rounded edge, is not.
+    assert image.pixelColor(4, image.height() // 2).rgb() == background.rgb()
+    assert image.pixelColor(0, 0).rgb() != background.rgb()
+    # The text is drawn on it, in the text colour (antialiased glyphs: the darkest pixel is the text colour).
+    row = [image.pixelColor(x, image.height() // 2) for x in range(image.width())]
+    assert min(row, key=lambda colour: colour.lightness()).lightness() <= text.lightness() + 20
+    # The padding of the style sheet it replaces: 9 px either side of the text, 2 px above and below.
+    assert chip.sizeHint().width() == chip.fontMetrics().horizontalAdvance("Website") + 18
+
+
+def test_a_pending_chip_is_italic_until_confirmed(qtbot: QtBot) -> None:
+    from crmdesk.ui.tag_chips import TagChips
+
+    chips = TagChips()
+    qtbot.addWidget(chips)
+    chips.add_pending("Hot Lead")
+    chip = chips.chips()[0]
+    assert chip.font().italic() and chip.text().endswith("…")
+    chips.confirm("Hot Lead")
+    assert not chip.font().italic() and chip.text() == "Hot Lead"
