@@ -6,6 +6,7 @@ and every navigation away goes through :meth:`ContactView.resolve_unsaved`.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -53,6 +54,8 @@ from crmdesk.ui.tag_chips import TagChips
 log = logging.getLogger("crmdesk.ui.contact_view")
 
 HEADER_FIELDS = ("stageName", "qualityName", "ownerEmail")
+# Between the form and the tags and notes: beside each other, each side keeps this much; stacked, half each.
+_BODY_GAP = 8
 
 
 class ContactHeader(QWidget):
@@ -76,8 +79,8 @@ class ContactHeader(QWidget):
         self._grid.setColumnStretch(0, 1)
         self._parts: tuple[QLayout, QLayout, QWidget] | None = None
         self._stacked: bool | None = None
-        # Resize and layout requests reach event filters before the widget's own layout: the arrangement changes
-        # first, and the layout then places it in the same pass.
+        # Qt hands a resize or a layout request to the widget's layout before its event filters, so a switch of
+        # arrangement costs the layout a second pass; the switch only happens when the width crosses the line.
         self.installEventFilter(self)
 
     def set_parts(self, title: QLayout, actions: QLayout, dropdowns: QWidget) -> None:
@@ -298,7 +301,7 @@ class ContactView(QWidget):
     def _build_form_column(self) -> None:
         left = QWidget()
         left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 8, 0)
+        left_layout.setContentsMargins(0, 0, _BODY_GAP, 0)
         left_layout.addWidget(self.form)
         left_layout.addWidget(self._build_create_extras())
         left_layout.addLayout(self._build_buttons())
@@ -315,7 +318,7 @@ class ContactView(QWidget):
         tr = self.tr
         right = QWidget()
         right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(8, 0, 0, 0)
+        right_layout.setContentsMargins(_BODY_GAP, 0, 0, 0)
         right_layout.setSpacing(6)
         self.tags = TagChips(right)
         self.notes = NotesTimeline(right)
@@ -456,6 +459,11 @@ class ContactView(QWidget):
         self.combos = {"stageName": self.stage_combo, "qualityName": self.quality_combo, "ownerEmail": self.owner_combo}
 
         header.set_parts(title, actions, dropdowns)
+        # The dropdowns joined their own widget before the buttons joined the header, which put them first in the
+        # Tab order; it follows the eye instead: copy the UID, reload, delete, then stage, quality and owner.
+        chain = (self.copy_button, self.reload_button, self.delete_button, *self.combos.values())
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
         self.header = header
         return header
 
@@ -1115,12 +1123,17 @@ class ContactView(QWidget):
         a 1024-px screen, or on half of a 1920-px one, has less; there the form takes the full width with the tags
         and notes under it. Neither arrangement sets a minimum width, so the window can always be narrowed from
         one into the other. Side by side, the form gets three fifths at first, or the share the user dragged it
-        to, and never less than its natural width. Stacked, each resize gives the form its natural height (at most
-        three fifths) and the notes the rest.
+        to, and never less than its natural width. Stacked, each resize gives the form its natural height, at most
+        three fifths and less where the notes' own minimum needs it; a drag of the handle lasts until then.
         """
         splitter, scroll, form = self.splitter, self.form_scroll, self.form_column
         frame = 2 * scroll.frameWidth()
-        form_width = form.sizeHint().width() + frame + scroll.verticalScrollBar().sizeHint().width()
+        # The form's natural width side by side, whichever arrangement its margins are set for now: judged with
+        # the margins it has, the width needed would change with the switch itself, and a window within those
+        # pixels of it would switch back and forth at every resize.
+        margins = self._form_column_layout.contentsMargins()
+        natural = form.sizeHint().width() - margins.left() - margins.right() + _BODY_GAP
+        form_width = natural + frame + scroll.verticalScrollBar().sizeHint().width()
         width, height, handle = splitter.width(), splitter.height(), splitter.handleWidth()
         beside = width >= form_width + handle + self.side.minimumWidth()
         orientation = Qt.Orientation.Horizontal if beside else Qt.Orientation.Vertical
@@ -1129,9 +1142,12 @@ class ContactView(QWidget):
             self._body_arranged = True
             splitter.setOrientation(orientation)
             # Keep the gap between the form and the notes on the handle's side, whichever that is.
-            gap = 8 if beside else 4
-            self._form_column_layout.setContentsMargins(0, 0, gap if beside else 0, 0 if beside else gap)
-            self._side_layout.setContentsMargins(gap if beside else 0, 0 if beside else gap, 0, 0)
+            if beside:
+                self._form_column_layout.setContentsMargins(0, 0, _BODY_GAP, 0)
+                self._side_layout.setContentsMargins(_BODY_GAP, 0, 0, 0)
+            else:
+                self._form_column_layout.setContentsMargins(0, 0, 0, _BODY_GAP // 2)
+                self._side_layout.setContentsMargins(0, _BODY_GAP // 2, 0, 0)
             # Stacked, spare height goes to the notes (side by side, the share below decides at each resize).
             splitter.setStretchFactor(0, 0)
             splitter.setStretchFactor(1, 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -72,3 +72,17 @@ def test_ctrl_digit_opens_the_header_dropdowns(qtbot: QtBot, view: ContactView, 
     qtbot.keyClick(view.form.editor("city"), key, CTRL)
     qtbot.waitUntil(lambda: combo.view().isVisible(), timeout=2000)
     combo.hidePopup()
+
+
+def test_tab_goes_through_the_header_in_the_order_it_reads(view: ContactView) -> None:
+    # Copy the UID, reload and delete sit with the title; the stage, quality and owner dropdowns follow them.
+    expected = [view.copy_button, view.reload_button, view.delete_button, *view.combos.values()]
+    order: list[QWidget] = []
+    widget: QWidget = view  # the chain runs through a widget's children after the widget itself
+    for _ in range(1000):  # once round the whole focus chain at most
+        widget = widget.nextInFocusChain()
+        if widget is view:
+            break
+        if widget in expected and widget not in order:
+            order.append(widget)
+    assert order == expected

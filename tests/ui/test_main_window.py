@@ -294,6 +294,7 @@ def test_a_window_half_a_full_hd_screen_wide_shows_the_whole_contact(
     assert header.dropdowns.geometry().top() > view.times_row.geometry().bottom()
     assert view.splitter.orientation() == Qt.Orientation.Vertical
     check_nothing_is_hidden_or_overlapping()
+    assert view.tags.isVisible() and view.notes.isVisible() and view.side.height() >= 200
 
     # Wide again: everything side by side, as at 1280×800 and up.
     settle(1600, 900)
@@ -307,4 +308,52 @@ def test_a_window_half_a_full_hd_screen_wide_shows_the_whole_contact(
     settle(960, 1000)
     assert header.is_stacked() and view.splitter.orientation() == Qt.Orientation.Vertical
     check_nothing_is_hidden_or_overlapping()
+    close_window(qtbot, window)
+
+
+def test_the_header_follows_its_parts_without_a_resize(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Ana Li", "email": "ana@example.com"})
+    window = open_window(qtbot, account)
+    window.resize(1000, 800)
+    qtbot.waitUntil(lambda: window.width() == 1000)
+    view = window.contact_view
+    # A new contact's title is a name alone, and fits beside the dropdowns; a contact's adds its UID and times.
+    view.start_create()
+    qtbot.waitUntil(lambda: view.header.width() > 0 and not view.header.is_stacked())
+    window.open_uid(ref.uid)
+    qtbot.waitUntil(lambda: view.current_uid() == ref.uid, timeout=15_000)
+    qtbot.waitUntil(view.header.is_stacked)
+    assert not view.times_row.geometry().intersects(view.header.dropdowns.geometry())
+    view.start_create()
+    qtbot.waitUntil(lambda: not view.header.is_stacked())
+    assert window.width() == 1000, "all of it without a resize"
+    close_window(qtbot, window)
+
+
+def test_the_contact_body_switches_once_across_its_width_and_never_on_height(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Ana Li", "email": "ana@example.com", "note": "Called."})
+    window = open_window(qtbot, account)
+    window.open_uid(ref.uid)
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    splitter = window.contact_view.splitter
+
+    def orientation_at(width: int, height: int = 800) -> Qt.Orientation:
+        window.resize(width, height)
+        qtbot.waitUntil(lambda: window.width() == width and window.height() == height)
+        qtbot.wait(5)
+        return splitter.orientation()
+
+    # Widening a pixel at a time across the whole range where the switch can happen: it happens once.
+    sweep = [orientation_at(width) for width in range(1060, 1260, 2)]
+    changes = [index for index in range(1, len(sweep)) if sweep[index] != sweep[index - 1]]
+    assert len(changes) == 1, changes
+    switch = 1060 + 2 * changes[0]
+    # Just either side of it, a change of height alone never switches.
+    for width in (switch - 2, switch, switch + 2):
+        seen = {orientation_at(width, height) for height in range(700, 800, 10)}
+        assert len(seen) == 1, (width, seen)
     close_window(qtbot, window)
