@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QFrame, QLabel
 from pytestqt.qtbot import QtBot
 
 from crmdesk.ui.wrapped_label import WrappedLabel
@@ -45,6 +46,13 @@ def test_heights_match_a_plain_word_wrapped_label_through_every_change(qtbot: Qt
         ("margins", lambda label: label.setContentsMargins(30, 0, 30, 0)),
         ("margin", lambda label: label.setMargin(12)),
         ("indent", lambda label: label.setIndent(40)),
+        ("alignment, with the indent", lambda label: label.setAlignment(Qt.AlignmentFlag.AlignHCenter)),
+        ("markup, shown as rich text", lambda label: label.setText("<b>Called:</b> " + LONG)),
+        ("markup, shown as plain text", lambda label: label.setTextFormat(Qt.TextFormat.PlainText)),
+        ("a frame", lambda label: label.setFrameShape(QFrame.Shape.Box)),
+        ("a thicker frame", lambda label: label.setLineWidth(6)),
+        ("no frame, by frame style", lambda label: label.setFrameStyle(QFrame.Shape.NoFrame | QFrame.Shadow.Plain)),
+        ("no word wrap", lambda label: label.setWordWrap(False)),
     ]
     for change, apply in changes:
         before = _heights(wrapped)  # now cached
