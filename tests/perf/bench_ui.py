@@ -191,6 +191,7 @@ def demo_start_once() -> float:
     Until the main window is shown and half a second more, which covers what it defers past its first show.
     """
     from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QWidget
 
     from crmdesk.app import AppController, parse_args
 
@@ -200,7 +201,8 @@ def demo_start_once() -> float:
 
     class FirstPaint(QObject):
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-            if not on_screen and event.type() == QEvent.Type.Paint and watched.isWidgetType() and watched.isWindow():
+            painted = event.type() == QEvent.Type.Paint and isinstance(watched, QWidget) and watched.isWindow()
+            if painted and not on_screen:
                 on_screen.append(len(probe.gaps))
             return False
 
@@ -209,12 +211,13 @@ def demo_start_once() -> float:
 
     async def main() -> float:
         controller = AppController(parse_args(["--demo"]))
-        controller._done = asyncio.get_running_loop().create_future()
         with probe.running():
             controller.start()
             await until(lambda: controller.window is not None and controller.window.isVisible())
             await asyncio.sleep(0.5)  # whatever the window defers past its first show happens in here
         app.removeEventFilter(watcher)
+        if not on_screen or len(probe.gaps) <= on_screen[0] + 1:
+            raise SystemExit("no window painted during demo start-up, or the probe never ticked after it")
         # Skip the gap in progress at the first paint: it ends with that paint, before which nothing showed.
         longest = max(probe.gaps[on_screen[0] + 1 :]) * 1000
         window, session, demo = controller.window, controller.session, controller.demo
