@@ -267,9 +267,7 @@ class MainWindow(QMainWindow):
         if session.demo:
             self.connection_label.setText(self.tr("Demo — local server"))
         else:
-            self.connection_label.setText(
-                self.tr("Connected to {0} · profile {1}").format(session.host, session.profile)
-            )
+            self.connection_label.setText(self.tr("Server {0} · profile {1}").format(session.host, session.profile))
         self.statusBar().addPermanentWidget(self.connection_label)
         self.statusBar().setSizeGripEnabled(True)
 

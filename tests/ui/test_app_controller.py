@@ -60,7 +60,7 @@ def test_a_remembered_token_opens_the_window_and_a_401_routes_back_to_sign_in(
     assert window is not None and app.sign_in is None
     assert window.session.is_ready()  # no hint yet (a token stored by an older version): read before the window
     assert Profiles().token_remembered("work")  # so the next start opens the window first
-    assert window.connection_label.text() == f"Connected to {window.session.host} · profile work"
+    assert window.connection_label.text() == f"Server {window.session.host} · profile work"
     live_server.store.replace_tokens(account.name, "test-replaced-token")  # revoked while the app is open
     window.request_search("someone@example.com")
     qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=15_000)

@@ -21,7 +21,7 @@ def test_status_bar_names_the_host_and_profile(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
     window = open_window(qtbot, account, profile="work")
-    assert window.connection_label.text() == f"Connected to {window.session.host} · profile work"
+    assert window.connection_label.text() == f"Server {window.session.host} · profile work"
     assert window.search_field.placeholderText() == "UID, email or phone"
     assert window.findChild(type(window.search_field), "searchField") is window.search_field
     # The contact view is built right after the first show, its modules imported off the UI thread.
