@@ -207,15 +207,12 @@ class BirthdayEdit(QWidget):
         self.button.setToolTip(self.button.accessibleName())
         self.button.setAutoRaise(True)
         self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.calendar = QCalendarWidget()
-        self.calendar.setGridVisible(False)
+        # The calendar is made when the menu first opens: it was the costliest widget of the form to build, and
+        # most contacts are shown without anyone picking a birthday.
+        self.calendar: QCalendarWidget | None = None
         menu = QMenu(self.button)
-        action = QWidgetAction(menu)
-        action.setDefaultWidget(self.calendar)
-        menu.addAction(action)
         menu.aboutToShow.connect(self._prepare_calendar)
         self.button.setMenu(menu)
-        self.calendar.clicked.connect(self._picked)
         self._menu = menu
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -225,6 +222,13 @@ class BirthdayEdit(QWidget):
         self.setFocusProxy(self.line)
 
     def _prepare_calendar(self) -> None:
+        if self.calendar is None:
+            self.calendar = QCalendarWidget()
+            self.calendar.setGridVisible(False)
+            self.calendar.clicked.connect(self._picked)
+            action = QWidgetAction(self._menu)
+            action.setDefaultWidget(self.calendar)  # the action owns it from here
+            self._menu.addAction(action)
         parsed = QDate.fromString(self.line.text().strip(), "yyyy-MM-dd")
         self.calendar.setSelectedDate(parsed if parsed.isValid() else QDate(1990, 1, 1))
 

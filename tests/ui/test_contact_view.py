@@ -138,3 +138,39 @@ def test_note_widgets_are_reused_between_contacts(qtbot: QtBot) -> None:
     timeline.set_notes([NoteEntry(datetime(2025, 2, 1, 10, 0), "other")])
     assert timeline.entry_widgets() == first[:1]
     assert first[0].text_label.text() == "other" and first[1].isHidden()
+
+
+def test_the_birthday_calendar_opens_on_the_field_date_and_fills_the_field(qtbot: QtBot) -> None:
+    from PySide6.QtCore import QDate, QTimer
+
+    from crmdesk.ui.contact_form import BirthdayEdit
+
+    edit = BirthdayEdit()
+    qtbot.addWidget(edit)
+    edit.show()
+    assert edit.calendar is None, "made when first opened, not with every form"
+    edit.line.setText("1985-03-14")
+    seen: list[tuple[bool, QDate]] = []
+
+    def pick() -> None:
+        calendar = edit.calendar
+        assert calendar is not None
+        seen.append((calendar.isVisible(), calendar.selectedDate()))
+        calendar.clicked.emit(QDate(1985, 3, 20))  # what a click on the 20th sends; it closes the menu
+
+    QTimer.singleShot(100, pick)
+    edit.button.showMenu()  # returns once the menu has closed
+    assert seen == [(True, QDate(1985, 3, 14))]
+    assert edit.line.text() == "1985-03-20"
+    # Opened again: the same calendar, on the new date.
+    calendar = edit.calendar
+
+    def pick_again() -> None:
+        assert edit.calendar is calendar
+        seen.append((calendar.isVisible(), calendar.selectedDate()))
+        calendar.clicked.emit(QDate(1985, 3, 21))
+
+    QTimer.singleShot(100, pick_again)
+    edit.button.showMenu()
+    assert seen[1:] == [(True, QDate(1985, 3, 20))]
+    assert edit.line.text() == "1985-03-21"
