@@ -290,7 +290,7 @@ class ContactForm(QWidget):
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         self._grid = grid
-        self._build_steps = BuildSteps(self._build_lines, self._build_rest)
+        self._build_steps = BuildSteps(self._build_lines, self._build_more_fields, self._build_rest)
         if not staged:
             self.ensure_built()
 
@@ -315,15 +315,16 @@ class ContactForm(QWidget):
         self._line("state", tr("S&tate"), 5, 2)
         self._line("zipcode", tr("&ZIP code"), 6, 0)
 
-    def _build_rest(self) -> None:
-        tr = self.tr
-        email, phone = self.editor("email"), self.editor("phone")
-        assert isinstance(email, QLineEdit) and isinstance(phone, QLineEdit)
+    def _build_more_fields(self) -> None:
         self._birthday(6, 2)
         self._time_zone(7, 0)
         self._value(7, 2)
         self._snapshot(8, 0)
 
+    def _build_rest(self) -> None:
+        tr = self.tr
+        email, phone = self.editor("email"), self.editor("phone")
+        assert isinstance(email, QLineEdit) and isinstance(phone, QLineEdit)
         self.mail_button = self._action_button(email, "mail", tr("Write an email"), self._open_mail)
         self.call_button = self._action_button(phone, "phone", tr("Call"), self._open_tel)
         self.whatsapp_button = self._action_button(phone, "whatsapp", tr("Open in WhatsApp"), self._open_whatsapp)

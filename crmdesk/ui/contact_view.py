@@ -177,7 +177,9 @@ class ContactView(QWidget):
 
         self._build_steps = BuildSteps(
             self._build_page_header,
+            self._build_header_controls,
             self._build_form,
+            self._build_form_more,
             self._build_form_rest,
             self._build_form_column,
             self._build_side,
@@ -294,6 +296,9 @@ class ContactView(QWidget):
         self.form = ContactForm(staged=True)
         self.form.build_step()
 
+    def _build_form_more(self) -> None:
+        self.form.build_step()
+
     def _build_form_rest(self) -> None:
         self.form.ensure_built()
         self.form.state_changed.connect(self._update_buttons)
@@ -355,8 +360,10 @@ class ContactView(QWidget):
         return label
 
     def _build_header(self) -> ContactHeader:
+        """The header's title: name, business, UID and times (its controls are the next step)."""
         tr = self.tr
         header = ContactHeader(self.page)
+        self.header = header
 
         self.name_label = QLabel(header)
         self.name_label.setObjectName("fullName")
@@ -426,6 +433,19 @@ class ContactView(QWidget):
         self.created_label.clear()
         self.updated_label.clear()
 
+        title = QVBoxLayout()
+        title.setSpacing(2)
+        title.addWidget(self.name_label)
+        title.addLayout(identity)
+        title.addWidget(self.times_row)
+
+        self._header_title = title
+        return header
+
+    def _build_header_controls(self) -> None:
+        """The header's reload and delete buttons and its stage, quality and owner dropdowns."""
+        tr = self.tr
+        header = self.header
         self.reload_button = self._tool_button("contact-reload", tr("Reload from the server"), shortcuts.RELOAD,
                                                self.reload)  # fmt: skip
         self.delete_button = self._tool_button("contact-delete", tr("Delete contact"), shortcuts.DELETE_CONTACT,
@@ -435,12 +455,6 @@ class ContactView(QWidget):
         actions.addStretch(1)
         actions.addWidget(self.reload_button)
         actions.addWidget(self.delete_button)
-
-        title = QVBoxLayout()
-        title.setSpacing(2)
-        title.addWidget(self.name_label)
-        title.addLayout(identity)
-        title.addWidget(self.times_row)
 
         dropdowns = QWidget(header)
         combos = QFormLayout(dropdowns)
@@ -458,14 +472,12 @@ class ContactView(QWidget):
             combos.addRow(label, combo)
         self.combos = {"stageName": self.stage_combo, "qualityName": self.quality_combo, "ownerEmail": self.owner_combo}
 
-        header.set_parts(title, actions, dropdowns)
+        header.set_parts(self._header_title, actions, dropdowns)
         # The dropdowns joined their own widget before the buttons joined the header, which put them first in the
         # Tab order; it follows the eye instead: copy the UID, reload, delete, then stage, quality and owner.
         chain = (self.copy_button, self.reload_button, self.delete_button, *self.combos.values())
         for before, after in itertools.pairwise(chain):
             QWidget.setTabOrder(before, after)
-        self.header = header
-        return header
 
     def _combo(self, name: str) -> QComboBox:
         combo = QComboBox(self)
