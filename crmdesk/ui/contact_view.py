@@ -77,7 +77,8 @@ class ContactHeader(QWidget):
         self._grid.setHorizontalSpacing(12)
         self._grid.setVerticalSpacing(8)  # between the title and the dropdowns, when they are stacked
         self._grid.setColumnStretch(0, 1)
-        self._parts: tuple[QLayout, QLayout, QWidget] | None = None
+        self._parts: tuple[QLayout, QLayout] | None = None  # the title and the actions, beside each other
+        self.dropdowns: QWidget | None = None
         self._stacked: bool | None = None
         # Qt hands a resize or a layout request to the widget's layout before its event filters, so a switch of
         # arrangement costs the layout a second pass; the switch only happens when the width crosses the line.
@@ -86,7 +87,7 @@ class ContactHeader(QWidget):
     def set_parts(self, title: QLayout, actions: QLayout, dropdowns: QWidget) -> None:
         self._grid.addLayout(title, 0, 0)
         self._grid.addLayout(actions, 0, 1, Qt.AlignmentFlag.AlignTop)
-        self._parts = (title, actions, dropdowns)
+        self._parts = (title, actions)
         self.dropdowns = dropdowns
         self._arrange()
 
@@ -96,11 +97,11 @@ class ContactHeader(QWidget):
 
     def _minimum_widths(self) -> tuple[int, int]:
         """The stacked and the side-by-side arrangements' minimum widths."""
-        assert self._parts is not None
-        title, actions, dropdowns = self._parts
+        assert self._parts is not None and self.dropdowns is not None
+        title, actions = self._parts
         spacing = self._grid.horizontalSpacing()
         beside_title = title.minimumSize().width() + spacing + actions.minimumSize().width()
-        widest = dropdowns.minimumSizeHint().width()
+        widest = self.dropdowns.minimumSizeHint().width()
         return max(beside_title, widest), beside_title + spacing + widest
 
     def minimumSizeHint(self) -> QSize:
@@ -116,13 +117,13 @@ class ContactHeader(QWidget):
         return super().eventFilter(watched, event)
 
     def _arrange(self) -> None:
-        if self._parts is None:
+        dropdowns = self.dropdowns
+        if dropdowns is None:
             return
         stacked = self.width() < self._minimum_widths()[1]
         if stacked == self._stacked:
             return
         self._stacked = stacked
-        dropdowns = self._parts[2]
         self._grid.removeWidget(dropdowns)
         if stacked:
             self._grid.addWidget(dropdowns, 1, 0, 1, 2, Qt.AlignmentFlag.AlignLeft)
@@ -344,6 +345,9 @@ class ContactView(QWidget):
         self.splitter.addWidget(self.form_scroll)
         self.splitter.addWidget(right)
         right.setMinimumWidth(280)
+        # Stacked, spare height goes to the notes; side by side, _arrange_body shares the width at each resize.
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.installEventFilter(self)
         self.splitter.splitterMoved.connect(self._remember_share)
@@ -1160,9 +1164,6 @@ class ContactView(QWidget):
             else:
                 self._form_column_layout.setContentsMargins(0, 0, 0, _BODY_GAP // 2)
                 self._side_layout.setContentsMargins(0, _BODY_GAP // 2, 0, 0)
-            # Stacked, spare height goes to the notes (side by side, the share below decides at each resize).
-            splitter.setStretchFactor(0, 0)
-            splitter.setStretchFactor(1, 1)
         if beside:
             # The form's share, as the user last dragged it, but never less than the form's natural width.
             available = width - handle
