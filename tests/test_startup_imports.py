@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.live_server import Account
+
 # Each costs start-up time (and memory) and is only needed later: the bundled server and its stack (demo mode),
 # the form's validators (the contact view, built after the first show), the HTTP stack and asyncio with qasync
 # (the first request; preloaded after the first show) and the keyring (not used when the token comes from the
@@ -123,3 +125,37 @@ def test_a_quit_right_after_start_waits_for_the_preload_threads(tmp_path: Path) 
         assert result.returncode == 0, result.stderr
         lines = dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line)
         assert lines.get("alive at exit") == ""
+
+
+_FIRST_REQUEST_DRIVER = """
+import asyncio, json, sys
+from crmdesk.api.client import ContactApi, load_http_stack
+
+load_http_stack()
+before = set(sys.modules)
+
+
+async def first_request():
+    api = ContactApi(sys.argv[1], sys.argv[2])
+    try:
+        await api.verify()
+    finally:
+        await api.aclose()
+
+
+asyncio.run(first_request())
+print("imported: " + json.dumps(sorted(set(sys.modules) - before)), flush=True)
+"""
+
+# The packages a request runs through. What the preload misses, the first search imports on the UI thread.
+HTTP_STACK = ("httpx", "httpcore", "h11", "anyio", "sniffio", "certifi")
+
+
+def test_the_http_preload_leaves_the_first_request_nothing_to_import(tmp_path: Path, account: Account) -> None:
+    cmd = [sys.executable, "-c", _FIRST_REQUEST_DRIVER, account.base_url, account.token]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("imported: ")]
+    imported = json.loads(line.removeprefix("imported: "))
+    late = [name for name in imported if name.split(".")[0] in HTTP_STACK]
+    assert late == []

@@ -10,6 +10,7 @@ imports Qt, so scripts can use it on their own::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -197,6 +198,20 @@ class _RateLimiter:
         self.reset_at = max(self.reset_at, time.monotonic() + seconds)
 
 
+def load_http_stack() -> None:
+    """Import what the first request needs, ahead of it; safe in a worker thread, before any client exists.
+
+    That is httpx (~50 ms), and what httpx itself imports only later: httpcore when the first client is made
+    (~40 ms), anyio's asyncio backend when that client sends its first request (~20 ms).
+    """
+    import httpcore  # noqa: F401
+    import httpx  # noqa: F401
+
+    # anyio loads its backend by this module name (anyio._core._eventloop); one that moves is loaded as before.
+    with contextlib.suppress(ImportError):
+        import anyio._backends._asyncio  # noqa: F401
+
+
 class ContactApi:
     """The Contact API as typed async methods over one ``httpx.AsyncClient``.
 
@@ -301,8 +316,7 @@ class ContactApi:
         certificates, most of the cost for https, releases the GIL. Calling it is optional; ``_http`` does
         whatever is still missing.
         """
-        import httpx  # noqa: F401
-
+        load_http_stack()
         if self._transport is None:
             self._tls()
 
