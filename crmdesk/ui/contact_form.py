@@ -290,7 +290,9 @@ class ContactForm(QWidget):
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         self._grid = grid
-        self._build_steps = BuildSteps(self._build_lines, self._build_more_fields, self._build_rest)
+        self._build_steps = BuildSteps(
+            self._build_lines, self._build_address_lines, self._build_more_fields, self._build_value, self._build_rest
+        )
         if not staged:
             self.ensure_built()
 
@@ -310,6 +312,9 @@ class ContactForm(QWidget):
         self._line("email", tr("&Email"), 1, 0, span=3)
         self._line("phone", tr("&Phone"), 2, 0, span=3)
         self._line("businessName", tr("&Business"), 3, 0, span=3)
+
+    def _build_address_lines(self) -> None:
+        tr = self.tr
         self._line("address", tr("A&ddress"), 4, 0, span=3)
         self._line("city", tr("&City"), 5, 0)
         self._line("state", tr("S&tate"), 5, 2)
@@ -318,6 +323,8 @@ class ContactForm(QWidget):
     def _build_more_fields(self) -> None:
         self._birthday(6, 2)
         self._time_zone(7, 0)
+
+    def _build_value(self) -> None:
         self._value(7, 2)
         self._snapshot(8, 0)
 

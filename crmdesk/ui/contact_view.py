@@ -178,10 +178,9 @@ class ContactView(QWidget):
 
         self._build_steps = BuildSteps(
             self._build_page_header,
+            self._build_header_buttons,
             self._build_header_controls,
             self._build_form,
-            self._build_form_more,
-            self._build_form_rest,
             self._build_form_column,
             self._build_side,
             self._finish_build,
@@ -295,14 +294,14 @@ class ContactView(QWidget):
 
     def _build_form(self) -> None:
         self.form = ContactForm(staged=True)
-        self.form.build_step()
+        self._build_steps.run_next_first(self._build_form_part)
 
-    def _build_form_more(self) -> None:
-        self.form.build_step()
-
-    def _build_form_rest(self) -> None:
-        self.form.ensure_built()
-        self.form.state_changed.connect(self._update_buttons)
+    def _build_form_part(self) -> None:
+        """One of the form's own steps per turn, until it is complete."""
+        if self.form.build_step():
+            self._build_steps.run_next_first(self._build_form_part)
+        else:
+            self.form.state_changed.connect(self._update_buttons)
 
     def _build_form_column(self) -> None:
         left = QWidget()
@@ -446,20 +445,23 @@ class ContactView(QWidget):
         self._header_title = title
         return header
 
-    def _build_header_controls(self) -> None:
-        """The header's reload and delete buttons and its stage, quality and owner dropdowns."""
+    def _build_header_buttons(self) -> None:
+        """The header's reload and delete buttons."""
         tr = self.tr
-        header = self.header
         self.reload_button = self._tool_button("contact-reload", tr("Reload from the server"), shortcuts.RELOAD,
                                                self.reload)  # fmt: skip
         self.delete_button = self._tool_button("contact-delete", tr("Delete contact"), shortcuts.DELETE_CONTACT,
                                                self.confirm_delete)  # fmt: skip
         self.delete_button.setObjectName("deleteContact")
-        actions = QHBoxLayout()
+        self._header_actions = actions = QHBoxLayout()
         actions.addStretch(1)
         actions.addWidget(self.reload_button)
         actions.addWidget(self.delete_button)
 
+    def _build_header_controls(self) -> None:
+        """The header's stage, quality and owner dropdowns, and the header put together."""
+        tr = self.tr
+        header = self.header
         dropdowns = QWidget(header)
         combos = QFormLayout(dropdowns)
         combos.setContentsMargins(0, 0, 0, 0)
@@ -476,7 +478,7 @@ class ContactView(QWidget):
             combos.addRow(label, combo)
         self.combos = {"stageName": self.stage_combo, "qualityName": self.quality_combo, "ownerEmail": self.owner_combo}
 
-        header.set_parts(self._header_title, actions, dropdowns)
+        header.set_parts(self._header_title, self._header_actions, dropdowns)
         # The dropdowns joined their own widget before the buttons joined the header, which put them first in the
         # Tab order; it follows the eye instead: copy the UID, reload, delete, then stage, quality and owner.
         chain = (self.copy_button, self.reload_button, self.delete_button, *self.combos.values())

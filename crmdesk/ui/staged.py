@@ -22,6 +22,10 @@ class BuildSteps:
             self._steps.popleft()()
         return bool(self._steps)
 
+    def run_next_first(self, step: Callable[[], None]) -> None:
+        """Make ``step`` the next one to run: a step that found more to do than one turn's worth."""
+        self._steps.appendleft(step)
+
     def run_all(self) -> None:
         while self._steps:
             self._steps.popleft()()
