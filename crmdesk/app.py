@@ -229,7 +229,6 @@ class AppController:
         self._closing_sessions: list[Session] = []
         self._background: set[asyncio.Task[Any]] = set()
         self._shutting_down = False
-        self._starting_box: Any = None
 
     # --- life -----------------------------------------------------------------------------------
 
@@ -323,8 +322,6 @@ class AppController:
                 log.info("The token in the keyring for profile %s is malformed", session.profile)
             else:
                 return
-        if self.window is not None:
-            self.window.statusBar().clearMessage()  # it said the keyring was being read
         if isinstance(token, Exception):
             # Locked and not unlocked, or a backend failing: the token may well still be there next time.
             message = QCoreApplication.translate(
@@ -336,6 +333,8 @@ class AppController:
             message = QCoreApplication.translate(
                 "AppController", "No saved token was found for profile {0}. Sign in to continue."
             ).format(session.profile)
+        if self.window is not None:
+            self.window.stop_waiting(message)  # it said the keyring was being read
         self.show_sign_in(message)
 
     # --- sign-in --------------------------------------------------------------------------------
@@ -394,61 +393,52 @@ class AppController:
 
         if self.demo is not None and self.demo.is_running():
             return
-        self.demo = DemoServer()
-        self.demo.started.connect(self._demo_started)
-        self.demo.failed.connect(self._demo_failed)
+        demo = self.demo = DemoServer()
+        # Bound to this server: one the user has left (or replaced) while it started has nothing more to say.
+        demo.started.connect(lambda base_url: self._demo_started(base_url) if demo is self.demo else None)
+        demo.failed.connect(lambda message: self._demo_failed(message) if demo is self.demo else None)
         if self.sign_in is not None:
             self.sign_in.set_busy(True, self.sign_in.tr("Starting the demo server…"))
-        else:
-            self._show_starting()
-        self.demo.start()
+        elif self.window is None:
+            # The window shows at once, waiting for the server's address, rather than after the server's start
+            # (~0.5 s): its first paint then happens before anything else is on screen, not as one long stall of
+            # a "starting" dialog, and a search typed meanwhile runs once the server is up.
+            from crmdesk.services.profiles import DEMO_PROFILE
+            from crmdesk.services.session import Session
 
-    def _show_starting(self) -> None:
-        from PySide6.QtCore import QCoreApplication
-        from PySide6.QtWidgets import QProgressDialog
-
-        box = QProgressDialog()
-        box.setLabelText(QCoreApplication.translate("AppController", "Starting the demo server…"))
-        box.setRange(0, 0)
-        box.setCancelButton(None)
-        box.setWindowTitle(QCoreApplication.translate("AppController", "CRMDesk"))
-        box.setMinimumDuration(0)
-        box.setAutoClose(False)
-        box.setAutoReset(False)
-        box.show()
-        self._starting_box = box
-
-    def _hide_starting(self) -> None:
-        box, self._starting_box = self._starting_box, None
-        if box is not None:
-            box.hide()
-            box.deleteLater()
+            self.open_window(Session(DEMO_PROFILE, None, None, demo=True))
+        demo.start()
 
     def _demo_started(self, base_url: str) -> None:
         from crmdesk.services.profiles import DEMO_PROFILE
         from crmdesk.services.session import Session
 
         assert self.demo is not None
-        session = Session(DEMO_PROFILE, base_url, self.demo.token, demo=True)
         if self.sign_in is not None:
             self.sign_in.set_busy(False)
             self._drop_sign_in()
-        self.open_window(session)
-        self._hide_starting()
+        waiting = self.session
+        if waiting is not None and waiting.demo and not waiting.is_ready():
+            waiting.provide_token(self.demo.token, base_url)
+        else:
+            self.open_window(Session(DEMO_PROFILE, base_url, self.demo.token, demo=True))
         if self.args.self_test:
             self._run_self_test()
 
     def _demo_failed(self, message: str) -> None:
         log.error("Demo mode failed: %s", message)
-        self._hide_starting()
         if self.args.self_test:
             self._self_test_failed(message)
             return
         if self.window is not None and self.session is not None and self.session.demo:
-            from crmdesk.ui.errors import Severity
+            if self.session.is_ready():
+                from crmdesk.ui.errors import Severity
 
-            self.window.show_notice(message, Severity.ERROR)
-            return
+                self.window.show_notice(message, Severity.ERROR)
+                return
+            # A window still waiting for a server that will not come: it says so, and sign-in (or the demo
+            # again) is offered over it.
+            self.window.stop_waiting(message)
         if self.sign_in is None:
             self.show_sign_in(message)
         else:
@@ -482,7 +472,7 @@ class AppController:
         self._after_show(window)
 
     def _after_show(self, window: MainWindow) -> None:
-        from PySide6.QtCore import QTimer
+        from PySide6.QtCore import Qt, QTimer
 
         from crmdesk.services import heap
 
@@ -494,10 +484,18 @@ class AppController:
             if reporting:
                 _report("window-shown")
             # httpx and the TLS settings were left out of start-up; load them now, in a worker thread, so the
-            # first search does not pay for them (~60 ms for httpx, ~80 ms more for https's CA bundle, whose
-            # loading releases the GIL). An Enter pressed before that is done still searches: the request
+            # first search does not pay for them (~110 ms for the HTTP stack, ~80 ms more for https's CA bundle,
+            # whose loading releases the GIL). An Enter pressed before that is done still searches: the request
             # imports what is missing itself.
-            window.session.preload()
+            session = window.session
+            if session.is_ready():
+                session.preload()
+            else:
+                # Nothing is sent before a waiting session is ready (its token, or the demo server, is on its
+                # way): the stack then loads once the contact view is built, not in the same turns as its build
+                # steps, or when the session is ready if that comes first.
+                window.contact_view_ready.connect(session.preload, Qt.ConnectionType.SingleShotConnection)
+                session.ready.connect(session.preload, Qt.ConnectionType.SingleShotConnection)
             # After a delay that outlasts the preloads and the staged contact view, take start-up's objects out of
             # collections. Tied to the window: a window retired before then leaves it to the next one.
             QTimer.singleShot(heap.STARTUP_SETTLE_MS, window, heap.freeze_startup_objects)
@@ -624,7 +622,6 @@ class AppController:
         import asyncio
 
         self._shutting_down = True
-        self._hide_starting()
         self._drop_sign_in()
         window, self.window = self.window, None
         if window is not None:

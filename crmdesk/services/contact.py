@@ -10,16 +10,18 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import logging
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from crmdesk.api.client import ContactApi
 from crmdesk.api.errors import NotFoundError
 from crmdesk.api.models import Contact, ContactSummary
 from crmdesk.services.registry import Registry
 from crmdesk.services.tasks import TaskSlots
+
+if TYPE_CHECKING:
+    from crmdesk.api.client import ContactApi
 
 log = logging.getLogger("crmdesk.services.contact")
 
@@ -66,15 +68,24 @@ class ContactService(QObject):
     field_failed = Signal(str, str, object)
     busy_changed = Signal(bool)
 
-    def __init__(self, api: ContactApi, registry: Registry, parent: QObject | None = None) -> None:
+    def __init__(
+        self, api: ContactApi | Callable[[], ContactApi], registry: Registry, parent: QObject | None = None
+    ) -> None:
+        """``api`` is the client, or a function that returns it when a request needs it: a session that is still
+        starting has none yet, and the window builds this service's view meanwhile."""
         super().__init__(parent)
-        self.api = api
+        self._api = api
         self.registry = registry
         self._current: Contact | None = None
         self._slots = TaskSlots(self._unexpected_error)
         self._running = 0
         # Notes get a key each: a second note must not cancel the first one still in flight.
         self._note_counter = itertools.count()
+
+    @property
+    def api(self) -> ContactApi:
+        api = self._api
+        return api() if callable(api) else api
 
     # --- State ------------------------------------------------------------------------------------
 

@@ -80,8 +80,8 @@ class DemoServer(QObject):
         return self._process is not None and self._process.state() != QProcess.ProcessState.NotRunning
 
     def _read_stdout(self) -> None:
-        if self._process is None:
-            return
+        if self._process is None or self._stopping:
+            return  # a server being stopped while it starts (the user left the demo) must not report in
         self._stdout += bytes(self._process.readAllStandardOutput().data()).decode("utf-8", "replace")
         if self.base_url is None:
             match = _LISTENING.search(self._stdout)

@@ -25,12 +25,22 @@ def check_server_address(base_url: str) -> None:
     check_base_url(base_url)
 
 
+def _load_http_stack() -> None:
+    try:
+        from crmdesk.api.client import load_http_stack
+
+        load_http_stack()
+    except Exception:  # the first request loads it again and reports whatever is wrong
+        log.debug("Preloading the HTTP stack failed", exc_info=True)
+
+
 class Session(QObject):
     """One signed-in account (or the demo). Owns the app's single :class:`ContactApi`.
 
-    A session made with ``token=None`` is *waiting*: its token is still being read from the keyring (which can
-    take a noticeable moment, or wait for the user to unlock it), so the window can show meanwhile. It has no
-    client until :meth:`provide_token`; :meth:`is_ready` says which, and ``ready`` is emitted once.
+    A session made with ``token=None`` is *waiting*, so the window can show meanwhile: its token is still being
+    read from the keyring (which can take a noticeable moment, or wait for the user to unlock it), or, for the
+    demo, its server is still starting and has no address yet (``base_url=None``). It has no client until
+    :meth:`provide_token`; :meth:`is_ready` says which, and ``ready`` is emitted once.
 
     Signals:
         ready(): a waiting session got its token.
@@ -45,19 +55,29 @@ class Session(QObject):
     auth_failed = Signal()
 
     def __init__(
-        self, profile: str, base_url: str, token: str | None, *, demo: bool = False, parent: QObject | None = None
+        self,
+        profile: str,
+        base_url: str | None,
+        token: str | None,
+        *,
+        demo: bool = False,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        if base_url is None and token is not None:
+            raise ValueError("a session with a token needs its server's address")
         self.profile = profile
         self.demo = demo
         # Checked here, so a refused address or a malformed token stops the session before any window shows; the
         # client itself (with its models and the contract, ~15 ms of imports) is made on first use.
-        self.base_url = normalised_base_url(base_url)
+        self.base_url = None if base_url is None else normalised_base_url(base_url)
         self._token: str | None = None
         if token is not None:
             self._token = self._checked(token)
         self._api: ContactApi | None = None
         self._api_lock = threading.Lock()  # the preload thread may make it while the UI thread asks for it
+        self._preloading_stack = False
+        self._preloading_client = False
 
     @staticmethod
     def _checked(token: str) -> str:
@@ -69,11 +89,18 @@ class Session(QObject):
         """Whether the session has its token (a waiting session does not yet)."""
         return self._token is not None
 
-    def provide_token(self, token: str) -> None:
-        """Give a waiting session its token; ValueError for a malformed one (the session keeps waiting)."""
+    def provide_token(self, token: str, base_url: str | None = None) -> None:
+        """Give a waiting session its token, and its address if it was made without one.
+
+        ValueError for a malformed token or a refused address: the session keeps waiting, unchanged.
+        """
         if self._token is not None:
             raise RuntimeError("this session already has a token")
+        if base_url is None and self.base_url is None:
+            raise ValueError("this session is still waiting for its server's address")
+        address = self.base_url if base_url is None else normalised_base_url(base_url)
         self._token = self._checked(token)
+        self.base_url = address
         self.ready.emit()
 
     def adopt(self, other: Session) -> None:
@@ -95,9 +122,9 @@ class Session(QObject):
                 if self._api is None:
                     from crmdesk.api.client import ContactApi
 
-                    token = self._token
-                    assert token is not None
-                    self._api = ContactApi(self.base_url, token, on_retry=self._on_retry)
+                    token, base_url = self._token, self.base_url
+                    assert token is not None and base_url is not None  # provide_token sets both
+                    self._api = ContactApi(base_url, token, on_retry=self._on_retry)
         return self._api
 
     def preload(self) -> None:
@@ -105,14 +132,21 @@ class Session(QObject):
 
         The app calls this once its window has shown. A request made before the thread is done is never lost:
         it imports whatever is still missing itself (waiting on the import lock at worst). A waiting session
-        preloads once it has its token.
+        loads the HTTP stack now and makes its client once it has its token. Calling it again does nothing more.
         """
-        if self._token is None:
-            self.ready.connect(self.preload, Qt.ConnectionType.SingleShotConnection)
-            return
         from crmdesk.services.background import run_in_thread
 
-        run_in_thread(self._preload, name="crmdesk-http-preload")
+        if self._token is None:
+            if not self._preloading_stack:
+                self._preloading_stack = True
+                # No client before the token (and, for the demo, the server's address), but the HTTP stack can
+                # load meanwhile: the first request then only has to open its connection.
+                run_in_thread(_load_http_stack, name="crmdesk-http-preload")
+                self.ready.connect(self.preload, Qt.ConnectionType.SingleShotConnection)
+            return
+        if not self._preloading_client:
+            self._preloading_client = True
+            run_in_thread(self._preload, name="crmdesk-http-preload")
 
     def _preload(self) -> None:
         try:
@@ -122,6 +156,9 @@ class Session(QObject):
 
     @property
     def host(self) -> str:
+        """The server's host and port; empty while a demo session waits for its server to start."""
+        if self.base_url is None:
+            return ""
         parts = urlsplit(self.base_url)
         return parts.netloc or self.base_url
 

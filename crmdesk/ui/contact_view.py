@@ -270,6 +270,8 @@ class ContactView(QWidget):
         self.new_button.clicked.connect(self.new_contact_requested.emit)
         empty.addWidget(title)
         empty.addSpacing(8)
+        self._empty_layout = empty
+        self._wait_note: QLabel | None = None
         empty.addWidget(hint)
         empty.addSpacing(10)
         empty.addLayout(keys_box)
@@ -277,6 +279,25 @@ class ContactView(QWidget):
         empty.addWidget(self.new_button, 0, Qt.AlignmentFlag.AlignHCenter)
         empty.addStretch(2)
         self.stack.addWidget(self.empty_page)
+
+    def show_waiting(self, text: str | None) -> None:
+        """Say in the empty state why nothing can be opened yet (the session is starting); ``None`` when it can."""
+        note = self._wait_note
+        if text is None:
+            if note is not None:
+                self._wait_note = None
+                note.hide()
+                note.deleteLater()
+            return
+        if note is None:
+            note = self._wait_note = QLabel(self.empty_page)
+            note.setObjectName("sessionWait")
+            note.setTextFormat(Qt.TextFormat.PlainText)
+            note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            note.setWordWrap(True)
+            note.setContentsMargins(0, 0, 0, 6)  # apart from the hint under it, which is for later
+            self._empty_layout.insertWidget(self._empty_layout.indexOf(self.empty_hint), note)
+        note.setText(text)
 
     def _build_page_header(self) -> None:
         # The contact page, added to the stack once complete (its parts are built in separate steps).

@@ -62,7 +62,8 @@ def default_contact_view(session: Session, registry: Registry, parent: QWidget) 
     from crmdesk.services.contact import ContactService
     from crmdesk.ui.contact_view import ContactView
 
-    service = ContactService(session.api, registry, parent)
+    # The session's client, asked for at each request: the view is built while a session still waits.
+    service = ContactService(lambda: session.api, registry, parent)
     return ContactView(service, registry, parent, staged=True)
 
 
@@ -225,6 +226,7 @@ class MainWindow(QMainWindow):
         self._last_search: tuple[str, SearchKind | None] | None = None
         # What the user asked for while the session was still reading its token from the keyring.
         self._waiting_for_token: list[Callable[[], None]] = []
+        self._wait_text: str | None = None  # why nothing can be opened yet, while the session waits
         self._close_confirmed = False
         self._shown_once = False
         self._settings_dialog: QWidget | None = None
@@ -462,7 +464,6 @@ class MainWindow(QMainWindow):
         self.session.rate_limited.connect(self._rate_limited)
         if not self.session.is_ready():
             self.session.ready.connect(self._session_ready)
-            self.statusBar().showMessage(self.tr("Reading the saved token from the system keyring…"))
             self._explain_the_wait()
 
     def _when_signed_in(self, action: Callable[[], None]) -> bool:
@@ -473,24 +474,50 @@ class MainWindow(QMainWindow):
         return False
 
     def _explain_the_wait(self) -> None:
-        """Say in the contact area why it is empty: the view is built once the session has its token."""
-        message = QLabel(
-            self.tr(
+        """Say in the contact area (and the status bar) why nothing can be opened yet."""
+        if self.session.demo:
+            status = self.tr("Starting the demo server…")
+            text = self.tr("Starting the demo server with its sample contacts…\nA search typed now runs once it is up.")
+        else:
+            status = self.tr("Reading the saved token from the system keyring…")
+            text = self.tr(
                 "Reading the saved token for profile {profile} from the system keyring…\n"
                 "If the keyring asks to be unlocked, unlock it to carry on."
-            ).format(profile=self.session.profile),
-            self._view_placeholder,
-        )
-        message.setObjectName("keyringWait")
-        message.setTextFormat(Qt.TextFormat.PlainText)
-        message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        message.setWordWrap(True)
-        message.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        layout = QVBoxLayout(self._view_placeholder)
-        layout.addWidget(message)
+            ).format(profile=self.session.profile)
+        self.statusBar().showMessage(status)
+        self._show_wait(text)
+
+    def _show_wait(self, text: str) -> None:
+        self._wait_text = text
+        if self._contact_view is not None:
+            self._contact_view.show_waiting(text)
+            return
+        # The contact view is made a moment after the first paint; until then, the placeholder says it.
+        message = self._view_placeholder.findChild(QLabel, "sessionWait")
+        if message is None:
+            message = QLabel(self._view_placeholder)
+            message.setObjectName("sessionWait")
+            message.setTextFormat(Qt.TextFormat.PlainText)
+            message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            message.setWordWrap(True)
+            message.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+            layout = QVBoxLayout(self._view_placeholder)
+            layout.addWidget(message)
+        message.setText(text)
+
+    def stop_waiting(self, reason: str) -> None:
+        """The session will not get ready as things stand (no token, or no demo server): say why in its place.
+
+        Whatever the user asked for meanwhile stays queued, for a sign-in to the same account that follows.
+        """
+        self.statusBar().clearMessage()
+        self._show_wait(reason)
 
     def _session_ready(self) -> None:
         self.statusBar().clearMessage()
+        self._wait_text = None
+        if self._contact_view is not None:
+            self._contact_view.show_waiting(None)
         actions, self._waiting_for_token = self._waiting_for_token, []
         for action in actions:
             action()
@@ -515,9 +542,11 @@ class MainWindow(QMainWindow):
         Building it in one go stalled the window for ~40 ms (demo start-up); each step is a few ms, so the
         window keeps painting and answering input in between. Using the view before then finishes it at once.
         """
-        if self._contact_view is not None or not self._when_signed_in(self._build_contact_view):
+        if self._contact_view is not None:
             return
         view = self._contact_view_factory(self.session, self.registry, self)
+        if self._wait_text is not None:
+            view.show_waiting(self._wait_text)
         self._contact_view = view
         sizes = self.splitter.sizes()
         self.splitter.replaceWidget(1, view)

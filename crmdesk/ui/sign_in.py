@@ -242,6 +242,7 @@ class SignInDialog(QDialog):
 
         # The keyring write happens in a worker: the window opens at once, however long the keyring takes.
         self._credentials.save_in_background(profile, token, remember=self.remember.isChecked(), on_done=stored)
+        assert session.base_url is not None  # a checked token was sent to it
         self._profiles.set_base_url(self.profile, session.base_url)
         self.token_field.clear()  # the token is in the session now; do not leave it in a widget
         self.accept()

@@ -165,7 +165,7 @@ def test_a_remembered_token_shows_the_window_first_and_a_search_waits_for_the_ke
     assert window is not None and window.isVisible() and app.sign_in is None
     assert not window.session.is_ready()
     assert "keyring" in window.statusBar().currentMessage()
-    waiting = window.findChild(QLabel, "keyringWait")  # the contact area says why it is empty
+    waiting = window.findChild(QLabel, "sessionWait")  # the contact area says why it is empty
     assert waiting is not None and waiting.isVisible()
     assert "profile work" in waiting.text() and "unlock" in waiting.text()
     window.request_search("nina@example.com")  # typed before the keyring answered: kept, not lost
@@ -177,7 +177,7 @@ def test_a_remembered_token_shows_the_window_first_and_a_search_waits_for_the_ke
     gated_keyring.gate.set()
     qtbot.waitUntil(window.session.is_ready, timeout=5_000)
     qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
-    qtbot.waitUntil(lambda: window.findChild(QLabel, "keyringWait") is None, timeout=5_000)  # the view took its place
+    qtbot.waitUntil(lambda: window.findChild(QLabel, "sessionWait") is None, timeout=5_000)  # the view took its place
     assert app.window is window
     assert window.statusBar().currentMessage() == ""
 
@@ -273,6 +273,7 @@ def test_env_token_is_used_for_the_session_and_never_stored(
 
 @pytest.mark.slow
 def test_demo_mode_starts_a_child_server_without_stalling_the_ui(qtbot: QtBot, controller: object) -> None:
+    email, uid = demo_data.CONTACTS[0]["email"], demo_data.CONTACTS[0]["uid"]
     longest: list[float] = []
     described: list[str] = []
     # A one-off scheduling hiccup on a shared machine can exceed the bound; a blocking call in the start-up
@@ -281,7 +282,18 @@ def test_demo_mode_starts_a_child_server_without_stalling_the_ui(qtbot: QtBot, c
         app: AppController = controller("--demo")  # type: ignore[operator]
         with StallProbe(freeze_heap=True).running() as probe:
             app.start()
-            qtbot.waitUntil(lambda app=app: app.window is not None, timeout=30_000)  # type: ignore[misc]
+            # The window shows at once, before the server is up, and says what it is waiting for.
+            window = app.window
+            assert window is not None and window.isVisible() and app.sign_in is None
+            assert not window.session.is_ready()
+            waiting = window.findChild(QLabel, "sessionWait")
+            assert waiting is not None and "Starting the demo server" in waiting.text()
+            assert window.statusBar().currentMessage() == "Starting the demo server…"
+            window.request_search(email)  # typed while the server starts: kept, and run once it is up
+            qtbot.waitUntil(
+                lambda window=window: window.contact_view_built() and window.contact_view.current_uid() == uid,  # type: ignore[misc]
+                timeout=30_000,
+            )
         assert len(probe.gaps) > 5
         longest.append(probe.longest_ms)
         described.append(probe.describe())
@@ -289,15 +301,12 @@ def test_demo_mode_starts_a_child_server_without_stalling_the_ui(qtbot: QtBot, c
             break
         run(qtbot, app.shutdown(), timeout=20_000)
     assert longest[-1] < 100, f"the UI thread stalled in every start: {'; '.join(described)}"
-    window = app.window
-    assert window is not None and window.session.demo
+    assert app.window is window and window.session.is_ready()
+    assert window.findChild(QLabel, "sessionWait") is None  # the contact view took its place
     assert window.connection_label.text() == "Demo — local server"
     assert app.demo is not None and app.demo.is_running()
     # The registry was pre-filled with the demo account's values.
     assert set(demo_data.STAGES) <= set(window.registry.stages())
-    email = demo_data.CONTACTS[0]["email"]
-    window.request_search(email)
-    qtbot.waitUntil(lambda: window.contact_view.current_uid() == demo_data.CONTACTS[0]["uid"], timeout=15_000)
     demo = app.demo
     run(qtbot, app.shutdown(), timeout=20_000)
     assert not demo.is_running()
@@ -314,6 +323,74 @@ def test_a_demo_server_that_cannot_start_reports_why(
         demo.start()
     assert "could not be started" in failed.args[0]
     run(qtbot, demo.stop())
+
+
+@pytest.mark.expected_warnings
+def test_a_demo_server_that_fails_while_the_window_waits_says_so_and_offers_sign_in(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import crmdesk.services.demo as demo_module
+
+    monkeypatch.setattr(demo_module, "server_command", lambda: ("/nonexistent/crmdesk-python", []))
+    exits: list[int] = []
+    app = AppController(parse_args(["--demo"]), on_exit=exits.append)
+    try:
+        app.start()
+        window = app.window
+        assert window is not None and window.isVisible()
+        qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=10_000)
+        assert "could not be started" in app.sign_in.message.text()  # type: ignore[union-attr]
+        waiting = window.findChild(QLabel, "sessionWait")  # the window no longer claims the server is starting
+        assert waiting is not None and "could not be started" in waiting.text()
+        assert window.statusBar().currentMessage() == ""
+        app.sign_in.reject()  # type: ignore[union-attr]
+        qtbot.waitUntil(lambda: exits == [0], timeout=10_000)  # nothing left to wait for: the app ends
+    finally:
+        run(qtbot, app.shutdown(), timeout=20_000)
+
+
+@pytest.mark.slow
+@pytest.mark.expected_warnings
+def test_trying_the_demo_again_after_it_failed_brings_the_waiting_window_to_life(
+    qtbot: QtBot, controller: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import crmdesk.services.demo as demo_module
+
+    monkeypatch.setattr(demo_module, "server_command", lambda: ("/nonexistent/crmdesk-python", []))
+    app: AppController = controller("--demo")  # type: ignore[operator]
+    app.start()
+    window = app.window
+    assert window is not None
+    window.request_search(demo_data.CONTACTS[0]["email"])
+    qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=10_000)
+    dialog = app.sign_in
+    dialog.demo_button.click()  # type: ignore[union-attr]
+    # Failing again leaves the dialog ready for another try, not busy for ever.
+    qtbot.waitUntil(lambda: not dialog.progress.isVisible(), timeout=10_000)  # type: ignore[union-attr]
+    assert dialog.demo_button.isEnabled() and "could not be started" in dialog.message.text()  # type: ignore[union-attr]
+    monkeypatch.undo()  # whatever stopped it is fixed
+    dialog.demo_button.click()  # type: ignore[union-attr]
+    qtbot.waitUntil(window.session.is_ready, timeout=30_000)
+    assert app.window is window and app.sign_in is None
+    # The search typed before the failure was kept, and runs now.
+    qtbot.waitUntil(
+        lambda: window.contact_view_built() and window.contact_view.current_uid() == demo_data.CONTACTS[0]["uid"],
+        timeout=15_000,
+    )
+
+
+def test_leaving_the_demo_while_its_server_starts_stops_it_and_shows_sign_in(qtbot: QtBot, controller: object) -> None:
+    app: AppController = controller("--demo")  # type: ignore[operator]
+    app.start()
+    window, demo = app.window, app.demo
+    assert window is not None and demo is not None and not window.session.is_ready()
+    window.sign_out_action.trigger()
+    assert app.window is None and app.demo is None
+    assert app.sign_in is not None and app.sign_in.isVisible()
+    qtbot.waitUntil(lambda: not demo.is_running(), timeout=20_000)
+    # A "listening" line that was already on its way when the user left opens no window behind the dialog.
+    demo.started.emit("http://127.0.0.1:9")
+    assert app.window is None and app.sign_in is not None and app.sign_in.isVisible()
 
 
 @pytest.mark.slow
