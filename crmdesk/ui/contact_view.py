@@ -184,6 +184,7 @@ class ContactView(QWidget):
             self._build_form_column,
             self._build_side,
             self._finish_build,
+            self._warm_up,
         )
         self._build_empty()
         if not staged:
@@ -205,6 +206,11 @@ class ContactView(QWidget):
         self._connect()
         self._refresh_registry()
         self.clear()
+
+    def _warm_up(self) -> None:
+        """Do now, while nothing is open, what the first contact shown would otherwise do for the first time."""
+        self.page.ensurePolished()
+        exact_moment(datetime.now().astimezone(), user_locale())
 
     def _build_empty(self) -> None:
         tr = self.tr
