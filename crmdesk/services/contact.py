@@ -68,13 +68,11 @@ class ContactService(QObject):
     field_failed = Signal(str, str, object)
     busy_changed = Signal(bool)
 
-    def __init__(
-        self, api: ContactApi | Callable[[], ContactApi], registry: Registry, parent: QObject | None = None
-    ) -> None:
-        """``api`` is the client, or a function that returns it when a request needs it: a session that is still
-        starting has none yet, and the window builds this service's view meanwhile."""
+    def __init__(self, api_source: Callable[[], ContactApi], registry: Registry, parent: QObject | None = None) -> None:
+        """``api_source`` returns the client whenever a request needs it: a session that is still starting has
+        none yet, and the window builds this service's view meanwhile."""
         super().__init__(parent)
-        self._api = api
+        self._api_source = api_source
         self.registry = registry
         self._current: Contact | None = None
         self._slots = TaskSlots(self._unexpected_error)
@@ -84,8 +82,7 @@ class ContactService(QObject):
 
     @property
     def api(self) -> ContactApi:
-        api = self._api
-        return api() if callable(api) else api
+        return self._api_source()
 
     # --- State ------------------------------------------------------------------------------------
 

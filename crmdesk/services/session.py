@@ -99,8 +99,10 @@ class Session(QObject):
         if base_url is None and self.base_url is None:
             raise ValueError("this session is still waiting for its server's address")
         address = self.base_url if base_url is None else normalised_base_url(base_url)
-        self._token = self._checked(token)
+        checked = self._checked(token)
+        # The address first: a session with a token is ready, and whoever sees it ready needs both.
         self.base_url = address
+        self._token = checked
         self.ready.emit()
 
     def adopt(self, other: Session) -> None:
@@ -130,7 +132,8 @@ class Session(QObject):
     def preload(self) -> None:
         """Load the client and the HTTP stack (httpx, TLS settings) in a worker thread, ahead of the first request.
 
-        The app calls this once its window has shown. A request made before the thread is done is never lost:
+        The app calls this once its window has shown (a waiting session's, once the contact view is built or
+        the session is ready). A request made before the thread is done is never lost:
         it imports whatever is still missing itself (waiting on the import lock at worst). A waiting session
         loads the HTTP stack now and makes its client once it has its token. Calling it again does nothing more.
         """

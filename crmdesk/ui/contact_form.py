@@ -262,7 +262,7 @@ class ContactForm(QWidget):
     state_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None, *, staged: bool = False) -> None:
-        """``staged`` builds nothing but the grid; :meth:`build_step` then adds the fields in two parts (each a few
+        """``staged`` builds nothing but the grid; :meth:`build_step` then adds the fields in five parts (each a few
         ms), or :meth:`ensure_built` at once. Nothing else may be called before the form is built."""
         super().__init__(parent)
         self.setObjectName("contactForm")

@@ -224,7 +224,7 @@ class MainWindow(QMainWindow):
         self.recent = RecentList(session.profile, self)
         self.search = SearchService(session, self)
         self._last_search: tuple[str, SearchKind | None] | None = None
-        # What the user asked for while the session was still reading its token from the keyring.
+        # What the user asked for while the session was still waiting (for the keyring, or the demo server).
         self._waiting_for_token: list[Callable[[], None]] = []
         self._wait_text: str | None = None  # why nothing can be opened yet, while the session waits
         self._close_confirmed = False
@@ -464,7 +464,7 @@ class MainWindow(QMainWindow):
         self.session.rate_limited.connect(self._rate_limited)
         if not self.session.is_ready():
             self.session.ready.connect(self._session_ready)
-            self._explain_the_wait()
+            self.explain_the_wait()
 
     def _when_signed_in(self, action: Callable[[], None]) -> bool:
         """True when the session has its token; otherwise ``action`` runs as soon as it has."""
@@ -473,7 +473,7 @@ class MainWindow(QMainWindow):
         self._waiting_for_token.append(action)
         return False
 
-    def _explain_the_wait(self) -> None:
+    def explain_the_wait(self) -> None:
         """Say in the contact area (and the status bar) why nothing can be opened yet."""
         if self.session.demo:
             status = self.tr("Starting the demo server…")
@@ -518,6 +518,8 @@ class MainWindow(QMainWindow):
         self._wait_text = None
         if self._contact_view is not None:
             self._contact_view.show_waiting(None)
+        elif (message := self._view_placeholder.findChild(QLabel, "sessionWait")) is not None:
+            message.hide()  # ready before the view was made (a quick keyring): the placeholder says nothing now
         actions, self._waiting_for_token = self._waiting_for_token, []
         for action in actions:
             action()

@@ -187,8 +187,8 @@ def bench_demo_start(runs: int) -> float:
 def demo_start_once() -> float:
     """One cold ``crmdesk --demo`` start in this fresh process: the longest stall once a window is on screen.
 
-    A rep starting demo mode sees the main window at once, saying that the server is starting, and the contact
-    view once it is up; everything the app imports and builds on the way happens in this process for the first
+    A rep starting demo mode sees the main window at once, saying that the server is starting, with the contact
+    view built while it starts; everything the app imports and builds on the way happens in this process for the first
     time, as it does for them. The probe ticks from before the app starts, and the longest gap is taken from the
     first paint of a window on: before it, nothing is on screen to freeze (that time is the start-up rows'
     business). Until the server is up, the contact view built, and half a second more, which covers what the

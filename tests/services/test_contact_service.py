@@ -25,7 +25,7 @@ def api(qtbot: QtBot, qasync_loop: object, account: Account) -> Iterator[Contact
 def test_duplicates_found_by_email_or_phone_and_none_when_unused(qtbot: QtBot, api: ContactApi) -> None:
     first = create_contact(qtbot, api, name="Ana One", email="same@example.com")
     second = create_contact(qtbot, api, name="Ana Two", email="same@example.com", phone="+5511911112222")
-    service = ContactService(api, Registry.load("dupes"))
+    service = ContactService(lambda: api, Registry.load("dupes"))
     with qtbot.waitSignal(service.duplicates_checked, timeout=10_000) as checked:
         service.check_duplicates("SAME@example.com", "+55 (11) 91111-2222")
     assert {summary.uid for summary in checked.args[0]} == {first.uid, second.uid}
@@ -37,7 +37,7 @@ def test_duplicates_found_by_email_or_phone_and_none_when_unused(qtbot: QtBot, a
 def test_load_reports_busy_and_teaches_the_registry(qtbot: QtBot, api: ContactApi) -> None:
     contact = create_contact(qtbot, api, name="Rui", email="rui@example.com", stageName="Lost", tags=["Cold"])
     registry = Registry.load("busy")
-    service = ContactService(api, registry)
+    service = ContactService(lambda: api, registry)
     busy: list[bool] = []
     service.busy_changed.connect(busy.append)
     with qtbot.waitSignal(service.contact_loaded, timeout=10_000) as loaded:

@@ -87,7 +87,7 @@ def demo_registry(profile: str = "tests") -> Registry:
 
 
 def make_view(qtbot: QtBot, api: ContactApi, registry: Registry) -> tuple[ContactService, ContactView]:
-    service = ContactService(api, registry)
+    service = ContactService(lambda: api, registry)
     view = ContactView(service, registry)
     qtbot.addWidget(view)
     view.resize(1000, 680)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.errors import NetworkError, ValidationError
+from crmdesk.services.profiles import Profiles
 from crmdesk.services.recent import RecentList
+from crmdesk.services.registry import Registry
+from crmdesk.services.session import Session
 from crmdesk.ui import shortcuts
 from crmdesk.ui.banner import ErrorBanner
 from crmdesk.ui.errors import Severity, describe, strip_field_prefix
@@ -357,3 +360,18 @@ def test_the_contact_body_switches_once_across_its_width_and_never_on_height(
         seen = {orientation_at(width, height) for height in range(700, 800, 10)}
         assert len(seen) == 1, (width, seen)
     close_window(qtbot, window)
+
+
+def test_a_session_ready_before_its_contact_view_exists_leaves_no_wait_message(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    # A quick keyring answers before the contact view is made: the placeholder must not go on asking to unlock it.
+    session = Session("work", account.base_url, None)
+    window = MainWindow(session, Registry.load("work"), Profiles())
+    qtbot.addWidget(window, before_close_func=lambda widget: close_window(qtbot, widget))
+    waiting = window.findChild(QLabel, "sessionWait")
+    assert waiting is not None and "unlock" in waiting.text() and not waiting.isHidden()
+    assert window.statusBar().currentMessage() == "Reading the saved token from the system keyring…"
+    session.provide_token(account.token)
+    assert waiting.isHidden()
+    assert window.statusBar().currentMessage() == ""
