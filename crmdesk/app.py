@@ -357,6 +357,10 @@ class AppController:
 
     def _signed_in(self, session: Session) -> None:
         self._drop_sign_in()
+        if self.demo is not None:
+            # Signed in to an account from the demo (or while its server started): the demo is over.
+            demo, self.demo = self.demo, None
+            self._spawn(demo.stop())
         self.profiles.set_last_used(session.profile)
         current = self.session
         if (
@@ -399,6 +403,9 @@ class AppController:
         demo.failed.connect(lambda message: self._demo_failed(message) if demo is self.demo else None)
         if self.sign_in is not None:
             self.sign_in.set_busy(True, self.sign_in.tr("Starting the demo server…"))
+            session = self.session
+            if self.window is not None and session is not None and session.demo and not session.is_ready():
+                self.window.explain_the_wait()  # trying again after a failure: no longer the failure's text
         elif self.window is None:
             # The window shows at once, waiting for the server's address, rather than after the server's start
             # (~0.5 s): its first paint then happens before anything else is on screen, not as one long stall of
@@ -427,6 +434,11 @@ class AppController:
 
     def _demo_failed(self, message: str) -> None:
         log.error("Demo mode failed: %s", message)
+        # A server that did not start in time may still be running: it must not turn up later, and "Try the
+        # demo" must start a new one.
+        demo, self.demo = self.demo, None
+        if demo is not None:
+            self._spawn(demo.stop())
         if self.args.self_test:
             self._self_test_failed(message)
             return

@@ -370,6 +370,9 @@ def test_trying_the_demo_again_after_it_failed_brings_the_waiting_window_to_life
     assert dialog.demo_button.isEnabled() and "could not be started" in dialog.message.text()  # type: ignore[union-attr]
     monkeypatch.undo()  # whatever stopped it is fixed
     dialog.demo_button.click()  # type: ignore[union-attr]
+    # The window no longer shows the failure while the new server starts.
+    shown = [label.text() for label in window.findChildren(QLabel, "sessionWait") if label.isVisibleTo(window)]
+    assert shown and all("Starting the demo server" in text for text in shown), shown
     qtbot.waitUntil(window.session.is_ready, timeout=30_000)
     assert app.window is window and app.sign_in is None
     # The search typed before the failure was kept, and runs now.
@@ -377,6 +380,45 @@ def test_trying_the_demo_again_after_it_failed_brings_the_waiting_window_to_life
         lambda: window.contact_view_built() and window.contact_view.current_uid() == demo_data.CONTACTS[0]["uid"],
         timeout=15_000,
     )
+
+
+@pytest.mark.slow
+@pytest.mark.expected_warnings
+def test_a_demo_server_too_slow_to_start_is_stopped_and_never_turns_up_later(
+    qtbot: QtBot, controller: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import crmdesk.services.demo as demo_module
+
+    monkeypatch.setattr(demo_module, "START_TIMEOUT_MS", 1)  # the real server takes far longer than this
+    app: AppController = controller("--demo")  # type: ignore[operator]
+    app.start()
+    window, demo = app.window, app.demo
+    assert window is not None and demo is not None
+    qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=10_000)
+    assert "did not start within" in app.sign_in.message.text()  # type: ignore[union-attr]
+    assert app.demo is None  # "Try the demo" starts a new server rather than waiting for this one
+    qtbot.waitUntil(lambda: not demo.is_running(), timeout=20_000)
+    assert demo.base_url is None  # stopped before it could report in: nothing opens later
+    assert app.window is window and not window.session.is_ready()
+
+
+def test_signing_in_from_the_demo_stops_its_server(
+    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
+) -> None:
+    app: AppController = controller("--demo")  # type: ignore[operator]
+    app.start()
+    demo = app.demo
+    assert demo is not None
+    qtbot.waitUntil(lambda: app.window is not None and app.window.session.is_ready(), timeout=30_000)
+    app.show_sign_in()
+    dialog = app.sign_in
+    assert dialog is not None
+    dialog.base_url_field.setText(account.base_url)
+    dialog.token_field.setText(account.token)
+    dialog.sign_in_button.click()
+    qtbot.waitUntil(lambda: app.window is not None and not app.window.session.demo, timeout=15_000)
+    assert app.demo is None
+    qtbot.waitUntil(lambda: not demo.is_running(), timeout=20_000)
 
 
 def test_leaving_the_demo_while_its_server_starts_stops_it_and_shows_sign_in(qtbot: QtBot, controller: object) -> None:
@@ -390,7 +432,8 @@ def test_leaving_the_demo_while_its_server_starts_stops_it_and_shows_sign_in(qtb
     qtbot.waitUntil(lambda: not demo.is_running(), timeout=20_000)
     # A "listening" line that was already on its way when the user left opens no window behind the dialog.
     demo.started.emit("http://127.0.0.1:9")
-    assert app.window is None and app.sign_in is not None and app.sign_in.isVisible()
+    assert app.window is None and app.session is None
+    assert app.sign_in is not None and app.sign_in.isVisible()
 
 
 @pytest.mark.slow
