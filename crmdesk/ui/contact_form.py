@@ -270,6 +270,10 @@ class ContactForm(QWidget):
         self._errors: dict[str, str] = {}
         self._server_messages: dict[str, str] = {}
         self._hints: dict[str, str] = {}
+        # Errors shown in the hint colour: they still block saving, but the user has not got to them yet (the
+        # name of a new contact pre-filled from a search, before either name field is touched).
+        self._quiet: set[str] = set()
+        self._names_touched = False
         # The text each field was last checked with, and the verdict (None when valid). Values loaded from the
         # server are entered as valid without running the validators: only what the user types is checked.
         self._checked: dict[str, tuple[str, str | None]] = {}
@@ -543,6 +547,7 @@ class ContactForm(QWidget):
                     slot.put(shown)
         finally:
             self._loading = False
+        self._names_touched = False
         self._show_starts()
         self._server_messages.clear()
         self._hints.clear()
@@ -593,6 +598,11 @@ class ContactForm(QWidget):
         return self._busy
 
     def focus_first_invalid(self) -> None:
+        """Put the cursor in the first field that stops saving; an error shown quietly until now turns red."""
+        if self._quiet:
+            self._names_touched = True
+            self._quiet = set()
+            self._refresh_marks()
         for name in FORM_FIELDS:
             if name in self._errors or name in self._server_messages:
                 self.slots[name].editor.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -608,11 +618,13 @@ class ContactForm(QWidget):
             if slot.editor is sender or (name == "birthday" and sender is self.birthday_edit.line):
                 self._server_messages.pop(name, None)
                 self._hints.pop(name, None)
+                self._names_touched = self._names_touched or name in ("firstName", "lastName")
         self._validate()
 
     def _validate(self) -> None:
         values = self.values()
         errors: dict[str, str] = {}
+        quiet: set[str] = set()
         for name in FORM_FIELDS:
             text = values[name]
             if not text.strip():
@@ -636,10 +648,14 @@ class ContactForm(QWidget):
         except ContractError as exc:
             if exc.field == "name":
                 errors.setdefault("firstName", self.tr("A contact needs a first or a last name."))
+                new_contact = not (self._baseline["firstName"].strip() or self._baseline["lastName"].strip())
+                if new_contact and not self._names_touched:
+                    quiet.add("firstName")  # pre-filled from a search, and the cursor is in First name already
             else:
                 errors.setdefault("email", self.tr("Enter an email or a phone."))
                 errors.setdefault("phone", self.tr("Enter a phone or an email."))
         self._errors = errors
+        self._quiet = quiet & errors.keys()
         self._refresh_marks()
         self.state_changed.emit()
 
@@ -648,7 +664,8 @@ class ContactForm(QWidget):
         red: QColor | None = None
         for name, slot in self.slots.items():
             text = self._errors.get(name) or self._server_messages.get(name) or self._hints.get(name, "")
-            is_hint = name not in self._errors and name not in self._server_messages
+            quiet = name in self._quiet or name not in self._errors
+            is_hint = quiet and name not in self._server_messages
             changed = name in changes
             marks = (text, is_hint, changed)
             if not force and self._marks.get(name) == marks:

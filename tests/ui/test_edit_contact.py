@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
@@ -230,3 +231,31 @@ def test_dropdown_reverts_when_the_server_rejects_the_value(
     assert message in str(raised.args[0])
     assert combo.currentData() == before == getattr(contact, field)
     assert getattr(read_back(qtbot, api, contact.uid), field) == getattr(contact, field)
+
+
+def _message_is_quiet(view: ContactView, name: str) -> bool:
+    """Whether the field's message is in the hint colour rather than the error red."""
+    message = view.form.slots[name].message
+    colour = message.palette().color(QPalette.ColorRole.WindowText)
+    return colour == view.form.palette().color(QPalette.ColorRole.PlaceholderText)
+
+
+def test_a_new_contact_pre_filled_from_a_search_asks_for_a_name_quietly_until_it_is_due(
+    qtbot: QtBot, view: ContactView
+) -> None:
+    view.start_create({"email": "nobody@example.com"})
+    # The cursor is in First name already: the missing name is said in the hint colour, not as a mistake.
+    assert view.form.message("firstName") == "A contact needs a first or a last name."
+    assert _message_is_quiet(view, "firstName")
+    assert not view.form.is_valid()  # and it still stops the contact from being created
+    view.submit_create()  # Ctrl+Enter regardless: now it is an error, in red
+    assert "Fix the marked fields" in view.create_message.text()
+    assert view.form.message("firstName") and not _message_is_quiet(view, "firstName")
+    assert not view.service.is_running("create")
+
+    view.start_create({"email": "nobody@example.com"})
+    assert _message_is_quiet(view, "firstName")  # each new form starts quiet again
+    type_into(qtbot, line(view, "lastName"), "Rocha")
+    assert view.form.message("firstName") == ""
+    type_into(qtbot, line(view, "lastName"), "")  # a name typed and taken back: that is a mistake
+    assert view.form.message("firstName") and not _message_is_quiet(view, "firstName")
