@@ -86,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_account.add_argument("--plan", required=True, type=_plan, help=", ".join(contract.PLANS))
     add_account.add_argument("--token", help="use this token instead of a generated one")
     add_account.add_argument("--time-zone", default="UTC", help="IANA time zone for note timestamps")
+    new_token = account.add_parser(
+        "token", help="replace an account's token and print the new one (the old one stops working)"
+    )
+    new_token.add_argument("--db")
+    new_token.add_argument("--name", required=True)
+    new_token.add_argument("--token", help="use this token instead of a generated one")
+    list_accounts = account.add_parser("list", help="print each account's name, plan and time zone (no tokens)")
+    list_accounts.add_argument("--db")
 
     for noun, plural in (("stage", "STAGE"), ("quality", "QUALITY")):
         sub = commands.add_parser(noun, help=f"manage an account's {noun} names").add_subparsers(
@@ -190,8 +198,13 @@ def serve(args: argparse.Namespace) -> int:
 def admin(args: argparse.Namespace) -> int:
     store = Store(db_url_from_option(args.db))
     try:
-        if args.command == "account":
+        if args.command == "account" and args.action == "add":
             print(store.add_account(args.name, args.plan, token=args.token, time_zone=args.time_zone))
+        elif args.command == "account" and args.action == "token":
+            print(store.replace_tokens(args.name, args.token))
+        elif args.command == "account":
+            for found in store.list_accounts():
+                print(f"{found.name}\t{found.plan}\t{found.time_zone}")
         elif args.command == "stage":
             store.add_stages(args.account, args.names)
         elif args.command == "quality":

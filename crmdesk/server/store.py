@@ -166,6 +166,14 @@ def new_token() -> str:
     return "crm_" + secrets.token_urlsafe(24)
 
 
+def _checked_token(token: str | None) -> str:
+    """``token`` as it will be stored (a new one for ``None``); StoreError for an empty one or one with spaces."""
+    token = new_token() if token is None else token.strip()
+    if not token or any(ch.isspace() for ch in token):
+        raise StoreError("a token cannot be empty or contain white space")
+    return token
+
+
 def new_uid() -> str:
     return "".join(secrets.choice(contract.UID_ALPHABET) for _ in range(contract.UID_LENGTH))
 
@@ -325,9 +333,7 @@ class Store:
             raise StoreError(f"unknown plan {plan!r}: use one of {', '.join(contract.PLANS)}")
         if not contract.is_time_zone(time_zone):
             raise StoreError(f"unknown time zone {time_zone!r}: use an IANA name such as America/Sao_Paulo")
-        token = new_token() if token is None else token.strip()
-        if not token or any(ch.isspace() for ch in token):
-            raise StoreError("a token cannot be empty or contain white space")
+        token = _checked_token(token)
         with self.engine.begin() as conn:
             if conn.execute(sa.select(accounts.c.id).where(accounts.c.name == name)).first() is not None:
                 raise StoreError(f"an account named {name!r} already exists")
@@ -357,8 +363,22 @@ class Store:
         except StoreError:
             return None
 
-    def replace_tokens(self, account_name: str, token: str) -> None:
-        """Make ``token`` the account's only token."""
+    def list_accounts(self) -> list[Account]:
+        """Every account, by name."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(accounts.c.id, accounts.c.name, accounts.c.plan, accounts.c.time_zone).order_by(
+                    accounts.c.name
+                )
+            )
+            return [Account(*row) for row in rows]
+
+    def replace_tokens(self, account_name: str, token: str | None = None) -> str:
+        """Make ``token`` (or a new one) the account's only token, and return it; every earlier one is revoked.
+
+        A server running on the same database stops accepting the old token within :data:`TOKEN_CACHE_SECONDS`.
+        """
+        token = _checked_token(token)
         with self.engine.begin() as conn:
             account = self._account(conn, account_name)
             owner = conn.execute(sa.select(tokens.c.account_id).where(tokens.c.token == token)).scalar()
@@ -367,6 +387,7 @@ class Store:
             conn.execute(tokens.delete().where(tokens.c.account_id == account.id))
             conn.execute(tokens.insert().values(token=token, account_id=account.id))
         self._token_cache.clear()
+        return token
 
     def _add_names(self, table: sa.Table, account_name: str, names: Iterable[str]) -> None:
         with self.engine.begin() as conn:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -13,7 +14,7 @@ from crmdesk.server import demo_data
 from crmdesk.server.cli import main
 from crmdesk.server.config import sqlite_url
 from crmdesk.server.demo import seed_demo
-from crmdesk.server.store import Store
+from crmdesk.server.store import TOKEN_CACHE_SECONDS, Store
 from tests.support.live_server import LiveServer
 
 
@@ -64,9 +65,47 @@ def test_account_add_with_a_given_token_prints_it(tmp_path: Path, capsys: pytest
     assert (code, out) == (0, "tok-1\n")
 
 
+def test_account_token_revokes_the_old_token_on_a_running_server(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "rotate.sqlite3")
+    Store(sqlite_url(db)).add_account("Acme", "pro", token="tok-old-0001")
+    with LiveServer(db) as server:
+
+        def status(token: str) -> int:
+            headers = {"Authorization": f"Bearer {token}"}
+            return httpx.get(f"{server.base_url}/api/contact", params={"uid": "NOSUCH01"}, headers=headers).status_code
+
+        assert status("tok-old-0001") == 404  # accepted (and now in the server's token cache)
+        code, out, err = run(capsys, "account", "token", "--db", db, "--name", "Acme")
+        assert (code, err) == (0, "")
+        new = out.strip()
+        assert new and new != "tok-old-0001" and "\n" not in new
+        assert status(new) == 404  # the new token works at once
+        time.sleep(TOKEN_CACHE_SECONDS + 0.5)
+        assert status("tok-old-0001") == 401  # and the old one is refused once the server's cache has lapsed
+    assert run(capsys, "account", "token", "--db", db, "--name", "Acme", "--token", "tok-chosen-02")[1] == (
+        "tok-chosen-02\n"
+    )
+    assert Store(sqlite_url(db)).account_for_token("tok-chosen-02") is not None
+
+
+def test_account_list_names_every_account_without_its_token(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "list.sqlite3")
+    store = Store(sqlite_url(db))
+    store.add_account("Zeta Sales", "starter", token="tok-zeta-0001")
+    store.add_account("Acme", "pro", token="tok-acme-0001", time_zone="America/New_York")
+    code, out, _ = run(capsys, "account", "list", "--db", db)
+    assert code == 0
+    assert out.splitlines() == ["Acme\tpro\tAmerica/New_York", "Zeta Sales\tstarter\tUTC"]
+    assert "tok-" not in out
+
+
 @pytest.mark.parametrize(
     "argv",
     [
+        ["account", "token", "--name", "Nobody"],
+        ["account", "token", "--name", "Existing", "--token", "has space"],
         ["account", "add", "--name", "B", "--plan", "platinum"],
         ["account", "add", "--name", "B", "--plan", "pro", "--token", "dup-token"],
         ["account", "add", "--name", "Existing", "--plan", "pro"],
