@@ -302,7 +302,11 @@ class Store:
         if is_sqlite and url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         # hide_parameters keeps tokens and contact data out of error messages and logs.
-        self.engine: Engine = sa.create_engine(url, hide_parameters=True)
+        try:
+            self.engine: Engine = sa.create_engine(url, hide_parameters=True)
+        except ImportError as exc:  # a PostgreSQL or MySQL URL without its Python driver installed
+            scheme = url.split("://", 1)[0]
+            raise StoreError(f"the Python driver for {scheme!r} is not installed ({exc})") from exc
         if is_sqlite:
             event.listen(self.engine, "connect", _set_sqlite_pragmas)
         metadata.create_all(self.engine)

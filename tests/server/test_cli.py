@@ -201,3 +201,15 @@ def test_unusable_database_is_a_one_line_error(tmp_path: Path, capsys: pytest.Ca
     code, out, err = run(capsys, "account", "add", "--db", str(tmp_path), "--name", "X", "--plan", "pro")
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and err.startswith("crmdesk-server: error: cannot use the database"), err
+
+
+def test_a_database_url_without_its_driver_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only SQLite's driver comes with Python; a team pointing --db at PostgreSQL must install psycopg too.
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # not installed, whatever this machine has
+    for command in (["account", "list"], ["serve", "--port", "0"]):
+        code, out, err = run(capsys, *command, "--db", "postgresql+psycopg://crm@127.0.0.1:1/crm")
+        assert code == 1 and out == ""
+        assert err.count("\n") == 1, err
+        assert err.startswith("crmdesk-server: error: the Python driver for 'postgresql+psycopg' is not installed")
