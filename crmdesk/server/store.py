@@ -306,7 +306,7 @@ class Store:
             self.engine: Engine = sa.create_engine(url, hide_parameters=True)
         except ImportError as exc:  # a PostgreSQL or MySQL URL without its Python driver installed
             scheme = url.split("://", 1)[0]
-            raise StoreError(f"the Python driver for {scheme!r} is not installed ({exc})") from exc
+            raise StoreError(f"the Python driver for {scheme!r} could not be loaded ({exc})") from exc
         if is_sqlite:
             event.listen(self.engine, "connect", _set_sqlite_pragmas)
         metadata.create_all(self.engine)
@@ -333,6 +333,8 @@ class Store:
         name = name.strip()
         if not name:
             raise StoreError("the account name cannot be empty")
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+            raise StoreError("an account name cannot contain tabs, line breaks or other control characters")
         if plan not in contract.PLANS:
             raise StoreError(f"unknown plan {plan!r}: use one of {', '.join(contract.PLANS)}")
         if not contract.is_time_zone(time_zone):
@@ -352,6 +354,7 @@ class Store:
             return self._account(conn, name)
 
     def _account(self, conn: Connection, name: str) -> Account:
+        name = name.strip()  # as add_account stored it
         row = conn.execute(
             sa.select(accounts.c.id, accounts.c.name, accounts.c.plan, accounts.c.time_zone).where(
                 accounts.c.name == name

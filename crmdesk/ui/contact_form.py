@@ -273,6 +273,7 @@ class ContactForm(QWidget):
         # Errors shown in the hint colour: they still block saving, but the user has not got to them yet (the
         # name of a new contact pre-filled from a search, before either name field is touched).
         self._quiet: set[str] = set()
+        self._name_quiet = False  # fill(..., quiet_name=True) asked for it; load() ends it
         self._names_touched = False
         # The text each field was last checked with, and the verdict (None when valid). Values loaded from the
         # server are entered as valid without running the validators: only what the user types is checked.
@@ -547,15 +548,20 @@ class ContactForm(QWidget):
                     slot.put(shown)
         finally:
             self._loading = False
-        self._names_touched = False
+        self._name_quiet = self._names_touched = False
         self._show_starts()
         self._server_messages.clear()
         self._hints.clear()
         self._validate()
         self._update_local_time()
 
-    def fill(self, values: Mapping[str, str]) -> None:
-        """Type values into fields as the user would (they count as edits)."""
+    def fill(self, values: Mapping[str, str], *, quiet_name: bool = False) -> None:
+        """Type values into fields as the user would (they count as edits).
+
+        ``quiet_name`` is for a new contact started from what the user searched for: a missing name is said in
+        the hint colour until a name field is touched or the contact is submitted (it still stops saving).
+        """
+        self._name_quiet = quiet_name
         for name, value in values.items():
             if name in self.slots:
                 self.slots[name].put(value)
@@ -648,9 +654,8 @@ class ContactForm(QWidget):
         except ContractError as exc:
             if exc.field == "name":
                 errors.setdefault("firstName", self.tr("A contact needs a first or a last name."))
-                new_contact = not (self._baseline["firstName"].strip() or self._baseline["lastName"].strip())
-                if new_contact and not self._names_touched:
-                    quiet.add("firstName")  # pre-filled from a search, and the cursor is in First name already
+                if self._name_quiet and not self._names_touched:
+                    quiet.add("firstName")
             else:
                 errors.setdefault("email", self.tr("Enter an email or a phone."))
                 errors.setdefault("phone", self.tr("Enter a phone or an email."))

@@ -84,7 +84,7 @@ def test_account_token_revokes_the_old_token_on_a_running_server(
         assert status(new) == 404  # the new token works at once
         time.sleep(TOKEN_CACHE_SECONDS + 0.5)
         assert status("tok-old-0001") == 401  # and the old one is refused once the server's cache has lapsed
-    assert run(capsys, "account", "token", "--db", db, "--name", "Acme", "--token", "tok-chosen-02")[1] == (
+    assert run(capsys, "account", "token", "--db", db, "--name", " Acme ", "--token", "tok-chosen-02")[1] == (
         "tok-chosen-02\n"
     )
     assert Store(sqlite_url(db)).account_for_token("tok-chosen-02") is not None
@@ -106,6 +106,8 @@ def test_account_list_names_every_account_without_its_token(tmp_path: Path, caps
     [
         ["account", "token", "--name", "Nobody"],
         ["account", "token", "--name", "Existing", "--token", "has space"],
+        ["account", "token", "--name", "Existing", "--token", "other-token"],
+        ["account", "add", "--name", "Tab\tCo", "--plan", "pro"],
         ["account", "add", "--name", "B", "--plan", "platinum"],
         ["account", "add", "--name", "B", "--plan", "pro", "--token", "dup-token"],
         ["account", "add", "--name", "Existing", "--plan", "pro"],
@@ -125,12 +127,17 @@ def test_bad_input_is_one_line_on_stderr_and_a_failure(
 ) -> None:
     db = str(tmp_path / "bad.sqlite3")
     Store(sqlite_url(db)).add_account("Existing", "pro", token="dup-token")
+    Store(sqlite_url(db)).add_account("Other", "pro", token="other-token")
     code, out, err = run(capsys, *argv[:2], "--db", db, *argv[2:]) if argv[0] != "bogus" else run(capsys, *argv)
     assert code != 0
     assert out == ""
     assert err.count("\n") == 1 and err.startswith("crmdesk-server: error: "), err
-    # Nothing was half-created by the refused command.
-    assert Store(sqlite_url(db)).find_account("B") is None
+    # Nothing was half-created or half-changed by the refused command.
+    store = Store(sqlite_url(db))
+    assert store.find_account("B") is None and store.find_account("Tab\tCo") is None
+    assert [account.name for account in store.list_accounts()] == ["Existing", "Other"]
+    assert store.account_for_token("dup-token") == store.account("Existing")
+    assert store.account_for_token("other-token") == store.account("Other")
 
 
 def test_module_form_runs_the_same_cli(tmp_path: Path) -> None:
@@ -212,4 +219,4 @@ def test_a_database_url_without_its_driver_is_a_one_line_error(
         code, out, err = run(capsys, *command, "--db", "postgresql+psycopg://crm@127.0.0.1:1/crm")
         assert code == 1 and out == ""
         assert err.count("\n") == 1, err
-        assert err.startswith("crmdesk-server: error: the Python driver for 'postgresql+psycopg' is not installed")
+        assert err.startswith("crmdesk-server: error: the Python driver for 'postgresql+psycopg' could not be loaded")

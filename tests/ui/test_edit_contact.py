@@ -251,11 +251,16 @@ def test_a_new_contact_pre_filled_from_a_search_asks_for_a_name_quietly_until_it
     view.submit_create()  # Ctrl+Enter regardless: now it is an error, in red
     assert "Fix the marked fields" in view.create_message.text()
     assert view.form.message("firstName") and not _message_is_quiet(view, "firstName")
-    assert not view.service.is_running("create")
+    assert not view.service.is_running("duplicates") and not view.form.is_busy()  # nothing was sent
 
     view.start_create({"email": "nobody@example.com"})
     assert _message_is_quiet(view, "firstName")  # each new form starts quiet again
     type_into(qtbot, line(view, "lastName"), "Rocha")
     assert view.form.message("firstName") == ""
     type_into(qtbot, line(view, "lastName"), "")  # a name typed and taken back: that is a mistake
+    assert view.form.message("firstName") and not _message_is_quiet(view, "firstName")
+
+    # Only a form started from a search is quiet: a blank new contact with an email typed is told in red.
+    view.start_create()
+    type_into(qtbot, line(view, "email"), "someone@example.com")
     assert view.form.message("firstName") and not _message_is_quiet(view, "firstName")
