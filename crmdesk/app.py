@@ -227,6 +227,7 @@ class AppController:
         #: True once shutdown() has run to its end.
         self.shut_down = False
         self._closing_sessions: list[Session] = []
+        self._replacement: Session | None = None  # signed in while asking whether to drop the window's edits
         self._background: set[asyncio.Task[Any]] = set()
         self._shutting_down = False
 
@@ -460,6 +461,55 @@ class AppController:
     # --- main window ----------------------------------------------------------------------------
 
     def open_window(self, session: Session) -> None:
+        old = self.window
+        if old is not None and old.has_unsaved_changes():
+            # Sign-in and the demo replace a window only after its token was refused (signing out asks about
+            # unsaved edits before the window goes), so the edits cannot be saved any more: they go only if the
+            # rep says so.
+            self._confirm_replacing(old, session)
+            return
+        self._open_window_now(session)
+
+    def _confirm_replacing(self, old: MainWindow, session: Session) -> None:
+        from PySide6.QtCore import QCoreApplication, Qt
+        from PySide6.QtWidgets import QAbstractButton, QMessageBox
+
+        def tr(text: str) -> str:
+            return QCoreApplication.translate("AppController", text)
+
+        box = QMessageBox(old)
+        box.setObjectName("replaceWindowDialog")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(tr("Unsaved changes"))
+        box.setText(tr("Discard the unsaved changes in this window?"))
+        target = tr("the demo") if session.demo else tr("profile {0}").format(session.profile)
+        box.setInformativeText(
+            tr("Opening {0} closes this window. Its changes cannot be saved: the server refused its token.").format(
+                target
+            )
+        )
+        box.setStandardButtons(QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._replacement = session  # closed by shutdown() if the app ends while the question is open
+
+        def answered(button: QAbstractButton) -> None:
+            self._replacement = None
+            if self._shutting_down:
+                return
+            if box.standardButton(button) == QMessageBox.StandardButton.Discard and self.window is old:
+                self._open_window_now(session)
+                return
+            # Kept: the window stays as it was, with its edits and its "Sign in again" banner.
+            self._spawn(session.aclose())
+            if session.demo and self.demo is not None:
+                demo, self.demo = self.demo, None
+                self._spawn(demo.stop())
+
+        box.buttonClicked.connect(answered)
+        box.open()
+
+    def _open_window_now(self, session: Session) -> None:
         from crmdesk.services.registry import Registry
         from crmdesk.ui.main_window import MainWindow
 
@@ -646,7 +696,8 @@ class AppController:
             task.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
-        sessions = [s for s in (self.session, *self._closing_sessions) if s is not None]
+        sessions = [s for s in (self.session, self._replacement, *self._closing_sessions) if s is not None]
+        self._replacement = None
         self.session = None
         for session in sessions:
             try:

@@ -535,6 +535,9 @@ class MainWindow(QMainWindow):
             self._contact_view_finished()
         return self._contact_view
 
+    def has_unsaved_changes(self) -> bool:
+        return self._contact_view is not None and self._contact_view.has_unsaved_changes()
+
     def contact_view_built(self) -> bool:
         return self._contact_view is not None and self._view_ready
 

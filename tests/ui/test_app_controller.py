@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtWidgets import QLabel, QLineEdit
+from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -111,6 +111,53 @@ def test_signing_in_again_after_a_401_keeps_the_window_and_the_unsaved_edits(
             return contact.city
 
     assert run(qtbot, read_back()) == "Recife"
+
+
+@pytest.mark.slow
+def test_leaving_a_refused_window_for_the_demo_asks_before_its_edits_go(
+    qtbot: QtBot, controller: object, live_server: LiveServer, account: Account, memory_keyring: MemoryKeyring
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Gal Costa", "email": "gal@example.com", "city": "Salvador"})
+    memory_keyring.passwords[(SERVICE, "work")] = account.token
+    Profiles().set_base_url("work", account.base_url)
+    app: AppController = controller("--profile", "work")  # type: ignore[operator]
+    app.start()
+    window = app.window
+    assert window is not None
+    window.request_search(ref.uid)
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    city = window.contact_view.findChild(QLineEdit, "city")
+    assert city is not None
+    city.selectAll()
+    qtbot.keyClicks(city, "Recife")
+    live_server.store.replace_tokens(account.name, "test-third-token")
+    time.sleep(TOKEN_CACHE_SECONDS + 0.2)
+    window.contact_view.save()
+    qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=15_000)
+
+    def question() -> QMessageBox | None:
+        box = window.findChild(QMessageBox, "replaceWindowDialog")
+        return box if box is not None and box.isVisible() else None
+
+    # "Try the demo" would close this window: it asks first, and Cancel keeps the window and what was typed.
+    app.sign_in.demo_button.click()  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: question() is not None, timeout=30_000)
+    box = question()
+    assert box is not None and "unsaved changes" in box.text()
+    demo = app.demo
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert app.window is window and city.text() == "Recife" and window.contact_view.has_unsaved_changes()
+    assert app.demo is None  # the demo server started for nothing is stopped
+    assert demo is not None
+    qtbot.waitUntil(lambda: not demo.is_running(), timeout=20_000)
+
+    # Asked again, Discard lets the demo take the window's place.
+    app.show_sign_in()
+    app.sign_in.demo_button.click()  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: question() is not None, timeout=30_000)
+    question().button(QMessageBox.StandardButton.Discard).click()  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: app.window is not window and app.window is not None, timeout=15_000)
+    assert app.window is not None and app.window.session.demo
 
 
 def test_sign_out_clears_the_token_and_shows_sign_in(
