@@ -227,7 +227,8 @@ class AppController:
         #: True once shutdown() has run to its end.
         self.shut_down = False
         self._closing_sessions: list[Session] = []
-        self._replacement: Session | None = None  # signed in while asking whether to drop the window's edits
+        # Sessions signed in while the app asks whether to drop a window's edits for them.
+        self._replacements: list[Session] = []
         self._background: set[asyncio.Task[Any]] = set()
         self._shutting_down = False
 
@@ -491,10 +492,11 @@ class AppController:
         box.setStandardButtons(QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self._replacement = session  # closed by shutdown() if the app ends while the question is open
+        self._replacements.append(session)  # closed by shutdown() if the app ends while the question is open
 
         def answered(button: QAbstractButton) -> None:
-            self._replacement = None
+            if session in self._replacements:
+                self._replacements.remove(session)
             if self._shutting_down:
                 return
             if box.standardButton(button) == QMessageBox.StandardButton.Discard and self.window is old:
@@ -696,8 +698,8 @@ class AppController:
             task.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
-        sessions = [s for s in (self.session, self._replacement, *self._closing_sessions) if s is not None]
-        self._replacement = None
+        sessions = [s for s in (self.session, *self._replacements, *self._closing_sessions) if s is not None]
+        self._replacements.clear()
         self.session = None
         for session in sessions:
             try:
