@@ -19,6 +19,7 @@ from crmdesk.services import heap
 from crmdesk.services.credentials import SERVICE
 from crmdesk.services.demo import DemoServer
 from crmdesk.services.profiles import Profiles
+from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account, LiveServer
 from tests.support.qt_fixtures import MemoryKeyring
 from tests.support.stall_probe import StallProbe
@@ -68,9 +69,19 @@ def test_a_remembered_token_opens_the_window_and_a_401_routes_back_to_sign_in(
     qtbot.waitUntil(lambda: memory_keyring.passwords == {}, timeout=5_000)  # the dead token is not kept
 
 
-def test_signing_in_again_after_a_401_keeps_the_window_and_the_unsaved_edits(
-    qtbot: QtBot, controller: object, live_server: LiveServer, account: Account, memory_keyring: MemoryKeyring
-) -> None:
+def _refused_while_editing(
+    qtbot: QtBot,
+    controller: object,
+    live_server: LiveServer,
+    account: Account,
+    memory_keyring: MemoryKeyring,
+    new_token: str,
+) -> tuple[AppController, MainWindow, QLineEdit, str]:
+    """A window with a contact open and its city changed to Recife, unsaved, when the server revokes the token.
+
+    Saving then gets a 401, and the sign-in dialog is up over the window. Returns the app, the window, the city
+    field and the contact's uid.
+    """
     (ref,) = create_contacts(qtbot, account, {"name": "Rita Lee", "email": "rita@example.com", "city": "Santos"})
     memory_keyring.passwords[(SERVICE, "work")] = account.token
     Profiles().set_base_url("work", account.base_url)
@@ -86,10 +97,19 @@ def test_signing_in_again_after_a_401_keeps_the_window_and_the_unsaved_edits(
     qtbot.keyClicks(city, "Recife")
     assert window.contact_view.has_unsaved_changes()
 
-    live_server.store.replace_tokens(account.name, "test-second-token")  # revoked while the edit is open
+    live_server.store.replace_tokens(account.name, new_token)  # revoked while the edit is open
     time.sleep(TOKEN_CACHE_SECONDS + 0.2)  # the server trusts a token it has just seen for this long
     window.contact_view.save()
     qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=15_000)
+    return app, window, city, ref.uid
+
+
+def test_signing_in_again_after_a_401_keeps_the_window_and_the_unsaved_edits(
+    qtbot: QtBot, controller: object, live_server: LiveServer, account: Account, memory_keyring: MemoryKeyring
+) -> None:
+    app, window, city, uid = _refused_while_editing(
+        qtbot, controller, live_server, account, memory_keyring, "test-second-token"
+    )
     assert city.text() == "Recife" and window.contact_view.has_unsaved_changes()
 
     dialog = app.sign_in
@@ -106,7 +126,7 @@ def test_signing_in_again_after_a_401_keeps_the_window_and_the_unsaved_edits(
 
     async def read_back() -> str:
         async with ContactApi(account.base_url, "test-second-token") as api:
-            contact = await api.get_contact(uid=ref.uid)
+            contact = await api.get_contact(uid=uid)
             assert not isinstance(contact, list)
             return contact.city
 
@@ -117,23 +137,9 @@ def test_signing_in_again_after_a_401_keeps_the_window_and_the_unsaved_edits(
 def test_leaving_a_refused_window_for_the_demo_asks_before_its_edits_go(
     qtbot: QtBot, controller: object, live_server: LiveServer, account: Account, memory_keyring: MemoryKeyring
 ) -> None:
-    (ref,) = create_contacts(qtbot, account, {"name": "Gal Costa", "email": "gal@example.com", "city": "Salvador"})
-    memory_keyring.passwords[(SERVICE, "work")] = account.token
-    Profiles().set_base_url("work", account.base_url)
-    app: AppController = controller("--profile", "work")  # type: ignore[operator]
-    app.start()
-    window = app.window
-    assert window is not None
-    window.request_search(ref.uid)
-    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
-    city = window.contact_view.findChild(QLineEdit, "city")
-    assert city is not None
-    city.selectAll()
-    qtbot.keyClicks(city, "Recife")
-    live_server.store.replace_tokens(account.name, "test-third-token")
-    time.sleep(TOKEN_CACHE_SECONDS + 0.2)
-    window.contact_view.save()
-    qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=15_000)
+    app, window, city, _uid = _refused_while_editing(
+        qtbot, controller, live_server, account, memory_keyring, "test-third-token"
+    )
 
     def question() -> QMessageBox | None:
         box = window.findChild(QMessageBox, "replaceWindowDialog")
