@@ -403,19 +403,25 @@ class AppController:
         # Bound to this server: one the user has left (or replaced) while it started has nothing more to say.
         demo.started.connect(lambda base_url: self._demo_started(base_url) if demo is self.demo else None)
         demo.failed.connect(lambda message: self._demo_failed(message) if demo is self.demo else None)
-        if self.sign_in is not None:
-            self.sign_in.set_busy(True, self.sign_in.tr("Starting the demo server…"))
-            session = self.session
-            if self.window is not None and session is not None and session.demo and not session.is_ready():
-                self.window.explain_the_wait()  # trying again after a failure: no longer the failure's text
-        elif self.window is None:
+        session = self.session
+        waiting_demo = self.window is not None and session is not None and session.demo and not session.is_ready()
+        if self.window is None or waiting_demo:
             # The window shows at once, waiting for the server's address, rather than after the server's start
             # (~0.5 s): its first paint then happens before anything else is on screen, not as one long stall of
-            # a "starting" dialog, and a search typed meanwhile runs once the server is up.
-            from crmdesk.services.profiles import DEMO_PROFILE
-            from crmdesk.services.session import Session
+            # a "starting" dialog, and a search typed meanwhile runs once the server is up. From the sign-in
+            # dialog too: the dialog goes, and comes back with the reason if the server does not start.
+            self._drop_sign_in()
+            if self.window is None:
+                from crmdesk.services.profiles import DEMO_PROFILE
+                from crmdesk.services.session import Session
 
-            self.open_window(Session(DEMO_PROFILE, None, None, demo=True))
+                self.open_window(Session(DEMO_PROFILE, None, None, demo=True))
+            else:
+                self.window.explain_the_wait()  # trying again after a failure: no longer the failure's text
+        elif self.sign_in is not None:
+            # An account's window (its token refused) stays until the demo is up: it is replaced then, after a
+            # question if it holds unsaved edits, so a demo that fails to start leaves it as it was.
+            self.sign_in.set_busy(True, self.sign_in.tr("Starting the demo server…"))
         demo.start()
 
     def _demo_started(self, base_url: str) -> None:

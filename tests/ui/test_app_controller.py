@@ -20,6 +20,7 @@ from crmdesk.services.credentials import SERVICE
 from crmdesk.services.demo import DemoServer
 from crmdesk.services.profiles import Profiles
 from crmdesk.ui.main_window import MainWindow
+from crmdesk.ui.sign_in import SignInDialog
 from tests.support.live_server import Account, LiveServer
 from tests.support.qt_fixtures import MemoryKeyring
 from tests.support.stall_probe import StallProbe
@@ -415,17 +416,24 @@ def test_trying_the_demo_again_after_it_failed_brings_the_waiting_window_to_life
     window = app.window
     assert window is not None
     window.request_search(demo_data.CONTACTS[0]["email"])
-    qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=10_000)
-    dialog = app.sign_in
-    dialog.demo_button.click()  # type: ignore[union-attr]
-    # Failing again leaves the dialog ready for another try, not busy for ever.
-    qtbot.waitUntil(lambda: not dialog.progress.isVisible(), timeout=10_000)  # type: ignore[union-attr]
-    assert dialog.demo_button.isEnabled() and "could not be started" in dialog.message.text()  # type: ignore[union-attr]
+
+    def sign_in_saying(text: str) -> SignInDialog:
+        qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=10_000)
+        assert app.sign_in is not None and text in app.sign_in.message.text() and app.sign_in.demo_button.isEnabled()
+        return app.sign_in
+
+    def waiting_texts() -> list[str]:
+        return [label.text() for label in window.findChildren(QLabel, "sessionWait") if label.isVisibleTo(window)]
+
+    sign_in_saying("could not be started").demo_button.click()
+    # The dialog gives way to the same window, which no longer shows the failure while the new server starts.
+    assert app.sign_in is None and app.window is window
+    assert waiting_texts() and all("Starting the demo server" in text for text in waiting_texts()), waiting_texts()
+    # Failing again brings sign-in back, ready for another try rather than busy for ever.
+    dialog = sign_in_saying("could not be started")
     monkeypatch.undo()  # whatever stopped it is fixed
-    dialog.demo_button.click()  # type: ignore[union-attr]
-    # The window no longer shows the failure while the new server starts.
-    shown = [label.text() for label in window.findChildren(QLabel, "sessionWait") if label.isVisibleTo(window)]
-    assert shown and all("Starting the demo server" in text for text in shown), shown
+    dialog.demo_button.click()
+    assert waiting_texts() and all("Starting the demo server" in text for text in waiting_texts()), waiting_texts()
     qtbot.waitUntil(window.session.is_ready, timeout=30_000)
     assert app.window is window and app.sign_in is None
     # The search typed before the failure was kept, and runs now.
@@ -496,11 +504,16 @@ def test_try_the_demo_from_the_sign_in_dialog(qtbot: QtBot, controller: object) 
     dialog = app.sign_in
     assert dialog is not None and dialog.isVisible()
     dialog.demo_button.click()
-    assert dialog.progress.isVisible() and "Starting the demo server" in dialog.message.text()
-    qtbot.waitUntil(lambda: app.window is not None, timeout=30_000)
-    assert app.sign_in is None
-    assert app.window.connection_label.text() == "Demo — local server"  # type: ignore[union-attr]
-    assert app.window.sign_out_action.text() == "Leave the demo"  # type: ignore[union-attr]
+    # The demo's window takes the dialog's place at once and says what it waits for, as `crmdesk --demo` does.
+    window = app.window
+    assert app.sign_in is None and not dialog.isVisible()
+    assert window is not None and window.isVisible() and not window.session.is_ready()
+    waiting = window.findChild(QLabel, "sessionWait")
+    assert waiting is not None and "Starting the demo server" in waiting.text()
+    qtbot.waitUntil(window.session.is_ready, timeout=30_000)
+    assert app.window is window and app.sign_in is None
+    assert window.connection_label.text() == "Demo — local server"
+    assert window.sign_out_action.text() == "Leave the demo"
 
 
 @pytest.mark.expected_warnings
