@@ -183,6 +183,7 @@ class SignInDialog(QDialog):
         if busy and text:
             self.show_message(text, error=False)
         self._update_buttons()
+        self._fit_height()
 
     def show_message(self, text: str, *, error: bool = True) -> None:
         self.message.setText(text)
@@ -197,6 +198,19 @@ class SignInDialog(QDialog):
             palette.setColor(role, self.palette().color(QPalette.ColorRole.WindowText))
         self.message.setPalette(palette)
         self.message.setVisible(bool(text))
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Take the height the contents need at the current width, so that wrapped texts keep all their lines.
+
+        A line of progress or a message appearing would otherwise squeeze the word-wrapped notices above it: a
+        dialog's layout does not grow the dialog for texts whose height depends on its width.
+        """
+        layout = self.layout()
+        if layout is None:
+            return
+        height = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+        self.resize(self.width(), max(height, layout.totalMinimumSize().height()))
 
     def _update_buttons(self) -> None:
         ready = bool(self.token_field.text().strip()) and bool(self.base_url_field.text().strip())
@@ -210,7 +224,7 @@ class SignInDialog(QDialog):
     def _toggle_advanced(self, shown: bool) -> None:
         self.advanced.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
         self._advanced_box.setVisible(shown)
-        self.adjustSize()
+        self._fit_height()
 
     # --- actions --------------------------------------------------------------------------------
 

@@ -178,3 +178,30 @@ def test_keyring_writes_leave_the_ui_thread_free_and_keep_their_order(qtbot: QtB
         assert credentials.load("work") == "tok-new"
     finally:
         backend.let_through(3)
+
+
+def test_wrapped_texts_keep_their_lines_when_progress_and_messages_appear(
+    qtbot: QtBot, qasync_loop: object, private_settings: object
+) -> None:
+    keyring.set_keyring(keyring.backends.fail.Keyring())  # the memory_keyring fixture restores afterwards
+    dialog, _credentials = _dialog(qtbot, f"http://127.0.0.1:{closed_port()}", "t" * 24)
+    assert dialog.keyring_notice.isVisible()
+
+    def clipped() -> list[str]:
+        labels = [dialog.keyring_notice, dialog.message]
+        return [
+            label.text()
+            for label in labels
+            if label.isVisible() and label.height() < label.heightForWidth(label.width())
+        ]
+
+    qtbot.waitUntil(lambda: dialog.keyring_notice.height() > 0)
+    assert clipped() == []
+    dialog.set_busy(True, "Checking the token with 127.0.0.1…")
+    qtbot.waitUntil(lambda: dialog.progress.isVisible())
+    qtbot.wait(50)  # layouts settle
+    assert clipped() == []
+    dialog.set_busy(False)
+    dialog.show_message("Cannot reach 127.0.0.1:9. Check the server address and your connection, then try again.")
+    qtbot.wait(50)
+    assert clipped() == []
