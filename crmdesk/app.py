@@ -527,6 +527,7 @@ class AppController:
             from crmdesk.server import demo_data
 
             registry.merge(stages=demo_data.STAGES, qualities=demo_data.QUALITIES, members=dict(demo_data.MEMBERS))
+            registry.set_account_time_zone(demo_data.TIME_ZONE)  # its notes are stamped in São Paulo time
         old_window, old_session = self.window, self.session
         window = MainWindow(session, registry, self.profiles, self._contact_view_factory)
         registry.setParent(window)

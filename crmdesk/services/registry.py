@@ -21,7 +21,7 @@ from crmdesk import paths
 
 if TYPE_CHECKING:
     from crmdesk.api.models import Contact
-from crmdesk.contract import MAX_LENGTH
+from crmdesk.contract import MAX_LENGTH, is_time_zone
 
 log = logging.getLogger("crmdesk.services.registry")
 
@@ -47,7 +47,7 @@ class Registry(QObject):
     """Known values of one profile, persisted as JSON.
 
     Signals:
-        changed(): any list or the phone region changed (after it was saved).
+        changed(): any list, the phone region or the account's time zone changed (after it was saved).
     """
 
     changed = Signal()
@@ -60,6 +60,7 @@ class Registry(QObject):
         self._members: dict[str, str] = {}
         self._tags: list[str] = []
         self._phone_region = ""
+        self._account_time_zone = ""
 
     @classmethod
     def load(cls, profile: str, parent: QObject | None = None) -> Registry:
@@ -102,6 +103,14 @@ class Registry(QObject):
         """The default phone region chosen in Settings (ISO 3166 code), or ``""`` for "from the locale"."""
         return self._phone_region
 
+    def account_time_zone(self) -> str:
+        """The IANA zone the account writes its note timestamps in, or ``""`` when unknown (this computer's zone).
+
+        The Contact API stamps notes in the account's zone without saying which; it is set in Settings, shared in
+        registry files like the lists, and known for the demo account.
+        """
+        return self._account_time_zone
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": FORMAT_VERSION,
@@ -110,6 +119,7 @@ class Registry(QObject):
             "members": [{"email": email, "name": name} for email, name in self._members.items()],
             "tags": self.tags(),
             "phoneRegion": self._phone_region,
+            "accountTimeZone": self._account_time_zone,
         }
 
     # --- Learning and editing ---------------------------------------------------------------------
@@ -151,6 +161,7 @@ class Registry(QObject):
         members: Mapping[str, str],
         tags: Iterable[str],
         phone_region: str,
+        account_time_zone: str,
     ) -> None:
         """Set every list at once, as the Settings dialog does."""
         self._apply(
@@ -160,12 +171,17 @@ class Registry(QObject):
                 "members": dict(members),
                 "tags": list(tags),
                 "phoneRegion": phone_region,
+                "accountTimeZone": account_time_zone,
             },
             replace=True,
         )
 
     def set_phone_region(self, region: str) -> None:
         self._apply({"phoneRegion": region}, replace=False)
+
+    def set_account_time_zone(self, zone: str) -> None:
+        """Raises ValueError for a name that is not an IANA time zone."""
+        self._apply({"accountTimeZone": _checked_zone(zone, "the account's time zone")}, replace=False)
 
     # --- Files ------------------------------------------------------------------------------------
 
@@ -208,6 +224,8 @@ class Registry(QObject):
                 self._members[existing] = name.strip()
         if "phoneRegion" in data:
             self._phone_region = str(data["phoneRegion"]).strip().upper()
+        if "accountTimeZone" in data:
+            self._account_time_zone = str(data["accountTimeZone"]).strip()
         if self.to_dict() != before:
             self._save()
             self.changed.emit()
@@ -248,7 +266,7 @@ def _parse(text: str, where: str) -> dict[str, Any]:
         raise RegistryFormatError(f"{where} is not valid JSON (line {exc.lineno}, column {exc.colno}).") from exc
     if not isinstance(data, dict):
         raise RegistryFormatError(f"{where}: expected a JSON object with stages, qualities, members and tags.")
-    known = {"version", "stages", "qualities", "members", "tags", "phoneRegion"}
+    known = {"version", "stages", "qualities", "members", "tags", "phoneRegion", "accountTimeZone"}
     if not known.intersection(data):
         raise RegistryFormatError(f"{where} is not a CRMDesk registry: it has none of {', '.join(sorted(known))}.")
     version = data.get("version", FORMAT_VERSION)
@@ -280,4 +298,20 @@ def _parse(text: str, where: str) -> dict[str, Any]:
     }
     if region.strip():
         result["phoneRegion"] = region
+    zone = data.get("accountTimeZone", "")
+    if not isinstance(zone, str):
+        raise RegistryFormatError(f"{where}: 'accountTimeZone' must be an IANA time zone such as America/Sao_Paulo.")
+    if zone.strip():
+        try:
+            result["accountTimeZone"] = _checked_zone(zone, f"{where}: 'accountTimeZone'")
+        except ValueError as exc:
+            raise RegistryFormatError(str(exc)) from exc
     return result
+
+
+def _checked_zone(zone: str, what: str) -> str:
+    """``zone`` stripped, ``""`` for unknown; ValueError naming ``what`` when it is not an IANA zone."""
+    zone = zone.strip()
+    if zone and not is_time_zone(zone):
+        raise ValueError(f"{what} {zone!r} is not an IANA time zone such as America/Sao_Paulo.")
+    return zone

@@ -45,7 +45,14 @@ from crmdesk.services.registry import Registry
 from crmdesk.ui import shortcuts
 from crmdesk.ui.contact_form import FORM_FIELDS, ContactForm, user_message
 from crmdesk.ui.elided_label import ElidedLabel
-from crmdesk.ui.formatting import exact_moment, format_moment, relative_moment, user_locale, widest_moment
+from crmdesk.ui.formatting import (
+    exact_moment,
+    format_moment,
+    relative_moment,
+    time_zone,
+    user_locale,
+    widest_moment,
+)
 from crmdesk.ui.icons import icon
 from crmdesk.ui.notes_timeline import NotesTimeline
 from crmdesk.ui.staged import BuildSteps
@@ -896,6 +903,7 @@ class ContactView(QWidget):
 
     def _refresh_registry(self) -> None:
         self.tags.set_known_tags(self.registry.tags())
+        self.notes.set_account_zone(time_zone(self.registry.account_time_zone()))
         if self._mode == "view" and self.service.current is not None:
             self._fill_combos(self.service.current)
         elif self._mode == "create":

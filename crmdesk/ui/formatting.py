@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from PySide6.QtCore import QCoreApplication, QDate, QDateTime, QLocale, QTime, QTimeZone
 
@@ -50,6 +50,28 @@ def local_moment(moment: datetime) -> QDateTime:
     """An API timestamp (UTC, naive or aware) as a local QDateTime."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     return QDateTime.fromSecsSinceEpoch(int(aware.timestamp()), QTimeZone.utc()).toLocalTime()
+
+
+def time_zone(name: str) -> tzinfo | None:
+    """The IANA zone ``name``, or None for ``""`` or a name this computer's time-zone data does not know."""
+    if not name:
+        return None
+    import zoneinfo
+
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+def account_to_local(stamp: datetime, zone: tzinfo | None) -> datetime:
+    """A naive timestamp written in the account's ``zone`` (as notes are) as this computer's naive local time.
+
+    With no known zone the stamp is taken to be local already: the account and the computer agree in most teams.
+    """
+    if zone is None:
+        return stamp
+    return stamp.replace(tzinfo=zone).astimezone().replace(tzinfo=None)
 
 
 def format_moment(moment: datetime | None, locale: QLocale) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QPalette
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from crmdesk.contract import ContractError, NoteEntry, validate_note
 from crmdesk.ui import shortcuts
-from crmdesk.ui.formatting import user_locale
+from crmdesk.ui.formatting import account_to_local, user_locale
 from crmdesk.ui.wrapped_label import WrappedLabel
 
 
@@ -119,6 +119,8 @@ class NotesTimeline(QWidget):
         self._headers: list[QLabel] = []
         self._shape: list[str] | None = None  # the kinds of rows the layout holds, in order
         self._time_cache: dict[tuple[datetime, str], tuple[str, str]] = {}
+        #: The zone the account stamps notes in (None: taken to be this computer's); shown in local time.
+        self._account_zone: tzinfo | None = None
 
         self.input = NoteInput(self)
         self.input.setObjectName("noteInput")
@@ -203,6 +205,14 @@ class NotesTimeline(QWidget):
     def newest_first(self) -> bool:
         return self._newest_first
 
+    def set_account_zone(self, zone: tzinfo | None) -> None:
+        """The zone the account writes note timestamps in; entries are grouped and shown in local time."""
+        if zone == self._account_zone:
+            return
+        self._account_zone = zone
+        self._time_cache.clear()
+        self._rebuild()
+
     def entry_widgets(self) -> list[NoteEntryWidget]:
         """The visible entries in display order."""
         return [widget for widget in self._entries if not widget.isHidden()]
@@ -247,7 +257,7 @@ class NotesTimeline(QWidget):
             rows.extend(reversed(pending_rows))
         last_day: date | str | None = "none"
         for entry in dated:
-            day = entry.timestamp.date() if entry.timestamp else None
+            day = account_to_local(entry.timestamp, self._account_zone).date() if entry.timestamp else None
             if day != last_day:
                 rows.append(("header", _tr("Undated") if day is None else day_label(day, today, locale)))
                 last_day = day
@@ -305,7 +315,7 @@ class NotesTimeline(QWidget):
         key = (entry.timestamp, locale.name())
         cached = self._time_cache.get(key)
         if cached is None:
-            stamp = entry.timestamp
+            stamp = account_to_local(entry.timestamp, self._account_zone)
             moment = QDateTime(QDate(stamp.year, stamp.month, stamp.day), QTime(stamp.hour, stamp.minute))
             time_text = locale.toString(moment.time(), QLocale.FormatType.ShortFormat)
             cached = (time_text, locale.toString(moment, QLocale.FormatType.LongFormat))

@@ -1,4 +1,4 @@
-"""The Settings dialog: edit the profile's known stages, qualities, team members and tags, and the phone region."""
+"""The Settings dialog: the profile's known stages, qualities, members and tags, its phone region and time zone."""
 
 from __future__ import annotations
 
@@ -23,8 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crmdesk.contract import is_time_zone
 from crmdesk.services import phone as phone_numbers
 from crmdesk.services.registry import Registry, RegistryFormatError
+from crmdesk.ui.contact_form import TimeZoneCombo
 
 
 def _lines(edit: QPlainTextEdit) -> list[str]:
@@ -87,8 +89,21 @@ class SettingsDialog(QDialog):
             self.region.addItem(f"{code}  +{phonenumbers.country_code_for_region(code)}", code)
         region_label = QLabel(tr("Default phone &region"), self)
         region_label.setBuddy(self.region)
+        # The API stamps notes in the account's zone without naming it; the timeline shows them in local time.
+        self.account_zone = TimeZoneCombo(self)
+        self.account_zone.setObjectName("accountTimeZone")
+        self.account_zone.setMinimumContentsLength(22)
+        zone_line = self.account_zone.lineEdit()
+        assert zone_line is not None  # the combo is editable
+        zone_line.setPlaceholderText(tr("Same as this computer"))
+        self.account_zone.setToolTip(
+            tr("The time zone set in your 8mGenius account: note times are written in it and shown in yours.")
+        )
+        zone_label = QLabel(tr("Account's &time zone"), self)
+        zone_label.setBuddy(self.account_zone)
         region_form = QFormLayout()
         region_form.addRow(region_label, self.region)
+        region_form.addRow(zone_label, self.account_zone)
 
         hint = QLabel(
             tr(
@@ -118,9 +133,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(buttons)
         self.resize(520, 460)
-        self._show_values(
-            registry.stages(), registry.qualities(), registry.members(), registry.tags(), registry.phone_region()
-        )
+        self._show_values(registry)
 
     # --- Values -----------------------------------------------------------------------------------
 
@@ -140,17 +153,16 @@ class SettingsDialog(QDialog):
         for row in sorted({index.row() for index in self.members.selectedIndexes()}, reverse=True):
             self.members.removeRow(row)
 
-    def _show_values(
-        self, stages: list[str], qualities: list[str], members: dict[str, str], tags: list[str], region: str
-    ) -> None:
-        self.stages.setPlainText("\n".join(stages))
-        self.qualities.setPlainText("\n".join(qualities))
-        self.tags.setPlainText("\n".join(tags))
+    def _show_values(self, registry: Registry) -> None:
+        self.stages.setPlainText("\n".join(registry.stages()))
+        self.qualities.setPlainText("\n".join(registry.qualities()))
+        self.tags.setPlainText("\n".join(registry.tags()))
         self.members.setRowCount(0)
-        for email, name in members.items():
+        for email, name in registry.members().items():
             self._add_member_row(email, name)
-        index = self.region.findData(region)
+        index = self.region.findData(registry.phone_region())
         self.region.setCurrentIndex(max(0, index))
+        self.account_zone.setEditText(registry.account_time_zone())
 
     def member_values(self) -> dict[str, str]:
         members: dict[str, str] = {}
@@ -170,8 +182,12 @@ class SettingsDialog(QDialog):
             members=self.member_values(),
             tags=_lines(self.tags),
             phone_region=str(self.region.currentData() or ""),
+            account_time_zone=self._zone_text() if is_time_zone(self._zone_text()) else "",
         )
         return draft
+
+    def _zone_text(self) -> str:
+        return self.account_zone.currentText().strip()
 
     def accept(self) -> None:
         members = self.member_values()
@@ -179,12 +195,22 @@ class SettingsDialog(QDialog):
         if bad is not None:
             self.message.setText(self.tr("{email} is not an email address.").format(email=bad))
             return
+        zone = self._zone_text()
+        if zone and not is_time_zone(zone):
+            self.message.setText(
+                self.tr("{zone} is not a time zone. Pick one from the list, such as America/Sao_Paulo.").format(
+                    zone=zone
+                )
+            )
+            self.account_zone.setFocus()
+            return
         self.registry.replace(
             stages=_lines(self.stages),
             qualities=_lines(self.qualities),
             members=members,
             tags=_lines(self.tags),
             phone_region=str(self.region.currentData() or ""),
+            account_time_zone=zone,
         )
         super().accept()
 
@@ -198,7 +224,7 @@ class SettingsDialog(QDialog):
         except RegistryFormatError as exc:
             self.message.setText(self.tr("Not imported: {reason}").format(reason=str(exc)))
             return False
-        self._show_values(draft.stages(), draft.qualities(), draft.members(), draft.tags(), draft.phone_region())
+        self._show_values(draft)
         self.message.setText(self.tr("Imported {path}. Press OK to keep it.").format(path=path))
         return True
 

@@ -361,6 +361,7 @@ def test_demo_mode_starts_a_child_server_without_stalling_the_ui(qtbot: QtBot, c
     assert app.demo is not None and app.demo.is_running()
     # The registry was pre-filled with the demo account's values.
     assert set(demo_data.STAGES) <= set(window.registry.stages())
+    assert window.registry.account_time_zone() == demo_data.TIME_ZONE  # its note times show in local time
     demo = app.demo
     run(qtbot, app.shutdown(), timeout=20_000)
     assert not demo.is_running()

@@ -140,6 +140,58 @@ def test_note_widgets_are_reused_between_contacts(qtbot: QtBot) -> None:
     assert first[0].text_label.text() == "other" and first[1].isHidden()
 
 
+@pytest.fixture
+def utc_computer(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This computer's clock in UTC, so that note times converted to local time are known in advance."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def _times(timeline: object) -> list[str]:
+    from crmdesk.ui.notes_timeline import NotesTimeline
+
+    assert isinstance(timeline, NotesTimeline)
+    # Qt's en-US times may use a narrow no-break space before AM/PM.
+    return [widget.time_label.text().replace("\u202f", " ") for widget in timeline.entry_widgets()]
+
+
+def test_note_times_written_in_the_accounts_zone_show_in_this_computers(qtbot: QtBot, utc_computer: None) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from crmdesk.contract import NoteEntry
+    from crmdesk.ui.notes_timeline import NotesTimeline
+
+    timeline = NotesTimeline()
+    qtbot.addWidget(timeline)
+    # Written at 23:30 in São Paulo: 02:30 the next day in UTC.
+    timeline.set_notes([NoteEntry(datetime(2025, 8, 20, 23, 30), "late call")])
+    assert timeline.day_headers() == ["Wednesday, August 20, 2025"] and _times(timeline) == ["11:30 PM"]
+    timeline.set_account_zone(ZoneInfo("America/Sao_Paulo"))
+    assert timeline.day_headers() == ["Thursday, August 21, 2025"] and _times(timeline) == ["2:30 AM"]
+    timeline.set_account_zone(None)  # unknown again: taken as written
+    assert _times(timeline) == ["11:30 PM"]
+
+
+def test_the_view_shows_notes_in_local_time_once_the_accounts_zone_is_known(
+    qtbot: QtBot, demo_api: ContactApi, utc_computer: None
+) -> None:
+    registry = demo_registry("zone-view")
+    _service, view = make_view(qtbot, demo_api, registry)
+    contact = run(qtbot, demo_api.get_contact(uid=demo_data.CONTACTS[0]["uid"]))
+    assert isinstance(contact, Contact)
+    view.show_contact(contact)
+    # The demo server stamps notes in São Paulo time; its sample notes were taken at 12:15, 14:30 and 17:05 UTC.
+    assert sorted(_times(view.notes)) == ["11:30 AM", "2:05 PM", "9:15 AM"]
+    registry.set_account_time_zone(demo_data.TIME_ZONE)
+    assert sorted(_times(view.notes)) == ["12:15 PM", "2:30 PM", "5:05 PM"]
+
+
 def test_the_birthday_calendar_opens_on_the_field_date_and_fills_the_field(qtbot: QtBot) -> None:
     from PySide6.QtCore import QDate, QTimer
 

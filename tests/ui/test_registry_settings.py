@@ -77,6 +77,7 @@ def test_registry_round_trips_through_json_export_and_import(qtbot: QtBot, tmp_p
         stages=["New Lead", "Won"], qualities=["High"], members={"ana@yourcompany.com": "Ana Souza"}, tags=["Q1"]
     )
     source.set_phone_region("BR")
+    source.set_account_time_zone("America/Sao_Paulo")
     exported = tmp_path / "shared.json"
     dialog = SettingsDialog(source)
     qtbot.addWidget(dialog)
@@ -93,6 +94,8 @@ def test_registry_round_trips_through_json_export_and_import(qtbot: QtBot, tmp_p
     assert target.stages() == ["Lost", "New Lead", "Won"]
     assert target.members() == {"ana@yourcompany.com": "Ana Souza"}
     assert target.tags() == ["Q1"] and target.phone_region() == "BR"
+    assert target.account_time_zone() == "America/Sao_Paulo"
+    assert Registry.load("team-b").account_time_zone() == "America/Sao_Paulo"
 
 
 @pytest.mark.parametrize(
@@ -104,6 +107,8 @@ def test_registry_round_trips_through_json_export_and_import(qtbot: QtBot, tmp_p
         ('{"stages": "Won"}', "'stages' must be a list of names"),
         ('{"members": [{"name": "No Email"}]}', "every member needs an 'email'"),
         ('{"version": 99, "stages": []}', "newer CRMDesk"),
+        ('{"accountTimeZone": "Mars/Olympus"}', "'Mars/Olympus' is not an IANA time zone"),
+        ('{"accountTimeZone": 3}', "'accountTimeZone' must be an IANA time zone"),
     ],
 )
 def test_a_bad_registry_file_is_refused_with_a_clear_reason(
@@ -120,6 +125,25 @@ def test_a_bad_registry_file_is_refused_with_a_clear_reason(
     assert not dialog.import_from(str(bad))
     assert dialog.message.text().startswith("Not imported:") and reason in dialog.message.text()
     assert registry.stages() == ["Won"]
+
+
+def test_settings_sets_the_accounts_time_zone_and_refuses_an_unknown_one(qtbot: QtBot) -> None:
+    registry = Registry.load("zone")
+    assert registry.account_time_zone() == ""  # unknown: note times are taken as this computer's
+    dialog = SettingsDialog(registry)
+    qtbot.addWidget(dialog)
+    assert dialog.account_zone.currentText() == ""
+    dialog.account_zone.setEditText("America/Nowhere")
+    dialog.accept()
+    assert "America/Nowhere is not a time zone" in dialog.message.text()
+    assert registry.account_time_zone() == "" and not dialog.result()
+    dialog.account_zone.setEditText(" Europe/Lisbon ")
+    dialog.accept()
+    assert registry.account_time_zone() == "Europe/Lisbon"
+    assert Registry.load("zone").account_time_zone() == "Europe/Lisbon"
+    with pytest.raises(ValueError, match="not an IANA time zone"):
+        registry.set_account_time_zone("Europe/Atlantis")
+    assert registry.account_time_zone() == "Europe/Lisbon"
 
 
 @pytest.mark.expected_warnings
