@@ -172,6 +172,7 @@ class ContactView(QWidget):
         self.registry = registry
         self._mode = "empty"  # "empty", "view" or "create"
         self._after_save: Callable[[], None] | None = None
+        self._before_create: Contact | None = None  # the contact the new-contact form's Cancel goes back to
         self._pending_combo: dict[str, str] = {}
         self._filling_combos = False
         self.dialog: QMessageBox | None = None
@@ -402,10 +403,10 @@ class ContactView(QWidget):
         header = ContactHeader(self.page)
         self.header = header
 
-        self.name_label = QLabel(header)
+        # A name too long for the header ends in "…" (shown in full in its tooltip) rather than cut mid-letter; the
+        # form's name fields are where it is selected and copied.
+        self.name_label = ElidedLabel(header)
         self.name_label.setObjectName("fullName")
-        self.name_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         big = QFont(self.name_label.font())
         big.setPointSizeF(big.pointSizeF() * 1.6)
         big.setBold(True)
@@ -643,6 +644,8 @@ class ContactView(QWidget):
 
     def start_create(self, prefill: dict[str, str] | None = None) -> None:
         """Switch to an empty form for a new contact, optionally pre-filled (e.g. with the searched email)."""
+        if self._mode != "create":
+            self._before_create = self.service.current if self._mode == "view" else None
         self.service.set_current(None)
         self._mode = "create"
         self.stack.setCurrentWidget(self.page)
@@ -767,9 +770,24 @@ class ContactView(QWidget):
         self.service.save(uid, changes)
 
     def revert(self) -> None:
-        if self._mode == "view" and not self.form.is_busy():
+        """Drop the form's changes; on the new-contact form, leave it (asking first if anything was typed)."""
+        if self.form.is_busy():
+            return
+        if self._mode == "view":
             self.form.revert()
             self.form_status.clear()
+        elif self._mode == "create":
+            previous = self._before_create
+            self.resolve_unsaved(lambda: self._leave_create(previous))
+
+    def _leave_create(self, previous: Contact | None) -> None:
+        """Back to the contact shown before the new-contact form, or to the empty view."""
+        self._before_create = None
+        if self._mode == "create" or self._mode == "empty":
+            if previous is not None:
+                self.show_contact(previous)
+            else:
+                self.clear()
 
     def reload(self) -> None:
         uid = self.current_uid()
@@ -927,14 +945,17 @@ class ContactView(QWidget):
         self.side.setVisible(viewing)
         for widget in (self.copy_button, self.reload_button, self.delete_button, self.uid_caption, self.uid_label):
             widget.setVisible(viewing)
-        self.save_button.setText(self.tr("Create") if self._mode == "create" else self.tr("Save"))
-        self.revert_button.setVisible(viewing)
+        creating = self._mode == "create"
+        self.save_button.setText(self.tr("Create") if creating else self.tr("Save"))
+        self.revert_button.setText(self.tr("Cancel") if creating else self.tr("Revert"))
+        self.revert_button.setVisible(viewing or creating)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
         busy = self.form.is_busy()
         if self._mode == "create":
             self.save_button.setEnabled(not busy and self.form.is_valid())
+            self.revert_button.setEnabled(not busy)
         else:
             dirty = self.form.is_dirty()
             self.save_button.setEnabled(not busy and dirty and self.form.is_valid())

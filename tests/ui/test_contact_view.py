@@ -140,6 +140,25 @@ def test_note_widgets_are_reused_between_contacts(qtbot: QtBot) -> None:
     assert first[0].text_label.text() == "other" and first[1].isHidden()
 
 
+def test_a_name_too_long_for_the_header_ends_in_an_ellipsis(qtbot: QtBot, demo_api: ContactApi) -> None:
+    from dataclasses import replace
+
+    from crmdesk.ui.elided_label import ElidedLabel
+
+    _service, view = make_view(qtbot, demo_api, demo_registry("long-name"))
+    contact = run(qtbot, demo_api.get_contact(uid=demo_data.CONTACTS[0]["uid"]))
+    assert isinstance(contact, Contact)
+    view.show_contact(contact)
+    title = view.findChild(QLabel, "fullName")
+    assert isinstance(title, ElidedLabel)
+    qtbot.waitUntil(lambda: title.width() > 0)
+    assert not title.is_elided()
+    long_name = "Maria Eduarda de Albuquerque Cavalcanti Oliveira dos Santos Figueiredo e Vasconcelos"
+    view.show_contact(replace(contact, firstName="Maria Eduarda", lastName=long_name[14:]))
+    qtbot.waitUntil(lambda: title.text() == long_name)
+    assert title.is_elided() and title.width() < title.fontMetrics().horizontalAdvance(long_name)
+
+
 @pytest.fixture
 def utc_computer(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """This computer's clock in UTC, so that note times converted to local time are known in advance."""

@@ -274,3 +274,34 @@ def test_resolve_unsaved_in_create_mode_counts_the_draft(qtbot: QtBot, view: Con
     view.resolve_unsaved(lambda: calls.append("go"))
     dialog(qtbot, view, "unsavedDialog").button(QMessageBox.StandardButton.Discard).click()
     assert calls == ["go"] and view.mode() == "empty"
+
+
+def test_cancel_leaves_the_new_contact_form_for_the_contact_shown_before(
+    qtbot: QtBot, view: ContactView, contact: Contact
+) -> None:
+    view.show_contact(contact)
+    assert view.revert_button.text() == "Revert"
+    view.start_create()
+    assert view.revert_button.isVisible() and view.revert_button.isEnabled()
+    assert view.revert_button.text() == "Cancel"
+    view.revert_button.click()  # nothing typed: no question
+    assert view.dialog is None or not view.dialog.isVisible()
+    assert view.mode() == "view" and view.current_uid() == contact.uid
+
+    view.start_create({"email": "draft@example.com"})
+    line(view, "firstName").setText("Draft")
+    view.revert_button.click()
+    box = dialog(qtbot, view, "unsavedDialog")
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert view.mode() == "create" and line(view, "firstName").text() == "Draft"  # kept what was typed
+    view.revert_button.click()
+    dialog(qtbot, view, "unsavedDialog").button(QMessageBox.StandardButton.Discard).click()
+    assert view.mode() == "view" and view.current_uid() == contact.uid
+
+
+def test_cancel_on_a_new_contact_form_opened_from_nothing_goes_back_to_the_empty_view(
+    qtbot: QtBot, view: ContactView
+) -> None:
+    view.start_create()
+    view.revert_button.click()
+    assert view.mode() == "empty" and view.current_uid() is None
