@@ -73,6 +73,11 @@ def user_message(error: ContractError | str) -> str:
         if text.startswith(prefix) and ": " in text:
             text = text.split(": ", 1)[1]
             break
+    email = "not a valid email address ("
+    if text.startswith(email) and text.endswith(")"):
+        # email-validator's reason is a sentence of its own: "…address: there must be something after the @-sign."
+        reason = text[len(email) : -1]
+        text = f"{email[:-2]}: {reason[:1].lower()}{reason[1:]}"
     return text[:1].upper() + text[1:]
 
 
@@ -686,10 +691,18 @@ class ContactForm(QWidget):
             slot.message.setPalette(palette)
             slot.message.setText(text)
             slot.message.setVisible(bool(text))
+            # The bar beside the editor marks a change in the highlight colour, and a value to fix in the error red.
+            to_fix = bool(text) and not is_hint
             accent_palette = slot.accent.palette()
-            accent_palette.setColor(QPalette.ColorRole.Window, self.palette().color(QPalette.ColorRole.Highlight))
+            if to_fix:
+                red = red or error_colour(self.palette())
+            accent = red if to_fix and red is not None else self.palette().color(QPalette.ColorRole.Highlight)
+            accent_palette.setColor(QPalette.ColorRole.Window, accent)
             slot.accent.setPalette(accent_palette)
-            slot.accent.setVisible(changed)
+            slot.accent.setToolTip(
+                self.tr("Fix this before saving") if to_fix else self.tr("Changed since it was loaded")
+            )
+            slot.accent.setVisible(changed or to_fix)
             font = slot.label.font()
             font.setItalic(changed)
             slot.label.setFont(font)

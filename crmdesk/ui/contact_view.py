@@ -953,13 +953,18 @@ class ContactView(QWidget):
 
     def _update_buttons(self) -> None:
         busy = self.form.is_busy()
+        valid = self.form.is_valid()
         if self._mode == "create":
-            self.save_button.setEnabled(not busy and self.form.is_valid())
+            self.save_button.setEnabled(not busy and valid)
             self.revert_button.setEnabled(not busy)
         else:
             dirty = self.form.is_dirty()
-            self.save_button.setEnabled(not busy and dirty and self.form.is_valid())
+            self.save_button.setEnabled(not busy and dirty and valid)
             self.revert_button.setEnabled(not busy and dirty)
+        # A greyed-out Save says why when it is the marked fields that keep it so.
+        tip = shortcuts.SAVE.label() if valid else self.tr("Fix the marked fields to save")
+        if self.save_button.toolTip() != tip:
+            self.save_button.setToolTip(tip)
 
     def _popup(self, field: str) -> None:
         combo = self.combos[field]

@@ -12,6 +12,7 @@ from crmdesk.api.client import ContactApi
 from crmdesk.api.errors import NotFoundError
 from crmdesk.api.models import Contact
 from crmdesk.services.registry import Registry
+from crmdesk.ui.contact_form import error_colour
 from crmdesk.ui.contact_view import ContactView
 from tests.ui.contact_support import (
     RecordingTransport,
@@ -109,7 +110,7 @@ def test_revert_restores_the_loaded_values(qtbot: QtBot, view: ContactView, cont
 @pytest.mark.parametrize(
     ("field", "text", "expected"),
     [
-        ("email", "maria@", "Not a valid email address"),
+        ("email", "maria@", "Not a valid email address: there must be something after the @-sign."),
         ("birthday", "1990-02-30", "1990-02-30 is not a real date"),
         ("birthday", "30/02/1990", "Use the format YYYY-MM-DD"),
         ("timeZone", "Mars/Olympus", "'Mars/Olympus' is not an IANA time zone"),
@@ -130,6 +131,10 @@ def test_validation_message_appears_under_the_field_and_blocks_save(
     message = view.form.slots[field].message
     assert message.isVisible() and expected in message.text()
     assert not view.save_button.isEnabled()
+    # The bar beside the field turns from "changed" to "fix this", and the greyed-out Save says why.
+    accent = view.form.slots[field].accent
+    assert accent.isVisible() and accent.palette().color(QPalette.ColorRole.Window) == error_colour(view.form.palette())
+    assert "Fix the marked fields" in view.save_button.toolTip()
     view.save()  # Ctrl+S while invalid does not send anything
     assert not view.service.is_running("save")
     assert "Fix the marked fields" in view.form_status.text()
