@@ -167,8 +167,8 @@ def _dark_palette() -> Any:
     colours = {
         role.Window: "#2b2d31",
         role.WindowText: "#e6e6e6",
-        role.Base: "#1e1f22",
-        role.AlternateBase: "#26282c",
+        role.Base: "#36383e",
+        role.AlternateBase: "#3b3d43",
         role.ToolTipBase: "#3a3d42",
         role.ToolTipText: "#e6e6e6",
         role.PlaceholderText: "#8c9099",
@@ -191,7 +191,7 @@ def _dark_palette() -> Any:
     disabled = QPalette.ColorGroup.Disabled
     for colour_role in (role.WindowText, role.Text, role.ButtonText):
         palette.setColor(disabled, colour_role, QColor("#7a7e86"))
-    palette.setColor(disabled, role.Base, QColor("#26282c"))
+    palette.setColor(disabled, role.Base, QColor("#303237"))
     palette.setColor(disabled, role.Button, QColor("#2f3236"))
     return palette
 
