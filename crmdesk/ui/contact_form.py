@@ -666,6 +666,16 @@ class ContactForm(QWidget):
                 errors.setdefault("phone", self.tr("Enter a phone or an email."))
         self._errors = errors
         self._quiet = quiet & errors.keys()
+        # Writing, calling or messaging needs an address or number that is there and well formed.
+        email_ok = bool(values["email"].strip()) and "email" not in errors
+        phone_ok = bool(values["phone"].strip()) and "phone" not in errors
+        for button, usable in (
+            (self.mail_button, email_ok),
+            (self.call_button, phone_ok),
+            (self.whatsapp_button, phone_ok),
+        ):
+            if button.isEnabled() != usable:
+                button.setEnabled(usable)
         self._refresh_marks()
         self.state_changed.emit()
 

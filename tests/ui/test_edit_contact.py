@@ -154,6 +154,21 @@ def test_name_and_email_or_phone_are_required(qtbot: QtBot, view: ContactView) -
     assert not view.save_button.isEnabled()
 
 
+def test_email_and_phone_actions_are_offered_only_for_a_value_that_is_there_and_well_formed(
+    qtbot: QtBot, view: ContactView
+) -> None:
+    form = view.form
+    assert form.mail_button.isEnabled() and form.call_button.isEnabled() and form.whatsapp_button.isEnabled()
+    type_into(qtbot, line(view, "email"), "not-an-email")
+    assert not form.mail_button.isEnabled()  # it would open "mailto:not-an-email"
+    type_into(qtbot, line(view, "email"), "ana@example.com")
+    assert form.mail_button.isEnabled()
+    type_into(qtbot, line(view, "phone"), "")
+    assert not form.call_button.isEnabled() and not form.whatsapp_button.isEnabled()
+    view.start_create()  # an empty form has nothing to write to or call
+    assert not form.mail_button.isEnabled() and not form.call_button.isEnabled()
+
+
 def test_phone_is_normalised_to_e164_and_saved(qtbot: QtBot, view: ContactView, api: ContactApi) -> None:
     view.registry.set_phone_region("BR")
     view.show_contact(view.service.current)  # type: ignore[arg-type]
