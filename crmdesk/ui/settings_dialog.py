@@ -118,11 +118,21 @@ class SettingsDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
 
+        self.message.hide()  # shown with something to say: an empty line would only push the buttons down
+
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        import_button = buttons.addButton(tr("Import…"), QDialogButtonBox.ButtonRole.ActionRole)
-        export_button = buttons.addButton(tr("Export…"), QDialogButtonBox.ButtonRole.ActionRole)
+        # The file actions sit apart on the left: in the button box, styles put them between OK and Cancel.
+        import_button = QPushButton(tr("Import…"), self)
+        export_button = QPushButton(tr("Export…"), self)
+        import_button.setAutoDefault(False)
+        export_button.setAutoDefault(False)
         import_button.clicked.connect(self._choose_import)
         export_button.clicked.connect(self._choose_export)
+        bottom = QHBoxLayout()
+        bottom.addWidget(import_button)
+        bottom.addWidget(export_button)
+        bottom.addStretch(1)
+        bottom.addWidget(buttons)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
 
@@ -131,7 +141,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(tabs, 1)
         layout.addLayout(region_form)
         layout.addWidget(self.message)
-        layout.addWidget(buttons)
+        layout.addLayout(bottom)
         self.resize(520, 460)
         self._show_values(registry)
 
@@ -186,6 +196,10 @@ class SettingsDialog(QDialog):
         )
         return draft
 
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
     def _zone_text(self) -> str:
         return self.account_zone.currentText().strip()
 
@@ -193,11 +207,11 @@ class SettingsDialog(QDialog):
         members = self.member_values()
         bad = next((email for email in members if "@" not in email), None)
         if bad is not None:
-            self.message.setText(self.tr("{email} is not an email address.").format(email=bad))
+            self._say(self.tr("{email} is not an email address.").format(email=bad))
             return
         zone = self._zone_text()
         if zone and not is_time_zone(zone):
-            self.message.setText(
+            self._say(
                 self.tr("{zone} is not a time zone. Pick one from the list, such as America/Sao_Paulo.").format(
                     zone=zone
                 )
@@ -222,19 +236,19 @@ class SettingsDialog(QDialog):
         try:
             draft.import_json(path)
         except RegistryFormatError as exc:
-            self.message.setText(self.tr("Not imported: {reason}").format(reason=str(exc)))
+            self._say(self.tr("Not imported: {reason}").format(reason=str(exc)))
             return False
         self._show_values(draft)
-        self.message.setText(self.tr("Imported {path}. Press OK to keep it.").format(path=path))
+        self._say(self.tr("Imported {path}. Press OK to keep it.").format(path=path))
         return True
 
     def export_to(self, path: str) -> bool:
         try:
             self._draft().export_json(path)
         except OSError as exc:
-            self.message.setText(self.tr("Not exported: {reason}").format(reason=str(exc)))
+            self._say(self.tr("Not exported: {reason}").format(reason=str(exc)))
             return False
-        self.message.setText(self.tr("Exported to {path}.").format(path=path))
+        self._say(self.tr("Exported to {path}.").format(path=path))
         return True
 
     def _file_chooser(self, title: str, mode: QFileDialog.AcceptMode) -> QFileDialog:

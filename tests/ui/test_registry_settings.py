@@ -133,9 +133,10 @@ def test_settings_sets_the_accounts_time_zone_and_refuses_an_unknown_one(qtbot: 
     dialog = SettingsDialog(registry)
     qtbot.addWidget(dialog)
     assert dialog.account_zone.currentText() == ""
+    assert not dialog.message.isVisibleTo(dialog)  # no empty line above the buttons
     dialog.account_zone.setEditText("America/Nowhere")
     dialog.accept()
-    assert "America/Nowhere is not a time zone" in dialog.message.text()
+    assert "America/Nowhere is not a time zone" in dialog.message.text() and dialog.message.isVisibleTo(dialog)
     assert registry.account_time_zone() == "" and not dialog.result()
     dialog.account_zone.setEditText(" Europe/Lisbon ")
     dialog.accept()
