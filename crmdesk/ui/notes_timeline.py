@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 
-from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, Signal
+from PySide6.QtCore import QDate, QDateTime, QEvent, QLocale, Qt, QTime, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QFrame,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from crmdesk.contract import ContractError, NoteEntry, validate_note
 from crmdesk.ui import shortcuts
 from crmdesk.ui.formatting import account_to_local, user_locale
+from crmdesk.ui.icons import SMALL_SIZE, icon
 from crmdesk.ui.wrapped_label import WrappedLabel
 
 
@@ -136,6 +137,9 @@ class NotesTimeline(QWidget):
         self.order_button.setObjectName("notesOrder")
         self.order_button.setCheckable(True)
         self.order_button.setAutoRaise(True)
+        # The arrows say it is a control, not a caption: it flips the timeline's order.
+        self.order_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.order_button.setIcon(icon("sort", size=SMALL_SIZE))
         self.order_button.toggled.connect(lambda oldest: self.set_newest_first(not oldest))
         self._message = QLabel(self)
         self._message.setWordWrap(True)
@@ -204,6 +208,11 @@ class NotesTimeline(QWidget):
 
     def newest_first(self) -> bool:
         return self._newest_first
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.order_button.setIcon(icon("sort", size=SMALL_SIZE))  # tinted for the new scheme
 
     def set_account_zone(self, zone: tzinfo | None) -> None:
         """The zone the account writes note timestamps in; entries are grouped and shown in local time."""
