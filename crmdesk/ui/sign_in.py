@@ -87,7 +87,7 @@ class SignInDialog(QDialog):
         self.show_token.setCheckable(True)
         self.show_token.setToolTip(self.tr("Show the token"))
         self.show_token.toggled.connect(self._toggle_visible)
-        token_label = QLabel(self.tr("API &token:"), self)
+        token_label = QLabel(self.tr("API &token"), self)
         token_label.setBuddy(self.token_field)
 
         self.remember = QCheckBox(self.tr("&Remember on this computer"), self)
@@ -116,17 +116,26 @@ class SignInDialog(QDialog):
         self.advanced.setAutoRaise(True)
         self.advanced.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.advanced.setArrowType(Qt.ArrowType.RightArrow)
+        # A disclosure triangle, flat whether open or not (the arrow shows which); styles draw a checked tool
+        # button sunken.
+        self.advanced.setStyleSheet("QToolButton { border: none; background: transparent; padding: 2px; }")
         self.advanced.toggled.connect(self._toggle_advanced)
         self.base_url_field = QLineEdit(profiles.base_url(profile), self)
         self.base_url_field.setObjectName("baseUrlField")
         self.base_url_field.textChanged.connect(self._update_buttons)
-        base_label = QLabel(self.tr("Server &address:"), self)
+        base_label = QLabel(self.tr("Server &address"), self)
         base_label.setBuddy(self.base_url_field)
         self._advanced_box = QWidget(self)
         advanced_form = QFormLayout(self._advanced_box)
         advanced_form.setContentsMargins(0, 0, 0, 0)
         advanced_form.addRow(base_label, self.base_url_field)
         self._advanced_box.hide()
+        # Two forms (one folds away), one column of fields: their labels share the wider one's width.
+        label_width = max(token_label.sizeHint().width(), base_label.sizeHint().width())
+        token_label.setMinimumWidth(label_width)
+        base_label.setMinimumWidth(label_width)
+        for each in (form, advanced_form):  # set, not inherited: the outer form would take its parent's 12 px
+            each.setHorizontalSpacing(10)
 
         self.message = QLabel(message, self)
         self.message.setObjectName("signInMessage")

@@ -205,3 +205,15 @@ def test_wrapped_texts_keep_their_lines_when_progress_and_messages_appear(
     dialog.show_message("Cannot reach 127.0.0.1:9. Check the server address and your connection, then try again.")
     qtbot.wait(50)
     assert clipped() == []
+
+
+def test_the_token_and_address_fields_line_up(qtbot: QtBot, private_settings: object) -> None:
+    from PySide6.QtCore import QPoint
+
+    dialog, _credentials = _dialog(qtbot, "https://contact-api.example.com", "t" * 24)
+    dialog.advanced.click()
+    qtbot.waitUntil(dialog.base_url_field.isVisible)
+    qtbot.wait(20)  # layouts settle
+    token_x = dialog.token_field.mapTo(dialog, QPoint(0, 0)).x()
+    assert dialog.base_url_field.mapTo(dialog, QPoint(0, 0)).x() == token_x
+    assert dialog.base_url_field.width() == dialog.token_field.width()
