@@ -680,6 +680,12 @@ class MainWindow(QMainWindow):
 
     # --- search results -------------------------------------------------------------------------
 
+    def _say_results(self, text: str) -> None:
+        """What a search came to, in the text colour: only the hint shown before any search is muted."""
+        if self.results_status.foregroundRole() != QPalette.ColorRole.WindowText:
+            self.results_status.setForegroundRole(QPalette.ColorRole.WindowText)
+        self.results_status.setText(text)
+
     def _search_busy(self, busy: bool) -> None:
         # Most lookups answer within a few ms: showing "Searching…" and an animated bar for them would only
         # flicker and repaint the sidebar while the request runs. They show once a lookup has taken a while.
@@ -693,11 +699,11 @@ class MainWindow(QMainWindow):
     def _show_busy(self) -> None:
         if self.search.is_busy():
             self.results_progress.show()
-            self.results_status.setText(self.tr("Searching…"))
+            self._say_results(self.tr("Searching…"))
             self.results_status.show()
 
     def _found(self, contact: Contact) -> None:
-        self.results_status.setText(self.tr("Found {0}.").format(contact.name or contact.uid))
+        self._say_results(self.tr("Found {0}.").format(contact.name or contact.uid))
         self._select_result(contact.uid)
         self.contact_view.show_contact(contact)
 
@@ -711,13 +717,13 @@ class MainWindow(QMainWindow):
             item.setToolTip(f"{summary.name}\n{details}\nUID {summary.uid}")
             self.results_list.addItem(item)
         self.results_list.show()
-        self.results_status.setText(self.tr("{0} contacts match. Choose one to open it.").format(len(summaries)))
+        self._say_results(self.tr("{0} contacts match. Choose one to open it.").format(len(summaries)))
         self.results_status.show()
 
     def _not_found(self, query: str) -> None:
         self.results_list.clear()
         self.results_list.hide()
-        self.results_status.setText(self.tr("No contact matches “{0}”.").format(query))
+        self._say_results(self.tr("No contact matches “{0}”.").format(query))
         self.results_status.show()
         kind = detect_kind(query) if self._last_search is None else (self._last_search[1] or detect_kind(query))
         if kind in (SearchKind.EMAIL, SearchKind.PHONE):
@@ -729,7 +735,7 @@ class MainWindow(QMainWindow):
             self.create_from_search.show()
 
     def _unrecognised(self, query: str) -> None:
-        self.results_status.setText(
+        self._say_results(
             self.tr(
                 "“{0}” is not a UID, email or phone. Type 8 letters and digits, an email, or a phone number."
             ).format(query)
@@ -755,7 +761,7 @@ class MainWindow(QMainWindow):
         for row in reversed(range(self.results_list.count())):
             if self.results_list.item(row).data(_UID_ROLE) == uid:
                 self.results_list.takeItem(row)
-        self.results_status.setText(self.tr("The contact was deleted."))
+        self._say_results(self.tr("The contact was deleted."))
 
     def _refresh_recent(self) -> None:
         # Opening a contact moves one entry to the top: move that row rather than rebuild (and relayout) them all.

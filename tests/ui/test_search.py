@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
@@ -105,10 +106,14 @@ def test_no_match_is_said_in_place_never_in_a_dialog(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
     window = open_window(qtbot, account)
+    hint_role = window.results_status.foregroundRole()
     _search(qtbot, window, "nobody@example.com")
     qtbot.waitUntil(lambda: "No contact matches" in window.results_status.text(), timeout=15_000)
     assert "nobody@example.com" in window.results_status.text()
     assert window.results_status.isVisible()
+    # Muted like the hint before it, the answer would be easy to miss: it is in the text colour.
+    assert hint_role == QPalette.ColorRole.PlaceholderText
+    assert window.results_status.foregroundRole() == QPalette.ColorRole.WindowText
     assert window.banner.isHidden()
     assert QApplication.activeModalWidget() is None
     assert window.create_from_search.isVisible()  # offers to create one with that email
