@@ -299,6 +299,9 @@ class ContactForm(QWidget):
         grid.setVerticalSpacing(4)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
+        # The right-hand fields hold dates and amounts that must show whole ("1985-03-14", "$12,000.00"): without a
+        # floor, a narrow window squeezed them to ~70 px while the left column kept its time-zone row.
+        grid.setColumnMinimumWidth(3, self.fontMetrics().horizontalAdvance("$000,000.00") + 48)
         self._grid = grid
         self._build_steps = BuildSteps(
             self._build_lines, self._build_address_lines, self._build_more_fields, self._build_value, self._build_rest

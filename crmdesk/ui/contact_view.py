@@ -1229,6 +1229,12 @@ class ContactView(QWidget):
             else:
                 self._form_column_layout.setContentsMargins(0, 0, 0, _BODY_GAP // 2)
                 self._side_layout.setContentsMargins(0, _BODY_GAP // 2, 0, 0)
+        # Stacked, the form keeps at least its minimum width, so the narrowest window never squeezes or scrolls it
+        # sideways. Side by side the arrangement gives it its natural width; a minimum there would stop the window
+        # from narrowing into the stacked arrangement.
+        least = 0 if beside else form.minimumSizeHint().width() + frame + scroll.verticalScrollBar().sizeHint().width()
+        if scroll.minimumWidth() != least:
+            scroll.setMinimumWidth(least)
         if beside:
             # The form's share, as the user last dragged it, but never less than the form's natural width.
             available = width - handle

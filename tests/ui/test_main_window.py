@@ -314,6 +314,35 @@ def test_a_window_half_a_full_hd_screen_wide_shows_the_whole_contact(
     close_window(qtbot, window)
 
 
+def test_the_narrowest_window_shows_every_field_whole(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(
+        qtbot,
+        account,
+        {"name": "Ana Li", "email": "ana@example.com", "value": "1234567.89", "birthday": "1985-03-14"},
+    )
+    window = open_window(qtbot, account)
+    window.resize(1280, 800)
+    window.open_uid(ref.uid)
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    view = window.contact_view
+    narrowest = window.minimumSizeHint().width()
+    assert narrowest <= 960  # still half of a full-HD screen
+    window.resize(narrowest, 900)
+    qtbot.waitUntil(lambda: window.width() == narrowest)
+    qtbot.wait(100)  # the layouts' follow-up passes
+    assert view.splitter.orientation() == Qt.Orientation.Vertical
+    assert view.form_scroll.horizontalScrollBar().maximum() == 0  # nothing sideways
+    # The right-hand column's dates and amounts show whole rather than as "$1,234,56" or "1985-0…".
+    for name in ("value", "birthday", "lastName", "state"):
+        edit = view.findChild(QLineEdit, name)
+        assert edit is not None, name
+        needed = edit.fontMetrics().horizontalAdvance(edit.text() or edit.placeholderText())
+        assert edit.width() >= needed + 8, (name, edit.text(), edit.width(), needed)
+    close_window(qtbot, window)
+
+
 def test_the_header_follows_its_parts_without_a_resize(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
