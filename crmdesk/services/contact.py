@@ -11,6 +11,7 @@ import dataclasses
 import itertools
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -190,9 +191,15 @@ class ContactService(QObject):
         return contact
 
     async def _note(self, uid: str, text: str) -> Contact:
+        sent = datetime.now(UTC)
         await self.api.add_note(text, uid=uid)
+        stored = datetime.now(UTC)
         contact = await self.api.get_contact(uid=uid)
         assert isinstance(contact, Contact), "a lookup by uid answers one contact"
+        # The server stamped the note in the account's time zone while the request ran: that tells the zone.
+        stamps = [note.timestamp for note in contact.notes if note.timestamp and note.text.strip() == text.strip()]
+        if stamps:
+            self.registry.learn_note_stamp(max(stamps), sent, stored)
         return contact
 
     # --- Handlers ---------------------------------------------------------------------------------

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +29,8 @@ log = logging.getLogger("crmdesk.services.registry")
 
 FORMAT_VERSION = 1
 FILE_NAME = "registry.json"
+#: How far this computer's clock may be from the server's for a note's stamp still to tell the account's zone.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 class RegistryFormatError(ValueError):
@@ -179,6 +183,25 @@ class Registry(QObject):
     def set_phone_region(self, region: str) -> None:
         self._apply({"phoneRegion": region}, replace=False)
 
+    def learn_note_stamp(self, stamp: datetime, sent: datetime, stored: datetime) -> None:
+        """Learn an unknown account zone from a note this app just added.
+
+        The server stamped it (the account's local time, to the minute) between ``sent`` and ``stored`` (aware
+        datetimes), which gives the zone's offset from UTC. A zone set in Settings is never replaced, and none is
+        set when this computer's zone already has that offset. An offset is not a zone with its summer time, so
+        what is learned is the fixed offset (``Etc/GMT+3`` is UTC−3, as IANA names them); Settings can name the
+        real zone.
+        """
+        if self._account_time_zone:
+            return
+        offset = note_offset(stamp, sent, stored)
+        if offset is None or sent.astimezone().utcoffset() == offset:
+            return
+        name = fixed_offset_zone(offset)
+        if name is not None:
+            log.info("The account stamps notes at UTC%+03d:%02d: showing note times from %s", *_hours(offset), name)
+            self._apply({"accountTimeZone": name}, replace=False)
+
     def set_account_time_zone(self, zone: str) -> None:
         """Raises ValueError for a name that is not an IANA time zone."""
         self._apply({"accountTimeZone": _checked_zone(zone, "the account's time zone")}, replace=False)
@@ -307,6 +330,35 @@ def _parse(text: str, where: str) -> dict[str, Any]:
         except ValueError as exc:
             raise RegistryFormatError(str(exc)) from exc
     return result
+
+
+def note_offset(stamp: datetime, sent: datetime, stored: datetime) -> timedelta | None:
+    """The account's UTC offset that stamped ``stamp`` (naive, to the minute) at a moment between ``sent`` and
+    ``stored`` (aware), as a multiple of 15 minutes, or None when the times allow no single such offset."""
+    start = sent.astimezone(UTC).replace(tzinfo=None) - CLOCK_SKEW
+    end = stored.astimezone(UTC).replace(tzinfo=None) + CLOCK_SKEW
+    # stamp <= moment + offset < stamp + 1 min, for a moment in [start, end]
+    low = (stamp - end - timedelta(minutes=1)).total_seconds() / 60  # exclusive
+    high = (stamp - start).total_seconds() / 60
+    candidates = [m for m in range(math.floor(low / 15) * 15, math.floor(high / 15) * 15 + 1, 15) if low < m <= high]
+    if len(candidates) != 1 or abs(candidates[0]) > 14 * 60:
+        return None
+    return timedelta(minutes=candidates[0])
+
+
+def fixed_offset_zone(offset: timedelta) -> str | None:
+    """The IANA name of a fixed whole-hour offset ("UTC", "Etc/GMT+3" for UTC−3), or None for any other offset."""
+    minutes = int(offset.total_seconds() // 60)
+    if minutes == 0:
+        return "UTC"
+    if minutes % 60 or not -12 * 60 <= minutes <= 14 * 60:
+        return None
+    return f"Etc/GMT{-minutes // 60:+d}"
+
+
+def _hours(offset: timedelta) -> tuple[int, int]:
+    minutes = int(offset.total_seconds() // 60)
+    return int(minutes / 60), abs(minutes) % 60
 
 
 def _checked_zone(zone: str, what: str) -> str:

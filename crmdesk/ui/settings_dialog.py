@@ -97,7 +97,10 @@ class SettingsDialog(QDialog):
         assert zone_line is not None  # the combo is editable
         zone_line.setPlaceholderText(tr("Same as this computer"))
         self.account_zone.setToolTip(
-            tr("The time zone set in your 8mGenius account: note times are written in it and shown in yours.")
+            tr(
+                "The time zone set in your 8mGenius account: note times are written in it and shown in yours. "
+                "Left empty, it is learned from the first note you add."
+            )
         )
         zone_label = QLabel(tr("Account's &time zone"), self)
         zone_label.setBuddy(self.account_zone)

@@ -29,3 +29,15 @@ def api(qtbot: QtBot, qasync_loop: object, account: Account, transport: Recordin
 @pytest.fixture
 def registry() -> Registry:
     return demo_registry()
+
+
+@pytest.fixture
+def utc_computer(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This computer's clock in UTC, so that times converted to local time are known in advance."""
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()

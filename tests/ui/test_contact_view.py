@@ -14,8 +14,8 @@ from crmdesk.api.models import Contact
 from crmdesk.server import demo_data
 from crmdesk.ui.contact_form import FORM_FIELDS
 from crmdesk.ui.formatting import user_locale
-from tests.support.live_server import Account
-from tests.ui.contact_support import close_api, demo_registry, make_api, make_view, run
+from tests.support.live_server import Account, LiveServer
+from tests.ui.contact_support import close_api, create_contact, demo_registry, make_api, make_view, run
 
 
 @pytest.fixture
@@ -159,18 +159,6 @@ def test_a_name_too_long_for_the_header_ends_in_an_ellipsis(qtbot: QtBot, demo_a
     assert title.is_elided() and title.width() < title.fontMetrics().horizontalAdvance(long_name)
 
 
-@pytest.fixture
-def utc_computer(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """This computer's clock in UTC, so that note times converted to local time are known in advance."""
-    import time
-
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
 def _times(timeline: object) -> list[str]:
     from crmdesk.ui.notes_timeline import NotesTimeline
 
@@ -209,6 +197,38 @@ def test_the_view_shows_notes_in_local_time_once_the_accounts_zone_is_known(
     assert sorted(_times(view.notes)) == ["11:30 AM", "2:05 PM", "9:15 AM"]
     registry.set_account_time_zone(demo_data.TIME_ZONE)
     assert sorted(_times(view.notes)) == ["12:15 PM", "2:30 PM", "5:05 PM"]
+
+
+def test_adding_a_note_teaches_the_view_the_accounts_zone(
+    qtbot: QtBot, qasync_loop: object, live_server: LiveServer, utc_computer: None
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from PySide6.QtCore import QTime
+
+    account = live_server.add_account(time_zone="America/Sao_Paulo")
+    api = make_api(account.base_url, account.token)
+    registry = demo_registry("learn-view")
+    assert registry.account_time_zone() == ""  # nobody has said where the account is
+    _service, view = make_view(qtbot, api, registry)
+    view.show_contact(create_contact(qtbot, api, name="Rita Lobo", email="rita@example.com"))
+    before = datetime.now(UTC)
+    view.notes.input.setPlainText("Called back about the invoice.")
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        view.notes.submit()
+    after = datetime.now(UTC)
+    # The server stamped the note in São Paulo time; the view now knows the offset and shows the note at the
+    # moment it was added, in this computer's (UTC) time, rather than three hours earlier.
+    assert registry.account_time_zone() == "Etc/GMT+3"
+    locale = user_locale()
+    moments = {before.replace(second=0, microsecond=0) + timedelta(minutes=m) for m in range(-1, 2)}
+    moments = {moment for moment in moments if moment <= after}
+    expected = {locale.toString(QTime(m.hour, m.minute), QLocale.FormatType.ShortFormat) for m in moments}
+    newest = view.notes.entry_widgets()[0]
+    assert newest.text_label.text() == "Called back about the invoice."
+    assert newest.time_label.text() in expected, (newest.time_label.text(), expected)
+    assert view.notes.day_headers()[0] == "Today"
+    close_api(qtbot, api)
 
 
 def test_the_birthday_calendar_opens_on_the_field_date_and_fills_the_field(qtbot: QtBot) -> None:

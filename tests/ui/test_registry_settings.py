@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from crmdesk import paths
 from crmdesk.api.client import ContactApi
-from crmdesk.services.registry import Registry, RegistryFormatError
+from crmdesk.services.registry import Registry, RegistryFormatError, fixed_offset_zone, note_offset
 from crmdesk.ui.settings_dialog import SettingsDialog
 from tests.ui.contact_support import create_contact, make_view
 
@@ -145,6 +146,48 @@ def test_settings_sets_the_accounts_time_zone_and_refuses_an_unknown_one(qtbot: 
     with pytest.raises(ValueError, match="not an IANA time zone"):
         registry.set_account_time_zone("Europe/Atlantis")
     assert registry.account_time_zone() == "Europe/Lisbon"
+
+
+_SENT = datetime(2026, 11, 28, 1, 30, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("stamp", "stored_after", "offset"),
+    [
+        (datetime(2026, 11, 27, 22, 30), 1, timedelta(hours=-3)),  # São Paulo
+        (datetime(2026, 11, 28, 1, 30), 1, timedelta(0)),
+        (datetime(2026, 11, 28, 7, 0), 1, timedelta(hours=5, minutes=30)),  # India
+        (datetime(2026, 11, 27, 22, 34), 1, timedelta(hours=-3)),  # this computer's clock 4 minutes behind
+        (datetime(2026, 11, 27, 22, 30), 30 * 60, None),  # a request that took 30 minutes allows two offsets
+        (datetime(2026, 11, 27, 22, 38), 1, None),  # 8 minutes off any offset: no clock is that wrong
+    ],
+)
+def test_a_new_notes_stamp_tells_the_accounts_offset(
+    stamp: datetime, stored_after: int, offset: timedelta | None
+) -> None:
+    assert note_offset(stamp, _SENT, _SENT + timedelta(seconds=stored_after)) == offset
+
+
+def test_offsets_are_named_as_fixed_zones_only_when_whole_hours() -> None:
+    assert fixed_offset_zone(timedelta(0)) == "UTC"
+    assert fixed_offset_zone(timedelta(hours=-3)) == "Etc/GMT+3"  # IANA's sign: Etc/GMT+3 is three hours behind
+    assert fixed_offset_zone(timedelta(hours=9)) == "Etc/GMT-9"
+    assert fixed_offset_zone(timedelta(hours=5, minutes=30)) is None
+
+
+def test_an_unknown_zone_is_learned_from_a_note_but_a_chosen_one_is_kept(utc_computer: None) -> None:
+    registry = Registry.load("learn")
+    registry.learn_note_stamp(datetime(2026, 11, 27, 22, 30), _SENT, _SENT + timedelta(seconds=1))
+    assert registry.account_time_zone() == "Etc/GMT+3"
+    assert Registry.load("learn").account_time_zone() == "Etc/GMT+3"
+    chosen = Registry.load("chosen")
+    chosen.set_account_time_zone("America/Sao_Paulo")
+    chosen.learn_note_stamp(datetime(2026, 11, 28, 1, 30), _SENT, _SENT + timedelta(seconds=1))
+    assert chosen.account_time_zone() == "America/Sao_Paulo"
+    # A stamp in this computer's own zone needs no zone: unknown already means "as this computer".
+    same = Registry.load("same")
+    same.learn_note_stamp(datetime(2026, 11, 28, 1, 30), _SENT, _SENT + timedelta(seconds=1))
+    assert same.account_time_zone() == ""
 
 
 @pytest.mark.expected_warnings
