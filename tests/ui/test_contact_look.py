@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtGui import QColor, QPalette
 from pytestqt.qtbot import QtBot
 
+from crmdesk.app import _dark_palette
 from crmdesk.ui.contact_form import error_colour
 from crmdesk.ui.tag_chips import chip_colours
 
@@ -86,3 +87,34 @@ def test_a_pending_chip_is_italic_until_confirmed(qtbot: QtBot) -> None:
     assert chip.font().italic() and chip.text().endswith("…")
     chips.confirm("Hot Lead")
     assert not chip.font().italic() and chip.text() == "Hot Lead"
+
+
+# --- The dark palette the app brings where the desktop offers none ---------------------------------------
+
+ROLE = QPalette.ColorRole
+
+
+@pytest.mark.parametrize(
+    ("text", "background", "least"),
+    [
+        (ROLE.WindowText, ROLE.Window, 7.0),
+        (ROLE.Text, ROLE.Base, 7.0),
+        (ROLE.ButtonText, ROLE.Button, 7.0),
+        (ROLE.PlaceholderText, ROLE.Base, 3.0),  # hints and the muted sidebar lines
+        (ROLE.PlaceholderText, ROLE.Window, 3.0),
+        (ROLE.HighlightedText, ROLE.Highlight, 3.0),
+    ],
+)
+def test_dark_palette_text_is_readable(
+    qapp: object, text: QPalette.ColorRole, background: QPalette.ColorRole, least: float
+) -> None:
+    palette = _dark_palette()
+    assert contrast(palette.color(text), palette.color(background)) >= least
+
+
+def test_dark_palette_fields_stand_out_from_the_window(qapp: object) -> None:
+    # Fusion outlines a field in a darker shade of the window, which vanishes against a dark field: the fields are
+    # lighter than the window instead, so an empty one still reads as a box to type in.
+    palette = _dark_palette()
+    base, window = palette.color(ROLE.Base), palette.color(ROLE.Window)
+    assert _luminance(base) > _luminance(window) and contrast(base, window) >= 1.15
