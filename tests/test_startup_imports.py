@@ -15,6 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from crmdesk.services.profiles import DEFAULT_PROFILE
 from tests.support.live_server import Account
 
 # Each costs start-up time (and memory) and is only needed later: the bundled server and its stack (demo mode),
@@ -89,7 +92,14 @@ def _signed_in_start(driver: str, tmp_path: Path) -> subprocess.CompletedProcess
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
-def test_a_signed_in_start_loads_none_of_the_late_modules_before_the_window_shows(tmp_path: Path) -> None:
+@pytest.mark.parametrize("known_zone", [False, True], ids=["fresh profile", "profile knowing its account's zone"])
+def test_a_signed_in_start_loads_none_of_the_late_modules_before_the_window_shows(
+    tmp_path: Path, known_zone: bool
+) -> None:
+    if known_zone:  # the registry read before the window shows names a time zone: zoneinfo still waits
+        registry = tmp_path / "data" / "profiles" / DEFAULT_PROFILE / "registry.json"
+        registry.parent.mkdir(parents=True)
+        registry.write_text(json.dumps({"version": 1, "stages": ["Won"], "accountTimeZone": "America/Sao_Paulo"}))
     result = _signed_in_start(_DRIVER, tmp_path)
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if line.startswith("modules: ")]

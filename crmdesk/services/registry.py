@@ -73,7 +73,10 @@ class Registry(QObject):
         registry = cls(path, parent)
         if path.exists():
             try:
-                registry._apply(_parse(path.read_text(encoding="utf-8"), str(path)), replace=True)
+                # The profile's own file, read before the window shows: its zone was checked when it was written,
+                # and checking it again would load the time-zone database on the way to the first paint.
+                text = path.read_text(encoding="utf-8")
+                registry._apply(_parse(text, str(path), check_zone=False), replace=True)
             except (OSError, RegistryFormatError) as exc:
                 log.warning("Ignoring the unreadable registry %s: %s", path, exc)
         return registry
@@ -281,8 +284,12 @@ def _string_list(data: Mapping[str, Any], key: str, where: str, limit_field: str
     return value
 
 
-def _parse(text: str, where: str) -> dict[str, Any]:
-    """Read and check a registry file; every problem becomes one readable :class:`RegistryFormatError`."""
+def _parse(text: str, where: str, *, check_zone: bool = True) -> dict[str, Any]:
+    """Read and check a registry file; every problem becomes one readable :class:`RegistryFormatError`.
+
+    ``check_zone=False`` takes the account's time zone without asking the time-zone database whether it exists
+    (an unknown one is shown as this computer's zone).
+    """
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -324,7 +331,9 @@ def _parse(text: str, where: str) -> dict[str, Any]:
     zone = data.get("accountTimeZone", "")
     if not isinstance(zone, str):
         raise RegistryFormatError(f"{where}: 'accountTimeZone' must be an IANA time zone such as America/Sao_Paulo.")
-    if zone.strip():
+    if zone.strip() and not check_zone:
+        result["accountTimeZone"] = zone.strip()
+    elif zone.strip():
         try:
             result["accountTimeZone"] = _checked_zone(zone, f"{where}: 'accountTimeZone'")
         except ValueError as exc:
