@@ -526,8 +526,12 @@ class AppController:
             # Imported here only: the server package is never loaded by a signed-in (non-demo) start.
             from crmdesk.server import demo_data
 
-            registry.merge(stages=demo_data.STAGES, qualities=demo_data.QUALITIES, members=dict(demo_data.MEMBERS))
-            registry.set_account_time_zone(demo_data.TIME_ZONE)  # its notes are stamped in São Paulo time
+            registry.merge(
+                stages=demo_data.STAGES,
+                qualities=demo_data.QUALITIES,
+                members=dict(demo_data.MEMBERS),
+                account_time_zone=demo_data.TIME_ZONE,  # its notes are stamped in São Paulo time
+            )
         old_window, old_session = self.window, self.session
         window = MainWindow(session, registry, self.profiles, self._contact_view_factory)
         registry.setParent(window)

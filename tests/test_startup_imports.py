@@ -45,6 +45,7 @@ NOT_BEFORE_THE_WINDOW = (
     "certifi",
     "keyring",
     "zoneinfo",
+    "datetime",
 )
 
 _DRIVER = """
@@ -75,8 +76,9 @@ sys.exit(app.main(sys.argv[1:]))
 """
 
 
-def _signed_in_start(driver: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    """``driver`` run as the app, signed in with a token from the environment, quitting once the window shows."""
+def _signed_in_start(driver: str, tmp_path: Path, *, demo: bool = False) -> subprocess.CompletedProcess[str]:
+    """``driver`` run as the app, signed in with a token from the environment (or in demo mode), quitting once the
+    window shows."""
     env = dict(os.environ)
     env.update(
         {
@@ -89,6 +91,9 @@ def _signed_in_start(driver: str, tmp_path: Path) -> subprocess.CompletedProcess
     )
     # Nothing listens on port 9 (discard): the window shows all the same, and no request is made.
     cmd = [sys.executable, "-c", driver, "--base-url", "http://127.0.0.1:9", "--exit-when-shown"]
+    if demo:
+        del env["CRMDESK_TOKEN"]
+        cmd = [sys.executable, "-c", driver, "--demo", "--exit-when-shown"]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
@@ -110,6 +115,17 @@ def test_a_signed_in_start_loads_none_of_the_late_modules_before_the_window_show
         name for name in loaded for late in NOT_BEFORE_THE_WINDOW if name == late or name.startswith(late + ".")
     )
     assert early == []
+
+
+def test_a_demo_start_reads_no_time_zone_data_before_the_window_shows(tmp_path: Path) -> None:
+    # The demo's registry knows its account's zone; naming it must not load the zone database on the way.
+    result = _signed_in_start(_DRIVER, tmp_path, demo=True)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("modules: ")]
+    assert lines, f"the main window never showed:\n{result.stdout}\n{result.stderr}"
+    loaded = json.loads(lines[0].removeprefix("modules: "))
+    assert "crmdesk.server.demo_data" in loaded  # the demo's window, with its registry filled in
+    assert [name for name in loaded if name in ("zoneinfo", "datetime")] == []
 
 
 _EXIT_DRIVER = """

@@ -13,7 +13,6 @@ import logging
 import math
 import os
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,8 @@ from PySide6.QtCore import QObject, Signal
 from crmdesk import paths
 
 if TYPE_CHECKING:
+    from datetime import datetime, timedelta
+
     from crmdesk.api.models import Contact
 from crmdesk.contract import MAX_LENGTH, is_time_zone
 
@@ -30,7 +31,7 @@ log = logging.getLogger("crmdesk.services.registry")
 FORMAT_VERSION = 1
 FILE_NAME = "registry.json"
 #: How far this computer's clock may be from the server's for a note's stamp still to tell the account's zone.
-CLOCK_SKEW = timedelta(minutes=5)
+CLOCK_SKEW_MINUTES = 5
 
 
 class RegistryFormatError(ValueError):
@@ -150,14 +151,21 @@ class Registry(QObject):
         qualities: Iterable[str] | None = None,
         members: Mapping[str, str] | None = None,
         tags: Iterable[str] | None = None,
+        account_time_zone: str | None = None,
     ) -> None:
-        """Add values; an existing member's name is only replaced by a non-empty one."""
+        """Add values; an existing member's name is only replaced by a non-empty one.
+
+        ``account_time_zone`` is a zone known to exist (the demo account's): it is not looked up in the time-zone
+        database, which would load it before the window shows.
+        """
         data: dict[str, Any] = {
             "stages": list(stages or ()),
             "qualities": list(qualities or ()),
             "members": dict(members or {}),
             "tags": list(tags or ()),
         }
+        if account_time_zone is not None:
+            data["accountTimeZone"] = account_time_zone
         self._apply(data, replace=False)
 
     def replace(
@@ -178,7 +186,7 @@ class Registry(QObject):
                 "members": dict(members),
                 "tags": list(tags),
                 "phoneRegion": phone_region,
-                "accountTimeZone": account_time_zone,
+                "accountTimeZone": _checked_zone(account_time_zone, "the account's time zone"),
             },
             replace=True,
         )
@@ -187,21 +195,24 @@ class Registry(QObject):
         self._apply({"phoneRegion": region}, replace=False)
 
     def learn_note_stamp(self, stamp: datetime, sent: datetime, stored: datetime) -> None:
-        """Learn an unknown account zone from a note this app just added.
+        """Learn the account's zone from a note this app just added, unless a named zone was chosen for it.
 
         The server stamped it (the account's local time, to the minute) between ``sent`` and ``stored`` (aware
-        datetimes), which gives the zone's offset from UTC. A zone set in Settings is never replaced, and none is
-        set when this computer's zone already has that offset. An offset is not a zone with its summer time, so
-        what is learned is the fixed offset (``Etc/GMT+3`` is UTC−3, as IANA names them); Settings can name the
-        real zone.
+        datetimes), which gives the zone's offset from UTC. An offset is not a zone with its summer time, so what
+        is learned is the fixed offset (``Etc/GMT+3`` is UTC−3, as IANA names them), and learned again when a
+        later note disagrees (summer time began or ended); a named zone chosen in Settings is never replaced.
+        Nothing is set while the zone is unknown and this computer's zone has that offset.
         """
-        if self._account_time_zone:
+        current = self._account_time_zone
+        if current and not is_fixed_offset_zone(current):
             return
         offset = note_offset(stamp, sent, stored)
-        if offset is None or sent.astimezone().utcoffset() == offset:
+        if offset is None:
+            return
+        if not current and sent.astimezone().utcoffset() == offset:
             return
         name = fixed_offset_zone(offset)
-        if name is not None:
+        if name is not None and name != current:
             log.info("The account stamps notes at UTC%+03d:%02d: showing note times from %s", *_hours(offset), name)
             self._apply({"accountTimeZone": name}, replace=False)
 
@@ -217,7 +228,15 @@ class Registry(QObject):
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise RegistryFormatError(f"Cannot read {os.fspath(path)}: {exc}") from exc
-        self._apply(_parse(text, os.fspath(path)), replace=False)
+        data = _parse(text, os.fspath(path))
+        theirs = data.get("accountTimeZone", "")
+        if (
+            self._account_time_zone
+            and not is_fixed_offset_zone(self._account_time_zone)
+            and is_fixed_offset_zone(theirs)
+        ):
+            del data["accountTimeZone"]  # a teammate's learned offset does not replace a zone chosen here
+        self._apply(data, replace=False)
 
     def export_json(self, path: str | os.PathLike[str]) -> None:
         _write_atomically(Path(path), self.to_dict())
@@ -344,8 +363,11 @@ def _parse(text: str, where: str, *, check_zone: bool = True) -> dict[str, Any]:
 def note_offset(stamp: datetime, sent: datetime, stored: datetime) -> timedelta | None:
     """The account's UTC offset that stamped ``stamp`` (naive, to the minute) at a moment between ``sent`` and
     ``stored`` (aware), as a multiple of 15 minutes, or None when the times allow no single such offset."""
-    start = sent.astimezone(UTC).replace(tzinfo=None) - CLOCK_SKEW
-    end = stored.astimezone(UTC).replace(tzinfo=None) + CLOCK_SKEW
+    from datetime import UTC, timedelta
+
+    skew = timedelta(minutes=CLOCK_SKEW_MINUTES)
+    start = sent.astimezone(UTC).replace(tzinfo=None) - skew
+    end = stored.astimezone(UTC).replace(tzinfo=None) + skew
     # stamp <= moment + offset < stamp + 1 min, for a moment in [start, end]
     low = (stamp - end - timedelta(minutes=1)).total_seconds() / 60  # exclusive
     high = (stamp - start).total_seconds() / 60
@@ -363,6 +385,11 @@ def fixed_offset_zone(offset: timedelta) -> str | None:
     if minutes % 60 or not -12 * 60 <= minutes <= 14 * 60:
         return None
     return f"Etc/GMT{-minutes // 60:+d}"
+
+
+def is_fixed_offset_zone(name: str) -> bool:
+    """Whether ``name`` is what :func:`fixed_offset_zone` gives (UTC or Etc/GMT±N), which learning may replace."""
+    return name == "UTC" or name.startswith("Etc/GMT")
 
 
 def _hours(offset: timedelta) -> tuple[int, int]:

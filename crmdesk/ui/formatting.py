@@ -71,7 +71,10 @@ def account_to_local(stamp: datetime, zone: tzinfo | None) -> datetime:
     """
     if zone is None:
         return stamp
-    return stamp.replace(tzinfo=zone).astimezone().replace(tzinfo=None)
+    try:
+        return stamp.replace(tzinfo=zone).astimezone().replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):
+        return stamp  # a date at the calendar's ends (or before 1970 on Windows) is shown as written
 
 
 def format_moment(moment: datetime | None, locale: QLocale) -> str:

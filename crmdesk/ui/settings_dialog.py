@@ -195,9 +195,20 @@ class SettingsDialog(QDialog):
             members=self.member_values(),
             tags=_lines(self.tags),
             phone_region=str(self.region.currentData() or ""),
-            account_time_zone=self._zone_text() if is_time_zone(self._zone_text()) else "",
+            account_time_zone=self._zone_text(),
         )
         return draft
+
+    def _zone_is_valid(self) -> bool:
+        """True for an empty or known zone; otherwise says so at the field (nothing may drop what was typed)."""
+        zone = self._zone_text()
+        if not zone or is_time_zone(zone):
+            return True
+        self._say(
+            self.tr("{zone} is not a time zone. Pick one from the list, such as America/Sao_Paulo.").format(zone=zone)
+        )
+        self.account_zone.setFocus()
+        return False
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
@@ -212,14 +223,7 @@ class SettingsDialog(QDialog):
         if bad is not None:
             self._say(self.tr("{email} is not an email address.").format(email=bad))
             return
-        zone = self._zone_text()
-        if zone and not is_time_zone(zone):
-            self._say(
-                self.tr("{zone} is not a time zone. Pick one from the list, such as America/Sao_Paulo.").format(
-                    zone=zone
-                )
-            )
-            self.account_zone.setFocus()
+        if not self._zone_is_valid():
             return
         self.registry.replace(
             stages=_lines(self.stages),
@@ -227,7 +231,7 @@ class SettingsDialog(QDialog):
             members=members,
             tags=_lines(self.tags),
             phone_region=str(self.region.currentData() or ""),
-            account_time_zone=zone,
+            account_time_zone=self._zone_text(),
         )
         super().accept()
 
@@ -235,6 +239,8 @@ class SettingsDialog(QDialog):
 
     def import_from(self, path: str) -> bool:
         """Merge a registry file into the lists shown; says what is wrong with a bad file."""
+        if not self._zone_is_valid():
+            return False
         draft = self._draft()
         try:
             draft.import_json(path)
@@ -246,6 +252,8 @@ class SettingsDialog(QDialog):
         return True
 
     def export_to(self, path: str) -> bool:
+        if not self._zone_is_valid():
+            return False
         try:
             self._draft().export_json(path)
         except OSError as exc:

@@ -185,6 +185,22 @@ def test_note_times_written_in_the_accounts_zone_show_in_this_computers(qtbot: Q
     assert _times(timeline) == ["11:30 PM"]
 
 
+def test_a_note_dated_at_the_calendars_end_is_shown_as_written(qtbot: QtBot, utc_computer: None) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from crmdesk.contract import NoteEntry
+    from crmdesk.ui.notes_timeline import NotesTimeline
+
+    timeline = NotesTimeline()
+    qtbot.addWidget(timeline)
+    timeline.set_account_zone(ZoneInfo("Asia/Tokyo"))
+    # A vendor's note whose text holds a line like "0001-01-01 00:30 …" parses as an entry of its own.
+    timeline.set_notes([NoteEntry(datetime(1, 1, 1, 0, 30), "odd"), NoteEntry(datetime(2025, 8, 20, 9, 0), "ok")])
+    assert [widget.text_label.text() for widget in timeline.entry_widgets()] == ["ok", "odd"]
+    assert timeline.day_headers()[-1] == "Monday, January 1, 0001"
+
+
 def test_the_view_shows_notes_in_local_time_once_the_accounts_zone_is_known(
     qtbot: QtBot, demo_api: ContactApi, utc_computer: None
 ) -> None:

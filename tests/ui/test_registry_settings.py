@@ -148,6 +148,33 @@ def test_settings_sets_the_accounts_time_zone_and_refuses_an_unknown_one(qtbot: 
     assert registry.account_time_zone() == "Europe/Lisbon"
 
 
+def test_a_teammates_learned_offset_fills_an_unknown_zone_but_never_replaces_a_chosen_one(tmp_path: Path) -> None:
+    shared = tmp_path / "shared.json"
+    shared.write_text(json.dumps({"stages": ["Won"], "accountTimeZone": "Etc/GMT+3"}))
+    unknown = Registry.load("import-unknown")
+    unknown.import_json(shared)
+    assert unknown.account_time_zone() == "Etc/GMT+3"
+    chosen = Registry.load("import-chosen")
+    chosen.set_account_time_zone("America/Sao_Paulo")
+    chosen.import_json(shared)
+    assert chosen.account_time_zone() == "America/Sao_Paulo" and chosen.stages() == ["Won"]
+
+
+def test_settings_neither_exports_nor_imports_over_a_mistyped_zone(qtbot: QtBot, tmp_path: Path) -> None:
+    registry = Registry.load("mistyped")
+    registry.set_account_time_zone("Europe/Lisbon")
+    dialog = SettingsDialog(registry)
+    qtbot.addWidget(dialog)
+    dialog.account_zone.setEditText("America/Sao_Paul")
+    target = tmp_path / "shared.json"
+    assert not dialog.export_to(str(target)) and not target.exists()
+    assert "America/Sao_Paul is not a time zone" in dialog.message.text()
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"stages": ["Won"]}))
+    assert not dialog.import_from(str(other))
+    assert dialog.account_zone.currentText() == "America/Sao_Paul"  # what was typed stays, to be corrected
+
+
 _SENT = datetime(2026, 11, 28, 1, 30, 10, tzinfo=UTC)
 
 
@@ -184,6 +211,9 @@ def test_an_unknown_zone_is_learned_from_a_note_but_a_chosen_one_is_kept(utc_com
     chosen.set_account_time_zone("America/Sao_Paulo")
     chosen.learn_note_stamp(datetime(2026, 11, 28, 1, 30), _SENT, _SENT + timedelta(seconds=1))
     assert chosen.account_time_zone() == "America/Sao_Paulo"
+    # A learned offset is learned again when a later note disagrees: summer time began or ended.
+    registry.learn_note_stamp(datetime(2026, 11, 27, 23, 30), _SENT, _SENT + timedelta(seconds=1))
+    assert registry.account_time_zone() == "Etc/GMT+2"
     # A stamp in this computer's own zone needs no zone: unknown already means "as this computer".
     same = Registry.load("same")
     same.learn_note_stamp(datetime(2026, 11, 28, 1, 30), _SENT, _SENT + timedelta(seconds=1))
