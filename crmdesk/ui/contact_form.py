@@ -535,6 +535,10 @@ class ContactForm(QWidget):
     def is_valid(self) -> bool:
         return not self._errors and not self._blank
 
+    def is_blank(self) -> bool:
+        """Nothing typed and nothing loaded: the form cannot be saved, but has nothing to mark either."""
+        return self._blank
+
     def errors(self) -> dict[str, str]:
         return dict(self._errors)
 

@@ -786,6 +786,8 @@ class ContactView(QWidget):
         if self._mode == "create" or self._mode == "empty":
             if previous is not None:
                 self.show_contact(previous)
+                # What the server stored meanwhile (a note or tag still on its way when the form opened) shows too.
+                self.reload()
             else:
                 self.clear()
 
@@ -948,6 +950,11 @@ class ContactView(QWidget):
         creating = self._mode == "create"
         self.save_button.setText(self.tr("Create") if creating else self.tr("Save"))
         self.revert_button.setText(self.tr("Cancel") if creating else self.tr("Revert"))
+        self.revert_button.setToolTip(
+            self.tr("Leave the new contact ({0})").format(shortcuts.REVERT.label())
+            if creating
+            else shortcuts.REVERT.label()
+        )
         self.revert_button.setVisible(viewing or creating)
         self._update_buttons()
 
@@ -962,7 +969,8 @@ class ContactView(QWidget):
             self.save_button.setEnabled(not busy and dirty and valid)
             self.revert_button.setEnabled(not busy and dirty)
         # A greyed-out Save says why when it is the marked fields that keep it so.
-        tip = shortcuts.SAVE.label() if valid else self.tr("Fix the marked fields to save")
+        marked = not valid and not self.form.is_blank()
+        tip = self.tr("Fix the marked fields to save") if marked else shortcuts.SAVE.label()
         if self.save_button.toolTip() != tip:
             self.save_button.setToolTip(tip)
 

@@ -299,9 +299,24 @@ def test_cancel_leaves_the_new_contact_form_for_the_contact_shown_before(
     assert view.mode() == "view" and view.current_uid() == contact.uid
 
 
+def test_cancel_shows_what_the_server_stored_while_the_form_was_open(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    view.show_contact(contact)
+    view.start_create()
+    run(qtbot, api.add_note("Added from the phone meanwhile.", uid=contact.uid))
+    view.revert_button.click()
+    qtbot.waitUntil(
+        lambda: "Added from the phone meanwhile." in [w.text_label.text() for w in view.notes.entry_widgets()],
+        timeout=10_000,
+    )
+    assert view.mode() == "view" and view.current_uid() == contact.uid
+
+
 def test_cancel_on_a_new_contact_form_opened_from_nothing_goes_back_to_the_empty_view(
     qtbot: QtBot, view: ContactView
 ) -> None:
     view.start_create()
+    assert view.save_button.toolTip() == "Ctrl+S"  # nothing is marked yet, so nothing to fix is claimed
     view.revert_button.click()
     assert view.mode() == "empty" and view.current_uid() is None
