@@ -117,8 +117,11 @@ class SignInDialog(QDialog):
         self.advanced.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.advanced.setArrowType(Qt.ArrowType.RightArrow)
         # A disclosure triangle, flat whether open or not (the arrow shows which); styles draw a checked tool
-        # button sunken.
-        self.advanced.setStyleSheet("QToolButton { border: none; background: transparent; padding: 2px; }")
+        # button sunken. Keyboard focus still shows, as a highlight-coloured outline.
+        self.advanced.setStyleSheet(
+            "QToolButton { border: 1px solid transparent; border-radius: 3px; background: transparent; padding: 1px; }"
+            "QToolButton:focus { border-color: palette(highlight); }"
+        )
         self.advanced.toggled.connect(self._toggle_advanced)
         self.base_url_field = QLineEdit(profiles.base_url(profile), self)
         self.base_url_field.setObjectName("baseUrlField")

@@ -217,3 +217,15 @@ def test_the_token_and_address_fields_line_up(qtbot: QtBot, private_settings: ob
     token_x = dialog.token_field.mapTo(dialog, QPoint(0, 0)).x()
     assert dialog.base_url_field.mapTo(dialog, QPoint(0, 0)).x() == token_x
     assert dialog.base_url_field.width() == dialog.token_field.width()
+
+
+def test_keyboard_focus_shows_on_the_flat_advanced_toggle(qtbot: QtBot, private_settings: object) -> None:
+    from PySide6.QtCore import Qt
+
+    dialog, _credentials = _dialog(qtbot, "https://contact-api.example.com", "t" * 24)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.token_field.hasFocus)
+    unfocused = dialog.advanced.grab().toImage()
+    dialog.advanced.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(dialog.advanced.hasFocus)
+    assert dialog.advanced.grab().toImage() != unfocused
