@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QToolTip
 from pytestqt.qtbot import QtBot
@@ -73,3 +73,22 @@ def test_a_text_that_fits_looks_exactly_as_a_plain_label_draws_it(qtbot: QtBot, 
         label.resize(plain.sizeHint().width() + 40, plain.sizeHint().height())
     assert not elided.is_elided()
     assert elided.grab().toImage() == plain.grab().toImage()
+
+
+def test_a_text_that_stops_fitting_after_a_font_change_is_elided_when_painted(qtbot: QtBot) -> None:
+    label = ElidedLabel()
+    qtbot.addWidget(label)
+    label.setText("Mariana Oliveira")
+    label.resize(label.sizeHint().width() + 4, 40)
+    fitting = label.grab().toImage()  # painted once: what fits is remembered for this text and width
+    big = label.font()
+    big.setPointSizeF(big.pointSizeF() * 2)
+    label.setFont(big)
+    assert label.is_elided()
+    ellipsis_only = ElidedLabel()
+    qtbot.addWidget(ellipsis_only)
+    ellipsis_only.setFont(big)
+    ellipsis_only.setText(label.fontMetrics().elidedText(label.text(), Qt.TextElideMode.ElideRight, label.width()))
+    ellipsis_only.resize(label.size())
+    assert ellipsis_only.text().endswith("…")
+    assert label.grab().toImage() == ellipsis_only.grab().toImage() != fitting
