@@ -392,6 +392,19 @@ def is_fixed_offset_zone(name: str) -> bool:
     return name == "UTC" or name.startswith("Etc/GMT")
 
 
+def fixed_offset_label(name: str) -> str | None:
+    """ "UTC−03:00" for ``Etc/GMT+3`` (and "UTC" for UTC), or None for a zone that is not a fixed offset."""
+    if name in ("UTC", "Etc/GMT"):
+        return "UTC"
+    if not name.startswith("Etc/GMT"):
+        return None
+    try:
+        hours = -int(name.removeprefix("Etc/GMT"))  # IANA's sign is reversed: Etc/GMT+3 is three hours behind
+    except ValueError:
+        return None
+    return f"UTC{'+' if hours >= 0 else '−'}{abs(hours):02d}:00"
+
+
 def _hours(offset: timedelta) -> tuple[int, int]:
     minutes = int(offset.total_seconds() // 60)
     return int(minutes / 60), abs(minutes) % 60

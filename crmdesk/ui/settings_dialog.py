@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import phonenumbers
 from PySide6.QtCore import QLocale, Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from crmdesk.contract import is_time_zone
 from crmdesk.services import phone as phone_numbers
-from crmdesk.services.registry import Registry, RegistryFormatError
+from crmdesk.services.registry import Registry, RegistryFormatError, fixed_offset_label
 from crmdesk.ui.contact_form import TimeZoneCombo
 
 
@@ -107,6 +108,14 @@ class SettingsDialog(QDialog):
         region_form = QFormLayout()
         region_form.addRow(region_label, self.region)
         region_form.addRow(zone_label, self.account_zone)
+        # A learned zone is a fixed offset with IANA's reversed sign (Etc/GMT+3 is UTC−3): say what it means.
+        self.zone_note = QLabel(self)
+        self.zone_note.setObjectName("accountTimeZoneNote")
+        self.zone_note.setWordWrap(True)
+        self.zone_note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.zone_note.hide()
+        region_form.addRow("", self.zone_note)
+        self.account_zone.editTextChanged.connect(self._explain_zone)
 
         hint = QLabel(
             tr(
@@ -213,6 +222,17 @@ class SettingsDialog(QDialog):
     def _say(self, text: str) -> None:
         self.message.setText(text)
         self.message.setVisible(bool(text))
+
+    def _explain_zone(self, text: str) -> None:
+        offset = fixed_offset_label(text.strip()) if text.strip().startswith("Etc/") else None
+        if offset is not None:
+            self.zone_note.setText(
+                self.tr(
+                    "{offset} all year: a fixed offset, which is what CRMDesk learns from the time on a note you "
+                    "add. Pick your account's zone to follow its summer time."
+                ).format(offset=offset)
+            )
+        self.zone_note.setVisible(offset is not None)
 
     def _zone_text(self) -> str:
         return self.account_zone.currentText().strip()

@@ -160,6 +160,18 @@ def test_a_teammates_learned_offset_fills_an_unknown_zone_but_never_replaces_a_c
     assert chosen.account_time_zone() == "America/Sao_Paulo" and chosen.stages() == ["Won"]
 
 
+def test_settings_says_what_a_learned_fixed_offset_means(qtbot: QtBot, utc_computer: None) -> None:
+    registry = Registry.load("learned-note")
+    registry.learn_note_stamp(datetime(2026, 11, 27, 22, 30), _SENT, _SENT + timedelta(seconds=1))
+    dialog = SettingsDialog(registry)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.account_zone.currentText() == "Etc/GMT+3"
+    assert dialog.zone_note.isVisible() and dialog.zone_note.text().startswith("UTC−03:00 all year")
+    dialog.account_zone.setEditText("America/Sao_Paulo")
+    assert not dialog.zone_note.isVisible()
+
+
 def test_settings_neither_exports_nor_imports_over_a_mistyped_zone(qtbot: QtBot, tmp_path: Path) -> None:
     registry = Registry.load("mistyped")
     registry.set_account_time_zone("Europe/Lisbon")
