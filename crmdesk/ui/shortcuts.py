@@ -28,7 +28,7 @@ def _t(text: str) -> str:
 FOCUS_SEARCH = Shortcut(("Ctrl+F", "Ctrl+L"), "Search by UID, email or phone")
 NEW_CONTACT = Shortcut(("Ctrl+N",), "New contact")
 SAVE = Shortcut(("Ctrl+S",), "Save changes")
-REVERT = Shortcut(("Ctrl+R",), "Revert unsaved changes")
+REVERT = Shortcut(("Ctrl+R",), "Revert unsaved changes, or leave a new contact")
 RELOAD = Shortcut(("F5",), "Reload the contact from the server")
 ADD_NOTE = Shortcut(("Ctrl+Return", "Ctrl+Enter"), "Add the note being written")
 FOCUS_NOTE = Shortcut(("Ctrl+J",), "Write a note")
