@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import cache
 
 from PySide6.QtCore import QDate, QEvent, QLocale, QSize, Qt, QTime, QTimer, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QFocusEvent, QPalette, QResizeEvent, QTextCursor
+from PySide6.QtGui import QColor, QDesktopServices, QFocusEvent, QPalette, QResizeEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QComboBox,
@@ -33,7 +33,7 @@ from crmdesk.api.models import Contact
 from crmdesk.contract import MAX_LENGTH, ContractError, check_identity, validate_field
 from crmdesk.services import phone as phone_numbers
 from crmdesk.ui.formatting import format_currency, user_locale
-from crmdesk.ui.icons import icon
+from crmdesk.ui.icons import SMALL_SIZE, icon
 from crmdesk.ui.staged import BuildSteps
 
 #: The contract fields the form edits, in tab order. Stage, quality and owner live in the header.
@@ -185,9 +185,19 @@ class TimeZoneCombo(QComboBox):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.setCompleter(completer)
+        # The list is as wide as its longest zone, not as the field: "America/Argentina/ComodRivadavia" and its
+        # neighbours differ only at their ends.
+        view = self.view()
+        view.setMinimumWidth(view.sizeHintForColumn(0) + view.verticalScrollBar().sizeHint().width() + 8)
 
     def showPopup(self) -> None:
         self.ensure_loaded()
+        # Open at the zone in the field, not at the top of the list.
+        index = self.findText(self.currentText().strip())
+        if index >= 0 and index != self.currentIndex():
+            self.blockSignals(True)
+            self.setCurrentIndex(index)
+            self.blockSignals(False)
         super().showPopup()
 
     def focusInEvent(self, event: QFocusEvent) -> None:
@@ -228,14 +238,43 @@ class BirthdayEdit(QWidget):
 
     def _prepare_calendar(self) -> None:
         if self.calendar is None:
-            self.calendar = QCalendarWidget()
+            # A thin frame in the muted text colour: the menu's own edge vanishes against a dark window.
+            frame = QFrame()
+            frame.setFrameStyle(QFrame.Shape.Box | QFrame.Shadow.Plain)
+            frame.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+            self.calendar = QCalendarWidget(frame)
             self.calendar.setGridVisible(False)
             self.calendar.clicked.connect(self._picked)
+            box = QVBoxLayout(frame)
+            box.setContentsMargins(1, 1, 1, 1)
+            box.addWidget(self.calendar)
             action = QWidgetAction(self._menu)
-            action.setDefaultWidget(self.calendar)  # the action owns it from here
+            action.setDefaultWidget(frame)  # the action owns it from here
             self._menu.addAction(action)
+            self._tint_calendar()
         parsed = QDate.fromString(self.line.text().strip(), "yyyy-MM-dd")
         self.calendar.setSelectedDate(parsed if parsed.isValid() else QDate(1990, 1, 1))
+
+    def _tint_calendar(self) -> None:
+        """Follow the palette where QCalendarWidget does not: its month arrows and its red weekends."""
+        calendar = self.calendar
+        if calendar is None:
+            return
+        palette = calendar.palette()
+        on_bar = palette.color(QPalette.ColorRole.HighlightedText)  # the month bar is the highlight colour
+        for name, icon_name in (("qt_calendar_prevmonth", "chevron-left"), ("qt_calendar_nextmonth", "chevron-right")):
+            arrow = calendar.findChild(QToolButton, name)
+            if arrow is not None:
+                arrow.setIcon(icon(icon_name, color=on_bar, size=SMALL_SIZE))
+        weekend = QTextCharFormat()
+        weekend.setForeground(palette.brush(QPalette.ColorRole.Text))  # Qt's pure red is harsh on a dark field
+        for day in (Qt.DayOfWeek.Saturday, Qt.DayOfWeek.Sunday):
+            calendar.setWeekdayTextFormat(day, weekend)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._tint_calendar()
 
     def _picked(self, day: QDate) -> None:
         self._menu.close()
@@ -437,6 +476,9 @@ class ContactForm(QWidget):
     def _time_zone(self, row: int, column: int) -> None:
         combo = TimeZoneCombo(self)
         combo.setObjectName("timeZone")
+        line = combo.lineEdit()
+        assert line is not None  # the combo is editable
+        line.setPlaceholderText(self.tr("e.g. America/Sao_Paulo"))
         combo.editTextChanged.connect(self._edited)
         combo.editTextChanged.connect(self._update_local_time)
         self.local_time = QLabel(self)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QLocale
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
@@ -245,6 +246,39 @@ def test_adding_a_note_teaches_the_view_the_accounts_zone(
     assert newest.time_label.text() in expected, (newest.time_label.text(), expected)
     assert view.notes.day_headers()[0] == "Today"
     close_api(qtbot, api)
+
+
+def test_the_time_zone_list_opens_at_the_zone_in_the_field_and_shows_whole_names(qtbot: QtBot) -> None:
+    from crmdesk.ui.contact_form import TimeZoneCombo
+
+    combo = TimeZoneCombo()
+    qtbot.addWidget(combo)
+    combo.show()
+    combo.setEditText("America/Sao_Paulo")
+    combo.showPopup()
+    view = combo.view()
+    qtbot.waitUntil(view.isVisible)
+    assert view.currentIndex().data() == "America/Sao_Paulo"  # not Africa/Abidjan, the list's first
+    assert view.viewport().width() >= view.sizeHintForColumn(0)  # "America/Argentina/ComodRivadavia" whole
+    assert combo.currentText() == "America/Sao_Paulo"
+    combo.hidePopup()
+
+
+def test_the_birthday_calendar_follows_the_palette(qtbot: QtBot) -> None:
+    from PySide6.QtCore import Qt, QTimer
+
+    from crmdesk.ui.contact_form import BirthdayEdit
+
+    edit = BirthdayEdit()
+    qtbot.addWidget(edit)
+    edit.show()
+    QTimer.singleShot(100, lambda: edit._menu.close())
+    edit.button.showMenu()
+    calendar = edit.calendar
+    assert calendar is not None
+    text = calendar.palette().color(QPalette.ColorRole.Text)
+    for day in (Qt.DayOfWeek.Saturday, Qt.DayOfWeek.Sunday):  # Qt's default is pure red, harsh on dark fields
+        assert calendar.weekdayTextFormat(day).foreground().color() == text
 
 
 def test_the_birthday_calendar_opens_on_the_field_date_and_fills_the_field(qtbot: QtBot) -> None:
