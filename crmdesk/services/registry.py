@@ -213,7 +213,7 @@ class Registry(QObject):
             return
         name = fixed_offset_zone(offset)
         if name is not None and name != current:
-            log.info("The account stamps notes at UTC%+03d:%02d: showing note times from %s", *_hours(offset), name)
+            log.info("The account stamps notes at %s (%s): note times follow it", fixed_offset_label(name), name)
             self._apply({"accountTimeZone": name}, replace=False)
 
     def set_account_time_zone(self, zone: str) -> None:
@@ -403,11 +403,6 @@ def fixed_offset_label(name: str) -> str | None:
     except ValueError:
         return None
     return f"UTC{'+' if hours >= 0 else '−'}{abs(hours):02d}:00"
-
-
-def _hours(offset: timedelta) -> tuple[int, int]:
-    minutes = int(offset.total_seconds() // 60)
-    return int(minutes / 60), abs(minutes) % 60
 
 
 def _checked_zone(zone: str, what: str) -> str:
