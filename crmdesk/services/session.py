@@ -15,6 +15,8 @@ from crmdesk.redaction import register_secret
 from crmdesk.services.tasks import TaskSlots
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from crmdesk.api.client import ContactApi, RetryEvent
 
 log = logging.getLogger("crmdesk.services.session")
@@ -61,9 +63,13 @@ class Session(QObject):
         token: str | None,
         *,
         demo: bool = False,
+        client_options: Mapping[str, Any] | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """``client_options`` go to the ContactApi as keyword arguments (``timeout``, ``max_retries``, an httpx
+        ``transport``): a self-hosted server's needs, and the tests' seam for faults."""
         super().__init__(parent)
+        self._client_options = dict(client_options or {})
         if base_url is None and token is not None:
             raise ValueError("a session with a token needs its server's address")
         self.profile = profile
@@ -126,7 +132,7 @@ class Session(QObject):
 
                     token, base_url = self._token, self.base_url
                     assert token is not None and base_url is not None  # provide_token sets both
-                    self._api = ContactApi(base_url, token, on_retry=self._on_retry)
+                    self._api = ContactApi(base_url, token, on_retry=self._on_retry, **self._client_options)
         return self._api
 
     def preload(self) -> None:

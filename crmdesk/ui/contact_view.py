@@ -148,7 +148,8 @@ class ContactView(QWidget):
         contact_deleted(str): the uid of a contact that was deleted; the view is empty now.
         open_requested(str): the user asked to open this uid (the duplicate guard's "Open existing").
         new_contact_requested(): the empty state's "New contact" button was pressed.
-        error_raised(exception): something failed that the banner should explain.
+        error_raised(exception, retry): something failed that the banner should explain; ``retry`` repeats what
+            failed (the banner's Retry), or is None where repeating is up to the rep.
         status_message(str): a short note for the status bar ("Saved", "Tag added"...).
     """
 
@@ -157,7 +158,7 @@ class ContactView(QWidget):
     contact_deleted = Signal(str)
     open_requested = Signal(str)
     new_contact_requested = Signal()
-    error_raised = Signal(object)
+    error_raised = Signal(object, object)
     status_message = Signal(str)
 
     def __init__(
@@ -1025,7 +1026,7 @@ class ContactView(QWidget):
     def _on_field_failed(self, field: str, value: str, error: object) -> None:
         self._pending_combo.pop(field, None)
         self._revert_combo(field)
-        self.error_raised.emit(error)
+        self.error_raised.emit(error, None)
 
     # --- Tags and notes ---------------------------------------------------------------------------
 
@@ -1043,7 +1044,7 @@ class ContactView(QWidget):
 
     def _on_tag_failed(self, tag: str, error: object) -> None:
         self.tags.fail(tag)
-        self.error_raised.emit(error)
+        self.error_raised.emit(error, None)
 
     def _note_requested(self, text: str) -> None:
         if self.current_uid() is None:
@@ -1062,7 +1063,7 @@ class ContactView(QWidget):
 
     def _on_note_failed(self, text: str, error: object) -> None:
         self.notes.fail(text)
-        self.error_raised.emit(error)
+        self.error_raised.emit(error, None)
 
     # --- Service answers --------------------------------------------------------------------------
 
@@ -1072,7 +1073,7 @@ class ContactView(QWidget):
             self.status_message.emit(self.tr("Reloaded"))
 
     def _on_load_failed(self, error: object) -> None:
-        self.error_raised.emit(error)
+        self.error_raised.emit(error, self.reload)
 
     def _on_saved(self, contact: Contact) -> None:
         if self._mode != "view" or contact.uid != self.current_uid():
@@ -1094,7 +1095,8 @@ class ContactView(QWidget):
             self.form.set_server_message(field, user_message(str(reason)))
             self.form.focus_first_invalid()
         else:
-            self.error_raised.emit(error)
+            uid = self.current_uid()
+            self.error_raised.emit(error, lambda: self._retry_save(uid))
         self.form_status.setText(self.tr("Not saved: {reason}").format(reason=user_message(str(reason))))
         self._update_buttons()
 
@@ -1179,7 +1181,7 @@ class ContactView(QWidget):
         if field in FORM_FIELDS:
             self.form.set_server_message(field, reason)
         else:
-            self.error_raised.emit(error)
+            self.error_raised.emit(error, self._retry_create)
         self.form_status.setText(self.tr("Not created: {reason}").format(reason=reason))
         self._update_buttons()
 
@@ -1189,7 +1191,16 @@ class ContactView(QWidget):
         self.status_message.emit(self.tr("Deleted {uid}").format(uid=uid))
 
     def _on_failure(self, error: object) -> None:
-        self.error_raised.emit(error)
+        self.error_raised.emit(error, None)
+
+    def _retry_save(self, uid: str | None) -> None:
+        # The banner's Retry: the same contact's edits, still in the form, sent again.
+        if uid is not None and uid == self.current_uid() and self.form.is_dirty():
+            self.save()
+
+    def _retry_create(self) -> None:
+        if self._mode == "create":
+            self.submit_create()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -224,6 +224,7 @@ class MainWindow(QMainWindow):
         self.recent = RecentList(session.profile, self)
         self.search = SearchService(session, self)
         self._last_search: tuple[str, SearchKind | None] | None = None
+        self._retry: Callable[[], None] | None = None  # what the banner's Retry repeats
         # What the user asked for while the session was still waiting (for the keyring, or the demo server).
         self._waiting_for_token: list[Callable[[], None]] = []
         self._wait_text: str | None = None  # why nothing can be opened yet, while the session waits
@@ -444,7 +445,7 @@ class MainWindow(QMainWindow):
         self.search.found.connect(self._found)
         self.search.several_found.connect(self._several_found)
         self.search.not_found.connect(self._not_found)
-        self.search.failed.connect(self.show_error)
+        self.search.failed.connect(self._search_failed)
         self.search.unrecognised.connect(self._unrecognised)
         self.search.busy_changed.connect(self._search_busy)
 
@@ -802,20 +803,33 @@ class MainWindow(QMainWindow):
         if self._banner is not None:
             self._banner.dismiss()
 
-    def show_error(self, error: object) -> None:
-        """The one place errors from anywhere in the window end up: the banner, or back to sign-in on 401."""
+    def show_error(self, error: object, retry: Callable[[], None] | None = None) -> None:
+        """The one place errors from anywhere in the window end up: the banner, or back to sign-in on 401.
+
+        ``retry`` repeats what failed: the banner offers Retry only with it, so that Retry after a failed save
+        sends the save again rather than, say, re-running the last search over the rep's edits.
+        """
         from crmdesk.ui.errors import Action, describe
 
         if not isinstance(error, BaseException):
             return
+        self._retry = None
         if isinstance(error, AuthError):
             self.banner.show_description(describe(error, host=self.session.host))
             self.session.note_error(error)
             return
         description = describe(error, host=self.session.host)
-        if description.action is Action.RETRY and self._last_search is None:
-            description = type(description)(description.text, description.severity, None)
+        if description.action is Action.RETRY:
+            if retry is None:
+                description = type(description)(description.text, description.severity, None)
+            else:
+                self._retry = retry
         self.banner.show_description(description)
+
+    def _search_failed(self, error: object) -> None:
+        last = self._last_search
+        retry = None if last is None else (lambda: self._resolve_unsaved(lambda: self._search_now(*last)))
+        self.show_error(error, retry)
 
     def show_notice(self, text: str, severity: Severity | None = None) -> None:
         from crmdesk.ui.errors import Severity
@@ -827,9 +841,9 @@ class MainWindow(QMainWindow):
 
         if action == Action.SIGN_IN.value:
             self.sign_in_requested.emit(self.tr("Sign in again to continue."))
-        elif action == Action.RETRY.value and self._last_search is not None:
-            text, kind = self._last_search
-            self._search_now(text, kind)
+        elif action == Action.RETRY.value and self._retry is not None:
+            retry, self._retry = self._retry, None
+            retry()
 
     def _retry_reported(self, message: str) -> None:
         self.statusBar().showMessage(message)

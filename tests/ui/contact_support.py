@@ -55,6 +55,30 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         return [item for item in self.sent if item.method != "GET"]
 
 
+@dataclass
+class FailingTransport(httpx.AsyncBaseTransport):
+    """A real loopback transport, except that requests to ``route`` ("METHOD /path") fail ``times`` times with
+    ``status`` and the API's error body, as a vendor server having a bad moment would answer."""
+
+    route: str
+    status: int = 500
+    times: int = 1
+    headers: dict[str, str] = field(default_factory=dict)
+    inner: httpx.AsyncHTTPTransport = field(default_factory=httpx.AsyncHTTPTransport)
+    failed: int = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if f"{request.method} {request.url.path}" == self.route and self.failed < self.times:
+            self.failed += 1
+            await request.aread()
+            body = {"success": False, "error": "Internal error", "code": "SERVER_ERROR"}
+            return httpx.Response(self.status, json=body, headers=self.headers)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 def make_api(base_url: str, token: str, **kwargs: Any) -> ContactApi:
     return ContactApi(base_url, token, **kwargs)
 

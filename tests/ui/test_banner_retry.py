@@ -1,0 +1,115 @@
+"""The banner's Retry repeats what failed: a failed save is sent again with the rep's edits, never replaced by a
+re-run of the last search; an error the app cannot repeat offers no Retry."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLineEdit, QMessageBox, QPushButton
+from pytestqt.qtbot import QtBot
+
+from crmdesk.api.client import ContactApi
+from crmdesk.api.models import Contact
+from crmdesk.ui.main_window import MainWindow
+from tests.support.live_server import Account
+from tests.ui.contact_support import FailingTransport
+from tests.ui.shell_support import close_window, create_contacts, open_window, run
+
+
+def _retry_button(window: MainWindow) -> QPushButton:
+    buttons = [button for button in window.banner.findChildren(QPushButton) if button.isVisible()]
+    assert [button.text() for button in buttons] == ["Retry"], "the banner should offer exactly Retry"
+    return buttons[0]
+
+
+def _on_server(qtbot: QtBot, account: Account, **lookup: str) -> Contact:
+    async def read() -> Contact:
+        async with ContactApi(account.base_url, account.token) as api:
+            contact = await api.get_contact(**lookup)
+            assert isinstance(contact, Contact)
+            return contact
+
+    return run(qtbot, read())
+
+
+def _open(qtbot: QtBot, window: MainWindow, email: str) -> None:
+    window.request_search(email)
+    qtbot.waitUntil(lambda: window.contact_view.mode() == "view" and window.contact_view.current_uid() is not None)
+
+
+def test_retry_after_a_failed_save_sends_the_edits_again(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Alice Alpha", "email": "alice@example.com", "city": "Recife"})
+    failing = FailingTransport("PUT /api/contact", status=500)
+    window = open_window(qtbot, account, client_options={"transport": failing, "max_retries": 0})
+    _open(qtbot, window, "alice@example.com")
+    view = window.contact_view
+    city = view.findChild(QLineEdit, "city")
+    assert city is not None
+    city.setFocus()
+    city.selectAll()
+    qtbot.keyClicks(city, "Olinda")
+    view.save()
+    qtbot.waitUntil(lambda: failing.failed == 1 and not view.form.is_busy())
+    assert window.banner.isVisible() and city.text() == "Olinda" and view.has_unsaved_changes()
+
+    _retry_button(window).click()
+    qtbot.waitUntil(lambda: not view.has_unsaved_changes())
+    assert city.text() == "Olinda"
+    assert not [box for box in view.findChildren(QMessageBox) if box.isVisible()]
+    assert _on_server(qtbot, account, uid=ref.uid).city == "Olinda"
+    close_window(qtbot, window)
+
+
+def test_retry_after_a_failed_create_creates_the_contact(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    failing = FailingTransport("POST /api/contact", status=503)
+    window = open_window(qtbot, account, client_options={"transport": failing, "max_retries": 0})
+    window.new_contact()
+    view = window.contact_view
+    first = view.findChild(QLineEdit, "firstName")
+    email = view.findChild(QLineEdit, "email")
+    assert first is not None and email is not None
+    first.setFocus()
+    qtbot.keyClicks(first, "Bruno")
+    email.setFocus()
+    qtbot.keyClicks(email, "bruno@example.com")
+    view.submit_create()
+    qtbot.waitUntil(lambda: failing.failed == 1 and not view.form.is_busy())
+    assert view.mode() == "create" and first.text() == "Bruno"
+
+    _retry_button(window).click()
+    qtbot.waitUntil(lambda: view.mode() == "view")
+    assert _on_server(qtbot, account, email="bruno@example.com").firstName == "Bruno"
+    close_window(qtbot, window)
+
+
+def test_retry_after_a_failed_search_searches_again(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Carla Cruz", "email": "carla@example.com"})
+    failing = FailingTransport("GET /api/contact", status=502)
+    window = open_window(qtbot, account, client_options={"transport": failing, "max_retries": 0})
+    window.request_search("carla@example.com")
+    qtbot.waitUntil(lambda: failing.failed == 1 and window.banner.isVisible())
+
+    _retry_button(window).click()
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid)
+    close_window(qtbot, window)
+
+
+def test_a_failure_the_app_cannot_repeat_offers_no_retry(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    create_contacts(qtbot, account, {"name": "Dora Dias", "email": "dora@example.com"})
+    failing = FailingTransport("POST /api/contact/tag/add", status=500)
+    window = open_window(qtbot, account, client_options={"transport": failing, "max_retries": 0})
+    _open(qtbot, window, "dora@example.com")
+    view = window.contact_view
+    view.tags.input.setText("Hot Lead")
+    view.tags.input.returnPressed.emit()
+    qtbot.waitUntil(lambda: failing.failed == 1 and window.banner.isVisible())
+    # The tag's text is back in its box for the rep to send again; a Retry here would re-run the last search.
+    assert view.tags.input.text() == "Hot Lead"
+    assert not [button for button in window.banner.findChildren(QPushButton) if button.isVisible()]
+    close_window(qtbot, window)
