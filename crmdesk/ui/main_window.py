@@ -706,7 +706,9 @@ class MainWindow(QMainWindow):
     def _found(self, contact: Contact) -> None:
         self._say_results(self.tr("Found {0}.").format(contact.name or contact.uid))
         self._select_result(contact.uid)
-        self.contact_view.show_contact(contact)
+        # Asked again on arrival: the rep may have gone on editing while a slow lookup ran.
+        view = self.contact_view
+        view.resolve_unsaved(lambda: view.show_contact(contact))
 
     def _several_found(self, summaries: list[ContactSummary]) -> None:
         self.results_list.clear()

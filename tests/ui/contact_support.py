@@ -79,6 +79,32 @@ class FailingTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+@dataclass
+class HeldTransport(httpx.AsyncBaseTransport):
+    """A real loopback transport that holds requests to ``route`` ("METHOD /path") until :meth:`release`: a
+    slow server, without a test guessing how slow. ``held`` counts the requests that have waited."""
+
+    route: str
+    inner: httpx.AsyncHTTPTransport = field(default_factory=httpx.AsyncHTTPTransport)
+    held: int = 0
+    _gate: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def hold(self) -> None:
+        self._gate.clear()
+
+    def release(self) -> None:
+        self._gate.set()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if f"{request.method} {request.url.path}" == self.route and not self._gate.is_set():
+            self.held += 1
+            await self._gate.wait()
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 def make_api(base_url: str, token: str, **kwargs: Any) -> ContactApi:
     return ContactApi(base_url, token, **kwargs)
 

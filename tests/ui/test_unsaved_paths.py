@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from crmdesk.api.client import ContactApi
 from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
+from tests.ui.contact_support import HeldTransport
 from tests.ui.shell_support import close_window, create_contacts, open_window, run
 
 
@@ -83,5 +84,38 @@ def test_leaving_unsaved_edits_asks_and_save_then_goes_on(
         qtbot.waitUntil(lambda: signed_out == [True], timeout=15_000)
     else:
         qtbot.waitUntil(lambda: window.contact_view.mode() == "create", timeout=15_000)
+    assert _city_on_server(qtbot, account, edited.uid) == "Olinda"
+    close_window(qtbot, window)
+
+
+def test_edits_made_while_a_slow_search_runs_are_asked_about_when_it_answers(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    edited, other = create_contacts(
+        qtbot,
+        account,
+        {"name": "Alice Alpha", "email": "alice@example.com", "city": "Recife"},
+        {"name": "Bob Beta", "email": "bob@example.com"},
+    )
+    slow = HeldTransport("GET /api/contact")
+    slow.release()
+    window = open_window(qtbot, account, client_options={"transport": slow})
+    window.request_search("alice@example.com")
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == edited.uid)
+    slow.hold()
+    window.request_search("bob@example.com")  # nothing is unsaved yet: the lookup goes out at once
+    qtbot.waitUntil(lambda: slow.held == 1)
+    city = window.contact_view.findChild(QLineEdit, "city")
+    assert city is not None
+    city.setFocus()
+    city.selectAll()
+    qtbot.keyClicks(city, "Olinda")  # the rep goes on working on Alice while the server is slow
+    slow.release()
+
+    qtbot.waitUntil(lambda: bool(window.contact_view.findChildren(QMessageBox, "unsavedDialog")))
+    box = _unsaved_box(window)
+    assert window.contact_view.current_uid() == edited.uid and city.text() == "Olinda"
+    box.button(QMessageBox.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == other.uid)
     assert _city_on_server(qtbot, account, edited.uid) == "Olinda"
     close_window(qtbot, window)
