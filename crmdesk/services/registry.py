@@ -77,7 +77,7 @@ class Registry(QObject):
                 # The profile's own file, read before the window shows: its zone was checked when it was written,
                 # and checking it again would load the time-zone database on the way to the first paint.
                 text = path.read_text(encoding="utf-8")
-                registry._apply(_parse(text, str(path), check_zone=False), replace=True)
+                registry._apply(_parse(text, str(path), own=True), replace=True)
             except (OSError, RegistryFormatError) as exc:
                 log.warning("Ignoring the unreadable registry %s: %s", path, exc)
         return registry
@@ -292,22 +292,28 @@ def _write_atomically(path: Path, data: Mapping[str, Any]) -> None:
     os.replace(temporary, path)
 
 
-def _string_list(data: Mapping[str, Any], key: str, where: str, limit_field: str) -> list[str]:
+def _string_list(data: Mapping[str, Any], key: str, where: str, limit_field: str, *, own: bool) -> list[str]:
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise RegistryFormatError(f"{where}: '{key}' must be a list of names.")
     limit = MAX_LENGTH[limit_field]
-    too_long = next((item for item in value if len(item.strip()) > limit), None)
-    if too_long is not None:
-        raise RegistryFormatError(f"{where}: the {key[:-1]} {too_long[:40]!r}… is longer than {limit} characters.")
+    too_long = [item for item in value if len(item.strip()) > limit]
+    if too_long and own:
+        # One bad entry in the profile's own file costs that entry, not everything the profile has learned.
+        for item in too_long:
+            log.warning("%s: skipping the %s %r…, longer than %d characters", where, key[:-1], item[:40], limit)
+        return [item for item in value if len(item.strip()) <= limit]
+    if too_long:
+        raise RegistryFormatError(f"{where}: the {key[:-1]} {too_long[0][:40]!r}… is longer than {limit} characters.")
     return value
 
 
-def _parse(text: str, where: str, *, check_zone: bool = True) -> dict[str, Any]:
+def _parse(text: str, where: str, *, own: bool = False) -> dict[str, Any]:
     """Read and check a registry file; every problem becomes one readable :class:`RegistryFormatError`.
 
-    ``check_zone=False`` takes the account's time zone without asking the time-zone database whether it exists
-    (an unknown one is shown as this computer's zone).
+    ``own=True`` is for the profile's own file, read before the window shows: it takes the account's time zone
+    without asking the time-zone database whether it exists (an unknown one is shown as this computer's zone),
+    and skips a name too long for the API rather than refusing the whole file.
     """
     try:
         data = json.loads(text)
@@ -340,17 +346,17 @@ def _parse(text: str, where: str, *, check_zone: bool = True) -> dict[str, Any]:
     if not isinstance(region, str) or len(region.strip()) not in (0, 2):
         raise RegistryFormatError(f"{where}: 'phoneRegion' must be a two-letter region code such as BR.")
     result: dict[str, Any] = {
-        "stages": _string_list(data, "stages", where, "stageName"),
-        "qualities": _string_list(data, "qualities", where, "qualityName"),
+        "stages": _string_list(data, "stages", where, "stageName", own=own),
+        "qualities": _string_list(data, "qualities", where, "qualityName", own=own),
         "members": members,
-        "tags": _string_list(data, "tags", where, "tagName"),
+        "tags": _string_list(data, "tags", where, "tagName", own=own),
     }
     if region.strip():
         result["phoneRegion"] = region
     zone = data.get("accountTimeZone", "")
     if not isinstance(zone, str):
         raise RegistryFormatError(f"{where}: 'accountTimeZone' must be an IANA time zone such as America/Sao_Paulo.")
-    if zone.strip() and not check_zone:
+    if zone.strip() and own:
         result["accountTimeZone"] = zone.strip()
     elif zone.strip():
         try:

@@ -863,6 +863,8 @@ class MainWindow(QMainWindow):
         if self._settings_dialog is None:
             self._settings_dialog = SettingsDialog(self.registry, self)
         dialog = self._settings_dialog
+        if not dialog.isVisible():
+            dialog.load_values()
         dialog.show()
         dialog.raise_()
         dialog.activateWindow()

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crmdesk.contract import is_time_zone
+from crmdesk.contract import MAX_LENGTH, is_time_zone
 from crmdesk.services import phone as phone_numbers
 from crmdesk.services.registry import Registry, RegistryFormatError, fixed_offset_label
 from crmdesk.ui.contact_form import TimeZoneCombo
@@ -71,7 +71,7 @@ class SettingsDialog(QDialog):
         members_layout.addWidget(self.members)
         members_layout.addLayout(member_buttons)
 
-        tabs = QTabWidget(self)
+        tabs = self.tabs = QTabWidget(self)
         for page, editor, title in (
             (self.stages, self.stages, tr("Stages")),
             (self.qualities, self.qualities, tr("Qualities")),
@@ -219,6 +219,32 @@ class SettingsDialog(QDialog):
         self.account_zone.setFocus()
         return False
 
+    def load_values(self) -> None:
+        """Show what the registry holds now: it learns as the rep works, and a cancelled edit must not linger."""
+        self._show_values(self.registry)
+        self._say("")
+
+    def _lists_fit(self) -> bool:
+        """True when every stage, quality and tag fits the API's length; otherwise says which does not."""
+        for edit, field, what in (
+            (self.stages, "stageName", self.tr("stage")),
+            (self.qualities, "qualityName", self.tr("quality")),
+            (self.tags, "tagName", self.tr("tag")),
+        ):
+            limit = MAX_LENGTH[field]
+            too_long = next((line for line in _lines(edit) if len(line) > limit), None)
+            if too_long is not None:
+                shown = too_long if len(too_long) <= 40 else too_long[:40] + "…"
+                self._say(
+                    self.tr("The {what} “{name}” is longer than {limit} characters, the most the API takes.").format(
+                        what=what, name=shown, limit=limit
+                    )
+                )
+                self.tabs.setCurrentWidget(edit)
+                edit.setFocus()
+                return False
+        return True
+
     def _say(self, text: str) -> None:
         self.message.setText(text)
         self.message.setVisible(bool(text))
@@ -243,7 +269,7 @@ class SettingsDialog(QDialog):
         if bad is not None:
             self._say(self.tr("{email} is not an email address.").format(email=bad))
             return
-        if not self._zone_is_valid():
+        if not self._zone_is_valid() or not self._lists_fit():
             return
         self.registry.replace(
             stages=_lines(self.stages),
@@ -272,7 +298,7 @@ class SettingsDialog(QDialog):
         return True
 
     def export_to(self, path: str) -> bool:
-        if not self._zone_is_valid():
+        if not self._zone_is_valid() or not self._lists_fit():
             return False
         try:
             self._draft().export_json(path)

@@ -14,7 +14,9 @@ from crmdesk import paths
 from crmdesk.api.client import ContactApi
 from crmdesk.services.registry import Registry, RegistryFormatError, fixed_offset_zone, note_offset
 from crmdesk.ui.settings_dialog import SettingsDialog
+from tests.support.live_server import Account
 from tests.ui.contact_support import create_contact, make_view
+from tests.ui.shell_support import close_window, open_window
 
 
 def test_registry_learns_from_a_contact_and_an_owner_answer(qtbot: QtBot, api: ContactApi) -> None:
@@ -236,3 +238,56 @@ def test_an_unknown_zone_is_learned_from_a_note_but_a_chosen_one_is_kept(utc_com
 def test_an_unreadable_registry_file_starts_empty(tmp_path: Path) -> None:
     (paths.profile_dir("broken") / "registry.json").write_text("{oops")
     assert Registry.load("broken").to_dict()["stages"] == []
+
+
+def test_settings_opened_again_shows_what_was_learned_since_and_not_a_cancelled_edit(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window = open_window(qtbot, account)
+    registry = window.registry
+    registry.merge(stages=["Lead"])
+    window.open_settings()
+    dialog = window.findChild(SettingsDialog)
+    assert dialog is not None and dialog.stages.toPlainText() == "Lead"
+    dialog.stages.setPlainText("Lead\nTYPO I CANCELLED")
+    dialog.reject()
+
+    registry.merge(stages=["Won"], members={"ana@team.example": "Ana"}, tags=["Hot Lead"])  # learned meanwhile
+    window.open_settings()
+    assert dialog.stages.toPlainText() == "Lead\nWon"
+    dialog.accept()
+    assert registry.stages() == ["Lead", "Won"]
+    assert registry.members() == {"ana@team.example": "Ana"} and registry.tags() == ["Hot Lead"]
+    close_window(qtbot, window)
+
+
+def test_settings_refuses_a_name_longer_than_the_api_takes(qtbot: QtBot) -> None:
+    registry = Registry.load("long-names")
+    registry.merge(stages=["Lead"])
+    dialog = SettingsDialog(registry)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.tags.setPlainText("Hot Lead\n" + "x" * 101)
+    dialog.accept()
+    assert dialog.isVisible() and "longer than 100 characters" in dialog.message.text()
+    assert dialog.tabs.currentWidget() is dialog.tags and dialog.focusWidget() is dialog.tags
+    assert registry.tags() == [] and Registry.load("long-names").stages() == ["Lead"]
+
+
+@pytest.mark.expected_warnings
+def test_one_overlong_name_in_the_profiles_file_costs_that_name_only(tmp_path: Path) -> None:
+    registry = Registry.load("one-bad")
+    registry.merge(stages=["Lead", "Won"], members={"ana@team.example": "Ana"}, tags=["Hot Lead"])
+    path = paths.profile_dir("one-bad") / "registry.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["tags"].append("y" * 150)  # e.g. written by an older CRMDesk that did not check
+    path.write_text(json.dumps(data), encoding="utf-8")
+    handed_over = tmp_path / "handed-over.json"
+    handed_over.write_text(json.dumps(data), encoding="utf-8")
+
+    again = Registry.load("one-bad")
+    assert again.stages() == ["Lead", "Won"] and again.members() == {"ana@team.example": "Ana"}
+    assert again.tags() == ["Hot Lead"]
+    # A file brought in by hand is still refused whole, with the reason.
+    with pytest.raises(RegistryFormatError, match="longer than 100 characters"):
+        Registry(None).import_json(handed_over)
