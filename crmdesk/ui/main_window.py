@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from crmdesk.ui.banner import ErrorBanner
     from crmdesk.ui.contact_view import ContactView
     from crmdesk.ui.errors import Severity
+    from crmdesk.ui.settings_dialog import SettingsDialog
 
 log = logging.getLogger("crmdesk.ui.main_window")
 
@@ -230,7 +231,7 @@ class MainWindow(QMainWindow):
         self._wait_text: str | None = None  # why nothing can be opened yet, while the session waits
         self._close_confirmed = False
         self._shown_once = False
-        self._settings_dialog: QWidget | None = None
+        self._settings_dialog: SettingsDialog | None = None
         self._shortcuts_dialog: QWidget | None = None
         self._busy_timer = QTimer(self)
         self._busy_timer.setSingleShot(True)
