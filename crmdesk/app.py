@@ -221,6 +221,7 @@ class AppController:
         self.window: MainWindow | None = None
         self.sign_in: SignInDialog | None = None
         self.demo: DemoServer | None = None
+        self._environment_session: Session | None = None  # made with CRMDESK_TOKEN: it never touches the keyring
         self.exit_code: int | None = None
         self._contact_view_factory = contact_view_factory
         self._on_exit = on_exit
@@ -259,8 +260,9 @@ class AppController:
         env_token = os.environ.get(TOKEN_ENV, "").strip()
         base_url = self.args.base_url or self.profiles.base_url(self.profile)
         if env_token:
-            # For scripted runs and benchmarks: used for this session only, never stored.
-            self._open_session_or_sign_in(base_url, env_token)
+            # For scripted runs and benchmarks: used for this session only, never stored, and the keyring is left
+            # alone (a stale variable must not cost the rep the token they remembered).
+            self._open_session_or_sign_in(base_url, env_token, from_environment=True)
             return
         if self.profiles.token_remembered(self.profile):
             # Reading the keyring costs ~150 ms before its first answer (longer if it has to be unlocked): the
@@ -275,7 +277,7 @@ class AppController:
             return
         self.show_sign_in()
 
-    def _open_session_or_sign_in(self, base_url: str, token: str | None) -> None:
+    def _open_session_or_sign_in(self, base_url: str, token: str | None, *, from_environment: bool = False) -> None:
         from crmdesk.services.session import Session
 
         try:
@@ -283,6 +285,8 @@ class AppController:
         except ValueError as exc:
             self.show_sign_in(str(exc))
             return
+        if from_environment:
+            self._environment_session = session
         self.open_window(session)
         if not session.is_ready():
             from PySide6.QtCore import QTimer
@@ -608,8 +612,14 @@ class AppController:
         if window is self.window:
             self.finish(0)
 
+    def _owns_stored_token(self, session: Session | None) -> bool:
+        """Whether ending ``session`` should forget the profile's remembered token: not for the demo, nor for a
+        token given in the environment, which never came from the keyring."""
+        return session is not None and not session.demo and session is not self._environment_session
+
     def _auth_failed(self) -> None:
-        if self.session is not None and not self.session.demo:
+        if self._owns_stored_token(self.session):
+            assert self.session is not None
             # The stored token no longer works; keep nobody's dead token around.
             self.credentials.forget_in_background(self.session.profile)
             self.profiles.set_token_remembered(self.session.profile, False)
@@ -623,7 +633,7 @@ class AppController:
 
     def _sign_out(self) -> None:
         window, session = self.window, self.session
-        if session is not None and not session.demo:
+        if session is not None and self._owns_stored_token(session):
             self.credentials.forget_in_background(session.profile)
             self.profiles.set_token_remembered(session.profile, False)
         self.window, self.session = None, None

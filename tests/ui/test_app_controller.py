@@ -325,6 +325,47 @@ def test_env_token_is_used_for_the_session_and_never_stored(
     assert memory_keyring.passwords == {}
 
 
+def test_a_refused_env_token_leaves_the_remembered_token_alone(
+    qtbot: QtBot,
+    controller: object,
+    account: Account,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    memory_keyring.passwords[(SERVICE, "work")] = account.token  # what the rep remembered, still good
+    Profiles().set_base_url("work", account.base_url)
+    Profiles().set_token_remembered("work", True)
+    monkeypatch.setenv("CRMDESK_TOKEN", "tok_stale-script-0123456789")  # a stale variable left in a shell
+    app: AppController = controller("--profile", "work")  # type: ignore[operator]
+    app.start()
+    assert app.window is not None
+    app.window.request_search("someone@example.com")
+    qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=15_000)
+    qtbot.wait(200)  # the keyring is written in a worker thread: give a wrong delete the time to land
+    assert memory_keyring.passwords == {(SERVICE, "work"): account.token}
+    assert Profiles().token_remembered("work")
+
+
+def test_signing_out_of_an_env_token_session_leaves_the_remembered_token_alone(
+    qtbot: QtBot,
+    controller: object,
+    account: Account,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    memory_keyring.passwords[(SERVICE, "work")] = "tok_remembered-0123456789abcdef"
+    Profiles().set_base_url("work", account.base_url)
+    Profiles().set_token_remembered("work", True)
+    monkeypatch.setenv("CRMDESK_TOKEN", account.token)
+    app: AppController = controller("--profile", "work")  # type: ignore[operator]
+    app.start()
+    assert app.window is not None
+    app.window.sign_out()
+    qtbot.waitUntil(lambda: app.window is None and app.sign_in is not None)
+    qtbot.wait(200)
+    assert memory_keyring.passwords == {(SERVICE, "work"): "tok_remembered-0123456789abcdef"}
+
+
 @pytest.mark.slow
 def test_demo_mode_starts_a_child_server_without_stalling_the_ui(qtbot: QtBot, controller: object) -> None:
     email, uid = demo_data.CONTACTS[0]["email"], demo_data.CONTACTS[0]["uid"]
