@@ -93,6 +93,11 @@ _REASON_TEXT: Final[Mapping[str, str]] = {
 }
 
 
+def retry_reason_text(reason: RetryReason) -> str:
+    """What a retry is about, for a status bar: "Rate limited", "Network problem"..."""
+    return _REASON_TEXT[reason]
+
+
 def _retry_message(reason: RetryReason, delay: float) -> str:
     seconds = max(1, math.ceil(delay))
     return f"{_REASON_TEXT[reason]} — retrying in {seconds} s"

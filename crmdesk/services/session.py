@@ -46,14 +46,14 @@ class Session(QObject):
 
     Signals:
         ready(): a waiting session got its token.
-        rate_limited(float): the client is waiting this many seconds after a 429 before retrying.
-        retry_reported(str): any retry wait, as one sentence for the status bar ("Rate limited — retrying in 3 s").
+        retrying(str, float, bool): the client waits before trying a request again: why ("Rate limited",
+            "Network problem"...), for how many seconds, and whether the request is held before being sent at all
+            (the client's own rate limiter) rather than after a failed attempt.
         auth_failed(): the server stopped accepting the token; the app goes back to sign-in.
     """
 
     ready = Signal()
-    rate_limited = Signal(float)
-    retry_reported = Signal(str)
+    retrying = Signal(str, float, bool)
     auth_failed = Signal()
 
     def __init__(
@@ -173,9 +173,9 @@ class Session(QObject):
 
     def _on_retry(self, event: RetryEvent) -> None:
         log.info("Retrying %s %s after attempt %d: %s", event.method, event.path, event.attempt, event.message)
-        if event.reason == "rate_limited":
-            self.rate_limited.emit(float(event.delay))
-        self.retry_reported.emit(event.message)
+        from crmdesk.api.client import retry_reason_text
+
+        self.retrying.emit(retry_reason_text(event.reason), float(event.delay), event.attempt == 0)
 
     def note_error(self, error: BaseException) -> bool:
         """Routes an error seen anywhere in the app; returns True when it ended the session (401)."""

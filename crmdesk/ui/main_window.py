@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import math
+import time
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -233,6 +235,10 @@ class MainWindow(QMainWindow):
         self._shown_once = False
         self._settings_dialog: SettingsDialog | None = None
         self._shortcuts_dialog: QWidget | None = None
+        self._retry_countdown = QTimer(self)  # the status bar's "retrying in N s", once a second
+        self._retry_countdown.setInterval(1000)
+        self._retry_countdown.timeout.connect(self._count_retry_down)
+        self._retry_what, self._retry_held, self._retry_until, self._retry_text = "", False, 0.0, ""
         self._busy_timer = QTimer(self)
         self._busy_timer.setSingleShot(True)
         self._busy_timer.setInterval(BUSY_INDICATOR_DELAY_MS)
@@ -462,8 +468,7 @@ class MainWindow(QMainWindow):
         self._recent_refresh.timeout.connect(self._refresh_recent)
         self.recent.changed.connect(self._recent_refresh.start)
 
-        self.session.retry_reported.connect(self._retry_reported)
-        self.session.rate_limited.connect(self._rate_limited)
+        self.session.retrying.connect(self._retrying)
         if not self.session.is_ready():
             self.session.ready.connect(self._session_ready)
             self.explain_the_wait()
@@ -830,6 +835,7 @@ class MainWindow(QMainWindow):
         self.banner.show_description(description)
 
     def _search_failed(self, error: object) -> None:
+        self._say_results(self.tr("The search did not finish: the message above says why."))
         last = self._last_search
         retry = None if last is None else (lambda: self._resolve_unsaved(lambda: self._search_now(*last)))
         self.show_error(error, retry)
@@ -848,13 +854,26 @@ class MainWindow(QMainWindow):
             retry, self._retry = self._retry, None
             retry()
 
-    def _retry_reported(self, message: str) -> None:
-        self.statusBar().showMessage(message)
+    def _retrying(self, what: str, seconds: float, held: bool) -> None:
+        """A request waits before its next attempt: the status bar counts the wait down, then clears."""
+        self._retry_what, self._retry_held = what, held
+        self._retry_until = time.monotonic() + seconds
+        self._retry_countdown.start()
+        self._count_retry_down()
 
-    def _rate_limited(self, seconds: float) -> None:
-        # Keep the message up for the whole wait, then let the status bar clear itself.
-        text = self.tr("Rate limited — retrying in {0} s").format(max(1, round(seconds)))
-        self.statusBar().showMessage(text, int(max(seconds, 1.0) * 1000) + 500)
+    def _count_retry_down(self) -> None:
+        bar = self.statusBar()
+        left = math.ceil(self._retry_until - time.monotonic() - 0.05)
+        shown = bar.currentMessage()
+        if left <= 0:
+            self._retry_countdown.stop()
+            if shown and shown == self._retry_text:
+                bar.clearMessage()
+            self._retry_text = ""
+            return
+        template = self.tr("{0} — waiting {1} s") if self._retry_held else self.tr("{0} — retrying in {1} s")
+        self._retry_text = template.format(self._retry_what, left)
+        bar.showMessage(self._retry_text)
 
     # --- dialogs --------------------------------------------------------------------------------
 

@@ -92,9 +92,26 @@ def test_retry_after_a_failed_search_searches_again(
     window = open_window(qtbot, account, client_options={"transport": failing, "max_retries": 0})
     window.request_search("carla@example.com")
     qtbot.waitUntil(lambda: failing.failed == 1 and window.banner.isVisible())
+    assert window.results_status.text() == "The search did not finish: the message above says why."
 
     _retry_button(window).click()
     qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid)
+    assert window.results_status.text() == "Found Carla Cruz."
+    close_window(qtbot, window)
+
+
+def test_a_rate_limit_counts_down_in_the_status_bar_and_clears_when_the_wait_is_over(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Eva Eder", "email": "eva@example.com"})
+    limited = FailingTransport("GET /api/contact", status=429, headers={"Retry-After": "2"})
+    window = open_window(qtbot, account, client_options={"transport": limited})
+    bar = window.statusBar()
+    window.request_search("eva@example.com")
+    qtbot.waitUntil(lambda: bar.currentMessage() == "Rate limited — retrying in 2 s")
+    qtbot.waitUntil(lambda: bar.currentMessage() == "Rate limited — retrying in 1 s", timeout=2_000)
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=5_000)
+    qtbot.waitUntil(lambda: not bar.currentMessage().startswith("Rate limited"), timeout=2_000)
     close_window(qtbot, window)
 
 
