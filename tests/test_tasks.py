@@ -49,3 +49,14 @@ def test_specific_error_handler_wins_and_finally_runs(qtbot: QtBot, qasync_loop:
     slots.start("save", _fail(), on_error=specific.append, on_finally=lambda: finished.append(True))
     qtbot.waitUntil(lambda: finished == [True], timeout=2000)
     assert default == [] and len(specific) == 1
+
+
+def test_cancel_all_spares_the_keys_it_is_told_to_keep(qtbot: QtBot, qasync_loop: object) -> None:
+    results: list[str] = []
+    slots = TaskSlots(lambda error: None)
+    load = slots.start("load", _value_after(0.05, "load"), results.append)
+    note = slots.start("note:1", _value_after(0.05, "note"), results.append)
+    cancelled = slots.cancel_all(keep=lambda key: key.startswith("note:"))
+    assert cancelled == [load]
+    qtbot.waitUntil(lambda: results == ["note"], timeout=2000)
+    assert load.cancelled() and not note.cancelled() and not slots.running("note:1")

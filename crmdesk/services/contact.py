@@ -30,6 +30,11 @@ log = logging.getLogger("crmdesk.services.contact")
 DEDICATED_FIELDS = ("stageName", "qualityName", "ownerEmail")
 
 
+def _is_write(key: str) -> bool:
+    """Task keys of the writes that outlive opening another contact: tags, notes and the dedicated fields."""
+    return key.partition(":")[0] in ("tag", "note", *DEDICATED_FIELDS)
+
+
 class ContactService(QObject):
     """Holds the current contact and runs every request about it.
 
@@ -44,11 +49,15 @@ class ContactService(QObject):
         deleted(str): the uid of the deleted contact.
         delete_failed(exception)
         tag_added(str, Contact): a tag was confirmed; the contact now lists it.
-        tag_failed(str, exception): the tag that could not be added.
+        tag_failed(str, str, exception): the uid, and the tag that could not be added to it.
         note_added(Contact): the note was stored; the contact was re-read so it carries the server's timestamp.
-        note_failed(str, exception): the note text that could not be added.
-        field_changed(str, str): a dedicated field (stageName, qualityName, ownerEmail) was set to a value.
-        field_failed(str, str, exception): setting that field to that value failed.
+        note_failed(str, str, exception): the uid, and the note text that could not be added to it.
+        field_changed(str, str, str): the uid, and the dedicated field (stageName, qualityName, ownerEmail) that
+            was set to a value.
+        field_failed(str, str, str, exception): the uid, and the field and value that could not be set.
+
+    Tags, notes and the dedicated fields are writes the rep made: opening another contact lets them finish, and
+    their signals carry the uid they were about, which may no longer be the open contact.
         busy_changed(bool): whether any request is running.
     """
 
@@ -62,11 +71,11 @@ class ContactService(QObject):
     deleted = Signal(str)
     delete_failed = Signal(object)
     tag_added = Signal(str, object)
-    tag_failed = Signal(str, object)
+    tag_failed = Signal(str, str, object)
     note_added = Signal(object)
-    note_failed = Signal(str, object)
-    field_changed = Signal(str, str)
-    field_failed = Signal(str, str, object)
+    note_failed = Signal(str, str, object)
+    field_changed = Signal(str, str, str)
+    field_failed = Signal(str, str, str, object)
     busy_changed = Signal(bool)
 
     def __init__(self, api_source: Callable[[], ContactApi], registry: Registry, parent: QObject | None = None) -> None:
@@ -94,8 +103,8 @@ class ContactService(QObject):
     def set_current(self, contact: Contact | None) -> None:
         """Make ``contact`` the open one (the view does this when it shows a contact found elsewhere)."""
         if self._current is not None and (contact is None or contact.uid != self._current.uid):
-            # Work about the previous contact must not land on the next one.
-            self.cancel_all()
+            # Reads about the previous contact must not land on the next one; writes the rep made to it finish.
+            self._slots.cancel_all(keep=_is_write)
         self._current = contact
         if contact is not None:
             self.registry.learn_contact(contact)
@@ -131,10 +140,10 @@ class ContactService(QObject):
     def add_tag(self, tag: str) -> None:
         contact = self._require()
         self._start(
-            f"tag:{tag.casefold()}",
+            f"tag:{contact.uid}:{tag.casefold()}",
             self.api.add_tag(tag, uid=contact.uid),
             lambda change: self._tag_added(contact.uid, tag, change.value or tag),
-            lambda error: self.tag_failed.emit(tag, error),
+            lambda error: self.tag_failed.emit(contact.uid, tag, error),
         )
 
     def add_note(self, text: str) -> None:
@@ -143,7 +152,7 @@ class ContactService(QObject):
             f"note:{next(self._note_counter)}",
             self._note(contact.uid, text),
             self._note_added,
-            lambda error: self.note_failed.emit(text, error),
+            lambda error: self.note_failed.emit(contact.uid, text, error),
         )
 
     def set_stage(self, stage: str) -> None:
@@ -247,9 +256,10 @@ class ContactService(QObject):
             current = self._current
             if current is not None and current.uid == uid:
                 self.set_current(dataclasses.replace(current, **{field: stored}))  # type: ignore[arg-type]
-            self.field_changed.emit(field, stored)
+            self.field_changed.emit(uid, field, stored)
 
-        self._start(field, coro, done, lambda error: self.field_failed.emit(field, value, error))
+        # Keyed per contact: a second stage change supersedes the first on the same contact only.
+        self._start(f"{field}:{uid}", coro, done, lambda error: self.field_failed.emit(uid, field, value, error))
 
     # --- Plumbing ---------------------------------------------------------------------------------
 

@@ -72,10 +72,11 @@ class TaskSlots:
         if task is not None and not task.done():
             task.cancel()
 
-    def cancel_all(self) -> list[asyncio.Task[Any]]:
-        """Cancel every task; returns them so a caller can await their clean-up."""
-        tasks = [task for task in self._tasks.values() if not task.done()]
+    def cancel_all(self, keep: Callable[[str], bool] | None = None) -> list[asyncio.Task[Any]]:
+        """Cancel every task (but those whose key ``keep`` accepts); returns them so a caller can await their
+        clean-up."""
+        keys = [key for key in self._tasks if keep is None or not keep(key)]
+        tasks = [task for key in keys if not (task := self._tasks.pop(key)).done()]
         for task in tasks:
             task.cancel()
-        self._tasks.clear()
         return tasks

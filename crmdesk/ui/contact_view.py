@@ -148,8 +148,9 @@ class ContactView(QWidget):
         contact_deleted(str): the uid of a contact that was deleted; the view is empty now.
         open_requested(str): the user asked to open this uid (the duplicate guard's "Open existing").
         new_contact_requested(): the empty state's "New contact" button was pressed.
-        error_raised(exception, retry): something failed that the banner should explain; ``retry`` repeats what
-            failed (the banner's Retry), or is None where repeating is up to the rep.
+        error_raised(exception, retry, context): something failed that the banner should explain; ``retry``
+            repeats what failed (the banner's Retry), or is None where repeating is up to the rep; ``context`` says
+            what failed ("Not saved.", "Tag “VIP” not added to Ana Lima.").
         status_message(str): a short note for the status bar ("Saved", "Tag added"...).
     """
 
@@ -158,7 +159,7 @@ class ContactView(QWidget):
     contact_deleted = Signal(str)
     open_requested = Signal(str)
     new_contact_requested = Signal()
-    error_raised = Signal(object, object)
+    error_raised = Signal(object, object, str)
     status_message = Signal(str)
 
     def __init__(
@@ -175,6 +176,11 @@ class ContactView(QWidget):
         self._after_save: Callable[[], None] | None = None
         self._before_create: Contact | None = None  # the contact the new-contact form's Cancel goes back to
         self._pending_combo: dict[str, str] = {}
+        # Notes and tags typed but not yet added, per contact: they wait for the rep's return, never follow them to
+        # the next contact. The inputs hold the drafts of ``_draft_uid``; ``_drafts`` keeps everyone else's.
+        self._drafts: dict[str, tuple[str, str]] = {}
+        self._draft_uid: str | None = None
+        self._names: dict[str, str] = {}  # uid → how the contact is named in messages, for those shown
         self._filling_combos = False
         self.dialog: QMessageBox | None = None
         self._body_arranged = False
@@ -603,7 +609,7 @@ class ContactView(QWidget):
         service.created.connect(self._on_created)
         service.create_failed.connect(self._on_create_failed)
         service.deleted.connect(self._on_deleted)
-        service.delete_failed.connect(self._on_failure)
+        service.delete_failed.connect(self._on_delete_failed)
         service.tag_added.connect(self._on_tag_added)
         service.tag_failed.connect(self._on_tag_failed)
         service.note_added.connect(self._on_note_added)
@@ -656,6 +662,7 @@ class ContactView(QWidget):
         self.new_tags.clear()
         self.new_note.clear()
         self._say_create("")
+        self._switch_drafts(None)
         self.tags.set_tags([])
         self.notes.set_notes([])
         self.name_label.setText(self.tr("New contact"))
@@ -675,6 +682,7 @@ class ContactView(QWidget):
 
     def clear(self) -> None:
         self.service.set_current(None)
+        self._switch_drafts(None)
         self._mode = "empty"
         self._after_save = None
         self.form.set_busy(False)
@@ -689,6 +697,44 @@ class ContactView(QWidget):
         if self._mode == "create":
             return self.form.is_dirty() or bool(self.new_tags.text().strip() or self.new_note.toPlainText().strip())
         return self._mode == "view" and self.form.is_dirty()
+
+    def unsent_drafts(self) -> list[str]:
+        """Who has a note or tag typed but not added (the open contact's inputs, and those of contacts left)."""
+        drafts = dict(self._drafts)
+        if self._draft_uid is not None:
+            drafts[self._draft_uid] = (self.notes.input.toPlainText(), self.tags.input.text())
+        return [self._names.get(uid, uid) for uid, (note, tag) in drafts.items() if note.strip() or tag.strip()]
+
+    def resolve_leaving(self, then: Callable[[], None]) -> None:
+        """Before the window or the session goes: unsaved edits as :meth:`resolve_unsaved`, then unsent drafts."""
+        self.resolve_unsaved(lambda: self._resolve_drafts(then))
+
+    def _resolve_drafts(self, then: Callable[[], None]) -> None:
+        names = self.unsent_drafts()
+        if not names:
+            then()
+            return
+        box = QMessageBox(self)
+        box.setObjectName("draftsDialog")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(self.tr("Notes and tags not added"))
+        box.setText(self.tr("You typed a note or a tag for {names} and did not add it.").format(names=", ".join(names)))
+        box.setInformativeText(self.tr("Leave anyway and lose it, or go back and add it?"))
+        leave = box.addButton(self.tr("Leave without adding"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def answered(button: QAbstractButton) -> None:
+            if button is leave:
+                self._drafts.clear()
+                self.notes.input.clear()
+                self.tags.input.clear()
+                then()
+
+        box.buttonClicked.connect(answered)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = box
+        box.open()
 
     def resolve_unsaved(self, then: Callable[[], None]) -> None:
         """Run ``then`` now if nothing is unsaved; else ask Save / Discard / Cancel without blocking."""
@@ -852,6 +898,10 @@ class ContactView(QWidget):
     # --- Showing ----------------------------------------------------------------------------------
 
     def _show(self, contact: Contact, *, keep_edits: bool) -> None:
+        same_contact = contact.uid == self._draft_uid
+        if not same_contact:
+            self._switch_drafts(contact.uid)
+        self._names[contact.uid] = contact.name or contact.email or contact.phone or contact.uid
         self.stack.setCurrentWidget(self.page)
         self.form.phone_region = self._phone_region()
         self.form.set_busy(False)
@@ -859,9 +909,36 @@ class ContactView(QWidget):
         if not keep_edits and self.form_status.text():  # clear() relayouts the column even when already empty
             self.form_status.clear()
         self._show_header(contact)
-        self.tags.set_tags(contact.tags)
-        self.notes.set_notes(contact.notes)
+        # The same contact again (reloaded, saved): tags and notes still on their way stay on show.
+        self.tags.set_tags(contact.tags, keep_pending=same_contact)
+        self.notes.set_notes(contact.notes, keep_pending=same_contact)
         self._update_mode_widgets()
+
+    def _switch_drafts(self, uid: str | None) -> None:
+        """Keep the note and tag typed for the contact being left, and bring back those typed for ``uid``."""
+        if uid == self._draft_uid:
+            return
+        if self._draft_uid is not None:
+            note, tag = self.notes.input.toPlainText(), self.tags.input.text()
+            if note.strip() or tag.strip():
+                self._drafts[self._draft_uid] = (note, tag)
+            else:
+                self._drafts.pop(self._draft_uid, None)
+        note, tag = self._drafts.pop(uid, ("", "")) if uid is not None else ("", "")
+        self.notes.input.setPlainText(note)
+        self.tags.input.setText(tag)
+        self.notes.set_message("")
+        self.tags.set_message("")
+        self._draft_uid = uid
+
+    def _keep_draft(self, uid: str, *, note: str = "", tag: str = "") -> None:
+        """Give a note or tag that failed for a contact no longer open back to that contact's drafts."""
+        old_note, old_tag = self._drafts.get(uid, ("", ""))
+        if note:
+            old_note = note if not old_note.strip() else f"{note}\n\n{old_note}"
+        if tag and not old_tag.strip():
+            old_tag = tag
+        self._drafts[uid] = (old_note, old_tag)
 
     def _show_header(self, contact: Contact) -> None:
         locale = user_locale()
@@ -1016,17 +1093,33 @@ class ContactView(QWidget):
             finally:
                 self._filling_combos = False
 
-    def _on_field_changed(self, field: str, value: str) -> None:
+    def _field_label(self, field: str) -> str:
+        return {"stageName": self.tr("Stage"), "qualityName": self.tr("Quality"), "ownerEmail": self.tr("Owner")}[field]
+
+    def _on_field_changed(self, uid: str, field: str, value: str) -> None:
+        what = self._field_label(field)
+        if uid != self.current_uid():
+            name = self._names.get(uid, uid)
+            self.status_message.emit(
+                self.tr("{what} of {name} set to {value}").format(what=what, name=name, value=value)
+            )
+            return
         self._pending_combo.pop(field, None)
         if self.service.current is not None:
             self._fill_combos(self.service.current)
-        labels = {"stageName": self.tr("Stage"), "qualityName": self.tr("Quality"), "ownerEmail": self.tr("Owner")}
-        self.status_message.emit(self.tr("{what} set to {value}").format(what=labels[field], value=value))
+        self.status_message.emit(self.tr("{what} set to {value}").format(what=what, value=value))
 
-    def _on_field_failed(self, field: str, value: str, error: object) -> None:
+    def _on_field_failed(self, uid: str, field: str, value: str, error: object) -> None:
+        what = self._field_label(field)
+        if uid != self.current_uid():
+            context = self.tr("{what} of {name} not changed to {value}.").format(
+                what=what, name=self._names.get(uid, uid), value=value
+            )
+            self.error_raised.emit(error, None, context)
+            return
         self._pending_combo.pop(field, None)
         self._revert_combo(field)
-        self.error_raised.emit(error, None)
+        self.error_raised.emit(error, None, self.tr("{what} not changed to {value}.").format(what=what, value=value))
 
     # --- Tags and notes ---------------------------------------------------------------------------
 
@@ -1038,13 +1131,22 @@ class ContactView(QWidget):
 
     def _on_tag_added(self, tag: str, contact: Contact) -> None:
         if contact.uid != self.current_uid():
+            name = self._names.get(contact.uid, contact.uid)
+            self.status_message.emit(self.tr("Tag {tag} added to {name}").format(tag=tag, name=name))
             return
         self.tags.confirm(tag)
         self.status_message.emit(self.tr("Tag {tag} added").format(tag=tag))
 
-    def _on_tag_failed(self, tag: str, error: object) -> None:
+    def _on_tag_failed(self, uid: str, tag: str, error: object) -> None:
+        if uid != self.current_uid():
+            self._keep_draft(uid, tag=tag)
+            context = self.tr("Tag “{tag}” not added to {name}: it is back in their tag box.").format(
+                tag=tag, name=self._names.get(uid, uid)
+            )
+            self.error_raised.emit(error, None, context)
+            return
         self.tags.fail(tag)
-        self.error_raised.emit(error, None)
+        self.error_raised.emit(error, None, self.tr("Tag “{tag}” not added.").format(tag=tag))
 
     def _note_requested(self, text: str) -> None:
         if self.current_uid() is None:
@@ -1054,16 +1156,26 @@ class ContactView(QWidget):
 
     def _on_note_added(self, contact: Contact) -> None:
         if contact.uid != self.current_uid():
+            name = self._names.get(contact.uid, contact.uid)
+            self.status_message.emit(self.tr("Note added to {name}").format(name=name))
             return
-        self.notes.set_notes(contact.notes)
-        self.tags.set_tags(contact.tags)
+        # Other notes and tags still on their way stay on show until their own answers.
+        self.notes.set_notes(contact.notes, keep_pending=True)
+        self.tags.set_tags(contact.tags, keep_pending=True)
         self._last_update = contact.lastUpdate
         self._show_last_update()
         self.status_message.emit(self.tr("Note added"))
 
-    def _on_note_failed(self, text: str, error: object) -> None:
+    def _on_note_failed(self, uid: str, text: str, error: object) -> None:
+        if uid != self.current_uid():
+            self._keep_draft(uid, note=text)
+            context = self.tr("The note for {name} was not added: it is back in their note box.").format(
+                name=self._names.get(uid, uid)
+            )
+            self.error_raised.emit(error, None, context)
+            return
         self.notes.fail(text)
-        self.error_raised.emit(error, None)
+        self.error_raised.emit(error, None, self.tr("Note not added: it is back in the note box."))
 
     # --- Service answers --------------------------------------------------------------------------
 
@@ -1073,7 +1185,7 @@ class ContactView(QWidget):
             self.status_message.emit(self.tr("Reloaded"))
 
     def _on_load_failed(self, error: object) -> None:
-        self.error_raised.emit(error, self.reload)
+        self.error_raised.emit(error, self.reload, self.tr("Not reloaded."))
 
     def _on_saved(self, contact: Contact) -> None:
         if self._mode != "view" or contact.uid != self.current_uid():
@@ -1096,7 +1208,7 @@ class ContactView(QWidget):
             self.form.focus_first_invalid()
         else:
             uid = self.current_uid()
-            self.error_raised.emit(error, lambda: self._retry_save(uid))
+            self.error_raised.emit(error, lambda: self._retry_save(uid), self.tr("Not saved."))
         self.form_status.setText(self.tr("Not saved: {reason}").format(reason=user_message(str(reason))))
         self._update_buttons()
 
@@ -1181,17 +1293,18 @@ class ContactView(QWidget):
         if field in FORM_FIELDS:
             self.form.set_server_message(field, reason)
         else:
-            self.error_raised.emit(error, self._retry_create)
+            self.error_raised.emit(error, self._retry_create, self.tr("Not created."))
         self.form_status.setText(self.tr("Not created: {reason}").format(reason=reason))
         self._update_buttons()
 
     def _on_deleted(self, uid: str) -> None:
         self.clear()
+        self._drafts.pop(uid, None)  # nothing typed for a deleted contact can be added any more
         self.contact_deleted.emit(uid)
         self.status_message.emit(self.tr("Deleted {uid}").format(uid=uid))
 
-    def _on_failure(self, error: object) -> None:
-        self.error_raised.emit(error, None)
+    def _on_delete_failed(self, error: object) -> None:
+        self.error_raised.emit(error, None, self.tr("Not deleted."))
 
     def _retry_save(self, uid: str | None) -> None:
         # The banner's Retry: the same contact's edits, still in the form, sent again.

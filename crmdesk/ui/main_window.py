@@ -543,7 +543,9 @@ class MainWindow(QMainWindow):
         return self._contact_view
 
     def has_unsaved_changes(self) -> bool:
-        return self._contact_view is not None and self._contact_view.has_unsaved_changes()
+        """Whether closing the window would lose anything: unsaved edits, or notes and tags typed but not added."""
+        view = self._contact_view
+        return view is not None and (view.has_unsaved_changes() or bool(view.unsent_drafts()))
 
     def contact_view_built(self) -> bool:
         return self._contact_view is not None and self._view_ready
@@ -669,7 +671,10 @@ class MainWindow(QMainWindow):
         self.contact_view.resolve_unsaved(lambda: self.contact_view.start_create())
 
     def sign_out(self) -> None:
-        self._resolve_unsaved(self.sign_out_requested.emit)
+        if self._contact_view is None:
+            self.sign_out_requested.emit()
+        else:
+            self._contact_view.resolve_leaving(self.sign_out_requested.emit)
 
     def _open_item(self, item: QListWidgetItem) -> None:
         uid = item.data(_UID_ROLE)
@@ -811,11 +816,12 @@ class MainWindow(QMainWindow):
         if self._banner is not None:
             self._banner.dismiss()
 
-    def show_error(self, error: object, retry: Callable[[], None] | None = None) -> None:
+    def show_error(self, error: object, retry: Callable[[], None] | None = None, context: str = "") -> None:
         """The one place errors from anywhere in the window end up: the banner, or back to sign-in on 401.
 
         ``retry`` repeats what failed: the banner offers Retry only with it, so that Retry after a failed save
-        sends the save again rather than, say, re-running the last search over the rep's edits.
+        sends the save again rather than, say, re-running the last search over the rep's edits. ``context`` says
+        what failed ("Not saved."), before the reason: one banner serves every kind of failure.
         """
         from crmdesk.ui.errors import Action, describe
 
@@ -827,12 +833,14 @@ class MainWindow(QMainWindow):
             self.session.note_error(error)
             return
         description = describe(error, host=self.session.host)
-        if description.action is Action.RETRY:
+        action = description.action
+        if action is Action.RETRY:
             if retry is None:
-                description = type(description)(description.text, description.severity, None)
+                action = None
             else:
                 self._retry = retry
-        self.banner.show_description(description)
+        text = f"{context} {description.text}" if context else description.text
+        self.banner.show_description(type(description)(text, description.severity, action))
 
     def _search_failed(self, error: object) -> None:
         self._say_results(self.tr("The search did not finish: the message above says why."))
@@ -928,9 +936,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         # Kept trivial (see pitfalls): the async clean-up happens in the composition root afterwards.
         view = self._contact_view
-        if not self._close_confirmed and view is not None and view.has_unsaved_changes():
+        if not self._close_confirmed and view is not None and self.has_unsaved_changes():
             event.ignore()
-            view.resolve_unsaved(self.close_without_prompt)
+            view.resolve_leaving(self.close_without_prompt)
             return
         self.save_state()
         self.recent.flush()

@@ -178,10 +178,20 @@ class NotesTimeline(QWidget):
 
     # --- Public -----------------------------------------------------------------------------------
 
-    def set_notes(self, notes: Sequence[NoteEntry]) -> None:
-        """Show a contact's parsed notes (oldest first, as the contact holds them); drops pending entries."""
+    def set_notes(self, notes: Sequence[NoteEntry], *, keep_pending: bool = False) -> None:
+        """Show a contact's parsed notes (oldest first, as the contact holds them).
+
+        Pending entries go, unless ``keep_pending`` (the same contact, read again): then only those now stored.
+        """
         self._notes = list(notes)
-        self._pending.clear()
+        if keep_pending:
+            stored = [note.text.strip() for note in self._notes]
+            for text in list(self._pending):
+                if text.strip() in stored:
+                    stored.remove(text.strip())
+                    self._pending.remove(text)
+        else:
+            self._pending.clear()
         self._rebuild()
 
     def add_pending(self, text: str) -> None:

@@ -131,15 +131,21 @@ class TagChips(QWidget):
     def set_known_tags(self, tags: Iterable[str]) -> None:
         self._known.setStringList(sorted(set(tags), key=str.casefold))
 
-    def set_tags(self, tags: Iterable[str]) -> None:
-        """Show exactly these confirmed tags; chips are reused, extra ones removed."""
+    def set_tags(self, tags: Iterable[str], *, keep_pending: bool = False) -> None:
+        """Show exactly these confirmed tags; chips are reused, extra ones removed.
+
+        ``keep_pending`` (the same contact, read again) keeps the chips of tags still on their way after them.
+        """
         names = list(tags)
+        confirmed = {name.casefold() for name in names}
+        if keep_pending:
+            names += [name for name in self.pending_tags() if name.casefold() not in confirmed]
         while len(self._chips) > len(names):
             self._remove_chip(self._chips[-1])
         for chip, name in zip(self._chips, names, strict=False):
-            chip.set_tag(name, pending=False)
+            chip.set_tag(name, pending=name.casefold() not in confirmed)
         for name in names[len(self._chips) :]:
-            self._append_chip(name, pending=False)
+            self._append_chip(name, pending=name.casefold() not in confirmed)
         self._update_empty()
 
     def add_pending(self, tag: str) -> None:
@@ -151,6 +157,9 @@ class TagChips(QWidget):
         chip = self._find(tag)
         if chip is not None:
             chip.set_tag(chip.name, pending=False)
+        else:  # sent before the contact was left and opened again: it was not among the tags read then
+            self._append_chip(tag, pending=False)
+            self._update_empty()
 
     def fail(self, tag: str) -> None:
         """The server did not take ``tag``: drop its chip and give the text back so nothing typed is lost."""

@@ -81,11 +81,12 @@ class FailingTransport(httpx.AsyncBaseTransport):
 
 @dataclass
 class HeldTransport(httpx.AsyncBaseTransport):
-    """A real loopback transport that holds requests to ``route`` ("METHOD /path") until :meth:`release`: a
-    slow server, without a test guessing how slow. ``held`` counts the requests that have waited."""
+    """A real loopback transport that holds requests to ``route`` ("METHOD /path", or several) until
+    :meth:`release`: a slow server, without a test guessing how slow. ``held`` counts the requests that have
+    waited. ``inner`` may be another test transport (a :class:`FailingTransport`: slow, then failing)."""
 
-    route: str
-    inner: httpx.AsyncHTTPTransport = field(default_factory=httpx.AsyncHTTPTransport)
+    route: str | tuple[str, ...]
+    inner: httpx.AsyncBaseTransport = field(default_factory=httpx.AsyncHTTPTransport)
     held: int = 0
     _gate: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -96,7 +97,8 @@ class HeldTransport(httpx.AsyncBaseTransport):
         self._gate.set()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if f"{request.method} {request.url.path}" == self.route and not self._gate.is_set():
+        routes = (self.route,) if isinstance(self.route, str) else self.route
+        if f"{request.method} {request.url.path}" in routes and not self._gate.is_set():
             self.held += 1
             await self._gate.wait()
         return await self.inner.handle_async_request(request)

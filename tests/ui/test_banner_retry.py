@@ -128,5 +128,6 @@ def test_a_failure_the_app_cannot_repeat_offers_no_retry(
     qtbot.waitUntil(lambda: failing.failed == 1 and window.banner.isVisible())
     # The tag's text is back in its box for the rep to send again; a Retry here would re-run the last search.
     assert view.tags.input.text() == "Hot Lead"
+    assert window.banner.text().startswith("Tag “Hot Lead” not added. The server failed")
     assert not [button for button in window.banner.findChildren(QPushButton) if button.isVisible()]
     close_window(qtbot, window)

@@ -1,0 +1,174 @@
+"""What the rep typed or sent for one contact stays with that contact when they open the next one.
+
+A note or tag typed but not added waits for the rep's return (and is asked about before the window goes); a
+note, tag or stage change still on its way finishes, and if it fails, says so and gives the text back to the
+contact it was for.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from crmdesk.api.client import ContactApi
+from crmdesk.api.models import Contact
+from crmdesk.ui.main_window import MainWindow
+from tests.support.live_server import Account
+from tests.ui.contact_support import FailingTransport, HeldTransport
+from tests.ui.shell_support import close_window, create_contacts, open_window, run
+
+
+def _on_server(qtbot: QtBot, account: Account, uid: str) -> Contact:
+    async def read() -> Contact:
+        async with ContactApi(account.base_url, account.token) as api:
+            contact = await api.get_contact(uid=uid)
+            assert isinstance(contact, Contact)
+            return contact
+
+    return run(qtbot, read())
+
+
+def _open(qtbot: QtBot, window: MainWindow, email: str, uid: str) -> None:
+    window.request_search(email)
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == uid)
+
+
+def _two(qtbot: QtBot, account: Account) -> tuple[str, str]:
+    alice, bob = create_contacts(
+        qtbot,
+        account,
+        {"name": "Alice Alpha", "email": "alice@example.com", "stageName": "New Lead"},
+        {"name": "Bob Beta", "email": "bob@example.com", "stageName": "New Lead"},
+    )
+    return alice.uid, bob.uid
+
+
+def test_a_note_and_a_tag_typed_for_one_contact_wait_for_it_and_never_follow_to_the_next(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    alice, bob = _two(qtbot, account)
+    window = open_window(qtbot, account)
+    view = window.contact_view
+    _open(qtbot, window, "alice@example.com", alice)
+    view.notes.input.setPlainText("Alice wants the premium plan")
+    view.tags.input.setText("Premium")
+
+    _open(qtbot, window, "bob@example.com", bob)  # nothing in the form changed: no question
+    assert view.notes.input.toPlainText() == "" and view.tags.input.text() == ""
+    view.notes.input.setPlainText("Bob calls back on Monday")
+
+    _open(qtbot, window, "alice@example.com", alice)
+    assert view.notes.input.toPlainText() == "Alice wants the premium plan"
+    assert view.tags.input.text() == "Premium"
+    _open(qtbot, window, "bob@example.com", bob)
+    assert view.notes.input.toPlainText() == "Bob calls back on Monday" and view.tags.input.text() == ""
+    server_bob = _on_server(qtbot, account, bob)
+    assert server_bob.notes == () and server_bob.tags == ()
+    close_window(qtbot, window)
+
+
+def test_closing_with_a_note_typed_but_not_added_asks_first(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    alice, bob = _two(qtbot, account)
+    window = open_window(qtbot, account)
+    view = window.contact_view
+    _open(qtbot, window, "alice@example.com", alice)
+    view.notes.input.setPlainText("Alice wants the premium plan")
+    _open(qtbot, window, "bob@example.com", bob)  # the draft is Alice's now, kept out of sight
+
+    window.close()
+    box = view.findChild(QMessageBox, "draftsDialog")
+    assert box is not None and box.isVisible() and "Alice Alpha" in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert window.isVisible()
+    _open(qtbot, window, "alice@example.com", alice)
+    assert view.notes.input.toPlainText() == "Alice wants the premium plan"
+
+    window.close()
+    box = view.findChild(QMessageBox, "draftsDialog")
+    assert box is not None and box.isVisible()
+    leave = next(button for button in box.buttons() if button.text() == "Leave without adding")
+    leave.click()
+    qtbot.waitUntil(lambda: not window.isVisible())
+    close_window(qtbot, window)
+
+
+def test_writes_sent_for_a_contact_finish_after_the_rep_opens_the_next(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    alice, bob = _two(qtbot, account)
+    slow = HeldTransport(("POST /api/contact/note/add", "POST /api/contact/tag/add", "PUT /api/contact/stage"))
+    slow.release()
+    window = open_window(qtbot, account, client_options={"transport": slow})
+    window.registry.merge(stages=["New Lead", "Qualified"])
+    view = window.contact_view
+    _open(qtbot, window, "alice@example.com", alice)
+    slow.hold()
+    view.notes.input.setPlainText("Called: wants the premium plan")
+    view.notes.submit()
+    view.tags.input.setText("Premium")
+    view.tags.input.returnPressed.emit()
+    view.stage_combo.setCurrentIndex(view.stage_combo.findData("Qualified"))
+    qtbot.waitUntil(lambda: slow.held == 3)
+
+    _open(qtbot, window, "bob@example.com", bob)  # straight after the call, the next one
+    slow.release()
+    qtbot.waitUntil(lambda: _on_server(qtbot, account, alice).stageName == "Qualified")
+    qtbot.waitUntil(lambda: len(_on_server(qtbot, account, alice).notes) == 1)
+    stored = _on_server(qtbot, account, alice)
+    assert [note.text for note in stored.notes] == ["Called: wants the premium plan"] and stored.tags == ("Premium",)
+    # Bob's page is untouched by Alice's answers.
+    assert view.current_uid() == bob and view.stage_combo.currentData() == "New Lead"
+    assert [chip.name for chip in view.tags.chips()] == [] and view.notes.entry_widgets() == []
+    assert window._banner is None or not window.banner.isVisible()
+    close_window(qtbot, window)
+
+
+def test_a_note_that_fails_after_the_rep_left_its_contact_is_kept_for_that_contact(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    alice, bob = _two(qtbot, account)
+    slow = HeldTransport("POST /api/contact/note/add", inner=FailingTransport("POST /api/contact/note/add"))
+    slow.release()
+    window = open_window(qtbot, account, client_options={"transport": slow, "max_retries": 0})
+    view = window.contact_view
+    _open(qtbot, window, "alice@example.com", alice)
+    slow.hold()
+    view.notes.input.setPlainText("Called: wants the premium plan")
+    view.notes.submit()
+    qtbot.waitUntil(lambda: slow.held == 1)
+    _open(qtbot, window, "bob@example.com", bob)
+    slow.release()
+
+    qtbot.waitUntil(lambda: window._banner is not None and window.banner.isVisible())
+    assert window.banner.text().startswith("The note for Alice Alpha was not added: it is back in their note box.")
+    assert view.notes.input.toPlainText() == ""  # not on Bob's page
+    _open(qtbot, window, "alice@example.com", alice)
+    assert view.notes.input.toPlainText() == "Called: wants the premium plan"
+    close_window(qtbot, window)
+
+
+def test_a_tag_still_on_its_way_stays_on_show_when_a_note_reloads_the_contact(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    alice, _bob = _two(qtbot, account)
+    slow = HeldTransport("POST /api/contact/tag/add")
+    slow.release()
+    window = open_window(qtbot, account, client_options={"transport": slow})
+    view = window.contact_view
+    _open(qtbot, window, "alice@example.com", alice)
+    slow.hold()
+    view.tags.input.setText("Hot Lead")
+    view.tags.input.returnPressed.emit()
+    qtbot.waitUntil(lambda: slow.held == 1)
+    view.notes.input.setPlainText("Sent the proposal")
+    view.notes.submit()
+    qtbot.waitUntil(
+        lambda: len(view.notes.entry_widgets()) == 1 and window.statusBar().currentMessage() == "Note added"
+    )
+    assert [(chip.name, chip.pending) for chip in view.tags.chips()] == [("Hot Lead", True)]
+
+    slow.release()
+    qtbot.waitUntil(lambda: [(chip.name, chip.pending) for chip in view.tags.chips()] == [("Hot Lead", False)])
+    close_window(qtbot, window)
