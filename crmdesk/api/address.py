@@ -24,10 +24,20 @@ def check_base_url(base_url: str) -> httpx.URL:
 
     try:
         url = httpx.URL(base_url)
-    except (httpx.InvalidURL, TypeError) as exc:
+        host = url.host  # decoding an international name can fail only here
+    except UnicodeError:  # idna's errors ("Malformed A-label...") speak of Punycode, not of the address
+        raise ValueError(f"Not a valid server address: {base_url!r} (its host name is not valid)") from None
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
         raise ValueError(f"Not a valid server address: {base_url!r} ({exc})") from None
-    _refuse_insecure(base_url, url.scheme, url.host)
+    _refuse_insecure(base_url, url.scheme, host)
+    _check_port(base_url, url.port)
     return url
+
+
+def _check_port(base_url: str, port: int | None) -> None:
+    # httpx takes any number of digits; the request would then fail deep inside the connection code.
+    if port is not None and not 1 <= port <= 65535:
+        raise ValueError(f"Not a valid server address: {base_url!r} (the port must be 1 to 65535, not {port})")
 
 
 def _refuse_insecure(base_url: str, scheme: str, host: str) -> None:
@@ -52,8 +62,8 @@ _IPV4_STYLE: Final = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+", re.ASCII)
 _DEFAULT_PORTS: Final[Mapping[str, int]] = {"http": 80, "https": 443}
 
 
-def _simple_base_url(base_url: str) -> tuple[str, str, str] | None:
-    """``(str(httpx.URL(base_url)), scheme, host)`` for an everyday address, without importing httpx.
+def _simple_base_url(base_url: str) -> tuple[str, str, str, int | None] | None:
+    """``(str(httpx.URL(base_url)), scheme, host, port)`` for an everyday address, without importing httpx.
 
     ``None`` when the address is anything else (an unusual form, or one httpx would refuse); the caller then
     asks httpx itself, so every address still gets exactly httpx's reading and error message.
@@ -66,6 +76,8 @@ def _simple_base_url(base_url: str) -> tuple[str, str, str] | None:
     scheme, host, port, path = match.group("scheme", "host", "port", "path")
     if any(segment in (".", "..") for segment in path.split("/")):
         return None  # httpx removes dot segments
+    if "xn--" in host.lower():
+        return None  # an international name: httpx (idna) checks and normalises it
     if host.startswith("["):
         try:
             ipaddress.IPv6Address(host[1:-1])
@@ -83,7 +95,7 @@ def _simple_base_url(base_url: str) -> tuple[str, str, str] | None:
         netloc = host
     if port is not None and int(port) != _DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{int(port)}"
-    return f"{scheme}://{netloc}{path}", scheme, host
+    return f"{scheme}://{netloc}{path}", scheme, host, None if port is None else int(port)
 
 
 def normalised_base_url(base_url: str) -> str:
@@ -94,8 +106,9 @@ def normalised_base_url(base_url: str) -> str:
     simple = _simple_base_url(base_url)
     if simple is None:
         return str(check_base_url(base_url))
-    text, scheme, host = simple
+    text, scheme, host, port = simple
     _refuse_insecure(base_url, scheme, host)
+    _check_port(base_url, port)
     return text
 
 

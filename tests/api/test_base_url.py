@@ -88,7 +88,18 @@ _URL_ALPHABET = "abcAB019.-_~:/[]@?#%! ü"
     scheme=st.sampled_from(["http", "https", "HTTP", "ftp", ""]),
     host=st.one_of(
         st.text(alphabet="aZ09.-", max_size=12),
-        st.sampled_from(["127.0.0.1", "localhost", "[::1]", "[::ffff:7f00:1]", "256.1.1.1", "[1::2::3]"]),
+        st.sampled_from(
+            [
+                "127.0.0.1",
+                "localhost",
+                "[::1]",
+                "[::ffff:7f00:1]",
+                "256.1.1.1",
+                "[1::2::3]",
+                "xn--",
+                "xn--bcher-kva.test",
+            ]
+        ),
     ),
     port=st.one_of(st.just(""), st.integers(0, 100_000).map(lambda p: f":{p}"), st.just(":")),
     path=st.text(alphabet=_URL_ALPHABET, max_size=16),
@@ -98,6 +109,22 @@ _URL_ALPHABET = "abcAB019.-_~:/[]@?#%! ü"
 def test_any_address_reads_as_httpx_reads_it(scheme: str, host: str, port: str, path: str) -> None:
     base_url = f"{scheme}://{host}{port}{path}" if scheme else f"{host}{port}{path}"
     assert _light(base_url) == _reference(base_url)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "reason"),
+    [
+        ("http://127.0.0.1:99999", "the port must be 1 to 65535, not 99999"),
+        ("https://api.test:0/", "the port must be 1 to 65535, not 0"),
+        ("https://xn--", "its host name is not valid"),
+    ],
+)
+def test_an_impossible_port_or_host_name_is_refused_with_its_reason(base_url: str, reason: str) -> None:
+    # Both used to pass, and the first request then failed inside the connection code with an internal error.
+    for check in (normalised_base_url, check_base_url):
+        with pytest.raises(ValueError) as refused:
+            check(base_url)
+        assert str(refused.value) == f"Not a valid server address: {base_url!r} ({reason})"
 
 
 def test_building_a_client_does_not_import_httpx() -> None:
