@@ -10,6 +10,7 @@ imports Qt, so scripts can use it on their own::
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import logging
@@ -47,6 +48,9 @@ CONTACT_PATH: Final = "/api/contact"
 
 #: The longest ``Retry-After`` the client waits out by itself; beyond it the caller decides (UI shows it).
 RETRY_AFTER_CAP: Final = 30.0
+#: The longest one call may take, every attempt and wait included. httpx's timeout is per socket operation: a
+#: server that sends a byte every few seconds would otherwise keep a search (or a locked form) waiting for ever.
+DEFAULT_DEADLINE: Final = 60.0
 #: Backoff without server advice: ``min(BACKOFF_BASE * 2**n, BACKOFF_MAX)`` seconds, times the jitter.
 BACKOFF_BASE: Final = 0.5
 BACKOFF_MAX: Final = 8.0
@@ -238,6 +242,7 @@ class ContactApi:
         transport: httpx.AsyncBaseTransport | None = None,
         on_retry: Callable[[RetryEvent], None] | None = None,
         user_agent_suffix: str = "",
+        deadline: float | None = DEFAULT_DEADLINE,
     ) -> None:
         self._url = normalised_base_url(base_url)
         self._token = check_token(token)
@@ -253,6 +258,9 @@ class ContactApi:
 
             self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self.max_retries = max_retries
+        if deadline is not None and deadline <= 0:
+            raise ValueError("deadline must be positive (or None for none).")
+        self.deadline = deadline
         self._transport = transport
         self.on_retry = on_retry
         suffix = user_agent_suffix.strip()
@@ -506,7 +514,30 @@ class ContactApi:
 
         ``gone_means_done`` (DELETE): a 404 on a retry after an attempt whose answer was lost means that
         attempt did the work, so it counts as success (``None``) instead of a NotFoundError.
+
+        The whole call, retries included, ends with a TimeoutError after ``deadline`` seconds.
         """
+        if self.deadline is None:
+            return await self._attempts(method, path, params, json_body, gone_means_done)
+        import asyncio
+
+        limit = asyncio.timeout(self.deadline)
+        try:
+            async with limit:
+                return await self._attempts(method, path, params, json_body, gone_means_done)
+        except builtins.TimeoutError:
+            if not limit.expired():
+                raise  # an attempt's own TimeoutError (an ApiError), not the deadline
+            raise TimeoutError(f"No complete answer within {self.deadline:g} s.", method=method, path=path) from None
+
+    async def _attempts(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None,
+        json_body: Mapping[str, Any] | None,
+        gone_means_done: bool,
+    ) -> Any:
         client = self._http()
         import httpx  # loaded by _http(); only its exception classes are needed here
 

@@ -37,7 +37,16 @@ class Reset:
     partial: bytes = b""
 
 
-Step = Reply | Hang | Reset
+@dataclass(frozen=True)
+class Drip:
+    """Send ``head`` (a status line and headers promising a body), then one byte of body every ``every`` seconds:
+    a server that never stalls long enough for a per-read timeout, and never finishes."""
+
+    head: bytes
+    every: float = 0.1
+
+
+Step = Reply | Hang | Reset | Drip
 
 
 def http_response(status: int, body: bytes | str, headers: dict[str, str] | None = None, reason: str = "X") -> bytes:
@@ -107,6 +116,15 @@ class FaultServer:
                 if isinstance(step, Reply):
                     writer.write(step.raw)
                     await writer.drain()
+                elif isinstance(step, Drip):
+                    writer.write(step.head)
+                    while not self._stopping.is_set():
+                        await writer.drain()
+                        try:
+                            await asyncio.wait_for(self._stopping.wait(), step.every)
+                        except TimeoutError:
+                            writer.write(b" ")
+                    return
                 elif isinstance(step, Hang):
                     try:
                         await asyncio.wait_for(self._stopping.wait(), step.seconds)

@@ -28,7 +28,7 @@ from crmdesk.api import (
     TimeoutError,
     ValidationError,
 )
-from tests.api.faults import FaultServer, Hang, Reply, Reset, http_response, json_reply
+from tests.api.faults import Drip, FaultServer, Hang, Reply, Reset, http_response, json_reply
 from tests.api.helpers import SEED_CONTACT, SEED_SUMMARY, Scripted, fail, make_api, ok
 
 SEED_CREATE = {"name": "John Doe", "email": "john@example.com", "phone": "+15551234567"}
@@ -48,6 +48,41 @@ def test_slow_get_times_out_after_every_retry() -> None:
             assert [event.reason for event in recorder.events] == ["network", "network"]
             assert caught.value.method == "GET" and caught.value.path == "/api/contact"
             assert isinstance(caught.value, NetworkError)
+
+    asyncio.run(scenario())
+
+
+def test_a_server_that_drips_its_answer_meets_the_deadline() -> None:
+    # Each byte comes well within the per-read timeout, and the body never ends: only the deadline stops it.
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+
+    async def scenario() -> None:
+        async with FaultServer([Drip(head, every=0.05)]) as server:
+            api, _recorder = make_api(server.base_url, timeout=0.5, max_retries=2, deadline=0.6)
+            async with api:
+                started = time.monotonic()
+                with pytest.raises(TimeoutError) as caught:
+                    await api.get_contact(uid="ABC12345")
+                elapsed = time.monotonic() - started
+            assert 0.55 < elapsed < 3.0
+            assert str(caught.value) == "No complete answer within 0.6 s."
+            assert caught.value.method == "GET" and caught.value.path == "/api/contact"
+
+    asyncio.run(scenario())
+
+
+def test_the_deadline_leaves_a_timely_answer_and_an_attempts_own_timeout_alone() -> None:
+    async def scenario() -> None:
+        async with FaultServer([Hang()]) as server:
+            api, _recorder = make_api(server.base_url, timeout=0.2, max_retries=0, deadline=5.0)
+            async with api:
+                with pytest.raises(TimeoutError) as caught:
+                    await api.get_contact(uid="ABC12345")
+            assert str(caught.value) == "Timed out waiting for the server."
+        async with FaultServer([json_reply(200, {"success": True, "data": SEED_CONTACT})]) as server:
+            api, _recorder = make_api(server.base_url, deadline=5.0)
+            async with api:
+                assert isinstance(await api.get_contact(uid="ABC12345"), Contact)
 
     asyncio.run(scenario())
 
