@@ -13,7 +13,7 @@ _CONTEXT = "Formatting"
 
 #: A plain decimal as the API stores ``value`` ("12000.00", "5000", "1,250.50"). Anything else ("1.250,50", "5k")
 #: is shown as typed rather than guessed at: a wrong amount on screen is worse than an unformatted one.
-_DECIMAL = re.compile(r"[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?")
+_AMOUNT = re.compile(r"([+-]?)(\d+(?:[.,]\d+)*)")
 
 
 def _tr(text: str, n: int = -1) -> str:
@@ -124,12 +124,37 @@ def relative_moment(moment: datetime | None, locale: QLocale, now: datetime | No
     return format_moment(aware, locale)
 
 
+def read_amount(text: str) -> float | None:
+    """The number in an amount typed in any locale's style, or None when it is not one or reads two ways.
+
+    "12000", "12000.5", "12,000.50", "12.000,50", "1.250.000" and "12,5" each read one way. "12.000" and "1,250"
+    do not: a thousands separator in one locale, a decimal point in another, and a wrong amount on screen is worse
+    than the text as typed.
+    """
+    match = _AMOUNT.fullmatch(text.strip())
+    if match is None:
+        return None
+    sign, digits = match.groups()
+    groups = re.split(r"[.,]", digits)
+    separators = [character for character in digits if character in ".,"]
+    if not separators:
+        return float(sign + digits)
+    last = separators[-1]
+    if len(groups[-1]) != 3 or any(separator != last for separator in separators[:-1]):
+        decimal = last  # a group separator always has three digits after it, and only the decimal can differ
+    elif len(separators) > 1:
+        decimal = ""  # the same separator more than once: thousands ("1.250.000"), a whole number
+    else:
+        return None  # "12.000": twelve thousand, or twelve
+    whole, fraction = (groups[:-1], groups[-1]) if decimal else (groups, "")
+    grouping = [character for character in separators if character != decimal]
+    if grouping and (len(whole[0]) > 3 or any(len(group) != 3 for group in whole[1:])):
+        return None
+    number = float(f"{sign}{''.join(whole)}.{fraction or 0}")
+    return number if math.isfinite(number) else None
+
+
 def format_currency(raw: str, locale: QLocale) -> str:
-    """``value`` as the locale's currency ("$12,000.00"); text that is not a plain number is returned as is."""
-    text = raw.strip()
-    if not _DECIMAL.fullmatch(text):
-        return raw
-    number = float(text.replace(",", ""))
-    if not math.isfinite(number):
-        return raw
-    return locale.toCurrencyString(number)
+    """``raw`` as the locale's currency ("$12,000.00"); text that is not an amount read one way is left as is."""
+    number = read_amount(raw)
+    return raw if number is None else locale.toCurrencyString(number)

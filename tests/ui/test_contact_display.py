@@ -201,8 +201,19 @@ def test_currency_follows_the_locale_and_leaves_what_it_cannot_read(qapp: object
     assert format_currency("12000.00", BRAZIL) == BRAZIL.toCurrencyString(12000.0)
     assert "12.000,00" in format_currency("12000.00", BRAZIL)
     assert format_currency("1,250.50", US) == "$1,250.50"
-    for unreadable in ("1.250,50", "about 5k", "nan", "inf", ""):
+    for unreadable in ("about 5k", "nan", "inf", "", "1e9", "12..5", "1,25,000"):
         assert format_currency(unreadable, US) == unreadable
+
+
+def test_an_amount_typed_in_any_locales_style_shows_its_one_reading_and_never_a_wrong_one(qapp: object) -> None:
+    # A Brazilian rep types "1.250,50": the same amount, not one and a quarter, in every locale.
+    assert format_currency("1.250,50", US) == "$1,250.50"
+    assert "1.250,50" in format_currency("1.250,50", BRAZIL) and "1.250,50" in format_currency("1,250.50", BRAZIL)
+    assert format_currency("1.250.000", US) == "$1,250,000.00"
+    assert format_currency("12,5", US) == "$12.50" and format_currency("-300", US) == US.toCurrencyString(-300.0)
+    # "12.000" is twelve thousand in Brazil and twelve in the US; "1,250" the other way round: shown as typed.
+    for ambiguous in ("12.000", "1,250", "999.999"):
+        assert format_currency(ambiguous, US) == ambiguous and format_currency(ambiguous, BRAZIL) == ambiguous
 
 
 # --- Layout -----------------------------------------------------------------------------------------------------
