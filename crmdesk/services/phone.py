@@ -6,6 +6,7 @@ and usable from non-UI code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import phonenumbers
@@ -32,7 +33,10 @@ def default_region(locale_name: str, configured: str = "") -> str:
 
 @dataclass(frozen=True, slots=True)
 class PhoneCheck:
-    """The outcome of :func:`normalise`: ``e164`` when the number is valid, else a ``message`` for the user."""
+    """The outcome of :func:`normalise`: ``e164`` when the number is valid, else a ``message`` for the user.
+
+    E.164 has no extension: a number that has one keeps it after the E.164 form, as ``+16502530000 ext. 123``.
+    """
 
     e164: str | None
     message: str | None = None
@@ -52,10 +56,31 @@ def normalise(text: str, region: str) -> PhoneCheck:
     if not phonenumbers.is_valid_number(number):
         where = phonenumbers.region_code_for_number(number) or region.upper()
         return PhoneCheck(None, f"Not a valid phone number for {where}; check the digits and the country code.")
-    return PhoneCheck(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return PhoneCheck(f"{e164} ext. {number.extension}" if number.extension else e164)
+
+
+# How phonenumbers (and people) write an extension after a number: "ext. 123", "x123", "#123", ";ext=123".
+_EXTENSION = re.compile(r"\s*(?:;\s*ext=|ext\.?|extension|x|#)\s*(\d+)\s*$", re.IGNORECASE)
+
+
+def split_extension(text: str) -> tuple[str, str]:
+    """``(number, extension)``: "+16502530000 ext. 123" gives ``("+16502530000", "123")``."""
+    match = _EXTENSION.search(text)
+    if match is None:
+        return text.strip(), ""
+    return text[: match.start()].strip(), match.group(1)
+
+
+def tel_url(text: str) -> str:
+    """A tel: link (RFC 3966) that dials the number and then its extension."""
+    number, extension = split_extension(text)
+    number = number.replace(" ", "")
+    return f"tel:{number};ext={extension}" if extension else f"tel:{number}"
 
 
 def whatsapp_url(e164_or_text: str) -> str:
-    """The wa.me link for a number: only its digits, country code first."""
-    digits = "".join(ch for ch in e164_or_text if ch.isascii() and ch.isdigit())
+    """The wa.me link for a number: only its digits, country code first (an extension is no part of it)."""
+    number, _extension = split_extension(e164_or_text)
+    digits = "".join(ch for ch in number if ch.isascii() and ch.isdigit())
     return f"https://wa.me/{digits}"

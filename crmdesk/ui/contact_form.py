@@ -797,7 +797,7 @@ class ContactForm(QWidget):
     def _open_tel(self) -> None:
         number = self.values()["phone"].strip()
         if number:
-            QDesktopServices.openUrl(QUrl(f"tel:{number.replace(' ', '')}"))
+            QDesktopServices.openUrl(QUrl(phone_numbers.tel_url(number)))
 
     def _open_whatsapp(self) -> None:
         number = self.values()["phone"].strip()
@@ -809,7 +809,7 @@ class ContactForm(QWidget):
         values = self.values()
         return {
             "mailto": f"mailto:{values['email'].strip()}",
-            "tel": f"tel:{values['phone'].strip().replace(' ', '')}",
+            "tel": phone_numbers.tel_url(values["phone"]),
             "whatsapp": phone_numbers.whatsapp_url(values["phone"]),
         }
 

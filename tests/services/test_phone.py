@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from crmdesk.services import phone
 from crmdesk.services.phone import default_region, normalise, whatsapp_url
 
 
@@ -44,3 +45,22 @@ def test_invalid_numbers_get_a_message(text: str) -> None:
 
 def test_whatsapp_link_uses_digits_only() -> None:
     assert whatsapp_url("+55 (11) 98765-4321") == "https://wa.me/5511987654321"
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "normal"),
+    [
+        ("+1 650-253-0000 ext. 123", "US", "+16502530000 ext. 123"),
+        ("(650) 253-0000 x7", "US", "+16502530000 ext. 7"),
+        ("+55 11 3456-7890 #22", "BR", "+551134567890 ext. 22"),
+    ],
+)
+def test_an_extension_is_kept_after_the_e164_form(text: str, region: str, normal: str) -> None:
+    assert phone.normalise(text, region).e164 == normal
+
+
+def test_call_and_whatsapp_links_dial_the_number_and_leave_the_extension_to_the_call() -> None:
+    assert phone.tel_url("+16502530000 ext. 123") == "tel:+16502530000;ext=123"
+    assert phone.tel_url("+55 11 98765 4321") == "tel:+5511987654321"
+    assert phone.whatsapp_url("+16502530000 ext. 123") == "https://wa.me/16502530000"
+    assert phone.split_extension("+16502530000") == ("+16502530000", "")

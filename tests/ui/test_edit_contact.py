@@ -182,6 +182,18 @@ def test_phone_is_normalised_to_e164_and_saved(qtbot: QtBot, view: ContactView, 
     assert read_back(qtbot, api, stored.uid).phone == "+5581998765432"
 
 
+def test_a_phone_extension_survives_normalisation_and_reaches_the_call_link(
+    qtbot: QtBot, view: ContactView, api: ContactApi
+) -> None:
+    phone = line(view, "phone")
+    type_into(qtbot, phone, "+1 650-253-0000 ext. 123")
+    phone.editingFinished.emit()
+    assert phone.text() == "+16502530000 ext. 123"
+    assert view.form.action_urls()["tel"] == "tel:+16502530000;ext=123"
+    assert view.form.action_urls()["whatsapp"] == "https://wa.me/16502530000"
+    assert read_back(qtbot, api, save(qtbot, view).uid).phone == "+16502530000 ext. 123"
+
+
 def test_invalid_phone_gets_a_hint_at_the_field(qtbot: QtBot, view: ContactView) -> None:
     phone = line(view, "phone")
     type_into(qtbot, phone, "+55 123")
