@@ -1244,7 +1244,11 @@ class ContactView(QWidget):
             if button is open_button:
                 then = self._after_save
                 self._after_save = None
-                # The draft is abandoned on purpose: the user chose the existing contact instead.
+                # The form is abandoned on purpose: the rep chose the existing contact instead. A first note and
+                # tags typed for it are not: they wait in that contact's note and tag boxes.
+                note, tags = self.new_note.toPlainText().strip(), self.new_tags.text().strip()
+                if note or tags:
+                    self._keep_draft(first.uid, note=note, tag=tags)
                 self.clear()
                 self.open_requested.emit(first.uid)
                 if then is not None:

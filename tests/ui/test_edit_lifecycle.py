@@ -98,6 +98,20 @@ def test_duplicate_guard_open_existing(qtbot: QtBot, view: ContactView, api: Con
     assert len(run(qtbot, _all_with_email(api, "maria@example.com"))) == 1, "nothing was created"
 
 
+def test_opening_the_existing_contact_keeps_the_first_note_and_tags_typed_for_it(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    fill_new(view, name="", firstName="Maria", email="MARIA@example.com")
+    view.new_note.setPlainText("Met at the fair.")
+    view.new_tags.setText("Fair 2025")
+    view.save_button.click()
+    box = dialog(qtbot, view, "duplicateDialog")
+    with qtbot.waitSignal(view.open_requested):
+        click(box, "Open existing")
+    view.show_contact(read_back(qtbot, api, contact.uid))  # what the window does with open_requested
+    assert view.notes.input.toPlainText() == "Met at the fair." and view.tags.input.text() == "Fair 2025"
+
+
 def test_duplicate_guard_create_anyway(qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact) -> None:
     fill_new(view, firstName="Maria", lastName="S.", phone="+55 11 98765-4321")
     view.save_button.click()
