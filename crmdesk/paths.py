@@ -9,7 +9,7 @@ from pathlib import Path
 #: Overrides the per-user data directory; tests point it at a temporary folder.
 DATA_DIR_ENV = "CRMDESK_DATA_DIR"
 
-_PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 def data_dir() -> Path:
@@ -32,7 +32,7 @@ def log_dir() -> Path:
 
 
 def is_valid_profile_name(name: str) -> bool:
-    return bool(_PROFILE_NAME.match(name))
+    return _PROFILE_NAME.fullmatch(name) is not None
 
 
 def profile_dir(profile: str) -> Path:

@@ -47,8 +47,9 @@ def _args(*argv: str) -> argparse.Namespace:
 def test_flags_parse() -> None:
     args = _args("--demo", "--profile", "work", "--base-url", "http://127.0.0.1:9")
     assert args.demo and args.profile == "work" and args.base_url == "http://127.0.0.1:9"
-    with pytest.raises(SystemExit):
-        _args("--profile", "../evil")
+    for bad in ("../evil", "work\n", ""):  # a trailing newline once passed the name check
+        with pytest.raises(SystemExit):
+            _args("--profile", bad)
 
 
 def test_a_remembered_token_opens_the_window_and_a_401_routes_back_to_sign_in(
