@@ -184,6 +184,8 @@ class SignInDialog(QDialog):
         self._busy = False
         self._update_buttons()
         self.token_field.setFocus()
+        if message:  # why sign-in is back (a refused token, a demo that did not start): an error, shown as one
+            self.show_message(message)
 
     # --- state ----------------------------------------------------------------------------------
 

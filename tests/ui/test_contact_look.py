@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtGui import QColor, QPalette
 from pytestqt.qtbot import QtBot
 
-from crmdesk.app import _dark_palette
+from crmdesk.app import _dark_palette, _light_palette
 from crmdesk.ui.contact_form import error_colour
 from crmdesk.ui.tag_chips import chip_colours
 
@@ -100,8 +100,9 @@ ROLE = QPalette.ColorRole
         (ROLE.WindowText, ROLE.Window, 7.0),
         (ROLE.Text, ROLE.Base, 7.0),
         (ROLE.ButtonText, ROLE.Button, 7.0),
-        (ROLE.PlaceholderText, ROLE.Base, 3.0),  # hints and the muted sidebar lines
-        (ROLE.PlaceholderText, ROLE.Window, 3.0),
+        # Hints in fields, and the muted small text: note times, section titles, the sidebar's second lines.
+        (ROLE.PlaceholderText, ROLE.Base, 4.5),
+        (ROLE.PlaceholderText, ROLE.Window, 4.5),
         (ROLE.HighlightedText, ROLE.Highlight, 3.0),
     ],
 )
@@ -110,6 +111,16 @@ def test_dark_palette_text_is_readable(
 ) -> None:
     palette = _dark_palette()
     assert contrast(palette.color(text), palette.color(background)) >= least
+
+
+def test_the_light_palette_the_app_brings_keeps_muted_text_readable(qapp: object) -> None:
+    from PySide6.QtWidgets import QApplication, QStyleFactory
+
+    fusion = QStyleFactory.create("Fusion")
+    assert fusion is not None and isinstance(qapp, QApplication)
+    palette = _light_palette(fusion.standardPalette())
+    for background in (ROLE.Window, ROLE.Base):
+        assert contrast(palette.color(ROLE.PlaceholderText), palette.color(background)) >= 4.5
 
 
 def test_dark_palette_fields_stand_out_from_the_window(qapp: object) -> None:

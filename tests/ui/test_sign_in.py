@@ -229,3 +229,16 @@ def test_keyboard_focus_shows_on_the_flat_advanced_toggle(qtbot: QtBot, private_
     dialog.advanced.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(dialog.advanced.hasFocus)
     assert dialog.advanced.grab().toImage() != unfocused
+
+
+def test_the_reason_sign_in_opened_with_reads_as_an_error_like_any_other(
+    qtbot: QtBot, private_settings: object
+) -> None:
+    reason = "The server no longer accepts the token for this profile. Sign in again."
+    opened_with = SignInDialog(Credentials(), Profiles(), "work", message=reason)
+    qtbot.addWidget(opened_with)
+    later, _credentials = _dialog(qtbot, "https://contact-api.example.com", "t" * 24)
+    later.show_message(reason)
+    colour = opened_with.message.palette().color(opened_with.message.foregroundRole())
+    assert colour == later.message.palette().color(later.message.foregroundRole())
+    assert colour != opened_with.palette().color(opened_with.foregroundRole())
