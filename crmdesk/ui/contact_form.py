@@ -387,6 +387,11 @@ class ContactForm(QWidget):
         self.mail_button = self._action_button(email, "mail", tr("Write an email"), self._open_mail)
         self.call_button = self._action_button(phone, "phone", tr("Call"), self._open_tel)
         self.whatsapp_button = self._action_button(phone, "whatsapp", tr("Open in WhatsApp"), self._open_whatsapp)
+        # Made after every field, the buttons would come last in the Tab order, after Snapshot: each goes right
+        # after its field instead, where it sits.
+        QWidget.setTabOrder(email, self.mail_button)
+        QWidget.setTabOrder(phone, self.call_button)
+        QWidget.setTabOrder(self.call_button, self.whatsapp_button)
         phone.editingFinished.connect(self._normalise_phone)
 
         self._clock = QTimer(self)

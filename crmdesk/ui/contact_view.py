@@ -358,6 +358,9 @@ class ContactView(QWidget):
         self.form_scroll = QScrollArea()
         self.form_scroll.setWidgetResizable(True)
         self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # Every field in it takes focus and is scrolled into view; the area itself would be a Tab stop that shows
+        # nothing.
+        self.form_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.form_scroll.setWidget(left)
         self.form_column, self._form_column_layout = left, left_layout
 

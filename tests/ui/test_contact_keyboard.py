@@ -86,3 +86,18 @@ def test_tab_goes_through_the_header_in_the_order_it_reads(view: ContactView) ->
         if widget in expected and widget not in order:
             order.append(widget)
     assert order == expected
+
+
+def test_tab_reaches_each_field_s_buttons_right_after_the_field(view: ContactView) -> None:
+    form = view.form
+    email, phone = form.editor("email"), form.editor("phone")
+    expected = [email, form.mail_button, phone, form.call_button, form.whatsapp_button, form.editor("businessName")]
+    stops: list[QWidget] = []
+    widget: QWidget = email
+    while len(stops) < len(expected):
+        if widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            stops.append(widget)
+        widget = widget.nextInFocusChain()
+    assert stops == expected
+    # The form's scroll area is no stop of its own: it scrolls to whichever field has focus.
+    assert not view.form_scroll.focusPolicy() & Qt.FocusPolicy.TabFocus
