@@ -748,14 +748,37 @@ class ContactView(QWidget):
         box.setObjectName("unsavedDialog")
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle(self.tr("Unsaved changes"))
-        name = self.form.values()
-        who = " ".join(part for part in (name["firstName"].strip(), name["lastName"].strip()) if part)
-        box.setText(self.tr("Save the changes to {name}?").format(name=who) if who else self.tr("Save the changes?"))
-        box.setInformativeText(self.tr("If you don't save, your changes will be lost."))
-        box.setStandardButtons(
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
-        )
-        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        creating = self._mode == "create"
+        savable = self.form.is_valid()  # what Save (or Create) would send passes every check
+        current = self.service.current
+        who = (current.name or current.email or current.phone) if current is not None and not creating else ""
+        if creating:
+            text = self.tr("Create this contact before leaving?") if savable else self.tr("Discard this new contact?")
+            more = (
+                self.tr("If you don't create it, what you typed will be lost.")
+                if savable
+                else self.tr("It cannot be created yet: fix or fill in the marked fields.")
+            )
+        else:
+            text = self.tr("Save the changes to {name}?").format(name=who) if who else self.tr("Save the changes?")
+            more = (
+                self.tr("If you don't save, your changes will be lost.")
+                if savable
+                else self.tr("They cannot be saved yet: fix the marked fields, or discard them.")
+            )
+        box.setText(text)
+        box.setInformativeText(more)
+        buttons = QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+        if savable:
+            buttons |= QMessageBox.StandardButton.Save
+        box.setStandardButtons(buttons)
+        if savable:
+            box.setDefaultButton(QMessageBox.StandardButton.Save)
+            if creating:
+                save_button = box.button(QMessageBox.StandardButton.Save)
+                save_button.setText(self.tr("Create"))
+        else:
+            box.setDefaultButton(QMessageBox.StandardButton.Cancel)
 
         def answered(button: QAbstractButton) -> None:
             role = box.standardButton(button)

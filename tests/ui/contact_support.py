@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -105,6 +107,16 @@ class HeldTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+def type_into(qtbot: QtBot, edit: QLineEdit, text: str) -> None:
+    """Replace what ``edit`` holds by typing, as a rep does (an empty ``text`` deletes it)."""
+    edit.setFocus()
+    edit.selectAll()
+    if text:
+        qtbot.keyClicks(edit, text)
+    else:
+        qtbot.keyClick(edit, Qt.Key.Key_Delete)
 
 
 def make_api(base_url: str, token: str, **kwargs: Any) -> ContactApi:

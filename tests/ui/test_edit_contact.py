@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
@@ -20,6 +19,7 @@ from tests.ui.contact_support import (
     make_view,
     read_back,
     run,
+    type_into,
 )
 
 
@@ -52,15 +52,6 @@ def line(view: ContactView, name: str) -> QLineEdit:
     widget = view.findChild(QLineEdit, name)
     assert widget is not None, name
     return widget
-
-
-def type_into(qtbot: QtBot, edit: QLineEdit, text: str) -> None:
-    edit.setFocus()
-    edit.selectAll()
-    if text:
-        qtbot.keyClicks(edit, text)
-    else:
-        qtbot.keyClick(edit, Qt.Key.Key_Delete)
 
 
 def save(qtbot: QtBot, view: ContactView) -> Contact:

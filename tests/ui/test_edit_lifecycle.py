@@ -17,6 +17,7 @@ from tests.ui.contact_support import (
     make_view,
     read_back,
     run,
+    type_into,
 )
 
 
@@ -279,6 +280,38 @@ def test_resolve_unsaved_failed_save_does_not_continue(
     with qtbot.waitSignal(view.error_raised, timeout=10_000):
         dialog(qtbot, view, "unsavedDialog").button(QMessageBox.StandardButton.Save).click()
     assert calls == [] and line(view, "city").text() == "Olinda"
+
+
+def test_the_unsaved_question_offers_save_only_for_what_can_be_saved(
+    qtbot: QtBot, view: ContactView, contact: Contact
+) -> None:
+    view.show_contact(contact)
+    type_into(qtbot, line(view, "firstName"), "Mariana Renamed")  # the question names who is being edited
+    view.resolve_unsaved(lambda: None)
+    box = dialog(qtbot, view, "unsavedDialog")
+    assert box.text() == f"Save the changes to {contact.name}?"
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Save)
+    box.button(QMessageBox.StandardButton.Cancel).click()
+
+    type_into(qtbot, line(view, "email"), "not-an-email")
+    view.resolve_unsaved(lambda: None)
+    box = dialog(qtbot, view, "unsavedDialog")
+    assert box.button(QMessageBox.StandardButton.Save) is None
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+    assert "cannot be saved yet" in box.informativeText()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+
+    view.start_create({"email": "draft@example.com"})  # no name yet: nothing to create
+    view.resolve_unsaved(lambda: None)
+    box = dialog(qtbot, view, "unsavedDialog")
+    assert box.text() == "Discard this new contact?" and box.button(QMessageBox.StandardButton.Save) is None
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    type_into(qtbot, line(view, "firstName"), "Bruna")
+    view.resolve_unsaved(lambda: None)
+    box = dialog(qtbot, view, "unsavedDialog")
+    assert box.text() == "Create this contact before leaving?"
+    assert box.button(QMessageBox.StandardButton.Save).text() == "Create"
+    box.button(QMessageBox.StandardButton.Cancel).click()
 
 
 def test_resolve_unsaved_in_create_mode_counts_the_draft(qtbot: QtBot, view: ContactView) -> None:
