@@ -53,7 +53,7 @@ from crmdesk.ui.formatting import (
     user_locale,
     widest_moment,
 )
-from crmdesk.ui.icons import icon
+from crmdesk.ui.icons import SMALL_SIZE, icon
 from crmdesk.ui.notes_timeline import NotesTimeline
 from crmdesk.ui.staged import BuildSteps
 from crmdesk.ui.tag_chips import TagChips
@@ -908,6 +908,8 @@ class ContactView(QWidget):
         box.setText(self.tr("Delete {name} permanently?").format(name=who))
         box.setInformativeText(self.tr("Their notes and tags go too. This cannot be undone."))
         delete = box.addButton(self.tr("Delete"), QMessageBox.ButtonRole.DestructiveRole)
+        # Desktops that put icons on dialog buttons mark Cancel with a red cross: the harmful one gets its own.
+        delete.setIcon(icon("contact-delete", size=SMALL_SIZE))
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         uid = current.uid

@@ -649,6 +649,8 @@ class MainWindow(QMainWindow):
 
     def _search_now(self, text: str, kind: SearchKind | None) -> None:
         if not self._when_signed_in(lambda: self._search_now(text, kind)):
+            # Enter must not look ignored while the session waits (the demo server starting, the keyring).
+            self._say_results(self.tr("Will look up “{0}” as soon as the session is ready.").format(text))
             return
         self._last_search = (text, kind)
         self._dismiss_banner()

@@ -224,6 +224,7 @@ def test_a_remembered_token_shows_the_window_first_and_a_search_waits_for_the_ke
     assert waiting is not None and waiting.isVisible()
     assert "profile work" in waiting.text() and "unlock" in waiting.text()
     window.request_search("nina@example.com")  # typed before the keyring answered: kept, not lost
+    assert window.results_status.text() == "Will look up “nina@example.com” as soon as the session is ready."
     qtbot.waitUntil(lambda: gated_keyring.read_on != [], timeout=5_000)
     assert gated_keyring.read_on == ["crmdesk-token-reader"]  # never on the UI thread
     qtbot.wait(100)
@@ -232,6 +233,7 @@ def test_a_remembered_token_shows_the_window_first_and_a_search_waits_for_the_ke
     gated_keyring.gate.set()
     qtbot.waitUntil(window.session.is_ready, timeout=5_000)
     qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    assert window.results_status.text() == "Found Nina Simone."
     qtbot.waitUntil(lambda: window.findChild(QLabel, "sessionWait") is None, timeout=5_000)  # the view took its place
     assert app.window is window
     assert window.statusBar().currentMessage() == ""

@@ -139,6 +139,8 @@ def test_delete_asks_naming_the_contact_then_clears(
     view.delete_button.click()
     box = dialog(qtbot, view, "deleteDialog")
     assert box.text() == "Delete Maria Silva permanently?"
+    delete = next(button for button in box.buttons() if button.text() == "Delete")
+    assert not delete.icon().isNull(), "the harmful button carries the delete icon, whatever the desktop's theme"
     with qtbot.waitSignal(view.contact_deleted, timeout=10_000) as deleted:
         click(box, "Delete")
     assert deleted.args == [contact.uid]
