@@ -34,6 +34,7 @@ from crmdesk.contract import MAX_LENGTH, ContractError, check_identity, validate
 from crmdesk.services import phone as phone_numbers
 from crmdesk.ui.formatting import format_currency, user_locale
 from crmdesk.ui.icons import SMALL_SIZE, icon
+from crmdesk.ui.messages import error_colour, user_message
 from crmdesk.ui.staged import BuildSteps
 
 #: The contract fields the form edits, in tab order. Stage, quality and owner live in the header.
@@ -58,27 +59,6 @@ FORM_FIELDS: tuple[str, ...] = (
 def available_time_zones() -> list[str]:
     """Every IANA zone name, sorted. Slow the first time (it scans tzdata), so it is only called lazily."""
     return sorted(zone for zone in zoneinfo.available_timezones() if "/" in zone or zone == "UTC")
-
-
-def error_colour(palette: QPalette) -> QColor:
-    """A red that reads on the palette's window colour, light or dark."""
-    dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
-    return QColor("#ff8a80") if dark else QColor("#b3261e")
-
-
-def user_message(error: ContractError | str) -> str:
-    """The contract's "Invalid email: not valid…" without the field prefix, which the label already says."""
-    text = error.message if isinstance(error, ContractError) else error
-    for prefix in ("Invalid ", "Missing "):
-        if text.startswith(prefix) and ": " in text:
-            text = text.split(": ", 1)[1]
-            break
-    email = "not a valid email address ("
-    if text.startswith(email) and text.endswith(")"):
-        # email-validator's reason is a sentence of its own: "…address: there must be something after the @-sign."
-        reason = text[len(email) : -1]
-        text = f"{email[:-2]}: {reason[:1].lower()}{reason[1:]}"
-    return text[:1].upper() + text[1:]
 
 
 class ValueEdit(QLineEdit):

@@ -43,7 +43,7 @@ from crmdesk.services import phone as phone_numbers
 from crmdesk.services.contact import ContactService
 from crmdesk.services.registry import Registry
 from crmdesk.ui import shortcuts
-from crmdesk.ui.contact_form import FORM_FIELDS, ContactForm, user_message
+from crmdesk.ui.contact_form import FORM_FIELDS, ContactForm
 from crmdesk.ui.elided_label import ElidedLabel
 from crmdesk.ui.formatting import (
     exact_moment,
@@ -54,6 +54,7 @@ from crmdesk.ui.formatting import (
     widest_moment,
 )
 from crmdesk.ui.icons import SMALL_SIZE, icon
+from crmdesk.ui.messages import show_inline_error, user_message
 from crmdesk.ui.notes_timeline import NotesTimeline
 from crmdesk.ui.staged import BuildSteps
 from crmdesk.ui.tag_chips import TagChips
@@ -835,10 +836,10 @@ class ContactView(QWidget):
         if not self.form.is_valid():
             self._after_save = None
             self.form.focus_first_invalid()
-            self.form_status.setText(self.tr("Fix the marked fields to save."))
+            self._say_status(self.tr("Fix the marked fields to save."), error=True)
             return
         self.form.set_busy(True)
-        self.form_status.setText(self.tr("Saving…"))
+        self._say_status(self.tr("Saving…"))
         self._update_buttons()
         self.service.save(uid, changes)
 
@@ -892,7 +893,7 @@ class ContactView(QWidget):
             return
         values = self.form.values()
         self.form.set_busy(True)
-        self.form_status.setText(self.tr("Checking for duplicates…"))
+        self._say_status(self.tr("Checking for duplicates…"))
         self._update_buttons()
         self.service.check_duplicates(values["email"], values["phone"])
 
@@ -941,6 +942,14 @@ class ContactView(QWidget):
         self.tags.set_tags(contact.tags, keep_pending=same_contact)
         self.notes.set_notes(contact.notes, keep_pending=same_contact)
         self._update_mode_widgets()
+
+    def _say_status(self, text: str, *, error: bool = False) -> None:
+        """The line beside Save and Revert: progress and outcomes in the text colour, a failure in red."""
+        if error:
+            show_inline_error(self.form_status, text)
+        else:
+            self.form_status.setPalette(self.palette())
+            self.form_status.setText(text)
 
     def _switch_drafts(self, uid: str | None) -> None:
         """Keep the note and tag typed for the contact being left, and bring back those typed for ``uid``."""
@@ -1219,7 +1228,7 @@ class ContactView(QWidget):
         if self._mode != "view" or contact.uid != self.current_uid():
             return
         self._show(contact, keep_edits=False)
-        self.form_status.setText(self.tr("Saved"))
+        self._say_status(self.tr("Saved"))
         self.status_message.emit(self.tr("Saved {name}").format(name=contact.name or contact.uid))
         self._finish_pending_then()
 
@@ -1237,7 +1246,7 @@ class ContactView(QWidget):
         else:
             uid = self.current_uid()
             self.error_raised.emit(error, lambda: self._retry_save(uid), self.tr("Not saved."))
-        self.form_status.setText(self.tr("Not saved: {reason}").format(reason=user_message(str(reason))))
+        self._say_status(self.tr("Not saved: {reason}").format(reason=user_message(str(reason))), error=True)
         self._update_buttons()
 
     def _on_duplicates(self, found: list[ContactSummary]) -> None:
@@ -1246,7 +1255,7 @@ class ContactView(QWidget):
         if not found:
             self._send_create()
             return
-        self.form_status.setText("")
+        self._say_status("")
         box = QMessageBox(self)
         box.setObjectName("duplicateDialog")
         box.setIcon(QMessageBox.Icon.Question)
@@ -1305,12 +1314,12 @@ class ContactView(QWidget):
         return fields
 
     def _send_create(self) -> None:
-        self.form_status.setText(self.tr("Creating…"))
+        self._say_status(self.tr("Creating…"))
         self.service.create(self._create_fields())
 
     def _on_created(self, contact: Contact) -> None:
         self.show_contact(contact)
-        self.form_status.setText(self.tr("Created"))
+        self._say_status(self.tr("Created"))
         self.contact_created.emit(contact)
         self.status_message.emit(self.tr("Created {name}").format(name=contact.name or contact.uid))
         self._finish_pending_then()
@@ -1326,7 +1335,7 @@ class ContactView(QWidget):
             self.form.set_server_message(field, reason)
         else:
             self.error_raised.emit(error, self._retry_create, self.tr("Not created."))
-        self.form_status.setText(self.tr("Not created: {reason}").format(reason=reason))
+        self._say_status(self.tr("Not created: {reason}").format(reason=reason), error=True)
         self._update_buttons()
 
     def _on_deleted(self, uid: str) -> None:

@@ -24,6 +24,7 @@ from crmdesk.contract import ContractError, NoteEntry, validate_note
 from crmdesk.ui import shortcuts
 from crmdesk.ui.formatting import account_to_local, user_locale
 from crmdesk.ui.icons import SMALL_SIZE, icon
+from crmdesk.ui.messages import show_inline_error, user_message
 from crmdesk.ui.wrapped_label import WrappedLabel
 
 
@@ -129,6 +130,7 @@ class NotesTimeline(QWidget):
         self.input.setTabChangesFocus(True)
         self.input.setFixedHeight(self.input.fontMetrics().lineSpacing() * 3 + 14)
         self.input.submitted.connect(self.submit)
+        self.input.textChanged.connect(self._typing)
         self.add_button = QPushButton(self.tr("Add note"), self)
         self.add_button.setObjectName("addNote")
         self.add_button.setToolTip(shortcuts.ADD_NOTE.label())
@@ -142,6 +144,7 @@ class NotesTimeline(QWidget):
         self.order_button.setIcon(icon("sort", size=SMALL_SIZE))
         self.order_button.toggled.connect(lambda oldest: self.set_newest_first(not oldest))
         self._message = QLabel(self)
+        self._message.setObjectName("noteMessage")
         self._message.setWordWrap(True)
         self._message.setVisible(False)
         self._count = QLabel(self)
@@ -243,14 +246,18 @@ class NotesTimeline(QWidget):
         self.input.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def set_message(self, text: str) -> None:
-        self._message.setText(text)
-        self._message.setVisible(bool(text))
+        """Why the typed note was not taken (empty hides it), in red under the box; typing again clears it."""
+        show_inline_error(self._message, text)
+
+    def _typing(self) -> None:
+        if self._message.isVisible():  # the message was about the text being changed now
+            self.set_message("")
 
     def submit(self) -> None:
         try:
             text = validate_note(self.input.toPlainText())
         except ContractError as exc:
-            self.set_message(exc.message)
+            self.set_message(user_message(exc))
             return
         self.set_message("")
         self.input.clear()

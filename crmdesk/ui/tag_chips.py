@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QVBoxLayout, QWidge
 
 from crmdesk.contract import ContractError, validate_tag
 from crmdesk.ui.flow_layout import FlowLayout
+from crmdesk.ui.messages import show_inline_error, user_message
 
 
 def chip_colours(name: str, palette: QPalette) -> tuple[QColor, QColor]:
@@ -104,6 +105,7 @@ class TagChips(QWidget):
         self._flow.addWidget(self._empty)
 
         self.input = QLineEdit(self)
+        self.input.textEdited.connect(self._typing)
         self.input.setObjectName("tagInput")
         self.input.setPlaceholderText(self.tr("Add a tag… (Enter)"))
         self.input.setToolTip(self.tr("Type a tag and press Enter to add it.") + "\n" + no_remove)
@@ -116,6 +118,7 @@ class TagChips(QWidget):
         self.input.returnPressed.connect(self._submit)
 
         self._message = QLabel(self)
+        self._message.setObjectName("tagMessage")
         self._message.setWordWrap(True)
         self._message.setVisible(False)
 
@@ -183,16 +186,20 @@ class TagChips(QWidget):
         self.input.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def set_message(self, text: str) -> None:
-        self._message.setText(text)
-        self._message.setVisible(bool(text))
+        """Why the typed tag was not taken (empty hides it), in red under the box; typing again clears it."""
+        show_inline_error(self._message, text)
 
     # --- Internals --------------------------------------------------------------------------------
+
+    def _typing(self) -> None:
+        if self._message.isVisible():  # the message was about the text being changed now
+            self.set_message("")
 
     def _submit(self) -> None:
         try:
             tag = validate_tag(self.input.text())
         except ContractError as exc:
-            self.set_message(exc.message)
+            self.set_message(user_message(exc))
             return
         self.set_message("")
         self.input.clear()

@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor, QPalette
 from pytestqt.qtbot import QtBot
 
 from crmdesk.app import _dark_palette, _light_palette
-from crmdesk.ui.contact_form import error_colour
+from crmdesk.ui.messages import error_colour
 from crmdesk.ui.tag_chips import chip_colours
 
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
 from crmdesk.api.errors import NotFoundError
 from crmdesk.api.models import Contact
 from crmdesk.services.registry import Registry
-from crmdesk.ui.contact_form import error_colour
 from crmdesk.ui.contact_view import ContactView
+from crmdesk.ui.messages import error_colour
 from tests.ui.contact_support import (
     RecordingTransport,
     create_contact,
@@ -211,6 +212,31 @@ def test_form_is_read_only_while_saving_and_a_rejected_save_keeps_the_edits(
     assert snapshot.toPlainText() == "Long talk about prices."
     assert view.has_unsaved_changes() and view.save_button.isEnabled()
     assert view.form_status.text().startswith("Not saved:")
+    red = error_colour(view.palette())
+    assert view.form_status.palette().color(QPalette.ColorRole.WindowText) == red
+
+
+def test_a_refused_tag_or_note_says_why_in_plain_words_in_red_until_the_rep_types_again(
+    qtbot: QtBot, view: ContactView
+) -> None:
+    red = error_colour(view.palette())
+    message = view.tags.findChild(QLabel, "tagMessage")
+    assert message is not None
+    view.tags.input.setText("x" * 120)
+    view.tags.input.returnPressed.emit()
+    assert message.isVisible() and message.text() == "A tag name has at most 100 characters (got 120)"
+    assert message.palette().color(QPalette.ColorRole.WindowText) == red
+    qtbot.keyClick(view.tags.input, Qt.Key.Key_Backspace)
+    assert not message.isVisible()
+
+    view.notes.input.setPlainText("   ")
+    view.notes.submit()
+    note_message = view.notes.findChild(QLabel, "noteMessage")
+    assert note_message is not None
+    assert note_message.isVisible() and not note_message.text().startswith("Invalid")
+    assert note_message.palette().color(QPalette.ColorRole.WindowText) == red
+    view.notes.input.setPlainText("Called back")
+    assert not note_message.isVisible()
 
 
 def test_stage_quality_and_owner_change_at_once(
