@@ -420,7 +420,16 @@ class MainWindow(QMainWindow):
 
         self.left_pane.addWidget(results)
         self.left_pane.addWidget(recent)
-        self.left_pane.setSizes([240, 460])
+        # Results hold one line ("Found Ana Lima.") or a few matches; Recent is the list a rep works down all day.
+        # Results take what they need after each search (_fit_results) until the rep drags the split, which is
+        # then theirs, and remembered.
+        self.left_pane.setSizes([120, 580])
+        self._results_split_by_rep = False
+        self.left_pane.splitterMoved.connect(self._results_split_moved)
+        self._fit_results_soon = QTimer(self)  # once the outcome's widgets are all shown or hidden
+        self._fit_results_soon.setSingleShot(True)
+        self._fit_results_soon.setInterval(0)
+        self._fit_results_soon.timeout.connect(self._fit_results)
         self.left_pane.setMinimumWidth(200)
 
     def _build_actions(self) -> None:
@@ -623,12 +632,15 @@ class MainWindow(QMainWindow):
             state = self._profiles.state(profile, key)
             if state is not None:
                 splitter.restoreState(state)
+                if splitter is self.left_pane:
+                    self._results_split_by_rep = True
 
     def save_state(self) -> None:
         profile = self.session.profile
         self._profiles.set_state(profile, "geometry", self.saveGeometry())
         self._profiles.set_state(profile, "splitter", self.splitter.saveState())
-        self._profiles.set_state(profile, "leftSplitter", self.left_pane.saveState())
+        if self._results_split_by_rep:
+            self._profiles.set_state(profile, "leftSplitter", self.left_pane.saveState())
 
     # --- navigation (every path goes through resolve_unsaved) -----------------------------------
 
@@ -694,11 +706,38 @@ class MainWindow(QMainWindow):
 
     # --- search results -------------------------------------------------------------------------
 
+    def _results_split_moved(self) -> None:
+        self._results_split_by_rep = True
+
+    def _fit_results(self) -> None:
+        """Give Results the height their outcome needs (a line, or every match up to most of the pane), Recent
+        the rest; a split the rep dragged stays as they left it."""
+        if self._results_split_by_rep:
+            return
+        pane = self.results_list.parentWidget()
+        layout = pane.layout()
+        margins = layout.contentsMargins()
+        needed = margins.top() + margins.bottom()
+        for widget in (self.results_header, self.results_progress, self.results_status, self.create_from_search):
+            if not widget.isHidden():
+                width = widget.width() or pane.width()
+                hint = widget.heightForWidth(width) if widget.hasHeightForWidth() else widget.sizeHint().height()
+                needed += hint + layout.spacing()
+        rows = self.results_list
+        if not rows.isHidden() and rows.count():
+            spacing = 2 * rows.spacing()
+            needed += sum(rows.sizeHintForRow(row) + spacing for row in range(rows.count())) + 2 * rows.frameWidth()
+        total = sum(self.left_pane.sizes())
+        results = min(needed, int(total * 0.6))
+        if self.left_pane.sizes()[0] != results:
+            self.left_pane.setSizes([results, total - results])
+
     def _say_results(self, text: str) -> None:
         """What a search came to, in the text colour: only the hint shown before any search is muted."""
         if self.results_status.foregroundRole() != QPalette.ColorRole.WindowText:
             self.results_status.setForegroundRole(QPalette.ColorRole.WindowText)
         self.results_status.setText(text)
+        self._fit_results_soon.start()
 
     def _search_busy(self, busy: bool) -> None:
         # Most lookups answer within a few ms: showing "Searching…" and an animated bar for them would only

@@ -111,6 +111,46 @@ def test_splitter_sizes_and_geometry_are_remembered(
     close_window(qtbot, again)
 
 
+def test_results_take_the_height_their_outcome_needs_until_the_rep_drags_the_split(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    almeidas = [
+        {"name": f"{first} Almeida", "email": "contato@almeida.example", "phone": f"+551191111000{number}"}
+        for number, first in enumerate(("Ana", "Bruno", "Carla"), start=1)
+    ]
+    create_contacts(qtbot, account, *almeidas, {"name": "Dora Dias", "email": "dora@example.com"})
+    window = open_window(qtbot, account)
+    window.resize(1000, 580)
+    rows = window.results_list
+    window.request_search("contato@almeida.example")
+    qtbot.waitUntil(lambda: rows.isVisible() and rows.count() == 3)
+    qtbot.waitUntil(lambda: rows.verticalScrollBar().maximum() == 0)  # all three matches show whole
+    assert rows.height() < 3 * rows.sizeHintForRow(0) + 40  # and Recent keeps the rest
+
+    window.request_search("dora@example.com")
+    qtbot.waitUntil(lambda: window.results_status.text() == "Found Dora Dias.")
+    qtbot.waitUntil(lambda: window.left_pane.sizes()[0] < 100)  # one line needs no more
+
+    handle = window.left_pane.handle(1)
+    QTest.mousePress(handle, Qt.MouseButton.LeftButton, pos=QPoint(handle.width() // 2, 1))
+    QTest.mouseMove(handle, QPoint(handle.width() // 2, 120))
+    QTest.mouseRelease(handle, Qt.MouseButton.LeftButton, pos=QPoint(handle.width() // 2, 120))
+    dragged = window.left_pane.sizes()[0]
+    assert dragged > 150
+    window.request_search("contato@almeida.example")
+    qtbot.waitUntil(lambda: rows.isVisible() and rows.count() == 3)
+    qtbot.wait(50)
+    assert window.left_pane.sizes()[0] == dragged  # the rep's split is theirs
+    close_window(qtbot, window)
+    again = open_window(qtbot, account)
+    again.resize(1000, 580)
+    qtbot.waitUntil(lambda: again.left_pane.sizes()[0] == dragged)
+    close_window(qtbot, again)
+
+
 def test_f1_lists_every_shortcut(qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account) -> None:
     window = open_window(qtbot, account)
     window.help_action.trigger()
