@@ -370,8 +370,8 @@ class MainWindow(QMainWindow):
         self.left_pane.setObjectName("leftSplitter")
         self.left_pane.setChildrenCollapsible(False)
 
-        results = QWidget(self.left_pane)
-        results_layout = QVBoxLayout(results)
+        results = self._results_pane = QWidget(self.left_pane)
+        results_layout = self._results_layout = QVBoxLayout(results)
         results_layout.setContentsMargins(8, 8, 4, 4)
         results_layout.setSpacing(4)
         self.results_header = _section_label(self.tr("Results"), results)
@@ -714,8 +714,7 @@ class MainWindow(QMainWindow):
         the rest; a split the rep dragged stays as they left it."""
         if self._results_split_by_rep:
             return
-        pane = self.results_list.parentWidget()
-        layout = pane.layout()
+        pane, layout = self._results_pane, self._results_layout
         margins = layout.contentsMargins()
         needed = margins.top() + margins.bottom()
         for widget in (self.results_header, self.results_progress, self.results_status, self.create_from_search):
