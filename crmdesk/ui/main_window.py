@@ -702,7 +702,12 @@ class MainWindow(QMainWindow):
         text, kind = self._last_search
         kind = kind or detect_kind(text)
         prefill = {kind.value: text} if kind in (SearchKind.EMAIL, SearchKind.PHONE) else {}
-        self.contact_view.resolve_unsaved(lambda: self.contact_view.start_create(prefill))
+
+        def create() -> None:
+            self.create_from_search.hide()  # done: the form it offered is open
+            self.contact_view.start_create(prefill)
+
+        self.contact_view.resolve_unsaved(create)
 
     # --- search results -------------------------------------------------------------------------
 

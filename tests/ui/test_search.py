@@ -119,6 +119,7 @@ def test_no_match_is_said_in_place_never_in_a_dialog(
     assert window.create_from_search.isVisible()  # offers to create one with that email
     window.create_from_search.click()
     assert window.contact_view.findChild(QLineEdit, "email").text() == "nobody@example.com"  # type: ignore[union-attr]
+    assert not window.create_from_search.isVisible()  # done: the form it offered is open
     close_window(qtbot, window)
 
 
