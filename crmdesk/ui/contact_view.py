@@ -258,18 +258,15 @@ class ContactView(QWidget):
         hint.setTextFormat(Qt.TextFormat.PlainText)
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        hint.setText(
-            tr("Search by UID, email or phone ({search}) to open a contact.").format(
-                search=shortcuts.FOCUS_SEARCH.label()
-            )
-        )
+        hint.setText(tr("Find a contact by UID, email or phone to see and edit it, or start a new one."))
         # Keys right-aligned against their descriptions, so the list reads as a table, not ragged lines.
         keys = QGridLayout()
         keys.setHorizontalSpacing(12)
         keys.setVerticalSpacing(4)
         self.empty_keys: list[QLabel] = []
         for row, shortcut in enumerate(
-            (shortcuts.NEW_CONTACT, shortcuts.SAVE, shortcuts.FOCUS_NOTE, shortcuts.SHORTCUTS_HELP)
+            # What can be done with no contact open: Save, say, could not.
+            (shortcuts.FOCUS_SEARCH, shortcuts.NEW_CONTACT, shortcuts.SHORTCUTS_HELP)
         ):
             key = QLabel(shortcut.label(), self.empty_page)
             key.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
