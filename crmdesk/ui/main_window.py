@@ -385,9 +385,7 @@ class MainWindow(QMainWindow):
         self.results_status.setObjectName("resultsStatus")
         self.results_status.setWordWrap(True)
         self.results_status.setTextFormat(Qt.TextFormat.PlainText)
-        self.results_status.setText(
-            self.tr("Search by UID, email or phone.")
-        )
+        self.results_status.setText(self.tr("Search by UID, email or phone."))
         self.results_status.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.create_from_search = QPushButton(results)
         self.create_from_search.setObjectName("createFromSearch")
