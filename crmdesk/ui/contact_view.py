@@ -393,7 +393,16 @@ class ContactView(QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.installEventFilter(self)
         self.splitter.splitterMoved.connect(self._remember_share)
-        self._page_layout.addWidget(self.splitter, 1)
+        # Side by side the body fits the view; stacked and short of height, it scrolls as a whole under the
+        # header, which stays in view with the name and the dropdowns.
+        self.body_scroll = QScrollArea(self.page)
+        self.body_scroll.setObjectName("contactBodyScroll")
+        self.body_scroll.setWidgetResizable(True)
+        self.body_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.body_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.body_scroll.setWidget(self.splitter)
+        self._page_layout.addWidget(self.body_scroll, 1)
         self.stack.addWidget(self.page)
 
     def _section(self, text: str, parent: QWidget) -> QLabel:
@@ -1374,8 +1383,10 @@ class ContactView(QWidget):
         a 1024-px screen, or on half of a 1920-px one, has less; there the form takes the full width with the tags
         and notes under it. Neither arrangement sets a minimum width, so the window can always be narrowed from
         one into the other. Side by side, the form gets three fifths at first, or the share the user dragged it
-        to, and never less than its natural width. Stacked, each resize gives the form its natural height, at most
-        three fifths and less where the notes' own minimum needs it; a drag of the handle lasts until then.
+        to, and never less than its natural width. Stacked, each resize gives the form its natural height and the
+        tags and notes the rest, at least their minimum: a window shorter than both scrolls the body as a whole
+        (``body_scroll``), so the form is never a sliver scrolling on its own. A drag of the handle lasts until
+        the next resize.
         """
         splitter, scroll, form = self.splitter, self.form_scroll, self.form_column
         frame = 2 * scroll.frameWidth()
@@ -1410,9 +1421,15 @@ class ContactView(QWidget):
             available = width - handle
             first = min(max(round(available * self._form_share), form_width), available - self.side.minimumWidth())
             total = width
+            tallest = 0
         else:
-            first = min(form.sizeHint().height() + frame, height * 3 // 5)
+            # The form at its natural height, the tags and notes under it with the rest (at least their own
+            # share): when the window is shorter, the body scroll area scrolls the two together.
+            first = form.sizeHint().height() + frame
             total = height
+            tallest = first + handle + self.side.minimumSizeHint().height()
+        if splitter.minimumHeight() != tallest:
+            splitter.setMinimumHeight(tallest)
         if switched or first != splitter.sizes()[0]:
             splitter.setSizes([first, total - first - handle])
 

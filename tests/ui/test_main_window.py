@@ -383,6 +383,31 @@ def test_the_narrowest_window_shows_every_field_whole(
     close_window(qtbot, window)
 
 
+def test_a_short_stacked_window_shows_the_whole_form_and_scrolls_the_page_to_the_notes(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Ana Li", "email": "ana@example.com", "note": "Called."})
+    window = open_window(qtbot, account)
+    window.resize(800, 600)  # a laptop's window beside the phone app: the notes go under the form
+    window.open_uid(ref.uid)
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    view = window.contact_view
+    qtbot.waitUntil(lambda: view.splitter.orientation() == Qt.Orientation.Vertical)
+    qtbot.wait(100)  # the layouts' follow-up passes
+    # The form is whole, Save included, rather than a sliver that scrolls on its own...
+    assert view.form_scroll.verticalScrollBar().maximum() == 0
+    assert view.form_scroll.height() >= view.form_column.sizeHint().height()
+    # ...and the page scrolls as one to the tags and notes, which keep room to work in.
+    page = view.body_scroll.verticalScrollBar()
+    assert page.maximum() > 0
+    assert view.side.height() >= view.side.minimumSizeHint().height()
+    page.setValue(page.maximum())
+    note_input = view.notes.input
+    top_left = note_input.mapTo(view.body_scroll.viewport(), note_input.rect().topLeft())
+    assert 0 <= top_left.y() < view.body_scroll.viewport().height()
+    close_window(qtbot, window)
+
+
 def test_the_header_follows_its_parts_without_a_resize(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
