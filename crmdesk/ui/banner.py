@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from crmdesk.ui.errors import Action, Description, Severity
 from crmdesk.ui.icons import icon
+from crmdesk.ui.tool_button import ToolButton
 
 # Hues for the severities; the banner mixes them into the palette's own window colour, so it stays calm in
 # light mode and dark in dark mode instead of painting a fixed light pastel over a dark window.
@@ -53,7 +54,7 @@ class ErrorBanner(QFrame):
         self._button = QPushButton(self)
         self._button.setObjectName("errorBannerAction")
         self._button.clicked.connect(self._action_clicked)
-        self._close = QToolButton(self)
+        self._close = ToolButton(self)
         self._close.setObjectName("errorBannerClose")
         self._close.setAutoRaise(True)
         self._close.setAccessibleName(self.tr("Close message"))

@@ -36,6 +36,7 @@ from crmdesk.ui.formatting import format_currency, user_locale
 from crmdesk.ui.icons import SMALL_SIZE, icon
 from crmdesk.ui.messages import error_colour, user_message
 from crmdesk.ui.staged import BuildSteps
+from crmdesk.ui.tool_button import ToolButton
 
 #: The contract fields the form edits, in tab order. Stage, quality and owner live in the header.
 FORM_FIELDS: tuple[str, ...] = (
@@ -195,7 +196,7 @@ class BirthdayEdit(QWidget):
         self.line.setPlaceholderText(self.tr("YYYY-MM-DD"))
         self.line.setMaxLength(10)
         self.line.setClearButtonEnabled(True)
-        self.button = QToolButton(self)
+        self.button = ToolButton(self)
         self.button.setIcon(icon("contact-calendar"))
         self.button.setProperty("iconName", "contact-calendar")
         self.button.setAccessibleName(self.tr("Pick the birthday from a calendar"))
@@ -506,7 +507,7 @@ class ContactForm(QWidget):
                     edit.setReadOnly, span=3)  # fmt: skip
 
     def _action_button(self, editor: QLineEdit, icon_name: str, text: str, slot: Callable[[], None]) -> QToolButton:
-        button = QToolButton(self)
+        button = ToolButton(self)
         button.setIcon(icon(icon_name))
         button.setProperty("iconName", icon_name)
         button.setIconSize(QSize(16, 16))

@@ -58,6 +58,7 @@ from crmdesk.ui.messages import show_inline_error, user_message
 from crmdesk.ui.notes_timeline import NotesTimeline
 from crmdesk.ui.staged import BuildSteps
 from crmdesk.ui.tag_chips import TagChips
+from crmdesk.ui.tool_button import ToolButton
 
 log = logging.getLogger("crmdesk.ui.contact_view")
 
@@ -549,7 +550,7 @@ class ContactView(QWidget):
     def _tool_button(
         self, icon_name: str, text: str, shortcut: shortcuts.Shortcut, slot: Callable[[], None]
     ) -> QToolButton:
-        button = QToolButton(self)
+        button = ToolButton(self)
         button.setIcon(icon(icon_name))
         button.setProperty("iconName", icon_name)
         button.setAutoRaise(True)

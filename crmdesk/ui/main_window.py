@@ -40,6 +40,7 @@ from crmdesk.services.session import Session
 from crmdesk.ui import shortcuts
 from crmdesk.ui.icons import SMALL_SIZE, TOOLBAR_SIZE, app_icon, icon
 from crmdesk.ui.search_field import SearchField
+from crmdesk.ui.tool_button import ToolButton
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QStyleOptionViewItem
@@ -304,7 +305,7 @@ class MainWindow(QMainWindow):
         self.search_field.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         toolbar.addWidget(self.search_field)
 
-        self.new_button = QToolButton(toolbar)
+        self.new_button = ToolButton(toolbar)
         self.new_button.setObjectName("toolbarNewContact")
         self.new_button.setText(self.tr("New contact"))
         self.new_button.setIcon(icon("plus", size=TOOLBAR_SIZE))
@@ -319,14 +320,14 @@ class MainWindow(QMainWindow):
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
 
-        self.settings_button = QToolButton(toolbar)
+        self.settings_button = ToolButton(toolbar)
         self.settings_button.setObjectName("settingsButton")
         self.settings_button.setIcon(icon("settings", size=TOOLBAR_SIZE))
         self.settings_button.setAccessibleName(self.tr("Settings"))
         self.settings_button.setToolTip(self.tr("Settings ({0})").format(shortcuts.SETTINGS.label()))
         toolbar.addWidget(self.settings_button)
 
-        self.help_button = QToolButton(toolbar)
+        self.help_button = ToolButton(toolbar)
         self.help_button.setObjectName("helpButton")
         self.help_button.setIcon(icon("help", size=TOOLBAR_SIZE))
         self.help_button.setAccessibleName(self.tr("Help"))
@@ -340,7 +341,7 @@ class MainWindow(QMainWindow):
         self.help_button.setMenu(self.help_menu)
         toolbar.addWidget(self.help_button)
 
-        self.account_button = QToolButton(toolbar)
+        self.account_button = ToolButton(toolbar)
         self.account_button.setObjectName("accountButton")
         self.account_button.setIcon(icon("user", size=TOOLBAR_SIZE))
         # The menu arrow Qt draws for InstantPopup sits in the corner and looks clipped; a chevron in the text reads

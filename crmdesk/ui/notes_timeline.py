@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +24,7 @@ from crmdesk.ui import shortcuts
 from crmdesk.ui.formatting import account_to_local, user_locale
 from crmdesk.ui.icons import SMALL_SIZE, icon
 from crmdesk.ui.messages import show_inline_error, user_message
+from crmdesk.ui.tool_button import ToolButton
 from crmdesk.ui.wrapped_label import WrappedLabel
 
 
@@ -135,7 +135,7 @@ class NotesTimeline(QWidget):
         self.add_button.setObjectName("addNote")
         self.add_button.setToolTip(shortcuts.ADD_NOTE.label())
         self.add_button.clicked.connect(self.submit)
-        self.order_button = QToolButton(self)
+        self.order_button = ToolButton(self)
         self.order_button.setObjectName("notesOrder")
         self.order_button.setCheckable(True)
         self.order_button.setAutoRaise(True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -101,3 +101,23 @@ def test_tab_reaches_each_field_s_buttons_right_after_the_field(view: ContactVie
     assert stops == expected
     # The form's scroll area is no stop of its own: it scrolls to whichever field has focus.
     assert not view.form_scroll.focusPolicy() & Qt.FocusPolicy.TabFocus
+
+
+def test_keyboard_focus_on_an_icon_button_shows_as_a_ring_in_the_highlight_colour(
+    qtbot: QtBot, view: ContactView
+) -> None:
+    button = view.copy_button
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow)
+    highlight = button.palette().color(QPalette.ColorRole.Highlight)
+
+    def ring_pixels() -> int:
+        image = button.grab().toImage()
+        # The middle of each edge, where a 2 px ring would be and the icon is not.
+        points = [(1, image.height() // 2), (image.width() - 2, image.height() // 2), (image.width() // 2, 1)]
+        return sum(1 for x, y in points if image.pixelColor(x, y).name() == highlight.name())
+
+    assert ring_pixels() == 0
+    button.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(button.hasFocus)
+    assert ring_pixels() == 3
