@@ -583,9 +583,16 @@ class ContactView(QWidget):
         self.create_extras = self.create_message
         return self.create_message
 
-    def _say_create(self, text: str) -> None:
+    def _say_create(self, text: str, *, hint: bool = False) -> None:
+        """Under the new-contact form: what it needs (``hint``, muted) or why Create did not go (red)."""
+        if hint:
+            self.create_message.setPalette(self.palette())
+            self.create_message.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+            self.create_message.setText(text)
+        else:
+            self.create_message.setForegroundRole(QPalette.ColorRole.WindowText)
+            show_inline_error(self.create_message, text)
         # An empty word-wrapped label still takes a line's height, a gap between the form and Create.
-        self.create_message.setText(text)
         self.create_message.setVisible(self._mode == "create" and bool(text))
 
     def _build_buttons(self) -> QHBoxLayout:
@@ -1086,6 +1093,14 @@ class ContactView(QWidget):
         if self._mode == "create":
             self.save_button.setEnabled(not busy and valid)
             self.revert_button.setEnabled(not busy)
+            # While Create is off for want of a name or an email or phone, say so (a red message stays put).
+            needs = self.tr("A new contact needs a first or last name, and an email or a phone.")
+            values = {name: text.strip() for name, text in self.form.values().items()}
+            lacking = not (values["firstName"] or values["lastName"]) or not (values["email"] or values["phone"])
+            wanted = needs if lacking else ""
+            shown = self.create_message.text()
+            if shown in ("", needs) and shown != wanted:
+                self._say_create(wanted, hint=True)
         else:
             dirty = self.form.is_dirty()
             self.save_button.setEnabled(not busy and dirty and valid)

@@ -316,6 +316,18 @@ def test_the_unsaved_question_offers_save_only_for_what_can_be_saved(
     box.button(QMessageBox.StandardButton.Cancel).click()
 
 
+def test_the_new_contact_form_says_what_it_needs_until_it_has_it(qtbot: QtBot, view: ContactView) -> None:
+    needs = "A new contact needs a first or last name, and an email or a phone."
+    view.start_create()
+    assert view.create_message.isVisible() and view.create_message.text() == needs
+    type_into(qtbot, line(view, "lastName"), "Souza")
+    assert view.create_message.text() == needs  # still no email or phone
+    type_into(qtbot, line(view, "phone"), "+55 11 98765 4321")
+    assert not view.create_message.isVisible() and view.save_button.isEnabled()
+    type_into(qtbot, line(view, "phone"), "")
+    assert view.create_message.text() == needs and not view.save_button.isEnabled()
+
+
 def test_resolve_unsaved_in_create_mode_counts_the_draft(qtbot: QtBot, view: ContactView) -> None:
     view.start_create({"email": "draft@example.com"})
     assert view.has_unsaved_changes()
