@@ -65,6 +65,9 @@ log = logging.getLogger("crmdesk.ui.contact_view")
 HEADER_FIELDS = ("stageName", "qualityName", "ownerEmail")
 # Between the form and the tags and notes: beside each other, each side keeps this much; stacked, half each.
 _BODY_GAP = 8
+#: Side by side, the form's widest until the rep drags the handle: on a full-HD screen three fifths of the view
+#: stretched a 10-character birthday over ~380 px and left the notes a narrow column; the rest goes to them.
+_FORM_WIDEST = 760
 
 
 class ContactHeader(QWidget):
@@ -187,6 +190,7 @@ class ContactView(QWidget):
         self.dialog: QMessageBox | None = None
         self._body_arranged = False
         self._form_share = 0.6  # of the width side by side; a drag of the handle changes it
+        self._form_share_dragged = False
         self._last_update: datetime | None = None
         # "Updated 5 min ago" must not stay "5 min ago" while the window sits open all afternoon.
         self._relative_clock = QTimer(self)
@@ -1435,7 +1439,10 @@ class ContactView(QWidget):
         if beside:
             # The form's share, as the user last dragged it, but never less than the form's natural width.
             available = width - handle
-            first = min(max(round(available * self._form_share), form_width), available - self.side.minimumWidth())
+            share = round(available * self._form_share)
+            if not self._form_share_dragged:
+                share = min(share, max(_FORM_WIDEST, form_width))
+            first = min(max(share, form_width), available - self.side.minimumWidth())
             total = width
             tallest = 0
         else:
@@ -1453,6 +1460,7 @@ class ContactView(QWidget):
         if self.splitter.orientation() == Qt.Orientation.Horizontal:
             sizes = self.splitter.sizes()
             self._form_share = sizes[0] / max(1, sum(sizes))
+            self._form_share_dragged = True
 
     def _on_busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)

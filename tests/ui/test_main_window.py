@@ -408,6 +408,27 @@ def test_a_short_stacked_window_shows_the_whole_form_and_scrolls_the_page_to_the
     close_window(qtbot, window)
 
 
+def test_a_wide_window_gives_the_notes_the_room_the_form_does_not_need(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Ana Li", "email": "ana@example.com"})
+    window = open_window(qtbot, account)
+    window.resize(1800, 900)
+    window.open_uid(ref.uid)
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    view = window.contact_view
+    qtbot.waitUntil(lambda: view.splitter.orientation() == Qt.Orientation.Horizontal)
+    qtbot.wait(100)
+    form_width, side_width = view.splitter.sizes()
+    # Not three fifths of ~1500 px, which stretched a birthday over ~400 px: the notes get the rest.
+    assert form_width <= 760 and side_width > 700
+    # A width the rep drags the handle to is theirs.
+    view.splitter.moveSplitter(1000, 1)  # as a drag of the handle does
+    window.resize(1810, 900)
+    qtbot.waitUntil(lambda: view.splitter.sizes()[0] > 900)
+    close_window(qtbot, window)
+
+
 def test_the_header_follows_its_parts_without_a_resize(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
