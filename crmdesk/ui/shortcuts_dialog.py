@@ -42,7 +42,9 @@ class ShortcutsDialog(QDialog):
             table.setItem(row, 1, keys)
         header = table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        # The keys' own width and a margin: fitted to its contents, the column's text ran into the frame.
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(1, table.sizeHintForColumn(1) + 2 * table.fontMetrics().averageCharWidth() + 8)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.table = table
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)

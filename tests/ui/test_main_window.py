@@ -160,6 +160,10 @@ def test_f1_lists_every_shortcut(qtbot: QtBot, qasync_loop: object, private_sett
     rows = [(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())]
     assert rows == [(s.description, s.label()) for s in shortcuts.ALL]
     assert QApplication.activeModalWidget() is None
+    # Every key text fits its column with room to spare, not up against the frame.
+    widest = max(table.fontMetrics().horizontalAdvance(key) for _action, key in rows)
+    assert table.columnWidth(1) >= widest + 16
+    assert table.horizontalScrollBar().maximum() == 0
     dialog.close()
     close_window(qtbot, window)
 
