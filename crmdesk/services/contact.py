@@ -59,6 +59,7 @@ class ContactService(QObject):
     Tags, notes and the dedicated fields are writes the rep made: opening another contact lets them finish, and
     their signals carry the uid they were about, which may no longer be the open contact.
         busy_changed(bool): whether any request is running.
+        writes_done(): the last tag, note or dedicated-field change on its way has finished (or failed).
     """
 
     contact_loaded = Signal(object)
@@ -77,6 +78,7 @@ class ContactService(QObject):
     field_changed = Signal(str, str, str)
     field_failed = Signal(str, str, str, object)
     busy_changed = Signal(bool)
+    writes_done = Signal()
 
     def __init__(self, api_source: Callable[[], ContactApi], registry: Registry, parent: QObject | None = None) -> None:
         """``api_source`` returns the client whenever a request needs it: a session that is still starting has
@@ -87,6 +89,7 @@ class ContactService(QObject):
         self._current: Contact | None = None
         self._slots = TaskSlots(self._unexpected_error)
         self._running = 0
+        self._writes = 0
         # Notes get a key each: a second note must not cancel the first one still in flight.
         self._note_counter = itertools.count()
 
@@ -114,6 +117,10 @@ class ContactService(QObject):
 
     def cancel_all(self) -> None:
         self._slots.cancel_all()
+
+    def writes_in_flight(self) -> int:
+        """How many tags, notes and dedicated-field changes are still on their way to the server."""
+        return self._writes
 
     # --- Contact ----------------------------------------------------------------------------------
 
@@ -271,7 +278,17 @@ class ContactService(QObject):
     def _start(self, key: str, coro: Any, on_success: Any, on_error: Any) -> None:
         # Every task, superseded or not, runs its on_finally exactly once, so counting starts balances.
         self._set_running(self._running + 1)
-        self._slots.start(key, coro, on_success, on_error, self._finished)
+        if _is_write(key):
+            self._writes += 1
+            self._slots.start(key, coro, on_success, on_error, self._write_finished)
+        else:
+            self._slots.start(key, coro, on_success, on_error, self._finished)
+
+    def _write_finished(self) -> None:
+        self._writes -= 1
+        self._finished()
+        if self._writes == 0:
+            self.writes_done.emit()
 
     def _finished(self) -> None:
         self._set_running(max(0, self._running - 1))

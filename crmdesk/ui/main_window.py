@@ -233,6 +233,7 @@ class MainWindow(QMainWindow):
         self._waiting_for_token: list[Callable[[], None]] = []
         self._wait_text: str | None = None  # why nothing can be opened yet, while the session waits
         self._close_confirmed = False
+        self._leaving_after_writes = False  # closing or signing out waits for a write on its way, once
         self._shown_once = False
         self._settings_dialog: SettingsDialog | None = None
         self._shortcuts_dialog: QWidget | None = None
@@ -687,7 +688,18 @@ class MainWindow(QMainWindow):
         if self._contact_view is None:
             self.sign_out_requested.emit()
         else:
-            self._contact_view.resolve_leaving(self.sign_out_requested.emit)
+            self._contact_view.resolve_leaving(lambda: self._after_writes(self.sign_out_requested.emit))
+
+    def _after_writes(self, then: Callable[[], None]) -> None:
+        """Run ``then`` once the notes, tags and stage changes on their way have reached the server (or failed):
+        closing the window or the session would cancel them. Asked again meanwhile, it goes at once."""
+        view = self._contact_view
+        if view is None or not view.service.writes_in_flight() or self._leaving_after_writes:
+            then()
+            return
+        self._leaving_after_writes = True
+        self.statusBar().showMessage(self.tr("Sending the last change to the server first…"))
+        view.service.writes_done.connect(then, Qt.ConnectionType.SingleShotConnection)
 
     def _open_item(self, item: QListWidgetItem) -> None:
         uid = item.data(_UID_ROLE)
@@ -980,10 +992,15 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         # Kept trivial (see pitfalls): the async clean-up happens in the composition root afterwards.
         view = self._contact_view
-        if not self._close_confirmed and view is not None and self.has_unsaved_changes():
-            event.ignore()
-            view.resolve_leaving(self.close_without_prompt)
-            return
+        if not self._close_confirmed and view is not None:
+            if self.has_unsaved_changes():
+                event.ignore()
+                view.resolve_leaving(lambda: self._after_writes(self.close_without_prompt))
+                return
+            if view.service.writes_in_flight():
+                event.ignore()
+                self._after_writes(self.close_without_prompt)
+                return
         self.save_state()
         self.recent.flush()
         event.accept()

@@ -172,3 +172,25 @@ def test_a_tag_still_on_its_way_stays_on_show_when_a_note_reloads_the_contact(
     slow.release()
     qtbot.waitUntil(lambda: [(chip.name, chip.pending) for chip in view.tags.chips()] == [("Hot Lead", False)])
     close_window(qtbot, window)
+
+
+def test_closing_while_a_note_is_on_its_way_waits_for_it(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    alice, _bob = _two(qtbot, account)
+    slow = HeldTransport("POST /api/contact/note/add")
+    slow.release()
+    window = open_window(qtbot, account, client_options={"transport": slow})
+    view = window.contact_view
+    _open(qtbot, window, "alice@example.com", alice)
+    slow.hold()
+    view.notes.input.setPlainText("Called: wants the premium plan")
+    view.notes.submit()
+    qtbot.waitUntil(lambda: slow.held == 1)
+
+    window.close()  # straight after the call
+    assert window.isVisible() and window.statusBar().currentMessage() == "Sending the last change to the server first…"
+    slow.release()
+    qtbot.waitUntil(lambda: not window.isVisible())
+    assert [note.text for note in _on_server(qtbot, account, alice).notes] == ["Called: wants the premium plan"]
+    close_window(qtbot, window)
