@@ -980,8 +980,12 @@ class ContactView(QWidget):
             else:
                 self._drafts.pop(self._draft_uid, None)
         note, tag = self._drafts.pop(uid, ("", "")) if uid is not None else ("", "")
-        self.notes.input.setPlainText(note)
-        self.tags.input.setText(tag)
+        # Mostly both empty already: setting a text box, even to what it holds, relayouts and repaints it, at
+        # every contact switch.
+        if self.notes.input.toPlainText() != note:
+            self.notes.input.setPlainText(note)
+        if self.tags.input.text() != tag:
+            self.tags.input.setText(tag)
         self.notes.set_message("")
         self.tags.set_message("")
         self._draft_uid = uid

@@ -425,6 +425,7 @@ class MainWindow(QMainWindow):
         # then theirs, and remembered.
         self.left_pane.setSizes([120, 580])
         self._results_split_by_rep = False
+        self._results_fitted: tuple[object, ...] = ()
         self.left_pane.splitterMoved.connect(self._results_split_moved)
         self._fit_results_soon = QTimer(self)  # once the outcome's widgets are all shown or hidden
         self._fit_results_soon.setSingleShot(True)
@@ -730,6 +731,12 @@ class MainWindow(QMainWindow):
         the rest; a split the rep dragged stays as they left it."""
         if self._results_split_by_rep:
             return
+        rows = self.results_list
+        shape = (self.results_status.text(), rows.isHidden(), rows.count(), self.create_from_search.isHidden(),
+                 self._results_pane.width(), sum(self.left_pane.sizes()))  # fmt: skip
+        if shape == self._results_fitted:
+            return  # the same outcome as last time (a rep looking contacts up one by one): nothing to measure
+        self._results_fitted = shape
         pane, layout = self._results_pane, self._results_layout
         margins = layout.contentsMargins()
         needed = margins.top() + margins.bottom()
@@ -738,7 +745,6 @@ class MainWindow(QMainWindow):
                 width = widget.width() or pane.width()
                 hint = widget.heightForWidth(width) if widget.hasHeightForWidth() else widget.sizeHint().height()
                 needed += hint + layout.spacing()
-        rows = self.results_list
         if not rows.isHidden() and rows.count():
             spacing = 2 * rows.spacing()
             needed += sum(rows.sizeHintForRow(row) + spacing for row in range(rows.count())) + 2 * rows.frameWidth()

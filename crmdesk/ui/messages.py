@@ -31,6 +31,8 @@ def user_message(error: ContractError | str) -> str:
 
 def show_inline_error(label: QLabel, text: str) -> None:
     """Show ``text`` (empty hides it) in ``label`` in the error red of the label's palette."""
+    if not text and label.isHidden():
+        return  # nothing shown, nothing to hide (a contact switch asks this of every message line)
     if text:
         palette = label.palette()
         palette.setColor(QPalette.ColorRole.WindowText, error_colour(palette))
