@@ -760,6 +760,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["server"]:
         # Hidden: the demo's child process inside a PyInstaller bundle, where sys.executable is this app.
         return _run_server(argv[1:])
+    from crmdesk.services import heap
+
+    heap.hold_collections()  # until start-up has settled; see heap.freeze_startup_objects
     args = parse_args(argv)
     # httpx imports its command-line tool (click, rich, pygments) at import time whenever those happen to be
     # installed, which costs ~150 ms of start-up for a tool the app never runs; httpx has a documented fallback
@@ -792,6 +795,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         controller.start()
         # asyncio and qasync load in a worker thread once the first window is painting, then join Qt's loop.
         QTimer.singleShot(0, event_loop.preload)
+        # Each main window freezes start-up's objects once it has settled; sitting at sign-in, this does.
+        QTimer.singleShot(4 * heap.STARTUP_SETTLE_MS, heap.freeze_startup_objects)
         code = app.exec()
         # When something other than finish() ended Qt's loop, shut down now: no task, HTTP client or demo server
         # outlives the app.

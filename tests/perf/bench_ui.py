@@ -198,7 +198,9 @@ def demo_start_once() -> float:
     from PySide6.QtWidgets import QWidget
 
     from crmdesk.app import AppController, parse_args
+    from crmdesk.services import heap
 
+    heap.hold_collections()  # as crmdesk.app.main does first thing
     app = _application()
     probe = StallProbe()
     on_screen: list[int] = []  # the number of gaps recorded when the first window paint began

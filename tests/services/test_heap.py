@@ -24,3 +24,39 @@ def test_start_up_objects_are_frozen_once_and_later_ones_stay_in_the_generations
         del made_later
     finally:
         gc.unfreeze()
+
+
+def test_collections_are_held_from_start_up_until_the_freeze(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(heap, "_frozen", False)
+    monkeypatch.setattr(heap, "_held", False)
+    assert gc.isenabled()
+    try:
+        heap.hold_collections()  # what the app's main does first
+        assert not gc.isenabled()
+        assert heap.freeze_startup_objects()
+        assert gc.isenabled()  # collections resume with the freeze
+        heap.hold_collections()  # too late: start-up is over, nothing is held
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
+def test_the_apps_main_holds_collections_before_anything_else(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crmdesk import app
+
+    class Stop(Exception):
+        pass
+
+    def parse_args(argv: object) -> None:
+        raise Stop(gc.isenabled())
+
+    monkeypatch.setattr(heap, "_frozen", False)
+    monkeypatch.setattr(heap, "_held", False)
+    monkeypatch.setattr(app, "parse_args", parse_args)
+    try:
+        with pytest.raises(Stop) as stopped:
+            app.main(["--demo"])
+        assert stopped.value.args == (False,)
+    finally:
+        gc.enable()
