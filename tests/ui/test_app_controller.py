@@ -44,6 +44,15 @@ def _args(*argv: str) -> argparse.Namespace:
     return parse_args(list(argv))
 
 
+def _remembered(account: Account, keyring: MemoryKeyring | None = None, token: str | None = None) -> None:
+    """Profile "work" as a rep left it: its server, and the hint that the keyring holds its token. With
+    ``keyring``, it does hold ``token`` (the account's own by default); without, it no longer does."""
+    if keyring is not None:
+        keyring.passwords[(SERVICE, "work")] = token or account.token
+    Profiles().set_base_url("work", account.base_url)
+    Profiles().set_token_remembered("work", True)
+
+
 def test_flags_parse() -> None:
     args = _args("--demo", "--profile", "work", "--base-url", "http://127.0.0.1:9")
     assert args.demo and args.profile == "work" and args.base_url == "http://127.0.0.1:9"
@@ -211,9 +220,7 @@ def test_a_remembered_token_shows_the_window_first_and_a_search_waits_for_the_ke
     qtbot: QtBot, controller: object, account: Account, gated_keyring: GatedKeyring
 ) -> None:
     (ref,) = create_contacts(qtbot, account, {"name": "Nina Simone", "email": "nina@example.com"})
-    gated_keyring.passwords[(SERVICE, "work")] = account.token
-    Profiles().set_base_url("work", account.base_url)
-    Profiles().set_token_remembered("work", True)
+    _remembered(account, gated_keyring)
     app: AppController = controller("--profile", "work")  # type: ignore[operator]
     app.start()
     window = app.window
@@ -243,8 +250,7 @@ def test_a_remembered_token_that_is_gone_asks_to_sign_in_over_the_window(
     qtbot: QtBot, controller: object, account: Account, gated_keyring: GatedKeyring
 ) -> None:
     (ref,) = create_contacts(qtbot, account, {"name": "Elza Soares", "email": "elza@example.com"})
-    Profiles().set_base_url("work", account.base_url)
-    Profiles().set_token_remembered("work", True)  # but the keyring no longer has it
+    _remembered(account)  # but the keyring no longer has it
     app: AppController = controller("--profile", "work")  # type: ignore[operator]
     app.start()
     window = app.window
@@ -273,9 +279,7 @@ def test_a_keyring_that_fails_to_answer_asks_to_sign_in_and_keeps_the_hint(
         raise keyring.errors.KeyringLocked("the user dismissed the unlock prompt")
 
     gated_keyring.get_password = locked  # type: ignore[method-assign]
-    gated_keyring.passwords[(SERVICE, "work")] = account.token
-    Profiles().set_base_url("work", account.base_url)
-    Profiles().set_token_remembered("work", True)
+    _remembered(account, gated_keyring)
     app: AppController = controller("--profile", "work")  # type: ignore[operator]
     app.start()
     qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=5_000)
@@ -288,8 +292,7 @@ def test_a_keyring_that_fails_to_answer_asks_to_sign_in_and_keeps_the_hint(
 def test_cancelling_sign_in_when_the_remembered_token_is_gone_ends_the_app(
     qtbot: QtBot, controller: object, account: Account, gated_keyring: GatedKeyring
 ) -> None:
-    Profiles().set_base_url("work", account.base_url)
-    Profiles().set_token_remembered("work", True)
+    _remembered(account)
     app: AppController = controller("--profile", "work")  # type: ignore[operator]
     app.start()
     gated_keyring.gate.set()
@@ -335,9 +338,7 @@ def test_a_refused_env_token_leaves_the_remembered_token_alone(
     memory_keyring: MemoryKeyring,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    memory_keyring.passwords[(SERVICE, "work")] = account.token  # what the rep remembered, still good
-    Profiles().set_base_url("work", account.base_url)
-    Profiles().set_token_remembered("work", True)
+    _remembered(account, memory_keyring)  # what the rep remembered, still good
     monkeypatch.setenv("CRMDESK_TOKEN", "tok_stale-script-0123456789")  # a stale variable left in a shell
     app: AppController = controller("--profile", "work")  # type: ignore[operator]
     app.start()
@@ -356,9 +357,7 @@ def test_signing_out_of_an_env_token_session_leaves_the_remembered_token_alone(
     memory_keyring: MemoryKeyring,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    memory_keyring.passwords[(SERVICE, "work")] = "tok_remembered-0123456789abcdef"
-    Profiles().set_base_url("work", account.base_url)
-    Profiles().set_token_remembered("work", True)
+    _remembered(account, memory_keyring, "tok_remembered-0123456789abcdef")
     monkeypatch.setenv("CRMDESK_TOKEN", account.token)
     app: AppController = controller("--profile", "work")  # type: ignore[operator]
     app.start()

@@ -43,6 +43,19 @@ def _two(qtbot: QtBot, account: Account) -> tuple[str, str]:
     return alice.uid, bob.uid
 
 
+def _alice_with_slow_writes(
+    qtbot: QtBot, account: Account, slow: HeldTransport, **client_options: object
+) -> tuple[MainWindow, str, str]:
+    """Alice open in a window whose ``slow`` requests wait from now on until ``slow.release()``."""
+    alice, bob = _two(qtbot, account)
+    slow.release()
+    window = open_window(qtbot, account, client_options={"transport": slow, **client_options})
+    window.registry.merge(stages=["New Lead", "Qualified"])
+    _open(qtbot, window, "alice@example.com", alice)
+    slow.hold()
+    return window, alice, bob
+
+
 def test_a_note_and_a_tag_typed_for_one_contact_wait_for_it_and_never_follow_to_the_next(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
@@ -97,14 +110,9 @@ def test_closing_with_a_note_typed_but_not_added_asks_first(
 def test_writes_sent_for_a_contact_finish_after_the_rep_opens_the_next(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    alice, bob = _two(qtbot, account)
     slow = HeldTransport(("POST /api/contact/note/add", "POST /api/contact/tag/add", "PUT /api/contact/stage"))
-    slow.release()
-    window = open_window(qtbot, account, client_options={"transport": slow})
-    window.registry.merge(stages=["New Lead", "Qualified"])
+    window, alice, bob = _alice_with_slow_writes(qtbot, account, slow)
     view = window.contact_view
-    _open(qtbot, window, "alice@example.com", alice)
-    slow.hold()
     view.notes.input.setPlainText("Called: wants the premium plan")
     view.notes.submit()
     view.tags.input.setText("Premium")
@@ -128,13 +136,9 @@ def test_writes_sent_for_a_contact_finish_after_the_rep_opens_the_next(
 def test_a_note_that_fails_after_the_rep_left_its_contact_is_kept_for_that_contact(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    alice, bob = _two(qtbot, account)
     slow = HeldTransport("POST /api/contact/note/add", inner=FailingTransport("POST /api/contact/note/add"))
-    slow.release()
-    window = open_window(qtbot, account, client_options={"transport": slow, "max_retries": 0})
+    window, alice, bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
     view = window.contact_view
-    _open(qtbot, window, "alice@example.com", alice)
-    slow.hold()
     view.notes.input.setPlainText("Called: wants the premium plan")
     view.notes.submit()
     qtbot.waitUntil(lambda: slow.held == 1)
@@ -152,13 +156,9 @@ def test_a_note_that_fails_after_the_rep_left_its_contact_is_kept_for_that_conta
 def test_a_tag_still_on_its_way_stays_on_show_when_a_note_reloads_the_contact(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    alice, _bob = _two(qtbot, account)
     slow = HeldTransport("POST /api/contact/tag/add")
-    slow.release()
-    window = open_window(qtbot, account, client_options={"transport": slow})
+    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
     view = window.contact_view
-    _open(qtbot, window, "alice@example.com", alice)
-    slow.hold()
     view.tags.input.setText("Hot Lead")
     view.tags.input.returnPressed.emit()
     qtbot.waitUntil(lambda: slow.held == 1)
@@ -177,13 +177,9 @@ def test_a_tag_still_on_its_way_stays_on_show_when_a_note_reloads_the_contact(
 def test_closing_while_a_note_is_on_its_way_waits_for_it(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    alice, _bob = _two(qtbot, account)
     slow = HeldTransport("POST /api/contact/note/add")
-    slow.release()
-    window = open_window(qtbot, account, client_options={"transport": slow})
+    window, alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
     view = window.contact_view
-    _open(qtbot, window, "alice@example.com", alice)
-    slow.hold()
     view.notes.input.setPlainText("Called: wants the premium plan")
     view.notes.submit()
     qtbot.waitUntil(lambda: slow.held == 1)
