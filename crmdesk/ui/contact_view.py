@@ -748,10 +748,7 @@ class ContactView(QWidget):
         if not names:
             then()
             return
-        box = QMessageBox(self)
-        box.setObjectName("draftsDialog")
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle(self.tr("Notes and tags not added"))
+        box = self._question("draftsDialog", self.tr("Notes and tags not added"), QMessageBox.Icon.Question)
         box.setText(self.tr("You typed a note or a tag for {names} and did not add it.").format(names=", ".join(names)))
         box.setInformativeText(self.tr("Leave anyway and lose it, or go back and add it?"))
         leave = box.addButton(self.tr("Leave without adding"), QMessageBox.ButtonRole.DestructiveRole)
@@ -765,6 +762,17 @@ class ContactView(QWidget):
                 self.tags.input.clear()
                 then()
 
+        self._ask(box, answered)
+
+    def _question(self, name: str, title: str, kind: QMessageBox.Icon = QMessageBox.Icon.Question) -> QMessageBox:
+        box = QMessageBox(self)
+        box.setObjectName(name)
+        box.setIcon(kind)
+        box.setWindowTitle(title)
+        return box
+
+    def _ask(self, box: QMessageBox, answered: Callable[[QAbstractButton], None]) -> None:
+        """Show ``box`` without a nested event loop (see pitfalls); ``answered`` gets the button clicked."""
         box.buttonClicked.connect(answered)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = box
@@ -775,10 +783,7 @@ class ContactView(QWidget):
         if not self.has_unsaved_changes():
             then()
             return
-        box = QMessageBox(self)
-        box.setObjectName("unsavedDialog")
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle(self.tr("Unsaved changes"))
+        box = self._question("unsavedDialog", self.tr("Unsaved changes"), QMessageBox.Icon.Question)
         creating = self._mode == "create"
         savable = self.form.is_valid()  # what Save (or Create) would send passes every check
         current = self.service.current
@@ -826,10 +831,7 @@ class ContactView(QWidget):
                     self.revert()
                 then()
 
-        box.buttonClicked.connect(answered)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialog = box
-        box.open()
+        self._ask(box, answered)
 
     def focus_note_input(self) -> None:
         if self._mode == "view":
@@ -931,10 +933,7 @@ class ContactView(QWidget):
         current = self.service.current
         if self._mode != "view" or current is None:
             return
-        box = QMessageBox(self)
-        box.setObjectName("deleteDialog")
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle(self.tr("Delete contact"))
+        box = self._question("deleteDialog", self.tr("Delete contact"), QMessageBox.Icon.Warning)
         who = current.name or current.email or current.phone or current.uid
         box.setText(self.tr("Delete {name} permanently?").format(name=who))
         box.setInformativeText(self.tr("Their notes and tags go too. This cannot be undone."))
@@ -949,10 +948,7 @@ class ContactView(QWidget):
             if button is delete and self.current_uid() == uid:
                 self.service.delete(uid)
 
-        box.buttonClicked.connect(answered)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialog = box
-        box.open()
+        self._ask(box, answered)
 
     # --- Showing ----------------------------------------------------------------------------------
 
@@ -1298,10 +1294,7 @@ class ContactView(QWidget):
             self._send_create()
             return
         self._say_status("")
-        box = QMessageBox(self)
-        box.setObjectName("duplicateDialog")
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle(self.tr("Possible duplicate"))
+        box = self._question("duplicateDialog", self.tr("Possible duplicate"), QMessageBox.Icon.Question)
         first = found[0]
         who = first.name or first.email or first.phone
         if len(found) == 1:
@@ -1335,10 +1328,7 @@ class ContactView(QWidget):
             else:
                 self._after_save = None
 
-        box.buttonClicked.connect(answered)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialog = box
-        box.open()
+        self._ask(box, answered)
 
     def _create_fields(self) -> dict[str, object]:
         values = {name: text.strip() for name, text in self.form.values().items() if text.strip()}
