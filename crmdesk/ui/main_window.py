@@ -691,18 +691,30 @@ class MainWindow(QMainWindow):
         if self._contact_view is None:
             self.sign_out_requested.emit()
         else:
-            self._contact_view.resolve_leaving(lambda: self._after_writes(self.sign_out_requested.emit))
+            self._contact_view.resolve_leaving(
+                lambda: self._after_writes(self.sign_out_requested.emit, again=self.sign_out)
+            )
 
-    def _after_writes(self, then: Callable[[], None]) -> None:
-        """Run ``then`` once the notes, tags and stage changes on their way have reached the server (or failed):
-        closing the window or the session would cancel them. Asked again meanwhile, it goes at once."""
+    def _after_writes(self, then: Callable[[], None], *, again: Callable[[], object]) -> None:
+        """Run ``then`` now if no note, tag or stage change is on its way (closing the window or the session would
+        cancel it). Otherwise wait for them, then leave by ``again``, the ordinary path with its questions: a note
+        that failed is back in its box, and the rep may have typed meanwhile. Asked to leave while waiting, it goes
+        at once."""
         view = self._contact_view
         if view is None or not view.service.writes_in_flight() or self._leaving_after_writes:
+            self._leaving_after_writes = False
             then()
             return
         self._leaving_after_writes = True
         self.statusBar().showMessage(self.tr("Sending the last change to the server first…"))
-        view.service.writes_done.connect(then, Qt.ConnectionType.SingleShotConnection)
+
+        def done() -> None:
+            if self._leaving_after_writes:
+                self._leaving_after_writes = False
+                self.statusBar().clearMessage()
+                again()
+
+        view.service.writes_done.connect(done, Qt.ConnectionType.SingleShotConnection)
 
     def _open_item(self, item: QListWidgetItem) -> None:
         uid = item.data(_UID_ROLE)
@@ -1003,11 +1015,11 @@ class MainWindow(QMainWindow):
         if not self._close_confirmed and view is not None:
             if self.has_unsaved_changes():
                 event.ignore()
-                view.resolve_leaving(lambda: self._after_writes(self.close_without_prompt))
+                view.resolve_leaving(lambda: self._after_writes(self.close_without_prompt, again=self.close))
                 return
-            if view.service.writes_in_flight():
+            if view.service.writes_in_flight() or self._leaving_after_writes:
                 event.ignore()
-                self._after_writes(self.close_without_prompt)
+                self._after_writes(self.close_without_prompt, again=self.close)
                 return
         self.save_state()
         self.recent.flush()

@@ -190,3 +190,24 @@ def test_closing_while_a_note_is_on_its_way_waits_for_it(
     qtbot.waitUntil(lambda: not window.isVisible())
     assert [note.text for note in _on_server(qtbot, account, alice).notes] == ["Called: wants the premium plan"]
     close_window(qtbot, window)
+
+
+def test_a_note_that_fails_while_the_window_waits_to_close_is_asked_about(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    slow = HeldTransport("POST /api/contact/note/add", inner=FailingTransport("POST /api/contact/note/add"))
+    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
+    view = window.contact_view
+    view.notes.input.setPlainText("Called: wants the premium plan")
+    view.notes.submit()
+    qtbot.waitUntil(lambda: slow.held == 1)
+    window.close()
+    view.form.editor("lastName").setText("Alpha-Souza")  # the window still works while it waits
+    slow.release()
+
+    # The note is back in its box and the name is unsaved: leaving asks, as it would have without the wait.
+    qtbot.waitUntil(lambda: bool(view.findChildren(QMessageBox, "unsavedDialog")))
+    assert window.isVisible() and view.notes.input.toPlainText() == "Called: wants the premium plan"
+    view.findChild(QMessageBox, "unsavedDialog").button(QMessageBox.StandardButton.Cancel).click()
+    assert window.isVisible() and view.has_unsaved_changes()
+    close_window(qtbot, window)
