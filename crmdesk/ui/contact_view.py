@@ -1442,6 +1442,12 @@ class ContactView(QWidget):
         least = 0 if beside else form.minimumSizeHint().width() + frame + scroll.verticalScrollBar().sizeHint().width()
         if scroll.minimumWidth() != least:
             scroll.setMinimumWidth(least)
+        # The body's scroll area does not pass its content's minimum width on (it would scroll sideways instead,
+        # and that is switched off): it takes the same minimum, plus its own scroll bar, up to the window.
+        body = self.body_scroll
+        body_least = 0 if beside else least + body.verticalScrollBar().sizeHint().width()
+        if body.minimumWidth() != body_least:
+            body.setMinimumWidth(body_least)
         if beside:
             # The form's share, as the user last dragged it, but never less than the form's natural width.
             available = width - handle

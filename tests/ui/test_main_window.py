@@ -378,12 +378,15 @@ def test_the_narrowest_window_shows_every_field_whole(
     qtbot.wait(100)  # the layouts' follow-up passes
     assert view.splitter.orientation() == Qt.Orientation.Vertical
     assert view.form_scroll.horizontalScrollBar().maximum() == 0  # nothing sideways
-    # The right-hand column's dates and amounts show whole rather than as "$1,234,56" or "1985-0…".
+    # The right-hand column's dates and amounts show whole rather than as "$1,234,56" or "1985-0…", and nothing
+    # is cut off at the window's edge: what a field's width allows is all on screen.
     for name in ("value", "birthday", "lastName", "state"):
         edit = view.findChild(QLineEdit, name)
         assert edit is not None, name
         needed = edit.fontMetrics().horizontalAdvance(edit.text() or edit.placeholderText())
         assert edit.width() >= needed + 8, (name, edit.text(), edit.width(), needed)
+        assert edit.visibleRegion().boundingRect().width() == edit.width(), name
+    assert view.save_button.visibleRegion().boundingRect().width() == view.save_button.width()
     close_window(qtbot, window)
 
 
