@@ -138,7 +138,8 @@ def read_amount(text: str) -> float | None:
     groups = re.split(r"[.,]", digits)
     separators = [character for character in digits if character in ".,"]
     if not separators:
-        return float(sign + digits)
+        number = float(sign + digits)
+        return number if math.isfinite(number) else None
     last = separators[-1]
     if len(groups[-1]) != 3 or any(separator != last for separator in separators[:-1]):
         decimal = last  # a group separator always has three digits after it, and only the decimal can differ
@@ -146,6 +147,8 @@ def read_amount(text: str) -> float | None:
         decimal = ""  # the same separator more than once: thousands ("1.250.000"), a whole number
     else:
         return None  # "12.000": twelve thousand, or twelve
+    if decimal and separators.count(decimal) > 1:
+        return None  # "1,2,3", "1.5.5": a decimal point comes once
     whole, fraction = (groups[:-1], groups[-1]) if decimal else (groups, "")
     grouping = [character for character in separators if character != decimal]
     if grouping and (len(whole[0]) > 3 or any(len(group) != 3 for group in whole[1:])):

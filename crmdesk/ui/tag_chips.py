@@ -107,7 +107,7 @@ class TagChips(QWidget):
         self.input = QLineEdit(self)
         self.input.textEdited.connect(self._typing)
         self.input.setObjectName("tagInput")
-        self.input.setPlaceholderText(self.tr("Add a tag… (Enter)"))
+        self.input.setPlaceholderText(self.tr("Add a tag… (Enter; commas separate tags)"))
         self.input.setToolTip(self.tr("Type a tag and press Enter to add it.") + "\n" + no_remove)
         self.input.setClearButtonEnabled(True)
         self._known = QStringListModel(self)
@@ -196,17 +196,20 @@ class TagChips(QWidget):
             self.set_message("")
 
     def _submit(self) -> None:
+        # Commas separate tags, as in the new-contact form (whose tags come here when it opens an existing one).
+        parts = [part for part in self.input.text().split(",") if part.strip()] or [self.input.text()]
         try:
-            tag = validate_tag(self.input.text())
+            tags = [validate_tag(part) for part in parts]
         except ContractError as exc:
             self.set_message(user_message(exc))
             return
         self.set_message("")
         self.input.clear()
-        if self._find(tag) is not None:
-            return  # already on the contact; the server would change nothing
-        self.add_pending(tag)
-        self.tag_requested.emit(tag)
+        for tag in tags:
+            if self._find(tag) is not None:
+                continue  # already on the contact; the server would change nothing
+            self.add_pending(tag)
+            self.tag_requested.emit(tag)
 
     def _find(self, tag: str) -> TagChip | None:
         return next((chip for chip in self._chips if chip.name.casefold() == tag.casefold()), None)

@@ -201,7 +201,19 @@ def test_currency_follows_the_locale_and_leaves_what_it_cannot_read(qapp: object
     assert format_currency("12000.00", BRAZIL) == BRAZIL.toCurrencyString(12000.0)
     assert "12.000,00" in format_currency("12000.00", BRAZIL)
     assert format_currency("1,250.50", US) == "$1,250.50"
-    for unreadable in ("about 5k", "nan", "inf", "", "1e9", "12..5", "1,25,000"):
+    for unreadable in (
+        "about 5k",
+        "nan",
+        "inf",
+        "",
+        "1e9",
+        "12..5",
+        "1,25,000",
+        "1,2,3",
+        "1.5.5",
+        "12,000,50",
+        "9" * 400,
+    ):
         assert format_currency(unreadable, US) == unreadable
 
 

@@ -104,13 +104,17 @@ def test_opening_the_existing_contact_keeps_the_first_note_and_tags_typed_for_it
 ) -> None:
     fill_new(view, name="", firstName="Maria", email="MARIA@example.com")
     view.new_note.setPlainText("Met at the fair.")
-    view.new_tags.setText("Fair 2025")
+    view.new_tags.setText("Fair 2025, Hot Lead")
     view.save_button.click()
     box = dialog(qtbot, view, "duplicateDialog")
     with qtbot.waitSignal(view.open_requested):
         click(box, "Open existing")
     view.show_contact(read_back(qtbot, api, contact.uid))  # what the window does with open_requested
-    assert view.notes.input.toPlainText() == "Met at the fair." and view.tags.input.text() == "Fair 2025"
+    assert view.notes.input.toPlainText() == "Met at the fair."
+    assert view.tags.input.text() == "Fair 2025, Hot Lead"
+    # One Enter adds both, as separate tags (commas separate tags here too, as in the new-contact form).
+    view.tags.input.returnPressed.emit()
+    qtbot.waitUntil(lambda: set(read_back(qtbot, api, contact.uid).tags) == {"Fair 2025", "Hot Lead"})
 
 
 def test_duplicate_guard_create_anyway(qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact) -> None:
