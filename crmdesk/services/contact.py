@@ -149,7 +149,7 @@ class ContactService(QObject):
         self._start(
             f"tag:{contact.uid}:{tag.casefold()}",
             self.api.add_tag(tag, uid=contact.uid),
-            lambda change: self._tag_added(contact.uid, tag, change.value or tag),
+            lambda change: self._tag_added(contact, tag, change.value or tag),
             lambda error: self.tag_failed.emit(contact.uid, tag, error),
         )
 
@@ -240,19 +240,25 @@ class ContactService(QObject):
             self._current = None
         self.deleted.emit(uid)
 
-    def _tag_added(self, uid: str, tag: str, stored: str) -> None:
-        current = self._current
-        if current is None or current.uid != uid:
-            return
-        if not any(existing.casefold() == stored.casefold() for existing in current.tags):
-            current = dataclasses.replace(current, tags=(*current.tags, stored))
-        self.set_current(current)
-        self.tag_added.emit(tag, current)
+    def _is_open(self, uid: str) -> bool:
+        return self._current is not None and self._current.uid == uid
+
+    def _tag_added(self, sent_for: Contact, tag: str, stored: str) -> None:
+        # The contact may have been left meanwhile (its answer still reports, and teaches the registry).
+        contact = self._current if self._current is not None and self._is_open(sent_for.uid) else sent_for
+        if not any(existing.casefold() == stored.casefold() for existing in contact.tags):
+            contact = dataclasses.replace(contact, tags=(*contact.tags, stored))
+        if self._is_open(contact.uid):
+            self.set_current(contact)
+        else:
+            self.registry.learn_contact(contact)
+        self.tag_added.emit(tag, contact)
 
     def _note_added(self, contact: Contact) -> None:
-        if self._current is not None and self._current.uid != contact.uid:
-            return
-        self.set_current(contact)
+        if self._is_open(contact.uid):
+            self.set_current(contact)
+        else:  # left meanwhile, or nothing open (a new-contact form): the open contact stays as it is
+            self.registry.learn_contact(contact)
         self.note_added.emit(contact)
 
     def _set_field(self, field: str, value: str, coro: Any) -> None:

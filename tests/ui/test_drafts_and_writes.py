@@ -113,6 +113,8 @@ def test_writes_sent_for_a_contact_finish_after_the_rep_opens_the_next(
     slow = HeldTransport(("POST /api/contact/note/add", "POST /api/contact/tag/add", "PUT /api/contact/stage"))
     window, alice, bob = _alice_with_slow_writes(qtbot, account, slow)
     view = window.contact_view
+    said: list[str] = []
+    view.status_message.connect(said.append)
     view.notes.input.setPlainText("Called: wants the premium plan")
     view.notes.submit()
     view.tags.input.setText("Premium")
@@ -126,7 +128,10 @@ def test_writes_sent_for_a_contact_finish_after_the_rep_opens_the_next(
     qtbot.waitUntil(lambda: len(_on_server(qtbot, account, alice).notes) == 1)
     stored = _on_server(qtbot, account, alice)
     assert [note.text for note in stored.notes] == ["Called: wants the premium plan"] and stored.tags == ("Premium",)
-    # Bob's page is untouched by Alice's answers.
+    # Each answer says whose it was, and Bob's page is untouched by them.
+    qtbot.waitUntil(lambda: len(said) == 3)
+    assert sorted(said) == ["Note added to Alice Alpha", "Stage of Alice Alpha set to Qualified",
+                            "Tag Premium added to Alice Alpha"]  # fmt: skip
     assert view.current_uid() == bob and view.stage_combo.currentData() == "New Lead"
     assert [chip.name for chip in view.tags.chips()] == [] and view.notes.entry_widgets() == []
     assert window._banner is None or not window.banner.isVisible()
