@@ -60,8 +60,9 @@ def normalise(text: str, region: str) -> PhoneCheck:
     return PhoneCheck(f"{e164} ext. {number.extension}" if number.extension else e164)
 
 
-# How phonenumbers (and people) write an extension after a number: "ext. 123", "x123", "#123", ";ext=123".
-_EXTENSION = re.compile(r"\s*(?:;\s*ext=|ext\.?|extension|x|#)\s*(\d+)\s*$", re.IGNORECASE)
+# How phonenumbers (and people) write an extension after a number: "ext. 123", "x123", "#123", ";ext=123"; the
+# letters only as a word of their own ("box 12" has none).
+_EXTENSION = re.compile(r"\s*(?:;\s*ext=|(?<![a-z])(?:ext\.?|extension|x)|#)\s*(\d+)\s*$", re.IGNORECASE)
 
 
 def split_extension(text: str) -> tuple[str, str]:

@@ -186,6 +186,7 @@ class ContactView(QWidget):
         self._drafts: dict[str, tuple[str, str]] = {}
         self._draft_uid: str | None = None
         self._names: dict[str, str] = {}  # uid → how the contact is named in messages, for those shown
+        self._deleted: set[str] = set()  # contacts deleted here: no draft is kept for them
         self._filling_combos = False
         self.dialog: QMessageBox | None = None
         self._body_arranged = False
@@ -1000,6 +1001,8 @@ class ContactView(QWidget):
 
     def _keep_draft(self, uid: str, *, note: str = "", tag: str = "") -> None:
         """Give a note or tag that failed for a contact no longer open back to that contact's drafts."""
+        if uid in self._deleted:
+            return
         old_note, old_tag = self._drafts.get(uid, ("", ""))
         if note:
             old_note = note if not old_note.strip() else f"{note}\n\n{old_note}"
@@ -1102,6 +1105,8 @@ class ContactView(QWidget):
         )
         self.revert_button.setVisible(viewing or creating)
         self._update_buttons()
+        if self._body_arranged:  # the form's rows and the side column changed with the mode: share out again
+            self._arrange_body()
 
     def _update_buttons(self) -> None:
         busy = self.form.is_busy()
@@ -1373,6 +1378,7 @@ class ContactView(QWidget):
     def _on_deleted(self, uid: str) -> None:
         self.clear()
         self._drafts.pop(uid, None)  # nothing typed for a deleted contact can be added any more
+        self._deleted.add(uid)
         self.contact_deleted.emit(uid)
         self.status_message.emit(self.tr("Deleted {uid}").format(uid=uid))
 
@@ -1462,7 +1468,8 @@ class ContactView(QWidget):
             # share): when the window is shorter, the body scroll area scrolls the two together.
             first = form.sizeHint().height() + frame
             total = height
-            tallest = first + handle + self.side.minimumSizeHint().height()
+            side = 0 if self.side.isHidden() else self.side.minimumSizeHint().height()  # hidden in create mode
+            tallest = first + handle + side
         if splitter.minimumHeight() != tallest:
             splitter.setMinimumHeight(tallest)
         if switched or first != splitter.sizes()[0]:

@@ -631,7 +631,9 @@ class MainWindow(QMainWindow):
     def _restore_splitters(self) -> None:
         # After the first show: before it, the splitters have no real width and redistribute what they get.
         profile = self.session.profile
-        for key, splitter in (("splitter", self.splitter), ("leftSplitter", self.left_pane)):
+        # "sidebarSplit", not the "leftSplitter" earlier versions saved at every close: those were never dragged
+        # necessarily, and taken for the rep's they would stop Results from fitting their outcome for good.
+        for key, splitter in (("splitter", self.splitter), ("sidebarSplit", self.left_pane)):
             state = self._profiles.state(profile, key)
             if state is not None:
                 splitter.restoreState(state)
@@ -643,7 +645,7 @@ class MainWindow(QMainWindow):
         self._profiles.set_state(profile, "geometry", self.saveGeometry())
         self._profiles.set_state(profile, "splitter", self.splitter.saveState())
         if self._results_split_by_rep:
-            self._profiles.set_state(profile, "leftSplitter", self.left_pane.saveState())
+            self._profiles.set_state(profile, "sidebarSplit", self.left_pane.saveState())
 
     # --- navigation (every path goes through resolve_unsaved) -----------------------------------
 

@@ -64,3 +64,5 @@ def test_call_and_whatsapp_links_dial_the_number_and_leave_the_extension_to_the_
     assert phone.tel_url("+55 11 98765 4321") == "tel:+5511987654321"
     assert phone.whatsapp_url("+16502530000 ext. 123") == "https://wa.me/16502530000"
     assert phone.split_extension("+16502530000") == ("+16502530000", "")
+    assert phone.split_extension("+16502530000x7") == ("+16502530000", "7")
+    assert phone.split_extension("Rua da Praia, box 12") == ("Rua da Praia, box 12", "")

@@ -158,6 +158,26 @@ def test_a_note_that_fails_after_the_rep_left_its_contact_is_kept_for_that_conta
     close_window(qtbot, window)
 
 
+def test_a_note_that_fails_for_a_contact_deleted_meanwhile_is_not_kept_for_it(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    slow = HeldTransport("POST /api/contact/note/add", inner=FailingTransport("POST /api/contact/note/add"))
+    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
+    view = window.contact_view
+    view.notes.input.setPlainText("Called: wants the premium plan")
+    view.notes.submit()
+    qtbot.waitUntil(lambda: slow.held == 1)
+    view.confirm_delete()
+    box = view.findChild(QMessageBox, "deleteDialog")
+    assert box is not None
+    next(button for button in box.buttons() if button.text() == "Delete").click()
+    qtbot.waitUntil(lambda: view.mode() == "empty")
+    slow.release()
+    qtbot.waitUntil(lambda: window._banner is not None and window.banner.isVisible())
+    assert view.unsent_drafts() == []  # closing will not ask about a note for a contact that is gone
+    close_window(qtbot, window)
+
+
 def test_a_tag_still_on_its_way_stays_on_show_when_a_note_reloads_the_contact(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:

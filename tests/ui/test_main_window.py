@@ -122,6 +122,14 @@ def test_results_take_the_height_their_outcome_needs_until_the_rep_drags_the_spl
         for number, first in enumerate(("Ana", "Bruno", "Carla"), start=1)
     ]
     create_contacts(qtbot, account, *almeidas, {"name": "Dora Dias", "email": "dora@example.com"})
+    # What earlier versions saved at every close, dragged or not: it is not taken for the rep's own split.
+    from PySide6.QtWidgets import QSplitter
+
+    earlier = QSplitter(Qt.Orientation.Vertical)
+    earlier.addWidget(QLabel("a"))
+    earlier.addWidget(QLabel("b"))
+    earlier.setSizes([240, 460])
+    Profiles().set_state("work", "leftSplitter", earlier.saveState())
     window = open_window(qtbot, account)
     window.resize(1000, 580)
     rows = window.results_list
@@ -412,6 +420,11 @@ def test_a_short_stacked_window_shows_the_whole_form_and_scrolls_the_page_to_the
     note_input = view.notes.input
     top_left = note_input.mapTo(view.body_scroll.viewport(), note_input.rect().topLeft())
     assert 0 <= top_left.y() < view.body_scroll.viewport().height()
+    # A new contact has no tags and notes column: the body is the form, with no blank page under it.
+    window.new_contact()
+    qtbot.waitUntil(lambda: view.mode() == "create")
+    qtbot.wait(50)
+    assert view.splitter.minimumHeight() <= view.form_column.sizeHint().height() + 2 * view.splitter.handleWidth()
     close_window(qtbot, window)
 
 
