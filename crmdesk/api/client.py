@@ -88,6 +88,9 @@ class RetryEvent:
     path: str
     #: One sentence for a status bar, e.g. "Rate limited — retrying in 3 s".
     message: str
+    #: True when the client's own rate limiter holds the request before it is sent ("waiting"), rather than
+    #: after an attempt failed ("retrying").
+    held: bool = False
 
 
 _REASON_TEXT: Final[Mapping[str, str]] = {
@@ -552,7 +555,7 @@ class ContactApi:
                 if wait >= 1.0:
                     # Long enough for a person to wonder why nothing happens: say so, as attempt 0.
                     message = f"Rate limited — waiting {math.ceil(wait)} s"
-                    self._notify(RetryEvent("rate_limited", attempt - 1, wait, method, path, message))
+                    self._notify(RetryEvent("rate_limited", attempt - 1, wait, method, path, message, held=True))
                 await self._sleep(wait)
                 self._limiter.reopen()
             started = time.perf_counter()

@@ -175,7 +175,7 @@ class Session(QObject):
         log.info("Retrying %s %s after attempt %d: %s", event.method, event.path, event.attempt, event.message)
         from crmdesk.api.client import retry_reason_text
 
-        self.retrying.emit(retry_reason_text(event.reason), float(event.delay), event.attempt == 0)
+        self.retrying.emit(retry_reason_text(event.reason), float(event.delay), event.held)
 
     def note_error(self, error: BaseException) -> bool:
         """Routes an error seen anywhere in the app; returns True when it ended the session (401)."""

@@ -308,6 +308,7 @@ def test_limiter_waits_for_the_reset_once_the_window_is_spent() -> None:
     # A wait that long is reported, so the UI can say why nothing happens.
     [event] = recorder.events
     assert (event.reason, event.attempt, event.message) == ("rate_limited", 0, "Rate limited — waiting 5 s")
+    assert event.held  # held before it was sent, not retried after a failure
 
 
 def test_limiter_counts_requests_sent_before_the_next_answer() -> None:

@@ -45,7 +45,7 @@ def test_slow_get_times_out_after_every_retry() -> None:
                     await api.get_contact(uid="ABC12345")
             assert len(server.requests) == 3
             assert recorder.sleeps == [0.5, 1.0]
-            assert [event.reason for event in recorder.events] == ["network", "network"]
+            assert [(event.reason, event.held) for event in recorder.events] == [("network", False)] * 2
             assert caught.value.method == "GET" and caught.value.path == "/api/contact"
             assert isinstance(caught.value, NetworkError)
 
