@@ -15,6 +15,7 @@ from PySide6.QtCore import QEvent, QLocale, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QApplication,
     QComboBox,
     QFormLayout,
     QFrame,
@@ -68,6 +69,10 @@ _BODY_GAP = 8
 #: Side by side, the form's widest until the rep drags the handle: on a full-HD screen three fifths of the view
 #: stretched a 10-character birthday over ~380 px and left the notes a narrow column; the rest goes to them.
 _FORM_WIDEST = 760
+#: Stacked, the tags and notes get at least this height (room for about three notes) under the form; a window
+#: shorter than both scrolls the body as a whole.
+_STACKED_SIDE_HEIGHT = 320
+_NO_LIMIT = 16_777_215  # QWIDGETSIZE_MAX
 
 
 class ContactHeader(QWidget):
@@ -410,6 +415,17 @@ class ContactView(QWidget):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.installEventFilter(self)
+        # Stacked, the form's and the side's heights decide the split: a message line, a row of chips or a field's
+        # error changes them without resizing anything, so their layout requests share the body out again.
+        self._rearrange_soon = QTimer(self)
+        self._rearrange_soon.setSingleShot(True)
+        self._rearrange_soon.setInterval(0)
+        self._rearrange_soon.timeout.connect(self._arrange_body)
+        self.form_column.installEventFilter(self)
+        right.installEventFilter(self)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._keep_focus_in_view)
         self.splitter.splitterMoved.connect(self._remember_share)
         # Side by side the body fits the view; stacked and short of height, it scrolls as a whole under the
         # header, which stays in view with the name and the dropdowns.
@@ -1404,8 +1420,16 @@ class ContactView(QWidget):
                     button.setIcon(icon(name))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.splitter and event.type() == QEvent.Type.Resize:
+        kind = event.type()
+        if watched is self.splitter and kind == QEvent.Type.Resize:
             self._arrange_body()  # before the splitter shares out its new size
+        elif (
+            kind == QEvent.Type.LayoutRequest
+            and self._body_arranged
+            and self.splitter.orientation() == Qt.Orientation.Vertical
+            and watched in (self.form_column, self.side)
+        ):
+            self._rearrange_soon.start()
         return super().eventFilter(watched, event)
 
     def _arrange_body(self) -> None:
@@ -1435,6 +1459,11 @@ class ContactView(QWidget):
         if switched:
             self._body_arranged = True
             splitter.setOrientation(orientation)
+            # Stacked, the form always has its natural height: a scroll bar of its own would only sit beside the
+            # body's.
+            scroll.setVerticalScrollBarPolicy(
+                Qt.ScrollBarPolicy.ScrollBarAsNeeded if beside else Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+            )
             # Keep the gap between the form and the notes on the handle's side, whichever that is.
             if beside:
                 self._form_column_layout.setContentsMargins(0, 0, _BODY_GAP, 0)
@@ -1463,17 +1492,43 @@ class ContactView(QWidget):
             first = min(max(share, form_width), available - self.side.minimumWidth())
             total = width
             tallest = 0
+            # A new contact has no side column: the form alone would stretch over a full-HD screen.
+            widest = max(_FORM_WIDEST, form_width) if self.side.isHidden() else _NO_LIMIT
+            if scroll.maximumWidth() != widest:
+                scroll.setMaximumWidth(widest)
         else:
             # The form at its natural height, the tags and notes under it with the rest (at least their own
             # share): when the window is shorter, the body scroll area scrolls the two together.
             first = form.sizeHint().height() + frame
             total = height
-            side = 0 if self.side.isHidden() else self.side.minimumSizeHint().height()  # hidden in create mode
-            tallest = first + handle + side
+            side = 0 if self.side.isHidden() else max(self.side.minimumSizeHint().height(), _STACKED_SIDE_HEIGHT)
+            tallest = first + handle + side  # the side is hidden in create mode
+            if scroll.maximumWidth() != _NO_LIMIT:
+                scroll.setMaximumWidth(_NO_LIMIT)
         if splitter.minimumHeight() != tallest:
             splitter.setMinimumHeight(tallest)
         if switched or first != splitter.sizes()[0]:
             splitter.setSizes([first, total - first - handle])
+
+    def _keep_focus_in_view(self, _old: QWidget | None, new: QWidget | None) -> None:
+        # QScrollArea scrolls to a child that Tab reaches inside it, but not to one that gets focus from outside
+        # (Ctrl+J, or Tab from the header): the note box could take focus half under the window's edge.
+        body = self.body_scroll
+        content = body.widget()
+        if new is not None and content is not None and body.verticalScrollBar().maximum() > 0:
+            if content.isAncestorOf(new):
+                # After the turn's layout: focus often comes with a change of heights (a message line going).
+                QTimer.singleShot(0, new, lambda: self._show_whole(new))
+
+    def _show_whole(self, widget: QWidget) -> None:
+        # The whole box, not only its text cursor (which is what QScrollArea.ensureWidgetVisible keeps in view).
+        body, content = self.body_scroll, self.body_scroll.widget()
+        if content is None or not content.isAncestorOf(widget):
+            return
+        top_left = widget.mapTo(content, widget.rect().topLeft())
+        middle = top_left.x() + widget.width() // 2
+        body.ensureVisible(middle, top_left.y() + widget.height(), 0, 12)
+        body.ensureVisible(middle, top_left.y(), 0, 12)  # the top wins when the box is taller than the view
 
     def _remember_share(self) -> None:
         if self.splitter.orientation() == Qt.Orientation.Horizontal:
