@@ -55,6 +55,12 @@ def _t(text: str) -> str:
     return QCoreApplication.translate("errors", text)
 
 
+def _sentence(text: str) -> str:
+    """The server's own words as a sentence of their own: "Internal error" → "Internal error."."""
+    text = text.strip()
+    return text if not text or text[-1] in ".!?…" else text + "."
+
+
 def strip_field_prefix(text: str) -> str:
     """``"Invalid stageName: Stage 'X' does not exist in your account"`` → ``"Stage 'X' does not exist..."``."""
     stripped = _FIELD_PREFIX.sub("", text, count=1)
@@ -101,7 +107,7 @@ def describe(error: BaseException, *, host: str = "") -> Description:
         return Description(_t("Not found: {0}").format(error.error or error.message), Severity.INFO)
     if isinstance(error, ServerError):
         return Description(
-            _t("The server failed: {0} Try again in a moment.").format(error.error or error.message),
+            _t("The server failed: {0} Try again in a moment.").format(_sentence(error.error or error.message)),
             Severity.ERROR,
             Action.RETRY,
         )

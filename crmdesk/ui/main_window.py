@@ -424,6 +424,8 @@ class MainWindow(QMainWindow):
         # Results take what they need after each search (_fit_results) until the rep drags the split, which is
         # then theirs, and remembered.
         self.left_pane.setSizes([120, 580])
+        self.left_pane.setStretchFactor(0, 0)  # a taller window gives Recent the height, not Results
+        self.left_pane.setStretchFactor(1, 1)
         self._results_split_by_rep = False
         self._results_fitted: tuple[object, ...] = ()
         self.left_pane.splitterMoved.connect(self._results_split_moved)
@@ -733,6 +735,7 @@ class MainWindow(QMainWindow):
 
         def create() -> None:
             self.create_from_search.hide()  # done: the form it offered is open
+            self._fit_results_soon.start()
             self.contact_view.start_create(prefill)
 
         self.contact_view.resolve_unsaved(create)
@@ -921,10 +924,13 @@ class MainWindow(QMainWindow):
         self.banner.show_description(type(description)(text, description.severity, action))
 
     def _search_failed(self, error: object) -> None:
+        # The last search's matches are not this one's answer.
+        self.results_list.clear()
+        self.results_list.hide()
         self._say_results(self.tr("The search did not finish: the message above says why."))
         last = self._last_search
         retry = None if last is None else (lambda: self._resolve_unsaved(lambda: self._search_now(*last)))
-        self.show_error(error, retry)
+        self.show_error(error, retry, self.tr("Search not finished."))
 
     def show_notice(self, text: str, severity: Severity | None = None) -> None:
         from crmdesk.ui.errors import Severity
@@ -1033,6 +1039,7 @@ class MainWindow(QMainWindow):
         if not self._shown_once:
             self._shown_once = True
             self._restore_splitters()
+            self._fit_results_soon.start()  # the first hint line, before any search
             self._build_view_soon()
 
     def _build_view_soon(self) -> None:

@@ -51,6 +51,7 @@ def test_retry_after_a_failed_save_sends_the_edits_again(
     view.save()
     qtbot.waitUntil(lambda: failing.failed == 1 and not view.form.is_busy())
     assert window.banner.isVisible() and city.text() == "Olinda" and view.has_unsaved_changes()
+    assert window.banner.text() == "Not saved. The server failed: Internal error. Try again in a moment."
 
     _retry_button(window).click()
     qtbot.waitUntil(lambda: not view.has_unsaved_changes())
@@ -87,12 +88,24 @@ def test_retry_after_a_failed_create_creates_the_contact(
 def test_retry_after_a_failed_search_searches_again(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    (ref,) = create_contacts(qtbot, account, {"name": "Carla Cruz", "email": "carla@example.com"})
+    ref, *_ = create_contacts(
+        qtbot,
+        account,
+        {"name": "Carla Cruz", "email": "carla@example.com"},
+        {"name": "Caio Cruz", "email": "cruz@example.com"},
+        {"name": "Cora Cruz", "email": "cruz@example.com"},
+    )
     failing = FailingTransport("GET /api/contact", status=502)
     window = open_window(qtbot, account, client_options={"transport": failing, "max_retries": 0})
+    failing.failed = 1  # the first lookup goes through: two matches are listed
+    window.request_search("cruz@example.com")
+    qtbot.waitUntil(lambda: window.results_list.count() == 2)
+    failing.failed = 0
     window.request_search("carla@example.com")
     qtbot.waitUntil(lambda: failing.failed == 1 and window.banner.isVisible())
     assert window.results_status.text() == "The search did not finish: the message above says why."
+    assert window.banner.text().startswith("Search not finished. ")
+    assert window.results_list.isHidden()  # the earlier search's matches are not this one's answer
 
     _retry_button(window).click()
     qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid)
