@@ -750,27 +750,47 @@ class ContactView(QWidget):
         return self._mode == "view" and self.form.is_dirty()
 
     def unsent_drafts(self) -> list[str]:
-        """Who has a note or tag typed but not added (the open contact's inputs, and those of contacts left)."""
+        """What was typed but not added, one phrase per contact ("a note for Ana Lima", "a note and a tag for
+        Rafael Costa"): the open contact's boxes, and those kept for contacts left."""
         drafts = dict(self._drafts)
         if self._draft_uid is not None:
             drafts[self._draft_uid] = (self.notes.input.toPlainText(), self.tags.input.text())
-        return [self._names.get(uid, uid) for uid, (note, tag) in drafts.items() if note.strip() or tag.strip()]
+        phrases = []
+        for uid, (note, tag) in drafts.items():
+            name = self._names.get(uid, uid)
+            if note.strip() and tag.strip():
+                phrases.append(self.tr("a note and a tag for {name}").format(name=name))
+            elif note.strip():
+                phrases.append(self.tr("a note for {name}").format(name=name))
+            elif tag.strip():
+                phrases.append(self.tr("a tag for {name}").format(name=name))
+        return phrases
 
     def resolve_leaving(self, then: Callable[[], None]) -> None:
         """Before the window or the session goes: unsaved edits as :meth:`resolve_unsaved`, then unsent drafts."""
         self.resolve_unsaved(lambda: self._resolve_drafts(then))
 
     def _resolve_drafts(self, then: Callable[[], None]) -> None:
-        names = self.unsent_drafts()
-        if not names:
+        phrases = self.unsent_drafts()
+        if not phrases:
             then()
             return
-        box = self._question("draftsDialog", self.tr("Notes and tags not added"), QMessageBox.Icon.Question)
-        box.setText(self.tr("You typed a note or a tag for {names} and did not add it.").format(names=", ".join(names)))
-        box.setInformativeText(self.tr("Leave anyway and lose it, or go back and add it?"))
+        listed = (
+            phrases[0]
+            if len(phrases) == 1
+            else self.tr("{first} and {last}").format(first=", ".join(phrases[:-1]), last=phrases[-1])
+        )
+        several = len(phrases) > 1 or " and a tag " in phrases[0]
+        box = self._question("draftsDialog", self.tr("Notes and tags not added"))
+        box.setText(
+            (self.tr("You typed {items} and did not add them.") if several else
+             self.tr("You typed {items} and did not add it.")).format(items=listed)
+        )  # fmt: skip
+        box.setInformativeText(self.tr("Leave without adding, or go back and add what you typed?"))
         leave = box.addButton(self.tr("Leave without adding"), QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        back = box.addButton(self.tr("Go back"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(back)
+        box.setEscapeButton(back)
 
         def answered(button: QAbstractButton) -> None:
             if button is leave:
@@ -1228,10 +1248,10 @@ class ContactView(QWidget):
     def _on_tag_added(self, tag: str, contact: Contact) -> None:
         if contact.uid != self.current_uid():
             name = self._names.get(contact.uid, contact.uid)
-            self.status_message.emit(self.tr("Tag {tag} added to {name}").format(tag=tag, name=name))
+            self.status_message.emit(self.tr("Tag “{tag}” added to {name}").format(tag=tag, name=name))
             return
         self.tags.confirm(tag)
-        self.status_message.emit(self.tr("Tag {tag} added").format(tag=tag))
+        self.status_message.emit(self.tr("Tag “{tag}” added").format(tag=tag))
 
     def _on_tag_failed(self, uid: str, tag: str, error: object) -> None:
         if uid != self.current_uid():

@@ -696,10 +696,14 @@ class MainWindow(QMainWindow):
             self.sign_out_requested.emit()
         else:
             self._contact_view.resolve_leaving(
-                lambda: self._after_writes(self.sign_out_requested.emit, again=self.sign_out)
+                lambda: self._after_writes(
+                    self.sign_out_requested.emit,
+                    again=self.sign_out,
+                    waiting=self.tr("Signing out once the last change reaches the server…"),
+                )
             )
 
-    def _after_writes(self, then: Callable[[], None], *, again: Callable[[], object]) -> None:
+    def _after_writes(self, then: Callable[[], None], *, again: Callable[[], object], waiting: str = "") -> None:
         """Run ``then`` now if no note, tag or stage change is on its way (closing the window or the session would
         cancel it). Otherwise wait for them, then leave by ``again``, the ordinary path with its questions: a note
         that failed is back in its box, and the rep may have typed meanwhile. Asked to leave while waiting, it goes
@@ -710,7 +714,7 @@ class MainWindow(QMainWindow):
             then()
             return
         self._leaving_after_writes = True
-        self.statusBar().showMessage(self.tr("Sending the last change to the server first…"))
+        self.statusBar().showMessage(waiting or self.tr("Closing once the last change reaches the server…"))
 
         def done() -> None:
             if self._leaving_after_writes:

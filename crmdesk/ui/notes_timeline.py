@@ -143,6 +143,7 @@ class NotesTimeline(QWidget):
         self.order_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.order_button.setIcon(icon("sort", size=SMALL_SIZE))
         self.order_button.toggled.connect(lambda oldest: self.set_newest_first(not oldest))
+        QWidget.setTabOrder(self.order_button, self.add_button)  # left to right, as they sit
         self._message = QLabel(self)
         self._message.setObjectName("noteMessage")
         self._message.setWordWrap(True)
@@ -173,8 +174,8 @@ class NotesTimeline(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(self.input)
+        layout.addWidget(self._message)  # right under the box it is about
         layout.addLayout(buttons)
-        layout.addWidget(self._message)
         layout.addWidget(self._scroll, 1)
         self._update_order_button()
         self._rebuild()

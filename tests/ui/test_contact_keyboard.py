@@ -99,6 +99,8 @@ def test_tab_reaches_each_field_s_buttons_right_after_the_field(view: ContactVie
             stops.append(widget)
         widget = widget.nextInFocusChain()
     assert stops == expected
+    # The notes' buttons go left to right, as they sit: the order toggle, then Add note.
+    assert view.notes.order_button.nextInFocusChain() is view.notes.add_button
     # The form's scroll area is no stop of its own: it scrolls to whichever field has focus.
     assert not view.form_scroll.focusPolicy() & Qt.FocusPolicy.TabFocus
 

@@ -92,8 +92,9 @@ def test_closing_with_a_note_typed_but_not_added_asks_first(
 
     window.close()
     box = view.findChild(QMessageBox, "draftsDialog")
-    assert box is not None and box.isVisible() and "Alice Alpha" in box.text()
-    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert box is not None and box.isVisible()
+    assert box.text() == "You typed a note for Alice Alpha and did not add it."
+    next(button for button in box.buttons() if button.text() == "Go back").click()
     assert window.isVisible()
     _open(qtbot, window, "alice@example.com", alice)
     assert view.notes.input.toPlainText() == "Alice wants the premium plan"
@@ -131,7 +132,7 @@ def test_writes_sent_for_a_contact_finish_after_the_rep_opens_the_next(
     # Each answer says whose it was, and Bob's page is untouched by them.
     qtbot.waitUntil(lambda: len(said) == 3)
     assert sorted(said) == ["Note added to Alice Alpha", "Stage of Alice Alpha set to Qualified",
-                            "Tag Premium added to Alice Alpha"]  # fmt: skip
+                            "Tag “Premium” added to Alice Alpha"]  # fmt: skip
     assert view.current_uid() == bob and view.stage_combo.currentData() == "New Lead"
     assert [chip.name for chip in view.tags.chips()] == [] and view.notes.entry_widgets() == []
     assert window._banner is None or not window.banner.isVisible()
@@ -210,7 +211,9 @@ def test_closing_while_a_note_is_on_its_way_waits_for_it(
     qtbot.waitUntil(lambda: slow.held == 1)
 
     window.close()  # straight after the call
-    assert window.isVisible() and window.statusBar().currentMessage() == "Sending the last change to the server first…"
+    assert (
+        window.isVisible() and window.statusBar().currentMessage() == "Closing once the last change reaches the server…"
+    )
     slow.release()
     qtbot.waitUntil(lambda: not window.isVisible())
     assert [note.text for note in _on_server(qtbot, account, alice).notes] == ["Called: wants the premium plan"]

@@ -234,6 +234,8 @@ def test_a_refused_tag_or_note_says_why_in_plain_words_in_red_until_the_rep_type
     note_message = view.notes.findChild(QLabel, "noteMessage")
     assert note_message is not None
     assert note_message.isVisible() and not note_message.text().startswith("Invalid")
+    # Right under the box it is about, above the notes' count and buttons.
+    assert view.notes.input.geometry().bottom() < note_message.geometry().top() < view.notes.add_button.geometry().top()
     assert note_message.palette().color(QPalette.ColorRole.WindowText) == red
     view.notes.input.setPlainText("Called back")
     assert not note_message.isVisible()
