@@ -33,6 +33,8 @@ class TagChip(QLabel):
     """
 
     RADIUS = 9.0
+    #: The widest a chip's text gets: a tag may have 100 characters, and the notes' column can be 280 px wide.
+    WIDEST_TEXT = 240
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,7 +50,16 @@ class TagChip(QLabel):
     def set_tag(self, name: str, *, pending: bool) -> None:
         self.name = name
         self.pending = pending
-        self.setText(name + (" …" if pending else ""))
+        text = name + (" …" if pending else "")
+        shown = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, self.WIDEST_TEXT)
+        self.setText(shown)
+        self.setAccessibleName(name)
+        # The chip area's tooltip (why a chip has no remove button), after the whole name of one shortened.
+        area = self.parentWidget()
+        area_tip = area.toolTip() if area is not None else ""
+        tip = f"{name}\n\n{area_tip}" if shown != text else area_tip
+        if self.toolTip() != tip:
+            self.setToolTip(tip)
         if self.font().italic() != pending:
             font = QFont(self.font())
             font.setItalic(pending)
@@ -219,7 +230,6 @@ class TagChips(QWidget):
             chip = self._spare.pop()
         else:
             chip = TagChip(name, self._chip_area)
-            chip.setToolTip(self._chip_area.toolTip())
         chip.set_tag(name, pending=pending)
         self._flow.addWidget(chip)
         self._chips.append(chip)

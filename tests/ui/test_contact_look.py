@@ -89,6 +89,24 @@ def test_a_pending_chip_is_italic_until_confirmed(qtbot: QtBot) -> None:
     assert not chip.font().italic() and chip.text() == "Hot Lead"
 
 
+def test_a_long_tag_fits_the_notes_column_and_shows_whole_in_its_tooltip(qtbot: QtBot) -> None:
+    from crmdesk.ui.tag_chips import TagChips
+
+    chips = TagChips()
+    qtbot.addWidget(chips)
+    long_name = "Interested in the enterprise plan after the trade fair in São Paulo, call back in March " + "x" * 14
+    chips.set_tags(["Hot Lead", long_name])
+    short, long_chip = chips.chips()
+    chips.resize(280, 200)  # the notes' column at its narrowest
+    chips.show()
+    qtbot.waitExposed(chips)
+    assert long_chip.sizeHint().width() <= 280 and "…" in long_chip.text()
+    assert long_chip.toolTip().startswith(long_name + "\n") and long_chip.accessibleName() == long_name
+    assert short.text() == "Hot Lead" and not short.toolTip().startswith("Hot Lead")  # shown whole already
+    chips.set_tags(["Hot Lead", "VIP"])  # the chip, reused for a short tag, drops the long name
+    assert chips.chips()[1].toolTip() == short.toolTip()
+
+
 # --- The dark palette the app brings where the desktop offers none ---------------------------------------
 
 ROLE = QPalette.ColorRole
