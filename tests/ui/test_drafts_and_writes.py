@@ -56,6 +56,19 @@ def _alice_with_slow_writes(
     return window, alice, bob
 
 
+def _failing_slow_notes() -> HeldTransport:
+    """Notes that wait until released, then fail with a 500."""
+    return HeldTransport("POST /api/contact/note/add", inner=FailingTransport("POST /api/contact/note/add"))
+
+
+def _send_note_that_waits(qtbot: QtBot, window: MainWindow, slow: HeldTransport) -> None:
+    """Add the note "Called: wants the premium plan" to the open contact; its request waits in ``slow``."""
+    view = window.contact_view
+    view.notes.input.setPlainText("Called: wants the premium plan")
+    view.notes.submit()
+    qtbot.waitUntil(lambda: slow.held >= 1)
+
+
 def test_a_note_and_a_tag_typed_for_one_contact_wait_for_it_and_never_follow_to_the_next(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
@@ -142,12 +155,10 @@ def test_writes_sent_for_a_contact_finish_after_the_rep_opens_the_next(
 def test_a_note_that_fails_after_the_rep_left_its_contact_is_kept_for_that_contact(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    slow = HeldTransport("POST /api/contact/note/add", inner=FailingTransport("POST /api/contact/note/add"))
+    slow = _failing_slow_notes()
     window, alice, bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
     view = window.contact_view
-    view.notes.input.setPlainText("Called: wants the premium plan")
-    view.notes.submit()
-    qtbot.waitUntil(lambda: slow.held == 1)
+    _send_note_that_waits(qtbot, window, slow)
     _open(qtbot, window, "bob@example.com", bob)
     slow.release()
 
@@ -162,12 +173,10 @@ def test_a_note_that_fails_after_the_rep_left_its_contact_is_kept_for_that_conta
 def test_a_note_that_fails_for_a_contact_deleted_meanwhile_is_not_kept_for_it(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    slow = HeldTransport("POST /api/contact/note/add", inner=FailingTransport("POST /api/contact/note/add"))
+    slow = _failing_slow_notes()
     window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
     view = window.contact_view
-    view.notes.input.setPlainText("Called: wants the premium plan")
-    view.notes.submit()
-    qtbot.waitUntil(lambda: slow.held == 1)
+    _send_note_that_waits(qtbot, window, slow)
     view.confirm_delete()
     box = view.findChild(QMessageBox, "deleteDialog")
     assert box is not None
@@ -205,10 +214,7 @@ def test_closing_while_a_note_is_on_its_way_waits_for_it(
 ) -> None:
     slow = HeldTransport("POST /api/contact/note/add")
     window, alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
-    view = window.contact_view
-    view.notes.input.setPlainText("Called: wants the premium plan")
-    view.notes.submit()
-    qtbot.waitUntil(lambda: slow.held == 1)
+    _send_note_that_waits(qtbot, window, slow)
 
     window.close()  # straight after the call
     assert (
@@ -223,12 +229,10 @@ def test_closing_while_a_note_is_on_its_way_waits_for_it(
 def test_a_note_that_fails_while_the_window_waits_to_close_is_asked_about(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    slow = HeldTransport("POST /api/contact/note/add", inner=FailingTransport("POST /api/contact/note/add"))
+    slow = _failing_slow_notes()
     window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
     view = window.contact_view
-    view.notes.input.setPlainText("Called: wants the premium plan")
-    view.notes.submit()
-    qtbot.waitUntil(lambda: slow.held == 1)
+    _send_note_that_waits(qtbot, window, slow)
     window.close()
     view.form.editor("lastName").setText("Alpha-Souza")  # the window still works while it waits
     slow.release()
