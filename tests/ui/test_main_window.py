@@ -366,18 +366,20 @@ def test_a_window_half_a_full_hd_screen_wide_shows_the_whole_contact(
     close_window(qtbot, window)
 
 
+def _ana_open(qtbot: QtBot, account: Account, width: int, height: int, **fields: str) -> MainWindow:
+    """A window of that size with Ana Li open (``fields`` added to her contact)."""
+    (ref,) = create_contacts(qtbot, account, {"name": "Ana Li", "email": "ana@example.com", **fields})
+    window = open_window(qtbot, account)
+    window.resize(width, height)
+    window.open_uid(ref.uid)
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    return window
+
+
 def test_the_narrowest_window_shows_every_field_whole(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    (ref,) = create_contacts(
-        qtbot,
-        account,
-        {"name": "Ana Li", "email": "ana@example.com", "value": "1234567.89", "birthday": "1985-03-14"},
-    )
-    window = open_window(qtbot, account)
-    window.resize(1280, 800)
-    window.open_uid(ref.uid)
-    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    window = _ana_open(qtbot, account, 1280, 800, value="1234567.89", birthday="1985-03-14")
     view = window.contact_view
     narrowest = window.minimumSizeHint().width()
     assert narrowest <= 960  # still half of a full-HD screen
@@ -401,11 +403,8 @@ def test_the_narrowest_window_shows_every_field_whole(
 def test_a_short_stacked_window_shows_the_whole_form_and_scrolls_the_page_to_the_notes(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    (ref,) = create_contacts(qtbot, account, {"name": "Ana Li", "email": "ana@example.com", "note": "Called."})
-    window = open_window(qtbot, account)
-    window.resize(800, 600)  # a laptop's window beside the phone app: the notes go under the form
-    window.open_uid(ref.uid)
-    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    # A laptop's window beside the phone app: the notes go under the form.
+    window = _ana_open(qtbot, account, 800, 600, note="Called.")
     view = window.contact_view
     qtbot.waitUntil(lambda: view.splitter.orientation() == Qt.Orientation.Vertical)
     qtbot.wait(100)  # the layouts' follow-up passes
@@ -445,11 +444,7 @@ def test_a_short_stacked_window_shows_the_whole_form_and_scrolls_the_page_to_the
 def test_a_wide_window_gives_the_notes_the_room_the_form_does_not_need(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    (ref,) = create_contacts(qtbot, account, {"name": "Ana Li", "email": "ana@example.com"})
-    window = open_window(qtbot, account)
-    window.resize(1800, 900)
-    window.open_uid(ref.uid)
-    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    window = _ana_open(qtbot, account, 1800, 900)
     view = window.contact_view
     qtbot.waitUntil(lambda: view.splitter.orientation() == Qt.Orientation.Horizontal)
     qtbot.wait(100)
