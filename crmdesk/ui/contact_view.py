@@ -6,7 +6,6 @@ and every navigation away goes through :meth:`ContactView.resolve_unsaved`.
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -565,11 +564,6 @@ class ContactView(QWidget):
         self.combos = {"stageName": self.stage_combo, "qualityName": self.quality_combo, "ownerEmail": self.owner_combo}
 
         header.set_parts(self._header_title, self._header_actions, dropdowns)
-        # The dropdowns joined their own widget before the buttons joined the header, which put them first in the
-        # Tab order; it follows the eye instead: copy the UID, reload, delete, then stage, quality and owner.
-        chain = (self.copy_button, self.reload_button, self.delete_button, *self.combos.values())
-        for before, after in itertools.pairwise(chain):
-            QWidget.setTabOrder(before, after)
 
     def _combo(self, name: str) -> QComboBox:
         combo = QComboBox(self)
@@ -583,7 +577,10 @@ class ContactView(QWidget):
     def _tool_button(
         self, icon_name: str, text: str, shortcut: shortcuts.Shortcut, slot: Callable[[], None]
     ) -> QToolButton:
-        button = ToolButton(self)
+        # Made in the header, where it stays: a button made elsewhere would join the header's Tab order when its layout
+        # joined the header, after the dropdowns made meanwhile. Made here, the order is the order of making: copy
+        # the UID, reload, delete, then the stage, quality and owner dropdowns, as the header reads.
+        button = ToolButton(self.header)
         button.setIcon(icon(icon_name))
         button.setProperty("iconName", icon_name)
         button.setAutoRaise(True)
