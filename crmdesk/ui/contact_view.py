@@ -56,6 +56,7 @@ from crmdesk.ui.formatting import (
 from crmdesk.ui.icons import SMALL_SIZE, icon
 from crmdesk.ui.messages import show_inline_error, user_message
 from crmdesk.ui.notes_timeline import NotesTimeline
+from crmdesk.ui.selectable_label import SelectableLabel
 from crmdesk.ui.staged import BuildSteps
 from crmdesk.ui.tag_chips import TagChips
 from crmdesk.ui.tool_button import ToolButton
@@ -469,9 +470,8 @@ class ContactView(QWidget):
         # window twice. Elided labels keep the minimum fixed and end in "…" only when the window is that narrow.
         self.business_label = ElidedLabel(header)
         self.business_label.setObjectName("headerBusinessName")
-        self.uid_label = QLabel(header)
+        self.uid_label = SelectableLabel(header)
         self.uid_label.setObjectName("uid")
-        self.uid_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
         self.uid_label.setFont(mono)

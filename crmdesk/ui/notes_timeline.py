@@ -66,7 +66,6 @@ class NoteEntryWidget(QFrame):
         self.text_label = WrappedLabel(self)
         self.text_label.setObjectName("noteText")
         self.text_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.text_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 2, 0, 6)

@@ -8,6 +8,8 @@ from typing import Any
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
+from crmdesk.ui.selectable_label import SelectableLabel
+
 # Widths a label is asked about in a row of layouts: the current one, the one it is about to get, a few more.
 _REMEMBERED_WIDTHS = 8
 
@@ -33,8 +35,8 @@ _LAYOUT_SETTERS = (
 )
 
 
-class WrappedLabel(QLabel):
-    """A word-wrapped label whose height for a width is computed once per text and width.
+class WrappedLabel(SelectableLabel):
+    """A word-wrapped label whose height for a width is computed once per text and width, its text selectable.
 
     Qt's layouts ask a word-wrapped label for its height at a width many times per pass (for the minimum, the
     hint and the geometry, at every level of nested layouts): a note in the timeline was asked 12 times per

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -117,6 +118,17 @@ def type_into(qtbot: QtBot, edit: QLineEdit, text: str) -> None:
         qtbot.keyClicks(edit, text)
     else:
         qtbot.keyClick(edit, Qt.Key.Key_Delete)
+
+
+def drag_across(label: QLabel) -> str:
+    """What a rep does to copy part of a label's text: point at it, press, drag halfway, release; the selection."""
+    row = label.fontMetrics().height() // 2 + 1
+    start, end = QPoint(2, row), QPoint(label.width() // 2, row)
+    QTest.mouseMove(label, start)
+    QTest.mousePress(label, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(label, end)
+    QTest.mouseRelease(label, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+    return label.selectedText()
 
 
 def make_api(base_url: str, token: str, **kwargs: Any) -> ContactApi:

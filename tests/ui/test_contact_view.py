@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QLocale
+from PySide6.QtCore import QLocale, QPoint
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
@@ -16,7 +16,7 @@ from crmdesk.server import demo_data
 from crmdesk.ui.contact_form import FORM_FIELDS
 from crmdesk.ui.formatting import user_locale
 from tests.support.live_server import Account, LiveServer
-from tests.ui.contact_support import close_api, create_contact, demo_registry, make_api, make_view, run
+from tests.ui.contact_support import close_api, create_contact, demo_registry, drag_across, make_api, make_view, run
 
 
 @pytest.fixture
@@ -100,6 +100,21 @@ def test_every_field_tag_and_note_of_a_demo_contact_is_shown(qtbot: QtBot, demo_
     assert not view.has_unsaved_changes()
     assert not view.save_button.isEnabled() and not view.revert_button.isEnabled()
     assert view.current_uid() == contact.uid and service.current == contact
+
+
+def test_the_mouse_selects_a_notes_text_and_the_uid(qtbot: QtBot, demo_api: ContactApi) -> None:
+    contact = _richest_demo_contact(qtbot, demo_api)
+    _service, view = make_view(qtbot, demo_api, demo_registry())
+    view.show_contact(contact)
+    qtbot.waitExposed(view)
+    note = view.notes.entry_widgets()[0].text_label
+    # The notes take their place in the column once the view has laid the contact out.
+    qtbot.waitUntil(lambda: view.childAt(note.mapTo(view, QPoint(2, 2))) is note)
+    selected = drag_across(note)
+    assert selected and note.text().startswith(selected)
+    uid = view.findChild(QLabel, "uid")
+    selected = drag_across(uid)
+    assert selected and contact.uid.startswith(selected)
 
 
 def test_empty_state_offers_search_hint_and_new_contact(qtbot: QtBot, demo_api: ContactApi) -> None:
