@@ -2,45 +2,67 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QEnterEvent, QMouseEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 _SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse
+_RIGHT_TO_LEFT = frozenset(("R", "AL", "AN"))
+
+
+def _laid_out_alike(text: str) -> bool:
+    """Whether a plain QLabel lays ``text`` out as a selectable one does, so that turning selectable moves nothing.
+
+    A plain label puts tab stops at eight "x" widths, a selectable one's document every 80 px; and wrapped
+    right-to-left lines sit a few pixels apart in the two. Other text measured the same in every case tried.
+    """
+    return "\t" not in text and not any(unicodedata.bidirectional(ch) in _RIGHT_TO_LEFT for ch in text)
 
 
 class SelectableLabel(QLabel):
-    """A QLabel whose text can be selected with the mouse, made selectable when the pointer enters it.
+    """A QLabel whose text can be selected with the mouse, made selectable when the pointer comes to it.
 
     A QLabel with selectable text keeps it in a QTextDocument and lays that document out again for each new text
     and for each width a layout asks about; a plain label measures its text directly, at the same height (they
     agreed on every note of the demo data at every width from 60 to 900 px). Every note of the timeline and the
     header's uid get a new text with each contact, and the documents cost ~0.6 ms of each contact switch. A
-    selection can only start under the pointer, so the label turns selectable when the pointer enters it (or
-    presses on it), and plain again when a new text arrives while the pointer is elsewhere and the focus too.
+    selection can only start under the pointer, so the label turns selectable when the pointer enters it or
+    presses on it, and plain again when a new text arrives while the pointer and the focus are elsewhere. Text
+    the two lay out differently (see ``_laid_out_alike``) is selectable from the start, so nothing moves.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._plain_flags = self.textInteractionFlags() & ~_SELECTABLE
+        self._plain_flags = self.textInteractionFlags()
 
     def enterEvent(self, event: QEnterEvent) -> None:
         self._make_selectable()
         super().enterEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        # A press can come without an enter first: the notes scrolled under a pointer that did not move.
-        self._make_selectable()
+        # A press can come with no enter first: the notes scrolled, or another contact's note came, under a pointer
+        # that did not move. Qt has already given the press's focus to an ancestor (the label took none), and
+        # Ctrl+C copies only from the label that has it.
+        if self._make_selectable():
+            self.setFocus(Qt.FocusReason.MouseFocusReason)
         super().mousePressEvent(event)
 
-    def _make_selectable(self) -> None:
-        if not self.textInteractionFlags() & _SELECTABLE:
-            self.setTextInteractionFlags(self._plain_flags | _SELECTABLE)
+    def _make_selectable(self) -> bool:
+        """Make the text selectable as a selectable QLabel's is; True if it was not."""
+        if self.textInteractionFlags() == _SELECTABLE:
+            return False
+        self.setTextInteractionFlags(_SELECTABLE)
+        self.updateGeometry()  # in case the document measures the text apart from the plain label
+        return True
 
     def setText(self, text: str) -> None:
-        if (
+        if not _laid_out_alike(text):
+            self._make_selectable()
+        elif (
             text != self.text()
-            and self.textInteractionFlags() & _SELECTABLE
+            and self.textInteractionFlags() == _SELECTABLE
             and not self.underMouse()
             and not self.hasFocus()  # a click gave it focus (selectable text takes it, for Ctrl+C); keep it
         ):

@@ -17,6 +17,7 @@ _REMEMBERED_WIDTHS = 8
 # them on its own; what Qt itself changes (font, style, direction) arrives as a change event.
 _LAYOUT_SETTERS = (
     "setTextFormat",
+    "setTextInteractionFlags",  # SelectableLabel's: a selectable label measures its text through a document
     "setWordWrap",
     "setAlignment",
     "setIndent",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from crmdesk.ui.selectable_label import SelectableLabel
@@ -34,8 +36,8 @@ def _selectable(label: SelectableLabel) -> bool:
 def test_the_mouse_selects_part_of_the_text(qtbot: QtBot) -> None:
     label = SelectableLabel()
     label.setText(TEXT)
-    window = _shown(qtbot, label)
     assert not _selectable(label), "no document until the pointer comes"
+    window = _shown(qtbot, label)
     selected = drag_across(label)
     assert selected and TEXT.startswith(selected) and len(selected) < len(TEXT)
     window.close()
@@ -88,3 +90,66 @@ def test_a_label_holding_the_focus_keeps_its_selectable_text(qtbot: QtBot) -> No
     QTest.mouseMove(window.windowHandle(), QPoint(4, window.height() - 4))
     label.setText(OTHER)
     assert _selectable(label)
+
+
+def test_a_press_that_no_enter_came_before_still_selects_and_ctrl_c_copies(qtbot: QtBot) -> None:
+    """The notes scrolled, or another contact's came, under a pointer that did not move: no enter reaches the
+    note now under it before the rep presses and drags."""
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.resize(420, 200)
+    field = QLineEdit(window)  # where the focus was, as the note box often has it
+    field.setGeometry(10, 10, 200, 24)
+    label = SelectableLabel(window)
+    label.setText(TEXT)
+    label.setGeometry(10, 120, 400, 20)
+    window.show()
+    qtbot.waitActive(window)
+    field.setFocus()
+    handle = window.windowHandle()
+    start, end = QPoint(14, 70), QPoint(150, 70)
+    QTest.mouseMove(handle, start)  # in the empty space above the label
+    label.move(10, 60)  # ...which the label then takes, under the still pointer
+    assert not label.underMouse() and not _selectable(label)
+
+    QTest.mousePress(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(handle, end)
+    QTest.mouseRelease(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+    selected = label.selectedText()
+    assert selected and TEXT.startswith(selected)
+    QGuiApplication.clipboard().setText("before")
+    focused = QApplication.focusWidget()
+    assert focused is label, "Ctrl+C copies from the widget with the focus"
+    QTest.keyClick(focused, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == selected
+
+
+def test_once_selectable_it_offers_what_a_selectable_label_offers(qtbot: QtBot) -> None:
+    plain = QLabel()
+    plain.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label = SelectableLabel()
+    label.setText(TEXT)
+    window = _shown(qtbot, label)
+    QTest.mouseMove(label, QPoint(4, 4))
+    assert window.isVisible()
+    # The same flags, so the same context menu ("Copy", "Select All"; no disabled "Copy Link Location").
+    assert label.textInteractionFlags() == plain.textInteractionFlags()
+    assert label.focusPolicy() == plain.focusPolicy()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Quote sent:\nItem\tQty\tUnit\tTotal\nBread\t12\t1.50\t18.00\nSoda\t6\t2.00\t12.00", "שלחנו הצעת מחיר ללקוח " * 4],
+)
+def test_text_a_document_lays_out_apart_is_selectable_from_the_start_and_moves_nothing(qtbot: QtBot, text: str) -> None:
+    label = WrappedLabel()
+    label.setText(text)  # not shown yet, so not under the pointer
+    assert _selectable(label)
+    window = _shown(qtbot, label)
+    window.resize(250, 400)
+    qtbot.waitUntil(lambda: label.width() < 250 and label.height() > 2 * label.fontMetrics().height())
+    qtbot.wait(20)
+    before = label.geometry()
+    QTest.mouseMove(label, QPoint(4, 4))
+    qtbot.wait(20)
+    assert label.geometry() == before
