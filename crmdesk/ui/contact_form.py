@@ -295,11 +295,12 @@ class ContactForm(QWidget):
         self._errors: dict[str, str] = {}
         self._server_messages: dict[str, str] = {}
         self._hints: dict[str, str] = {}
-        # Errors shown in the hint colour: they still block saving, but the user has not got to them yet (the
-        # name of a new contact pre-filled from a search, before either name field is touched).
+        # Errors shown in the hint colour: they still block saving, but the user has not got to them yet. A new
+        # contact needs a name and an email or a phone; each is asked for quietly until the rep has been to one
+        # of its fields or tries to create the contact. Typing a first name is no mistake in the email field.
         self._quiet: set[str] = set()
-        self._name_quiet = False  # fill(..., quiet_name=True) asked for it; load() ends it
         self._names_touched = False
+        self._reach_touched = False  # the email or the phone field, edited since the form was loaded
         # The text each field was last checked with, and the verdict (None when valid). Values loaded from the
         # server are entered as valid without running the validators: only what the user types is checked.
         self._checked: dict[str, tuple[str, str | None]] = {}
@@ -588,20 +589,15 @@ class ContactForm(QWidget):
                     slot.put(shown)
         finally:
             self._loading = False
-        self._name_quiet = self._names_touched = False
+        self._names_touched = self._reach_touched = False
         self._show_starts()
         self._server_messages.clear()
         self._hints.clear()
         self._validate()
         self._update_local_time()
 
-    def fill(self, values: Mapping[str, str], *, quiet_name: bool = False) -> None:
-        """Type values into fields as the user would (they count as edits).
-
-        ``quiet_name`` is for a new contact started from what the user searched for: a missing name is said in
-        the hint colour until a name field is touched or the contact is submitted (it still stops saving).
-        """
-        self._name_quiet = quiet_name
+    def fill(self, values: Mapping[str, str]) -> None:
+        """Type values into fields as the user would (a new contact started from a search): they count as edits."""
         for name, value in values.items():
             if name in self.slots:
                 self.slots[name].put(value)
@@ -646,7 +642,7 @@ class ContactForm(QWidget):
     def focus_first_invalid(self) -> None:
         """Put the cursor in the first field that stops saving; an error shown quietly until now turns red."""
         if self._quiet:
-            self._names_touched = True
+            self._names_touched = self._reach_touched = True
             self._quiet = set()
             self._refresh_marks()
         for name in FORM_FIELDS:
@@ -665,6 +661,7 @@ class ContactForm(QWidget):
                 self._server_messages.pop(name, None)
                 self._hints.pop(name, None)
                 self._names_touched = self._names_touched or name in ("firstName", "lastName")
+                self._reach_touched = self._reach_touched or name in ("email", "phone")
         self._validate()
 
     def _validate(self) -> None:
@@ -692,13 +689,16 @@ class ContactForm(QWidget):
             if not self._blank:
                 check_identity({name: value.strip() for name, value in values.items()})
         except ContractError as exc:
+            new = not any(value.strip() for value in self._baseline.values())
             if exc.field == "name":
                 errors.setdefault("firstName", self.tr("A contact needs a first or a last name."))
-                if self._name_quiet and not self._names_touched:
+                if new and not self._names_touched:
                     quiet.add("firstName")
             else:
                 errors.setdefault("email", self.tr("Enter an email or a phone."))
                 errors.setdefault("phone", self.tr("Enter a phone or an email."))
+                if new and not self._reach_touched:
+                    quiet.update(("email", "phone"))
         self._errors = errors
         self._quiet = quiet & errors.keys()
         # Writing, calling or messaging needs an address or number that is there and well formed.

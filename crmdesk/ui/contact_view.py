@@ -722,9 +722,8 @@ class ContactView(QWidget):
         self._show_last_update()
         self._fill_combos(None)
         if prefill:
-            # The cursor goes to First name next: asking for the name there in red would scold the rep for a
-            # field they have not reached yet.
-            self.form.fill(prefill, quiet_name=True)
+            # The cursor goes to First name next; the name is asked for quietly until the rep has been there.
+            self.form.fill(prefill)
         self._update_mode_widgets()
         self.form.editor("firstName").setFocus(Qt.FocusReason.OtherFocusReason)
 

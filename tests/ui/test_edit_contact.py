@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
@@ -143,6 +145,7 @@ def test_name_and_email_or_phone_are_required(qtbot: QtBot, view: ContactView) -
     assert view.save_button.isEnabled(), "a phone alone is enough"
     type_into(qtbot, line(view, "phone"), "")
     assert view.form.message("email") == "Enter an email or a phone."
+    assert not _message_is_quiet(view, "email"), "a stored contact left without both is a change to fix"
     assert not view.save_button.isEnabled()
 
 
@@ -291,9 +294,7 @@ def _message_is_quiet(view: ContactView, name: str) -> bool:
     return colour == view.form.palette().color(QPalette.ColorRole.PlaceholderText)
 
 
-def test_a_new_contact_pre_filled_from_a_search_asks_for_a_name_quietly_until_it_is_due(
-    qtbot: QtBot, view: ContactView
-) -> None:
+def test_a_new_contact_asks_for_a_name_quietly_until_it_is_due(qtbot: QtBot, view: ContactView) -> None:
     view.start_create({"email": "nobody@example.com"})
     # The cursor is in First name already: the missing name is said in the hint colour, not as a mistake.
     assert view.form.message("firstName") == "A contact needs a first or a last name."
@@ -311,7 +312,39 @@ def test_a_new_contact_pre_filled_from_a_search_asks_for_a_name_quietly_until_it
     type_into(qtbot, line(view, "lastName"), "")  # a name typed and taken back: that is a mistake
     assert view.form.message("firstName") and not _message_is_quiet(view, "firstName")
 
-    # Only a form started from a search is quiet: a blank new contact with an email typed is told in red.
+    # A blank new contact, started with the email: the name is still to come, and asked for quietly.
     view.start_create()
     type_into(qtbot, line(view, "email"), "someone@example.com")
-    assert view.form.message("firstName") and not _message_is_quiet(view, "firstName")
+    assert view.form.message("firstName") and _message_is_quiet(view, "firstName")
+
+
+def test_a_new_contact_asks_for_an_email_or_a_phone_quietly_until_the_rep_gets_there(
+    qtbot: QtBot, view: ContactView
+) -> None:
+    view.start_create()
+    type_into(qtbot, line(view, "firstName"), "Maria")  # the first field: email and phone are yet to come
+    for name, text in (("email", "Enter an email or a phone."), ("phone", "Enter a phone or an email.")):
+        assert view.form.message(name) == text and _message_is_quiet(view, name), name
+    assert not view.form.is_valid()
+
+    type_into(qtbot, line(view, "email"), "maria@example.com")
+    assert view.form.message("email") == "" and view.form.is_valid()
+    type_into(qtbot, line(view, "email"), "")  # an email typed and taken back, with no phone: now it is due
+    assert view.form.message("email") and not _message_is_quiet(view, "email")
+    assert not _message_is_quiet(view, "phone")
+
+    view.start_create()  # each new form starts quiet again, and Create makes every quiet requirement red
+    type_into(qtbot, line(view, "firstName"), "Maria")
+    assert _message_is_quiet(view, "email")
+    view.submit_create()
+    assert "Fix the marked fields" in view.create_message.text()
+    assert not _message_is_quiet(view, "email") and not _message_is_quiet(view, "phone")
+    type_into(qtbot, line(view, "lastName"), "Rocha")  # typing on elsewhere does not quieten them again
+    assert not _message_is_quiet(view, "email")
+
+
+def test_a_stored_contact_without_email_or_phone_is_told_at_once(view: ContactView, contact: Contact) -> None:
+    # The vendor may hold one (imported, or made before the rule): Save stays off until it has either.
+    view.show_contact(dataclasses.replace(contact, email="", phone=""))
+    assert view.form.message("email") == "Enter an email or a phone."
+    assert not _message_is_quiet(view, "email") and not _message_is_quiet(view, "phone")
