@@ -1512,6 +1512,10 @@ class ContactView(QWidget):
             widest = max(_FORM_WIDEST, form_width) if self.side.isHidden() else _NO_LIMIT
             if scroll.maximumWidth() != widest:
                 scroll.setMaximumWidth(widest)
+            # The splitter too: QSplitter takes its maximum from its children only when one is shown or hidden, and
+            # a form narrower than the splitter would sit centred in it, not under the title.
+            if splitter.maximumWidth() != widest:
+                splitter.setMaximumWidth(widest)
         else:
             # The form at its natural height, the tags and notes under it with the rest (at least their own
             # share): when the window is shorter, the body scroll area scrolls the two together.
@@ -1519,8 +1523,9 @@ class ContactView(QWidget):
             total = height
             side = 0 if self.side.isHidden() else max(self.side.minimumSizeHint().height(), _STACKED_SIDE_HEIGHT)
             tallest = first + handle + side  # the side is hidden in create mode
-            if scroll.maximumWidth() != _NO_LIMIT:
-                scroll.setMaximumWidth(_NO_LIMIT)
+            for widget in (scroll, splitter):
+                if widget.maximumWidth() != _NO_LIMIT:
+                    widget.setMaximumWidth(_NO_LIMIT)
         if splitter.minimumHeight() != tallest:
             splitter.setMinimumHeight(tallest)
         if switched or first != splitter.sizes()[0]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.errors import NetworkError, ValidationError
@@ -455,12 +456,34 @@ def test_a_wide_window_gives_the_notes_the_room_the_form_does_not_need(
     qtbot.waitUntil(lambda: view.mode() == "create")
     qtbot.wait(100)  # the layouts' follow-up passes
     assert view.form_scroll.width() <= 760
+    assert _left_in_view(view, view.form_scroll) == _left_in_view(view, view.header)
     view.revert()  # Cancel: back to Ana, read again
     qtbot.waitUntil(lambda: view.mode() == "view" and not view.service.is_running("load"))
     # A width the rep drags the handle to is theirs.
     view.splitter.moveSplitter(1000, 1)  # as a drag of the handle does
     window.resize(1810, 900)
     qtbot.waitUntil(lambda: view.splitter.sizes()[0] > 900)
+    close_window(qtbot, window)
+
+
+def _left_in_view(view: QWidget, widget: QWidget) -> int:
+    return view.mapFromGlobal(widget.mapToGlobal(QPoint(0, 0))).x()
+
+
+@pytest.mark.parametrize("width", [1280, 1920])
+def test_a_new_contacts_form_starts_under_its_title(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, width: int
+) -> None:
+    window = open_window(qtbot, account)
+    window.resize(width, 800)
+    qtbot.waitUntil(lambda: window.width() == width)
+    view = window.contact_view
+    view.start_create()
+    qtbot.keyClicks(view.form.editor("firstName"), "Maria")
+    qtbot.wait(100)  # the layouts' follow-up passes
+    # Not centred in the width the notes would take beside a contact: where the title and a contact's form start.
+    assert _left_in_view(view, view.form_scroll) == _left_in_view(view, view.header)
+    assert view.form_scroll.width() <= 760
     close_window(qtbot, window)
 
 
