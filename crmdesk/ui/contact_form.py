@@ -767,9 +767,13 @@ class ContactForm(QWidget):
             return
         result = phone_numbers.normalise(text, self.phone_region)
         if result.e164 is not None:
-            self._hints.pop("phone", None)
             if result.e164 != text:
-                edit.setText(result.e164)
+                edit.setText(result.e164)  # an edit: it drops the field's hint
+            if phone_numbers.split_extension(result.e164)[1]:
+                # The API looks a phone up by all its digits, so the main number alone will not find this one.
+                self._hints["phone"] = self.tr("Kept with its extension: a search by phone needs the extension too.")
+            else:
+                self._hints.pop("phone", None)
         else:
             # A hint, not an error: the API takes any number with a digit, and extensions or short codes exist.
             self._hints["phone"] = result.message or ""

@@ -186,7 +186,14 @@ def test_a_phone_extension_survives_normalisation_and_reaches_the_call_link(
     assert phone.text() == "+16502530000 ext. 123"
     assert view.form.action_urls()["tel"] == "tel:+16502530000;ext=123"
     assert view.form.action_urls()["whatsapp"] == "https://wa.me/16502530000"
-    assert read_back(qtbot, api, save(qtbot, view).uid).phone == "+16502530000 ext. 123"
+    # The API compares every digit of a phone lookup, the extension's too: the rep is told before saving.
+    assert view.form.message("phone") == "Kept with its extension: a search by phone needs the extension too."
+    uid = save(qtbot, view).uid
+    assert read_back(qtbot, api, uid).phone == "+16502530000 ext. 123"
+    with pytest.raises(NotFoundError):
+        run(qtbot, api.get_contact(phone="+16502530000"))
+    found = run(qtbot, api.get_contact(phone="+1 650 253 0000 ext 123"))
+    assert isinstance(found, Contact) and found.uid == uid
 
 
 def test_invalid_phone_gets_a_hint_at_the_field(qtbot: QtBot, view: ContactView) -> None:
