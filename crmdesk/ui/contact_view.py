@@ -191,6 +191,9 @@ class ContactView(QWidget):
         self._drafts: dict[str, tuple[str, str]] = {}
         self._draft_uid: str | None = None
         self._names: dict[str, str] = {}  # uid → how the contact is named in messages, for those shown
+        # The tags confirmed for the open contact since its chips last had none on the way: "VIP, Hot Lead" typed
+        # at once is said as one message, not as the last tag alone.
+        self._tags_confirmed: tuple[str, list[str]] | None = None
         self._deleted: set[str] = set()  # contacts deleted here: no draft is kept for them
         self._filling_combos = False
         self.dialog: QMessageBox | None = None
@@ -1247,7 +1250,20 @@ class ContactView(QWidget):
             self.status_message.emit(self.tr("Tag “{tag}” added to {name}").format(tag=tag, name=name))
             return
         self.tags.confirm(tag)
-        self.status_message.emit(self.tr("Tag “{tag}” added").format(tag=tag))
+        batch = self._tags_confirmed
+        if batch is None or batch[0] != contact.uid:
+            batch = self._tags_confirmed = (contact.uid, [])
+        batch[1].append(tag)
+        if not self.tags.pending_tags():
+            self._tags_confirmed = None
+        tags = batch[1]
+        if len(tags) == 1:
+            self.status_message.emit(self.tr("Tag “{tag}” added").format(tag=tag))
+        else:
+            listed = self.tr("{some} and “{last}”").format(
+                some=self.tr(", ").join(f"“{name}”" for name in tags[:-1]), last=tags[-1]
+            )
+            self.status_message.emit(self.tr("Tags {tags} added").format(tags=listed))
 
     def _on_tag_failed(self, uid: str, tag: str, error: object) -> None:
         if uid != self.current_uid():
@@ -1258,6 +1274,8 @@ class ContactView(QWidget):
             self.error_raised.emit(error, None, context)
             return
         self.tags.fail(tag)
+        if not self.tags.pending_tags():
+            self._tags_confirmed = None
         self.error_raised.emit(error, None, self.tr("Tag “{tag}” not added.").format(tag=tag))
 
     def _note_requested(self, text: str) -> None:

@@ -180,6 +180,23 @@ def test_tag_added_with_enter_is_pending_then_confirmed(
         assert "cannot be removed" in widget.toolTip()
 
 
+def test_tags_typed_at_once_are_announced_together_once_they_are_in(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    view.show_contact(contact)
+    said: list[str] = []
+    view.status_message.connect(said.append)
+    qtbot.keyClicks(view.tags.input, "VIP, Hot Lead, Fair 2025")
+    qtbot.keyClick(view.tags.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.tags.pending_tags(), timeout=10_000)
+    assert view.tags.tag_names() == ["VIP", "Hot Lead", "Fair 2025"]
+    # The status line (read out by screen readers) ends naming all three, not the last alone.
+    assert said[-1] == "Tags “VIP”, “Hot Lead” and “Fair 2025” added"
+    qtbot.keyClicks(view.tags.input, "Website")  # a tag added later is a message of its own
+    qtbot.keyClick(view.tags.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: said[-1] == "Tag “Website” added", timeout=10_000)
+
+
 def test_tag_that_fails_goes_and_its_text_stays(
     qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
 ) -> None:
