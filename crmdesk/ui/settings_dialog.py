@@ -47,11 +47,12 @@ class SettingsDialog(QDialog):
         self.setWindowTitle(self.tr("Settings"))
         self.registry = registry
         self._file_dialog: QFileDialog | None = None
+        self._list_pages: dict[str, QWidget] = {}  # a list editor's object name → its tab's page
         tr = self.tr
 
-        self.stages = self._list_edit("stagesEdit", tr("One stage per line, as your account spells it"))
-        self.qualities = self._list_edit("qualitiesEdit", tr("One quality per line"))
-        self.tags = self._list_edit("tagsEdit", tr("One tag per line"))
+        self.stages = self._list_edit("stagesEdit")
+        self.qualities = self._list_edit("qualitiesEdit")
+        self.tags = self._list_edit("tagsEdit")
         self.members = QTableWidget(0, 2, self)
         self.members.setObjectName("membersTable")
         self.members.setHorizontalHeaderLabels([tr("Email"), tr("Name")])
@@ -73,11 +74,13 @@ class SettingsDialog(QDialog):
 
         tabs = self.tabs = QTabWidget(self)
         for page, editor, title in (
-            (self.stages, self.stages, tr("Stages")),
-            (self.qualities, self.qualities, tr("Qualities")),
+            (self._list_page(self.stages, tr("One stage per line, spelt as in your account.")), self.stages,
+             tr("Stages")),
+            (self._list_page(self.qualities, tr("One quality per line, spelt as in your account.")), self.qualities,
+             tr("Qualities")),
             (members_page, self.members, tr("Team members")),
-            (self.tags, self.tags, tr("Tags")),
-        ):
+            (self._list_page(self.tags, tr("One tag per line.")), self.tags, tr("Tags")),
+        ):  # fmt: skip
             tabs.addTab(page, title)
             # A tab title is no label buddy; without this a screen reader announces an unnamed text box.
             editor.setAccessibleName(title.replace("&", ""))
@@ -159,11 +162,23 @@ class SettingsDialog(QDialog):
 
     # --- Values -----------------------------------------------------------------------------------
 
-    def _list_edit(self, name: str, placeholder: str) -> QPlainTextEdit:
+    def _list_edit(self, name: str) -> QPlainTextEdit:
         edit = QPlainTextEdit(self)
         edit.setObjectName(name)
-        edit.setPlaceholderText(placeholder)
         return edit
+
+    def _list_page(self, edit: QPlainTextEdit, caption: str) -> QWidget:
+        """A tab's page: how to write the list, above it. A placeholder would go with the first value, and the
+        lists are seldom empty once the app has seen a few contacts."""
+        page = self._list_pages[edit.objectName()] = QWidget(self)
+        layout = QVBoxLayout(page)
+        label = QLabel(caption, page)
+        label.setObjectName(edit.objectName().removesuffix("Edit") + "Caption")
+        label.setWordWrap(True)
+        label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        layout.addWidget(label)
+        layout.addWidget(edit)
+        return page
 
     def _add_member_row(self, email: str, name: str) -> None:
         row = self.members.rowCount()
@@ -240,7 +255,7 @@ class SettingsDialog(QDialog):
                         what=what, name=shown, limit=limit
                     )
                 )
-                self.tabs.setCurrentWidget(edit)
+                self.tabs.setCurrentWidget(self._list_pages[edit.objectName()])
                 edit.setFocus()
                 return False
         return True

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QLabel
 from pytestqt.qtbot import QtBot
 
 from crmdesk import paths
@@ -49,6 +49,11 @@ def test_settings_dialog_edits_the_registry_and_the_view_follows(qtbot: QtBot, a
     qtbot.addWidget(dialog)
     dialog.open()
     assert dialog.isVisible() and dialog.stages.toPlainText() == "New Lead"
+    # How to write each list stays in view above it once it holds values (a placeholder would have gone).
+    caption = dialog.findChild(QLabel, "stagesCaption")
+    assert caption is not None and caption.isVisible() and "One stage per line" in caption.text()
+    for name in ("qualitiesCaption", "tagsCaption"):
+        assert "per line" in dialog.findChild(QLabel, name).text()  # type: ignore[union-attr]
     dialog.stages.setPlainText("New Lead\nQualified\n\n  Won  ")
     dialog.qualities.setPlainText("High")
     dialog._add_member_row("carlos@yourcompany.com", "Carlos Silva")
@@ -270,7 +275,7 @@ def test_settings_refuses_a_name_longer_than_the_api_takes(qtbot: QtBot) -> None
     dialog.tags.setPlainText("Hot Lead\n" + "x" * 101)
     dialog.accept()
     assert dialog.isVisible() and "longer than 100 characters" in dialog.message.text()
-    assert dialog.tabs.currentWidget() is dialog.tags and dialog.focusWidget() is dialog.tags
+    assert dialog.tabs.currentWidget().isAncestorOf(dialog.tags) and dialog.focusWidget() is dialog.tags
     assert registry.tags() == [] and Registry.load("long-names").stages() == ["Lead"]
 
 
