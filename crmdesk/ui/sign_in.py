@@ -24,6 +24,7 @@ from crmdesk.services.profiles import Profiles
 from crmdesk.services.session import Session, SignIn, check_server_address
 from crmdesk.ui.errors import describe, host_of
 from crmdesk.ui.icons import app_icon, icon
+from crmdesk.ui.messages import error_colour
 
 
 class SignInDialog(QDialog):
@@ -204,10 +205,7 @@ class SignInDialog(QDialog):
         role = QPalette.ColorRole.WindowText
         palette = self.message.palette()
         if error:
-            # A palette-derived red: the link colour family is tuned for contrast in both schemes.
-            colour = palette.color(QPalette.ColorRole.Text)
-            colour.setHsl(0, 170, 110 if palette.color(QPalette.ColorRole.Window).lightness() > 127 else 190)
-            palette.setColor(role, colour)
+            palette.setColor(role, error_colour(palette))  # the app's one red, as under the form's fields
         else:
             palette.setColor(role, self.palette().color(QPalette.ColorRole.WindowText))
         self.message.setPalette(palette)

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from crmdesk.services.credentials import SERVICE, Credentials
 from crmdesk.services.profiles import Profiles
 from crmdesk.services.session import Session
+from crmdesk.ui.messages import error_colour
 from crmdesk.ui.sign_in import SignInDialog
 from tests.support.live_server import Account, LiveServer
 from tests.support.qt_fixtures import MemoryKeyring
@@ -242,3 +243,4 @@ def test_the_reason_sign_in_opened_with_reads_as_an_error_like_any_other(
     colour = opened_with.message.palette().color(opened_with.message.foregroundRole())
     assert colour == later.message.palette().color(later.message.foregroundRole())
     assert colour != opened_with.palette().color(opened_with.foregroundRole())
+    assert colour == error_colour(later.palette()), "the red of every other error in the app"
