@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from crmdesk.contract import ContractError, NoteEntry, validate_note
 from crmdesk.ui import shortcuts
+from crmdesk.ui.focus_ring import FocusRingScrollArea
 from crmdesk.ui.formatting import account_to_local, user_locale
 from crmdesk.ui.icons import SMALL_SIZE, icon
 from crmdesk.ui.messages import show_inline_error, user_message
@@ -157,9 +157,9 @@ class NotesTimeline(QWidget):
         self._empty = QLabel(self.tr("No notes yet. Write what was said on the call above."), self._container)
         self._empty.setWordWrap(True)
         self._empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self._scroll = QScrollArea(self)
+        self._scroll = FocusRingScrollArea(self)
+        self._scroll.setObjectName("notesScroll")
         self._scroll.setWidgetResizable(True)
-        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
         self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._scroll.setWidget(self._container)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import QToolButton
+
+from crmdesk.ui.focus_ring import draw_focus_ring
 
 
 class ToolButton(QToolButton):
@@ -17,11 +18,5 @@ class ToolButton(QToolButton):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
-        if not self.hasFocus():
-            return
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 2))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRoundedRect(self.rect().adjusted(1, 1, -1, -1), 3, 3)
-        painter.end()
+        if self.hasFocus():
+            draw_focus_ring(self, self.rect())

@@ -105,10 +105,10 @@ def test_tab_reaches_each_field_s_buttons_right_after_the_field(view: ContactVie
     assert not view.form_scroll.focusPolicy() & Qt.FocusPolicy.TabFocus
 
 
-def test_keyboard_focus_on_an_icon_button_shows_as_a_ring_in_the_highlight_colour(
-    qtbot: QtBot, view: ContactView
-) -> None:
-    button = view.copy_button
+@pytest.mark.parametrize("name", ["copyUid", "notesScroll"])  # an icon button; the notes, scrolled by keys
+def test_keyboard_focus_shows_as_a_ring_in_the_highlight_colour(qtbot: QtBot, view: ContactView, name: str) -> None:
+    button = view.findChild(QWidget, name)
+    assert button is not None and button.focusPolicy() & Qt.FocusPolicy.TabFocus
     view.activateWindow()
     qtbot.waitUntil(view.isActiveWindow)
     highlight = button.palette().color(QPalette.ColorRole.Highlight)
