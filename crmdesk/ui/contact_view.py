@@ -1487,7 +1487,10 @@ class ContactView(QWidget):
         natural = form.sizeHint().width() - margins.left() - margins.right() + _BODY_GAP
         form_width = natural + frame + scroll.verticalScrollBar().sizeHint().width()
         width, height, handle = splitter.width(), splitter.height(), splitter.handleWidth()
-        beside = width >= form_width + handle + self.side.minimumWidth()
+        # A new contact has no notes column: its minimum counted, the form capped at 760 px would not fit beside
+        # it, stacking would lift the cap, and the two arrangements would take turns at every layout pass.
+        side_least = 0 if self.side.isHidden() else self.side.minimumWidth()
+        beside = width >= form_width + handle + side_least
         orientation = Qt.Orientation.Horizontal if beside else Qt.Orientation.Vertical
         switched = orientation != splitter.orientation() or not self._body_arranged
         if switched:
@@ -1523,7 +1526,7 @@ class ContactView(QWidget):
             share = round(available * self._form_share)
             if not self._form_share_dragged:
                 share = min(share, max(_FORM_WIDEST, form_width))
-            first = min(max(share, form_width), available - self.side.minimumWidth())
+            first = min(max(share, form_width), available - side_least)
             total = width
             tallest = 0
             # A new contact has no side column: the form alone would stretch over a full-HD screen.
