@@ -640,9 +640,10 @@ class ContactForm(QWidget):
         return self._busy
 
     def focus_first_invalid(self) -> None:
-        """Put the cursor in the first field that stops saving; an error shown quietly until now turns red."""
+        """Put the cursor in the first field that stops saving; an error shown quietly until now turns red, and
+        so does any the form finds later (on a blank form there is none yet)."""
+        self._names_touched = self._reach_touched = True
         if self._quiet:
-            self._names_touched = self._reach_touched = True
             self._quiet = set()
             self._refresh_marks()
         for name in FORM_FIELDS:

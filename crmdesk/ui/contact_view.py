@@ -713,6 +713,7 @@ class ContactView(QWidget):
         self.new_tags.clear()
         self.new_note.clear()
         self._say_create("")
+        self._say_status("")  # a failed create's reason belongs to the form it failed for
         self._switch_drafts(None)
         self.tags.set_tags([])
         self.notes.set_notes([])
@@ -951,7 +952,7 @@ class ContactView(QWidget):
         if not self.form.is_valid():
             self._after_save = None
             self.form.focus_first_invalid()
-            self._say_create(self.tr("Fix the marked fields to create the contact."))
+            self._say_create(self._fix_to_create())
             return
         try:
             self._create_fields()
@@ -964,6 +965,9 @@ class ContactView(QWidget):
         self._say_status(self.tr("Checking for duplicates…"))
         self._update_buttons()
         self.service.check_duplicates(values["email"], values["phone"])
+
+    def _fix_to_create(self) -> str:
+        return self.tr("Fix the marked fields to create the contact.")
 
     def confirm_delete(self) -> None:
         current = self.service.current
@@ -1155,6 +1159,9 @@ class ContactView(QWidget):
             lacking = not (values["firstName"] or values["lastName"]) or not (values["email"] or values["phone"])
             wanted = needs if lacking else ""
             shown = self.create_message.text()
+            if shown == self._fix_to_create() and valid:
+                self._say_create("")  # the marked fields are fixed: the red line has had its say
+                shown = ""
             if shown in ("", needs) and shown != wanted:
                 self._say_create(wanted, hint=True)
         else:

@@ -85,6 +85,22 @@ def test_retry_after_a_failed_create_creates_the_contact(
     close_window(qtbot, window)
 
 
+def test_a_failed_creates_reason_stays_with_its_form(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    failing = FailingTransport("POST /api/contact", status=503)
+    window = open_window(qtbot, account, client_options={"transport": failing, "max_retries": 0})
+    window.new_contact()
+    view = window.contact_view
+    view.form.fill({"firstName": "Bruno", "email": "bruno@example.com"})
+    view.submit_create()
+    qtbot.waitUntil(lambda: failing.failed == 1 and not view.form.is_busy())
+    assert view.form_status.text().startswith("Not created")
+    view.start_create()  # a fresh form (New contact, after Cancel): it owes nothing to the one that failed
+    assert view.form_status.text() == ""
+    close_window(qtbot, window)
+
+
 def test_retry_after_a_failed_search_searches_again(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:

@@ -348,6 +348,16 @@ def test_a_new_contact_asks_for_an_email_or_a_phone_quietly_until_the_rep_gets_t
     assert not _message_is_quiet(view, "email") and not _message_is_quiet(view, "phone")
     type_into(qtbot, line(view, "lastName"), "Rocha")  # typing on elsewhere does not quieten them again
     assert not _message_is_quiet(view, "email")
+    type_into(qtbot, line(view, "email"), "maria@example.com")  # fixed: the red line under the form goes too
+    assert view.form.is_valid() and view.create_message.isHidden()
+
+
+def test_create_pressed_on_a_blank_form_makes_what_is_typed_next_answer_in_red(qtbot: QtBot, view: ContactView) -> None:
+    view.start_create()
+    view.submit_create()  # Ctrl+S before typing anything
+    assert view.create_message.text() == "Fix the marked fields to create the contact."
+    type_into(qtbot, line(view, "firstName"), "Maria")
+    assert view.form.message("email") and not _message_is_quiet(view, "email"), "the red line points at red fields"
 
 
 def test_a_stored_contact_without_email_or_phone_is_told_at_once(view: ContactView, contact: Contact) -> None:
