@@ -58,7 +58,7 @@ from crmdesk.ui.messages import show_inline_error, user_message
 from crmdesk.ui.notes_timeline import NotesTimeline
 from crmdesk.ui.selectable_label import SelectableLabel
 from crmdesk.ui.staged import BuildSteps
-from crmdesk.ui.tag_chips import TagChips
+from crmdesk.ui.tag_chips import TagChips, with_tag
 from crmdesk.ui.tool_button import ToolButton
 
 log = logging.getLogger("crmdesk.ui.contact_view")
@@ -1021,6 +1021,7 @@ class ContactView(QWidget):
         """Keep the note and tag typed for the contact being left, and bring back those typed for ``uid``."""
         if uid == self._draft_uid:
             return
+        self._tags_confirmed = None  # tags announced for the contact left are not announced again on return
         if self._draft_uid is not None:
             note, tag = self.notes.input.toPlainText(), self.tags.input.text()
             if note.strip() or tag.strip():
@@ -1045,8 +1046,8 @@ class ContactView(QWidget):
         old_note, old_tag = self._drafts.get(uid, ("", ""))
         if note:
             old_note = note if not old_note.strip() else f"{note}\n\n{old_note}"
-        if tag and not old_tag.strip():
-            old_tag = tag
+        if tag:
+            old_tag = with_tag(old_tag, tag)
         self._drafts[uid] = (old_note, old_tag)
 
     def _show_header(self, contact: Contact) -> None:

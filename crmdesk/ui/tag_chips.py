@@ -14,6 +14,15 @@ from crmdesk.ui.flow_layout import FlowLayout
 from crmdesk.ui.messages import show_inline_error, user_message
 
 
+def with_tag(text: str, tag: str) -> str:
+    """``text`` of a tag box (comma-separated tags) with ``tag`` added at its end, unless it is there already."""
+    parts = [part.strip() for part in text.split(",")]
+    if tag in parts:
+        return text
+    kept = text.rstrip().rstrip(",").rstrip()
+    return f"{kept}, {tag}" if kept else tag
+
+
 def chip_colours(name: str, palette: QPalette) -> tuple[QColor, QColor]:
     """Background and text colour for a tag: the hue comes from a stable hash, lightness from the palette."""
     hue = zlib.crc32(name.casefold().encode("utf-8")) % 360
@@ -181,8 +190,11 @@ class TagChips(QWidget):
         if chip is not None and chip.pending:
             self._remove_chip(chip)
             self._update_empty()
-        if not self.input.text().strip():
-            self.input.setText(tag)
+        text = with_tag(self.input.text(), tag)
+        if text != self.input.text():
+            cursor = self.input.cursorPosition() if self.input.text().strip() else len(text)
+            self.input.setText(text)
+            self.input.setCursorPosition(cursor)  # where the rep may be typing another tag
 
     def tag_names(self) -> list[str]:
         return [chip.name for chip in self._chips]

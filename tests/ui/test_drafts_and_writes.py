@@ -170,6 +170,26 @@ def test_a_note_that_fails_after_the_rep_left_its_contact_is_kept_for_that_conta
     close_window(qtbot, window)
 
 
+def test_tags_that_fail_after_the_rep_left_their_contact_all_wait_in_its_tag_box(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    route = "POST /api/contact/tag/add"
+    failing = FailingTransport(route, times=10)
+    slow = HeldTransport(route, inner=failing)
+    window, alice, bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
+    view = window.contact_view
+    view.tags.input.setText("VIP, Fair 2025")
+    view.tags.input.returnPressed.emit()
+    qtbot.waitUntil(lambda: slow.held == 2)
+    _open(qtbot, window, "bob@example.com", bob)
+    slow.release()
+    qtbot.waitUntil(lambda: failing.failed == 2 and not view.service.writes_in_flight())
+    assert view.tags.input.text() == ""  # not on Bob's page
+    _open(qtbot, window, "alice@example.com", alice)
+    assert {part.strip() for part in view.tags.input.text().split(",")} == {"VIP", "Fair 2025"}
+    close_window(qtbot, window)
+
+
 def test_a_note_that_fails_for_a_contact_deleted_meanwhile_is_not_kept_for_it(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:

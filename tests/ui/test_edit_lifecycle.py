@@ -197,6 +197,25 @@ def test_tags_typed_at_once_are_announced_together_once_they_are_in(
     qtbot.waitUntil(lambda: said[-1] == "Tag “Website” added", timeout=10_000)
 
 
+def test_tags_announced_before_the_rep_left_are_not_announced_again_on_return(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    other = create_contact(qtbot, api, name="Bo Berg", email="bo@example.com")
+    view.show_contact(contact)
+    said: list[str] = []
+    view.status_message.connect(said.append)
+    # "VIP, Later" sent together: VIP is in, Later still on its way when the rep opens Bo.
+    view.tags.add_pending("VIP")
+    view.tags.add_pending("Later")
+    view.service.tag_added.emit("VIP", contact)  # as the service reports an answer
+    assert said[-1] == "Tag “VIP” added"
+    view.show_contact(other)
+    view.show_contact(contact)  # back, and a new tag: its own message, without VIP again
+    view.tags.add_pending("Website")
+    view.service.tag_added.emit("Website", contact)
+    assert said[-1] == "Tag “Website” added"
+
+
 def test_tag_that_fails_goes_and_its_text_stays(
     qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
 ) -> None:
@@ -207,6 +226,15 @@ def test_tag_that_fails_goes_and_its_text_stays(
         qtbot.keyClick(view.tags.input, Qt.Key.Key_Return)
     assert isinstance(raised.args[0], NotFoundError)
     assert view.tags.tag_names() == [] and view.tags.input.text() == "Website"
+
+    # Several that fail all come back, whatever the box holds by then.
+    view.tags.input.clear()
+    qtbot.keyClicks(view.tags.input, "Blog, Fair")
+    qtbot.keyClick(view.tags.input, Qt.Key.Key_Return)
+    qtbot.keyClicks(view.tags.input, "Ne")  # the rep types on meanwhile
+    qtbot.waitUntil(lambda: not view.tags.pending_tags(), timeout=10_000)
+    assert {part.strip() for part in view.tags.input.text().split(",")} == {"Ne", "Blog", "Fair"}
+    assert view.tags.input.text().startswith("Ne") and view.tags.input.cursorPosition() == 2
 
 
 def test_note_added_with_ctrl_enter_carries_the_servers_timestamp(
