@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QRect, Qt
-from PySide6.QtGui import QPainter, QPalette, QPen
-from PySide6.QtWidgets import QScrollArea, QWidget
+from PySide6.QtGui import QFocusEvent, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
 #: The ring's width; a widget that draws one keeps this much room around what it shows.
 RING_WIDTH = 2
+
+_KEYBOARD = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason, Qt.FocusReason.ShortcutFocusReason)
+# Focus coming back with the window or after a menu: it came the way it came before.
+_RETURNING = (Qt.FocusReason.ActiveWindowFocusReason, Qt.FocusReason.PopupFocusReason)
 
 
 def draw_focus_ring(widget: QWidget, rect: QRect) -> None:
@@ -22,22 +26,27 @@ def draw_focus_ring(widget: QWidget, rect: QRect) -> None:
 
 
 class FocusRingScrollArea(QScrollArea):
-    """A frameless scroll area that shows the ring while it has keyboard focus (arrows and Page keys scroll it).
+    """A scroll area that shows the ring while it has focus from the keyboard (arrows and Page keys scroll it).
 
-    Its contents cover the whole viewport, so the viewport keeps a margin for the ring and a gap as wide.
+    Its contents and scroll bar cover all but its frame, so the ring takes the frame's place: a frame as wide
+    as the ring and a gap, never drawn by QFrame (it would draw a box in the text colour). A click focuses the
+    area too, for the keys, but shows no ring, as a click on a button shows none.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setFrameShape(QScrollArea.Shape.NoFrame)
-        margin = 2 * RING_WIDTH
-        self.setViewportMargins(margin, margin, margin, margin)
+        self.setFrameStyle(QFrame.Shape.Box | QFrame.Shadow.Plain)
+        self.setLineWidth(2 * RING_WIDTH)
+        self._by_keyboard = False
 
     def event(self, event: QEvent) -> bool:
-        handled = super().event(event)
         kind = event.type()
-        if kind == QEvent.Type.Paint and self.hasFocus():
-            draw_focus_ring(self, self.rect())
-        elif kind in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
+        if kind == QEvent.Type.Paint:
+            if self._by_keyboard and self.hasFocus():
+                draw_focus_ring(self, self.rect())
+            return True
+        if kind == QEvent.Type.FocusIn and isinstance(event, QFocusEvent) and event.reason() not in _RETURNING:
+            self._by_keyboard = event.reason() in _KEYBOARD
+        if kind in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
             self.update()
-        return handled
+        return super().event(event)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QPalette
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtWidgets import QLineEdit, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
+from crmdesk.contract import NoteEntry
 from crmdesk.ui.contact_view import ContactView
+from crmdesk.ui.notes_timeline import NotesTimeline
 from tests.ui.contact_support import (
     create_contact,
     demo_registry,
@@ -105,21 +109,46 @@ def test_tab_reaches_each_field_s_buttons_right_after_the_field(view: ContactVie
     assert not view.form_scroll.focusPolicy() & Qt.FocusPolicy.TabFocus
 
 
+def _ring_pixels(widget: QWidget) -> int:
+    """How many of the middles of the widget's edges (where a 2 px ring would be, and no icon) are highlight."""
+    highlight = widget.palette().color(QPalette.ColorRole.Highlight)
+    image = widget.grab().toImage()
+    points = [(1, image.height() // 2), (image.width() - 2, image.height() // 2), (image.width() // 2, 1)]
+    return sum(1 for x, y in points if image.pixelColor(x, y).name() == highlight.name())
+
+
 @pytest.mark.parametrize("name", ["copyUid", "notesScroll"])  # an icon button; the notes, scrolled by keys
 def test_keyboard_focus_shows_as_a_ring_in_the_highlight_colour(qtbot: QtBot, view: ContactView, name: str) -> None:
     button = view.findChild(QWidget, name)
     assert button is not None and button.focusPolicy() & Qt.FocusPolicy.TabFocus
     view.activateWindow()
     qtbot.waitUntil(view.isActiveWindow)
-    highlight = button.palette().color(QPalette.ColorRole.Highlight)
-
-    def ring_pixels() -> int:
-        image = button.grab().toImage()
-        # The middle of each edge, where a 2 px ring would be and the icon is not.
-        points = [(1, image.height() // 2), (image.width() - 2, image.height() // 2), (image.width() // 2, 1)]
-        return sum(1 for x, y in points if image.pixelColor(x, y).name() == highlight.name())
-
-    assert ring_pixels() == 0
+    assert _ring_pixels(button) == 0
     button.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(button.hasFocus)
-    assert ring_pixels() == 3
+    assert _ring_pixels(button) == 3
+    button.clearFocus()
+    assert _ring_pixels(button) == 0
+
+
+def test_the_notes_ring_shows_for_the_keyboard_only_and_whole_beside_a_scroll_bar(qtbot: QtBot) -> None:
+    timeline = NotesTimeline()
+    qtbot.addWidget(timeline)
+    timeline.resize(360, 420)
+    timeline.set_notes(
+        [NoteEntry(datetime(2026, 3, 2, 9, minute), f"Called about the fees, {minute}") for minute in range(30)]
+    )
+    timeline.show()
+    qtbot.waitExposed(timeline)
+    timeline.activateWindow()
+    qtbot.waitActive(timeline)
+    area = timeline.findChild(QScrollArea, "notesScroll")
+    assert area is not None
+    qtbot.waitUntil(area.verticalScrollBar().isVisible)  # thirty notes do not fit
+    area.setFocus(Qt.FocusReason.MouseFocusReason)  # a click on a note or the scroll bar focuses it for the keys
+    qtbot.waitUntil(area.hasFocus)
+    assert _ring_pixels(area) == 0
+    area.clearFocus()
+    area.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(area.hasFocus)
+    assert _ring_pixels(area) == 3, "the right edge too: the scroll bar sits inside the ring"
