@@ -176,6 +176,7 @@ class SettingsDialog(QDialog):
         label.setObjectName(edit.objectName().removesuffix("Edit") + "Caption")
         label.setWordWrap(True)
         label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        edit.setAccessibleDescription(caption)  # a caption is no label buddy: a screen reader hears it from here
         layout.addWidget(label)
         layout.addWidget(edit)
         return page

@@ -54,6 +54,8 @@ def test_settings_dialog_edits_the_registry_and_the_view_follows(qtbot: QtBot, a
     assert caption is not None and caption.isVisible() and "One stage per line" in caption.text()
     for name in ("qualitiesCaption", "tagsCaption"):
         assert "per line" in dialog.findChild(QLabel, name).text()  # type: ignore[union-attr]
+    for edit in (dialog.stages, dialog.qualities, dialog.tags):
+        assert "per line" in edit.accessibleDescription()  # what a screen reader says with the list
     dialog.stages.setPlainText("New Lead\nQualified\n\n  Won  ")
     dialog.qualities.setPlainText("High")
     dialog._add_member_row("carlos@yourcompany.com", "Carlos Silva")
