@@ -61,23 +61,28 @@ def test_retry_after_a_failed_save_sends_the_edits_again(
     close_window(qtbot, window)
 
 
-def test_retry_after_a_failed_create_creates_the_contact(
-    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
-) -> None:
+def _create_that_fails(qtbot: QtBot, account: Account) -> MainWindow:
+    """A window whose first create (Bruno, bruno@example.com, typed into the new-contact form) has just failed."""
     failing = FailingTransport("POST /api/contact", status=503)
     window = open_window(qtbot, account, client_options={"transport": failing, "max_retries": 0})
     window.new_contact()
     view = window.contact_view
-    first = view.findChild(QLineEdit, "firstName")
-    email = view.findChild(QLineEdit, "email")
-    assert first is not None and email is not None
-    first.setFocus()
-    qtbot.keyClicks(first, "Bruno")
-    email.setFocus()
-    qtbot.keyClicks(email, "bruno@example.com")
+    for name, text in (("firstName", "Bruno"), ("email", "bruno@example.com")):
+        edit = view.findChild(QLineEdit, name)
+        assert edit is not None
+        edit.setFocus()
+        qtbot.keyClicks(edit, text)
     view.submit_create()
     qtbot.waitUntil(lambda: failing.failed == 1 and not view.form.is_busy())
-    assert view.mode() == "create" and first.text() == "Bruno"
+    return window
+
+
+def test_retry_after_a_failed_create_creates_the_contact(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window = _create_that_fails(qtbot, account)
+    view = window.contact_view
+    assert view.mode() == "create" and view.form.values()["firstName"] == "Bruno"
 
     _retry_button(window).click()
     qtbot.waitUntil(lambda: view.mode() == "view")
@@ -88,13 +93,8 @@ def test_retry_after_a_failed_create_creates_the_contact(
 def test_a_failed_creates_reason_stays_with_its_form(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    failing = FailingTransport("POST /api/contact", status=503)
-    window = open_window(qtbot, account, client_options={"transport": failing, "max_retries": 0})
-    window.new_contact()
+    window = _create_that_fails(qtbot, account)
     view = window.contact_view
-    view.form.fill({"firstName": "Bruno", "email": "bruno@example.com"})
-    view.submit_create()
-    qtbot.waitUntil(lambda: failing.failed == 1 and not view.form.is_busy())
     assert view.form_status.text().startswith("Not created")
     view.start_create()  # a fresh form (New contact, after Cancel): it owes nothing to the one that failed
     assert view.form_status.text() == ""
