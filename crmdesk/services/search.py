@@ -20,6 +20,8 @@ log = logging.getLogger("crmdesk.services.search")
 
 _UID = re.compile(r"^[A-Za-z0-9]{8}$")
 _PHONE = re.compile(r"^[0-9+()\-.\s]+$")
+# Dashes that pasted numbers carry (hyphen, non-breaking hyphen, figure dash, en and em dash, minus sign).
+_DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2212]")
 _KEY = "search"
 
 
@@ -41,13 +43,23 @@ def detect_kind(query: str) -> SearchKind | None:
         return SearchKind.EMAIL
     if _UID.match(text) and not text.isdigit():
         return SearchKind.UID
-    if _PHONE.match(text) and any(ch.isdigit() for ch in text):
+    phone = _plain_phone(text)
+    if _PHONE.match(phone) and any(ch.isdigit() for ch in phone):
         return SearchKind.PHONE
     return None
 
 
+def _plain_phone(text: str) -> str:
+    """A pasted number as typed ones are written: a ``tel:`` link's number, any kind of dash a hyphen."""
+    if text[:4].lower() == "tel:":
+        text = text[4:]
+    return _DASHES.sub("-", text).strip()
+
+
 def normalise(query: str, kind: SearchKind) -> str:
     text = query.strip()
+    if kind is SearchKind.PHONE:
+        return _plain_phone(text)
     return text.upper() if kind is SearchKind.UID else text  # uids are upper-case; users type them any way
 
 
@@ -79,15 +91,35 @@ class SearchService(QObject):
     def is_busy(self) -> bool:
         return self._busy
 
-    def search(self, query: str, kind: SearchKind | None = None) -> bool:
-        """Start looking ``query`` up; returns False (and emits ``unrecognised``) when its kind is unknown."""
+    def search(self, query: str, kind: SearchKind | None = None, *, phone_region: str = "") -> bool:
+        """Start looking ``query`` up; returns False (and emits ``unrecognised``) when its kind is unknown.
+
+        A phone is looked up as the international number it reads as in ``phone_region`` (the one the form
+        writes numbers in), then as typed if that finds nothing: the API compares all the digits, so "(512)
+        555-0142" finds only a number stored with the same digits, and the app stores "+15125550142".
+        """
         kind = kind or detect_kind(query)
         if kind is None:
             self.unrecognised.emit(query)
             return False
         value = normalise(query, kind)
+        if kind is SearchKind.PHONE and phone_region:
+            from crmdesk.contract import phone_digits
+            from crmdesk.services import phone as phone_numbers
+
+            international = phone_numbers.normalise(value, phone_region).e164
+            if international is not None and phone_digits(international) != phone_digits(value):
+                self._run(self._phone_lookup(international, value), query)
+                return True
         self._run(self._session.api.get_contact(**{kind.value: value}), query)
         return True
+
+    async def _phone_lookup(self, international: str, typed: str) -> Contact | list[ContactSummary]:
+        api = self._session.api
+        try:
+            return await api.get_contact(phone=international)
+        except NotFoundError:
+            return await api.get_contact(phone=typed)  # a number stored as typed elsewhere, without its country
 
     def open_uid(self, uid: str) -> None:
         """Open one contact by uid (a result row, a Recent entry), superseding any search in flight."""

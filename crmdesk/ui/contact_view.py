@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, QLocale, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
 from crmdesk.api.errors import ValidationError
 from crmdesk.api.models import Contact, ContactSummary
 from crmdesk.contract import ContractError, validate_note, validate_tags
-from crmdesk.services import phone as phone_numbers
 from crmdesk.services.contact import ContactService
 from crmdesk.services.registry import Registry
 from crmdesk.ui import shortcuts
@@ -48,6 +47,7 @@ from crmdesk.ui.elided_label import ElidedLabel
 from crmdesk.ui.formatting import (
     exact_moment,
     format_moment,
+    phone_region,
     relative_moment,
     time_zone,
     user_locale,
@@ -1181,7 +1181,7 @@ class ContactView(QWidget):
         combo.showPopup()
 
     def _phone_region(self) -> str:
-        return phone_numbers.default_region(QLocale().name(), self.registry.phone_region())
+        return phone_region(self.registry.phone_region())
 
     # --- Header dropdowns -------------------------------------------------------------------------
 

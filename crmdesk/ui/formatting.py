@@ -20,6 +20,13 @@ def _tr(text: str, n: int = -1) -> str:
     return QCoreApplication.translate(_CONTEXT, text, None, n)
 
 
+def phone_region(configured: str = "") -> str:
+    """The region a number typed without its country is read in: ``configured`` (Settings), else the locale's."""
+    from crmdesk.services import phone as phone_numbers
+
+    return phone_numbers.default_region(QLocale().name(), configured)
+
+
 def user_locale() -> QLocale:
     """The locale to format with: the user's, unless the system only offers the POSIX "C" locale.
 

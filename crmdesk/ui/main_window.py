@@ -674,7 +674,14 @@ class MainWindow(QMainWindow):
         self._last_search = (text, kind)
         self._dismiss_banner()
         self.create_from_search.hide()
-        self.search.search(text, kind)
+        self.search.search(
+            text, kind, phone_region=self._phone_region() if (kind or detect_kind(text)) is SearchKind.PHONE else ""
+        )
+
+    def _phone_region(self) -> str:
+        from crmdesk.ui.formatting import phone_region  # imports phonenumbers: not before the window shows
+
+        return phone_region(self.registry.phone_region())
 
     def open_uid(self, uid: str) -> None:
         self._resolve_unsaved(lambda: self._open_now(uid))

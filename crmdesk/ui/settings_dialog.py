@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import phonenumbers
-from PySide6.QtCore import QLocale, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from crmdesk.contract import MAX_LENGTH, is_time_zone
-from crmdesk.services import phone as phone_numbers
 from crmdesk.services.registry import Registry, RegistryFormatError, fixed_offset_label
 from crmdesk.ui.contact_form import TimeZoneCombo
+from crmdesk.ui.formatting import phone_region
 
 
 def _lines(edit: QPlainTextEdit) -> list[str]:
@@ -87,7 +87,7 @@ class SettingsDialog(QDialog):
 
         self.region = QComboBox(self)
         self.region.setObjectName("phoneRegion")
-        automatic = phone_numbers.default_region(QLocale().name())
+        automatic = phone_region()
         self.region.addItem(tr("Automatic (from the system: {region})").format(region=automatic), "")
         for code in sorted(phonenumbers.SUPPORTED_REGIONS):
             self.region.addItem(f"{code}  +{phonenumbers.country_code_for_region(code)}", code)

@@ -30,6 +30,8 @@ from tests.ui.shell_support import close_window, create_contacts, open_window
         ("+1 (555) 123-4567", SearchKind.PHONE),
         ("5551234567", SearchKind.PHONE),
         ("12345678", SearchKind.PHONE),  # eight digits read as a short phone; the menu can force UID
+        ("512\u2011555\u20130142", SearchKind.PHONE),  # pasted with a non-breaking hyphen and an en dash
+        ("tel:+15125550142", SearchKind.PHONE),  # a call link's number
         ("John Doe", None),
         ("ABC1234", None),
         ("", None),
@@ -42,6 +44,7 @@ def test_kind_is_detected_from_what_was_typed(text: str, kind: SearchKind | None
 def test_uid_is_upper_cased_before_sending() -> None:
     assert normalise(" abc12345 ", SearchKind.UID) == "ABC12345"
     assert normalise(" a@b.co ", SearchKind.EMAIL) == "a@b.co"
+    assert normalise(" tel:+1\u2011512\u2011555\u20110142 ", SearchKind.PHONE) == "+1-512-555-0142"
 
 
 def _search(qtbot: QtBot, window: MainWindow, text: str) -> None:
@@ -55,6 +58,30 @@ def _shown_email(window: MainWindow) -> str:
     editor = window.contact_view.findChild(QLineEdit, "email")
     assert editor is not None
     return editor.text()
+
+
+def test_a_phone_typed_as_it_is_dialled_at_home_finds_the_number_stored_with_its_country(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    stored, local_only = create_contacts(
+        qtbot,
+        account,
+        {"name": "Austin Office", "phone": "+1 (512) 555-0142"},  # as the app stores numbers: with the country
+        {"name": "Imported Lead", "phone": "(512) 555-0199"},  # as another tool may have stored one: without
+    )
+    window = open_window(qtbot, account)
+    window.registry.set_phone_region("US")
+    for typed, ref in (  # each opens the other contact than the one before, so each search is seen to work
+        ("(512) 555-0142", stored),  # the API compares every digit: "5125550142" alone would find nothing
+        ("(512) 555-0199", local_only),  # not found with its country, so looked up again as typed
+        ("512\u2011555\u20110142", stored),
+        ("512-555-0199", local_only),
+        ("tel:+15125550142", stored),
+    ):
+        window.search_field.setText(typed)  # pasted: QTest types only Latin-1
+        qtbot.keyClick(window.search_field, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda ref=ref: window.contact_view.current_uid() == ref.uid, timeout=15_000)  # type: ignore[misc]
+    close_window(qtbot, window)
 
 
 @pytest.mark.parametrize("kind", ["uid", "email", "phone"])
