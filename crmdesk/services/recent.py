@@ -130,6 +130,17 @@ class RecentList(QObject):
         self._write_soon()
         self.changed.emit()
 
+    def update(self, uid: str, name: str, email: str = "", phone: str = "") -> None:
+        """What an entry shows, after a save or a reload changed it; its place in the list stays."""
+        entry = RecentEntry(uid, name, email, phone)
+        for index, old in enumerate(self._entries):
+            if old.uid == uid:
+                if old != entry:
+                    self._entries[index] = entry
+                    self._write_soon()
+                    self.changed.emit()
+                return
+
     def remove(self, uid: str) -> None:
         kept = [e for e in self._entries if e.uid != uid]
         if len(kept) != len(self._entries):

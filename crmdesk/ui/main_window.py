@@ -583,6 +583,10 @@ class MainWindow(QMainWindow):
         view.contact_opened.connect(self._contact_opened)
         view.contact_opened.connect(self.contact_opened.emit)
         view.contact_created.connect(self._contact_opened)
+        # A save or a reload may change the name, email or phone an entry shows (not its place: it may finish
+        # after the rep opened another contact).
+        view.service.saved.connect(self._contact_changed)
+        view.service.contact_loaded.connect(self._contact_changed)
         view.contact_deleted.connect(self._contact_deleted)
         view.open_requested.connect(self.open_uid)
         view.error_raised.connect(self.show_error)
@@ -734,7 +738,9 @@ class MainWindow(QMainWindow):
     def _open_item(self, item: QListWidgetItem) -> None:
         uid = item.data(_UID_ROLE)
         current = self._contact_view.current_uid() if self._contact_view is not None else None
-        if isinstance(uid, str) and uid and uid != current:
+        # A double click is a click and an activation: the second must not send the lookup again.
+        opening = self.search.is_busy() and self._last_search == (uid, SearchKind.UID)
+        if isinstance(uid, str) and uid and uid != current and not opening:
             self.open_uid(uid)
 
     def _create_from_search(self) -> None:
@@ -862,6 +868,9 @@ class MainWindow(QMainWindow):
     def _contact_opened(self, contact: Contact) -> None:
         self.recent.add(contact.uid, contact.name or contact.uid, contact.email, contact.phone)
 
+    def _contact_changed(self, contact: Contact) -> None:
+        self.recent.update(contact.uid, contact.name or contact.uid, contact.email, contact.phone)
+
     def _contact_deleted(self, uid: str) -> None:
         self.recent.remove(uid)
         for row in reversed(range(self.results_list.count())):
@@ -890,6 +899,12 @@ class MainWindow(QMainWindow):
         while rows.count() > len(entries):
             rows.takeItem(rows.count() - 1)
         self.recent_empty.setVisible(not entries)
+        # The row marked as current is the open contact's: moving rows left the mark (and the keyboard's place) on
+        # whichever row now sat where the opened one had been.
+        current = self._contact_view.current_uid() if self._contact_view is not None else None
+        marked = next((row for row, entry in enumerate(entries) if entry.uid == current), -1)
+        if rows.currentRow() != marked:
+            rows.setCurrentRow(marked)
 
     # --- errors and status ----------------------------------------------------------------------
 

@@ -48,3 +48,20 @@ def test_reopening_the_top_entry_changes_nothing(qtbot: QtBot) -> None:
     with qtbot.assertNotEmitted(recent.changed):
         recent.add("AAAA1111", "Alpha")
     assert not recent.has_unwritten_changes()
+
+
+def test_an_update_changes_what_an_entry_shows_and_keeps_its_place(qtbot: QtBot) -> None:
+    recent = RecentList("update")
+    recent.add("AAAA1111", "Ana Lima", "ana@example.com")
+    recent.add("BBBB2222", "Bo Berg")
+    # Ana's save finishes after the rep opened Bo: Bo stays on top.
+    with qtbot.waitSignal(recent.changed):
+        recent.update("AAAA1111", "Anabela Lima", "anabela@example.com")
+    assert [(entry.uid, entry.name, entry.email) for entry in recent.entries()] == [
+        ("BBBB2222", "Bo Berg", ""),
+        ("AAAA1111", "Anabela Lima", "anabela@example.com"),
+    ]
+    with qtbot.assertNotEmitted(recent.changed):
+        recent.update("CCCC3333", "Never opened")  # not listed: nothing to update, nothing added
+        recent.update("BBBB2222", "Bo Berg")  # unchanged
+    assert len(recent.entries()) == 2

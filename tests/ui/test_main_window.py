@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QPalette
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -64,10 +65,43 @@ def test_recent_lists_opened_contacts_most_recent_first_and_reopens_them(
     qtbot.mouseClick(window.recent_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: window.contact_view.current_uid() == first.uid, timeout=15_000)
     qtbot.waitUntil(lambda: window.recent_list.item(0).text().startswith("Alpha One"), timeout=2_000)
+    # The mark (and the keyboard's place) follows the clicked contact to the top, not left on its old row.
+    assert window.recent_list.currentRow() == 0
+    # Renamed and saved: the entry says so, in its place.
+    edit = window.contact_view.form.editor("firstName")
+    assert isinstance(edit, QLineEdit)
+    edit.setText("Alfa")
+    with qtbot.waitSignal(window.contact_view.service.saved, timeout=10_000):
+        window.contact_view.save()
+    qtbot.waitUntil(lambda: texts() == ["Alfa One", "Beta Two"], timeout=2_000)
     # Persisted per profile, so a new window (or run) shows the same list.
     assert [entry.uid for entry in RecentList("work").entries()] == [first.uid, second.uid]
     window.contact_view.contact_deleted.emit(first.uid)
     assert [entry.uid for entry in RecentList("work").entries()] == [second.uid]
+    close_window(qtbot, window)
+
+
+def test_a_double_click_on_a_recent_contact_looks_it_up_once(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    first, second = create_contacts(
+        qtbot, account, {"name": "Alpha One", "email": "alpha@example.com"}, {"name": "Beta Two", "email": "b@x.io"}
+    )
+    window = open_window(qtbot, account)
+    for ref in (first, second):
+        window.open_uid(ref.uid)
+        qtbot.waitUntil(lambda ref=ref: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    qtbot.waitUntil(lambda: window.recent_list.count() == 2, timeout=2_000)
+    lookups: list[str] = []
+    open_uid = window.search.open_uid
+    window.search.open_uid = lambda uid: (lookups.append(uid), open_uid(uid))  # type: ignore[method-assign]
+    row = window.recent_list.visualItemRect(window.recent_list.item(1)).center()
+    # Through the window, as a mouse's clicks come: press, release, then the second press as a double click.
+    QTest.mouseDClick(
+        window.windowHandle(), Qt.MouseButton.LeftButton, pos=window.recent_list.viewport().mapTo(window, row)
+    )
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == first.uid, timeout=15_000)
+    assert lookups == [first.uid]
     close_window(qtbot, window)
 
 
