@@ -668,7 +668,9 @@ class MainWindow(QMainWindow):
     def request_search(self, text: str, kind: SearchKind | None = None) -> None:
         if self.search_field.text() != text:  # a search from elsewhere (--search) shows what was looked up
             self.search_field.setText(text)
-        self._resolve_unsaved(lambda: self._search_now(text, kind))
+        # Unsaved edits are asked about when a contact arrives to replace them (_found), not before: a search
+        # may find nothing, several, or the contact already open, and none of those needs the question.
+        self._search_now(text, kind)
 
     def _search_now(self, text: str, kind: SearchKind | None) -> None:
         if not self._when_signed_in(lambda: self._search_now(text, kind)):
@@ -815,8 +817,10 @@ class MainWindow(QMainWindow):
     def _found(self, contact: Contact) -> None:
         self._say_results(self.tr("Found {0}.").format(contact.name or contact.uid))
         self._select_result(contact.uid)
-        # Asked again on arrival: the rep may have gone on editing while a slow lookup ran.
+        # Asked on arrival, and only then: the rep may have gone on editing while a slow lookup ran.
         view = self.contact_view
+        if contact.uid == view.current_uid() and view.has_unsaved_changes():
+            return  # the contact already open, edits and all
         view.resolve_unsaved(lambda: view.show_contact(contact))
 
     def _several_found(self, summaries: list[ContactSummary]) -> None:
@@ -955,7 +959,7 @@ class MainWindow(QMainWindow):
         self.results_list.hide()
         self._say_results(self.tr("The search did not finish: the message above says why."))
         last = self._last_search
-        retry = None if last is None else (lambda: self._resolve_unsaved(lambda: self._search_now(*last)))
+        retry = None if last is None else (lambda: self._search_now(*last))  # a contact found asks on arrival
         self.show_error(error, retry, self.tr("Search not finished."))
 
     def show_notice(self, text: str, severity: Severity | None = None) -> None:

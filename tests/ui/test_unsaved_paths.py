@@ -119,3 +119,37 @@ def test_edits_made_while_a_slow_search_runs_are_asked_about_when_it_answers(
     qtbot.waitUntil(lambda: window.contact_view.current_uid() == other.uid)
     assert _city_on_server(qtbot, account, edited.uid) == "Olinda"
     close_window(qtbot, window)
+
+
+def test_a_search_asks_about_unsaved_edits_only_when_a_contact_comes_to_replace_them(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    edited, _bob = create_contacts(
+        qtbot,
+        account,
+        {"name": "Alice Alpha", "email": "alice@example.com", "city": "Recife"},
+        {"name": "Bob Beta", "email": "bob@example.com"},
+    )
+    window = open_window(qtbot, account)
+    window.request_search("alice@example.com")
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == edited.uid, timeout=15_000)
+    city = window.contact_view.findChild(QLineEdit, "city")
+    assert city is not None
+    city.setFocus()
+    city.selectAll()
+    qtbot.keyClicks(city, "Olinda")
+
+    def asked() -> bool:
+        return any(box.isVisible() for box in window.contact_view.findChildren(QMessageBox, "unsavedDialog"))
+
+    # Nothing found, or the contact already open: nothing would replace the edits, so nothing is asked.
+    for query, said in (("nobody@example.com", "No contact matches"), ("ALICE@example.com", "Found Alice Alpha")):
+        window.request_search(query)
+        qtbot.waitUntil(lambda said=said: window.results_status.text().startswith(said), timeout=15_000)  # type: ignore[misc]
+        assert not asked() and city.text() == "Olinda" and window.contact_view.current_uid() == edited.uid
+    # Another contact found: now it is asked, and Cancel keeps Alice and the edits.
+    window.request_search("bob@example.com")
+    qtbot.waitUntil(asked, timeout=15_000)
+    _unsaved_box(window).button(QMessageBox.StandardButton.Cancel).click()
+    assert window.contact_view.current_uid() == edited.uid and city.text() == "Olinda"
+    close_window(qtbot, window)
