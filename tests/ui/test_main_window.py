@@ -280,15 +280,15 @@ def test_closing_with_unsaved_edits_asks_first_and_cancel_keeps_the_window(
     run(qtbot, window.session.aclose())
 
 
-def test_searching_with_unsaved_edits_asks_first(
+def test_searching_with_unsaved_edits_asks_before_the_contact_found_replaces_them(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
     window, uid = _dirty_contact(qtbot, account)
     (other,) = create_contacts(qtbot, account, {"name": "Someone Else", "email": "else@example.com"})
     window.request_search("else@example.com")
+    qtbot.waitUntil(lambda: window.results_status.text() == "Found Someone Else.", timeout=15_000)
     box = _unsaved_box(window)
-    assert not window.search.is_busy()  # nothing happens until the user answers
-    assert window.contact_view.current_uid() == uid
+    assert window.contact_view.current_uid() == uid  # nothing replaced until the user answers
     box.button(QMessageBox.StandardButton.Discard).click()
     qtbot.waitUntil(lambda: window.contact_view.current_uid() == other.uid, timeout=15_000)
     close_window(qtbot, window)
