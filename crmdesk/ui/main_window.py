@@ -839,6 +839,13 @@ class MainWindow(QMainWindow):
     def _not_found(self, query: str) -> None:
         self.results_list.clear()
         self.results_list.hide()
+        gone = next((entry for entry in self.recent.entries() if entry.uid == query.strip().upper()), None)
+        if gone is not None:
+            # A Recent entry (or its UID typed) for a contact deleted since, here or by someone else: it goes too.
+            self.recent.remove(gone.uid)
+            self._say_results(self.tr("{0} no longer exists: it was deleted.").format(gone.name or gone.uid))
+            self.results_status.show()
+            return
         self._say_results(self.tr("No contact matches “{0}”.").format(query))
         self.results_status.show()
         kind = detect_kind(query) if self._last_search is None else (self._last_search[1] or detect_kind(query))

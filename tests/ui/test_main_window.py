@@ -9,6 +9,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
+from crmdesk.api.client import ContactApi
 from crmdesk.api.errors import NetworkError, ValidationError
 from crmdesk.services.profiles import Profiles
 from crmdesk.services.recent import RecentList
@@ -78,6 +79,33 @@ def test_recent_lists_opened_contacts_most_recent_first_and_reopens_them(
     assert [entry.uid for entry in RecentList("work").entries()] == [first.uid, second.uid]
     window.contact_view.contact_deleted.emit(first.uid)
     assert [entry.uid for entry in RecentList("work").entries()] == [second.uid]
+    close_window(qtbot, window)
+
+
+def test_a_recent_contact_deleted_elsewhere_says_so_and_leaves_the_list(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    gone, kept = create_contacts(
+        qtbot, account, {"name": "Ana Lima", "email": "ana@example.com"}, {"name": "Bo Berg", "email": "bo@x.io"}
+    )
+    window = open_window(qtbot, account)
+    for ref in (gone, kept):
+        window.open_uid(ref.uid)
+        qtbot.waitUntil(lambda ref=ref: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    qtbot.waitUntil(lambda: window.recent_list.count() == 2, timeout=2_000)
+
+    async def delete_elsewhere() -> None:  # a teammate, or another tool
+        async with ContactApi(account.base_url, account.token) as api:
+            await api.delete_contact(gone.uid)
+
+    run(qtbot, delete_elsewhere())
+    window.recent_list.itemActivated.emit(window.recent_list.item(1))
+    qtbot.waitUntil(
+        lambda: window.results_status.text() == "Ana Lima no longer exists: it was deleted.", timeout=15_000
+    )
+    qtbot.waitUntil(lambda: window.recent_list.count() == 1, timeout=2_000)
+    assert window.recent_list.item(0).text().startswith("Bo Berg") and window.create_from_search.isHidden()
+    assert window.contact_view.current_uid() == kept.uid
     close_window(qtbot, window)
 
 
