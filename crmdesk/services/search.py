@@ -49,6 +49,24 @@ def detect_kind(query: str) -> SearchKind | None:
     return None
 
 
+def effective_kind(query: str, forced: SearchKind | None) -> SearchKind | None:
+    """The kind to search ``query`` by: ``forced`` (the kind menu's choice) when the text can be of that kind, else
+    what the text reads as. The menu is there for the ambiguous case, eight digits that are a UID; a choice left
+    on from then must not turn the next email into a UID that cannot exist."""
+    if forced is not None and detect_kind(query) is not None and _fits(query.strip(), forced):
+        return forced
+    return detect_kind(query)
+
+
+def _fits(text: str, kind: SearchKind) -> bool:
+    if kind is SearchKind.UID:
+        return bool(_UID.match(text))
+    if kind is SearchKind.EMAIL:
+        return "@" in text
+    phone = _plain_phone(text)
+    return bool(_PHONE.match(phone)) and any(ch.isdigit() for ch in phone)
+
+
 def _plain_phone(text: str) -> str:
     """A pasted number as typed ones are written: a ``tel:`` link's number, any kind of dash a hyphen."""
     if text[:4].lower() == "tel:":
@@ -98,7 +116,7 @@ class SearchService(QObject):
         writes numbers in), then as typed if that finds nothing: the API compares all the digits, so "(512)
         555-0142" finds only a number stored with the same digits, and the app stores "+15125550142".
         """
-        kind = kind or detect_kind(query)
+        kind = effective_kind(query, kind)
         if kind is None:
             self.unrecognised.emit(query)
             return False

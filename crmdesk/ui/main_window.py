@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from crmdesk.api.errors import AuthError
 from crmdesk.services.profiles import Profiles
 from crmdesk.services.recent import RecentList
-from crmdesk.services.search import SearchKind, SearchService, detect_kind
+from crmdesk.services.search import SearchKind, SearchService, detect_kind, effective_kind
 from crmdesk.services.session import Session
 from crmdesk.ui import shortcuts
 from crmdesk.ui.icons import SMALL_SIZE, TOOLBAR_SIZE, app_icon, icon
@@ -677,12 +677,11 @@ class MainWindow(QMainWindow):
             # Enter must not look ignored while the session waits (the demo server starting, the keyring).
             self._say_results(self.tr("Will look up “{0}” as soon as the session is ready.").format(text))
             return
+        kind = effective_kind(text, kind)
         self._last_search = (text, kind)
         self._dismiss_banner()
         self.create_from_search.hide()
-        self.search.search(
-            text, kind, phone_region=self._phone_region() if (kind or detect_kind(text)) is SearchKind.PHONE else ""
-        )
+        self.search.search(text, kind, phone_region=self._phone_region() if kind is SearchKind.PHONE else "")
 
     def _phone_region(self) -> str:
         from crmdesk.ui.formatting import phone_region  # imports phonenumbers: not before the window shows

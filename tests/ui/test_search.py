@@ -308,7 +308,9 @@ def test_the_ui_thread_never_stalls_during_a_search(
 def test_the_kind_menu_forces_what_to_search_by(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    (ref,) = create_contacts(qtbot, account, {"name": "Short Number", "phone": "12345678"})
+    ref, mail = create_contacts(
+        qtbot, account, {"name": "Short Number", "phone": "12345678"}, {"name": "Mail Only", "email": "m@x.io"}
+    )
     window = open_window(qtbot, account)
     _search(qtbot, window, "12345678")  # detected as a phone
     qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
@@ -316,4 +318,12 @@ def test_the_kind_menu_forces_what_to_search_by(
     assert window.search_field.placeholderText().startswith("UID")
     _search(qtbot, window, "12345678")  # now sent as a uid, which no contact has
     qtbot.waitUntil(lambda: "No contact matches" in window.results_status.text(), timeout=15_000)
+    # Left on, the choice does not turn an email into a UID that cannot exist: text that cannot be a UID is
+    # searched as what it reads as.
+    _search(qtbot, window, "m@x.io")
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == mail.uid, timeout=15_000)
+    assert window.banner.isHidden()
+    window.search_field.set_forced_kind(SearchKind.EMAIL)
+    _search(qtbot, window, ref.uid)  # a UID with the email choice on: opened, not offered as a new email
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
     close_window(qtbot, window)
