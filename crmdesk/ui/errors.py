@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -96,6 +97,15 @@ def describe(error: BaseException, *, host: str = "") -> Description:
             _t("Cannot reach {0}. Check your connection and try again.").format(where), Severity.WARNING, Action.RETRY
         )
     if isinstance(error, RateLimitedError):
+        if error.retry_after is not None and error.retry_after >= 1:
+            # Only a wait longer than the client waits out itself reaches here: say how long it is.
+            return Description(
+                _t("The server is busy (too many requests) and asks to wait {0} before the next one.").format(
+                    _duration(error.retry_after)
+                ),
+                Severity.WARNING,
+                Action.RETRY,
+            )
         return Description(
             _t("The server is busy (too many requests). Wait a moment and try again."),
             Severity.WARNING,
@@ -123,3 +133,10 @@ def describe(error: BaseException, *, host: str = "") -> Description:
         ),
         Severity.ERROR,
     )
+
+
+def _duration(seconds: float) -> str:
+    """A wait as a rep reads it: "45 s" under a minute and a half, else whole minutes, rounded up."""
+    if seconds < 90:
+        return _t("{0} s").format(math.ceil(seconds))
+    return _t("{0} min").format(math.ceil(seconds / 60))

@@ -292,6 +292,23 @@ def test_rate_limit_wait_is_shown_in_the_status_bar(
         close_window(qtbot, window)
 
 
+def test_a_wait_longer_than_the_app_waits_itself_is_told_in_the_banner(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, tmp_path: Path
+) -> None:
+    with LiveServer(tmp_path / "db.sqlite3", rate_limit="2/200") as server:
+        account = server.add_account()
+        window = open_window(qtbot, account)
+        ref, _ = create_contacts(
+            qtbot, account, {"name": "Busy Bee", "email": "bee@example.com"}, {"name": "Other", "phone": "+155501"}
+        )
+        _search(qtbot, window, ref.uid)  # the account's window of 200 s is spent: the server asks for ~200 s
+        qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=15_000)
+        text = window.banner.text()
+        assert "asks to wait" in text and " min before the next one" in text, text
+        assert window.banner.action_label_text() == "Retry"
+        close_window(qtbot, window)
+
+
 def test_the_ui_thread_never_stalls_during_a_search(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
