@@ -454,6 +454,7 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         self.search_field.search_requested.connect(self.request_search)
+        self.search_field.escaped.connect(self._stop_search)
         self.new_button.clicked.connect(self.new_contact)
         self.settings_button.clicked.connect(self.open_settings)
         self.shortcuts_action.triggered.connect(self.show_shortcuts)
@@ -682,6 +683,12 @@ class MainWindow(QMainWindow):
         self._dismiss_banner()
         self.create_from_search.hide()
         self.search.search(text, kind, phone_region=self._phone_region() if kind is SearchKind.PHONE else "")
+
+    def _stop_search(self) -> None:
+        """Escape in the search field: a lookup on its way is dropped, and the sidebar says so."""
+        if self.search.is_busy():
+            self.search.cancel()
+            self._say_results(self.tr("Search stopped."))
 
     def _phone_region(self) -> str:
         from crmdesk.ui.formatting import phone_region  # imports phonenumbers: not before the window shows

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Signal
-from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QMenu, QWidget
 
 from crmdesk.services.search import SearchKind
@@ -13,11 +13,15 @@ from crmdesk.ui.icons import SMALL_SIZE, icon
 class SearchField(QLineEdit):
     """Enter searches; the trailing menu forces UID, email or phone instead of guessing.
 
+    Escape clears the field and stops a lookup on its way; Alt+Down (or F4) opens the menu, as in a combo box.
+
     Signals:
         search_requested(str, object): the query text and the forced SearchKind (or None to detect it).
+        escaped(): Escape was pressed in the field (it is cleared): drop any lookup in flight.
     """
 
     search_requested = Signal(str, object)
+    escaped = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +77,19 @@ class SearchField(QLineEdit):
             SearchKind.PHONE.value: self.tr("Phone number"),
         }
         self.setPlaceholderText(placeholders[str(action.data() or "")])
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Escape:
+            self.clear()
+            self.escaped.emit()
+            event.accept()
+            return
+        if key == Qt.Key.Key_F4 or (key == Qt.Key.Key_Down and event.modifiers() & Qt.KeyboardModifier.AltModifier):
+            self._show_menu()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def _show_menu(self) -> None:
         self._menu.popup(self.mapToGlobal(QPoint(self.width() - self._menu.sizeHint().width(), self.height())))

@@ -17,6 +17,7 @@ from crmdesk.services.search import SearchKind, detect_kind, normalise
 from crmdesk.ui.main_window import BUSY_INDICATOR_DELAY_MS, MainWindow
 from tests.support.live_server import Account, LiveServer
 from tests.support.stall_probe import StallProbe
+from tests.ui.contact_support import HeldTransport
 from tests.ui.shell_support import close_window, create_contacts, open_window
 
 
@@ -307,6 +308,30 @@ def test_a_wait_longer_than_the_app_waits_itself_is_told_in_the_banner(
         assert "asks to wait" in text and " min before the next one" in text, text
         assert window.banner.action_label_text() == "Retry"
         close_window(qtbot, window)
+
+
+def test_escape_clears_the_field_and_stops_a_slow_lookup_and_alt_down_opens_the_kind_menu(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Slow Sam", "email": "sam@example.com"})
+    slow = HeldTransport("GET /api/contact")
+    window = open_window(qtbot, account, client_options={"transport": slow})
+    slow.hold()
+    _search(qtbot, window, "sam@example.com")
+    qtbot.waitUntil(lambda: slow.held == 1)
+    assert window.search.is_busy()
+    qtbot.keyClick(window.search_field, Qt.Key.Key_Escape)
+    assert window.search_field.text() == "" and not window.search.is_busy()
+    assert window.results_status.text() == "Search stopped."
+    slow.release()
+    qtbot.wait(200)  # the held answer would have arrived by now
+    assert window.contact_view.current_uid() != ref.uid, "a stopped lookup opens nothing"
+
+    window.search_field.setFocus()
+    qtbot.keyClick(window.search_field, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(window.search_field.kind_menu().isVisible)
+    window.search_field.kind_menu().close()
+    close_window(qtbot, window)
 
 
 def test_the_ui_thread_never_stalls_during_a_search(
