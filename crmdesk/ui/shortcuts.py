@@ -41,9 +41,14 @@ DELETE_CONTACT = Shortcut(("Ctrl+Delete",), "Delete the contact")
 SETTINGS = Shortcut(("Ctrl+,",), "Settings")
 SHORTCUTS_HELP = Shortcut(("F1",), "Keyboard shortcuts")
 QUIT = Shortcut(("Ctrl+Q",), "Quit")
+# Keys of the search field itself (crmdesk/ui/search_field.py), listed for the rep beside the window's.
+SEARCH_STOP = Shortcut(("Esc",), "In the search field: clear it and stop a slow lookup")
+SEARCH_KIND = Shortcut(("Alt+Down", "F4"), "In the search field: choose what to search by")
 
 ALL: tuple[Shortcut, ...] = (
     FOCUS_SEARCH,
+    SEARCH_STOP,
+    SEARCH_KIND,
     NEW_CONTACT,
     SAVE,
     REVERT,
