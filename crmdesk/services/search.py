@@ -22,6 +22,7 @@ _UID = re.compile(r"^[A-Za-z0-9]{8}$")
 _PHONE = re.compile(r"^[0-9+()\-.\s]+$")
 # Dashes that pasted numbers carry (hyphen, non-breaking hyphen, figure dash, en and em dash, minus sign).
 _DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2212]")
+_ANGLED = re.compile(r"<([^<>@\s]+@[^<>\s]+)>")
 _KEY = "search"
 
 
@@ -67,6 +68,16 @@ def _fits(text: str, kind: SearchKind) -> bool:
     return bool(_PHONE.match(phone)) and any(ch.isdigit() for ch in phone)
 
 
+def _plain_email(text: str) -> str:
+    """A pasted address as typed ones are written: 'Ana Lima <ana@example.com>' or a mailto: link's address."""
+    match = _ANGLED.search(text)
+    if match is not None:
+        text = match.group(1)
+    if text[:7].lower() == "mailto:":
+        text = text[7:].split("?", 1)[0]
+    return text.strip()
+
+
 def _plain_phone(text: str) -> str:
     """A pasted number as typed ones are written: a ``tel:`` link's number, any kind of dash a hyphen."""
     if text[:4].lower() == "tel:":
@@ -78,6 +89,8 @@ def normalise(query: str, kind: SearchKind) -> str:
     text = query.strip()
     if kind is SearchKind.PHONE:
         return _plain_phone(text)
+    if kind is SearchKind.EMAIL:
+        return _plain_email(text)
     return text.upper() if kind is SearchKind.UID else text  # uids are upper-case; users type them any way
 
 

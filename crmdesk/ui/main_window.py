@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from crmdesk.api.errors import AuthError
 from crmdesk.services.profiles import Profiles
 from crmdesk.services.recent import RecentList
-from crmdesk.services.search import SearchKind, SearchService, detect_kind, effective_kind
+from crmdesk.services.search import SearchKind, SearchService, detect_kind, effective_kind, normalise
 from crmdesk.services.session import Session
 from crmdesk.ui import shortcuts
 from crmdesk.ui.icons import SMALL_SIZE, TOOLBAR_SIZE, app_icon, icon
@@ -756,7 +756,7 @@ class MainWindow(QMainWindow):
             return
         text, kind = self._last_search
         kind = kind or detect_kind(text)
-        prefill = {kind.value: text} if kind in (SearchKind.EMAIL, SearchKind.PHONE) else {}
+        prefill = {kind.value: normalise(text, kind)} if kind in (SearchKind.EMAIL, SearchKind.PHONE) else {}
 
         def create() -> None:
             self.create_from_search.hide()  # done: the form it offered is open

@@ -46,6 +46,10 @@ def test_uid_is_upper_cased_before_sending() -> None:
     assert normalise(" abc12345 ", SearchKind.UID) == "ABC12345"
     assert normalise(" a@b.co ", SearchKind.EMAIL) == "a@b.co"
     assert normalise(" tel:+1\u2011512\u2011555\u20110142 ", SearchKind.PHONE) == "+1-512-555-0142"
+    # Addresses pasted from a mail client or a link are looked up by the address alone.
+    assert normalise("Ana Lima <ana@example.com>", SearchKind.EMAIL) == "ana@example.com"
+    assert normalise("mailto:ana@example.com?subject=Hi", SearchKind.EMAIL) == "ana@example.com"
+    assert detect_kind("Ana Lima <ana@example.com>") is SearchKind.EMAIL
 
 
 def _search(qtbot: QtBot, window: MainWindow, text: str) -> None:
@@ -135,7 +139,8 @@ def test_no_match_is_said_in_place_never_in_a_dialog(
 ) -> None:
     window = open_window(qtbot, account)
     hint_role = window.results_status.foregroundRole()
-    _search(qtbot, window, "nobody@example.com")
+    window.search_field.setText("No Body <nobody@example.com>")  # pasted from a mail client
+    qtbot.keyClick(window.search_field, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "No contact matches" in window.results_status.text(), timeout=15_000)
     assert "nobody@example.com" in window.results_status.text()
     assert window.results_status.isVisible()
