@@ -899,6 +899,8 @@ class MainWindow(QMainWindow):
         # Opening a contact moves one entry to the top: move that row rather than rebuild (and relayout) them all.
         entries = self.recent.entries()
         rows = self.recent_list
+        marked = rows.currentItem()
+        marked_uid = marked.data(_UID_ROLE) if marked is not None else None
         for index, entry in enumerate(entries):
             details = entry.email or entry.phone
             text = f"{entry.name}\n{details}" if details else entry.name
@@ -916,12 +918,16 @@ class MainWindow(QMainWindow):
         while rows.count() > len(entries):
             rows.takeItem(rows.count() - 1)
         self.recent_empty.setVisible(not entries)
-        # The row marked as current is the open contact's: moving rows left the mark (and the keyboard's place) on
-        # whichever row now sat where the opened one had been.
+        # Moving rows leaves the list's mark (and the keyboard's place) on whichever row then sits where the marked
+        # one was. The row the rep chose keeps it wherever it went; any other mark goes, once: a search typed in
+        # the field leaves the list unmarked, and a change of mark at every search cost ~2 ms of its repaint.
         current = self._contact_view.current_uid() if self._contact_view is not None else None
-        marked = next((row for row, entry in enumerate(entries) if entry.uid == current), -1)
-        if rows.currentRow() != marked:
-            rows.setCurrentRow(marked)
+        if marked_uid is not None and marked_uid == current:
+            row = next((row for row, entry in enumerate(entries) if entry.uid == current), -1)
+            if rows.currentRow() != row:
+                rows.setCurrentRow(row)
+        elif rows.currentRow() != -1:
+            rows.setCurrentRow(-1)
 
     # --- errors and status ----------------------------------------------------------------------
 
