@@ -85,21 +85,27 @@ def test_recent_lists_opened_contacts_most_recent_first_and_reopens_them(
     close_window(qtbot, window)
 
 
-def test_a_recent_contact_deleted_elsewhere_says_so_and_leaves_the_list(
-    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
-) -> None:
-    gone, kept = create_contacts(
-        qtbot, account, {"name": "Ana Lima", "email": "ana@example.com"}, {"name": "Bo Berg", "email": "bo@x.io"}
-    )
+def _two_in_recent(qtbot: QtBot, account: Account, *fields: dict[str, str]) -> tuple[MainWindow, str, str]:
+    """A window that has opened two new contacts (``fields`` each), the second last; both are in Recent."""
+    first, second = create_contacts(qtbot, account, *fields)
     window = open_window(qtbot, account)
-    for ref in (gone, kept):
+    for ref in (first, second):
         window.open_uid(ref.uid)
         qtbot.waitUntil(lambda ref=ref: window.contact_view.current_uid() == ref.uid, timeout=15_000)
     qtbot.waitUntil(lambda: window.recent_list.count() == 2, timeout=2_000)
+    return window, first.uid, second.uid
+
+
+def test_a_recent_contact_deleted_elsewhere_says_so_and_leaves_the_list(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, gone, kept = _two_in_recent(
+        qtbot, account, {"name": "Ana Lima", "email": "ana@example.com"}, {"name": "Bo Berg", "email": "bo@x.io"}
+    )
 
     async def delete_elsewhere() -> None:  # a teammate, or another tool
         async with ContactApi(account.base_url, account.token) as api:
-            await api.delete_contact(gone.uid)
+            await api.delete_contact(gone)
 
     run(qtbot, delete_elsewhere())
     window.recent_list.itemActivated.emit(window.recent_list.item(1))
@@ -108,21 +114,16 @@ def test_a_recent_contact_deleted_elsewhere_says_so_and_leaves_the_list(
     )
     qtbot.waitUntil(lambda: window.recent_list.count() == 1, timeout=2_000)
     assert window.recent_list.item(0).text().startswith("Bo Berg") and window.create_from_search.isHidden()
-    assert window.contact_view.current_uid() == kept.uid
+    assert window.contact_view.current_uid() == kept
     close_window(qtbot, window)
 
 
 def test_a_double_click_on_a_recent_contact_looks_it_up_once(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    first, second = create_contacts(
+    window, first, _second = _two_in_recent(
         qtbot, account, {"name": "Alpha One", "email": "alpha@example.com"}, {"name": "Beta Two", "email": "b@x.io"}
     )
-    window = open_window(qtbot, account)
-    for ref in (first, second):
-        window.open_uid(ref.uid)
-        qtbot.waitUntil(lambda ref=ref: window.contact_view.current_uid() == ref.uid, timeout=15_000)
-    qtbot.waitUntil(lambda: window.recent_list.count() == 2, timeout=2_000)
     lookups: list[str] = []
     open_uid = window.search.open_uid
     window.search.open_uid = lambda uid: (lookups.append(uid), open_uid(uid))  # type: ignore[method-assign]
@@ -131,8 +132,8 @@ def test_a_double_click_on_a_recent_contact_looks_it_up_once(
     QTest.mouseDClick(
         window.windowHandle(), Qt.MouseButton.LeftButton, pos=window.recent_list.viewport().mapTo(window, row)
     )
-    qtbot.waitUntil(lambda: window.contact_view.current_uid() == first.uid, timeout=15_000)
-    assert lookups == [first.uid]
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == first, timeout=15_000)
+    assert lookups == [first]
     close_window(qtbot, window)
 
 
