@@ -676,7 +676,9 @@ class MainWindow(QMainWindow):
     def _search_now(self, text: str, kind: SearchKind | None) -> None:
         if not self._when_signed_in(lambda: self._search_now(text, kind)):
             # Enter must not look ignored while the session waits (the demo server starting, the keyring).
-            self._say_results(self.tr("Will look up “{0}” as soon as the session is ready.").format(text))
+            self._say_results(
+                self.tr("Will look up “{0}” as soon as the session is ready.").format(self._fitted(text)), text
+            )
             return
         kind = effective_kind(text, kind)
         self._last_search = (text, kind)
@@ -797,12 +799,22 @@ class MainWindow(QMainWindow):
         if self.left_pane.sizes()[0] != results:
             self.left_pane.setSizes([results, total - results])
 
-    def _say_results(self, text: str) -> None:
-        """What a search came to, in the text colour: only the hint shown before any search is muted."""
+    def _say_results(self, text: str, query: str = "") -> None:
+        """What a search came to, in the text colour: only the hint shown before any search is muted. ``query``,
+        when the text quotes one, goes whole into the tooltip (the text may hold it shortened)."""
         if self.results_status.foregroundRole() != QPalette.ColorRole.WindowText:
             self.results_status.setForegroundRole(QPalette.ColorRole.WindowText)
         self.results_status.setText(text)
+        self.results_status.setToolTip(query if query and query not in text else "")
         self._fit_results_soon.start()
+
+    def _fitted(self, query: str) -> str:
+        """``query`` shortened in the middle to a line of the sidebar: a long email has no space to wrap at."""
+        label = self.results_status
+        width = max(80, label.contentsRect().width() - label.fontMetrics().horizontalAdvance("““”.”"))
+        fitted = label.fontMetrics().elidedText(query, Qt.TextElideMode.ElideMiddle, width)
+        # Word joiners: a line may break after "…", and the query would be split there instead of moving whole.
+        return fitted.replace("…", "\u2060…\u2060")
 
     def _search_busy(self, busy: bool) -> None:
         # Most lookups answer within a few ms: showing "Searching…" and an animated bar for them would only
@@ -852,7 +864,7 @@ class MainWindow(QMainWindow):
             self._say_results(self.tr("{0} no longer exists: it was deleted.").format(gone.name or gone.uid))
             self.results_status.show()
             return
-        self._say_results(self.tr("No contact matches “{0}”.").format(query))
+        self._say_results(self.tr("No contact matches “{0}”.").format(self._fitted(query)), query)
         self.results_status.show()
         kind = detect_kind(query) if self._last_search is None else (self._last_search[1] or detect_kind(query))
         if kind in (SearchKind.EMAIL, SearchKind.PHONE):
@@ -867,7 +879,8 @@ class MainWindow(QMainWindow):
         self._say_results(
             self.tr(
                 "“{0}” is not a UID, email or phone. Type 8 letters and digits, an email, or a phone number."
-            ).format(query)
+            ).format(self._fitted(query)),
+            query,
         )
         self.results_status.show()
 

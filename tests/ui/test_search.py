@@ -156,6 +156,21 @@ def test_no_match_is_said_in_place_never_in_a_dialog(
     close_window(qtbot, window)
 
 
+def test_a_long_query_that_finds_nothing_is_quoted_in_a_line_of_the_sidebar(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window = open_window(qtbot, account)
+    query = "customer.service.department.brazil.region" + "@" + "averyverylongcompanyname-distribuidora.com.br"
+    _search(qtbot, window, query)
+    status = window.results_status
+    qtbot.waitUntil(lambda: status.text().startswith("No contact matches"), timeout=15_000)
+    # An email has no space to wrap at: shortened in the middle, it fits; whole, it was cut off at the edge.
+    widest_word = max(status.text().split(), key=status.fontMetrics().horizontalAdvance)
+    assert "…" in widest_word and status.fontMetrics().horizontalAdvance(widest_word) <= status.contentsRect().width()
+    assert status.toolTip() == query
+    close_window(qtbot, window)
+
+
 def test_text_that_is_no_kind_is_explained_without_a_request(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
