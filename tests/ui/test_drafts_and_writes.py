@@ -69,6 +69,14 @@ def _send_note_that_waits(qtbot: QtBot, window: MainWindow, slow: HeldTransport)
     qtbot.waitUntil(lambda: slow.held >= 1)
 
 
+def _alice_with_a_note_that_will_fail(qtbot: QtBot, account: Account) -> tuple[MainWindow, str, str, HeldTransport]:
+    """Alice open, with a note on its way that waits until ``slow.release()`` and then fails (no retries)."""
+    slow = _failing_slow_notes()
+    window, alice, bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
+    _send_note_that_waits(qtbot, window, slow)
+    return window, alice, bob, slow
+
+
 def test_a_note_and_a_tag_typed_for_one_contact_wait_for_it_and_never_follow_to_the_next(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
@@ -155,10 +163,8 @@ def test_writes_sent_for_a_contact_finish_after_the_rep_opens_the_next(
 def test_a_note_that_fails_after_the_rep_left_its_contact_is_kept_for_that_contact(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    slow = _failing_slow_notes()
-    window, alice, bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
+    window, alice, bob, slow = _alice_with_a_note_that_will_fail(qtbot, account)
     view = window.contact_view
-    _send_note_that_waits(qtbot, window, slow)
     _open(qtbot, window, "bob@example.com", bob)
     slow.release()
 
@@ -193,10 +199,8 @@ def test_tags_that_fail_after_the_rep_left_their_contact_all_wait_in_its_tag_box
 def test_a_note_that_fails_for_a_contact_deleted_meanwhile_is_not_kept_for_it(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    slow = _failing_slow_notes()
-    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
+    window, _alice, _bob, slow = _alice_with_a_note_that_will_fail(qtbot, account)
     view = window.contact_view
-    _send_note_that_waits(qtbot, window, slow)
     view.confirm_delete()
     box = view.findChild(QMessageBox, "deleteDialog")
     assert box is not None
@@ -249,10 +253,8 @@ def test_closing_while_a_note_is_on_its_way_waits_for_it(
 def test_a_note_that_fails_while_the_window_waits_to_close_is_asked_about(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    slow = _failing_slow_notes()
-    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
+    window, _alice, _bob, slow = _alice_with_a_note_that_will_fail(qtbot, account)
     view = window.contact_view
-    _send_note_that_waits(qtbot, window, slow)
     window.close()
     view.form.editor("lastName").setText("Alpha-Souza")  # the window still works while it waits
     slow.release()
