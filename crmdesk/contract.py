@@ -168,9 +168,21 @@ def phone_digits(phone: str) -> str:
 
 
 def check_length(field: str, value: str) -> None:
+    """The field's length limit, and that the text can be stored at all (see :func:`check_text`)."""
+    check_text(field, value)
     limit = MAX_LENGTH.get(field)
     if limit is not None and len(value) > limit:
         raise invalid(field, f"at most {limit} characters (got {len(value)})")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_text(field: str, value: str) -> None:
+    """Refuse a lone UTF-16 surrogate (left by a broken copy and paste): it has no UTF-8 form, so it can be
+    neither sent as JSON nor stored."""
+    if _LONE_SURROGATE.search(value):
+        raise invalid(field, "it holds a character that is not valid text (a broken copy and paste?)")
 
 
 def validate_email(value: str, field: str = "email") -> str:
@@ -243,6 +255,7 @@ def validate_tag(value: Any, field: str = "tagName") -> str:
     value = value.strip()
     if not value:
         raise missing(field, "a tag name cannot be empty")
+    check_text(field, value)
     # The limit is the tag name's, also when the tag arrives in a create or update's ``tags`` array.
     limit = MAX_LENGTH["tagName"]
     if len(value) > limit:
@@ -408,6 +421,7 @@ def validate_identifier(params: Mapping[str, Any]) -> tuple[str, str]:
             raise invalid(kind, "must be a string")
         value = raw.strip()
         if value:
+            check_length(kind, value)  # a longer value can match no stored contact (and may not fit in a URL)
             if kind == "phone" and not phone_digits(value):
                 raise invalid("phone", "a phone number needs at least one digit")
             return kind, value

@@ -147,7 +147,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         if moment.tzinfo is None:  # an HTTP-date is always GMT; a naive parse means the zone was left off
             return None
         seconds = moment.timestamp() - (time.time() if now is None else now)
-    if math.isnan(seconds):
+    if not math.isfinite(seconds):  # "nan", "inf", "1e400": no advice a wait can follow
         return None
     return max(0.0, seconds)
 
@@ -188,11 +188,11 @@ class _RateLimiter:
             return
         reset_text = headers.get("x-ratelimit-reset")
         try:
-            remaining = int(float(remaining_text))
+            remaining = int(float(remaining_text))  # OverflowError for "inf" or "1e400"
             reset = float(reset_text) if reset_text is not None else 1.0
-        except ValueError:
+        except (ValueError, OverflowError):
             return
-        if math.isnan(reset) or remaining < 0:
+        if not math.isfinite(reset) or remaining < 0:
             return
         # Some services send the reset as a Unix time rather than seconds from now.
         if reset > 1_000_000_000:
@@ -544,7 +544,7 @@ class ContactApi:
         client = self._http()
         import httpx  # loaded by _http(); only its exception classes are needed here
 
-        content = None if json_body is None else json.dumps(json_body, ensure_ascii=False).encode()
+        content = None if json_body is None else _json_bytes(json_body, method, path)
         headers = None if content is None else {"Content-Type": "application/json"}
         attempt = 0
         outcome_unknown = False  # an earlier attempt may have reached the server and done the work
@@ -577,6 +577,15 @@ class ContactApi:
                 outcome_unknown = True
                 await self._pause("network", attempt, backoff_delay(attempt - 1, self._jitter()), method, path)
                 continue
+            except httpx.DecodingError as exc:
+                # An answer came, but its body could not be unpacked (a Content-Encoding it does not have): the
+                # server may have done the work, so this is reported, never sent again.
+                raise BadResponseError(
+                    f"The server sent a body that could not be decoded ({exc}).", method=method, path=path
+                ) from exc
+            except httpx.InvalidURL as exc:
+                # httpx refuses a query over 64 KiB before sending anything: a lookup value far too long.
+                raise ValidationError(f"The request is too long to send ({exc}).", method=method, path=path) from exc
 
             status = response.status_code
             if logger.isEnabledFor(logging.DEBUG):
@@ -623,6 +632,31 @@ class ContactApi:
 
 
 # --- Helpers ------------------------------------------------------------------------------------
+
+
+def _json_bytes(body: Mapping[str, Any], method: str, path: str) -> bytes:
+    """The request body as UTF-8 JSON. Text holding a lone UTF-16 surrogate (from a broken paste) has no UTF-8
+    form: that is the caller's bad input, reported before anything is sent."""
+    text = json.dumps(body, ensure_ascii=False)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        field = next((name for name, value in body.items() if _has_surrogate(value)), None)
+        error = ValidationError(
+            f"Invalid {field or 'request'}: it holds a character that is not valid text (a broken paste?)",
+            method=method,
+            path=path,
+        )
+        error.field = field
+        raise error from None
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, list | tuple):
+        return any(_has_surrogate(item) for item in value)
+    return False
 
 
 def _validated(check: Callable[[], _T]) -> _T:
@@ -705,6 +739,8 @@ def _decode(response: httpx.Response) -> tuple[Any, str | None]:
         return None, f"malformed JSON ({exc.msg} at byte {exc.pos})"
     except RecursionError:
         return None, "JSON nested too deeply"
+    except ValueError:  # a number of over 4300 digits, which Python refuses to convert
+        return None, "JSON with a number too long to read"
 
 
 def _payload_data(response: httpx.Response, method: str, path: str) -> Any:

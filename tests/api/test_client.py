@@ -291,6 +291,25 @@ def _limited(remaining: int, reset: float) -> httpx.Response:
     return ok(SEED_CONTACT, headers=headers)
 
 
+@pytest.mark.parametrize(
+    ("remaining", "reset"), [("inf", "10"), ("1e400", "10"), ("5", "inf"), ("5", "1e400"), ("nan", "10")]
+)
+def test_unreadable_rate_headers_are_ignored_not_raised(remaining: str, reset: str) -> None:
+    # The create happened; a header the client cannot use must not turn its success into a crash.
+    headers = {"X-RateLimit-Remaining": remaining, "X-RateLimit-Reset": reset}
+    handler = Scripted([ok(SEED_SUMMARY, status=201, headers=headers), ok(SEED_CONTACT)])
+    api, recorder = make_api(handler=handler)
+
+    async def scenario() -> None:
+        async with api:
+            ref = await api.create_contact(name="John Doe", email="john@example.com")
+            assert ref.uid == SEED_SUMMARY["uid"]
+            await api.get_contact(uid="ABC12345")  # and the next call is not held by a nonsense window
+
+    asyncio.run(scenario())
+    assert handler.attempts == 2 and recorder.sleeps == []
+
+
 def test_limiter_waits_for_the_reset_once_the_window_is_spent() -> None:
     handler = Scripted([_limited(1, 5), _limited(0, 5), _limited(99, 10)])
     api, recorder = make_api(handler=handler)
@@ -363,7 +382,18 @@ def test_a_429_holds_other_calls_until_retry_after() -> None:
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [("3", 3.0), ("0", 0.0), ("-5", 0.0), ("1.5", 1.5), ("soon", None), ("", None), (None, None), ("nan", None)],
+    [
+        ("3", 3.0),
+        ("0", 0.0),
+        ("-5", 0.0),
+        ("1.5", 1.5),
+        ("soon", None),
+        ("", None),
+        (None, None),
+        ("nan", None),
+        ("inf", None),
+        ("1e400", None),  # a float overflows to inf: no wait a person could be told about
+    ],
 )
 def test_retry_after_parsing(header: str | None, expected: float | None) -> None:
     assert parse_retry_after(header) == expected

@@ -415,6 +415,7 @@ def test_success_false_with_200_is_the_mapped_error(code: str, expected: type[Ex
         (b'{"success": true, "data": {"email": "a@b.co"}}', "without a uid"),
         (b'{"success": true, "data": {"uid": "ABC12345", "tags": 7}}', "tags"),
         (b'{"success": true, "data": "\xc3\x28"}', "not UTF-8"),
+        (b'{"success": true, "data": {"uid": "ABC12345", "n": ' + b"7" * 5000 + b"}}", "number too long"),
     ],
 )
 def test_unreadable_bodies_are_bad_responses(body: bytes, says: str) -> None:
@@ -423,6 +424,54 @@ def test_unreadable_bodies_are_bad_responses(body: bytes, says: str) -> None:
     with pytest.raises(BadResponseError, match=says):
         _run(api, "get_contact", uid="ABC12345")
     assert handler.attempts == 1
+
+
+def test_a_create_whose_answer_cannot_be_decoded_is_reported_not_sent_again() -> None:
+    # The server made the contact, then labelled a plain body as gzip: the client must say the answer was
+    # unreadable (typed, so the app can tell the rep) and must not create the contact a second time.
+    body = json.dumps({"success": True, "data": SEED_SUMMARY})
+    gzip_label = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+
+    async def scenario() -> None:
+        async with FaultServer([Reply(http_response(201, body, gzip_label))]) as server:
+            api, recorder = make_api(server.base_url)
+            async with api:
+                with pytest.raises(BadResponseError, match="could not be decoded"):
+                    await api.create_contact(**SEED_CREATE)
+            assert len(server.requests) == 1
+            assert recorder.sleeps == []
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("call", "kwargs", "field"),
+    [
+        ("add_note", {"note": "Called \ud83d back", "uid": "ABC12345"}, "note"),
+        ("create_contact", {"name": "Ana \udc00", "email": "ana@example.com"}, "name"),
+        ("add_tag", {"tag_name": "VIP\ud800", "uid": "ABC12345"}, "tagName"),
+        ("get_contact", {"email": "ana\ud800@example.com"}, "email"),
+    ],
+)
+def test_text_with_a_lone_surrogate_is_refused_before_sending(call: str, kwargs: dict[str, str], field: str) -> None:
+    handler = Scripted([ok(SEED_SUMMARY)])
+    api, _recorder = make_api(handler=handler)
+    with pytest.raises(ValidationError, match="not valid text") as caught:
+        _run(api, call, **kwargs)
+    assert caught.value.field == field
+    assert handler.attempts == 0
+
+
+@pytest.mark.parametrize("kind", ["email", "phone"])
+def test_a_lookup_too_long_for_any_contact_is_refused_before_sending(kind: str) -> None:
+    # A paste of 70,000 characters would not even fit in a URL (httpx refuses over 64 KiB).
+    value = "1" * 70_000 + ("@example.com" if kind == "email" else "")
+    handler = Scripted([ok(SEED_CONTACT)])
+    api, _recorder = make_api(handler=handler)
+    with pytest.raises(ValidationError, match="at most") as caught:
+        _run(api, "get_contact", **{kind: value})
+    assert caught.value.field == kind
+    assert handler.attempts == 0
 
 
 def test_html_over_a_real_socket_is_a_bad_response() -> None:
