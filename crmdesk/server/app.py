@@ -267,5 +267,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         return error_response(500, "SERVER_ERROR", "Internal server error", api.rate_headers(None))
 
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})
+    # A path with a trailing slash is an unknown route (404 in the envelope), as the contract says; Starlette would
+    # answer a 307 to the slashless path, built from the request's Host header.
+    app.router.redirect_slashes = False
     app.state.store = store
     return app

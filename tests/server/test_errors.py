@@ -64,6 +64,28 @@ def test_unknown_route_is_not_found_in_the_envelope(api: httpx.Client) -> None:
     assert_error(api.get("/api/contacts"), 404, "NOT_FOUND")
     assert_error(api.post("/api/contact/tag/remove", json={}), 404, "NOT_FOUND")
     assert_error(httpx.get(f"{api.base_url}/"), 404, "NOT_FOUND")
+    # A trailing slash makes another route, not a redirect (whose Location would come from the Host header).
+    assert_error(api.post("/api/contact/", json={"name": "X Y", "phone": "1"}), 404, "NOT_FOUND")
+    assert_error(api.get("/api/contact/", params={"uid": "ABCD1234"}), 404, "NOT_FOUND")
+    assert_error(api.put("/api/contact/stage/", json={}), 404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("POST", "/api/contact", b'{"name": "Ana \\ud800 Lima", "phone": "1"}', "name"),
+        ("POST", "/api/contact/note/add", b'{"uid": "ABCD1234", "note": "Called \\udc00"}', "note"),
+        ("POST", "/api/contact/tag/add", b'{"uid": "ABCD1234", "tagName": "VIP \\ud83d"}', "tagName"),
+        ("PUT", "/api/contact", b'{"uid": "ABCD1234", "city": "Rio \\ud800"}', "city"),
+    ],
+)
+def test_text_with_a_lone_surrogate_is_a_bad_request(
+    api: httpx.Client, method: str, path: str, body: bytes, field: str
+) -> None:
+    # JSON may escape half of a surrogate pair on its own; such text has no UTF-8 form to store.
+    response = api.request(method, path, content=body, headers={"Content-Type": "application/json"})
+    message = assert_error(response, 400, "BAD_REQUEST")
+    assert contract.field_from_message(message) == field, message
 
 
 @pytest.mark.parametrize(
