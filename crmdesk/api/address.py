@@ -31,7 +31,25 @@ def check_base_url(base_url: str) -> httpx.URL:
         raise ValueError(f"Not a valid server address: {base_url!r} ({exc})") from None
     _refuse_insecure(base_url, url.scheme, host)
     _check_port(base_url, url.port)
+    if url.userinfo:
+        # httpx would send these as Basic authentication in place of the token, and show them wherever the
+        # address is shown.
+        raise ValueError("Leave the user name and password out of the server address: the API token signs in.")
+    if url.query or url.fragment:
+        raise ValueError(f"Not a valid server address: {base_url!r} (leave out what follows ? or #)")
+    _check_path(url.path)
     return url
+
+
+def _check_path(path: str) -> None:
+    """Refuse the endpoint's own path: the client adds /api/contact, so a pasted endpoint URL would double it."""
+    if "//" in path:
+        raise ValueError("Not a valid server address: its path has an empty part (//).")
+    if re.search(r"/api(?:/contact)?/*$", path, re.IGNORECASE):
+        raise ValueError(
+            "Leave /api and what follows out of the server address: CRMDesk adds them "
+            "(for example https://contact-api.8mgenius.com.br)."
+        )
 
 
 def _check_port(base_url: str, port: int | None) -> None:
@@ -62,8 +80,8 @@ _IPV4_STYLE: Final = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+", re.ASCII)
 _DEFAULT_PORTS: Final[Mapping[str, int]] = {"http": 80, "https": 443}
 
 
-def _simple_base_url(base_url: str) -> tuple[str, str, str, int | None] | None:
-    """``(str(httpx.URL(base_url)), scheme, host, port)`` for an everyday address, without importing httpx.
+def _simple_base_url(base_url: str) -> tuple[str, str, str, int | None, str] | None:
+    """``(str(httpx.URL(base_url)), scheme, host, port, path)`` for an everyday address, without importing httpx.
 
     ``None`` when the address is anything else (an unusual form, or one httpx would refuse); the caller then
     asks httpx itself, so every address still gets exactly httpx's reading and error message.
@@ -95,7 +113,7 @@ def _simple_base_url(base_url: str) -> tuple[str, str, str, int | None] | None:
         netloc = host
     if port is not None and int(port) != _DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{int(port)}"
-    return f"{scheme}://{netloc}{path}", scheme, host, None if port is None else int(port)
+    return f"{scheme}://{netloc}{path}", scheme, host, None if port is None else int(port), path
 
 
 def normalised_base_url(base_url: str) -> str:
@@ -106,9 +124,10 @@ def normalised_base_url(base_url: str) -> str:
     simple = _simple_base_url(base_url)
     if simple is None:
         return str(check_base_url(base_url))
-    text, scheme, host, port = simple
+    text, scheme, host, port, path = simple
     _refuse_insecure(base_url, scheme, host)
     _check_port(base_url, port)
+    _check_path(path)
     return text
 
 

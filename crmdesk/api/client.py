@@ -456,12 +456,22 @@ class ContactApi:
     async def verify(self) -> None:
         """Check the token with one cheap request: returns if it is accepted, else raises the error.
 
-        A 404 for a uid that cannot exist is the expected answer; 401 raises :class:`AuthError` and 403
-        :class:`PlanError`.
+        A 404 in the API's envelope for a uid that cannot exist is the expected answer; 401 raises
+        :class:`AuthError` and 403 :class:`PlanError`. A 404 without the envelope (an HTML or plain "Not
+        Found") comes from some other web server at this address, which says nothing about the token: that
+        raises :class:`BadResponseError`.
         """
         try:
             await self._request("GET", CONTACT_PATH, params={"uid": _VERIFY_UID})
-        except NotFoundError:
+        except NotFoundError as exc:
+            if exc.code is None:  # no {"success": false, "code": ...} body: not the Contact API
+                raise BadResponseError(
+                    "This address answered, but not as the Contact API does (a plain 404 Not Found). "
+                    "Check the server address.",
+                    status=404,
+                    method="GET",
+                    path=CONTACT_PATH,
+                ) from None
             return
 
     # --- Plumbing -------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crmdesk.api.errors import AuthError, NetworkError, PlanError
+from crmdesk.api.errors import AuthError, BadResponseError, NetworkError, PlanError, TimeoutError
 from crmdesk.services.credentials import Credentials
 from crmdesk.services.profiles import Profiles
 from crmdesk.services.session import Session, SignIn, check_server_address
@@ -183,6 +183,7 @@ class SignInDialog(QDialog):
         layout.addLayout(buttons)
         self.setMinimumWidth(480)
         self._busy = False
+        self._focus_when_idle: QLineEdit | None = None  # where the cursor goes once a check has finished
         self._update_buttons()
         self.token_field.setFocus()
         if message:  # why sign-in is back (a refused token, a demo that did not start): an error, shown as one
@@ -195,6 +196,9 @@ class SignInDialog(QDialog):
         self.progress.setVisible(busy)
         for widget in (self.token_field, self.base_url_field, self.remember, self.demo_button):
             widget.setEnabled(not busy and (widget is not self.remember or self._credentials.status().usable))
+        if not busy and self._focus_when_idle is not None:
+            self._focus_when_idle.setFocus()
+            self._focus_when_idle = None
         if busy and text:
             self.show_message(text, error=False)
         self._update_buttons()
@@ -248,12 +252,23 @@ class SignInDialog(QDialog):
         try:
             check_server_address(base_url)
         except ValueError as exc:
-            self.advanced.setChecked(True)
             self.show_message(str(exc))
-            self.base_url_field.setFocus()
+            self._show_address_field()
             return
         self.show_message("", error=False)
         self._sign_in.attempt(self.profile, base_url, token)
+
+    def _show_address_field(self) -> None:
+        """Open Advanced, where the server address is, and put the cursor there: the address is at fault."""
+        self.advanced.setChecked(True)
+        self._focus(self.base_url_field)
+
+    def _focus(self, field: QLineEdit) -> None:
+        """Put the cursor in ``field``; a failure is told while the fields are still locked, so once they open."""
+        if field.isEnabled():
+            field.setFocus()
+        else:
+            self._focus_when_idle = field
 
     def _demo_clicked(self) -> None:
         self.demo_requested.emit()
@@ -279,14 +294,20 @@ class SignInDialog(QDialog):
         if isinstance(error, AuthError):
             text = self.tr("This token is wrong: the server did not accept it. Copy it again from your account.")
             self.token_field.selectAll()
-            self.token_field.setFocus()
+            self._focus(self.token_field)
         elif isinstance(error, PlanError):
             text = self.tr(
                 "This account's plan has no API access. The API needs the Starter, Pro or Business plan; "
                 "upgrade the account or use a token from another one."
             )
+        elif isinstance(error, TimeoutError):
+            text = self.tr("{0} did not answer in time. Check the server address, or try again later.").format(host)
         elif isinstance(error, NetworkError):
             text = self.tr("Cannot reach {0}. Check the server address and your connection.").format(host)
+        elif isinstance(error, BadResponseError):
+            # Some other web server answered at this address (a pasted web page address, another port).
+            text = self.tr("{0} answered, but not as the Contact API does. Check the server address.").format(host)
+            self._show_address_field()
         elif isinstance(error, ValueError):
             text = str(error)
         else:

@@ -7,6 +7,7 @@ normal form (``ContactApi.base_url``), the refusal and its message are those of 
 
 from __future__ import annotations
 
+import re
 import ssl
 import subprocess
 import sys
@@ -125,6 +126,32 @@ def test_an_impossible_port_or_host_name_is_refused_with_its_reason(base_url: st
         with pytest.raises(ValueError) as refused:
             check(base_url)
         assert str(refused.value) == f"Not a valid server address: {base_url!r} ({reason})"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "says"),
+    [
+        ("https://contact-api.8mgenius.com.br/api/contact", "Leave /api and what follows out"),
+        ("http://127.0.0.1:8000/api/", "Leave /api and what follows out"),
+        ("https://crm.example/API/Contact/", "Leave /api and what follows out"),
+        ("http://rep:s3cret@127.0.0.1:8000", "Leave the user name and password out"),
+        ("https://rep@crm.example", "Leave the user name and password out"),
+        ("https://crm.example/?uid=ABCD1234", "leave out what follows ? or #"),
+        ("https://crm.example/#top", "leave out what follows ? or #"),
+        ("http://localhost:8000//", "empty part"),
+    ],
+)
+def test_an_address_the_requests_would_go_wrong_with_is_refused(base_url: str, says: str) -> None:
+    # A pasted endpoint URL doubles /api/contact (every lookup then finds nothing); a user name and password
+    # would be sent as Basic authentication in place of the token, and shown wherever the address is.
+    for check in (normalised_base_url, check_base_url):
+        with pytest.raises(ValueError, match=re.escape(says)):
+            check(base_url)
+
+
+@pytest.mark.parametrize("base_url", ["https://crm.example/apis", "https://crm.example/crm/", "http://[::1]:8000/x"])
+def test_a_server_under_a_path_of_its_own_is_accepted(base_url: str) -> None:
+    assert normalised_base_url(base_url) == str(check_base_url(base_url))
 
 
 def test_building_a_client_does_not_import_httpx() -> None:

@@ -225,6 +225,25 @@ def test_verify_accepts_a_404_for_the_probe_uid(response: httpx.Response) -> Non
 
 
 @pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(
+            404, text="<html><body><h1>404 Not Found</h1></body></html>", headers={"Content-Type": "text/html"}
+        ),
+        httpx.Response(404, text="Not Found"),
+        httpx.Response(404, json={"detail": "Not Found"}),
+    ],
+    ids=["html", "plain", "other-json"],
+)
+def test_verify_refuses_a_404_from_some_other_web_server(response: httpx.Response) -> None:
+    # Any web server answers 404 to a path it does not have, whatever the token: that must not count as a
+    # token the Contact API accepted (the app would store it and every search would find nothing).
+    api, _recorder = make_api(handler=Scripted([response]))
+    with pytest.raises(BadResponseError, match="not as the Contact API"):
+        asyncio.run(_call(api, "verify"))
+
+
+@pytest.mark.parametrize(
     ("response", "expected"),
     [(fail(401, "AUTH_ERROR", "Invalid token"), AuthError), (fail(403, "FORBIDDEN", "Free plan"), PlanError)],
 )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
 import threading
+from pathlib import Path
 
 import keyring
 import keyring.backends.fail
@@ -72,6 +75,7 @@ def test_wrong_token_says_so_and_stores_nothing(
     message = _submit_and_wait_for_message(qtbot, dialog)
     assert "token is wrong" in message
     assert dialog.isVisible()
+    assert dialog.token_field.hasFocus() and dialog.token_field.selectedText() == "not-a-real-token"
     assert memory_keyring.passwords == {}
 
 
@@ -91,6 +95,39 @@ def test_unreachable_host_names_the_host(qtbot: QtBot, qasync_loop: object, priv
     dialog, _ = _dialog(qtbot, f"http://127.0.0.1:{port}", "some-token")
     message = _submit_and_wait_for_message(qtbot, dialog)
     assert f"Cannot reach 127.0.0.1:{port}" in message
+
+
+def test_a_web_server_that_is_not_the_api_does_not_sign_in(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    # Another program's web server on this computer answers 404 Not Found to /api/contact whatever the token;
+    # that must not count as a token the API accepted.
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        address = f"http://127.0.0.1:{server.server_address[1]}"
+        dialog, _ = _dialog(qtbot, address, "tok_totally-wrong-0123456789")
+        message = _submit_and_wait_for_message(qtbot, dialog)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (
+        message
+        == f"127.0.0.1:{server.server_address[1]} answered, but not as the Contact API does. Check the server address."
+    )
+    assert dialog.isVisible() and dialog.base_url_field.isVisible() and dialog.base_url_field.hasFocus()
+    assert memory_keyring.passwords == {}
+
+
+def test_a_pasted_endpoint_address_is_refused_at_the_address_field(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    dialog, _ = _dialog(qtbot, f"{account.base_url}/api/contact", account.token)
+    dialog.sign_in_button.click()
+    assert "Leave /api and what follows out of the server address" in dialog.message.text()
+    assert dialog.base_url_field.isVisible() and not dialog.progress.isVisible()
 
 
 def test_plain_http_to_a_remote_host_is_refused_in_the_dialog(
