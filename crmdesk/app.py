@@ -362,7 +362,14 @@ class AppController:
             self.sign_in.show_message(message)
             self.sign_in.raise_()
             return
-        dialog = SignInDialog(self.credentials, self.profiles, self.profile, message=message, parent=self.window)
+        dialog = SignInDialog(
+            self.credentials,
+            self.profiles,
+            self.profile,
+            message=message,
+            parent=self.window,
+            on_not_remembered=self._not_remembered,
+        )
         if self.args.base_url:
             dialog.base_url_field.setText(self.args.base_url)
         dialog.session_ready.connect(self._signed_in)
@@ -389,6 +396,9 @@ class AppController:
             # Signing in again after a 401 (or when the keyring had no token) for the same account: keep the window,
             # the open contact and any unsaved edits, and let the existing session carry on with the new token.
             current.adopt(session)
+            if current is self._environment_session:
+                # Its token now comes from the rep (and the keyring, if remembered): sign-out and a 401 forget it.
+                self._environment_session = None
             self._spawn(session.aclose())
             return
         self.open_window(session)
@@ -644,8 +654,9 @@ class AppController:
     def _sign_out(self) -> None:
         window, session = self.window, self.session
         if session is not None and self._owns_stored_token(session):
-            self.credentials.forget_in_background(session.profile)
-            self.profiles.set_token_remembered(session.profile, False)
+            profile = session.profile
+            self.credentials.forget_in_background(profile, lambda removed: self._forgotten(profile, removed))
+            self.profiles.set_token_remembered(profile, False)
         self.window, self.session = None, None
         if window is not None:
             self._retire(window, session)
@@ -653,6 +664,28 @@ class AppController:
             demo, self.demo = self.demo, None
             self._spawn(demo.stop())
         self.show_sign_in()
+
+    def _not_remembered(self, message: str) -> None:
+        if self.window is not None:
+            from crmdesk.ui.errors import Severity
+
+            self.window.show_notice(message, Severity.WARNING)
+
+    def _forgotten(self, profile: str, removed: bool) -> None:
+        """After sign-out's keyring delete: say so when the keyring refused it, since the token is still there."""
+        if removed or self.sign_in is None:
+            return
+        from PySide6.QtCore import QCoreApplication
+
+        from crmdesk.services.credentials import SERVICE
+
+        self.sign_in.show_message(
+            QCoreApplication.translate(
+                "AppController",
+                "Signed out, but the system keyring refused to remove the token for profile {0}, so the next "
+                "start will sign in with it. Remove it in your keyring manager (service {1}, account {0}).",
+            ).format(profile, SERVICE)
+        )
 
     # --- self-test ------------------------------------------------------------------------------
 

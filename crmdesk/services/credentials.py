@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 # keyring is imported where it is used: loading it scans entry points for backends, which a start with
 # CRMDESK_TOKEN or the demo never needs, and start-up time is budgeted.
@@ -63,6 +63,24 @@ def keyring_status() -> KeyringStatus:
     return KeyringStatus(True, name)
 
 
+_T = TypeVar("_T")
+
+
+def _answer(call: Callable[[], _T]) -> _T:
+    """``call()``, a keyring operation; whatever a backend raises comes out as a ``keyring.errors.KeyringError``.
+
+    Backends raise more than keyring's own errors: Windows' raises OSError subclasses, the Secret Service's D-Bus
+    errors of its own. Each means the same to the app: the keyring did not answer.
+    """
+    _keyring_module, errors = _keyring()
+    try:
+        return call()
+    except errors.KeyringError:
+        raise
+    except Exception as exc:
+        raise errors.KeyringError(f"{type(exc).__name__}: {exc}") from exc
+
+
 def _keyring() -> tuple[Any, Any]:
     import keyring
     import keyring.errors
@@ -93,7 +111,7 @@ class Credentials:
             return None
         keyring, errors = _keyring()
         try:
-            return keyring.get_password(SERVICE, profile) or None
+            return _answer(lambda: keyring.get_password(SERVICE, profile)) or None
         except errors.KeyringError as exc:
             log.info("Could not read the token from the keyring (%s)", type(exc).__name__)
             if raise_errors:
@@ -113,7 +131,7 @@ class Credentials:
             return False
         keyring, errors = _keyring()
         try:
-            keyring.set_password(SERVICE, profile, token)
+            _answer(lambda: keyring.set_password(SERVICE, profile, token))
         except errors.KeyringError as exc:
             log.info("Could not store the token in the keyring (%s); keeping it for this session", type(exc).__name__)
             return False
@@ -132,8 +150,10 @@ class Credentials:
             lambda: self._store_in_keyring(profile, token, remember=remember), on_done, "crmdesk-keyring-save"
         )
 
-    def forget_in_background(self, profile: str, on_done: Callable[[None], None] | None = None) -> None:
-        """:meth:`forget` for the UI thread: the token is gone from memory at once, from the keyring in a worker."""
+    def forget_in_background(self, profile: str, on_done: Callable[[bool], None] | None = None) -> None:
+        """:meth:`forget` for the UI thread: the token is gone from memory at once, from the keyring in a worker.
+
+        ``on_done(removed)`` runs on the UI thread afterwards; ``removed`` is False when the keyring refused."""
         self._session_tokens.pop(profile, None)
         self._write_in_order(lambda: self._delete_from_keyring(profile), on_done, "crmdesk-keyring-forget")
 
@@ -166,13 +186,16 @@ class Credentials:
         self._session_tokens.pop(profile, None)
         self._delete_from_keyring(profile)
 
-    def _delete_from_keyring(self, profile: str) -> None:
+    def _delete_from_keyring(self, profile: str) -> bool:
+        """Remove the profile's token from the keyring; False when the keyring refused (it may still hold it)."""
         if not keyring_status().usable:
-            return
+            return True
         keyring, errors = _keyring()
         try:
-            keyring.delete_password(SERVICE, profile)
+            _answer(lambda: keyring.delete_password(SERVICE, profile))
         except errors.PasswordDeleteError:
             pass  # nothing was stored for this profile
         except errors.KeyringError as exc:
             log.info("Could not remove the token from the keyring (%s)", type(exc).__name__)
+            return False
+        return True

@@ -7,6 +7,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 
 from crmdesk.api.address import check_base_url, check_token, normalised_base_url
@@ -222,10 +223,12 @@ class SignIn(QObject):
                 raise
             return session
 
+        def finished() -> None:
+            if shiboken6.isValid(self):  # a dialog closed during the check took this object with it
+                self.busy_changed.emit(False)
+
         self.busy_changed.emit(True)
-        self._slots.start(
-            "verify", check(), self.succeeded.emit, self.failed.emit, lambda: self.busy_changed.emit(False)
-        )
+        self._slots.start("verify", check(), self.succeeded.emit, self.failed.emit, finished)
 
     def cancel(self) -> list[Any]:
         return self._slots.cancel_all()

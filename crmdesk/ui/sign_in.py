@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
@@ -46,8 +48,12 @@ class SignInDialog(QDialog):
         *,
         message: str = "",
         parent: QWidget | None = None,
+        on_not_remembered: Callable[[str], None] | None = None,
     ) -> None:
+        """``on_not_remembered(message)`` runs when "Remember" was asked for and the keyring refused the token:
+        the dialog has closed by then, so whoever opened it tells the rep."""
         super().__init__(parent)
+        self._on_not_remembered = on_not_remembered
         self.setObjectName("signInDialog")
         self.setWindowTitle(self.tr("Sign in to CRMDesk"))
         self.setWindowIcon(app_icon())
@@ -277,9 +283,18 @@ class SignInDialog(QDialog):
         token = self.token_field.text().strip()
         profiles, profile = self._profiles, self.profile
 
+        remember = self.remember.isChecked() and self._credentials.status().usable
+        not_remembered = self._on_not_remembered
+        text = self.tr(
+            "The system keyring refused to store the token (is it locked?): it is kept until CRMDesk closes, "
+            "and the next start asks for it again."
+        )
+
         def stored(in_keyring: bool) -> None:
             # The next start reads the keyring only for a profile whose token went into it.
             profiles.set_token_remembered(profile, in_keyring)
+            if remember and not in_keyring and not_remembered is not None:
+                not_remembered(text)
 
         # The keyring write happens in a worker: the window opens at once, however long the keyring takes.
         self._credentials.save_in_background(profile, token, remember=self.remember.isChecked(), on_done=stored)

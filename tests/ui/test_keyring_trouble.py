@@ -1,0 +1,141 @@
+"""The token and a keyring that misbehaves: what the rep is told, and that no token outlives a sign-out unseen."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+import keyring
+import keyring.errors
+import pytest
+from pytestqt.qtbot import QtBot
+
+from crmdesk.app import AppController, parse_args
+from crmdesk.services.credentials import SERVICE
+from crmdesk.services.profiles import Profiles
+from tests.support.live_server import Account
+from tests.support.qt_fixtures import MemoryKeyring
+from tests.ui.shell_support import run
+
+
+class WindowsStyleFailure(MemoryKeyring):
+    """Windows' backend raises OSError subclasses (pywin32's error), not keyring's own errors."""
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise PermissionError(1312, "CredRead: A specified logon session does not exist")
+
+
+class LockedOnDelete(MemoryKeyring):
+    def delete_password(self, service: str, username: str) -> None:
+        raise keyring.errors.KeyringLocked("the unlock prompt was dismissed")
+
+
+class LockedOnSet(MemoryKeyring):
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.KeyringLocked("the unlock prompt was dismissed")
+
+
+def _controller(*args: str) -> AppController:
+    return AppController(parse_args(["--profile", "work", *args]))
+
+
+def test_a_keyring_failing_with_an_error_of_its_own_opens_sign_in(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    # The first start reads the keyring before anything shows; an OSError there used to end the app with a traceback.
+    keyring.set_keyring(WindowsStyleFailure())
+    app = _controller("--base-url", account.base_url)
+    try:
+        app.start()
+        assert app.sign_in is not None and app.sign_in.isVisible()
+        assert app.window is None and app.exit_code is None
+    finally:
+        run(qtbot, app.shutdown(), timeout=20_000)
+
+
+def test_a_sign_out_the_keyring_refuses_says_the_token_is_still_stored(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    locked = LockedOnDelete()
+    keyring.set_keyring(locked)
+    locked.passwords[(SERVICE, "work")] = account.token
+    Profiles().set_base_url("work", account.base_url)
+    app = _controller()
+    try:
+        app.start()
+        assert app.window is not None
+        app.window.sign_out()
+        qtbot.waitUntil(lambda: app.sign_in is not None and "refused to remove" in app.sign_in.message.text())
+        assert "the next start will sign in with it" in app.sign_in.message.text()
+        assert locked.passwords == {(SERVICE, "work"): account.token}  # what the message says
+    finally:
+        run(qtbot, app.shutdown(), timeout=20_000)
+
+
+def test_a_token_the_keyring_refuses_to_remember_is_told(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    keyring.set_keyring(LockedOnSet())
+    app = _controller("--base-url", account.base_url)
+    try:
+        app.start()
+        dialog = app.sign_in
+        assert dialog is not None and dialog.remember.isChecked()
+        dialog.token_field.setText(account.token)
+        dialog.sign_in_button.click()
+        qtbot.waitUntil(lambda: app.window is not None and app.window.banner.isVisible(), timeout=15_000)
+        assert "refused to store the token" in app.window.banner.text()
+        assert not Profiles().token_remembered("work")
+    finally:
+        run(qtbot, app.shutdown(), timeout=20_000)
+
+
+def test_signing_in_again_over_an_environment_token_makes_sign_out_forget_the_new_one(
+    qtbot: QtBot,
+    qasync_loop: object,
+    private_settings: object,
+    account: Account,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A stale CRMDESK_TOKEN is refused; the rep signs in with "Remember" in the same window. That token is the
+    # rep's, in the keyring: sign-out must remove it, as for any remembered token.
+    monkeypatch.setenv("CRMDESK_TOKEN", "tok_stale-script-0123456789")
+    app = _controller("--base-url", account.base_url)
+    try:
+        app.start()
+        assert app.window is not None
+        window = app.window
+        window.request_search("someone@example.com")
+        qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=15_000)
+        app.sign_in.token_field.setText(account.token)
+        app.sign_in.sign_in_button.click()
+        qtbot.waitUntil(lambda: memory_keyring.passwords.get((SERVICE, "work")) == account.token, timeout=15_000)
+        assert app.window is window  # the same window carried on
+        window.sign_out()
+        qtbot.waitUntil(lambda: (SERVICE, "work") not in memory_keyring.passwords, timeout=5_000)
+        assert not Profiles().token_remembered("work")
+    finally:
+        run(qtbot, app.shutdown(), timeout=20_000)
+
+
+def test_cancelling_sign_in_during_the_check_logs_no_error(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as silent:  # accepts connections and never answers: the check stays in flight
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        app = _controller("--base-url", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        try:
+            app.start()
+            dialog = app.sign_in
+            assert dialog is not None
+            dialog.token_field.setText("tok_some-token-0123456789")
+            dialog.sign_in_button.click()
+            qtbot.waitUntil(dialog.progress.isVisible)
+            with caplog.at_level(logging.WARNING):
+                dialog.cancel_button.click()
+                qtbot.wait(300)
+        finally:
+            run(qtbot, app.shutdown(), timeout=20_000)
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
