@@ -374,7 +374,7 @@ class ContactForm(QWidget):
         QWidget.setTabOrder(email, self.mail_button)
         QWidget.setTabOrder(phone, self.call_button)
         QWidget.setTabOrder(self.call_button, self.whatsapp_button)
-        phone.editingFinished.connect(self._normalise_phone)
+        phone.editingFinished.connect(self.normalise_phone)
 
         self._clock = QTimer(self)
         self._clock.setInterval(30_000)
@@ -760,7 +760,9 @@ class ContactForm(QWidget):
 
     # --- Phone and actions ------------------------------------------------------------------------
 
-    def _normalise_phone(self) -> None:
+    def normalise_phone(self) -> None:
+        """Write the phone as an international number, as leaving the field does; Save calls it too, since a
+        shortcut saves without the cursor leaving the field."""
         edit = self.editor("phone")
         assert isinstance(edit, QLineEdit)
         text = edit.text().strip()

@@ -898,6 +898,7 @@ class ContactView(QWidget):
         uid = self.current_uid()
         if uid is None or self.form.is_busy():
             return
+        self.form.normalise_phone()
         changes = self.form.changes()
         if not changes:
             self._finish_pending_then()
@@ -949,6 +950,7 @@ class ContactView(QWidget):
         """Create mode's Save: check the form, look for duplicates, then create."""
         if self._mode != "create" or self.form.is_busy():
             return
+        self.form.normalise_phone()  # before the duplicate check, which looks the number up as it is stored
         if not self.form.is_valid():
             self._after_save = None
             self.form.focus_first_invalid()

@@ -177,6 +177,23 @@ def test_phone_is_normalised_to_e164_and_saved(qtbot: QtBot, view: ContactView, 
     assert read_back(qtbot, api, stored.uid).phone == "+5581998765432"
 
 
+def test_ctrl_s_with_the_cursor_still_in_the_phone_saves_it_normalised(
+    qtbot: QtBot, view: ContactView, api: ContactApi
+) -> None:
+    # Leaving the field normalises the number; a shortcut saves without leaving it, and a number stored as
+    # "(81) 99876-5432" is found by no search for +55 81 99876-5432.
+    view.registry.set_phone_region("BR")
+    view.show_contact(view.service.current)  # type: ignore[arg-type]
+    phone = line(view, "phone")
+    type_into(qtbot, phone, "(81) 99876-5432")
+    with qtbot.waitSignal(view.service.saved, timeout=10_000) as saved:
+        qtbot.keyClick(phone, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert saved.args[0].phone == "+5581998765432"
+    assert phone.text() == "+5581998765432"
+    found = run(qtbot, api.get_contact(phone="+55 81 99876-5432"))
+    assert isinstance(found, Contact) and found.uid == saved.args[0].uid
+
+
 def test_a_phone_extension_survives_normalisation_and_reaches_the_call_link(
     qtbot: QtBot, view: ContactView, api: ContactApi
 ) -> None:

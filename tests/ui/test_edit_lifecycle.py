@@ -117,6 +117,21 @@ def test_opening_the_existing_contact_keeps_the_first_note_and_tags_typed_for_it
     qtbot.waitUntil(lambda: set(read_back(qtbot, api, contact.uid).tags) == {"Fair 2025", "Hot Lead"})
 
 
+def test_the_duplicate_check_reads_a_phone_as_leaving_the_field_would(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    # The existing contact's +5511987654321, typed in local format and created with the cursor still in the field.
+    view.registry.set_phone_region("BR")
+    fill_new(view, firstName="Maria", lastName="S.")
+    phone = line(view, "phone")
+    phone.setFocus()
+    qtbot.keyClicks(phone, "(11) 98765-4321")
+    qtbot.keyClick(phone, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    box = dialog(qtbot, view, "duplicateDialog")
+    assert contact.uid in box.text()
+    assert phone.text() == "+5511987654321"
+
+
 def test_duplicate_guard_create_anyway(qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact) -> None:
     fill_new(view, firstName="Maria", lastName="S.", phone="+55 11 98765-4321")
     view.save_button.click()
