@@ -92,6 +92,9 @@ class ContactService(QObject):
         self._writes = 0
         # Notes get a key each: a second note must not cancel the first one still in flight.
         self._note_counter = itertools.count()
+        # Counts the tags, notes and dedicated-field changes the server confirmed: a save's answer that started
+        # before one of them is older than it.
+        self._confirmed = 0
 
     @property
     def api(self) -> ContactApi:
@@ -129,7 +132,17 @@ class ContactService(QObject):
 
     def save(self, uid: str, changes: Mapping[str, str]) -> None:
         """Send only ``changes`` (API field → new text; ``""`` clears) and report the server's version."""
-        self._start("save", self._update(uid, dict(changes)), self._saved, self.save_failed.emit)
+        confirmed = self._confirmed
+        self._start(
+            "save",
+            self._update(uid, dict(changes)),
+            lambda contact: self._saved(contact, confirmed),
+            self.save_failed.emit,
+        )
+
+    def abandon_create(self) -> None:
+        """The new-contact form was left: a duplicate check still running must not go on to create."""
+        self._slots.cancel("duplicates")
 
     def check_duplicates(self, email: str, phone: str) -> None:
         """Look the email and the phone up; :attr:`duplicates_checked` lists whoever already uses them."""
@@ -227,7 +240,21 @@ class ContactService(QObject):
         self.set_current(result)
         self.contact_loaded.emit(result)
 
-    def _saved(self, contact: Contact) -> None:
+    def _saved(self, contact: Contact, confirmed_before: int) -> None:
+        current = self._current
+        if self._confirmed != confirmed_before and current is not None and current.uid == contact.uid:
+            # A stage, tag or note was confirmed while the save was on its way: the save's answer was read
+            # before that, so its form fields are news and the rest is not.
+            contact = dataclasses.replace(
+                contact,
+                stageName=current.stageName,
+                qualityName=current.qualityName,
+                ownerEmail=current.ownerEmail,
+                tags=current.tags,
+                notes=current.notes,
+                notes_raw=current.notes_raw,
+                lastUpdate=_later(contact.lastUpdate, current.lastUpdate),
+            )
         self.set_current(contact)
         self.saved.emit(contact)
 
@@ -244,6 +271,7 @@ class ContactService(QObject):
         return self._current is not None and self._current.uid == uid
 
     def _tag_added(self, sent_for: Contact, tag: str, stored: str) -> None:
+        self._confirmed += 1
         # The contact may have been left meanwhile (its answer still reports, and teaches the registry).
         contact = self._current if self._current is not None and self._is_open(sent_for.uid) else sent_for
         if not any(existing.casefold() == stored.casefold() for existing in contact.tags):
@@ -255,6 +283,7 @@ class ContactService(QObject):
         self.tag_added.emit(tag, contact)
 
     def _note_added(self, contact: Contact) -> None:
+        self._confirmed += 1
         if self._is_open(contact.uid):
             self.set_current(contact)
         else:  # left meanwhile, or nothing open (a new-contact form): the open contact stays as it is
@@ -265,6 +294,7 @@ class ContactService(QObject):
         uid = self._require().uid
 
         def done(result: Any) -> None:
+            self._confirmed += 1
             stored = result if isinstance(result, str) else (getattr(result, "value", "") or value)
             current = self._current
             if current is not None and current.uid == uid:
@@ -308,3 +338,9 @@ class ContactService(QObject):
     def _unexpected_error(self, error: BaseException) -> None:
         # Every start passes its own error handler; reaching here is a bug worth a log line.
         log.error("Unhandled failure in the contact service: %r", error)
+
+
+def _later(first: datetime | None, second: datetime | None) -> datetime | None:
+    if first is None or second is None:
+        return first or second
+    return max(first, second)

@@ -695,6 +695,7 @@ class ContactView(QWidget):
 
     def show_contact(self, contact: Contact) -> None:
         """Open ``contact`` (the caller already resolved unsaved edits)."""
+        self._leaving_create()
         self.service.set_current(contact)
         self._mode = "view"
         self._show(contact, keep_edits=False)
@@ -704,6 +705,7 @@ class ContactView(QWidget):
         """Switch to an empty form for a new contact, optionally pre-filled (e.g. with the searched email)."""
         if self._mode != "create":
             self._before_create = self.service.current if self._mode == "view" else None
+        self._leaving_create()
         self.service.set_current(None)
         self._mode = "create"
         self.stack.setCurrentWidget(self.page)
@@ -732,6 +734,7 @@ class ContactView(QWidget):
         self.form.editor("firstName").setFocus(Qt.FocusReason.OtherFocusReason)
 
     def clear(self) -> None:
+        self._leaving_create()
         self.service.set_current(None)
         self._switch_drafts(None)
         self._mode = "empty"
@@ -740,6 +743,11 @@ class ContactView(QWidget):
         self.form.load(None)
         self.stack.setCurrentWidget(self.empty_page)
         self._update_mode_widgets()
+
+    def _leaving_create(self) -> None:
+        """The new-contact form goes (or starts afresh): a duplicate check still running must not create."""
+        if self._mode == "create":
+            self.service.abandon_create()
 
     def set_loading(self, loading: bool) -> None:
         self.progress.setVisible(loading or self.service.is_running("save"))
@@ -819,6 +827,12 @@ class ContactView(QWidget):
         """Run ``then`` now if nothing is unsaved; else ask Save / Discard / Cancel without blocking."""
         if not self.has_unsaved_changes():
             then()
+            return
+        if self._mode == "create" and self.service.is_running("create"):
+            # The contact is already on its way to the server: nothing is left to discard. Move on once it is
+            # created (the form then shows it, and Recent lists it); if it fails, the form stays, saying why.
+            self._after_save = then
+            self.status_message.emit(self.tr("Creating the contact first…"))
             return
         box = self._question("unsavedDialog", self.tr("Unsaved changes"), QMessageBox.Icon.Question)
         creating = self._mode == "create"
@@ -937,8 +951,14 @@ class ContactView(QWidget):
 
     def reload(self) -> None:
         uid = self.current_uid()
-        if uid is not None:
-            self.service.load(uid)
+        if uid is None:
+            return
+        if self.service.is_running("save"):
+            # The save answers with the contact as stored; a reload answering first would unlock the form
+            # while the save is still on its way, and what was typed next would go when the save answers.
+            self.status_message.emit(self.tr("Saving: the contact shows as stored once the save is done."))
+            return
+        self.service.load(uid)
 
     def copy_uid(self) -> None:
         uid = self.current_uid()
@@ -1001,7 +1021,7 @@ class ContactView(QWidget):
         self._names[contact.uid] = contact.name or contact.email or contact.phone or contact.uid
         self.stack.setCurrentWidget(self.page)
         self.form.phone_region = self._phone_region()
-        self.form.set_busy(False)
+        self.form.set_busy(self.service.is_running("save"))  # a save on its way keeps the form locked
         self.form.load(contact, keep_edits=keep_edits)
         if not keep_edits and self.form_status.text():  # clear() relayouts the column even when already empty
             self.form_status.clear()

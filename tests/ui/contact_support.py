@@ -86,10 +86,13 @@ class FailingTransport(httpx.AsyncBaseTransport):
 class HeldTransport(httpx.AsyncBaseTransport):
     """A real loopback transport that holds requests to ``route`` ("METHOD /path", or several) until
     :meth:`release`: a slow server, without a test guessing how slow. ``held`` counts the requests that have
-    waited. ``inner`` may be another test transport (a :class:`FailingTransport`: slow, then failing)."""
+    waited. ``inner`` may be another test transport (a :class:`FailingTransport`: slow, then failing).
+    With ``late_answer`` the request reaches the server at once and only its answer is held: the server has
+    done the work, and the client does not know yet."""
 
     route: str | tuple[str, ...]
     inner: httpx.AsyncBaseTransport = field(default_factory=httpx.AsyncHTTPTransport)
+    late_answer: bool = False
     held: int = 0
     _gate: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -101,9 +104,16 @@ class HeldTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         routes = (self.route,) if isinstance(self.route, str) else self.route
-        if f"{request.method} {request.url.path}" in routes and not self._gate.is_set():
+        if f"{request.method} {request.url.path}" not in routes or self._gate.is_set():
+            return await self.inner.handle_async_request(request)
+        if self.late_answer:
+            response = await self.inner.handle_async_request(request)
+            await response.aread()
             self.held += 1
             await self._gate.wait()
+            return response
+        self.held += 1
+        await self._gate.wait()
         return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:

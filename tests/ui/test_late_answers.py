@@ -1,0 +1,160 @@
+"""Answers that arrive after the rep has moved on: none of them may take over the form or undo newer work."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLineEdit, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from crmdesk.api.client import ContactApi
+from crmdesk.api.errors import NotFoundError
+from crmdesk.api.models import Contact
+from tests.support.live_server import Account
+from tests.ui.contact_support import (
+    HeldTransport,
+    close_api,
+    create_contact,
+    demo_registry,
+    make_api,
+    make_view,
+    read_back,
+    type_into,
+)
+from tests.ui.shell_support import close_window, create_contacts, open_window, run
+
+
+def _lookup(qtbot: QtBot, account: Account, email: str) -> Contact | None:
+    async def go() -> Contact | None:
+        async with ContactApi(account.base_url, account.token) as api:
+            try:
+                found = await api.get_contact(email=email)
+            except NotFoundError:
+                return None
+            assert isinstance(found, Contact)
+            return found
+
+    return run(qtbot, go())
+
+
+def test_a_search_while_a_create_is_on_its_way_waits_for_it_instead_of_offering_to_discard_it(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (bob,) = create_contacts(qtbot, account, {"name": "Bob Beta", "email": "bob@example.com"})
+    slow = HeldTransport("POST /api/contact")
+    slow.release()
+    window = open_window(qtbot, account, client_options={"transport": slow})
+    view = window.contact_view
+    qtbot.waitUntil(window.contact_view_built)
+    slow.hold()
+    window.new_contact()
+    view.form.fill({"firstName": "Carla", "lastName": "Dias", "email": "carla@example.com"})
+    view.save()
+    qtbot.waitUntil(lambda: slow.held == 1, timeout=5_000)
+
+    window.request_search("bob@example.com")  # found at once; the form still waits for the create
+    qtbot.wait(300)
+    assert view.dialog is None or not view.dialog.isVisible()  # "Discard" would be a lie: the create is sent
+    assert view.mode() == "create"
+
+    slow.release()
+    qtbot.waitUntil(lambda: view.current_uid() == bob.uid, timeout=5_000)
+    carla = _lookup(qtbot, account, "carla@example.com")
+    assert carla is not None
+    assert [entry.uid for entry in window.recent.entries()][:2] == [bob.uid, carla.uid]
+    # Bob is the rep's to edit now: nothing arriving later replaces him.
+    type_into(qtbot, view.findChild(QLineEdit, "city"), "Recife")
+    qtbot.wait(300)
+    assert view.current_uid() == bob.uid and view.form.changes() == {"city": "Recife"}
+    view.form.revert()
+    close_window(qtbot, window)
+
+
+def test_a_duplicate_check_for_a_discarded_form_does_not_create_the_next_one(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    slow = HeldTransport("GET /api/contact")
+    slow.release()
+    window = open_window(qtbot, account, client_options={"transport": slow})
+    view = window.contact_view
+    qtbot.waitUntil(window.contact_view_built)
+    window.new_contact()
+    view.form.fill({"firstName": "Carla", "lastName": "Dias", "email": "carla@example.com"})
+    slow.hold()
+    view.save()  # the duplicate check's lookup waits
+    qtbot.waitUntil(lambda: slow.held == 1, timeout=5_000)
+    left: list[bool] = []
+    view.resolve_unsaved(lambda: left.append(True))
+    qtbot.waitUntil(lambda: view.dialog is not None and view.dialog.isVisible())
+    assert isinstance(view.dialog, QMessageBox)
+    view.dialog.button(QMessageBox.StandardButton.Discard).click()
+    assert left == [True] and view.mode() == "empty"
+    # The rep starts another new contact; the discarded form's check must not answer for this one.
+    window.new_contact()
+    view.form.fill({"firstName": "Dora", "email": "dora@example.com"})
+    slow.release()
+    qtbot.wait(500)
+    assert _lookup(qtbot, account, "carla@example.com") is None
+    assert _lookup(qtbot, account, "dora@example.com") is None
+    assert view.mode() == "create" and not view.form.is_busy()
+    view.form.revert()
+    close_window(qtbot, window)
+
+
+def test_reload_while_a_save_is_on_its_way_keeps_the_form_locked(
+    qtbot: QtBot, qasync_loop: object, account: Account
+) -> None:
+    slow = HeldTransport("PUT /api/contact")
+    slow.release()
+    api = make_api(account.base_url, account.token, transport=slow)
+    try:
+        contact = create_contact(qtbot, api, name="Maria Silva", email="maria@example.com")
+        _service, view = make_view(qtbot, api, demo_registry())
+        view.show_contact(contact)
+        slow.hold()
+        type_into(qtbot, view.findChild(QLineEdit, "city"), "Natal")
+        view.save()
+        qtbot.waitUntil(lambda: slow.held == 1)
+        with qtbot.waitSignal(view.status_message) as said:
+            view.reload()  # F5
+        assert "once the save is done" in said.args[0]
+        qtbot.wait(300)  # a reload's answer would have come by now
+        assert view.form.is_busy()  # nothing can be typed that the save's answer would then wipe
+        slow.release()
+        qtbot.waitUntil(lambda: view.form_status.text() == "Saved", timeout=5_000)
+        assert not view.form.is_busy()
+        assert read_back(qtbot, api, contact.uid).city == "Natal"
+    finally:
+        close_api(qtbot, api)
+
+
+def test_a_slow_save_answer_does_not_undo_a_stage_and_a_note_confirmed_meanwhile(
+    qtbot: QtBot, qasync_loop: object, account: Account
+) -> None:
+    late = HeldTransport("PUT /api/contact", late_answer=True)
+    late.release()
+    api = make_api(account.base_url, account.token, transport=late)
+    try:
+        contact = create_contact(qtbot, api, name="Maria Silva", email="maria@example.com", stageName="New Lead")
+        service, view = make_view(qtbot, api, demo_registry())
+        view.show_contact(contact)
+        late.hold()
+        type_into(qtbot, view.findChild(QLineEdit, "city"), "Natal")
+        view.save()
+        qtbot.waitUntil(lambda: late.held == 1)  # stored on the server; the answer is slow
+        with qtbot.waitSignal(service.field_changed, timeout=5_000):
+            view.stage_combo.setCurrentIndex(view.stage_combo.findData("Qualified"))
+        view.notes.input.setPlainText("Called, sending prices")
+        with qtbot.waitSignal(service.note_added, timeout=5_000):
+            view.notes.submit()
+        late.release()
+        qtbot.waitUntil(lambda: view.form_status.text() == "Saved", timeout=5_000)
+        assert view.stage_combo.currentData() == "Qualified"
+        assert [entry.text_label.text() for entry in view.notes.entry_widgets()] == ["Called, sending prices"]
+        assert service.current is not None and service.current.city == "Natal"
+        server = read_back(qtbot, api, contact.uid)
+        assert (server.stageName, server.city, [note.text for note in server.notes]) == (
+            "Qualified",
+            "Natal",
+            ["Called, sending prices"],
+        )
+    finally:
+        close_api(qtbot, api)
