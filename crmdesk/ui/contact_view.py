@@ -1191,6 +1191,8 @@ class ContactView(QWidget):
             dirty = self.form.is_dirty()
             self.save_button.setEnabled(not busy and dirty and valid)
             self.revert_button.setEnabled(not busy and dirty)
+            if dirty and self.form_status.text() in (self.tr("Saved"), self.tr("Created")):
+                self.form_status.clear()  # told of the last save; beside new edits it would read as theirs
         # A greyed-out Save says why when it is the marked fields that keep it so.
         marked = not valid and not self.form.is_blank()
         tip = self.tr("Fix the marked fields to save") if marked else shortcuts.SAVE.label()
@@ -1279,7 +1281,9 @@ class ContactView(QWidget):
             name = self._names.get(contact.uid, contact.uid)
             self.status_message.emit(self.tr("Tag “{tag}” added to {name}").format(tag=tag, name=name))
             return
-        self.tags.confirm(tag)
+        # The chip takes the account's spelling ("hot lead" typed, "Hot Lead" stored), as a reload would show.
+        tag = next((name for name in contact.tags if name.casefold() == tag.casefold()), tag)
+        self.tags.confirm(tag, tag)
         batch = self._tags_confirmed
         if batch is None or batch[0] != contact.uid:
             batch = self._tags_confirmed = (contact.uid, [])

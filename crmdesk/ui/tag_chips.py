@@ -176,12 +176,14 @@ class TagChips(QWidget):
             self._append_chip(tag, pending=True)
             self._update_empty()
 
-    def confirm(self, tag: str) -> None:
+    def confirm(self, tag: str, stored: str | None = None) -> None:
+        """``tag`` was added; ``stored`` is how the account spells it (tags match case-insensitively)."""
+        name = stored or tag
         chip = self._find(tag)
         if chip is not None:
-            chip.set_tag(chip.name, pending=False)
+            chip.set_tag(name, pending=False)
         else:  # sent before the contact was left and opened again: it was not among the tags read then
-            self._append_chip(tag, pending=False)
+            self._append_chip(name, pending=False)
             self._update_empty()
 
     def fail(self, tag: str) -> None:

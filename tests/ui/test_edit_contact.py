@@ -92,6 +92,9 @@ def test_save_sends_only_changed_fields_and_shows_the_servers_version(
     assert not view.has_unsaved_changes() and not view.save_button.isEnabled()
     assert not view.form.slots["city"].accent.isVisible()
     assert view.form_status.text() == "Saved"
+    # The next edit is not saved: "Saved" beside it would say it was.
+    type_into(qtbot, line(view, "city"), "Recife")
+    assert view.form_status.text() == ""
 
 
 def test_revert_restores_the_loaded_values(qtbot: QtBot, view: ContactView, contact: Contact) -> None:
@@ -241,6 +244,17 @@ def test_form_is_read_only_while_saving_and_a_rejected_save_keeps_the_edits(
     assert view.form_status.text().startswith("Not saved:")
     red = error_colour(view.palette())
     assert view.form_status.palette().color(QPalette.ColorRole.WindowText) == red
+
+
+def test_a_tag_typed_in_another_case_shows_as_the_account_spells_it(
+    qtbot: QtBot, view: ContactView, api: ContactApi
+) -> None:
+    create_contact(qtbot, api, name="Rui Costa", phone="+5511900001111", tags=["Hot Lead"])
+    view.tags.input.setText("hot lead")
+    with qtbot.waitSignal(view.service.tag_added, timeout=10_000):
+        view.tags.input.returnPressed.emit()
+    assert view.tags.tag_names() == ["Website", "Hot Lead"]  # as the server stored it, as a reload would show it
+    assert view.service.current is not None and view.service.current.tags == ("Website", "Hot Lead")
 
 
 def test_a_refused_tag_or_note_says_why_in_plain_words_in_red_until_the_rep_types_again(
