@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crmdesk.api.errors import ValidationError
+from crmdesk.api.errors import NotFoundError, ValidationError
 from crmdesk.api.models import Contact, ContactSummary
 from crmdesk.contract import ContractError, validate_note, validate_tags
 from crmdesk.services.contact import ContactService
@@ -156,6 +156,8 @@ class ContactView(QWidget):
         contact_opened(Contact): a contact was shown (for the Recent list).
         contact_created(Contact): a new contact was created and is now shown.
         contact_deleted(str): the uid of a contact that was deleted; the view is empty now.
+        deleted_elsewhere(str, str): the uid and name of the open contact, which a save found deleted by someone
+            else; the form keeps what the rep typed (see :meth:`create_from_form`).
         open_requested(str): the user asked to open this uid (the duplicate guard's "Open existing").
         new_contact_requested(): the empty state's "New contact" button was pressed.
         error_raised(exception, retry, context): something failed that the banner should explain; ``retry``
@@ -167,6 +169,7 @@ class ContactView(QWidget):
     contact_opened = Signal(object)
     contact_created = Signal(object)
     contact_deleted = Signal(str)
+    deleted_elsewhere = Signal(str, str)
     open_requested = Signal(str)
     new_contact_requested = Signal()
     error_raised = Signal(object, object, str)
@@ -743,6 +746,12 @@ class ContactView(QWidget):
         self.form.load(None)
         self.stack.setCurrentWidget(self.empty_page)
         self._update_mode_widgets()
+
+    def create_from_form(self) -> None:
+        """A new contact from the open form as it is (its edits included): for a contact deleted elsewhere."""
+        values = {name: text for name, text in self.form.values().items() if text.strip()}
+        self.start_create(values)
+        self._before_create = None  # leaving this form goes to the empty view: the old contact is gone
 
     def _leaving_create(self) -> None:
         """The new-contact form goes (or starts afresh): a duplicate check still running must not create."""
@@ -1363,6 +1372,16 @@ class ContactView(QWidget):
         # Keep every edit; say why at the field when the server named one, else in the banner.
         self._after_save = None
         self.form.set_busy(False)
+        uid = self.current_uid()
+        if isinstance(error, NotFoundError) and uid is not None:
+            # Deleted by someone else since it was opened: saving again can never work, so say that, and let
+            # the window offer to create it anew from what the rep typed.
+            name = self._names.get(uid, uid)
+            self._deleted.add(uid)
+            self._say_status(self.tr("Not saved: {name} was deleted elsewhere.").format(name=name), error=True)
+            self._update_buttons()
+            self.deleted_elsewhere.emit(uid, name)
+            return
         field = getattr(error, "field", None) if isinstance(error, ValidationError | ContractError) else None
         reason = getattr(error, "error", None) or str(error)
         if field == "name":

@@ -33,6 +33,7 @@ class Severity(StrEnum):
 class Action(StrEnum):
     SIGN_IN = "sign_in"
     RETRY = "retry"
+    CREATE_AS_NEW = "create_as_new"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,8 @@ class Description:
             return _t("Sign in again")
         if self.action is Action.RETRY:
             return _t("Retry")
+        if self.action is Action.CREATE_AS_NEW:
+            return _t("Create as new contact")
         return ""
 
 

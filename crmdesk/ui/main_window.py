@@ -589,6 +589,7 @@ class MainWindow(QMainWindow):
         view.service.saved.connect(self._contact_changed)
         view.service.contact_loaded.connect(self._contact_changed)
         view.contact_deleted.connect(self._contact_deleted)
+        view.deleted_elsewhere.connect(self._deleted_elsewhere)
         view.open_requested.connect(self.open_uid)
         view.error_raised.connect(self.show_error)
         view.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
@@ -908,6 +909,15 @@ class MainWindow(QMainWindow):
                 self.results_list.takeItem(row)
         self._say_results(self.tr("The contact was deleted."))
 
+    def _deleted_elsewhere(self, uid: str, name: str) -> None:
+        from crmdesk.ui.errors import Action, Description, Severity
+
+        self.recent.remove(uid)
+        text = self.tr(
+            "Not saved: {0} no longer exists, it was deleted elsewhere. What you typed is still in the form."
+        )
+        self.banner.show_description(Description(text.format(name), Severity.WARNING, Action.CREATE_AS_NEW))
+
     def _refresh_recent(self) -> None:
         # Opening a contact moves one entry to the top: move that row rather than rebuild (and relayout) them all.
         entries = self.recent.entries()
@@ -1007,6 +1017,9 @@ class MainWindow(QMainWindow):
         elif action == Action.RETRY.value and self._retry is not None:
             retry, self._retry = self._retry, None
             retry()
+        elif action == Action.CREATE_AS_NEW.value:
+            self._dismiss_banner()
+            self.contact_view.create_from_form()
 
     def _retrying(self, what: str, seconds: float, held: bool) -> None:
         """A request waits before its next attempt: the status bar counts the wait down, then clears."""

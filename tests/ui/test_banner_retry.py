@@ -160,3 +160,43 @@ def test_a_failure_the_app_cannot_repeat_offers_no_retry(
     assert window.banner.text().startswith("Tag “Hot Lead” not added. The server failed")
     assert not [button for button in window.banner.findChildren(QPushButton) if button.isVisible()]
     close_window(qtbot, window)
+
+
+def test_a_save_to_a_contact_deleted_elsewhere_offers_to_create_it_anew_from_the_form(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Alice Alpha", "email": "alice@example.com", "city": "Recife"})
+    window = open_window(qtbot, account)
+    _open(qtbot, window, "alice@example.com")
+    view = window.contact_view
+    assert [entry.uid for entry in window.recent.entries()] == [ref.uid]
+
+    async def delete_elsewhere() -> None:
+        async with ContactApi(account.base_url, account.token) as api:
+            await api.delete_contact(ref.uid)
+
+    run(qtbot, delete_elsewhere())
+    city = view.findChild(QLineEdit, "city")
+    assert city is not None
+    city.setFocus()
+    city.selectAll()
+    qtbot.keyClicks(city, "Olinda")
+    view.save()
+    qtbot.waitUntil(lambda: window.banner.isVisible() and not view.form.is_busy())
+    assert window.banner.text() == (
+        "Not saved: Alice Alpha no longer exists, it was deleted elsewhere. What you typed is still in the form."
+    )
+    assert view.form_status.text() == "Not saved: Alice Alpha was deleted elsewhere."
+    assert city.text() == "Olinda" and window.recent.entries() == []
+
+    [create] = [button for button in window.banner.findChildren(QPushButton) if button.isVisible()]
+    assert create.text() == "Create as new contact"
+    create.click()
+    assert view.mode() == "create" and not window.banner.isVisible()
+    assert (city.text(), view.form.values()["email"]) == ("Olinda", "alice@example.com")
+    with qtbot.waitSignal(view.contact_created, timeout=10_000) as created:
+        view.save()
+    assert created.args[0].uid != ref.uid
+    stored = _on_server(qtbot, account, email="alice@example.com")
+    assert (stored.name, stored.city) == ("Alice Alpha", "Olinda")
+    close_window(qtbot, window)
