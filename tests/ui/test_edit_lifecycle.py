@@ -343,7 +343,7 @@ def test_resolve_unsaved_failed_save_does_not_continue(
     run(qtbot, api.delete_contact(contact.uid))
     calls: list[str] = []
     view.resolve_unsaved(lambda: calls.append("go"))
-    with qtbot.waitSignal(view.error_raised, timeout=10_000):
+    with qtbot.waitSignal(view.deleted_elsewhere, timeout=10_000):  # the save failed: deleted meanwhile
         dialog(qtbot, view, "unsavedDialog").button(QMessageBox.StandardButton.Save).click()
     assert calls == [] and line(view, "city").text() == "Olinda"
 
