@@ -502,6 +502,23 @@ def parse_notes(raw: str | None) -> list[NoteEntry]:
     return entries
 
 
+def check_note_reads_back(text: str, field: str = "note") -> str:
+    """``text`` if a contact's notes, read back, show it as the one note it is; else raise :class:`ContractError`.
+
+    The server stores any note, but the notes come back as one string in which a line starting with a
+    timestamp after a blank line begins a new entry: such a line inside a note would split it in two.
+    """
+    from datetime import datetime
+
+    if len(parse_notes(NoteEntry(datetime(2000, 1, 1), text).render())) > 1:
+        raise invalid(
+            field,
+            "a line starting with a date and time after a blank line would read back as a separate note; "
+            "remove the blank line before it",
+        )
+    return text
+
+
 def render_notes(entries: Iterable[NoteEntry]) -> str:
     """The inverse of :func:`parse_notes`: entries joined by a blank line."""
     return _ENTRY_SEPARATOR.join(entry.render() for entry in entries)

@@ -50,7 +50,8 @@ class ContactService(QObject):
         delete_failed(exception)
         tag_added(str, Contact): a tag was confirmed; the contact now lists it.
         tag_failed(str, str, exception): the uid, and the tag that could not be added to it.
-        note_added(Contact): the note was stored; the contact was re-read so it carries the server's timestamp.
+        note_added(Contact, str): the note (the text as sent) was stored; the contact was re-read so it carries
+            the server's timestamp.
         note_failed(str, str, exception): the uid, and the note text that could not be added to it.
         field_changed(str, str, str): the uid, and the dedicated field (stageName, qualityName, ownerEmail) that
             was set to a value.
@@ -73,7 +74,7 @@ class ContactService(QObject):
     delete_failed = Signal(object)
     tag_added = Signal(str, object)
     tag_failed = Signal(str, str, object)
-    note_added = Signal(object)
+    note_added = Signal(object, str)
     note_failed = Signal(str, str, object)
     field_changed = Signal(str, str, str)
     field_failed = Signal(str, str, str, object)
@@ -171,7 +172,7 @@ class ContactService(QObject):
         self._start(
             f"note:{next(self._note_counter)}",
             self._note(contact.uid, text),
-            self._note_added,
+            lambda stored: self._note_added(stored, text),
             lambda error: self.note_failed.emit(contact.uid, text, error),
         )
 
@@ -282,13 +283,13 @@ class ContactService(QObject):
             self.registry.learn_contact(contact)
         self.tag_added.emit(tag, contact)
 
-    def _note_added(self, contact: Contact) -> None:
+    def _note_added(self, contact: Contact, text: str) -> None:
         self._confirmed += 1
         if self._is_open(contact.uid):
             self.set_current(contact)
         else:  # left meanwhile, or nothing open (a new-contact form): the open contact stays as it is
             self.registry.learn_contact(contact)
-        self.note_added.emit(contact)
+        self.note_added.emit(contact, text)
 
     def _set_field(self, field: str, value: str, coro: Any) -> None:
         uid = self._require().uid

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from crmdesk.api.errors import NotFoundError, ValidationError
 from crmdesk.api.models import Contact, ContactSummary
-from crmdesk.contract import ContractError, validate_note, validate_tags
+from crmdesk.contract import ContractError, check_note_reads_back, validate_note, validate_tags
 from crmdesk.services.contact import ContactService
 from crmdesk.services.registry import Registry
 from crmdesk.ui import shortcuts
@@ -1327,12 +1327,14 @@ class ContactView(QWidget):
             return
         self.service.add_note(text)
 
-    def _on_note_added(self, contact: Contact) -> None:
+    def _on_note_added(self, contact: Contact, text: str) -> None:
         if contact.uid != self.current_uid():
             name = self._names.get(contact.uid, contact.uid)
             self.status_message.emit(self.tr("Note added to {name}").format(name=name))
             return
-        # Other notes and tags still on their way stay on show until their own answers.
+        # Other notes and tags still on their way stay on show until their own answers. This one is stored,
+        # whether or not its text reads back exactly as sent.
+        self.notes.confirm(text)
         self.notes.set_notes(contact.notes, keep_pending=True)
         self.tags.set_tags(contact.tags, keep_pending=True)
         self._last_update = contact.lastUpdate
@@ -1446,7 +1448,7 @@ class ContactView(QWidget):
             fields["tags"] = list(tags)
         note = self.new_note.toPlainText()
         if note.strip():
-            fields["note"] = validate_note(note)
+            fields["note"] = check_note_reads_back(validate_note(note))
         for name, combo in self.combos.items():
             data = str(combo.currentData() or "")
             if data:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crmdesk.contract import ContractError, NoteEntry, validate_note
+from crmdesk.contract import ContractError, NoteEntry, check_note_reads_back, validate_note
 from crmdesk.ui import shortcuts
 from crmdesk.ui.focus_ring import FocusRingScrollArea
 from crmdesk.ui.formatting import account_to_local, user_locale
@@ -201,6 +201,11 @@ class NotesTimeline(QWidget):
         self._pending.append(text)
         self._rebuild()
 
+    def confirm(self, text: str) -> None:
+        """The note ``text`` was stored: its pending entry goes (the contact's notes, read again, show it)."""
+        if text in self._pending:
+            self._pending.remove(text)
+
     def fail(self, text: str) -> None:
         """The note was not stored: drop its pending entry and give the text back to the input."""
         if text in self._pending:
@@ -255,7 +260,7 @@ class NotesTimeline(QWidget):
 
     def submit(self) -> None:
         try:
-            text = validate_note(self.input.toPlainText())
+            text = check_note_reads_back(validate_note(self.input.toPlainText()))
         except ContractError as exc:
             self.set_message(user_message(exc))
             return

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import datetime
+
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QMessageBox
+from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
 from crmdesk.api.errors import NotFoundError
 from crmdesk.api.models import Contact
+from crmdesk.contract import NoteEntry
 from crmdesk.ui.contact_view import ContactView
 from tests.ui.contact_support import (
     create_contact,
@@ -268,6 +272,47 @@ def test_note_added_with_ctrl_enter_carries_the_servers_timestamp(
     shown = view.notes.entry_widgets()
     assert len(shown) == 1 and shown[0].entry == server.notes[0]
     assert server.notes[0].timestamp is not None and shown[0].time_label.text() != "Sending…"
+
+
+def test_a_note_that_would_read_back_as_two_is_not_sent_and_says_why(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    # The API returns a contact's notes as one string, in which a dated line after a blank line starts a note.
+    view.show_contact(contact)
+    text = "Forwarded from the call log:\n\n2025-08-14 10:46 customer asked for prices"
+    view.notes.input.setPlainText(text)
+    view.notes.submit()
+    assert view.notes.findChild(QLabel, "noteMessage").text() == (
+        "A line starting with a date and time after a blank line would read back as a separate note; "
+        "remove the blank line before it"
+    )
+    assert view.notes.input.toPlainText() == text and view.notes.entry_widgets() == []
+    qtbot.wait(200)
+    assert read_back(qtbot, api, contact.uid).notes == ()
+    # Without the blank line it is one note, and reads back as one.
+    view.notes.input.setPlainText(text.replace("\n\n", "\n"))
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        view.notes.submit()
+    assert [note.text for note in read_back(qtbot, api, contact.uid).notes] == [text.replace("\n\n", "\n")]
+    # The same check holds for a new contact's first note.
+    view.start_create()
+    view.form.fill({"firstName": "Rui", "email": "rui@example.com"})
+    view.new_note.setPlainText(text)
+    view.save()
+    assert view.create_message.text().startswith("A line starting with a date and time after a blank line")
+
+
+def test_a_stored_note_leaves_sending_even_when_it_reads_back_otherwise(
+    qtbot: QtBot, view: ContactView, contact: Contact
+) -> None:
+    # A vendor may store a note a little differently (spacing, line ends): the request succeeded, so the
+    # entry must not stay "Sending…" for want of an exact match.
+    view.show_contact(contact)
+    view.notes.add_pending("Called  back")
+    stored = dataclasses.replace(contact, notes=(NoteEntry(datetime(2025, 8, 14, 10, 46), "Called back"),))
+    view.service.note_added.emit(stored, "Called  back")
+    assert [entry.time_label.text() for entry in view.notes.entry_widgets()] != ["Sending…"]
+    assert [entry.text_label.text() for entry in view.notes.entry_widgets()] == ["Called back"]
 
 
 def test_note_that_fails_keeps_the_typed_text(
