@@ -233,11 +233,11 @@ def test_form_is_read_only_while_saving_and_a_rejected_save_keeps_the_edits(
     snapshot = view.findChild(QPlainTextEdit, "snapshot")
     assert snapshot is not None
     snapshot.setPlainText("Long talk about prices.")
-    with qtbot.waitSignal(view.error_raised, timeout=10_000) as raised:
+    with qtbot.waitSignal(view.deleted_elsewhere, timeout=10_000) as refused:
         view.save()
         assert line(view, "city").isReadOnly() and snapshot.isReadOnly()
         assert not view.save_button.isEnabled()
-    assert isinstance(raised.args[0], NotFoundError)
+    assert refused.args == [contact.uid, contact.name]
     assert line(view, "city").text() == "Caruaru" and not line(view, "city").isReadOnly()
     assert snapshot.toPlainText() == "Long talk about prices."
     assert view.has_unsaved_changes() and view.save_button.isEnabled()
