@@ -443,7 +443,8 @@ class ContactForm(QWidget):
     def _line(self, name: str, text: str, row: int, column: int, span: int = 1) -> QLineEdit:
         edit = QLineEdit(self)
         edit.setObjectName(name)
-        edit.setMaxLength(MAX_LENGTH[name] + 50)  # a little slack so the length message can be seen
+        if name in MAX_LENGTH:
+            edit.setMaxLength(MAX_LENGTH[name] + 50)  # a little slack so the length message can be seen
         edit.textChanged.connect(self._edited)
         self._place(name, text, row, column, edit, edit, edit.text, edit.setText, edit.setReadOnly, span)
         return edit

@@ -159,6 +159,27 @@ def test_invalid_create_bodies_name_the_field(api: httpx.Client, body: dict[str,
     assert contract.field_from_message(message) == field, message
 
 
+@pytest.mark.parametrize(
+    ("body", "stored"),
+    [
+        # The contract sets no phone limit: "stored as given, trimmed".
+        ({"name": "X Y", "phone": "+55 (11) 98765-4321 ext. 1234, ask for the front desk"}, {}),
+        # name has no limit of its own: each part it splits into is within the names' 100.
+        ({"name": "A" * 100 + "   " + "B" * 100, "phone": "1"}, {"firstName": "A" * 100, "lastName": "B" * 100}),
+        # "syntactically valid": a quoted local part is valid syntax.
+        ({"name": "X Y", "email": '"john doe"@example.com'}, {"email": '"john doe"@example.com'}),
+    ],
+)
+def test_values_the_contract_accepts_are_stored(
+    api: httpx.Client, body: dict[str, str], stored: dict[str, str]
+) -> None:
+    response = api.post("/api/contact", json=body)
+    assert response.status_code == 201, response.text
+    contact = api.get("/api/contact", params={"uid": response.json()["data"]["uid"]}).json()["data"]
+    for field, value in {"phone": body.get("phone", ""), **stored}.items():
+        assert contact[field] == value
+
+
 def test_unknown_stage_message_names_the_stage(api: httpx.Client) -> None:
     message = assert_error(
         api.post("/api/contact", json={"name": "X", "phone": "1", "stageName": "Dreamy"}), 400, "BAD_REQUEST"
