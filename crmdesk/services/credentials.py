@@ -108,6 +108,8 @@ class Credentials:
         if token:
             return token
         if not keyring_status().usable:
+            if raise_errors:  # a token remembered earlier may be there; this computer cannot reach it now
+                raise _keyring()[1].KeyringError(keyring_status().reason or "no usable keyring")
             return None
         keyring, errors = _keyring()
         try:

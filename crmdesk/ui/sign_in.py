@@ -237,6 +237,9 @@ class SignInDialog(QDialog):
     def _update_buttons(self) -> None:
         ready = bool(self.token_field.text().strip()) and bool(self.base_url_field.text().strip())
         self.sign_in_button.setEnabled(ready and not self._busy)
+        stop = self.tr("Stop") if self._busy else self.tr("Cancel")
+        if self.cancel_button.text() != stop:
+            self.cancel_button.setText(stop)
 
     def _toggle_visible(self, visible: bool) -> None:
         self.token_field.setEchoMode(QLineEdit.EchoMode.Normal if visible else QLineEdit.EchoMode.Password)
@@ -330,5 +333,12 @@ class SignInDialog(QDialog):
         self.show_message(text)
 
     def reject(self) -> None:
+        if self._busy:
+            # During a check, Cancel (and Escape) stops the check: a server that never answers would otherwise
+            # hold the fields locked until the client gives up, and closing here may end the app.
+            self._sign_in.cancel()
+            self.set_busy(False)
+            self.show_message(self.tr("Stopped checking. Check the server address, or try again."), error=False)
+            return
         self._sign_in.cancel()
         super().reject()

@@ -6,6 +6,7 @@ import logging
 import socket
 
 import keyring
+import keyring.backends.fail
 import keyring.errors
 import pytest
 from pytestqt.qtbot import QtBot
@@ -119,7 +120,24 @@ def test_signing_in_again_over_an_environment_token_makes_sign_out_forget_the_ne
         run(qtbot, app.shutdown(), timeout=20_000)
 
 
-def test_cancelling_sign_in_during_the_check_logs_no_error(
+def test_a_remembered_token_on_a_computer_without_a_keyring_today_is_told_as_such(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    keyring.set_keyring(keyring.backends.fail.Keyring())  # no D-Bus today, say
+    Profiles().set_base_url("work", account.base_url)
+    Profiles().set_token_remembered("work", True)
+    app = _controller()
+    try:
+        app.start()
+        qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=5_000)
+        assert app.sign_in.message.text().startswith("Could not read the saved token for profile work")
+        assert "No saved token was found" not in app.sign_in.message.text()
+        assert Profiles().token_remembered("work")  # it may well be there once the keyring is back
+    finally:
+        run(qtbot, app.shutdown(), timeout=20_000)
+
+
+def test_cancel_during_the_check_stops_it_and_leaves_the_dialog_open(
     qtbot: QtBot, qasync_loop: object, private_settings: object, caplog: pytest.LogCaptureFixture
 ) -> None:
     with socket.socket() as silent:  # accepts connections and never answers: the check stays in flight
@@ -133,9 +151,17 @@ def test_cancelling_sign_in_during_the_check_logs_no_error(
             dialog.token_field.setText("tok_some-token-0123456789")
             dialog.sign_in_button.click()
             qtbot.waitUntil(dialog.progress.isVisible)
+            assert dialog.cancel_button.text() == "Stop"
             with caplog.at_level(logging.WARNING):
                 dialog.cancel_button.click()
                 qtbot.wait(300)
+            # A server that never answers: the rep stops the check and fixes the address, without quitting.
+            assert app.sign_in is dialog and dialog.isVisible() and app.exit_code is None
+            assert dialog.message.text() == "Stopped checking. Check the server address, or try again."
+            assert not dialog.progress.isVisible() and dialog.base_url_field.isEnabled()
+            assert (
+                dialog.cancel_button.text() == "Cancel"
+            )  # which, now, closes the dialog (and quits, at a first start)
         finally:
             run(qtbot, app.shutdown(), timeout=20_000)
     assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
