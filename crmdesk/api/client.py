@@ -541,7 +541,9 @@ class ContactApi:
         except builtins.TimeoutError:
             if not limit.expired():
                 raise  # an attempt's own TimeoutError (an ApiError), not the deadline
-            raise TimeoutError(f"No complete answer within {self.deadline:g} s.", method=method, path=path) from None
+            error = TimeoutError(f"No complete answer within {self.deadline:g} s.", method=method, path=path)
+            error.may_have_happened = method not in _IDEMPOTENT  # a write may have been sent, and done
+            raise error from None
 
     async def _attempts(
         self,
@@ -583,6 +585,7 @@ class ContactApi:
                 # already have happened, and the caller has to look before trying again.
                 error = _transport_error(exc, method, path)
                 if method not in _IDEMPOTENT or attempt > self.max_retries:
+                    error.may_have_happened = method not in _IDEMPOTENT
                     raise error from exc
                 outcome_unknown = True
                 await self._pause("network", attempt, backoff_delay(attempt - 1, self._jitter()), method, path)
@@ -590,9 +593,11 @@ class ContactApi:
             except httpx.DecodingError as exc:
                 # An answer came, but its body could not be unpacked (a Content-Encoding it does not have): the
                 # server may have done the work, so this is reported, never sent again.
-                raise BadResponseError(
+                error = BadResponseError(
                     f"The server sent a body that could not be decoded ({exc}).", method=method, path=path
-                ) from exc
+                )
+                error.may_have_happened = method not in _IDEMPOTENT
+                raise error from exc
             except httpx.InvalidURL as exc:
                 # httpx refuses a query over 64 KiB before sending anything: a lookup value far too long.
                 raise ValidationError(f"The request is too long to send ({exc}).", method=method, path=path) from exc
@@ -603,7 +608,12 @@ class ContactApi:
                 logger.debug("%s %s -> %d in %.0f ms", method, path, status, (time.perf_counter() - started) * 1000)
             self._limiter.observe(response.headers)
             if status < 400:
-                return _payload_data(response, method, path)
+                try:
+                    return _payload_data(response, method, path)
+                except BadResponseError as error:
+                    # A success status: a write was done, whatever the server wrote about it.
+                    error.may_have_happened = method not in _IDEMPOTENT
+                    raise
             if status == 404 and gone_means_done and outcome_unknown:
                 return None
 

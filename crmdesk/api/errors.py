@@ -25,7 +25,13 @@ PLAN_MESSAGE = "API access needs the Starter, Pro or Business plan; this account
 
 
 class ApiError(Exception):
-    """Base of every error the client raises. ``str(error)`` is one sentence a person can read."""
+    """Base of every error the client raises. ``str(error)`` is one sentence a person can read.
+
+    ``may_have_happened`` is True when a write reached the server and its answer was lost or unreadable: the
+    server may have done it (a create may exist now), so the caller must look before sending it again.
+    """
+
+    may_have_happened: bool = False
 
     def __init__(
         self,

@@ -1473,6 +1473,13 @@ class ContactView(QWidget):
         reason = user_message(str(getattr(error, "error", None) or error))
         if field == "name":
             field = "firstName"
+        if getattr(error, "may_have_happened", False):
+            # Sent, and the answer lost: it may exist now. Retry checks for duplicates first, which finds it.
+            context = self.tr("The contact may have been created: its answer was lost. Retry looks for it first.")
+            self.error_raised.emit(error, self._retry_create, context)
+            self._say_status(self.tr("Not confirmed: {reason}").format(reason=reason), error=True)
+            self._update_buttons()
+            return
         if field in FORM_FIELDS:
             self.form.set_server_message(field, reason)
         else:

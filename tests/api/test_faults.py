@@ -92,11 +92,12 @@ def test_slow_create_is_not_sent_twice() -> None:
         async with FaultServer([Hang()]) as server:
             api, recorder = make_api(server.base_url, timeout=0.2)
             async with api:
-                with pytest.raises(TimeoutError):
+                with pytest.raises(TimeoutError) as caught:
                     await api.create_contact(**SEED_CREATE)
             # The create may have happened; sending it again could duplicate the contact.
             assert len(server.requests) == 1
             assert recorder.sleeps == []
+            assert caught.value.may_have_happened
 
     asyncio.run(scenario())
 
@@ -158,6 +159,24 @@ def test_reset_mid_body_fails_a_note_without_resending() -> None:
             assert len(server.requests) == 1
 
     asyncio.run(scenario())
+
+
+def test_only_a_write_that_was_sent_may_have_happened() -> None:
+    # The rep is told to look before creating again only where the server may have done it.
+    handler = Scripted([httpx.ConnectError("refused")])
+    api, _recorder = make_api(handler=handler, max_retries=0)
+    with pytest.raises(NetworkError) as refused:
+        _run(api, "create_contact", **SEED_CREATE)
+    assert not refused.value.may_have_happened  # it never left this computer
+    unreadable = httpx.Response(201, content=b"<html>Created</html>", headers={"Content-Type": "text/html"})
+    api, _recorder = make_api(handler=Scripted([unreadable]))
+    with pytest.raises(BadResponseError) as done:
+        _run(api, "create_contact", **SEED_CREATE)
+    assert done.value.may_have_happened  # 201: done, whatever the body says
+    api, _recorder = make_api(handler=Scripted([unreadable]))
+    with pytest.raises(BadResponseError) as read:
+        _run(api, "get_contact", uid="ABC12345")
+    assert not read.value.may_have_happened  # a lookup changes nothing
 
 
 def test_refused_connection_is_retried_then_reported() -> None:
@@ -436,10 +455,11 @@ def test_a_create_whose_answer_cannot_be_decoded_is_reported_not_sent_again() ->
         async with FaultServer([Reply(http_response(201, body, gzip_label))]) as server:
             api, recorder = make_api(server.base_url)
             async with api:
-                with pytest.raises(BadResponseError, match="could not be decoded"):
+                with pytest.raises(BadResponseError, match="could not be decoded") as caught:
                     await api.create_contact(**SEED_CREATE)
             assert len(server.requests) == 1
             assert recorder.sleeps == []
+            assert caught.value.may_have_happened
 
     asyncio.run(scenario())
 

@@ -3,6 +3,7 @@ re-run of the last search; an error the app cannot repeat offers no Retry."""
 
 from __future__ import annotations
 
+import httpx
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -199,4 +200,49 @@ def test_a_save_to_a_contact_deleted_elsewhere_offers_to_create_it_anew_from_the
     assert created.args[0].uid != ref.uid
     stored = _on_server(qtbot, account, email="alice@example.com")
     assert (stored.name, stored.city) == ("Alice Alpha", "Olinda")
+    close_window(qtbot, window)
+
+
+class _LostAnswer(httpx.AsyncBaseTransport):
+    """The server gets (and does) the first ``route`` request; its answer is lost on the way back."""
+
+    def __init__(self, route: str) -> None:
+        self.route, self.lost = route, 0
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if f"{request.method} {request.url.path}" == self.route and not self.lost:
+            self.lost += 1
+            await response.aread()
+            raise httpx.ReadError("connection reset by peer")
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_create_whose_answer_was_lost_says_it_may_exist_and_retry_finds_it(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    lost = _LostAnswer("POST /api/contact")
+    window = open_window(qtbot, account, client_options={"transport": lost})
+    qtbot.waitUntil(window.contact_view_built)
+    view = window.contact_view
+    window.new_contact()
+    view.form.fill({"firstName": "Carla", "lastName": "Dias", "email": "carla@example.com"})
+    view.save()
+    qtbot.waitUntil(lambda: window.banner.isVisible() and not view.form.is_busy(), timeout=10_000)
+    assert lost.lost == 1
+    assert window.banner.text().startswith(
+        "The contact may have been created: its answer was lost. Retry looks for it first."
+    )
+    assert view.form_status.text().startswith("Not confirmed:") and view.mode() == "create"
+    created = _on_server(qtbot, account, email="carla@example.com")  # it was, indeed
+
+    _retry_button(window).click()  # the duplicate check finds it rather than creating a second one
+    qtbot.waitUntil(lambda: view.dialog is not None and view.dialog.isVisible(), timeout=10_000)
+    assert view.dialog.objectName() == "duplicateDialog" and created.uid in view.dialog.text()
+    view.dialog.button(QMessageBox.StandardButton.Cancel).click()
+    view.form.revert()
     close_window(qtbot, window)
