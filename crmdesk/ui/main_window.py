@@ -903,16 +903,21 @@ class MainWindow(QMainWindow):
         self.recent.update(contact.uid, contact.name or contact.uid, contact.email, contact.phone)
 
     def _contact_deleted(self, uid: str) -> None:
+        self._forget_contact(uid)
+        self._say_results(self.tr("The contact was deleted."))
+
+    def _forget_contact(self, uid: str) -> None:
+        """A deleted contact leaves Recent and the search results."""
         self.recent.remove(uid)
         for row in reversed(range(self.results_list.count())):
             if self.results_list.item(row).data(_UID_ROLE) == uid:
                 self.results_list.takeItem(row)
-        self._say_results(self.tr("The contact was deleted."))
 
     def _deleted_elsewhere(self, uid: str, name: str) -> None:
         from crmdesk.ui.errors import Action, Description, Severity
 
-        self.recent.remove(uid)
+        self._forget_contact(uid)
+        self._say_results(self.tr("{0} no longer exists: it was deleted.").format(name))
         text = self.tr(
             "Not saved: {0} no longer exists, it was deleted elsewhere. What you typed is still in the form."
         )

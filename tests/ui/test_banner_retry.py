@@ -189,6 +189,7 @@ def test_a_save_to_a_contact_deleted_elsewhere_offers_to_create_it_anew_from_the
     )
     assert view.form_status.text() == "Not saved: Alice Alpha was deleted elsewhere."
     assert city.text() == "Olinda" and window.recent.entries() == []
+    assert window.results_status.text() == "Alice Alpha no longer exists: it was deleted."  # not "Found Alice…"
 
     [create] = [button for button in window.banner.findChildren(QPushButton) if button.isVisible()]
     assert create.text() == "Create as new contact"
