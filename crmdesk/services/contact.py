@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from crmdesk.api.errors import NotFoundError
+from crmdesk.api.errors import ApiError, NotFoundError
 from crmdesk.api.models import Contact, ContactSummary
 from crmdesk.services.registry import Registry
 from crmdesk.services.tasks import TaskSlots
@@ -28,6 +28,11 @@ log = logging.getLogger("crmdesk.services.contact")
 
 #: The header fields that have their own endpoint, and the service method names behind them.
 DEDICATED_FIELDS = ("stageName", "qualityName", "ownerEmail")
+#: A contact's text fields, which a create sends as they are stored.
+_TEXT_FIELDS = frozenset(field.name for field in dataclasses.fields(Contact) if field.type in ("str", str)) - {
+    "uid",
+    "notes_raw",
+}
 
 
 def _is_write(key: str) -> bool:
@@ -93,9 +98,9 @@ class ContactService(QObject):
         self._writes = 0
         # Notes get a key each: a second note must not cancel the first one still in flight.
         self._note_counter = itertools.count()
-        # Counts the tags, notes and dedicated-field changes the server confirmed: a save's answer that started
-        # before one of them is older than it.
-        self._confirmed = 0
+        # The tags, notes and dedicated-field changes the server confirmed, in order, as (uid, what): a save's
+        # answer read before one of them is older than it, for what it changed.
+        self._confirmed: list[tuple[str, str]] = []
 
     @property
     def api(self) -> ContactApi:
@@ -133,12 +138,11 @@ class ContactService(QObject):
 
     def save(self, uid: str, changes: Mapping[str, str]) -> None:
         """Send only ``changes`` (API field → new text; ``""`` clears) and report the server's version."""
-        confirmed = self._confirmed
+        # A reload still on its way was read before this save: its answer would put the old values back.
+        self._slots.cancel("load")
+        since = len(self._confirmed)
         self._start(
-            "save",
-            self._update(uid, dict(changes)),
-            lambda contact: self._saved(contact, confirmed),
-            self.save_failed.emit,
+            "save", self._update(uid, dict(changes)), lambda contact: self._saved(contact, since), self.save_failed.emit
         )
 
     def abandon_create(self) -> None:
@@ -214,11 +218,21 @@ class ContactService(QObject):
                 found.setdefault(summary.uid, summary)
         return list(found.values())
 
-    async def _create(self, fields: dict[str, Any]) -> Contact:
+    async def _create(self, fields: dict[str, Any]) -> tuple[Contact, ApiError | None]:
+        """The new contact as stored; if reading it back fails, the contact as sent, with why it was not read."""
         ref = await self.api.create_contact(**fields)
-        contact = await self.api.get_contact(uid=ref.uid)
+        try:
+            contact = await self.api.get_contact(uid=ref.uid)
+        except ApiError as error:
+            # Created all the same: show it from what was sent, and report the failed read as a reload's.
+            known: dict[str, Any] = {
+                name: value for name, value in fields.items() if isinstance(value, str) and name in _TEXT_FIELDS
+            }
+            known.update(email=ref.email, phone=ref.phone, firstName=ref.firstName, lastName=ref.lastName)
+            tags = tuple(str(tag) for tag in fields.get("tags", ()))
+            return dataclasses.replace(Contact(uid=ref.uid, tags=tags), **known), error
         assert isinstance(contact, Contact), "a lookup by uid answers one contact"
-        return contact
+        return contact, None
 
     async def _note(self, uid: str, text: str) -> Contact:
         sent = datetime.now(UTC)
@@ -241,27 +255,32 @@ class ContactService(QObject):
         self.set_current(result)
         self.contact_loaded.emit(result)
 
-    def _saved(self, contact: Contact, confirmed_before: int) -> None:
+    def _saved(self, contact: Contact, since: int) -> None:
         current = self._current
-        if self._confirmed != confirmed_before and current is not None and current.uid == contact.uid:
-            # A stage, tag or note was confirmed while the save was on its way: the save's answer was read
-            # before that, so its form fields are news and the rest is not.
-            contact = dataclasses.replace(
-                contact,
-                stageName=current.stageName,
-                qualityName=current.qualityName,
-                ownerEmail=current.ownerEmail,
-                tags=current.tags,
-                notes=current.notes,
-                notes_raw=current.notes_raw,
-                lastUpdate=_later(contact.lastUpdate, current.lastUpdate),
-            )
+        meanwhile = {what for uid, what in self._confirmed[since:] if uid == contact.uid}
+        if meanwhile and current is not None and current.uid == contact.uid:
+            # Confirmed while the save was on its way, so newer than the save's answer for what each changed;
+            # everything else in the answer (a colleague's note or stage included) stands.
+            changes: dict[str, Any] = {
+                field: getattr(current, field) for field in DEDICATED_FIELDS if field in meanwhile
+            }
+            if "tags" in meanwhile:
+                known = {tag.casefold() for tag in contact.tags}
+                changes["tags"] = (*contact.tags, *(tag for tag in current.tags if tag.casefold() not in known))
+            if "notes" in meanwhile:  # the contact was read again after the note: all its notes, fresher
+                changes.update(notes=current.notes, notes_raw=current.notes_raw)
+            contact = dataclasses.replace(contact, lastUpdate=_later(contact.lastUpdate, current.lastUpdate), **changes)
+        if len(self._confirmed) > 1000 and not self.is_running("save"):
+            self._confirmed.clear()  # only a save in flight looks back; keep the log short
         self.set_current(contact)
         self.saved.emit(contact)
 
-    def _created(self, contact: Contact) -> None:
+    def _created(self, result: tuple[Contact, ApiError | None]) -> None:
+        contact, unread = result
         self.set_current(contact)
         self.created.emit(contact)
+        if unread is not None:
+            self.load_failed.emit(unread)
 
     def _deleted(self, uid: str) -> None:
         if self._current is not None and self._current.uid == uid:
@@ -272,7 +291,7 @@ class ContactService(QObject):
         return self._current is not None and self._current.uid == uid
 
     def _tag_added(self, sent_for: Contact, tag: str, stored: str) -> None:
-        self._confirmed += 1
+        self._confirmed.append((sent_for.uid, "tags"))
         # The contact may have been left meanwhile (its answer still reports, and teaches the registry).
         contact = self._current if self._current is not None and self._is_open(sent_for.uid) else sent_for
         if not any(existing.casefold() == stored.casefold() for existing in contact.tags):
@@ -284,7 +303,7 @@ class ContactService(QObject):
         self.tag_added.emit(tag, contact)
 
     def _note_added(self, contact: Contact, text: str) -> None:
-        self._confirmed += 1
+        self._confirmed.append((contact.uid, "notes"))
         if self._is_open(contact.uid):
             self.set_current(contact)
         else:  # left meanwhile, or nothing open (a new-contact form): the open contact stays as it is
@@ -295,7 +314,7 @@ class ContactService(QObject):
         uid = self._require().uid
 
         def done(result: Any) -> None:
-            self._confirmed += 1
+            self._confirmed.append((uid, field))
             stored = result if isinstance(result, str) else (getattr(result, "value", "") or value)
             current = self._current
             if current is not None and current.uid == uid:

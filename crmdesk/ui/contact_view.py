@@ -1375,6 +1375,14 @@ class ContactView(QWidget):
         self._after_save = None
         self.form.set_busy(False)
         uid = self.current_uid()
+        if getattr(error, "may_have_happened", False):
+            # Sent, and the answer lost: the server may well have stored it. The edits stay, and saving them
+            # again sends the same values, which does no harm.
+            context = self.tr("The changes may have been saved: the answer was lost.")
+            self.error_raised.emit(error, lambda: self._retry_save(uid), context)
+            self._say_status(self.tr("Not confirmed: {reason}").format(reason=user_message(str(error))), error=True)
+            self._update_buttons()
+            return
         if isinstance(error, NotFoundError) and uid is not None:
             # Deleted by someone else since it was opened: saving again can never work, so say that, and let
             # the window offer to create it anew from what the rep typed.
@@ -1475,7 +1483,9 @@ class ContactView(QWidget):
             field = "firstName"
         if getattr(error, "may_have_happened", False):
             # Sent, and the answer lost: it may exist now. Retry checks for duplicates first, which finds it.
-            context = self.tr("The contact may have been created: its answer was lost. Retry looks for it first.")
+            context = self.tr(
+                "The contact may have been created: its answer was lost. Creating again checks for it first."
+            )
             self.error_raised.emit(error, self._retry_create, context)
             self._say_status(self.tr("Not confirmed: {reason}").format(reason=reason), error=True)
             self._update_buttons()

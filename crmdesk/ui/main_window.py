@@ -237,6 +237,7 @@ class MainWindow(QMainWindow):
         self._shown_once = False
         self._settings_dialog: SettingsDialog | None = None
         self._shortcuts_dialog: QWidget | None = None
+        self._deleted_open: str | None = None  # a contact a save found deleted elsewhere, still in the form
         self._retry_countdown = QTimer(self)  # the status bar's "retrying in N s", once a second
         self._retry_countdown.setInterval(1000)
         self._retry_countdown.timeout.connect(self._count_retry_down)
@@ -711,7 +712,12 @@ class MainWindow(QMainWindow):
     def new_contact(self) -> None:
         if not self._when_signed_in(self.new_contact):
             return
-        self.contact_view.resolve_unsaved(lambda: self.contact_view.start_create())
+
+        def start() -> None:
+            self._leave_deleted()
+            self.contact_view.start_create()
+
+        self.contact_view.resolve_unsaved(start)
 
     def sign_out(self) -> None:
         if self._contact_view is None:
@@ -898,6 +904,15 @@ class MainWindow(QMainWindow):
 
     def _contact_opened(self, contact: Contact) -> None:
         self.recent.add(contact.uid, contact.name or contact.uid, contact.email, contact.phone)
+        self._leave_deleted()
+
+    def _leave_deleted(self) -> None:
+        """The form of a contact deleted elsewhere is gone: so is the banner's offer to create it anew."""
+        from crmdesk.ui.errors import Action
+
+        if self._banner is not None and self._banner.action() is Action.CREATE_AS_NEW:
+            self._dismiss_banner()
+        self._deleted_open = None
 
     def _contact_changed(self, contact: Contact) -> None:
         self.recent.update(contact.uid, contact.name or contact.uid, contact.email, contact.phone)
@@ -917,6 +932,7 @@ class MainWindow(QMainWindow):
         from crmdesk.ui.errors import Action, Description, Severity
 
         self._forget_contact(uid)
+        self._deleted_open = uid  # what the banner's "Create as new contact" is about
         self._say_results(self.tr("{0} no longer exists: it was deleted.").format(name))
         text = self.tr(
             "Not saved: {0} no longer exists, it was deleted elsewhere. What you typed is still in the form."
@@ -1024,7 +1040,10 @@ class MainWindow(QMainWindow):
             retry()
         elif action == Action.CREATE_AS_NEW.value:
             self._dismiss_banner()
-            self.contact_view.create_from_form()
+            view = self.contact_view
+            # Only the form it was about: once the rep moved on, there is nothing of that contact left to keep.
+            if view.mode() == "view" and view.current_uid() == self._deleted_open:
+                view.create_from_form()
 
     def _retrying(self, what: str, seconds: float, held: bool) -> None:
         """A request waits before its next attempt: the status bar counts the wait down, then clears."""

@@ -236,7 +236,7 @@ def test_a_create_whose_answer_was_lost_says_it_may_exist_and_retry_finds_it(
     qtbot.waitUntil(lambda: window.banner.isVisible() and not view.form.is_busy(), timeout=10_000)
     assert lost.lost == 1
     assert window.banner.text().startswith(
-        "The contact may have been created: its answer was lost. Retry looks for it first."
+        "The contact may have been created: its answer was lost. Creating again checks for it first."
     )
     assert view.form_status.text().startswith("Not confirmed:") and view.mode() == "create"
     created = _on_server(qtbot, account, email="carla@example.com")  # it was, indeed
@@ -245,5 +245,100 @@ def test_a_create_whose_answer_was_lost_says_it_may_exist_and_retry_finds_it(
     qtbot.waitUntil(lambda: view.dialog is not None and view.dialog.isVisible(), timeout=10_000)
     assert view.dialog.objectName() == "duplicateDialog" and created.uid in view.dialog.text()
     view.dialog.button(QMessageBox.StandardButton.Cancel).click()
+    view.form.revert()
+    close_window(qtbot, window)
+
+
+class _ReadBackFails(httpx.AsyncBaseTransport):
+    """The create goes through; reading the new contact back (GET by uid) fails with a 500."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.posted = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.posted = self.posted or request.method == "POST"
+        if self.posted and request.method == "GET" and "uid" in request.url.params:
+            await request.aread()
+            return httpx.Response(500, json={"success": False, "error": "Internal error", "code": "SERVER_ERROR"})
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_contact_created_but_not_read_back_shows_as_created(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window = open_window(qtbot, account, client_options={"transport": _ReadBackFails(), "max_retries": 0})
+    qtbot.waitUntil(window.contact_view_built)
+    view = window.contact_view
+    window.new_contact()
+    view.form.fill({"firstName": "Carla", "lastName": "Dias", "email": "carla@example.com", "city": "Natal"})
+    view.new_tags.setText("Fair 2025")
+    with qtbot.waitSignal(view.contact_created, timeout=10_000) as created:
+        view.save()
+    stored = _on_server(qtbot, account, email="carla@example.com")
+    assert created.args[0].uid == stored.uid and view.current_uid() == stored.uid and view.mode() == "view"
+    assert view.form.values()["city"] == "Natal" and view.tags.tag_names() == ["Fair 2025"]
+    assert view.form_status.text() == "Created" and not view.has_unsaved_changes()
+    assert [entry.uid for entry in window.recent.entries()] == [stored.uid]
+    # Only the read failed, and it says so, with Retry to read it again.
+    qtbot.waitUntil(window.banner.isVisible)
+    assert window.banner.text().startswith("Not reloaded.")
+    assert _retry_button(window).isVisible()
+    close_window(qtbot, window)
+
+
+def test_a_save_whose_answer_was_lost_says_it_may_be_saved_and_retry_sends_it_again(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Alice Alpha", "email": "alice@example.com", "city": "Recife"})
+    lost = _LostAnswer("PUT /api/contact")
+    window = open_window(qtbot, account, client_options={"transport": lost})
+    _open(qtbot, window, "alice@example.com")
+    view = window.contact_view
+    city = view.findChild(QLineEdit, "city")
+    assert city is not None
+    city.setFocus()
+    city.selectAll()
+    qtbot.keyClicks(city, "Olinda")
+    view.save()
+    qtbot.waitUntil(lambda: window.banner.isVisible() and not view.form.is_busy(), timeout=10_000)
+    assert window.banner.text().startswith("The changes may have been saved: the answer was lost.")
+    assert view.form_status.text().startswith("Not confirmed:") and view.has_unsaved_changes()
+    assert _on_server(qtbot, account, uid=ref.uid).city == "Olinda"  # it was
+    _retry_button(window).click()  # the same values again: harmless, and now confirmed
+    qtbot.waitUntil(lambda: view.form_status.text() == "Saved", timeout=10_000)
+    assert not view.has_unsaved_changes() and city.text() == "Olinda"
+    close_window(qtbot, window)
+
+
+def test_the_offer_to_create_a_deleted_contact_anew_goes_with_its_form(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Alice Alpha", "email": "alice@example.com"})
+    window = open_window(qtbot, account)
+    _open(qtbot, window, "alice@example.com")
+    view = window.contact_view
+
+    async def delete_elsewhere() -> None:
+        async with ContactApi(account.base_url, account.token) as api:
+            await api.delete_contact(ref.uid)
+
+    run(qtbot, delete_elsewhere())
+    city = view.findChild(QLineEdit, "city")
+    assert city is not None
+    city.setFocus()
+    qtbot.keyClicks(city, "Olinda")
+    view.save()
+    qtbot.waitUntil(lambda: window.banner.isVisible() and not view.form.is_busy())
+    window.new_contact()  # the rep moves on: Discard the edits
+    box = view.dialog
+    assert isinstance(box, QMessageBox)
+    box.button(QMessageBox.StandardButton.Discard).click()
+    assert view.mode() == "create"
+    # "What you typed is still in the form" is no longer true: the banner, and its button, are gone.
+    assert not window.banner.isVisible()
     view.form.revert()
     close_window(qtbot, window)

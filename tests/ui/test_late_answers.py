@@ -158,3 +158,58 @@ def test_a_slow_save_answer_does_not_undo_a_stage_and_a_note_confirmed_meanwhile
         )
     finally:
         close_api(qtbot, api)
+
+
+def test_a_reload_answering_after_a_save_does_not_put_the_old_values_back(
+    qtbot: QtBot, qasync_loop: object, account: Account
+) -> None:
+    slow = HeldTransport("GET /api/contact", late_answer=True)  # read at once, answered late
+    slow.release()
+    api = make_api(account.base_url, account.token, transport=slow)
+    try:
+        contact = create_contact(qtbot, api, name="Maria Silva", email="maria@example.com", city="Recife")
+        service, view = make_view(qtbot, api, demo_registry())
+        view.show_contact(contact)
+        slow.hold()
+        view.reload()  # F5, and the answer is slow
+        qtbot.waitUntil(lambda: slow.held == 1)
+        type_into(qtbot, view.findChild(QLineEdit, "city"), "Natal")
+        with qtbot.waitSignal(service.saved, timeout=5_000):
+            view.save()  # the save answers first
+        slow.release()  # then the reload's answer, read before the save, arrives
+        qtbot.wait(300)
+        assert view.findChild(QLineEdit, "city").text() == "Natal"
+        assert service.current is not None and service.current.city == "Natal"
+        assert read_back(qtbot, api, contact.uid).city == "Natal"
+    finally:
+        close_api(qtbot, api)
+
+
+def test_a_slow_save_answer_keeps_a_colleagues_changes_and_adds_the_tag_confirmed_meanwhile(
+    qtbot: QtBot, qasync_loop: object, account: Account
+) -> None:
+    late = HeldTransport("PUT /api/contact", late_answer=True)
+    late.release()
+    api = make_api(account.base_url, account.token, transport=late)
+    try:
+        contact = create_contact(qtbot, api, name="Maria Silva", email="maria@example.com", stageName="New Lead")
+        service, view = make_view(qtbot, api, demo_registry())
+        view.show_contact(contact)
+        # A colleague moves her on and writes a note: this view has not read either.
+        run(qtbot, api.set_stage("Qualified", uid=contact.uid))
+        run(qtbot, api.add_note("Colleague: called her", uid=contact.uid))
+        late.hold()
+        type_into(qtbot, view.findChild(QLineEdit, "city"), "Natal")
+        view.save()
+        qtbot.waitUntil(lambda: late.held == 1)
+        view.tags.input.setText("VIP")
+        with qtbot.waitSignal(service.tag_added, timeout=5_000):
+            view.tags.input.returnPressed.emit()
+        late.release()
+        qtbot.waitUntil(lambda: view.form_status.text() == "Saved", timeout=5_000)
+        # The save's answer is newer than what the view had for the stage and the notes; the tag is newer still.
+        assert view.stage_combo.currentData() == "Qualified"
+        assert [entry.text_label.text() for entry in view.notes.entry_widgets()] == ["Colleague: called her"]
+        assert view.tags.tag_names() == ["VIP"]
+    finally:
+        close_api(qtbot, api)
