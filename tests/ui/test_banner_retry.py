@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
-from crmdesk.api.models import Contact
+from crmdesk.api.models import Contact, ContactRef
 from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
 from tests.ui.contact_support import FailingTransport
@@ -39,17 +39,9 @@ def _open(qtbot: QtBot, window: MainWindow, email: str) -> None:
 def test_retry_after_a_failed_save_sends_the_edits_again(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    (ref,) = create_contacts(qtbot, account, {"name": "Alice Alpha", "email": "alice@example.com", "city": "Recife"})
     failing = FailingTransport("PUT /api/contact", status=500)
-    window = open_window(qtbot, account, client_options={"transport": failing, "max_retries": 0})
-    _open(qtbot, window, "alice@example.com")
+    window, ref, city = _alice_saving_olinda(qtbot, account, failing)
     view = window.contact_view
-    city = view.findChild(QLineEdit, "city")
-    assert city is not None
-    city.setFocus()
-    city.selectAll()
-    qtbot.keyClicks(city, "Olinda")
-    view.save()
     qtbot.waitUntil(lambda: failing.failed == 1 and not view.form.is_busy())
     assert window.banner.isVisible() and city.text() == "Olinda" and view.has_unsaved_changes()
     assert window.banner.text() == "Not saved. The server failed: Internal error. Try again in a moment."
@@ -163,11 +155,13 @@ def test_a_failure_the_app_cannot_repeat_offers_no_retry(
     close_window(qtbot, window)
 
 
-def test_a_save_to_a_contact_deleted_elsewhere_offers_to_create_it_anew_from_the_form(
-    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
-) -> None:
+def _alice_saving_olinda(
+    qtbot: QtBot, account: Account, transport: httpx.AsyncBaseTransport | None = None, *, deleted: bool = False
+) -> tuple[MainWindow, ContactRef, QLineEdit]:
+    """Alice (City Recife) open, her City typed as Olinda, and Save pressed; ``deleted``: by someone else, first."""
     (ref,) = create_contacts(qtbot, account, {"name": "Alice Alpha", "email": "alice@example.com", "city": "Recife"})
-    window = open_window(qtbot, account)
+    options: dict[str, object] = {"max_retries": 0} if transport is None else {"transport": transport, "max_retries": 0}
+    window = open_window(qtbot, account, client_options=options)
     _open(qtbot, window, "alice@example.com")
     view = window.contact_view
     assert [entry.uid for entry in window.recent.entries()] == [ref.uid]
@@ -176,13 +170,22 @@ def test_a_save_to_a_contact_deleted_elsewhere_offers_to_create_it_anew_from_the
         async with ContactApi(account.base_url, account.token) as api:
             await api.delete_contact(ref.uid)
 
-    run(qtbot, delete_elsewhere())
+    if deleted:
+        run(qtbot, delete_elsewhere())
     city = view.findChild(QLineEdit, "city")
     assert city is not None
     city.setFocus()
     city.selectAll()
     qtbot.keyClicks(city, "Olinda")
     view.save()
+    return window, ref, city
+
+
+def test_a_save_to_a_contact_deleted_elsewhere_offers_to_create_it_anew_from_the_form(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, ref, city = _alice_saving_olinda(qtbot, account, deleted=True)
+    view = window.contact_view
     qtbot.waitUntil(lambda: window.banner.isVisible() and not view.form.is_busy())
     assert window.banner.text() == (
         "Not saved: Alice Alpha no longer exists, it was deleted elsewhere. What you typed is still in the form."
@@ -243,8 +246,10 @@ def test_a_create_whose_answer_was_lost_says_it_may_exist_and_retry_finds_it(
 
     _retry_button(window).click()  # the duplicate check finds it rather than creating a second one
     qtbot.waitUntil(lambda: view.dialog is not None and view.dialog.isVisible(), timeout=10_000)
-    assert view.dialog.objectName() == "duplicateDialog" and created.uid in view.dialog.text()
-    view.dialog.button(QMessageBox.StandardButton.Cancel).click()
+    box = view.dialog
+    assert isinstance(box, QMessageBox)
+    assert box.objectName() == "duplicateDialog" and created.uid in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()
     view.form.revert()
     close_window(qtbot, window)
 
@@ -293,17 +298,8 @@ def test_a_contact_created_but_not_read_back_shows_as_created(
 def test_a_save_whose_answer_was_lost_says_it_may_be_saved_and_retry_sends_it_again(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    (ref,) = create_contacts(qtbot, account, {"name": "Alice Alpha", "email": "alice@example.com", "city": "Recife"})
-    lost = _LostAnswer("PUT /api/contact")
-    window = open_window(qtbot, account, client_options={"transport": lost})
-    _open(qtbot, window, "alice@example.com")
+    window, ref, city = _alice_saving_olinda(qtbot, account, _LostAnswer("PUT /api/contact"))
     view = window.contact_view
-    city = view.findChild(QLineEdit, "city")
-    assert city is not None
-    city.setFocus()
-    city.selectAll()
-    qtbot.keyClicks(city, "Olinda")
-    view.save()
     qtbot.waitUntil(lambda: window.banner.isVisible() and not view.form.is_busy(), timeout=10_000)
     assert window.banner.text().startswith("The changes may have been saved: the answer was lost.")
     assert view.form_status.text().startswith("Not confirmed:") and view.has_unsaved_changes()
@@ -317,21 +313,8 @@ def test_a_save_whose_answer_was_lost_says_it_may_be_saved_and_retry_sends_it_ag
 def test_the_offer_to_create_a_deleted_contact_anew_goes_with_its_form(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    (ref,) = create_contacts(qtbot, account, {"name": "Alice Alpha", "email": "alice@example.com"})
-    window = open_window(qtbot, account)
-    _open(qtbot, window, "alice@example.com")
+    window, _ref, _city = _alice_saving_olinda(qtbot, account, deleted=True)
     view = window.contact_view
-
-    async def delete_elsewhere() -> None:
-        async with ContactApi(account.base_url, account.token) as api:
-            await api.delete_contact(ref.uid)
-
-    run(qtbot, delete_elsewhere())
-    city = view.findChild(QLineEdit, "city")
-    assert city is not None
-    city.setFocus()
-    qtbot.keyClicks(city, "Olinda")
-    view.save()
     qtbot.waitUntil(lambda: window.banner.isVisible() and not view.form.is_busy())
     window.new_contact()  # the rep moves on: Discard the edits
     box = view.dialog

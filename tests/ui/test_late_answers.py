@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 from PySide6.QtWidgets import QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
 from crmdesk.api.errors import NotFoundError
 from crmdesk.api.models import Contact
+from crmdesk.services.contact import ContactService
+from crmdesk.ui.contact_view import ContactView
 from tests.support.live_server import Account
 from tests.ui.contact_support import (
     HeldTransport,
@@ -33,6 +38,28 @@ def _lookup(qtbot: QtBot, account: Account, email: str) -> Contact | None:
             return found
 
     return run(qtbot, go())
+
+
+@contextmanager
+def _maria_saved_slowly(
+    qtbot: QtBot, account: Account, before_save: Callable[[ContactApi, Contact], object] = lambda api, contact: None
+) -> Iterator[tuple[ContactApi, HeldTransport, ContactService, ContactView, Contact]]:
+    """Maria open with City edited to Natal and saved: the server has stored it, its answer is held."""
+    late = HeldTransport("PUT /api/contact", late_answer=True)
+    late.release()
+    api = make_api(account.base_url, account.token, transport=late)
+    try:
+        contact = create_contact(qtbot, api, name="Maria Silva", email="maria@example.com", stageName="New Lead")
+        service, view = make_view(qtbot, api, demo_registry())
+        view.show_contact(contact)
+        before_save(api, contact)
+        late.hold()
+        type_into(qtbot, view.findChild(QLineEdit, "city"), "Natal")
+        view.save()
+        qtbot.waitUntil(lambda: late.held == 1)
+        yield api, late, service, view, contact
+    finally:
+        close_api(qtbot, api)
 
 
 def test_a_search_while_a_create_is_on_its_way_waits_for_it_instead_of_offering_to_discard_it(
@@ -129,17 +156,7 @@ def test_reload_while_a_save_is_on_its_way_keeps_the_form_locked(
 def test_a_slow_save_answer_does_not_undo_a_stage_and_a_note_confirmed_meanwhile(
     qtbot: QtBot, qasync_loop: object, account: Account
 ) -> None:
-    late = HeldTransport("PUT /api/contact", late_answer=True)
-    late.release()
-    api = make_api(account.base_url, account.token, transport=late)
-    try:
-        contact = create_contact(qtbot, api, name="Maria Silva", email="maria@example.com", stageName="New Lead")
-        service, view = make_view(qtbot, api, demo_registry())
-        view.show_contact(contact)
-        late.hold()
-        type_into(qtbot, view.findChild(QLineEdit, "city"), "Natal")
-        view.save()
-        qtbot.waitUntil(lambda: late.held == 1)  # stored on the server; the answer is slow
+    with _maria_saved_slowly(qtbot, account) as (api, late, service, view, contact):
         with qtbot.waitSignal(service.field_changed, timeout=5_000):
             view.stage_combo.setCurrentIndex(view.stage_combo.findData("Qualified"))
         view.notes.input.setPlainText("Called, sending prices")
@@ -156,8 +173,6 @@ def test_a_slow_save_answer_does_not_undo_a_stage_and_a_note_confirmed_meanwhile
             "Natal",
             ["Called, sending prices"],
         )
-    finally:
-        close_api(qtbot, api)
 
 
 def test_a_reload_answering_after_a_save_does_not_put_the_old_values_back(
@@ -188,20 +203,12 @@ def test_a_reload_answering_after_a_save_does_not_put_the_old_values_back(
 def test_a_slow_save_answer_keeps_a_colleagues_changes_and_adds_the_tag_confirmed_meanwhile(
     qtbot: QtBot, qasync_loop: object, account: Account
 ) -> None:
-    late = HeldTransport("PUT /api/contact", late_answer=True)
-    late.release()
-    api = make_api(account.base_url, account.token, transport=late)
-    try:
-        contact = create_contact(qtbot, api, name="Maria Silva", email="maria@example.com", stageName="New Lead")
-        service, view = make_view(qtbot, api, demo_registry())
-        view.show_contact(contact)
+    def colleague(api: ContactApi, contact: Contact) -> None:
         # A colleague moves her on and writes a note: this view has not read either.
         run(qtbot, api.set_stage("Qualified", uid=contact.uid))
         run(qtbot, api.add_note("Colleague: called her", uid=contact.uid))
-        late.hold()
-        type_into(qtbot, view.findChild(QLineEdit, "city"), "Natal")
-        view.save()
-        qtbot.waitUntil(lambda: late.held == 1)
+
+    with _maria_saved_slowly(qtbot, account, colleague) as (_api, late, service, view, _contact):
         view.tags.input.setText("VIP")
         with qtbot.waitSignal(service.tag_added, timeout=5_000):
             view.tags.input.returnPressed.emit()
@@ -211,5 +218,3 @@ def test_a_slow_save_answer_keeps_a_colleagues_changes_and_adds_the_tag_confirme
         assert view.stage_combo.currentData() == "Qualified"
         assert [entry.text_label.text() for entry in view.notes.entry_widgets()] == ["Colleague: called her"]
         assert view.tags.tag_names() == ["VIP"]
-    finally:
-        close_api(qtbot, api)
