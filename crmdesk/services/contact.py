@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from crmdesk import contract
 from crmdesk.api.errors import ApiError, NotFoundError
 from crmdesk.api.models import Contact, ContactSummary
 from crmdesk.services.registry import Registry
@@ -58,6 +59,8 @@ class ContactService(QObject):
         note_added(Contact, str): the note (the text as sent) was stored; the contact was re-read so it carries
             the server's timestamp.
         note_failed(str, str, exception): the uid, and the note text that could not be added to it.
+        read_back_failed(str, exception): a contact was created (see ``created``), but reading it back failed; the
+            uid, and why. ``created`` carried the contact as sent.
         field_changed(str, str, str): the uid, and the dedicated field (stageName, qualityName, ownerEmail) that
             was set to a value.
         field_failed(str, str, str, exception): the uid, and the field and value that could not be set.
@@ -81,6 +84,7 @@ class ContactService(QObject):
     tag_failed = Signal(str, str, object)
     note_added = Signal(object, str)
     note_failed = Signal(str, str, object)
+    read_back_failed = Signal(str, object)
     field_changed = Signal(str, str, str)
     field_failed = Signal(str, str, str, object)
     busy_changed = Signal(bool)
@@ -229,8 +233,12 @@ class ContactService(QObject):
                 name: value for name, value in fields.items() if isinstance(value, str) and name in _TEXT_FIELDS
             }
             known.update(email=ref.email, phone=ref.phone, firstName=ref.firstName, lastName=ref.lastName)
-            tags = tuple(str(tag) for tag in fields.get("tags", ()))
-            return dataclasses.replace(Contact(uid=ref.uid, tags=tags), **known), error
+            # Tags as the account spells those it is known to have; the first note, undated (its stamp is unread).
+            spelt = {tag.casefold(): tag for tag in self.registry.tags()}
+            tags = tuple(spelt.get(str(tag).casefold(), str(tag)) for tag in fields.get("tags", ()))
+            note = fields.get("note")
+            notes = (contract.NoteEntry(None, note),) if isinstance(note, str) and note.strip() else ()
+            return dataclasses.replace(Contact(uid=ref.uid, tags=tags, notes=notes), **known), error
         assert isinstance(contact, Contact), "a lookup by uid answers one contact"
         return contact, None
 
@@ -279,8 +287,8 @@ class ContactService(QObject):
         contact, unread = result
         self.set_current(contact)
         self.created.emit(contact)
-        if unread is not None:
-            self.load_failed.emit(unread)
+        if unread is not None:  # about this contact, whichever is open by now
+            self.read_back_failed.emit(contact.uid, unread)
 
     def _deleted(self, uid: str) -> None:
         if self._current is not None and self._current.uid == uid:

@@ -668,6 +668,7 @@ class ContactView(QWidget):
         service.tag_failed.connect(self._on_tag_failed)
         service.note_added.connect(self._on_note_added)
         service.note_failed.connect(self._on_note_failed)
+        service.read_back_failed.connect(self._on_read_back_failed)
         service.field_changed.connect(self._on_field_changed)
         service.field_failed.connect(self._on_field_failed)
         service.busy_changed.connect(self._on_busy)
@@ -748,10 +749,23 @@ class ContactView(QWidget):
         self._update_mode_widgets()
 
     def create_from_form(self) -> None:
-        """A new contact from the open form as it is (its edits included): for a contact deleted elsewhere."""
+        """A new contact from everything the open one held: the form (edits included), the stage, quality and
+        owner, its tags and any typed, and a note typed but not added. For a contact deleted elsewhere."""
         values = {name: text for name, text in self.form.values().items() if text.strip()}
+        header = {name: combo.currentData() for name, combo in self.combos.items()}
+        tags, typed = ", ".join(self.tags.tag_names()), self.tags.input.text().strip()
+        if typed:
+            tags = with_tag(tags, typed)
+        note = self.notes.input.toPlainText()
+        self.notes.input.clear()  # it goes with the new form, not into a draft for a contact that is gone
         self.start_create(values)
         self._before_create = None  # leaving this form goes to the empty view: the old contact is gone
+        for name, value in header.items():
+            index = self.combos[name].findData(value) if value else -1
+            if index >= 0:
+                self.combos[name].setCurrentIndex(index)
+        self.new_tags.setText(tags)
+        self.new_note.setPlainText(note.strip())
 
     def _leaving_create(self) -> None:
         """The new-contact form goes (or starts afresh): a duplicate check still running must not create."""
@@ -1053,7 +1067,7 @@ class ContactView(QWidget):
         if uid == self._draft_uid:
             return
         self._tags_confirmed = None  # tags announced for the contact left are not announced again on return
-        if self._draft_uid is not None:
+        if self._draft_uid is not None and self._draft_uid not in self._deleted:
             note, tag = self.notes.input.toPlainText(), self.tags.input.text()
             if note.strip() or tag.strip():
                 self._drafts[self._draft_uid] = (note, tag)
@@ -1275,6 +1289,9 @@ class ContactView(QWidget):
             return
         self._pending_combo.pop(field, None)
         self._revert_combo(field)
+        if isinstance(error, NotFoundError):
+            self._gone(uid, self.tr("{name} was deleted elsewhere."))
+            return
         self.error_raised.emit(error, None, self.tr("{what} not changed to {value}.").format(what=what, value=value))
 
     # --- Tags and notes ---------------------------------------------------------------------------
@@ -1319,6 +1336,9 @@ class ContactView(QWidget):
         self.tags.fail(tag)
         if not self.tags.pending_tags():
             self._tags_confirmed = None
+        if isinstance(error, NotFoundError):
+            self._gone(uid, self.tr("{name} was deleted elsewhere."))
+            return
         self.error_raised.emit(error, None, self.tr("Tag “{tag}” not added.").format(tag=tag))
 
     def _note_requested(self, text: str) -> None:
@@ -1350,6 +1370,9 @@ class ContactView(QWidget):
             self.error_raised.emit(error, None, context)
             return
         self.notes.fail(text)
+        if isinstance(error, NotFoundError):
+            self._gone(uid, self.tr("{name} was deleted elsewhere."))
+            return
         self.error_raised.emit(error, None, self.tr("Note not added: it is back in the note box."))
 
     # --- Service answers --------------------------------------------------------------------------
@@ -1360,7 +1383,32 @@ class ContactView(QWidget):
             self.status_message.emit(self.tr("Reloaded"))
 
     def _on_load_failed(self, error: object) -> None:
+        uid = self.current_uid()
+        if isinstance(error, NotFoundError) and uid is not None and self._mode == "view":
+            self._gone(uid, self.tr("{name} was deleted elsewhere."))
+            return
         self.error_raised.emit(error, self.reload, self.tr("Not reloaded."))
+
+    def _gone(self, uid: str, status: str) -> None:
+        """The open contact was deleted by someone else: nothing sent about it can work any more. Say so, keep
+        the form as typed, and let the window offer to create it anew from it."""
+        name = self._names.get(uid, uid)
+        self._deleted.add(uid)
+        self._say_status(status.format(name=name), error=True)
+        self._update_buttons()
+        self.deleted_elsewhere.emit(uid, name)
+
+    def _on_read_back_failed(self, uid: str, error: object) -> None:
+        name = self._names.get(uid, uid)
+
+        def read_again() -> None:
+            if self.current_uid() == uid:
+                self.reload()
+            else:
+                self.open_requested.emit(uid)
+
+        context = self.tr("{name} was created, but could not be read back.").format(name=name)
+        self.error_raised.emit(error, read_again, context)
 
     def _on_saved(self, contact: Contact) -> None:
         if self._mode != "view" or contact.uid != self.current_uid():
@@ -1384,13 +1432,7 @@ class ContactView(QWidget):
             self._update_buttons()
             return
         if isinstance(error, NotFoundError) and uid is not None:
-            # Deleted by someone else since it was opened: saving again can never work, so say that, and let
-            # the window offer to create it anew from what the rep typed.
-            name = self._names.get(uid, uid)
-            self._deleted.add(uid)
-            self._say_status(self.tr("Not saved: {name} was deleted elsewhere.").format(name=name), error=True)
-            self._update_buttons()
-            self.deleted_elsewhere.emit(uid, name)
+            self._gone(uid, self.tr("Not saved: {name} was deleted elsewhere."))
             return
         field = getattr(error, "field", None) if isinstance(error, ValidationError | ContractError) else None
         reason = getattr(error, "error", None) or str(error)

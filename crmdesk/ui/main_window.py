@@ -934,9 +934,7 @@ class MainWindow(QMainWindow):
         self._forget_contact(uid)
         self._deleted_open = uid  # what the banner's "Create as new contact" is about
         self._say_results(self.tr("{0} no longer exists: it was deleted.").format(name))
-        text = self.tr(
-            "Not saved: {0} no longer exists, it was deleted elsewhere. What you typed is still in the form."
-        )
+        text = self.tr("{0} no longer exists: it was deleted elsewhere. What you typed is still in the form.")
         self.banner.show_description(Description(text.format(name), Severity.WARNING, Action.CREATE_AS_NEW))
 
     def _refresh_recent(self) -> None:

@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
 from crmdesk.api.models import Contact, ContactRef
+from crmdesk.ui.contact_view import ContactView
 from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
 from tests.ui.contact_support import FailingTransport
@@ -156,10 +157,17 @@ def test_a_failure_the_app_cannot_repeat_offers_no_retry(
 
 
 def _alice_saving_olinda(
-    qtbot: QtBot, account: Account, transport: httpx.AsyncBaseTransport | None = None, *, deleted: bool = False
+    qtbot: QtBot,
+    account: Account,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    deleted: bool = False,
+    **fields: object,
 ) -> tuple[MainWindow, ContactRef, QLineEdit]:
-    """Alice (City Recife) open, her City typed as Olinda, and Save pressed; ``deleted``: by someone else, first."""
-    (ref,) = create_contacts(qtbot, account, {"name": "Alice Alpha", "email": "alice@example.com", "city": "Recife"})
+    """Alice (City Recife, and ``fields``) open, her City typed as Olinda, and Save pressed; ``deleted``: by
+    someone else, first."""
+    alice = {"name": "Alice Alpha", "email": "alice@example.com", "city": "Recife", **fields}
+    (ref,) = create_contacts(qtbot, account, alice)
     options: dict[str, object] = {"max_retries": 0} if transport is None else {"transport": transport, "max_retries": 0}
     window = open_window(qtbot, account, client_options=options)
     _open(qtbot, window, "alice@example.com")
@@ -184,11 +192,13 @@ def _alice_saving_olinda(
 def test_a_save_to_a_contact_deleted_elsewhere_offers_to_create_it_anew_from_the_form(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    window, ref, city = _alice_saving_olinda(qtbot, account, deleted=True)
+    header = {"stageName": "Contacted", "ownerEmail": "ana@yourcompany.com", "tags": ["VIP"]}
+    window, ref, city = _alice_saving_olinda(qtbot, account, deleted=True, **header)
     view = window.contact_view
+    view.notes.input.setPlainText("Call back on Monday.")  # typed, not added
     qtbot.waitUntil(lambda: window.banner.isVisible() and not view.form.is_busy())
     assert window.banner.text() == (
-        "Not saved: Alice Alpha no longer exists, it was deleted elsewhere. What you typed is still in the form."
+        "Alice Alpha no longer exists: it was deleted elsewhere. What you typed is still in the form."
     )
     assert view.form_status.text() == "Not saved: Alice Alpha was deleted elsewhere."
     assert city.text() == "Olinda" and window.recent.entries() == []
@@ -198,13 +208,47 @@ def test_a_save_to_a_contact_deleted_elsewhere_offers_to_create_it_anew_from_the
     assert create.text() == "Create as new contact"
     create.click()
     assert view.mode() == "create" and not window.banner.isVisible()
+    # Everything Alice held comes along: the form as typed, her stage, owner and tags, and the note typed for her.
     assert (city.text(), view.form.values()["email"]) == ("Olinda", "alice@example.com")
+    assert (view.stage_combo.currentData(), view.owner_combo.currentData()) == ("Contacted", "ana@yourcompany.com")
+    assert (view.new_tags.text(), view.new_note.toPlainText()) == ("VIP", "Call back on Monday.")
     with qtbot.waitSignal(view.contact_created, timeout=10_000) as created:
         view.save()
     assert created.args[0].uid != ref.uid
     stored = _on_server(qtbot, account, email="alice@example.com")
-    assert (stored.name, stored.city) == ("Alice Alpha", "Olinda")
+    assert (stored.name, stored.city, stored.stageName, stored.ownerEmail, stored.tags) == (
+        "Alice Alpha",
+        "Olinda",
+        "Contacted",
+        "ana@yourcompany.com",
+        ("VIP",),
+    )
+    assert [note.text for note in stored.notes] == ["Call back on Monday."]
+    assert view.unsent_drafts() == []  # nothing left behind for a contact that is gone
     close_window(qtbot, window)
+
+
+def test_reloading_a_contact_deleted_elsewhere_keeps_the_offer_to_create_it_anew(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, _ref, city = _alice_saving_olinda(qtbot, account, deleted=True)
+    view = window.contact_view
+    qtbot.waitUntil(lambda: window.banner.isVisible() and not view.form.is_busy())
+    for act in (view.reload, lambda: _add_tag(view, "Hot")):  # F5, and a tag: each finds her gone too
+        window.banner.dismiss()
+        view.form_status.clear()
+        act()
+        qtbot.waitUntil(lambda: window.banner.isVisible() and window.banner.text().startswith("Alice Alpha no"))
+        [create] = [button for button in window.banner.findChildren(QPushButton) if button.isVisible()]
+        assert create.text() == "Create as new contact"
+        assert view.form_status.text() == "Alice Alpha was deleted elsewhere." and city.text() == "Olinda"
+    view.form.revert()
+    close_window(qtbot, window)
+
+
+def _add_tag(view: ContactView, tag: str) -> None:
+    view.tags.input.setText(tag)
+    view.tags.input.returnPressed.emit()
 
 
 class _LostAnswer(httpx.AsyncBaseTransport):
@@ -279,18 +323,23 @@ def test_a_contact_created_but_not_read_back_shows_as_created(
     qtbot.waitUntil(window.contact_view_built)
     view = window.contact_view
     window.new_contact()
+    create_contacts(qtbot, account, {"name": "Rui Costa", "phone": "+5511900001111", "tags": ["Fair 2025"]})
+    view.registry.merge(tags=["Fair 2025"])  # the account spells it so, and the app has seen it
     view.form.fill({"firstName": "Carla", "lastName": "Dias", "email": "carla@example.com", "city": "Natal"})
-    view.new_tags.setText("Fair 2025")
+    view.new_tags.setText("fair 2025")
+    view.new_note.setPlainText("Met at the fair.")
     with qtbot.waitSignal(view.contact_created, timeout=10_000) as created:
         view.save()
     stored = _on_server(qtbot, account, email="carla@example.com")
     assert created.args[0].uid == stored.uid and view.current_uid() == stored.uid and view.mode() == "view"
-    assert view.form.values()["city"] == "Natal" and view.tags.tag_names() == ["Fair 2025"]
+    # Shown from what was sent: the first note too (its time unread), and the tag as the account spells it.
+    assert view.form.values()["city"] == "Natal" and view.tags.tag_names() == ["Fair 2025"] == list(stored.tags)
+    assert [entry.text_label.text() for entry in view.notes.entry_widgets()] == ["Met at the fair."]
     assert view.form_status.text() == "Created" and not view.has_unsaved_changes()
     assert [entry.uid for entry in window.recent.entries()] == [stored.uid]
     # Only the read failed, and it says so, with Retry to read it again.
     qtbot.waitUntil(window.banner.isVisible)
-    assert window.banner.text().startswith("Not reloaded.")
+    assert window.banner.text().startswith("Carla Dias was created, but could not be read back.")
     assert _retry_button(window).isVisible()
     close_window(qtbot, window)
 
