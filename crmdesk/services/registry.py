@@ -78,7 +78,7 @@ class Registry(QObject):
                 # and checking it again would load the time-zone database on the way to the first paint.
                 text = path.read_text(encoding="utf-8")
                 registry._apply(_parse(text, str(path), own=True), replace=True)
-            except (OSError, RegistryFormatError) as exc:
+            except (OSError, UnicodeDecodeError, RegistryFormatError) as exc:
                 log.warning("Ignoring the unreadable registry %s: %s", path, exc)
         return registry
 
@@ -319,6 +319,8 @@ def _parse(text: str, where: str, *, own: bool = False) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise RegistryFormatError(f"{where} is not valid JSON (line {exc.lineno}, column {exc.colno}).") from exc
+    except (ValueError, RecursionError) as exc:  # a number of over 4300 digits; nesting Python cannot follow
+        raise RegistryFormatError(f"{where} is not a registry file CRMDesk can read ({exc}).") from exc
     if not isinstance(data, dict):
         raise RegistryFormatError(f"{where}: expected a JSON object with stages, qualities, members and tags.")
     known = {"version", "stages", "qualities", "members", "tags", "phoneRegion", "accountTimeZone"}

@@ -119,7 +119,10 @@ def test_registry_round_trips_through_json_export_and_import(qtbot: QtBot, tmp_p
         ('{"version": 99, "stages": []}', "newer CRMDesk"),
         ('{"accountTimeZone": "Mars/Olympus"}', "'Mars/Olympus' is not an IANA time zone"),
         ('{"accountTimeZone": 3}', "'accountTimeZone' must be an IANA time zone"),
+        ('{"stages": [' + "7" * 5000 + "]}", "is not a registry file CRMDesk can read"),
+        ('{"stages": ' + "[" * 100_000 + "]" * 100_000 + "}", "is not a registry file CRMDesk can read"),
     ],
+    ids=["not json", "array", "other", "stages text", "member", "newer", "zone", "zone number", "digits", "deep"],
 )
 def test_a_bad_registry_file_is_refused_with_a_clear_reason(
     qtbot: QtBot, tmp_path: Path, content: str, reason: str
@@ -242,8 +245,14 @@ def test_an_unknown_zone_is_learned_from_a_note_but_a_chosen_one_is_kept(utc_com
 
 
 @pytest.mark.expected_warnings
-def test_an_unreadable_registry_file_starts_empty(tmp_path: Path) -> None:
-    (paths.profile_dir("broken") / "registry.json").write_text("{oops")
+@pytest.mark.parametrize(
+    "content",
+    [b"{oops", '{"stages": ["Lead \xe9"]}'.encode("latin-1"), b'{"stages": [' + b"7" * 5000 + b"]}"],
+    ids=["not json", "latin-1", "digits"],
+)
+def test_an_unreadable_registry_file_starts_empty(content: bytes) -> None:
+    # Read before the window shows, at every start: a file hand-edited in another encoding must not stop the app.
+    (paths.profile_dir("broken") / "registry.json").write_bytes(content)
     assert Registry.load("broken").to_dict()["stages"] == []
 
 
