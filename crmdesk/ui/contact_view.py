@@ -857,6 +857,11 @@ class ContactView(QWidget):
             self._after_save = then
             self.status_message.emit(self.tr("Creating the contact first…"))
             return
+        if self._mode == "view" and self.service.is_running("save"):
+            # Likewise a save already sent: asking "Save?" would offer to discard what is on its way.
+            self._after_save = then
+            self.status_message.emit(self.tr("Saving the changes first…"))
+            return
         box = self._question("unsavedDialog", self.tr("Unsaved changes"), QMessageBox.Icon.Question)
         creating = self._mode == "create"
         savable = self.form.is_valid()  # what Save (or Create) would send passes every check

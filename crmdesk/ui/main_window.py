@@ -233,7 +233,8 @@ class MainWindow(QMainWindow):
         self._waiting_for_token: list[Callable[[], None]] = []
         self._wait_text: str | None = None  # why nothing can be opened yet, while the session waits
         self._close_confirmed = False
-        self._leaving_after_writes = False  # closing or signing out waits for a write on its way, once
+        # How to leave (close, sign out) once the notes, tags and stage changes on their way are done.
+        self._leave_when_written: Callable[[], object] | None = None
         self._shown_once = False
         self._settings_dialog: SettingsDialog | None = None
         self._shortcuts_dialog: QWidget | None = None
@@ -727,30 +728,39 @@ class MainWindow(QMainWindow):
                 lambda: self._after_writes(
                     self.sign_out_requested.emit,
                     again=self.sign_out,
-                    waiting=self.tr("Signing out once the last change reaches the server…"),
+                    waiting=self._signing_out_text(),
                 )
             )
 
     def _after_writes(self, then: Callable[[], None], *, again: Callable[[], object], waiting: str = "") -> None:
         """Run ``then`` now if no note, tag or stage change is on its way (closing the window or the session would
-        cancel it). Otherwise wait for them, then leave by ``again``, the ordinary path with its questions: a note
-        that failed is back in its box, and the rep may have typed meanwhile. Asked to leave while waiting, it goes
-        at once."""
+        cancel it). Otherwise wait for them (each request ends within the client's deadline), then leave by
+        ``again``, the ordinary path with its questions: a note that failed is back in its box, and the rep may
+        have typed meanwhile. Asked to leave again while waiting, it keeps waiting, for the latest way of leaving;
+        a sign-out waiting is not traded for a close, which would leave the token stored."""
         view = self._contact_view
-        if view is None or not view.service.writes_in_flight() or self._leaving_after_writes:
-            self._leaving_after_writes = False
+        if view is None or not view.service.writes_in_flight():
+            self._leave_when_written = None
             then()
             return
-        self._leaving_after_writes = True
-        self.statusBar().showMessage(waiting or self.tr("Closing once the last change reaches the server…"))
+        first = self._leave_when_written is None
+        if self._leave_when_written != self.sign_out:
+            self._leave_when_written = again
+        shown = waiting if self._leave_when_written == again else self._signing_out_text()
+        self.statusBar().showMessage(shown or self.tr("Closing once the last change reaches the server…"))
+        if not first:
+            return
 
         def done() -> None:
-            if self._leaving_after_writes:
-                self._leaving_after_writes = False
+            leave, self._leave_when_written = self._leave_when_written, None
+            if leave is not None:
                 self.statusBar().clearMessage()
-                again()
+                leave()
 
         view.service.writes_done.connect(done, Qt.ConnectionType.SingleShotConnection)
+
+    def _signing_out_text(self) -> str:
+        return self.tr("Signing out once the last change reaches the server…")
 
     def _open_item(self, item: QListWidgetItem) -> None:
         uid = item.data(_UID_ROLE)
@@ -1122,8 +1132,8 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 view.resolve_leaving(lambda: self._after_writes(self.close_without_prompt, again=self.close))
                 return
-            if view.service.writes_in_flight() or self._leaving_after_writes:
-                event.ignore()
+            if view.service.writes_in_flight():
+                event.ignore()  # and never close from inside a close: Qt would ignore it, and the window stay
                 self._after_writes(self.close_without_prompt, again=self.close)
                 return
         self.save_state()

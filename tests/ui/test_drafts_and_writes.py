@@ -250,6 +250,56 @@ def test_closing_while_a_note_is_on_its_way_waits_for_it(
     close_window(qtbot, window)
 
 
+def test_closing_again_while_waiting_keeps_waiting_and_later_closes_still_ask(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    slow = HeldTransport("POST /api/contact/note/add")
+    window, alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
+    _send_note_that_waits(qtbot, window, slow)
+    window.close()
+    window.close()  # impatient: a second close used to close from inside the first, which Qt ignores
+    assert window.isVisible()
+    assert window.statusBar().currentMessage() == "Closing once the last change reaches the server…"
+    slow.release()
+    qtbot.waitUntil(lambda: not window.isVisible())  # it closed once the note was in
+    assert [note.text for note in _on_server(qtbot, account, alice).notes] == ["Called: wants the premium plan"]
+    close_window(qtbot, window)
+
+
+def test_a_close_asked_while_a_sign_out_waits_does_not_replace_the_sign_out(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    slow = HeldTransport("POST /api/contact/note/add")
+    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
+    _send_note_that_waits(qtbot, window, slow)
+    signed_out: list[bool] = []
+    window.sign_out_requested.connect(lambda: signed_out.append(True))
+    window.sign_out()
+    window.close()  # quitting without the sign-out would leave the token stored
+    assert window.statusBar().currentMessage() == "Signing out once the last change reaches the server…"
+    slow.release()
+    qtbot.waitUntil(lambda: signed_out == [True])
+    close_window(qtbot, window)
+
+
+def test_closing_while_a_save_is_on_its_way_waits_for_it_instead_of_asking(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    slow = HeldTransport("PUT /api/contact")
+    window, alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
+    view = window.contact_view
+    view.form.editor("lastName").setText("Alpha-Souza")
+    view.save()
+    qtbot.waitUntil(lambda: slow.held == 1)
+    window.close()
+    # "Save the changes?" with Discard would offer to drop what is already on its way.
+    assert not view.findChildren(QMessageBox, "unsavedDialog") and window.isVisible()
+    slow.release()
+    qtbot.waitUntil(lambda: not window.isVisible())
+    assert _on_server(qtbot, account, alice).lastName == "Alpha-Souza"
+    close_window(qtbot, window)
+
+
 def test_a_note_that_fails_while_the_window_waits_to_close_is_asked_about(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
