@@ -476,9 +476,7 @@ class AppController:
             return
         if self.window is not None and self.session is not None and self.session.demo:
             if self.session.is_ready():
-                from crmdesk.ui.errors import Severity
-
-                self.window.show_notice(message, Severity.ERROR)
+                self.window.show_demo_stopped(message)  # its banner offers to restart it
                 return
             # A window still waiting for a server that will not come: it says so, and sign-in (or the demo
             # again) is offered over it.
@@ -563,6 +561,7 @@ class AppController:
         session.auth_failed.connect(self._auth_failed)
         window.sign_out_requested.connect(self._sign_out)
         window.sign_in_requested.connect(self.show_sign_in)
+        window.demo_restart_requested.connect(self.start_demo)
         window.closed.connect(lambda: self._window_closed(window))
         self.window, self.session = window, session
         window.show()

@@ -34,6 +34,7 @@ class Action(StrEnum):
     SIGN_IN = "sign_in"
     RETRY = "retry"
     CREATE_AS_NEW = "create_as_new"
+    RESTART_DEMO = "restart_demo"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,8 @@ class Description:
             return _t("Retry")
         if self.action is Action.CREATE_AS_NEW:
             return _t("Create as new contact")
+        if self.action is Action.RESTART_DEMO:
+            return _t("Restart the demo")
         return ""
 
 

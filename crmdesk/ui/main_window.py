@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crmdesk.api.errors import AuthError
+from crmdesk.api.errors import AuthError, NetworkError
 from crmdesk.services.profiles import Profiles
 from crmdesk.services.recent import RecentList
 from crmdesk.services.search import SearchKind, SearchService, detect_kind, effective_kind, normalise
@@ -206,6 +206,7 @@ class MainWindow(QMainWindow):
 
     sign_in_requested = Signal(str)
     sign_out_requested = Signal()
+    demo_restart_requested = Signal()
     closed = Signal()
     contact_opened = Signal(object)
     contact_view_ready = Signal()
@@ -239,6 +240,7 @@ class MainWindow(QMainWindow):
         self._settings_dialog: SettingsDialog | None = None
         self._shortcuts_dialog: QWidget | None = None
         self._deleted_open: str | None = None  # a contact a save found deleted elsewhere, still in the form
+        self._demo_stopped = ""  # why the demo's server ended, while this window still uses it
         self._retry_countdown = QTimer(self)  # the status bar's "retrying in N s", once a second
         self._retry_countdown.setInterval(1000)
         self._retry_countdown.timeout.connect(self._count_retry_down)
@@ -1014,6 +1016,10 @@ class MainWindow(QMainWindow):
             self.banner.show_description(describe(error, host=self.session.host))
             self.session.note_error(error)
             return
+        if self._demo_stopped and isinstance(error, NetworkError):
+            # Not the rep's connection: the demo's own server is gone, and only restarting it helps.
+            self.show_demo_stopped(self._demo_stopped)
+            return
         description = describe(error, host=self.session.host)
         action = description.action
         if action is Action.RETRY:
@@ -1033,6 +1039,15 @@ class MainWindow(QMainWindow):
         retry = None if last is None else (lambda: self._search_now(*last))  # a contact found asks on arrival
         self.show_error(error, retry, self.tr("Search not finished."))
 
+    def show_demo_stopped(self, reason: str) -> None:
+        """The demo's server ended while this window used it: say so, with the way to start it again."""
+        from crmdesk.ui.errors import Action, Description, Severity
+
+        self._demo_stopped = reason
+        text = self.tr("{0} Searches and changes cannot reach it until it is restarted.").format(reason)
+        self.banner.show_description(Description(text, Severity.ERROR, Action.RESTART_DEMO))
+        self.connection_label.setText(self.tr("Demo — server stopped"))
+
     def show_notice(self, text: str, severity: Severity | None = None) -> None:
         from crmdesk.ui.errors import Severity
 
@@ -1046,6 +1061,9 @@ class MainWindow(QMainWindow):
         elif action == Action.RETRY.value and self._retry is not None:
             retry, self._retry = self._retry, None
             retry()
+        elif action == Action.RESTART_DEMO.value:
+            self._dismiss_banner()
+            self.demo_restart_requested.emit()
         elif action == Action.CREATE_AS_NEW.value:
             self._dismiss_banner()
             view = self.contact_view

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -408,6 +410,40 @@ def test_demo_mode_starts_a_child_server_without_stalling_the_ui(qtbot: QtBot, c
     demo = app.demo
     run(qtbot, app.shutdown(), timeout=20_000)
     assert not demo.is_running()
+
+
+@pytest.mark.expected_warnings  # the server's end is logged as an error
+def test_a_demo_server_that_dies_mid_session_is_told_as_such_and_can_be_restarted(
+    qtbot: QtBot, controller: object
+) -> None:
+    app: AppController = controller("--demo")  # type: ignore[operator]
+    app.start()
+    qtbot.waitUntil(lambda: app.window is not None and app.window.session.is_ready(), timeout=30_000)
+    window, demo = app.window, app.demo
+    assert window is not None and demo is not None
+    os.kill(demo._process.processId(), signal.SIGKILL)
+    qtbot.waitUntil(lambda: app.demo is None, timeout=10_000)
+    assert window.banner.text().startswith("The demo server stopped unexpectedly")
+    assert window.connection_label.text() == "Demo — server stopped"
+    # A search cannot reach it: the banner keeps saying why (not "check your connection") and how to go on.
+    window.request_search(demo_data.CONTACTS[0]["email"])
+    qtbot.waitUntil(lambda: not window.search.is_busy(), timeout=70_000)
+    assert window.banner.text().startswith("The demo server stopped unexpectedly")
+    assert "Check your connection" not in window.banner.text()
+    [restart] = [button for button in window.banner.findChildren(QPushButton) if button.isVisible()]
+    assert restart.text() == "Restart the demo"
+    restart.click()
+    qtbot.waitUntil(lambda: app.window is not None and app.window is not window, timeout=30_000)
+    qtbot.waitUntil(lambda: app.window.session.is_ready(), timeout=30_000)  # type: ignore[union-attr]
+    assert app.demo is not None and app.demo.is_running()
+    app.window.request_search(demo_data.CONTACTS[0]["email"])  # type: ignore[union-attr]
+    qtbot.waitUntil(
+        lambda: (
+            app.window.contact_view_built()  # type: ignore[union-attr]
+            and app.window.contact_view.current_uid() == demo_data.CONTACTS[0]["uid"]
+        ),  # type: ignore[union-attr]
+        timeout=30_000,
+    )
 
 
 def test_a_demo_server_that_cannot_start_reports_why(
