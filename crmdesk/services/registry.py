@@ -323,11 +323,12 @@ def _parse(text: str, where: str, *, own: bool = False) -> dict[str, Any]:
         raise RegistryFormatError(f"{where} is not a registry file CRMDesk can read ({exc}).") from exc
     if not isinstance(data, dict):
         raise RegistryFormatError(f"{where}: expected a JSON object with stages, qualities, members and tags.")
-    known = {"version", "stages", "qualities", "members", "tags", "phoneRegion", "accountTimeZone"}
-    if not known.intersection(data):
-        raise RegistryFormatError(f"{where} is not a CRMDesk registry: it has none of {', '.join(sorted(known))}.")
+    # "version" alone says nothing: other programs' JSON files have one too (package.json's "1.2.3").
+    known = {"stages", "qualities", "members", "tags", "phoneRegion", "accountTimeZone"}
     version = data.get("version", FORMAT_VERSION)
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if not known.intersection(data) or not isinstance(version, int) or isinstance(version, bool):
+        raise RegistryFormatError(f"{where} is not a CRMDesk registry: it has none of {', '.join(sorted(known))}.")
+    if version > FORMAT_VERSION:
         raise RegistryFormatError(f"{where} was written by a newer CRMDesk (format {version!r}).")
     members_raw = data.get("members", [])
     members: dict[str, str] = {}

@@ -304,11 +304,15 @@ class SettingsDialog(QDialog):
         if not self._zone_is_valid():
             return False
         draft = self._draft()
+        before = draft.to_dict()
         try:
             draft.import_json(path)
         except RegistryFormatError as exc:
             self._say(self.tr("Not imported: {reason}").format(reason=str(exc)))
             return False
+        if draft.to_dict() == before:
+            self._say(self.tr("Nothing new in {path}: every value it holds is here already.").format(path=path))
+            return True
         self._show_values(draft)
         self._say(self.tr("Imported {path}. Press OK to keep it.").format(path=path))
         return True

@@ -114,6 +114,8 @@ def test_registry_round_trips_through_json_export_and_import(qtbot: QtBot, tmp_p
         ("{not json", "is not valid JSON"),
         ("[1, 2]", "expected a JSON object"),
         ('{"hello": 1}', "is not a CRMDesk registry"),
+        ('{"name": "my-app", "version": "1.2.3"}', "is not a CRMDesk registry"),  # a package.json
+        ('{"version": 1, "name": "something"}', "is not a CRMDesk registry"),
         ('{"stages": "Won"}', "'stages' must be a list of names"),
         ('{"members": [{"name": "No Email"}]}', "every member needs an 'email'"),
         ('{"version": 99, "stages": []}', "newer CRMDesk"),
@@ -122,7 +124,20 @@ def test_registry_round_trips_through_json_export_and_import(qtbot: QtBot, tmp_p
         ('{"stages": [' + "7" * 5000 + "]}", "is not a registry file CRMDesk can read"),
         ('{"stages": ' + "[" * 100_000 + "]" * 100_000 + "}", "is not a registry file CRMDesk can read"),
     ],
-    ids=["not json", "array", "other", "stages text", "member", "newer", "zone", "zone number", "digits", "deep"],
+    ids=[
+        "not json",
+        "array",
+        "other",
+        "package.json",
+        "version only",
+        "stages text",
+        "member",
+        "newer",
+        "zone",
+        "zone number",
+        "digits",
+        "deep",
+    ],
 )
 def test_a_bad_registry_file_is_refused_with_a_clear_reason(
     qtbot: QtBot, tmp_path: Path, content: str, reason: str
@@ -242,6 +257,17 @@ def test_an_unknown_zone_is_learned_from_a_note_but_a_chosen_one_is_kept(utc_com
     same = Registry.load("same")
     same.learn_note_stamp(datetime(2026, 11, 28, 1, 30), _SENT, _SENT + timedelta(seconds=1))
     assert same.account_time_zone() == ""
+
+
+def test_importing_a_file_with_nothing_new_says_so(qtbot: QtBot, tmp_path: Path) -> None:
+    registry = Registry.load("nothing-new")
+    registry.merge(stages=["Won", "Lost"], tags=["VIP"])
+    same = tmp_path / "same.json"
+    same.write_text('{"stages": ["won"], "tags": ["VIP"]}')  # what is here already, one in another case
+    dialog = SettingsDialog(registry)
+    qtbot.addWidget(dialog)
+    assert dialog.import_from(str(same))
+    assert dialog.message.text() == f"Nothing new in {same}: every value it holds is here already."
 
 
 @pytest.mark.expected_warnings
