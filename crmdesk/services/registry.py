@@ -344,6 +344,14 @@ def _parse(text: str, where: str, *, own: bool = False) -> dict[str, Any]:
             raise RegistryFormatError(f"{where}: the name of {item['email']} must be text.")
         if "@" not in item["email"]:
             raise RegistryFormatError(f"{where}: {item['email']!r} is not an email address.")
+        if len(item["email"]) > MAX_LENGTH["ownerEmail"]:
+            if own:
+                continue  # skipped, as a name too long is: no owner can have it
+            shown = item["email"][:40] + "…"
+            raise RegistryFormatError(
+                f"{where}: the member email {shown} is longer than {MAX_LENGTH['ownerEmail']} characters, "
+                "the most the API takes."
+            )
         members[item["email"]] = name
     region = data.get("phoneRegion", "")
     if not isinstance(region, str) or len(region.strip()) not in (0, 2):

@@ -67,7 +67,7 @@ class SettingsDialog(QDialog):
         member_buttons.addWidget(add_member)
         member_buttons.addWidget(remove_member)
         member_buttons.addStretch(1)
-        members_page = QWidget(self)
+        members_page = self._members_page = QWidget(self)
         members_layout = QVBoxLayout(members_page)
         members_layout.addWidget(self.members)
         members_layout.addLayout(member_buttons)
@@ -258,6 +258,19 @@ class SettingsDialog(QDialog):
                 )
                 self.tabs.setCurrentWidget(self._list_pages[edit.objectName()])
                 edit.setFocus()
+                return False
+        limit = MAX_LENGTH["ownerEmail"]
+        for row in range(self.members.rowCount()):
+            item = self.members.item(row, 0)
+            email = item.text().strip() if item is not None else ""
+            if len(email) > limit:
+                self._say(
+                    self.tr(
+                        "The member email “{email}” is longer than {limit} characters, the most the API takes."
+                    ).format(email=email[:40] + "…", limit=limit)
+                )
+                self.tabs.setCurrentWidget(self._members_page)
+                self.members.setCurrentCell(row, 0)
                 return False
         return True
 

@@ -316,6 +316,23 @@ def test_settings_refuses_a_name_longer_than_the_api_takes(qtbot: QtBot) -> None
     assert registry.tags() == [] and Registry.load("long-names").stages() == ["Lead"]
 
 
+def test_settings_refuses_a_member_email_longer_than_the_api_takes(qtbot: QtBot, tmp_path: Path) -> None:
+    registry = Registry.load("long-member")
+    dialog = SettingsDialog(registry)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    long_email = "a" * 300 + "@team.example"
+    dialog._add_member_row(long_email, "Too Long")
+    dialog.accept()
+    assert dialog.isVisible() and "longer than 254 characters" in dialog.message.text()
+    assert dialog.tabs.currentIndex() == 2 and registry.members() == {}
+    # And a file that holds one is refused with the reason (the profile's own file skips just that one).
+    handed_over = tmp_path / "members.json"
+    handed_over.write_text(json.dumps({"members": [{"email": long_email, "name": "Too Long"}]}), encoding="utf-8")
+    with pytest.raises(RegistryFormatError, match="longer than 254 characters"):
+        Registry(None).import_json(handed_over)
+
+
 @pytest.mark.expected_warnings
 def test_one_overlong_name_in_the_profiles_file_costs_that_name_only(tmp_path: Path) -> None:
     registry = Registry.load("one-bad")
