@@ -448,6 +448,11 @@ class AppController:
             self.sign_in.set_busy(True, self.sign_in.tr("Starting the demo server…"))
         demo.start()
 
+    def _restart_demo(self, window: MainWindow) -> None:
+        """The window whose demo server stopped has settled its edits and writes: replace it without asking."""
+        if window is self.window:
+            self.start_demo()
+
     def _demo_started(self, base_url: str) -> None:
         from crmdesk.services.profiles import DEMO_PROFILE
         from crmdesk.services.session import Session
@@ -561,7 +566,7 @@ class AppController:
         session.auth_failed.connect(self._auth_failed)
         window.sign_out_requested.connect(self._sign_out)
         window.sign_in_requested.connect(self.show_sign_in)
-        window.demo_restart_requested.connect(self.start_demo)
+        window.demo_restart_requested.connect(lambda: self._restart_demo(window))
         window.closed.connect(lambda: self._window_closed(window))
         self.window, self.session = window, session
         window.show()

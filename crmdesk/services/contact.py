@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from crmdesk import contract
@@ -342,11 +343,20 @@ class ContactService(QObject):
     def _start(self, key: str, coro: Any, on_success: Any, on_error: Any) -> None:
         # Every task, superseded or not, runs its on_finally exactly once, so counting starts balances.
         self._set_running(self._running + 1)
+        finished = self._write_finished if _is_write(key) else self._finished
         if _is_write(key):
             self._writes += 1
-            self._slots.start(key, coro, on_success, on_error, self._write_finished)
-        else:
-            self._slots.start(key, coro, on_success, on_error, self._finished)
+        self._slots.start(key, coro, self._alive(on_success), self._alive(on_error), self._alive(finished))
+
+    def _alive(self, handler: Callable[..., Any]) -> Callable[..., None]:
+        """``handler``, for an answer that may come after the window and this service are gone (a window
+        replaced while a request was on its way): then there is nobody left to tell."""
+
+        def call(*args: Any) -> None:
+            if shiboken6.isValid(self):
+                handler(*args)
+
+        return call
 
     def _write_finished(self) -> None:
         self._writes -= 1

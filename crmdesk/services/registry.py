@@ -79,7 +79,13 @@ class Registry(QObject):
                 text = path.read_text(encoding="utf-8")
                 registry._apply(_parse(text, str(path), own=True), replace=True)
             except (OSError, UnicodeDecodeError, RegistryFormatError) as exc:
-                log.warning("Ignoring the unreadable registry %s: %s", path, exc)
+                # Kept aside, not overwritten by the first value learned: it may hold a team's hand-made lists.
+                aside = path.with_name(f"{FILE_NAME}.unreadable")
+                try:
+                    path.replace(aside)
+                except OSError:
+                    aside = path
+                log.warning("Ignoring the unreadable registry %s (kept as %s): %s", path, aside, exc)
         return registry
 
     # --- Reading ----------------------------------------------------------------------------------
@@ -325,9 +331,11 @@ def _parse(text: str, where: str, *, own: bool = False) -> dict[str, Any]:
         raise RegistryFormatError(f"{where}: expected a JSON object with stages, qualities, members and tags.")
     # "version" alone says nothing: other programs' JSON files have one too (package.json's "1.2.3").
     known = {"stages", "qualities", "members", "tags", "phoneRegion", "accountTimeZone"}
-    version = data.get("version", FORMAT_VERSION)
-    if not known.intersection(data) or not isinstance(version, int) or isinstance(version, bool):
+    if not known.intersection(data):
         raise RegistryFormatError(f"{where} is not a CRMDesk registry: it has none of {', '.join(sorted(known))}.")
+    version = data.get("version", FORMAT_VERSION)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise RegistryFormatError(f"{where} is not a CRMDesk registry: its version is {version!r}, not a number.")
     if version > FORMAT_VERSION:
         raise RegistryFormatError(f"{where} was written by a newer CRMDesk (format {version!r}).")
     members_raw = data.get("members", [])
@@ -356,6 +364,11 @@ def _parse(text: str, where: str, *, own: bool = False) -> dict[str, Any]:
     region = data.get("phoneRegion", "")
     if not isinstance(region, str) or len(region.strip()) not in (0, 2):
         raise RegistryFormatError(f"{where}: 'phoneRegion' must be a two-letter region code such as BR.")
+    if region.strip() and not own:  # an import: the profile's own file was checked when it was written
+        import phonenumbers
+
+        if region.strip().upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise RegistryFormatError(f"{where}: {region!r} is not a phone region CRMDesk knows.")
     result: dict[str, Any] = {
         "stages": _string_list(data, "stages", where, "stageName", own=own),
         "qualities": _string_list(data, "qualities", where, "qualityName", own=own),

@@ -851,16 +851,15 @@ class ContactView(QWidget):
         if not self.has_unsaved_changes():
             then()
             return
-        if self._mode == "create" and self.service.is_running("create"):
-            # The contact is already on its way to the server: nothing is left to discard. Move on once it is
-            # created (the form then shows it, and Recent lists it); if it fails, the form stays, saying why.
-            self._after_save = then
-            self.status_message.emit(self.tr("Creating the contact first…"))
-            return
-        if self._mode == "view" and self.service.is_running("save"):
-            # Likewise a save already sent: asking "Save?" would offer to discard what is on its way.
-            self._after_save = then
-            self.status_message.emit(self.tr("Saving the changes first…"))
+        creating = self._mode == "create" and self.service.is_running("create")
+        if creating or (self._mode == "view" and self.service.is_running("save")):
+            # Already on its way to the server: nothing is left to discard. Move on once it is stored (a new
+            # contact then shows, and Recent lists it); if it fails, the form stays, saying why. The first way
+            # of leaving asked for is kept: a sign-out must not be traded for a close that leaves the token.
+            if self._after_save is None:
+                self._after_save = then
+            what = self.tr("Creating the contact first…") if creating else self.tr("Saving the changes first…")
+            self.status_message.emit(what)
             return
         box = self._question("unsavedDialog", self.tr("Unsaved changes"), QMessageBox.Icon.Question)
         creating = self._mode == "create"

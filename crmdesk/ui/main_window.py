@@ -1018,7 +1018,7 @@ class MainWindow(QMainWindow):
             return
         if self._demo_stopped and isinstance(error, NetworkError):
             # Not the rep's connection: the demo's own server is gone, and only restarting it helps.
-            self.show_demo_stopped(self._demo_stopped)
+            self.show_demo_stopped(self._demo_stopped, context)
             return
         description = describe(error, host=self.session.host)
         action = description.action
@@ -1039,12 +1039,27 @@ class MainWindow(QMainWindow):
         retry = None if last is None else (lambda: self._search_now(*last))  # a contact found asks on arrival
         self.show_error(error, retry, self.tr("Search not finished."))
 
-    def show_demo_stopped(self, reason: str) -> None:
+    def restart_demo(self) -> None:
+        """Start the demo's server again, in a new window: as any leaving, after the questions about unsaved
+        edits and notes not added, and once the changes on their way have failed (back in their boxes)."""
+        if self._contact_view is None:
+            self.demo_restart_requested.emit()
+            return
+        self._contact_view.resolve_leaving(
+            lambda: self._after_writes(
+                self.demo_restart_requested.emit,
+                again=self.restart_demo,
+                waiting=self.tr("Restarting the demo once the changes on their way are done…"),
+            )
+        )
+
+    def show_demo_stopped(self, reason: str, context: str = "") -> None:
         """The demo's server ended while this window used it: say so, with the way to start it again."""
         from crmdesk.ui.errors import Action, Description, Severity
 
         self._demo_stopped = reason
         text = self.tr("{0} Searches and changes cannot reach it until it is restarted.").format(reason)
+        text = f"{context} {text}" if context else text  # what failed, as any banner says
         self.banner.show_description(Description(text, Severity.ERROR, Action.RESTART_DEMO))
         self.connection_label.setText(self.tr("Demo — server stopped"))
 
@@ -1062,8 +1077,7 @@ class MainWindow(QMainWindow):
             retry, self._retry = self._retry, None
             retry()
         elif action == Action.RESTART_DEMO.value:
-            self._dismiss_banner()
-            self.demo_restart_requested.emit()
+            self.restart_demo()
         elif action == Action.CREATE_AS_NEW.value:
             self._dismiss_banner()
             view = self.contact_view

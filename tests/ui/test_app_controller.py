@@ -428,7 +428,7 @@ def test_a_demo_server_that_dies_mid_session_is_told_as_such_and_can_be_restarte
     # A search cannot reach it: the banner keeps saying why (not "check your connection") and how to go on.
     window.request_search(demo_data.CONTACTS[0]["email"])
     qtbot.waitUntil(lambda: not window.search.is_busy(), timeout=70_000)
-    assert window.banner.text().startswith("The demo server stopped unexpectedly")
+    assert window.banner.text().startswith("Search not finished. The demo server stopped unexpectedly")
     assert "Check your connection" not in window.banner.text()
     [restart] = [button for button in window.banner.findChildren(QPushButton) if button.isVisible()]
     assert restart.text() == "Restart the demo"
@@ -444,6 +444,33 @@ def test_a_demo_server_that_dies_mid_session_is_told_as_such_and_can_be_restarte
         ),  # type: ignore[union-attr]
         timeout=30_000,
     )
+
+
+@pytest.mark.expected_warnings  # the server's end is logged as an error
+def test_restarting_the_demo_with_a_note_on_its_way_asks_about_the_note_first(qtbot: QtBot, controller: object) -> None:
+    app: AppController = controller("--demo")  # type: ignore[operator]
+    app.start()
+    qtbot.waitUntil(lambda: app.window is not None and app.window.session.is_ready(), timeout=30_000)
+    window, demo = app.window, app.demo
+    assert window is not None and demo is not None
+    window.request_search(demo_data.CONTACTS[0]["email"])
+    qtbot.waitUntil(lambda: window.contact_view_built() and window.contact_view.current_uid() is not None)
+    os.kill(demo._process.processId(), signal.SIGKILL)
+    qtbot.waitUntil(lambda: app.demo is None, timeout=10_000)
+    view = window.contact_view
+    view.notes.input.setPlainText("Called: wants the premium plan")
+    view.notes.submit()  # on its way to a server that is gone: it fails after its retries
+    window.restart_demo()
+    # The note comes back to its box, and leaving asks about it before the window is replaced.
+    qtbot.waitUntil(lambda: bool(view.findChildren(QMessageBox, "draftsDialog")), timeout=30_000)
+    assert app.window is window and view.notes.input.toPlainText() == "Called: wants the premium plan"
+    box = view.findChild(QMessageBox, "draftsDialog")
+    leave = next(button for button in box.buttons() if button.text() == "Leave without adding")
+    leave.click()
+    qtbot.waitUntil(lambda: app.window is not None and app.window is not window, timeout=30_000)
+    qtbot.waitUntil(lambda: app.window.session.is_ready(), timeout=30_000)  # type: ignore[union-attr]
+    qtbot.wait(300)
+    assert not app.window.banner.isVisible() or "inside CRMDesk" not in app.window.banner.text()  # type: ignore[union-attr]
 
 
 def test_a_demo_server_that_cannot_start_reports_why(

@@ -282,6 +282,24 @@ def test_a_close_asked_while_a_sign_out_waits_does_not_replace_the_sign_out(
     close_window(qtbot, window)
 
 
+def test_a_close_asked_while_a_sign_out_waits_for_a_save_does_not_replace_it(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    slow = HeldTransport("PUT /api/contact")
+    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
+    view = window.contact_view
+    view.form.editor("lastName").setText("Alpha-Souza")
+    view.save()
+    qtbot.waitUntil(lambda: slow.held == 1)
+    signed_out: list[bool] = []
+    window.sign_out_requested.connect(lambda: signed_out.append(True))
+    window.sign_out()
+    window.close()
+    slow.release()
+    qtbot.waitUntil(lambda: signed_out == [True])
+    close_window(qtbot, window)
+
+
 def test_closing_while_a_save_is_on_its_way_waits_for_it_instead_of_asking(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:

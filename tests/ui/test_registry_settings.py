@@ -116,6 +116,8 @@ def test_registry_round_trips_through_json_export_and_import(qtbot: QtBot, tmp_p
         ('{"hello": 1}', "is not a CRMDesk registry"),
         ('{"name": "my-app", "version": "1.2.3"}', "is not a CRMDesk registry"),  # a package.json
         ('{"version": 1, "name": "something"}', "is not a CRMDesk registry"),
+        ('{"version": "1", "stages": ["Won"]}', "its version is '1', not a number"),
+        ('{"phoneRegion": "zz", "tags": ["VIP"]}', "'zz' is not a phone region CRMDesk knows"),
         ('{"stages": "Won"}', "'stages' must be a list of names"),
         ('{"members": [{"name": "No Email"}]}', "every member needs an 'email'"),
         ('{"version": 99, "stages": []}', "newer CRMDesk"),
@@ -130,6 +132,8 @@ def test_registry_round_trips_through_json_export_and_import(qtbot: QtBot, tmp_p
         "other",
         "package.json",
         "version only",
+        "version text",
+        "unknown region",
         "stages text",
         "member",
         "newer",
@@ -276,10 +280,14 @@ def test_importing_a_file_with_nothing_new_says_so(qtbot: QtBot, tmp_path: Path)
     [b"{oops", '{"stages": ["Lead \xe9"]}'.encode("latin-1"), b'{"stages": [' + b"7" * 5000 + b"]}"],
     ids=["not json", "latin-1", "digits"],
 )
-def test_an_unreadable_registry_file_starts_empty(content: bytes) -> None:
-    # Read before the window shows, at every start: a file hand-edited in another encoding must not stop the app.
+def test_an_unreadable_registry_file_starts_empty_and_is_kept_aside(content: bytes) -> None:
+    # Read before the window shows, at every start: a file hand-edited in another encoding must not stop the app,
+    # nor be overwritten by the first value learned (it may hold the team's lists).
     (paths.profile_dir("broken") / "registry.json").write_bytes(content)
-    assert Registry.load("broken").to_dict()["stages"] == []
+    registry = Registry.load("broken")
+    assert registry.to_dict()["stages"] == []
+    registry.merge(stages=["New Lead"])
+    assert (paths.profile_dir("broken") / "registry.json.unreadable").read_bytes() == content
 
 
 def test_settings_opened_again_shows_what_was_learned_since_and_not_a_cancelled_edit(
