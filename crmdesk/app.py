@@ -517,10 +517,10 @@ class AppController:
         box.setWindowTitle(tr("Unsaved changes"))
         box.setText(tr("Discard the unsaved changes in this window?"))
         target = tr("the demo") if session.demo else tr("profile {0}").format(session.profile)
+        # A demo window is replaced when its server stopped and was restarted; any other, when its token was refused.
+        why = tr("its demo server stopped") if old.session.demo else tr("the server refused its token")
         box.setInformativeText(
-            tr("Opening {0} closes this window. Its changes cannot be saved: the server refused its token.").format(
-                target
-            )
+            tr("Opening {0} closes this window. Its changes cannot be saved: {1}.").format(target, why)
         )
         box.setStandardButtons(QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)

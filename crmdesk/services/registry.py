@@ -66,6 +66,8 @@ class Registry(QObject):
         self._tags: list[str] = []
         self._phone_region = ""
         self._account_time_zone = ""
+        #: Where the profile's file went when it could not be read (kept for the rep), or None.
+        self.set_aside: Path | None = None
 
     @classmethod
     def load(cls, profile: str, parent: QObject | None = None) -> Registry:
@@ -80,11 +82,13 @@ class Registry(QObject):
                 registry._apply(_parse(text, str(path), own=True), replace=True)
             except (OSError, UnicodeDecodeError, RegistryFormatError) as exc:
                 # Kept aside, not overwritten by the first value learned: it may hold a team's hand-made lists.
-                aside = path.with_name(f"{FILE_NAME}.unreadable")
+                aside = _free_name(path.with_name(f"{FILE_NAME}.unreadable"))
                 try:
                     path.replace(aside)
                 except OSError:
+                    registry._path = None  # it could not be moved: this session learns without saving over it
                     aside = path
+                registry.set_aside = aside
                 log.warning("Ignoring the unreadable registry %s (kept as %s): %s", path, aside, exc)
         return registry
 
@@ -312,6 +316,15 @@ def _string_list(data: Mapping[str, Any], key: str, where: str, limit_field: str
     if too_long:
         raise RegistryFormatError(f"{where}: the {key[:-1]} {too_long[0][:40]!r}… is longer than {limit} characters.")
     return value
+
+
+def _free_name(path: Path) -> Path:
+    """``path``, or ``path-2``, ``path-3``… whichever does not exist yet: no earlier file is replaced."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.name}-{number}")
+    return candidate
 
 
 def _parse(text: str, where: str, *, own: bool = False) -> dict[str, Any]:

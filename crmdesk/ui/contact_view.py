@@ -149,6 +149,10 @@ class ContactHeader(QWidget):
         self.updateGeometry()
 
 
+#: Ways of leaving a contact, by weight (see :meth:`ContactView.resolve_unsaved`).
+OPEN_ANOTHER, LEAVE_WINDOW, SIGN_OUT = 0, 1, 2
+
+
 class ContactView(QWidget):
     """Shows one contact and edits it, or creates a new one.
 
@@ -187,6 +191,7 @@ class ContactView(QWidget):
         self.registry = registry
         self._mode = "empty"  # "empty", "view" or "create"
         self._after_save: Callable[[], None] | None = None
+        self._after_save_weight = OPEN_ANOTHER  # how weighty a way of leaving _after_save is (see resolve_unsaved)
         self._before_create: Contact | None = None  # the contact the new-contact form's Cancel goes back to
         self._pending_combo: dict[str, str] = {}
         # Notes and tags typed but not yet added, per contact: they wait for the rep's return, never follow them to
@@ -797,9 +802,9 @@ class ContactView(QWidget):
                 phrases.append(self.tr("a tag for {name}").format(name=name))
         return phrases
 
-    def resolve_leaving(self, then: Callable[[], None]) -> None:
+    def resolve_leaving(self, then: Callable[[], None], *, weight: int = LEAVE_WINDOW) -> None:
         """Before the window or the session goes: unsaved edits as :meth:`resolve_unsaved`, then unsent drafts."""
-        self.resolve_unsaved(lambda: self._resolve_drafts(then))
+        self.resolve_unsaved(lambda: self._resolve_drafts(then), weight=weight)
 
     def _resolve_drafts(self, then: Callable[[], None]) -> None:
         phrases = self.unsent_drafts()
@@ -846,8 +851,12 @@ class ContactView(QWidget):
         self.dialog = box
         box.open()
 
-    def resolve_unsaved(self, then: Callable[[], None]) -> None:
-        """Run ``then`` now if nothing is unsaved; else ask Save / Discard / Cancel without blocking."""
+    def resolve_unsaved(self, then: Callable[[], None], *, weight: int = OPEN_ANOTHER) -> None:
+        """Run ``then`` now if nothing is unsaved; else ask Save / Discard / Cancel without blocking.
+
+        While a save or create is on its way, ``then`` waits for it. Of several ways of leaving asked for
+        meanwhile, the weightiest is kept, the latest among equals: a sign-out over a close (which would leave
+        the token stored) over opening another contact, and the contact searched last over the one before."""
         if not self.has_unsaved_changes():
             then()
             return
@@ -856,8 +865,8 @@ class ContactView(QWidget):
             # Already on its way to the server: nothing is left to discard. Move on once it is stored (a new
             # contact then shows, and Recent lists it); if it fails, the form stays, saying why. The first way
             # of leaving asked for is kept: a sign-out must not be traded for a close that leaves the token.
-            if self._after_save is None:
-                self._after_save = then
+            if self._after_save is None or weight >= self._after_save_weight:
+                self._after_save, self._after_save_weight = then, weight
             what = self.tr("Creating the contact first…") if creating else self.tr("Saving the changes first…")
             self.status_message.emit(what)
             return
@@ -897,7 +906,7 @@ class ContactView(QWidget):
         def answered(button: QAbstractButton) -> None:
             role = box.standardButton(button)
             if role == QMessageBox.StandardButton.Save:
-                self._after_save = then
+                self._after_save, self._after_save_weight = then, weight
                 if self._mode == "create":
                     self.submit_create()
                 else:

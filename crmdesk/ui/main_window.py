@@ -241,6 +241,8 @@ class MainWindow(QMainWindow):
         self._shortcuts_dialog: QWidget | None = None
         self._deleted_open: str | None = None  # a contact a save found deleted elsewhere, still in the form
         self._demo_stopped = ""  # why the demo's server ended, while this window still uses it
+        if registry.set_aside is not None:
+            QTimer.singleShot(0, self, self._tell_registry_set_aside)
         self._retry_countdown = QTimer(self)  # the status bar's "retrying in N s", once a second
         self._retry_countdown.setInterval(1000)
         self._retry_countdown.timeout.connect(self._count_retry_down)
@@ -726,12 +728,15 @@ class MainWindow(QMainWindow):
         if self._contact_view is None:
             self.sign_out_requested.emit()
         else:
+            from crmdesk.ui.contact_view import SIGN_OUT
+
             self._contact_view.resolve_leaving(
                 lambda: self._after_writes(
                     self.sign_out_requested.emit,
                     again=self.sign_out,
                     waiting=self._signing_out_text(),
-                )
+                ),
+                weight=SIGN_OUT,
             )
 
     def _after_writes(self, then: Callable[[], None], *, again: Callable[[], object], waiting: str = "") -> None:
@@ -1051,6 +1056,17 @@ class MainWindow(QMainWindow):
                 again=self.restart_demo,
                 waiting=self.tr("Restarting the demo once the changes on their way are done…"),
             )
+        )
+
+    def _tell_registry_set_aside(self) -> None:
+        from crmdesk.ui.errors import Severity
+
+        self.show_notice(
+            self.tr(
+                "This profile's list of stages, qualities, members and tags could not be read, so it starts empty. "
+                "The file is kept as {0}: import it in Settings once it is fixed."
+            ).format(self.registry.set_aside),
+            Severity.WARNING,
         )
 
     def show_demo_stopped(self, reason: str, context: str = "") -> None:

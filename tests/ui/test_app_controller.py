@@ -412,17 +412,42 @@ def test_demo_mode_starts_a_child_server_without_stalling_the_ui(qtbot: QtBot, c
     assert not demo.is_running()
 
 
+def _demo_whose_server_died(qtbot: QtBot, app: AppController, *, search: bool = False) -> MainWindow:
+    """A demo window, a contact open if ``search``, whose server was then killed."""
+    app.start()
+    qtbot.waitUntil(lambda: app.window is not None and app.window.session.is_ready(), timeout=30_000)
+    window, demo = app.window, app.demo
+    assert window is not None and demo is not None
+    if search:
+        window.request_search(demo_data.CONTACTS[0]["email"])
+        qtbot.waitUntil(lambda: window.contact_view_built() and window.contact_view.current_uid() is not None)
+    os.kill(demo._process.processId(), signal.SIGKILL)
+    qtbot.waitUntil(lambda: app.demo is None, timeout=10_000)
+    return window
+
+
+@pytest.mark.expected_warnings
+def test_edits_typed_while_the_demo_restarts_are_asked_about_for_the_right_reason(
+    qtbot: QtBot, controller: object
+) -> None:
+    app: AppController = controller("--demo")  # type: ignore[operator]
+    window = _demo_whose_server_died(qtbot, app, search=True)
+    window.restart_demo()
+    window.contact_view.form.editor("lastName").setText("Typed while it restarts")
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "replaceWindowDialog") is not None, timeout=30_000)
+    box = window.findChild(QMessageBox, "replaceWindowDialog")
+    assert box.informativeText() == (
+        "Opening the demo closes this window. Its changes cannot be saved: its demo server stopped."
+    )
+    box.button(QMessageBox.StandardButton.Cancel).click()
+
+
 @pytest.mark.expected_warnings  # the server's end is logged as an error
 def test_a_demo_server_that_dies_mid_session_is_told_as_such_and_can_be_restarted(
     qtbot: QtBot, controller: object
 ) -> None:
     app: AppController = controller("--demo")  # type: ignore[operator]
-    app.start()
-    qtbot.waitUntil(lambda: app.window is not None and app.window.session.is_ready(), timeout=30_000)
-    window, demo = app.window, app.demo
-    assert window is not None and demo is not None
-    os.kill(demo._process.processId(), signal.SIGKILL)
-    qtbot.waitUntil(lambda: app.demo is None, timeout=10_000)
+    window = _demo_whose_server_died(qtbot, app)
     assert window.banner.text().startswith("The demo server stopped unexpectedly")
     assert window.connection_label.text() == "Demo — server stopped"
     # A search cannot reach it: the banner keeps saying why (not "check your connection") and how to go on.
@@ -449,14 +474,7 @@ def test_a_demo_server_that_dies_mid_session_is_told_as_such_and_can_be_restarte
 @pytest.mark.expected_warnings  # the server's end is logged as an error
 def test_restarting_the_demo_with_a_note_on_its_way_asks_about_the_note_first(qtbot: QtBot, controller: object) -> None:
     app: AppController = controller("--demo")  # type: ignore[operator]
-    app.start()
-    qtbot.waitUntil(lambda: app.window is not None and app.window.session.is_ready(), timeout=30_000)
-    window, demo = app.window, app.demo
-    assert window is not None and demo is not None
-    window.request_search(demo_data.CONTACTS[0]["email"])
-    qtbot.waitUntil(lambda: window.contact_view_built() and window.contact_view.current_uid() is not None)
-    os.kill(demo._process.processId(), signal.SIGKILL)
-    qtbot.waitUntil(lambda: app.demo is None, timeout=10_000)
+    window = _demo_whose_server_died(qtbot, app, search=True)
     view = window.contact_view
     view.notes.input.setPlainText("Called: wants the premium plan")
     view.notes.submit()  # on its way to a server that is gone: it fails after its retries

@@ -300,6 +300,38 @@ def test_a_close_asked_while_a_sign_out_waits_for_a_save_does_not_replace_it(
     close_window(qtbot, window)
 
 
+def test_of_the_ways_of_leaving_asked_during_a_save_the_weightiest_and_latest_is_taken(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    slow = HeldTransport("PUT /api/contact")
+    window, _alice, bob = _alice_with_slow_writes(qtbot, account, slow)
+    [carol] = create_contacts(qtbot, account, {"name": "Carol Gamma", "email": "carol@example.com"})
+    view = window.contact_view
+
+    def save_slowly() -> None:
+        view.form.editor("lastName").setText(view.form.values()["lastName"] + "-Souza")
+        view.save()
+        qtbot.waitUntil(lambda: slow.held == 1)
+
+    # The contact searched last opens, not the one before it.
+    save_slowly()
+    for email in ("bob@example.com", "carol@example.com"):
+        window.request_search(email)
+        qtbot.waitUntil(lambda: not window.search.is_busy())
+    slow.release()
+    qtbot.waitUntil(lambda: view.current_uid() == carol.uid)
+    # A sign-out asked after opening another contact is not dropped for it.
+    slow.hold()
+    save_slowly()
+    signed_out: list[bool] = []
+    window.sign_out_requested.connect(lambda: signed_out.append(True))
+    window.open_uid(bob)
+    window.sign_out()
+    slow.release()
+    qtbot.waitUntil(lambda: signed_out == [True])
+    close_window(qtbot, window)
+
+
 def test_closing_while_a_save_is_on_its_way_waits_for_it_instead_of_asking(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:

@@ -288,6 +288,41 @@ def test_an_unreadable_registry_file_starts_empty_and_is_kept_aside(content: byt
     assert registry.to_dict()["stages"] == []
     registry.merge(stages=["New Lead"])
     assert (paths.profile_dir("broken") / "registry.json.unreadable").read_bytes() == content
+    assert registry.set_aside == paths.profile_dir("broken") / "registry.json.unreadable"
+
+
+@pytest.mark.expected_warnings
+def test_a_registry_file_set_aside_is_never_overwritten(monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = paths.profile_dir("twice")
+    (folder / "registry.json").write_bytes(b'{"stages": ["N\xe9gociation"]}')  # the team's lists, Latin-1
+    Registry.load("twice").merge(stages=["New Lead"])
+    (folder / "registry.json").write_bytes(b"{broken again")
+    Registry.load("twice")
+    assert (folder / "registry.json.unreadable").read_bytes() == b'{"stages": ["N\xe9gociation"]}'
+    assert (folder / "registry.json.unreadable-2").read_bytes() == b"{broken again"
+    # Where it cannot be moved aside (say, the folder is not writable), nothing is saved over it either.
+    (folder / "registry.json").write_bytes(b"{and again")
+
+    def refuse(self: Path, target: Path) -> Path:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "replace", refuse)
+    stuck = Registry.load("twice")
+    monkeypatch.undo()
+    stuck.merge(stages=["Won"])
+    assert (folder / "registry.json").read_bytes() == b"{and again" and stuck.stages() == ["Won"]
+
+
+@pytest.mark.expected_warnings
+def test_the_window_says_when_the_profiles_lists_could_not_be_read(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (paths.profile_dir("work") / "registry.json").write_bytes(b"{oops")
+    window = open_window(qtbot, account)
+    qtbot.waitUntil(window.banner.isVisible)
+    assert window.banner.text().startswith("This profile's list of stages, qualities, members and tags could not")
+    assert str(paths.profile_dir("work") / "registry.json.unreadable") in window.banner.text()
+    close_window(qtbot, window)
 
 
 def test_settings_opened_again_shows_what_was_learned_since_and_not_a_cancelled_edit(
