@@ -56,6 +56,16 @@ def _alice_with_slow_writes(
     return window, alice, bob
 
 
+def _alice_saving_slowly(qtbot: QtBot, account: Account) -> tuple[MainWindow, str, str, HeldTransport]:
+    """Alice open, her last name edited to Alpha-Souza and saved: the save waits until ``slow.release()``."""
+    slow = HeldTransport("PUT /api/contact")
+    window, alice, bob = _alice_with_slow_writes(qtbot, account, slow)
+    window.contact_view.form.editor("lastName").setText("Alpha-Souza")
+    window.contact_view.save()
+    qtbot.waitUntil(lambda: slow.held == 1)
+    return window, alice, bob, slow
+
+
 def _failing_slow_notes() -> HeldTransport:
     """Notes that wait until released, then fail with a 500."""
     return HeldTransport("POST /api/contact/note/add", inner=FailingTransport("POST /api/contact/note/add"))
@@ -285,12 +295,7 @@ def test_a_close_asked_while_a_sign_out_waits_does_not_replace_the_sign_out(
 def test_a_close_asked_while_a_sign_out_waits_for_a_save_does_not_replace_it(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    slow = HeldTransport("PUT /api/contact")
-    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
-    view = window.contact_view
-    view.form.editor("lastName").setText("Alpha-Souza")
-    view.save()
-    qtbot.waitUntil(lambda: slow.held == 1)
+    window, _alice, _bob, slow = _alice_saving_slowly(qtbot, account)
     signed_out: list[bool] = []
     window.sign_out_requested.connect(lambda: signed_out.append(True))
     window.sign_out()
@@ -335,12 +340,8 @@ def test_of_the_ways_of_leaving_asked_during_a_save_the_weightiest_and_latest_is
 def test_closing_while_a_save_is_on_its_way_waits_for_it_instead_of_asking(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    slow = HeldTransport("PUT /api/contact")
-    window, alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
+    window, alice, _bob, slow = _alice_saving_slowly(qtbot, account)
     view = window.contact_view
-    view.form.editor("lastName").setText("Alpha-Souza")
-    view.save()
-    qtbot.waitUntil(lambda: slow.held == 1)
     window.close()
     # "Save the changes?" with Discard would offer to drop what is already on its way.
     assert not view.findChildren(QMessageBox, "unsavedDialog") and window.isVisible()
