@@ -229,7 +229,7 @@ class ContactService(QObject):
         try:
             contact = await self.api.get_contact(uid=ref.uid)
         except ApiError as error:
-            # Created all the same: show it from what was sent, and report the failed read as a reload's.
+            # Created all the same: show it from what was sent; _created reports the failed read (read_back_failed).
             known: dict[str, Any] = {
                 name: value for name, value in fields.items() if isinstance(value, str) and name in _TEXT_FIELDS
             }
