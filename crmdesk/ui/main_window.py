@@ -689,7 +689,7 @@ class MainWindow(QMainWindow):
             return
         kind = effective_kind(text, kind)
         self._last_search = (text, kind)
-        self._dismiss_banner()
+        self._dismiss_banner_of_the_last_request()
         self.create_from_search.hide()
         self.search.search(text, kind, phone_region=self._phone_region() if kind is SearchKind.PHONE else "")
 
@@ -711,7 +711,7 @@ class MainWindow(QMainWindow):
         if not self._when_signed_in(lambda: self._open_now(uid)):
             return
         self._last_search = (uid, SearchKind.UID)
-        self._dismiss_banner()
+        self._dismiss_banner_of_the_last_request()
         self.search.open_uid(uid)
 
     def new_contact(self) -> None:
@@ -1000,6 +1000,14 @@ class MainWindow(QMainWindow):
             self._banner.action_triggered.connect(self._banner_action)
             self._central_layout.insertWidget(0, self._banner)
         return self._banner
+
+    def _dismiss_banner_of_the_last_request(self) -> None:
+        """A new lookup makes the last one's failure old news; but an offer about the open form (create a deleted
+        contact anew) stands until the form goes, and the lookup may yet end in Cancel at the unsaved question."""
+        from crmdesk.ui.errors import Action
+
+        if self._banner is not None and self._banner.action() is not Action.CREATE_AS_NEW:
+            self._dismiss_banner()
 
     def _dismiss_banner(self) -> None:
         if self._banner is not None:

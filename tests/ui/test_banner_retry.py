@@ -374,3 +374,21 @@ def test_the_offer_to_create_a_deleted_contact_anew_goes_with_its_form(
     assert not window.banner.isVisible()
     view.form.revert()
     close_window(qtbot, window)
+
+
+def test_a_search_cancelled_at_the_unsaved_question_keeps_the_offer_to_create_anew(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    create_contacts(qtbot, account, {"name": "Bob Beta", "email": "bob@example.com"})
+    window, _ref, city = _alice_saving_olinda(qtbot, account, deleted=True)
+    view = window.contact_view
+    qtbot.waitUntil(lambda: window.banner.isVisible() and not view.form.is_busy())
+    window.request_search("bob@example.com")
+    qtbot.waitUntil(lambda: bool(view.findChildren(QMessageBox, "unsavedDialog")))
+    view.findChild(QMessageBox, "unsavedDialog").button(QMessageBox.StandardButton.Cancel).click()
+    # Still on Alice's form, as typed: the offer about it stands.
+    assert city.text() == "Olinda" and window.banner.isVisible()
+    [create] = [button for button in window.banner.findChildren(QPushButton) if button.isVisible()]
+    assert create.text() == "Create as new contact"
+    view.form.revert()
+    close_window(qtbot, window)
