@@ -232,8 +232,11 @@ class Registry(QObject):
 
     # --- Files ------------------------------------------------------------------------------------
 
-    def import_json(self, path: str | os.PathLike[str]) -> None:
-        """Merge a registry file a teammate exported. Raises :class:`RegistryFormatError` for a bad file."""
+    def import_json(self, path: str | os.PathLike[str]) -> str:
+        """Merge a registry file a teammate exported. Raises :class:`RegistryFormatError` for a bad file.
+
+        Returns the file's account time zone when it was left out (a learned offset does not replace a zone
+        chosen here), else ``""``."""
         try:
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -246,7 +249,10 @@ class Registry(QObject):
             and is_fixed_offset_zone(theirs)
         ):
             del data["accountTimeZone"]  # a teammate's learned offset does not replace a zone chosen here
+            self._apply(data, replace=False)
+            return str(theirs)
         self._apply(data, replace=False)
+        return ""
 
     def export_json(self, path: str | os.PathLike[str]) -> None:
         _write_atomically(Path(path), self.to_dict())

@@ -319,12 +319,20 @@ class SettingsDialog(QDialog):
         draft = self._draft()
         before = draft.to_dict()
         try:
-            draft.import_json(path)
+            kept_zone = draft.import_json(path)
         except RegistryFormatError as exc:
             self._say(self.tr("Not imported: {reason}").format(reason=str(exc)))
             return False
         if draft.to_dict() == before:
-            self._say(self.tr("Nothing new in {path}: every value it holds is here already.").format(path=path))
+            if kept_zone:
+                self._say(
+                    self.tr(
+                        "Nothing new in {path}: its time zone, {zone}, is an offset learned from a note, and the "
+                        "zone chosen here stays."
+                    ).format(path=path, zone=kept_zone)
+                )
+            else:
+                self._say(self.tr("Nothing new in {path}: every value it holds is here already.").format(path=path))
             return True
         self._show_values(draft)
         self._say(self.tr("Imported {path}. Press OK to keep it.").format(path=path))

@@ -272,6 +272,17 @@ def test_importing_a_file_with_nothing_new_says_so(qtbot: QtBot, tmp_path: Path)
     qtbot.addWidget(dialog)
     assert dialog.import_from(str(same))
     assert dialog.message.text() == f"Nothing new in {same}: every value it holds is here already."
+    # A zone chosen here is not replaced by an offset a teammate's copy learned: that is said, not "nothing".
+    registry.set_account_time_zone("America/Sao_Paulo")
+    offset = tmp_path / "offset.json"
+    offset.write_text('{"stages": ["Won"], "accountTimeZone": "Etc/GMT+5"}')
+    dialog = SettingsDialog(registry)
+    qtbot.addWidget(dialog)
+    assert dialog.import_from(str(offset))
+    assert dialog.message.text() == (
+        f"Nothing new in {offset}: its time zone, Etc/GMT+5, is an offset learned from a note, "
+        "and the zone chosen here stays."
+    )
 
 
 @pytest.mark.expected_warnings
