@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from crmdesk.api.models import Contact
-from crmdesk.contract import MAX_LENGTH, ContractError, check_identity, validate_field
+from crmdesk.contract import ContractError, check_identity, validate_field
 from crmdesk.services import phone as phone_numbers
 from crmdesk.ui.formatting import format_currency, user_locale
 from crmdesk.ui.icons import SMALL_SIZE, icon
@@ -194,7 +194,6 @@ class BirthdayEdit(QWidget):
         self.line = QLineEdit(self)
         self.line.setObjectName("birthday")
         self.line.setPlaceholderText(self.tr("YYYY-MM-DD"))
-        self.line.setMaxLength(10)
         self.line.setClearButtonEnabled(True)
         self.button = ToolButton(self)
         self.button.setIcon(icon("contact-calendar"))
@@ -443,8 +442,8 @@ class ContactForm(QWidget):
     def _line(self, name: str, text: str, row: int, column: int, span: int = 1) -> QLineEdit:
         edit = QLineEdit(self)
         edit.setObjectName(name)
-        if name in MAX_LENGTH:
-            edit.setMaxLength(MAX_LENGTH[name] + 50)  # a little slack so the length message can be seen
+        # No maxLength: Qt counts it in UTF-16 units, so it would cut a loaded name of emoji (each two units) that
+        # the contract's character limit allows, and the cut would then be saved. The limit speaks under the field.
         edit.textChanged.connect(self._edited)
         self._place(name, text, row, column, edit, edit, edit.text, edit.setText, edit.setReadOnly, span)
         return edit

@@ -246,6 +246,23 @@ def test_form_is_read_only_while_saving_and_a_rejected_save_keeps_the_edits(
     assert view.form_status.palette().color(QPalette.ColorRole.WindowText) == red
 
 
+def test_a_name_of_emoji_within_the_limit_is_shown_whole_and_never_cut_by_a_save(
+    qtbot: QtBot, view: ContactView, api: ContactApi
+) -> None:
+    # 80 characters, 160 UTF-16 units: within the contract's 100, over what a UTF-16 limit of 150 would keep.
+    emoji = "\U0001f600" * 80
+    stored = create_contact(qtbot, api, name="Rui Costa", lastName=emoji, phone="+5511900002222")
+    view.show_contact(stored)
+    assert line(view, "lastName").text() == emoji and not view.has_unsaved_changes()
+    type_into(qtbot, line(view, "city"), "Natal")
+    saved = save(qtbot, view)
+    assert saved.lastName == emoji and read_back(qtbot, api, stored.uid).lastName == emoji
+    # Pasted, 100 emoji are kept whole too (within the limit), and 101 are told, not cut.
+    line(view, "lastName").setText("\U0001f600" * 101)
+    assert line(view, "lastName").text() == "\U0001f600" * 101
+    assert view.form.message("lastName") == "At most 100 characters (got 101)"
+
+
 def test_a_tag_typed_in_another_case_shows_as_the_account_spells_it(
     qtbot: QtBot, view: ContactView, api: ContactApi
 ) -> None:
