@@ -225,6 +225,7 @@ class BirthdayEdit(QWidget):
             self.calendar = QCalendarWidget(frame)
             self.calendar.setGridVisible(False)
             self.calendar.clicked.connect(self._picked)
+            self.calendar.activated.connect(self._picked)  # Enter on a day chosen with the arrow keys
             box = QVBoxLayout(frame)
             box.setContentsMargins(1, 1, 1, 1)
             box.addWidget(self.calendar)

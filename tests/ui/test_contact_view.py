@@ -298,7 +298,8 @@ def test_the_birthday_calendar_follows_the_palette(qtbot: QtBot) -> None:
 
 
 def test_the_birthday_calendar_opens_on_the_field_date_and_fills_the_field(qtbot: QtBot) -> None:
-    from PySide6.QtCore import QDate, QTimer
+    from PySide6.QtCore import QDate, Qt, QTimer
+    from PySide6.QtWidgets import QTableView
 
     from crmdesk.ui.contact_form import BirthdayEdit
 
@@ -331,3 +332,14 @@ def test_the_birthday_calendar_opens_on_the_field_date_and_fills_the_field(qtbot
     edit.button.showMenu()
     assert seen[1:] == [(True, QDate(1985, 3, 20))]
     assert edit.line.text() == "1985-03-21"
+
+    def by_keyboard() -> None:  # arrows to the next day, Enter to take it (the calendar's grid has the keys)
+        QTimer.singleShot(500, edit._menu.close)  # Enter should have closed it: never hang the suite
+        grid = calendar.findChild(QTableView)
+        assert grid is not None
+        qtbot.keyClick(grid, Qt.Key.Key_Right)
+        qtbot.keyClick(grid, Qt.Key.Key_Return)
+
+    QTimer.singleShot(100, by_keyboard)
+    edit.button.showMenu()
+    assert edit.line.text() == "1985-03-22"

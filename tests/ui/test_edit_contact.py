@@ -180,6 +180,14 @@ def test_phone_is_normalised_to_e164_and_saved(qtbot: QtBot, view: ContactView, 
     assert read_back(qtbot, api, stored.uid).phone == "+5581998765432"
 
 
+def test_a_phone_region_chosen_in_settings_applies_to_the_contact_already_open(qtbot: QtBot, view: ContactView) -> None:
+    view.registry.set_phone_region("BR")  # as Settings' OK does, with the contact open
+    phone = line(view, "phone")
+    type_into(qtbot, phone, "(81) 99876-5432")
+    phone.editingFinished.emit()
+    assert phone.text() == "+5581998765432" and view.form.message("phone") == ""
+
+
 def test_ctrl_s_with_the_cursor_still_in_the_phone_saves_it_normalised(
     qtbot: QtBot, view: ContactView, api: ContactApi
 ) -> None:
