@@ -278,10 +278,13 @@ def _migrate(engine: Engine) -> None:
     """Bring a database made by an earlier version up to this schema (create_all adds only missing tables)."""
     with engine.begin() as conn:
         columns = {column["name"] for column in sa.inspect(conn).get_columns("contacts")}
-        if "email_key" in columns:
-            return
-        conn.execute(sa.text("ALTER TABLE contacts ADD COLUMN email_key VARCHAR(254) NOT NULL DEFAULT ''"))
-        rows = conn.execute(sa.select(contacts.c.id, contacts.c.email)).all()
+        if "email_key" not in columns:
+            conn.execute(sa.text("ALTER TABLE contacts ADD COLUMN email_key VARCHAR(254) NOT NULL DEFAULT ''"))
+        # SQLite's driver commits an ALTER TABLE at once, outside the transaction: an upgrade stopped after it
+        # left the column empty. Filling whatever is still empty finishes such an upgrade at the next start
+        # (no stored email has an empty key).
+        unfilled = sa.and_(contacts.c.email != "", contacts.c.email_key == "")
+        rows = conn.execute(sa.select(contacts.c.id, contacts.c.email).where(unfilled)).all()
         if rows:
             conn.execute(
                 contacts.update().where(contacts.c.id == sa.bindparam("row_id")),

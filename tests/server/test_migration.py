@@ -32,3 +32,27 @@ def test_database_without_email_key_is_migrated_and_finds_unicode_emails(tmp_pat
         assert "ix_contacts_account_email_key" in indexes and "ix_contacts_account_email" not in indexes
     finally:
         reopened.close()
+
+
+def test_an_upgrade_stopped_after_adding_the_column_is_finished_at_the_next_start(tmp_path: Path) -> None:
+    # SQLite's driver commits ALTER TABLE at once: a first run killed after it left every email_key empty.
+    url = f"sqlite:///{tmp_path / 'half.sqlite3'}"
+    store = Store(url)
+    store.add_account("Half", "pro", token="test-half-token")
+    store.bulk_insert_contacts("Half", [{"firstName": "Ana", "email": "Ana@Example.com"}, {"firstName": "Rui"}])
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE contacts SET email_key = ''"))
+        conn.execute(sa.text("DROP INDEX ix_contacts_account_email_key"))
+    store.close()
+
+    reopened = Store(url)
+    try:
+        account = reopened.account_for_token("test-half-token")
+        assert account is not None
+        found = reopened.lookup(account, "email", "ana@example.com")
+        assert isinstance(found, dict) and found["firstName"] == "Ana"
+        with reopened.engine.connect() as conn:
+            indexes = {index["name"] for index in sa.inspect(conn).get_indexes("contacts")}
+        assert "ix_contacts_account_email_key" in indexes
+    finally:
+        reopened.close()
