@@ -9,6 +9,20 @@ import sqlalchemy as sa
 from crmdesk.server.store import Store
 
 
+def _reopened_finds(url: str, token: str, email: str, first_name: str) -> set[str]:
+    """Open the database again (migrating it), look ``email`` up, and return the contacts table's indexes."""
+    reopened = Store(url)
+    try:
+        account = reopened.account_for_token(token)
+        assert account is not None
+        found = reopened.lookup(account, "email", email)
+        assert isinstance(found, dict) and found["firstName"] == first_name
+        with reopened.engine.connect() as conn:
+            return {str(index["name"]) for index in sa.inspect(conn).get_indexes("contacts")}
+    finally:
+        reopened.close()
+
+
 def test_database_without_email_key_is_migrated_and_finds_unicode_emails(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     store = Store(url)
@@ -21,17 +35,8 @@ def test_database_without_email_key_is_migrated_and_finds_unicode_emails(tmp_pat
         conn.execute(sa.text("CREATE INDEX ix_contacts_account_email ON contacts (account_id, lower(email))"))
     store.close()
 
-    reopened = Store(url)
-    try:
-        account = reopened.account_for_token("test-old-token")
-        assert account is not None
-        found = reopened.lookup(account, "email", "josé@exemplo.com.br")
-        assert isinstance(found, dict) and found["firstName"] == "José"
-        with reopened.engine.connect() as conn:
-            indexes = {index["name"] for index in sa.inspect(conn).get_indexes("contacts")}
-        assert "ix_contacts_account_email_key" in indexes and "ix_contacts_account_email" not in indexes
-    finally:
-        reopened.close()
+    indexes = _reopened_finds(url, "test-old-token", "josé@exemplo.com.br", "José")
+    assert "ix_contacts_account_email_key" in indexes and "ix_contacts_account_email" not in indexes
 
 
 def test_an_upgrade_stopped_after_adding_the_column_is_finished_at_the_next_start(tmp_path: Path) -> None:
@@ -45,14 +50,4 @@ def test_an_upgrade_stopped_after_adding_the_column_is_finished_at_the_next_star
         conn.execute(sa.text("DROP INDEX ix_contacts_account_email_key"))
     store.close()
 
-    reopened = Store(url)
-    try:
-        account = reopened.account_for_token("test-half-token")
-        assert account is not None
-        found = reopened.lookup(account, "email", "ana@example.com")
-        assert isinstance(found, dict) and found["firstName"] == "Ana"
-        with reopened.engine.connect() as conn:
-            indexes = {index["name"] for index in sa.inspect(conn).get_indexes("contacts")}
-        assert "ix_contacts_account_email_key" in indexes
-    finally:
-        reopened.close()
+    assert "ix_contacts_account_email_key" in _reopened_finds(url, "test-half-token", "ana@example.com", "Ana")
