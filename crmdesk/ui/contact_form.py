@@ -10,7 +10,18 @@ from datetime import datetime
 from functools import cache
 
 from PySide6.QtCore import QDate, QEvent, QLocale, QSize, Qt, QTime, QTimer, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QFocusEvent, QPalette, QResizeEvent, QTextCharFormat, QTextCursor
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QDropEvent,
+    QFocusEvent,
+    QKeyEvent,
+    QPalette,
+    QResizeEvent,
+    QTextCharFormat,
+    QTextCursor,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QComboBox,
@@ -35,6 +46,7 @@ from crmdesk.services import phone as phone_numbers
 from crmdesk.ui.formatting import format_currency, user_locale
 from crmdesk.ui.icons import SMALL_SIZE, icon
 from crmdesk.ui.messages import error_colour, user_message
+from crmdesk.ui.one_line import keep_one_line
 from crmdesk.ui.staged import BuildSteps
 from crmdesk.ui.tool_button import ToolButton
 
@@ -62,6 +74,30 @@ def available_time_zones() -> list[str]:
     return sorted(zone for zone in zoneinfo.available_timezones() if "/" in zone or zone == "UTC")
 
 
+def canonical_time_zone(name: str) -> str | None:
+    """The zone ``name`` names in any case, spelled as tzdata spells it ("europe/paris": "Europe/Paris"), or None.
+
+    Zone files are found case-sensitively on Linux and case-insensitively on Windows and macOS, so a zone typed in
+    another case is refused on one and stored as typed on the other; the form writes tzdata's spelling instead.
+    """
+    return _zones_by_folded_name().get(name.strip().casefold())
+
+
+@cache
+def _zones_by_folded_name() -> dict[str, str]:
+    return {zone.casefold(): zone for zone in available_time_zones()}
+
+
+def _zone_info(name: str) -> zoneinfo.ZoneInfo | None:
+    for candidate in (name, canonical_time_zone(name)):
+        if candidate:
+            try:
+                return zoneinfo.ZoneInfo(candidate)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+                continue
+    return None
+
+
 class ValueEdit(QLineEdit):
     """The deal value: shown as the locale's currency while not focused, the raw string while editing.
 
@@ -71,6 +107,7 @@ class ValueEdit(QLineEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._raw = ""
+        keep_one_line(self)
         self.textEdited.connect(self._edited)
 
     def raw_value(self) -> str:
@@ -83,8 +120,8 @@ class ValueEdit(QLineEdit):
     def formatted(self) -> str:
         return format_currency(self._raw, user_locale())
 
-    def _edited(self, text: str) -> None:
-        self._raw = text
+    def _edited(self) -> None:
+        self._raw = self.text()  # as keep_one_line left it
 
     def _show(self) -> None:
         editing = self.hasFocus()
@@ -100,6 +137,18 @@ class ValueEdit(QLineEdit):
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
         super().focusOutEvent(event)
+        self._show()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if self.hasFocus() or self.isReadOnly():
+            super().dropEvent(event)
+            return
+        # Unfocused, the field shows the currency display ("$12,000.00"): a drop would land in it and be kept as
+        # the value. The raw value goes in for the drop (placed where the pointer is in it), then the display.
+        self.blockSignals(True)
+        self.setText(self._raw)
+        self.blockSignals(False)
+        super().dropEvent(event)  # textEdited: the raw value takes the drop
         self._show()
 
 
@@ -151,6 +200,14 @@ class TimeZoneCombo(QComboBox):
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.setMinimumContentsLength(12)
         self._loaded = False
+        self._read_only = False
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Lock the zone during a save. Disabling the combo would move the cursor on to the next field."""
+        self._read_only = read_only
+        line = self.lineEdit()
+        assert line is not None  # the combo is editable
+        line.setReadOnly(read_only)
 
     def ensure_loaded(self) -> None:
         if self._loaded:
@@ -172,6 +229,8 @@ class TimeZoneCombo(QComboBox):
         view.setMinimumWidth(view.sizeHintForColumn(0) + view.verticalScrollBar().sizeHint().width() + 8)
 
     def showPopup(self) -> None:
+        if self._read_only:
+            return
         self.ensure_loaded()
         # Open at the zone in the field, not at the top of the list.
         index = self.findText(self.currentText().strip())
@@ -185,6 +244,22 @@ class TimeZoneCombo(QComboBox):
         self.ensure_loaded()
         super().focusInEvent(event)
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # The arrow and page keys step through the list, which would change a locked zone.
+        if self._read_only and event.key() in _STEP_KEYS:
+            event.ignore()
+            return
+        super().keyPressEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self._read_only:
+            event.ignore()  # the form scrolls instead
+            return
+        super().wheelEvent(event)
+
+
+_STEP_KEYS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
+
 
 class BirthdayEdit(QWidget):
     """A YYYY-MM-DD line edit that may stay empty, with a calendar popup button beside it."""
@@ -192,6 +267,7 @@ class BirthdayEdit(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.line = QLineEdit(self)
+        keep_one_line(self.line)
         self.line.setObjectName("birthday")
         self.line.setPlaceholderText(self.tr("YYYY-MM-DD"))
         self.line.setClearButtonEnabled(True)
@@ -442,6 +518,7 @@ class ContactForm(QWidget):
 
     def _line(self, name: str, text: str, row: int, column: int, span: int = 1) -> QLineEdit:
         edit = QLineEdit(self)
+        keep_one_line(edit)
         edit.setObjectName(name)
         # No maxLength: Qt counts it in UTF-16 units, so it would cut a loaded name of emoji (each two units) that
         # the contract's character limit allows, and the cut would then be saved. The limit speaks under the field.
@@ -466,9 +543,11 @@ class ContactForm(QWidget):
         combo.setObjectName("timeZone")
         line = combo.lineEdit()
         assert line is not None  # the combo is editable
+        keep_one_line(line)
         line.setPlaceholderText(self.tr("e.g. America/Sao_Paulo"))
         combo.editTextChanged.connect(self._edited)
         combo.editTextChanged.connect(self._update_local_time)
+        line.editingFinished.connect(self.normalise_time_zone)
         self.local_time = QLabel(self)
         self.local_time.setObjectName("localTime")
         self.local_time.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -486,7 +565,7 @@ class ContactForm(QWidget):
             combo.setEditText(text)
 
         self._place("timeZone", self.tr("Time &zone"), row, column, combo, combo, combo.currentText, put,
-                    lambda busy: combo.setEnabled(not busy), extra=self.local_time)  # fmt: skip
+                    combo.set_read_only, extra=self.local_time)  # fmt: skip
         self.time_zone_combo = combo
 
     def _value(self, row: int, column: int) -> None:
@@ -680,7 +759,11 @@ class ContactForm(QWidget):
                     validate_field(name, text)
                     checked = (text, None)
                 except ContractError as exc:
-                    checked = (text, user_message(exc))
+                    if name == "timeZone" and canonical_time_zone(text) is not None:
+                        # Only its case differs: leaving the field, or saving, writes the zone's own spelling.
+                        checked = (text, None)
+                    else:
+                        checked = (text, user_message(exc))
                 self._checked[name] = checked
             if checked[1] is not None:
                 errors[name] = checked[1]
@@ -761,6 +844,21 @@ class ContactForm(QWidget):
 
     # --- Phone and actions ------------------------------------------------------------------------
 
+    def normalise(self) -> None:
+        """Write the phone and the time zone as they are stored, as leaving their fields does. Save and Create
+        call this: a shortcut saves without the cursor leaving the field."""
+        self.normalise_phone()
+        self.normalise_time_zone()
+
+    def normalise_time_zone(self) -> None:
+        """Spell a zone typed in another case as tzdata does ("europe/paris": "Europe/Paris")."""
+        text = self.time_zone_combo.currentText().strip()
+        if self._busy or not text or text == self._baseline["timeZone"].strip():
+            return
+        canonical = canonical_time_zone(text)
+        if canonical is not None and canonical != text:
+            self.time_zone_combo.setEditText(canonical)  # an edit, as typing it so would be
+
     def normalise_phone(self) -> None:
         """Write the phone as an international number, as leaving the field does; Save calls it too, since a
         shortcut saves without the cursor leaving the field."""
@@ -809,12 +907,10 @@ class ContactForm(QWidget):
 
     def _update_local_time(self, *_args: object) -> None:
         name = self.values()["timeZone"].strip()
+        zone = _zone_info(name) if name else None
         text = ""
-        try:
-            if name:
-                now = datetime.now(zoneinfo.ZoneInfo(name))
-                local = user_locale().toString(QTime(now.hour, now.minute), QLocale.FormatType.ShortFormat)
-                text = self.tr("%1 there").replace("%1", local)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-            text = ""
+        if zone is not None:
+            now = datetime.now(zone)
+            local = user_locale().toString(QTime(now.hour, now.minute), QLocale.FormatType.ShortFormat)
+            text = self.tr("%1 there").replace("%1", local)
         self.local_time.setText(text)

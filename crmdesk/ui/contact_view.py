@@ -56,6 +56,7 @@ from crmdesk.ui.formatting import (
 from crmdesk.ui.icons import SMALL_SIZE, icon
 from crmdesk.ui.messages import show_inline_error, user_message
 from crmdesk.ui.notes_timeline import NotesTimeline
+from crmdesk.ui.one_line import keep_one_line
 from crmdesk.ui.selectable_label import SelectableLabel
 from crmdesk.ui.staged import BuildSteps
 from crmdesk.ui.tag_chips import TagChips, with_tag
@@ -603,6 +604,7 @@ class ContactView(QWidget):
     def _build_create_extras(self) -> QWidget:
         tr = self.tr
         self.new_tags = QLineEdit()
+        keep_one_line(self.new_tags)
         self.new_tags.setObjectName("newTags")
         self.new_tags.setPlaceholderText(tr("Comma-separated, e.g. Hot Lead, Website"))
         self.new_note = QPlainTextEdit()
@@ -948,7 +950,7 @@ class ContactView(QWidget):
         uid = self.current_uid()
         if uid is None or self.form.is_busy():
             return
-        self.form.normalise_phone()
+        self.form.normalise()
         changes = self.form.changes()
         if not changes:
             self._finish_pending_then()
@@ -1006,7 +1008,7 @@ class ContactView(QWidget):
         """Create mode's Save: check the form, look for duplicates, then create."""
         if self._mode != "create" or self.form.is_busy():
             return
-        self.form.normalise_phone()  # before the duplicate check, which looks the number up as it is stored
+        self.form.normalise()  # before the duplicate check, which looks the number up as it is stored
         if not self.form.is_valid():
             self._after_save = None
             self.form.focus_first_invalid()

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLineEdit, QMenu, QWidget
 
 from crmdesk.services.search import SearchKind
 from crmdesk.ui.icons import SMALL_SIZE, icon
+from crmdesk.ui.one_line import keep_one_line
 
 
 class SearchField(QLineEdit):
@@ -25,6 +26,7 @@ class SearchField(QLineEdit):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        keep_one_line(self)
         self.setObjectName("searchField")
         self.setPlaceholderText(self.tr("UID, email or phone"))
         self.setAccessibleName(self.tr("Search"))

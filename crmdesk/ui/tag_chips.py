@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QVBoxLayout, QWidge
 from crmdesk.contract import ContractError, validate_tag
 from crmdesk.ui.flow_layout import FlowLayout
 from crmdesk.ui.messages import show_inline_error, user_message
+from crmdesk.ui.one_line import keep_one_line
 
 
 def with_tag(text: str, tag: str) -> str:
@@ -125,6 +126,7 @@ class TagChips(QWidget):
         self._flow.addWidget(self._empty)
 
         self.input = QLineEdit(self)
+        keep_one_line(self.input)
         self.input.textEdited.connect(self._typing)
         self.input.setObjectName("tagInput")
         self.input.setPlaceholderText(self.tr("Add a tag… (Enter; commas separate tags)"))

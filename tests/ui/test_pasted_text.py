@@ -1,0 +1,185 @@
+"""What a rep pastes or drops into the contact page's one-line fields, and the time zone's spelling and lock."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
+from PySide6.QtWidgets import QApplication, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from crmdesk.api.client import ContactApi
+from crmdesk.api.models import Contact
+from crmdesk.services.registry import Registry
+from crmdesk.ui.contact_form import ValueEdit
+from crmdesk.ui.contact_view import ContactView
+from crmdesk.ui.one_line import one_line
+from tests.ui.contact_support import create_contact, make_view, read_back, type_into
+
+
+@pytest.fixture
+def contact(qtbot: QtBot, api: ContactApi) -> Contact:
+    return create_contact(
+        qtbot, api, firstName="Maria", lastName="Silva", email="maria@example.com", city="Recife", value="12000"
+    )
+
+
+@pytest.fixture
+def view(qtbot: QtBot, api: ContactApi, registry: Registry, contact: Contact) -> ContactView:
+    _service, contact_view = make_view(qtbot, api, registry)
+    contact_view.show_contact(contact)
+    return contact_view
+
+
+def line(view: ContactView, name: str) -> QLineEdit:
+    widget = view.findChild(QLineEdit, name)
+    assert widget is not None, name
+    return widget
+
+
+def paste_over(qtbot: QtBot, edit: QLineEdit, text: str) -> None:
+    """Select what ``edit`` holds and paste ``text`` over it with Ctrl+V, as a rep does."""
+    QGuiApplication.clipboard().setText(text)
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClick(edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+
+
+def save(qtbot: QtBot, view: ContactView) -> Contact:
+    with qtbot.waitSignal(view.service.saved, timeout=10_000) as saved:
+        view.save_button.click()
+    contact = saved.args[0]
+    assert isinstance(contact, Contact)
+    return contact
+
+
+@pytest.mark.parametrize(
+    ("pasted", "kept"),
+    [
+        ("12 Main St\nSuite 4\n", "12 Main St Suite 4"),
+        ("12 Main St\r\n\r\nSuite 4", "12 Main St Suite 4"),
+        ("\tAcme\tInc\t", "Acme Inc"),
+        ("Caf\u00e9\u2028Bar", "Caf\u00e9 Bar"),
+        ("maria\u200b@example.com", "maria@example.com"),
+        ("\U0001f468\u200d\U0001f469\u200d\U0001f467 family", "\U0001f468\u200d\U0001f469\u200d\U0001f467 family"),
+        ("plain text", "plain text"),
+    ],
+)
+def test_one_line_keeps_what_is_visible_on_one_line(pasted: str, kept: str) -> None:
+    assert one_line(pasted) == kept
+
+
+def test_pasted_line_breaks_and_tabs_become_spaces_in_the_field_and_on_the_server(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    paste_over(qtbot, line(view, "address"), "12 Main St\nSuite 4\n")
+    paste_over(qtbot, line(view, "businessName"), "Acme\tImports\tLtd")
+    # What the field shows is what is saved.
+    assert line(view, "address").text() == "12 Main St Suite 4"
+    assert line(view, "businessName").text() == "Acme Imports Ltd"
+    assert view.form.changes() == {"address": "12 Main St Suite 4", "businessName": "Acme Imports Ltd"}
+    save(qtbot, view)
+    stored = read_back(qtbot, api, contact.uid)
+    assert (stored.address, stored.businessName) == ("12 Main St Suite 4", "Acme Imports Ltd")
+
+
+def test_a_zero_width_space_copied_from_a_web_page_does_not_make_the_email_invalid(
+    qtbot: QtBot, view: ContactView
+) -> None:
+    paste_over(qtbot, line(view, "email"), "maria.silva\u200b@example.com")
+    assert line(view, "email").text() == "maria.silva@example.com"
+    assert view.form.message("email") == "" and view.save_button.isEnabled()
+
+
+def test_the_cursor_stays_after_what_was_pasted(qtbot: QtBot, view: ContactView) -> None:
+    city = line(view, "city")
+    type_into(qtbot, city, "Sao Rio")
+    city.setCursorPosition(4)  # after "Sao "
+    QGuiApplication.clipboard().setText("Jose\ndo\n")
+    qtbot.keyClick(city, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert city.text() == "Sao Jose do Rio"
+    qtbot.keyClicks(city, "X")
+    assert city.text() == "Sao Jose do XRio"
+
+
+def test_text_stored_with_a_tab_is_shown_as_stored_and_not_taken_for_an_edit(
+    qtbot: QtBot, api: ContactApi, view: ContactView
+) -> None:
+    # Written by another tool through the API: the form shows it and does not count it as a change.
+    stored = create_contact(qtbot, api, name="Rui Costa", phone="+5511900003333", city="Porto\tAlegre")
+    view.show_contact(stored)
+    assert line(view, "city").text() == "Porto\tAlegre"
+    assert not view.has_unsaved_changes()
+
+
+def test_a_pasted_value_and_tag_are_one_line_too(qtbot: QtBot, view: ContactView) -> None:
+    value = view.findChild(ValueEdit, "value")
+    assert value is not None
+    paste_over(qtbot, value, "15000\n")
+    assert value.raw_value() == "15000" and view.form.changes() == {"value": "15000"}
+    paste_over(qtbot, view.tags.input, "Hot\nLead")
+    assert view.tags.input.text() == "Hot Lead"
+
+
+def test_text_dropped_on_the_unfocused_value_goes_into_the_amount_not_its_currency_display(
+    qtbot: QtBot, view: ContactView
+) -> None:
+    value = view.findChild(ValueEdit, "value")
+    assert value is not None
+    view.form.editor("city").setFocus()
+    assert not value.hasFocus() and value.text() != "12000"  # the currency display
+    mime = QMimeData()
+    mime.setText("5")
+    end = QPoint(value.rect().right() - 4, value.rect().center().y())
+    # A drag over the field and a drop at its right end, as Qt delivers them.
+    for event in (
+        QDragEnterEvent(end, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier),
+        QDragMoveEvent(end, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier),
+        QDropEvent(QPointF(end), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                   Qt.KeyboardModifier.NoModifier),
+    ):  # fmt: skip
+        QApplication.sendEvent(value, event)
+    assert value.raw_value() == "120005"
+    assert view.form.changes() == {"value": "120005"}
+    assert value.text() == value.formatted()  # shown as currency again, the cursor being elsewhere
+
+
+def test_a_time_zone_typed_in_another_case_is_accepted_and_saved_as_tzdata_spells_it(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    combo = view.form.time_zone_combo
+    zone_line = combo.lineEdit()
+    assert zone_line is not None
+    zone_line.setFocus()
+    zone_line.selectAll()
+    qtbot.keyClicks(zone_line, "europe/paris")
+    assert view.form.message("timeZone") == ""  # not red while it is still in the field
+    assert view.save_button.isEnabled()
+    assert view.form.local_time.text().endswith("there")
+    save(qtbot, view)  # Save straight from the field (a shortcut does this)
+    assert read_back(qtbot, api, contact.uid).timeZone == "Europe/Paris"
+    assert combo.currentText() == "Europe/Paris" and not view.has_unsaved_changes()
+
+
+def test_saving_from_the_time_zone_field_keeps_the_cursor_there_and_locks_the_zone(
+    qtbot: QtBot, view: ContactView
+) -> None:
+    combo = view.form.time_zone_combo
+    zone_line = combo.lineEdit()
+    assert zone_line is not None
+    view.window().show()
+    view.window().activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is view.window())
+    zone_line.setFocus()
+    zone_line.selectAll()
+    qtbot.keyClicks(zone_line, "Europe/Lisbon")
+    completions = combo.completer().popup()
+    completions.hide()  # the rep has read the suggestions; Down now steps through the zone list
+    with qtbot.waitSignal(view.service.saved, timeout=10_000):
+        view.save()
+        assert combo.hasFocus() or zone_line.hasFocus()
+        qtbot.keyClick(zone_line, Qt.Key.Key_Down)  # would step to the next zone in the list
+        qtbot.keyClicks(zone_line, "x")
+        assert combo.currentText() == "Europe/Lisbon"
+    assert combo.hasFocus() or zone_line.hasFocus()
+    assert combo.currentText() == "Europe/Lisbon" and not view.has_unsaved_changes()
