@@ -534,7 +534,7 @@ class ContactForm(QWidget):
             widget.line.setReadOnly(busy)
             widget.button.setEnabled(not busy)
 
-        self._place("birthday", self.tr("Birth&day"), row, column, widget, widget.line, widget.line.text,
+        self._place("birthday", self.tr("Bi&rthday"), row, column, widget, widget.line, widget.line.text,
                     widget.line.setText, lock)  # fmt: skip
         self.birthday_edit = widget
 
@@ -564,7 +564,7 @@ class ContactForm(QWidget):
             combo.setCurrentIndex(-1)
             combo.setEditText(text)
 
-        self._place("timeZone", self.tr("Time &zone"), row, column, combo, combo, combo.currentText, put,
+        self._place("timeZone", self.tr("Ti&me zone"), row, column, combo, combo, combo.currentText, put,
                     combo.set_read_only, extra=self.local_time)  # fmt: skip
         self.time_zone_combo = combo
 

@@ -614,7 +614,7 @@ class ContactView(QWidget):
         self.new_note.setFixedHeight(self.new_note.fontMetrics().lineSpacing() * 3 + 12)
         tags_label = QLabel(tr("T&ags"))
         tags_label.setBuddy(self.new_tags)
-        note_label = QLabel(tr("First &note"))
+        note_label = QLabel(tr("F&irst note"))
         note_label.setBuddy(self.new_note)
         self.form.add_extra_row(tags_label, self.new_tags)
         self.form.add_extra_row(note_label, self.new_note)

@@ -6,7 +6,7 @@ import zlib
 from collections.abc import Iterable
 
 from PySide6.QtCore import QEvent, QRectF, QStringListModel, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from crmdesk.contract import ContractError, validate_tag
@@ -103,6 +103,16 @@ class TagChip(QLabel):
         super().paintEvent(event)
 
 
+class _TagInput(QLineEdit):
+    """The box new tags are typed in. Enter is handled here: a completer whose suggestion was chosen with Enter
+    would otherwise put that suggestion back in the box after it was added and the box cleared."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        super().keyPressEvent(event)  # emits returnPressed for Enter
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+
+
 class TagChips(QWidget):
     """Chips plus an "add a tag" input with a completer over the profile's known tags.
 
@@ -125,7 +135,7 @@ class TagChips(QWidget):
         self._empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self._flow.addWidget(self._empty)
 
-        self.input = QLineEdit(self)
+        self.input = _TagInput(self)
         keep_one_line(self.input)
         self.input.textEdited.connect(self._typing)
         self.input.setObjectName("tagInput")
@@ -224,7 +234,8 @@ class TagChips(QWidget):
 
     def _submit(self) -> None:
         # Commas separate tags, as in the new-contact form (whose tags come here when it opens an existing one).
-        parts = [part for part in self.input.text().split(",") if part.strip()] or [self.input.text()]
+        # Nothing but commas and spaces is no tag: "," would be stored, and the API cannot remove a tag.
+        parts = [part for part in self.input.text().split(",") if part.strip()] or [""]
         try:
             tags = [validate_tag(part) for part in parts]
         except ContractError as exc:
@@ -232,6 +243,10 @@ class TagChips(QWidget):
             return
         self.set_message("")
         self.input.clear()
+        completer = self.input.completer()
+        suggestions = completer.popup() if completer is not None else None
+        if suggestions is not None:
+            suggestions.hide()  # Enter was pressed on a suggestion: it is added, so the list goes too
         for tag in tags:
             if self._find(tag) is not None:
                 continue  # already on the contact; the server would change nothing

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QPalette
-from PySide6.QtWidgets import QLineEdit, QScrollArea, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -152,3 +152,58 @@ def test_the_notes_ring_shows_for_the_keyboard_only_and_whole_beside_a_scroll_ba
     area.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(area.hasFocus)
     assert _ring_pixels(area) == 3, "the right edge too: the scroll bar sits inside the ring"
+
+
+def _alt_keys(view: ContactView) -> dict[str, list[str]]:
+    """Each Alt+letter of the labels on screen, with the labels that take it."""
+    keys: dict[str, list[str]] = {}
+    for label in view.findChildren(QLabel):
+        text = label.text()
+        if label.buddy() is not None and label.isVisibleTo(view) and "&" in text:
+            keys.setdefault(text[text.index("&") + 1].casefold(), []).append(text)
+    return keys
+
+
+def test_each_labelled_field_has_an_alt_key_of_its_own(qtbot: QtBot, view: ContactView) -> None:
+    # Two labels on one key make Alt+key alternate between their fields instead of going to one.
+    for mode in ("view", "create"):
+        if mode == "create":
+            view.start_create()
+        keys = _alt_keys(view)
+        assert len(keys) >= 15, keys  # every field, and the header's dropdowns
+        assert {key: labels for key, labels in keys.items() if len(labels) > 1} == {}, mode
+    zone = view.form.time_zone_combo
+    qtbot.keyClick(view.form.editor("city"), Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: zone.hasFocus() or (zone.lineEdit() is not None and zone.lineEdit().hasFocus()))
+
+
+def test_a_tag_box_holding_only_commas_adds_nothing(qtbot: QtBot, view: ContactView, api: ContactApi) -> None:
+    # The API cannot remove a tag: a tag named "," would stay on the contact and in the account for good.
+    qtbot.keyClicks(view.tags.input, ", ,")
+    qtbot.keyClick(view.tags.input, Qt.Key.Key_Return)
+    assert view.tags.tag_names() == [] and not view.tags.pending_tags()
+    message = view.tags.findChild(QLabel, "tagMessage")
+    assert message is not None and message.isVisible() and message.text() == "A tag name cannot be empty"
+    uid = view.current_uid()
+    assert uid is not None and read_back(qtbot, api, uid).tags == ()
+
+
+def test_a_tag_chosen_from_the_suggestions_with_enter_is_added_and_the_box_left_empty(
+    qtbot: QtBot, view: ContactView, api: ContactApi
+) -> None:
+    view.tags.set_known_tags(["Website", "Webinar"])
+    box = view.tags.input
+    box.setFocus()
+    qtbot.keyClicks(box, "webs")
+    completer = box.completer()
+    assert completer is not None
+    popup = completer.popup()
+    qtbot.waitUntil(popup.isVisible)
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    with qtbot.waitSignal(view.service.tag_added, timeout=10_000):
+        qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert view.tags.tag_names() == ["Website"]
+    assert box.text() == "" and not popup.isVisible()
+    assert view.unsent_drafts() == [], "a tag that was added is no draft"
+    uid = view.current_uid()
+    assert uid is not None and read_back(qtbot, api, uid).tags == ("Website",)
