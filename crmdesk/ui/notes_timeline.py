@@ -101,6 +101,11 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("NotesTimeline", text)
 
 
+#: Notes shown at first, and how many more each "Show more notes" adds. Every shown note is a few widgets: a
+#: contact with hundreds of notes took seconds to open, and as long again for each note added.
+NOTES_PAGE = 100
+
+
 class NotesTimeline(QWidget):
     """The note input and the timeline of a contact's notes, newest first unless toggled.
 
@@ -119,6 +124,7 @@ class NotesTimeline(QWidget):
         self._entries: list[NoteEntryWidget] = []
         self._headers: list[QLabel] = []
         self._shape: list[str] | None = None  # the kinds of rows the layout holds, in order
+        self._limit = NOTES_PAGE  # stored notes shown; "Show more notes" raises it
         self._time_cache: dict[tuple[datetime, str], tuple[str, str]] = {}
         #: The zone the account stamps notes in (None: taken to be this computer's); shown in local time.
         self._account_zone: tzinfo | None = None
@@ -157,6 +163,11 @@ class NotesTimeline(QWidget):
         self._empty = QLabel(self.tr("No notes yet. Write what was said on the call above."), self._container)
         self._empty.setWordWrap(True)
         self._empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.more_button = QPushButton(self._container)
+        self.more_button.setObjectName("moreNotes")
+        self.more_button.setFlat(True)
+        self.more_button.clicked.connect(self.show_more)
+        self.more_button.hide()
         self._scroll = FocusRingScrollArea(self)
         self._scroll.setObjectName("notesScroll")
         self._scroll.setWidgetResizable(True)
@@ -195,7 +206,17 @@ class NotesTimeline(QWidget):
                     self._pending.remove(text)
         else:
             self._pending.clear()
+            self._limit = NOTES_PAGE  # another contact: its latest notes first
         self._rebuild()
+
+    def show_more(self) -> None:
+        """Show the next page of stored notes."""
+        self._limit += NOTES_PAGE
+        self._rebuild()
+
+    def hidden_count(self) -> int:
+        """Stored notes not shown until "Show more notes" is pressed."""
+        return max(0, len(self._notes) - self._limit)
 
     def add_pending(self, text: str) -> None:
         self._pending.append(text)
@@ -282,6 +303,8 @@ class NotesTimeline(QWidget):
         dated = list(self._notes)
         if self._newest_first:
             dated.reverse()
+        hidden = max(0, len(dated) - self._limit)
+        dated = dated[: self._limit]
         rows: list[tuple[str, NoteEntry | str]] = []
         pending_rows: list[tuple[str, NoteEntry | str]] = [("pending", text) for text in self._pending]
         if self._newest_first:
@@ -293,18 +316,33 @@ class NotesTimeline(QWidget):
                 rows.append(("header", _tr("Undated") if day is None else day_label(day, today, locale)))
                 last_day = day
             rows.append(("entry", entry))
+        if hidden:
+            rows.append(("more", ""))
         if not self._newest_first:
-            rows.extend(pending_rows)
+            rows.extend(pending_rows)  # after the button, if any: a note on its way is always in sight
 
         # The widgets are reused in place. Only when the sequence of headers and entries differs from what the
         # layout holds is it refilled; otherwise the texts change and nothing is laid out again.
-        shape = ["header" if kind == "header" else "entry" for kind, _ in rows]
+        shape = [kind if kind in ("header", "more") else "entry" for kind, _ in rows]
         relayout = shape != self._shape
         if relayout:
             while self._list.count():
                 self._list.takeAt(0)
         entry_index = header_index = 0
         for kind, value in rows:
+            if kind == "more":
+                older = self._newest_first  # what is not shown lies further down the order
+                self.more_button.setText(
+                    (
+                        self.tr("Show older notes ({count} more)")
+                        if older
+                        else self.tr("Show newer notes ({count} more)")
+                    ).format(count=hidden)
+                )
+                if relayout:
+                    self._list.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignLeft)
+                    self.more_button.show()
+                continue
             if kind == "header":
                 assert isinstance(value, str)
                 header = self._header(header_index)
@@ -332,6 +370,8 @@ class NotesTimeline(QWidget):
             for spare in (*self._entries[entry_index:], *self._headers[header_index:]):
                 if not spare.isHidden():
                     spare.hide()
+            if not hidden and not self.more_button.isHidden():
+                self.more_button.hide()
             self._list.addWidget(self._empty)
             self._empty.setVisible(not rows)
             self._list.addStretch(1)

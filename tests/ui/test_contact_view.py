@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QLocale, QPoint
+from PySide6.QtCore import QLocale, QPoint, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
@@ -155,6 +155,45 @@ def test_note_widgets_are_reused_between_contacts(qtbot: QtBot) -> None:
     timeline.set_notes([NoteEntry(datetime(2025, 2, 1, 10, 0), "other")])
     assert timeline.entry_widgets() == first[:1]
     assert first[0].text_label.text() == "other" and first[1].isHidden()
+
+
+def test_a_long_history_shows_its_latest_notes_and_the_rest_on_request(qtbot: QtBot) -> None:
+    from datetime import datetime, timedelta
+
+    from crmdesk.contract import NoteEntry
+    from crmdesk.ui.notes_timeline import NOTES_PAGE, NoteEntryWidget, NotesTimeline
+
+    timeline = NotesTimeline()
+    qtbot.addWidget(timeline)
+    start = datetime(2023, 1, 2, 9, 0)
+    history = [NoteEntry(start + timedelta(hours=5 * i), f"Call {i}") for i in range(250)]
+    timeline.set_notes(history)
+    # Every shown note is a few widgets: hundreds took seconds to open, and as long again for each note added.
+    texts = [widget.text_label.text() for widget in timeline.entry_widgets()]
+    assert texts == [f"Call {i}" for i in range(249, 249 - NOTES_PAGE, -1)]
+    assert len(timeline.findChildren(NoteEntryWidget)) == NOTES_PAGE
+    assert timeline.more_button.isVisibleTo(timeline)
+    assert timeline.more_button.text() == "Show older notes (150 more)"
+
+    timeline.add_pending("Sent the contract.")
+    texts = [widget.text_label.text() for widget in timeline.entry_widgets()]
+    assert texts[:2] == ["Sent the contract.", "Call 249"] and len(texts) == NOTES_PAGE + 1
+
+    qtbot.mouseClick(timeline.more_button, Qt.MouseButton.LeftButton)
+    assert len(timeline.entry_widgets()) == 2 * NOTES_PAGE + 1
+    assert timeline.more_button.text() == "Show older notes (50 more)"
+    qtbot.mouseClick(timeline.more_button, Qt.MouseButton.LeftButton)
+    assert timeline.entry_widgets()[-1].text_label.text() == "Call 0"
+    assert not timeline.more_button.isVisibleTo(timeline) and timeline.hidden_count() == 0
+
+    # Another contact starts again at its latest notes; oldest first, a note on its way stays in sight.
+    timeline.set_notes(history[:120])
+    assert len(timeline.entry_widgets()) == NOTES_PAGE and timeline.hidden_count() == 20
+    timeline.set_newest_first(False)
+    timeline.add_pending("Left a voicemail.")
+    texts = [widget.text_label.text() for widget in timeline.entry_widgets()]
+    assert texts[0] == "Call 0" and texts[-2:] == [f"Call {NOTES_PAGE - 1}", "Left a voicemail."]
+    assert timeline.more_button.text() == "Show newer notes (20 more)"
 
 
 def test_a_name_too_long_for_the_header_ends_in_an_ellipsis(qtbot: QtBot, demo_api: ContactApi) -> None:
