@@ -62,6 +62,13 @@ ContactViewFactory = Callable[[Session, "Registry", QWidget], "ContactView"]
 BUSY_INDICATOR_DELAY_MS = 150
 
 
+def _result_texts(uid: str, name: str, email: str, phone: str) -> tuple[str, str]:
+    """A search result's row text and tooltip."""
+    # One line each: several matches often share the email and differ only by phone (or the reverse).
+    details = "\n".join(part for part in (email, phone) if part)
+    return f"{name or uid}\n{details}", f"{name}\n{details}\nUID {uid}"
+
+
 def default_contact_view(session: Session, registry: Registry, parent: QWidget) -> ContactView:
     from crmdesk.services.contact import ContactService
     from crmdesk.ui.contact_view import ContactView
@@ -228,7 +235,11 @@ class MainWindow(QMainWindow):
         self._profiles = profiles or Profiles()
         self.recent = RecentList(session.profile, self)
         self.search = SearchService(session, self)
-        self._last_search: tuple[str, SearchKind | None] | None = None
+        self._last_search: tuple[str, SearchKind | None] | None = None  # the last query typed, and its kind
+        # A contact opened from a list (Results, Recent, "Open existing") rather than searched: the sidebar keeps
+        # the last search's outcome, matches and offer, while it opens.
+        self._opening: str | None = None
+        self._found_uid: str | None = None  # the contact the sidebar's "Found …" names
         self._retry: Callable[[], None] | None = None  # what the banner's Retry repeats
         # What the user asked for while the session was still waiting (for the keyring, or the demo server).
         self._waiting_for_token: list[Callable[[], None]] = []
@@ -689,6 +700,7 @@ class MainWindow(QMainWindow):
             return
         kind = effective_kind(text, kind)
         self._last_search = (text, kind)
+        self._opening = None
         self._dismiss_banner_of_the_last_request()
         self.create_from_search.hide()
         self.search.search(text, kind, phone_region=self._phone_region() if kind is SearchKind.PHONE else "")
@@ -710,7 +722,7 @@ class MainWindow(QMainWindow):
     def _open_now(self, uid: str) -> None:
         if not self._when_signed_in(lambda: self._open_now(uid)):
             return
-        self._last_search = (uid, SearchKind.UID)
+        self._opening = uid
         self._dismiss_banner_of_the_last_request()
         self.search.open_uid(uid)
 
@@ -773,7 +785,7 @@ class MainWindow(QMainWindow):
         uid = item.data(_UID_ROLE)
         current = self._contact_view.current_uid() if self._contact_view is not None else None
         # A double click is a click and an activation: the second must not send the lookup again.
-        opening = self.search.is_busy() and self._last_search == (uid, SearchKind.UID)
+        opening = self.search.is_busy() and self._opening == uid
         if isinstance(uid, str) and uid and uid != current and not opening:
             self.open_uid(uid)
 
@@ -830,7 +842,12 @@ class MainWindow(QMainWindow):
             self.results_status.setForegroundRole(QPalette.ColorRole.WindowText)
         self.results_status.setText(text)
         self.results_status.setToolTip(query if query and query not in text else "")
+        self._found_uid = None
         self._fit_results_soon.start()
+
+    def _say_found(self, contact: Contact) -> None:
+        self._say_results(self.tr("Found {0}.").format(contact.name or contact.uid))
+        self._found_uid = contact.uid
 
     def _fitted(self, query: str) -> str:
         """``query`` shortened in the middle to a line of the sidebar: a long email has no space to wrap at."""
@@ -853,12 +870,17 @@ class MainWindow(QMainWindow):
     def _show_busy(self) -> None:
         if self.search.is_busy():
             self.results_progress.show()
-            self._say_results(self.tr("Searching…"))
-            self.results_status.show()
+            if self._opening is None:  # a contact opening from a list leaves the last search's outcome in place
+                self._say_results(self.tr("Searching…"))
+                self.results_status.show()
 
     def _found(self, contact: Contact) -> None:
-        self._say_results(self.tr("Found {0}.").format(contact.name or contact.uid))
-        self._select_result(contact.uid)
+        if self._opening is None:
+            self._say_found(contact)
+            self._select_result(contact.uid)
+        else:
+            self._opening = None
+            self._mark_result(contact.uid)
         # Asked on arrival, and only then: the rep may have gone on editing while a slow lookup ran.
         view = self.contact_view
         if contact.uid == view.current_uid() and view.has_unsaved_changes():
@@ -868,17 +890,29 @@ class MainWindow(QMainWindow):
     def _several_found(self, summaries: list[ContactSummary]) -> None:
         self.results_list.clear()
         for summary in summaries:
-            # One line each: several matches often share the email and differ only by phone (or the reverse).
-            details = "\n".join(part for part in (summary.email, summary.phone) if part)
-            item = QListWidgetItem(f"{summary.name or summary.uid}\n{details}")
+            text, tooltip = _result_texts(summary.uid, summary.name, summary.email, summary.phone)
+            item = QListWidgetItem(text)
             item.setData(_UID_ROLE, summary.uid)
-            item.setToolTip(f"{summary.name}\n{details}\nUID {summary.uid}")
+            item.setToolTip(tooltip)
             self.results_list.addItem(item)
         self.results_list.show()
         self._say_results(self.tr("{0} contacts match. Choose one to open it.").format(len(summaries)))
         self.results_status.show()
 
     def _not_found(self, query: str) -> None:
+        if self._opening is not None:
+            # Opened from a list, and gone since: that row goes, the last search's other matches stay.
+            uid, self._opening = self._opening, None
+            row = next((item for item in self._result_items() if item.data(_UID_ROLE) == uid), None)
+            entry = next((entry for entry in self.recent.entries() if entry.uid == uid), None)
+            name = row.text().split("\n", 1)[0] if row is not None else entry.name if entry is not None else uid
+            self._forget_contact(uid)
+            if not self.results_list.count():
+                self.results_list.hide()
+            self._say_results(self.tr("{0} no longer exists: it was deleted.").format(name))
+            self.results_status.show()
+            self.create_from_search.hide()
+            return
         self.results_list.clear()
         self.results_list.hide()
         gone = next((entry for entry in self.recent.entries() if entry.uid == query.strip().upper()), None)
@@ -909,13 +943,22 @@ class MainWindow(QMainWindow):
         self.results_status.show()
 
     def _select_result(self, uid: str) -> None:
-        for row in range(self.results_list.count()):
-            item = self.results_list.item(row)
-            if item.data(_UID_ROLE) == uid:
-                self.results_list.setCurrentItem(item)
-                return
-        self.results_list.clear()
-        self.results_list.hide()
+        """A search found ``uid``: mark its row, or, if the matches listed are another search's, drop them."""
+        if not self._mark_result(uid):
+            self.results_list.clear()
+            self.results_list.hide()
+
+    def _mark_result(self, uid: str) -> bool:
+        """Mark the row of ``uid`` among the results (or none, if it is not there). Whether it is there."""
+        item = next((item for item in self._result_items() if item.data(_UID_ROLE) == uid), None)
+        if item is not None:
+            self.results_list.setCurrentItem(item)
+        elif self.results_list.currentRow() != -1:
+            self.results_list.setCurrentRow(-1)
+        return item is not None
+
+    def _result_items(self) -> list[QListWidgetItem]:
+        return [self.results_list.item(row) for row in range(self.results_list.count())]
 
     # --- recent ---------------------------------------------------------------------------------
 
@@ -933,6 +976,15 @@ class MainWindow(QMainWindow):
 
     def _contact_changed(self, contact: Contact) -> None:
         self.recent.update(contact.uid, contact.name or contact.uid, contact.email, contact.phone)
+        # A renamed contact reads the same in the results and the "Found …" line as in Recent and the header.
+        for item in self._result_items():
+            if item.data(_UID_ROLE) == contact.uid:
+                text, tooltip = _result_texts(contact.uid, contact.name, contact.email, contact.phone)
+                if item.text() != text:
+                    item.setText(text)
+                    item.setToolTip(tooltip)
+        if contact.uid == self._found_uid:
+            self._say_found(contact)
 
     def _contact_deleted(self, uid: str) -> None:
         self._forget_contact(uid)
@@ -1044,6 +1096,11 @@ class MainWindow(QMainWindow):
         self.banner.show_description(type(description)(text, description.severity, action))
 
     def _search_failed(self, error: object) -> None:
+        if self._opening is not None:
+            # A contact opening from a list: the sidebar keeps the last search's outcome; Retry opens it again.
+            uid = self._opening
+            self.show_error(error, lambda: self.open_uid(uid), self.tr("Contact not opened."))
+            return
         # The last search's matches are not this one's answer.
         self.results_list.clear()
         self.results_list.hide()

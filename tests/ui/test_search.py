@@ -9,16 +9,17 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtWidgets import QApplication, QLineEdit, QListWidget
 from pytestqt.qtbot import QtBot
 
-from crmdesk.api.models import Contact
+from crmdesk.api.client import ContactApi
+from crmdesk.api.models import Contact, ContactRef
 from crmdesk.services.search import SearchKind, detect_kind, normalise
 from crmdesk.ui.main_window import BUSY_INDICATOR_DELAY_MS, MainWindow
 from tests.support.live_server import Account, LiveServer
 from tests.support.stall_probe import StallProbe
 from tests.ui.contact_support import HeldTransport
-from tests.ui.shell_support import close_window, create_contacts, open_window
+from tests.ui.shell_support import close_window, create_contacts, open_window, run
 
 
 @pytest.mark.parametrize(
@@ -388,4 +389,128 @@ def test_the_kind_menu_forces_what_to_search_by(
     window.search_field.set_forced_kind(SearchKind.EMAIL)
     _search(qtbot, window, ref.uid)  # a UID with the email choice on: opened, not offered as a new email
     qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    close_window(qtbot, window)
+
+
+def _click_row(qtbot: QtBot, rows: QListWidget, text: str) -> None:
+    row = next(i for i in range(rows.count()) if rows.item(i).text().startswith(text))
+    qtbot.mouseClick(rows.viewport(), Qt.MouseButton.LeftButton, pos=rows.visualItemRect(rows.item(row)).center())
+
+
+def _row_names(rows: QListWidget) -> list[str]:
+    return [rows.item(i).text().split("\n", 1)[0] for i in range(rows.count())]
+
+
+def _family(qtbot: QtBot, account: Account) -> tuple[MainWindow, list[ContactRef]]:
+    """A window whose Recent holds Other Person, and whose results list the three Costas that share an email."""
+    refs = create_contacts(
+        qtbot,
+        account,
+        {"name": "Other Person", "email": "other@example.com"},
+        {"name": "Ana Costa", "email": "family@example.com", "phone": "+5511911110000"},
+        {"name": "Bruno Costa", "email": "family@example.com", "phone": "+5511922220000"},
+        {"name": "Carla Costa", "email": "family@example.com", "phone": "+5511933330000"},
+    )
+    window = open_window(qtbot, account)
+    _search(qtbot, window, "other@example.com")
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == refs[0].uid, timeout=15_000)
+    _search(qtbot, window, "family@example.com")
+    qtbot.waitUntil(lambda: window.results_list.count() == 3, timeout=15_000)
+    return window, refs
+
+
+def test_a_glance_at_a_recent_contact_keeps_the_last_searchs_matches(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, (other, ana, _bruno, _carla) = _family(qtbot, account)
+    _click_row(qtbot, window.results_list, "Ana Costa")
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ana.uid, timeout=15_000)
+    _click_row(qtbot, window.recent_list, "Other Person")
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == other.uid, timeout=15_000)
+    # The matches stay, none marked (the contact open is not one of them), and the line about them stays.
+    assert window.results_list.isVisible()
+    assert _row_names(window.results_list) == ["Ana Costa", "Bruno Costa", "Carla Costa"]
+    assert window.results_list.currentRow() == -1
+    assert window.results_status.text() == "3 contacts match. Choose one to open it."
+    _click_row(qtbot, window.results_list, "Carla Costa")
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == _carla.uid, timeout=15_000)
+    assert window.results_list.currentItem().text().startswith("Carla Costa")
+    close_window(qtbot, window)
+
+
+def test_a_match_deleted_elsewhere_goes_alone_and_is_named(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, (_other, ana, _bruno, _carla) = _family(qtbot, account)
+
+    async def delete() -> None:
+        async with ContactApi(account.base_url, account.token) as api:
+            await api.delete_contact(ana.uid)  # a colleague
+
+    run(qtbot, delete())
+    _click_row(qtbot, window.results_list, "Ana Costa")
+    qtbot.waitUntil(lambda: "no longer exists" in window.results_status.text(), timeout=15_000)
+    assert window.results_status.text() == "Ana Costa no longer exists: it was deleted."
+    assert _row_names(window.results_list) == ["Bruno Costa", "Carla Costa"] and window.results_list.isVisible()
+    assert not window.create_from_search.isVisible()
+    close_window(qtbot, window)
+
+
+def test_the_offer_to_create_keeps_its_query_while_the_rep_glances_at_recent(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    ana, bruno = create_contacts(
+        qtbot,
+        account,
+        {"name": "Ana Lima", "email": "ana@example.com"},
+        {"name": "Bruno Reis", "email": "b@example.com"},
+    )
+    window = open_window(qtbot, account)
+    _search(qtbot, window, "ana@example.com")
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ana.uid, timeout=15_000)
+    _search(qtbot, window, "b@example.com")
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == bruno.uid, timeout=15_000)
+    _search(qtbot, window, "newlead@example.com")
+    qtbot.waitUntil(window.create_from_search.isVisible, timeout=15_000)
+    _click_row(qtbot, window.recent_list, "Ana Lima")
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ana.uid, timeout=15_000)
+    qtbot.waitUntil(lambda: window.contact_view.form.editor("email").text() == "ana@example.com")  # type: ignore[attr-defined]
+    # The sidebar still speaks of the last search, and its offer is about that search's email.
+    assert window.results_status.text() == "No contact matches “newlead@example.com”."
+    assert window.create_from_search.isVisible()
+    window.create_from_search.click()
+    assert window.contact_view.mode() == "create"
+    assert _shown_email(window) == "newlead@example.com"
+    close_window(qtbot, window)
+
+
+def test_a_renamed_match_reads_the_new_name_in_the_results_and_the_found_line(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    from tests.ui.contact_support import type_into
+
+    ana, _bruno = create_contacts(
+        qtbot,
+        account,
+        {"name": "Ana Costa", "email": "shared@example.com", "phone": "+5511911110000"},
+        {"name": "Bruno Costa", "email": "shared@example.com", "phone": "+5511922220000"},
+    )
+    window = open_window(qtbot, account)
+    _search(qtbot, window, "shared@example.com")
+    qtbot.waitUntil(lambda: window.results_list.count() == 2, timeout=15_000)
+    _click_row(qtbot, window.results_list, "Ana Costa")
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ana.uid, timeout=15_000)
+    view = window.contact_view
+    type_into(qtbot, view.form.editor("firstName"), "Anabela")  # type: ignore[arg-type]
+    with qtbot.waitSignal(view.service.saved, timeout=15_000):
+        view.save()
+    assert _row_names(window.results_list) == ["Anabela Costa", "Bruno Costa"]
+    assert window.results_list.item(0).toolTip().startswith("Anabela Costa\n")
+    # Found by phone, then renamed: the line that names it follows.
+    _search(qtbot, window, "+5511922220000")
+    qtbot.waitUntil(lambda: window.results_status.text() == "Found Bruno Costa.", timeout=15_000)
+    type_into(qtbot, view.form.editor("lastName"), "Costa Reis")  # type: ignore[arg-type]
+    with qtbot.waitSignal(view.service.saved, timeout=15_000):
+        view.save()
+    assert window.results_status.text() == "Found Bruno Costa Reis."
     close_window(qtbot, window)
