@@ -56,8 +56,8 @@ def test_random_edits_save_or_show_a_field_message(qtbot: QtBot, api: ContactApi
     outcome: list[object] = []
     service.saved.connect(outcome.append)
     service.save_failed.connect(outcome.append)
-    sent = view.form.changes()
     view.save()
+    sent = view.form.changes()  # as sent: Save writes the phone in international form first
     qtbot.waitUntil(lambda: bool(outcome), timeout=10_000)
     if isinstance(outcome[0], Contact):
         event("saved")
