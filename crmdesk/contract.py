@@ -166,6 +166,19 @@ def phone_digits(phone: str) -> str:
     return "".join(ch for ch in phone if ch.isdigit() and ch.isascii())
 
 
+# How an extension is written after a phone number, by people and by phonenumbers: "ext. 123", "x123", "#123",
+# ";ext=123"; the letters only as a word of their own ("box 12" has none).
+_EXTENSION = re.compile(r"\s*(?:;\s*ext=|(?<![a-z])(?:ext\.?|extension|x)|#)\s*(\d+)\s*$", re.IGNORECASE)
+
+
+def split_extension(text: str) -> tuple[str, str]:
+    """``(number, extension)``: "+16502530000 ext. 123" gives ``("+16502530000", "123")``."""
+    match = _EXTENSION.search(text)
+    if match is None:
+        return text.strip(), ""
+    return text[: match.start()].strip(), match.group(1)
+
+
 def check_length(field: str, value: str) -> None:
     """The field's length limit, and that the text can be stored at all (see :func:`check_text`)."""
     check_text(field, value)

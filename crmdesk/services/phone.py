@@ -6,10 +6,11 @@ and usable from non-UI code.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import phonenumbers
+
+from crmdesk.contract import split_extension
 
 FALLBACK_REGION = "US"
 
@@ -58,19 +59,6 @@ def normalise(text: str, region: str) -> PhoneCheck:
         return PhoneCheck(None, f"Not a valid phone number for {where}; check the digits and the country code.")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return PhoneCheck(f"{e164} ext. {number.extension}" if number.extension else e164)
-
-
-# How phonenumbers (and people) write an extension after a number: "ext. 123", "x123", "#123", ";ext=123"; the
-# letters only as a word of their own ("box 12" has none).
-_EXTENSION = re.compile(r"\s*(?:;\s*ext=|(?<![a-z])(?:ext\.?|extension|x)|#)\s*(\d+)\s*$", re.IGNORECASE)
-
-
-def split_extension(text: str) -> tuple[str, str]:
-    """``(number, extension)``: "+16502530000 ext. 123" gives ``("+16502530000", "123")``."""
-    match = _EXTENSION.search(text)
-    if match is None:
-        return text.strip(), ""
-    return text[: match.start()].strip(), match.group(1)
 
 
 def tel_url(text: str) -> str:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from crmdesk.api.errors import NotFoundError
+from crmdesk.contract import split_extension
 from crmdesk.services.tasks import TaskSlots
 
 if TYPE_CHECKING:
@@ -44,8 +45,7 @@ def detect_kind(query: str) -> SearchKind | None:
         return SearchKind.EMAIL
     if _UID.match(text) and not text.isdigit():
         return SearchKind.UID
-    phone = _plain_phone(text)
-    if _PHONE.match(phone) and any(ch.isdigit() for ch in phone):
+    if _reads_as_phone(text):
         return SearchKind.PHONE
     return None
 
@@ -64,8 +64,14 @@ def _fits(text: str, kind: SearchKind) -> bool:
         return bool(_UID.match(text))
     if kind is SearchKind.EMAIL:
         return "@" in text
-    phone = _plain_phone(text)
-    return bool(_PHONE.match(phone)) and any(ch.isdigit() for ch in phone)
+    return _reads_as_phone(text)
+
+
+def _reads_as_phone(text: str) -> bool:
+    """Digits and ``+()-.`` with a digit among them, and perhaps an extension ("x123", "ext. 123"), which the
+    form keeps with a number: the API compares all the digits, so a search for that contact needs it too."""
+    number, _extension = split_extension(_plain_phone(text))
+    return bool(_PHONE.match(number)) and any(ch.isdigit() for ch in number)
 
 
 def _plain_email(text: str) -> str:

@@ -34,6 +34,11 @@ from tests.ui.shell_support import close_window, create_contacts, open_window, r
         ("12345678", SearchKind.PHONE),  # eight digits read as a short phone; the menu can force UID
         ("512\u2011555\u20130142", SearchKind.PHONE),  # pasted with a non-breaking hyphen and an en dash
         ("tel:+15125550142", SearchKind.PHONE),  # a call link's number
+        ("+16502530000 ext. 123", SearchKind.PHONE),  # with its extension, as the form keeps such a number
+        ("650 253 0000 x123", SearchKind.PHONE),
+        ("+1 650 253 0000 #123", SearchKind.PHONE),
+        ("x123", None),
+        ("box 12", None),
         ("John Doe", None),
         ("ABC1234", None),
         ("", None),
@@ -69,11 +74,13 @@ def _shown_email(window: MainWindow) -> str:
 def test_a_phone_typed_as_it_is_dialled_at_home_finds_the_number_stored_with_its_country(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    stored, local_only = create_contacts(
+    stored, local_only, desk, stored_twice = create_contacts(
         qtbot,
         account,
         {"name": "Austin Office", "phone": "+1 (512) 555-0142"},  # as the app stores numbers: with the country
         {"name": "Imported Lead", "phone": "(512) 555-0199"},  # as another tool may have stored one: without
+        {"name": "Desk Phone", "phone": "+16502530000 ext. 123"},  # as the form stores one with an extension
+        {"name": "Desk Phone Too", "phone": "+16502530000 ext. 1234"},
     )
     window = open_window(qtbot, account)
     window.registry.set_phone_region("US")
@@ -83,6 +90,10 @@ def test_a_phone_typed_as_it_is_dialled_at_home_finds_the_number_stored_with_its
         ("512\u2011555\u20110142", stored),
         ("512-555-0199", local_only),
         ("tel:+15125550142", stored),
+        # The form keeps a number's extension, and the API compares every digit: the extension finds it.
+        ("650 253 0000 x123", desk),
+        ("+16502530000 ext. 1234", stored_twice),
+        ("+1 650 253 0000 #123", desk),
     ):
         window.search_field.setText(typed)  # pasted: QTest types only Latin-1
         qtbot.keyClick(window.search_field, Qt.Key.Key_Return)
