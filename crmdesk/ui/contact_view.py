@@ -194,6 +194,7 @@ class ContactView(QWidget):
         self._after_save: Callable[[], None] | None = None
         self._after_save_weight = OPEN_ANOTHER  # how weighty a way of leaving _after_save is (see resolve_unsaved)
         self._before_create: Contact | None = None  # the contact the new-contact form's Cancel goes back to
+        self._reverted: dict[str, str] | None = None  # the edits Revert just dropped, while Undo can bring them back
         self._pending_combo: dict[str, str] = {}
         # Notes and tags typed but not yet added, per contact: they wait for the rep's return, never follow them to
         # the next contact. The inputs hold the drafts of ``_draft_uid``; ``_drafts`` keeps everyone else's.
@@ -648,6 +649,16 @@ class ContactView(QWidget):
         self.revert_button.setObjectName("revertButton")
         self.revert_button.setToolTip(shortcuts.REVERT.label())
         self.revert_button.clicked.connect(self.revert)
+        # Revert cannot be undone in the fields themselves (their own undo ends at the reverted text), and Ctrl+R
+        # is a browser's reload to many hands: what it dropped can be put back until the next edit.
+        self.undo_revert_button = QPushButton(tr("Undo"), self)
+        self.undo_revert_button.setObjectName("undoRevertButton")
+        self.undo_revert_button.setFlat(True)
+        self.undo_revert_button.setIcon(icon("undo"))
+        self.undo_revert_button.setProperty("iconName", "undo")  # tinted anew by changeEvent
+        self.undo_revert_button.setToolTip(tr("Put back the changes just reverted"))
+        self.undo_revert_button.clicked.connect(self.undo_revert)
+        self.undo_revert_button.hide()
         self.save_button = QPushButton(tr("Save"), self)
         self.save_button.setObjectName("saveButton")
         self.save_button.setToolTip(shortcuts.SAVE.label())
@@ -656,6 +667,7 @@ class ContactView(QWidget):
         row = QHBoxLayout()
         row.setContentsMargins(0, 6, 0, 0)
         row.addWidget(self.form_status, 1)
+        row.addWidget(self.undo_revert_button)
         row.addWidget(self.revert_button)
         row.addWidget(self.save_button)
         return row
@@ -717,6 +729,7 @@ class ContactView(QWidget):
         if self._mode != "create":
             self._before_create = self.service.current if self._mode == "view" else None
         self._leaving_create()
+        self._forget_revert()
         self.service.set_current(None)
         self._mode = "create"
         self.stack.setCurrentWidget(self.page)
@@ -970,11 +983,35 @@ class ContactView(QWidget):
         if self.form.is_busy():
             return
         if self._mode == "view":
+            values = self.form.values()
+            dropped = {name: values[name] for name in self.form.changes()}
             self.form.revert()
-            self.form_status.clear()
+            if dropped:
+                self._say_status(self.tr("Changes reverted."))
+                self._reverted = dropped
+                self.undo_revert_button.show()
+            else:
+                self.form_status.clear()
         elif self._mode == "create":
             previous = self._before_create
             self.resolve_unsaved(lambda: self._leave_create(previous))
+
+    def undo_revert(self) -> None:
+        """Put back the edits the last Revert dropped."""
+        dropped = self._reverted
+        self._forget_revert()
+        if dropped and self._mode == "view" and not self.form.is_busy():
+            self.form.fill(dropped)
+            self.form_status.clear()
+            self._update_buttons()
+
+    def _forget_revert(self) -> None:
+        if self._reverted is None:
+            return
+        self._reverted = None
+        self.undo_revert_button.hide()
+        if self.form_status.text() == self.tr("Changes reverted."):
+            self.form_status.clear()
 
     def _leave_create(self, previous: Contact | None) -> None:
         """Back to the contact shown before the new-contact form, or to the empty view."""
@@ -1061,6 +1098,8 @@ class ContactView(QWidget):
         self.form.phone_region = self._phone_region()
         self.form.set_busy(self.service.is_running("save"))  # a save on its way keeps the form locked
         self.form.load(contact, keep_edits=keep_edits)
+        if not keep_edits:
+            self._forget_revert()
         if not keep_edits and self.form_status.text():  # clear() relayouts the column even when already empty
             self.form_status.clear()
         self._show_header(contact)
@@ -1232,6 +1271,8 @@ class ContactView(QWidget):
             self.revert_button.setEnabled(not busy and dirty)
             if dirty and self.form_status.text() in (self.tr("Saved"), self.tr("Created")):
                 self.form_status.clear()  # told of the last save; beside new edits it would read as theirs
+            if dirty and self._reverted is not None:
+                self._forget_revert()  # new edits: Undo would now mix the two
         # A greyed-out Save says why when it is the marked fields that keep it so.
         marked = not valid and not self.form.is_blank()
         tip = self.tr("Fix the marked fields to save") if marked else shortcuts.SAVE.label()

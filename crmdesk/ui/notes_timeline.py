@@ -166,6 +166,8 @@ class NotesTimeline(QWidget):
         self.more_button = QPushButton(self._container)
         self.more_button.setObjectName("moreNotes")
         self.more_button.setFlat(True)
+        self.more_button.setIcon(icon("chevron-down"))
+        self.more_button.setProperty("iconName", "chevron-down")  # the contact view tints it anew for a new scheme
         self.more_button.clicked.connect(self.show_more)
         self.more_button.hide()
         self._scroll = FocusRingScrollArea(self)

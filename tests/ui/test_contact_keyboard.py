@@ -47,6 +47,28 @@ def test_ctrl_s_saves_and_ctrl_r_reverts(qtbot: QtBot, view: ContactView, api: C
     assert city.text() == "Recife" and not view.has_unsaved_changes()
 
 
+def test_what_ctrl_r_reverted_can_be_put_back_until_the_next_edit(qtbot: QtBot, view: ContactView) -> None:
+    city = view.findChild(QLineEdit, "city")
+    business = view.findChild(QLineEdit, "businessName")
+    assert city is not None and business is not None
+    city.setFocus()
+    qtbot.keyClicks(city, "Recife")
+    qtbot.keyClicks(business, "Padaria Sol")
+    qtbot.keyClick(city, Qt.Key.Key_R, CTRL)  # a browser's reload, to many hands
+    assert city.text() == "" and not view.has_unsaved_changes()
+    assert view.form_status.text() == "Changes reverted." and view.undo_revert_button.isVisibleTo(view)
+    qtbot.mouseClick(view.undo_revert_button, Qt.MouseButton.LeftButton)
+    assert (city.text(), business.text()) == ("Recife", "Padaria Sol")
+    assert view.form.changes() == {"city": "Recife", "businessName": "Padaria Sol"} and view.save_button.isEnabled()
+    assert not view.undo_revert_button.isVisibleTo(view) and view.form_status.text() == ""
+    # Reverted again, then edited: Undo would mix old and new edits, so it goes.
+    qtbot.keyClick(city, Qt.Key.Key_R, CTRL)
+    assert view.undo_revert_button.isVisibleTo(view)
+    qtbot.keyClicks(city, "Olinda")
+    assert not view.undo_revert_button.isVisibleTo(view) and view.form_status.text() == ""
+    assert view.form.changes() == {"city": "Olinda"}
+
+
 def test_focus_and_copy_shortcuts(qtbot: QtBot, view: ContactView) -> None:
     first = view.findChild(QLineEdit, "firstName")
     assert first is not None
