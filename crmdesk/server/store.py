@@ -124,6 +124,18 @@ notes = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
 )
 
+#: The layout of the tables above. Raise it with every change a release makes to them, and teach
+#: :func:`_migrate` to bring the previous layout up to it. 1: the first release; 2: ``contacts.email_key``.
+SCHEMA_VERSION = 2
+
+# The version of the layout a database holds, so that an older CRMDesk refuses a database a newer one has changed
+# instead of failing on its first write. Every version keeps this table as it is.
+schema_info = sa.Table(
+    "crmdesk_schema",
+    metadata,
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
 #: API field name -> contacts column, for the plain string fields.
 COLUMN_OF: dict[str, str] = {
     "firstName": "first_name",
@@ -274,8 +286,34 @@ def email_key(email: str) -> str:
     return email.strip().casefold()
 
 
+def _where(url: str) -> str:
+    """The database as a message names it: a SQLite file's path, or the URL without its password."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return str(parsed.database)
+    return parsed.render_as_string(hide_password=True)
+
+
+def _schema_version(conn: Connection) -> int | None:
+    """The layout version of the database behind ``conn``, or ``None`` for one without tables (a new one).
+
+    A database made before versions were recorded counts as version 1; :func:`_migrate` tells 1 and 2 apart.
+    """
+    names = set(sa.inspect(conn).get_table_names())
+    if not names:
+        return None
+    if schema_info.name in names:
+        recorded = conn.execute(sa.select(sa.func.max(schema_info.c.version))).scalar()
+        if recorded is not None:
+            return int(recorded)
+    return 1
+
+
 def _migrate(engine: Engine) -> None:
-    """Bring a database made by an earlier version up to this schema (create_all adds only missing tables)."""
+    """Bring a database made by an earlier version up to this schema and record its version.
+
+    create_all adds only missing tables; this changes the tables an earlier version made.
+    """
     with engine.begin() as conn:
         columns = {column["name"] for column in sa.inspect(conn).get_columns("contacts")}
         if "email_key" not in columns:
@@ -294,6 +332,9 @@ def _migrate(engine: Engine) -> None:
         for index in contacts.indexes:
             if index.name == "ix_contacts_account_email_key":
                 index.create(conn, checkfirst=True)
+        if list(conn.execute(sa.select(schema_info.c.version)).scalars()) != [SCHEMA_VERSION]:
+            conn.execute(schema_info.delete())
+            conn.execute(schema_info.insert().values(version=SCHEMA_VERSION))
 
 
 class Store:
@@ -310,6 +351,18 @@ class Store:
         except ImportError as exc:  # a PostgreSQL or MySQL URL without its Python driver installed
             scheme = url.split("://", 1)[0]
             raise StoreError(f"the Python driver for {scheme!r} could not be loaded ({exc})") from exc
+        # The first look comes before the connection pragmas: journal_mode=WAL rewrites the file's header, and a
+        # database this code refuses must be left exactly as it was.
+        try:
+            with self.engine.connect() as conn:
+                found = _schema_version(conn)
+        finally:
+            self.engine.dispose()
+        if found is not None and found > SCHEMA_VERSION:
+            raise StoreError(
+                f"{_where(url)} is from a newer version of CRMDesk (database version {found}, this version knows up"
+                f" to {SCHEMA_VERSION}): open it with that version or a later one"
+            )
         if is_sqlite:
             event.listen(self.engine, "connect", _set_sqlite_pragmas)
         metadata.create_all(self.engine)

@@ -1,0 +1,68 @@
+"""What the server and its CLI do with a ``--db`` that is not theirs to use: they refuse it, and leave it as it was."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crmdesk.server.cli import LISTENING_PREFIX, main
+from crmdesk.server.config import sqlite_url
+from crmdesk.server.store import Store
+
+#: Far above any layout version this code knows.
+NEWER_VERSION = 99
+
+
+def snapshot(path: Path) -> tuple[bytes, int, list[str]]:
+    """The file's bytes and modification time, and what its folder holds (a -wal or -shm file would show there)."""
+    return path.read_bytes(), path.stat().st_mtime_ns, sorted(os.listdir(path.parent))
+
+
+def serve(db: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``serve`` on ``db`` expecting it to refuse at once (a server that starts runs into the timeout)."""
+    return subprocess.run(
+        [sys.executable, "-m", "crmdesk.server", "serve", "--db", str(db), "--host", "127.0.0.1", "--port", "0"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+
+
+def refusals(db: Path, capsys: pytest.CaptureFixture[str]) -> list[tuple[int, str, str]]:
+    """Exit code, stdout and stderr of ``serve``, ``account add`` and ``account list`` on ``db``."""
+    served = serve(db)
+    answers = [(served.returncode, served.stdout, served.stderr)]
+    for argv in (["account", "add", "--name", "New", "--plan", "pro"], ["account", "list"]):
+        code = main([*argv, "--db", str(db)])
+        out, err = capsys.readouterr()
+        answers.append((code, out, err))
+    return answers
+
+
+def test_a_database_from_a_newer_version_is_refused_and_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "newer.sqlite3"
+    store = Store(sqlite_url(db))
+    store.add_account("Acme", "pro", token="tok-acme-0001")
+    store.close()
+    # What a later release writes: its layout version in the crmdesk_schema table, which every version keeps.
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS crmdesk_schema (version INTEGER NOT NULL)")
+        conn.execute("DELETE FROM crmdesk_schema")
+        conn.execute("INSERT INTO crmdesk_schema (version) VALUES (?)", (NEWER_VERSION,))
+    conn.close()
+    before = snapshot(db)
+
+    for code, out, err in refusals(db, capsys):
+        assert code == 1 and LISTENING_PREFIX not in out, (out, err)
+        assert err.count("\n") == 1 and "Traceback" not in err, err
+        assert err.startswith(f"crmdesk-server: error: {db} is from a newer version of CRMDesk"), err
+    assert snapshot(db) == before
