@@ -294,18 +294,27 @@ def _where(url: str) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
-def _schema_version(conn: Connection) -> int | None:
+def _schema_version(conn: Connection, where: str) -> int | None:
     """The layout version of the database behind ``conn``, or ``None`` for one without tables (a new one).
 
-    A database made before versions were recorded counts as version 1; :func:`_migrate` tells 1 and 2 apart.
+    A database made before versions were recorded counts as version 1 (:func:`_migrate` tells 1 and 2 apart) if
+    every table in it is one CRMDesk makes, with that table's columns. Anything else is another program's database,
+    and a :class:`StoreError`: adding CRMDesk's tables to it would change a file that is not ours.
     """
-    names = set(sa.inspect(conn).get_table_names())
+    inspector = sa.inspect(conn)
+    names = set(inspector.get_table_names())
     if not names:
         return None
     if schema_info.name in names:
         recorded = conn.execute(sa.select(sa.func.max(schema_info.c.version))).scalar()
         if recorded is not None:
             return int(recorded)
+    for name in sorted(names - {schema_info.name}):
+        table = metadata.tables.get(name)
+        present = {column["name"] for column in inspector.get_columns(name)} if table is not None else set()
+        # email_key is left out: contacts gained it in version 2 (see _migrate).
+        if table is None or not set(table.c.keys()) - {"email_key"} <= present:
+            raise StoreError(f"{where} is not a CRMDesk database: it holds a table {name!r} that CRMDesk did not make")
     return 1
 
 
@@ -355,7 +364,7 @@ class Store:
         # database this code refuses must be left exactly as it was.
         try:
             with self.engine.connect() as conn:
-                found = _schema_version(conn)
+                found = _schema_version(conn, _where(url))
         finally:
             self.engine.dispose()
         if found is not None and found > SCHEMA_VERSION:

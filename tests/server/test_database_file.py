@@ -66,3 +66,29 @@ def test_a_database_from_a_newer_version_is_refused_and_left_alone(
         assert err.count("\n") == 1 and "Traceback" not in err, err
         assert err.startswith(f"crmdesk-server: error: {db} is from a newer version of CRMDesk"), err
     assert snapshot(db) == before
+
+
+@pytest.mark.parametrize(
+    "tables",
+    [
+        ["CREATE TABLE songs (id INTEGER PRIMARY KEY, title TEXT)"],
+        # Table names CRMDesk uses too, with other columns: a notes app with user accounts.
+        ["CREATE TABLE accounts (id INTEGER PRIMARY KEY, login TEXT)", "CREATE TABLE notes (id INTEGER, body TEXT)"],
+    ],
+    ids=["other-tables", "same-names-other-columns"],
+)
+def test_another_programs_database_is_refused_untouched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], tables: list[str]
+) -> None:
+    db = tmp_path / "other-app.sqlite3"
+    with sqlite3.connect(db) as conn:  # the default rollback journal, as most programs leave it
+        for statement in tables:
+            conn.execute(statement)
+    conn.close()
+    before = snapshot(db)
+
+    for code, out, err in refusals(db, capsys):
+        assert code == 1 and LISTENING_PREFIX not in out, (out, err)
+        assert err.count("\n") == 1 and "Traceback" not in err, err
+        assert err.startswith(f"crmdesk-server: error: {db} is not a CRMDesk database"), err
+    assert snapshot(db) == before
