@@ -196,7 +196,8 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def admin(args: argparse.Namespace) -> int:
-    store = Store(db_url_from_option(args.db))
+    # Only adding an account may start a new database; every other command needs one that exists.
+    store = Store(db_url_from_option(args.db), create=args.command == "account" and args.action == "add")
     try:
         if args.command == "account" and args.action == "add":
             print(store.add_account(args.name, args.plan, token=args.token, time_zone=args.time_zone))

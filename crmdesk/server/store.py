@@ -349,11 +349,21 @@ def _migrate(engine: Engine) -> None:
 class Store:
     """The server's database. Safe to open from several processes on one SQLite file."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        """Open the database at ``url``, creating it if need be; with ``create`` false, refuse one that is not there.
+
+        Commands that only work on existing data open with ``create`` false, so that a mistyped path is an error
+        rather than a new, empty database (and its folders) where nobody will look for it.
+        """
         self.url = url
         is_sqlite = url.startswith("sqlite")
+        where = _where(url)
+        missing = f"there is no CRMDesk database at {where}: check the path"
         if is_sqlite and url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            path = Path(url.removeprefix("sqlite:///"))
+            if not create and not path.exists():
+                raise StoreError(missing)  # connecting would create the file
+            path.parent.mkdir(parents=True, exist_ok=True)
         # hide_parameters keeps tokens and contact data out of error messages and logs.
         try:
             self.engine: Engine = sa.create_engine(url, hide_parameters=True)
@@ -364,12 +374,14 @@ class Store:
         # database this code refuses must be left exactly as it was.
         try:
             with self.engine.connect() as conn:
-                found = _schema_version(conn, _where(url))
+                found = _schema_version(conn, where)
         finally:
             self.engine.dispose()
+        if found is None and not create:
+            raise StoreError(missing)
         if found is not None and found > SCHEMA_VERSION:
             raise StoreError(
-                f"{_where(url)} is from a newer version of CRMDesk (database version {found}, this version knows up"
+                f"{where} is from a newer version of CRMDesk (database version {found}, this version knows up"
                 f" to {SCHEMA_VERSION}): open it with that version or a later one"
             )
         if is_sqlite:

@@ -92,3 +92,30 @@ def test_another_programs_database_is_refused_untouched(
         assert err.count("\n") == 1 and "Traceback" not in err, err
         assert err.startswith(f"crmdesk-server: error: {db} is not a CRMDesk database"), err
     assert snapshot(db) == before
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["account", "list"],
+        ["account", "token", "--name", "Acme"],
+        ["stage", "add", "--account", "Acme", "Won"],
+        ["quality", "add", "--account", "Acme", "High"],
+        ["member", "add", "--account", "Acme", "--email", "rep@acme.com", "--name", "Rep One"],
+    ],
+)
+def test_a_mistyped_db_path_is_an_error_and_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    # Only serve and account add start a new database; these commands need one that exists.
+    typo = tmp_path / "tyop" / "crm.sqlite3"
+    monkeypatch.setenv("CRMDESK_DATA_DIR", str(tmp_path / "no-data-yet"))  # where a missing --db points
+    empty = tmp_path / "empty.sqlite3"
+    empty.touch()
+    for db, shown in ((["--db", str(typo)], typo), ([], tmp_path / "no-data-yet" / "server.sqlite3")):
+        assert main([*argv, *db]) == 1
+        out, err = capsys.readouterr()
+        assert out == "" and err == f"crmdesk-server: error: there is no CRMDesk database at {shown}: check the path\n"
+    assert main([*argv, "--db", str(empty)]) == 1
+    assert capsys.readouterr().err.startswith("crmdesk-server: error: there is no CRMDesk database at")
+    assert sorted(os.listdir(tmp_path)) == ["empty.sqlite3"] and empty.stat().st_size == 0
