@@ -121,6 +121,7 @@ class _Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, sock: socket.socket) -> None:
         super().__init__(config)
         self.sock = sock
+        self.announced = False
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
@@ -129,6 +130,7 @@ class _Server(uvicorn.Server):
             shown = f"[{host}]" if ":" in host else host
             # The desktop app reads this exact line to learn the port, so it goes out at once.
             print(f"{LISTENING_PREFIX}http://{shown}:{port}", flush=True)
+            self.announced = True
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -144,18 +146,29 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _watch_stdin(server: uvicorn.Server) -> None:
-    """Stop the server when stdin closes, so a child server dies with the app that started it."""
+def _watch_stdin(server: uvicorn.Server) -> threading.Event:
+    """Stop the server when stdin closes, so a child server dies with the app that started it.
+
+    Returns an event that is set once stdin has closed. A stdin closed from the start (file descriptor 0 closed, or
+    at its end as with ``</dev/null``) means the parent is already gone, so the server stops before it serves.
+    """
+    closed = threading.Event()
+    stdin = sys.stdin  # None when the process started with file descriptor 0 closed
 
     def watch() -> None:
         try:
-            while sys.stdin.buffer.read(65536):
+            while stdin is not None and stdin.buffer.read(65536):
                 pass
         except (OSError, ValueError):
             pass
+        closed.set()
         server.should_exit = True
 
-    threading.Thread(target=watch, name="stdin-watch", daemon=True).start()
+    if stdin is None:
+        watch()  # nothing to wait for
+    else:
+        threading.Thread(target=watch, name="stdin-watch", daemon=True).start()
+    return closed
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -185,13 +198,15 @@ def serve(args: argparse.Namespace) -> int:
         server_header=False,
     )
     server = _Server(config, sock)
-    if args.watch_stdin:
-        _watch_stdin(server)
+    stdin_closed = _watch_stdin(server) if args.watch_stdin else None
     try:
         asyncio.run(server.serve(sockets=[sock]))
     finally:
         sock.close()
         store.close()
+    if stdin_closed is not None and stdin_closed.is_set() and not server.announced:
+        # Otherwise a server started with --watch-stdin under </dev/null (a service manager's default) exits silently.
+        sys.stderr.write(f"{PROG}: stdin was closed at start, so --watch-stdin stopped the server before it served\n")
     return 0
 
 
