@@ -21,6 +21,10 @@ from crmdesk.server.store import Store, StoreError
 
 PROG = "crmdesk-server"
 LISTENING_PREFIX = f"{PROG}: listening on "
+#: How long stopping (SIGTERM, Ctrl+C, stdin closing) waits for requests in progress before it drops them, so a client
+#: that keeps a request open cannot hold the server up. Below the 3 s the desktop app allows its demo server to stop
+#: before it escalates to a kill (``crmdesk.services.demo.STOP_GRACE_S``).
+SHUTDOWN_GRACE_SECONDS = 2
 
 log = logging.getLogger("crmdesk.server")
 
@@ -171,8 +175,17 @@ def _watch_stdin(server: uvicorn.Server) -> threading.Event:
     return closed
 
 
+def _not_a_cut_off_request(record: logging.LogRecord) -> bool:
+    """False for uvicorn's traceback of a request that stopping cut off after SHUTDOWN_GRACE_SECONDS.
+
+    uvicorn has already logged one line saying how many it cancelled; a traceback per request would add nothing.
+    """
+    return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
+
+
 def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("uvicorn.error").addFilter(_not_a_cut_off_request)
     settings = Settings(db_url=db_url_from_option(args.db), rate_limit=args.rate_limit)
     store = Store(settings.db_url)
     if args.demo:
@@ -196,6 +209,7 @@ def serve(args: argparse.Namespace) -> int:
         access_log=args.access_log,
         lifespan="off",
         server_header=False,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
     server = _Server(config, sock)
     stdin_closed = _watch_stdin(server) if args.watch_stdin else None

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from crmdesk.server.cli import LISTENING_PREFIX
+from tests.support.live_server import LiveServer
+
+#: Stopping gives requests in progress ``crmdesk.server.cli.SHUTDOWN_GRACE_SECONDS`` (2) to finish, then drops them.
+GRACE_AT_LEAST, STOPPED_WITHIN = 1.0, 5.0
 
 SERVE = ["-m", "crmdesk.server", "serve", "--host", "127.0.0.1", "--port", "0", "--watch-stdin"]
 
@@ -25,3 +32,35 @@ def test_watch_stdin_with_stdin_closed_at_start_stops_cleanly_and_says_why(tmp_p
     assert done.stderr == (
         "crmdesk-server: stdin was closed at start, so --watch-stdin stopped the server before it served\n"
     )
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "stdin closed"])
+def test_a_client_that_keeps_a_request_open_cannot_hold_up_stopping(tmp_path: Path, stop: str) -> None:
+    if stop == "SIGTERM" and sys.platform == "win32":
+        pytest.skip("no SIGTERM on Windows")
+    with LiveServer(tmp_path / "stall.sqlite3") as server:
+        account = server.add_account()
+        process = server.process
+        assert process is not None
+        host, port = server.base_url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as client:
+            # Headers promising a body that never comes. The server's "100 Continue" shows the handler has started
+            # and now waits for the body: the request is in progress, not merely a connection.
+            client.sendall(
+                b"POST /api/contact HTTP/1.1\r\nHost: crm\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
+                b"Expect: 100-continue\r\nAuthorization: Bearer " + account.token.encode() + b"\r\n\r\n"
+            )
+            assert client.recv(100).startswith(b"HTTP/1.1 100 Continue")
+            started = time.monotonic()
+            if stop == "SIGTERM":
+                process.send_signal(signal.SIGTERM)
+            else:
+                assert process.stdin is not None
+                process.stdin.close()
+            try:
+                process.wait(timeout=STOPPED_WITHIN + 10)
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"the server still ran {STOPPED_WITHIN + 10} s after {stop}")
+            took = time.monotonic() - started
+    assert GRACE_AT_LEAST < took < STOPPED_WITHIN, took
+    assert "Traceback" not in server.stderr, server.stderr
