@@ -7,7 +7,7 @@ import os
 from crmdesk import contract
 from crmdesk.server import demo_data, store
 from crmdesk.server.config import DEMO_TOKEN_ENV
-from crmdesk.server.store import COLUMN_OF, Store, insert_id
+from crmdesk.server.store import COLUMN_OF, Store, StoreError, insert_id
 
 
 def seed_demo(db: Store, token: str | None = None) -> str | None:
@@ -15,10 +15,16 @@ def seed_demo(db: Store, token: str | None = None) -> str | None:
 
     ``token`` (default: ``$CRMDESK_DEMO_TOKEN``) replaces the account's tokens on every call, so the desktop
     app can hand the embedded server a fresh token each launch. Without it a token is generated on the
-    first seed only, and returned so the caller can show it once.
+    first seed only, and returned so the caller can show it once. A token another account holds is refused
+    with :class:`StoreError`, and nothing changes.
     """
     if token is None:
         token = os.environ.get(DEMO_TOKEN_ENV) or None
+    # A token names one account, as add_account and replace_tokens insist: taking another account's would lock its
+    # users out and show them the Demo account instead.
+    holder = db.account_for_token(token) if token else None
+    if holder is not None and holder.name != demo_data.ACCOUNT_NAME:
+        raise StoreError(f"the demo token (${DEMO_TOKEN_ENV}) is another account's token; choose another")
     existing = db.find_account(demo_data.ACCOUNT_NAME)
     if existing is not None:
         if token:
@@ -34,8 +40,6 @@ def seed_demo(db: Store, token: str | None = None) -> str | None:
                 )
             )
         )
-        # Another account holding this token would make it ambiguous; the token belongs to Demo now.
-        conn.execute(store.tokens.delete().where(store.tokens.c.token == chosen))
         conn.execute(store.tokens.insert().values(token=chosen, account_id=account_id))
         ids: dict[str, dict[str, int]] = {"stageName": {}, "qualityName": {}, "ownerEmail": {}}
         for table, field, names in (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -165,6 +166,35 @@ def test_demo_seed_is_idempotent_and_token_from_env_replaces(tmp_path: Path) -> 
     assert seed_demo(store, token="fresh-token") is None
     assert store.account_for_token("fresh-token") is not None
     assert store.account_for_token(generated) is None
+
+
+def test_demo_token_never_takes_another_accounts_token(tmp_path: Path) -> None:
+    db = tmp_path / "team.sqlite3"
+    Store(sqlite_url(db)).add_account("Acme", "pro", token="tok-acme-0001")
+
+    def serve_demo(token: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "crmdesk.server", "serve", "--demo", "--db", str(db), "--port", "0"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=20,  # a server that starts instead of refusing runs into this
+            env={**os.environ, "CRMDESK_DEMO_TOKEN": token},
+            check=False,
+        )
+
+    refusal = "crmdesk-server: error: the demo token ($CRMDESK_DEMO_TOKEN) is another account's token; choose another\n"
+    first = serve_demo("tok-acme-0001")  # no Demo account yet
+    assert (first.returncode, first.stdout, first.stderr) == (1, "", refusal)
+    store = Store(sqlite_url(db))
+    assert store.find_account(demo_data.ACCOUNT_NAME) is None
+    seed_demo(store, token="tok-demo-0001")
+    store.close()
+    again = serve_demo("tok-acme-0001")  # the Demo account exists
+    assert (again.returncode, again.stdout, again.stderr) == (1, "", refusal)
+    store = Store(sqlite_url(db))
+    assert store.account_for_token("tok-acme-0001") == store.account("Acme")  # Acme's users still get in
+    assert store.account_for_token("tok-demo-0001") == store.account(demo_data.ACCOUNT_NAME)
 
 
 def test_demo_data_has_what_the_app_shows_off() -> None:
