@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 import threading
-import time
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -152,10 +151,6 @@ COLUMN_OF: dict[str, str] = {
     "value": "value",
     "snapshot": "snapshot",
 }
-
-
-#: How long a known token's account is remembered before the database is asked again.
-TOKEN_CACHE_SECONDS = 2.0
 
 
 class StoreError(Exception):
@@ -388,13 +383,14 @@ class Store:
             event.listen(self.engine, "connect", _set_sqlite_pragmas)
         metadata.create_all(self.engine)
         _migrate(self.engine)
-        self._token_cache: dict[str, tuple[Account, float]] = {}
+        self._is_sqlite = is_sqlite
         self._local = threading.local()
         self._readers: list[Any] = []
         self._prepared = {
             kind: _Prepared(statement, self.engine.dialect) for kind, statement in _SELECT_FULL_BY.items()
         }
         self._prepared["extras"] = _Prepared(_SELECT_EXTRAS, self.engine.dialect)
+        self._prepared["token"] = _Prepared(_TOKEN_ACCOUNT, self.engine.dialect)
 
     def close(self) -> None:
         for reader in self._readers:
@@ -460,7 +456,7 @@ class Store:
     def replace_tokens(self, account_name: str, token: str | None = None) -> str:
         """Make ``token`` (or a new one) the account's only token, and return it; every earlier one is revoked.
 
-        A server running on the same database stops accepting the old token within :data:`TOKEN_CACHE_SECONDS`.
+        A server running on the same database refuses the old token from its next request on.
         """
         token = _checked_token(token)
         with self.engine.begin() as conn:
@@ -470,7 +466,6 @@ class Store:
                 raise StoreError("that token is already in use")
             conn.execute(tokens.delete().where(tokens.c.account_id == account.id))
             conn.execute(tokens.insert().values(token=token, account_id=account.id))
-        self._token_cache.clear()
         return token
 
     def _add_names(self, table: sa.Table, account_name: str, names: Iterable[str]) -> None:
@@ -545,24 +540,44 @@ class Store:
     def account_for_token(self, token: str) -> Account | None:
         """The account a token belongs to.
 
-        Known tokens are remembered for :data:`TOKEN_CACHE_SECONDS`, so a revoked token or a changed plan
-        takes effect within that time. Unknown tokens are never remembered: an account that the CLI adds
-        from another process works at once.
+        Known tokens are remembered only while the database is unchanged, so a revoked token or a changed plan
+        takes effect at the next request, also when another process (the CLI) made the change. On SQLite each
+        call asks ``PRAGMA data_version`` on this thread's reader connection, which changes whenever another
+        connection commits (this store's own writes included): a few microseconds, against tens for the token
+        query. Other databases are asked every time. Unknown tokens are never remembered.
         """
-        now = time.monotonic()
-        cached = self._token_cache.get(token)
-        if cached is not None and cached[1] > now:
-            return cached[0]
-        with self.engine.connect() as conn:
-            row = conn.execute(_TOKEN_ACCOUNT, {"token": token}).first()
-        if row is None:
-            self._token_cache.pop(token, None)
+        reader = self._reader()
+        remembered: dict[str, Account] = self._local.tokens
+        version = self._data_version(reader)
+        if version is None or version != self._local.data_version:
+            remembered.clear()
+            self._local.data_version = version
+        else:
+            account = remembered.get(token)
+            if account is not None:
+                return account
+        try:
+            rows = self._prepared["token"].run(reader, {"token": token})
+        finally:
+            reader.rollback()  # ends the read transaction drivers such as psycopg open
+        if not rows:
             return None
-        account = Account(*row)
-        if len(self._token_cache) > 10_000:
-            self._token_cache.clear()  # only real tokens get here; this bounds memory all the same
-        self._token_cache[token] = (account, now + TOKEN_CACHE_SECONDS)
+        account = Account(*rows[0])
+        if len(remembered) > 10_000:
+            remembered.clear()  # only real tokens get here; this bounds memory all the same
+        remembered[token] = account
         return account
+
+    def _data_version(self, reader: Any) -> int | None:
+        """A value that changes whenever a connection other than ``reader`` commits (SQLite); ``None`` elsewhere."""
+        if not self._is_sqlite:
+            return None
+        cursor = reader.cursor()
+        try:
+            cursor.execute("PRAGMA data_version")
+            return int(cursor.fetchone()[0])
+        finally:
+            cursor.close()
 
     def find(self, conn: Connection, account: Account, kind: str, value: str) -> list[int]:
         """Ids of the account's contacts matching an identifier, oldest first."""
@@ -607,11 +622,17 @@ class Store:
             reader.rollback()
 
     def _reader(self) -> Any:
-        """This thread's DBAPI connection for the hot reads (sqlite3 connections are bound to one thread)."""
+        """This thread's DBAPI connection for the hot reads (sqlite3 connections are bound to one thread).
+
+        The tokens :meth:`account_for_token` remembers live beside it: a data_version means something only
+        when compared with another from the same connection.
+        """
         reader = getattr(self._local, "reader", None)
         if reader is None:
             reader = self.engine.raw_connection()
             self._local.reader = reader
+            self._local.tokens = {}
+            self._local.data_version = None
             self._readers.append(reader)
         return reader
 
