@@ -236,8 +236,16 @@ def validate_birthday(value: str, field: str = "birthday") -> str:
     return value
 
 
+# Files of a zone database that load as zones but name none: the machine's own setting (which would mean the
+# server's zone to the server and the rep's to the app), the POSIX default rules, tzdata's placeholder for "not
+# set", and the "posix/" and "right/" copies of every zone (the latter counting leap seconds, 27 s off).
+_NOT_ZONES = frozenset({"localtime", "posixrules", "factory"})
+
+
 def is_time_zone(name: str) -> bool:
     if not name or name != name.strip() or len(name) > MAX_LENGTH["timeZone"]:
+        return False
+    if name.casefold() in _NOT_ZONES or name.casefold().startswith(("posix/", "right/")):
         return False
     import zoneinfo  # ~5 ms of the app's cold start if imported with this module; only a time zone needs it
 

@@ -37,6 +37,19 @@ def test_invalid_values_name_their_field(field: str, value: str) -> None:
     assert contract.field_from_message(str(caught.value)) == field
 
 
+@pytest.mark.parametrize("name", ["localtime", "Factory", "posixrules", "right/Europe/Paris", "posix/Europe/Paris"])
+def test_zone_database_files_that_name_no_zone_are_refused(name: str) -> None:
+    # They load as zones on Linux: "localtime" would mean the server's zone to the server and the rep's to the app.
+    assert not contract.is_time_zone(name)
+    with pytest.raises(contract.ContractError):
+        contract.validate_time_zone(name)
+
+
+@pytest.mark.parametrize("name", ["America/Sao_Paulo", "UTC", "Etc/GMT+3", "US/Eastern", "EST5EDT"])
+def test_zone_names_are_accepted(name: str) -> None:
+    assert contract.validate_time_zone(f" {name} ") == name
+
+
 def test_seed_notes_parse_oldest_first_and_round_trip() -> None:
     raw = (
         "2025-08-12 09:35 Talked to lead and he said to call back in 2 days.\n\n"
