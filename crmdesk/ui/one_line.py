@@ -31,17 +31,32 @@ def keep_one_line(edit: QLineEdit) -> None:
     Connect this before anything else listens to ``edit.textEdited``: the listeners after it get the text as
     edited, so they should read ``edit.text()``.
     """
+    # The cleaning is an edit of its own (setText would wipe the field's undo history, and with it the text the
+    # paste replaced), so one Ctrl+Z takes back both it and the paste: the step between is never left on show.
+    texts = [edit.text(), edit.text()]  # before and after the latest change, whoever made it
+    last_fix: tuple[str, str] | None = None  # (as pasted, as cleaned)
+
+    def changed(text: str) -> None:
+        texts[:] = [texts[1], text]
 
     def edited(text: str) -> None:
+        nonlocal last_fix
+        if last_fix is not None and (texts[0], text) == (last_fix[1], last_fix[0]):
+            last_fix = None
+            edit.undo()  # Ctrl+Z undid the cleaning: undo the paste too
+            return
         cleaned = one_line(text)
         if cleaned == text:
             return
         # Where the cursor was, marked with a noncharacter that the cleaning leaves alone.
         cursor = len(_utf16_prefix(text, edit.cursorPosition()))
         marked = one_line(text[:cursor] + _CURSOR + text[cursor:])
-        edit.setText(cleaned)  # Qt fires textChanged, not textEdited, so this does not come back here
+        last_fix = (text, cleaned)
+        edit.selectAll()
+        edit.insert(cleaned)  # comes back here as an edit, already clean
         edit.setCursorPosition(min(_utf16_length(marked[: marked.index(_CURSOR)]), _utf16_length(cleaned)))
 
+    edit.textChanged.connect(changed)
     edit.textEdited.connect(edited)
 
 

@@ -183,3 +183,13 @@ def test_saving_from_the_time_zone_field_keeps_the_cursor_there_and_locks_the_zo
         assert combo.currentText() == "Europe/Lisbon"
     assert combo.hasFocus() or zone_line.hasFocus()
     assert combo.currentText() == "Europe/Lisbon" and not view.has_unsaved_changes()
+
+
+def test_ctrl_z_takes_back_a_cleaned_paste_in_one_step(qtbot: QtBot, view: ContactView) -> None:
+    address = line(view, "address")
+    type_into(qtbot, address, "Rua Augusta 1500")
+    paste_over(qtbot, address, "Av. Paulista 900\nSao Paulo")
+    assert address.text() == "Av. Paulista 900 Sao Paulo"
+    qtbot.keyClick(address, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert address.text() == "Rua Augusta 1500", "the typed text the paste replaced comes back"
+    assert view.form.changes() == {"address": "Rua Augusta 1500"}
