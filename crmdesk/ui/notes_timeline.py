@@ -101,7 +101,7 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("NotesTimeline", text)
 
 
-#: Notes shown at first, and how many more each "Show more notes" adds. Every shown note is a few widgets: a
+#: Notes shown at first, and how many more each "Show older notes" adds. Every shown note is a few widgets: a
 #: contact with hundreds of notes took seconds to open, and as long again for each note added.
 NOTES_PAGE = 100
 
@@ -124,7 +124,7 @@ class NotesTimeline(QWidget):
         self._entries: list[NoteEntryWidget] = []
         self._headers: list[QLabel] = []
         self._shape: list[str] | None = None  # the kinds of rows the layout holds, in order
-        self._limit = NOTES_PAGE  # stored notes shown; "Show more notes" raises it
+        self._limit = NOTES_PAGE  # stored notes shown; "Show older notes" raises it
         self._time_cache: dict[tuple[datetime, str], tuple[str, str]] = {}
         #: The zone the account stamps notes in (None: taken to be this computer's); shown in local time.
         self._account_zone: tzinfo | None = None
@@ -217,7 +217,7 @@ class NotesTimeline(QWidget):
         self._rebuild()
 
     def hidden_count(self) -> int:
-        """Stored notes not shown until "Show more notes" is pressed."""
+        """Stored notes not shown until "Show older notes" is pressed."""
         return max(0, len(self._notes) - self._limit)
 
     def add_pending(self, text: str) -> None:
@@ -302,15 +302,17 @@ class NotesTimeline(QWidget):
         locale = user_locale()
         today = datetime.now().date()
         # Undated text (only a vendor could send it) sorts as oldest; pending notes are newer than all.
-        dated = list(self._notes)
+        # The latest notes are shown in either order; the button for older ones sits where they would be.
+        hidden = max(0, len(self._notes) - self._limit)
+        dated = self._notes[hidden:]
         if self._newest_first:
             dated.reverse()
-        hidden = max(0, len(dated) - self._limit)
-        dated = dated[: self._limit]
         rows: list[tuple[str, NoteEntry | str]] = []
         pending_rows: list[tuple[str, NoteEntry | str]] = [("pending", text) for text in self._pending]
         if self._newest_first:
             rows.extend(reversed(pending_rows))
+        elif hidden:
+            rows.append(("more", ""))
         last_day: date | str | None = "none"
         for entry in dated:
             day = account_to_local(entry.timestamp, self._account_zone).date() if entry.timestamp else None
@@ -318,10 +320,10 @@ class NotesTimeline(QWidget):
                 rows.append(("header", _tr("Undated") if day is None else day_label(day, today, locale)))
                 last_day = day
             rows.append(("entry", entry))
-        if hidden:
+        if hidden and self._newest_first:
             rows.append(("more", ""))
         if not self._newest_first:
-            rows.extend(pending_rows)  # after the button, if any: a note on its way is always in sight
+            rows.extend(pending_rows)
 
         # The widgets are reused in place. Only when the sequence of headers and entries differs from what the
         # layout holds is it refilled; otherwise the texts change and nothing is laid out again.
@@ -333,14 +335,11 @@ class NotesTimeline(QWidget):
         entry_index = header_index = 0
         for kind, value in rows:
             if kind == "more":
-                older = self._newest_first  # what is not shown lies further down the order
-                self.more_button.setText(
-                    (
-                        self.tr("Show older notes ({count} more)")
-                        if older
-                        else self.tr("Show newer notes ({count} more)")
-                    ).format(count=hidden)
-                )
+                self.more_button.setText(self.tr("Show older notes ({count} more)").format(count=hidden))
+                chevron = "chevron-down" if self._newest_first else "chevron-up"  # towards the notes it adds
+                if self.more_button.property("iconName") != chevron:
+                    self.more_button.setIcon(icon(chevron))
+                    self.more_button.setProperty("iconName", chevron)
                 if relayout:
                     self._list.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignLeft)
                     self.more_button.show()

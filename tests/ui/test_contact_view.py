@@ -186,14 +186,24 @@ def test_a_long_history_shows_its_latest_notes_and_the_rest_on_request(qtbot: Qt
     assert timeline.entry_widgets()[-1].text_label.text() == "Call 0"
     assert not timeline.more_button.isVisibleTo(timeline) and timeline.hidden_count() == 0
 
-    # Another contact starts again at its latest notes; oldest first, a note on its way stays in sight.
+    # Another contact starts again at its latest notes. Oldest first, they are the same latest notes, the button
+    # for the older ones above them, and a note added stays in sight once it is stored.
     timeline.set_notes(history[:120])
     assert len(timeline.entry_widgets()) == NOTES_PAGE and timeline.hidden_count() == 20
     timeline.set_newest_first(False)
-    timeline.add_pending("Left a voicemail.")
     texts = [widget.text_label.text() for widget in timeline.entry_widgets()]
-    assert texts[0] == "Call 0" and texts[-2:] == [f"Call {NOTES_PAGE - 1}", "Left a voicemail."]
-    assert timeline.more_button.text() == "Show newer notes (20 more)"
+    assert texts == [f"Call {i}" for i in range(20, 120)]
+    assert timeline.more_button.text() == "Show older notes (20 more)"
+    layout = timeline.more_button.parentWidget().layout()
+    assert layout.indexOf(timeline.more_button) < layout.indexOf(timeline.entry_widgets()[0])
+    timeline.add_pending("Left a voicemail.")
+    assert timeline.entry_widgets()[-1].text_label.text() == "Left a voicemail."
+    stored = NoteEntry(start + timedelta(hours=5 * 120), "Left a voicemail.")
+    timeline.confirm("Left a voicemail.")
+    timeline.set_notes([*history[:120], stored], keep_pending=True)  # as the contact view does, read again
+    texts = [widget.text_label.text() for widget in timeline.entry_widgets()]
+    assert texts[-2:] == ["Call 119", "Left a voicemail."] and len(texts) == NOTES_PAGE
+    assert timeline.more_button.text() == "Show older notes (21 more)"
 
 
 def test_a_name_too_long_for_the_header_ends_in_an_ellipsis(qtbot: QtBot, demo_api: ContactApi) -> None:
