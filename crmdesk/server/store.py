@@ -293,8 +293,10 @@ def _schema_version(conn: Connection, where: str) -> int | None:
     """The layout version of the database behind ``conn``, or ``None`` for one without tables (a new one).
 
     A database made before versions were recorded counts as version 1 (:func:`_migrate` tells 1 and 2 apart) if
-    every table in it is one CRMDesk makes, with that table's columns. Anything else is another program's database,
-    and a :class:`StoreError`: adding CRMDesk's tables to it would change a file that is not ours.
+    the tables of CRMDesk's it holds have their columns, and either it holds all of them (tools beside it, such
+    as Litestream's replication, add tables of their own) or nothing else (a first start stopped part-way).
+    Anything else is another program's database, and a :class:`StoreError`: adding CRMDesk's tables to it would
+    change a file that is not ours.
     """
     inspector = sa.inspect(conn)
     names = set(inspector.get_table_names())
@@ -304,12 +306,15 @@ def _schema_version(conn: Connection, where: str) -> int | None:
         recorded = conn.execute(sa.select(sa.func.max(schema_info.c.version))).scalar()
         if recorded is not None:
             return int(recorded)
-    for name in sorted(names - {schema_info.name}):
-        table = metadata.tables.get(name)
-        present = {column["name"] for column in inspector.get_columns(name)} if table is not None else set()
+    ours = set(metadata.tables) - {schema_info.name}
+    for name in sorted(names & ours):
+        present = {column["name"] for column in inspector.get_columns(name)}
         # email_key is left out: contacts gained it in version 2 (see _migrate).
-        if table is None or not set(table.c.keys()) - {"email_key"} <= present:
-            raise StoreError(f"{where} is not a CRMDesk database: it holds a table {name!r} that CRMDesk did not make")
+        if not set(metadata.tables[name].c.keys()) - {"email_key"} <= present:
+            raise StoreError(f"{where} is not a CRMDesk database: its table {name!r} is not the one CRMDesk makes")
+    others = sorted(names - ours - {schema_info.name})
+    if others and not ours <= names:
+        raise StoreError(f"{where} is not a CRMDesk database: it holds a table {others[0]!r} that CRMDesk did not make")
     return 1
 
 
@@ -355,7 +360,7 @@ class Store:
         where = _where(url)
         missing = f"there is no CRMDesk database at {where}: check the path"
         if is_sqlite and url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            path = Path(url.removeprefix("sqlite:///"))
+            path = Path(url.removeprefix("sqlite:///").split("?", 1)[0])  # without options such as ?timeout=30
             if not create and not path.exists():
                 raise StoreError(missing)  # connecting would create the file
             path.parent.mkdir(parents=True, exist_ok=True)

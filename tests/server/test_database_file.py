@@ -119,3 +119,33 @@ def test_a_mistyped_db_path_is_an_error_and_creates_nothing(
     assert main([*argv, "--db", str(empty)]) == 1
     assert capsys.readouterr().err.startswith("crmdesk-server: error: there is no CRMDesk database at")
     assert sorted(os.listdir(tmp_path)) == ["empty.sqlite3"] and empty.stat().st_size == 0
+
+
+def test_a_database_from_before_versions_were_recorded_opens_with_tables_other_tools_added(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "crm.sqlite3"
+    assert main(["account", "add", "--db", str(db), "--name", "Acme", "--plan", "pro"]) == 0
+    capsys.readouterr()
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE crmdesk_schema")  # as the release before versions were recorded left it
+        # What Litestream (SQLite replication) adds to every database it backs up.
+        conn.execute("CREATE TABLE _litestream_seq (id INTEGER PRIMARY KEY, seq INTEGER)")
+        conn.execute("CREATE TABLE _litestream_lock (id INTEGER)")
+    conn.close()
+    assert main(["account", "list", "--db", str(db)]) == 0
+    assert capsys.readouterr().out.startswith("Acme\tpro")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT version FROM crmdesk_schema").fetchall() == [(2,)]
+    conn.close()
+
+
+def test_a_sqlite_url_with_options_names_an_existing_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"{sqlite_url(tmp_path / 'crm.sqlite3')}?timeout=30"
+    assert main(["account", "add", "--db", url, "--name", "Acme", "--plan", "pro"]) == 0
+    capsys.readouterr()
+    # Rotating a leaked token is one of the commands that need an existing database.
+    assert main(["account", "token", "--db", url, "--name", "Acme"]) == 0
+    assert capsys.readouterr().out.strip()
