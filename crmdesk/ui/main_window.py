@@ -699,6 +699,11 @@ class MainWindow(QMainWindow):
             )
             return
         kind = effective_kind(text, kind)
+        if kind is None:
+            # Nothing is sent: a contact opening from a list goes on opening, and the last search's matches stay.
+            self.create_from_search.hide()  # its line is replaced by why this text was not looked up
+            self._unrecognised(text)
+            return
         self._last_search = (text, kind)
         self._opening = None
         self._dismiss_banner_of_the_last_request()
@@ -722,6 +727,8 @@ class MainWindow(QMainWindow):
     def _open_now(self, uid: str) -> None:
         if not self._when_signed_in(lambda: self._open_now(uid)):
             return
+        if self.search.is_busy() and self._opening is None:
+            self._say_results(self.tr("Search stopped."))  # this opening replaces it
         self._opening = uid
         self._dismiss_banner_of_the_last_request()
         self.search.open_uid(uid)

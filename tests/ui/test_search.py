@@ -525,3 +525,63 @@ def test_a_renamed_match_reads_the_new_name_in_the_results_and_the_found_line(
         view.save()
     assert window.results_status.text() == "Found Bruno Costa Reis."
     close_window(qtbot, window)
+
+
+def test_opening_a_recent_contact_during_a_slow_search_says_the_search_stopped(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    alice, bob, _sam = create_contacts(
+        qtbot,
+        account,
+        {"name": "Alice Recent", "email": "alice@example.com"},
+        {"name": "Bob Recent", "email": "bob@example.com"},
+        {"name": "Sam Slow", "email": "sam@example.com"},
+    )
+    slow = HeldTransport("GET /api/contact")
+    window = open_window(qtbot, account, client_options={"transport": slow})
+    slow.release()
+    for text, ref in (("alice@example.com", alice), ("bob@example.com", bob)):
+        _search(qtbot, window, text)
+        qtbot.waitUntil(lambda ref=ref: window.contact_view.current_uid() == ref.uid, timeout=15_000)  # type: ignore[misc]
+    slow.hold()
+    _search(qtbot, window, "sam@example.com")
+    qtbot.waitUntil(lambda: slow.held == 1)
+    qtbot.waitUntil(lambda: window.results_status.text() == "Searching…", timeout=BUSY_INDICATOR_DELAY_MS + 2000)
+    _click_row(qtbot, window.recent_list, "Alice Recent")  # the rep gives up on the search
+    qtbot.waitUntil(lambda: slow.held == 2)
+    slow.release()
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == alice.uid, timeout=15_000)
+    qtbot.waitUntil(lambda: not window.search.is_busy(), timeout=15_000)
+    assert window.results_status.text() == "Search stopped." and not window.results_progress.isVisible()
+    close_window(qtbot, window)
+
+
+def test_text_that_is_no_kind_typed_while_a_contact_opens_leaves_the_opening_and_the_matches(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    slow = HeldTransport("GET /api/contact")
+    refs = create_contacts(
+        qtbot,
+        account,
+        {"name": "Other Person", "email": "other@example.com"},
+        {"name": "Ana Costa", "email": "family@example.com", "phone": "+5511911110000"},
+        {"name": "Bruno Costa", "email": "family@example.com", "phone": "+5511922220000"},
+    )
+    window = open_window(qtbot, account, client_options={"transport": slow})
+    slow.release()
+    _search(qtbot, window, "other@example.com")
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == refs[0].uid, timeout=15_000)
+    _search(qtbot, window, "+5511911110000")
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == refs[1].uid, timeout=15_000)
+    _search(qtbot, window, "family@example.com")
+    qtbot.waitUntil(lambda: window.results_list.count() == 2, timeout=15_000)
+    slow.hold()
+    _click_row(qtbot, window.recent_list, "Other Person")  # slow to open
+    qtbot.waitUntil(lambda: slow.held == 1)
+    _search(qtbot, window, "Other")  # no UID, email or phone: nothing is sent
+    assert "is not a UID, email or phone" in window.results_status.text()
+    slow.release()
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == refs[0].uid, timeout=15_000)
+    assert _row_names(window.results_list) == ["Ana Costa", "Bruno Costa"] and window.results_list.isVisible()
+    assert "is not a UID, email or phone" in window.results_status.text()
+    close_window(qtbot, window)
