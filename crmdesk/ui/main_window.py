@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QPainter, QPalette, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QPainter, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -354,7 +354,6 @@ class MainWindow(QMainWindow):
         self.help_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
         self.help_menu = QMenu(self.tr("Help"), self.help_button)
         help_menu = self.help_menu
-        self.shortcuts_action = help_menu.addAction(icon("keyboard", size=SMALL_SIZE), self.tr("Keyboard shortcuts"))
         self.about_action = help_menu.addAction(icon("info", size=SMALL_SIZE), self.tr("About CRMDesk"))
         self.help_button.setMenu(self.help_menu)
         toolbar.addWidget(self.help_button)
@@ -467,14 +466,18 @@ class MainWindow(QMainWindow):
         self.help_action = add(shortcuts.SHORTCUTS_HELP, self.show_shortcuts)
         self.quit_action = add(shortcuts.QUIT, self.close)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.shortcuts_action.setShortcut(QKeySequence(shortcuts.SHORTCUTS_HELP.keys[0]))
+        # The Help menu's entry is the same action, so that the menu shows F1 beside it: a second action with F1
+        # made the key ambiguous, and Qt then fires neither.
+        self.help_action.setText(self.tr("Keyboard shortcuts"))
+        self.help_action.setIcon(icon("keyboard", size=SMALL_SIZE))
+        self.help_menu.insertAction(self.about_action, self.help_action)
+        self.shortcuts_action = self.help_action
 
     def _wire(self) -> None:
         self.search_field.search_requested.connect(self.request_search)
         self.search_field.escaped.connect(self._stop_search)
         self.new_button.clicked.connect(self.new_contact)
         self.settings_button.clicked.connect(self.open_settings)
-        self.shortcuts_action.triggered.connect(self.show_shortcuts)
         self.about_action.triggered.connect(self.show_about)
         self.sign_out_action.triggered.connect(self.sign_out)
         self.create_from_search.clicked.connect(self._create_from_search)

@@ -228,9 +228,14 @@ def test_results_take_the_height_their_outcome_needs_until_the_rep_drags_the_spl
 
 def test_f1_lists_every_shortcut(qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account) -> None:
     window = open_window(qtbot, account)
-    window.help_action.trigger()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    # The key itself, pressed in the search field where the cursor starts: it must open the list, once.
+    window.search_field.setFocus()
+    qtbot.keyClick(window.search_field, Qt.Key.Key_F1)
     dialog = window._shortcuts_dialog
     assert dialog is not None and dialog.isVisible()
+    assert window.help_menu.actions()[0] is window.help_action and window.help_action.shortcut().toString() == "F1"
     table = dialog.table  # type: ignore[attr-defined]
     rows = [(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())]
     assert rows == [(s.description, s.label()) for s in shortcuts.ALL]
@@ -621,3 +626,23 @@ def test_a_session_ready_before_its_contact_view_exists_leaves_no_wait_message(
     session.provide_token(account.token)
     assert waiting.isHidden()
     assert window.statusBar().currentMessage() == ""
+
+
+def test_no_key_is_bound_twice_in_the_window(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    # Two window-wide bindings of one key make it ambiguous: Qt then fires neither (F1 once did nothing).
+    from PySide6.QtGui import QAction, QShortcut
+
+    window = open_window(qtbot, account)
+    qtbot.waitUntil(window.contact_view_built, timeout=15_000)
+    bound: dict[str, int] = {}
+    for action in window.findChildren(QAction):
+        for sequence in action.shortcuts():
+            bound[sequence.toString()] = bound.get(sequence.toString(), 0) + 1
+    for shortcut in window.findChildren(QShortcut):
+        for sequence in shortcut.keys():
+            bound[sequence.toString()] = bound.get(sequence.toString(), 0) + 1
+    assert {key for key, count in bound.items() if count > 1} == set()
+    assert {"F1", "Ctrl+S", "Ctrl+R", "Ctrl+N", "F5"} <= set(bound)
+    close_window(qtbot, window)
