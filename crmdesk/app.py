@@ -36,7 +36,8 @@ log = logging.getLogger("crmdesk")
 TOKEN_ENV = "CRMDESK_TOKEN"
 #: "dark" or "light" forces the colour scheme (screenshots, and users whose desktop reports none).
 COLOR_SCHEME_ENV = "CRMDESK_COLOR_SCHEME"
-#: "1" prints "event: window-shown" / "event: contact-shown" on stdout, for benchmarks timing the real app.
+#: "1" prints "event: window-shown" / "event: contact-shown" / "event: demo-ready" on stdout, for benchmarks timing
+#: the real app and for the README check.
 REPORT_EVENTS_ENV = "CRMDESK_REPORT_EVENTS"
 SELF_TEST_DEADLINE_S = 60
 
@@ -582,6 +583,11 @@ class AppController:
         reporting = os.environ.get(REPORT_EVENTS_ENV) == "1"
         if reporting:
             window.contact_opened.connect(lambda _contact: _report("contact-shown"))
+            if window.session.demo:  # the demo's server answered with its address: searches can be sent
+                if window.session.is_ready():
+                    _report("demo-ready")
+                else:
+                    window.session.ready.connect(lambda: _report("demo-ready"), Qt.ConnectionType.SingleShotConnection)
 
         def shown() -> None:  # runs once the window has processed its first events
             if reporting:

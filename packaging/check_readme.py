@@ -4,9 +4,9 @@ Usage: ``python packaging/check_readme.py [--demo-only | --tests-only | --print 
 
 Both run in a fresh ``git clone`` of this checkout's HEAD in a temporary folder. The test command runs as
 written and must exit 0. The demo command launches a GUI that runs until closed, so it runs offscreen with
-``CRMDESK_REPORT_EVENTS=1``: it passes once the app reports its main window shown (in demo mode that
-happens only after the bundled server has started), and is then stopped. ``--print`` writes one command
-to stdout, which is how ``.ci/run`` runs the test command exactly as the README says.
+``CRMDESK_REPORT_EVENTS=1``: it passes once the app reports that its demo server has started (the window
+shows before that), and is then stopped; it fails if that does not happen within 15 minutes. ``--print``
+writes one command to stdout, which is how ``.ci/run`` runs the test command exactly as the README says.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +51,7 @@ def check_tests(command: str) -> None:
 
 
 def check_demo(command: str, timeout: float = 900) -> None:
+    """Run the demo command until the app says its demo server is up; fail if it never does within ``timeout``."""
     with tempfile.TemporaryDirectory() as tmp:
         clone, env = _clone(tmp)
         env.update({"QT_QPA_PLATFORM": "offscreen", "CRMDESK_REPORT_EVENTS": "1"})
@@ -59,19 +61,30 @@ def check_demo(command: str, timeout: float = 900) -> None:
             ["bash", "-c", command], cwd=clone, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True
         )
         assert proc.stdout is not None
-        shown = False
-        try:
-            for line in proc.stdout:
-                if "event: window-shown" in line:
-                    shown = True
-                    break
-        finally:
+
+        def stop() -> None:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=timeout)
-        if not shown:
-            raise SystemExit(f"README demo command ended (exit code {proc.returncode}) without showing its window")
-        print("the demo window was shown with the bundled server running", flush=True)
+
+        # The window shows before the demo's server is up: only "demo-ready" says the server started.
+        deadline = threading.Timer(timeout, stop)
+        deadline.start()
+        ready = False
+        try:
+            for line in proc.stdout:
+                if "event: demo-ready" in line:
+                    ready = True
+                    break
+        finally:
+            deadline.cancel()
+            stop()
+            proc.wait(timeout=60)
+        if not ready:
+            raise SystemExit(
+                f"README demo command ended (exit code {proc.returncode}) without its demo server starting"
+                f" (waited up to {timeout:.0f} s)"
+            )
+        print("the demo window was shown and its bundled server started", flush=True)
 
 
 def main() -> int:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -107,3 +109,39 @@ def test_env_token_start_reports_the_window_and_exits_cleanly(tmp_path: Path) ->
     log = (tmp_path / "data" / "logs").rglob("*")
     assert all("a-token-for-this-run" not in path.read_text(encoding="utf-8") for path in log if path.is_file())
     assert "a-token-for-this-run" not in result.stdout + result.stderr
+
+
+def _demo_events(tmp_path: Path, seconds: float = 60) -> list[str]:
+    """What ``crmdesk --demo`` reports on stdout (CRMDESK_REPORT_EVENTS) until its demo server is up or failed."""
+    env = _env(tmp_path)
+    env["CRMDESK_REPORT_EVENTS"] = "1"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crmdesk", "--demo"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    timer = threading.Timer(seconds, proc.terminate)
+    timer.start()
+    events: list[str] = []
+    try:
+        for line in proc.stdout:
+            events.append(line.strip())
+            if "event: demo-ready" in line:
+                break
+    finally:
+        timer.cancel()
+        proc.terminate()
+        proc.communicate(timeout=60)
+    return events
+
+
+def test_demo_mode_reports_when_its_server_is_up_and_not_when_it_fails(tmp_path: Path) -> None:
+    # The README check waits for this, not for the window, which shows before the server is up.
+    events = _demo_events(tmp_path / "ok")
+    assert "event: window-shown" in events and events[-1] == "event: demo-ready", events
+    broken = tmp_path / "broken"
+    (broken / "data").mkdir(parents=True)
+    with sqlite3.connect(broken / "data" / "demo.sqlite3") as conn:  # another program's file where the demo's goes
+        conn.execute("CREATE TABLE songs (id INTEGER PRIMARY KEY, title TEXT)")
+    conn.close()
+    events = _demo_events(broken, seconds=12)
+    assert "event: window-shown" in events and "event: demo-ready" not in events, events
