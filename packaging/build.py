@@ -84,7 +84,12 @@ def build_app() -> Path:
         ],
         env=env,
     )
-    return DIST / "crmdesk"
+    bundle = DIST / "crmdesk"
+    if sys.platform.startswith("linux"):
+        # The desktop entry and its icon, beside the program; the README says where to put them.
+        shutil.copy2(PACKAGING / "crmdesk.desktop", bundle / "crmdesk.desktop")
+        shutil.copy2(ICONS / "crmdesk.png", bundle / "crmdesk.png")
+    return bundle
 
 
 def build_baseline() -> Path:
