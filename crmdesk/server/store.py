@@ -173,7 +173,7 @@ def new_token() -> str:
     return "crm_" + secrets.token_urlsafe(24)
 
 
-def _checked_token(token: str | None) -> str:
+def checked_token(token: str | None) -> str:
     """``token`` as it will be stored (a new one for ``None``); StoreError for an empty one or one with spaces."""
     token = new_token() if token is None else token.strip()
     if not token or any(ch.isspace() for ch in token):
@@ -417,7 +417,7 @@ class Store:
             raise StoreError(f"unknown plan {plan!r}: use one of {', '.join(contract.PLANS)}")
         if not contract.is_time_zone(time_zone):
             raise StoreError(f"unknown time zone {time_zone!r}: use an IANA name such as America/Sao_Paulo")
-        token = _checked_token(token)
+        token = checked_token(token)
         with self.engine.begin() as conn:
             if conn.execute(sa.select(accounts.c.id).where(accounts.c.name == name)).first() is not None:
                 raise StoreError(f"an account named {name!r} already exists")
@@ -463,7 +463,7 @@ class Store:
 
         A server running on the same database refuses the old token from its next request on.
         """
-        token = _checked_token(token)
+        token = checked_token(token)
         with self.engine.begin() as conn:
             account = self._account(conn, account_name)
             owner = conn.execute(sa.select(tokens.c.account_id).where(tokens.c.token == token)).scalar()

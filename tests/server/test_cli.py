@@ -14,7 +14,7 @@ from crmdesk.server import demo_data
 from crmdesk.server.cli import main
 from crmdesk.server.config import sqlite_url
 from crmdesk.server.demo import seed_demo
-from crmdesk.server.store import Store
+from crmdesk.server.store import Store, StoreError
 from tests.support.live_server import LiveServer
 
 
@@ -165,6 +165,15 @@ def test_demo_seed_is_idempotent_and_token_from_env_replaces(tmp_path: Path) -> 
     assert seed_demo(store, token="fresh-token") is None
     assert store.account_for_token("fresh-token") is not None
     assert store.account_for_token(generated) is None
+
+
+def test_a_demo_token_with_spaces_around_it_is_stored_trimmed_at_the_first_seed(tmp_path: Path) -> None:
+    # As every other token is: the one a client sends has no spaces around it.
+    store = Store(sqlite_url(tmp_path / "demo.sqlite3"))
+    assert seed_demo(store, token="  demo-token-with-spaces \n") is None
+    assert store.account_for_token("demo-token-with-spaces") is not None
+    with pytest.raises(StoreError):
+        seed_demo(Store(sqlite_url(tmp_path / "other.sqlite3")), token="   ")
 
 
 def test_demo_token_never_takes_another_accounts_token(tmp_path: Path) -> None:
