@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QLineEdit
 
 # Line breaks, tabs and every other control character (C0, DEL, C1), and Unicode's line and paragraph separators.
@@ -31,33 +33,89 @@ def keep_one_line(edit: QLineEdit) -> None:
     Connect this before anything else listens to ``edit.textEdited``: the listeners after it get the text as
     edited, so they should read ``edit.text()``.
     """
-    # The cleaning is an edit of its own (setText would wipe the field's undo history, and with it the text the
-    # paste replaced), so one Ctrl+Z takes back both it and the paste: the step between is never left on show.
-    texts = [edit.text(), edit.text()]  # before and after the latest change, whoever made it
-    last_fix: tuple[str, str] | None = None  # (as pasted, as cleaned)
+    _OneLine(edit)
 
-    def changed(text: str) -> None:
-        texts[:] = [texts[1], text]
 
-    def edited(text: str) -> None:
-        nonlocal last_fix
-        if last_fix is not None and (texts[0], text) == (last_fix[1], last_fix[0]):
-            last_fix = None
-            edit.undo()  # Ctrl+Z undid the cleaning: undo the paste too
-            return
+class _OneLine(QObject):
+    """Pastes (Ctrl+V and the context menu's Paste) go in cleaned, as one edit that Ctrl+Z and redo treat like any
+    other. Whatever else brings a line break (a drop, a middle-click paste, a paste while a completer's list is
+    open) is cleaned after the fact, at the cost of the field's undo history: setText clears it."""
+
+    def __init__(self, edit: QLineEdit) -> None:
+        super().__init__(edit)
+        self._edit = edit
+        edit.installEventFilter(self)
+        edit.textEdited.connect(self._edited)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if (
+            kind == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.matches(QKeySequence.StandardKey.Paste)
+        ):
+            return self._paste()
+        if kind == QEvent.Type.ContextMenu and isinstance(event, QContextMenuEvent):
+            menu = self._edit.createStandardContextMenu()
+            if menu is None:
+                return False
+            paste = menu.findChild(QAction, "edit-paste")
+            if paste is not None:
+                paste.triggered.disconnect()
+                paste.triggered.connect(self._menu_paste)
+            menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            menu.popup(event.globalPos())
+            return True
+        return False
+
+    def _menu_paste(self) -> None:
+        if not self._paste():
+            self._edit.paste()
+
+    def _paste(self) -> bool:
+        """Paste the clipboard's text as one line; False (Qt pastes as usual) when it needs no cleaning."""
+        text = _INVISIBLE.sub("", QGuiApplication.clipboard().text())
+        edit = self._edit
+        if not _BREAKS.search(text) or edit.isReadOnly():
+            return False
+        # A break at either end of what is pasted becomes a space only where it would part it from a word in the
+        # field: "Jose do\n" pasted before "Rio" reads "Jose do Rio", "Acme\n" pasted at the end, "Acme".
+        whole = edit.text()
+        if edit.hasSelectedText():
+            start, end = edit.selectionStart(), edit.selectionEnd()
+        else:
+            start = end = edit.cursorPosition()
+        before, after = _utf16_prefix(whole, start), whole[len(_utf16_prefix(whole, end)) :]
+        lead = " " if _BREAKS.match(text) and before and not before[-1].isspace() else ""
+        trail = " " if _BREAKS.match(text[-1]) and after and not after[0].isspace() else ""
+        cleaned = lead + one_line(text) + trail
+        # Qt makes a paste a step of its own to undo, and moving the cursor is the public way to end a step.
+        if not edit.hasSelectedText():
+            _end_undo_step(edit)
+        edit.insert(cleaned)  # replaces the selection, as a paste does
+        _end_undo_step(edit)
+        return True
+
+    def _edited(self, text: str) -> None:
         cleaned = one_line(text)
         if cleaned == text:
             return
+        edit = self._edit
         # Where the cursor was, marked with a noncharacter that the cleaning leaves alone.
         cursor = len(_utf16_prefix(text, edit.cursorPosition()))
         marked = one_line(text[:cursor] + _CURSOR + text[cursor:])
-        last_fix = (text, cleaned)
-        edit.selectAll()
-        edit.insert(cleaned)  # comes back here as an edit, already clean
+        edit.setText(cleaned)  # Qt fires textChanged, not textEdited, so this does not come back here
         edit.setCursorPosition(min(_utf16_length(marked[: marked.index(_CURSOR)]), _utf16_length(cleaned)))
 
-    edit.textChanged.connect(changed)
-    edit.textEdited.connect(edited)
+
+def _end_undo_step(edit: QLineEdit) -> None:
+    """Close the edit's current undo step, as a paste in Qt does: a cursor move does that, so move and come back."""
+    if edit.cursorPosition() > 0:
+        edit.cursorBackward(False, 1)
+        edit.cursorForward(False, 1)
+    elif edit.text():
+        edit.cursorForward(False, 1)
+        edit.cursorBackward(False, 1)
 
 
 def _utf16_prefix(text: str, units: int) -> str:

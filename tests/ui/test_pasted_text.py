@@ -117,6 +117,13 @@ def test_a_pasted_value_and_tag_are_one_line_too(qtbot: QtBot, view: ContactView
     assert value is not None
     paste_over(qtbot, value, "15000\n")
     assert value.raw_value() == "15000" and view.form.changes() == {"value": "15000"}
+    address = line(view, "address")
+    paste_over(qtbot, address, "Av. Paulista 900\nSao Paulo")
+    qtbot.keyClicks(address, "x")
+    qtbot.keyClick(address, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(address, ",")
+    paste_over(qtbot, address, "Av. Paulista 900\nSao Paulo")
+    assert address.text() == "Av. Paulista 900 Sao Paulo"
     paste_over(qtbot, view.tags.input, "Hot\nLead")
     assert view.tags.input.text() == "Hot Lead"
 
@@ -193,3 +200,39 @@ def test_ctrl_z_takes_back_a_cleaned_paste_in_one_step(qtbot: QtBot, view: Conta
     qtbot.keyClick(address, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert address.text() == "Rua Augusta 1500", "the typed text the paste replaced comes back"
     assert view.form.changes() == {"address": "Rua Augusta 1500"}
+
+
+def test_undo_and_redo_step_through_a_cleaned_paste_as_through_any_paste(qtbot: QtBot, view: ContactView) -> None:
+    address = line(view, "address")
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    type_into(qtbot, address, "Rua Augusta 1500")
+    paste_over(qtbot, address, "Av. Paulista 900\nSao Paulo")
+    qtbot.keyClicks(address, " SP")
+    undone = []
+    for _ in range(2):
+        qtbot.keyClick(address, Qt.Key.Key_Z, ctrl)
+        undone.append(address.text())
+    assert undone == ["Av. Paulista 900 Sao Paulo", "Rua Augusta 1500"]
+    redone = []
+    for _ in range(2):
+        qtbot.keyClick(address, Qt.Key.Key_Z, ctrl | Qt.KeyboardModifier.ShiftModifier)
+        redone.append(address.text())
+    assert redone == ["Av. Paulista 900 Sao Paulo", "Av. Paulista 900 Sao Paulo SP"]
+
+
+def test_the_same_text_pasted_again_is_pasted_again(qtbot: QtBot, view: ContactView) -> None:
+    # A spreadsheet cell ends in a line break; the rep pastes it into one contact, then into the next.
+    value = view.findChild(ValueEdit, "value")
+    assert value is not None
+    paste_over(qtbot, value, "15000\n")
+    assert value.raw_value() == "15000"
+    type_into(qtbot, value, "3000")
+    paste_over(qtbot, value, "15000\n")
+    assert value.raw_value() == "15000" and view.form.changes() == {"value": "15000"}
+    address = line(view, "address")
+    paste_over(qtbot, address, "Av. Paulista 900\nSao Paulo")
+    qtbot.keyClicks(address, "x")
+    qtbot.keyClick(address, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(address, ",")
+    paste_over(qtbot, address, "Av. Paulista 900\nSao Paulo")
+    assert address.text() == "Av. Paulista 900 Sao Paulo"
