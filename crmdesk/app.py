@@ -36,8 +36,8 @@ log = logging.getLogger("crmdesk")
 TOKEN_ENV = "CRMDESK_TOKEN"
 #: "dark" or "light" forces the colour scheme (screenshots, and users whose desktop reports none).
 COLOR_SCHEME_ENV = "CRMDESK_COLOR_SCHEME"
-#: "1" prints "event: window-shown" / "event: contact-shown" / "event: demo-ready" on stdout, for benchmarks timing
-#: the real app and for the README check.
+#: "1" prints "event: window-shown" / "event: contact-shown" / "event: demo-ready" / "event: demo-failed" on stdout,
+#: for benchmarks timing the real app and for the README check.
 REPORT_EVENTS_ENV = "CRMDESK_REPORT_EVENTS"
 SELF_TEST_DEADLINE_S = 60
 
@@ -472,6 +472,8 @@ class AppController:
 
     def _demo_failed(self, message: str) -> None:
         log.error("Demo mode failed: %s", message)
+        if os.environ.get(REPORT_EVENTS_ENV) == "1":
+            _report("demo-failed")
         # A server that did not start in time may still be running: it must not turn up later, and "Try the
         # demo" must start a new one.
         demo, self.demo = self.demo, None

@@ -75,6 +75,8 @@ def check_demo(command: str, timeout: float = 900) -> None:
                 if "event: demo-ready" in line:
                     ready = True
                     break
+                if "event: demo-failed" in line:
+                    break  # the app's log says why; the window stays open, offering sign-in
         finally:
             deadline.cancel()
             stop()
@@ -82,7 +84,7 @@ def check_demo(command: str, timeout: float = 900) -> None:
         if not ready:
             raise SystemExit(
                 f"README demo command ended (exit code {proc.returncode}) without its demo server starting"
-                f" (waited up to {timeout:.0f} s)"
+                f" (it failed, or did not start within {timeout:.0f} s)"
             )
         print("the demo window was shown and its bundled server started", flush=True)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import urllib.parse
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -289,6 +290,20 @@ def _where(url: str) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
+def _sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (``sqlite:///``, ``sqlite+pysqlite:///``, a ``file:`` URI), or None."""
+    parsed = sa.engine.make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):  # with ?uri=true: the driver opens a URI, possibly with options of its own
+        uri = urllib.parse.urlsplit(database)
+        if not uri.path or "mode=memory" in uri.query:
+            return None
+        return Path(urllib.parse.unquote(uri.path))
+    return Path(database)
+
+
 def _schema_version(conn: Connection, where: str) -> int | None:
     """The layout version of the database behind ``conn``, or ``None`` for one without tables (a new one).
 
@@ -301,6 +316,8 @@ def _schema_version(conn: Connection, where: str) -> int | None:
     inspector = sa.inspect(conn)
     names = set(inspector.get_table_names())
     if not names:
+        if inspector.get_view_names():
+            raise StoreError(f"{where} is not a CRMDesk database: it holds views that CRMDesk did not make")
         return None
     if schema_info.name in names:
         recorded = conn.execute(sa.select(sa.func.max(schema_info.c.version))).scalar()
@@ -359,8 +376,8 @@ class Store:
         is_sqlite = url.startswith("sqlite")
         where = _where(url)
         missing = f"there is no CRMDesk database at {where}: check the path"
-        if is_sqlite and url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            path = Path(url.removeprefix("sqlite:///").split("?", 1)[0])  # without options such as ?timeout=30
+        path = _sqlite_file(url)
+        if path is not None:
             if not create and not path.exists():
                 raise StoreError(missing)  # connecting would create the file
             path.parent.mkdir(parents=True, exist_ok=True)

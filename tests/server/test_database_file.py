@@ -149,3 +149,32 @@ def test_a_sqlite_url_with_options_names_an_existing_database(
     # Rotating a leaked token is one of the commands that need an existing database.
     assert main(["account", "token", "--db", url, "--name", "Acme"]) == 0
     assert capsys.readouterr().out.strip()
+
+
+def test_every_form_of_a_sqlite_url_is_checked_for_a_database_before_one_is_made(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["account", "add", "--db", str(tmp_path / "crm.sqlite3"), "--name", "Acme", "--plan", "pro"]) == 0
+    capsys.readouterr()
+    existing = tmp_path / "crm.sqlite3"
+    for url in (f"sqlite+pysqlite:///{existing}", f"sqlite:///file:{existing}?uri=true"):
+        assert main(["account", "list", "--db", url]) == 0, capsys.readouterr().err
+        assert capsys.readouterr().out.startswith("Acme\tpro")
+    typo = tmp_path / "tyop.sqlite3"
+    for url in (f"sqlite+pysqlite:///{typo}", f"sqlite:///file:{typo}?uri=true"):
+        assert main(["account", "list", "--db", url]) == 1
+        assert "there is no CRMDesk database" in capsys.readouterr().err
+    assert not typo.exists()
+
+
+def test_a_file_of_views_only_is_another_programs_and_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "views.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE VIEW answer AS SELECT 42 AS value")
+    conn.close()
+    before = snapshot(db)
+    assert main(["account", "add", "--db", str(db), "--name", "Acme", "--plan", "pro"]) == 1
+    assert "is not a CRMDesk database" in capsys.readouterr().err
+    assert snapshot(db) == before
