@@ -223,6 +223,12 @@ class NotesTimeline(QWidget):
     def add_pending(self, text: str) -> None:
         self._pending.append(text)
         self._rebuild()
+        # The note goes first (newest first) or last (oldest first): in sight either way, wherever the rep had
+        # scrolled to.
+        entries = self.entry_widgets()
+        if entries and self.isVisible():
+            self._list.activate()  # the new row's place, before the scroll area is asked to show it
+            self._scroll.ensureWidgetVisible(entries[0] if self._newest_first else entries[-1], 0, 0)
 
     def confirm(self, text: str) -> None:
         """The note ``text`` was stored: its pending entry goes (the contact's notes, read again, show it)."""

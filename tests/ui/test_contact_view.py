@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import QLocale, QPoint, Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -204,6 +204,31 @@ def test_a_long_history_shows_its_latest_notes_and_the_rest_on_request(qtbot: Qt
     texts = [widget.text_label.text() for widget in timeline.entry_widgets()]
     assert texts[-2:] == ["Call 119", "Left a voicemail."] and len(texts) == NOTES_PAGE
     assert timeline.more_button.text() == "Show older notes (21 more)"
+
+
+def test_a_note_added_is_scrolled_into_sight_in_either_order(qtbot: QtBot) -> None:
+    from datetime import datetime, timedelta
+
+    from crmdesk.contract import NoteEntry
+    from crmdesk.ui.notes_timeline import NotesTimeline
+
+    timeline = NotesTimeline()
+    qtbot.addWidget(timeline)
+    timeline.resize(400, 400)
+    timeline.show()
+    timeline.set_notes([NoteEntry(datetime(2025, 3, 1, 9) + timedelta(hours=i), f"Call {i}") for i in range(40)])
+    scroll = timeline.findChild(QScrollArea, "notesScroll")
+    assert scroll is not None
+    bar = scroll.verticalScrollBar()
+    for newest_first, start in ((False, 0), (True, "end")):
+        timeline.set_newest_first(newest_first)
+        qtbot.waitUntil(lambda: bar.maximum() > 0)
+        bar.setValue(0 if start == 0 else bar.maximum())  # where the rep was reading
+        timeline.add_pending(f"Sent the proposal ({newest_first}).")
+        pending = timeline.entry_widgets()[0 if newest_first else -1]
+        assert pending.text_label.text() == f"Sent the proposal ({newest_first})."
+        top_left = pending.mapTo(scroll.viewport(), pending.rect().topLeft())
+        assert 0 <= top_left.y() and top_left.y() + pending.height() <= scroll.viewport().height(), top_left
 
 
 def test_a_name_too_long_for_the_header_ends_in_an_ellipsis(qtbot: QtBot, demo_api: ContactApi) -> None:
