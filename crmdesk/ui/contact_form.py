@@ -543,7 +543,7 @@ class ContactForm(QWidget):
         combo.setObjectName("timeZone")
         line = combo.lineEdit()
         assert line is not None  # the combo is editable
-        keep_one_line(line)
+        keep_one_line(line, combo)
         line.setPlaceholderText(self.tr("e.g. America/Sao_Paulo"))
         combo.editTextChanged.connect(self._edited)
         combo.editTextChanged.connect(self._update_local_time)

@@ -11,7 +11,7 @@ import re
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QLineEdit, QWidget
 
 # Line breaks, tabs and every other control character (C0, DEL, C1), and Unicode's line and paragraph separators.
 _BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -27,13 +27,15 @@ def one_line(text: str) -> str:
     return _BREAKS.sub(lambda run: "" if run.start() == 0 or run.end() == len(text) else " ", text)
 
 
-def keep_one_line(edit: QLineEdit) -> None:
+def keep_one_line(edit: QLineEdit, host: QWidget | None = None) -> None:
     """Make what the user types, pastes or drops into ``edit`` one line. Text set by code is left as it is.
 
+    ``host`` is the widget that takes the keyboard and the context menu for ``edit``, if not ``edit`` itself: an
+    editable QComboBox keeps the focus and hands its line edit those events directly, past any event filter.
     Connect this before anything else listens to ``edit.textEdited``: the listeners after it get the text as
     edited, so they should read ``edit.text()``.
     """
-    _OneLine(edit)
+    _OneLine(edit, host)
 
 
 class _OneLine(QObject):
@@ -41,10 +43,12 @@ class _OneLine(QObject):
     other. Whatever else brings a line break (a drop, a middle-click paste, a paste while a completer's list is
     open) is cleaned after the fact, at the cost of the field's undo history: setText clears it."""
 
-    def __init__(self, edit: QLineEdit) -> None:
+    def __init__(self, edit: QLineEdit, host: QWidget | None) -> None:
         super().__init__(edit)
         self._edit = edit
         edit.installEventFilter(self)
+        if host is not None:
+            host.installEventFilter(self)
         edit.textEdited.connect(self._edited)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -69,14 +73,17 @@ class _OneLine(QObject):
         return False
 
     def _menu_paste(self) -> None:
+        if self._edit.isReadOnly():
+            return  # locked (a save on its way) while the menu was open; QLineEdit.paste() would not check
         if not self._paste():
             self._edit.paste()
 
     def _paste(self) -> bool:
         """Paste the clipboard's text as one line; False (Qt pastes as usual) when it needs no cleaning."""
-        text = _INVISIBLE.sub("", QGuiApplication.clipboard().text())
+        copied = QGuiApplication.clipboard().text()
+        text = _INVISIBLE.sub("", copied)
         edit = self._edit
-        if not _BREAKS.search(text) or edit.isReadOnly():
+        if (text == copied and not _BREAKS.search(text)) or edit.isReadOnly():
             return False
         # A break at either end of what is pasted becomes a space only where it would part it from a word in the
         # field: "Jose do\n" pasted before "Rio" reads "Jose do Rio", "Acme\n" pasted at the end, "Acme".
@@ -86,9 +93,10 @@ class _OneLine(QObject):
         else:
             start = end = edit.cursorPosition()
         before, after = _utf16_prefix(whole, start), whole[len(_utf16_prefix(whole, end)) :]
-        lead = " " if _BREAKS.match(text) and before and not before[-1].isspace() else ""
-        trail = " " if _BREAKS.match(text[-1]) and after and not after[0].isspace() else ""
-        cleaned = lead + one_line(text) + trail
+        lead = " " if text and _BREAKS.match(text) and before and not before[-1].isspace() else ""
+        trail = " " if text and _BREAKS.match(text[-1]) and after and not after[0].isspace() else ""
+        core = one_line(text)
+        cleaned = lead + core + trail if core else (lead or trail)  # only breaks: one space at most
         # Qt makes a paste a step of its own to undo, and moving the cursor is the public way to end a step.
         if not edit.hasSelectedText():
             _end_undo_step(edit)

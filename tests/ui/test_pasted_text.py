@@ -236,3 +236,62 @@ def test_the_same_text_pasted_again_is_pasted_again(qtbot: QtBot, view: ContactV
     qtbot.keyClicks(address, ",")
     paste_over(qtbot, address, "Av. Paulista 900\nSao Paulo")
     assert address.text() == "Av. Paulista 900 Sao Paulo"
+
+
+def test_a_paste_that_only_loses_a_zero_width_space_can_be_undone(qtbot: QtBot, view: ContactView) -> None:
+    email = line(view, "email")
+    paste_over(qtbot, email, "maria.silva\u200b@example.com")
+    assert email.text() == "maria.silva@example.com"
+    qtbot.keyClick(email, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert email.text() == "maria@example.com"
+
+
+def test_a_zone_pasted_into_the_time_zone_field_can_be_undone(qtbot: QtBot, view: ContactView) -> None:
+    # The combo keeps the focus and hands its line edit the keys directly.
+    combo = view.form.time_zone_combo
+    zone_line = combo.lineEdit()
+    assert zone_line is not None
+    combo.setEditText("Europe/Lisbon")
+    combo.setFocus()
+    zone_line.selectAll()
+    QGuiApplication.clipboard().setText("America/Sao_Paulo\n")
+    qtbot.keyClick(combo, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert zone_line.text() == "America/Sao_Paulo"
+    qtbot.keyClick(combo, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert zone_line.text() == "Europe/Lisbon"
+
+
+def test_a_line_break_pasted_inside_a_word_is_one_space(qtbot: QtBot, view: ContactView) -> None:
+    city = line(view, "city")
+    type_into(qtbot, city, "SaoPaulo")
+    city.setCursorPosition(3)
+    QGuiApplication.clipboard().setText("\r\n")
+    qtbot.keyClick(city, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert city.text() == "Sao Paulo"
+
+
+def test_the_context_menus_paste_does_nothing_in_a_field_locked_while_it_was_open(
+    qtbot: QtBot, view: ContactView
+) -> None:
+    from PySide6.QtGui import QContextMenuEvent
+    from PySide6.QtWidgets import QMenu
+
+    city = line(view, "city")
+    QGuiApplication.clipboard().setText("Olinda\n")
+    at = city.rect().center()
+    QApplication.sendEvent(city, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at, city.mapToGlobal(at)))
+    menu = QApplication.activePopupWidget()
+    assert isinstance(menu, QMenu)
+    paste = next(action for action in menu.actions() if action.objectName() == "edit-paste")
+    city.setReadOnly(True)  # as the form locks its fields for a save
+    paste.trigger()
+    menu.close()
+    assert city.text() == "Recife"
+    city.setReadOnly(False)
+    QApplication.sendEvent(city, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at, city.mapToGlobal(at)))
+    menu = QApplication.activePopupWidget()
+    assert isinstance(menu, QMenu)
+    city.selectAll()
+    next(action for action in menu.actions() if action.objectName() == "edit-paste").trigger()
+    menu.close()
+    assert city.text() == "Olinda"
