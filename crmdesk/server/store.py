@@ -296,12 +296,13 @@ def _sqlite_file(url: str) -> Path | None:
     database = parsed.database
     if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
         return None
-    if database.startswith("file:"):  # with ?uri=true: the driver opens a URI, possibly with options of its own
-        uri = urllib.parse.urlsplit(database)
-        if not uri.path or "mode=memory" in uri.query:
+    if parsed.query.get("uri") in ("true", "1") and database.startswith("file:"):
+        # The driver opens a URI: its options (mode=memory...) end up in the URL's query, beside uri=true.
+        if parsed.query.get("mode") == "memory":
             return None
-        return Path(urllib.parse.unquote(uri.path))
-    return Path(database)
+        path = urllib.parse.urlsplit(database).path
+        return Path(urllib.parse.unquote(path)) if path else None
+    return Path(database)  # without uri=true, "file:x.db" is a file of that name
 
 
 def _schema_version(conn: Connection, where: str) -> int | None:

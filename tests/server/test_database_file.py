@@ -178,3 +178,13 @@ def test_a_file_of_views_only_is_another_programs_and_left_alone(
     assert main(["account", "add", "--db", str(db), "--name", "Acme", "--plan", "pro"]) == 1
     assert "is not a CRMDesk database" in capsys.readouterr().err
     assert snapshot(db) == before
+
+
+def test_sqlite_urls_name_the_files_the_driver_opens(tmp_path: Path) -> None:
+    from crmdesk.server.store import _sqlite_file
+
+    assert _sqlite_file(f"sqlite:///file:{tmp_path}/a.db?uri=true") == tmp_path / "a.db"
+    # Without uri=true the driver opens a file named "file:b.db", and with mode=memory none at all.
+    assert _sqlite_file("sqlite:///file:b.db") == Path("file:b.db")
+    assert _sqlite_file(f"sqlite:///file:{tmp_path}/ghost/c.db?mode=memory&uri=true") is None
+    assert _sqlite_file("sqlite:///:memory:") is None and _sqlite_file("sqlite://") is None
