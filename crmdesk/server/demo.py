@@ -42,7 +42,7 @@ def seed_demo(db: Store, token: str | None = None) -> str | None:
                 )
             )
         )
-        conn.execute(store.tokens.insert().values(token=chosen, account_id=account_id))
+        conn.execute(store.tokens.insert().values(token=store.token_key(chosen), account_id=account_id))
         ids: dict[str, dict[str, int]] = {"stageName": {}, "qualityName": {}, "ownerEmail": {}}
         for table, field, names in (
             (store.stages, "stageName", demo_data.STAGES),

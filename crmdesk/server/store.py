@@ -6,6 +6,7 @@ thread: for SQLite that is cheaper than a hop to a thread pool (see ``tests/perf
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
 import urllib.parse
@@ -38,6 +39,7 @@ accounts = sa.Table(
 tokens = sa.Table(
     "tokens",
     metadata,
+    # token_key(token), never the token: a copy of the database file does not give access to the API.
     sa.Column("token", sa.String(200), primary_key=True),
     sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False, index=True),
 )
@@ -125,8 +127,9 @@ notes = sa.Table(
 )
 
 #: The layout of the tables above. Raise it with every change a release makes to them, and teach
-#: :func:`_migrate` to bring the previous layout up to it. 1: the first release; 2: ``contacts.email_key``.
-SCHEMA_VERSION = 2
+#: :func:`_migrate` to bring the previous layout up to it. 1: the first release; 2: ``contacts.email_key``;
+#: 3: ``tokens.token`` holds :func:`token_key` of each token, not the token.
+SCHEMA_VERSION = 3
 
 # The version of the layout a database holds, so that an older CRMDesk refuses a database a newer one has changed
 # instead of failing on its first write. Every version keeps this table as it is.
@@ -175,11 +178,22 @@ def new_token() -> str:
 
 
 def checked_token(token: str | None) -> str:
-    """``token`` as it will be stored (a new one for ``None``); StoreError for an empty one or one with spaces."""
+    """``token`` trimmed (a new one for ``None``); StoreError for an empty one or one with spaces."""
     token = new_token() if token is None else token.strip()
     if not token or any(ch.isspace() for ch in token):
         raise StoreError("a token cannot be empty or contain white space")
+    if token.startswith(_KEY_PREFIX):
+        raise StoreError(f"a token cannot begin with {_KEY_PREFIX!r}")
     return token
+
+
+_KEY_PREFIX = "sha256:"
+
+
+def token_key(token: str) -> str:
+    """What the database keeps of a token: its SHA-256 digest. Tokens are random and long (new_token), so a
+    digest without salt or stretching is enough; the prefix tells a digest from a token an older version kept."""
+    return _KEY_PREFIX + hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def new_uid() -> str:
@@ -359,6 +373,11 @@ def _migrate(engine: Engine) -> None:
         for index in contacts.indexes:
             if index.name == "ix_contacts_account_email_key":
                 index.create(conn, checkfirst=True)
+        # Version 3 keeps digests of tokens. Rows already holding one are left alone, so a second process
+        # upgrading the same file at the same time changes nothing twice.
+        plain = conn.execute(sa.select(tokens.c.token).where(tokens.c.token.not_like(f"{_KEY_PREFIX}%"))).scalars()
+        for token in list(plain):
+            conn.execute(tokens.update().where(tokens.c.token == token).values(token=token_key(token)))
         if list(conn.execute(sa.select(schema_info.c.version)).scalars()) != [SCHEMA_VERSION]:
             conn.execute(schema_info.delete())
             conn.execute(schema_info.insert().values(version=SCHEMA_VERSION))
@@ -439,10 +458,10 @@ class Store:
         with self.engine.begin() as conn:
             if conn.execute(sa.select(accounts.c.id).where(accounts.c.name == name)).first() is not None:
                 raise StoreError(f"an account named {name!r} already exists")
-            if conn.execute(sa.select(tokens.c.token).where(tokens.c.token == token)).first() is not None:
+            if conn.execute(sa.select(tokens.c.token).where(tokens.c.token == token_key(token))).first() is not None:
                 raise StoreError("that token is already in use")
             account_id = insert_id(conn.execute(accounts.insert().values(name=name, plan=plan, time_zone=time_zone)))
-            conn.execute(tokens.insert().values(token=token, account_id=account_id))
+            conn.execute(tokens.insert().values(token=token_key(token), account_id=account_id))
         return token
 
     def account(self, name: str) -> Account:
@@ -484,11 +503,11 @@ class Store:
         token = checked_token(token)
         with self.engine.begin() as conn:
             account = self._account(conn, account_name)
-            owner = conn.execute(sa.select(tokens.c.account_id).where(tokens.c.token == token)).scalar()
+            owner = conn.execute(sa.select(tokens.c.account_id).where(tokens.c.token == token_key(token))).scalar()
             if owner is not None and owner != account.id:
                 raise StoreError("that token is already in use")
             conn.execute(tokens.delete().where(tokens.c.account_id == account.id))
-            conn.execute(tokens.insert().values(token=token, account_id=account.id))
+            conn.execute(tokens.insert().values(token=token_key(token), account_id=account.id))
         return token
 
     def _add_names(self, table: sa.Table, account_name: str, names: Iterable[str]) -> None:
@@ -580,7 +599,7 @@ class Store:
             if account is not None:
                 return account
         try:
-            rows = self._prepared["token"].run(reader, {"token": token})
+            rows = self._prepared["token"].run(reader, {"token": token_key(token)})
         finally:
             reader.rollback()  # ends the read transaction drivers such as psycopg open
         if not rows:

@@ -12,7 +12,7 @@ import pytest
 
 from crmdesk.server.cli import LISTENING_PREFIX, main
 from crmdesk.server.config import sqlite_url
-from crmdesk.server.store import Store
+from crmdesk.server.store import SCHEMA_VERSION, Store
 
 #: Far above any layout version this code knows.
 NEWER_VERSION = 99
@@ -136,7 +136,7 @@ def test_a_database_from_before_versions_were_recorded_opens_with_tables_other_t
     assert main(["account", "list", "--db", str(db)]) == 0
     assert capsys.readouterr().out.startswith("Acme\tpro")
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT version FROM crmdesk_schema").fetchall() == [(2,)]
+        assert conn.execute("SELECT version FROM crmdesk_schema").fetchall() == [(SCHEMA_VERSION,)]
     conn.close()
 
 

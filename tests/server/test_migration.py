@@ -1,12 +1,13 @@
-"""A database made before the Unicode email key existed is brought up to date when the store opens it."""
+"""A database an earlier version made is brought up to date when the store opens it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
-from crmdesk.server.store import Store
+from crmdesk.server.store import Store, StoreError, token_key
 
 
 def _reopened_finds(url: str, token: str, email: str, first_name: str) -> set[str]:
@@ -51,3 +52,34 @@ def test_an_upgrade_stopped_after_adding_the_column_is_finished_at_the_next_star
     store.close()
 
     assert "ix_contacts_account_email_key" in _reopened_finds(url, "test-half-token", "ana@example.com", "Ana")
+
+
+def test_tokens_are_kept_as_digests_and_a_plain_token_database_is_converted_once(tmp_path: Path) -> None:
+    db = tmp_path / "tokens.sqlite3"
+    url = f"sqlite:///{db}"
+    store = Store(url)
+    store.add_account("Acme", "pro", token="test-acme-token")
+    with store.engine.connect() as conn:
+        kept = conn.execute(sa.text("SELECT token FROM tokens")).scalars().all()
+    # A copy of the file gives nobody the token.
+    assert kept == [token_key("test-acme-token")] and "test-acme-token" not in db.read_bytes().decode("latin-1")
+    # Rewind to version 2, which kept tokens as they are.
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE tokens SET token = 'test-acme-token'"))
+        conn.execute(sa.text("UPDATE crmdesk_schema SET version = 2"))
+    store.close()
+    for _ in range(2):  # opened again, it is converted once: a digest is never digested again
+        reopened = Store(url)
+        account = reopened.account_for_token("test-acme-token")
+        assert account is not None and account.name == "Acme"
+        with reopened.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT token FROM tokens")).scalars().all() == [token_key("test-acme-token")]
+            assert conn.execute(sa.text("SELECT version FROM crmdesk_schema")).scalars().all() == [3]
+        reopened.close()
+
+
+def test_a_token_cannot_look_like_a_digest(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    with pytest.raises(StoreError):
+        store.add_account("Acme", "pro", token=token_key("anything"))
+    store.close()
