@@ -117,13 +117,6 @@ def test_a_pasted_value_and_tag_are_one_line_too(qtbot: QtBot, view: ContactView
     assert value is not None
     paste_over(qtbot, value, "15000\n")
     assert value.raw_value() == "15000" and view.form.changes() == {"value": "15000"}
-    address = line(view, "address")
-    paste_over(qtbot, address, "Av. Paulista 900\nSao Paulo")
-    qtbot.keyClicks(address, "x")
-    qtbot.keyClick(address, Qt.Key.Key_Backspace)
-    qtbot.keyClicks(address, ",")
-    paste_over(qtbot, address, "Av. Paulista 900\nSao Paulo")
-    assert address.text() == "Av. Paulista 900 Sao Paulo"
     paste_over(qtbot, view.tags.input, "Hot\nLead")
     assert view.tags.input.text() == "Hot Lead"
 

@@ -120,15 +120,20 @@ def test_search_by_each_kind_opens_the_contact(
     close_window(qtbot, window)
 
 
-def test_several_matches_are_listed_and_choosing_one_opens_it(
-    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
-) -> None:
-    first, second = create_contacts(
+def _costas_sharing_an_email(qtbot: QtBot, account: Account) -> list[ContactRef]:
+    """Ana and Bruno Costa, one email between them (a family, a shared inbox), each with a phone of their own."""
+    return create_contacts(
         qtbot,
         account,
         {"name": "Ana Costa", "email": "shared@example.com", "phone": "+5511911110000"},
         {"name": "Bruno Costa", "email": "shared@example.com", "phone": "+5511922220000"},
     )
+
+
+def test_several_matches_are_listed_and_choosing_one_opens_it(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    first, second = _costas_sharing_an_email(qtbot, account)
     window = open_window(qtbot, account)
     _search(qtbot, window, "shared@example.com")
     results = window.results_list
@@ -500,12 +505,7 @@ def test_a_renamed_match_reads_the_new_name_in_the_results_and_the_found_line(
 ) -> None:
     from tests.ui.contact_support import type_into
 
-    ana, _bruno = create_contacts(
-        qtbot,
-        account,
-        {"name": "Ana Costa", "email": "shared@example.com", "phone": "+5511911110000"},
-        {"name": "Bruno Costa", "email": "shared@example.com", "phone": "+5511922220000"},
-    )
+    ana, _bruno = _costas_sharing_an_email(qtbot, account)
     window = open_window(qtbot, account)
     _search(qtbot, window, "shared@example.com")
     qtbot.waitUntil(lambda: window.results_list.count() == 2, timeout=15_000)
