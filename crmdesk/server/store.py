@@ -7,6 +7,7 @@ thread: for SQLite that is cheaper than a hop to a thread pool (see ``tests/perf
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import threading
 import urllib.parse
@@ -182,12 +183,18 @@ def checked_token(token: str | None) -> str:
     token = new_token() if token is None else token.strip()
     if not token or any(ch.isspace() for ch in token):
         raise StoreError("a token cannot be empty or contain white space")
-    if token.startswith(_KEY_PREFIX):
-        raise StoreError(f"a token cannot begin with {_KEY_PREFIX!r}")
+    if _is_token_key(token):
+        raise StoreError("a token cannot be a SHA-256 digest as the database keeps them")
     return token
 
 
 _KEY_PREFIX = "sha256:"
+_TOKEN_KEY = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def _is_token_key(value: str) -> bool:
+    """Whether ``value`` is what token_key makes (earlier versions kept tokens as they are, of any shape)."""
+    return _TOKEN_KEY.fullmatch(value) is not None
 
 
 def token_key(token: str) -> str:
@@ -350,6 +357,18 @@ def _schema_version(conn: Connection, where: str) -> int | None:
     return 1
 
 
+def _create_tables(engine: Engine) -> None:
+    """Create the tables missing from the database. Another process opening the same file at the same moment may
+    create one between the check and the CREATE: the next pass then finds it there."""
+    for attempt in range(3):
+        try:
+            metadata.create_all(engine)
+            return
+        except sa.exc.OperationalError as exc:
+            if "already exists" not in str(exc) or attempt == 2:
+                raise
+
+
 def _migrate(engine: Engine) -> None:
     """Bring a database made by an earlier version up to this schema and record its version.
 
@@ -374,10 +393,12 @@ def _migrate(engine: Engine) -> None:
             if index.name == "ix_contacts_account_email_key":
                 index.create(conn, checkfirst=True)
         # Version 3 keeps digests of tokens. Rows already holding one are left alone, so a second process
-        # upgrading the same file at the same time changes nothing twice.
-        plain = conn.execute(sa.select(tokens.c.token).where(tokens.c.token.not_like(f"{_KEY_PREFIX}%"))).scalars()
-        for token in list(plain):
-            conn.execute(tokens.update().where(tokens.c.token == token).values(token=token_key(token)))
+        # upgrading the same file at the same time changes nothing twice. (Told apart in Python: SQL's LIKE
+        # ignores case, and an earlier version took any token, "SHA256:x" included.)
+        kept = conn.execute(sa.select(tokens.c.token)).scalars().all()
+        for token in kept:
+            if not _is_token_key(token):
+                conn.execute(tokens.update().where(tokens.c.token == token).values(token=token_key(token)))
         if list(conn.execute(sa.select(schema_info.c.version)).scalars()) != [SCHEMA_VERSION]:
             conn.execute(schema_info.delete())
             conn.execute(schema_info.insert().values(version=SCHEMA_VERSION))
@@ -423,7 +444,7 @@ class Store:
             )
         if is_sqlite:
             event.listen(self.engine, "connect", _set_sqlite_pragmas)
-        metadata.create_all(self.engine)
+        _create_tables(self.engine)
         _migrate(self.engine)
         self._is_sqlite = is_sqlite
         self._local = threading.local()

@@ -78,8 +78,53 @@ def test_tokens_are_kept_as_digests_and_a_plain_token_database_is_converted_once
         reopened.close()
 
 
-def test_a_token_cannot_look_like_a_digest(tmp_path: Path) -> None:
+def test_tokens_an_earlier_version_took_that_begin_like_a_digest_are_converted_too(tmp_path: Path) -> None:
+    # Earlier versions took any token without spaces; SQL's LIKE would also take "SHA256:" for "sha256:".
+    url = f"sqlite:///{tmp_path / 'odd.sqlite3'}"
+    store = Store(url)
+    odd = ["sha256:mytoken", "SHA256:Legacy2", "Sha256:x"]
+    for number, token in enumerate(odd):
+        store.add_account(f"Team {number}", "pro", token=token)
+    with store.engine.begin() as conn:
+        for token in odd:
+            conn.execute(
+                sa.text("UPDATE tokens SET token = :plain WHERE token = :key"),
+                {"plain": token, "key": token_key(token)},
+            )
+        conn.execute(sa.text("UPDATE crmdesk_schema SET version = 2"))
+    store.close()
+    reopened = Store(url)
+    assert [getattr(reopened.account_for_token(token), "name", None) for token in odd] == ["Team 0", "Team 1", "Team 2"]
+    with reopened.engine.connect() as conn:
+        assert sorted(conn.execute(sa.text("SELECT token FROM tokens")).scalars()) == sorted(map(token_key, odd))
+    reopened.close()
+
+
+def test_only_a_token_shaped_like_a_digest_is_refused(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'x.sqlite3'}")
     with pytest.raises(StoreError):
         store.add_account("Acme", "pro", token=token_key("anything"))
+    assert store.add_account("Beta", "pro", token="sha256:mytoken") == "sha256:mytoken"
+    store.close()
+
+
+def test_a_table_another_process_created_meanwhile_is_no_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two servers started at once on a file of the previous release both saw crmdesk_schema missing.
+    from crmdesk.server import store as store_module
+
+    real = store_module.metadata.create_all
+    calls: list[int] = []
+
+    def racing(engine: sa.Engine) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            real(engine)  # the other process's CREATE lands first...
+            raise sa.exc.OperationalError(
+                "CREATE TABLE crmdesk_schema", {}, Exception("table crmdesk_schema already exists")
+            )
+        real(engine)
+
+    monkeypatch.setattr(store_module.metadata, "create_all", racing)
+    store = Store(f"sqlite:///{tmp_path / 'race.sqlite3'}")
+    assert len(calls) == 2 and store.add_account("Acme", "pro", token="test-race-token")
     store.close()
