@@ -8,6 +8,7 @@ from datetime import date, datetime, tzinfo
 from PySide6.QtCore import QDate, QDateTime, QEvent, QLocale, Qt, QTime, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -227,7 +228,10 @@ class NotesTimeline(QWidget):
         # scrolled to.
         entries = self.entry_widgets()
         if entries and self.isVisible():
-            self._list.activate()  # the new row's place, before the scroll area is asked to show it
+            # Lay the rows out, and let the scroll area grow the container by the new row now (it would in a later
+            # turn), so that the row is where ensureWidgetVisible looks for it.
+            self._list.activate()
+            QApplication.sendEvent(self._scroll, QEvent(QEvent.Type.LayoutRequest))
             self._scroll.ensureWidgetVisible(entries[0] if self._newest_first else entries[-1], 0, 0)
 
     def confirm(self, text: str) -> None:

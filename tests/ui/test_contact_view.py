@@ -225,6 +225,7 @@ def test_a_note_added_is_scrolled_into_sight_in_either_order(qtbot: QtBot) -> No
         qtbot.waitUntil(lambda: bar.maximum() > 0)
         bar.setValue(0 if start == 0 else bar.maximum())  # where the rep was reading
         timeline.add_pending(f"Sent the proposal ({newest_first}).")
+        qtbot.wait(50)  # the turns in which the scroll area would grow the timeline by the new row
         pending = timeline.entry_widgets()[0 if newest_first else -1]
         assert pending.text_label.text() == f"Sent the proposal ({newest_first})."
         top_left = pending.mapTo(scroll.viewport(), pending.rect().topLeft())
