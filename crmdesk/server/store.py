@@ -12,7 +12,7 @@ import secrets
 import threading
 import urllib.parse
 import zoneinfo
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -357,15 +357,16 @@ def _schema_version(conn: Connection, where: str) -> int | None:
     return 1
 
 
-def _create_tables(engine: Engine) -> None:
-    """Create the tables missing from the database. Another process opening the same file at the same moment may
-    create one between the check and the CREATE: the next pass then finds it there."""
+def _raced(step: Callable[[], None]) -> None:
+    """Run a step that checks the database, then changes it (creates a table, adds a column). Another process
+    opening the same file at the same moment may make the change between the check and ours: the next pass then
+    finds it made."""
     for attempt in range(3):
         try:
-            metadata.create_all(engine)
+            step()
             return
         except sa.exc.OperationalError as exc:
-            if "already exists" not in str(exc) or attempt == 2:
+            if not ("already exists" in str(exc) or "duplicate column" in str(exc)) or attempt == 2:
                 raise
 
 
@@ -444,8 +445,8 @@ class Store:
             )
         if is_sqlite:
             event.listen(self.engine, "connect", _set_sqlite_pragmas)
-        _create_tables(self.engine)
-        _migrate(self.engine)
+        _raced(lambda: metadata.create_all(self.engine))
+        _raced(lambda: _migrate(self.engine))
         self._is_sqlite = is_sqlite
         self._local = threading.local()
         self._readers: list[Any] = []

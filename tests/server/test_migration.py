@@ -128,3 +128,30 @@ def test_a_table_another_process_created_meanwhile_is_no_error(tmp_path: Path, m
     store = Store(f"sqlite:///{tmp_path / 'race.sqlite3'}")
     assert len(calls) == 2 and store.add_account("Acme", "pro", token="test-race-token")
     store.close()
+
+
+def test_an_upgrade_another_process_made_meanwhile_is_no_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two servers started at once on a first-release file both saw email_key missing and both added it.
+    from crmdesk.server import store as store_module
+
+    url = f"sqlite:///{tmp_path / 'first.sqlite3'}"
+    store = Store(url)
+    store.add_account("Old", "pro", token="test-old-token")
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DROP INDEX ix_contacts_account_email_key"))
+        conn.execute(sa.text("ALTER TABLE contacts DROP COLUMN email_key"))
+    store.close()
+    real = store_module._migrate
+    calls: list[int] = []
+
+    def racing(engine: sa.Engine) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            real(engine)  # the other process's upgrade lands first...
+            raise sa.exc.OperationalError("ALTER TABLE contacts", {}, Exception("duplicate column name: email_key"))
+        real(engine)
+
+    monkeypatch.setattr(store_module, "_migrate", racing)
+    reopened = Store(url)
+    assert len(calls) == 2 and reopened.account_for_token("test-old-token") is not None
+    reopened.close()
