@@ -471,7 +471,6 @@ class MainWindow(QMainWindow):
         self.help_action.setText(self.tr("Keyboard shortcuts"))
         self.help_action.setIcon(icon("keyboard", size=SMALL_SIZE))
         self.help_menu.insertAction(self.about_action, self.help_action)
-        self.shortcuts_action = self.help_action
 
     def _wire(self) -> None:
         self.search_field.search_requested.connect(self.request_search)

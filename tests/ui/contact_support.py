@@ -179,3 +179,19 @@ def make_view(qtbot: QtBot, api: ContactApi, registry: Registry) -> tuple[Contac
     view.resize(1000, 680)
     view.show()
     return service, view
+
+
+def line(view: ContactView, name: str) -> QLineEdit:
+    """The contact view's one-line editor of the field ``name``."""
+    widget = view.findChild(QLineEdit, name)
+    assert widget is not None, name
+    return widget
+
+
+def save(qtbot: QtBot, view: ContactView) -> Contact:
+    """Press Save and wait for the contact as the server stored it."""
+    with qtbot.waitSignal(view.service.saved, timeout=10_000) as saved:
+        view.save_button.click()
+    contact = saved.args[0]
+    assert isinstance(contact, Contact)
+    return contact

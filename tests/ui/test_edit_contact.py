@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -19,9 +19,11 @@ from crmdesk.ui.messages import error_colour
 from tests.ui.contact_support import (
     RecordingTransport,
     create_contact,
+    line,
     make_view,
     read_back,
     run,
+    save,
     type_into,
 )
 
@@ -49,20 +51,6 @@ def view(qtbot: QtBot, api: ContactApi, registry: Registry, contact: Contact) ->
     _service, contact_view = make_view(qtbot, api, registry)
     contact_view.show_contact(contact)
     return contact_view
-
-
-def line(view: ContactView, name: str) -> QLineEdit:
-    widget = view.findChild(QLineEdit, name)
-    assert widget is not None, name
-    return widget
-
-
-def save(qtbot: QtBot, view: ContactView) -> Contact:
-    with qtbot.waitSignal(view.service.saved, timeout=10_000) as saved:
-        view.save_button.click()
-    contact = saved.args[0]
-    assert isinstance(contact, Contact)
-    return contact
 
 
 def test_save_sends_only_changed_fields_and_shows_the_servers_version(

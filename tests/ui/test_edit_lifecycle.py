@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -15,14 +15,7 @@ from crmdesk.api.errors import NotFoundError
 from crmdesk.api.models import Contact
 from crmdesk.contract import NoteEntry
 from crmdesk.ui.contact_view import ContactView
-from tests.ui.contact_support import (
-    create_contact,
-    demo_registry,
-    make_view,
-    read_back,
-    run,
-    type_into,
-)
+from tests.ui.contact_support import create_contact, demo_registry, line, make_view, read_back, run, type_into
 
 
 @pytest.fixture
@@ -33,12 +26,6 @@ def view(qtbot: QtBot, api: ContactApi) -> ContactView:
 @pytest.fixture
 def contact(qtbot: QtBot, api: ContactApi) -> Contact:
     return create_contact(qtbot, api, name="Maria Silva", email="maria@example.com", phone="+5511987654321")
-
-
-def line(view: ContactView, name: str) -> QLineEdit:
-    widget = view.findChild(QLineEdit, name)
-    assert widget is not None, name
-    return widget
 
 
 def dialog(qtbot: QtBot, view: ContactView, name: str) -> QMessageBox:

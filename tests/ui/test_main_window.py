@@ -363,7 +363,7 @@ def test_help_menu_opens_the_shortcuts_window_and_about_names_the_apis_limits(
     window = open_window(qtbot, account)
     help_menu = window.help_button.menu()
     assert [action.text() for action in help_menu.actions()] == ["Keyboard shortcuts", "About CRMDesk"]
-    window.shortcuts_action.trigger()
+    window.help_action.trigger()
     assert window._shortcuts_dialog is not None and window._shortcuts_dialog.isVisible()
     window._shortcuts_dialog.close()
     window.about_action.trigger()

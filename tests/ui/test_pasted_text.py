@@ -14,7 +14,7 @@ from crmdesk.services.registry import Registry
 from crmdesk.ui.contact_form import ValueEdit
 from crmdesk.ui.contact_view import ContactView
 from crmdesk.ui.one_line import one_line
-from tests.ui.contact_support import create_contact, make_view, read_back, type_into
+from tests.ui.contact_support import create_contact, line, make_view, read_back, save, type_into
 
 
 @pytest.fixture
@@ -31,26 +31,12 @@ def view(qtbot: QtBot, api: ContactApi, registry: Registry, contact: Contact) ->
     return contact_view
 
 
-def line(view: ContactView, name: str) -> QLineEdit:
-    widget = view.findChild(QLineEdit, name)
-    assert widget is not None, name
-    return widget
-
-
 def paste_over(qtbot: QtBot, edit: QLineEdit, text: str) -> None:
     """Select what ``edit`` holds and paste ``text`` over it with Ctrl+V, as a rep does."""
     QGuiApplication.clipboard().setText(text)
     edit.setFocus()
     edit.selectAll()
     qtbot.keyClick(edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
-
-
-def save(qtbot: QtBot, view: ContactView) -> Contact:
-    with qtbot.waitSignal(view.service.saved, timeout=10_000) as saved:
-        view.save_button.click()
-    contact = saved.args[0]
-    assert isinstance(contact, Contact)
-    return contact
 
 
 @pytest.mark.parametrize(
