@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import socket
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import NoReturn
 
 import uvicorn
@@ -120,12 +121,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class _Server(uvicorn.Server):
-    """A uvicorn server that announces its real address once its socket accepts connections."""
+    """A uvicorn server that announces its real address once its socket accepts connections.
 
-    def __init__(self, config: uvicorn.Config, sock: socket.socket) -> None:
+    ``on_stopped`` runs once serving has ended, however it ended. After a SIGTERM uvicorn raises the signal again
+    as it returns, with the default handler back in place, so the process dies there and code after ``serve()``
+    never runs; the store must be closed before that, or SQLite's write-ahead log is left beside the database and
+    a copy of the database file alone misses the latest writes.
+    """
+
+    def __init__(self, config: uvicorn.Config, sock: socket.socket, on_stopped: Callable[[], None]) -> None:
         super().__init__(config)
         self.sock = sock
+        self.on_stopped = on_stopped
         self.announced = False
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                self.on_stopped()
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
@@ -211,13 +227,13 @@ def serve(args: argparse.Namespace) -> int:
         server_header=False,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
-    server = _Server(config, sock)
+    server = _Server(config, sock, on_stopped=store.close)
     stdin_closed = _watch_stdin(server) if args.watch_stdin else None
     try:
         asyncio.run(server.serve(sockets=[sock]))
     finally:
         sock.close()
-        store.close()
+        store.close()  # again, in case serving failed before it began; closing twice is harmless
     if stdin_closed is not None and stdin_closed.is_set() and not server.announced:
         # Otherwise a server started with --watch-stdin under </dev/null (a service manager's default) exits silently.
         sys.stderr.write(f"{PROG}: stdin was closed at start, so --watch-stdin stopped the server before it served\n")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -12,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from crmdesk.server.cli import LISTENING_PREFIX
+from tests.server.conftest import client_for
 from tests.support.live_server import LiveServer
 
 #: Stopping gives requests in progress ``crmdesk.server.cli.SHUTDOWN_GRACE_SECONDS`` (2) to finish, then drops them.
@@ -64,3 +68,31 @@ def test_a_client_that_keeps_a_request_open_cannot_hold_up_stopping(tmp_path: Pa
             took = time.monotonic() - started
     assert GRACE_AT_LEAST < took < STOPPED_WITHIN, took
     assert "Traceback" not in server.stderr, server.stderr
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT", "stdin closed"])
+def test_a_copy_of_the_database_file_alone_taken_after_stopping_holds_every_write(tmp_path: Path, stop: str) -> None:
+    """An operator's backup after ``systemctl stop`` (SIGTERM) or Ctrl+C copies the database file, not its -wal."""
+    if stop != "stdin closed" and sys.platform == "win32":
+        pytest.skip("no POSIX signals on Windows")
+    db = tmp_path / "kept.sqlite3"
+    with LiveServer(db) as server:
+        account = server.add_account()
+        # The last connection to close moves the log into the file, so the server's must be the last.
+        server.store.close()
+        with client_for(account) as api:
+            created = api.post("/api/contact", json={"name": "Ana Costa", "phone": "1", "note": "Called back"})
+        assert created.status_code == 201, created.text
+        process = server.process
+        assert process is not None
+        if stop == "stdin closed":
+            assert process.stdin is not None
+            process.stdin.close()
+        else:
+            process.send_signal(signal.SIGTERM if stop == "SIGTERM" else signal.SIGINT)
+        process.wait(timeout=STOPPED_WITHIN + 10)
+        assert "Traceback" not in server.stderr, server.stderr
+    backup = tmp_path / "backup.sqlite3"
+    shutil.copyfile(db, backup)
+    with contextlib.closing(sqlite3.connect(backup)) as copy:
+        assert copy.execute("SELECT first_name, last_name FROM contacts").fetchall() == [("Ana", "Costa")]
