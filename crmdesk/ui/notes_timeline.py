@@ -213,9 +213,22 @@ class NotesTimeline(QWidget):
         self._rebuild()
 
     def show_more(self) -> None:
-        """Show the next page of stored notes."""
+        """Show the next page of stored notes.
+
+        Newest first, they come in below, where the button was. Oldest first, they come in above the note the rep
+        was reading, which stays where it was on screen, as a chat's history does; the rep scrolls up to them.
+        """
+        entries = self.entry_widgets()
+        anchor = entries[0] if entries and not self._newest_first and self.isVisible() else None
+        was_at = anchor.y() - self._scroll.verticalScrollBar().value() if anchor is not None else 0
+        added = min(NOTES_PAGE, self.hidden_count())
         self._limit += NOTES_PAGE
         self._rebuild()
+        if anchor is not None:
+            # The widgets are reused in place, so the note that was first is now shown by the one ``added`` further.
+            self._settle_layout()
+            now = self.entry_widgets()[added]
+            self._scroll.verticalScrollBar().setValue(now.y() - was_at)
 
     def hidden_count(self) -> int:
         """Stored notes not shown until "Show older notes" is pressed."""
@@ -228,10 +241,7 @@ class NotesTimeline(QWidget):
         # scrolled to.
         entries = self.entry_widgets()
         if entries and self.isVisible():
-            # Lay the rows out, and let the scroll area grow the container by the new row now (it would in a later
-            # turn), so that the row is where ensureWidgetVisible looks for it.
-            self._list.activate()
-            QApplication.sendEvent(self._scroll, QEvent(QEvent.Type.LayoutRequest))
+            self._settle_layout()
             self._scroll.ensureWidgetVisible(entries[0] if self._newest_first else entries[-1], 0, 0)
 
     def confirm(self, text: str) -> None:
@@ -307,6 +317,12 @@ class NotesTimeline(QWidget):
     def _update_order_button(self) -> None:
         self.order_button.setText(self.tr("Newest first") if self._newest_first else self.tr("Oldest first"))
         self.order_button.setToolTip(self.tr("Click to change the order of the notes"))
+
+    def _settle_layout(self) -> None:
+        """Lay the rows out, and let the scroll area resize the container to them now rather than in a later turn,
+        so that a row's position and the scroll bar's range are already what the rep will see."""
+        self._list.activate()
+        QApplication.sendEvent(self._scroll, QEvent(QEvent.Type.LayoutRequest))
 
     def _rebuild(self) -> None:
         locale = user_locale()

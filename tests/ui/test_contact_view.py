@@ -232,6 +232,37 @@ def test_a_note_added_is_scrolled_into_sight_in_either_order(qtbot: QtBot) -> No
         assert 0 <= top_left.y() and top_left.y() + pending.height() <= scroll.viewport().height(), top_left
 
 
+def test_older_notes_shown_above_keep_the_note_the_rep_was_reading_in_place(qtbot: QtBot) -> None:
+    from datetime import datetime, timedelta
+
+    from crmdesk.contract import NoteEntry
+    from crmdesk.ui.notes_timeline import NOTES_PAGE, NotesTimeline
+
+    timeline = NotesTimeline()
+    qtbot.addWidget(timeline)
+    timeline.resize(400, 500)
+    timeline.show()
+    timeline.set_notes([NoteEntry(datetime(2024, 3, 1, 9) + timedelta(hours=i), f"Call {i}") for i in range(250)])
+    timeline.set_newest_first(False)
+    scroll = timeline.findChild(QScrollArea, "notesScroll")
+    assert scroll is not None
+    bar = scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(0)  # oldest first, "Show older notes" is at the top, above the first note shown
+
+    def where(text: str) -> int:
+        (widget,) = [entry for entry in timeline.entry_widgets() if entry.text_label.text() == text]
+        return widget.mapTo(scroll.viewport(), widget.rect().topLeft()).y()
+
+    first = f"Call {250 - NOTES_PAGE}"
+    before = where(first)
+    qtbot.mouseClick(timeline.more_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(50)  # the turns in which the scroll area would lay the longer timeline out
+    # The older notes come in above, out of sight; the rep goes on reading where they were, and scrolls up for more.
+    assert timeline.entry_widgets()[0].text_label.text() == f"Call {250 - 2 * NOTES_PAGE}"
+    assert where(first) == before and bar.value() > 0
+
+
 def test_a_name_too_long_for_the_header_ends_in_an_ellipsis(qtbot: QtBot, demo_api: ContactApi) -> None:
     from dataclasses import replace
 
