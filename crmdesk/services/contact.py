@@ -37,6 +37,11 @@ _TEXT_FIELDS = frozenset(field.name for field in dataclasses.fields(Contact) if 
 }
 
 
+def _copies(contact: Contact, text: str) -> int:
+    """How many of the contact's notes read ``text`` (a note's text may come back with its ends trimmed)."""
+    return sum(1 for note in contact.notes if note.text.strip() == text.strip())
+
+
 def _is_write(key: str) -> bool:
     """Task keys of the writes that outlive opening another contact: tags, notes and the dedicated fields."""
     return key.partition(":")[0] in ("tag", "note", *DEDICATED_FIELDS)
@@ -59,7 +64,11 @@ class ContactService(QObject):
         tag_failed(str, str, exception): the uid, and the tag that could not be added to it.
         note_added(Contact, str): the note (the text as sent) was stored; the contact was re-read so it carries
             the server's timestamp.
-        note_failed(str, str, exception): the uid, and the note text that could not be added to it.
+        note_failed(str, str, exception): the uid, and the note text that could not be added to it. With the
+            error's ``may_have_happened``, nobody can tell yet: the answer was lost and the contact could not be
+            read to look.
+        note_unread(str, exception): a note was stored (see ``note_added``, which carried the contact known before
+            with the note appended, undated), but reading the contact again failed; the uid, and why.
         read_back_failed(str, exception): a contact was created (see ``created``), but reading it back failed; the
             uid, and why. ``created`` carried the contact as sent.
         field_changed(str, str, str): the uid, and the dedicated field (stageName, qualityName, ownerEmail) that
@@ -85,6 +94,7 @@ class ContactService(QObject):
     tag_failed = Signal(str, str, object)
     note_added = Signal(object, str)
     note_failed = Signal(str, str, object)
+    note_unread = Signal(str, object)
     read_back_failed = Signal(str, object)
     field_changed = Signal(str, str, str)
     field_failed = Signal(str, str, str, object)
@@ -180,8 +190,8 @@ class ContactService(QObject):
         contact = self._require()
         self._start(
             f"note:{next(self._note_counter)}",
-            self._note(contact.uid, text),
-            lambda stored: self._note_added(stored, text),
+            self._note(contact, text),
+            lambda result: self._note_added(result[0], result[1], text),
             lambda error: self.note_failed.emit(contact.uid, text, error),
         )
 
@@ -243,16 +253,45 @@ class ContactService(QObject):
         assert isinstance(contact, Contact), "a lookup by uid answers one contact"
         return contact, None
 
-    async def _note(self, uid: str, text: str) -> Contact:
+    async def _note(self, before: Contact, text: str) -> tuple[Contact, ApiError | None]:
+        """The contact read again after its note was stored; if that read fails, the contact as known before with
+        the note appended (undated), and why it was not read.
+
+        Notes cannot be edited or removed, so a note sent twice stays twice: when the answer to the add is lost,
+        the contact is read to see whether the note arrived before anyone is told to send it again.
+        """
+        uid = before.uid
         sent = datetime.now(UTC)
-        await self.api.add_note(text, uid=uid)
+        try:
+            await self.api.add_note(text, uid=uid)
+        except ApiError as error:
+            if not error.may_have_happened:
+                raise
+            try:
+                contact = await self._read(uid)
+            except ApiError:
+                raise error from None  # still unknown: the view says so
+            if _copies(contact, text) > _copies(before, text):
+                log.info("the answer to a note was lost, but the note is stored")
+                return contact, None
+            error.may_have_happened = False  # looked: it is not there
+            raise
         stored = datetime.now(UTC)
-        contact = await self.api.get_contact(uid=uid)
-        assert isinstance(contact, Contact), "a lookup by uid answers one contact"
+        try:
+            contact = await self._read(uid)
+        except ApiError as error:
+            # Stored all the same: the rep must not be told otherwise, or the note is sent again and kept twice.
+            note = contract.NoteEntry(None, text)
+            return dataclasses.replace(before, notes=(*before.notes, note)), error
         # The server stamped the note in the account's time zone while the request ran: that tells the zone.
         stamps = [note.timestamp for note in contact.notes if note.timestamp and note.text.strip() == text.strip()]
         if stamps:
             self.registry.learn_note_stamp(max(stamps), sent, stored)
+        return contact, None
+
+    async def _read(self, uid: str) -> Contact:
+        contact = await self.api.get_contact(uid=uid)
+        assert isinstance(contact, Contact), "a lookup by uid answers one contact"
         return contact
 
     # --- Handlers ---------------------------------------------------------------------------------
@@ -311,13 +350,24 @@ class ContactService(QObject):
             self.registry.learn_contact(contact)
         self.tag_added.emit(tag, contact)
 
-    def _note_added(self, contact: Contact, text: str) -> None:
+    def _note_added(self, contact: Contact, unread: ApiError | None, text: str) -> None:
         self._confirmed.append((contact.uid, "notes"))
-        if self._is_open(contact.uid):
+        if unread is None:
+            if self._is_open(contact.uid):
+                self.set_current(contact)
+            else:  # left meanwhile, or nothing open (a new-contact form): the open contact stays as it is
+                self.registry.learn_contact(contact)
+        elif self._is_open(contact.uid):
+            # Not read: only the note is known to be new. Added to the contact held now, not the one it was sent
+            # from, so that nothing confirmed meanwhile is undone.
+            current = self._current
+            assert current is not None
+            notes = (*current.notes, contract.NoteEntry(None, text))
+            contact = dataclasses.replace(current, notes=notes)
             self.set_current(contact)
-        else:  # left meanwhile, or nothing open (a new-contact form): the open contact stays as it is
-            self.registry.learn_contact(contact)
         self.note_added.emit(contact, text)
+        if unread is not None:
+            self.note_unread.emit(contact.uid, unread)
 
     def _set_field(self, field: str, value: str, coro: Any) -> None:
         uid = self._require().uid

@@ -687,6 +687,7 @@ class ContactView(QWidget):
         service.tag_failed.connect(self._on_tag_failed)
         service.note_added.connect(self._on_note_added)
         service.note_failed.connect(self._on_note_failed)
+        service.note_unread.connect(self._on_note_unread)
         service.read_back_failed.connect(self._on_read_back_failed)
         service.field_changed.connect(self._on_field_changed)
         service.field_failed.connect(self._on_field_failed)
@@ -1427,10 +1428,36 @@ class ContactView(QWidget):
             self.error_raised.emit(error, None, context)
             return
         self.notes.fail(text)
+        if getattr(error, "may_have_happened", False):
+            # The answer was lost and the contact could not be read to look. Sending it again may keep it twice
+            # (notes cannot be removed), so the rep reloads first; the text waits in the box.
+            context = self.tr(
+                "The note may have been added: its answer was lost. It is back in the note box; reload to see "
+                "whether it is stored before sending it again."
+            )
+            self.error_raised.emit(error, self.reload, context)
+            return
         if isinstance(error, NotFoundError):
             self._gone(uid, self.tr("{name} was deleted elsewhere."))
             return
         self.error_raised.emit(error, None, self.tr("Note not added: it is back in the note box."))
+
+    def _on_note_unread(self, uid: str, error: object) -> None:
+        context = self.tr("The note was added to {name}, but the contact could not be read again.").format(
+            name=self._names.get(uid, uid)
+        )
+        self.error_raised.emit(error, self._read_again(uid), context)
+
+    def _read_again(self, uid: str) -> Callable[[], None]:
+        """An action that reads the contact ``uid`` again: reloads it if it is open, else opens it."""
+
+        def read_again() -> None:
+            if self.current_uid() == uid:
+                self.reload()
+            else:
+                self.open_requested.emit(uid)
+
+        return read_again
 
     # --- Service answers --------------------------------------------------------------------------
 
@@ -1456,16 +1483,8 @@ class ContactView(QWidget):
         self.deleted_elsewhere.emit(uid, name)
 
     def _on_read_back_failed(self, uid: str, error: object) -> None:
-        name = self._names.get(uid, uid)
-
-        def read_again() -> None:
-            if self.current_uid() == uid:
-                self.reload()
-            else:
-                self.open_requested.emit(uid)
-
-        context = self.tr("{name} was created, but could not be read back.").format(name=name)
-        self.error_raised.emit(error, read_again, context)
+        context = self.tr("{name} was created, but could not be read back.").format(name=self._names.get(uid, uid))
+        self.error_raised.emit(error, self._read_again(uid), context)
 
     def _on_saved(self, contact: Contact) -> None:
         if self._mode != "view" or contact.uid != self.current_uid():
