@@ -10,6 +10,7 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     import httpx
@@ -129,6 +130,11 @@ def normalised_base_url(base_url: str) -> str:
     _check_port(base_url, port)
     _check_path(path)
     return text
+
+
+def is_loopback_url(base_url: str) -> bool:
+    """Whether a base URL that :func:`normalised_base_url` accepted names this computer."""
+    return _is_loopback(urlsplit(base_url).hostname or "")
 
 
 def _is_loopback(host: str) -> bool:

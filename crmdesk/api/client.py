@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from crmdesk import __version__, contract
-from crmdesk.api.address import check_token, normalised_base_url
+from crmdesk.api.address import check_token, is_loopback_url, normalised_base_url
 from crmdesk.api.errors import (
     ApiError,
     BadResponseError,
@@ -361,6 +361,9 @@ class ContactApi:
                 # With a transport given (tests), httpx makes no TLS context of its own.
                 verify=self._tls() if self._transport is None else True,
                 follow_redirects=False,
+                # A proxy from the environment (HTTP_PROXY, ALL_PROXY) must never carry a request meant for this
+                # computer: plain http would hand it the token in clear, and the proxy's "localhost" is not ours.
+                trust_env=not is_loopback_url(self._url),
             )
         return client
 

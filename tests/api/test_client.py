@@ -27,6 +27,7 @@ from crmdesk.api import (
 from crmdesk.api.client import parse_retry_after
 from tests.api.faults import FaultServer, Hang
 from tests.api.helpers import SEED_CONTACT, SEED_SUMMARY, TOKEN, Scripted, fail, make_api, ok
+from tests.support.live_server import Account
 
 # --- Base URL and token --------------------------------------------------------------------------
 
@@ -65,6 +66,32 @@ def test_malformed_tokens_are_refused_without_quoting_them(token: str) -> None:
     with pytest.raises(ValueError) as caught:
         ContactApi("https://api.test", token)
     assert not token.strip() or token not in str(caught.value)
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
+def test_a_proxy_from_the_environment_never_carries_a_request_to_this_computer(
+    account: Account, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """A proxy set for the rest of the network would get the token in clear and ask its own localhost."""
+    seen: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append(await reader.read(65536))
+        writer.close()
+
+    async def scenario() -> None:
+        server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        monkeypatch.setenv(variable, f"http://127.0.0.1:{port}")
+        try:
+            async with ContactApi(account.base_url, account.token) as api:
+                await api.verify()
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    asyncio.run(scenario())
+    assert seen == []
 
 
 def test_repr_hides_the_token() -> None:
