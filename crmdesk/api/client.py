@@ -17,7 +17,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
@@ -59,6 +59,13 @@ BACKOFF_MAX: Final = 8.0
 #: never re-sent, because a second create would duplicate the contact and a second note would repeat.
 _IDEMPOTENT: Final = frozenset({"GET", "DELETE"})
 _RETRIED_STATUSES: Final = frozenset({502, 503, 504})
+#: Answers a gateway gives when the server behind it failed or was too slow, perhaps after doing the work:
+#: Bad Gateway, Gateway Timeout, and Cloudflare's 520-524 (origin errors and time-outs).
+_GATEWAY_STATUSES: Final = frozenset({502, 504, 520, 521, 522, 523, 524})
+#: A 404 without the API's error body comes from some other web server at the base URL.
+NOT_THE_API: Final = (
+    "This address answered, but not as the Contact API does (a plain 404 Not Found). Check the server address."
+)
 
 # A uid that can never exist (the contract draws uids at random, and this one is reserved by the
 # bundled server's tests); a GET for it costs one cheap lookup and proves the token works.
@@ -379,7 +386,8 @@ class ContactApi:
         if checked.note is not None:
             body["note"] = checked.note
         data = await self._request("POST", CONTACT_PATH, json_body=body)
-        return ContactRef.from_api(data)
+        with _written():
+            return ContactRef.from_api(data)
 
     async def get_contact(
         self, uid: str | None = None, email: str | None = None, phone: str | None = None
@@ -411,7 +419,8 @@ class ContactApi:
         if checked.tags:
             body["tags"] = list(checked.tags)
         data = await self._request("PUT", CONTACT_PATH, json_body=body)
-        return await self._full_contact(data, complete=True)
+        with _written():
+            return await self._full_contact(data, complete=True)
 
     async def delete_contact(self, uid: str) -> str:
         """Delete a contact for good. Returns its uid."""
@@ -426,35 +435,40 @@ class ContactApi:
     ) -> ContactChange:
         tag = _validated(lambda: contract.validate_tag(tag_name))
         data = await self._change("POST", "/tag/add", "tagName", tag, uid, email, phone)
-        return ContactChange.from_api(data, "tagName")
+        with _written():
+            return ContactChange.from_api(data, "tagName")
 
     async def add_note(
         self, note: str, *, uid: str | None = None, email: str | None = None, phone: str | None = None
     ) -> ContactChange:
         text = _validated(lambda: contract.validate_note(note))
         data = await self._change("POST", "/note/add", "note", text, uid, email, phone)
-        return ContactChange.from_api(data, "note")
+        with _written():
+            return ContactChange.from_api(data, "note")
 
     async def set_stage(
         self, stage_name: str, *, uid: str | None = None, email: str | None = None, phone: str | None = None
     ) -> ContactChange:
         stage = _validated(lambda: _required_text("stageName", stage_name))
         data = await self._change("PUT", "/stage", "stageName", stage, uid, email, phone)
-        return ContactChange.from_api(data, "stageName")
+        with _written():
+            return ContactChange.from_api(data, "stageName")
 
     async def set_quality(
         self, quality_name: str, *, uid: str | None = None, email: str | None = None, phone: str | None = None
     ) -> ContactChange:
         quality = _validated(lambda: _required_text("qualityName", quality_name))
         data = await self._change("PUT", "/quality", "qualityName", quality, uid, email, phone)
-        return ContactChange.from_api(data, "qualityName")
+        with _written():
+            return ContactChange.from_api(data, "qualityName")
 
     async def set_owner(
         self, owner_email: str, *, uid: str | None = None, email: str | None = None, phone: str | None = None
     ) -> OwnerChange:
         owner = _validated(lambda: contract.validate_email(_required_text("ownerEmail", owner_email), "ownerEmail"))
         data = await self._change("PUT", "/owner", "ownerEmail", owner, uid, email, phone)
-        return OwnerChange.from_api(data)
+        with _written():
+            return OwnerChange.from_api(data)
 
     async def verify(self) -> None:
         """Check the token with one cheap request: returns if it is accepted, else raises the error.
@@ -464,18 +478,8 @@ class ContactApi:
         Found") comes from some other web server at this address, which says nothing about the token: that
         raises :class:`BadResponseError`.
         """
-        try:
+        with contextlib.suppress(NotFoundError):
             await self._request("GET", CONTACT_PATH, params={"uid": _VERIFY_UID})
-        except NotFoundError as exc:
-            if exc.code is None:  # no {"success": false, "code": ...} body: not the Contact API
-                raise BadResponseError(
-                    "This address answered, but not as the Contact API does (a plain 404 Not Found). "
-                    "Check the server address.",
-                    status=404,
-                    method="GET",
-                    path=CONTACT_PATH,
-                ) from None
-            return
 
     # --- Plumbing -------------------------------------------------------------------------------
 
@@ -657,6 +661,17 @@ class ContactApi:
 # --- Helpers ------------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _written() -> Iterator[None]:
+    """Around reading the answer to a write the server accepted (a 2xx): whatever fails there, a follow-up read
+    or an answer in a shape the client cannot read, the write was done, and the caller must know it."""
+    try:
+        yield
+    except ApiError as error:
+        error.may_have_happened = True
+        raise
+
+
 def _json_bytes(body: Mapping[str, Any], method: str, path: str) -> bytes:
     """The request body as UTF-8 JSON. Text holding a lone UTF-16 surrogate (from a broken paste) has no UTF-8
     form: that is the caller's bad input, reported before anything is sent."""
@@ -791,11 +806,19 @@ def _payload_data(response: httpx.Response, method: str, path: str) -> Any:
 
 def _error_of(response: httpx.Response, method: str, path: str, retry_after: float | None) -> ApiError:
     payload, _problem = _decode(response)
+    status = response.status_code
     code = error = None
     if isinstance(payload, dict):
         code = _str_or_none(payload.get("code"))
         error = _str_or_none(payload.get("error")) or _str_or_none(payload.get("message"))
-    return error_from_response(response.status_code, code, error, method=method, path=path, retry_after=retry_after)
+    if status == 404 and code is None and not (isinstance(payload, dict) and payload.get("success") is False):
+        # Not the API's "not found" (a web server's or a proxy's page): it says nothing about any contact, which
+        # must not be taken for deleted.
+        return BadResponseError(NOT_THE_API, status=404, method=method, path=path)
+    found = error_from_response(status, code, error, method=method, path=path, retry_after=retry_after)
+    if status in _GATEWAY_STATUSES and method not in _IDEMPOTENT:
+        found.may_have_happened = True  # the gateway may have passed the request on before it failed
+    return found
 
 
 def _str_or_none(value: Any) -> str | None:

@@ -565,3 +565,62 @@ def test_partial_update_answer_is_completed_by_a_get() -> None:
     assert isinstance(contact, Contact)
     assert contact.businessName == "Acme Corp" and contact.city == "Los Angeles"
     assert [request.method for request in handler.requests] == ["PUT", "GET"]
+
+
+# --- What a failed answer says about the contact and about the write -----------------------------
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(404, text="<html><body><h1>404 Not Found</h1>nginx</body></html>"),
+        httpx.Response(404, text="Not Found"),
+        httpx.Response(404, json={"detail": "Not Found"}),
+    ],
+)
+def test_a_404_that_is_not_the_apis_never_reads_as_a_contact_not_found(response: httpx.Response) -> None:
+    """A proxy's or web server's 404 says nothing about the contact; taken for "not found", the app would tell the
+    rep the contact was deleted and offer to create it again."""
+    api, _recorder = make_api(handler=Scripted([response]))
+    with pytest.raises(BadResponseError) as caught:
+        _run(api, "get_contact", uid="ABC12345")
+    assert "not as the Contact API does" in str(caught.value) and "Check the server address" in str(caught.value)
+
+
+def test_the_apis_404_without_a_code_still_reads_as_not_found_and_lets_a_token_sign_in() -> None:
+    not_found = httpx.Response(404, json={"success": False, "error": "Contact not found"})
+    api, _recorder = make_api(handler=Scripted([not_found]))
+    with pytest.raises(NotFoundError):
+        _run(api, "get_contact", uid="ABC12345")
+    api, _recorder = make_api(handler=Scripted([not_found]))
+    _run(api, "verify")  # the vendor's own 404 for an unknown uid: the token works
+
+
+@pytest.mark.parametrize(("status", "may_have_happened"), [(502, True), (504, True), (524, True), (500, False)])
+def test_a_write_answered_by_a_gateways_failure_may_have_happened(status: int, may_have_happened: bool) -> None:
+    """A gateway's 502 or 504 may come after the server behind it stored the note; the server's own 500 does not."""
+    response = fail(status, "SERVER_ERROR", "Internal error") if status == 500 else httpx.Response(status, text="x")
+    api, _recorder = make_api(handler=Scripted([response]))
+    with pytest.raises(ServerError) as caught:
+        _run(api, "add_note", "Called back", uid="ABC12345")
+    assert caught.value.may_have_happened is may_have_happened
+
+
+@pytest.mark.parametrize(
+    ("call", "args", "kwargs", "answers"),
+    [
+        ("add_note", ("Called back",), {"uid": "ABC12345"}, [ok("Note added")]),
+        ("create_contact", (), SEED_CREATE, [ok(["ABC12345"], status=201)]),
+        ("set_stage", ("Qualified",), {"uid": "ABC12345"}, [ok(["Qualified"])]),
+        # Stored, and the full contact could not be read after it.
+        ("update_contact", ("ABC12345",), {"city": "Recife"}, [ok(SEED_SUMMARY), fail(429, "RATE_LIMITED", "Slow")]),
+    ],
+)
+def test_a_write_the_server_accepted_is_never_reported_as_not_done(
+    call: str, args: tuple[str, ...], kwargs: dict[str, str], answers: list[httpx.Response]
+) -> None:
+    """Whatever goes wrong reading a 2xx answer, the write was done: a caller told otherwise sends it again."""
+    api, _recorder = make_api(handler=Scripted(answers), max_retries=0)
+    with pytest.raises((BadResponseError, RateLimitedError)) as caught:
+        _run(api, call, *args, **kwargs)
+    assert caught.value.may_have_happened
