@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -426,25 +427,50 @@ def note_offset(stamp: datetime, sent: datetime, stored: datetime) -> timedelta 
     return timedelta(minutes=candidates[0])
 
 
+#: A learned offset that is not whole hours, as this registry writes it ("UTC+05:30", "UTC-03:30"): IANA names
+#: fixed offsets in whole hours only (Etc/GMT±N), and India, Iran, Afghanistan, Nepal, Myanmar, Newfoundland
+#: and central Australia are not.
+_PART_HOUR = re.compile(r"UTC([+-])(\d\d):(\d\d)")
+
+
 def fixed_offset_zone(offset: timedelta) -> str | None:
-    """The IANA name of a fixed whole-hour offset ("UTC", "Etc/GMT+3" for UTC−3), or None for any other offset."""
+    """The name of a fixed offset: "UTC", "Etc/GMT+3" for UTC−3 (IANA's whole-hour names), "UTC+05:30" for any
+    other multiple of 15 minutes within ±14 h; None for anything else."""
     minutes = int(offset.total_seconds() // 60)
     if minutes == 0:
         return "UTC"
-    if minutes % 60 or not -12 * 60 <= minutes <= 14 * 60:
+    if minutes % 15 or not -12 * 60 <= minutes <= 14 * 60:
         return None
+    if minutes % 60:
+        return f"UTC{'+' if minutes > 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
     return f"Etc/GMT{-minutes // 60:+d}"
 
 
+def part_hour_offset(name: str) -> timedelta | None:
+    """The offset a "UTC+05:30" name stands for, or None for any other name."""
+    from datetime import timedelta
+
+    match = _PART_HOUR.fullmatch(name)
+    if match is None:
+        return None
+    sign, hours, minutes = match.groups()
+    offset = timedelta(hours=int(hours), minutes=int(minutes))
+    return offset if sign == "+" else -offset
+
+
 def is_fixed_offset_zone(name: str) -> bool:
-    """Whether ``name`` is what :func:`fixed_offset_zone` gives (UTC or Etc/GMT±N), which learning may replace."""
-    return name == "UTC" or name.startswith("Etc/GMT")
+    """Whether ``name`` is what :func:`fixed_offset_zone` gives (UTC, Etc/GMT±N or UTC±HH:MM), which learning may
+    replace."""
+    return name == "UTC" or name.startswith("Etc/GMT") or part_hour_offset(name) is not None
 
 
 def fixed_offset_label(name: str) -> str | None:
-    """ "UTC−03:00" for ``Etc/GMT+3`` (and "UTC" for UTC), or None for a zone that is not a fixed offset."""
+    """ "UTC−03:00" for ``Etc/GMT+3`` (and "UTC" for UTC, "UTC+05:30" for itself), or None for a zone that is
+    not a fixed offset."""
     if name in ("UTC", "Etc/GMT"):
         return "UTC"
+    if part_hour_offset(name) is not None:
+        return name.replace("-", "−")
     if not name.startswith("Etc/GMT"):
         return None
     try:
@@ -457,6 +483,6 @@ def fixed_offset_label(name: str) -> str | None:
 def _checked_zone(zone: str, what: str) -> str:
     """``zone`` stripped, ``""`` for unknown; ValueError naming ``what`` when it is not an IANA zone."""
     zone = zone.strip()
-    if zone and not is_time_zone(zone):
+    if zone and not is_time_zone(zone) and part_hour_offset(zone) is None:
         raise ValueError(f"{what} {zone!r} is not an IANA time zone such as America/Sao_Paulo.")
     return zone

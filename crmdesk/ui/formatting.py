@@ -60,9 +60,17 @@ def local_moment(moment: datetime) -> QDateTime:
 
 
 def time_zone(name: str) -> tzinfo | None:
-    """The IANA zone ``name``, or None for ``""`` or a name this computer's time-zone data does not know."""
+    """The IANA zone ``name`` (or the fixed offset a learned "UTC+05:30" names), or None for ``""`` or a name this
+    computer's time-zone data does not know."""
     if not name:
         return None
+    from crmdesk.services.registry import part_hour_offset
+
+    offset = part_hour_offset(name)
+    if offset is not None:
+        from datetime import timezone
+
+        return timezone(offset, name)
     import zoneinfo
 
     try:

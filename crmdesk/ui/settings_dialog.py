@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from crmdesk.contract import MAX_LENGTH, is_time_zone
-from crmdesk.services.registry import Registry, RegistryFormatError, fixed_offset_label
+from crmdesk.services.registry import Registry, RegistryFormatError, fixed_offset_label, part_hour_offset
 from crmdesk.ui.contact_form import TimeZoneCombo
 from crmdesk.ui.formatting import phone_region
 
@@ -227,7 +227,7 @@ class SettingsDialog(QDialog):
     def _zone_is_valid(self) -> bool:
         """True for an empty or known zone; otherwise says so at the field (nothing may drop what was typed)."""
         zone = self._zone_text()
-        if not zone or is_time_zone(zone):
+        if not zone or is_time_zone(zone) or part_hour_offset(zone) is not None:  # or an offset learned
             return True
         self._say(
             self.tr("{zone} is not a time zone. Pick one from the list, such as America/Sao_Paulo.").format(zone=zone)
@@ -279,7 +279,7 @@ class SettingsDialog(QDialog):
         self.message.setVisible(bool(text))
 
     def _explain_zone(self, text: str) -> None:
-        offset = fixed_offset_label(text.strip()) if text.strip().startswith("Etc/") else None
+        offset = fixed_offset_label(text.strip()) if text.strip() != "UTC" else None
         if offset is not None:
             self.zone_note.setText(
                 self.tr(

@@ -238,11 +238,52 @@ def test_a_new_notes_stamp_tells_the_accounts_offset(
     assert note_offset(stamp, _SENT, _SENT + timedelta(seconds=stored_after)) == offset
 
 
-def test_offsets_are_named_as_fixed_zones_only_when_whole_hours() -> None:
+def test_offsets_are_named_as_iana_fixed_zones_when_whole_hours_and_as_utc_offsets_otherwise() -> None:
     assert fixed_offset_zone(timedelta(0)) == "UTC"
     assert fixed_offset_zone(timedelta(hours=-3)) == "Etc/GMT+3"  # IANA's sign: Etc/GMT+3 is three hours behind
     assert fixed_offset_zone(timedelta(hours=9)) == "Etc/GMT-9"
-    assert fixed_offset_zone(timedelta(hours=5, minutes=30)) is None
+    assert fixed_offset_zone(timedelta(hours=5, minutes=30)) == "UTC+05:30"  # India
+    assert fixed_offset_zone(timedelta(hours=-3, minutes=-30)) == "UTC-03:30"  # Newfoundland
+    assert fixed_offset_zone(timedelta(hours=5, minutes=45)) == "UTC+05:45"  # Nepal
+    assert fixed_offset_zone(timedelta(minutes=7)) is None
+
+
+@pytest.mark.parametrize(
+    ("stamp", "learned", "shown"),
+    [
+        (datetime(2026, 11, 28, 7, 0), "UTC+05:30", "01:30"),  # India: 07:00 there is 01:30 UTC
+        (datetime(2026, 11, 28, 7, 15), "UTC+05:45", "01:30"),  # Nepal
+        (datetime(2026, 11, 27, 22, 0), "UTC-03:30", "01:30"),  # Newfoundland
+    ],
+)
+def test_an_account_half_an_hour_off_the_hour_has_its_notes_at_the_right_time(
+    qtbot: QtBot, utc_computer: None, tmp_path: Path, stamp: datetime, learned: str, shown: str
+) -> None:
+    """Learning used to give up on offsets that are not whole hours, and every note then showed hours off."""
+    from crmdesk.contract import NoteEntry
+    from crmdesk.ui.formatting import time_zone
+    from crmdesk.ui.notes_timeline import NotesTimeline
+
+    registry = Registry.load("learn-part-hour")
+    registry.learn_note_stamp(stamp, _SENT, _SENT + timedelta(seconds=1))
+    assert registry.account_time_zone() == learned
+    assert Registry.load("learn-part-hour").account_time_zone() == learned  # kept in the profile's file
+    timeline, in_utc = NotesTimeline(), NotesTimeline()
+    qtbot.addWidget(timeline)
+    qtbot.addWidget(in_utc)
+    timeline.set_account_zone(time_zone(registry.account_time_zone()))
+    timeline.set_notes([NoteEntry(stamp, "Called back")])
+    hour, minute = map(int, shown.split(":"))
+    in_utc.set_notes([NoteEntry(datetime(2026, 11, 28, hour, minute), "Called back")])  # this computer is in UTC
+    assert timeline.entry_widgets()[0].time_label.text() == in_utc.entry_widgets()[0].time_label.text()
+    dialog = SettingsDialog(registry)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.zone_note.text().startswith(f"{learned.replace('-', '−')} all year")
+    assert dialog.export_to(str(tmp_path / "shared.json"))  # a teammate's app can import it
+    teammate = Registry.load("teammate")
+    teammate.import_json(tmp_path / "shared.json")
+    assert teammate.account_time_zone() == learned
 
 
 def test_an_unknown_zone_is_learned_from_a_note_but_a_chosen_one_is_kept(utc_computer: None) -> None:
