@@ -416,7 +416,17 @@ class NotesTimeline(QWidget):
             stamp = account_to_local(entry.timestamp, self._account_zone)
             moment = QDateTime(QDate(stamp.year, stamp.month, stamp.day), QTime(stamp.hour, stamp.minute))
             time_text = locale.toString(moment.time(), QLocale.FormatType.ShortFormat)
-            cached = (time_text, locale.toString(moment, QLocale.FormatType.LongFormat))
+            if self._account_zone is None:
+                # Shown as written, which is this computer's time only if the account shares its zone: the long
+                # form would name this computer's zone as if that were known.
+                written = f"{locale.toString(moment.date(), QLocale.FormatType.LongFormat)}, {time_text}"
+                tooltip = self.tr(
+                    "{moment}, as the server wrote it. The account's time zone is not known yet: choose it in "
+                    "Settings, or add a note and CRMDesk learns it."
+                ).format(moment=written)
+            else:
+                tooltip = locale.toString(moment, QLocale.FormatType.LongFormat)
+            cached = (time_text, tooltip)
             if len(self._time_cache) > 2000:
                 self._time_cache.clear()
             self._time_cache[key] = cached

@@ -445,3 +445,30 @@ def test_one_overlong_name_in_the_profiles_file_costs_that_name_only(tmp_path: P
     # A file brought in by hand is still refused whole, with the reason.
     with pytest.raises(RegistryFormatError, match="longer than 100 characters"):
         Registry(None).import_json(handed_over)
+
+
+def test_a_note_time_claims_no_zone_while_the_accounts_is_unknown(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unknown, a stamp is shown as written; its tooltip used to name this computer's zone as if that were known."""
+    import time
+
+    from crmdesk.contract import NoteEntry
+    from crmdesk.ui.formatting import time_zone
+    from crmdesk.ui.notes_timeline import NotesTimeline
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        timeline = NotesTimeline()
+        qtbot.addWidget(timeline)
+        timeline.set_notes([NoteEntry(datetime(2026, 11, 27, 9, 0), "Called back")])
+        tooltip = timeline.entry_widgets()[0].time_label.toolTip()
+        assert "as the server wrote it" in tooltip and "account's time zone is not known yet" in tooltip
+        assert "Japan" not in tooltip and "JST" not in tooltip
+        timeline.set_account_zone(time_zone("UTC"))
+        tooltip = timeline.entry_widgets()[0].time_label.toolTip()
+        assert "as the server wrote it" not in tooltip and ("Japan" in tooltip or "JST" in tooltip), tooltip
+    finally:
+        monkeypatch.undo()
+        time.tzset()
