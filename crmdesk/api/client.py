@@ -26,6 +26,7 @@ from crmdesk.api.address import check_token, is_loopback_url, normalised_base_ur
 from crmdesk.api.errors import (
     ApiError,
     BadResponseError,
+    CertificateError,
     NetworkError,
     NotFoundError,
     TimeoutError,
@@ -583,7 +584,7 @@ class ContactApi:
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # The request never left this computer, so even a create can safely be sent again.
                 error: ApiError = _transport_error(exc, method, path)
-                if attempt > self.max_retries:
+                if attempt > self.max_retries or isinstance(error, CertificateError):
                     raise error from exc
                 await self._pause("network", attempt, backoff_delay(attempt - 1, self._jitter()), method, path)
                 continue
@@ -614,6 +615,17 @@ class ContactApi:
                 # Path only: the query holds the email or phone searched for, and headers hold the token.
                 logger.debug("%s %s -> %d in %.0f ms", method, path, status, (time.perf_counter() - started) * 1000)
             self._limiter.observe(response.headers)
+            if 300 <= status < 400:
+                # Never followed (the token must not go where the base URL does not say), and a server that
+                # redirects has not done the request.
+                where = response.headers.get("location", "")
+                raise BadResponseError(
+                    f"The server sent the request elsewhere (HTTP {status}{' to ' + where if where else ''}), and "
+                    "CRMDesk does not follow it. If the API has moved, change the server address.",
+                    status=status,
+                    method=method,
+                    path=path,
+                )
             if status < 400:
                 try:
                     return _payload_data(response, method, path)
@@ -754,10 +766,28 @@ def _transport_error(exc: httpx.TransportError, method: str, path: str) -> ApiEr
         what = "connecting to" if isinstance(exc, httpx.ConnectTimeout) else "waiting for"
         return TimeoutError(f"Timed out {what} the server.", method=method, path=path)
     if isinstance(exc, httpx.ConnectError):
+        refused = _certificate_problem(exc)
+        if refused is not None:
+            return CertificateError(f"The server's certificate is not trusted ({refused}).", method=method, path=path)
         return NetworkError(f"Could not connect to the server ({exc or type(exc).__name__}).", method=method, path=path)
     return NetworkError(
         f"The connection failed before the answer was complete ({type(exc).__name__}).", method=method, path=path
     )
+
+
+def _certificate_problem(exc: BaseException) -> str | None:
+    """Why TLS refused the server's certificate, when that is what failed the connection (httpx keeps the
+    ``ssl`` error in the exception's chain), else None."""
+    import ssl
+
+    seen: BaseException | None = exc
+    for _ in range(10):  # the chain is short; a cycle must not hang this
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen.verify_message or str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _decode(response: httpx.Response) -> tuple[Any, str | None]:
@@ -782,8 +812,10 @@ def _decode(response: httpx.Response) -> tuple[Any, str | None]:
 
 
 def _payload_data(response: httpx.Response, method: str, path: str) -> Any:
-    payload, problem = _decode(response)
     status = response.status_code
+    if method == "DELETE" and (status == 204 or not response.content.strip()):
+        return None  # deleted, said without a body, as many servers do
+    payload, problem = _decode(response)
     if problem is not None:
         raise BadResponseError(f"The server sent {problem} (HTTP {status}).", status=status, method=method, path=path)
     if not isinstance(payload, dict):

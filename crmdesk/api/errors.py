@@ -94,6 +94,11 @@ class NetworkError(ApiError):
     """The request did not get an answer: connection refused, reset, DNS failure."""
 
 
+class CertificateError(NetworkError):
+    """The server's TLS certificate is not trusted (expired, self-signed, another host's, or a network that
+    inspects HTTPS with a certificate of its own). Trying again cannot help, so the client does not."""
+
+
 class TimeoutError(NetworkError, builtins.TimeoutError):  # the name callers were promised
     """The server did not answer in time. For a create, the contact may or may not exist now."""
 

@@ -14,6 +14,7 @@ from crmdesk.api.errors import (
     ApiError,
     AuthError,
     BadResponseError,
+    CertificateError,
     NetworkError,
     NotFoundError,
     PlanError,
@@ -97,6 +98,14 @@ def describe(error: BaseException, *, host: str = "") -> Description:
             _t("{0} did not answer in time. Check your connection and try again.").format(where),
             Severity.WARNING,
             Action.RETRY,
+        )
+    if isinstance(error, CertificateError):
+        return Description(
+            _t(
+                "Cannot connect securely to {0}. {1} If your network inspects secure connections, ask your IT team "
+                "for its certificate and set SSL_CERT_FILE to it."
+            ).format(where, _sentence(error.message)),
+            Severity.ERROR,
         )
     if isinstance(error, NetworkError):
         return Description(

@@ -624,3 +624,55 @@ def test_a_write_the_server_accepted_is_never_reported_as_not_done(
     with pytest.raises((BadResponseError, RateLimitedError)) as caught:
         _run(api, call, *args, **kwargs)
     assert caught.value.may_have_happened
+
+
+def test_a_delete_answered_without_a_body_is_done() -> None:
+    for answer in (httpx.Response(204), httpx.Response(200, content=b"")):
+        api, _recorder = make_api(handler=Scripted([answer]))
+        assert _run(api, "delete_contact", "ABC12345") == "ABC12345"
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_not_followed_and_says_the_api_may_have_moved(status: int) -> None:
+    handler = Scripted([httpx.Response(status, headers={"Location": "https://elsewhere.example/api/contact"})])
+    api, _recorder = make_api(handler=handler)
+    with pytest.raises(BadResponseError) as caught:
+        _run(api, "create_contact", **SEED_CREATE)
+    assert "https://elsewhere.example/api/contact" in str(caught.value) and "change the server address" in str(
+        caught.value
+    )
+    # A server that redirects has not done the request: nothing may have happened, and it went nowhere else.
+    assert not caught.value.may_have_happened and handler.attempts == 1
+
+
+def test_an_untrusted_certificate_is_said_so_at_once_and_never_retried() -> None:
+    """A self-signed certificate, or a network that inspects HTTPS: retrying cannot help, and "check your
+    connection" would send the rep looking at the wrong thing."""
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    import trustme
+
+    from crmdesk.api import CertificateError
+    from crmdesk.ui.errors import describe
+
+    authority = trustme.CA()  # which this computer does not trust
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    server = HTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        retries: list[object] = []
+        api = ContactApi(
+            f"https://127.0.0.1:{server.server_address[1]}", "tok_test_1234567890", on_retry=retries.append
+        )
+        with pytest.raises(CertificateError) as caught:
+            _run(api, "verify")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert retries == [] and "certificate is not trusted" in str(caught.value)
+    told = describe(caught.value, host="crm.example").text
+    assert told.startswith("Cannot connect securely to crm.example.") and "SSL_CERT_FILE" in told
