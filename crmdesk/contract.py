@@ -452,7 +452,8 @@ def validate_identifier(params: Mapping[str, Any]) -> tuple[str, str]:
 # --- Notes --------------------------------------------------------------------------------------
 
 NOTE_TIMESTAMP_FORMAT: Final = "%Y-%m-%d %H:%M"
-_NOTE_HEAD = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2})(?: (.*))?$", re.DOTALL)
+# Seconds after the minutes are read and dropped: the contract writes none, a vendor might.
+_NOTE_HEAD = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2})(?::\d{2})?(?: (.*))?$", re.DOTALL)
 _ENTRY_SEPARATOR: Final = "\n\n"
 
 
@@ -500,6 +501,7 @@ def parse_notes(raw: str | None) -> list[NoteEntry]:
     """
     if not raw:
         return []
+    raw = raw.replace("\r\n", "\n")  # a vendor on Windows line ends would otherwise run every entry together
     entries: list[NoteEntry] = []
     stamp: datetime | None = None
     lines: list[str] = []

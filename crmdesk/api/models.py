@@ -32,6 +32,22 @@ def _text(data: Mapping[str, Any], key: str) -> str:
     raise BadResponseError(f"The server sent {key} as {type(value).__name__}, expected text.")
 
 
+def _notes_text(value: Any) -> str:
+    """The notes as the contract's one string. A vendor sending a list of entries (strings, or objects with a
+    text and a date) gets them joined as the contract joins them, every word kept."""
+    if not isinstance(value, list | tuple):
+        return _text({"notes": value}, "notes")
+    entries = []
+    for item in value:
+        if isinstance(item, Mapping):
+            text = next((_text(item, key) for key in ("text", "note", "content", "body") if key in item), "")
+            when = next((_text(item, key) for key in ("date", "created", "createdAt", "timestamp") if key in item), "")
+            entries.append(f"{when} {text}".strip())
+        else:
+            entries.append(_text({"note": item}, "note"))
+    return "\n\n".join(entry for entry in entries if entry)
+
+
 def _mapping(data: Any, what: str) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise BadResponseError(f"The server sent {type(data).__name__} for {what}, expected an object.")
@@ -122,7 +138,7 @@ class Contact:
             tags = tuple(part.strip() for part in raw_tags.split(",") if part.strip())
         else:
             raise BadResponseError(f"The server sent tags as {type(raw_tags).__name__}, expected a list.")
-        notes_raw = _text(data, "notes")
+        notes_raw = _notes_text(data.get("notes"))
         return cls(
             uid=uid,
             email=_text(data, "email"),

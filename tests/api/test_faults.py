@@ -676,3 +676,30 @@ def test_an_untrusted_certificate_is_said_so_at_once_and_never_retried() -> None
     assert retries == [] and "certificate is not trusted" in str(caught.value)
     told = describe(caught.value, host="crm.example").text
     assert told.startswith("Cannot connect securely to crm.example.") and "SSL_CERT_FILE" in told
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        "2025-08-12 09:35 Talked to lead.\r\n\r\n2025-08-14 10:46 Called as requested.",  # Windows line ends
+        "2025-08-12 09:35:10 Talked to lead.\n\n2025-08-14 10:46:00 Called as requested.",  # seconds
+        ["2025-08-12 09:35 Talked to lead.", "2025-08-14 10:46 Called as requested."],  # a list of entries
+        [
+            {"date": "2025-08-12 09:35", "text": "Talked to lead."},
+            {"date": "2025-08-14 10:46", "text": "Called as requested."},
+        ],
+    ],
+    ids=["crlf", "seconds", "list", "objects"],
+)
+def test_notes_laid_out_another_way_keep_each_entry_and_its_time(notes: object) -> None:
+    """Read as one undated entry (or refused outright, for a list), a vendor's notes lost their times or the
+    whole contact."""
+    from datetime import datetime
+
+    api, _recorder = make_api(handler=Scripted([ok({**SEED_CONTACT, "notes": notes})]))
+    contact = _run(api, "get_contact", uid="ABC12345")
+    assert isinstance(contact, Contact)
+    assert [(note.timestamp, note.text) for note in contact.notes] == [
+        (datetime(2025, 8, 12, 9, 35), "Talked to lead."),
+        (datetime(2025, 8, 14, 10, 46), "Called as requested."),
+    ]
