@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("crmdesk.services.search")
 
 _UID = re.compile(r"^[A-Za-z0-9]{8}$")
-_PHONE = re.compile(r"^[0-9+()\-.\s]+$")
+_PHONE = re.compile(r"^[0-9+()\-./\s]+$")
 # Dashes that pasted numbers carry (hyphen, non-breaking hyphen, figure dash, en and em dash, minus sign).
 _DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2212]")
 _ANGLED = re.compile(r"<([^<>@\s]+@[^<>\s]+)>")
@@ -85,9 +86,13 @@ def _plain_email(text: str) -> str:
 
 
 def _plain_phone(text: str) -> str:
-    """A pasted number as typed ones are written: a ``tel:`` link's number, any kind of dash a hyphen."""
+    """A pasted number as typed ones are written: a ``tel:`` link's number, any kind of dash a hyphen, and the
+    digits of any script (full-width ones from a Japanese input method, Arabic-Indic ones) as ASCII digits, as
+    the phone field reads them."""
     if text[:4].lower() == "tel:":
         text = text[4:]
+    text = unicodedata.normalize("NFKC", text)  # full-width digits, brackets and hyphens
+    text = "".join(str(unicodedata.digit(ch)) if not ch.isascii() and ch.isdecimal() else ch for ch in text)
     return _DASHES.sub("-", text).strip()
 
 

@@ -101,6 +101,32 @@ def test_a_phone_typed_as_it_is_dialled_at_home_finds_the_number_stored_with_its
     close_window(qtbot, window)
 
 
+def test_a_phone_in_other_digits_or_with_a_slash_is_searched_as_the_phone_field_reads_it(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """The phone field turns these into numbers; search refused them as "not a UID, email or phone"."""
+    berlin, tokyo, cairo = create_contacts(
+        qtbot,
+        account,
+        {"name": "Berlin Office", "phone": "+49 30 1234567"},
+        {"name": "Tokyo Office", "phone": "+81 90 1234 5678"},
+        {"name": "Cairo Office", "phone": "+20 100 123 4567"},
+    )
+    window = open_window(qtbot, account)
+    for region, typed, ref in (
+        ("DE", "030/1234567", berlin),  # how German numbers are often written
+        ("JP", "０９０－１２３４－５６７８", tokyo),  # full-width, as a Japanese input method types them
+        ("EG", "٠١٠٠١٢٣٤٥٦٧", cairo),  # Arabic-Indic digits
+        ("DE", "+49 (0)30 1234567", berlin),
+    ):
+        window.registry.set_phone_region(region)
+        window.search_field.setText(typed)  # pasted: QTest types only Latin-1
+        qtbot.keyClick(window.search_field, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda ref=ref: window.contact_view.current_uid() == ref.uid, timeout=15_000)  # type: ignore[misc]
+        assert window.banner.isHidden(), (typed, window.banner.text())
+    close_window(qtbot, window)
+
+
 @pytest.mark.parametrize("kind", ["uid", "email", "phone"])
 def test_search_by_each_kind_opens_the_contact(
     kind: str, qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
