@@ -561,6 +561,7 @@ class AppController:
                 qualities=demo_data.QUALITIES,
                 members=dict(demo_data.MEMBERS),
                 account_time_zone=demo_data.TIME_ZONE,  # its notes are stamped in São Paulo time
+                currency=demo_data.CURRENCY,
             )
         old_window, old_session = self.window, self.session
         window = MainWindow(session, registry, self.profiles, self._contact_view_factory)

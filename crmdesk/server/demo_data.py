@@ -7,6 +7,7 @@ from typing import Final, TypedDict
 ACCOUNT_NAME: Final = "Demo"
 PLAN: Final = "pro"
 TIME_ZONE: Final = "America/Sao_Paulo"
+CURRENCY: Final = "BRL"  # what the demo team's deal values are in
 
 STAGES: Final[tuple[str, ...]] = ("New Lead", "Contacted", "Qualified", "Proposal Sent", "Negotiation", "Won", "Lost")
 QUALITIES: Final[tuple[str, ...]] = ("High", "Medium", "Low")

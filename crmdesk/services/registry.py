@@ -67,6 +67,7 @@ class Registry(QObject):
         self._tags: list[str] = []
         self._phone_region = ""
         self._account_time_zone = ""
+        self._currency = ""
         #: Where the profile's file went when it could not be read (kept for the rep), or None.
         self.set_aside: Path | None = None
 
@@ -122,6 +123,14 @@ class Registry(QObject):
         """The default phone region chosen in Settings (ISO 3166 code), or ``""`` for "from the locale"."""
         return self._phone_region
 
+    def currency(self) -> str:
+        """The ISO 4217 code of the currency the team's deal values are in, or ``""`` when not chosen.
+
+        The Contact API keeps a value as a bare number: the currency is the team's to say, in Settings, and is
+        shared in registry files like the lists. Unknown, a value is shown as a number.
+        """
+        return self._currency
+
     def account_time_zone(self) -> str:
         """The IANA zone the account writes its note timestamps in, or ``""`` when unknown (this computer's zone).
 
@@ -139,6 +148,7 @@ class Registry(QObject):
             "tags": self.tags(),
             "phoneRegion": self._phone_region,
             "accountTimeZone": self._account_time_zone,
+            "currency": self._currency,
         }
 
     # --- Learning and editing ---------------------------------------------------------------------
@@ -163,6 +173,7 @@ class Registry(QObject):
         members: Mapping[str, str] | None = None,
         tags: Iterable[str] | None = None,
         account_time_zone: str | None = None,
+        currency: str | None = None,
     ) -> None:
         """Add values; an existing member's name is only replaced by a non-empty one.
 
@@ -177,6 +188,8 @@ class Registry(QObject):
         }
         if account_time_zone is not None:
             data["accountTimeZone"] = account_time_zone
+        if currency is not None:
+            data["currency"] = _checked_currency(currency)
         self._apply(data, replace=False)
 
     def replace(
@@ -188,8 +201,10 @@ class Registry(QObject):
         tags: Iterable[str],
         phone_region: str,
         account_time_zone: str,
+        currency: str = "",
     ) -> None:
-        """Set every list at once, as the Settings dialog does."""
+        """Set every list at once, as the Settings dialog does. Raises ValueError for a zone or a currency code
+        that is none."""
         self._apply(
             {
                 "stages": list(stages),
@@ -198,12 +213,17 @@ class Registry(QObject):
                 "tags": list(tags),
                 "phoneRegion": phone_region,
                 "accountTimeZone": _checked_zone(account_time_zone, "the account's time zone"),
+                "currency": _checked_currency(currency),
             },
             replace=True,
         )
 
     def set_phone_region(self, region: str) -> None:
         self._apply({"phoneRegion": region}, replace=False)
+
+    def set_currency(self, code: str) -> None:
+        """Raises ValueError for anything but ``""`` or three letters (an ISO 4217 code such as BRL)."""
+        self._apply({"currency": _checked_currency(code)}, replace=False)
 
     def learn_note_stamp(self, stamp: datetime, sent: datetime, stored: datetime) -> None:
         """Learn the account's zone from a note this app just added, unless a named zone was chosen for it.
@@ -288,6 +308,8 @@ class Registry(QObject):
             self._phone_region = str(data["phoneRegion"]).strip().upper()
         if "accountTimeZone" in data:
             self._account_time_zone = str(data["accountTimeZone"]).strip()
+        if "currency" in data:
+            self._currency = str(data["currency"]).strip().upper()
         if self.to_dict() != before:
             self._save()
             self.changed.emit()
@@ -350,7 +372,7 @@ def _parse(text: str, where: str, *, own: bool = False) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise RegistryFormatError(f"{where}: expected a JSON object with stages, qualities, members and tags.")
     # "version" alone says nothing: other programs' JSON files have one too (package.json's "1.2.3").
-    known = {"stages", "qualities", "members", "tags", "phoneRegion", "accountTimeZone"}
+    known = {"stages", "qualities", "members", "tags", "phoneRegion", "accountTimeZone", "currency"}
     if not known.intersection(data):
         raise RegistryFormatError(f"{where} is not a CRMDesk registry: it has none of {', '.join(sorted(known))}.")
     version = data.get("version", FORMAT_VERSION)
@@ -397,6 +419,14 @@ def _parse(text: str, where: str, *, own: bool = False) -> dict[str, Any]:
     }
     if region.strip():
         result["phoneRegion"] = region
+    currency = data.get("currency", "")
+    try:
+        if not isinstance(currency, str):
+            raise ValueError
+        if currency.strip():  # a teammate's file that says nothing about it leaves the one chosen here
+            result["currency"] = _checked_currency(currency)
+    except ValueError:
+        raise RegistryFormatError(f"{where}: 'currency' must be a three-letter currency code such as BRL.") from None
     zone = data.get("accountTimeZone", "")
     if not isinstance(zone, str):
         raise RegistryFormatError(f"{where}: 'accountTimeZone' must be an IANA time zone such as America/Sao_Paulo.")
@@ -478,6 +508,14 @@ def fixed_offset_label(name: str) -> str | None:
     except ValueError:
         return None
     return f"UTC{'+' if hours >= 0 else '−'}{abs(hours):02d}:00"
+
+
+def _checked_currency(code: str) -> str:
+    """``code`` stripped and upper-cased, ``""`` for none; ValueError unless it is three letters A to Z."""
+    code = code.strip().upper()
+    if code and not (len(code) == 3 and code.isascii() and code.isalpha()):
+        raise ValueError(f"{code!r} is not a three-letter currency code such as BRL.")
+    return code
 
 
 def _checked_zone(zone: str, what: str) -> str:

@@ -99,16 +99,34 @@ def _zone_info(name: str) -> zoneinfo.ZoneInfo | None:
 
 
 class ValueEdit(QLineEdit):
-    """The deal value: shown as the locale's currency while not focused, the raw string while editing.
+    """The deal value: shown as money in the team's currency (or as a number) while not focused, the raw string
+    while editing.
 
-    The API keeps ``value`` a string, so the raw text is the truth; the currency text is only a display.
+    The API keeps ``value`` a string, so the raw text is the truth; the money text is only a display.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._raw = ""
+        self._currency = ""
         keep_one_line(self)
         self.textEdited.connect(self._edited)
+        self._explain()
+
+    def set_currency(self, code: str) -> None:
+        """The ISO 4217 code the team's values are in (Settings), or ``""`` to show them as numbers."""
+        if code != self._currency:
+            self._currency = code
+            self._explain()
+            self._show()
+
+    def _explain(self) -> None:
+        if self._currency:
+            self.setToolTip(self.tr("In {code}, the team's currency (Settings).").format(code=self._currency))
+        else:
+            self.setToolTip(
+                self.tr("The Contact API does not say the currency: choose your team's in Settings to show it.")
+            )
 
     def raw_value(self) -> str:
         return self._raw
@@ -118,7 +136,7 @@ class ValueEdit(QLineEdit):
         self._show()
 
     def formatted(self) -> str:
-        return format_currency(self._raw, user_locale())
+        return format_currency(self._raw, user_locale(), self._currency)
 
     def _edited(self) -> None:
         self._raw = self.text()  # as keep_one_line left it

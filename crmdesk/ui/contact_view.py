@@ -1212,6 +1212,7 @@ class ContactView(QWidget):
     def _refresh_registry(self) -> None:
         self.tags.set_known_tags(self.registry.tags())
         self.form.phone_region = self._phone_region()  # a region chosen in Settings counts from the next number
+        self.form.value_edit.set_currency(self.registry.currency())
         self.notes.set_account_zone(time_zone(self.registry.account_time_zone()))
         if self._mode == "view" and self.service.current is not None:
             self._fill_combos(self.service.current)

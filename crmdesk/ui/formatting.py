@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 
@@ -139,8 +141,9 @@ def relative_moment(moment: datetime | None, locale: QLocale, now: datetime | No
     return format_moment(aware, locale)
 
 
-def read_amount(text: str) -> float | None:
-    """The number in an amount typed in any locale's style, or None when it is not one or reads two ways.
+def plain_amount(text: str) -> str | None:
+    """An amount typed in any locale's style as a plain decimal ("12.000,50" → "12000.50"), or None when it is
+    not one or reads two ways.
 
     "12000", "12000.5", "12,000.50", "12.000,50", "1.250.000" and "12,5" each read one way. "12.000" and "1,250"
     do not: a thousands separator in one locale, a decimal point in another, and a wrong amount on screen is worse
@@ -153,8 +156,7 @@ def read_amount(text: str) -> float | None:
     groups = re.split(r"[.,]", digits)
     separators = [character for character in digits if character in ".,"]
     if not separators:
-        number = float(sign + digits)
-        return number if math.isfinite(number) else None
+        return _finite(sign + digits)
     last = separators[-1]
     if len(groups[-1]) != 3 or any(separator != last for separator in separators[:-1]):
         decimal = last  # a group separator always has three digits after it, and only the decimal can differ
@@ -168,11 +170,56 @@ def read_amount(text: str) -> float | None:
     grouping = [character for character in separators if character != decimal]
     if grouping and (len(whole[0]) > 3 or any(len(group) != 3 for group in whole[1:])):
         return None
-    number = float(f"{sign}{''.join(whole)}.{fraction or 0}")
-    return number if math.isfinite(number) else None
+    return _finite(f"{sign}{''.join(whole)}" + (f".{fraction}" if fraction else ""))
 
 
-def format_currency(raw: str, locale: QLocale) -> str:
-    """``raw`` as the locale's currency ("$12,000.00"); text that is not an amount read one way is left as is."""
-    number = read_amount(raw)
-    return raw if number is None else locale.toCurrencyString(number)
+def _finite(plain: str) -> str | None:
+    number = float(plain)
+    return plain if math.isfinite(number) else None
+
+
+def read_amount(text: str) -> float | None:
+    """The number in an amount typed in any locale's style (see :func:`plain_amount`), or None."""
+    plain = plain_amount(text)
+    return None if plain is None else float(plain)
+
+
+#: ISO 4217 currencies without a minor unit, and those with three decimals; every other currency has two.
+_NO_DECIMALS = frozenset("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split())
+_THREE_DECIMALS = frozenset("BHD IQD JOD KWD LYD OMR TND".split())
+
+
+def format_currency(raw: str, locale: QLocale, currency: str = "") -> str:
+    """``raw`` in ``currency`` (an ISO 4217 code) as ``locale`` writes money ("R$12,000.00" in US English), or
+    as a number in the locale's style when no currency is known ("12,000"): the API keeps a bare number, and the
+    rep's own currency would show one deal as different amounts in different countries. Text that is not an
+    amount read one way is left as is, and digits typed after the point are never rounded away."""
+    plain = plain_amount(raw)
+    if plain is None:
+        return raw
+    number = float(plain)
+    typed = len(plain.partition(".")[2])
+    if not currency:
+        return locale.toString(number, "f", typed)
+    usual = 0 if currency in _NO_DECIMALS else 3 if currency in _THREE_DECIMALS else 2
+    return locale.toCurrencyString(number, currency_symbol(currency), max(usual, typed))
+
+
+@functools.cache
+def currencies() -> dict[str, str]:
+    """Every ISO 4217 code Qt's locales use, with the symbol most of them write it with ("BRL": "R$"), sorted by
+    code; a currency without a symbol of its own is written with its code."""
+    counts: dict[str, Counter[str]] = {}
+    for locale in QLocale.matchingLocales(
+        QLocale.Language.AnyLanguage, QLocale.Script.AnyScript, QLocale.Country.AnyCountry
+    ):
+        code = locale.currencySymbol(QLocale.CurrencySymbolFormat.CurrencyIsoCode)
+        symbol = locale.currencySymbol(QLocale.CurrencySymbolFormat.CurrencySymbol)
+        if code:
+            counts.setdefault(code, Counter())[symbol or code] += 1
+    return {code: counts[code].most_common(1)[0][0] for code in sorted(counts)}
+
+
+def currency_symbol(code: str) -> str:
+    """The symbol ``code`` is written with where it is spent ("€" for EUR), or the code itself."""
+    return currencies().get(code, code)

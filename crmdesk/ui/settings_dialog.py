@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from crmdesk.contract import MAX_LENGTH, is_time_zone
 from crmdesk.services.registry import Registry, RegistryFormatError, fixed_offset_label, part_hour_offset
 from crmdesk.ui.contact_form import TimeZoneCombo
-from crmdesk.ui.formatting import phone_region
+from crmdesk.ui.formatting import currencies, phone_region
 
 
 def _lines(edit: QPlainTextEdit) -> list[str]:
@@ -108,9 +108,19 @@ class SettingsDialog(QDialog):
         )
         zone_label = QLabel(tr("Account's &time zone"), self)
         zone_label.setBuddy(self.account_zone)
+        # The API keeps a deal's value as a bare number; the rep's own currency would be a guess.
+        self.currency = QComboBox(self)
+        self.currency.setObjectName("currency")
+        self.currency.addItem(tr("None: show values as numbers"), "")
+        for code, symbol in currencies().items():
+            self.currency.addItem(f"{code}  {symbol}" if symbol != code else code, code)
+        self.currency.setToolTip(tr("The currency your team's deal values are in: shown with every value."))
+        currency_label = QLabel(tr("Deal &currency"), self)
+        currency_label.setBuddy(self.currency)
         region_form = QFormLayout()
         region_form.addRow(region_label, self.region)
         region_form.addRow(zone_label, self.account_zone)
+        region_form.addRow(currency_label, self.currency)
         # A learned zone is a fixed offset with IANA's reversed sign (Etc/GMT+3 is UTC−3): say what it means.
         self.zone_note = QLabel(self)
         self.zone_note.setObjectName("accountTimeZoneNote")
@@ -201,6 +211,10 @@ class SettingsDialog(QDialog):
         index = self.region.findData(registry.phone_region())
         self.region.setCurrentIndex(max(0, index))
         self.account_zone.setEditText(registry.account_time_zone())
+        code = registry.currency()
+        if code and self.currency.findData(code) < 0:  # a code from a teammate's file that Qt has no locale for
+            self.currency.addItem(code, code)
+        self.currency.setCurrentIndex(max(0, self.currency.findData(code)))
 
     def member_values(self) -> dict[str, str]:
         members: dict[str, str] = {}
@@ -221,6 +235,7 @@ class SettingsDialog(QDialog):
             tags=_lines(self.tags),
             phone_region=str(self.region.currentData() or ""),
             account_time_zone=self._zone_text(),
+            currency=str(self.currency.currentData() or ""),
         )
         return draft
 
@@ -307,6 +322,7 @@ class SettingsDialog(QDialog):
             tags=_lines(self.tags),
             phone_region=str(self.region.currentData() or ""),
             account_time_zone=self._zone_text(),
+            currency=str(self.currency.currentData() or ""),
         )
         super().accept()
 

@@ -168,6 +168,7 @@ def demo_registry(profile: str = "tests") -> Registry:
         stages=demo_data.STAGES,
         qualities=demo_data.QUALITIES,
         members=dict(demo_data.MEMBERS),
+        currency=demo_data.CURRENCY,
     )
     return registry
 

@@ -119,7 +119,7 @@ def test_the_posix_c_locale_falls_back_to_a_readable_one(qapp: object, default_l
     # LANG=C.UTF-8 gives Qt the "C" locale: no currency symbol, no grouping, dates as "4 08 2025".
     QLocale.setDefault(QLocale.c())
     assert user_locale().name() == "en_US"
-    assert format_currency("12000.00", user_locale()) == "$12,000.00"
+    assert format_currency("12000.00", user_locale(), "USD") == "$12,000.00"
     assert not re.search(r"\d+ \d\d \d{4}", format_moment(datetime(2025, 8, 4, 12, 10, tzinfo=UTC), user_locale()))
     QLocale.setDefault(BRAZIL)
     assert user_locale().name() == "pt_BR", "a real locale is always used as it is"
@@ -159,6 +159,7 @@ def test_long_values_open_at_their_beginning(qtbot: QtBot, view: ContactView, co
 def test_value_shows_as_currency_until_focused_and_save_sends_the_raw_string(
     qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact, transport: RecordingTransport
 ) -> None:
+    view.registry.set_currency("USD")
     value = view.form.value_edit
     assert value.text() == "$12,000.00"
     view.activateWindow()
@@ -197,10 +198,10 @@ def test_value_shows_as_currency_until_focused_and_save_sends_the_raw_string(
     assert value.text() == "$15,000.50"
 
 
-def test_currency_follows_the_locale_and_leaves_what_it_cannot_read(qapp: object) -> None:
-    assert format_currency("12000.00", BRAZIL) == BRAZIL.toCurrencyString(12000.0)
-    assert "12.000,00" in format_currency("12000.00", BRAZIL)
-    assert format_currency("1,250.50", US) == "$1,250.50"
+def test_money_is_written_the_locales_way_and_what_cannot_be_read_is_left(qapp: object) -> None:
+    assert format_currency("12000.00", BRAZIL, "BRL") == BRAZIL.toCurrencyString(12000.0)
+    assert "12.000,00" in format_currency("12000.00", BRAZIL, "BRL")
+    assert format_currency("1,250.50", US, "USD") == "$1,250.50"
     for unreadable in (
         "about 5k",
         "nan",
@@ -214,18 +215,23 @@ def test_currency_follows_the_locale_and_leaves_what_it_cannot_read(qapp: object
         "12,000,50",
         "9" * 400,
     ):
-        assert format_currency(unreadable, US) == unreadable
+        assert format_currency(unreadable, US, "USD") == unreadable == format_currency(unreadable, US)
 
 
 def test_an_amount_typed_in_any_locales_style_shows_its_one_reading_and_never_a_wrong_one(qapp: object) -> None:
     # A Brazilian rep types "1.250,50": the same amount, not one and a quarter, in every locale.
-    assert format_currency("1.250,50", US) == "$1,250.50"
-    assert "1.250,50" in format_currency("1.250,50", BRAZIL) and "1.250,50" in format_currency("1,250.50", BRAZIL)
-    assert format_currency("1.250.000", US) == "$1,250,000.00"
-    assert format_currency("12,5", US) == "$12.50" and format_currency("-300", US) == US.toCurrencyString(-300.0)
+    assert format_currency("1.250,50", US, "USD") == "$1,250.50"
+    assert "1.250,50" in format_currency("1.250,50", BRAZIL, "BRL")
+    assert "1.250,50" in format_currency("1,250.50", BRAZIL, "BRL")
+    assert format_currency("1.250.000", US, "USD") == "$1,250,000.00"
+    assert format_currency("12,5", US, "USD") == "$12.50"
+    assert format_currency("-300", US, "USD") == US.toCurrencyString(-300.0)
     # "12.000" is twelve thousand in Brazil and twelve in the US; "1,250" the other way round: shown as typed.
     for ambiguous in ("12.000", "1,250", "999.999"):
-        assert format_currency(ambiguous, US) == ambiguous and format_currency(ambiguous, BRAZIL) == ambiguous
+        assert (
+            format_currency(ambiguous, US, "USD") == ambiguous
+            and format_currency(ambiguous, BRAZIL, "BRL") == ambiguous
+        )
 
 
 # --- Layout -----------------------------------------------------------------------------------------------------
@@ -311,3 +317,26 @@ def test_clearing_every_field_of_a_contact_says_why_save_is_off(view: ContactVie
     # A fresh create form is still not scolded before anything is typed.
     view.start_create()
     assert not any(view.form.message(name) for name in FORM_FIELDS)
+
+
+def test_one_deal_reads_as_the_same_amount_to_reps_in_every_country(qapp: object) -> None:
+    """The API keeps a bare number. Each rep's own currency made one BRL deal "12.000,00 €" in Germany, "$12,000.00"
+    in the US and "￥12,000" in Japan: three amounts, one of them thirty times too small."""
+    germany, japan = QLocale(QLocale.Language.German, QLocale.Country.Germany), QLocale(QLocale.Language.Japanese)
+    assert format_currency("12000", germany, "BRL") == "12.000,00\xa0R$"
+    assert format_currency("12000", US, "BRL") == "R$12,000.00"
+    assert "R$" in format_currency("12000", japan, "BRL") and "12,000.00" in format_currency("12000", japan, "BRL")
+    # No currency chosen: a number in the rep's own style, and no symbol that would be a guess.
+    assert format_currency("12000", germany) == "12.000" and format_currency("12000.5", US) == "12,000.5"
+    # A currency without cents keeps a fraction that was stored, rather than rounding it away.
+    assert format_currency("12000", US, "JPY") == "¥12,000" and format_currency("12000.5", US, "JPY") == "¥12,000.5"
+
+
+def test_the_value_says_which_currency_it_is_in_or_that_none_was_chosen(
+    qtbot: QtBot, view: ContactView, registry: Registry
+) -> None:
+    value = view.form.value_edit
+    registry.set_currency("")
+    assert value.text() == "12,000.00" and "does not say the currency" in value.toolTip()
+    registry.set_currency("brl")  # Settings, or a teammate's registry file
+    assert value.text() == "R$12,000.00" and "BRL" in value.toolTip()

@@ -77,9 +77,9 @@ def test_every_field_tag_and_note_of_a_demo_contact_is_shown(qtbot: QtBot, demo_
     owner_name = dict(demo_data.MEMBERS)[contact.ownerEmail]
     assert view.owner_combo.currentText() == f"{owner_name} — {contact.ownerEmail}"
     assert view.owner_combo.currentData() == contact.ownerEmail
-    # Value shows as currency when not focused, the raw string stays what the server holds.
+    # Value shows as money in the team's currency when not focused; the raw string stays what the server holds.
     value_edit = view.form.value_edit
-    assert value_edit.text() == user_locale().toCurrencyString(float(contact.value))
+    assert value_edit.text() == user_locale().toCurrencyString(float(contact.value), "R$", 2)
     # Tags are chips, in the server's order.
     assert view.tags.tag_names() == list(contact.tags)
     # Notes: newest first by default, each with its text as plain text and a locale time.

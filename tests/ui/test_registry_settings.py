@@ -88,6 +88,7 @@ def test_registry_round_trips_through_json_export_and_import(qtbot: QtBot, tmp_p
     )
     source.set_phone_region("BR")
     source.set_account_time_zone("America/Sao_Paulo")
+    source.set_currency("BRL")
     exported = tmp_path / "shared.json"
     dialog = SettingsDialog(source)
     qtbot.addWidget(dialog)
@@ -104,8 +105,26 @@ def test_registry_round_trips_through_json_export_and_import(qtbot: QtBot, tmp_p
     assert target.stages() == ["Lost", "New Lead", "Won"]
     assert target.members() == {"ana@yourcompany.com": "Ana Souza"}
     assert target.tags() == ["Q1"] and target.phone_region() == "BR"
-    assert target.account_time_zone() == "America/Sao_Paulo"
+    assert target.account_time_zone() == "America/Sao_Paulo" and target.currency() == "BRL"
     assert Registry.load("team-b").account_time_zone() == "America/Sao_Paulo"
+    assert Registry.load("team-b").currency() == "BRL"
+
+
+def test_settings_sets_the_teams_currency_and_the_value_follows(qtbot: QtBot, api: ContactApi) -> None:
+    registry = Registry.load("currency")
+    dialog = SettingsDialog(registry)
+    qtbot.addWidget(dialog)
+    assert dialog.currency.currentData() == "" and "None" in dialog.currency.currentText()
+    dialog.currency.setCurrentIndex(dialog.currency.findData("EUR"))
+    assert dialog.currency.currentText() == "EUR  €"
+    dialog.accept()
+    assert registry.currency() == "EUR" and Registry.load("currency").currency() == "EUR"
+    _service, view = make_view(qtbot, api, registry)
+    view.form.value_edit.set_raw_value("5000")
+    assert view.form.value_edit.text() == "€5,000.00"
+    reopened = SettingsDialog(registry)
+    qtbot.addWidget(reopened)
+    assert reopened.currency.currentData() == "EUR"
 
 
 @pytest.mark.parametrize(
@@ -123,6 +142,7 @@ def test_registry_round_trips_through_json_export_and_import(qtbot: QtBot, tmp_p
         ('{"version": 99, "stages": []}', "newer CRMDesk"),
         ('{"accountTimeZone": "Mars/Olympus"}', "'Mars/Olympus' is not an IANA time zone"),
         ('{"accountTimeZone": 3}', "'accountTimeZone' must be an IANA time zone"),
+        ('{"currency": "R$"}', "'currency' must be a three-letter currency code"),
         ('{"stages": [' + "7" * 5000 + "]}", "is not a registry file CRMDesk can read"),
         ('{"stages": ' + "[" * 100_000 + "]" * 100_000 + "}", "is not a registry file CRMDesk can read"),
     ],
@@ -139,6 +159,7 @@ def test_registry_round_trips_through_json_export_and_import(qtbot: QtBot, tmp_p
         "newer",
         "zone",
         "zone number",
+        "currency",
         "digits",
         "deep",
     ],
