@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 from crmdesk.api.models import Contact
 from crmdesk.contract import ContractError, check_identity, validate_field
 from crmdesk.services import phone as phone_numbers
-from crmdesk.ui.formatting import format_currency, user_locale
+from crmdesk.ui.formatting import format_currency, plain_amount, user_locale
 from crmdesk.ui.icons import SMALL_SIZE, icon
 from crmdesk.ui.messages import error_colour, user_message
 from crmdesk.ui.one_line import keep_one_line
@@ -102,12 +102,20 @@ class ValueEdit(QLineEdit):
     """The deal value: shown as money in the team's currency (or as a number) while not focused, the raw string
     while editing.
 
-    The API keeps ``value`` a string, so the raw text is the truth; the money text is only a display.
+    The API keeps ``value`` a string, so the raw text is the truth; the money text is only a display. What the rep
+    types is read in their locale and sent as a plain number ("12.000,50" from a German rep goes as "12000.50"),
+    so that every teammate reads the same amount; a value loaded and left alone is sent back as it was.
+
+    Signals:
+        normalised(): leaving the field turned what was typed into the plain number it will be sent as.
     """
+
+    normalised = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._raw = ""
+        self._loaded = ""
         self._currency = ""
         keep_one_line(self)
         self.textEdited.connect(self._edited)
@@ -131,8 +139,15 @@ class ValueEdit(QLineEdit):
     def raw_value(self) -> str:
         return self._raw
 
+    def api_value(self) -> str:
+        """What Save sends: the typed amount as a plain number, or the text as it is when it reads as none (or two)
+        amounts, or has not been touched."""
+        if self._raw == self._loaded:
+            return self._raw
+        return plain_amount(self._raw, user_locale()) or self._raw
+
     def set_raw_value(self, text: str) -> None:
-        self._raw = text
+        self._raw = self._loaded = text
         self._show()
 
     def formatted(self) -> str:
@@ -155,6 +170,10 @@ class ValueEdit(QLineEdit):
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
         super().focusOutEvent(event)
+        plain = self.api_value()
+        if plain != self._raw:
+            self._raw = plain
+            self.normalised.emit()
         self._show()
 
     def dropEvent(self, event: QDropEvent) -> None:
@@ -591,7 +610,8 @@ class ContactForm(QWidget):
         edit.setObjectName("value")
         edit.setPlaceholderText(self.tr("e.g. 5000"))
         edit.textEdited.connect(self._edited)
-        self._place("value", self.tr("&Value"), row, column, edit, edit, edit.raw_value, edit.set_raw_value,
+        edit.normalised.connect(self._edited)
+        self._place("value", self.tr("&Value"), row, column, edit, edit, edit.api_value, edit.set_raw_value,
                     edit.setReadOnly)  # fmt: skip
         self.value_edit = edit
 

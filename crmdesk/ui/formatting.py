@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -16,6 +17,11 @@ _CONTEXT = "Formatting"
 #: A plain decimal as the API stores ``value`` ("12000.00", "5000", "1,250.50"). Anything else ("1.250,50", "5k")
 #: is shown as typed rather than guessed at: a wrong amount on screen is worse than an unformatted one.
 _AMOUNT = re.compile(r"([+-]?)(\d+(?:[.,]\d+)*)")
+# A mark before or after the number (a symbol, a code, letters), and the number itself.
+_MARKS = re.compile(r"([^\d+\-.,]*?)\s*([+-]?[\d.,\s\u00a0\u202f'’]*\d)\s*([^\d.,]*)", re.DOTALL)
+_ISO_CODE = re.compile(r"[A-Z]{3}")
+# Spaces and apostrophes that group digits in threes (French "12 000", Swiss "12'000").
+_GROUP_SPACES = re.compile(r"(?<=\d)[\s\u00a0\u202f'’](?=\d{3}(?!\d))")
 
 
 def _tr(text: str, n: int = -1) -> str:
@@ -141,15 +147,19 @@ def relative_moment(moment: datetime | None, locale: QLocale, now: datetime | No
     return format_moment(aware, locale)
 
 
-def plain_amount(text: str) -> str | None:
-    """An amount typed in any locale's style as a plain decimal ("12.000,50" → "12000.50"), or None when it is
-    not one or reads two ways.
+def plain_amount(text: str, locale: QLocale | None = None) -> str | None:
+    """An amount typed in any locale's style as a plain decimal ("R$ 12.000,50" → "12000.50"), or None when it
+    is not one or reads two ways.
 
-    "12000", "12000.5", "12,000.50", "12.000,50", "1.250.000" and "12,5" each read one way. "12.000" and "1,250"
-    do not: a thousands separator in one locale, a decimal point in another, and a wrong amount on screen is worse
-    than the text as typed.
+    "12000", "12000.5", "12,000.50", "12.000,50", "1.250.000", "12 000,50", "1,20,000" (Indian grouping) and
+    "12,5" each read one way, with or without a currency's symbol or code. "12.000" and "1,250" do not: a
+    thousands separator in one locale, a decimal point in another. With the ``locale`` it was typed in they do;
+    without it (a value stored by someone else) a wrong amount on screen is worse than the text as typed.
     """
-    match = _AMOUNT.fullmatch(text.strip())
+    core = _without_currency(text.strip())
+    if core is None:
+        return None
+    match = _AMOUNT.fullmatch(_GROUP_SPACES.sub("", core))
     if match is None:
         return None
     sign, digits = match.groups()
@@ -162,15 +172,40 @@ def plain_amount(text: str) -> str | None:
         decimal = last  # a group separator always has three digits after it, and only the decimal can differ
     elif len(separators) > 1:
         decimal = ""  # the same separator more than once: thousands ("1.250.000"), a whole number
+    elif locale is not None and last == locale.groupSeparator():
+        decimal = ""  # "12.000" typed by a German rep: twelve thousand
+    elif locale is not None and last == locale.decimalPoint():
+        decimal = last  # "12.000" typed by a US rep: twelve
     else:
         return None  # "12.000": twelve thousand, or twelve
     if decimal and separators.count(decimal) > 1:
         return None  # "1,2,3", "1.5.5": a decimal point comes once
     whole, fraction = (groups[:-1], groups[-1]) if decimal else (groups, "")
     grouping = [character for character in separators if character != decimal]
-    if grouping and (len(whole[0]) > 3 or any(len(group) != 3 for group in whole[1:])):
+    if grouping and not _grouped(whole):
         return None
     return _finite(f"{sign}{''.join(whole)}" + (f".{fraction}" if fraction else ""))
+
+
+def _grouped(whole: list[str]) -> bool:
+    """Whether digit groups are thousands ("1", "250", "000") or India's lakhs and crores ("1", "20", "000")."""
+    if not 1 <= len(whole[0]) <= 3 or len(whole[-1]) != 3:
+        return False
+    middle = {len(group) for group in whole[1:-1]}
+    return middle <= {3} or (middle == {2} and len(whole[0]) <= 2)
+
+
+def _without_currency(text: str) -> str | None:
+    """``text`` without a currency's symbol or code before or after the number ("R$ 12.000", "12 000 €",
+    "BRL 500"), or None when something else is there ("about 5k")."""
+    match = _MARKS.fullmatch(text)
+    if match is None:
+        return None
+    lead, number, trail = match.groups()
+    for mark in (lead.strip(), trail.strip()):
+        if mark and not (_ISO_CODE.fullmatch(mark) or any(unicodedata.category(ch) == "Sc" for ch in mark)):
+            return None
+    return number
 
 
 def _finite(plain: str) -> str | None:

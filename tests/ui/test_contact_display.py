@@ -209,7 +209,6 @@ def test_money_is_written_the_locales_way_and_what_cannot_be_read_is_left(qapp: 
         "",
         "1e9",
         "12..5",
-        "1,25,000",
         "1,2,3",
         "1.5.5",
         "12,000,50",
@@ -224,6 +223,7 @@ def test_an_amount_typed_in_any_locales_style_shows_its_one_reading_and_never_a_
     assert "1.250,50" in format_currency("1.250,50", BRAZIL, "BRL")
     assert "1.250,50" in format_currency("1,250.50", BRAZIL, "BRL")
     assert format_currency("1.250.000", US, "USD") == "$1,250,000.00"
+    assert format_currency("1,25,000", US, "USD") == "$125,000.00"  # India's lakhs: one way to read it
     assert format_currency("12,5", US, "USD") == "$12.50"
     assert format_currency("-300", US, "USD") == US.toCurrencyString(-300.0)
     # "12.000" is twelve thousand in Brazil and twelve in the US; "1,250" the other way round: shown as typed.
@@ -340,3 +340,61 @@ def test_the_value_says_which_currency_it_is_in_or_that_none_was_chosen(
     assert value.text() == "12,000.00" and "does not say the currency" in value.toolTip()
     registry.set_currency("brl")  # Settings, or a teammate's registry file
     assert value.text() == "R$12,000.00" and "BRL" in value.toolTip()
+
+
+@pytest.mark.parametrize(
+    ("locale", "typed", "sent"),
+    [
+        (QLocale(QLocale.Language.German, QLocale.Country.Germany), "12.000", "12000"),
+        (QLocale(QLocale.Language.German, QLocale.Country.Germany), "R$ 12.000,50", "12000.50"),
+        (QLocale(QLocale.Language.French, QLocale.Country.France), "12\u202f000,50", "12000.50"),
+        (QLocale(QLocale.Language.English, QLocale.Country.India), "1,20,000", "120000"),
+        (US, "1,250", "1250"),
+        (US, "about 5k", "about 5k"),  # no amount: sent as typed, never a guess
+    ],
+    ids=["de thousands", "de money", "fr", "in lakhs", "us", "not an amount"],
+)
+def test_an_amount_typed_in_the_reps_own_style_is_sent_as_the_number_they_meant(
+    qtbot: QtBot,
+    view: ContactView,
+    api: ContactApi,
+    contact: Contact,
+    transport: RecordingTransport,
+    locale: QLocale,
+    typed: str,
+    sent: str,
+) -> None:
+    """ "12.000" is twelve thousand to a German rep. It used to be stored as typed, and a US colleague then read
+    twelve; now what a rep types is read in their locale and stored as a plain number."""
+    QLocale.setDefault(locale)
+    value = view.form.value_edit
+    view.activateWindow()
+    value.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(value.hasFocus)
+    value.selectAll()
+    value.insert(typed)  # pasted: QTest types only Latin-1
+    city = view.findChild(QLineEdit, "city")
+    city.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: not value.hasFocus())
+    assert view.form.changes() == {"value": sent}
+    transport.sent.clear()
+    with qtbot.waitSignal(view.service.saved, timeout=10_000):
+        view.save_button.click()
+    assert [request.body for request in transport.writes() if request.method == "PUT"] == [
+        {"uid": contact.uid, "value": sent}
+    ]
+    assert read_back(qtbot, api, contact.uid).value == sent
+
+
+def test_a_stored_value_left_alone_is_not_rewritten(qtbot: QtBot, view: ContactView, contact: Contact) -> None:
+    """A value someone stored as "12.000,50" stays so until a rep edits it: reading it is no edit."""
+    from dataclasses import replace
+
+    view.show_contact(replace(contact, value="12.000,50"))
+    value = view.form.value_edit
+    view.activateWindow()
+    value.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(value.hasFocus)
+    view.findChild(QLineEdit, "city").setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: not value.hasFocus())
+    assert value.raw_value() == "12.000,50" and "value" not in view.form.changes()
