@@ -89,6 +89,11 @@ def describe(error: BaseException, *, host: str = "") -> Description:
             Action.SIGN_IN,
         )
     if isinstance(error, PlanError):
+        # The contract's 403 is about the plan; the vendor's reference says "insufficient permissions", and a
+        # server may say which ("you can only change contacts you own"): its own words then, not the plan's.
+        said = (error.error or "").strip()
+        if said and said != error.message and "plan" not in said.casefold():
+            return Description(_t("The server refused this: {0}").format(_sentence(said)), Severity.ERROR)
         return Description(
             _t("This account's plan has no API access. API access needs the Starter, Pro or Business plan."),
             Severity.ERROR,

@@ -703,3 +703,21 @@ def test_notes_laid_out_another_way_keep_each_entry_and_its_time(notes: object) 
         (datetime(2025, 8, 12, 9, 35), "Talked to lead."),
         (datetime(2025, 8, 14, 10, 46), "Called as requested."),
     ]
+
+
+@pytest.mark.parametrize(
+    ("said", "told"),
+    [
+        ("You can only change contacts you own", "The server refused this: You can only change contacts you own."),
+        ("Your plan does not include API access", "This account's plan has no API access."),
+        ("", "This account's plan has no API access."),
+    ],
+)
+def test_a_403_says_the_servers_own_reason_when_it_gives_one(said: str, told: str) -> None:
+    """The reference reads 403 as "insufficient permissions": a refusal about one contact is no plan problem."""
+    from crmdesk.ui.errors import describe
+
+    api, _recorder = make_api(handler=Scripted([fail(403, "FORBIDDEN", said)]))
+    with pytest.raises(PlanError) as caught:
+        _run(api, "set_stage", "Won", uid="ABC12345")
+    assert describe(caught.value).text.startswith(told)
