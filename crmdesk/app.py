@@ -167,6 +167,10 @@ def _light_palette(standard: Any) -> Any:
     # Fusion's placeholder is half-transparent black: about #777 on the window, under 4 : 1 for the note times,
     # the section titles and the sidebar's second lines that use it.
     standard.setColor(QPalette.ColorRole.PlaceholderText, QColor("#6b6b6b"))
+    # Fusion's disabled text is #bebebe, 1.6 : 1 on the window; the Account menu names the profile and its server
+    # in a disabled entry. 3 : 1 reads, and still looks unavailable beside black.
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        standard.setColor(QPalette.ColorGroup.Disabled, role, QColor("#858585"))
     return standard
 
 

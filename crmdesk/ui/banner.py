@@ -6,6 +6,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from crmdesk.ui.announce import announce
 from crmdesk.ui.errors import Action, Description, Severity
 from crmdesk.ui.icons import icon
 from crmdesk.ui.tool_button import ToolButton
@@ -96,6 +97,7 @@ class ErrorBanner(QFrame):
         self._apply_colours()
         self.setAccessibleDescription(text)
         self.show()
+        announce(self, text, urgent=severity is Severity.ERROR)
 
     def dismiss(self) -> None:
         self._action = None

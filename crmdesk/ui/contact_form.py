@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 from crmdesk.api.models import Contact
 from crmdesk.contract import ContractError, check_identity, validate_field
 from crmdesk.services import phone as phone_numbers
+from crmdesk.ui.focus_ring import RingedPlainTextEdit
 from crmdesk.ui.formatting import format_currency, plain_amount, user_locale
 from crmdesk.ui.icons import SMALL_SIZE, icon
 from crmdesk.ui.messages import error_colour, user_message
@@ -189,7 +190,7 @@ class ValueEdit(QLineEdit):
         self._show()
 
 
-class SnapshotEdit(QPlainTextEdit):
+class SnapshotEdit(RingedPlainTextEdit):
     """The multi-line snapshot: a few lines tall, growing with its text up to a cap, then scrolling.
 
     A fixed, content-driven height keeps the form compact (Save stays right under it) instead of the editor

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QRect, Qt
 from PySide6.QtGui import QFocusEvent, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
+from PySide6.QtWidgets import QFrame, QPlainTextEdit, QScrollArea, QWidget
 
 #: The ring's width; a widget that draws one keeps this much room around what it shows.
 RING_WIDTH = 2
@@ -50,3 +50,17 @@ class FocusRingScrollArea(QScrollArea):
         if kind in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
             self.update()
         return super().event(event)
+
+
+class RingedPlainTextEdit(QPlainTextEdit):
+    """A multi-line editor that shows the ring over its frame while it has focus, as one-line fields show theirs
+    (Fusion draws none for a text editor's frame, so keyboard users lost their place on entering one)."""
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        kind = event.type()
+        if kind == QEvent.Type.Paint and self.hasFocus():  # the frame's paint; the text is the viewport's
+            draw_focus_ring(self, self.rect())
+        elif kind in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
+            self.update()
+        return handled

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QPainter, QPalette, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QPainter, QPalette, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -38,6 +38,8 @@ from crmdesk.services.recent import RecentList
 from crmdesk.services.search import SearchKind, SearchService, detect_kind, effective_kind, normalise
 from crmdesk.services.session import Session
 from crmdesk.ui import shortcuts
+from crmdesk.ui.announce import announce
+from crmdesk.ui.focus_ring import RING_WIDTH
 from crmdesk.ui.icons import SMALL_SIZE, TOOLBAR_SIZE, app_icon, icon
 from crmdesk.ui.search_field import SearchField
 from crmdesk.ui.tool_button import ToolButton
@@ -100,7 +102,7 @@ class _ContactRowDelegate(QStyledItemDelegate):
         self._elided: dict[tuple[str, int, int], str] = {}
         # QStyle's CE_ItemViewItem and State_Selected, read once QStyle is imported (at the first row painted:
         # creating QStyle's Python type costs ~8 ms, which start-up need not pay when there is no row yet).
-        self._style_constants: tuple[Any, Any] | None = None
+        self._style_constants: tuple[Any, Any, Any] | None = None
 
     def _fonts(self, font: QFont) -> _Fonts:
         last = self._last_font
@@ -138,13 +140,26 @@ class _ContactRowDelegate(QStyledItemDelegate):
         if self._style_constants is None:
             from PySide6.QtWidgets import QStyle
 
-            self._style_constants = (QStyle.ControlElement.CE_ItemViewItem, QStyle.StateFlag.State_Selected)
-        item_element, selected_flag = self._style_constants
+            self._style_constants = (
+                QStyle.ControlElement.CE_ItemViewItem,
+                QStyle.StateFlag.State_Selected,
+                QStyle.StateFlag.State_HasFocus,
+            )
+        item_element, selected_flag, focus_flag = self._style_constants
         # The view's option carries the row's rect, state, palette and font but no text: the style draws the
         # panel (selection, hover) and the focus frame, and the two lines are drawn below.
         widget = option.widget
         style = widget.style() if widget is not None else QApplication.style()
         style.drawControl(item_element, option, painter, widget)
+        if option.state & focus_flag:
+            # Fusion's focus frame is a tint of the highlight, about 1.6 : 1 on the dark window: the ring the
+            # rest of the app shows for keyboard focus, drawn here in the highlight colour itself.
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(option.palette.color(QPalette.ColorRole.Highlight), RING_WIDTH))
+            half = RING_WIDTH // 2
+            painter.drawRoundedRect(option.rect.adjusted(half, half, -half, -half), 3, 3)
+            painter.restore()
         lines = str(index.data(_DISPLAY_ROLE) or "").split("\n")
         selected = bool(option.state & selected_flag)
         palette = option.palette
@@ -851,6 +866,7 @@ class MainWindow(QMainWindow):
             self.results_status.setForegroundRole(QPalette.ColorRole.WindowText)
         self.results_status.setText(text)
         self.results_status.setToolTip(query if query and query not in text else "")
+        announce(self.results_status, text)  # the rep's focus stays in the search field
         self._found_uid = None
         self._fit_results_soon.start()
 

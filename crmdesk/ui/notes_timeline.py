@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from crmdesk.contract import ContractError, NoteEntry, check_note_reads_back, validate_note
 from crmdesk.ui import shortcuts
-from crmdesk.ui.focus_ring import FocusRingScrollArea
+from crmdesk.ui.focus_ring import FocusRingScrollArea, RingedPlainTextEdit
 from crmdesk.ui.formatting import account_to_local, user_locale
 from crmdesk.ui.icons import SMALL_SIZE, icon
 from crmdesk.ui.messages import show_inline_error, user_message
@@ -29,7 +28,7 @@ from crmdesk.ui.tool_button import ToolButton
 from crmdesk.ui.wrapped_label import WrappedLabel
 
 
-class NoteInput(QPlainTextEdit):
+class NoteInput(RingedPlainTextEdit):
     """A multi-line note editor that submits on Ctrl+Enter (``shortcuts.ADD_NOTE``).
 
     Signals:
@@ -173,6 +172,7 @@ class NotesTimeline(QWidget):
         self.more_button.hide()
         self._scroll = FocusRingScrollArea(self)
         self._scroll.setObjectName("notesScroll")
+        self._scroll.setAccessibleName(self.tr("Notes"))  # a Tab stop: unnamed, a screen reader said nothing there
         self._scroll.setWidgetResizable(True)
         self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._scroll.setWidget(self._container)
@@ -441,6 +441,9 @@ class NotesTimeline(QWidget):
         while len(self._headers) <= index:
             label = QLabel(self._container)
             label.setObjectName("noteDay")
+            # Wrapped, or a long day ("Wednesday, 20 August 2025") in a large font widens every row past the
+            # view, whose horizontal scroll bar is off: the notes' text was cut off at the right.
+            label.setWordWrap(True)
             bold = QFont(label.font())
             bold.setBold(True)
             label.setFont(bold)

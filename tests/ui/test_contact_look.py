@@ -147,3 +147,76 @@ def test_dark_palette_fields_stand_out_from_the_window(qapp: object) -> None:
     palette = _dark_palette()
     base, window = palette.color(ROLE.Base), palette.color(ROLE.Window)
     assert _luminance(base) > _luminance(window) and contrast(base, window) >= 1.15
+
+
+@pytest.mark.parametrize("editor", ["snapshot", "note box"])
+def test_a_multi_line_field_shows_it_has_focus(qtbot: QtBot, editor: str) -> None:
+    """One-line fields show a ring in the highlight colour; the snapshot and the note box showed only a caret, so
+    a keyboard user entering one lost their place."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+    from crmdesk.ui.contact_form import SnapshotEdit
+    from crmdesk.ui.notes_timeline import NoteInput
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    field = SnapshotEdit(host) if editor == "snapshot" else NoteInput(host)
+    other = QLineEdit(host)
+    layout = QVBoxLayout(host)
+    layout.addWidget(field)
+    layout.addWidget(other)
+    host.resize(300, 200)
+    host.show()
+    qtbot.waitExposed(host)
+    highlight = field.palette().color(QPalette.ColorRole.Highlight)
+
+    def left_edge() -> QColor:
+        return field.grab().toImage().pixelColor(0, field.height() // 2)
+
+    other.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(other.hasFocus)
+    unfocused = left_edge()
+    host.activateWindow()
+    field.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(field.hasFocus)
+    assert contrast(left_edge(), highlight) < 1.2 and contrast(unfocused, highlight) > 1.5
+
+
+def test_the_focused_row_of_a_sidebar_list_stands_out_in_dark(qtbot: QtBot) -> None:
+    """Fusion's focus frame on an item is a tint of the highlight, 1.6 : 1 on the dark window: a keyboard user
+    could not tell which Recent or Results row had focus."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QListWidget
+
+    from crmdesk.ui import main_window
+
+    rows = main_window._sidebar_list("recentList", "Recent contacts", None)  # type: ignore[arg-type]
+    qtbot.addWidget(rows)
+    rows.setPalette(_dark_palette())
+    rows.setItemDelegate(main_window._ContactRowDelegate(rows))
+    for name in ("Ana Lima\nana@example.com", "Bruno Reis\nbruno@example.com"):
+        rows.addItem(name)
+    rows.resize(240, 200)
+    rows.show()
+    qtbot.waitExposed(rows)
+    rows.setFocus(Qt.FocusReason.TabFocusReason)
+    rows.setCurrentRow(1)
+    rows.clearSelection()  # focus, not selection: the row the arrow keys are on
+    qtbot.waitUntil(rows.hasFocus)
+    assert isinstance(rows, QListWidget)
+    area = rows.visualItemRect(rows.item(1))
+    image = rows.viewport().grab().toImage()
+    window = _dark_palette().color(QPalette.ColorRole.Window)
+    edge = image.pixelColor(area.left() + 1, area.center().y())
+    assert contrast(edge, window) >= 3, edge.name()
+
+
+def test_disabled_text_in_light_stays_readable() -> None:
+    """The Account menu's first entry (the profile and its server) is disabled; it was #bebebe on #efefef."""
+    from PySide6.QtWidgets import QApplication
+
+    palette = _light_palette(QApplication.style().standardPalette())
+    disabled = QPalette.ColorGroup.Disabled
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        assert contrast(palette.color(disabled, role), palette.color(QPalette.ColorRole.Window)) >= 3

@@ -263,6 +263,31 @@ def test_older_notes_shown_above_keep_the_note_the_rep_was_reading_in_place(qtbo
     assert where(first) == before and bar.value() > 0
 
 
+def test_in_a_large_font_no_note_runs_past_the_timelines_right_edge(qtbot: QtBot) -> None:
+    """A low-vision rep's 16 pt font: a long day heading widened every row past the view, and with no
+    horizontal scroll bar the notes' text was cut off."""
+    from datetime import datetime
+
+    from PySide6.QtGui import QFont
+
+    from crmdesk.contract import NoteEntry
+    from crmdesk.ui.notes_timeline import NotesTimeline
+
+    timeline = NotesTimeline()
+    qtbot.addWidget(timeline)
+    large = QFont(timeline.font())
+    large.setPointSize(16)
+    timeline.setFont(large)
+    timeline.setFixedSize(300, 500)  # its column in the window: it cannot grow to fit
+    timeline.show()
+    timeline.set_notes([NoteEntry(datetime(2025, 8, 20, 9, 30), "Owner loved the samples and asked about credit")])
+    scroll = timeline.findChild(QScrollArea, "notesScroll")
+    assert scroll is not None and scroll.accessibleName() == "Notes"
+    qtbot.waitUntil(lambda: scroll.widget().width() > 0)
+    qtbot.wait(50)  # the layout settles
+    assert scroll.widget().width() <= scroll.viewport().width()
+
+
 def test_a_name_too_long_for_the_header_ends_in_an_ellipsis(qtbot: QtBot, demo_api: ContactApi) -> None:
     from dataclasses import replace
 

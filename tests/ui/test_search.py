@@ -611,3 +611,28 @@ def test_text_that_is_no_kind_typed_while_a_contact_opens_leaves_the_opening_and
     assert _row_names(window.results_list) == ["Ana Costa", "Bruno Costa"] and window.results_list.isVisible()
     assert "is not a UID, email or phone" in window.results_status.text()
     close_window(qtbot, window)
+
+
+def test_a_searchs_outcome_and_an_error_are_spoken_by_a_screen_reader(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Focus stays in the search field, and a label's new text is read only when focus reaches it: a screen
+    reader user heard nothing of "Found …" or of an error."""
+    from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
+
+    spoken: list[tuple[str, QAccessible.AnnouncementPoliteness]] = []
+
+    def update(event: object) -> None:
+        if isinstance(event, QAccessibleAnnouncementEvent):
+            spoken.append((event.message(), event.politeness()))
+
+    monkeypatch.setattr(QAccessible, "isActive", lambda: True)  # as with Orca, NVDA or VoiceOver running
+    monkeypatch.setattr(QAccessible, "updateAccessibility", update)
+    (ref,) = create_contacts(qtbot, account, {"name": "Maria Silva", "email": "maria@example.com"})
+    window = open_window(qtbot, account)
+    _search(qtbot, window, "maria@example.com")
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    assert ("Found Maria Silva.", QAccessible.AnnouncementPoliteness.Polite) in spoken
+    window.banner.show_message("The server failed: Internal error.")
+    assert spoken[-1] == ("The server failed: Internal error.", QAccessible.AnnouncementPoliteness.Assertive)
+    close_window(qtbot, window)
