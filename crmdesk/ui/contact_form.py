@@ -357,7 +357,10 @@ class BirthdayEdit(QWidget):
             return
         palette = calendar.palette()
         on_bar = palette.color(QPalette.ColorRole.HighlightedText)  # the month bar is the highlight colour
-        for name, icon_name in (("qt_calendar_prevmonth", "chevron-left"), ("qt_calendar_nextmonth", "chevron-right")):
+        back, forward = "chevron-left", "chevron-right"
+        if calendar.layoutDirection() == Qt.LayoutDirection.RightToLeft:
+            back, forward = forward, back  # the previous month is to the right, where reading starts
+        for name, icon_name in (("qt_calendar_prevmonth", back), ("qt_calendar_nextmonth", forward)):
             arrow = calendar.findChild(QToolButton, name)
             if arrow is not None:
                 arrow.setIcon(icon(icon_name, color=on_bar, size=SMALL_SIZE))

@@ -78,6 +78,9 @@ class FlowLayout(QLayout):
         x = effective.x()
         y = effective.y()
         line_height = 0
+        host = self.parentWidget()
+        # Laid out left to right, then mirrored for a right-to-left layout: the first item sits at the right.
+        mirrored = host is not None and host.layoutDirection() == Qt.LayoutDirection.RightToLeft
         for item in self._items:
             widget = item.widget()
             if widget is not None and widget.isHidden():
@@ -99,7 +102,10 @@ class FlowLayout(QLayout):
                 next_x = x + hint.width() + space_x
                 line_height = 0
             if not test_only:
-                item.setGeometry(QRect(QPoint(x, y), hint))
+                placed = QRect(QPoint(x, y), hint)
+                if mirrored:
+                    placed = QStyle.visualRect(Qt.LayoutDirection.RightToLeft, effective, placed)
+                item.setGeometry(placed)
             x = next_x
             line_height = max(line_height, hint.height())
         return y + line_height - rect.y() + margins.bottom()

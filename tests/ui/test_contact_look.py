@@ -220,3 +220,26 @@ def test_disabled_text_in_light_stays_readable() -> None:
     disabled = QPalette.ColorGroup.Disabled
     for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
         assert contrast(palette.color(disabled, role), palette.color(QPalette.ColorRole.Window)) >= 3
+
+
+def test_tag_chips_start_at_the_right_in_a_right_to_left_layout(qtbot: QtBot) -> None:
+    """In Arabic or Hebrew the first tag belongs at the right edge, where reading starts; it sat at the left."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel, QWidget
+
+    from crmdesk.ui.flow_layout import FlowLayout
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    layout = FlowLayout(host)
+    layout.setContentsMargins(0, 0, 0, 0)
+    chips = [QLabel(text, host) for text in ("Hot Lead", "Website", "Q1")]
+    for chip in chips:
+        layout.addWidget(chip)
+    host.resize(400, 100)
+    host.show()
+    qtbot.waitExposed(host)
+    assert chips[0].x() == 0 and chips[0].x() < chips[1].x() < chips[2].x()
+    host.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+    qtbot.waitUntil(lambda: chips[0].geometry().right() == host.width() - 1)
+    assert chips[0].x() > chips[1].x() > chips[2].x()

@@ -428,6 +428,42 @@ def test_the_birthday_calendar_follows_the_palette(qtbot: QtBot) -> None:
         assert calendar.weekdayTextFormat(day).foreground().color() == text
 
 
+def test_the_birthday_calendars_month_arrows_point_the_way_they_go_right_to_left(qtbot: QtBot) -> None:
+    """Right to left, the previous month is the button at the right: both arrows used to point left."""
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QToolButton
+
+    from crmdesk.ui.contact_form import BirthdayEdit
+
+    def arrows(edit: BirthdayEdit) -> list[bytes]:
+        calendar = edit.calendar
+        assert calendar is not None
+        shown = []
+        for name in ("qt_calendar_prevmonth", "qt_calendar_nextmonth"):
+            button = calendar.findChild(QToolButton, name)
+            assert button is not None
+            image = button.icon().pixmap(16, 16).toImage()
+            shown.append(bytes(image.constBits()))
+        return shown
+
+    opened = []
+    for direction in (Qt.LayoutDirection.LeftToRight, Qt.LayoutDirection.RightToLeft):
+        QGuiApplication.setLayoutDirection(direction)
+        try:
+            edit = BirthdayEdit()
+            qtbot.addWidget(edit)
+            edit.show()
+            QTimer.singleShot(100, lambda edit=edit: edit._menu.close())  # type: ignore[misc]
+            edit.button.showMenu()
+            opened.append(arrows(edit))
+        finally:
+            QGuiApplication.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+    (left_to_right_back, left_to_right_forward), (right_to_left_back, right_to_left_forward) = opened
+    assert left_to_right_back != left_to_right_forward
+    assert (right_to_left_back, right_to_left_forward) == (left_to_right_forward, left_to_right_back)
+
+
 def test_the_birthday_calendar_opens_on_the_field_date_and_fills_the_field(qtbot: QtBot) -> None:
     from PySide6.QtCore import QDate, Qt, QTimer
     from PySide6.QtWidgets import QTableView
