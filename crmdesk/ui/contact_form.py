@@ -145,7 +145,7 @@ class ValueEdit(QLineEdit):
         amounts, or has not been touched."""
         if self._raw == self._loaded:
             return self._raw
-        return plain_amount(self._raw, user_locale()) or self._raw
+        return plain_amount(self._raw, user_locale(), self._currency) or self._raw
 
     def set_raw_value(self, text: str) -> None:
         self._raw = self._loaded = text

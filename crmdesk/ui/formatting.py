@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -19,7 +18,6 @@ _CONTEXT = "Formatting"
 _AMOUNT = re.compile(r"([+-]?)(\d+(?:[.,]\d+)*)")
 # A mark before or after the number (a symbol, a code, letters), and the number itself.
 _MARKS = re.compile(r"([^\d+\-.,]*?)\s*([+-]?[\d.,\s\u00a0\u202f'’]*\d)\s*([^\d.,]*)", re.DOTALL)
-_ISO_CODE = re.compile(r"[A-Z]{3}")
 # Spaces and apostrophes that group digits in threes (French "12 000", Swiss "12'000").
 _GROUP_SPACES = re.compile(r"(?<=\d)[\s\u00a0\u202f'’](?=\d{3}(?!\d))")
 
@@ -147,16 +145,21 @@ def relative_moment(moment: datetime | None, locale: QLocale, now: datetime | No
     return format_moment(aware, locale)
 
 
-def plain_amount(text: str, locale: QLocale | None = None) -> str | None:
-    """An amount typed in any locale's style as a plain decimal ("R$ 12.000,50" → "12000.50"), or None when it
-    is not one or reads two ways.
+def plain_amount(text: str, locale: QLocale | None = None, currency: str = "") -> str | None:
+    """An amount typed in any locale's style as a plain decimal ("12.000,50" → "12000.50"), or None when it is
+    not one or reads two ways.
 
-    "12000", "12000.5", "12,000.50", "12.000,50", "1.250.000", "12 000,50", "1,20,000" (Indian grouping) and
-    "12,5" each read one way, with or without a currency's symbol or code. "12.000" and "1,250" do not: a
-    thousands separator in one locale, a decimal point in another. With the ``locale`` it was typed in they do;
-    without it (a value stored by someone else) a wrong amount on screen is worse than the text as typed.
+    "12000", "12000.5", "12,000.50", "12.000,50", "1.250.000", "12 000,50", "1,20,000" (Indian grouping),
+    "0.125" and "12,5" each read one way. "12.000" and "1,250" do not: a thousands separator in one locale, a
+    decimal point in another. With the ``locale`` it was typed in they do; without it (a value stored by someone
+    else) a wrong amount on screen is worse than the text as typed. The symbol or code of ``currency`` (the
+    team's) may stand before or after the number; any other mark ("USD" in a BRL team, "Mio", "/month") makes
+    the text no plain amount.
+
+    The plain form uses "." for the decimal point only and never has exactly three digits after it (0.125 is
+    written "0.1250", 12.500 is "12.5"), so that it reads as itself again in every locale.
     """
-    core = _without_currency(text.strip())
+    core = _without_currency(text.strip(), currency)
     if core is None:
         return None
     match = _AMOUNT.fullmatch(_GROUP_SPACES.sub("", core))
@@ -172,6 +175,8 @@ def plain_amount(text: str, locale: QLocale | None = None) -> str | None:
         decimal = last  # a group separator always has three digits after it, and only the decimal can differ
     elif len(separators) > 1:
         decimal = ""  # the same separator more than once: thousands ("1.250.000"), a whole number
+    elif groups[0].lstrip("0") != groups[0] or not groups[0]:
+        decimal = last  # "0.125", "00,125": no thousands begin with a zero
     elif locale is not None and last == locale.groupSeparator():
         decimal = ""  # "12.000" typed by a German rep: twelve thousand
     elif locale is not None and last == locale.decimalPoint():
@@ -184,6 +189,10 @@ def plain_amount(text: str, locale: QLocale | None = None) -> str | None:
     grouping = [character for character in separators if character != decimal]
     if grouping and not _grouped(whole):
         return None
+    if len(fraction) == 3:
+        fraction = fraction.rstrip("0")
+        if len(fraction) == 3:
+            fraction += "0"  # three digits after a point read as thousands in half the world
     return _finite(f"{sign}{''.join(whole)}" + (f".{fraction}" if fraction else ""))
 
 
@@ -195,15 +204,16 @@ def _grouped(whole: list[str]) -> bool:
     return middle <= {3} or (middle == {2} and len(whole[0]) <= 2)
 
 
-def _without_currency(text: str) -> str | None:
-    """``text`` without a currency's symbol or code before or after the number ("R$ 12.000", "12 000 €",
-    "BRL 500"), or None when something else is there ("about 5k")."""
+def _without_currency(text: str, currency: str) -> str | None:
+    """``text`` without ``currency``'s symbol or code before or after the number ("R$ 12.000", "12.000 BRL"),
+    or None when anything else is there ("about 5k", "2,5 Mio €", "USD 5000" in a BRL team)."""
     match = _MARKS.fullmatch(text)
     if match is None:
         return None
     lead, number, trail = match.groups()
+    allowed = {currency.casefold(), currency_symbol(currency).casefold()} if currency else set()
     for mark in (lead.strip(), trail.strip()):
-        if mark and not (_ISO_CODE.fullmatch(mark) or any(unicodedata.category(ch) == "Sc" for ch in mark)):
+        if mark and mark.casefold() not in allowed:
             return None
     return number
 
@@ -229,13 +239,14 @@ def format_currency(raw: str, locale: QLocale, currency: str = "") -> str:
     as a number in the locale's style when no currency is known ("12,000"): the API keeps a bare number, and the
     rep's own currency would show one deal as different amounts in different countries. Text that is not an
     amount read one way is left as is, and digits typed after the point are never rounded away."""
-    plain = plain_amount(raw)
+    plain = plain_amount(raw, currency=currency)
     if plain is None:
         return raw
     number = float(plain)
-    typed = len(plain.partition(".")[2])
+    fraction = plain.partition(".")[2]
+    typed = len(fraction.rstrip("0"))  # a plain form's fourth digit may be a pad (see plain_amount)
     if not currency:
-        return locale.toString(number, "f", typed)
+        return locale.toString(number, "f", max(typed, 2) if fraction else 0)
     usual = 0 if currency in _NO_DECIMALS else 3 if currency in _THREE_DECIMALS else 2
     return locale.toCurrencyString(number, currency_symbol(currency), max(usual, typed))
 

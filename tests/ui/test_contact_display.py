@@ -25,6 +25,7 @@ from tests.ui.contact_support import (
     read_back,
 )
 
+GERMANY = QLocale(QLocale.Language.German, QLocale.Country.Germany)
 US = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
 UK = QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom)
 BRAZIL = QLocale(QLocale.Language.Portuguese, QLocale.Country.Brazil)
@@ -327,7 +328,7 @@ def test_one_deal_reads_as_the_same_amount_to_reps_in_every_country(qapp: object
     assert format_currency("12000", US, "BRL") == "R$12,000.00"
     assert "R$" in format_currency("12000", japan, "BRL") and "12,000.00" in format_currency("12000", japan, "BRL")
     # No currency chosen: a number in the rep's own style, and no symbol that would be a guess.
-    assert format_currency("12000", germany) == "12.000" and format_currency("12000.5", US) == "12,000.5"
+    assert format_currency("12000", germany) == "12.000" and format_currency("12000.5", US) == "12,000.50"
     # A currency without cents keeps a fraction that was stored, rather than rounding it away.
     assert format_currency("12000", US, "JPY") == "¥12,000" and format_currency("12000.5", US, "JPY") == "¥12,000.5"
 
@@ -351,8 +352,23 @@ def test_the_value_says_which_currency_it_is_in_or_that_none_was_chosen(
         (QLocale(QLocale.Language.English, QLocale.Country.India), "1,20,000", "120000"),
         (US, "1,250", "1250"),
         (US, "about 5k", "about 5k"),  # no amount: sent as typed, never a guess
+        (GERMANY, "12,500", "12.5"),  # twelve and a half; "12.500" would read as thousands in Germany
+        (GERMANY, "0,125", "0.1250"),
+        (GERMANY, "2,5 Mio €", "2,5 Mio €"),  # more than a number: kept whole
+        (US, "USD 5000", "USD 5000"),  # another currency than the team's (BRL): kept whole
     ],
-    ids=["de thousands", "de money", "fr", "in lakhs", "us", "not an amount"],
+    ids=[
+        "de thousands",
+        "de money",
+        "fr",
+        "in lakhs",
+        "us",
+        "not an amount",
+        "de three places",
+        "de fraction",
+        "words",
+        "other currency",
+    ],
 )
 def test_an_amount_typed_in_the_reps_own_style_is_sent_as_the_number_they_meant(
     qtbot: QtBot,
@@ -367,6 +383,7 @@ def test_an_amount_typed_in_the_reps_own_style_is_sent_as_the_number_they_meant(
     """ "12.000" is twelve thousand to a German rep. It used to be stored as typed, and a US colleague then read
     twelve; now what a rep types is read in their locale and stored as a plain number."""
     QLocale.setDefault(locale)
+    assert view.registry.currency() == "BRL"
     value = view.form.value_edit
     view.activateWindow()
     value.setFocus(Qt.FocusReason.TabFocusReason)
@@ -377,6 +394,8 @@ def test_an_amount_typed_in_the_reps_own_style_is_sent_as_the_number_they_meant(
     city.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(lambda: not value.hasFocus())
     assert view.form.changes() == {"value": sent}
+    if sent != typed:  # read as an amount: shown as the same amount, in the rep's style
+        assert value.text() == format_currency(sent, locale, "BRL") and "R$" in value.text()
     transport.sent.clear()
     with qtbot.waitSignal(view.service.saved, timeout=10_000):
         view.save_button.click()
