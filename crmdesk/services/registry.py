@@ -426,7 +426,11 @@ def _parse(text: str, where: str, *, own: bool = False) -> dict[str, Any]:
         if currency.strip():  # a teammate's file that says nothing about it leaves the one chosen here
             result["currency"] = _checked_currency(currency)
     except ValueError:
-        raise RegistryFormatError(f"{where}: 'currency' must be a three-letter currency code such as BRL.") from None
+        if not own:
+            raise RegistryFormatError(
+                f"{where}: 'currency' must be a three-letter currency code such as BRL."
+            ) from None
+        log.warning("%s: ignoring the currency %r, which is no currency code", where, currency)  # that entry alone
     zone = data.get("accountTimeZone", "")
     if not isinstance(zone, str):
         raise RegistryFormatError(f"{where}: 'accountTimeZone' must be an IANA time zone such as America/Sao_Paulo.")
@@ -485,7 +489,11 @@ def part_hour_offset(name: str) -> timedelta | None:
         return None
     sign, hours, minutes = match.groups()
     offset = timedelta(hours=int(hours), minutes=int(minutes))
-    return offset if sign == "+" else -offset
+    offset = offset if sign == "+" else -offset
+    # What fixed_offset_zone can give: quarter hours, from UTC−12 to UTC+14 ("UTC+99:00" is a typo, not a zone).
+    if int(minutes) % 15 or not timedelta(hours=-12) <= offset <= timedelta(hours=14):
+        return None
+    return offset
 
 
 def is_fixed_offset_zone(name: str) -> bool:

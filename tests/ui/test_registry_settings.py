@@ -493,3 +493,31 @@ def test_a_note_time_claims_no_zone_while_the_accounts_is_unknown(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+@pytest.mark.expected_warnings  # the hand-edited currency is logged as ignored
+@pytest.mark.parametrize("typo", ["UTC+99:00", "UTC+14:30", "UTC-13:00", "UTC+05:20"])
+def test_an_offset_no_zone_has_is_refused_and_never_breaks_the_window(
+    qtbot: QtBot, api: ContactApi, tmp_path: Path, typo: str
+) -> None:
+    """ "UTC+99:00" (for +09:00) passed as a learned offset, and building the contact view then raised at every
+    start of the profile."""
+    registry = Registry.load("offset-typo")
+    with pytest.raises(ValueError):
+        registry.set_account_time_zone(typo)
+    shared = tmp_path / "team.json"
+    shared.write_text(json.dumps({"accountTimeZone": typo}))
+    with pytest.raises(RegistryFormatError):
+        registry.import_json(shared)
+    dialog = SettingsDialog(registry)
+    qtbot.addWidget(dialog)
+    dialog.account_zone.setEditText(typo)
+    dialog.accept()
+    assert registry.account_time_zone() == "" and f"{typo} is not a time zone" in dialog.message.text()
+    # A profile's own file that holds one anyway (edited by hand) still opens, its note times as written.
+    own = paths.profile_dir("offset-typo") / "registry.json"
+    own.write_text(json.dumps({"stages": ["Won"], "accountTimeZone": typo, "currency": "R$"}))
+    reopened = Registry.load("offset-typo")
+    assert reopened.stages() == ["Won"] and reopened.currency() == ""  # the bad entries cost themselves only
+    _service, view = make_view(qtbot, api, reopened)
+    assert view.notes is not None
