@@ -1375,7 +1375,9 @@ class ContactView(QWidget):
         batch[1].append(tag)
         if not self.tags.pending_tags():
             self._tags_confirmed = None
-        tags = batch[1]
+        # Named in the order the chips show (as typed): the answers to tags sent together come in any order.
+        shown = [name.casefold() for name in self.tags.tag_names()]
+        tags = sorted(batch[1], key=lambda name: shown.index(name.casefold()) if name.casefold() in shown else 0)
         if len(tags) == 1:
             self.status_message.emit(self.tr("Tag “{tag}” added").format(tag=tag))
         else:
