@@ -37,6 +37,11 @@ _TEXT_FIELDS = frozenset(field.name for field in dataclasses.fields(Contact) if 
 }
 
 
+@dataclasses.dataclass
+class _NoteFlight:
+    overlapped: bool = False
+
+
 def _copies(contact: Contact, text: str) -> int:
     """How many of the contact's notes read ``text`` (a note's text may come back with its ends trimmed)."""
     return sum(1 for note in contact.notes if note.text.strip() == text.strip())
@@ -65,8 +70,8 @@ class ContactService(QObject):
         note_added(Contact, str): the note (the text as sent) was stored; the contact was re-read so it carries
             the server's timestamp.
         note_failed(str, str, exception): the uid, and the note text that could not be added to it. With the
-            error's ``may_have_happened``, nobody can tell yet: the answer was lost and the contact could not be
-            read to look.
+            error's ``may_have_happened``, nobody can tell yet: the answer was lost, and the contact read after it
+            did not show the note (or could not be read).
         note_unread(str, exception): a note was stored (see ``note_added``, which carried the contact known before
             with the note appended, undated), but reading the contact again failed; the uid, and why.
         read_back_failed(str, exception): a contact was created (see ``created``), but reading it back failed; the
@@ -113,6 +118,9 @@ class ContactService(QObject):
         self._writes = 0
         # Notes get a key each: a second note must not cancel the first one still in flight.
         self._note_counter = itertools.count()
+        # The notes on their way, per (uid, text): whether another with the same text was sent while each was, in
+        # which case a copy found on the server may be the other's.
+        self._notes_in_flight: dict[tuple[str, str], list[_NoteFlight]] = {}
         # The tags, notes and dedicated-field changes the server confirmed, in order, as (uid, what): a save's
         # answer read before one of them is older than it, for what it changed.
         self._confirmed: list[tuple[str, str]] = []
@@ -261,21 +269,31 @@ class ContactService(QObject):
         the contact is read to see whether the note arrived before anyone is told to send it again.
         """
         uid = before.uid
+        flight = _NoteFlight()
+        flights = self._notes_in_flight.setdefault((uid, text.strip()), [])
+        for other in flights:
+            other.overlapped = flight.overlapped = True
+        flights.append(flight)
         sent = datetime.now(UTC)
         try:
             await self.api.add_note(text, uid=uid)
         except ApiError as error:
             if not error.may_have_happened:
                 raise
+            # Found, it is stored. Not found, nothing is known still: a gateway's server may store it a moment
+            # later, so the error keeps saying it may have happened.
             try:
                 contact = await self._read(uid)
             except ApiError:
-                raise error from None  # still unknown: the view says so
-            if _copies(contact, text) > _copies(before, text):
+                raise error from None
+            if not flight.overlapped and _copies(contact, text) > _copies(before, text):
                 log.info("the answer to a note was lost, but the note is stored")
                 return contact, None
-            error.may_have_happened = False  # looked: it is not there
             raise
+        finally:
+            flights.remove(flight)
+            if not flights:
+                del self._notes_in_flight[(uid, text.strip())]
         stored = datetime.now(UTC)
         try:
             contact = await self._read(uid)

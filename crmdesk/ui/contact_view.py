@@ -1348,6 +1348,14 @@ class ContactView(QWidget):
             return
         self._pending_combo.pop(field, None)
         self._revert_combo(field)
+        if getattr(error, "may_have_happened", False):
+            # The server may hold the new value: shown as last known until the contact is read again, now.
+            context = self.tr("{what} may have been set to {value}: the answer was lost.").format(
+                what=what, value=value
+            )
+            self.error_raised.emit(error, self.reload, context)
+            self.reload()
+            return
         if isinstance(error, NotFoundError):
             self._gone(uid, self.tr("{name} was deleted elsewhere."))
             return
@@ -1400,6 +1408,13 @@ class ContactView(QWidget):
         if isinstance(error, NotFoundError):
             self._gone(uid, self.tr("{name} was deleted elsewhere."))
             return
+        if getattr(error, "may_have_happened", False):
+            context = self.tr(
+                "Tag “{tag}” may have been added: its answer was lost. It is back in the tag box; adding it again "
+                "does no harm."
+            ).format(tag=tag)
+            self.error_raised.emit(error, None, context)
+            return
         self.error_raised.emit(error, None, self.tr("Tag “{tag}” not added.").format(tag=tag))
 
     def _note_requested(self, text: str) -> None:
@@ -1425,9 +1440,15 @@ class ContactView(QWidget):
     def _on_note_failed(self, uid: str, text: str, error: object) -> None:
         if uid != self.current_uid():
             self._keep_draft(uid, note=text)
-            context = self.tr("The note for {name} was not added: it is back in their note box.").format(
-                name=self._names.get(uid, uid)
-            )
+            name = self._names.get(uid, uid)
+            if getattr(error, "may_have_happened", False):
+                context = self.tr(
+                    "The note for {name} may have been added: its answer was lost. It is back in their note box; "
+                    "open them to see whether it is stored before sending it again."
+                ).format(name=name)
+                self.error_raised.emit(error, self._read_again(uid), context)
+                return
+            context = self.tr("The note for {name} was not added: it is back in their note box.").format(name=name)
             self.error_raised.emit(error, None, context)
             return
         self.notes.fail(text)
