@@ -157,7 +157,10 @@ class ContactService(QObject):
     # --- Contact ----------------------------------------------------------------------------------
 
     def load(self, uid: str) -> None:
-        self._start("load", self.api.get_contact(uid=uid), self._loaded, self.load_failed.emit)
+        since = len(self._confirmed)
+        self._start(
+            "load", self.api.get_contact(uid=uid), lambda result: self._loaded(result, since), self.load_failed.emit
+        )
 
     def save(self, uid: str, changes: Mapping[str, str]) -> None:
         """Send only ``changes`` (API field → new text; ``""`` clears) and report the server's version."""
@@ -314,19 +317,27 @@ class ContactService(QObject):
 
     # --- Handlers ---------------------------------------------------------------------------------
 
-    def _loaded(self, result: Contact | list[ContactSummary]) -> None:
+    def _loaded(self, result: Contact | list[ContactSummary], since: int) -> None:
         if not isinstance(result, Contact):
             self.load_failed.emit(NotFoundError("The contact could not be read by its uid."))
             return
+        result = self._with_confirmed(result, since)
         self.set_current(result)
         self.contact_loaded.emit(result)
 
     def _saved(self, contact: Contact, since: int) -> None:
+        contact = self._with_confirmed(contact, since)
+        self.set_current(contact)
+        self.saved.emit(contact)
+
+    def _with_confirmed(self, contact: Contact, since: int) -> Contact:
+        """``contact`` as a save or a reload read it, with what was confirmed for it since that request set out
+        (the ``since``-th entry of ``_confirmed`` on): the server read it before those, so for what each changed
+        the contact held now is newer."""
         current = self._current
         meanwhile = {what for uid, what in self._confirmed[since:] if uid == contact.uid}
         if meanwhile and current is not None and current.uid == contact.uid:
-            # Confirmed while the save was on its way, so newer than the save's answer for what each changed;
-            # everything else in the answer (a colleague's note or stage included) stands.
+            # Everything else in the answer (a colleague's note or stage included) stands.
             changes: dict[str, Any] = {
                 field: getattr(current, field) for field in DEDICATED_FIELDS if field in meanwhile
             }
@@ -336,10 +347,9 @@ class ContactService(QObject):
             if "notes" in meanwhile:  # the contact was read again after the note: all its notes, fresher
                 changes.update(notes=current.notes, notes_raw=current.notes_raw)
             contact = dataclasses.replace(contact, lastUpdate=_later(contact.lastUpdate, current.lastUpdate), **changes)
-        if len(self._confirmed) > 1000 and not self.is_running("save"):
-            self._confirmed.clear()  # only a save in flight looks back; keep the log short
-        self.set_current(contact)
-        self.saved.emit(contact)
+        if len(self._confirmed) > 1000 and not self.is_running("save") and not self.is_running("load"):
+            self._confirmed.clear()  # only a save or reload in flight looks back; keep the log short
+        return contact
 
     def _created(self, result: tuple[Contact, ApiError | None]) -> None:
         contact, unread = result

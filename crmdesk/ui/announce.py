@@ -13,7 +13,8 @@ def announce(source: QWidget, text: str, *, urgent: bool = False) -> None:
 
     A label's new text is read only when focus goes to it, and the rep's focus stays in the search field or the
     form. ``urgent`` interrupts what is being read (an error); otherwise the text waits its turn. Without an
-    assistive technology listening, nothing is done.
+    assistive technology listening nothing is sent; the first call still costs a few milliseconds, once, while
+    PySide6 builds the accessibility classes it asks.
     """
     # Imported here: the accessibility classes' Python types are built on first use, and the window's first paint
     # need not wait for them.

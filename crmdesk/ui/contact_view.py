@@ -1340,21 +1340,28 @@ class ContactView(QWidget):
 
     def _on_field_failed(self, uid: str, field: str, value: str, error: object) -> None:
         what = self._field_label(field)
+        may_have = getattr(error, "may_have_happened", False)
         if uid != self.current_uid():
-            context = self.tr("{what} of {name} not changed to {value}.").format(
-                what=what, name=self._names.get(uid, uid), value=value
-            )
+            name = self._names.get(uid, uid)
+            if may_have:
+                context = self.tr("{what} of {name} may have been set to {value}: the answer was lost.").format(
+                    what=what, name=name, value=value
+                )
+                self.error_raised.emit(error, self._read_again(uid), context)
+                return
+            context = self.tr("{what} of {name} not changed to {value}.").format(what=what, name=name, value=value)
             self.error_raised.emit(error, None, context)
             return
         self._pending_combo.pop(field, None)
         self._revert_combo(field)
-        if getattr(error, "may_have_happened", False):
-            # The server may hold the new value: shown as last known until the contact is read again, now.
+        if may_have:
+            # The server may hold the new value: shown as last known, with Retry to read the contact again. Not
+            # read again by itself: on a connection that loses answers, that read's own failure would replace
+            # this message.
             context = self.tr("{what} may have been set to {value}: the answer was lost.").format(
                 what=what, value=value
             )
             self.error_raised.emit(error, self.reload, context)
-            self.reload()
             return
         if isinstance(error, NotFoundError):
             self._gone(uid, self.tr("{name} was deleted elsewhere."))
@@ -1397,9 +1404,16 @@ class ContactView(QWidget):
     def _on_tag_failed(self, uid: str, tag: str, error: object) -> None:
         if uid != self.current_uid():
             self._keep_draft(uid, tag=tag)
-            context = self.tr("Tag “{tag}” not added to {name}: it is back in their tag box.").format(
-                tag=tag, name=self._names.get(uid, uid)
-            )
+            name = self._names.get(uid, uid)
+            if getattr(error, "may_have_happened", False):
+                context = self.tr(
+                    "Tag “{tag}” may have been added to {name}: its answer was lost. It is back in their tag box; "
+                    "adding it again does no harm."
+                ).format(tag=tag, name=name)
+            else:
+                context = self.tr("Tag “{tag}” not added to {name}: it is back in their tag box.").format(
+                    tag=tag, name=name
+                )
             self.error_raised.emit(error, None, context)
             return
         self.tags.fail(tag)

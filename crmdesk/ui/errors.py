@@ -57,6 +57,12 @@ class Description:
 
 
 _FIELD_PREFIX = re.compile(r"^\s*invalid\s+[A-Za-z]+\s*:\s*", re.IGNORECASE)
+# A 403's text that is about the plan, or that names only the status and so gives no reason of its own.
+_PLAN_WORD = re.compile(r"\bplans?\b", re.IGNORECASE)
+_STATUS_ONLY = re.compile(
+    r"\s*(?:403\s*)?(?:forbidden|access denied|permission denied|insufficient permissions|not allowed)\.?\s*",
+    re.IGNORECASE,
+)
 
 
 def _t(text: str) -> str:
@@ -92,7 +98,7 @@ def describe(error: BaseException, *, host: str = "") -> Description:
         # The contract's 403 is about the plan; the vendor's reference says "insufficient permissions", and a
         # server may say which ("you can only change contacts you own"): its own words then, not the plan's.
         said = (error.error or "").strip()
-        if said and said != error.message and "plan" not in said.casefold():
+        if said and said != error.message and not _PLAN_WORD.search(said) and not _STATUS_ONLY.fullmatch(said):
             return Description(_t("The server refused this: {0}").format(_sentence(said)), Severity.ERROR)
         return Description(
             _t("This account's plan has no API access. API access needs the Starter, Pro or Business plan."),

@@ -1112,6 +1112,8 @@ class MainWindow(QMainWindow):
             return
         description = describe(error, host=self.session.host)
         action = description.action
+        if getattr(error, "may_have_happened", False) and retry is not None and action is None:
+            action = Action.RETRY  # whatever the reason, looking again (or sending again) is what helps
         if action is Action.RETRY:
             if retry is None:
                 action = None

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from crmdesk.contract import ContractError, NoteEntry, check_note_reads_back, validate_note
 from crmdesk.ui import shortcuts
+from crmdesk.ui.elided_label import ElidedLabel
 from crmdesk.ui.focus_ring import FocusRingScrollArea, RingedPlainTextEdit
 from crmdesk.ui.formatting import account_to_local, user_locale
 from crmdesk.ui.icons import SMALL_SIZE, icon
@@ -439,11 +440,11 @@ class NotesTimeline(QWidget):
 
     def _header(self, index: int) -> QLabel:
         while len(self._headers) <= index:
-            label = QLabel(self._container)
+            # Elided ("Wednesday, 20 Aug…", whole in its tooltip) rather than a plain label, whose full width in a
+            # large font widened every row past the view (whose horizontal scroll bar is off), cutting the notes'
+            # text off; rather than wrapped, which doubled the time to lay out a long timeline.
+            label = ElidedLabel(self._container)
             label.setObjectName("noteDay")
-            # Wrapped, or a long day ("Wednesday, 20 August 2025") in a large font widens every row past the
-            # view, whose horizontal scroll bar is off: the notes' text was cut off at the right.
-            label.setWordWrap(True)
             bold = QFont(label.font())
             bold.setBold(True)
             label.setFont(bold)

@@ -711,6 +711,9 @@ def test_notes_laid_out_another_way_keep_each_entry_and_its_time(notes: object) 
         ("You can only change contacts you own", "The server refused this: You can only change contacts you own."),
         ("Your plan does not include API access", "This account's plan has no API access."),
         ("", "This account's plan has no API access."),
+        ("Forbidden", "This account's plan has no API access."),  # the status's name is no reason
+        ("Access denied.", "This account's plan has no API access."),
+        ("Contacts in a planned campaign cannot be changed", "The server refused this: Contacts in a planned"),
     ],
 )
 def test_a_403_says_the_servers_own_reason_when_it_gives_one(said: str, told: str) -> None:

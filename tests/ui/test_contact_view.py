@@ -286,6 +286,8 @@ def test_in_a_large_font_no_note_runs_past_the_timelines_right_edge(qtbot: QtBot
     qtbot.waitUntil(lambda: scroll.widget().width() > 0)
     qtbot.wait(50)  # the layout settles
     assert scroll.widget().width() <= scroll.viewport().width()
+    (heading,) = [label for label in timeline.findChildren(QLabel, "noteDay") if label.isVisible()]
+    assert heading.width() <= scroll.viewport().width() and "August 20, 2025" in heading.toolTip() + heading.text()
 
 
 def test_a_name_too_long_for_the_header_ends_in_an_ellipsis(qtbot: QtBot, demo_api: ContactApi) -> None:

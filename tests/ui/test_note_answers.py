@@ -13,6 +13,7 @@ from crmdesk.api.client import ContactApi
 from crmdesk.api.models import Contact
 from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
+from tests.ui.contact_support import HeldTransport
 from tests.ui.shell_support import close_window, create_contacts, open_window, run
 
 NOTE = "Promised a 5% discount if they sign this week."
@@ -259,16 +260,17 @@ def test_a_copy_found_after_two_identical_notes_is_no_proof_that_the_lost_one_ar
 
 
 class _UnreadableStageAnswer(httpx.AsyncBaseTransport):
-    """A stage change reaches the server and is stored; its 200 answer holds data the client cannot read."""
+    """A stage change or a tag reaches the server and is stored; its 200 answer holds data the client cannot
+    read."""
 
     def __init__(self) -> None:
         self.inner = httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
-        if request.method == "PUT" and request.url.path.endswith("/stage"):
+        if request.url.path.endswith(("/stage", "/tag/add")):
             await response.aread()
-            return httpx.Response(200, json={"success": True, "message": "Stage updated", "data": ["ok"]})
+            return httpx.Response(200, json={"success": True, "message": "Done", "data": ["ok"]})
         return response
 
     async def aclose(self) -> None:
@@ -289,6 +291,88 @@ def test_a_stage_change_the_server_may_have_stored_is_read_again_rather_than_cal
     view.stage_combo.setCurrentIndex(view.stage_combo.findData("Qualified"))
     qtbot.waitUntil(window.banner.isVisible, timeout=10_000)
     assert window.banner.text().startswith("Stage may have been set to Qualified: the answer was lost.")
-    # Read again at once: the dropdown shows what the server holds, not the value from before the change.
-    qtbot.waitUntil(lambda: view.stage_combo.currentData() == "Qualified", timeout=10_000)
+    assert _banner_buttons(window) == ["Retry"]  # reads the contact again
+    window.banner.findChildren(QPushButton)[0].click()
+    qtbot.waitUntil(lambda: view.stage_combo.currentData() == "Qualified", timeout=10_000)  # as the server holds
+    close_window(qtbot, window)
+
+
+def test_a_change_whose_answer_was_lost_for_a_contact_left_is_not_called_not_done(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    alice, bob = create_contacts(
+        qtbot,
+        account,
+        {"name": "Alice Alpha", "email": "alice@example.com", "stageName": "New Lead"},
+        {"name": "Bob Beta", "email": "bob@example.com"},
+    )
+    held = HeldTransport(["PUT /api/contact/stage", "POST /api/contact/tag/add"], inner=_UnreadableStageAnswer())
+    window = open_window(qtbot, account, client_options={"transport": held, "max_retries": 0})
+    view = window.contact_view
+    view.registry.merge(stages=["New Lead", "Qualified"])
+    window.request_search("alice@example.com")
+    qtbot.waitUntil(lambda: view.mode() == "view" and view.current_uid() == alice.uid)
+    view.stage_combo.setCurrentIndex(view.stage_combo.findData("Qualified"))
+    view.tags.input.setText("Hot Lead")
+    view.tags.input.returnPressed.emit()
+    qtbot.waitUntil(lambda: held.held == 2)
+    window.request_search("bob@example.com")  # the rep moves on while both are on their way
+    qtbot.waitUntil(lambda: view.mode() == "view" and view.current_uid() == bob.uid)
+    said: list[str] = []
+    view.error_raised.connect(lambda _error, _action, context: said.append(context))
+    with qtbot.waitSignal(view.service.writes_done, timeout=10_000):
+        held.release()
+    assert "Stage of Alice Alpha may have been set to Qualified: the answer was lost." in said, said
+    assert any(context.startswith("Tag “Hot Lead” may have been added to Alice Alpha") for context in said), said
+    close_window(qtbot, window)
+
+
+class _ReloadReadFirst(httpx.AsyncBaseTransport):
+    """The note waits for ``note_gate``. The first read after ``armed`` is read by the server at once, before the
+    note is stored, and its answer waits for ``read_gate``."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.note_gate, self.read_gate = asyncio.Event(), asyncio.Event()
+        self.note_arrived = self.armed = self.read_held = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path.endswith("/note/add"):
+            self.note_arrived = True
+            await self.note_gate.wait()
+        elif request.method == "GET" and self.armed and not self.read_held:
+            self.read_held = True
+            response = await self.inner.handle_async_request(request)
+            await response.aread()
+            await self.read_gate.wait()
+            return response
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_reload_read_before_a_note_was_stored_keeps_the_note_on_show(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """The server read the reload before it stored the note, and the reload answered after the note did: the note
+    vanished from the timeline, though stored, and a rep who sent it again kept it twice."""
+    (alice,) = create_contacts(qtbot, account, {"name": "Alice Alpha", "email": "alice@example.com"})
+    trouble = _ReloadReadFirst()
+    window = open_window(qtbot, account, client_options={"transport": trouble, "max_retries": 0})
+    view = window.contact_view
+    window.request_search("alice@example.com")
+    qtbot.waitUntil(lambda: view.mode() == "view" and view.current_uid() == alice.uid)
+    view.notes.input.setPlainText(NOTE)
+    view.notes.submit()
+    qtbot.waitUntil(lambda: trouble.note_arrived)
+    trouble.armed = True
+    view.reload()  # Ctrl+R
+    qtbot.waitUntil(lambda: trouble.read_held)
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        trouble.note_gate.set()
+    assert _shown_notes(window) == [NOTE]
+    with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
+        trouble.read_gate.set()  # the reload's answer, read before the note was stored
+    assert _shown_notes(window) == [NOTE] and _stored_copies(qtbot, account, alice.uid) == 1
     close_window(qtbot, window)
