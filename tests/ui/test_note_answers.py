@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
-from crmdesk.api.models import Contact
+from crmdesk.api.models import Contact, ContactRef
 from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
 from tests.ui.contact_support import HeldTransport
@@ -66,15 +66,24 @@ def _stored_copies(qtbot: QtBot, account: Account, uid: str) -> int:
 
 def _send_note(qtbot: QtBot, account: Account, trouble: _NoteTrouble) -> tuple[MainWindow, str]:
     """Alice open in a window whose client has ``trouble``, and the note sent from her note box."""
-    (ref,) = create_contacts(qtbot, account, {"name": "Alice Alpha", "email": "alice@example.com"})
-    window = open_window(qtbot, account, client_options={"transport": trouble, "max_retries": 0})
-    window.request_search("alice@example.com")
+    window, ref = _open_alice(qtbot, account, trouble)
     view = window.contact_view
-    qtbot.waitUntil(lambda: view.mode() == "view" and view.current_uid() == ref.uid)
     view.notes.input.setPlainText(NOTE)
     with qtbot.waitSignal(view.service.writes_done, timeout=10_000):
         view.notes.submit()
     return window, ref.uid
+
+
+def _open_alice(
+    qtbot: QtBot, account: Account, transport: httpx.AsyncBaseTransport, fields: dict[str, str] | None = None
+) -> tuple[MainWindow, ContactRef]:
+    """Alice Alpha (and ``fields``) created, and open in a window whose client goes through ``transport``."""
+    (alice,) = create_contacts(qtbot, account, {"name": "Alice Alpha", "email": "alice@example.com", **(fields or {})})
+    window = open_window(qtbot, account, client_options={"transport": transport, "max_retries": 0})
+    window.request_search("alice@example.com")
+    view = window.contact_view
+    qtbot.waitUntil(lambda: view.mode() == "view" and view.current_uid() == alice.uid)
+    return window, alice
 
 
 def _shown_notes(window: MainWindow) -> list[str]:
@@ -239,12 +248,9 @@ def test_a_copy_found_after_two_identical_notes_is_no_proof_that_the_lost_one_ar
 ) -> None:
     """Two "Promised a 5% discount…" notes on their way at once, the first lost on the way: the copy found when
     looking for it is the second's, so it proves nothing, and the first must not be reported as added."""
-    (alice,) = create_contacts(qtbot, account, {"name": "Alice Alpha", "email": "alice@example.com"})
     trouble = _FirstDroppedAfterSecond()
-    window = open_window(qtbot, account, client_options={"transport": trouble, "max_retries": 0})
+    window, alice = _open_alice(qtbot, account, trouble)
     view = window.contact_view
-    window.request_search("alice@example.com")
-    qtbot.waitUntil(lambda: view.mode() == "view" and view.current_uid() == alice.uid)
     view.notes.input.setPlainText(NOTE)
     view.notes.submit()
     qtbot.waitUntil(lambda: trouble.notes == 1)
@@ -280,14 +286,9 @@ class _UnreadableStageAnswer(httpx.AsyncBaseTransport):
 def test_a_stage_change_the_server_may_have_stored_is_read_again_rather_than_called_not_changed(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    (ref,) = create_contacts(
-        qtbot, account, {"name": "Alice Alpha", "email": "alice@example.com", "stageName": "New Lead"}
-    )
-    window = open_window(qtbot, account, client_options={"transport": _UnreadableStageAnswer(), "max_retries": 0})
+    window, _ref = _open_alice(qtbot, account, _UnreadableStageAnswer(), {"stageName": "New Lead"})
     view = window.contact_view
     view.registry.merge(stages=["New Lead", "Qualified"])
-    window.request_search("alice@example.com")
-    qtbot.waitUntil(lambda: view.mode() == "view" and view.current_uid() == ref.uid)
     view.stage_combo.setCurrentIndex(view.stage_combo.findData("Qualified"))
     qtbot.waitUntil(window.banner.isVisible, timeout=10_000)
     assert window.banner.text().startswith("Stage may have been set to Qualified: the answer was lost.")
@@ -357,12 +358,9 @@ def test_a_reload_read_before_a_note_was_stored_keeps_the_note_on_show(
 ) -> None:
     """The server read the reload before it stored the note, and the reload answered after the note did: the note
     vanished from the timeline, though stored, and a rep who sent it again kept it twice."""
-    (alice,) = create_contacts(qtbot, account, {"name": "Alice Alpha", "email": "alice@example.com"})
     trouble = _ReloadReadFirst()
-    window = open_window(qtbot, account, client_options={"transport": trouble, "max_retries": 0})
+    window, alice = _open_alice(qtbot, account, trouble)
     view = window.contact_view
-    window.request_search("alice@example.com")
-    qtbot.waitUntil(lambda: view.mode() == "view" and view.current_uid() == alice.uid)
     view.notes.input.setPlainText(NOTE)
     view.notes.submit()
     qtbot.waitUntil(lambda: trouble.note_arrived)
