@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 
 from crmdesk.contract import ContractError, NoteEntry, check_note_reads_back, validate_note
 from crmdesk.ui import shortcuts
-from crmdesk.ui.elided_label import ElidedLabel
 from crmdesk.ui.focus_ring import FocusRingScrollArea, RingedPlainTextEdit
 from crmdesk.ui.formatting import account_to_local, user_locale
 from crmdesk.ui.icons import SMALL_SIZE, icon
@@ -440,11 +439,12 @@ class NotesTimeline(QWidget):
 
     def _header(self, index: int) -> QLabel:
         while len(self._headers) <= index:
-            # Elided ("Wednesday, 20 Aug…", whole in its tooltip) rather than a plain label, whose full width in a
-            # large font widened every row past the view (whose horizontal scroll bar is off), cutting the notes'
-            # text off; rather than wrapped, which doubled the time to lay out a long timeline.
-            label = ElidedLabel(self._container)
+            label = QLabel(self._container)
             label.setObjectName("noteDay")
+            # Free to be narrower than its text: at its full width a long day in a large font widened every row
+            # past the view (whose horizontal scroll bar is off), cutting the notes' own text off. A day cut short
+            # at the right is the lesser harm; wrapping, or eliding in Python, doubled a contact switch's layout.
+            label.setMinimumWidth(1)
             bold = QFont(label.font())
             bold.setBold(True)
             label.setFont(bold)
