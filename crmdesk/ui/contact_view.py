@@ -476,6 +476,10 @@ class ContactView(QWidget):
         big.setBold(True)
         self.name_label.setFont(big)
         self.name_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # The name starts where the window's lines do, whatever its script: aligned by its own direction, an Arabic
+        # name in an English window sat at the far right, away from the business, UID and times under it.
+        start = Qt.AlignmentFlag.AlignRight if self.isRightToLeft() else Qt.AlignmentFlag.AlignLeft
+        self.name_label.setAlignment(start | Qt.AlignmentFlag.AlignAbsolute | Qt.AlignmentFlag.AlignVCenter)
 
         # The business name and the two times differ in width from one contact to the next. Were the header's
         # minimum width to follow them, so would the contact view's: in a window where the view is at its minimum,

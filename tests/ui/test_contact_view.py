@@ -290,6 +290,28 @@ def test_in_a_large_font_no_note_runs_past_the_timelines_right_edge(qtbot: QtBot
     assert heading.width() <= scroll.viewport().width() and "August 20, 2025" in heading.toolTip() + heading.text()
 
 
+@pytest.mark.parametrize("name", [("Ana", "Lima"), ("ليلى", "حداد")], ids=["latin", "arabic"])
+def test_the_headers_name_starts_at_the_left_of_a_left_to_right_window_in_any_script(
+    qtbot: QtBot, demo_api: ContactApi, name: tuple[str, str]
+) -> None:
+    from dataclasses import replace
+
+    from PySide6.QtGui import QColor
+
+    _service, view = make_view(qtbot, demo_api, demo_registry("name-script"))
+    contact = run(qtbot, demo_api.get_contact(uid=demo_data.CONTACTS[0]["uid"]))
+    assert isinstance(contact, Contact)
+    view.resize(1000, 700)
+    view.show_contact(replace(contact, firstName=name[0], lastName=name[1]))
+    title = view.findChild(QLabel, "fullName")
+    assert title is not None
+    qtbot.waitUntil(lambda: title.width() > 300)
+    image = title.grab().toImage()
+    background = QColor(image.pixelColor(image.width() - 1, 0))
+    inked = [x for x in range(image.width()) for y in range(image.height()) if image.pixelColor(x, y) != background]
+    assert inked and min(inked) < title.width() // 4, (min(inked), title.width())
+
+
 def test_a_name_too_long_for_the_header_ends_in_an_ellipsis(qtbot: QtBot, demo_api: ContactApi) -> None:
     from dataclasses import replace
 
