@@ -121,9 +121,10 @@ class ContactService(QObject):
         # The notes on their way, per (uid, text): whether another with the same text was sent while each was, in
         # which case a copy found on the server may be the other's.
         self._notes_in_flight: dict[tuple[str, str], list[_NoteFlight]] = {}
-        # The tags, notes and dedicated-field changes the server confirmed, in order, as (uid, what): a save's
-        # answer read before one of them is older than it, for what it changed.
-        self._confirmed: list[tuple[str, str]] = []
+        # The tags, notes and dedicated-field changes the server confirmed, in order, as (uid, what, detail): what
+        # is "tags", "notes" or a dedicated field, and detail the tag's name or the note's text. A save's or a
+        # reload's answer read before one of them is older than it, for what it changed.
+        self._confirmed: list[tuple[str, str, str]] = []
 
     @property
     def api(self) -> ContactApi:
@@ -335,17 +336,24 @@ class ContactService(QObject):
         (the ``since``-th entry of ``_confirmed`` on): the server read it before those, so for what each changed
         the contact held now is newer."""
         current = self._current
-        meanwhile = {what for uid, what in self._confirmed[since:] if uid == contact.uid}
+        meanwhile = [(what, detail) for uid, what, detail in self._confirmed[since:] if uid == contact.uid]
         if meanwhile and current is not None and current.uid == contact.uid:
-            # Everything else in the answer (a colleague's note or stage included) stands.
-            changes: dict[str, Any] = {
-                field: getattr(current, field) for field in DEDICATED_FIELDS if field in meanwhile
-            }
-            if "tags" in meanwhile:
+            # Only what was confirmed is taken from the contact held now; everything else in the answer (a tag
+            # removed elsewhere, a colleague's note or stage) stands.
+            fields = {what for what, _detail in meanwhile}
+            changes: dict[str, Any] = {field: getattr(current, field) for field in DEDICATED_FIELDS if field in fields}
+            tags = [detail for what, detail in meanwhile if what == "tags"]
+            if tags:
                 known = {tag.casefold() for tag in contact.tags}
-                changes["tags"] = (*contact.tags, *(tag for tag in current.tags if tag.casefold() not in known))
-            if "notes" in meanwhile:  # the contact was read again after the note: all its notes, fresher
-                changes.update(notes=current.notes, notes_raw=current.notes_raw)
+                changes["tags"] = (*contact.tags, *(tag for tag in tags if tag.casefold() not in known))
+            notes = list(contact.notes)
+            for text in dict.fromkeys(detail for what, detail in meanwhile if what == "notes"):
+                # The answer lacks as many copies of a confirmed note as the contact held now has more: the latest.
+                ours = [note for note in current.notes if note.text.strip() == text.strip()]
+                missing = len(ours) - _copies(contact, text)
+                notes.extend(ours[len(ours) - missing :] if missing > 0 else ())
+            if len(notes) != len(contact.notes):
+                changes["notes"] = tuple(notes)
             contact = dataclasses.replace(contact, lastUpdate=_later(contact.lastUpdate, current.lastUpdate), **changes)
         if len(self._confirmed) > 1000 and not self.is_running("save") and not self.is_running("load"):
             self._confirmed.clear()  # only a save or reload in flight looks back; keep the log short
@@ -367,7 +375,7 @@ class ContactService(QObject):
         return self._current is not None and self._current.uid == uid
 
     def _tag_added(self, sent_for: Contact, tag: str, stored: str) -> None:
-        self._confirmed.append((sent_for.uid, "tags"))
+        self._confirmed.append((sent_for.uid, "tags", stored))
         # The contact may have been left meanwhile (its answer still reports, and teaches the registry).
         contact = self._current if self._current is not None and self._is_open(sent_for.uid) else sent_for
         if not any(existing.casefold() == stored.casefold() for existing in contact.tags):
@@ -379,7 +387,7 @@ class ContactService(QObject):
         self.tag_added.emit(tag, contact)
 
     def _note_added(self, contact: Contact, unread: ApiError | None, text: str) -> None:
-        self._confirmed.append((contact.uid, "notes"))
+        self._confirmed.append((contact.uid, "notes", text))
         if unread is None:
             if self._is_open(contact.uid):
                 self.set_current(contact)
@@ -401,7 +409,7 @@ class ContactService(QObject):
         uid = self._require().uid
 
         def done(result: Any) -> None:
-            self._confirmed.append((uid, field))
+            self._confirmed.append((uid, field, value))
             stored = result if isinstance(result, str) else (getattr(result, "value", "") or value)
             current = self._current
             if current is not None and current.uid == uid:

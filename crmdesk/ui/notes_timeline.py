@@ -439,12 +439,12 @@ class NotesTimeline(QWidget):
 
     def _header(self, index: int) -> QLabel:
         while len(self._headers) <= index:
-            label = QLabel(self._container)
+            # Wrapped: at its full width a long day in a large font ("Wednesday, September 24, 2025" at 16 pt)
+            # widened every row past the view, whose horizontal scroll bar is off, cutting the notes' text off; cut
+            # short instead, it lost its year. A WrappedLabel keeps each height it measures, so wrapping costs the
+            # layout little (a QLabel lays the text out at every question).
+            label = WrappedLabel(self._container)
             label.setObjectName("noteDay")
-            # Free to be narrower than its text: at its full width a long day in a large font widened every row
-            # past the view (whose horizontal scroll bar is off), cutting the notes' own text off. A day cut short
-            # at the right is the lesser harm; wrapping, or eliding in Python, doubled a contact switch's layout.
-            label.setMinimumWidth(1)
             bold = QFont(label.font())
             bold.setBold(True)
             label.setFont(bold)

@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import sqlalchemy as sa
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
 from crmdesk.api.models import Contact, ContactRef
+from crmdesk.server import store as server_store
 from crmdesk.ui.main_window import MainWindow
-from tests.support.live_server import Account
+from tests.support.live_server import Account, LiveServer
 from tests.ui.contact_support import HeldTransport
 from tests.ui.shell_support import close_window, create_contacts, open_window, run
 
@@ -373,4 +375,82 @@ def test_a_reload_read_before_a_note_was_stored_keeps_the_note_on_show(
     with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
         trouble.read_gate.set()  # the reload's answer, read before the note was stored
     assert _shown_notes(window) == [NOTE] and _stored_copies(qtbot, account, alice.uid) == 1
+    close_window(qtbot, window)
+
+
+class _ReloadReadNow(httpx.AsyncBaseTransport):
+    """Once ``armed``: the first read (the reload) is read by the server at once and its answer waits for ``gate``;
+    with ``later_reads_busy``, every read after it is refused (429)."""
+
+    def __init__(self, *, later_reads_busy: bool = False) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.later_reads_busy = later_reads_busy
+        self.armed = False
+        self.held = 0
+        self.gate = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and self.armed:
+            if not self.held:
+                self.held = 1
+                response = await self.inner.handle_async_request(request)
+                await response.aread()
+                await self.gate.wait()
+                return response
+            if self.later_reads_busy:
+                await request.aread()
+                return httpx.Response(429, json={"success": False, "error": "Too many", "code": "RATE_LIMITED"})
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_reload_keeps_only_the_tag_confirmed_meanwhile_not_one_removed_elsewhere(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, live_server: LiveServer
+) -> None:
+    """A tag confirmed while a reload was on its way is kept; the reload's answer is the truth for every other
+    tag, one removed in the vendor's web app included (the API itself cannot remove tags)."""
+    trouble = _ReloadReadNow()
+    window, alice = _open_alice(qtbot, account, trouble, {"tags": ["Old Tag"]})  # type: ignore[dict-item]
+    view = window.contact_view
+    with live_server.store.engine.begin() as connection:  # the colleague's removal, behind the API's back
+        contact_id = connection.execute(
+            sa.select(server_store.contacts.c.id).where(server_store.contacts.c.uid == alice.uid)
+        ).scalar_one()
+        links = server_store.contact_tags
+        connection.execute(links.delete().where(links.c.contact_id == contact_id))
+    trouble.armed = True
+    view.reload()
+    qtbot.waitUntil(lambda: trouble.held == 1)
+    view.tags.input.setText("Hot Lead")
+    with qtbot.waitSignal(view.service.tag_added, timeout=10_000):
+        view.tags.input.returnPressed.emit()
+    with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
+        trouble.gate.set()
+    assert view.tags.tag_names() == ["Hot Lead"]
+    close_window(qtbot, window)
+
+
+def test_a_reload_shows_a_colleagues_note_it_read_beside_ours_confirmed_meanwhile(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    trouble = _ReloadReadNow(later_reads_busy=True)
+    window, alice = _open_alice(qtbot, account, trouble)
+    view = window.contact_view
+
+    async def colleague() -> None:
+        async with ContactApi(account.base_url, account.token) as api:
+            await api.add_note("Colleague: wants a quote", uid=alice.uid)
+
+    run(qtbot, colleague())
+    trouble.armed = True
+    view.reload()  # read with the colleague's note; its answer waits
+    qtbot.waitUntil(lambda: trouble.held == 1)
+    view.notes.input.setPlainText(NOTE)
+    with qtbot.waitSignal(view.service.note_unread, timeout=10_000):  # stored; the read after it refused
+        view.notes.submit()
+    with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
+        trouble.gate.set()
+    assert sorted(_shown_notes(window)) == sorted(["Colleague: wants a quote", NOTE])
     close_window(qtbot, window)
