@@ -44,7 +44,32 @@ class _NoteFlight:
 
 def _copies(contact: Contact, text: str) -> int:
     """How many of the contact's notes read ``text`` (a note's text may come back with its ends trimmed)."""
-    return sum(1 for note in contact.notes if note.text.strip() == text.strip())
+    return _count(contact.notes, text)
+
+
+def _count(notes: Sequence[contract.NoteEntry], text: str) -> int:
+    return sum(1 for note in notes if note.text.strip() == text.strip())
+
+
+def _merged_notes(
+    answer: Sequence[contract.NoteEntry], held: Sequence[contract.NoteEntry]
+) -> tuple[contract.NoteEntry, ...]:
+    """The notes of two reads of one contact, whichever came first: ``answer`` (a save's or reload's) and ``held``
+    (the contact as held now, which may end in notes this app stored but could not read back, undated).
+
+    Notes only ever grow on the server, each read showing them in its order, so of two reads the longer holds the
+    other: it is taken whole, a colleague's notes and the server's spelling of ours included. The undated notes
+    held at the end are added unless the read taken shows them (dated, once read).
+    """
+    cut = len(held)
+    while cut and held[cut - 1].timestamp is None:
+        cut -= 1
+    read, unread = held[:cut], held[cut:]
+    merged = list(answer) if len(answer) >= len(read) else list(read)
+    for index, note in enumerate(unread):
+        if _count(merged, note.text) < _count(read, note.text) + _count(unread[: index + 1], note.text):
+            merged.append(note)
+    return tuple(merged)
 
 
 def _is_write(key: str) -> bool:
@@ -346,14 +371,10 @@ class ContactService(QObject):
             if tags:
                 known = {tag.casefold() for tag in contact.tags}
                 changes["tags"] = (*contact.tags, *(tag for tag in tags if tag.casefold() not in known))
-            notes = list(contact.notes)
-            for text in dict.fromkeys(detail for what, detail in meanwhile if what == "notes"):
-                # The answer lacks as many copies of a confirmed note as the contact held now has more: the latest.
-                ours = [note for note in current.notes if note.text.strip() == text.strip()]
-                missing = len(ours) - _copies(contact, text)
-                notes.extend(ours[len(ours) - missing :] if missing > 0 else ())
-            if len(notes) != len(contact.notes):
-                changes["notes"] = tuple(notes)
+            if "notes" in fields:
+                notes = _merged_notes(contact.notes, current.notes)
+                if notes != contact.notes:
+                    changes["notes"] = notes
             contact = dataclasses.replace(contact, lastUpdate=_later(contact.lastUpdate, current.lastUpdate), **changes)
         if len(self._confirmed) > 1000 and not self.is_running("save") and not self.is_running("load"):
             self._confirmed.clear()  # only a save or reload in flight looks back; keep the log short

@@ -4,6 +4,8 @@ contact cannot be read after it, the rep is told what is known: stored, not stor
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 
 import httpx
 import sqlalchemy as sa
@@ -453,4 +455,111 @@ def test_a_reload_shows_a_colleagues_note_it_read_beside_ours_confirmed_meanwhil
     with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
         trouble.gate.set()
     assert sorted(_shown_notes(window)) == sorted(["Colleague: wants a quote", NOTE])
+    close_window(qtbot, window)
+
+
+def _colleague_adds_note(qtbot: QtBot, account: Account, uid: str, text: str) -> None:
+    async def add() -> None:
+        async with ContactApi(account.base_url, account.token) as api:
+            await api.add_note(text, uid=uid)
+
+    run(qtbot, add())
+
+
+def test_an_older_reload_answering_last_keeps_the_notes_a_later_read_showed(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """Notes only grow: the read after our note showed a colleague's note too, and the older reload's answer
+    (without either) must not take it away."""
+    trouble = _ReloadReadNow()
+    window, alice = _open_alice(qtbot, account, trouble)
+    view = window.contact_view
+    trouble.armed = True
+    view.reload()  # read now, before either note; its answer waits
+    qtbot.waitUntil(lambda: trouble.held == 1)
+    _colleague_adds_note(qtbot, account, alice.uid, "Colleague: wants a quote")
+    view.notes.input.setPlainText(NOTE)
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        view.notes.submit()
+    assert sorted(_shown_notes(window)) == sorted(["Colleague: wants a quote", NOTE])
+    with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
+        trouble.gate.set()
+    assert sorted(_shown_notes(window)) == sorted(["Colleague: wants a quote", NOTE])
+    close_window(qtbot, window)
+
+
+class _SpacesCollapsed(_ReloadReadNow):
+    """A vendor whose reads show notes with runs of spaces collapsed, the reload held as _ReloadReadNow does."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        if request.method != "GET":
+            return response
+        body = json.loads(await response.aread())
+        data = body.get("data")
+        if isinstance(data, dict) and isinstance(data.get("notes"), str):
+            data["notes"] = re.sub(r" {2,}", " ", data["notes"])
+        return httpx.Response(response.status_code, json=body)
+
+
+def test_a_note_the_server_spells_its_own_way_survives_an_older_reload(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    trouble = _SpacesCollapsed()
+    window, _alice = _open_alice(qtbot, account, trouble)
+    view = window.contact_view
+    trouble.armed = True
+    view.reload()
+    qtbot.waitUntil(lambda: trouble.held == 1)
+    view.notes.input.setPlainText("Call back  Monday:  pricing sheet")
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        view.notes.submit()
+    with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
+        trouble.gate.set()
+    assert _shown_notes(window) == ["Call back Monday: pricing sheet"]  # once, as the server keeps it
+    close_window(qtbot, window)
+
+
+class _FirstNoteAnswerHeld(_ReloadReadNow):
+    """The reload held as _ReloadReadNow does; the first note is stored at once and its answer waits for
+    ``note_gate``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.note_gate = asyncio.Event()
+        self.notes = 0
+        self.note_held = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path.endswith("/note/add"):
+            self.notes += 1
+            response = await self.inner.handle_async_request(request)
+            if self.notes == 1:
+                await response.aread()
+                self.note_held = True
+                await self.note_gate.wait()
+            return response
+        return await super().handle_async_request(request)
+
+
+def test_notes_confirmed_out_of_order_during_a_reload_keep_the_servers_order(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    trouble = _FirstNoteAnswerHeld()
+    window, _alice = _open_alice(qtbot, account, trouble)
+    view = window.contact_view
+    trouble.armed = True
+    view.reload()
+    qtbot.waitUntil(lambda: trouble.held == 1)
+    view.notes.input.setPlainText("First: called")
+    view.notes.submit()
+    qtbot.waitUntil(lambda: trouble.note_held)  # stored first; its answer waits
+    view.notes.input.setPlainText("Second: sent the quote")
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        view.notes.submit()
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        trouble.note_gate.set()
+    with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
+        trouble.gate.set()
+    assert _shown_notes(window) == ["Second: sent the quote", "First: called"]  # newest first
     close_window(qtbot, window)
