@@ -48,26 +48,27 @@ def _copies(contact: Contact, text: str) -> int:
 
 
 def _count(notes: Sequence[contract.NoteEntry], text: str) -> int:
-    return sum(1 for note in notes if note.text.strip() == text.strip())
+    """How many of ``notes`` read ``text``, spaces aside (a server may trim a note or collapse its spaces)."""
+    words = text.split()
+    return sum(1 for note in notes if note.text.split() == words)
 
 
 def _merged_notes(
-    answer: Sequence[contract.NoteEntry], held: Sequence[contract.NoteEntry]
+    answer: Sequence[contract.NoteEntry], held: Sequence[contract.NoteEntry], unread: Sequence[contract.NoteEntry]
 ) -> tuple[contract.NoteEntry, ...]:
     """The notes of two reads of one contact, whichever came first: ``answer`` (a save's or reload's) and ``held``
-    (the contact as held now, which may end in notes this app stored but could not read back, undated).
+    (the contact as held now), where the ``unread`` entries of ``held`` are notes this app stored but could not
+    read back.
 
     Notes only ever grow on the server, each read showing them in its order, so of two reads the longer holds the
-    other: it is taken whole, a colleague's notes and the server's spelling of ours included. The undated notes
-    held at the end are added unless the read taken shows them (dated, once read).
+    other and is taken whole, a colleague's notes and the server's spelling of ours included; of two as long, the
+    one held, read after a note was confirmed. The unread notes are added unless the read taken shows them.
     """
-    cut = len(held)
-    while cut and held[cut - 1].timestamp is None:
-        cut -= 1
-    read, unread = held[:cut], held[cut:]
-    merged = list(answer) if len(answer) >= len(read) else list(read)
-    for index, note in enumerate(unread):
-        if _count(merged, note.text) < _count(read, note.text) + _count(unread[: index + 1], note.text):
+    read = [note for note in held if not any(note is entry for entry in unread)]
+    ours = [note for note in held if any(note is entry for entry in unread)]
+    merged = list(answer) if len(answer) > len(read) else list(read)
+    for index, note in enumerate(ours):
+        if _count(merged, note.text) < _count(read, note.text) + _count(ours[: index + 1], note.text):
             merged.append(note)
     return tuple(merged)
 
@@ -146,6 +147,8 @@ class ContactService(QObject):
         # The notes on their way, per (uid, text): whether another with the same text was sent while each was, in
         # which case a copy found on the server may be the other's.
         self._notes_in_flight: dict[tuple[str, str], list[_NoteFlight]] = {}
+        # Notes stored but not read back (the read after them failed), as added to the contact held: undated.
+        self._unread_notes: list[contract.NoteEntry] = []
         # The tags, notes and dedicated-field changes the server confirmed, in order, as (uid, what, detail): what
         # is "tags", "notes" or a dedicated field, and detail the tag's name or the note's text. A save's or a
         # reload's answer read before one of them is older than it, for what it changed.
@@ -372,7 +375,9 @@ class ContactService(QObject):
                 known = {tag.casefold() for tag in contact.tags}
                 changes["tags"] = (*contact.tags, *(tag for tag in tags if tag.casefold() not in known))
             if "notes" in fields:
-                notes = _merged_notes(contact.notes, current.notes)
+                # Ours stored but not read back: these entry objects, held at the end of the current contact.
+                self._unread_notes = [note for note in self._unread_notes if any(note is n for n in current.notes)]
+                notes = _merged_notes(contact.notes, current.notes, self._unread_notes)
                 if notes != contact.notes:
                     changes["notes"] = notes
             contact = dataclasses.replace(contact, lastUpdate=_later(contact.lastUpdate, current.lastUpdate), **changes)
@@ -419,8 +424,9 @@ class ContactService(QObject):
             # from, so that nothing confirmed meanwhile is undone.
             current = self._current
             assert current is not None
-            notes = (*current.notes, contract.NoteEntry(None, text))
-            contact = dataclasses.replace(current, notes=notes)
+            unread_note = contract.NoteEntry(None, text)
+            self._unread_notes.append(unread_note)
+            contact = dataclasses.replace(current, notes=(*current.notes, unread_note))
             self.set_current(contact)
         self.note_added.emit(contact, text)
         if unread is not None:

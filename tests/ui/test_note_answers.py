@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Callable
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
@@ -562,4 +564,90 @@ def test_notes_confirmed_out_of_order_during_a_reload_keep_the_servers_order(
     with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
         trouble.gate.set()
     assert _shown_notes(window) == ["Second: sent the quote", "First: called"]  # newest first
+    close_window(qtbot, window)
+
+
+class _NotesRewritten(_ReloadReadNow):
+    """The reload held as _ReloadReadNow does; every read's notes string rewritten by ``rewrite``, as a vendor
+    laying its notes out another way would send them."""
+
+    def __init__(self, rewrite: Callable[[str], str]) -> None:
+        super().__init__()
+        self.rewrite = rewrite
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        if request.method != "GET":
+            return response
+        body = json.loads(await response.aread())
+        data = body.get("data")
+        if isinstance(data, dict) and isinstance(data.get("notes"), str):
+            data["notes"] = self.rewrite(data["notes"])
+        return httpx.Response(response.status_code, json=body)
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        lambda notes: notes.replace("\n\n", "\n"),  # entries joined by one line break: all one entry
+        lambda notes: re.sub(r"(?m)^(\d{4})-(\d{2})-(\d{2}) ", r"\3/\2/\1 ", notes),  # dates the app cannot read
+    ],
+    ids=["one line break", "other dates"],
+)
+def test_notes_a_vendor_lays_out_unreadably_are_neither_lost_nor_doubled_by_an_older_reload(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, rewrite: Callable[[str], str]
+) -> None:
+    trouble = _NotesRewritten(rewrite)
+    window, alice = _open_alice(qtbot, account, trouble)
+    view = window.contact_view
+    _colleague_adds_note(qtbot, account, alice.uid, "Colleague: wants a quote")
+    trouble.armed = True
+    view.reload()
+    qtbot.waitUntil(lambda: trouble.held == 1)
+    view.notes.input.setPlainText("Sent the quote")
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        view.notes.submit()
+    with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
+        trouble.gate.set()
+    shown = "\n".join(_shown_notes(window))
+    assert shown.count("Colleague: wants a quote") == 1 and shown.count("Sent the quote") == 1, shown
+    close_window(qtbot, window)
+
+
+class _NoteAnswerHeldSpacesCollapsed(_SpacesCollapsed):
+    """_SpacesCollapsed with reads after the reload refused (429); the first note is stored at once and its
+    answer waits for ``note_gate``."""
+
+    def __init__(self) -> None:
+        super().__init__(later_reads_busy=True)
+        self.note_gate = asyncio.Event()
+        self.note_held = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path.endswith("/note/add") and not self.note_held:
+            response = await self.inner.handle_async_request(request)
+            await response.aread()
+            self.note_held = True
+            await self.note_gate.wait()
+            return response
+        return await super().handle_async_request(request)
+
+
+def test_a_note_not_read_back_shows_once_when_a_reload_shows_it_spelt_the_servers_way(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    trouble = _NoteAnswerHeldSpacesCollapsed()
+    window, _alice = _open_alice(qtbot, account, trouble)
+    view = window.contact_view
+    view.notes.input.setPlainText("Call back  Monday:  pricing sheet")
+    view.notes.submit()
+    qtbot.waitUntil(lambda: trouble.note_held)  # stored; its answer waits
+    trouble.armed = True
+    view.reload()  # read after the note was stored: it shows the server's spelling; its answer waits
+    qtbot.waitUntil(lambda: trouble.held == 1)
+    with qtbot.waitSignal(view.service.note_unread, timeout=10_000):  # the read after the note is refused
+        trouble.note_gate.set()
+    with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
+        trouble.gate.set()
+    assert _shown_notes(window) == ["Call back Monday: pricing sheet"]
     close_window(qtbot, window)
