@@ -383,17 +383,44 @@ def test_a_reload_read_before_a_note_was_stored_keeps_the_note_on_show(
 
 
 class _ReloadReadNow(httpx.AsyncBaseTransport):
-    """Once ``armed``: the first read (the reload) is read by the server at once and its answer waits for ``gate``;
-    with ``later_reads_busy``, every read after it is refused (429)."""
+    """Once ``armed``: the first read (the reload) is read by the server at once and its answer waits for ``gate``.
 
-    def __init__(self, *, later_reads_busy: bool = False) -> None:
+    ``later_reads_busy``: every read after it is refused (429). ``hold_first_note``: the first note is stored at
+    once and its answer waits for ``note_gate``. ``rewrite``: every read's notes string is rewritten, as a vendor
+    laying its notes out another way would send them.
+    """
+
+    def __init__(
+        self,
+        *,
+        later_reads_busy: bool = False,
+        hold_first_note: bool = False,
+        rewrite: Callable[[str], str] | None = None,
+    ) -> None:
         self.inner = httpx.AsyncHTTPTransport()
-        self.later_reads_busy = later_reads_busy
-        self.armed = False
+        self.later_reads_busy, self.hold_first_note, self.rewrite = later_reads_busy, hold_first_note, rewrite
+        self.armed = self.note_held = False
         self.held = 0
-        self.gate = asyncio.Event()
+        self.gate, self.note_gate = asyncio.Event(), asyncio.Event()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._answer(request)
+        if self.rewrite is None or request.method != "GET":
+            return response
+        body = json.loads(await response.aread())
+        data = body.get("data")
+        if isinstance(data, dict) and isinstance(data.get("notes"), str):
+            data["notes"] = self.rewrite(data["notes"])
+        return httpx.Response(response.status_code, json=body)
+
+    async def _answer(self, request: httpx.Request) -> httpx.Response:
+        note = request.method == "POST" and request.url.path.endswith("/note/add")
+        if note and self.hold_first_note and not self.note_held:
+            response = await self.inner.handle_async_request(request)
+            await response.aread()
+            self.note_held = True
+            await self.note_gate.wait()
+            return response
         if request.method == "GET" and self.armed:
             if not self.held:
                 self.held = 1
@@ -408,6 +435,10 @@ class _ReloadReadNow(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+def _collapse_spaces(notes: str) -> str:
+    return re.sub(r" {2,}", " ", notes)
 
 
 def test_a_reload_keeps_only_the_tag_confirmed_meanwhile_not_one_removed_elsewhere(
@@ -490,24 +521,10 @@ def test_an_older_reload_answering_last_keeps_the_notes_a_later_read_showed(
     close_window(qtbot, window)
 
 
-class _SpacesCollapsed(_ReloadReadNow):
-    """A vendor whose reads show notes with runs of spaces collapsed, the reload held as _ReloadReadNow does."""
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await super().handle_async_request(request)
-        if request.method != "GET":
-            return response
-        body = json.loads(await response.aread())
-        data = body.get("data")
-        if isinstance(data, dict) and isinstance(data.get("notes"), str):
-            data["notes"] = re.sub(r" {2,}", " ", data["notes"])
-        return httpx.Response(response.status_code, json=body)
-
-
 def test_a_note_the_server_spells_its_own_way_survives_an_older_reload(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    trouble = _SpacesCollapsed()
+    trouble = _ReloadReadNow(rewrite=_collapse_spaces)
     window, _alice = _open_alice(qtbot, account, trouble)
     view = window.contact_view
     trouble.armed = True
@@ -522,32 +539,10 @@ def test_a_note_the_server_spells_its_own_way_survives_an_older_reload(
     close_window(qtbot, window)
 
 
-class _FirstNoteAnswerHeld(_ReloadReadNow):
-    """The reload held as _ReloadReadNow does; the first note is stored at once and its answer waits for
-    ``note_gate``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.note_gate = asyncio.Event()
-        self.notes = 0
-        self.note_held = False
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method == "POST" and request.url.path.endswith("/note/add"):
-            self.notes += 1
-            response = await self.inner.handle_async_request(request)
-            if self.notes == 1:
-                await response.aread()
-                self.note_held = True
-                await self.note_gate.wait()
-            return response
-        return await super().handle_async_request(request)
-
-
 def test_notes_confirmed_out_of_order_during_a_reload_keep_the_servers_order(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    trouble = _FirstNoteAnswerHeld()
+    trouble = _ReloadReadNow(hold_first_note=True)
     window, _alice = _open_alice(qtbot, account, trouble)
     view = window.contact_view
     trouble.armed = True
@@ -567,25 +562,6 @@ def test_notes_confirmed_out_of_order_during_a_reload_keep_the_servers_order(
     close_window(qtbot, window)
 
 
-class _NotesRewritten(_ReloadReadNow):
-    """The reload held as _ReloadReadNow does; every read's notes string rewritten by ``rewrite``, as a vendor
-    laying its notes out another way would send them."""
-
-    def __init__(self, rewrite: Callable[[str], str]) -> None:
-        super().__init__()
-        self.rewrite = rewrite
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await super().handle_async_request(request)
-        if request.method != "GET":
-            return response
-        body = json.loads(await response.aread())
-        data = body.get("data")
-        if isinstance(data, dict) and isinstance(data.get("notes"), str):
-            data["notes"] = self.rewrite(data["notes"])
-        return httpx.Response(response.status_code, json=body)
-
-
 @pytest.mark.parametrize(
     "rewrite",
     [
@@ -597,7 +573,7 @@ class _NotesRewritten(_ReloadReadNow):
 def test_notes_a_vendor_lays_out_unreadably_are_neither_lost_nor_doubled_by_an_older_reload(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, rewrite: Callable[[str], str]
 ) -> None:
-    trouble = _NotesRewritten(rewrite)
+    trouble = _ReloadReadNow(rewrite=rewrite)
     window, alice = _open_alice(qtbot, account, trouble)
     view = window.contact_view
     _colleague_adds_note(qtbot, account, alice.uid, "Colleague: wants a quote")
@@ -614,29 +590,10 @@ def test_notes_a_vendor_lays_out_unreadably_are_neither_lost_nor_doubled_by_an_o
     close_window(qtbot, window)
 
 
-class _NoteAnswerHeldSpacesCollapsed(_SpacesCollapsed):
-    """_SpacesCollapsed with reads after the reload refused (429); the first note is stored at once and its
-    answer waits for ``note_gate``."""
-
-    def __init__(self) -> None:
-        super().__init__(later_reads_busy=True)
-        self.note_gate = asyncio.Event()
-        self.note_held = False
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method == "POST" and request.url.path.endswith("/note/add") and not self.note_held:
-            response = await self.inner.handle_async_request(request)
-            await response.aread()
-            self.note_held = True
-            await self.note_gate.wait()
-            return response
-        return await super().handle_async_request(request)
-
-
 def test_a_note_not_read_back_shows_once_when_a_reload_shows_it_spelt_the_servers_way(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    trouble = _NoteAnswerHeldSpacesCollapsed()
+    trouble = _ReloadReadNow(later_reads_busy=True, hold_first_note=True, rewrite=_collapse_spaces)
     window, _alice = _open_alice(qtbot, account, trouble)
     view = window.contact_view
     view.notes.input.setPlainText("Call back  Monday:  pricing sheet")
