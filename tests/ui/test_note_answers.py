@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from crmdesk.api.client import ContactApi
 from crmdesk.api.models import Contact, ContactRef
 from crmdesk.server import store as server_store
+from crmdesk.ui.contact_view import ContactView
 from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account, LiveServer
 from tests.ui.contact_support import HeldTransport
@@ -437,6 +438,13 @@ class _ReloadReadNow(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+def _reload_read_now(qtbot: QtBot, view: ContactView, trouble: _ReloadReadNow) -> None:
+    """Reload the open contact through ``trouble``: the server reads it now, and its answer waits for the gate."""
+    trouble.armed = True
+    view.reload()
+    qtbot.waitUntil(lambda: trouble.held == 1)
+
+
 def _collapse_spaces(notes: str) -> str:
     return re.sub(r" {2,}", " ", notes)
 
@@ -455,9 +463,7 @@ def test_a_reload_keeps_only_the_tag_confirmed_meanwhile_not_one_removed_elsewhe
         ).scalar_one()
         links = server_store.contact_tags
         connection.execute(links.delete().where(links.c.contact_id == contact_id))
-    trouble.armed = True
-    view.reload()
-    qtbot.waitUntil(lambda: trouble.held == 1)
+    _reload_read_now(qtbot, view, trouble)
     view.tags.input.setText("Hot Lead")
     with qtbot.waitSignal(view.service.tag_added, timeout=10_000):
         view.tags.input.returnPressed.emit()
@@ -479,9 +485,7 @@ def test_a_reload_shows_a_colleagues_note_it_read_beside_ours_confirmed_meanwhil
             await api.add_note("Colleague: wants a quote", uid=alice.uid)
 
     run(qtbot, colleague())
-    trouble.armed = True
-    view.reload()  # read with the colleague's note; its answer waits
-    qtbot.waitUntil(lambda: trouble.held == 1)
+    _reload_read_now(qtbot, view, trouble)  # read with the colleague's note; its answer waits
     view.notes.input.setPlainText(NOTE)
     with qtbot.waitSignal(view.service.note_unread, timeout=10_000):  # stored; the read after it refused
         view.notes.submit()
@@ -507,9 +511,7 @@ def test_an_older_reload_answering_last_keeps_the_notes_a_later_read_showed(
     trouble = _ReloadReadNow()
     window, alice = _open_alice(qtbot, account, trouble)
     view = window.contact_view
-    trouble.armed = True
-    view.reload()  # read now, before either note; its answer waits
-    qtbot.waitUntil(lambda: trouble.held == 1)
+    _reload_read_now(qtbot, view, trouble)  # read now, before either note; its answer waits
     _colleague_adds_note(qtbot, account, alice.uid, "Colleague: wants a quote")
     view.notes.input.setPlainText(NOTE)
     with qtbot.waitSignal(view.service.note_added, timeout=10_000):
@@ -527,9 +529,7 @@ def test_a_note_the_server_spells_its_own_way_survives_an_older_reload(
     trouble = _ReloadReadNow(rewrite=_collapse_spaces)
     window, _alice = _open_alice(qtbot, account, trouble)
     view = window.contact_view
-    trouble.armed = True
-    view.reload()
-    qtbot.waitUntil(lambda: trouble.held == 1)
+    _reload_read_now(qtbot, view, trouble)
     view.notes.input.setPlainText("Call back  Monday:  pricing sheet")
     with qtbot.waitSignal(view.service.note_added, timeout=10_000):
         view.notes.submit()
@@ -545,9 +545,7 @@ def test_notes_confirmed_out_of_order_during_a_reload_keep_the_servers_order(
     trouble = _ReloadReadNow(hold_first_note=True)
     window, _alice = _open_alice(qtbot, account, trouble)
     view = window.contact_view
-    trouble.armed = True
-    view.reload()
-    qtbot.waitUntil(lambda: trouble.held == 1)
+    _reload_read_now(qtbot, view, trouble)
     view.notes.input.setPlainText("First: called")
     view.notes.submit()
     qtbot.waitUntil(lambda: trouble.note_held)  # stored first; its answer waits
@@ -577,9 +575,7 @@ def test_notes_a_vendor_lays_out_unreadably_are_neither_lost_nor_doubled_by_an_o
     window, alice = _open_alice(qtbot, account, trouble)
     view = window.contact_view
     _colleague_adds_note(qtbot, account, alice.uid, "Colleague: wants a quote")
-    trouble.armed = True
-    view.reload()
-    qtbot.waitUntil(lambda: trouble.held == 1)
+    _reload_read_now(qtbot, view, trouble)
     view.notes.input.setPlainText("Sent the quote")
     with qtbot.waitSignal(view.service.note_added, timeout=10_000):
         view.notes.submit()
@@ -599,9 +595,9 @@ def test_a_note_not_read_back_shows_once_when_a_reload_shows_it_spelt_the_server
     view.notes.input.setPlainText("Call back  Monday:  pricing sheet")
     view.notes.submit()
     qtbot.waitUntil(lambda: trouble.note_held)  # stored; its answer waits
-    trouble.armed = True
-    view.reload()  # read after the note was stored: it shows the server's spelling; its answer waits
-    qtbot.waitUntil(lambda: trouble.held == 1)
+    _reload_read_now(
+        qtbot, view, trouble
+    )  # read after the note was stored: it shows the server's spelling; its answer waits
     with qtbot.waitSignal(view.service.note_unread, timeout=10_000):  # the read after the note is refused
         trouble.note_gate.set()
     with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
