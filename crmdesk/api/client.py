@@ -55,6 +55,10 @@ DEFAULT_DEADLINE: Final = 60.0
 #: Backoff without server advice: ``min(BACKOFF_BASE * 2**n, BACKOFF_MAX)`` seconds, times the jitter.
 BACKOFF_BASE: Final = 0.5
 BACKOFF_MAX: Final = 8.0
+#: The most one answer may hold, once unpacked. The largest contact the contract allows in practice (thousands
+#: of notes of up to 10,000 characters each) is a few MB; a server answering with a file, a broken proxy that
+#: never ends its body, or a small compressed body that unpacks to gigabytes must not fill the rep's memory.
+MAX_ANSWER_BYTES: Final = 64 * 1024 * 1024
 
 #: Methods the contract makes safe to send twice. A POST or PUT that may have reached the server is
 #: never re-sent, because a second create would duplicate the contact and a second note would repeat.
@@ -580,7 +584,12 @@ class ContactApi:
                 self._limiter.reopen()
             started = time.perf_counter()
             try:
-                response = await client.request(method, path, params=params, content=content, headers=headers)
+                request = client.build_request(method, path, params=params, content=content, headers=headers)
+                response = await client.send(request, stream=True)
+                try:
+                    body = await _read_body(response, method, path)
+                finally:
+                    await response.aclose()
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # The request never left this computer, so even a create can safely be sent again.
                 error: ApiError = _transport_error(exc, method, path)
@@ -628,7 +637,7 @@ class ContactApi:
                 )
             if status < 400:
                 try:
-                    return _payload_data(response, method, path)
+                    return _payload_data(response, body, method, path)
                 except BadResponseError as error:
                     # A success status: a write was done, whatever the server wrote about it.
                     error.may_have_happened = method not in _IDEMPOTENT
@@ -641,7 +650,7 @@ class ContactApi:
                 if retry_after is not None:
                     self._limiter.hold(min(retry_after, RETRY_AFTER_CAP))
                 if attempt > self.max_retries or (retry_after is not None and retry_after > RETRY_AFTER_CAP):
-                    raise _error_of(response, method, path, retry_after)
+                    raise _error_of(response, body, method, path, retry_after)
                 delay = retry_after if retry_after is not None else backoff_delay(attempt - 1, self._jitter())
                 await self._pause("rate_limited", attempt, delay, method, path)
                 # This call waited out the server's advice; the hold it placed has served its purpose.
@@ -650,12 +659,12 @@ class ContactApi:
             if status in _RETRIED_STATUSES and method in _IDEMPOTENT and attempt <= self.max_retries:
                 advice = parse_retry_after(response.headers.get("retry-after"))
                 if advice is not None and advice > RETRY_AFTER_CAP:
-                    raise _error_of(response, method, path, advice)
+                    raise _error_of(response, body, method, path, advice)
                 delay = advice if advice is not None else backoff_delay(attempt - 1, self._jitter())
                 outcome_unknown = True  # a gateway may have passed the request on before it failed
                 await self._pause("server_error", attempt, delay, method, path)
                 continue
-            raise _error_of(response, method, path, parse_retry_after(response.headers.get("retry-after")))
+            raise _error_of(response, body, method, path, parse_retry_after(response.headers.get("retry-after")))
 
     async def _pause(self, reason: RetryReason, attempt: int, delay: float, method: str, path: str) -> None:
         self._notify(RetryEvent(reason, attempt, delay, method, path, _retry_message(reason, delay)))
@@ -790,9 +799,38 @@ def _certificate_problem(exc: BaseException) -> str | None:
     return None
 
 
-def _decode(response: httpx.Response) -> tuple[Any, str | None]:
+async def _read_body(response: httpx.Response, method: str, path: str) -> bytes:
+    """The whole body of ``response``, unpacked, or a BadResponseError once it holds over MAX_ANSWER_BYTES.
+
+    A body declared larger than that is refused before any of it is read. Network failures while reading
+    propagate as httpx's own, for the caller's retry policy.
+    """
+    declared = response.headers.get("content-length", "")
+    chunks: list[bytes] = []
+    size = int(declared) if declared.isdigit() else 0  # on the wire: unpacked, a body is never smaller
+    if size <= MAX_ANSWER_BYTES:
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                break
+            chunks.append(chunk)
+    if size > MAX_ANSWER_BYTES:
+        error = BadResponseError(
+            f"The server sent an answer of over {MAX_ANSWER_BYTES // (1024 * 1024)} MB, which CRMDesk does not "
+            f"read (HTTP {response.status_code}).",
+            status=response.status_code,
+            method=method,
+            path=path,
+        )
+        # Only a refusal (4xx) says a write was not done; a success or a server's failure may follow the work.
+        error.may_have_happened = method not in _IDEMPOTENT and not 400 <= response.status_code < 500
+        raise error
+    return b"".join(chunks)
+
+
+def _decode(body: bytes) -> tuple[Any, str | None]:
     """The parsed JSON body, or ``(None, what was wrong)``."""
-    body = response.content
     if not body.strip():
         return None, "an empty body instead of JSON"
     try:
@@ -811,11 +849,11 @@ def _decode(response: httpx.Response) -> tuple[Any, str | None]:
         return None, "JSON with a number too long to read"
 
 
-def _payload_data(response: httpx.Response, method: str, path: str) -> Any:
+def _payload_data(response: httpx.Response, body: bytes, method: str, path: str) -> Any:
     status = response.status_code
-    if method == "DELETE" and (status == 204 or not response.content.strip()):
+    if method == "DELETE" and (status == 204 or not body.strip()):
         return None  # deleted, said without a body, as many servers do
-    payload, problem = _decode(response)
+    payload, problem = _decode(body)
     if problem is not None:
         raise BadResponseError(f"The server sent {problem} (HTTP {status}).", status=status, method=method, path=path)
     if not isinstance(payload, dict):
@@ -836,8 +874,8 @@ def _payload_data(response: httpx.Response, method: str, path: str) -> Any:
     return payload["data"]
 
 
-def _error_of(response: httpx.Response, method: str, path: str, retry_after: float | None) -> ApiError:
-    payload, _problem = _decode(response)
+def _error_of(response: httpx.Response, body: bytes, method: str, path: str, retry_after: float | None) -> ApiError:
+    payload, _problem = _decode(body)
     status = response.status_code
     code = error = None
     if isinstance(payload, dict):

@@ -1,8 +1,8 @@
 """A tiny loopback HTTP server that plays scripted raw answers, for fault tests that need real sockets.
 
 Each accepted request takes the next step of the script: a raw response, a silence that outlasts the
-client's timeout, or a connection reset in the middle of a body. The server records every request it
-reads, so a test can assert how many attempts the client made and what it sent.
+client's timeout, a connection reset in the middle of a body, or a body without end. The server records
+every request it reads, so a test can assert how many attempts the client made and what it sent.
 """
 
 from __future__ import annotations
@@ -46,7 +46,16 @@ class Drip:
     every: float = 0.1
 
 
-Step = Reply | Hang | Reset | Drip
+@dataclass(frozen=True)
+class Flood:
+    """Send ``head`` (a status line and headers of a body that lasts until the connection closes), then the same
+    ``chunk`` again and again, as fast as the client takes it, until the client hangs up: an answer without end."""
+
+    head: bytes
+    chunk: bytes = b" " * 65536
+
+
+Step = Reply | Hang | Reset | Drip | Flood
 
 
 def http_response(status: int, body: bytes | str, headers: dict[str, str] | None = None, reason: str = "X") -> bytes:
@@ -124,6 +133,12 @@ class FaultServer:
                             await asyncio.wait_for(self._stopping.wait(), step.every)
                         except TimeoutError:
                             writer.write(b" ")
+                    return
+                elif isinstance(step, Flood):
+                    writer.write(step.head)
+                    while not self._stopping.is_set():
+                        writer.write(step.chunk)
+                        await writer.drain()  # raises ConnectionError once the client has gone
                     return
                 elif isinstance(step, Hang):
                     try:

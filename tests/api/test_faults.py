@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import gzip
 import json
 import time
 
@@ -28,7 +29,8 @@ from crmdesk.api import (
     TimeoutError,
     ValidationError,
 )
-from tests.api.faults import Drip, FaultServer, Hang, Reply, Reset, http_response, json_reply
+from crmdesk.api.client import MAX_ANSWER_BYTES
+from tests.api.faults import Drip, FaultServer, Flood, Hang, Reply, Reset, http_response, json_reply
 from tests.api.helpers import SEED_CONTACT, SEED_SUMMARY, Scripted, fail, make_api, ok
 
 SEED_CREATE = {"name": "John Doe", "email": "john@example.com", "phone": "+15551234567"}
@@ -509,6 +511,66 @@ def test_html_over_a_real_socket_is_a_bad_response() -> None:
             assert len(server.requests) == 1
 
     asyncio.run(scenario())
+
+
+def test_an_answer_declared_too_large_is_refused_before_reading_it() -> None:
+    # The server promises more than the limit and sends a few bytes: reading would wait for the rest until the
+    # timeout, so a BadResponseError (not a TimeoutError) shows the client did not try.
+    head = http_response(200, b"", {"Content-Type": "application/json"})
+    head = head.replace(b"Content-Length: 0", f"Content-Length: {MAX_ANSWER_BYTES + 1}".encode()) + b'{"success"'
+
+    async def scenario() -> None:
+        async with FaultServer([Reply(head)]) as server:
+            api, recorder = make_api(server.base_url, timeout=5.0)
+            async with api:
+                with pytest.raises(BadResponseError, match="over 64 MB") as caught:
+                    await api.get_contact(uid="ABC12345")
+            assert len(server.requests) == 1
+            assert recorder.sleeps == []
+            assert not caught.value.may_have_happened
+
+    asyncio.run(scenario())
+
+
+def test_an_answer_without_end_is_cut_off_at_the_limit() -> None:
+    # A body that lasts until the connection closes, sent as fast as the client reads: without a limit the
+    # client reads until its deadline (or memory) runs out.
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+
+    async def scenario() -> None:
+        async with FaultServer([Flood(head)]) as server:
+            api, _recorder = make_api(server.base_url, deadline=30.0)
+            async with api:
+                started = time.monotonic()
+                with pytest.raises(BadResponseError, match="over 64 MB"):
+                    await api.get_contact(uid="ABC12345")
+                assert time.monotonic() - started < 20.0
+            assert len(server.requests) == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_small_compressed_answer_that_unpacks_past_the_limit_is_refused() -> None:
+    # ~65 KB on the wire, over 64 MB unpacked: the limit counts what the client would hold, not what it received.
+    packed = gzip.compress(b" " * (MAX_ANSWER_BYTES + 1), compresslevel=9)
+    assert len(packed) < MAX_ANSWER_BYTES // 100
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    handler = Scripted([httpx.Response(201, content=packed, headers=headers)])
+    api, _recorder = make_api(handler=handler)
+    with pytest.raises(BadResponseError, match="over 64 MB") as caught:
+        _run(api, "create_contact", **SEED_CREATE)
+    assert handler.attempts == 1  # a create is never sent twice
+    assert caught.value.may_have_happened  # the server said it was created
+
+
+def test_a_large_contact_within_the_limit_is_read_whole() -> None:
+    # 600 notes of the contract's longest (10,000 characters): ~6 MB, far more than a rep's busiest contact.
+    notes = "\n\n".join(f"2025-01-{day % 28 + 1:02d} 09:{day % 60:02d} " + "x" * 10_000 for day in range(600))
+    api, _recorder = make_api(handler=Scripted([ok({**SEED_CONTACT, "notes": notes})]))
+    contact = _run(api, "get_contact", uid="ABC12345")
+    assert isinstance(contact, Contact)
+    assert len(contact.notes) == 600
+    assert all(len(note.text) == 10_000 for note in contact.notes)
 
 
 # --- Tolerated shapes ----------------------------------------------------------------------------
