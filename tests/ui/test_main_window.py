@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QMessageBox, QWidget
@@ -17,6 +19,7 @@ from crmdesk.services.registry import Registry
 from crmdesk.services.session import Session
 from crmdesk.ui import shortcuts
 from crmdesk.ui.banner import ErrorBanner
+from crmdesk.ui.contact_view import ContactView
 from crmdesk.ui.errors import Severity, describe, strip_field_prefix
 from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
@@ -41,6 +44,41 @@ def test_status_bar_names_the_host_and_profile(
     assert banner is window.banner and window.banner.isVisible()
     qtbot.waitUntil(lambda: window.banner.geometry().bottom() < window.splitter.geometry().top())
     assert "Saved offline" in window.banner.text()
+    close_window(qtbot, window)
+
+
+def test_timers_get_a_turn_between_the_contact_views_build_steps(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The view is built a step per turn after the window shows. qasync runs asyncio's callbacks from Qt timers: a
+    # timer overdue when a step ends must run before the next step, or an answer that arrived meanwhile waits
+    # behind both, and the UI thread's longest stall is two steps long.
+    order: list[tuple[str, float]] = []  # ("step", how long it took) or ("tick", 0)
+    build_step = ContactView.build_step
+
+    def step(view: ContactView) -> bool:
+        started = time.perf_counter()
+        try:
+            return build_step(view)
+        finally:
+            order.append(("step", time.perf_counter() - started))
+
+    monkeypatch.setattr(ContactView, "build_step", step)
+    ticker = QTimer()
+    ticker.setTimerType(Qt.TimerType.PreciseTimer)
+    ticker.setInterval(1)  # the stall probe's timer: overdue whenever a step took longer than a millisecond
+    ticker.timeout.connect(lambda: order.append(("tick", 0.0)))
+    ticker.start()
+    try:
+        window = open_window(qtbot, account)
+        qtbot.waitUntil(window.contact_view_built, timeout=10_000)
+    finally:
+        ticker.stop()
+    steps = [index for index, (what, _took) in enumerate(order) if what == "step"]
+    assert len(steps) >= 4, order  # the view is built in several steps, or this proves nothing
+    # A step of 2 ms or more leaves the ticker overdue: the next thing to run must be the ticker, not a step.
+    held_back = [index for index in steps if order[index][1] >= 0.002 and index + 1 in steps]
+    assert held_back == [], f"a step ran while a timer was overdue: {order[steps[0] : steps[-1] + 1]}"
     close_window(qtbot, window)
 
 
