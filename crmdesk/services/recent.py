@@ -42,8 +42,9 @@ class _RecentFile:
             raw: Any = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return []
-        except (OSError, ValueError) as exc:
-            # A damaged list is not worth stopping for; it refills as contacts are opened.
+        except (OSError, ValueError, RecursionError) as exc:
+            # A damaged list (nested deeper than Python follows, too) is not worth stopping for; it refills as
+            # contacts are opened.
             log.info("Ignoring unreadable recent list %s: %s", self.path, exc)
             return []
         entries: list[RecentEntry] = []

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from pytestqt.qtbot import QtBot
 
+from crmdesk.paths import profile_dir
 from crmdesk.services import recent as recent_module
 from crmdesk.services.recent import RecentList
 
@@ -65,3 +67,18 @@ def test_an_update_changes_what_an_entry_shows_and_keeps_its_place(qtbot: QtBot)
         recent.update("CCCC3333", "Never opened")  # not listed: nothing to update, nothing added
         recent.update("BBBB2222", "Bo Berg")  # unchanged
     assert len(recent.entries()) == 2
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"", b'{"uid": "AAAA1111"}', b"[" * 100_000 + b"]" * 100_000, b"\xff\xfe not text", b'[{"uid": 7}, "x"]'],
+    ids=["empty", "an object", "nested too deep", "not UTF-8", "wrong types"],
+)
+def test_a_damaged_list_starts_empty_and_is_replaced_by_the_next_contact(qtbot: QtBot, damage: bytes) -> None:
+    path = profile_dir("damaged") / "recent.json"
+    path.write_bytes(damage)
+    recent = RecentList("damaged")
+    assert recent.entries() == []
+    recent.add("BBBB2222", "Bruno")
+    recent.flush()
+    assert _on_disk(recent) == ["BBBB2222"]
