@@ -42,3 +42,8 @@ def profile_dir(profile: str) -> Path:
     path = data_dir() / "profiles" / profile
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def os_error_text(exc: OSError) -> str:
+    """What went wrong with a file or folder, for a person: "No space left on device", not "[Errno 28] …"."""
+    return exc.strerror or str(exc) or type(exc).__name__

@@ -15,7 +15,7 @@ import sys
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
-from crmdesk.paths import data_dir
+from crmdesk.paths import data_dir, os_error_text
 
 log = logging.getLogger("crmdesk.services.demo")
 
@@ -60,7 +60,13 @@ class DemoServer(QObject):
         if self._process is not None:
             return
         program, args = server_command()
-        db = data_dir() / "demo.sqlite3"
+        try:
+            db = data_dir() / "demo.sqlite3"
+        except OSError as exc:
+            # No folder for the demo's database: reported as any failed start is, after this call returns.
+            why = self.tr("The demo cannot keep its contacts in CRMDesk's data folder: {0}.").format(os_error_text(exc))
+            QTimer.singleShot(0, self, lambda: self._fail(why))
+            return
         args += ["serve", "--demo", "--host", "127.0.0.1", "--port", "0", "--watch-stdin", "--db", str(db)]
         env = QProcessEnvironment.systemEnvironment()
         env.insert("CRMDESK_DEMO_TOKEN", self.token)

@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
-from crmdesk.paths import profile_dir
+from crmdesk.paths import os_error_text, profile_dir
 
 log = logging.getLogger("crmdesk.services.recent")
 
@@ -33,11 +33,13 @@ class RecentEntry:
 class _RecentFile:
     """The JSON file and the entries still to be written to it; plain Python, so it outlives the QObject."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path | None) -> None:
+        self.path = path  # None: the profile's folder could not be made, and the list is kept in memory only
         self.unwritten: list[RecentEntry] | None = None
 
     def read(self) -> list[RecentEntry]:
+        if self.path is None:
+            return []
         try:
             raw: Any = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -62,7 +64,7 @@ class _RecentFile:
 
     def flush(self, *_args: object) -> None:
         entries, self.unwritten = self.unwritten, None
-        if entries is None:
+        if entries is None or self.path is None:
             return
         _pending.discard(self)
         data = json.dumps([asdict(entry) for entry in entries], ensure_ascii=False, indent=1)
@@ -71,7 +73,7 @@ class _RecentFile:
             tmp.write_text(data, encoding="utf-8")
             tmp.replace(self.path)  # atomic, so a crash never leaves half a file
         except OSError as exc:
-            log.info("Could not save the recent list: %s", exc)
+            log.warning("Could not save the recent list: %s", exc)
 
 
 #: Files with entries not yet written, so that a list opened on the same profile reads what this one holds.
@@ -93,7 +95,14 @@ class RecentList(QObject):
 
     def __init__(self, profile: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._file = _RecentFile(profile_dir(profile) / "recent.json")
+        #: Why the profile's folder could not be made (the list lasts until the app quits), or None.
+        self.unwritable: str | None = None
+        try:
+            path: Path | None = profile_dir(profile) / "recent.json"
+        except OSError as exc:
+            log.warning("Cannot use the folder of profile %s: %s", profile, exc)
+            path, self.unwritable = None, os_error_text(exc)
+        self._file = _RecentFile(path)
         for other in list(_pending):
             if other.path == self._file.path:
                 other.flush()

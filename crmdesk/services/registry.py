@@ -54,9 +54,11 @@ class Registry(QObject):
 
     Signals:
         changed(): any list, the phone region or the account's time zone changed (after it was saved).
+        save_failed(str): the file could not be written (why, for a person); the values apply until the app quits.
     """
 
     changed = Signal()
+    save_failed = Signal(str)
 
     def __init__(self, path: Path | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -70,11 +72,21 @@ class Registry(QObject):
         self._currency = ""
         #: Where the profile's file went when it could not be read (kept for the rep), or None.
         self.set_aside: Path | None = None
+        #: Why the profile's folder could not be made (nothing is saved this session), or None.
+        self.unwritable: str | None = None
+        self._failing: str | None = None  # why the last save failed, until one succeeds
 
     @classmethod
     def load(cls, profile: str, parent: QObject | None = None) -> Registry:
         """The registry of ``profile``; an unreadable file is logged and replaced by an empty registry."""
-        path = paths.profile_dir(profile) / FILE_NAME
+        try:
+            path = paths.profile_dir(profile) / FILE_NAME
+        except OSError as exc:
+            # A read-only or full disk, or a path too long: the app still starts, and says nothing will be kept.
+            log.warning("Cannot use the folder of profile %s: %s", profile, exc)
+            registry = cls(None, parent)
+            registry.unwritable = paths.os_error_text(exc)
+            return registry
         registry = cls(path, parent)
         if path.exists():
             try:
@@ -320,8 +332,15 @@ class Registry(QObject):
         try:
             _write_atomically(self._path, self.to_dict())
         except OSError as exc:
-            # Losing the hint list is an inconvenience, not a failure of the user's work.
+            # The values apply in this session; Settings typed by the rep would be gone at the next start, so the
+            # window says so: once while saves keep failing the same way, again if they fail after one worked.
             log.warning("Could not save the registry %s: %s", self._path, exc)
+            reason = paths.os_error_text(exc)
+            if reason != self._failing:
+                self._failing = reason
+                self.save_failed.emit(reason)
+        else:
+            self._failing = None  # the whole registry is written each time: nothing unsaved is left
 
 
 def _write_atomically(path: Path, data: Mapping[str, Any]) -> None:

@@ -269,6 +269,10 @@ class MainWindow(QMainWindow):
         self._demo_stopped = ""  # why the demo's server ended, while this window still uses it
         if registry.set_aside is not None:
             QTimer.singleShot(0, self, self._tell_registry_set_aside)
+        unwritable = registry.unwritable or self.recent.unwritable
+        if unwritable is not None:
+            QTimer.singleShot(0, self, lambda: self._tell_nothing_kept(unwritable))
+        registry.save_failed.connect(self._tell_registry_unsaved)
         self._retry_countdown = QTimer(self)  # the status bar's "retrying in N s", once a second
         self._retry_countdown.setInterval(1000)
         self._retry_countdown.timeout.connect(self._count_retry_down)
@@ -1168,6 +1172,28 @@ class MainWindow(QMainWindow):
                 "This profile's list of stages, qualities, members and tags could not be read, so it starts empty. "
                 "The file is kept as {0}: import it in Settings once it is fixed."
             ).format(self.registry.set_aside),
+            Severity.WARNING,
+        )
+
+    def _tell_nothing_kept(self, reason: str) -> None:
+        from crmdesk.ui.errors import Severity
+
+        self.show_notice(
+            self.tr(
+                "CRMDesk cannot write to its data folder ({0}). Settings and the Recent list work, but are not kept "
+                "after you quit."
+            ).format(reason),
+            Severity.WARNING,
+        )
+
+    def _tell_registry_unsaved(self, reason: str) -> None:
+        from crmdesk.ui.errors import Severity
+
+        self.show_notice(
+            self.tr(
+                "This profile's settings and lists could not be saved ({0}). They apply until you quit CRMDesk, "
+                "and are saved with the next change once the disk has room or can be written."
+            ).format(reason),
             Severity.WARNING,
         )
 

@@ -145,3 +145,22 @@ def test_demo_mode_reports_when_its_server_is_up_and_not_when_it_fails(tmp_path:
     conn.close()
     events = _demo_events(broken)
     assert "event: window-shown" in events and events[-1] == "event: demo-failed", events
+
+
+def test_a_data_folder_that_cannot_be_made_still_opens_the_window_and_the_demo_says_why(tmp_path: Path) -> None:
+    # A read-only or full disk, or a file where the folder should be: the app must not end in a traceback.
+    (tmp_path / "data").write_text("not a folder", encoding="utf-8")
+    env = _env(tmp_path)
+    env.update({"CRMDESK_TOKEN": "a-token-for-this-run", "CRMDESK_REPORT_EVENTS": "1"})
+    result = subprocess.run(
+        [sys.executable, "-m", "crmdesk", "--base-url", "http://127.0.0.1:9", "--exit-when-shown"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "event: window-shown" in result.stdout.splitlines()
+    assert "Traceback" not in result.stderr, result.stderr
+    events = _demo_events(tmp_path)
+    assert "event: window-shown" in events and events[-1] == "event: demo-failed", events

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -521,3 +522,57 @@ def test_an_offset_no_zone_has_is_refused_and_never_breaks_the_window(
     assert reopened.stages() == ["Won"] and reopened.currency() == ""  # the bad entries cost themselves only
     _service, view = make_view(qtbot, api, reopened)
     assert view.notes is not None
+
+
+@pytest.mark.expected_warnings
+def test_a_data_folder_that_cannot_be_made_leaves_a_working_window_that_says_nothing_is_kept(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    blocker = tmp_path / "a file"
+    blocker.write_text("where the data folder's parent should be", encoding="utf-8")
+    monkeypatch.setenv(paths.DATA_DIR_ENV, str(blocker / "data"))
+    window = open_window(qtbot, account)
+    qtbot.waitUntil(window.banner.isVisible)
+    assert window.banner.text() == (
+        "CRMDesk cannot write to its data folder (Not a directory). Settings and the Recent list work, but are not "
+        "kept after you quit."
+    )
+    window.registry.merge(stages=["Negotiation"])  # learned and used, in memory
+    window.recent.add("AAAA1111", "Ana Souza")
+    window.recent.flush()
+    assert window.registry.stages() == ["Negotiation"] and [e.uid for e in window.recent.entries()] == ["AAAA1111"]
+    close_window(qtbot, window)
+
+
+@pytest.mark.expected_warnings
+def test_settings_that_cannot_be_saved_are_told_once_and_again_if_saving_fails_after_it_worked(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window = open_window(qtbot, account)
+    folder = paths.profile_dir("work")
+    window.recent.flush()
+
+    def break_folder() -> None:  # a file where the profile's folder was: every write there fails
+        shutil.rmtree(folder)
+        folder.write_text("", encoding="utf-8")
+
+    def mend_folder() -> None:
+        folder.unlink()
+        folder.mkdir()
+
+    break_folder()
+    window.registry.merge(stages=["Lead"])
+    qtbot.waitUntil(window.banner.isVisible)
+    assert window.banner.text().startswith("This profile's settings and lists could not be saved (File exists).")
+    window.banner.hide()
+    window.registry.merge(stages=["Won"])  # failing the same way: told already
+    assert not window.banner.isVisible()
+    mend_folder()
+    window.registry.merge(stages=["Lost"])  # saved, with everything learned while it failed
+    assert json.loads((folder / "registry.json").read_text(encoding="utf-8"))["stages"] == ["Lead", "Won", "Lost"]
+    break_folder()
+    window.registry.merge(stages=["Paused"])
+    qtbot.waitUntil(window.banner.isVisible)
+    mend_folder()
+    close_window(qtbot, window)
