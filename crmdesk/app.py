@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from crmdesk.services.demo import DemoServer
+    from crmdesk.services.instance import Instance
     from crmdesk.services.session import Session
     from crmdesk.ui.main_window import ContactViewFactory, MainWindow
     from crmdesk.ui.sign_in import SignInDialog
@@ -240,6 +241,8 @@ class AppController:
         self.exit_code: int | None = None
         self._contact_view_factory = contact_view_factory
         self._on_exit = on_exit
+        #: This process's claim on the data folder (set by ``main``), whose later starts' requests it answers.
+        self.instance: Instance | None = None
         #: True once shutdown() has run to its end.
         self.shut_down = False
         self._closing_sessions: list[Session] = []
@@ -599,6 +602,8 @@ class AppController:
         def shown() -> None:  # runs once the window has processed its first events
             if reporting:
                 _report("window-shown")
+            if self.instance is not None:
+                self.instance.listen()
             # httpx and the TLS settings were left out of start-up; load them now, in a worker thread, so the
             # first search does not pay for them (~110 ms for the HTTP stack, ~80 ms more for https's CA bundle,
             # whose loading releases the GIL). An Enter pressed before that is done still searches: the request
@@ -622,6 +627,19 @@ class AppController:
                 window.request_search(query)
 
         QTimer.singleShot(0, shown)
+
+    def answer_later_start(self, request: dict[str, str | None]) -> None:
+        """CRMDesk was started again on this data folder: bring this copy forward, and run its search."""
+        target = self.window if self.window is not None else self.sign_in
+        if target is None:
+            return
+        if target.isMinimized():
+            target.showNormal()
+        target.raise_()
+        target.activateWindow()
+        query = request.get("search")
+        if query and self.window is not None:
+            self.window.request_search(query)
 
     def _retire(self, window: MainWindow, session: Session | None) -> None:
         """Close a replaced window without prompting and close its client in the background."""
@@ -799,6 +817,31 @@ def _report(event: str) -> None:
     print(f"event: {event}", flush=True)
 
 
+def _claim_data_folder(args: argparse.Namespace) -> tuple[Instance | None, bool]:
+    """This process's claim on the data folder, and whether another CRMDesk holds it and was handed this start.
+
+    No claim is made for ``--self-test``, which checks a bundle wherever it is (build.py gives it a folder of its
+    own), nor on a data folder that cannot be made: nothing there can be shared by mistake.
+    """
+    if args.self_test:
+        return None, False
+    from crmdesk.paths import data_dir
+    from crmdesk.services.instance import Instance, hand_over
+
+    try:
+        folder = data_dir()
+    except OSError:
+        return None, False
+    instance = Instance(folder)
+    if instance.claim():
+        return instance, False
+    if hand_over(folder, search=args.search):
+        print("CRMDesk is already open: this start was handed to its window.", file=sys.stderr)
+    else:
+        print("CRMDesk is already open, and this start could not reach it.", file=sys.stderr)
+    return None, True
+
+
 def _run_server(argv: Sequence[str]) -> int:
     from crmdesk.server.cli import main as server_main
 
@@ -826,6 +869,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     setup_logging()
     install_qt_message_handler()
+    instance, handed_over = _claim_data_folder(args)
+    if handed_over:
+        return 0
 
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     assert isinstance(app, QApplication)
@@ -839,6 +885,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setWindowIcon(app_icon())
 
     controller = AppController(args, on_exit=app.exit)
+    if instance is not None:
+        controller.instance = instance
+        instance.requested.connect(controller.answer_later_start)
     previous_hook = sys.excepthook
     sys.excepthook = controller.excepthook
     try:
@@ -853,6 +902,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         event_loop.close(None if controller.shut_down else controller.shutdown())
     finally:
         sys.excepthook = previous_hook
+        if instance is not None:
+            instance.release()
     if controller.exit_code is not None:
         code = controller.exit_code
     log.info("CRMDesk exited with code %s", code)

@@ -9,9 +9,11 @@ import sys
 import threading
 from pathlib import Path
 
+import httpx
 import pytest
 
 import crmdesk
+from tests.support.live_server import Account
 
 # Things a clean exit must never print (asyncio and Python complain this way about unfinished work).
 _UNCLEAN = ("Warning", "Task was destroyed", "never awaited", "Traceback", "Unclosed", "QProcess: Destroyed")
@@ -164,3 +166,46 @@ def test_a_data_folder_that_cannot_be_made_still_opens_the_window_and_the_demo_s
     assert "Traceback" not in result.stderr, result.stderr
     events = _demo_events(tmp_path)
     assert "event: window-shown" in events and events[-1] == "event: demo-failed", events
+
+
+def test_a_second_start_hands_its_search_to_the_open_window_and_ends(tmp_path: Path, account: Account) -> None:
+    # Two copies on one data folder would each save the profile's lists from memory, the last one dropping what
+    # the other was told. A second start (a second click, a phone tool's --search) goes to the open window.
+    email = "second.start@example.com"
+
+    created = httpx.post(
+        f"{account.base_url}/api/contact",
+        json={"name": "Bia Lima", "email": email},
+        headers={"Authorization": f"Bearer {account.token}"},
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    env = _env(tmp_path)
+    env.update({"CRMDESK_TOKEN": account.token, "CRMDESK_REPORT_EVENTS": "1"})
+    first = subprocess.Popen(
+        [sys.executable, "-m", "crmdesk", "--base-url", account.base_url],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert first.stdout is not None
+    timer = threading.Timer(90, first.terminate)
+    timer.start()
+    try:
+        assert first.stdout.readline().strip() == "event: window-shown"
+        second = subprocess.run(
+            [sys.executable, "-m", "crmdesk", "--base-url", account.base_url, "--search", email],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 0, second.stderr
+        assert "CRMDesk is already open" in second.stderr
+        assert "event: window-shown" not in second.stdout  # no window of its own
+        assert first.stdout.readline().strip() == "event: contact-shown"  # the open window looked it up
+    finally:
+        timer.cancel()
+        first.terminate()
+        first.communicate(timeout=60)

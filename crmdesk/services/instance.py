@@ -1,0 +1,110 @@
+"""One CRMDesk per data folder: a second start hands what it was asked for to the first, and ends.
+
+Two copies on one data folder each write the profile's registry and Recent list from their own memory, so the
+one that saves last silently drops what the other learned or was told in Settings, and two demos share one demo
+database whose token each replaces. A rep who starts the app again (a second click on its icon, a phone tool
+running ``crmdesk --search NUMBER``) means the copy already open: the second start leaves a request in the data
+folder's ``instance`` folder, and the first brings its window forward and runs the search.
+
+The lock is a :class:`QLockFile`: it holds the owner's process id, so a copy that crashed leaves no lock behind
+that anyone has to remove by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QFileSystemWatcher, QLockFile, QObject, Signal
+
+log = logging.getLogger("crmdesk.services.instance")
+
+LOCK_NAME = "crmdesk.lock"
+REQUESTS_DIR = "instance"
+
+
+class Instance(QObject):
+    """This process's claim on a data folder, and the requests later starts leave there.
+
+    Signals:
+        requested(object): a later start asked for something: a dict with ``search`` (a query, or None).
+    """
+
+    requested = Signal(object)
+
+    def __init__(self, folder: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._folder = folder
+        self._lock = QLockFile(str(folder / LOCK_NAME))
+        self._lock.setStaleLockTime(0)  # never stale by age (the app runs all day); a dead owner's lock still is
+        self._watcher: QFileSystemWatcher | None = None
+
+    def claim(self) -> bool:
+        """True if this process is the only CRMDesk on the folder now (or the folder cannot hold a lock at all)."""
+        if self._lock.tryLock(0):
+            return True
+        if self._lock.error() == QLockFile.LockError.LockFailedError:
+            return False
+        # A folder that cannot be written cannot be shared by mistake either: nothing there is saved.
+        log.warning("Cannot take the lock in %s (error %s); running without it", self._folder, self._lock.error())
+        return True
+
+    def listen(self) -> None:
+        """Start taking requests from later starts (called once the window shows: nothing to hand over before)."""
+        if self._watcher is not None or not self._lock.isLocked():
+            return
+        requests = self._folder / REQUESTS_DIR
+        try:
+            requests.mkdir(exist_ok=True)
+        except OSError as exc:
+            log.warning("Cannot take requests from later starts in %s: %s", requests, exc)
+            return
+        self._watcher = QFileSystemWatcher([str(requests)], self)
+        self._watcher.directoryChanged.connect(self._read_requests)
+        self._read_requests()  # one left while this copy was starting
+
+    def release(self) -> None:
+        """Stop taking requests and give the folder up; the app's ``main`` calls it on the UI thread at the end."""
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            import shiboken6
+
+            shiboken6.delete(watcher)  # now, on this thread: its notifier must not outlive Qt's event loop
+        self._lock.unlock()
+
+    def _read_requests(self, *_args: object) -> None:
+        requests = self._folder / REQUESTS_DIR
+        try:
+            names = sorted(entry for entry in requests.iterdir() if entry.suffix == ".json")
+        except OSError:
+            return
+        for path in names:
+            try:
+                raw: Any = json.loads(path.read_text(encoding="utf-8"))
+                path.unlink()
+            except (OSError, ValueError, RecursionError) as exc:
+                log.info("Ignoring the request %s: %s", path, exc)
+                path.unlink(missing_ok=True)
+                continue
+            search = raw.get("search") if isinstance(raw, dict) else None
+            self.requested.emit({"search": search if isinstance(search, str) and search.strip() else None})
+
+
+def hand_over(folder: Path, *, search: str | None) -> bool:
+    """Leave a request for the copy that holds ``folder``; False if it could not be written."""
+    import uuid  # only a second start pays for it
+
+    requests = folder / REQUESTS_DIR
+    name = f"{uuid.uuid4().hex}.json"
+    try:
+        requests.mkdir(exist_ok=True)
+        temporary = requests / f"{name}.part"  # written whole before it gets the name the first copy reads
+        temporary.write_text(json.dumps({"search": search}), encoding="utf-8")
+        os.replace(temporary, requests / name)
+    except OSError as exc:
+        log.warning("Cannot hand the start over to the open CRMDesk: %s", exc)
+        return False
+    return True
