@@ -40,8 +40,13 @@ class Profiles:
         value = QSettings().value(self._key(profile, "baseUrl"), DEFAULT_BASE_URL, type=str)
         return value if isinstance(value, str) and value else DEFAULT_BASE_URL
 
-    def set_base_url(self, profile: str, base_url: str) -> None:
-        QSettings().setValue(self._key(profile, "baseUrl"), base_url)
+    def set_base_url(self, profile: str, base_url: str) -> bool:
+        """Keep ``base_url`` for ``profile``; False when the settings file cannot be written, so that the next start
+        would not know it (QSettings says so only once it has tried to write)."""
+        settings = QSettings()
+        settings.setValue(self._key(profile, "baseUrl"), base_url)
+        settings.sync()
+        return settings.status() == QSettings.Status.NoError
 
     def token_remembered(self, profile: str) -> bool:
         """Whether the profile's token went into the keyring when it last signed in (a hint, never the token).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from crmdesk.api.address import DEFAULT_BASE_URL
 from crmdesk.api.errors import AuthError, BadResponseError, NetworkError, PlanError, TimeoutError
 from crmdesk.services.credentials import Credentials
 from crmdesk.services.profiles import Profiles
@@ -285,9 +286,22 @@ class SignInDialog(QDialog):
     def _succeeded(self, session: Session) -> None:
         token = self.token_field.text().strip()
         profiles, profile = self._profiles, self.profile
-
-        remember = self.remember.isChecked() and self._credentials.status().usable
+        assert session.base_url is not None  # a checked token was sent to it
         not_remembered = self._on_not_remembered
+        keep = self.remember.isChecked()  # the token in the keyring, for the next start
+        address_kept = profiles.set_base_url(profile, session.base_url)
+        if not address_kept and session.base_url.rstrip("/") != DEFAULT_BASE_URL:
+            # The next start would not know this server, and would send a remembered token to the vendor's
+            # address instead: the token stays in memory only, and the rep is told why.
+            if keep and not_remembered is not None:
+                not_remembered(
+                    self.tr(
+                        "CRMDesk cannot save its settings ({0}), so it would not know this server at the next start: "
+                        "the token is kept until CRMDesk closes, not in the keyring."
+                    ).format(QSettings().fileName())
+                )
+            keep = False
+        refusal_matters = keep and self._credentials.status().usable
         text = self.tr(
             "The system keyring refused to store the token (is it locked?): it is kept until CRMDesk closes, "
             "and the next start asks for it again."
@@ -296,13 +310,11 @@ class SignInDialog(QDialog):
         def stored(in_keyring: bool) -> None:
             # The next start reads the keyring only for a profile whose token went into it.
             profiles.set_token_remembered(profile, in_keyring)
-            if remember and not in_keyring and not_remembered is not None:
+            if refusal_matters and not in_keyring and not_remembered is not None:
                 not_remembered(text)
 
         # The keyring write happens in a worker: the window opens at once, however long the keyring takes.
-        self._credentials.save_in_background(profile, token, remember=self.remember.isChecked(), on_done=stored)
-        assert session.base_url is not None  # a checked token was sent to it
-        self._profiles.set_base_url(self.profile, session.base_url)
+        self._credentials.save_in_background(profile, token, remember=keep, on_done=stored)
         self.token_field.clear()  # the token is in the session now; do not leave it in a widget
         self.accept()
         self.session_ready.emit(session)

@@ -10,6 +10,7 @@ from pathlib import Path
 import keyring
 import keyring.backends.fail
 import pytest
+from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from crmdesk.services.credentials import SERVICE, Credentials
@@ -156,6 +157,33 @@ def test_without_a_usable_keyring_the_token_is_kept_for_the_session_only(
     assert Credentials().load("work") is None  # and nowhere a new run could find it
     credentials.forget("work")  # sign-out
     assert credentials.load("work") is None
+    run(qtbot, session.aclose())
+
+
+def test_a_server_the_settings_cannot_keep_gets_no_remembered_token(
+    qtbot: QtBot, qasync_loop: object, private_settings: Path, account: Account, memory_keyring: MemoryKeyring
+) -> None:
+    # A settings folder that cannot be written: the next start would not know this (self-hosted) server and would
+    # send a token from the keyring to the vendor's address. The token must stay in memory, and the rep be told.
+    blocker = private_settings.parent / "a file"
+    blocker.write_text("where the settings folder's parent should be", encoding="utf-8")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(blocker / "settings"))
+    told: list[str] = []
+    credentials = Credentials()
+    dialog = SignInDialog(credentials, Profiles(), "work", on_not_remembered=told.append)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    dialog.base_url_field.setText(account.base_url)
+    qtbot.keyClicks(dialog.token_field, account.token)
+    assert dialog.remember.isChecked()
+    with qtbot.waitSignal(dialog.session_ready, timeout=15_000) as ready:
+        dialog.sign_in_button.click()
+    session = ready.args[0]
+    assert credentials.load("work") == account.token  # this session works
+    assert told and told[0].startswith("CRMDesk cannot save its settings (")
+    assert "not in the keyring" in told[0]
+    qtbot.wait(200)  # the keyring write runs in a worker
+    assert memory_keyring.passwords == {}
     run(qtbot, session.aclose())
 
 
