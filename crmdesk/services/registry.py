@@ -93,7 +93,9 @@ class Registry(QObject):
                 # The profile's own file, read before the window shows: its zone was checked when it was written,
                 # and checking it again would load the time-zone database on the way to the first paint.
                 text = path.read_text(encoding="utf-8")
-                registry._apply(_parse(text, str(path), own=True), replace=True)
+                # Read, not written back: what the file says is what it holds (rewriting it cost every start a
+                # write before the window showed).
+                registry._apply(_parse(text, str(path), own=True), replace=True, save=False)
             except (OSError, UnicodeDecodeError, RegistryFormatError) as exc:
                 # Kept aside, not overwritten by the first value learned: it may hold a team's hand-made lists.
                 aside = _free_name(path.with_name(f"{FILE_NAME}.unreadable"))
@@ -292,7 +294,7 @@ class Registry(QObject):
 
     # --- Internals --------------------------------------------------------------------------------
 
-    def _apply(self, data: Mapping[str, Any], *, replace: bool) -> None:
+    def _apply(self, data: Mapping[str, Any], *, replace: bool, save: bool = True) -> None:
         before = self.to_dict()
         stages = data.get("stages", [])
         qualities = data.get("qualities", [])
@@ -323,7 +325,8 @@ class Registry(QObject):
         if "currency" in data:
             self._currency = str(data["currency"]).strip().upper()
         if self.to_dict() != before:
-            self._save()
+            if save:
+                self._save()
             self.changed.emit()
 
     def _save(self) -> None:

@@ -576,3 +576,16 @@ def test_settings_that_cannot_be_saved_are_told_once_and_again_if_saving_fails_a
     qtbot.waitUntil(window.banner.isVisible)
     mend_folder()
     close_window(qtbot, window)
+
+
+def test_loading_a_registry_leaves_its_file_as_it_was() -> None:
+    # Read at every start before the window shows: writing it back cost a write each time, and rewrote a
+    # teammate's hand-made file in this app's layout without any change.
+    path = paths.profile_dir("as-is") / "registry.json"
+    original = b'{"stages": ["Lead", "Won"], "qualities": ["High"],\n "members": {"ana@example.com": "Ana"}}'
+    path.write_bytes(original)
+    registry = Registry.load("as-is")
+    assert registry.stages() == ["Lead", "Won"] and registry.member_name("ana@example.com") == "Ana"
+    assert path.read_bytes() == original
+    registry.merge(stages=["Lost"])  # a change is still saved
+    assert json.loads(path.read_text(encoding="utf-8"))["stages"] == ["Lead", "Won", "Lost"]
