@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from crmdesk import redaction
 from crmdesk.api import ContactApi
 from crmdesk.app import setup_logging
+from crmdesk.redaction import MAX_SECRETS, PLACEHOLDER, redact, register_secret
 
 TOKEN = "test-typed-at-sign-in-7f3a9c"
 
@@ -36,3 +38,18 @@ def test_a_token_given_to_a_client_is_redacted_from_messages_and_tracebacks_in_t
     assert "request failed with <token>" in written
     assert "Bearer <token>" in written  # the traceback line, not only the message
     assert TOKEN not in written
+
+
+def test_the_secrets_kept_are_bounded_and_a_token_in_use_stays_among_them() -> None:
+    # A day of demo restarts registers a fresh token each time; the one signed in is registered again by each
+    # session and client made with it.
+    in_use = "token-of-the-signed-in-account"
+    register_secret(in_use)
+    for day in range(3 * MAX_SECRETS):
+        register_secret(f"demo-token-number-{day:04d}")
+        if day % 10 == 0:
+            register_secret(in_use)
+    assert len(redaction._secrets) == MAX_SECRETS
+    assert redact(f"Bearer {in_use}") == f"Bearer {PLACEHOLDER}"
+    newest = f"demo-token-number-{3 * MAX_SECRETS - 1:04d}"
+    assert redact(newest) == PLACEHOLDER

@@ -131,19 +131,23 @@ class DemoServer(QObject):
         self.failed.emit(message)
 
     async def stop(self) -> None:
-        """Stop the server: close its stdin (it exits by itself), then terminate, then kill."""
+        """Stop the server: close its stdin (it exits by itself), then terminate, then kill.
+
+        A stopped DemoServer is done with: it deletes itself. Callers connect closures over it to its own signals,
+        which only Qt holds, so neither Python's collector nor a parent would ever free it (one per demo start).
+        """
         process = self._process
-        if process is None:
-            return
-        self._stopping = True
         self._timer.stop()
-        if process.state() != QProcess.ProcessState.NotRunning:
-            for action in (process.closeWriteChannel, process.terminate, process.kill):
-                action()
-                if await self._wait_finished(process, STOP_GRACE_S):
-                    break
-        self._process = None
-        process.deleteLater()
+        if process is not None:
+            self._stopping = True
+            if process.state() != QProcess.ProcessState.NotRunning:
+                for action in (process.closeWriteChannel, process.terminate, process.kill):
+                    action()
+                    if await self._wait_finished(process, STOP_GRACE_S):
+                        break
+            self._process = None
+            process.deleteLater()
+        self.deleteLater()
 
     @staticmethod
     async def _wait_finished(process: QProcess, timeout: float) -> bool:

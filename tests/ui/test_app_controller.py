@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import threading
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -677,3 +679,24 @@ def test_ctrl_q_in_demo_mode_ends_the_run_and_stops_the_server(
         assert app.window is None and app.session is None and app.shut_down
     finally:
         run(qtbot, app.shutdown(), timeout=20_000)
+
+
+def test_a_stopped_demo_server_is_freed_though_its_signals_hold_closures_over_it(
+    qtbot: QtBot, qasync_loop: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As the app wires each demo start: closures over the server, connected to its own signals. Every "Leave the
+    # demo" and "Try the demo" left one behind for the rest of the day.
+    import crmdesk.services.demo as demo_module
+
+    monkeypatch.setattr(demo_module, "server_command", lambda: ("/nonexistent/crmdesk-python", []))
+
+    def start_and_stop() -> weakref.ref[DemoServer]:
+        demo = DemoServer()
+        demo.failed.connect(lambda message: message if demo is not None else None)  # the cell keeps `demo`
+        with qtbot.waitSignal(demo.failed, timeout=10_000):
+            demo.start()
+        run(qtbot, demo.stop())
+        return weakref.ref(demo)
+
+    gone = start_and_stop()
+    qtbot.waitUntil(lambda: (gc.collect(), gone() is None)[1], timeout=5_000)
