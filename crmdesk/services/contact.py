@@ -381,9 +381,21 @@ class ContactService(QObject):
                 if notes != contact.notes:
                     changes["notes"] = notes
             contact = dataclasses.replace(contact, lastUpdate=_later(contact.lastUpdate, current.lastUpdate), **changes)
-        if len(self._confirmed) > 1000 and not self.is_running("save") and not self.is_running("load"):
-            self._confirmed.clear()  # only a save or reload in flight looks back; keep the log short
+        if not self.is_running("save") and not self.is_running("load"):
+            self._confirmed.clear()  # only a save or reload in flight looks back
         return contact
+
+    def _confirm(self, uid: str, what: str, detail: str) -> None:
+        """Log a write the server confirmed, for a save or reload in flight to reconcile its answer with.
+
+        Nothing else reads the log, and each request reads it only from where it stood when the request set out:
+        with none in flight, there is nothing to keep. Kept regardless, a rep who logs calls, tags and stages all
+        day without saving held every note's text.
+        """
+        if not self.is_running("save") and not self.is_running("load"):
+            self._confirmed.clear()
+            return
+        self._confirmed.append((uid, what, detail))
 
     def _created(self, result: tuple[Contact, ApiError | None]) -> None:
         contact, unread = result
@@ -401,7 +413,7 @@ class ContactService(QObject):
         return self._current is not None and self._current.uid == uid
 
     def _tag_added(self, sent_for: Contact, tag: str, stored: str) -> None:
-        self._confirmed.append((sent_for.uid, "tags", stored))
+        self._confirm(sent_for.uid, "tags", stored)
         # The contact may have been left meanwhile (its answer still reports, and teaches the registry).
         contact = self._current if self._current is not None and self._is_open(sent_for.uid) else sent_for
         if not any(existing.casefold() == stored.casefold() for existing in contact.tags):
@@ -413,7 +425,7 @@ class ContactService(QObject):
         self.tag_added.emit(tag, contact)
 
     def _note_added(self, contact: Contact, unread: ApiError | None, text: str) -> None:
-        self._confirmed.append((contact.uid, "notes", text))
+        self._confirm(contact.uid, "notes", text)
         if unread is None:
             if self._is_open(contact.uid):
                 self.set_current(contact)
@@ -436,7 +448,7 @@ class ContactService(QObject):
         uid = self._require().uid
 
         def done(result: Any) -> None:
-            self._confirmed.append((uid, field, value))
+            self._confirm(uid, field, value)
             stored = result if isinstance(result, str) else (getattr(result, "value", "") or value)
             current = self._current
             if current is not None and current.uid == uid:

@@ -218,3 +218,23 @@ def test_a_slow_save_answer_keeps_a_colleagues_changes_and_adds_the_tag_confirme
         assert view.stage_combo.currentData() == "Qualified"
         assert [entry.text_label.text() for entry in view.notes.entry_widgets()] == ["Colleague: called her"]
         assert view.tags.tag_names() == ["VIP"]
+
+
+def test_writes_confirmed_while_nothing_looks_back_are_not_kept(
+    qtbot: QtBot, qasync_loop: object, api: ContactApi
+) -> None:
+    # A rep who logs calls all day without saving: each confirmed note, tag and stage was kept (with the note's
+    # text) for a save or reload to reconcile with, though none was on its way.
+    contact = create_contact(qtbot, api, name="Maria Silva", email="maria@example.com")
+    service, view = make_view(qtbot, api, demo_registry())
+    view.show_contact(contact)
+    for call in range(5):
+        view.notes.input.setPlainText(f"Call {call}: " + "notes " * 150)
+        with qtbot.waitSignal(service.note_added, timeout=5_000):
+            view.notes.submit()
+        with qtbot.waitSignal(service.field_changed, timeout=5_000):
+            view.stage_combo.setCurrentIndex(view.stage_combo.findData("Qualified" if call % 2 else "Negotiation"))
+    assert service._confirmed == []
+    assert [note.text.split(":")[0] for note in read_back(qtbot, api, contact.uid).notes] == [
+        f"Call {call}" for call in range(5)
+    ]
