@@ -214,7 +214,7 @@ class ContactView(QWidget):
         # "Updated 5 min ago" must not stay "5 min ago" while the window sits open all afternoon.
         self._relative_clock = QTimer(self)
         self._relative_clock.setInterval(60_000)
-        self._relative_clock.timeout.connect(self._show_last_update)
+        self._relative_clock.timeout.connect(self._minute_passed)
 
         self._build_steps = BuildSteps(
             self._build_page_header,
@@ -1165,6 +1165,11 @@ class ContactView(QWidget):
         self._last_update = contact.lastUpdate
         self._show_last_update()
         self._fill_combos(contact)
+
+    def _minute_passed(self) -> None:
+        self._show_last_update()
+        if self._build_steps.done:  # the notes' day headings too: a contact left open past midnight
+            self.notes.refresh_day()
 
     def _show_last_update(self) -> None:
         """Recent changes read best as "2 h ago"; the tooltip keeps the exact moment."""

@@ -124,6 +124,7 @@ class NotesTimeline(QWidget):
         self._entries: list[NoteEntryWidget] = []
         self._headers: list[QLabel] = []
         self._shape: list[str] | None = None  # the kinds of rows the layout holds, in order
+        self._built_on: date | None = None  # the date the day headings were named on
         self._limit = NOTES_PAGE  # stored notes shown; "Show older notes" raises it
         self._time_cache: dict[tuple[datetime, str], tuple[str, str]] = {}
         #: The zone the account stamps notes in (None: taken to be this computer's); shown in local time.
@@ -324,9 +325,14 @@ class NotesTimeline(QWidget):
         self._list.activate()
         QApplication.sendEvent(self._scroll, QEvent(QEvent.Type.LayoutRequest))
 
+    def refresh_day(self) -> None:
+        """Rename the day headings if the date has changed since they were made ("Today" became yesterday)."""
+        if datetime.now().date() != self._built_on:
+            self._rebuild()
+
     def _rebuild(self) -> None:
         locale = user_locale()
-        today = datetime.now().date()
+        today = self._built_on = datetime.now().date()
         # Undated text (only a vendor could send it) sorts as oldest; pending notes are newer than all.
         # The latest notes are shown in either order; the button for older ones sits where they would be.
         hidden = max(0, len(self._notes) - self._limit)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import pytest
 from PySide6.QtCore import QLocale, Qt, QTime
@@ -417,3 +417,22 @@ def test_a_stored_value_left_alone_is_not_rewritten(qtbot: QtBot, view: ContactV
     view.findChild(QLineEdit, "city").setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(lambda: not value.hasFocus())
     assert value.raw_value() == "12.000,50" and "value" not in view.form.changes()
+
+
+def test_a_contact_left_open_past_midnight_renames_its_note_days(
+    view: ContactView, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The heading said "Today" all the next morning: only the header's "Updated…" followed the clock.
+    import crmdesk.ui.notes_timeline as timeline
+
+    assert view.notes.day_headers()[0] == "Today"
+
+    class Tomorrow(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> Tomorrow:
+            moment = datetime.now(tz) + timedelta(days=1)
+            return cls.fromtimestamp(moment.timestamp(), moment.tzinfo)
+
+    monkeypatch.setattr(timeline, "datetime", Tomorrow)
+    view._relative_clock.timeout.emit()  # the view's once-a-minute refresh
+    assert view.notes.day_headers()[0] == "Yesterday"
