@@ -602,8 +602,6 @@ class AppController:
         def shown() -> None:  # runs once the window has processed its first events
             if reporting:
                 _report("window-shown")
-            if self.instance is not None:
-                self.instance.listen()
             # httpx and the TLS settings were left out of start-up; load them now, in a worker thread, so the
             # first search does not pay for them (~110 ms for the HTTP stack, ~80 ms more for https's CA bundle,
             # whose loading releases the GIL). An Enter pressed before that is done still searches: the request
@@ -628,18 +626,64 @@ class AppController:
 
         QTimer.singleShot(0, shown)
 
-    def answer_later_start(self, request: dict[str, str | None]) -> None:
-        """CRMDesk was started again on this data folder: bring this copy forward, and run its search."""
-        target = self.window if self.window is not None else self.sign_in
-        if target is None:
-            return
-        if target.isMinimized():
-            target.showNormal()
-        target.raise_()
-        target.activateWindow()
+    def answer_later_start(self, request: dict[str, Any]) -> None:
+        """CRMDesk was started again on this data folder: bring this copy forward, and run its search.
+
+        A search waits for a window that can take it: while only sign-in is up it runs in the window that opens
+        next, as ``--search`` does; while a question is open (unsaved changes), it is put in the search field for
+        the rep to send once they have answered.
+        """
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QApplication
+
         query = request.get("search")
-        if query and self.window is not None:
-            self.window.request_search(query)
+        window = self.window
+        other = self._other_than_open(request)
+        if other is not None:
+            # Another account, server or the demo: the rep's open work would have to be put away first, which
+            # is theirs to do. Its search was meant for that account, not this one.
+            query = None
+            if window is not None:
+                from crmdesk.ui.errors import Severity
+
+                window.show_notice(
+                    window.tr(
+                        "CRMDesk was started again for {0}, but it is open here. To switch, use Sign out in the "
+                        "account menu, or quit and start it again."
+                    ).format(other),
+                    Severity.INFO,
+                )
+        if query and (window is None or self._shutting_down):
+            self.args.search = query
+        elif query and window is not None:
+            if QApplication.activeModalWidget() is not None:
+                window.search_field.setText(query)
+            else:
+                window.request_search(query)
+        modal = QApplication.activeModalWidget()
+        for target in (window if window is not None else self.sign_in, modal):
+            if target is None:
+                continue
+            # Out of the taskbar if minimized, as it was otherwise (maximized stays maximized).
+            target.setWindowState(target.windowState() & ~Qt.WindowState.WindowMinimized)
+            target.show()
+            target.raise_()
+            target.activateWindow()
+
+    def _other_than_open(self, request: dict[str, Any]) -> str | None:
+        """What a later start asked for that this copy is not open for (the demo, a profile, a server), or None."""
+        session = self.session
+        wanted = []
+        if request.get("demo") and not (session is not None and session.demo):
+            wanted.append("the demo")
+        profile = request.get("profile")
+        if profile and profile != (session.profile if session is not None else self.profile):
+            wanted.append(f"profile {profile}")
+        base_url = request.get("baseUrl")
+        if base_url and session is not None and not session.demo:
+            if (session.base_url or "").rstrip("/") != base_url.rstrip("/"):
+                wanted.append(base_url)
+        return " and ".join(wanted) or None
 
     def _retire(self, window: MainWindow, session: Session | None) -> None:
         """Close a replaced window without prompting and close its client in the background."""
@@ -791,6 +835,10 @@ class AppController:
             window.closed.disconnect()
             if window.isVisible():
                 window.close_without_prompt()
+        if self.instance is not None:
+            # The window has written what it keeps: a start from here on opens a copy of its own rather than
+            # handing its request to one that is going (closing the clients and the demo server takes seconds).
+            self.instance.release()
         current = asyncio.current_task()
         pending = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
         for task in pending:
@@ -817,11 +865,14 @@ def _report(event: str) -> None:
     print(f"event: {event}", flush=True)
 
 
-def _claim_data_folder(args: argparse.Namespace) -> tuple[Instance | None, bool]:
-    """This process's claim on the data folder, and whether another CRMDesk holds it and was handed this start.
+def _claim_data_folder(
+    args: argparse.Namespace, ask: Callable[[str], bool] | None = None
+) -> tuple[Instance | None, bool]:
+    """This process's claim on the data folder, and whether this start was handed to another CRMDesk (so ends).
 
     No claim is made for ``--self-test``, which checks a bundle wherever it is (build.py gives it a folder of its
-    own), nor on a data folder that cannot be made: nothing there can be shared by mistake.
+    own), nor on a data folder that cannot be made: nothing there can be shared by mistake. ``ask(text)`` puts a
+    question to the rep (True: open anyway); tests give their own answer.
     """
     if args.self_test:
         return None, False
@@ -835,11 +886,30 @@ def _claim_data_folder(args: argparse.Namespace) -> tuple[Instance | None, bool]
     instance = Instance(folder)
     if instance.claim():
         return instance, False
-    if hand_over(folder, search=args.search):
+    ask = ask or _ask_open_anyway
+    request = {"search": args.search, "demo": bool(args.demo), "profile": args.profile, "baseUrl": args.base_url}
+    if hand_over(folder, request):
         print("CRMDesk is already open: this start was handed to its window.", file=sys.stderr)
-    else:
-        print("CRMDesk is already open, and this start could not reach it.", file=sys.stderr)
-    return None, True
+        return None, True
+    if not ask(
+        "CRMDesk seems to be open already, but does not answer. If it is not running (it may have ended abruptly, "
+        "or on another computer sharing this folder), open it anyway."
+    ):
+        return None, True
+    if instance.take_over():
+        return instance, False
+    log.warning("Could not take over the data folder's lock; running without it")
+    return None, False
+
+
+def _ask_open_anyway(text: str) -> bool:
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Warning, "CRMDesk", text)
+    open_anyway = box.addButton("Open anyway", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is open_anyway
 
 
 def _run_server(argv: Sequence[str]) -> int:
@@ -869,9 +939,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     setup_logging()
     install_qt_message_handler()
-    instance, handed_over = _claim_data_folder(args)
-    if handed_over:
-        return 0
 
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     assert isinstance(app, QApplication)
@@ -884,10 +951,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     app.setWindowIcon(app_icon())
 
+    instance, handed_over = _claim_data_folder(args)
+    if handed_over:
+        return 0
     controller = AppController(args, on_exit=app.exit)
     if instance is not None:
         controller.instance = instance
         instance.requested.connect(controller.answer_later_start)
+        instance.listen()
     previous_hook = sys.excepthook
     sys.excepthook = controller.excepthook
     try:

@@ -55,10 +55,11 @@ DEFAULT_DEADLINE: Final = 60.0
 #: Backoff without server advice: ``min(BACKOFF_BASE * 2**n, BACKOFF_MAX)`` seconds, times the jitter.
 BACKOFF_BASE: Final = 0.5
 BACKOFF_MAX: Final = 8.0
-#: The most one answer may hold, once unpacked. The largest contact the contract allows in practice (thousands
-#: of notes of up to 10,000 characters each) is a few MB; a server answering with a file, a broken proxy that
-#: never ends its body, or a small compressed body that unpacks to gigabytes must not fill the rep's memory.
-MAX_ANSWER_BYTES: Final = 64 * 1024 * 1024
+#: The most one answer may hold, once unpacked. A busy contact's years of notes (5,000 of 1,000 characters) are
+#: ~5 MB, and ~12,000 notes of the contract's longest (10,000 characters, ASCII) still fit; a server answering
+#: with a file, a broken proxy that never ends its body, or a small compressed body that unpacks to gigabytes
+#: must not fill the rep's memory.
+MAX_ANSWER_BYTES: Final = 128 * 1024 * 1024
 
 #: Methods the contract makes safe to send twice. A POST or PUT that may have reached the server is
 #: never re-sent, because a second create would duplicate the contact and a second note would repeat.

@@ -6,8 +6,10 @@ database whose token each replaces. A rep who starts the app again (a second cli
 running ``crmdesk --search NUMBER``) means the copy already open: the second start leaves a request in the data
 folder's ``instance`` folder, and the first brings its window forward and runs the search.
 
-The lock is a :class:`QLockFile`: it holds the owner's process id, so a copy that crashed leaves no lock behind
-that anyone has to remove by hand.
+The lock is a :class:`QLockFile`: it holds the owner's process id, so the lock of a copy that crashed on this
+computer is taken over. One Qt cannot judge (left on another computer sharing the folder, garbled, or naming a
+process id since reused) shows as a holder that does not take the request: the later start then asks the rep,
+who can open CRMDesk anyway.
 """
 
 from __future__ import annotations
@@ -24,13 +26,16 @@ log = logging.getLogger("crmdesk.services.instance")
 
 LOCK_NAME = "crmdesk.lock"
 REQUESTS_DIR = "instance"
+#: How long a later start waits for the open copy to take its request before asking the rep what to do.
+ANSWER_WAIT_S = 5.0
 
 
 class Instance(QObject):
     """This process's claim on a data folder, and the requests later starts leave there.
 
     Signals:
-        requested(object): a later start asked for something: a dict with ``search`` (a query, or None).
+        requested(object): a later start asked for something: a dict with ``search``, ``profile`` and
+            ``baseUrl`` (text, or None) and ``demo`` (bool), as its command line gave them.
     """
 
     requested = Signal(object)
@@ -52,8 +57,19 @@ class Instance(QObject):
         log.warning("Cannot take the lock in %s (error %s); running without it", self._folder, self._lock.error())
         return True
 
+    def take_over(self) -> bool:
+        """Claim the folder from a holder that does not answer (the rep said it is not running)."""
+        self._lock.removeStaleLockFile()
+        if self._lock.tryLock(0):
+            return True
+        try:  # a lock Qt cannot read as stale (empty, garbled, or a live process of the same name)
+            (self._folder / LOCK_NAME).unlink()
+        except OSError:
+            return False
+        return self._lock.tryLock(0)
+
     def listen(self) -> None:
-        """Start taking requests from later starts (called once the window shows: nothing to hand over before)."""
+        """Start taking requests from later starts."""
         if self._watcher is not None or not self._lock.isLocked():
             return
         requests = self._folder / REQUESTS_DIR
@@ -89,22 +105,41 @@ class Instance(QObject):
                 log.info("Ignoring the request %s: %s", path, exc)
                 path.unlink(missing_ok=True)
                 continue
-            search = raw.get("search") if isinstance(raw, dict) else None
-            self.requested.emit({"search": search if isinstance(search, str) and search.strip() else None})
+            raw = raw if isinstance(raw, dict) else {}
+            request: dict[str, Any] = {key: _text_or_none(raw.get(key)) for key in ("search", "profile", "baseUrl")}
+            request["demo"] = raw.get("demo") is True
+            self.requested.emit(request)
 
 
-def hand_over(folder: Path, *, search: str | None) -> bool:
-    """Leave a request for the copy that holds ``folder``; False if it could not be written."""
-    import uuid  # only a second start pays for it
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def hand_over(folder: Path, request: dict[str, Any], *, wait: float | None = None) -> bool:
+    """Leave ``request`` (see :attr:`Instance.requested`) for the copy that holds ``folder``; wait up to ``wait``
+    seconds (ANSWER_WAIT_S) for it to be taken.
+
+    False when it could not be left, or nobody took it: the holder is not running after all (a lock it left on
+    another computer sharing this folder, or garbled by a power cut), or it hangs. The request is then withdrawn,
+    so that it does not surprise the next copy that listens.
+    """
+    import time
+    import uuid  # only a later start pays for it
 
     requests = folder / REQUESTS_DIR
-    name = f"{uuid.uuid4().hex}.json"
+    path = requests / f"{uuid.uuid4().hex}.json"
     try:
         requests.mkdir(exist_ok=True)
-        temporary = requests / f"{name}.part"  # written whole before it gets the name the first copy reads
-        temporary.write_text(json.dumps({"search": search}), encoding="utf-8")
-        os.replace(temporary, requests / name)
+        temporary = path.with_name(path.name + ".part")  # written whole before it gets the name the holder reads
+        temporary.write_text(json.dumps(request), encoding="utf-8")
+        os.replace(temporary, path)
     except OSError as exc:
         log.warning("Cannot hand the start over to the open CRMDesk: %s", exc)
         return False
+    deadline = time.monotonic() + (ANSWER_WAIT_S if wait is None else wait)
+    while path.exists():
+        if time.monotonic() > deadline:
+            path.unlink(missing_ok=True)
+            return False
+        time.sleep(0.05)
     return True

@@ -46,7 +46,8 @@ class Profiles:
         settings = QSettings()
         settings.setValue(self._key(profile, "baseUrl"), base_url)
         settings.sync()
-        return settings.status() == QSettings.Status.NoError
+        # FormatError only says the file read before was malformed: it has been written anew since.
+        return settings.status() != QSettings.Status.AccessError
 
     def token_remembered(self, profile: str) -> bool:
         """Whether the profile's token went into the keyring when it last signed in (a hint, never the token).

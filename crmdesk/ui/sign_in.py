@@ -296,8 +296,8 @@ class SignInDialog(QDialog):
             if keep and not_remembered is not None:
                 not_remembered(
                     self.tr(
-                        "CRMDesk cannot save its settings ({0}), so it would not know this server at the next start: "
-                        "the token is kept until CRMDesk closes, not in the keyring."
+                        "CRMDesk cannot write its settings file ({0}), so it would not know this server at the next "
+                        "start: the token is kept until CRMDesk closes, not in the keyring."
                     ).format(QSettings().fileName())
                 )
             keep = False

@@ -523,7 +523,7 @@ def test_an_answer_declared_too_large_is_refused_before_reading_it() -> None:
         async with FaultServer([Reply(head)]) as server:
             api, recorder = make_api(server.base_url, timeout=5.0)
             async with api:
-                with pytest.raises(BadResponseError, match="over 64 MB") as caught:
+                with pytest.raises(BadResponseError, match="over 128 MB") as caught:
                     await api.get_contact(uid="ABC12345")
             assert len(server.requests) == 1
             assert recorder.sleeps == []
@@ -542,7 +542,7 @@ def test_an_answer_without_end_is_cut_off_at_the_limit() -> None:
             api, _recorder = make_api(server.base_url, deadline=30.0)
             async with api:
                 started = time.monotonic()
-                with pytest.raises(BadResponseError, match="over 64 MB"):
+                with pytest.raises(BadResponseError, match="over 128 MB"):
                     await api.get_contact(uid="ABC12345")
                 assert time.monotonic() - started < 20.0
             assert len(server.requests) == 1
@@ -551,13 +551,13 @@ def test_an_answer_without_end_is_cut_off_at_the_limit() -> None:
 
 
 def test_a_small_compressed_answer_that_unpacks_past_the_limit_is_refused() -> None:
-    # ~65 KB on the wire, over 64 MB unpacked: the limit counts what the client would hold, not what it received.
+    # ~130 KB on the wire, over 128 MB unpacked: the limit counts what the client would hold, not what it received.
     packed = gzip.compress(b" " * (MAX_ANSWER_BYTES + 1), compresslevel=9)
     assert len(packed) < MAX_ANSWER_BYTES // 100
     headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
     handler = Scripted([httpx.Response(201, content=packed, headers=headers)])
     api, _recorder = make_api(handler=handler)
-    with pytest.raises(BadResponseError, match="over 64 MB") as caught:
+    with pytest.raises(BadResponseError, match="over 128 MB") as caught:
         _run(api, "create_contact", **SEED_CREATE)
     assert handler.attempts == 1  # a create is never sent twice
     assert caught.value.may_have_happened  # the server said it was created

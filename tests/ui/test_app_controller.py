@@ -11,7 +11,8 @@ import weakref
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QPushButton
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -611,14 +612,16 @@ def test_leaving_the_demo_while_its_server_starts_stops_it_and_shows_sign_in(qtb
     app.start()
     window, demo = app.window, app.demo
     assert window is not None and demo is not None and not window.session.is_ready()
+    gone = weakref.ref(demo)
     window.sign_out_action.trigger()
     assert app.window is None and app.demo is None
     assert app.sign_in is not None and app.sign_in.isVisible()
-    qtbot.waitUntil(lambda: not demo.is_running(), timeout=20_000)
-    # A "listening" line that was already on its way when the user left opens no window behind the dialog.
+    # A "listening" line on its way while the server stops opens no window behind the dialog.
     demo.started.emit("http://127.0.0.1:9")
     assert app.window is None and app.session is None
     assert app.sign_in is not None and app.sign_in.isVisible()
+    del demo
+    qtbot.waitUntil(lambda: (gc.collect(), gone() is None)[1], timeout=20_000)  # stopped, and freed
 
 
 @pytest.mark.slow
@@ -700,3 +703,101 @@ def test_a_stopped_demo_server_is_freed_though_its_signals_hold_closures_over_it
 
     gone = start_and_stop()
     qtbot.waitUntil(lambda: (gc.collect(), gone() is None)[1], timeout=5_000)
+
+
+# --- A later start handed to this copy (crmdesk/services/instance.py) -------------------------------------------
+
+
+def test_a_later_start_brings_the_window_forward_as_it_was_and_runs_its_search(
+    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Bia Lima", "email": "bia@example.com"})
+    _remembered(account, memory_keyring)
+    app: AppController = controller("--profile", "work")  # type: ignore[operator]
+    app.start()
+    window = app.window
+    assert window is not None
+    qtbot.waitUntil(window.session.is_ready, timeout=10_000)
+    window.setWindowState(Qt.WindowState.WindowMaximized | Qt.WindowState.WindowMinimized)
+    app.answer_later_start({"search": "bia@example.com"})
+    assert window.windowState() & Qt.WindowState.WindowMaximized  # out of the taskbar, still maximized
+    assert not window.windowState() & Qt.WindowState.WindowMinimized
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+
+
+def test_a_search_handed_over_during_a_question_waits_in_the_search_field(
+    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
+) -> None:
+    _remembered(account, memory_keyring)
+    app: AppController = controller("--profile", "work")  # type: ignore[operator]
+    app.start()
+    window = app.window
+    assert window is not None
+    asked = QMessageBox(QMessageBox.Icon.Question, "CRMDesk", "Save the changes?", parent=window)
+    asked.setWindowModality(Qt.WindowModality.ApplicationModal)
+    asked.open()
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is asked)
+    searches: list[str] = []
+    window.search.busy_changed.connect(lambda busy: searches.append("busy") if busy else None)
+    app.answer_later_start({"search": "bia@example.com"})
+    assert window.search_field.text() == "bia@example.com"  # for the rep to send once they have answered
+    qtbot.wait(200)
+    assert searches == [] and asked.isVisible()
+    asked.done(0)
+
+
+def test_a_search_handed_over_at_sign_in_runs_in_the_window_that_opens(
+    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Caio Reis", "email": "caio@example.com"})
+    Profiles().set_base_url("work", account.base_url)
+    app: AppController = controller("--profile", "work")  # type: ignore[operator]
+    app.start()
+    assert app.window is None and app.sign_in is not None  # no token anywhere: sign-in first
+    app.answer_later_start({"search": "caio@example.com"})
+    app.sign_in.token_field.setText(account.token)
+    app.sign_in.sign_in_button.click()
+    qtbot.waitUntil(lambda: app.window is not None, timeout=15_000)
+    window = app.window
+    assert window is not None
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+
+
+@pytest.mark.parametrize("answer", [True, False], ids=["open anyway", "cancel"])
+def test_a_lock_nobody_answers_for_asks_the_rep_and_opens_anyway_if_told(
+    qapp: object, monkeypatch: pytest.MonkeyPatch, answer: bool
+) -> None:
+    # Left by a copy on another computer sharing the folder (or garbled by a power cut): Qt cannot tell it is
+    # stale, and before this every later start ended at once, saying it was handed to a window that did not exist.
+    from crmdesk import paths
+    from crmdesk.app import _claim_data_folder
+    from crmdesk.services import instance as instance_module
+
+    monkeypatch.setattr(instance_module, "ANSWER_WAIT_S", 0.3)
+    (paths.data_dir() / instance_module.LOCK_NAME).write_text("4242\ncrmdesk\nanother-computer\n", encoding="utf-8")
+    asked: list[str] = []
+    claimed, ended = _claim_data_folder(
+        _args("--search", "bia@example.com"), ask=lambda text: asked.append(text) or answer
+    )
+    assert asked and asked[0].startswith("CRMDesk seems to be open already, but does not answer.")
+    assert ended is not answer
+    assert (claimed is not None) is answer
+    assert list((paths.data_dir() / instance_module.REQUESTS_DIR).iterdir()) == []
+    if claimed is not None:
+        assert not instance_module.Instance(paths.data_dir()).claim()  # held by this start now
+        claimed.release()
+
+
+def test_a_later_start_for_another_profile_says_how_to_switch_and_runs_no_search(
+    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
+) -> None:
+    _remembered(account, memory_keyring)
+    app: AppController = controller("--profile", "work")  # type: ignore[operator]
+    app.start()
+    window = app.window
+    assert window is not None
+    qtbot.waitUntil(window.session.is_ready, timeout=10_000)
+    app.answer_later_start({"search": "bia@example.com", "profile": "home", "baseUrl": None, "demo": True})
+    assert window.banner.isVisible()
+    assert window.banner.text().startswith("CRMDesk was started again for the demo and profile home, but it is open")
+    assert window.search_field.text() == ""  # that search was meant for the other account

@@ -180,7 +180,7 @@ def test_a_server_the_settings_cannot_keep_gets_no_remembered_token(
         dialog.sign_in_button.click()
     session = ready.args[0]
     assert credentials.load("work") == account.token  # this session works
-    assert told and told[0].startswith("CRMDesk cannot save its settings (")
+    assert told and told[0].startswith("CRMDesk cannot write its settings file (")
     assert "not in the keyring" in told[0]
     qtbot.wait(200)  # the keyring write runs in a worker
     assert memory_keyring.passwords == {}
