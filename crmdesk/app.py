@@ -958,7 +958,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if instance is not None:
         controller.instance = instance
         instance.requested.connect(controller.answer_later_start)
-        instance.listen()
+        # Requests are taken on the event loop, from its first turn: the watcher need not delay the first paint.
+        QTimer.singleShot(0, instance.listen)
     previous_hook = sys.excepthook
     sys.excepthook = controller.excepthook
     try:
