@@ -92,17 +92,22 @@ def test_start_up_imports_stay_light(tmp_path: Path) -> None:
     assert result.stdout.strip() == ""
 
 
-def test_env_token_start_reports_the_window_and_exits_cleanly(tmp_path: Path) -> None:
-    """The benchmark's hooks: CRMDESK_REPORT_EVENTS and --exit-when-shown, on a signed-in (env token) start."""
+def _env_token_start(tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """A signed-in start with the token in CRMDESK_TOKEN, quitting once its window has shown."""
     env = _env(tmp_path)
     env.update({"CRMDESK_TOKEN": "a-token-for-this-run", "CRMDESK_REPORT_EVENTS": "1"})
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "crmdesk", "--base-url", "http://127.0.0.1:9", "--exit-when-shown"],
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_env_token_start_reports_the_window_and_exits_cleanly(tmp_path: Path) -> None:
+    """The benchmark's hooks: CRMDESK_REPORT_EVENTS and --exit-when-shown, on a signed-in (env token) start."""
+    result = _env_token_start(tmp_path)
     assert result.returncode == 0, result.stderr
     assert "event: window-shown" in result.stdout.splitlines()
     for marker in _UNCLEAN:
@@ -152,15 +157,7 @@ def test_demo_mode_reports_when_its_server_is_up_and_not_when_it_fails(tmp_path:
 def test_a_data_folder_that_cannot_be_made_still_opens_the_window_and_the_demo_says_why(tmp_path: Path) -> None:
     # A read-only or full disk, or a file where the folder should be: the app must not end in a traceback.
     (tmp_path / "data").write_text("not a folder", encoding="utf-8")
-    env = _env(tmp_path)
-    env.update({"CRMDESK_TOKEN": "a-token-for-this-run", "CRMDESK_REPORT_EVENTS": "1"})
-    result = subprocess.run(
-        [sys.executable, "-m", "crmdesk", "--base-url", "http://127.0.0.1:9", "--exit-when-shown"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _env_token_start(tmp_path)
     assert result.returncode == 0, result.stderr
     assert "event: window-shown" in result.stdout.splitlines()
     assert "Traceback" not in result.stderr, result.stderr

@@ -708,16 +708,24 @@ def test_a_stopped_demo_server_is_freed_though_its_signals_hold_closures_over_it
 # --- A later start handed to this copy (crmdesk/services/instance.py) -------------------------------------------
 
 
-def test_a_later_start_brings_the_window_forward_as_it_was_and_runs_its_search(
-    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
-) -> None:
-    (ref,) = create_contacts(qtbot, account, {"name": "Bia Lima", "email": "bia@example.com"})
-    _remembered(account, memory_keyring)
+def _open_work(
+    qtbot: QtBot, controller: object, account: Account, keyring: MemoryKeyring
+) -> tuple[AppController, MainWindow]:
+    """Profile "work" started with its token remembered, and its window ready to search."""
+    _remembered(account, keyring)
     app: AppController = controller("--profile", "work")  # type: ignore[operator]
     app.start()
     window = app.window
     assert window is not None
     qtbot.waitUntil(window.session.is_ready, timeout=10_000)
+    return app, window
+
+
+def test_a_later_start_brings_the_window_forward_as_it_was_and_runs_its_search(
+    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Bia Lima", "email": "bia@example.com"})
+    app, window = _open_work(qtbot, controller, account, memory_keyring)
     window.setWindowState(Qt.WindowState.WindowMaximized | Qt.WindowState.WindowMinimized)
     app.answer_later_start({"search": "bia@example.com"})
     assert window.windowState() & Qt.WindowState.WindowMaximized  # out of the taskbar, still maximized
@@ -728,11 +736,7 @@ def test_a_later_start_brings_the_window_forward_as_it_was_and_runs_its_search(
 def test_a_search_handed_over_during_a_question_waits_in_the_search_field(
     qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
 ) -> None:
-    _remembered(account, memory_keyring)
-    app: AppController = controller("--profile", "work")  # type: ignore[operator]
-    app.start()
-    window = app.window
-    assert window is not None
+    app, window = _open_work(qtbot, controller, account, memory_keyring)
     asked = QMessageBox(QMessageBox.Icon.Question, "CRMDesk", "Save the changes?", parent=window)
     asked.setWindowModality(Qt.WindowModality.ApplicationModal)
     asked.open()
@@ -791,12 +795,7 @@ def test_a_lock_nobody_answers_for_asks_the_rep_and_opens_anyway_if_told(
 def test_a_later_start_for_another_profile_says_how_to_switch_and_runs_no_search(
     qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
 ) -> None:
-    _remembered(account, memory_keyring)
-    app: AppController = controller("--profile", "work")  # type: ignore[operator]
-    app.start()
-    window = app.window
-    assert window is not None
-    qtbot.waitUntil(window.session.is_ready, timeout=10_000)
+    app, window = _open_work(qtbot, controller, account, memory_keyring)
     app.answer_later_start({"search": "bia@example.com", "profile": "home", "baseUrl": None, "demo": True})
     assert window.banner.isVisible()
     assert window.banner.text().startswith("CRMDesk was started again for the demo and profile home, but it is open")
