@@ -153,6 +153,7 @@ class ContactService(QObject):
         # is "tags", "notes" or a dedicated field, and detail the tag's name or the note's text. A save's or a
         # reload's answer read before one of them is older than it, for what it changed.
         self._confirmed: list[tuple[str, str, str]] = []
+        self._reconciling = 0  # saves and reloads whose answers are still to be applied
 
     @property
     def api(self) -> ContactApi:
@@ -381,8 +382,8 @@ class ContactService(QObject):
                 if notes != contact.notes:
                     changes["notes"] = notes
             contact = dataclasses.replace(contact, lastUpdate=_later(contact.lastUpdate, current.lastUpdate), **changes)
-        if not self.is_running("save") and not self.is_running("load"):
-            self._confirmed.clear()  # only a save or reload in flight looks back
+        if self._reconciling <= 1:  # only this answer's own request, being applied now, looked back
+            self._confirmed.clear()
         return contact
 
     def _confirm(self, uid: str, what: str, detail: str) -> None:
@@ -392,7 +393,7 @@ class ContactService(QObject):
         with none in flight, there is nothing to keep. Kept regardless, a rep who logs calls, tags and stages all
         day without saving held every note's text.
         """
-        if not self.is_running("save") and not self.is_running("load"):
+        if not self._reconciling:
             self._confirmed.clear()
             return
         self._confirmed.append((uid, what, detail))
@@ -471,6 +472,16 @@ class ContactService(QObject):
         finished = self._write_finished if _is_write(key) else self._finished
         if _is_write(key):
             self._writes += 1
+        if key in ("save", "load"):
+            # Counted until its answer has been applied (on_finally runs after on_success), not until its task is
+            # done: a note confirmed in the same turn, just before that answer, must still be in the log for it.
+            self._reconciling += 1
+            settled = finished
+
+            def finished() -> None:
+                self._reconciling -= 1
+                settled()
+
         self._slots.start(key, coro, self._alive(on_success), self._alive(on_error), self._alive(finished))
 
     def _alive(self, handler: Callable[..., Any]) -> Callable[..., None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -11,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from crmdesk.api.client import ContactApi
 from crmdesk.api.errors import NotFoundError
 from crmdesk.api.models import Contact
+from crmdesk.contract import NoteEntry
 from crmdesk.services.contact import ContactService
 from crmdesk.ui.contact_view import ContactView
 from tests.support.live_server import Account
@@ -238,3 +240,41 @@ def test_writes_confirmed_while_nothing_looks_back_are_not_kept(
     assert [note.text.split(":")[0] for note in read_back(qtbot, api, contact.uid).notes] == [
         f"Call {call}" for call in range(5)
     ]
+
+
+class _HeldApi:
+    """The client's three calls, each answered when the test says: the one ordering real sockets cannot force."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.saved, self.noted, self.read = loop.create_future(), loop.create_future(), loop.create_future()
+
+    async def update_contact(self, uid: str, **changes: str) -> Contact:
+        return await self.saved
+
+    async def add_note(self, text: str, uid: str) -> None:
+        return await self.noted
+
+    async def get_contact(self, uid: str) -> Contact:
+        return await self.read
+
+
+def test_a_note_confirmed_in_the_turn_a_save_answers_stays(
+    qtbot: QtBot, qasync_loop: asyncio.AbstractEventLoop
+) -> None:
+    # The save's task is done before its answer is applied. A note confirmed in that same turn, just before, was
+    # dropped from the log as if nothing looked back, and the save's answer (read before the note) took it away.
+    api = _HeldApi(qasync_loop)
+    service = ContactService(lambda: api, demo_registry())  # type: ignore[arg-type, return-value]
+    service.set_current(Contact(uid="MARIA001", firstName="Maria", city="Recife"))
+    service.save("MARIA001", {"city": "Natal"})
+    service.add_note("Called her")
+    qtbot.wait(50)
+    api.noted.set_result(None)
+    qtbot.wait(50)
+    note = NoteEntry(None, "Called her")
+    api.read.set_result(Contact(uid="MARIA001", firstName="Maria", city="Natal", notes=(note,)))
+    api.saved.set_result(Contact(uid="MARIA001", firstName="Maria", city="Natal"))
+    qtbot.waitUntil(lambda: not service.is_running("save") and service.writes_in_flight() == 0)
+    qtbot.wait(50)
+    assert service.current is not None and [n.text for n in service.current.notes] == ["Called her"]
+    assert service.current.city == "Natal"
