@@ -114,6 +114,12 @@ class Registry(QObject):
     def path(self) -> Path | None:
         return self._path
 
+    def unsaved_reason(self) -> str | None:
+        """Why what this registry holds now will not be there at the next start, or None when it is saved."""
+        if self._path is None:
+            return self.unwritable or "its file could not be read, and is kept as it was"
+        return self._failing
+
     def stages(self) -> list[str]:
         return list(self._stages)
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QTableWidget,
@@ -315,6 +316,7 @@ class SettingsDialog(QDialog):
             return
         if not self._zone_is_valid() or not self._lists_fit():
             return
+        told = self.registry.unsaved_reason() is not None  # the window said so when saving first failed
         self.registry.replace(
             stages=_lines(self.stages),
             qualities=_lines(self.qualities),
@@ -324,6 +326,17 @@ class SettingsDialog(QDialog):
             account_time_zone=self._zone_text(),
             currency=str(self.currency.currentData() or ""),
         )
+        reason = self.registry.unsaved_reason()
+        if reason is not None and told:
+            # Failing as before, so the window's banner (perhaps long dismissed) says nothing new: say it here.
+            QMessageBox.warning(
+                self,
+                self.tr("Settings not saved"),
+                self.tr(
+                    "These settings could not be saved ({0}). They apply until you quit CRMDesk, and are saved with "
+                    "the next change once the disk has room or can be written."
+                ).format(reason),
+            )
         super().accept()
 
     # --- Files ------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QDialog, QLabel
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from crmdesk import paths
@@ -589,3 +590,36 @@ def test_loading_a_registry_leaves_its_file_as_it_was() -> None:
     assert path.read_bytes() == original
     registry.merge(stages=["Lost"])  # a change is still saved
     assert json.loads(path.read_text(encoding="utf-8"))["stages"] == ["Lead", "Won", "Lost"]
+
+
+@pytest.mark.expected_warnings
+def test_settings_accepted_while_saving_keeps_failing_say_so_in_the_dialog(qtbot: QtBot, tmp_path: Path) -> None:
+    # The window's banner says so once, when saving first fails, and the rep may have dismissed it long ago: OK in
+    # Settings must not then close as if the settings were kept.
+    registry = Registry.load("failing")
+    folder = paths.profile_dir("failing")
+    shutil.rmtree(folder)
+    folder.write_text("", encoding="utf-8")  # a file where the profile's folder was: every save fails
+    registry.merge(stages=["Lead"])
+    assert registry.unsaved_reason() == "File exists"
+    dialog = SettingsDialog(registry)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    dialog.stages.setPlainText("Lead\nWon")
+    said: list[str] = []
+
+    def read_and_close() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            said.append(box.text())
+            box.accept()
+
+    QTimer.singleShot(100, read_and_close)
+    with qtbot.waitSignal(dialog.finished, timeout=5_000):
+        dialog.accept()
+    assert said == [
+        "These settings could not be saved (File exists). They apply until you quit CRMDesk, and are saved with the "
+        "next change once the disk has room or can be written."
+    ]
+    assert registry.stages() == ["Lead", "Won"]  # in use for this session
+    folder.unlink()
