@@ -643,16 +643,16 @@ class AppController:
             # Another account, server or the demo: the rep's open work would have to be put away first, which
             # is theirs to do. Its search was meant for that account, not this one.
             query = None
+            text = (
+                f"CRMDesk was started again for {other}, but it is open here. To switch, use Sign out in the "
+                "account menu, or quit and start it again."
+            )
             if window is not None:
                 from crmdesk.ui.errors import Severity
 
-                window.show_notice(
-                    window.tr(
-                        "CRMDesk was started again for {0}, but it is open here. To switch, use Sign out in the "
-                        "account menu, or quit and start it again."
-                    ).format(other),
-                    Severity.INFO,
-                )
+                window.show_notice(text, Severity.INFO)
+            elif self.sign_in is not None:
+                self.sign_in.show_message(text, error=False)
         if query and (window is None or self._shutting_down):
             self.args.search = query
         elif query and window is not None:
@@ -670,6 +670,13 @@ class AppController:
             target.raise_()
             target.activateWindow()
 
+    def takes_later_starts(self) -> bool:
+        """False once this copy is going (its window closed, or shutting down): a request would be lost with it.
+        Left in place, it goes to the start that made it, which takes the folder once this copy lets go."""
+        window = self.window
+        closed = window is not None and not window.isVisible() and self.sign_in is None
+        return not (self._shutting_down or self.exit_code is not None or closed)
+
     def _other_than_open(self, request: dict[str, Any]) -> str | None:
         """What a later start asked for that this copy is not open for (the demo, a profile, a server), or None."""
         session = self.session
@@ -681,7 +688,13 @@ class AppController:
             wanted.append(f"profile {profile}")
         base_url = request.get("baseUrl")
         if base_url and session is not None and not session.demo:
-            if (session.base_url or "").rstrip("/") != base_url.rstrip("/"):
+            from crmdesk.api.address import normalised_base_url
+
+            try:
+                same = normalised_base_url(base_url).rstrip("/") == (session.base_url or "").rstrip("/")
+            except ValueError:
+                same = False
+            if not same:
                 wanted.append(base_url)
         return " and ".join(wanted) or None
 
@@ -866,18 +879,19 @@ def _report(event: str) -> None:
 
 
 def _claim_data_folder(
-    args: argparse.Namespace, ask: Callable[[str], bool] | None = None
+    args: argparse.Namespace, ask: Callable[[str, bool], bool] | None = None
 ) -> tuple[Instance | None, bool]:
     """This process's claim on the data folder, and whether this start was handed to another CRMDesk (so ends).
 
     No claim is made for ``--self-test``, which checks a bundle wherever it is (build.py gives it a folder of its
-    own), nor on a data folder that cannot be made: nothing there can be shared by mistake. ``ask(text)`` puts a
-    question to the rep (True: open anyway); tests give their own answer.
+    own), nor on a data folder that cannot be made: nothing there can be shared by mistake. ``ask(text, offer)``
+    tells the rep why this start cannot go ahead; with ``offer`` it offers to open anyway (True: do). Tests give
+    their own answer.
     """
     if args.self_test:
         return None, False
     from crmdesk.paths import data_dir
-    from crmdesk.services.instance import Instance, hand_over
+    from crmdesk.services.instance import Instance
 
     try:
         folder = data_dir()
@@ -888,12 +902,25 @@ def _claim_data_folder(
         return instance, False
     ask = ask or _ask_open_anyway
     request = {"search": args.search, "demo": bool(args.demo), "profile": args.profile, "baseUrl": args.base_url}
-    if hand_over(folder, request):
+    outcome = instance.hand_over(request)
+    if outcome == "claimed":  # it was quitting, and has let the folder go
+        return instance, False
+    if outcome == "taken":
         print("CRMDesk is already open: this start was handed to its window.", file=sys.stderr)
+        return None, True
+    if instance.holder_is_here():
+        # Running on this computer, but busy (a keyring waiting to be unlocked, a slow start) or hung: breaking its
+        # lock would put two copies on one folder.
+        ask(
+            "CRMDesk is already open on this computer, but did not answer (it may be waiting for the keyring to "
+            "be unlocked). Try again in a moment; if it does not come forward, quit it first.",
+            False,
+        )
         return None, True
     if not ask(
         "CRMDesk seems to be open already, but does not answer. If it is not running (it may have ended abruptly, "
-        "or on another computer sharing this folder), open it anyway."
+        "or on another computer sharing this folder), open it anyway.",
+        True,
     ):
         return None, True
     if instance.take_over():
@@ -902,14 +929,14 @@ def _claim_data_folder(
     return None, False
 
 
-def _ask_open_anyway(text: str) -> bool:
+def _ask_open_anyway(text: str, offer: bool) -> bool:
     from PySide6.QtWidgets import QMessageBox
 
     box = QMessageBox(QMessageBox.Icon.Warning, "CRMDesk", text)
-    open_anyway = box.addButton("Open anyway", QMessageBox.ButtonRole.AcceptRole)
-    box.addButton(QMessageBox.StandardButton.Cancel)
+    open_anyway = box.addButton("Open anyway", QMessageBox.ButtonRole.AcceptRole) if offer else None
+    box.addButton(QMessageBox.StandardButton.Cancel if offer else QMessageBox.StandardButton.Ok)
     box.exec()
-    return box.clickedButton() is open_anyway
+    return open_anyway is not None and box.clickedButton() is open_anyway
 
 
 def _run_server(argv: Sequence[str]) -> int:
@@ -958,6 +985,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if instance is not None:
         controller.instance = instance
         instance.requested.connect(controller.answer_later_start)
+        instance.accepting = controller.takes_later_starts
         # Requests are taken on the event loop, from its first turn: the watcher need not delay the first paint.
         QTimer.singleShot(0, instance.listen)
     previous_hook = sys.excepthook

@@ -17,10 +17,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QFileSystemWatcher, QLockFile, QObject, Signal
+from PySide6.QtCore import QFileSystemWatcher, QLockFile, QObject, QSysInfo, Signal
 
 log = logging.getLogger("crmdesk.services.instance")
 
@@ -46,6 +47,8 @@ class Instance(QObject):
         self._lock = QLockFile(str(folder / LOCK_NAME))
         self._lock.setStaleLockTime(0)  # never stale by age (the app runs all day); a dead owner's lock still is
         self._watcher: QFileSystemWatcher | None = None
+        #: False while this copy is going (its window closed): requests are left for the lock's next holder.
+        self.accepting: Callable[[], bool] = lambda: True
 
     def claim(self) -> bool:
         """True if this process is the only CRMDesk on the folder now (or the folder cannot hold a lock at all)."""
@@ -57,16 +60,58 @@ class Instance(QObject):
         log.warning("Cannot take the lock in %s (error %s); running without it", self._folder, self._lock.error())
         return True
 
+    def holder_is_here(self) -> bool:
+        """Whether the lock names a process on this computer that is still running (Qt's own judgement): one
+        that does not answer is busy or hung, and its lock must not be broken. A lock left on another computer
+        sharing the folder, or one that cannot be read, cannot be judged from here."""
+        if self._lock.removeStaleLockFile():
+            return False  # it was stale after all, and is gone
+        pid, host, _app = self._lock.getLockInfo()  # pid 0: the file cannot be read as a lock
+        return pid > 0 and host == QSysInfo.machineHostName()
+
     def take_over(self) -> bool:
-        """Claim the folder from a holder that does not answer (the rep said it is not running)."""
-        self._lock.removeStaleLockFile()
+        """Claim the folder from a holder that cannot be judged from here (the rep said it is not running)."""
         if self._lock.tryLock(0):
             return True
-        try:  # a lock Qt cannot read as stale (empty, garbled, or a live process of the same name)
+        if self.holder_is_here():
+            return False
+        try:
             (self._folder / LOCK_NAME).unlink()
         except OSError:
             return False
         return self._lock.tryLock(0)
+
+    def hand_over(self, request: dict[str, Any], *, wait: float | None = None) -> str:
+        """Leave ``request`` (see :attr:`requested`) for the holder; wait up to ``wait`` seconds (ANSWER_WAIT_S).
+
+        "taken" when the holder took it; "claimed" when the holder let the folder go meanwhile (it was quitting)
+        and this start now holds it; "unanswered" when nobody took it: the holder hangs or is busy, or is not
+        running at all (a lock left on another computer sharing the folder, or garbled by a power cut). A request
+        not taken is withdrawn, so that it does not surprise the next copy that listens.
+        """
+        import time
+        import uuid  # only a later start pays for it
+
+        requests = self._folder / REQUESTS_DIR
+        path = requests / f"{uuid.uuid4().hex}.json"
+        try:
+            requests.mkdir(exist_ok=True)
+            temporary = path.with_name(path.name + ".part")  # written whole before it gets the name read
+            temporary.write_text(json.dumps(request), encoding="utf-8")
+            os.replace(temporary, path)
+        except OSError as exc:
+            log.warning("Cannot hand the start over to the open CRMDesk: %s", exc)
+            return "unanswered"
+        deadline = time.monotonic() + (ANSWER_WAIT_S if wait is None else wait)
+        while path.exists():
+            if self._lock.tryLock(0):
+                _remove(path)
+                return "claimed"
+            if time.monotonic() > deadline:
+                _remove(path)
+                return "unanswered"
+            time.sleep(0.05)
+        return "taken"
 
     def listen(self) -> None:
         """Start taking requests from later starts."""
@@ -92,6 +137,8 @@ class Instance(QObject):
         self._lock.unlock()
 
     def _read_requests(self, *_args: object) -> None:
+        if not self.accepting():
+            return
         requests = self._folder / REQUESTS_DIR
         try:
             names = sorted(entry for entry in requests.iterdir() if entry.suffix == ".json")
@@ -103,7 +150,7 @@ class Instance(QObject):
                 path.unlink()
             except (OSError, ValueError, RecursionError) as exc:
                 log.info("Ignoring the request %s: %s", path, exc)
-                path.unlink(missing_ok=True)
+                _remove(path)
                 continue
             raw = raw if isinstance(raw, dict) else {}
             request: dict[str, Any] = {key: _text_or_none(raw.get(key)) for key in ("search", "profile", "baseUrl")}
@@ -115,31 +162,8 @@ def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def hand_over(folder: Path, request: dict[str, Any], *, wait: float | None = None) -> bool:
-    """Leave ``request`` (see :attr:`Instance.requested`) for the copy that holds ``folder``; wait up to ``wait``
-    seconds (ANSWER_WAIT_S) for it to be taken.
-
-    False when it could not be left, or nobody took it: the holder is not running after all (a lock it left on
-    another computer sharing this folder, or garbled by a power cut), or it hangs. The request is then withdrawn,
-    so that it does not surprise the next copy that listens.
-    """
-    import time
-    import uuid  # only a later start pays for it
-
-    requests = folder / REQUESTS_DIR
-    path = requests / f"{uuid.uuid4().hex}.json"
+def _remove(path: Path) -> None:
     try:
-        requests.mkdir(exist_ok=True)
-        temporary = path.with_name(path.name + ".part")  # written whole before it gets the name the holder reads
-        temporary.write_text(json.dumps(request), encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError as exc:
-        log.warning("Cannot hand the start over to the open CRMDesk: %s", exc)
-        return False
-    deadline = time.monotonic() + (ANSWER_WAIT_S if wait is None else wait)
-    while path.exists():
-        if time.monotonic() > deadline:
-            path.unlink(missing_ok=True)
-            return False
-        time.sleep(0.05)
-    return True
+        path.unlink(missing_ok=True)
+    except OSError as exc:  # held open elsewhere (Windows): left for whoever reads next
+        log.info("Cannot remove %s: %s", path, exc)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from crmdesk.services.instance import LOCK_NAME, REQUESTS_DIR, Instance, hand_over
+from crmdesk.services.instance import LOCK_NAME, REQUESTS_DIR, Instance
 
 
 def test_a_second_claim_on_a_held_folder_fails_and_succeeds_once_the_first_lets_go(tmp_path: Path) -> None:
@@ -31,12 +31,12 @@ def test_a_request_left_by_a_later_start_reaches_the_holder_once(qtbot: QtBot, t
 
     def later_start(search: str | None) -> bool:
         # A later start waits for its request to be taken; the holder takes it on its event loop, so wait aside.
-        answered: list[bool] = []
+        answered: list[str] = []
         request = {"search": search, "demo": search is None, "profile": None, "baseUrl": None}
-        thread = threading.Thread(target=lambda: answered.append(hand_over(tmp_path, request)))
+        thread = threading.Thread(target=lambda: answered.append(Instance(tmp_path).hand_over(request)))
         thread.start()
         qtbot.waitUntil(lambda: not thread.is_alive(), timeout=10_000)
-        return answered == [True]
+        return answered == ["taken"]
 
     assert later_start("ana@example.com")
     assert later_start(None)
@@ -69,9 +69,29 @@ def test_the_lock_of_a_copy_that_crashed_is_taken_over(tmp_path: Path) -> None:
 def test_a_request_nobody_takes_is_withdrawn_and_reported(tmp_path: Path) -> None:
     holder = Instance(tmp_path)
     assert holder.claim()  # held, but never listening: a copy that hangs, or a lock left on another computer
-    assert not hand_over(tmp_path, {"search": "ana@example.com"}, wait=0.3)
+    later = Instance(tmp_path)
+    assert later.hand_over({"search": "ana@example.com"}, wait=0.3) == "unanswered"
     assert list((tmp_path / REQUESTS_DIR).iterdir()) == []  # nothing left to surprise the next copy
+    assert later.holder_is_here()  # running here: its lock is not to be broken
+    assert not later.take_over()
     holder.release()
+
+
+def test_a_later_start_takes_the_folder_when_the_holder_lets_go_while_it_waits(qtbot: QtBot, tmp_path: Path) -> None:
+    # The holder was quitting: it takes no more requests, and gives the folder up once its window has closed.
+    holder = Instance(tmp_path)
+    assert holder.claim()
+    outcome: list[str] = []
+    later = Instance(tmp_path)
+    thread = threading.Thread(target=lambda: outcome.append(later.hand_over({"search": None}, wait=10)))
+    thread.start()
+    qtbot.wait(200)
+    holder.release()
+    qtbot.waitUntil(lambda: not thread.is_alive(), timeout=5_000)
+    assert outcome == ["claimed"]
+    assert list((tmp_path / REQUESTS_DIR).iterdir()) == []
+    assert not Instance(tmp_path).claim()
+    later.release()
 
 
 @pytest.mark.parametrize(
@@ -83,6 +103,7 @@ def test_a_lock_qt_cannot_judge_is_taken_over_when_the_rep_says_so(tmp_path: Pat
     (tmp_path / LOCK_NAME).write_text(left, encoding="utf-8")
     instance = Instance(tmp_path)
     if not instance.claim():
+        assert not instance.holder_is_here()
         assert instance.take_over()
     assert not Instance(tmp_path).claim()  # now really held, by this one
     instance.release()

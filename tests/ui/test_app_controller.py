@@ -779,17 +779,51 @@ def test_a_lock_nobody_answers_for_asks_the_rep_and_opens_anyway_if_told(
 
     monkeypatch.setattr(instance_module, "ANSWER_WAIT_S", 0.3)
     (paths.data_dir() / instance_module.LOCK_NAME).write_text("4242\ncrmdesk\nanother-computer\n", encoding="utf-8")
-    asked: list[str] = []
-    claimed, ended = _claim_data_folder(
-        _args("--search", "bia@example.com"), ask=lambda text: asked.append(text) or answer
-    )
-    assert asked and asked[0].startswith("CRMDesk seems to be open already, but does not answer.")
+    asked: list[tuple[str, bool]] = []
+
+    def ask(text: str, offer: bool) -> bool:
+        asked.append((text, offer))
+        return answer
+
+    claimed, ended = _claim_data_folder(_args("--search", "bia@example.com"), ask=ask)
+    assert [offer for _text, offer in asked] == [True]
+    assert asked[0][0].startswith("CRMDesk seems to be open already, but does not answer.")
     assert ended is not answer
     assert (claimed is not None) is answer
     assert list((paths.data_dir() / instance_module.REQUESTS_DIR).iterdir()) == []
     if claimed is not None:
         assert not instance_module.Instance(paths.data_dir()).claim()  # held by this start now
         claimed.release()
+
+
+def test_a_busy_copy_on_this_computer_keeps_its_lock_and_the_later_start_is_told_to_wait(
+    qapp: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Waiting for the keyring to be unlocked, say: "Open anyway" would put two copies on one folder, and the
+    # first one's quit would then delete the second one's lock.
+    from crmdesk import paths
+    from crmdesk.app import _claim_data_folder
+    from crmdesk.services import instance as instance_module
+
+    monkeypatch.setattr(instance_module, "ANSWER_WAIT_S", 0.3)
+    busy = instance_module.Instance(paths.data_dir())
+    assert busy.claim()  # held, and not listening
+    asked: list[tuple[str, bool]] = []
+    claimed, ended = _claim_data_folder(_args(), ask=lambda text, offer: asked.append((text, offer)) or True)
+    assert ended and claimed is None
+    assert [offer for _text, offer in asked] == [False]
+    assert asked[0][0].startswith("CRMDesk is already open on this computer, but did not answer")
+    assert not instance_module.Instance(paths.data_dir()).claim()  # still the busy copy's
+    busy.release()
+
+
+def test_a_copy_whose_window_has_closed_takes_no_more_requests(
+    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
+) -> None:
+    app, window = _open_work(qtbot, controller, account, memory_keyring)
+    assert app.takes_later_starts()
+    window.close_without_prompt()  # quitting: the request must be left for the start that made it
+    assert not app.takes_later_starts()
 
 
 def test_a_later_start_for_another_profile_says_how_to_switch_and_runs_no_search(
@@ -800,3 +834,14 @@ def test_a_later_start_for_another_profile_says_how_to_switch_and_runs_no_search
     assert window.banner.isVisible()
     assert window.banner.text().startswith("CRMDesk was started again for the demo and profile home, but it is open")
     assert window.search_field.text() == ""  # that search was meant for the other account
+
+
+def test_a_later_start_for_the_same_server_written_another_way_runs_its_search(
+    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Davi Luz", "email": "davi@example.com"})
+    app, window = _open_work(qtbot, controller, account, memory_keyring)
+    same = account.base_url.replace("http://", "HTTP://") + "/"
+    app.answer_later_start({"search": "davi@example.com", "profile": "work", "baseUrl": same, "demo": False})
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
+    assert window._banner is None or not window.banner.isVisible()
