@@ -638,6 +638,8 @@ class AppController:
 
         query = request.get("search")
         window = self.window
+        if window is not None:
+            window.keep_open()
         other = self._other_than_open(request)
         if other is not None:
             # Another account, server or the demo: the rep's open work would have to be put away first, which
@@ -878,13 +880,25 @@ def _report(event: str) -> None:
     print(f"event: {event}", flush=True)
 
 
+def _self_test_data_folder() -> str:
+    """A data folder of the self-test's own (its log stays in the rep's): its demo must not reseed the demo
+    database (and replace the token) of a CRMDesk open on the rep's folder, nor leave its profile behind there."""
+    import tempfile
+
+    from crmdesk.paths import DATA_DIR_ENV
+
+    folder = tempfile.mkdtemp(prefix="crmdesk-self-test-")
+    os.environ[DATA_DIR_ENV] = folder  # inherited by the demo's server process
+    return folder
+
+
 def _claim_data_folder(
     args: argparse.Namespace, ask: Callable[[str, bool], bool] | None = None
 ) -> tuple[Instance | None, bool]:
     """This process's claim on the data folder, and whether this start was handed to another CRMDesk (so ends).
 
-    No claim is made for ``--self-test``, which checks a bundle wherever it is (build.py gives it a folder of its
-    own), nor on a data folder that cannot be made: nothing there can be shared by mistake. ``ask(text, offer)``
+    No claim is made for ``--self-test``, which runs in a folder of its own, nor on a data folder that cannot be
+    made: nothing there can be shared by mistake. ``ask(text, offer)``
     tells the rep why this start cannot go ahead; with ``offer`` it offers to open anyway (True: do). Tests give
     their own answer.
     """
@@ -966,6 +980,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     setup_logging()
     install_qt_message_handler()
+    # After the log file is placed: what the self-test did stays in the log, for whoever asked for it.
+    self_test_folder = _self_test_data_folder() if args.self_test else None
 
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     assert isinstance(app, QApplication)
@@ -1004,6 +1020,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.excepthook = previous_hook
         if instance is not None:
             instance.release()
+        if self_test_folder is not None:
+            import shutil
+
+            shutil.rmtree(self_test_folder, ignore_errors=True)
     if controller.exit_code is not None:
         code = controller.exit_code
     log.info("CRMDesk exited with code %s", code)

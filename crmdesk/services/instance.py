@@ -66,8 +66,12 @@ class Instance(QObject):
         sharing the folder, or one that cannot be read, cannot be judged from here."""
         if self._lock.removeStaleLockFile():
             return False  # it was stale after all, and is gone
-        pid, host, _app = self._lock.getLockInfo()  # pid 0: the file cannot be read as a lock
-        return pid > 0 and host == QSysInfo.machineHostName()
+        pid, host, app = self._lock.getLockInfo()  # pid 0: the file cannot be read as a lock
+        if pid <= 0:
+            return False
+        # A computer renamed while CRMDesk runs (a new network) keeps the old name in the lock: a process of that
+        # id and name running here is the holder all the same.
+        return host == QSysInfo.machineHostName() or _running_here(pid, app)
 
     def take_over(self) -> bool:
         """Claim the folder from a holder that cannot be judged from here (the rep said it is not running)."""
@@ -160,6 +164,23 @@ class Instance(QObject):
 
 def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
+
+
+def _running_here(pid: int, app: str) -> bool:
+    """Whether process ``pid`` runs on this computer under the name ``app`` (POSIX; elsewhere: unknown, False)."""
+    if os.name != "posix":
+        return False  # os.kill(pid, 0) would end the process on Windows
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, under another user
+    comm = Path(f"/proc/{pid}/comm")
+    try:  # Linux names the process; elsewhere its id has to do
+        return not comm.exists() or app.startswith(comm.read_text(encoding="utf-8").strip())
+    except OSError:
+        return True
 
 
 def _remove(path: Path) -> None:

@@ -330,9 +330,10 @@ class Registry(QObject):
             self._account_time_zone = str(data["accountTimeZone"]).strip()
         if "currency" in data:
             self._currency = str(data["currency"]).strip().upper()
-        if self.to_dict() != before:
-            if save:
-                self._save()
+        changed = self.to_dict() != before
+        if save and (changed or self._failing is not None):
+            self._save()  # while saving fails, each chance is taken: what failed before is saved once it can be
+        if changed:
             self.changed.emit()
 
     def _save(self) -> None:
@@ -343,9 +344,9 @@ class Registry(QObject):
         except OSError as exc:
             # The values apply in this session; Settings typed by the rep would be gone at the next start, so the
             # window says so: once while saves keep failing the same way, again if they fail after one worked.
-            log.warning("Could not save the registry %s: %s", self._path, exc)
             reason = paths.os_error_text(exc)
             if reason != self._failing:
+                log.warning("Could not save the registry %s: %s", self._path, exc)
                 self._failing = reason
                 self.save_failed.emit(reason)
         else:

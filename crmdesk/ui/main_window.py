@@ -816,6 +816,14 @@ class MainWindow(QMainWindow):
 
         view.service.writes_done.connect(done, Qt.ConnectionType.SingleShotConnection)
 
+    def keep_open(self) -> None:
+        """CRMDesk was started again while this window waits for its last writes to close: the rep wants it after
+        all (a phone tool's --search for an incoming call, say), so the close is called off. A sign-out waiting
+        is left to go ahead: the next window takes the request."""
+        if self._leave_when_written == self.close:
+            self._leave_when_written = None
+            self.statusBar().clearMessage()
+
     def _signing_out_text(self) -> str:
         return self.tr("Signing out once the last change reaches the server…")
 
@@ -1192,7 +1200,8 @@ class MainWindow(QMainWindow):
         self.show_notice(
             self.tr(
                 "This profile's settings and lists could not be saved ({0}). They apply until you quit CRMDesk, "
-                "and are saved with the next change once the disk has room or can be written."
+                "and are saved as soon as the disk has room or can be written (at the next contact you open or "
+                "setting you change)."
             ).format(reason),
             Severity.WARNING,
         )

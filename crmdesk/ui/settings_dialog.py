@@ -328,15 +328,24 @@ class SettingsDialog(QDialog):
         )
         reason = self.registry.unsaved_reason()
         if reason is not None and told:
-            # Failing as before, so the window's banner (perhaps long dismissed) says nothing new: say it here.
-            QMessageBox.warning(
-                self,
+            # Failing as before, so the window's banner (perhaps long dismissed) says nothing new: say it here,
+            # over the window (the dialog is closing), and without a nested event loop.
+            if self.registry.path is None:
+                later = self.tr("They apply until you quit CRMDesk.")
+            else:
+                later = self.tr(
+                    "They apply until you quit CRMDesk, and are saved as soon as the disk has room or can be written "
+                    "(at the next contact you open or setting you change)."
+                )
+            box = QMessageBox(
+                QMessageBox.Icon.Warning,
                 self.tr("Settings not saved"),
-                self.tr(
-                    "These settings could not be saved ({0}). They apply until you quit CRMDesk, and are saved with "
-                    "the next change once the disk has room or can be written."
-                ).format(reason),
+                self.tr("These settings could not be saved ({0}).").format(reason) + " " + later,
+                parent=self.parentWidget(),
             )
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self._unsaved_box = box  # held: without a parent window, Python would delete it at once
+            box.open()
         super().accept()
 
     # --- Files ------------------------------------------------------------------------------------

@@ -107,3 +107,23 @@ def test_a_lock_qt_cannot_judge_is_taken_over_when_the_rep_says_so(tmp_path: Pat
         assert instance.take_over()
     assert not Instance(tmp_path).claim()  # now really held, by this one
     instance.release()
+
+
+def test_a_holder_here_is_known_by_its_process_when_the_computer_was_renamed(tmp_path: Path) -> None:
+    # The lock keeps the name the computer had when it was taken (a laptop on another network since): the holder
+    # still runs here, and its lock must not be offered for breaking.
+    holder = Instance(tmp_path)
+    assert holder.claim()
+    lock = tmp_path / LOCK_NAME
+    _pid, host, _app = holder._lock.getLockInfo()
+    with lock.open("r+", encoding="utf-8") as held:  # the same file, still locked by the holder: only the name changes
+        renamed = held.read().replace(f"\n{host}\n", "\nthe-old-name.example\n")
+        held.seek(0)
+        held.write(renamed)
+        held.truncate()
+    later = Instance(tmp_path)
+    assert not later.claim()
+    assert later.holder_is_here()
+    assert not later.take_over()
+    assert lock.read_text(encoding="utf-8") == renamed  # not broken
+    holder.release()

@@ -76,6 +76,8 @@ def test_self_test_exits_zero_cleanly_and_reports_keyring_and_platform(tmp_path:
     log = (tmp_path / "data" / "logs" / "crmdesk.log").read_text(encoding="utf-8")
     assert "Demo server listening" in log
     assert "exited with code 0" in log
+    # Its demo ran in a folder of its own: a demo open on this folder keeps its database and token.
+    assert sorted(path.name for path in (tmp_path / "data").iterdir()) == ["logs"]
 
 
 def test_start_up_imports_stay_light(tmp_path: Path) -> None:

@@ -260,6 +260,25 @@ def test_closing_while_a_note_is_on_its_way_waits_for_it(
     close_window(qtbot, window)
 
 
+def test_a_later_start_while_the_close_waits_for_a_note_keeps_the_window_open(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    # The rep quit during a note's request, and a phone tool started CRMDesk again for a call: the window that was
+    # only waiting to close takes the search, and must stay (it used to close a moment later, search and all).
+    slow = HeldTransport("POST /api/contact/note/add")
+    window, alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
+    _send_note_that_waits(qtbot, window, slow)
+    window.close()
+    assert window.statusBar().currentMessage() == "Closing once the last change reaches the server…"
+    window.keep_open()  # what the app does with a later start's request (AppController.answer_later_start)
+    assert window.statusBar().currentMessage() == ""
+    slow.release()
+    qtbot.waitUntil(lambda: [note.text for note in _on_server(qtbot, account, alice).notes] != [])
+    qtbot.wait(200)
+    assert window.isVisible()
+    close_window(qtbot, window)
+
+
 def test_closing_again_while_waiting_keeps_waiting_and_later_closes_still_ask(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
