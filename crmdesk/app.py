@@ -655,7 +655,7 @@ class AppController:
                 window.show_notice(text, Severity.INFO)
             elif self.sign_in is not None:
                 self.sign_in.show_message(text, error=False)
-        if query and (window is None or self._shutting_down):
+        if query and (window is None or self._shutting_down or window.signing_out()):
             self.args.search = query
         elif query and window is not None:
             if QApplication.activeModalWidget() is not None:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QFileSystemWatcher, QLockFile, QObject, QSysInfo, Signal
+from PySide6.QtCore import QFileSystemWatcher, QLockFile, QObject, Signal
 
 log = logging.getLogger("crmdesk.services.instance")
 
@@ -61,17 +61,14 @@ class Instance(QObject):
         return True
 
     def holder_is_here(self) -> bool:
-        """Whether the lock names a process on this computer that is still running (Qt's own judgement): one
-        that does not answer is busy or hung, and its lock must not be broken. A lock left on another computer
-        sharing the folder, or one that cannot be read, cannot be judged from here."""
-        if self._lock.removeStaleLockFile():
-            return False  # it was stale after all, and is gone
-        pid, host, app = self._lock.getLockInfo()  # pid 0: the file cannot be read as a lock
-        if pid <= 0:
-            return False
-        # A computer renamed while CRMDesk runs (a new network) keeps the old name in the lock: a process of that
-        # id and name running here is the holder all the same.
-        return host == QSysInfo.machineHostName() or _running_here(pid, app)
+        """Whether a running process holds the lock: busy or hung, it must not be broken.
+
+        Qt keeps an operating-system lock on the file while it holds it, and removes a lock file only when nobody
+        does. So a lock left on another computer sharing the folder, one garbled by a power cut, or one naming a
+        process id since reused, is removed here; one whose holder runs (whatever name its computer had when
+        it was taken) is not.
+        """
+        return not self._lock.removeStaleLockFile() and (self._folder / LOCK_NAME).exists()
 
     def take_over(self) -> bool:
         """Claim the folder from a holder that cannot be judged from here (the rep said it is not running)."""
@@ -164,23 +161,6 @@ class Instance(QObject):
 
 def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
-
-
-def _running_here(pid: int, app: str) -> bool:
-    """Whether process ``pid`` runs on this computer under the name ``app`` (POSIX; elsewhere: unknown, False)."""
-    if os.name != "posix":
-        return False  # os.kill(pid, 0) would end the process on Windows
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # it exists, under another user
-    comm = Path(f"/proc/{pid}/comm")
-    try:  # Linux names the process; elsewhere its id has to do
-        return not comm.exists() or app.startswith(comm.read_text(encoding="utf-8").strip())
-    except OSError:
-        return True
 
 
 def _remove(path: Path) -> None:

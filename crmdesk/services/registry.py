@@ -13,6 +13,7 @@ import logging
 import math
 import os
 import re
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,8 @@ log = logging.getLogger("crmdesk.services.registry")
 
 FORMAT_VERSION = 1
 FILE_NAME = "registry.json"
+#: While saving fails, how often an unchanged registry tries again (a change always tries at once).
+SAVE_RETRY_S = 30.0
 #: How far this computer's clock may be from the server's for a note's stamp still to tell the account's zone.
 CLOCK_SKEW_MINUTES = 5
 
@@ -75,6 +78,7 @@ class Registry(QObject):
         #: Why the profile's folder could not be made (nothing is saved this session), or None.
         self.unwritable: str | None = None
         self._failing: str | None = None  # why the last save failed, until one succeeds
+        self._failed_at = 0.0
 
     @classmethod
     def load(cls, profile: str, parent: QObject | None = None) -> Registry:
@@ -331,8 +335,11 @@ class Registry(QObject):
         if "currency" in data:
             self._currency = str(data["currency"]).strip().upper()
         changed = self.to_dict() != before
-        if save and (changed or self._failing is not None):
-            self._save()  # while saving fails, each chance is taken: what failed before is saved once it can be
+        # While saving fails, a chance is taken now and then (what failed is saved once it can be), not at every
+        # contact opened: a large registry, or a hung network folder, would cost the UI thread each time.
+        retry = self._failing is not None and time.monotonic() - self._failed_at >= SAVE_RETRY_S
+        if save and (changed or retry):
+            self._save()
         if changed:
             self.changed.emit()
 
@@ -345,6 +352,7 @@ class Registry(QObject):
             # The values apply in this session; Settings typed by the rep would be gone at the next start, so the
             # window says so: once while saves keep failing the same way, again if they fail after one worked.
             reason = paths.os_error_text(exc)
+            self._failed_at = time.monotonic()
             if reason != self._failing:
                 log.warning("Could not save the registry %s: %s", self._path, exc)
                 self._failing = reason

@@ -816,6 +816,10 @@ class MainWindow(QMainWindow):
 
         view.service.writes_done.connect(done, Qt.ConnectionType.SingleShotConnection)
 
+    def signing_out(self) -> bool:
+        """Whether a sign-out waits for the last writes: this window is going, and the next one takes requests."""
+        return self._leave_when_written == self.sign_out
+
     def keep_open(self) -> None:
         """CRMDesk was started again while this window waits for its last writes to close: the rep wants it after
         all (a phone tool's --search for an incoming call, say), so the close is called off. A sign-out waiting

@@ -306,6 +306,8 @@ def test_a_close_asked_while_a_sign_out_waits_does_not_replace_the_sign_out(
     window.sign_out()
     window.close()  # quitting without the sign-out would leave the token stored
     assert window.statusBar().currentMessage() == "Signing out once the last change reaches the server…"
+    window.keep_open()  # a later start's request goes to the next window instead
+    assert window.signing_out()
     slow.release()
     qtbot.waitUntil(lambda: signed_out == [True])
     close_window(qtbot, window)

@@ -626,3 +626,29 @@ def test_settings_accepted_while_saving_keeps_failing_say_so_in_the_dialog(qtbot
     registry.learn_owner("ana@example.com", "Ana")  # the next chance saves everything
     assert registry.unsaved_reason() is None
     assert Registry.load("failing").stages() == ["Lead", "Won"]
+
+
+@pytest.mark.expected_warnings
+def test_while_saving_fails_an_unchanged_registry_tries_again_only_now_and_then(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each contact opened teaches the registry what it already knows; a write that fails (a hung network folder)
+    # must not be tried at every one of them on the UI thread.
+    import crmdesk.services.registry as registry_module
+
+    registry = Registry.load("retry")
+    tries: list[int] = []
+
+    def failing(path: Path, data: object) -> None:
+        tries.append(1)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(registry_module, "_write_atomically", failing)
+    registry.merge(stages=["Lead"])
+    assert tries == [1] and registry.unsaved_reason() == "No space left on device"
+    for _ in range(20):
+        registry.merge(stages=["Lead"])  # nothing new
+    assert tries == [1]
+    monkeypatch.setattr(registry_module, "SAVE_RETRY_S", 0.0)
+    registry.merge(stages=["Lead"])
+    assert tries == [1, 1]  # the next chance after the pause
