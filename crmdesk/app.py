@@ -939,8 +939,14 @@ def _claim_data_folder(
         return None, True
     if instance.take_over():
         return instance, False
-    log.warning("Could not take over the data folder's lock; running without it")
-    return None, False
+    # A copy holds the folder after all (started while the rep was deciding): it takes this start, or the rep is
+    # told; two copies on one folder are what the lock is there to prevent.
+    outcome = instance.hand_over(request)
+    if outcome == "claimed":
+        return instance, False
+    if outcome == "unanswered":
+        ask("CRMDesk could not open: another copy holds its data folder. Try again in a moment.", False)
+    return None, True
 
 
 def _ask_open_anyway(text: str, offer: bool) -> bool:

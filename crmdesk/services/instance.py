@@ -61,23 +61,49 @@ class Instance(QObject):
         return True
 
     def holder_is_here(self) -> bool:
-        """Whether a running process holds the lock: busy or hung, it must not be broken.
+        """Whether a running process holds the lock: busy or hung, it must not be broken. Changes nothing.
 
-        Qt keeps an operating-system lock on the file while it holds it, and removes a lock file only when nobody
-        does. So a lock left on another computer sharing the folder, one garbled by a power cut, or one naming a
-        process id since reused, is removed here; one whose holder runs (whatever name its computer had when
-        it was taken) is not.
+        Qt keeps an operating-system lock on the file while it holds it (flock on POSIX; the file held open on
+        Windows), whatever names the lock carries. So a lock left on another computer sharing the folder, one
+        garbled by a power cut, or one naming a process id since reused, is held by nobody here; the holder of a
+        lock that is, runs. Only looked at, never removed here: a copy just starting creates the file a moment
+        before it locks it.
         """
-        return not self._lock.removeStaleLockFile() and (self._folder / LOCK_NAME).exists()
+        path = self._folder / LOCK_NAME
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            return False
+        except PermissionError:
+            return True  # held open by its copy (Windows)
+        except OSError:
+            return False
+        try:
+            if os.name != "posix":
+                return False
+            import fcntl
+
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return False
+        finally:
+            os.close(fd)
 
     def take_over(self) -> bool:
-        """Claim the folder from a holder that cannot be judged from here (the rep said it is not running)."""
+        """Claim the folder from a lock nobody holds (the rep said CRMDesk is not running): False if a copy holds
+        it after all (one started meanwhile, say)."""
         if self._lock.tryLock(0):
             return True
         if self.holder_is_here():
             return False
-        try:
-            (self._folder / LOCK_NAME).unlink()
+        self._lock.removeStaleLockFile()
+        if self._lock.tryLock(0):
+            return True
+        try:  # a file Qt would not remove
+            (self._folder / LOCK_NAME).unlink(missing_ok=True)
         except OSError:
             return False
         return self._lock.tryLock(0)

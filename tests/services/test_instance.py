@@ -127,3 +127,11 @@ def test_a_holder_here_is_known_by_its_process_when_the_computer_was_renamed(tmp
     assert not later.take_over()
     assert lock.read_text(encoding="utf-8") == renamed  # not broken
     holder.release()
+
+
+def test_judging_a_lock_never_removes_it(tmp_path: Path) -> None:
+    # A copy just starting creates the file a moment before it locks it: a look in that moment must leave it be.
+    lock = tmp_path / LOCK_NAME
+    lock.write_text(f"{os.getpid()}\ncrmdesk\n{socket.gethostname()}\n", encoding="utf-8")
+    assert not Instance(tmp_path).holder_is_here()
+    assert lock.exists()

@@ -845,3 +845,28 @@ def test_a_later_start_for_the_same_server_written_another_way_runs_its_search(
     app.answer_later_start({"search": "davi@example.com", "profile": "work", "baseUrl": same, "demo": False})
     qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
     assert window._banner is None or not window.banner.isVisible()
+
+
+def test_a_copy_started_while_the_rep_decides_keeps_the_folder(qapp: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The rep is asked about a lock nobody holds, and starts CRMDesk again meanwhile: that copy holds the folder,
+    # and "Open anyway" must not then run a second copy beside it without the lock.
+    from crmdesk import paths
+    from crmdesk.app import _claim_data_folder
+    from crmdesk.services import instance as instance_module
+
+    monkeypatch.setattr(instance_module, "ANSWER_WAIT_S", 0.3)
+    (paths.data_dir() / instance_module.LOCK_NAME).write_text("4242\ncrmdesk\nanother-computer\n", encoding="utf-8")
+    meanwhile = instance_module.Instance(paths.data_dir())
+    asked: list[bool] = []
+
+    def ask(text: str, offer: bool) -> bool:
+        asked.append(offer)
+        if offer:
+            assert meanwhile.take_over()  # the other start, while this question is up
+        return True
+
+    claimed, ended = _claim_data_folder(_args(), ask=ask)
+    assert (claimed, ended) == (None, True)
+    assert asked == [True, False]  # offered, then told it could not open
+    assert not instance_module.Instance(paths.data_dir()).claim()  # still the other copy's
+    meanwhile.release()
