@@ -66,14 +66,19 @@ class Instance(QObject):
         Qt keeps an operating-system lock on the file while it holds it (flock on POSIX; the file held open on
         Windows), whatever names the lock carries. So a lock left on another computer sharing the folder, one
         garbled by a power cut, or one naming a process id since reused, is held by nobody here; the holder of a
-        lock that is, runs. Only looked at, never removed here: a copy just starting creates the file a moment
-        before it locks it.
+        lock that is, runs. Linux lists the locks held (/proc/locks), which is read without touching the file:
+        taking even a moment's lock to find out would make a copy starting at that moment fail to take its own.
         """
         path = self._folder / LOCK_NAME
         try:
-            fd = os.open(path, os.O_RDWR)
-        except FileNotFoundError:
+            status = path.stat()
+        except OSError:
             return False
+        held = _flocked_files()
+        if held is not None:
+            return (os.major(status.st_dev), os.minor(status.st_dev), status.st_ino) in held
+        try:
+            fd = os.open(path, os.O_RDWR)
         except PermissionError:
             return True  # held open by its copy (Windows)
         except OSError:
@@ -94,18 +99,12 @@ class Instance(QObject):
 
     def take_over(self) -> bool:
         """Claim the folder from a lock nobody holds (the rep said CRMDesk is not running): False if a copy holds
-        it after all (one started meanwhile, say)."""
+        it after all (one started meanwhile, say). Qt removes the file only while nobody holds it."""
         if self._lock.tryLock(0):
             return True
         if self.holder_is_here():
             return False
         self._lock.removeStaleLockFile()
-        if self._lock.tryLock(0):
-            return True
-        try:  # a file Qt would not remove
-            (self._folder / LOCK_NAME).unlink(missing_ok=True)
-        except OSError:
-            return False
         return self._lock.tryLock(0)
 
     def hand_over(self, request: dict[str, Any], *, wait: float | None = None) -> str:
@@ -187,6 +186,24 @@ class Instance(QObject):
 
 def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
+
+
+def _flocked_files() -> set[tuple[int, int, int]] | None:
+    """(major, minor, inode) of every file some process holds a flock on, from Linux's /proc/locks; None elsewhere."""
+    try:
+        text = Path("/proc/locks").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    held = set()
+    for line in text.splitlines():
+        fields = line.replace("->", " ").split()
+        if len(fields) >= 6 and fields[1] == "FLOCK":
+            try:
+                major, minor, inode = fields[5].split(":")
+                held.add((int(major, 16), int(minor, 16), int(inode)))
+            except ValueError:
+                continue
+    return held
 
 
 def _remove(path: Path) -> None:

@@ -135,3 +135,40 @@ def test_judging_a_lock_never_removes_it(tmp_path: Path) -> None:
     lock.write_text(f"{os.getpid()}\ncrmdesk\n{socket.gethostname()}\n", encoding="utf-8")
     assert not Instance(tmp_path).holder_is_here()
     assert lock.exists()
+
+
+def test_two_starts_told_to_open_anyway_leave_one_holder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both asked about a garbled lock, both answered "Open anyway". The second looked before the first took the
+    # folder (nobody held it then), and must still not break the first one's lock once it has.
+    (tmp_path / LOCK_NAME).write_text("garbage", encoding="utf-8")
+    first, second = Instance(tmp_path), Instance(tmp_path)
+    assert first.take_over()
+    monkeypatch.setattr(second, "holder_is_here", lambda: False)  # its look came just before
+    assert not second.take_over()
+    monkeypatch.undo()
+    assert second.holder_is_here()
+    assert not Instance(tmp_path).claim()  # the first still holds it
+    first.release()
+
+
+@pytest.mark.skipif(
+    not Path("/proc/locks").exists(), reason="Linux lists held locks in /proc/locks; elsewhere a lock is tried"
+)
+def test_on_linux_the_holder_is_judged_without_taking_any_lock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Taking even a moment's lock to look made a copy starting at that moment fail to take its own.
+    import fcntl
+
+    def refuse(*_args: object) -> None:
+        raise AssertionError("the lock was touched")
+
+    monkeypatch.setattr(fcntl, "flock", refuse)
+    holder = Instance(tmp_path)
+    monkeypatch.undo()
+    assert holder.claim()
+    monkeypatch.setattr(fcntl, "flock", refuse)
+    assert Instance(tmp_path).holder_is_here()
+    monkeypatch.undo()
+    holder.release()
+    (tmp_path / LOCK_NAME).write_text("garbage", encoding="utf-8")
+    monkeypatch.setattr(fcntl, "flock", refuse)
+    assert not Instance(tmp_path).holder_is_here()
