@@ -76,7 +76,13 @@ class Instance(QObject):
             return False
         held = _flocked_files()
         if held is not None:
-            return (os.major(status.st_dev), os.minor(status.st_dev), status.st_ino) in held
+            device = (os.major(status.st_dev), os.minor(status.st_dev))
+            for pid, locked_device, inode in held:
+                # btrfs and some overlay mounts show /proc/locks another device number than stat does: there
+                # the holder is asked whether it has this very file open.
+                if inode == status.st_ino and (locked_device == device or _has_open(pid, path)):
+                    return True
+            return False
         try:
             fd = os.open(path, os.O_RDWR)
         except PermissionError:
@@ -188,22 +194,31 @@ def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def _flocked_files() -> set[tuple[int, int, int]] | None:
-    """(major, minor, inode) of every file some process holds a flock on, from Linux's /proc/locks; None elsewhere."""
+def _flocked_files() -> list[tuple[int, tuple[int, int], int]] | None:
+    """(pid, (major, minor), inode) of every flock held, from Linux's /proc/locks; None elsewhere."""
     try:
         text = Path("/proc/locks").read_text(encoding="ascii", errors="replace")
     except OSError:
         return None
-    held = set()
+    held = []
     for line in text.splitlines():
         fields = line.replace("->", " ").split()
         if len(fields) >= 6 and fields[1] == "FLOCK":
             try:
                 major, minor, inode = fields[5].split(":")
-                held.add((int(major, 16), int(minor, 16), int(inode)))
+                held.append((int(fields[4]), (int(major, 16), int(minor, 16)), int(inode)))
             except ValueError:
                 continue
     return held
+
+
+def _has_open(pid: int, path: Path) -> bool:
+    """Whether process ``pid`` has ``path`` open (Linux, a process of this user)."""
+    target = os.path.realpath(path)
+    try:
+        return any(os.path.realpath(fd) == target for fd in Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
 
 
 def _remove(path: Path) -> None:

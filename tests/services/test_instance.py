@@ -172,3 +172,22 @@ def test_on_linux_the_holder_is_judged_without_taking_any_lock(tmp_path: Path, m
     (tmp_path / LOCK_NAME).write_text("garbage", encoding="utf-8")
     monkeypatch.setattr(fcntl, "flock", refuse)
     assert not Instance(tmp_path).holder_is_here()
+
+
+@pytest.mark.skipif(
+    not Path("/proc/locks").exists(), reason="Linux lists held locks in /proc/locks; elsewhere a lock is tried"
+)
+def test_a_holder_on_btrfs_is_found_though_proc_locks_names_another_device(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # btrfs (and overlay mounts across filesystems) show /proc/locks another device number than stat does.
+    from crmdesk.services import instance as instance_module
+
+    holder = Instance(tmp_path)
+    assert holder.claim()  # this process holds it, and keeps the file open while it does
+    inode = (tmp_path / LOCK_NAME).stat().st_ino
+    monkeypatch.setattr(instance_module, "_flocked_files", lambda: [(os.getpid(), (0, 44), inode)])
+    assert Instance(tmp_path).holder_is_here()
+    monkeypatch.setattr(instance_module, "_flocked_files", lambda: [(2**22 + 7, (0, 44), inode)])  # no such process
+    assert not Instance(tmp_path).holder_is_here()
+    holder.release()
