@@ -243,17 +243,23 @@ def test_a_tag_still_on_its_way_stays_on_show_when_a_note_reloads_the_contact(
     close_window(qtbot, window)
 
 
-def test_closing_while_a_note_is_on_its_way_waits_for_it(
-    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
-) -> None:
+def _closed_while_a_note_waits(qtbot: QtBot, account: Account) -> tuple[MainWindow, str, HeldTransport]:
+    """Alice's window, closed straight after a note's request set out (held until ``release``): still open,
+    waiting for the note. Returns the window, Alice's uid and the transport holding the note."""
     slow = HeldTransport("POST /api/contact/note/add")
     window, alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
     _send_note_that_waits(qtbot, window, slow)
-
-    window.close()  # straight after the call
+    window.close()
     assert (
         window.isVisible() and window.statusBar().currentMessage() == "Closing once the last change reaches the server…"
     )
+    return window, alice, slow
+
+
+def test_closing_while_a_note_is_on_its_way_waits_for_it(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, alice, slow = _closed_while_a_note_waits(qtbot, account)
     slow.release()
     qtbot.waitUntil(lambda: not window.isVisible())
     assert [note.text for note in _on_server(qtbot, account, alice).notes] == ["Called: wants the premium plan"]
@@ -265,11 +271,7 @@ def test_a_later_start_while_the_close_waits_for_a_note_keeps_the_window_open(
 ) -> None:
     # The rep quit during a note's request, and a phone tool started CRMDesk again for a call: the window that was
     # only waiting to close takes the search, and must stay (it used to close a moment later, search and all).
-    slow = HeldTransport("POST /api/contact/note/add")
-    window, alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
-    _send_note_that_waits(qtbot, window, slow)
-    window.close()
-    assert window.statusBar().currentMessage() == "Closing once the last change reaches the server…"
+    window, alice, slow = _closed_while_a_note_waits(qtbot, account)
     window.keep_open()  # what the app does with a later start's request (AppController.answer_later_start)
     assert window.statusBar().currentMessage() == ""
     slow.release()
@@ -282,10 +284,7 @@ def test_a_later_start_while_the_close_waits_for_a_note_keeps_the_window_open(
 def test_closing_again_while_waiting_keeps_waiting_and_later_closes_still_ask(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    slow = HeldTransport("POST /api/contact/note/add")
-    window, alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
-    _send_note_that_waits(qtbot, window, slow)
-    window.close()
+    window, alice, slow = _closed_while_a_note_waits(qtbot, account)
     window.close()  # impatient: a second close used to close from inside the first, which Qt ignores
     assert window.isVisible()
     assert window.statusBar().currentMessage() == "Closing once the last change reaches the server…"
