@@ -24,7 +24,7 @@ def main() -> int:
     app = Starlette(routes=[Route("/api/contact", fixed, methods=["GET", "POST"])])
     sock = _bind("127.0.0.1", 0)
     config = uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="off")
-    server = _Server(config, sock)
+    server = _Server(config, sock, on_stopped=lambda: None)  # no store to close
     asyncio.run(server.serve(sockets=[sock]))
     return 0
 
