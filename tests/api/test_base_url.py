@@ -172,7 +172,7 @@ def test_a_timeout_object_is_still_accepted() -> None:
     ContactApi("https://api.test", "tok_x", timeout=httpx.Timeout(3.0, connect=1.0))
     ContactApi("https://api.test", "tok_x", timeout=None)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
-        ContactApi("https://api.test", "tok_x", timeout=httpx.Timeout(connect=1.0))  # type: ignore[call-arg]
+        ContactApi("https://api.test", "tok_x", timeout=httpx.Timeout(connect=1.0))
 
 
 def test_plain_http_to_this_computer_loads_no_ca_bundle_but_still_verifies() -> None:

@@ -30,7 +30,7 @@ from crmdesk.api import (
     ValidationError,
 )
 from crmdesk.api.client import MAX_ANSWER_BYTES
-from tests.api.faults import Drip, FaultServer, Flood, Hang, Reply, Reset, http_response, json_reply
+from tests.api.faults import Drip, FaultServer, Flood, Hang, Reply, Reset, Step, http_response, json_reply
 from tests.api.helpers import SEED_CONTACT, SEED_SUMMARY, Scripted, fail, make_api, ok
 
 SEED_CREATE = {"name": "John Doe", "email": "john@example.com", "phone": "+15551234567"}
@@ -112,7 +112,7 @@ def _cut_body() -> bytes:
 
 def test_reset_mid_body_is_retried_for_get() -> None:
     async def scenario() -> None:
-        script = [Reset(_cut_body()), json_reply(200, {"success": True, "data": SEED_CONTACT})]
+        script: list[Step] = [Reset(_cut_body()), json_reply(200, {"success": True, "data": SEED_CONTACT})]
         async with FaultServer(script) as server:
             api, recorder = make_api(server.base_url, timeout=2)
             async with api:
@@ -200,7 +200,7 @@ def test_refused_connection_is_retried_then_reported() -> None:
 
 def test_cancelling_mid_request_leaves_the_client_usable() -> None:
     async def scenario() -> None:
-        script = [Hang(), json_reply(200, {"success": True, "data": SEED_CONTACT})]
+        script: list[Step] = [Hang(), json_reply(200, {"success": True, "data": SEED_CONTACT})]
         async with FaultServer(script) as server:
             api, _recorder = make_api(server.base_url, timeout=5)
             async with api:

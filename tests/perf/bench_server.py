@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import httpx
 
@@ -211,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     flat = max(small[n].rate / results[n].rate for n in reads)
     print(f"\ngoal: reads >= 0.50x bare (worst {worst:.2f}x), large/small <= 1.2 (worst {flat:.2f})")
     if bare.cpu_us:
-        worst_cpu = min(bare.cpu_us / results[n].cpu_us for n in reads if results[n].cpu_us)
+        worst_cpu = min(bare.cpu_us / cast(float, results[n].cpu_us) for n in reads if results[n].cpu_us)
         print(
             f"server CPU per request, bare/ours, worst read: {worst_cpu:.2f}x (the figure if the server were the limit)"
         )

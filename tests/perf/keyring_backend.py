@@ -12,7 +12,7 @@ import keyring.backend
 
 
 class BenchKeyring(keyring.backend.KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def get_password(self, service: str, username: str) -> str | None:
         return os.environ.get("BENCH_KEYRING_TOKEN") if service == "crmdesk" else None

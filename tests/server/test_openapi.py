@@ -10,6 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -63,6 +64,7 @@ def test_schemathesis_finds_no_server_error_or_undocumented_response(
     headers = {"Authorization": f"Bearer {account.token}"}
     tried: list[str] = []
     for result in schema.get_all_operations():
+        assert isinstance(result, Ok), result.err()
         operation = result.ok()
 
         @given(case=operation.as_strategy(generation_mode=mode))

@@ -14,6 +14,7 @@ from crmdesk.services.recent import RecentList
 
 def _on_disk(recent: RecentList) -> list[str]:
     path = recent._file.path
+    assert path is not None
     return [item["uid"] for item in json.loads(path.read_text(encoding="utf-8"))] if path.exists() else []
 
 
@@ -39,6 +40,7 @@ def test_nothing_pending_is_lost_flush_delete_or_a_second_reader(qtbot: QtBot) -
 
     first.add("CCCC3333", "Gamma")
     path = first._file.path
+    assert path is not None
     first.deleteLater()  # a retired window's list goes with it: its pending change is written then
     qtbot.waitUntil(lambda: json.loads(path.read_text(encoding="utf-8"))[0]["uid"] == "CCCC3333", timeout=2_000)
 

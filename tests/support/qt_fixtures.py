@@ -21,7 +21,7 @@ import pytest
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A keyring that lives in a dict, so no test can reach the real system keyring."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()
@@ -108,7 +108,7 @@ def fail_on_unexpected_warnings(caplog: pytest.LogCaptureFixture, request: pytes
     unexpected = [
         f"{record.name}: {record.getMessage()}"
         for when in ("setup", "call")
-        for record in caplog.get_records(when)  # type: ignore[arg-type]
+        for record in caplog.get_records(when)
         if record.levelno >= logging.WARNING
     ]
     if unexpected:
