@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QObject, QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
@@ -22,6 +22,7 @@ from crmdesk.services.registry import Registry
 from crmdesk.ui.contact_view import ContactView
 
 T = TypeVar("T")
+QObjectT = TypeVar("QObjectT", bound=QObject)
 
 
 def run(qtbot: QtBot, coro: Coroutine[Any, Any, T], timeout: int = 10_000) -> T:
@@ -90,7 +91,7 @@ class HeldTransport(httpx.AsyncBaseTransport):
     With ``late_answer`` the request reaches the server at once and only its answer is held: the server has
     done the work, and the client does not know yet."""
 
-    route: str | tuple[str, ...]
+    route: str | Sequence[str]
     inner: httpx.AsyncBaseTransport = field(default_factory=httpx.AsyncHTTPTransport)
     late_answer: bool = False
     held: int = 0
@@ -180,6 +181,13 @@ def make_view(qtbot: QtBot, api: ContactApi, registry: Registry) -> tuple[Contac
     view.resize(1000, 680)
     view.show()
     return service, view
+
+
+def child(parent: QObject, kind: type[QObjectT], name: str) -> QObjectT:
+    """``parent``'s child of type ``kind`` named ``name``, which the test needs to exist."""
+    found = parent.findChild(kind, name)
+    assert found is not None, name
+    return found
 
 
 def line(view: ContactView, name: str) -> QLineEdit:

@@ -9,6 +9,7 @@ import signal
 import threading
 import weakref
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
 from PySide6.QtCore import Qt
@@ -79,7 +80,8 @@ def test_a_remembered_token_opens_the_window_and_a_401_routes_back_to_sign_in(
     live_server.store.replace_tokens(account.name, "test-replaced-token")  # revoked while the app is open
     window.request_search("someone@example.com")
     qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=15_000)
-    assert "no longer accepts the token" in app.sign_in.message.text()
+    # The sign-in dialog is back (mypy still holds it None from the assert above).
+    assert "no longer accepts the token" in cast(SignInDialog, app.sign_in).message.text()
     qtbot.waitUntil(lambda: memory_keyring.passwords == {}, timeout=5_000)  # the dead token is not kept
 
 
@@ -260,6 +262,7 @@ def test_a_remembered_token_that_is_gone_asks_to_sign_in_over_the_window(
     window.request_search(ref.uid)
     gated_keyring.gate.set()
     qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=5_000)
+    assert app.sign_in is not None
     assert "No saved token was found for profile work" in app.sign_in.message.text()
     assert not Profiles().token_remembered("work")
 
@@ -285,6 +288,7 @@ def test_a_keyring_that_fails_to_answer_asks_to_sign_in_and_keeps_the_hint(
     app: AppController = controller("--profile", "work")  # type: ignore[operator]
     app.start()
     qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=5_000)
+    assert app.sign_in is not None
     assert "Could not read the saved token for profile work" in app.sign_in.message.text()
     assert "KeyringLocked" in app.sign_in.message.text()
     assert Profiles().token_remembered("work")  # still there, most likely: the next start tries again
@@ -299,6 +303,7 @@ def test_cancelling_sign_in_when_the_remembered_token_is_gone_ends_the_app(
     app.start()
     gated_keyring.gate.set()
     qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=5_000)
+    assert app.sign_in is not None
     app.sign_in.reject()
     qtbot.waitUntil(lambda: app.exit_code is not None, timeout=5_000)
     assert app.exit_code == 0
@@ -309,7 +314,12 @@ def test_start_up_objects_are_frozen_once_the_window_has_settled(
 ) -> None:
     frozen: list[bool] = []
     monkeypatch.setattr(heap, "STARTUP_SETTLE_MS", 400)
-    monkeypatch.setattr(heap, "freeze_startup_objects", lambda: frozen.append(True) or True)
+
+    def freeze_startup_objects() -> bool:
+        frozen.append(True)
+        return True
+
+    monkeypatch.setattr(heap, "freeze_startup_objects", freeze_startup_objects)
     monkeypatch.setenv("CRMDESK_TOKEN", account.token)
     app: AppController = controller("--profile", "ci", "--base-url", account.base_url)  # type: ignore[operator]
     app.start()
@@ -400,6 +410,7 @@ def test_demo_mode_starts_a_child_server_without_stalling_the_ui(qtbot: QtBot, c
             break
         run(qtbot, app.shutdown(), timeout=20_000)
     assert longest[-1] < 100, f"the UI thread stalled in every start: {'; '.join(described)}"
+    assert window is not None
     assert app.window is window and window.session.is_ready()
     assert window.findChild(QLabel, "sessionWait") is None  # the contact view took its place
     assert window.connection_label.text() == "Demo — local server"
@@ -421,6 +432,7 @@ def _demo_whose_server_died(qtbot: QtBot, app: AppController, *, search: bool = 
     if search:
         window.request_search(demo_data.CONTACTS[0]["email"])
         qtbot.waitUntil(lambda: window.contact_view_built() and window.contact_view.current_uid() is not None)
+    assert demo._process is not None
     os.kill(demo._process.processId(), signal.SIGKILL)
     qtbot.waitUntil(lambda: app.demo is None, timeout=10_000)
     return window
@@ -433,9 +445,10 @@ def test_edits_typed_while_the_demo_restarts_are_asked_about_for_the_right_reaso
     app: AppController = controller("--demo")  # type: ignore[operator]
     window = _demo_whose_server_died(qtbot, app, search=True)
     window.restart_demo()
-    window.contact_view.form.editor("lastName").setText("Typed while it restarts")
+    cast(QLineEdit, window.contact_view.form.editor("lastName")).setText("Typed while it restarts")
     qtbot.waitUntil(lambda: window.findChild(QMessageBox, "replaceWindowDialog") is not None, timeout=30_000)
     box = window.findChild(QMessageBox, "replaceWindowDialog")
+    assert box is not None
     assert box.informativeText() == (
         "Opening the demo closes this window. Its changes cannot be saved: its demo server stopped."
     )
@@ -465,8 +478,8 @@ def test_a_demo_server_that_dies_mid_session_is_told_as_such_and_can_be_restarte
     qtbot.waitUntil(
         lambda: (
             app.window.contact_view_built()  # type: ignore[union-attr]
-            and app.window.contact_view.current_uid() == demo_data.CONTACTS[0]["uid"]
-        ),  # type: ignore[union-attr]
+            and app.window.contact_view.current_uid() == demo_data.CONTACTS[0]["uid"]  # type: ignore[union-attr]
+        ),
         timeout=30_000,
     )
 
@@ -483,12 +496,13 @@ def test_restarting_the_demo_with_a_note_on_its_way_asks_about_the_note_first(qt
     qtbot.waitUntil(lambda: bool(view.findChildren(QMessageBox, "draftsDialog")), timeout=30_000)
     assert app.window is window and view.notes.input.toPlainText() == "Called: wants the premium plan"
     box = view.findChild(QMessageBox, "draftsDialog")
+    assert box is not None
     leave = next(button for button in box.buttons() if button.text() == "Leave without adding")
     leave.click()
     qtbot.waitUntil(lambda: app.window is not None and app.window is not window, timeout=30_000)
     qtbot.waitUntil(lambda: app.window.session.is_ready(), timeout=30_000)  # type: ignore[union-attr]
     qtbot.wait(300)
-    assert not app.window.banner.isVisible() or "inside CRMDesk" not in app.window.banner.text()  # type: ignore[union-attr]
+    assert not app.window.banner.isVisible() or "inside CRMDesk" not in app.window.banner.text()
 
 
 def test_a_demo_server_that_cannot_start_reports_why(
@@ -809,7 +823,12 @@ def test_a_busy_copy_on_this_computer_keeps_its_lock_and_the_later_start_is_told
     busy = instance_module.Instance(paths.data_dir())
     assert busy.claim()  # held, and not listening
     asked: list[tuple[str, bool]] = []
-    claimed, ended = _claim_data_folder(_args(), ask=lambda text, offer: asked.append((text, offer)) or True)
+
+    def ask(text: str, offer: bool) -> bool:
+        asked.append((text, offer))
+        return True
+
+    claimed, ended = _claim_data_folder(_args(), ask=ask)
     assert ended and claimed is None
     assert [offer for _text, offer in asked] == [False]
     assert asked[0][0].startswith("CRMDesk is already open on this computer, but did not answer")

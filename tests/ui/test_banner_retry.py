@@ -3,6 +3,8 @@ re-run of the last search; an error the app cannot repeat offers no Retry."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
@@ -12,7 +14,7 @@ from crmdesk.api.models import Contact, ContactRef
 from crmdesk.ui.contact_view import ContactView
 from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
-from tests.ui.contact_support import FailingTransport
+from tests.ui.contact_support import FailingTransport, child
 from tests.ui.shell_support import close_window, create_contacts, open_window, run
 
 
@@ -192,7 +194,7 @@ def _alice_saving_olinda(
 def test_a_save_to_a_contact_deleted_elsewhere_offers_to_create_it_anew_from_the_form(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    header = {"stageName": "Contacted", "ownerEmail": "ana@yourcompany.com", "tags": ["VIP"]}
+    header: dict[str, Any] = {"stageName": "Contacted", "ownerEmail": "ana@yourcompany.com", "tags": ["VIP"]}
     window, ref, city = _alice_saving_olinda(qtbot, account, deleted=True, **header)
     view = window.contact_view
     view.notes.input.setPlainText("Call back on Monday.")  # typed, not added
@@ -385,7 +387,7 @@ def test_a_search_cancelled_at_the_unsaved_question_keeps_the_offer_to_create_an
     qtbot.waitUntil(lambda: window.banner.isVisible() and not view.form.is_busy())
     window.request_search("bob@example.com")
     qtbot.waitUntil(lambda: bool(view.findChildren(QMessageBox, "unsavedDialog")))
-    view.findChild(QMessageBox, "unsavedDialog").button(QMessageBox.StandardButton.Cancel).click()
+    child(view, QMessageBox, "unsavedDialog").button(QMessageBox.StandardButton.Cancel).click()
     # Still on Alice's form, as typed: the offer about it stands.
     assert city.text() == "Olinda" and window.banner.isVisible()
     [create] = [button for button in window.banner.findChildren(QPushButton) if button.isVisible()]

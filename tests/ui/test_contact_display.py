@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import cast
 
 import pytest
-from PySide6.QtCore import QLocale, Qt, QTime
+from PySide6.QtCore import QLocale, QObject, Qt, QTime
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QPlainTextEdit, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -20,6 +21,7 @@ from crmdesk.ui.formatting import exact_moment, format_currency, format_moment, 
 from crmdesk.ui.settings_dialog import SettingsDialog
 from tests.ui.contact_support import (
     RecordingTransport,
+    child,
     create_contact,
     make_view,
     read_back,
@@ -129,8 +131,8 @@ def test_the_posix_c_locale_falls_back_to_a_readable_one(qapp: object, default_l
 def test_header_shows_created_as_a_date_and_a_fresh_update_relative_with_the_exact_time_in_a_tooltip(
     view: ContactView, contact: Contact
 ) -> None:
-    created = view.findChild(QLabel, "created")
-    updated = view.findChild(QLabel, "lastUpdate")
+    created = child(view, QLabel, "created")
+    updated = child(view, QLabel, "lastUpdate")
     assert created.text() == format_moment(contact.created, US)
     assert created.toolTip() == exact_moment(contact.created, US)
     # The contact was written a moment ago.
@@ -143,11 +145,11 @@ def test_header_shows_created_as_a_date_and_a_fresh_update_relative_with_the_exa
 
 
 def test_long_values_open_at_their_beginning(qtbot: QtBot, view: ContactView, contact: Contact) -> None:
-    email = view.findChild(QLineEdit, "email")
+    email = child(view, QLineEdit, "email")
     assert email.text() == LONG_EMAIL
     assert email.width() < email.fontMetrics().horizontalAdvance(LONG_EMAIL), "the test needs a value that is cut"
     for name in ("email", "address", "businessName", "value"):
-        assert view.findChild(QLineEdit, name).cursorPosition() == 0, name
+        assert child(view, QLineEdit, name).cursorPosition() == 0, name
     # Also when switching from one contact to another and after Revert.
     email.setCursorPosition(len(LONG_EMAIL))
     view.show_contact(contact)
@@ -167,7 +169,7 @@ def test_value_shows_as_currency_until_focused_and_save_sends_the_raw_string(
     value.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(value.hasFocus)
     assert value.text() == "12000.00", "editing shows the stored number, not the display"
-    city = view.findChild(QLineEdit, "city")
+    city = child(view, QLineEdit, "city")
     city.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(lambda: not value.hasFocus())
     assert value.text() == "$12,000.00"
@@ -278,7 +280,11 @@ def _assert_accessible(root: QWidget) -> None:
         if isinstance(widget, QLineEdit | QPlainTextEdit) or widget.inherits("QComboBox")
     ]
     for widget in inputs:
-        if isinstance(widget, QLineEdit) and widget.parent() is not None and widget.parent().inherits("QComboBox"):
+        if (
+            isinstance(widget, QLineEdit)
+            and widget.parent() is not None
+            and cast(QObject, widget.parent()).inherits("QComboBox")
+        ):
             continue  # an editable combo's own line edit; the combo has the label
         if widget.isHidden() or not widget.isVisibleTo(root):
             continue
@@ -306,7 +312,7 @@ def test_settings_dialog_names_its_editors(qtbot: QtBot, registry: Registry) -> 
     qtbot.addWidget(dialog)
     dialog.show()
     for name in ("stagesEdit", "qualitiesEdit", "tagsEdit", "membersTable"):
-        assert dialog.findChild(QWidget, name).accessibleName(), name
+        assert child(dialog, QWidget, name).accessibleName(), name
     _assert_accessible(dialog)
 
 
@@ -390,7 +396,7 @@ def test_an_amount_typed_in_the_reps_own_style_is_sent_as_the_number_they_meant(
     qtbot.waitUntil(value.hasFocus)
     value.selectAll()
     value.insert(typed)  # pasted: QTest types only Latin-1
-    city = view.findChild(QLineEdit, "city")
+    city = child(view, QLineEdit, "city")
     city.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(lambda: not value.hasFocus())
     assert view.form.changes() == {"value": sent}
@@ -414,7 +420,7 @@ def test_a_stored_value_left_alone_is_not_rewritten(qtbot: QtBot, view: ContactV
     view.activateWindow()
     value.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(value.hasFocus)
-    view.findChild(QLineEdit, "city").setFocus(Qt.FocusReason.TabFocusReason)
+    child(view, QLineEdit, "city").setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(lambda: not value.hasFocus())
     assert value.raw_value() == "12.000,50" and "value" not in view.form.changes()
 

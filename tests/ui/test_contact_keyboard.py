@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import pytest
 from PySide6.QtCore import Qt
@@ -106,7 +107,7 @@ def test_tab_goes_through_the_header_in_the_order_it_reads(view: ContactView) ->
     order: list[QWidget] = []
     widget: QWidget = view  # the chain runs through a widget's children after the widget itself
     for _ in range(1000):  # once round the whole focus chain at most
-        widget = widget.nextInFocusChain()
+        widget = cast(QWidget, widget.nextInFocusChain())  # the chain is a ring: never None
         if widget is view:
             break
         if widget in expected and widget not in order:
@@ -123,7 +124,7 @@ def test_tab_reaches_each_field_s_buttons_right_after_the_field(view: ContactVie
     while len(stops) < len(expected):
         if widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
             stops.append(widget)
-        widget = widget.nextInFocusChain()
+        widget = cast(QWidget, widget.nextInFocusChain())  # the chain is a ring: never None
     assert stops == expected
     # The notes' buttons go left to right, as they sit: the order toggle, then Add note.
     assert view.notes.order_button.nextInFocusChain() is view.notes.add_button
@@ -196,7 +197,9 @@ def test_each_labelled_field_has_an_alt_key_of_its_own(qtbot: QtBot, view: Conta
         assert {key: labels for key, labels in keys.items() if len(labels) > 1} == {}, mode
     zone = view.form.time_zone_combo
     qtbot.keyClick(view.form.editor("city"), Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)
-    qtbot.waitUntil(lambda: zone.hasFocus() or (zone.lineEdit() is not None and zone.lineEdit().hasFocus()))
+    qtbot.waitUntil(
+        lambda: zone.hasFocus() or (zone.lineEdit() is not None and cast(QLineEdit, zone.lineEdit()).hasFocus())
+    )
 
 
 def test_a_tag_box_holding_only_commas_adds_nothing(qtbot: QtBot, view: ContactView, api: ContactApi) -> None:
@@ -220,6 +223,7 @@ def test_a_tag_chosen_from_the_suggestions_with_enter_is_added_and_the_box_left_
     completer = box.completer()
     assert completer is not None
     popup = completer.popup()
+    assert popup is not None
     qtbot.waitUntil(popup.isVisible)
     qtbot.keyClick(popup, Qt.Key.Key_Down)
     with qtbot.waitSignal(view.service.tag_added, timeout=10_000):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
 from PySide6.QtCore import QLocale, QPoint, Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit, QScrollArea
+from PySide6.QtWidgets import QCalendarWidget, QComboBox, QLabel, QLineEdit, QPlainTextEdit, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -16,7 +17,16 @@ from crmdesk.server import demo_data
 from crmdesk.ui.contact_form import FORM_FIELDS
 from crmdesk.ui.formatting import user_locale
 from tests.support.live_server import Account, LiveServer
-from tests.ui.contact_support import close_api, create_contact, demo_registry, drag_across, make_api, make_view, run
+from tests.ui.contact_support import (
+    child,
+    close_api,
+    create_contact,
+    demo_registry,
+    drag_across,
+    make_api,
+    make_view,
+    run,
+)
 
 
 @pytest.fixture
@@ -66,11 +76,11 @@ def test_every_field_tag_and_note_of_a_demo_contact_is_shown(qtbot: QtBot, demo_
 
     for name in FORM_FIELDS:
         assert _shown_text(view, name) == getattr(contact, name), name
-    assert view.findChild(QLabel, "fullName").text() == contact.name
-    assert view.findChild(QLabel, "uid").text() == contact.uid
+    assert child(view, QLabel, "fullName").text() == contact.name
+    assert child(view, QLabel, "uid").text() == contact.uid
     assert contact.created is not None and contact.lastUpdate is not None
-    assert view.findChild(QLabel, "created").text() not in ("", "—")
-    assert view.findChild(QLabel, "lastUpdate").text() not in ("", "—")
+    assert child(view, QLabel, "created").text() not in ("", "—")
+    assert child(view, QLabel, "lastUpdate").text() not in ("", "—")
     # Header dropdowns show the stage and quality and the owner by name and email.
     assert view.stage_combo.currentData() == contact.stageName
     assert view.quality_combo.currentData() == contact.qualityName
@@ -112,7 +122,7 @@ def test_the_mouse_selects_a_notes_text_and_the_uid(qtbot: QtBot, demo_api: Cont
     qtbot.waitUntil(lambda: view.childAt(note.mapTo(view, QPoint(2, 2))) is note)
     selected = drag_across(note)
     assert selected and note.text().startswith(selected)
-    uid = view.findChild(QLabel, "uid")
+    uid = child(view, QLabel, "uid")
     selected = drag_across(uid)
     assert selected and contact.uid.startswith(selected)
 
@@ -194,7 +204,10 @@ def test_a_long_history_shows_its_latest_notes_and_the_rest_on_request(qtbot: Qt
     texts = [widget.text_label.text() for widget in timeline.entry_widgets()]
     assert texts == [f"Call {i}" for i in range(20, 120)]
     assert timeline.more_button.text() == "Show older notes (20 more)"
-    layout = timeline.more_button.parentWidget().layout()
+    more_parent = timeline.more_button.parentWidget()
+    assert more_parent is not None
+    layout = more_parent.layout()
+    assert layout is not None
     assert layout.indexOf(timeline.more_button) < layout.indexOf(timeline.entry_widgets()[0])
     timeline.add_pending("Left a voicemail.")
     assert timeline.entry_widgets()[-1].text_label.text() == "Left a voicemail."
@@ -283,9 +296,9 @@ def test_in_a_large_font_no_note_runs_past_the_timelines_right_edge(qtbot: QtBot
     timeline.set_notes([NoteEntry(datetime(2025, 8, 20, 9, 30), "Owner loved the samples and asked about credit")])
     scroll = timeline.findChild(QScrollArea, "notesScroll")
     assert scroll is not None and scroll.accessibleName() == "Notes"
-    qtbot.waitUntil(lambda: scroll.widget().width() > 0)
+    qtbot.waitUntil(lambda: cast(QWidget, scroll.widget()).width() > 0)
     qtbot.wait(50)  # the layout settles
-    assert scroll.widget().width() <= scroll.viewport().width()
+    assert cast(QWidget, scroll.widget()).width() <= scroll.viewport().width()
     (heading,) = [label for label in timeline.findChildren(QLabel, "noteDay") if label.isVisible()]
     # The whole day shows, its year too: on two lines if it must, never cut short at the right.
     assert heading.width() <= scroll.viewport().width()
@@ -482,7 +495,7 @@ def test_the_birthday_calendars_month_arrows_point_the_way_they_go_right_to_left
             edit = BirthdayEdit()
             qtbot.addWidget(edit)
             edit.show()
-            QTimer.singleShot(100, lambda edit=edit: edit._menu.close())  # type: ignore[misc]
+            QTimer.singleShot(100, lambda edit=edit: edit._menu.close())
             edit.button.showMenu()
             opened.append(arrows(edit))
         finally:
@@ -516,7 +529,7 @@ def test_the_birthday_calendar_opens_on_the_field_date_and_fills_the_field(qtbot
     assert seen == [(True, QDate(1985, 3, 14))]
     assert edit.line.text() == "1985-03-20"
     # Opened again: the same calendar, on the new date.
-    calendar = edit.calendar
+    calendar = cast(QCalendarWidget, edit.calendar)  # made by the first opening (mypy still thinks None)
 
     def pick_again() -> None:
         assert edit.calendar is calendar

@@ -7,14 +7,16 @@ contact it was for.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox
+from typing import cast
+
+from PySide6.QtWidgets import QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
 from crmdesk.api.models import Contact
 from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
-from tests.ui.contact_support import FailingTransport, HeldTransport
+from tests.ui.contact_support import FailingTransport, HeldTransport, child
 from tests.ui.shell_support import close_window, create_contacts, open_window, run
 
 
@@ -60,7 +62,7 @@ def _alice_saving_slowly(qtbot: QtBot, account: Account) -> tuple[MainWindow, st
     """Alice open, her last name edited to Alpha-Souza and saved: the save waits until ``slow.release()``."""
     slow = HeldTransport("PUT /api/contact")
     window, alice, bob = _alice_with_slow_writes(qtbot, account, slow)
-    window.contact_view.form.editor("lastName").setText("Alpha-Souza")
+    cast(QLineEdit, window.contact_view.form.editor("lastName")).setText("Alpha-Souza")
     window.contact_view.save()
     qtbot.waitUntil(lambda: slow.held == 1)
     return window, alice, bob, slow
@@ -334,7 +336,7 @@ def test_of_the_ways_of_leaving_asked_during_a_save_the_weightiest_and_latest_is
     view = window.contact_view
 
     def save_slowly() -> None:
-        view.form.editor("lastName").setText(view.form.values()["lastName"] + "-Souza")
+        cast(QLineEdit, view.form.editor("lastName")).setText(view.form.values()["lastName"] + "-Souza")
         view.save()
         qtbot.waitUntil(lambda: slow.held == 1)
 
@@ -377,12 +379,12 @@ def test_a_note_that_fails_while_the_window_waits_to_close_is_asked_about(
     window, _alice, _bob, slow = _alice_with_a_note_that_will_fail(qtbot, account)
     view = window.contact_view
     window.close()
-    view.form.editor("lastName").setText("Alpha-Souza")  # the window still works while it waits
+    cast(QLineEdit, view.form.editor("lastName")).setText("Alpha-Souza")  # the window still works while it waits
     slow.release()
 
     # The note is back in its box and the name is unsaved: leaving asks, as it would have without the wait.
     qtbot.waitUntil(lambda: bool(view.findChildren(QMessageBox, "unsavedDialog")))
     assert window.isVisible() and view.notes.input.toPlainText() == "Called: wants the premium plan"
-    view.findChild(QMessageBox, "unsavedDialog").button(QMessageBox.StandardButton.Cancel).click()
+    child(view, QMessageBox, "unsavedDialog").button(QMessageBox.StandardButton.Cancel).click()
     assert window.isVisible() and view.has_unsaved_changes()
     close_window(qtbot, window)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import cast
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -109,7 +110,7 @@ def test_validation_message_appears_under_the_field_and_blocks_save(
         combo = view.findChild(QComboBox, "timeZone")
         assert combo is not None
         combo.setFocus()
-        combo.lineEdit().selectAll()
+        cast(QLineEdit, combo.lineEdit()).selectAll()  # the time zone combo is editable
         qtbot.keyClicks(combo.lineEdit(), text)
     else:
         type_into(qtbot, line(view, field), text)

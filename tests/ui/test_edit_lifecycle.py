@@ -15,7 +15,7 @@ from crmdesk.api.errors import NotFoundError
 from crmdesk.api.models import Contact
 from crmdesk.contract import NoteEntry
 from crmdesk.ui.contact_view import ContactView
-from tests.ui.contact_support import create_contact, demo_registry, line, make_view, read_back, run, type_into
+from tests.ui.contact_support import child, create_contact, demo_registry, line, make_view, read_back, run, type_into
 
 
 @pytest.fixture
@@ -269,7 +269,7 @@ def test_a_note_that_would_read_back_as_two_is_not_sent_and_says_why(
     text = "Forwarded from the call log:\n\n2025-08-14 10:46 customer asked for prices"
     view.notes.input.setPlainText(text)
     view.notes.submit()
-    assert view.notes.findChild(QLabel, "noteMessage").text() == (
+    assert child(view.notes, QLabel, "noteMessage").text() == (
         "A line starting with a date and time after a blank line would read back as a separate note; "
         "remove the blank line before it"
     )

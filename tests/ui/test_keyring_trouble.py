@@ -67,6 +67,7 @@ def test_a_sign_out_the_keyring_refuses_says_the_token_is_still_stored(
         assert app.window is not None
         app.window.sign_out()
         qtbot.waitUntil(lambda: app.sign_in is not None and "refused to remove" in app.sign_in.message.text())
+        assert app.sign_in is not None
         assert "the next start will sign in with it" in app.sign_in.message.text()
         assert locked.passwords == {(SERVICE, "work"): account.token}  # what the message says
     finally:
@@ -85,6 +86,7 @@ def test_a_token_the_keyring_refuses_to_remember_is_told(
         dialog.token_field.setText(account.token)
         dialog.sign_in_button.click()
         qtbot.waitUntil(lambda: app.window is not None and app.window.banner.isVisible(), timeout=15_000)
+        assert app.window is not None
         assert "refused to store the token" in app.window.banner.text()
         assert not Profiles().token_remembered("work")
     finally:
@@ -109,6 +111,7 @@ def test_signing_in_again_over_an_environment_token_makes_sign_out_forget_the_ne
         window = app.window
         window.request_search("someone@example.com")
         qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=15_000)
+        assert app.sign_in is not None
         app.sign_in.token_field.setText(account.token)
         app.sign_in.sign_in_button.click()
         qtbot.waitUntil(lambda: memory_keyring.passwords.get((SERVICE, "work")) == account.token, timeout=15_000)
@@ -130,6 +133,7 @@ def test_a_remembered_token_on_a_computer_without_a_keyring_today_is_told_as_suc
     try:
         app.start()
         qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=5_000)
+        assert app.sign_in is not None
         assert app.sign_in.message.text().startswith("Could not read the saved token for profile work")
         assert "No saved token was found" not in app.sign_in.message.text()
         assert Profiles().token_remembered("work")  # it may well be there once the keyring is back

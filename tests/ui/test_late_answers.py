@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from PySide6.QtWidgets import QLineEdit, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -21,6 +21,7 @@ from tests.ui.contact_support import (
     close_api,
     create_contact,
     demo_registry,
+    line,
     make_api,
     make_view,
     read_back,
@@ -56,7 +57,7 @@ def _maria_saved_slowly(
         view.show_contact(contact)
         before_save(api, contact)
         late.hold()
-        type_into(qtbot, view.findChild(QLineEdit, "city"), "Natal")
+        type_into(qtbot, line(view, "city"), "Natal")
         view.save()
         qtbot.waitUntil(lambda: late.held == 1)
         yield api, late, service, view, contact
@@ -90,7 +91,7 @@ def test_a_search_while_a_create_is_on_its_way_waits_for_it_instead_of_offering_
     assert carla is not None
     assert [entry.uid for entry in window.recent.entries()][:2] == [bob.uid, carla.uid]
     # Bob is the rep's to edit now: nothing arriving later replaces him.
-    type_into(qtbot, view.findChild(QLineEdit, "city"), "Recife")
+    type_into(qtbot, line(view, "city"), "Recife")
     qtbot.wait(300)
     assert view.current_uid() == bob.uid and view.form.changes() == {"city": "Recife"}
     view.form.revert()
@@ -139,7 +140,7 @@ def test_reload_while_a_save_is_on_its_way_keeps_the_form_locked(
         _service, view = make_view(qtbot, api, demo_registry())
         view.show_contact(contact)
         slow.hold()
-        type_into(qtbot, view.findChild(QLineEdit, "city"), "Natal")
+        type_into(qtbot, line(view, "city"), "Natal")
         view.save()
         qtbot.waitUntil(lambda: slow.held == 1)
         with qtbot.waitSignal(view.status_message) as said:
@@ -190,12 +191,12 @@ def test_a_reload_answering_after_a_save_does_not_put_the_old_values_back(
         slow.hold()
         view.reload()  # F5, and the answer is slow
         qtbot.waitUntil(lambda: slow.held == 1)
-        type_into(qtbot, view.findChild(QLineEdit, "city"), "Natal")
+        type_into(qtbot, line(view, "city"), "Natal")
         with qtbot.waitSignal(service.saved, timeout=5_000):
             view.save()  # the save answers first
         slow.release()  # then the reload's answer, read before the save, arrives
         qtbot.wait(300)
-        assert view.findChild(QLineEdit, "city").text() == "Natal"
+        assert line(view, "city").text() == "Natal"
         assert service.current is not None and service.current.city == "Natal"
         assert read_back(qtbot, api, contact.uid).city == "Natal"
     finally:

@@ -159,7 +159,10 @@ def test_saving_from_the_time_zone_field_keeps_the_cursor_there_and_locks_the_zo
     zone_line.setFocus()
     zone_line.selectAll()
     qtbot.keyClicks(zone_line, "Europe/Lisbon")
-    completions = combo.completer().popup()
+    completer = combo.completer()
+    assert completer is not None
+    completions = completer.popup()
+    assert completions is not None
     completions.hide()  # the rep has read the suggestions; Down now steps through the zone list
     with qtbot.waitSignal(view.service.saved, timeout=10_000):
         view.save()

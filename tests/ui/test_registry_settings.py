@@ -615,7 +615,12 @@ def test_settings_accepted_while_saving_keeps_failing_say_so_in_the_dialog(qtbot
 
     with qtbot.waitSignal(dialog.finished, timeout=5_000):
         dialog.accept()
-    qtbot.waitUntil(lambda: (read_and_close(), bool(said))[1], timeout=5_000)  # open over the window, not nested
+
+    def read_and_closed() -> bool:
+        read_and_close()
+        return bool(said)
+
+    qtbot.waitUntil(read_and_closed, timeout=5_000)  # open over the window, not nested
     assert said == [
         "These settings could not be saved (File exists). They apply until you quit CRMDesk, and are saved as soon "
         "as the disk has room or can be written (at the next contact you open or setting you change)."

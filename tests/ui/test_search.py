@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QListWidget
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
-from crmdesk.api.models import Contact, ContactRef
+from crmdesk.api.models import Contact, ContactRef, ContactSummary
 from crmdesk.services.search import SearchKind, detect_kind, normalise
 from crmdesk.ui.main_window import BUSY_INDICATOR_DELAY_MS, MainWindow
 from tests.support.live_server import Account, LiveServer
@@ -262,9 +262,9 @@ def test_progress_shows_while_searching_and_the_window_stays_usable(
     api = window.session.api
     get_contact = api.get_contact
 
-    async def slow_get_contact(**params: str) -> object:
+    async def slow_get_contact(*args: str | None, **params: str | None) -> Contact | list[ContactSummary]:
         await asyncio.sleep(0.6)  # a slow server, as far as the window can tell
-        return await get_contact(**params)
+        return await get_contact(*args, **params)
 
     api.get_contact = slow_get_contact  # type: ignore[method-assign]
     _search(qtbot, window, "slow@example.com")

@@ -49,6 +49,7 @@ def test_valid_token_is_verified_remembered_and_opens_a_session(
         dialog.sign_in_button.click()
     session = ready.args[0]
     assert isinstance(session, Session)
+    assert session.base_url is not None
     assert session.base_url.rstrip("/") == account.base_url.rstrip("/")
     assert not dialog.isVisible()
     assert dialog.token_field.text() == ""  # the token does not linger in a widget

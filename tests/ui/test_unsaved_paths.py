@@ -63,7 +63,11 @@ def test_leaving_unsaved_edits_asks_and_save_then_goes_on(
     window.sign_out_requested.connect(lambda: signed_out.append(True))
     for uid in (other.uid, edited.uid):  # both land in Recent, the edited one open
         window.open_uid(uid)
-        qtbot.waitUntil(lambda uid=uid: window.contact_view.current_uid() == uid, timeout=15_000)
+
+        def opened(uid: str = uid) -> bool:  # a def, not a lambda: mypy cannot type a lambda's default
+            return window.contact_view.current_uid() == uid
+
+        qtbot.waitUntil(opened, timeout=15_000)
     city = window.contact_view.findChild(QLineEdit, "city")
     assert city is not None
     city.setFocus()
