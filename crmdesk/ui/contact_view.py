@@ -1176,7 +1176,7 @@ class ContactView(QWidget):
         locale = user_locale()
         self.updated_label.setText(relative_moment(self._last_update, locale))
         self.updated_label.setToolTip(exact_moment(self._last_update, locale))
-        if self._last_update is not None and self._mode == "view":
+        if self._mode == "view":  # the notes' day headings follow it too, whether or not the update time is known
             self._relative_clock.start()
         else:
             self._relative_clock.stop()

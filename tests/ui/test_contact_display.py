@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -440,5 +441,12 @@ def test_a_contact_left_open_past_midnight_renames_its_note_days(
             return cls.fromtimestamp(moment.timestamp(), moment.tzinfo)
 
     monkeypatch.setattr(timeline, "datetime", Tomorrow)
+    assert view._relative_clock.isActive()
     view._relative_clock.timeout.emit()  # the view's once-a-minute refresh
     assert view.notes.day_headers()[0] == "Yesterday"
+
+
+def test_the_minute_clock_runs_for_a_contact_whose_update_time_is_unknown(view: ContactView, contact: Contact) -> None:
+    # Its "Updated" shows nothing to refresh, but its notes' day headings still need the clock past midnight.
+    view.show_contact(dataclasses.replace(contact, lastUpdate=None))
+    assert view._relative_clock.isActive()
