@@ -14,6 +14,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -71,18 +72,25 @@ class _LogFile(logging.Handler):
 
     A normal start logs nothing before its window shows, and ``logging.handlers`` (with the socket, pickle and
     queue modules it imports) cost ~5 ms of that start; an app that never logs leaves no empty file either.
+
+    A file that cannot be opened or written (a read-only data folder, a full disk) must neither stop the app
+    nor print logging's traceback to the console for every record: the console is told once, the file is
+    left alone for ``RETRY_S`` seconds, then tried again, so that logging resumes once there is room.
     """
+
+    RETRY_S = 60.0
 
     def __init__(self, path: Path, formatter: logging.Formatter) -> None:
         super().__init__()
         self.path = path
         self._formatter = formatter
         self._file: logging.Handler | None = None
-        self._unwritable = False
+        self._resting_until = 0.0  # time.monotonic() before which the file is not tried again
+        self._told = False
 
     def emit(self, record: logging.LogRecord) -> None:
         if self._file is None:
-            if self._unwritable:
+            if self._resting_until and time.monotonic() < self._resting_until:
                 return
             import logging.handlers
 
@@ -90,15 +98,42 @@ class _LogFile(logging.Handler):
                 self._file = logging.handlers.RotatingFileHandler(
                     self.path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
                 )
-            except OSError:
-                self._unwritable = True  # a read-only data folder must not stop the app; stderr still gets problems
+            except OSError as exc:
+                self._give_up_for_now(exc)
                 return
             self._file.setFormatter(self._formatter)
+            self._file.handleError = self._write_failed  # type: ignore[method-assign]
         self._file.handle(record)
+
+    def _write_failed(self, record: logging.LogRecord) -> None:
+        exc = sys.exc_info()[1]
+        if self._file is not None:
+            file, self._file = self._file, None
+            try:
+                file.close()  # a full disk can refuse the flush on close as well
+            except OSError:
+                pass
+        self._give_up_for_now(exc)
+
+    def _give_up_for_now(self, exc: BaseException | None) -> None:
+        self._resting_until = time.monotonic() + self.RETRY_S
+        if self._told or sys.stderr is None:  # a windowed bundle on Windows or macOS has no console
+            return
+        self._told = True
+        from crmdesk.paths import os_error_text
+
+        why = os_error_text(exc) if isinstance(exc, OSError) else str(exc)
+        try:
+            sys.stderr.write(f"crmdesk: cannot write the log file {self.path} ({why}); problems go to this console\n")
+        except (OSError, ValueError):
+            pass
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
+            try:
+                self._file.close()
+            except OSError:
+                pass
         super().close()
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from crmdesk import redaction
 from crmdesk.api import ContactApi
-from crmdesk.app import setup_logging
+from crmdesk.app import _LogFile, setup_logging
 from crmdesk.redaction import MAX_SECRETS, PLACEHOLDER, redact, register_secret
 
 TOKEN = "test-typed-at-sign-in-7f3a9c"
@@ -53,3 +54,44 @@ def test_the_secrets_kept_are_bounded_and_a_token_in_use_stays_among_them() -> N
     assert redact(f"Bearer {in_use}") == f"Bearer {PLACEHOLDER}"
     newest = f"demo-token-number-{3 * MAX_SECRETS - 1:04d}"
     assert redact(newest) == PLACEHOLDER
+
+
+def test_a_log_file_that_cannot_be_written_is_reported_once_and_tried_again_later(
+    private_data_dir: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A full disk: /dev/full opens, and every write to it fails with "No space left on device".
+    full = Path("/dev/full")
+    if not full.exists():
+        pytest.skip("needs Linux's /dev/full to stand for a full disk")
+    logs = private_data_dir / "logs"
+    logs.mkdir(parents=True)
+    (logs / "crmdesk.log").symlink_to(full)
+    clock = [1000.0]
+    monkeypatch.setattr("crmdesk.app.time", SimpleNamespace(monotonic=lambda: clock[0]))
+    logger = logging.getLogger("crmdesk")
+    before = list(logger.handlers)
+    setup_logging()
+    try:
+        log_file = next(h for h in logger.handlers[len(before) :] if isinstance(h, _LogFile))
+        for n in range(5):
+            logging.getLogger("crmdesk.test").info("contact %d opened", n)
+        err = capfd.readouterr().err
+        assert "Logging error" not in err and "Traceback" not in err
+        assert err.count("cannot write the log file") == 1
+        assert "No space left on device" in err
+
+        # Room is made; the file is left alone until its rest is over, then written again.
+        (logs / "crmdesk.log").unlink()
+        clock[0] += _LogFile.RETRY_S - 1
+        logging.getLogger("crmdesk.test").info("contact 5 opened")
+        clock[0] += 2
+        logging.getLogger("crmdesk.test").info("contact 6 opened")
+        log_file.flush()
+        written = (logs / "crmdesk.log").read_text(encoding="utf-8")
+    finally:
+        for handler in logger.handlers[len(before) :]:
+            handler.close()
+            logger.removeHandler(handler)
+    assert "contact 6 opened" in written
+    assert "contact 5 opened" not in written  # still within the rest that the last failure began
+    assert "Logging error" not in capfd.readouterr().err
