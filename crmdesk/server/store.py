@@ -12,7 +12,8 @@ import secrets
 import threading
 import urllib.parse
 import zoneinfo
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -406,7 +407,8 @@ def _migrate(engine: Engine) -> None:
 
 
 class Store:
-    """The server's database. Safe to open from several processes on one SQLite file."""
+    """The server's database. Safe to open from several processes on one SQLite file: every write transaction
+    holds SQLite's write lock from its first read (see ``_writing``)."""
 
     def __init__(self, url: str, *, create: bool = True) -> None:
         """Open the database at ``url``, creating it if need be; with ``create`` false, refuse one that is not there.
@@ -463,6 +465,22 @@ class Store:
         self._local = threading.local()
         self.engine.dispose()
 
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A transaction for a change, committed on leaving the block, rolled back on an exception.
+
+        Each change reads before it writes (does the tag exist? will the contact still have an email or a
+        phone?). pysqlite begins a transaction only at the first INSERT or UPDATE, so those reads would run
+        outside it, and another process on the same file (a second server, the CLI) could change the rows in
+        between: a tag inserted twice (a 500), a note for a contact just deleted (a 500), a contact left with
+        neither email nor phone. ``BEGIN IMMEDIATE`` takes the write lock first, waiting up to the connection's
+        busy timeout for it, so the reads and the writes see one state.
+        """
+        with self.engine.begin() as conn:
+            if self._is_sqlite:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            yield conn
+
     # --- Administration (CLI, demo seeding, tests) ---------------------------------------------
 
     def add_account(self, name: str, plan: str, token: str | None = None, time_zone: str = "UTC") -> str:
@@ -477,7 +495,7 @@ class Store:
         if not contract.is_time_zone(time_zone):
             raise StoreError(f"unknown time zone {time_zone!r}: use an IANA name such as America/Sao_Paulo")
         token = checked_token(token)
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             if conn.execute(sa.select(accounts.c.id).where(accounts.c.name == name)).first() is not None:
                 raise StoreError(f"an account named {name!r} already exists")
             if conn.execute(sa.select(tokens.c.token).where(tokens.c.token == token_key(token))).first() is not None:
@@ -523,7 +541,7 @@ class Store:
         A server running on the same database refuses the old token from its next request on.
         """
         token = checked_token(token)
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             account = self._account(conn, account_name)
             owner = conn.execute(sa.select(tokens.c.account_id).where(tokens.c.token == token_key(token))).scalar()
             if owner is not None and owner != account.id:
@@ -533,7 +551,7 @@ class Store:
         return token
 
     def _add_names(self, table: sa.Table, account_name: str, names: Iterable[str]) -> None:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             account = self._account(conn, account_name)
             for raw in names:
                 name = raw.strip()
@@ -561,7 +579,7 @@ class Store:
         name = name.strip()
         if not name:
             raise StoreError("a team member needs a name")
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             account = self._account(conn, account_name)
             key = email.casefold()
             exists = conn.execute(
@@ -583,7 +601,7 @@ class Store:
     def bulk_insert_contacts(self, account_name: str, rows: Sequence[dict[str, str]]) -> None:
         """Insert many plain contacts at once (benchmarks): each row holds API string fields, no references."""
         stamp = contract.format_timestamp(utc_now())
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             account = self._account(conn, account_name)
             values: list[dict[str, Any]] = []
             for row in rows:
@@ -780,7 +798,7 @@ class Store:
         """Create a contact and return its summary."""
         moment = moment or utc_now()
         stamp = contract.format_timestamp(moment)
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             values = self._columns(conn, account, data.fields)
             uid = new_uid()
             while conn.execute(_FIND_BY_UID, {"account_id": account.id, "value": uid}).first() is not None:
@@ -805,7 +823,7 @@ class Store:
     def update(self, account: Account, data: ContactInput) -> dict[str, Any]:
         """Apply an update by uid and return the full contact."""
         assert data.uid is not None
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             # Unknown stage, quality or owner is a validation error, which the contract checks before lookup.
             values = self._columns(conn, account, data.fields)
             contact_id = self._one(conn, account, "uid", data.uid)
@@ -827,7 +845,7 @@ class Store:
             return self._full(conn, account, contact_id)
 
     def delete(self, account: Account, uid: str) -> None:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             contact_id = self._one(conn, account, "uid", uid)
             conn.execute(contact_tags.delete().where(contact_tags.c.contact_id == contact_id))
             conn.execute(notes.delete().where(notes.c.contact_id == contact_id))
@@ -845,13 +863,13 @@ class Store:
         return {"contactUid": row.uid, "contactEmail": row.email, "contactPhone": row.phone}
 
     def add_tag(self, account: Account, kind: str, value: str, tag: str) -> dict[str, str]:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             contact_id = self._one(conn, account, kind, value)
             (spelling,) = self._add_tags(conn, account, contact_id, [tag])
             return {**self._touch(conn, contact_id), "tagName": spelling}
 
     def add_note(self, account: Account, kind: str, value: str, text: str) -> dict[str, str]:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             contact_id = self._one(conn, account, kind, value)
             self._add_note(conn, contact_id, text, utc_now())
             return {**self._touch(conn, contact_id), "note": text}
@@ -859,7 +877,7 @@ class Store:
     def set_reference(self, account: Account, kind: str, value: str, field: str, name: str) -> dict[str, str]:
         """Set a contact's stage, quality or owner; the answer spells the name the way the account does."""
         column = {"stageName": "stage_id", "qualityName": "quality_id", "ownerEmail": "owner_id"}[field]
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             # Validation (does the name exist?) comes before lookup, as the contract orders the checks.
             ref_id, spelling, owner_name = self._reference(conn, account, field, name)
             contact_id = self._one(conn, account, kind, value)
