@@ -89,7 +89,8 @@ class ContactService(QObject):
         duplicates_checked(list[ContactSummary]): contacts already using the email or phone (may be empty).
         created(Contact): the new contact as the server stores it.
         create_failed(exception)
-        deleted(str): the uid of the deleted contact.
+        deleted(str, bool): the uid of the deleted contact, and whether someone had deleted it already (the API
+            answered 404: what the rep asked for holds all the same).
         delete_failed(exception)
         tag_added(str, Contact): a tag was confirmed; the contact now lists it.
         tag_failed(str, str, exception): the uid, and the tag that could not be added to it.
@@ -119,7 +120,7 @@ class ContactService(QObject):
     duplicates_checked = Signal(object)
     created = Signal(object)
     create_failed = Signal(object)
-    deleted = Signal(str)
+    deleted = Signal(str, bool)
     delete_failed = Signal(object)
     tag_added = Signal(str, object)
     tag_failed = Signal(str, str, object)
@@ -214,7 +215,7 @@ class ContactService(QObject):
         self._start("create", self._create(dict(fields)), self._created, self.create_failed.emit)
 
     def delete(self, uid: str) -> None:
-        self._start("delete", self.api.delete_contact(uid), self._deleted, self.delete_failed.emit)
+        self._start("delete", self._delete(uid), self._deleted, self.delete_failed.emit)
 
     # --- Tags, notes and the dedicated fields ------------------------------------------------------
 
@@ -405,10 +406,18 @@ class ContactService(QObject):
         if unread is not None:  # about this contact, whichever is open by now
             self.read_back_failed.emit(contact.uid, unread)
 
-    def _deleted(self, uid: str) -> None:
+    async def _delete(self, uid: str) -> tuple[str, bool]:
+        try:
+            await self.api.delete_contact(uid)
+        except NotFoundError:
+            return uid, True  # a colleague deleted it first
+        return uid, False
+
+    def _deleted(self, result: tuple[str, bool]) -> None:
+        uid, already = result
         if self._current is not None and self._current.uid == uid:
             self._current = None
-        self.deleted.emit(uid)
+        self.deleted.emit(uid, already)
 
     def _is_open(self, uid: str) -> bool:
         return self._current is not None and self._current.uid == uid

@@ -1662,12 +1662,16 @@ class ContactView(QWidget):
         self._say_status(self.tr("Not created: {reason}").format(reason=reason), error=True)
         self._update_buttons()
 
-    def _on_deleted(self, uid: str) -> None:
+    def _on_deleted(self, uid: str, already: bool) -> None:
+        name = self._names.get(uid, uid)
         self.clear()
         self._drafts.pop(uid, None)  # nothing typed for a deleted contact can be added any more
         self._deleted.add(uid)
         self.contact_deleted.emit(uid)
-        self.status_message.emit(self.tr("Deleted {uid}").format(uid=uid))
+        if already:
+            self.status_message.emit(self.tr("{name} had already been deleted elsewhere.").format(name=name))
+        else:
+            self.status_message.emit(self.tr("Deleted {uid}").format(uid=uid))
 
     def _on_delete_failed(self, error: object) -> None:
         self.error_raised.emit(error, None, self.tr("Not deleted."))

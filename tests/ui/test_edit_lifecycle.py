@@ -159,6 +159,24 @@ def test_delete_asks_naming_the_contact_then_clears(
         run(qtbot, api.get_contact(uid=contact.uid))
 
 
+def test_deleting_a_contact_a_colleague_deleted_first_ends_as_deleted_and_says_so(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    view.show_contact(contact)
+    run(qtbot, api.delete_contact(contact.uid))  # a colleague, while this rep reads the contact
+    errors: list[object] = []
+    view.error_raised.connect(lambda error, *_: errors.append(error))
+    statuses: list[str] = []
+    view.status_message.connect(statuses.append)
+    view.confirm_delete()
+    with qtbot.waitSignal(view.contact_deleted, timeout=10_000) as deleted:  # it leaves Recent and the results
+        click(dialog(qtbot, view, "deleteDialog"), "Delete")
+    assert deleted.args == [contact.uid]
+    assert view.mode() == "empty" and view.current_uid() is None
+    assert statuses[-1] == "Maria Silva had already been deleted elsewhere."
+    assert errors == []  # not "Not deleted", with the contact still open
+
+
 def test_delete_cancelled_keeps_the_contact(qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact) -> None:
     view.show_contact(contact)
     view.confirm_delete()
