@@ -786,6 +786,10 @@ class AppController:
             profile = session.profile
             self.credentials.forget_in_background(profile, lambda removed: self._forgotten(profile, removed))
             self.profiles.set_token_remembered(profile, False)
+        if window is not None and session is not None and not session.demo:
+            # Recent names the account's customers, with their emails and phones: whoever signs in next on this
+            # computer, perhaps to another account, must not find them.
+            window.recent.clear()
         self.window, self.session = None, None
         if window is not None:
             self._retire(window, session)

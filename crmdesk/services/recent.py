@@ -151,6 +151,20 @@ class RecentList(QObject):
                     self.changed.emit()
                 return
 
+    def clear(self) -> None:
+        """Forget every entry now, file and all (signing out: the list names the account's customers)."""
+        self._write_timer.stop()
+        self._file.unwritten = None
+        _pending.discard(self._file)
+        if self._file.path is not None:
+            try:
+                self._file.path.unlink(missing_ok=True)
+            except OSError as exc:
+                log.warning("Could not remove the recent list: %s", exc)
+        if self._entries:
+            self._entries = []
+            self.changed.emit()
+
     def remove(self, uid: str) -> None:
         kept = [e for e in self._entries if e.uid != uid]
         if len(kept) != len(self._entries):

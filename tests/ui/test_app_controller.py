@@ -18,11 +18,13 @@ from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
 from crmdesk.app import AppController, parse_args
+from crmdesk.paths import profile_dir
 from crmdesk.server import demo_data
 from crmdesk.services import heap
 from crmdesk.services.credentials import SERVICE
 from crmdesk.services.demo import DemoServer
 from crmdesk.services.profiles import Profiles
+from crmdesk.services.recent import RecentList
 from crmdesk.ui.main_window import MainWindow
 from crmdesk.ui.sign_in import SignInDialog
 from tests.support.live_server import Account, LiveServer
@@ -188,12 +190,21 @@ def test_sign_out_clears_the_token_and_shows_sign_in(
     app: AppController = controller("--profile", "work", "--base-url", account.base_url)  # type: ignore[operator]
     app.start()
     assert app.window is not None
+    app.window.recent.add("AB12CD34", "Zelda Private", "zelda@example.org", "+5511912345678")
+    app.window.recent.flush()
+    recent_file = profile_dir("work") / "recent.json"
+    assert "zelda@example.org" in recent_file.read_text(encoding="utf-8")
     app.window.sign_out_action.trigger()
     qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=5_000)
     assert app.window is None
     qtbot.waitUntil(lambda: memory_keyring.passwords == {}, timeout=5_000)
     assert app.credentials.load("work") is None
     assert not Profiles().token_remembered("work")
+    # Whoever signs in next, perhaps to another account, finds none of this account's customers.
+    gc.collect()  # the retired window's list writes what it still holds when it goes
+    QApplication.processEvents()
+    assert not recent_file.exists()
+    assert RecentList("work").entries() == []
 
 
 class GatedKeyring(MemoryKeyring):
