@@ -13,7 +13,13 @@ _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 def data_dir() -> Path:
-    """The per-user data directory (platformdirs), created on first use."""
+    """The per-user data directory (platformdirs), created on first use, readable by this user only.
+
+    It holds the Recent lists (customers' names, emails and phones), the log and the demo's database; on a
+    computer shared by several users none of it is theirs to read. A folder this app made gets mode 0700, and
+    the default one is tightened if an earlier version made it readable by others. A folder named in
+    ``CRMDESK_DATA_DIR`` that already exists is left as its owner set it.
+    """
     override = os.environ.get(DATA_DIR_ENV)
     if override:
         path = Path(override)
@@ -21,8 +27,19 @@ def data_dir() -> Path:
         from platformdirs import user_data_dir
 
         path = Path(user_data_dir("crmdesk", appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path, tighten=not override)
     return path
+
+
+def make_private_dir(path: Path, *, tighten: bool = False) -> None:
+    """Create ``path`` (and missing parents) with the new folder readable by this user only; with ``tighten``, an
+    existing folder that others can read or enter is made so too. Windows keeps each user's profile private
+    already and ignores these modes."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if tighten and os.name == "posix":
+        mode = path.stat().st_mode
+        if mode & 0o077:
+            path.chmod(mode & 0o700)
 
 
 def log_dir() -> Path:

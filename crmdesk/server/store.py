@@ -7,6 +7,7 @@ thread: for SQLite that is cheaper than a hop to a thread pool (see ``tests/perf
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 import threading
@@ -26,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from crmdesk import contract
 from crmdesk.contract import ContactInput, ContractError, NoteEntry
+from crmdesk.paths import make_private_dir
 
 metadata = sa.MetaData()
 
@@ -327,6 +329,17 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(database)  # without uri=true, "file:x.db" is a file of that name
 
 
+def _create_private(path: Path) -> None:
+    """Make a new SQLite file readable by its owner only, before SQLite creates it with the umask's mode (0644):
+    it holds every account's contacts and notes. SQLite gives the -wal and -shm files the database's mode. A
+    new folder for it is made private too; an existing file or folder keeps the mode its owner gave it."""
+    make_private_dir(path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # SQLite takes an empty file as new
+    except FileExistsError:
+        pass
+
+
 def _schema_version(conn: Connection, where: str) -> int | None:
     """The layout version of the database behind ``conn``, or ``None`` for one without tables (a new one).
 
@@ -424,7 +437,7 @@ class Store:
         if path is not None:
             if not create and not path.exists():
                 raise StoreError(missing)  # connecting would create the file
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(path)
         # hide_parameters keeps tokens and contact data out of error messages and logs.
         try:
             self.engine: Engine = sa.create_engine(url, hide_parameters=True)
