@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--demo", action="store_true", help="seed the Demo account once")
     serve.add_argument("--watch-stdin", action="store_true", help="shut down when stdin reaches end of file")
-    serve.add_argument("--access-log", action="store_true", help="log every request to stderr")
+    serve.add_argument("--access-log", action="store_true", help="log every request to stderr (query values hidden)")
     serve.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
 
     account = commands.add_parser("account", help="manage accounts").add_subparsers(
@@ -199,9 +199,26 @@ def _not_a_cut_off_request(record: logging.LogRecord) -> bool:
     return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
 
 
+#: What the access log shows in place of a query parameter's value.
+HIDDEN_VALUE = "<hidden>"
+
+
+def _query_values_hidden(record: logging.LogRecord) -> bool:
+    """Replace the values in an access-log line's query string: lookups send the customer's email or phone there
+    (``GET /api/contact?email=...``), which a server log must not collect. The keys stay, to tell lookups apart."""
+    args = record.args
+    if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
+        path, _, query = args[2].partition("?")
+        keys = (part.partition("=")[0] for part in query.split("&") if part)
+        hidden = "&".join(f"{key}={HIDDEN_VALUE}" for key in keys)
+        record.args = (*args[:2], f"{path}?{hidden}", *args[3:])
+    return True
+
+
 def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(stream=sys.stderr, level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("uvicorn.error").addFilter(_not_a_cut_off_request)
+    logging.getLogger("uvicorn.access").addFilter(_query_values_hidden)
     settings = Settings(db_url=db_url_from_option(args.db), rate_limit=args.rate_limit)
     store = Store(settings.db_url)
     if args.demo:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -258,3 +259,19 @@ def test_a_database_url_without_its_driver_is_a_one_line_error(
         assert code == 1 and out == ""
         assert err.count("\n") == 1, err
         assert err.startswith("crmdesk-server: error: the Python driver for 'postgresql+psycopg' could not be loaded")
+
+
+def test_the_access_log_names_each_lookup_without_the_customers_email_or_phone(tmp_path: Path) -> None:
+    with LiveServer(tmp_path / "logged.sqlite3", extra_args=["--access-log", "--log-level", "info"]) as server:
+        account = server.add_account()
+        headers = {"Authorization": f"Bearer {account.token}"}
+        for params in ({"email": "zelda.private@example.org"}, {"phone": "+55 11 98765-4321", "uid": ""}):
+            assert httpx.get(f"{server.base_url}/api/contact", params=params, headers=headers).status_code == 404
+        deadline = time.monotonic() + 10
+        while server.stderr.count("uvicorn.access") < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        logged = server.stderr
+    assert '"GET /api/contact?email=<hidden> HTTP/1.1" 404' in logged
+    assert '"GET /api/contact?phone=<hidden>&uid=<hidden> HTTP/1.1" 404' in logged
+    for secret in ("zelda", "example.org", "98765", "4321", account.token):
+        assert secret not in logged
