@@ -51,7 +51,7 @@ def keyring_status() -> KeyringStatus:
     name = backend_name(backend)
     unusable = any(name.startswith(prefix) for prefix in _UNUSABLE_BACKENDS)
     try:
-        recommended = bool(keyring.core.recommended(backend))
+        recommended = bool(keyring.core.recommended(_storing_backend(backend)))
     except Exception:  # a broken backend must not stop sign-in; it just cannot be used
         recommended = False
     if unusable or not recommended:
@@ -61,6 +61,21 @@ def keyring_status() -> KeyringStatus:
             "No secure keyring is available on this computer, so the token is kept for this session only.",
         )
     return KeyringStatus(True, name)
+
+
+def _storing_backend(backend: keyring.backend.KeyringBackend) -> keyring.backend.KeyringBackend:
+    """The backend a token given to ``backend`` ends up in.
+
+    keyring's chainer, chosen when two or more backends are installed, ranks itself high whatever it chains, and
+    stores in the first of them: with only file-based ones installed (keyrings.alt), that one may keep the token
+    in plain text, and the chainer's own rank must not vouch for it.
+    """
+    from keyring.backends.chainer import ChainerBackend
+
+    if isinstance(backend, ChainerBackend):
+        chained = list(backend.backends)
+        return chained[0] if chained else backend
+    return backend
 
 
 _T = TypeVar("_T")
