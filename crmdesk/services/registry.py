@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, Signal
 from crmdesk import paths
 
 if TYPE_CHECKING:
-    from datetime import datetime, timedelta
+    from datetime import datetime, timedelta, tzinfo
 
     from crmdesk.api.models import Contact
 from crmdesk.contract import MAX_LENGTH, is_time_zone
@@ -515,6 +515,24 @@ def fixed_offset_zone(offset: timedelta) -> str | None:
     if minutes % 60:
         return f"UTC{'+' if minutes > 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
     return f"Etc/GMT{-minutes // 60:+d}"
+
+
+def zone_named(name: str) -> tzinfo | None:
+    """The IANA zone ``name`` (or the fixed offset a learned "UTC+05:30" names), or None for ``""`` or a name this
+    computer's time-zone data does not know."""
+    if not name:
+        return None
+    offset = part_hour_offset(name)
+    if offset is not None:
+        from datetime import timezone
+
+        return timezone(offset, name)
+    import zoneinfo
+
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return None
 
 
 def part_hour_offset(name: str) -> timedelta | None:

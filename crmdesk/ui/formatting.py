@@ -70,19 +70,9 @@ def time_zone(name: str) -> tzinfo | None:
     computer's time-zone data does not know."""
     if not name:
         return None
-    from crmdesk.services.registry import part_hour_offset
+    from crmdesk.services.registry import zone_named
 
-    offset = part_hour_offset(name)
-    if offset is not None:
-        from datetime import timezone
-
-        return timezone(offset, name)
-    import zoneinfo
-
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return None
+    return zone_named(name)
 
 
 def account_to_local(stamp: datetime, zone: tzinfo | None) -> datetime:
