@@ -935,7 +935,10 @@ class MainWindow(QMainWindow):
         # Asked on arrival, and only then: the rep may have gone on editing while a slow lookup ran.
         view = self.contact_view
         if contact.uid == view.current_uid() and view.has_unsaved_changes():
-            return  # the contact already open, edits and all
+            # The contact already open, edits and all: read again as Reload does, so that what changed on the
+            # server (a colleague's note, a field the rep has not touched) shows, and the edits stay.
+            view.reload()
+            return
         view.resolve_unsaved(lambda: view.show_contact(contact))
 
     def _several_found(self, summaries: list[ContactSummary]) -> None:

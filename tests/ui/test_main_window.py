@@ -352,6 +352,30 @@ def _unsaved_box(window: MainWindow) -> QMessageBox:
     return boxes[0]
 
 
+def test_searching_for_the_contact_open_with_edits_shows_what_changed_and_keeps_the_edits(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, uid = _dirty_contact(qtbot, account)
+
+    async def colleague() -> None:
+        async with ContactApi(account.base_url, account.token) as api:
+            await api.add_note("Called back, wants a quote.", uid=uid)
+            await api.update_contact(uid, businessName="Edit Me Ltda")
+
+    run(qtbot, colleague())
+    view = window.contact_view
+    window.request_search("edit@example.com")
+    qtbot.waitUntil(
+        lambda: [e.text_label.text() for e in view.notes.entry_widgets()] == ["Called back, wants a quote."]
+    )
+    assert view.form.values()["businessName"] == "Edit Me Ltda"
+    assert view.form.values()["city"] == "Olinda" and view.has_unsaved_changes()
+    window.close()
+    _unsaved_box(window).button(QMessageBox.StandardButton.Discard).click()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5_000)
+    run(qtbot, window.session.aclose())
+
+
 def test_closing_with_unsaved_edits_asks_first_and_cancel_keeps_the_window(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
