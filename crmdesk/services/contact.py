@@ -88,6 +88,8 @@ class ContactService(QObject):
         load_failed(exception)
         saved(Contact): the server's version after an update, including ``lastUpdate``.
         save_failed(exception)
+        save_conflicted(Contact): nothing was sent: the contact as read just before, where someone else has
+            changed a field this save was to change since the rep loaded it.
         duplicates_checked(list[ContactSummary]): contacts already using the email or phone (may be empty).
         created(Contact): the new contact as the server stores it.
         create_failed(exception)
@@ -119,6 +121,7 @@ class ContactService(QObject):
     load_failed = Signal(object)
     saved = Signal(object)
     save_failed = Signal(object)
+    save_conflicted = Signal(object)
     duplicates_checked = Signal(object)
     created = Signal(object)
     create_failed = Signal(object)
@@ -195,13 +198,21 @@ class ContactService(QObject):
             "load", self.api.get_contact(uid=uid), lambda result: self._loaded(result, since), self.load_failed.emit
         )
 
-    def save(self, uid: str, changes: Mapping[str, str]) -> None:
-        """Send only ``changes`` (API field → new text; ``""`` clears) and report the server's version."""
+    def save(self, uid: str, changes: Mapping[str, str], loaded: Mapping[str, str] | None = None) -> None:
+        """Send only ``changes`` (API field → new text; ``""`` clears) and report the server's version.
+
+        With ``loaded`` (field → the text the rep began from), the contact is read first: the Contact API has no
+        way to update only what is unchanged, so a field a colleague changed since then would be overwritten
+        unseen. If any such field is among ``changes``, nothing is sent and :attr:`save_conflicted` says so.
+        """
         # A reload still on its way was read before this save: its answer would put the old values back.
         self._slots.cancel("load")
         since = len(self._confirmed)
         self._start(
-            "save", self._update(uid, dict(changes)), lambda contact: self._saved(contact, since), self.save_failed.emit
+            "save",
+            self._update(uid, dict(changes), dict(loaded) if loaded is not None else None),
+            lambda result: self._saved(result[0], result[1], since),
+            self.save_failed.emit,
         )
 
     def abandon_create(self) -> None:
@@ -259,8 +270,16 @@ class ContactService(QObject):
 
     # --- Coroutines -------------------------------------------------------------------------------
 
-    async def _update(self, uid: str, changes: dict[str, str]) -> Contact:
-        return await self.api.update_contact(uid, **changes)
+    async def _update(self, uid: str, changes: dict[str, str], loaded: dict[str, str] | None) -> tuple[Contact, bool]:
+        """The contact after the update, and True; or, when someone else changed a field among ``changes``
+        since it read ``loaded``, the contact as it is now, and False (nothing sent)."""
+        if loaded is not None:
+            now = await self._read(uid)
+            for name, typed in changes.items():
+                theirs = str(getattr(now, name, "") or "").strip()
+                if theirs != loaded.get(name, "").strip() and theirs != typed.strip():
+                    return now, False
+        return await self.api.update_contact(uid, **changes), True
 
     async def _duplicates(self, email: str, phone: str) -> list[ContactSummary]:
         found: dict[str, ContactSummary] = {}
@@ -368,10 +387,13 @@ class ContactService(QObject):
         self.set_current(result)
         self.contact_loaded.emit(result)
 
-    def _saved(self, contact: Contact, since: int) -> None:
+    def _saved(self, contact: Contact, sent: bool, since: int) -> None:
         contact = self._with_confirmed(contact, since)
         self.set_current(contact)
-        self.saved.emit(contact)
+        if sent:
+            self.saved.emit(contact)
+        else:
+            self.save_conflicted.emit(contact)
 
     def _with_confirmed(self, contact: Contact, since: int) -> Contact:
         """``contact`` as a save or a reload read it, with what was confirmed for it since that request set out

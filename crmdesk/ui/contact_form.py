@@ -411,6 +411,9 @@ class ContactForm(QWidget):
         self._baseline: dict[str, str] = dict.fromkeys(FORM_FIELDS, "")
         self._errors: dict[str, str] = {}
         self._server_messages: dict[str, str] = {}
+        #: Fields the rep is editing that someone else changed on the server since they were loaded: field → what
+        #: to say. Shown like a server's refusal, gone once the field is edited again, the edit reverted or saved.
+        self._conflicts: dict[str, str] = {}
         self._hints: dict[str, str] = {}
         # Errors shown in the hint colour: they still block saving, but the user has not got to them yet. A new
         # contact needs a name and an email or a phone; each is asked for quietly until the rep has been to one
@@ -696,9 +699,14 @@ class ContactForm(QWidget):
     def message(self, name: str) -> str:
         return self.slots[name].message.text() if not self.slots[name].message.isHidden() else ""
 
-    def load(self, contact: Contact | None, *, keep_edits: bool = False) -> None:
-        """Show ``contact`` as the new baseline. ``keep_edits`` keeps what the user changed and not yet saved."""
+    def load(self, contact: Contact | None, *, keep_edits: bool = False) -> list[str]:
+        """Show ``contact`` as the new baseline. ``keep_edits`` keeps what the user changed and not yet saved.
+
+        Returns the fields kept as edited whose stored value someone else changed since the last load (and not to
+        what the rep typed): each is marked with what it holds now, since saving would replace it.
+        """
         edits = self.changes() if keep_edits else {}
+        loaded_before = dict(self._baseline)
         self._loading = True
         try:
             for name in FORM_FIELDS:
@@ -715,8 +723,31 @@ class ContactForm(QWidget):
         self._show_starts()
         self._server_messages.clear()
         self._hints.clear()
+        conflicts: dict[str, str] = {}
+        for name, typed in edits.items():
+            theirs = self._baseline[name].strip()
+            if theirs == typed:
+                continue  # they saved what this rep typed: nothing left to decide
+            if theirs != loaded_before[name].strip():
+                conflicts[name] = self._conflict_text(theirs)
+            elif name in self._conflicts:
+                conflicts[name] = self._conflicts[name]  # told at an earlier load, and not settled since
+        self._conflicts = conflicts
         self._validate()
         self._update_local_time()
+        return list(conflicts)
+
+    def conflicts(self) -> list[str]:
+        """The fields marked as changed elsewhere since the rep began editing them (see :meth:`load`)."""
+        return list(self._conflicts)
+
+    def _conflict_text(self, theirs: str) -> str:
+        if not theirs:
+            return self.tr("Cleared elsewhere; saving keeps yours.")
+        shown = " ".join(theirs.split())
+        if len(shown) > 60:
+            shown = shown[:59].rstrip() + "…"
+        return self.tr("Changed elsewhere to “{0}”; saving keeps yours.").format(shown)
 
     def fill(self, values: Mapping[str, str]) -> None:
         """Type values into fields as the user would (a new contact started from a search): they count as edits."""
@@ -734,6 +765,7 @@ class ContactForm(QWidget):
             self._loading = False
         self._show_starts()
         self._server_messages.clear()
+        self._conflicts.clear()
         self._hints.clear()
         self._validate()
 
@@ -761,6 +793,12 @@ class ContactForm(QWidget):
     def is_busy(self) -> bool:
         return self._busy
 
+    def focus_first_conflict(self) -> None:
+        for name in FORM_FIELDS:
+            if name in self._conflicts:
+                self.slots[name].editor.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+
     def focus_first_invalid(self) -> None:
         """Put the cursor in the first field that stops saving; an error shown quietly until now turns red, and
         so does any the form finds later (on a blank form there is none yet)."""
@@ -782,6 +820,7 @@ class ContactForm(QWidget):
         for name, slot in self.slots.items():
             if slot.editor is sender or (name == "birthday" and sender is self.birthday_edit.line):
                 self._server_messages.pop(name, None)
+                self._conflicts.pop(name, None)
                 self._hints.pop(name, None)
                 self._names_touched = self._names_touched or name in ("firstName", "lastName")
                 self._reach_touched = self._reach_touched or name in ("email", "phone")
@@ -845,9 +884,14 @@ class ContactForm(QWidget):
         changes = self.changes()
         red: QColor | None = None
         for name, slot in self.slots.items():
-            text = self._errors.get(name) or self._server_messages.get(name) or self._hints.get(name, "")
+            text = (
+                self._errors.get(name)
+                or self._server_messages.get(name)
+                or self._conflicts.get(name)
+                or self._hints.get(name, "")
+            )
             quiet = name in self._quiet or name not in self._errors
-            is_hint = quiet and name not in self._server_messages
+            is_hint = quiet and name not in self._server_messages and name not in self._conflicts
             changed = name in changes
             marks = (text, is_hint, changed)
             if not force and self._marks.get(name) == marks:
@@ -871,9 +915,12 @@ class ContactForm(QWidget):
             accent = red if to_fix and red is not None else self.palette().color(QPalette.ColorRole.Highlight)
             accent_palette.setColor(QPalette.ColorRole.Window, accent)
             slot.accent.setPalette(accent_palette)
-            slot.accent.setToolTip(
-                self.tr("Fix this before saving") if to_fix else self.tr("Changed since it was loaded")
-            )
+            if to_fix and text == self._conflicts.get(name):
+                slot.accent.setToolTip(self.tr("Changed elsewhere since you began editing it"))
+            else:
+                slot.accent.setToolTip(
+                    self.tr("Fix this before saving") if to_fix else self.tr("Changed since it was loaded")
+                )
             slot.accent.setVisible(changed or to_fix)
             font = slot.label.font()
             font.setItalic(changed)

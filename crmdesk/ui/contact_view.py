@@ -682,6 +682,7 @@ class ContactView(QWidget):
         service.load_failed.connect(self._on_load_failed)
         service.saved.connect(self._on_saved)
         service.save_failed.connect(self._on_save_failed)
+        service.save_conflicted.connect(self._on_save_conflicted)
         service.duplicates_checked.connect(self._on_duplicates)
         service.created.connect(self._on_created)
         service.create_failed.connect(self._on_create_failed)
@@ -981,7 +982,7 @@ class ContactView(QWidget):
         self.form.set_busy(True)
         self._say_status(self.tr("Saving…"))
         self._update_buttons()
-        self.service.save(uid, changes)
+        self.service.save(uid, changes, self.form.baseline())
 
     def revert(self) -> None:
         """Drop the form's changes; on the new-contact form, leave it (asking first if anything was typed)."""
@@ -1512,6 +1513,8 @@ class ContactView(QWidget):
         if self._mode == "view" and contact.uid == self.current_uid():
             self._show(contact, keep_edits=True)
             self.status_message.emit(self.tr("Reloaded"))
+            if self.form.conflicts():
+                self._say_status(self.tr("The marked fields you are editing were changed elsewhere."), error=True)
 
     def _on_load_failed(self, error: object) -> None:
         uid = self.current_uid()
@@ -1540,6 +1543,24 @@ class ContactView(QWidget):
         self._say_status(self.tr("Saved"))
         self.status_message.emit(self.tr("Saved {name}").format(name=contact.name or contact.uid))
         self._finish_pending_then()
+
+    def _on_save_conflicted(self, contact: Contact) -> None:
+        """Nothing was saved: someone else changed a field the rep changed. The form now starts from what is
+        stored, the rep's edits kept and the fields at stake marked with their new values; Save again replaces
+        them."""
+        self._after_save = None  # whatever waited for this save (another contact, a close) waits for the rep
+        self.form.set_busy(False)
+        if self._mode != "view" or contact.uid != self.current_uid():
+            return
+        self._show(contact, keep_edits=True)
+        self._say_status(
+            self.tr(
+                "Not saved: the marked fields were changed elsewhere since you opened them. Save again to keep yours."
+            ),
+            error=True,
+        )
+        self.form.focus_first_conflict()
+        self._update_buttons()
 
     def _on_save_failed(self, error: object) -> None:
         # Keep every edit; say why at the field when the server named one, else in the banner.

@@ -89,11 +89,13 @@ class HeldTransport(httpx.AsyncBaseTransport):
     :meth:`release`: a slow server, without a test guessing how slow. ``held`` counts the requests that have
     waited. ``inner`` may be another test transport (a :class:`FailingTransport`: slow, then failing).
     With ``late_answer`` the request reaches the server at once and only its answer is held: the server has
-    done the work, and the client does not know yet."""
+    done the work, and the client does not know yet. With ``limit``, only that many requests are ever held: the
+    later ones (a save's read of the contact after a held reload, say) go through."""
 
     route: str | Sequence[str]
     inner: httpx.AsyncBaseTransport = field(default_factory=httpx.AsyncHTTPTransport)
     late_answer: bool = False
+    limit: int | None = None
     held: int = 0
     _gate: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -105,7 +107,8 @@ class HeldTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         routes = (self.route,) if isinstance(self.route, str) else self.route
-        if f"{request.method} {request.url.path}" not in routes or self._gate.is_set():
+        spent = self.limit is not None and self.held >= self.limit
+        if f"{request.method} {request.url.path}" not in routes or self._gate.is_set() or spent:
             return await self.inner.handle_async_request(request)
         if self.late_answer:
             response = await self.inner.handle_async_request(request)

@@ -86,6 +86,66 @@ def test_save_sends_only_changed_fields_and_shows_the_servers_version(
     assert view.form_status.text() == ""
 
 
+# --- A colleague's save meanwhile ---------------------------------------------------------------------
+
+
+def test_a_field_a_colleague_changed_meanwhile_is_not_overwritten_unseen(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact, transport: RecordingTransport
+) -> None:
+    type_into(qtbot, line(view, "city"), "Natal")
+    type_into(qtbot, line(view, "zipcode"), "59000-000")
+    run(qtbot, api.update_contact(contact.uid, city="Olinda"))  # a colleague, while this rep types
+    transport.sent.clear()
+
+    with qtbot.waitSignal(view.service.save_conflicted, timeout=10_000):
+        view.save_button.click()
+    assert [sent for sent in transport.writes() if sent.method == "PUT"] == []  # nothing sent
+    assert read_back(qtbot, api, contact.uid).city == "Olinda"
+    # The rep's edits stay; the field at stake says what it holds now, and has the cursor.
+    assert (line(view, "city").text(), line(view, "zipcode").text()) == ("Natal", "59000-000")
+    assert view.form.message("city") == "Changed elsewhere to “Olinda”; saving keeps yours."
+    assert view.form.message("zipcode") == ""
+    assert line(view, "city").hasFocus()
+    assert view.form_status.text().startswith("Not saved: the marked fields were changed elsewhere")
+    assert view.form_status.palette().color(QPalette.ColorRole.WindowText) == error_colour(view.palette())
+
+    # Saving again, having seen it, keeps the rep's value.
+    stored = save(qtbot, view)
+    assert (stored.city, stored.zipcode) == ("Natal", "59000-000")
+    assert view.form.message("city") == "" and view.form_status.text() == "Saved"
+
+
+def test_a_colleagues_change_to_another_field_or_to_the_same_value_saves_at_once(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    type_into(qtbot, line(view, "city"), "Natal")
+    type_into(qtbot, line(view, "state"), "RN")
+    run(qtbot, api.update_contact(contact.uid, businessName="Silva Ltda", state="RN"))
+    stored = save(qtbot, view)
+    assert (stored.city, stored.state, stored.businessName) == ("Natal", "RN", "Silva Ltda")
+    assert line(view, "businessName").text() == "Silva Ltda"
+
+
+def test_a_reload_marks_the_fields_being_edited_that_changed_elsewhere_and_keeps_the_edits(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    type_into(qtbot, line(view, "city"), "Natal")
+    run(qtbot, api.update_contact(contact.uid, city="", businessName="Silva Ltda"))
+    with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
+        view.reload()
+    assert line(view, "city").text() == "Natal" and line(view, "businessName").text() == "Silva Ltda"
+    assert view.form.message("city") == "Cleared elsewhere; saving keeps yours."
+    assert view.form.message("businessName") == ""  # not being edited: it simply shows what is stored
+    assert view.form_status.text() == "The marked fields you are editing were changed elsewhere."
+    # A second reload with nothing new still shows what is at stake; editing the field settles it.
+    with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
+        view.reload()
+    assert view.form.message("city").startswith("Cleared elsewhere")
+    type_into(qtbot, line(view, "city"), "Natal/RN")
+    assert view.form.message("city") == ""
+    assert save(qtbot, view).city == "Natal/RN"
+
+
 def test_revert_restores_the_loaded_values(qtbot: QtBot, view: ContactView, contact: Contact) -> None:
     type_into(qtbot, line(view, "city"), "Natal")
     view.revert_button.click()

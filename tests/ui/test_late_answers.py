@@ -181,7 +181,8 @@ def test_a_slow_save_answer_does_not_undo_a_stage_and_a_note_confirmed_meanwhile
 def test_a_reload_answering_after_a_save_does_not_put_the_old_values_back(
     qtbot: QtBot, qasync_loop: object, account: Account
 ) -> None:
-    slow = HeldTransport("GET /api/contact", late_answer=True)  # read at once, answered late
+    # The reload is read at once and answered late; the save's own read of the contact is not held.
+    slow = HeldTransport("GET /api/contact", late_answer=True, limit=1)
     slow.release()
     api = make_api(account.base_url, account.token, transport=slow)
     try:

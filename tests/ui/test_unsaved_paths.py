@@ -92,6 +92,54 @@ def test_leaving_unsaved_edits_asks_and_save_then_goes_on(
     close_window(qtbot, window)
 
 
+@pytest.mark.parametrize("path", list(PATHS))
+def test_save_on_leaving_that_meets_a_colleagues_change_stays_to_show_it(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, path: str
+) -> None:
+    edited, other = create_contacts(
+        qtbot,
+        account,
+        {"name": "Edit Me", "email": "edit@example.com", "city": "Recife"},
+        {"name": "Someone Else", "email": "else@example.com"},
+    )
+    window = open_window(qtbot, account)
+    signed_out: list[bool] = []
+    window.sign_out_requested.connect(lambda: signed_out.append(True))
+    for uid in (other.uid, edited.uid):
+        window.open_uid(uid)
+
+        def opened(uid: str = uid) -> bool:
+            return window.contact_view.current_uid() == uid
+
+        qtbot.waitUntil(opened, timeout=15_000)
+    city = window.contact_view.findChild(QLineEdit, "city")
+    assert city is not None
+    city.setFocus()
+    city.selectAll()
+    qtbot.keyClicks(city, "Olinda")
+
+    async def colleague() -> None:
+        async with ContactApi(account.base_url, account.token) as api:
+            await api.update_contact(edited.uid, city="Natal")
+
+    run(qtbot, colleague())
+    view = window.contact_view
+    PATHS[path](window, other.uid)
+    with qtbot.waitSignal(view.service.save_conflicted, timeout=10_000):
+        _unsaved_box(window).button(QMessageBox.StandardButton.Save).click()
+    qtbot.wait(100)  # anything the save would have let go on would go on now
+    assert view.mode() == "view" and view.current_uid() == edited.uid and signed_out == []
+    assert city.text() == "Olinda" and view.form.message("city") == "Changed elsewhere to “Natal”; saving keeps yours."
+    assert _city_on_server(qtbot, account, edited.uid) == "Natal"
+    # Saving again, minutes later maybe, saves and stays: leaving was given up when the save was refused.
+    with qtbot.waitSignal(view.service.saved, timeout=10_000):
+        view.save_button.click()
+    qtbot.wait(100)
+    assert view.mode() == "view" and view.current_uid() == edited.uid and signed_out == []
+    assert _city_on_server(qtbot, account, edited.uid) == "Olinda"
+    close_window(qtbot, window)
+
+
 def test_edits_made_while_a_slow_search_runs_are_asked_about_when_it_answers(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
