@@ -18,7 +18,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from crmdesk import contract
-from crmdesk.api.errors import ApiError, NotFoundError
+from crmdesk.api.errors import ApiError, NotFoundError, ValidationError
 from crmdesk.api.models import Contact, ContactSummary
 from crmdesk.services.registry import Registry, zone_named
 from crmdesk.services.tasks import TaskSlots
@@ -160,6 +160,7 @@ class ContactService(QObject):
         # reload's answer read before one of them is older than it, for what it changed.
         self._confirmed: list[tuple[str, str, str]] = []
         self._reconciling = 0  # saves and reloads whose answers are still to be applied
+        self._read_for_save: Contact | None = None  # the contact as the running save read it before sending
 
     @property
     def api(self) -> ContactApi:
@@ -208,11 +209,12 @@ class ContactService(QObject):
         # A reload still on its way was read before this save: its answer would put the old values back.
         self._slots.cancel("load")
         since = len(self._confirmed)
+        self._read_for_save = None
         self._start(
             "save",
             self._update(uid, dict(changes), dict(loaded) if loaded is not None else None),
             lambda result: self._saved(result[0], result[1], since),
-            self.save_failed.emit,
+            lambda error: self._save_failed(error, since),
         )
 
     def abandon_create(self) -> None:
@@ -274,7 +276,7 @@ class ContactService(QObject):
         """The contact after the update, and True; or, when someone else changed a field among ``changes``
         since it read ``loaded``, the contact as it is now, and False (nothing sent)."""
         if loaded is not None:
-            now = await self._read(uid)
+            now = self._read_for_save = await self._read(uid)
             for name, typed in changes.items():
                 theirs = str(getattr(now, name, "") or "").strip()
                 if theirs != loaded.get(name, "").strip() and theirs != typed.strip():
@@ -386,6 +388,15 @@ class ContactService(QObject):
         result = self._with_confirmed(result, since)
         self.set_current(result)
         self.contact_loaded.emit(result)
+
+    def _save_failed(self, error: object, since: int) -> None:
+        """A refused save (a 400) is about the contact as stored: when it was read just before, it becomes the
+        current contact, so that the refusal ("provide an email or a phone") is shown against what the server
+        holds, a colleague's changes to the other fields included."""
+        read = self._read_for_save
+        if read is not None and isinstance(error, ValidationError) and self._is_open(read.uid):
+            self.set_current(self._with_confirmed(read, since))
+        self.save_failed.emit(error)
 
     def _saved(self, contact: Contact, sent: bool, since: int) -> None:
         contact = self._with_confirmed(contact, since)

@@ -1583,6 +1583,11 @@ class ContactView(QWidget):
         if field == "name":
             field = "firstName"
         if field in FORM_FIELDS:
+            current = self.service.current
+            if current is not None and current.uid == uid and self._mode == "view":
+                # As stored now (read just before the save): a refusal such as "provide an email or a phone" may
+                # come from a colleague's change to a field the rep did not touch, which the form then shows.
+                self._show(current, keep_edits=True)
             self.form.set_server_message(field, user_message(str(reason)))
             self.form.focus_first_invalid()
         else:

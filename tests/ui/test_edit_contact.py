@@ -126,6 +126,20 @@ def test_a_colleagues_change_to_another_field_or_to_the_same_value_saves_at_once
     assert line(view, "businessName").text() == "Silva Ltda"
 
 
+def test_a_refusal_caused_by_a_colleagues_change_shows_that_change(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    type_into(qtbot, line(view, "phone"), "")  # the rep keeps only the email...
+    run(qtbot, api.update_contact(contact.uid, email=""))  # ...which a colleague has just cleared
+    with qtbot.waitSignal(view.service.save_failed, timeout=10_000):
+        view.save_button.click()
+    # The refusal stands beside an email field that shows what is stored: nothing.
+    assert line(view, "email").text() == "" and line(view, "phone").text() == ""
+    assert view.form.message("email") == "Enter an email or a phone."
+    stored = read_back(qtbot, api, contact.uid)
+    assert (stored.email, stored.phone) == ("", contact.phone)
+
+
 def test_a_reload_marks_the_fields_being_edited_that_changed_elsewhere_and_keeps_the_edits(
     qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
 ) -> None:
