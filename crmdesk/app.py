@@ -850,8 +850,10 @@ class AppController:
         self.window.request_search(email)
 
     def _self_test_failed(self, reason: str) -> None:
-        sys.stderr.write(f"crmdesk: self-test failed: {reason}\n")
-        self.finish(1)
+        try:
+            print(f"crmdesk: self-test failed: {reason}", file=sys.stderr, flush=True)
+        finally:
+            self.finish(1)  # whatever became of the message: a self-test that failed must end, and say so
 
     def _self_test_timed_out(self) -> None:
         self._self_test_failed(f"not done within {SELF_TEST_DEADLINE_S} s")
@@ -1006,6 +1008,12 @@ def _run_server(argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    from crmdesk import console
+
+    # A windowed start on Windows has no stdout or stderr: --help, --version, an argument error, --self-test
+    # and the server commands write to the command prompt that started it, if any, and nothing raises for want
+    # of a stream.
+    console.attach()
     if argv[:1] == ["server"]:
         # Hidden: the demo's child process inside a PyInstaller bundle, where sys.executable is this app.
         return _run_server(argv[1:])

@@ -208,3 +208,34 @@ def test_a_second_start_hands_its_search_to_the_open_window_and_ends(tmp_path: P
         timer.cancel()
         first.terminate()
         first.communicate(timeout=60)
+
+
+def _windowed(tmp_path: Path, code: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` as a windowed start on Windows runs: no stdout and no stderr (their descriptors closed, so
+    Python sets ``sys.stdout`` and ``sys.stderr`` to None, as for a console=False bundle or pythonw)."""
+    return subprocess.run(
+        ["sh", "-c", 'exec "$0" -c "$1" 1>&- 2>&-', sys.executable, code],
+        env=_env(tmp_path),
+        capture_output=False,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="closes descriptors with a POSIX shell")
+def test_a_failed_self_test_without_a_console_still_ends_and_fails(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "assert sys.stdout is None and sys.stderr is None\n"
+        "from crmdesk import app\n"
+        "app.AppController._run_self_test = lambda self: self._self_test_failed('the demo contact was not found')\n"
+        "sys.exit(app.main(['--self-test']))\n"
+    )
+    assert _windowed(tmp_path, code).returncode == 1  # it used to hang, its failure lost to a missing stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="closes descriptors with a POSIX shell")
+def test_command_line_mistakes_without_a_console_end_with_their_exit_status(tmp_path: Path) -> None:
+    for argv, status in ((["server", "no-such-command"], 2), (["--profile", "../bad"], 2), (["--version"], 0)):
+        code = f"import sys\nfrom crmdesk.app import main\nsys.exit(main({argv!r}))\n"
+        assert _windowed(tmp_path, code).returncode == status, argv
