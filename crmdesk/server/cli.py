@@ -158,10 +158,20 @@ def _bind(host: str, port: int) -> socket.socket:
     # The protocol must be IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on sockets that say so, and
     # without it each response waits ~40 ms for the client's delayed ACK (headers and body go out apart).
     sock = socket.socket(family, kind, proto)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if sys.platform == "win32":
+        # Windows' SO_REUSEADDR lets a second server bind a port another one listens on (the two would then split
+        # the connections); exclusive use makes that second start fail with "cannot listen", as elsewhere.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+    else:
+        # A restart can listen again at once, while the last run's connections wait out TIME_WAIT.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
-    sock.listen(512)
+    try:
+        sock.bind((host, port))
+        sock.listen(512)
+    except OSError:
+        sock.close()
+        raise
     sock.set_inheritable(True)
     return sock
 

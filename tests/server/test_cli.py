@@ -275,3 +275,12 @@ def test_the_access_log_names_each_lookup_without_the_customers_email_or_phone(t
     assert '"GET /api/contact?phone=<hidden>&uid=<hidden> HTTP/1.1" 404' in logged
     for secret in ("zelda", "example.org", "98765", "4321", account.token):
         assert secret not in logged
+
+
+def test_a_second_server_on_a_port_in_use_says_so_and_ends(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # (On Windows this holds through exclusive use of the address; SO_REUSEADDR alone would let both listen.)
+    with LiveServer(tmp_path / "first.sqlite3") as first:
+        port = int(first.base_url.rsplit(":", 1)[1])
+        code, _out, err = run(capsys, "serve", "--db", str(tmp_path / "second.sqlite3"), "--port", str(port))
+    assert code == 1
+    assert err.startswith(f"crmdesk-server: error: cannot listen on 127.0.0.1:{port}: ")
