@@ -90,10 +90,21 @@ def _plain_phone(text: str) -> str:
     digits of any script (full-width ones from a Japanese input method, Arabic-Indic ones) as ASCII digits, as
     the phone field reads them."""
     if text[:4].lower() == "tel:":
-        text = text[4:]
+        text = _tel_number(text[4:])
     text = unicodedata.normalize("NFKC", text)  # full-width digits, brackets and hyphens
     text = "".join(str(unicodedata.digit(ch)) if not ch.isascii() and ch.isdecimal() else ch for ch in text)
     return _DASHES.sub("-", text).strip()
+
+
+def _tel_number(link: str) -> str:
+    """The number of a ``tel:`` link (RFC 3966) as the phone field writes one: browsers and desktops hand the
+    link over percent-encoded (``tel:%2B55...``), some with ``//``; an ``;ext=`` parameter is kept as the
+    field keeps extensions, and other parameters are dropped."""
+    from urllib.parse import unquote
+
+    number, *parameters = unquote(link).lstrip("/").split(";")
+    extension = next((p.split("=", 1)[1] for p in parameters if p.strip().lower().startswith("ext=")), "").strip()
+    return f"{number.strip()} ext. {extension}" if extension else number
 
 
 def normalise(query: str, kind: SearchKind) -> str:

@@ -34,6 +34,8 @@ from tests.ui.shell_support import close_window, create_contacts, open_window, r
         ("12345678", SearchKind.PHONE),  # eight digits read as a short phone; the menu can force UID
         ("512\u2011555\u20130142", SearchKind.PHONE),  # pasted with a non-breaking hyphen and an en dash
         ("tel:+15125550142", SearchKind.PHONE),  # a call link's number
+        ("tel:%2B5511987654321", SearchKind.PHONE),  # as browsers and desktops hand such a link over
+        ("tel://+1%20650%20253%200000;ext=123", SearchKind.PHONE),
         ("+16502530000 ext. 123", SearchKind.PHONE),  # with its extension, as the form keeps such a number
         ("650 253 0000 x123", SearchKind.PHONE),
         ("+1 650 253 0000 #123", SearchKind.PHONE),
@@ -52,6 +54,9 @@ def test_uid_is_upper_cased_before_sending() -> None:
     assert normalise(" abc12345 ", SearchKind.UID) == "ABC12345"
     assert normalise(" a@b.co ", SearchKind.EMAIL) == "a@b.co"
     assert normalise(" tel:+1\u2011512\u2011555\u20110142 ", SearchKind.PHONE) == "+1-512-555-0142"
+    assert normalise("tel:%2B55%2011%2098765-4321", SearchKind.PHONE) == "+55 11 98765-4321"
+    assert normalise("TEL://+1-650-253-0000;ext=123", SearchKind.PHONE) == "+1-650-253-0000 ext. 123"
+    assert normalise("tel:863-1234;phone-context=+1-914-555", SearchKind.PHONE) == "863-1234"
     # Addresses pasted from a mail client or a link are looked up by the address alone.
     assert normalise("Ana Lima <ana@example.com>", SearchKind.EMAIL) == "ana@example.com"
     assert normalise("mailto:ana@example.com?subject=Hi", SearchKind.EMAIL) == "ana@example.com"
