@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+import time
 from pathlib import Path
 
 #: Overrides the per-user data directory; tests point it at a temporary folder.
@@ -59,6 +61,32 @@ def profile_dir(profile: str) -> Path:
     path = data_dir() / "profiles" / profile
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file beside it, so that a crash never leaves half a
+    file. On failure the temporary file goes and the OSError is raised.
+
+    Windows refuses to replace a file another program holds open (an antivirus scan, a backup or sync tool)
+    for as long as it does; the replacement is tried again for about half a second.
+    """
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        for attempt in range(5 if sys.platform == "win32" else 1):
+            try:
+                os.replace(temporary, path)
+                break
+            except PermissionError:
+                if attempt == 4 or sys.platform != "win32":
+                    raise
+                time.sleep(0.1)
+    except OSError:
+        try:
+            temporary.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise
 
 
 def os_error_text(exc: OSError) -> str:

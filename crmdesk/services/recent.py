@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
-from crmdesk.paths import os_error_text, profile_dir
+from crmdesk.paths import os_error_text, profile_dir, write_atomically
 
 log = logging.getLogger("crmdesk.services.recent")
 
@@ -68,12 +68,13 @@ class _RecentFile:
             return
         _pending.discard(self)
         data = json.dumps([asdict(entry) for entry in entries], ensure_ascii=False, indent=1)
-        tmp = self.path.with_suffix(".tmp")
         try:
-            tmp.write_text(data, encoding="utf-8")
-            tmp.replace(self.path)  # atomic, so a crash never leaves half a file
+            write_atomically(self.path, data)
         except OSError as exc:
             log.warning("Could not save the recent list: %s", exc)
+            if self.unwritten is None:  # kept for the next write (a later change, the quit), unless newer came
+                self.unwritten = entries
+                _pending.add(self)
 
 
 #: Files with entries not yet written, so that a list opened on the same profile reads what this one holds.

@@ -363,9 +363,7 @@ class Registry(QObject):
 
 def _write_atomically(path: Path, data: Mapping[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    paths.write_atomically(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def _string_list(data: Mapping[str, Any], key: str, where: str, limit_field: str, *, own: bool) -> list[str]:

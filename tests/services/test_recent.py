@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -84,3 +85,28 @@ def test_a_damaged_list_starts_empty_and_is_replaced_by_the_next_contact(qtbot: 
     recent.add("BBBB2222", "Bruno")
     recent.flush()
     assert _on_disk(recent) == ["BBBB2222"]
+
+
+@pytest.mark.expected_warnings  # the failed write is logged
+def test_a_write_that_fails_leaves_no_temporary_file_and_is_tried_again(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As on Windows when another program (a backup or sync tool, an antivirus scan) holds the file open.
+    recent = RecentList("held")
+    recent.add("AAAA1111", "Alpha")
+    recent.flush()
+    replace = os.replace
+
+    def held(source: object, target: object) -> None:
+        raise PermissionError(13, "The process cannot access the file because it is being used by another process")
+
+    monkeypatch.setattr(os, "replace", held)
+    recent.add("BBBB2222", "Beta")
+    recent.flush()
+    folder = profile_dir("held")
+    assert sorted(p.name for p in folder.iterdir()) == ["recent.json"]  # no recent.json.tmp left behind
+    assert recent.has_unwritten_changes()  # kept for the next write
+
+    monkeypatch.setattr(os, "replace", replace)
+    recent.flush()
+    assert _on_disk(recent) == ["BBBB2222", "AAAA1111"]
