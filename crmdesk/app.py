@@ -281,6 +281,7 @@ class AppController:
         #: True once shutdown() has run to its end.
         self.shut_down = False
         self._closing_sessions: list[Session] = []
+        self._stopping_demos: list[DemoServer] = []  # demo servers told to stop, until they have
         # Sessions signed in while the app asks whether to drop a window's edits for them.
         self._replacements: list[Session] = []
         self._background: set[asyncio.Task[Any]] = set()
@@ -426,7 +427,7 @@ class AppController:
         if self.demo is not None:
             # Signed in to an account from the demo (or while its server started): the demo is over.
             demo, self.demo = self.demo, None
-            self._spawn(demo.stop())
+            self._stop_demo(demo)
         self.profiles.set_last_used(session.profile)
         current = self.session
         if (
@@ -520,7 +521,7 @@ class AppController:
         # demo" must start a new one.
         demo, self.demo = self.demo, None
         if demo is not None:
-            self._spawn(demo.stop())
+            self._stop_demo(demo)
         if self.args.self_test:
             self._self_test_failed(message)
             return
@@ -584,7 +585,7 @@ class AppController:
             self._spawn(session.aclose())
             if session.demo and self.demo is not None:
                 demo, self.demo = self.demo, None
-                self._spawn(demo.stop())
+                self._stop_demo(demo)
 
         box.buttonClicked.connect(answered)
         box.open()
@@ -750,6 +751,16 @@ class AppController:
         if session in self._closing_sessions:
             self._closing_sessions.remove(session)
 
+    def _stop_demo(self, demo: DemoServer) -> None:
+        """Stop a demo server that is done with, in the background; :meth:`shutdown` sees it through."""
+        self._stopping_demos.append(demo)
+
+        async def stop() -> None:
+            await demo.stop()
+            self._stopping_demos.remove(demo)  # not when cancelled: shutdown then stops it itself
+
+        self._spawn(stop())
+
     def _spawn(self, coro: Any) -> None:
         from crmdesk.services import event_loop
 
@@ -795,7 +806,7 @@ class AppController:
             self._retire(window, session)
         if session is not None and session.demo and self.demo is not None:
             demo, self.demo = self.demo, None
-            self._spawn(demo.stop())
+            self._stop_demo(demo)
         self.show_sign_in()
 
     def _not_remembered(self, message: str) -> None:
@@ -909,8 +920,12 @@ class AppController:
                 await session.aclose()
             except Exception:
                 log.exception("Closing the HTTP client failed")
-        if self.demo is not None:
-            demo, self.demo = self.demo, None
+        # A demo left just before (its stop was among the tasks cancelled) is stopped here too: left to quit with
+        # the app, Qt would kill its server before the server could close its database.
+        demos = [*self._stopping_demos, *([self.demo] if self.demo is not None else [])]
+        self._stopping_demos.clear()
+        self.demo = None
+        for demo in demos:
             await demo.stop()
         if window is not None:
             window.deleteLater()

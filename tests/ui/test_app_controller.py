@@ -434,6 +434,26 @@ def test_demo_mode_starts_a_child_server_without_stalling_the_ui(qtbot: QtBot, c
     assert not demo.is_running()
 
 
+def test_quitting_just_after_leaving_the_demo_lets_its_server_close_before_the_app_ends(
+    qtbot: QtBot, controller: object
+) -> None:
+    app: AppController = controller("--demo")  # type: ignore[operator]
+    app.start()
+    demo = app.demo
+    assert demo is not None
+    qtbot.waitUntil(lambda: app.window is not None and app.window.session.is_ready(), timeout=30_000)
+    assert demo._process is not None
+    pid = demo._process.processId()
+    exits: list[int] = []
+    demo._process.finished.connect(lambda code, _status: exits.append(code))
+    app.window.sign_out_action.trigger()  # type: ignore[union-attr]  # leave the demo: its server is told to stop
+    run(qtbot, app.shutdown(), timeout=20_000)  # and the app quits at once
+    # The server ended by itself (stdin closed: it closes its database and exits 0), not killed with the app.
+    assert exits == [0]
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
 def _demo_whose_server_died(qtbot: QtBot, app: AppController, *, search: bool = False) -> MainWindow:
     """A demo window, a contact open if ``search``, whose server was then killed."""
     app.start()
