@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,8 @@ class Instance(QObject):
 
         requests = self._folder / REQUESTS_DIR
         path = requests / f"{uuid.uuid4().hex}.json"
+        if sys.platform == "win32":
+            self._let_holder_come_forward()
         try:
             requests.mkdir(exist_ok=True)
             temporary = path.with_name(path.name + ".part")  # written whole before it gets the name read
@@ -144,6 +147,16 @@ class Instance(QObject):
                 return "unanswered"
             time.sleep(0.05)
         return "taken"
+
+    def _let_holder_come_forward(self) -> None:  # pragma: no cover  (Windows only)
+        """Windows lets a window come to the front only from the process the user is working in, or one it
+        allows: this start is that process (the rep just ran it), and it allows the copy that holds the lock, so
+        that its window can come forward rather than only flash in the taskbar."""
+        import ctypes
+
+        pid, _host, _app = self._lock.getLockInfo()  # (0, "", "") when the lock file cannot be read
+        if pid > 0:
+            ctypes.windll.user32.AllowSetForegroundWindow(pid)  # type: ignore[attr-defined]
 
     def listen(self) -> None:
         """Start taking requests from later starts."""
