@@ -63,7 +63,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         from crmdesk.paths import is_valid_profile_name
 
         if not is_valid_profile_name(args.profile):
-            parser.error(f"invalid profile name {args.profile!r}: use letters, digits, '.', '_' or '-'")
+            parser.error(
+                f"invalid profile name {args.profile!r}: use letters, digits, '.', '_' or '-', not ending in '.' "
+                "and not a device name such as CON or NUL"
+            )
     return args
 
 

@@ -50,14 +50,29 @@ def log_dir() -> Path:
     return path
 
 
+#: Names Windows keeps for devices, whatever follows a dot: a folder "con" or "nul.work" cannot be made there.
+_DEVICE_NAMES = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}
+)
+
+
 def is_valid_profile_name(name: str) -> bool:
-    return _PROFILE_NAME.fullmatch(name) is not None
+    """Letters, digits, ``.``, ``_`` and ``-``, and a name every platform can use for a folder: not ending in a
+    dot (Windows drops it, so "work." would be "work") and not a Windows device name."""
+    return (
+        _PROFILE_NAME.fullmatch(name) is not None
+        and not name.endswith(".")
+        and name.split(".", 1)[0].lower() not in _DEVICE_NAMES
+    )
 
 
 def profile_dir(profile: str) -> Path:
     """A profile's own folder: its recent list and registry of known values live here."""
     if not is_valid_profile_name(profile):
-        raise ValueError(f"Invalid profile name {profile!r}: use letters, digits, '.', '_' or '-'.")
+        raise ValueError(
+            f"Invalid profile name {profile!r}: use letters, digits, '.', '_' or '-', not ending in '.' and not a "
+            "device name such as CON or NUL."
+        )
     path = data_dir() / "profiles" / profile
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -62,7 +62,9 @@ def _remembered(account: Account, keyring: MemoryKeyring | None = None, token: s
 def test_flags_parse() -> None:
     args = _args("--demo", "--profile", "work", "--base-url", "http://127.0.0.1:9")
     assert args.demo and args.profile == "work" and args.base_url == "http://127.0.0.1:9"
-    for bad in ("../evil", "work\n", ""):  # a trailing newline once passed the name check
+    assert _args("--profile", "console.team-2").profile == "console.team-2"
+    # A trailing newline once passed the name check; the last ones are folders Windows cannot make.
+    for bad in ("../evil", "work\n", "", "work.", "CON", "nul.work", "Com1"):
         with pytest.raises(SystemExit):
             _args("--profile", bad)
 
