@@ -8,36 +8,20 @@ import pytest
 from keyring.backends.chainer import ChainerBackend
 
 from crmdesk.services.credentials import keyring_status
+from tests.support.qt_fixtures import MemoryKeyring
 
 
-class _Stored(keyring.backend.KeyringBackend):
-    priority: float = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.passwords.pop((service, username), None)
-
-
-class PlainFile(_Stored):
+class PlainFile(MemoryKeyring):
     """Stands for keyrings.alt's PlaintextKeyring: viable, and ranked below what keyring recommends."""
 
     priority = 0.5
 
 
-class EncryptedFile(_Stored):
+class EncryptedFile(MemoryKeyring):
     priority = 0.6
 
 
-class SystemKeyring(_Stored):
+class SystemKeyring(MemoryKeyring):
     """Stands for the Secret Service, Keychain or Windows Credential Locker."""
 
     priority = 5

@@ -21,7 +21,7 @@ import pytest
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A keyring that lives in a dict, so no test can reach the real system keyring."""
 
-    priority = 1
+    priority: float = 1
 
     def __init__(self) -> None:
         super().__init__()

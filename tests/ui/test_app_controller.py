@@ -436,19 +436,25 @@ def test_demo_mode_starts_a_child_server_without_stalling_the_ui(qtbot: QtBot, c
     assert not demo.is_running()
 
 
+def _demo_up(qtbot: QtBot, app: AppController) -> tuple[MainWindow, DemoServer]:
+    """``app`` started in demo mode, its window ready with the demo server up."""
+    app.start()
+    qtbot.waitUntil(lambda: app.window is not None and app.window.session.is_ready(), timeout=30_000)
+    window, demo = app.window, app.demo
+    assert window is not None and demo is not None
+    return window, demo
+
+
 def test_quitting_just_after_leaving_the_demo_lets_its_server_close_before_the_app_ends(
     qtbot: QtBot, controller: object
 ) -> None:
     app: AppController = controller("--demo")  # type: ignore[operator]
-    app.start()
-    demo = app.demo
-    assert demo is not None
-    qtbot.waitUntil(lambda: app.window is not None and app.window.session.is_ready(), timeout=30_000)
+    window, demo = _demo_up(qtbot, app)
     assert demo._process is not None
     pid = demo._process.processId()
     exits: list[int] = []
     demo._process.finished.connect(lambda code, _status: exits.append(code))
-    app.window.sign_out_action.trigger()  # type: ignore[union-attr]  # leave the demo: its server is told to stop
+    window.sign_out_action.trigger()  # leave the demo: its server is told to stop
     run(qtbot, app.shutdown(), timeout=20_000)  # and the app quits at once
     # The server ended by itself (stdin closed: it closes its database and exits 0), not killed with the app.
     assert exits == [0]
@@ -458,10 +464,7 @@ def test_quitting_just_after_leaving_the_demo_lets_its_server_close_before_the_a
 
 def _demo_whose_server_died(qtbot: QtBot, app: AppController, *, search: bool = False) -> MainWindow:
     """A demo window, a contact open if ``search``, whose server was then killed."""
-    app.start()
-    qtbot.waitUntil(lambda: app.window is not None and app.window.session.is_ready(), timeout=30_000)
-    window, demo = app.window, app.demo
-    assert window is not None and demo is not None
+    window, demo = _demo_up(qtbot, app)
     if search:
         window.request_search(demo_data.CONTACTS[0]["email"])
         qtbot.waitUntil(lambda: window.contact_view_built() and window.contact_view.current_uid() is not None)
@@ -639,10 +642,7 @@ def test_signing_in_from_the_demo_stops_its_server(
     qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
 ) -> None:
     app: AppController = controller("--demo")  # type: ignore[operator]
-    app.start()
-    demo = app.demo
-    assert demo is not None
-    qtbot.waitUntil(lambda: app.window is not None and app.window.session.is_ready(), timeout=30_000)
+    _window, demo = _demo_up(qtbot, app)
     app.show_sign_in()
     dialog = app.sign_in
     assert dialog is not None

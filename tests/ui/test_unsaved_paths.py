@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
+from crmdesk.api.models import ContactRef
 from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
 from tests.ui.contact_support import HeldTransport
@@ -41,17 +42,9 @@ def _city_on_server(qtbot: QtBot, account: Account, uid: str) -> str:
     return run(qtbot, read())
 
 
-PATHS: dict[str, Callable[[MainWindow, str], None]] = {
-    "open a recent contact": _open_recent,
-    "new contact (Ctrl+N)": lambda window, _other: window.new_contact_action.trigger(),
-    "sign out": lambda window, _other: window.sign_out_action.trigger(),
-}
-
-
-@pytest.mark.parametrize("path", list(PATHS))
-def test_leaving_unsaved_edits_asks_and_save_then_goes_on(
-    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, path: str
-) -> None:
+def _city_edited(qtbot: QtBot, account: Account) -> tuple[MainWindow, ContactRef, ContactRef, QLineEdit, list[bool]]:
+    """A window with two contacts in Recent, the first open with its city typed over (Recife → Olinda); the
+    list fills in when the window asks to sign out."""
     edited, other = create_contacts(
         qtbot,
         account,
@@ -73,6 +66,21 @@ def test_leaving_unsaved_edits_asks_and_save_then_goes_on(
     city.setFocus()
     city.selectAll()
     qtbot.keyClicks(city, "Olinda")
+    return window, edited, other, city, signed_out
+
+
+PATHS: dict[str, Callable[[MainWindow, str], None]] = {
+    "open a recent contact": _open_recent,
+    "new contact (Ctrl+N)": lambda window, _other: window.new_contact_action.trigger(),
+    "sign out": lambda window, _other: window.sign_out_action.trigger(),
+}
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_leaving_unsaved_edits_asks_and_save_then_goes_on(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, path: str
+) -> None:
+    window, edited, other, city, signed_out = _city_edited(qtbot, account)
 
     PATHS[path](window, other.uid)
     _unsaved_box(window).button(QMessageBox.StandardButton.Cancel).click()
@@ -96,27 +104,7 @@ def test_leaving_unsaved_edits_asks_and_save_then_goes_on(
 def test_save_on_leaving_that_meets_a_colleagues_change_stays_to_show_it(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, path: str
 ) -> None:
-    edited, other = create_contacts(
-        qtbot,
-        account,
-        {"name": "Edit Me", "email": "edit@example.com", "city": "Recife"},
-        {"name": "Someone Else", "email": "else@example.com"},
-    )
-    window = open_window(qtbot, account)
-    signed_out: list[bool] = []
-    window.sign_out_requested.connect(lambda: signed_out.append(True))
-    for uid in (other.uid, edited.uid):
-        window.open_uid(uid)
-
-        def opened(uid: str = uid) -> bool:
-            return window.contact_view.current_uid() == uid
-
-        qtbot.waitUntil(opened, timeout=15_000)
-    city = window.contact_view.findChild(QLineEdit, "city")
-    assert city is not None
-    city.setFocus()
-    city.selectAll()
-    qtbot.keyClicks(city, "Olinda")
+    window, edited, other, city, signed_out = _city_edited(qtbot, account)
 
     async def colleague() -> None:
         async with ContactApi(account.base_url, account.token) as api:
