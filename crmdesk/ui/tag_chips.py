@@ -5,9 +5,9 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 
-from PySide6.QtCore import QEvent, QRectF, QStringListModel, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPaintEvent, QPalette
-from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QRectF, QSize, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPaintEvent, QPalette, QResizeEvent
+from PySide6.QtWidgets import QCompleter, QFrame, QLabel, QLineEdit, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from crmdesk.contract import ContractError, validate_tag
 from crmdesk.ui.flow_layout import FlowLayout
@@ -113,6 +113,47 @@ class _TagInput(QLineEdit):
             event.accept()
 
 
+class _ChipScroll(QScrollArea):
+    """The chips, as tall as their rows up to :attr:`MAX_ROWS` rows, then scrolled.
+
+    A contact may carry a hundred tags: laid out in full they pushed the notes off the column, and the rows past
+    its end could not be reached at all, a tag just added among them.
+    """
+
+    MAX_ROWS = 4
+
+    def __init__(self, area: QWidget, flow: FlowLayout, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._flow = flow
+        self.setObjectName("tagScroll")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidgetResizable(True)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.setWidget(area)
+        self.viewport().setAutoFillBackground(False)
+        area.setAutoFillBackground(False)
+
+    def _row_height(self) -> int:
+        return self.fontMetrics().height() + 4  # a chip's text and its margins
+
+    def _height(self) -> int:
+        width = self.viewport().width() if self.isVisible() else self.width()
+        rows = self.MAX_ROWS * self._row_height() + (self.MAX_ROWS - 1) * self._flow.verticalSpacing()
+        return max(self._row_height(), min(self._flow.heightForWidth(max(width, 1)), rows))
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self._height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, self._height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # the rows it takes depend on its width
+
+
 class TagChips(QWidget):
     """Chips plus an "add a tag" input with a completer over the profile's known tags.
 
@@ -157,7 +198,8 @@ class TagChips(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        layout.addWidget(self._chip_area)
+        self._scroll = _ChipScroll(self._chip_area, self._flow, self)
+        layout.addWidget(self._scroll)
         layout.addWidget(self.input)
         layout.addWidget(self._message)
 
@@ -182,11 +224,14 @@ class TagChips(QWidget):
         for name in names[len(self._chips) :]:
             self._append_chip(name, pending=name.casefold() not in confirmed)
         self._update_empty()
+        if not keep_pending:
+            self._scroll.verticalScrollBar().setValue(0)  # another contact's tags start at their first row
 
     def add_pending(self, tag: str) -> None:
         if self._find(tag) is None:
-            self._append_chip(tag, pending=True)
+            chip = self._append_chip(tag, pending=True)
             self._update_empty()
+            self._bring_into_view(chip)
 
     def confirm(self, tag: str, stored: str | None = None) -> None:
         """``tag`` was added; ``stored`` is how the account spells it (tags match case-insensitively)."""
@@ -195,8 +240,9 @@ class TagChips(QWidget):
         if chip is not None:
             chip.set_tag(name, pending=False)
         else:  # sent before the contact was left and opened again: it was not among the tags read then
-            self._append_chip(name, pending=False)
+            chip = self._append_chip(name, pending=False)
             self._update_empty()
+        self._bring_into_view(chip)
 
     def fail(self, tag: str) -> None:
         """The server did not take ``tag``: drop its chip and give the text back so nothing typed is lost."""
@@ -256,7 +302,7 @@ class TagChips(QWidget):
     def _find(self, tag: str) -> TagChip | None:
         return next((chip for chip in self._chips if chip.name.casefold() == tag.casefold()), None)
 
-    def _append_chip(self, name: str, *, pending: bool) -> None:
+    def _append_chip(self, name: str, *, pending: bool) -> TagChip:
         if self._spare:
             chip = self._spare.pop()
         else:
@@ -265,6 +311,17 @@ class TagChips(QWidget):
         self._flow.addWidget(chip)
         self._chips.append(chip)
         chip.show()
+        return chip
+
+    def _bring_into_view(self, chip: TagChip) -> None:
+        """Scroll a tag just added (or confirmed) into view, once the chips have been laid out with it."""
+
+        def scroll() -> None:
+            if chip in self._chips:
+                self._flow.activate()
+                self._scroll.ensureWidgetVisible(chip, 0, 0)
+
+        QTimer.singleShot(0, self, scroll)
 
     def _remove_chip(self, chip: TagChip) -> None:
         # Out of the layout (a hidden item would still take spacing) and kept for the next contact's tags.
@@ -276,6 +333,7 @@ class TagChips(QWidget):
     def _update_empty(self) -> None:
         self._empty.setVisible(not self._chips)
         self._flow.invalidate()
+        self._scroll.updateGeometry()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

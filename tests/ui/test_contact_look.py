@@ -107,6 +107,36 @@ def test_a_long_tag_fits_the_notes_column_and_shows_whole_in_its_tooltip(qtbot: 
     assert chips.chips()[1].toolTip() == short.toolTip()
 
 
+def test_many_tags_take_four_rows_and_scroll_and_a_tag_just_added_is_in_view(qtbot: QtBot) -> None:
+    """A hundred tags laid out in full pushed the notes off the column, and rows past its end (a tag just added
+    among them) could not be reached at all."""
+    from PySide6.QtWidgets import QScrollArea
+
+    from crmdesk.ui.tag_chips import TagChips
+
+    chips = TagChips()
+    qtbot.addWidget(chips)
+    chips.set_tags([f"Trade fair 2024 follow-up {n:02d}" for n in range(60)])
+    chips.resize(300, chips.sizeHint().height())
+    chips.show()
+    qtbot.waitExposed(chips)
+    scroll = chips.findChild(QScrollArea, "tagScroll")
+    assert scroll is not None
+    row = chips.chips()[0].sizeHint().height()
+    assert 4 * row <= scroll.height() <= 4 * row + 3 * 6 + 4  # four rows and their spacing, not sixty
+    assert scroll.verticalScrollBar().maximum() > 0  # the rest is a scroll away
+
+    chips.add_pending("Brand New Tag")
+    new = chips.chips()[-1]
+    qtbot.waitUntil(lambda: not new.visibleRegion().isEmpty())
+    assert new.visibleRegion().boundingRect() == new.rect()  # whole, not sliced by the edge
+
+    chips.set_tags(["VIP", *(f"Partner tag {n:02d}" for n in range(40))])  # another contact
+    assert scroll.verticalScrollBar().value() == 0
+    chips.set_tags(["VIP"])
+    qtbot.waitUntil(lambda: scroll.height() < 2 * row)  # one row of tags takes one row
+
+
 # --- The dark palette the app brings where the desktop offers none ---------------------------------------
 
 ROLE = QPalette.ColorRole
