@@ -110,6 +110,9 @@ class _LogFile(logging.Handler):
 
     def _write_failed(self, record: logging.LogRecord) -> None:
         exc = sys.exc_info()[1]
+        if not isinstance(exc, OSError):
+            logging.Handler.handleError(self, record)  # a faulty record (bad format arguments), not the file
+            return
         if self._file is not None:
             file, self._file = self._file, None
             try:
@@ -125,7 +128,7 @@ class _LogFile(logging.Handler):
         self._told = True
         from crmdesk.paths import os_error_text
 
-        why = os_error_text(exc) if isinstance(exc, OSError) else str(exc)
+        why = os_error_text(exc) if isinstance(exc, OSError) else str(exc)  # OSError from the open
         try:
             sys.stderr.write(f"crmdesk: cannot write the log file {self.path} ({why}); problems go to this console\n")
         except (OSError, ValueError):

@@ -95,3 +95,25 @@ def test_a_log_file_that_cannot_be_written_is_reported_once_and_tried_again_late
     assert "contact 6 opened" in written
     assert "contact 5 opened" not in written  # still within the rest that the last failure began
     assert "Logging error" not in capfd.readouterr().err
+
+
+def test_a_faulty_log_call_is_reported_as_such_and_the_file_goes_on(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "crmdesk.log"
+    log_file = _LogFile(path, logging.Formatter("%(message)s"))
+
+    def record(message: str, *args: object) -> logging.LogRecord:
+        return logging.LogRecord("crmdesk.test", logging.INFO, __file__, 1, message, args, None)
+
+    try:
+        log_file.handle(record("first good record"))
+        log_file.handle(record("a record with %s %s", "one argument"))  # a programming slip
+        log_file.handle(record("the record logged right after"))
+        log_file.flush()
+    finally:
+        log_file.close()
+    assert path.read_text(encoding="utf-8").splitlines() == ["first good record", "the record logged right after"]
+    err = capfd.readouterr().err
+    assert "cannot write the log file" not in err  # it is no fault of the file
+    assert "not enough arguments for format string" in err  # logging's own report of the slip

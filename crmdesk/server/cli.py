@@ -219,8 +219,9 @@ def _query_values_hidden(record: logging.LogRecord) -> bool:
     args = record.args
     if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
         path, _, query = args[2].partition("?")
-        keys = (part.partition("=")[0] for part in query.split("&") if part)
-        hidden = "&".join(f"{key}={HIDDEN_VALUE}" for key in keys)
+        # "key=value" keeps its key; a part with no "=" may be a value on its own (?someone%40example.com).
+        parts = (part.partition("=") for part in query.split("&") if part)
+        hidden = "&".join(f"{key}={HIDDEN_VALUE}" if equals else HIDDEN_VALUE for key, equals, _value in parts)
         record.args = (*args[:2], f"{path}?{hidden}", *args[3:])
     return True
 

@@ -267,12 +267,14 @@ def test_the_access_log_names_each_lookup_without_the_customers_email_or_phone(t
         headers = {"Authorization": f"Bearer {account.token}"}
         for params in ({"email": "zelda.private@example.org"}, {"phone": "+55 11 98765-4321", "uid": ""}):
             assert httpx.get(f"{server.base_url}/api/contact", params=params, headers=headers).status_code == 404
+        httpx.get(f"{server.base_url}/api/contact?zelda.private%40example.org", headers=headers)  # a bare value
         deadline = time.monotonic() + 10
-        while server.stderr.count("uvicorn.access") < 2 and time.monotonic() < deadline:
+        while server.stderr.count("uvicorn.access") < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
         logged = server.stderr
     assert '"GET /api/contact?email=<hidden> HTTP/1.1" 404' in logged
     assert '"GET /api/contact?phone=<hidden>&uid=<hidden> HTTP/1.1" 404' in logged
+    assert '"GET /api/contact?<hidden> HTTP/1.1" 400' in logged
     for secret in ("zelda", "example.org", "98765", "4321", account.token):
         assert secret not in logged
 
