@@ -64,8 +64,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
         if not is_valid_profile_name(args.profile):
             parser.error(
-                f"invalid profile name {args.profile!r}: use letters, digits, '.', '_' or '-', not ending in '.' "
-                "and not a device name such as CON or NUL"
+                f"invalid profile name {args.profile!r}: use letters, digits, '.', '_' or '-' (on Windows, not "
+                "ending in '.' and not a device name such as CON or NUL)"
             )
     return args
 

@@ -57,21 +57,20 @@ _DEVICE_NAMES = frozenset(
 
 
 def is_valid_profile_name(name: str) -> bool:
-    """Letters, digits, ``.``, ``_`` and ``-``, and a name every platform can use for a folder: not ending in a
-    dot (Windows drops it, so "work." would be "work") and not a Windows device name."""
-    return (
-        _PROFILE_NAME.fullmatch(name) is not None
-        and not name.endswith(".")
-        and name.split(".", 1)[0].lower() not in _DEVICE_NAMES
-    )
+    """Letters, digits, ``.``, ``_`` and ``-``; on Windows, also a name it can use for a folder: not ending in a
+    dot (Windows drops it, so "work." would be "work") and not a device name. Elsewhere such names work, and a
+    profile made under one stays usable."""
+    if _PROFILE_NAME.fullmatch(name) is None:
+        return False
+    return sys.platform != "win32" or (not name.endswith(".") and name.split(".", 1)[0].lower() not in _DEVICE_NAMES)
 
 
 def profile_dir(profile: str) -> Path:
     """A profile's own folder: its recent list and registry of known values live here."""
     if not is_valid_profile_name(profile):
         raise ValueError(
-            f"Invalid profile name {profile!r}: use letters, digits, '.', '_' or '-', not ending in '.' and not a "
-            "device name such as CON or NUL."
+            f"Invalid profile name {profile!r}: use letters, digits, '.', '_' or '-' (on Windows, not ending in '.' "
+            "and not a device name such as CON or NUL)."
         )
     path = data_dir() / "profiles" / profile
     path.mkdir(parents=True, exist_ok=True)
