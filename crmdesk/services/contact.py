@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Signal
 from crmdesk import contract
 from crmdesk.api.errors import ApiError, NotFoundError, ValidationError
 from crmdesk.api.models import Contact, ContactSummary
-from crmdesk.services.registry import Registry, zone_named
+from crmdesk.services.registry import Registry
 from crmdesk.services.tasks import TaskSlots
 
 if TYPE_CHECKING:
@@ -42,11 +42,25 @@ class _NoteFlight:
     overlapped: bool = False
 
 
-def _copies(contact: Contact, text: str, since: datetime) -> int:
-    """How many of the contact's notes read ``text`` (a note's text may come back with its ends trimmed) and are
-    stamped at ``since`` or later (naive, the account's time), or bear no stamp that could be read."""
-    recent = [note for note in contact.notes if note.timestamp is None or note.timestamp >= since]
-    return _count(recent, text)
+#: How far this computer's clock and the server's may disagree, for :func:`_changed_since`.
+CLOCK_ALLOWANCE = timedelta(minutes=2)
+
+
+def _copies(contact: Contact, text: str) -> int:
+    """How many of the contact's notes read ``text`` (a note's text may come back with its ends trimmed)."""
+    return _count(contact.notes, text)
+
+
+def _changed_since(contact: Contact, moment: datetime) -> bool:
+    """Whether the server last changed ``contact`` at ``moment`` (aware) or later, give or take the clocks'
+    disagreement. ``lastUpdate`` is UTC, so no time zone is guessed (note stamps are in the account's, which may
+    not be known); a contact without a readable one is taken as unchanged."""
+    stamp = contact.lastUpdate
+    if stamp is None:
+        return False
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp >= moment - CLOCK_ALLOWANCE
 
 
 def _count(notes: Sequence[contract.NoteEntry], text: str) -> int:
@@ -343,10 +357,10 @@ class ContactService(QObject):
                 contact = await self._read(uid)
             except ApiError:
                 raise error from None
-            # The contact as this window held it may be old: a colleague may have added the same words since.
-            # Only copies stamped from about when this one was sent can be it.
-            since = self._account_minute(sent) - timedelta(minutes=1)
-            if not flight.overlapped and _copies(contact, text, since) > _copies(before, text, since):
+            # The contact as this window held it may be old: a colleague may have added the same words since. A
+            # copy is this note only if the server changed the contact after it was sent.
+            found = _copies(contact, text) > _copies(before, text)
+            if found and not flight.overlapped and _changed_since(contact, sent):
                 log.info("the answer to a note was lost, but the note is stored")
                 return contact, None
             raise
@@ -366,13 +380,6 @@ class ContactService(QObject):
         if stamps:
             self.registry.learn_note_stamp(max(stamps), sent, stored)
         return contact, None
-
-    def _account_minute(self, moment: datetime) -> datetime:
-        """``moment`` (aware) as the server stamps notes: naive, to the minute, in the account's time zone, or in
-        this computer's while that is unknown (as note times are shown)."""
-        zone = zone_named(self.registry.account_time_zone())
-        local = moment.astimezone(zone) if zone is not None else moment.astimezone()
-        return local.replace(tzinfo=None, second=0, microsecond=0)
 
     async def _read(self, uid: str) -> Contact:
         contact = await self.api.get_contact(uid=uid)

@@ -117,9 +117,8 @@ def test_a_note_stored_whose_contact_cannot_be_read_again_shows_as_added(
 
 
 def test_a_note_whose_answer_was_lost_is_looked_for_and_found(
-    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, utc_computer: None
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    # The account's zone is not known yet: it is taken to be this computer's, which here is the account's (UTC).
     trouble = _NoteTrouble(answer="lost", reads_after="ok")
     window, uid = _send_note(qtbot, account, trouble)
     view = window.contact_view
@@ -159,19 +158,19 @@ def test_a_colleagues_note_of_the_same_words_is_no_proof_that_a_lost_one_arrived
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, live_server: LiveServer
 ) -> None:
     """The window read Alice before a colleague added these very words; this rep's note is then lost on its way.
-    The contact read after it holds one copy more than the window knew: the colleague's, stamped minutes ago."""
+    The contact read after it holds one copy more than the window knew: the colleague's, added minutes ago."""
     trouble = _NoteTrouble(answer="unsent", reads_after="ok")
     window, alice = _open_alice(qtbot, account, trouble)
     view = window.contact_view
-    view.registry.set_account_time_zone("UTC")  # the test account's; this computer's zone may be any
     with live_server.store.engine.begin() as connection:
-        contact_id = connection.execute(
-            sa.select(server_store.contacts.c.id).where(server_store.contacts.c.uid == alice.uid)
-        ).scalar_one()
+        contacts = server_store.contacts
+        contact_id = connection.execute(sa.select(contacts.c.id).where(contacts.c.uid == alice.uid)).scalar_one()
         a_while_ago = server_store.utc_now() - timedelta(minutes=7)
         connection.execute(
             server_store.notes.insert().values(contact_id=contact_id, created_at=a_while_ago.isoformat(), text=NOTE)
         )
+        stamp = a_while_ago.strftime("%Y-%m-%dT%H:%M:%SZ")
+        connection.execute(contacts.update().where(contacts.c.id == contact_id).values(last_update=stamp))
     view.notes.input.setPlainText(NOTE)
     with qtbot.waitSignal(view.service.writes_done, timeout=10_000):
         view.notes.submit()
