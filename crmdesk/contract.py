@@ -166,6 +166,27 @@ def phone_digits(phone: str) -> str:
     return "".join(ch for ch in phone if ch.isdigit() and ch.isascii())
 
 
+def equivalent(field: str, first: str, second: str) -> bool:
+    """Whether two texts of a contact's ``field`` say the same to the API: emails without regard to case (lookups
+    ignore it), phones by their digits (lookups compare only those), a value as the number it is ("5000" and
+    "5000.0"), anything else with its white space collapsed."""
+    a, b = " ".join(first.split()), " ".join(second.split())
+    if a == b:
+        return True
+    if field == "email":
+        return a.casefold() == b.casefold()
+    if field == "phone":
+        return bool(phone_digits(a)) and phone_digits(a) == phone_digits(b)
+    if field == "value":
+        from decimal import Decimal, InvalidOperation
+
+        try:
+            return Decimal(a) == Decimal(b)
+        except (InvalidOperation, ValueError):
+            return False
+    return False
+
+
 # How an extension is written after a phone number, by people and by phonenumbers: "ext. 123", "x123", "#123",
 # ";ext=123"; the letters only as a word of their own ("box 12" has none).
 _EXTENSION = re.compile(r"\s*(?:;\s*ext=|(?<![a-z])(?:ext\.?|extension|x)|#)\s*(\d+)\s*$", re.IGNORECASE)

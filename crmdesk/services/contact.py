@@ -104,6 +104,8 @@ class ContactService(QObject):
         save_failed(exception)
         save_conflicted(Contact): nothing was sent: the contact as read just before, where someone else has
             changed a field this save was to change since the rep loaded it.
+        contact_refreshed(Contact): the contact as read just before a save the server then refused; it is the
+            current contact now.
         duplicates_checked(list[ContactSummary]): contacts already using the email or phone (may be empty).
         created(Contact): the new contact as the server stores it.
         create_failed(exception)
@@ -136,6 +138,7 @@ class ContactService(QObject):
     saved = Signal(object)
     save_failed = Signal(object)
     save_conflicted = Signal(object)
+    contact_refreshed = Signal(object)
     duplicates_checked = Signal(object)
     created = Signal(object)
     create_failed = Signal(object)
@@ -175,6 +178,9 @@ class ContactService(QObject):
         self._confirmed: list[tuple[str, str, str]] = []
         self._reconciling = 0  # saves and reloads whose answers are still to be applied
         self._read_for_save: Contact | None = None  # the contact as the running save read it before sending
+        # Per uid, the fields of the last save whose answer was lost: the server may hold them, and finding them
+        # there is no colleague's change.
+        self._maybe_saved: dict[str, dict[str, str]] = {}
 
     @property
     def api(self) -> ContactApi:
@@ -224,12 +230,17 @@ class ContactService(QObject):
         self._slots.cancel("load")
         since = len(self._confirmed)
         self._read_for_save = None
+        sent = dict(changes)
         self._start(
             "save",
-            self._update(uid, dict(changes), dict(loaded) if loaded is not None else None),
+            self._update(uid, sent, dict(loaded) if loaded is not None else None),
             lambda result: self._saved(result[0], result[1], since),
-            lambda error: self._save_failed(error, since),
+            lambda error: self._save_failed(error, since, uid, sent),
         )
+
+    def maybe_saved(self, uid: str) -> dict[str, str]:
+        """The fields of ``uid``'s last save whose answer was lost (the server may hold them), until one is saved."""
+        return dict(self._maybe_saved.get(uid, {}))
 
     def abandon_create(self) -> None:
         """The new-contact form was left: a duplicate check still running must not go on to create."""
@@ -291,9 +302,13 @@ class ContactService(QObject):
         since it read ``loaded``, the contact as it is now, and False (nothing sent)."""
         if loaded is not None:
             now = self._read_for_save = await self._read(uid)
+            ours = self._maybe_saved.get(uid, {})
             for name, typed in changes.items():
-                theirs = str(getattr(now, name, "") or "").strip()
-                if theirs != loaded.get(name, "").strip() and theirs != typed.strip():
+                theirs = str(getattr(now, name, "") or "")
+                if not any(
+                    contract.equivalent(name, theirs, known)
+                    for known in (loaded.get(name, ""), typed, *([ours[name]] if name in ours else []))
+                ):
                     return now, False
         return await self.api.update_contact(uid, **changes), True
 
@@ -396,19 +411,24 @@ class ContactService(QObject):
         self.set_current(result)
         self.contact_loaded.emit(result)
 
-    def _save_failed(self, error: object, since: int) -> None:
+    def _save_failed(self, error: object, since: int, uid: str, sent: dict[str, str]) -> None:
         """A refused save (a 400) is about the contact as stored: when it was read just before, it becomes the
         current contact, so that the refusal ("provide an email or a phone") is shown against what the server
-        holds, a colleague's changes to the other fields included."""
+        holds, a colleague's changes to the other fields included (:attr:`contact_refreshed` says so)."""
+        if getattr(error, "may_have_happened", False):
+            self._maybe_saved.setdefault(uid, {}).update(sent)
         read = self._read_for_save
         if read is not None and isinstance(error, ValidationError) and self._is_open(read.uid):
-            self.set_current(self._with_confirmed(read, since))
+            read = self._with_confirmed(read, since)
+            self.set_current(read)
+            self.contact_refreshed.emit(read)
         self.save_failed.emit(error)
 
     def _saved(self, contact: Contact, sent: bool, since: int) -> None:
         contact = self._with_confirmed(contact, since)
         self.set_current(contact)
         if sent:
+            self._maybe_saved.pop(contact.uid, None)
             self.saved.emit(contact)
         else:
             self.save_conflicted.emit(contact)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from crmdesk.api.models import Contact
-from crmdesk.contract import ContractError, check_identity, validate_field
+from crmdesk.contract import ContractError, check_identity, equivalent, validate_field
 from crmdesk.services import phone as phone_numbers
 from crmdesk.ui.focus_ring import RingedPlainTextEdit
 from crmdesk.ui.formatting import format_currency, plain_amount, user_locale
@@ -520,6 +521,8 @@ class ContactForm(QWidget):
     ) -> FieldSlot:
         label = QLabel(text, self)
         label.setBuddy(focus)
+        # The label names the editor for a screen reader only when they are siblings; the editor sits in a box.
+        focus.setAccessibleName(re.sub(r"&(.)", r"\1", text))
         label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         accent = QFrame(self)
         accent.setFixedWidth(3)
@@ -699,12 +702,16 @@ class ContactForm(QWidget):
     def message(self, name: str) -> str:
         return self.slots[name].message.text() if not self.slots[name].message.isHidden() else ""
 
-    def load(self, contact: Contact | None, *, keep_edits: bool = False) -> list[str]:
+    def load(
+        self, contact: Contact | None, *, keep_edits: bool = False, ours: Mapping[str, str] | None = None
+    ) -> list[str]:
         """Show ``contact`` as the new baseline. ``keep_edits`` keeps what the user changed and not yet saved.
 
-        Returns the fields kept as edited whose stored value someone else changed since the last load (and not to
-        what the rep typed): each is marked with what it holds now, since saving would replace it.
+        Returns the fields kept as edited whose stored value someone else changed since the last load (not to what
+        the rep typed, nor to ``ours``, what a save of the rep's whose answer was lost sent): each is marked with
+        what it holds now, since saving would replace it.
         """
+        ours = ours or {}
         edits = self.changes() if keep_edits else {}
         loaded_before = dict(self._baseline)
         self._loading = True
@@ -726,9 +733,9 @@ class ContactForm(QWidget):
         conflicts: dict[str, str] = {}
         for name, typed in edits.items():
             theirs = self._baseline[name].strip()
-            if theirs == typed:
-                continue  # they saved what this rep typed: nothing left to decide
-            if theirs != loaded_before[name].strip():
+            if equivalent(name, theirs, typed) or (name in ours and equivalent(name, theirs, ours[name])):
+                continue  # what this rep typed, or saved before: nothing left to decide
+            if not equivalent(name, theirs, loaded_before[name]):
                 conflicts[name] = self._conflict_text(theirs)
             elif name in self._conflicts:
                 conflicts[name] = self._conflicts[name]  # told at an earlier load, and not settled since
@@ -740,6 +747,16 @@ class ContactForm(QWidget):
     def conflicts(self) -> list[str]:
         """The fields marked as changed elsewhere since the rep began editing them (see :meth:`load`)."""
         return list(self._conflicts)
+
+    def conflict_marks(self) -> dict[str, str]:
+        return dict(self._conflicts)
+
+    def restore_conflict_marks(self, marks: Mapping[str, str]) -> None:
+        """Mark again the fields of ``marks`` (from :meth:`conflict_marks`) that are still changed: Undo revert
+        brings back edits, and with them what was at stake."""
+        changed = self.changes()
+        self._conflicts.update({name: text for name, text in marks.items() if name in changed})
+        self._refresh_marks()
 
     def _conflict_text(self, theirs: str) -> str:
         if not theirs:
@@ -907,6 +924,7 @@ class ContactForm(QWidget):
             slot.message.setPalette(palette)
             slot.message.setText(text)
             slot.message.setVisible(bool(text))
+            slot.editor.setAccessibleDescription(text)  # read with the field's name when it gets focus
             # The bar beside the editor marks a change in the highlight colour, and a value to fix in the error red.
             to_fix = bool(text) and not is_hint
             accent_palette = slot.accent.palette()

@@ -42,6 +42,7 @@ from crmdesk.contract import ContractError, check_note_reads_back, validate_note
 from crmdesk.services.contact import ContactService
 from crmdesk.services.registry import Registry
 from crmdesk.ui import shortcuts
+from crmdesk.ui.announce import announce
 from crmdesk.ui.contact_form import FORM_FIELDS, ContactForm
 from crmdesk.ui.elided_label import ElidedLabel
 from crmdesk.ui.formatting import (
@@ -195,6 +196,7 @@ class ContactView(QWidget):
         self._after_save_weight = OPEN_ANOTHER  # how weighty a way of leaving _after_save is (see resolve_unsaved)
         self._before_create: Contact | None = None  # the contact the new-contact form's Cancel goes back to
         self._reverted: dict[str, str] | None = None  # the edits Revert just dropped, while Undo can bring them back
+        self._reverted_marks: dict[str, str] = {}  # and the fields among them marked as changed elsewhere
         self._pending_combo: dict[str, str] = {}
         # Notes and tags typed but not yet added, per contact: they wait for the rep's return, never follow them to
         # the next contact. The inputs hold the drafts of ``_draft_uid``; ``_drafts`` keeps everyone else's.
@@ -991,10 +993,12 @@ class ContactView(QWidget):
         if self._mode == "view":
             values = self.form.values()
             dropped = {name: values[name] for name in self.form.changes()}
+            marks = self.form.conflict_marks()
             self.form.revert()
             if dropped:
                 self._say_status(self.tr("Changes reverted."))
                 self._reverted = dropped
+                self._reverted_marks = marks
                 self.undo_revert_button.show()
             else:
                 self.form_status.clear()
@@ -1004,10 +1008,11 @@ class ContactView(QWidget):
 
     def undo_revert(self) -> None:
         """Put back the edits the last Revert dropped."""
-        dropped = self._reverted
+        dropped, marks = self._reverted, self._reverted_marks
         self._forget_revert()
         if dropped and self._mode == "view" and not self.form.is_busy():
             self.form.fill(dropped)
+            self.form.restore_conflict_marks(marks)  # what was at stake is again
             self.form_status.clear()
             self._update_buttons()
 
@@ -1015,6 +1020,7 @@ class ContactView(QWidget):
         if self._reverted is None:
             return
         self._reverted = None
+        self._reverted_marks = {}
         self.undo_revert_button.hide()
         if self.form_status.text() == self.tr("Changes reverted."):
             self.form_status.clear()
@@ -1103,7 +1109,7 @@ class ContactView(QWidget):
         self.stack.setCurrentWidget(self.page)
         self.form.phone_region = self._phone_region()
         self.form.set_busy(self.service.is_running("save"))  # a save on its way keeps the form locked
-        self.form.load(contact, keep_edits=keep_edits)
+        self.form.load(contact, keep_edits=keep_edits, ours=self.service.maybe_saved(contact.uid))
         if not keep_edits:
             self._forget_revert()
         if not keep_edits and self.form_status.text():  # clear() relayouts the column even when already empty
@@ -1514,7 +1520,9 @@ class ContactView(QWidget):
             self._show(contact, keep_edits=True)
             self.status_message.emit(self.tr("Reloaded"))
             if self.form.conflicts():
-                self._say_status(self.tr("The marked fields you are editing were changed elsewhere."), error=True)
+                text = self.tr("The marked fields you are editing were changed elsewhere.")
+                self._say_status(text, error=True)
+                announce(self.form_status, text, urgent=True)
 
     def _on_load_failed(self, error: object) -> None:
         uid = self.current_uid()
@@ -1553,12 +1561,11 @@ class ContactView(QWidget):
         if self._mode != "view" or contact.uid != self.current_uid():
             return
         self._show(contact, keep_edits=True)
-        self._say_status(
-            self.tr(
-                "Not saved: the marked fields were changed elsewhere since you opened them. Save again to keep yours."
-            ),
-            error=True,
+        text = self.tr(
+            "Not saved: the marked fields were changed elsewhere since you opened them. Save again to keep yours."
         )
+        self._say_status(text, error=True)
+        announce(self.form_status, text, urgent=True)  # focus goes to the field; its description says the rest
         self.form.focus_first_conflict()
         self._update_buttons()
 

@@ -635,6 +635,8 @@ class MainWindow(QMainWindow):
         # after the rep opened another contact).
         view.service.saved.connect(self._contact_changed)
         view.service.contact_loaded.connect(self._contact_changed)
+        view.service.save_conflicted.connect(self._contact_changed)
+        view.service.contact_refreshed.connect(self._contact_changed)
         view.contact_deleted.connect(self._contact_deleted)
         view.deleted_elsewhere.connect(self._deleted_elsewhere)
         view.open_requested.connect(self.open_uid)

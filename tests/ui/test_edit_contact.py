@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import cast
 
+import httpx
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
@@ -124,6 +125,71 @@ def test_a_colleagues_change_to_another_field_or_to_the_same_value_saves_at_once
     stored = save(qtbot, view)
     assert (stored.city, stored.state, stored.businessName) == ("Natal", "RN", "Silva Ltda")
     assert line(view, "businessName").text() == "Silva Ltda"
+
+
+def test_undo_after_revert_brings_back_what_was_at_stake_and_a_screen_reader_hears_of_it(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    type_into(qtbot, line(view, "city"), "Natal")
+    run(qtbot, api.update_contact(contact.uid, city="Olinda"))
+    with qtbot.waitSignal(view.service.save_conflicted, timeout=10_000):
+        view.save_button.click()
+    marked = "Changed elsewhere to “Olinda”; saving keeps yours."
+    city = line(view, "city")
+    assert city.accessibleName() == "City" and city.accessibleDescription() == marked
+    view.revert()
+    assert city.text() == "Olinda" and view.form.message("city") == "" and city.accessibleDescription() == ""
+    view.undo_revert()
+    assert city.text() == "Natal" and view.form.message("city") == marked
+
+
+def test_a_colleagues_equivalent_value_is_no_conflict(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    # The colleague wrote what the rep is typing, in another spelling: the same email, number and amount.
+    type_into(qtbot, line(view, "email"), "maria.silva@example.com")
+    type_into(qtbot, line(view, "phone"), "+5511912345678")
+    type_into(qtbot, line(view, "value"), "5000")
+    run(
+        qtbot,
+        api.update_contact(contact.uid, email="Maria.Silva@Example.com", phone="+55 11 91234-5678", value="5000.00"),
+    )
+    stored = save(qtbot, view)
+    assert (stored.email, stored.phone, stored.value) == ("maria.silva@example.com", "+5511912345678", "5000")
+
+
+class _AnswersLost(httpx.AsyncBaseTransport):
+    """Passes requests on; while ``losing``, the answers to updates are lost after the server has stored them."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.losing = True
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if self.losing and request.method == "PUT" and request.url.path == "/api/contact":
+            await response.aread()
+            raise httpx.ReadError("connection reset by peer")
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_the_reps_own_save_whose_answer_was_lost_is_no_colleagues_change(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact, transport: RecordingTransport
+) -> None:
+    lossy = _AnswersLost(transport.inner)
+    transport.inner = lossy  # type: ignore[assignment]
+    type_into(qtbot, line(view, "city"), "Natal")
+    with qtbot.waitSignal(view.service.save_failed, timeout=20_000) as failed:
+        view.save_button.click()
+    assert getattr(failed.args[0], "may_have_happened", False)
+    assert read_back(qtbot, api, contact.uid).city == "Natal"  # stored, though the rep could not be told
+    lossy.losing = False
+    type_into(qtbot, line(view, "city"), "Natal/RN")  # the rep goes on, and saves again
+    assert save(qtbot, view).city == "Natal/RN"
+    assert view.form.message("city") == ""
 
 
 def test_a_refusal_caused_by_a_colleagues_change_shows_that_change(

@@ -376,6 +376,27 @@ def test_searching_for_the_contact_open_with_edits_shows_what_changed_and_keeps_
     run(qtbot, window.session.aclose())
 
 
+def test_a_save_that_meets_a_colleagues_rename_shows_the_new_name_in_recent_too(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, uid = _dirty_contact(qtbot, account)
+
+    async def colleague() -> None:
+        async with ContactApi(account.base_url, account.token) as api:
+            await api.update_contact(uid, firstName="Edited", lastName="Elsewhere", city="Natal")
+
+    run(qtbot, colleague())
+    view = window.contact_view
+    with qtbot.waitSignal(view.service.save_conflicted, timeout=10_000):
+        view.save_button.click()
+    assert view.name_label.text() == "Edited Elsewhere"
+    assert [entry.name for entry in window.recent.entries()] == ["Edited Elsewhere"]
+    window.close()
+    _unsaved_box(window).button(QMessageBox.StandardButton.Discard).click()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5_000)
+    run(qtbot, window.session.aclose())
+
+
 def test_closing_with_unsaved_edits_asks_first_and_cancel_keeps_the_window(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
