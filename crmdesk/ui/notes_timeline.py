@@ -51,8 +51,28 @@ class NoteInput(RingedPlainTextEdit):
 _ADD_KEYS = shortcuts.ADD_NOTE.sequences()
 
 
+#: A note longer than this shows its beginning, with a button for the rest: a pasted email thread is long, and
+#: laying a hundred such notes out in full froze the window for a fifth of a second at each contact shown.
+LONG_NOTE_CHARS = 1000
+#: How much of a long note shows until the rep asks for the rest.
+LONG_NOTE_SHOWN = 700
+
+
+def note_beginning(text: str) -> str:
+    """The part of a long note shown at first: up to LONG_NOTE_SHOWN characters, ended at a space if there is
+    one near the end, and an ellipsis; a note no longer than LONG_NOTE_CHARS, whole."""
+    if len(text) <= LONG_NOTE_CHARS:
+        return text
+    cut = text[:LONG_NOTE_SHOWN]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space > LONG_NOTE_SHOWN * 0.8:
+        cut = cut[:space]
+    return cut.rstrip() + " …"
+
+
 class NoteEntryWidget(QFrame):
-    """One note: its time above its text. The text is always plain text, never HTML."""
+    """One note: its time above its text, and a button for the rest of a long one. The text is always plain
+    text, never HTML."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,16 +90,28 @@ class NoteEntryWidget(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 2, 0, 6)
         layout.setSpacing(1)
+        self.whole_button = QPushButton(self.tr("Show the whole note"), self)
+        self.whole_button.setObjectName("wholeNote")
+        self.whole_button.setFlat(True)
+        self.whole_button.setIcon(icon("chevron-down"))  # as "Show older notes" has: it opens more
+        self.whole_button.setProperty("iconName", "chevron-down")  # the contact view tints it for a new scheme
+        self.whole_button.hide()
         layout.addWidget(self.time_label)
         layout.addWidget(self.text_label)
+        layout.addWidget(self.whole_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.entry: NoteEntry | None = None
 
-    def show_entry(self, entry: NoteEntry, time_text: str, tooltip: str) -> None:
+    def show_entry(self, entry: NoteEntry, time_text: str, tooltip: str, *, whole: bool = False) -> None:
+        """Show ``entry``; a long one in part (see :func:`note_beginning`) unless ``whole``."""
         self.entry = entry
         self.time_label.setText(time_text)  # QLabel ignores a text equal to the one it shows
         if self.time_label.toolTip() != tooltip:
             self.time_label.setToolTip(tooltip)
-        self.text_label.setText(entry.text)
+        shown = entry.text if whole else note_beginning(entry.text)
+        self.text_label.setText(shown)
+        cut = not whole and len(entry.text) > LONG_NOTE_CHARS
+        if self.whole_button.isHidden() == cut:  # showing or hiding it relayouts the row: only when it changes
+            self.whole_button.setVisible(cut)
 
 
 def day_label(day: date, today: date, locale: QLocale) -> str:
@@ -127,6 +159,7 @@ class NotesTimeline(QWidget):
         self._built_on: date | None = None  # the date the day headings were named on
         self._limit = NOTES_PAGE  # stored notes shown; "Show older notes" raises it
         self._time_cache: dict[tuple[datetime, str], tuple[str, str]] = {}
+        self._whole: set[tuple[datetime | None, str]] = set()  # long notes of this contact the rep opened whole
         #: The zone the account stamps notes in (None: taken to be this computer's); shown in local time.
         self._account_zone: tzinfo | None = None
 
@@ -210,6 +243,7 @@ class NotesTimeline(QWidget):
                     self._pending.remove(text)
         else:
             self._pending.clear()
+            self._whole.clear()
             self._limit = NOTES_PAGE  # another contact: its latest notes first
         self._rebuild()
 
@@ -394,7 +428,7 @@ class NotesTimeline(QWidget):
             else:
                 assert isinstance(value, NoteEntry)
                 time_text, tooltip = self._time_texts(value, locale)
-                widget.show_entry(value, time_text, tooltip)
+                widget.show_entry(value, time_text, tooltip, whole=(value.timestamp, value.text) in self._whole)
             if relayout:
                 self._list.addWidget(widget)
                 if widget.isHidden():
@@ -440,8 +474,17 @@ class NotesTimeline(QWidget):
 
     def _entry(self, index: int) -> NoteEntryWidget:
         while len(self._entries) <= index:
-            self._entries.append(NoteEntryWidget(self._container))
+            widget = NoteEntryWidget(self._container)
+            widget.whole_button.clicked.connect(lambda _checked=False, widget=widget: self._show_whole(widget))
+            self._entries.append(widget)
         return self._entries[index]
+
+    def _show_whole(self, widget: NoteEntryWidget) -> None:
+        entry = widget.entry
+        if entry is None:
+            return
+        self._whole.add((entry.timestamp, entry.text))
+        widget.show_entry(entry, widget.time_label.text(), widget.time_label.toolTip(), whole=True)
 
     def _header(self, index: int) -> QLabel:
         while len(self._headers) <= index:

@@ -167,6 +167,36 @@ def test_note_widgets_are_reused_between_contacts(qtbot: QtBot) -> None:
     assert first[0].text_label.text() == "other" and first[1].isHidden()
 
 
+def test_a_long_note_shows_its_beginning_until_the_rep_asks_for_the_whole(qtbot: QtBot) -> None:
+    """A pasted email thread is long: a hundred of them laid out in full froze the window at each contact shown."""
+    from datetime import datetime
+
+    from crmdesk.contract import NoteEntry
+    from crmdesk.ui.notes_timeline import NotesTimeline
+
+    timeline = NotesTimeline()
+    qtbot.addWidget(timeline)
+    timeline.resize(360, 600)
+    email = "Forwarded message. " + "The customer asked about the delivery dates and the fees again. " * 40
+    short = "Called back, wants a quote."
+    notes = [NoteEntry(datetime(2025, 1, 2, 9, 30), email), NoteEntry(datetime(2025, 1, 3, 8, 0), short)]
+    timeline.set_notes(notes)
+    timeline.show()
+    long_entry, short_entry = reversed(timeline.entry_widgets())  # newest first
+    shown = long_entry.text_label.text()
+    assert len(shown) <= 702 and shown.endswith(" …") and email.startswith(shown[:-2].rstrip())
+    assert not long_entry.whole_button.isHidden() and short_entry.whole_button.isHidden()
+    assert short_entry.text_label.text() == short
+
+    long_entry.whole_button.click()
+    assert long_entry.text_label.text() == email and long_entry.whole_button.isHidden()
+    timeline.set_notes(notes, keep_pending=True)  # the same contact read again: still whole
+    assert timeline.entry_widgets()[1].text_label.text() == email
+    timeline.set_notes([NoteEntry(datetime(2025, 2, 1, 10, 0), "other")])  # another contact
+    timeline.set_notes(notes)  # and back: the note opens at its beginning again
+    assert timeline.entry_widgets()[1].text_label.text() == shown
+
+
 def test_a_long_history_shows_its_latest_notes_and_the_rest_on_request(qtbot: QtBot) -> None:
     from datetime import datetime, timedelta
 
