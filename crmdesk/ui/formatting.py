@@ -224,6 +224,10 @@ _NO_DECIMALS = frozenset("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VU
 _THREE_DECIMALS = frozenset("BHD IQD JOD KWD LYD OMR TND".split())
 
 
+#: Significant digits a float (which Qt's locale formatting takes) holds exactly.
+_EXACT_DIGITS = 15
+
+
 def format_currency(raw: str, locale: QLocale, currency: str = "") -> str:
     """``raw`` in ``currency`` (an ISO 4217 code) as ``locale`` writes money ("R$12,000.00" in US English), or
     as a number in the locale's style when no currency is known ("12,000"): the API keeps a bare number, and the
@@ -232,6 +236,8 @@ def format_currency(raw: str, locale: QLocale, currency: str = "") -> str:
     plain = plain_amount(raw, currency=currency)
     if plain is None:
         return raw
+    if len(plain.lstrip("-").replace(".", "").lstrip("0")) > _EXACT_DIGITS:
+        return raw  # Qt formats a float: past this many digits it would show others than those stored
     number = float(plain)
     fraction = plain.partition(".")[2]
     typed = len(fraction.rstrip("0"))  # a plain form's fourth digit may be a pad (see plain_amount)

@@ -217,8 +217,12 @@ def test_money_is_written_the_locales_way_and_what_cannot_be_read_is_left(qapp: 
         "1.5.5",
         "12,000,50",
         "9" * 400,
+        "12345678901234567890",  # more digits than Qt's float formatting keeps: "12,345,678,901,234,567,168"
+        "9" * 64,
     ):
         assert format_currency(unreadable, US, "USD") == unreadable == format_currency(unreadable, US)
+    assert format_currency("999999999999999", US) == "999,999,999,999,999"  # fifteen digits still read whole
+    assert format_currency("1234567890123.45", US, "USD") == "$1,234,567,890,123.45"
 
 
 def test_an_amount_typed_in_any_locales_style_shows_its_one_reading_and_never_a_wrong_one(qapp: object) -> None:
