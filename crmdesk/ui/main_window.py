@@ -7,6 +7,7 @@ import logging
 import math
 import time
 import weakref
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -64,11 +65,12 @@ ContactViewFactory = Callable[[Session, "Registry", QWidget], "ContactView"]
 BUSY_INDICATOR_DELAY_MS = 150
 
 
-def _result_texts(uid: str, name: str, email: str, phone: str) -> tuple[str, str]:
-    """A search result's row text and tooltip."""
+def _result_texts(uid: str, name: str, email: str, phone: str, *, with_uid: bool = False) -> tuple[str, str]:
+    """A search result's row text and tooltip; ``with_uid`` adds the UID to the row (for rows that would read
+    alike: the API allows duplicates, and the rep must be able to tell which one they open)."""
     # One line each: several matches often share the email and differ only by phone (or the reverse).
-    details = "\n".join(part for part in (email, phone) if part)
-    return f"{name or uid}\n{details}", f"{name}\n{details}\nUID {uid}"
+    details = "\n".join(part for part in (email, phone, f"UID {uid}" if with_uid else "") if part)
+    return f"{name or uid}\n{details}", f"{name}\n{details}" + ("" if with_uid else f"\nUID {uid}")
 
 
 def default_contact_view(session: Session, registry: Registry, parent: QWidget) -> ContactView:
@@ -945,8 +947,10 @@ class MainWindow(QMainWindow):
 
     def _several_found(self, summaries: list[ContactSummary]) -> None:
         self.results_list.clear()
+        rows = Counter((s.name, s.email, s.phone) for s in summaries)
         for summary in summaries:
-            text, tooltip = _result_texts(summary.uid, summary.name, summary.email, summary.phone)
+            alike = rows[(summary.name, summary.email, summary.phone)] > 1
+            text, tooltip = _result_texts(summary.uid, summary.name, summary.email, summary.phone, with_uid=alike)
             item = QListWidgetItem(text)
             item.setData(_UID_ROLE, summary.uid)
             item.setToolTip(tooltip)
@@ -1035,7 +1039,10 @@ class MainWindow(QMainWindow):
         # A renamed contact reads the same in the results and the "Found …" line as in Recent and the header.
         for item in self._result_items():
             if item.data(_UID_ROLE) == contact.uid:
-                text, tooltip = _result_texts(contact.uid, contact.name, contact.email, contact.phone)
+                with_uid = item.text().endswith(f"\nUID {contact.uid}")
+                text, tooltip = _result_texts(
+                    contact.uid, contact.name, contact.email, contact.phone, with_uid=with_uid
+                )
                 if item.text() != text:
                     item.setText(text)
                     item.setToolTip(tooltip)

@@ -182,6 +182,21 @@ def test_several_matches_are_listed_and_choosing_one_opens_it(
     close_window(qtbot, window)
 
 
+def test_matches_that_read_alike_show_their_uids_to_tell_them_apart(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    twin = {"name": "Maria Silva", "email": "maria@example.com", "phone": "+5511987654321"}
+    one, two, _mario = create_contacts(qtbot, account, twin, twin, {**twin, "name": "Mario Silva"})
+    window = open_window(qtbot, account)
+    _search(qtbot, window, "maria@example.com")
+    results = window.results_list
+    qtbot.waitUntil(lambda: results.count() == 3, timeout=15_000)
+    rows = [results.item(i).text() for i in range(3)]
+    assert rows[0].endswith(f"\nUID {one.uid}") and rows[1].endswith(f"\nUID {two.uid}")
+    assert "UID" not in rows[2]  # a row that reads apart already stays as it was
+    close_window(qtbot, window)
+
+
 def test_no_match_is_said_in_place_never_in_a_dialog(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
