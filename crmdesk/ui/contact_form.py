@@ -594,6 +594,8 @@ class ContactForm(QWidget):
         line.setPlaceholderText(self.tr("e.g. America/Sao_Paulo"))
         combo.editTextChanged.connect(self._edited)
         combo.editTextChanged.connect(self._update_local_time)
+        # The field shows ~12 characters: "America/Argentina/Buenos_Aires" and ".../ComodRivadavia" look alike in it.
+        combo.editTextChanged.connect(lambda text: combo.setToolTip(text.strip()))
         line.editingFinished.connect(self.normalise_time_zone)
         self.local_time = QLabel(self)
         self.local_time.setObjectName("localTime")

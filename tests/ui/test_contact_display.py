@@ -158,6 +158,10 @@ def test_long_values_open_at_their_beginning(qtbot: QtBot, view: ContactView, co
     email.setText(LONG_EMAIL + "x")
     view.revert()
     assert email.text() == LONG_EMAIL and email.cursorPosition() == 0
+    # The zone field shows a dozen characters; its tooltip names the zone whole, as it changes.
+    assert view.form.time_zone_combo.toolTip() == "America/Sao_Paulo"
+    view.form.time_zone_combo.setEditText("America/Argentina/ComodRivadavia")
+    assert view.form.time_zone_combo.toolTip() == "America/Argentina/ComodRivadavia"
 
 
 def test_value_shows_as_currency_until_focused_and_save_sends_the_raw_string(
