@@ -246,6 +246,8 @@ class NotesTimeline(QWidget):
             self._whole.clear()
             self._limit = NOTES_PAGE  # another contact: its latest notes first
         self._rebuild()
+        if not keep_pending:
+            self._release_spares()
 
     def show_more(self) -> None:
         """Show the next page of stored notes.
@@ -471,6 +473,18 @@ class NotesTimeline(QWidget):
                 self._time_cache.clear()
             self._time_cache[key] = cached
         return cached
+
+    def _release_spares(self) -> None:
+        """Let go of the rows a long history opened with "Show older notes" left unused (a contact with thousands
+        of notes left thousands of rows behind, ~20 kB each); a page's worth stays for the next contact."""
+        keep = max(len(self.entry_widgets()), NOTES_PAGE + 10)
+        for spare in self._entries[keep:]:
+            spare.deleteLater()
+        del self._entries[keep:]
+        keep = max(len(self.day_headers()), NOTES_PAGE + 10)
+        for header in self._headers[keep:]:
+            header.deleteLater()
+        del self._headers[keep:]
 
     def _entry(self, index: int) -> NoteEntryWidget:
         while len(self._entries) <= index:

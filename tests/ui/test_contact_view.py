@@ -6,9 +6,18 @@ from collections.abc import Iterator
 from typing import cast
 
 import pytest
-from PySide6.QtCore import QLocale, QPoint, Qt
+from PySide6.QtCore import QEvent, QLocale, QPoint, Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QCalendarWidget, QComboBox, QLabel, QLineEdit, QPlainTextEdit, QScrollArea, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QCalendarWidget,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -230,6 +239,9 @@ def test_a_long_history_shows_its_latest_notes_and_the_rest_on_request(qtbot: Qt
     # for the older ones above them, and a note added stays in sight once it is stored.
     timeline.set_notes(history[:120])
     assert len(timeline.entry_widgets()) == NOTES_PAGE and timeline.hidden_count() == 20
+    # The rows the whole history needed go (thousands of notes left thousands of rows behind); a page's stay.
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert len(timeline.findChildren(NoteEntryWidget)) <= NOTES_PAGE + 10
     timeline.set_newest_first(False)
     texts = [widget.text_label.text() for widget in timeline.entry_widgets()]
     assert texts == [f"Call {i}" for i in range(20, 120)]
