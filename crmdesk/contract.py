@@ -353,10 +353,20 @@ class ContactInput:
     uid: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class JsonNumber:
+    """A number in a request body, kept as written: ``value`` accepts a JSON number and stores "its string",
+    which is its literal (``1.10``, ``1E5``, ``-0``), not what a float makes of it ("1.1", "100000.0", "0", and
+    "inf" for ``1e400``). A JSON decoder gives these with ``parse_int=JsonNumber, parse_float=JsonNumber``."""
+
+    text: str
+
+
 def _as_text(field: str, value: Any) -> str:
+    if field == "value" and isinstance(value, JsonNumber):
+        return value.text
     if field == "value" and isinstance(value, int | float) and not isinstance(value, bool):
-        text = repr(value) if isinstance(value, float) else str(value)
-        return text
+        return repr(value) if isinstance(value, float) else str(value)
     if not isinstance(value, str):
         raise invalid(field, "must be a string")
     return value

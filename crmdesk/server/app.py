@@ -69,9 +69,12 @@ async def read_json_object(request: Request) -> dict[str, Any]:
     if not raw.strip():
         raise ApiError(400, "BAD_REQUEST", "Missing body: send a JSON object")
     try:
-        body = json.loads(raw, parse_constant=_reject_constant)
+        # Numbers stay as written: only ``value`` takes one, stored as its literal; elsewhere one is a wrong type.
+        body = json.loads(
+            raw, parse_constant=_reject_constant, parse_int=contract.JsonNumber, parse_float=contract.JsonNumber
+        )
     except (ValueError, RecursionError):
-        # ValueError covers bad UTF-8, malformed JSON, NaN/Infinity and integers too long to convert.
+        # ValueError covers bad UTF-8, malformed JSON and NaN/Infinity.
         raise ApiError(400, "BAD_REQUEST", "Invalid body: the request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise ApiError(400, "BAD_REQUEST", "Invalid body: the request body must be a JSON object")

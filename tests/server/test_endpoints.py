@@ -198,6 +198,16 @@ def test_number_value_is_stored_as_string_and_unknown_fields_are_ignored(api: ht
     data = api.get("/api/contact", params={"uid": uid}).json()["data"]
     assert data["value"] == "5000"
     assert "favouriteColour" not in data
+    # "Its string" is the number as written, not what a float makes of it ("1.1", "100000.0", "inf").
+    for literal in ("1.10", "1E5", "-0", "1e400", "12345678901234567890.5"):
+        body = f'{{"uid": "{uid}", "value": {literal}}}'
+        answer = api.put("/api/contact", content=body, headers={"Content-Type": "application/json"})
+        assert answer.json()["data"]["value"] == literal, literal
+    # A number where text is expected is still a wrong type.
+    wrong = api.put(
+        "/api/contact", content=f'{{"uid": "{uid}", "city": 12}}', headers={"Content-Type": "application/json"}
+    )
+    assert wrong.status_code == 400
 
 
 def test_update_clears_with_empty_or_null_but_keeps_identity_rule(api: httpx.Client) -> None:
