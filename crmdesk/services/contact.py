@@ -510,6 +510,13 @@ class ContactService(QObject):
         self._confirm(contact.uid, "notes", text)
         if unread is None:
             if self._is_open(contact.uid):
+                # The view takes the notes, tags and update time of this read, and nothing else (a save may have
+                # answered since it was read): the contact held mirrors what is shown.
+                current = self._current
+                assert current is not None
+                contact = dataclasses.replace(
+                    current, notes=contact.notes, tags=contact.tags, lastUpdate=contact.lastUpdate
+                )
                 self.set_current(contact)
             else:  # left meanwhile, or nothing open (a new-contact form): the open contact stays as it is
                 self.registry.learn_contact(contact)

@@ -204,6 +204,34 @@ def test_a_reload_answering_after_a_save_does_not_put_the_old_values_back(
         close_api(qtbot, api)
 
 
+def test_a_notes_read_answering_after_a_save_does_not_put_the_old_values_back(
+    qtbot: QtBot, qasync_loop: object, account: Account
+) -> None:
+    # The contact read after a note is read at once and answered late; the save goes through meanwhile.
+    slow = HeldTransport("GET /api/contact", late_answer=True, limit=1)
+    slow.release()
+    api = make_api(account.base_url, account.token, transport=slow)
+    try:
+        contact = create_contact(qtbot, api, name="Maria Silva", email="maria@example.com", city="Recife")
+        service, view = make_view(qtbot, api, demo_registry())
+        view.show_contact(contact)
+        slow.hold()
+        view.notes.input.setPlainText("Called: moving to Natal.")
+        view.notes.submit()
+        qtbot.waitUntil(lambda: slow.held == 1, timeout=5_000)
+        type_into(qtbot, line(view, "city"), "Natal")
+        with qtbot.waitSignal(service.saved, timeout=5_000):
+            view.save()
+        with qtbot.waitSignal(service.note_added, timeout=5_000):
+            slow.release()  # the note's read, from before the save, arrives
+        current = service.current
+        assert current is not None and [note.text for note in current.notes] == ["Called: moving to Natal."]
+        assert current.city == "Natal"  # as the form shows it, and as saved
+        assert line(view, "city").text() == "Natal" and not view.has_unsaved_changes()
+    finally:
+        close_api(qtbot, api)
+
+
 def test_a_slow_save_answer_keeps_a_colleagues_changes_and_adds_the_tag_confirmed_meanwhile(
     qtbot: QtBot, qasync_loop: object, account: Account
 ) -> None:
