@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Signal
 from crmdesk import contract
 from crmdesk.api.errors import ApiError, NotFoundError, ValidationError
 from crmdesk.api.models import Contact, ContactSummary
-from crmdesk.services.registry import Registry
+from crmdesk.services.registry import Registry, zone_named
 from crmdesk.services.tasks import TaskSlots
 
 if TYPE_CHECKING:
@@ -372,10 +372,7 @@ class ContactService(QObject):
                 contact = await self._read(uid)
             except ApiError:
                 raise error from None
-            # The contact as this window held it may be old: a colleague may have added the same words since. A
-            # copy is this note only if the server changed the contact after it was sent.
-            found = _copies(contact, text) > _copies(before, text)
-            if found and not flight.overlapped and _changed_since(contact, sent):
+            if not flight.overlapped and self._note_arrived(before, contact, text, sent):
                 log.info("the answer to a note was lost, but the note is stored")
                 return contact, None
             raise
@@ -395,6 +392,28 @@ class ContactService(QObject):
         if stamps:
             self.registry.learn_note_stamp(max(stamps), sent, stored)
         return contact, None
+
+    def _note_arrived(self, before: Contact, contact: Contact, text: str, sent: datetime) -> bool:
+        """Whether ``contact``, read after the answer to a note sent at ``sent`` was lost, shows that note.
+
+        ``before`` is the contact as this window held it, which may be old: a colleague may have added the same
+        words since. So a copy more than it held is not enough; the newest copy must also be new. Its stamp says
+        so when the account's time zone is known (set, learned or the demo's). While it is not, the stamp is read
+        in this computer's zone, as note times are shown, and the contact's ``lastUpdate`` (UTC) must also be
+        after the note was sent: a colleague's copy from hours ago can look recent in the wrong zone. A note
+        whose stamp cannot be read must be the contact's last one, after that update.
+        """
+        copies = [note for note in contact.notes if note.text.split() == text.split()]
+        if len(copies) <= _copies(before, text):
+            return False
+        newest = copies[-1]
+        changed = _changed_since(contact, sent)
+        if newest.timestamp is None:
+            return changed and newest is contact.notes[-1]
+        zone = zone_named(self.registry.account_time_zone())
+        local = sent.astimezone(zone) if zone is not None else sent.astimezone()
+        recent = newest.timestamp >= local.replace(tzinfo=None, second=0, microsecond=0) - CLOCK_ALLOWANCE
+        return recent if zone is not None else recent and changed
 
     async def _read(self, uid: str) -> Contact:
         contact = await self.api.get_contact(uid=uid)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -117,8 +118,9 @@ def test_a_note_stored_whose_contact_cannot_be_read_again_shows_as_added(
 
 
 def test_a_note_whose_answer_was_lost_is_looked_for_and_found(
-    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, utc_computer: None
 ) -> None:
+    # The account's zone is not known yet: its stamps are read in this computer's zone, here the account's (UTC).
     trouble = _NoteTrouble(answer="lost", reads_after="ok")
     window, uid = _send_note(qtbot, account, trouble)
     view = window.contact_view
@@ -154,30 +156,92 @@ def test_a_note_sent_whose_answer_was_lost_and_that_is_not_found_is_not_called_n
     close_window(qtbot, window)
 
 
-def test_a_colleagues_note_of_the_same_words_is_no_proof_that_a_lost_one_arrived(
-    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, live_server: LiveServer
-) -> None:
-    """The window read Alice before a colleague added these very words; this rep's note is then lost on its way.
-    The contact read after it holds one copy more than the window knew: the colleague's, added minutes ago."""
-    trouble = _NoteTrouble(answer="unsent", reads_after="ok")
-    window, alice = _open_alice(qtbot, account, trouble)
-    view = window.contact_view
+def _colleagues_copy(live_server: LiveServer, uid: str, minutes_ago: int, *, changed_minutes_ago: int) -> None:
+    """A colleague's note of the same words ``minutes_ago``, and the contact last changed ``changed_minutes_ago``
+    (by that note, or by anything since), written behind the API's back so its times can be in the past."""
+    now = server_store.utc_now()
     with live_server.store.engine.begin() as connection:
         contacts = server_store.contacts
-        contact_id = connection.execute(sa.select(contacts.c.id).where(contacts.c.uid == alice.uid)).scalar_one()
-        a_while_ago = server_store.utc_now() - timedelta(minutes=7)
-        connection.execute(
-            server_store.notes.insert().values(contact_id=contact_id, created_at=a_while_ago.isoformat(), text=NOTE)
-        )
-        stamp = a_while_ago.strftime("%Y-%m-%dT%H:%M:%SZ")
-        connection.execute(contacts.update().where(contacts.c.id == contact_id).values(last_update=stamp))
+        contact_id = connection.execute(sa.select(contacts.c.id).where(contacts.c.uid == uid)).scalar_one()
+        written = (now - timedelta(minutes=minutes_ago)).isoformat()
+        connection.execute(server_store.notes.insert().values(contact_id=contact_id, created_at=written, text=NOTE))
+        changed = (now - timedelta(minutes=changed_minutes_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        connection.execute(contacts.update().where(contacts.c.id == contact_id).values(last_update=changed))
+
+
+def _told_it_may_have_been_added(qtbot: QtBot, window: MainWindow) -> None:
+    view = window.contact_view
     view.notes.input.setPlainText(NOTE)
     with qtbot.waitSignal(view.service.writes_done, timeout=10_000):
         view.notes.submit()
     assert view.notes.input.toPlainText() == NOTE  # not "Note added", with the box emptied
     qtbot.waitUntil(window.banner.isVisible)
     assert window.banner.text().startswith("The note may have been added: its answer was lost.")
-    assert _stored_copies(qtbot, account, alice.uid) == 1  # the colleague's alone
+
+
+@pytest.mark.parametrize(
+    ("zone", "computer", "changed_minutes_ago"),
+    [
+        ("", "UTC", 7),  # zone not known: the stamps are read in this computer's, which is the account's
+        ("UTC", "UTC", 0),  # known, and the contact changed just now (a colleague's edit): the stamp decides
+        ("", "America/Sao_Paulo", 120),  # not known, and read in a zone hours off: the update time decides
+    ],
+)
+def test_a_colleagues_note_of_the_same_words_is_no_proof_that_a_lost_one_arrived(
+    qtbot: QtBot,
+    qasync_loop: object,
+    private_settings: object,
+    account: Account,
+    live_server: LiveServer,
+    monkeypatch: pytest.MonkeyPatch,
+    zone: str,
+    computer: str,
+    changed_minutes_ago: int,
+) -> None:
+    """The window read Alice before a colleague added these very words; this rep's note is then lost on its way.
+    The contact read after it holds one copy more than the window knew: the colleague's."""
+    monkeypatch.setenv("TZ", computer)
+    time.tzset()
+    try:
+        window, alice = _open_alice(qtbot, account, _NoteTrouble(answer="unsent", reads_after="ok"))
+        if zone:
+            window.contact_view.registry.set_account_time_zone(zone)
+        _colleagues_copy(
+            live_server, alice.uid, minutes_ago=max(7, changed_minutes_ago), changed_minutes_ago=changed_minutes_ago
+        )
+        _told_it_may_have_been_added(qtbot, window)
+        assert _stored_copies(qtbot, account, alice.uid) == 1  # the colleague's alone
+        close_window(qtbot, window)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+class _UpdateTimeFixed(_NoteTrouble):
+    """A vendor that does not move a contact's lastUpdate when a note is added: every read says 2024."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        if request.method != "GET":
+            return response
+        body = json.loads(await response.aread())
+        if isinstance(body.get("data"), dict):
+            body["data"]["lastUpdate"] = "2024-01-01T00:00:00Z"
+        return httpx.Response(response.status_code, json=body)
+
+
+def test_a_lost_note_is_found_by_its_stamp_where_the_vendor_leaves_the_update_time_alone(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    trouble = _UpdateTimeFixed(answer="lost", reads_after="ok")
+    window, alice = _open_alice(qtbot, account, trouble)
+    view = window.contact_view
+    view.registry.set_account_time_zone("UTC")  # the test account's zone, known to the app
+    view.notes.input.setPlainText(NOTE)
+    with qtbot.waitSignal(view.service.writes_done, timeout=10_000):
+        view.notes.submit()
+    assert _shown_notes(window) == [NOTE] and view.notes.input.toPlainText() == ""
+    assert not window.banner.isVisible() and _stored_copies(qtbot, account, alice.uid) == 1
     close_window(qtbot, window)
 
 
