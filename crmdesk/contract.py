@@ -166,17 +166,27 @@ def phone_digits(phone: str) -> str:
     return "".join(ch for ch in phone if ch.isdigit() and ch.isascii())
 
 
+#: Fields whose text keeps its line breaks (the rest are one line).
+_MULTILINE_FIELDS = frozenset({"snapshot"})
+
+
 def equivalent(field: str, first: str, second: str) -> bool:
     """Whether two texts of a contact's ``field`` say the same to the API: emails without regard to case (lookups
     ignore it), phones by their digits (lookups compare only those), a value as the number it is ("5000" and
     "5000.0"), anything else with its white space collapsed."""
+    if field in _MULTILINE_FIELDS:  # its lines are the rep's: only the ends are white space to ignore
+        return first.strip() == second.strip()
     a, b = " ".join(first.split()), " ".join(second.split())
     if a == b:
         return True
     if field == "email":
         return a.casefold() == b.casefold()
     if field == "phone":
-        return bool(phone_digits(a)) and phone_digits(a) == phone_digits(b)
+        (number_a, extension_a), (number_b, extension_b) = split_extension(a), split_extension(b)
+        return bool(phone_digits(number_a)) and (phone_digits(number_a), extension_a) == (
+            phone_digits(number_b),
+            extension_b,
+        )
     if field == "value":
         from decimal import Decimal, InvalidOperation
 

@@ -79,3 +79,24 @@ def test_blank_lines_before_the_first_stamp_are_no_entry() -> None:
 def test_a_stamp_without_text_round_trips() -> None:
     raw = "2025-01-01 10:00\n\n2025-01-02 11:00 next"
     assert contract.render_notes(contract.parse_notes(raw)) == raw
+
+
+@pytest.mark.parametrize(
+    ("field", "first", "second", "same"),
+    [
+        ("email", "Ana.Lima@Example.com", "ana.lima@example.com", True),
+        ("phone", "+55 11 91234-5678", "+5511912345678", True),
+        ("phone", "+1 650 253 0000 ext. 12", "+16502530000 x12", True),
+        ("phone", "+16502530000 x12", "+165025300001 x2", False),  # the same digits, another number
+        ("value", "5000", "5000.00", True),
+        ("value", "-0", "0", True),
+        ("value", "1,000", "1000", False),  # which number "1,000" is depends on who wrote it
+        ("city", "São  Paulo ", "São Paulo", True),
+        ("city", "Natal", "natal", False),
+        ("snapshot", "Call back.\n\nWants a quote.", "Call back. Wants a quote.", False),
+        ("snapshot", " Call back. ", "Call back.", True),
+    ],
+)
+def test_field_values_are_equivalent_as_the_api_reads_them(field: str, first: str, second: str, same: bool) -> None:
+    assert contract.equivalent(field, first, second) is same
+    assert contract.equivalent(field, second, first) is same

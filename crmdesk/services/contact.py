@@ -239,7 +239,8 @@ class ContactService(QObject):
         )
 
     def maybe_saved(self, uid: str) -> dict[str, str]:
-        """The fields of ``uid``'s last save whose answer was lost (the server may hold them), until one is saved."""
+        """The fields of ``uid``'s last save whose answer was lost (the server may hold them), until the contact
+        is next read and shown."""
         return dict(self._maybe_saved.get(uid, {}))
 
     def abandon_create(self) -> None:
@@ -429,13 +430,17 @@ class ContactService(QObject):
         result = self._with_confirmed(result, since)
         self.set_current(result)
         self.contact_loaded.emit(result)
+        self._maybe_saved.pop(result.uid, None)  # see _saved
 
     def _save_failed(self, error: object, since: int, uid: str, sent: dict[str, str]) -> None:
         """A refused save (a 400) is about the contact as stored: when it was read just before, it becomes the
         current contact, so that the refusal ("provide an email or a phone") is shown against what the server
         holds, a colleague's changes to the other fields included (:attr:`contact_refreshed` says so)."""
         if getattr(error, "may_have_happened", False):
-            self._maybe_saved.setdefault(uid, {}).update(sent)
+            # Only this save's values: what an earlier one may have stored, the read before this one has judged.
+            self._maybe_saved[uid] = dict(sent)
+        elif self._read_for_save is not None:
+            self._maybe_saved.pop(uid, None)  # the server's values were read: whatever is there now is known
         read = self._read_for_save
         if read is not None and isinstance(error, ValidationError) and self._is_open(read.uid):
             read = self._with_confirmed(read, since)
@@ -447,10 +452,12 @@ class ContactService(QObject):
         contact = self._with_confirmed(contact, since)
         self.set_current(contact)
         if sent:
-            self._maybe_saved.pop(contact.uid, None)
             self.saved.emit(contact)
         else:
             self.save_conflicted.emit(contact)
+        # Once a read of the contact has been shown, a value a lost save may have stored is either there (and the
+        # form starts from it) or not: a colleague writing it later is a colleague's change like any other.
+        self._maybe_saved.pop(contact.uid, None)
 
     def _with_confirmed(self, contact: Contact, since: int) -> Contact:
         """``contact`` as a save or a reload read it, with what was confirmed for it since that request set out

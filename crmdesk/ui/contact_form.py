@@ -757,7 +757,10 @@ class ContactForm(QWidget):
         """Mark again the fields of ``marks`` (from :meth:`conflict_marks`) that are still changed: Undo revert
         brings back edits, and with them what was at stake."""
         changed = self.changes()
-        self._conflicts.update({name: text for name, text in marks.items() if name in changed})
+        # Worded anew: a reload since may have brought another value from elsewhere.
+        self._conflicts.update(
+            {name: self._conflict_text(self._baseline[name].strip()) for name in marks if name in changed}
+        )
         self._refresh_marks()
 
     def _conflict_text(self, theirs: str) -> str:

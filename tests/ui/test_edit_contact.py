@@ -141,6 +141,15 @@ def test_undo_after_revert_brings_back_what_was_at_stake_and_a_screen_reader_hea
     assert city.text() == "Olinda" and view.form.message("city") == "" and city.accessibleDescription() == ""
     view.undo_revert()
     assert city.text() == "Natal" and view.form.message("city") == marked
+    # Reverted again, and meanwhile the colleague changed it once more: Undo says what is stored now.
+    view.revert()
+    run(qtbot, api.update_contact(contact.uid, city="Salvador"))
+    with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
+        view.reload()
+    view.undo_revert()
+    assert (
+        city.text() == "Natal" and view.form.message("city") == "Changed elsewhere to “Salvador”; saving keeps yours."
+    )
 
 
 def test_a_colleagues_equivalent_value_is_no_conflict(
@@ -159,15 +168,21 @@ def test_a_colleagues_equivalent_value_is_no_conflict(
 
 
 class _AnswersLost(httpx.AsyncBaseTransport):
-    """Passes requests on; while ``losing``, the answers to updates are lost after the server has stored them."""
+    """Passes requests on; while ``losing``, the answers to updates are lost after the server has stored them, or
+    (``reaching`` false) the connection drops once an update is sent, before the server has it."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, *, reaching: bool = True) -> None:
         self.inner = inner
         self.losing = True
+        self.reaching = reaching
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        update = request.method == "PUT" and request.url.path == "/api/contact"
+        if self.losing and update and not self.reaching:
+            await request.aread()
+            raise httpx.ReadError("connection reset by peer")
         response = await self.inner.handle_async_request(request)
-        if self.losing and request.method == "PUT" and request.url.path == "/api/contact":
+        if self.losing and update:
             await response.aread()
             raise httpx.ReadError("connection reset by peer")
         return response
@@ -190,6 +205,26 @@ def test_the_reps_own_save_whose_answer_was_lost_is_no_colleagues_change(
     type_into(qtbot, line(view, "city"), "Natal/RN")  # the rep goes on, and saves again
     assert save(qtbot, view).city == "Natal/RN"
     assert view.form.message("city") == ""
+
+
+def test_a_value_a_lost_save_may_have_stored_stops_counting_as_the_reps_once_the_contact_is_read(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact, transport: RecordingTransport
+) -> None:
+    lossy = _AnswersLost(transport.inner, reaching=False)
+    transport.inner = lossy  # type: ignore[assignment]
+    type_into(qtbot, line(view, "city"), "Natal")
+    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
+        view.save_button.click()  # never reached the server, though nobody can tell
+    lossy.losing = False
+    view.revert()
+    with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
+        view.reload()  # the server holds Recife: the lost save did not happen
+    type_into(qtbot, line(view, "city"), "Olinda")
+    run(qtbot, api.update_contact(contact.uid, city="Natal"))  # now a colleague writes Natal
+    with qtbot.waitSignal(view.service.save_conflicted, timeout=10_000):
+        view.save_button.click()
+    assert view.form.message("city") == "Changed elsewhere to “Natal”; saving keeps yours."
+    assert read_back(qtbot, api, contact.uid).city == "Natal"
 
 
 def test_a_refusal_caused_by_a_colleagues_change_shows_that_change(
