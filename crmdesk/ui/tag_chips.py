@@ -130,12 +130,20 @@ class _ChipScroll(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidgetResizable(True)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        # No Tab stop: the chips cannot be acted on, and the wheel scrolls them; a screen reader reads them all.
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setWidget(area)
         self.viewport().setAutoFillBackground(False)
         area.setAutoFillBackground(False)
 
     def _row_height(self) -> int:
-        return self.fontMetrics().height() + 4  # a chip's text and its margins
+        # A chip's own height: its text's and its margins, which at a large font is more than the font's height.
+        for index in range(self._flow.count()):
+            item = self._flow.itemAt(index)
+            chip = item.widget() if item is not None else None
+            if isinstance(chip, TagChip):
+                return chip.sizeHint().height()
+        return self.fontMetrics().height() + 4
 
     def _height(self) -> int:
         width = self.viewport().width() if self.isVisible() else self.width()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from pytestqt.qtbot import QtBot
 
@@ -135,6 +136,31 @@ def test_many_tags_take_four_rows_and_scroll_and_a_tag_just_added_is_in_view(qtb
     assert scroll.verticalScrollBar().value() == 0
     chips.set_tags(["VIP"])
     qtbot.waitUntil(lambda: scroll.height() < 2 * row)  # one row of tags takes one row
+    # Not a Tab stop: from the tag box, Tab goes on to what follows, as it did before the chips scrolled.
+    assert scroll.focusPolicy() == Qt.FocusPolicy.NoFocus
+
+
+@pytest.mark.parametrize("points", [9, 16, 20])
+def test_four_rows_of_tags_show_whole_at_any_font_size(qtbot: QtBot, points: int) -> None:
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QScrollArea
+
+    from crmdesk.ui.tag_chips import TagChips
+
+    chips = TagChips()
+    qtbot.addWidget(chips)
+    font = QFont(chips.font())
+    font.setPointSize(points)
+    chips.setFont(font)
+    chips.set_tags(["Hot Lead", "Website", "VIP", "Partner"])
+    row = chips.chips()[0].sizeHint().height()
+    chips.resize(row * 4, 400)  # narrow: one chip a row, four rows
+    chips.show()
+    qtbot.waitExposed(chips)
+    scroll = chips.findChild(QScrollArea, "tagScroll")
+    assert scroll is not None
+    qtbot.waitUntil(lambda: chips.chips()[3].y() > chips.chips()[2].y())
+    assert scroll.verticalScrollBar().maximum() == 0  # four rows fit: nothing to scroll, nothing cut
 
 
 # --- The dark palette the app brings where the desktop offers none ---------------------------------------
