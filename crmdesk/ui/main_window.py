@@ -58,6 +58,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("crmdesk.ui.main_window")
 
 _UID_ROLE = Qt.ItemDataRole.UserRole
+#: A result row's (name, email, phone), as its text shows them.
+_SHOWN_ROLE = Qt.ItemDataRole.UserRole + 1
 
 ContactViewFactory = Callable[[Session, "Registry", QWidget], "ContactView"]
 
@@ -947,17 +949,27 @@ class MainWindow(QMainWindow):
 
     def _several_found(self, summaries: list[ContactSummary]) -> None:
         self.results_list.clear()
-        rows = Counter((s.name, s.email, s.phone) for s in summaries)
         for summary in summaries:
-            alike = rows[(summary.name, summary.email, summary.phone)] > 1
-            text, tooltip = _result_texts(summary.uid, summary.name, summary.email, summary.phone, with_uid=alike)
-            item = QListWidgetItem(text)
+            item = QListWidgetItem()
             item.setData(_UID_ROLE, summary.uid)
-            item.setToolTip(tooltip)
+            item.setData(_SHOWN_ROLE, (summary.name, summary.email, summary.phone))
             self.results_list.addItem(item)
+        self._word_results()
         self.results_list.show()
         self._say_results(self.tr("{0} contacts match. Choose one to open it.").format(len(summaries)))
         self.results_status.show()
+
+    def _word_results(self) -> None:
+        """Each result row's text and tooltip, with the UID in the rows that would otherwise read alike."""
+        items = self._result_items()
+        shown = Counter(item.data(_SHOWN_ROLE) for item in items)
+        for item in items:
+            name, email, phone = item.data(_SHOWN_ROLE)
+            alike = shown[(name, email, phone)] > 1
+            text, tooltip = _result_texts(item.data(_UID_ROLE), name, email, phone, with_uid=alike)
+            if item.text() != text:
+                item.setText(text)
+                item.setToolTip(tooltip)
 
     def _not_found(self, query: str) -> None:
         if self._opening is not None:
@@ -1037,15 +1049,12 @@ class MainWindow(QMainWindow):
     def _contact_changed(self, contact: Contact) -> None:
         self.recent.update(contact.uid, contact.name or contact.uid, contact.email, contact.phone)
         # A renamed contact reads the same in the results and the "Found …" line as in Recent and the header.
-        for item in self._result_items():
+        items = self._result_items()
+        for item in items:
             if item.data(_UID_ROLE) == contact.uid:
-                with_uid = item.text().endswith(f"\nUID {contact.uid}")
-                text, tooltip = _result_texts(
-                    contact.uid, contact.name, contact.email, contact.phone, with_uid=with_uid
-                )
-                if item.text() != text:
-                    item.setText(text)
-                    item.setToolTip(tooltip)
+                item.setData(_SHOWN_ROLE, (contact.name, contact.email, contact.phone))
+        if items:
+            self._word_results()
         if contact.uid == self._found_uid:
             self._say_found(contact)
 

@@ -18,7 +18,7 @@ from crmdesk.services.search import SearchKind, detect_kind, normalise
 from crmdesk.ui.main_window import BUSY_INDICATOR_DELAY_MS, MainWindow
 from tests.support.live_server import Account, LiveServer
 from tests.support.stall_probe import StallProbe
-from tests.ui.contact_support import HeldTransport
+from tests.ui.contact_support import HeldTransport, child, type_into
 from tests.ui.shell_support import close_window, create_contacts, open_window, run
 
 
@@ -186,7 +186,7 @@ def test_matches_that_read_alike_show_their_uids_to_tell_them_apart(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
     twin = {"name": "Maria Silva", "email": "maria@example.com", "phone": "+5511987654321"}
-    one, two, _mario = create_contacts(qtbot, account, twin, twin, {**twin, "name": "Mario Silva"})
+    one, two, mario = create_contacts(qtbot, account, twin, twin, {**twin, "name": "Mario Silva"})
     window = open_window(qtbot, account)
     _search(qtbot, window, "maria@example.com")
     results = window.results_list
@@ -194,6 +194,16 @@ def test_matches_that_read_alike_show_their_uids_to_tell_them_apart(
     rows = [results.item(i).text() for i in range(3)]
     assert rows[0].endswith(f"\nUID {one.uid}") and rows[1].endswith(f"\nUID {two.uid}")
     assert "UID" not in rows[2]  # a row that reads apart already stays as it was
+
+    # Mario, opened and renamed Maria Silva, reads like the others now: his row gets its UID too.
+    results.setCurrentRow(2)
+    results.itemActivated.emit(results.item(2))
+    view = window.contact_view
+    qtbot.waitUntil(lambda: view.current_uid() == mario.uid, timeout=15_000)
+    type_into(qtbot, child(view, QLineEdit, "firstName"), "Maria")
+    with qtbot.waitSignal(view.service.saved, timeout=10_000):
+        view.save_button.click()
+    assert results.item(2).text().endswith(f"\nUID {mario.uid}")
     close_window(qtbot, window)
 
 
