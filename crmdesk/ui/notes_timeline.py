@@ -110,6 +110,10 @@ class NoteEntryWidget(QFrame):
         shown = entry.text if whole else note_beginning(entry.text)
         self.text_label.setText(shown)
         cut = not whole and len(entry.text) > LONG_NOTE_CHARS
+        if cut:  # every such button reads alike: a screen reader hears which note it opens
+            name = self.tr("Show the whole note of {0}").format(time_text) if time_text else ""
+            if self.whole_button.accessibleName() != name:
+                self.whole_button.setAccessibleName(name)
         if self.whole_button.isHidden() == cut:  # showing or hiding it relayouts the row: only when it changes
             self.whole_button.setVisible(cut)
 
@@ -241,6 +245,9 @@ class NotesTimeline(QWidget):
                 if text.strip() in stored:
                     stored.remove(text.strip())
                     self._pending.remove(text)
+                    # The rep's own note, just written, stays whole as it was shown while it was sent.
+                    note = next(note for note in reversed(self._notes) if note.text.strip() == text.strip())
+                    self._whole.add((note.timestamp, note.text))
         else:
             self._pending.clear()
             self._whole.clear()
@@ -426,7 +433,7 @@ class NotesTimeline(QWidget):
             entry_index += 1
             if kind == "pending":
                 assert isinstance(value, str)
-                widget.show_entry(NoteEntry(None, value), self.tr("Sending…"), "")
+                widget.show_entry(NoteEntry(None, value), self.tr("Sending…"), "", whole=True)
             else:
                 assert isinstance(value, NoteEntry)
                 time_text, tooltip = self._time_texts(value, locale)
@@ -498,6 +505,10 @@ class NotesTimeline(QWidget):
         if entry is None:
             return
         self._whole.add((entry.timestamp, entry.text))
+        if widget.whole_button.hasFocus():
+            # The button goes: focus stays with the notes (a Tab stop of its own) rather than jumping on to the
+            # next note's button, where a second key press would open that note too.
+            self._scroll.setFocus(Qt.FocusReason.OtherFocusReason)
         widget.show_entry(entry, widget.time_label.text(), widget.time_label.toolTip(), whole=True)
 
     def _header(self, index: int) -> QLabel:

@@ -197,13 +197,26 @@ def test_a_long_note_shows_its_beginning_until_the_rep_asks_for_the_whole(qtbot:
     assert not long_entry.whole_button.isHidden() and short_entry.whole_button.isHidden()
     assert short_entry.text_label.text() == short
 
-    long_entry.whole_button.click()
+    assert long_entry.whole_button.accessibleName() == f"Show the whole note of {long_entry.time_label.text()}"
+    timeline.activateWindow()
+    qtbot.waitUntil(timeline.isActiveWindow)
+    long_entry.whole_button.setFocus()
+    qtbot.keyClick(long_entry.whole_button, Qt.Key.Key_Space)  # from the keyboard
     assert long_entry.text_label.text() == email and long_entry.whole_button.isHidden()
+    focused = QApplication.focusWidget()
+    assert focused is not None and focused.objectName() == "notesScroll"  # not the next note's button
     timeline.set_notes(notes, keep_pending=True)  # the same contact read again: still whole
     assert timeline.entry_widgets()[1].text_label.text() == email
     timeline.set_notes([NoteEntry(datetime(2025, 2, 1, 10, 0), "other")])  # another contact
     timeline.set_notes(notes)  # and back: the note opens at its beginning again
     assert timeline.entry_widgets()[1].text_label.text() == shown
+
+    # The rep's own long note shows whole while it is sent, and once stored.
+    own = "Summary of the call. " + "We went through the whole proposal, line by line. " * 30
+    timeline.add_pending(own)
+    assert timeline.entry_widgets()[0].text_label.text() == own
+    timeline.set_notes([*notes, NoteEntry(datetime(2025, 1, 4, 8, 0), own)], keep_pending=True)
+    assert timeline.entry_widgets()[0].text_label.text() == own
 
 
 def test_a_long_history_shows_its_latest_notes_and_the_rest_on_request(qtbot: QtBot) -> None:
