@@ -11,7 +11,7 @@ import dataclasses
 import itertools
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Signal
 from crmdesk import contract
 from crmdesk.api.errors import ApiError, NotFoundError, ValidationError
 from crmdesk.api.models import Contact, ContactSummary
-from crmdesk.services.registry import Registry, zone_named
+from crmdesk.services.registry import Registry
 from crmdesk.services.tasks import TaskSlots
 
 if TYPE_CHECKING:
@@ -42,25 +42,9 @@ class _NoteFlight:
     overlapped: bool = False
 
 
-#: How far this computer's clock and the server's may disagree, for :func:`_changed_since`.
-CLOCK_ALLOWANCE = timedelta(minutes=2)
-
-
 def _copies(contact: Contact, text: str) -> int:
     """How many of the contact's notes read ``text`` (a note's text may come back with its ends trimmed)."""
     return _count(contact.notes, text)
-
-
-def _changed_since(contact: Contact, moment: datetime) -> bool:
-    """Whether the server last changed ``contact`` at ``moment`` (aware) or later, give or take the clocks'
-    disagreement. ``lastUpdate`` is UTC, so no time zone is guessed (note stamps are in the account's, which may
-    not be known); a contact without a readable one is taken as unchanged."""
-    stamp = contact.lastUpdate
-    if stamp is None:
-        return False
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=UTC)
-    return stamp >= moment - CLOCK_ALLOWANCE
 
 
 def _count(notes: Sequence[contract.NoteEntry], text: str) -> int:
@@ -361,6 +345,13 @@ class ContactService(QObject):
         for other in flights:
             other.overlapped = flight.overlapped = True
         flights.append(flight)
+        # The notes as they stand just before this one is sent: if its answer is lost, a copy more than these is
+        # this note. The contact as the window holds it will not do: a colleague may have added the same words
+        # since it was read (note stamps and lastUpdate cannot tell the two apart without the account's zone).
+        try:
+            baseline = await self._read(uid)
+        except ApiError:
+            baseline = before  # the note's own request will say what is wrong; if it is lost, judged as best we can
         sent = datetime.now(UTC)
         try:
             await self.api.add_note(text, uid=uid)
@@ -373,7 +364,7 @@ class ContactService(QObject):
                 contact = await self._read(uid)
             except ApiError:
                 raise error from None
-            if not flight.overlapped and self._note_arrived(before, contact, text, sent):
+            if not flight.overlapped and _copies(contact, text) > _copies(baseline, text):
                 log.info("the answer to a note was lost, but the note is stored")
                 return contact, None
             raise
@@ -393,28 +384,6 @@ class ContactService(QObject):
         if stamps:
             self.registry.learn_note_stamp(max(stamps), sent, stored)
         return contact, None
-
-    def _note_arrived(self, before: Contact, contact: Contact, text: str, sent: datetime) -> bool:
-        """Whether ``contact``, read after the answer to a note sent at ``sent`` was lost, shows that note.
-
-        ``before`` is the contact as this window held it, which may be old: a colleague may have added the same
-        words since. So a copy more than it held is not enough; the newest copy must also be new. Its stamp says
-        so when the account's time zone is known (set, learned or the demo's). While it is not, the stamp is read
-        in this computer's zone, as note times are shown, and the contact's ``lastUpdate`` (UTC) must also be
-        after the note was sent: a colleague's copy from hours ago can look recent in the wrong zone. A note
-        whose stamp cannot be read must be the contact's last one, after that update.
-        """
-        copies = [note for note in contact.notes if note.text.split() == text.split()]
-        if len(copies) <= _copies(before, text):
-            return False
-        newest = copies[-1]
-        changed = _changed_since(contact, sent)
-        if newest.timestamp is None:
-            return changed and newest is contact.notes[-1]
-        zone = zone_named(self.registry.account_time_zone())
-        local = sent.astimezone(zone) if zone is not None else sent.astimezone()
-        recent = newest.timestamp >= local.replace(tzinfo=None, second=0, microsecond=0) - CLOCK_ALLOWANCE
-        return recent if zone is not None else recent and changed
 
     async def _read(self, uid: str) -> Contact:
         contact = await self.api.get_contact(uid=uid)

@@ -90,13 +90,17 @@ class HeldTransport(httpx.AsyncBaseTransport):
     waited. ``inner`` may be another test transport (a :class:`FailingTransport`: slow, then failing).
     With ``late_answer`` the request reaches the server at once and only its answer is held: the server has
     done the work, and the client does not know yet. With ``limit``, only that many requests are ever held: the
-    later ones (a save's read of the contact after a held reload, say) go through."""
+    later ones (a save's read of the contact after a held reload, say) go through; with ``after``, that many go
+    through (while held) before the first is held."""
 
     route: str | Sequence[str]
     inner: httpx.AsyncBaseTransport = field(default_factory=httpx.AsyncHTTPTransport)
     late_answer: bool = False
     limit: int | None = None
+    #: Requests to ``route`` let through before any is held (a note's read of the contact before it is sent, say).
+    after: int = 0
     held: int = 0
+    _seen: int = 0
     _gate: asyncio.Event = field(default_factory=asyncio.Event)
 
     def hold(self) -> None:
@@ -109,6 +113,9 @@ class HeldTransport(httpx.AsyncBaseTransport):
         routes = (self.route,) if isinstance(self.route, str) else self.route
         spent = self.limit is not None and self.held >= self.limit
         if f"{request.method} {request.url.path}" not in routes or self._gate.is_set() or spent:
+            return await self.inner.handle_async_request(request)
+        self._seen += 1
+        if self._seen <= self.after:
             return await self.inner.handle_async_request(request)
         if self.late_answer:
             response = await self.inner.handle_async_request(request)

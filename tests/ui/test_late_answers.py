@@ -207,8 +207,9 @@ def test_a_reload_answering_after_a_save_does_not_put_the_old_values_back(
 def test_a_notes_read_answering_after_a_save_does_not_put_the_old_values_back(
     qtbot: QtBot, qasync_loop: object, account: Account
 ) -> None:
-    # The contact read after a note is read at once and answered late; the save goes through meanwhile.
-    slow = HeldTransport("GET /api/contact", late_answer=True, limit=1)
+    # The contact read after a note (not the read before it) is read at once and answered late; the save goes
+    # through meanwhile.
+    slow = HeldTransport("GET /api/contact", late_answer=True, limit=1, after=1)
     slow.release()
     api = make_api(account.base_url, account.token, transport=slow)
     try:
