@@ -7,10 +7,11 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QEvent, QRectF, QSize, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPaintEvent, QPalette, QResizeEvent
-from PySide6.QtWidgets import QCompleter, QFrame, QLabel, QLineEdit, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
 from crmdesk.contract import ContractError, validate_tag
 from crmdesk.ui.flow_layout import FlowLayout
+from crmdesk.ui.focus_ring import FocusRingScrollArea
 from crmdesk.ui.messages import show_inline_error, user_message
 from crmdesk.ui.one_line import keep_one_line
 
@@ -113,7 +114,7 @@ class _TagInput(QLineEdit):
             event.accept()
 
 
-class _ChipScroll(QScrollArea):
+class _ChipScroll(FocusRingScrollArea):
     """The chips, as tall as their rows up to :attr:`MAX_ROWS` rows, then scrolled.
 
     A contact may carry a hundred tags: laid out in full they pushed the notes off the column, and the rows past
@@ -126,12 +127,14 @@ class _ChipScroll(QScrollArea):
         super().__init__(parent)
         self._flow = flow
         self.setObjectName("tagScroll")
-        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setAccessibleName(self.tr("Tags"))
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidgetResizable(True)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        # No Tab stop: the chips cannot be acted on, and the wheel scrolls them; a screen reader reads them all.
+        # A Tab stop only while there is more to see than its rows show: then the keyboard scrolls it (with the
+        # focus ring); the chips themselves cannot be acted on.
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.verticalScrollBar().rangeChanged.connect(self._scrollable_changed)
         self.setWidget(area)
         self.viewport().setAutoFillBackground(False)
         area.setAutoFillBackground(False)
@@ -150,11 +153,14 @@ class _ChipScroll(QScrollArea):
         rows = self.MAX_ROWS * self._row_height() + (self.MAX_ROWS - 1) * self._flow.verticalSpacing()
         return max(self._row_height(), min(self._flow.heightForWidth(max(width, 1)), rows))
 
+    def _scrollable_changed(self, _low: int, high: int) -> None:
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus if high > 0 else Qt.FocusPolicy.NoFocus)
+
     def sizeHint(self) -> QSize:
-        return QSize(super().sizeHint().width(), self._height())
+        return QSize(super().sizeHint().width(), self._height() + 2 * self.frameWidth())
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(0, self._height())
+        return QSize(0, self._height() + 2 * self.frameWidth())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -209,6 +215,7 @@ class TagChips(QWidget):
         self._scroll = _ChipScroll(self._chip_area, self._flow, self)
         layout.addWidget(self._scroll)
         layout.addWidget(self.input)
+        QWidget.setTabOrder(self._scroll, self.input)  # as they sit: the chips above the box
         layout.addWidget(self._message)
 
     # --- Public -----------------------------------------------------------------------------------

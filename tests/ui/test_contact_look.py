@@ -124,8 +124,21 @@ def test_many_tags_take_four_rows_and_scroll_and_a_tag_just_added_is_in_view(qtb
     scroll = chips.findChild(QScrollArea, "tagScroll")
     assert scroll is not None
     row = chips.chips()[0].sizeHint().height()
-    assert 4 * row <= scroll.height() <= 4 * row + 3 * 6 + 4  # four rows and their spacing, not sixty
+    frame = 2 * scroll.frameWidth()  # room for the focus ring
+    assert 4 * row <= scroll.height() - frame <= 4 * row + 3 * 6 + 4  # four rows and their spacing, not sixty
     assert scroll.verticalScrollBar().maximum() > 0  # the rest is a scroll away
+    # ...for the keyboard too: then it is a Tab stop, named, and its keys scroll it.
+    assert scroll.focusPolicy() == Qt.FocusPolicy.StrongFocus and scroll.accessibleName() == "Tags"
+    chips.activateWindow()
+    qtbot.waitUntil(chips.isActiveWindow)
+    scroll.setFocus(Qt.FocusReason.TabFocusReason)
+    bar = scroll.verticalScrollBar()
+    for _page in range(20):
+        qtbot.keyClick(scroll, Qt.Key.Key_PageDown)
+    assert bar.value() == bar.maximum()  # down to the last row
+    for _page in range(20):
+        qtbot.keyClick(scroll, Qt.Key.Key_PageUp)
+    assert bar.value() == 0
 
     chips.add_pending("Brand New Tag")
     new = chips.chips()[-1]
@@ -136,7 +149,7 @@ def test_many_tags_take_four_rows_and_scroll_and_a_tag_just_added_is_in_view(qtb
     assert scroll.verticalScrollBar().value() == 0
     chips.set_tags(["VIP"])
     qtbot.waitUntil(lambda: scroll.height() < 2 * row)  # one row of tags takes one row
-    # Not a Tab stop: from the tag box, Tab goes on to what follows, as it did before the chips scrolled.
+    # With nothing to scroll it is no Tab stop: from the tag box, Tab goes on to what follows.
     assert scroll.focusPolicy() == Qt.FocusPolicy.NoFocus
 
 
