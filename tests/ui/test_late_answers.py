@@ -178,11 +178,13 @@ def test_a_slow_save_answer_does_not_undo_a_stage_and_a_note_confirmed_meanwhile
         )
 
 
-def test_a_reload_answering_after_a_save_does_not_put_the_old_values_back(
-    qtbot: QtBot, qasync_loop: object, account: Account
-) -> None:
-    # The reload is read at once and answered late; the save's own read of the contact is not held.
-    slow = HeldTransport("GET /api/contact", late_answer=True, limit=1)
+@contextmanager
+def _maria_read_late(
+    qtbot: QtBot, account: Account, *, after: int
+) -> Iterator[tuple[HeldTransport, ContactApi, ContactService, ContactView, Contact]]:
+    """Maria Silva of Recife shown in a view whose reads of a contact, from now on, reach the server at once but
+    are answered late: the first held is the ``after``-th one on, later ones pass."""
+    slow = HeldTransport("GET /api/contact", late_answer=True, limit=1, after=after)
     slow.release()
     api = make_api(account.base_url, account.token, transport=slow)
     try:
@@ -190,6 +192,16 @@ def test_a_reload_answering_after_a_save_does_not_put_the_old_values_back(
         service, view = make_view(qtbot, api, demo_registry())
         view.show_contact(contact)
         slow.hold()
+        yield slow, api, service, view, contact
+    finally:
+        close_api(qtbot, api)
+
+
+def test_a_reload_answering_after_a_save_does_not_put_the_old_values_back(
+    qtbot: QtBot, qasync_loop: object, account: Account
+) -> None:
+    # The reload is read at once and answered late; the save's own read of the contact is not held.
+    with _maria_read_late(qtbot, account, after=0) as (slow, api, service, view, contact):
         view.reload()  # F5, and the answer is slow
         qtbot.waitUntil(lambda: slow.held == 1)
         type_into(qtbot, line(view, "city"), "Natal")
@@ -200,8 +212,6 @@ def test_a_reload_answering_after_a_save_does_not_put_the_old_values_back(
         assert line(view, "city").text() == "Natal"
         assert service.current is not None and service.current.city == "Natal"
         assert read_back(qtbot, api, contact.uid).city == "Natal"
-    finally:
-        close_api(qtbot, api)
 
 
 def test_a_notes_read_answering_after_a_save_does_not_put_the_old_values_back(
@@ -209,14 +219,7 @@ def test_a_notes_read_answering_after_a_save_does_not_put_the_old_values_back(
 ) -> None:
     # The contact read after a note (not the read before it) is read at once and answered late; the save goes
     # through meanwhile.
-    slow = HeldTransport("GET /api/contact", late_answer=True, limit=1, after=1)
-    slow.release()
-    api = make_api(account.base_url, account.token, transport=slow)
-    try:
-        contact = create_contact(qtbot, api, name="Maria Silva", email="maria@example.com", city="Recife")
-        service, view = make_view(qtbot, api, demo_registry())
-        view.show_contact(contact)
-        slow.hold()
+    with _maria_read_late(qtbot, account, after=1) as (slow, _api, service, view, _contact):
         view.notes.input.setPlainText("Called: moving to Natal.")
         view.notes.submit()
         qtbot.waitUntil(lambda: slow.held == 1, timeout=5_000)
@@ -229,8 +232,6 @@ def test_a_notes_read_answering_after_a_save_does_not_put_the_old_values_back(
         assert current is not None and [note.text for note in current.notes] == ["Called: moving to Natal."]
         assert current.city == "Natal"  # as the form shows it, and as saved
         assert line(view, "city").text() == "Natal" and not view.has_unsaved_changes()
-    finally:
-        close_api(qtbot, api)
 
 
 def test_a_slow_save_answer_keeps_a_colleagues_changes_and_adds_the_tag_confirmed_meanwhile(

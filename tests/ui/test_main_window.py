@@ -346,6 +346,14 @@ def _dirty_contact(qtbot: QtBot, account: Account) -> tuple[MainWindow, str]:
     return window, ref.uid
 
 
+def _discard_and_close(qtbot: QtBot, window: MainWindow) -> None:
+    """Close the window, answering Discard to its question about the edits."""
+    window.close()
+    _unsaved_box(window).button(QMessageBox.StandardButton.Discard).click()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5_000)
+    run(qtbot, window.session.aclose())
+
+
 def _unsaved_box(window: MainWindow) -> QMessageBox:
     boxes = [box for box in window.contact_view.findChildren(QMessageBox, "unsavedDialog") if box.isVisible()]
     assert len(boxes) == 1
@@ -370,10 +378,7 @@ def test_searching_for_the_contact_open_with_edits_shows_what_changed_and_keeps_
     )
     assert view.form.values()["businessName"] == "Edit Me Ltda"
     assert view.form.values()["city"] == "Olinda" and view.has_unsaved_changes()
-    window.close()
-    _unsaved_box(window).button(QMessageBox.StandardButton.Discard).click()
-    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5_000)
-    run(qtbot, window.session.aclose())
+    _discard_and_close(qtbot, window)
 
 
 def test_a_save_that_meets_a_colleagues_rename_shows_the_new_name_in_recent_too(
@@ -391,10 +396,7 @@ def test_a_save_that_meets_a_colleagues_rename_shows_the_new_name_in_recent_too(
         view.save_button.click()
     assert view.name_label.text() == "Edited Elsewhere"
     assert [entry.name for entry in window.recent.entries()] == ["Edited Elsewhere"]
-    window.close()
-    _unsaved_box(window).button(QMessageBox.StandardButton.Discard).click()
-    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5_000)
-    run(qtbot, window.session.aclose())
+    _discard_and_close(qtbot, window)
 
 
 def test_closing_with_unsaved_edits_asks_first_and_cancel_keeps_the_window(
