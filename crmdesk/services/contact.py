@@ -162,6 +162,8 @@ class ContactService(QObject):
         self._confirmed: list[tuple[str, str, str]] = []
         self._reconciling = 0  # saves and reloads whose answers are still to be applied
         self._read_for_save: Contact | None = None  # the contact as the running save read it before sending
+        # Per uid, a future done once the latest note to that contact has been sent (see _note).
+        self._note_sending: dict[str, Any] = {}
         # Per uid, the fields of the last save whose answer was lost: the server may hold them, and finding them
         # there is no colleague's change.
         self._maybe_saved: dict[str, dict[str, str]] = {}
@@ -348,15 +350,32 @@ class ContactService(QObject):
         # The notes as they stand just before this one is sent: if its answer is lost, a copy more than these is
         # this note. The contact as the window holds it will not do: a colleague may have added the same words
         # since it was read (note stamps and lastUpdate cannot tell the two apart without the account's zone).
-        try:
-            baseline = await self._read(uid)
-        except ApiError:
-            baseline = before  # the note's own request will say what is wrong; if it is lost, judged as best we can
+        # Two notes sent in a row go out in that order, whatever each one's read takes: a note is sent only once
+        # the one before it to this contact has been (not answered: a slow answer holds nobody up).
+        import asyncio  # here: the app starts without asyncio, and a note is only ever sent once it runs
+
+        previous = self._note_sending.get(uid)
+        sending: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._note_sending[uid] = sending
+        baseline: Contact | None = None
         sent = datetime.now(UTC)
         try:
+            try:
+                try:
+                    baseline = await self._read(uid)
+                except ApiError:
+                    pass  # the note's own request will say what is wrong; if its answer is lost, nothing can tell
+                    # the note from a colleague's copy
+                if previous is not None:
+                    await asyncio.shield(previous)
+            finally:
+                sending.set_result(None)  # failed or cancelled too: the next note must not wait forever
+                if self._note_sending.get(uid) is sending:
+                    del self._note_sending[uid]
+            sent = datetime.now(UTC)
             await self.api.add_note(text, uid=uid)
         except ApiError as error:
-            if not error.may_have_happened:
+            if not error.may_have_happened or baseline is None:
                 raise
             # Found, it is stored. Not found, nothing is known still: a gateway's server may store it a moment
             # later, so the error keeps saying it may have happened.

@@ -234,6 +234,69 @@ def test_a_colleagues_note_of_the_same_words_is_no_proof_that_a_lost_one_arrived
         time.tzset()
 
 
+class _FirstReadTrouble(httpx.AsyncBaseTransport):
+    """Once ``armed``: the first read of a contact fails with a 503 (``fail``) or answers half a second late, and
+    (``drop_note``) the first note's connection drops before the server has it."""
+
+    def __init__(self, *, fail: bool, drop_note: bool) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.fail, self.drop_note = fail, drop_note
+        self.armed = False
+        self.reads = self.notes = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.armed and request.method == "GET":
+            self.reads += 1
+            if self.reads == 1 and self.fail:
+                body = {"success": False, "error": "Service unavailable", "code": "SERVER_ERROR"}
+                return httpx.Response(503, json=body)
+            if self.reads == 1:
+                await asyncio.sleep(0.5)
+        if self.armed and request.method == "POST" and request.url.path.endswith("/note/add"):
+            self.notes += 1
+            if self.notes == 1 and self.drop_note:
+                await request.aread()
+                raise httpx.ReadError("connection reset by peer")
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_lost_note_whose_read_before_failed_is_not_taken_for_a_colleagues_copy(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, live_server: LiveServer
+) -> None:
+    trouble = _FirstReadTrouble(fail=True, drop_note=True)
+    window, alice = _open_alice(qtbot, account, trouble)
+    _colleagues_copy(live_server, alice.uid, minutes_ago=7, changed_minutes_ago=7)
+    trouble.armed = True
+    _told_it_may_have_been_added(qtbot, window)  # a flaky server: nothing to tell the two copies apart by
+    assert _stored_copies(qtbot, account, alice.uid) == 1  # the colleague's alone
+    close_window(qtbot, window)
+
+
+def test_two_notes_sent_in_a_row_are_stored_in_that_order_whatever_their_reads_take(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    trouble = _FirstReadTrouble(fail=False, drop_note=False)
+    window, alice = _open_alice(qtbot, account, trouble)
+    view = window.contact_view
+    trouble.armed = True
+    for text in ("First: called, no answer.", "Second: called back, agreed to a demo."):
+        view.notes.input.setPlainText(text)
+        view.notes.submit()
+    qtbot.waitUntil(lambda: view.service.writes_in_flight() == 0, timeout=10_000)
+
+    async def stored() -> list[str]:
+        async with ContactApi(account.base_url, account.token) as api:
+            contact = await api.get_contact(uid=alice.uid)
+            assert isinstance(contact, Contact)
+            return [note.text for note in contact.notes]
+
+    assert run(qtbot, stored()) == ["First: called, no answer.", "Second: called back, agreed to a demo."]
+    close_window(qtbot, window)
+
+
 class _UpdateTimeFixed(_NoteTrouble):
     """A vendor that does not move a contact's lastUpdate when a note is added: every read says 2024."""
 
