@@ -154,6 +154,8 @@ class _ChipScroll(FocusRingScrollArea):
         return max(self._row_height(), min(self._flow.heightForWidth(max(width, 1)), rows))
 
     def _scrollable_changed(self, _low: int, high: int) -> None:
+        if high == 0 and self.hasFocus():
+            self.focusNextChild()  # no longer a Tab stop: the focus goes on to the tag box, not nowhere
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus if high > 0 else Qt.FocusPolicy.NoFocus)
 
     def sizeHint(self) -> QSize:
@@ -189,6 +191,8 @@ class TagChips(QWidget):
         self._empty = QLabel(self.tr("No tags yet."), self._chip_area)
         self._empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self._flow.addWidget(self._empty)
+        # Made before the tag box: the Tab order is the order of making, and the chips sit above the box.
+        self._scroll = _ChipScroll(self._chip_area, self._flow, self)
 
         self.input = _TagInput(self)
         keep_one_line(self.input)
@@ -212,10 +216,8 @@ class TagChips(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        self._scroll = _ChipScroll(self._chip_area, self._flow, self)
         layout.addWidget(self._scroll)
         layout.addWidget(self.input)
-        QWidget.setTabOrder(self._scroll, self.input)  # as they sit: the chips above the box
         layout.addWidget(self._message)
 
     # --- Public -----------------------------------------------------------------------------------

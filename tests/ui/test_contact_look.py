@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from crmdesk.app import _dark_palette, _light_palette
@@ -151,6 +152,37 @@ def test_many_tags_take_four_rows_and_scroll_and_a_tag_just_added_is_in_view(qtb
     qtbot.waitUntil(lambda: scroll.height() < 2 * row)  # one row of tags takes one row
     # With nothing to scroll it is no Tab stop: from the tag box, Tab goes on to what follows.
     assert scroll.focusPolicy() == Qt.FocusPolicy.NoFocus
+
+
+def test_tab_reaches_the_tags_before_their_box_and_leaves_them_when_they_stop_scrolling(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QLineEdit, QScrollArea, QVBoxLayout, QWidget
+
+    from crmdesk.ui.tag_chips import TagChips
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    layout = QVBoxLayout(host)
+    above, chips, below = QLineEdit(host), TagChips(host), QLineEdit(host)
+    for widget in (above, chips, below):
+        layout.addWidget(widget)
+    chips.set_tags([f"Trade fair 2024 follow-up {n:02d}" for n in range(60)])
+    host.resize(300, 500)
+    host.show()
+    host.activateWindow()
+    qtbot.waitUntil(host.isActiveWindow)
+    scroll = chips.findChild(QScrollArea, "tagScroll")
+    assert scroll is not None
+    qtbot.waitUntil(lambda: scroll.focusPolicy() == Qt.FocusPolicy.StrongFocus)
+    above.setFocus()
+    qtbot.keyClick(above, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is scroll  # the chips, shown above the box, come first
+    qtbot.keyClick(scroll, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is chips.input
+    qtbot.keyClick(chips.input, Qt.Key.Key_Backtab)
+    assert QApplication.focusWidget() is scroll
+    chips.set_tags(["VIP"])  # another contact's one tag: nothing to scroll, no Tab stop, and not left on it
+    qtbot.waitUntil(lambda: scroll.focusPolicy() == Qt.FocusPolicy.NoFocus)
+    assert isinstance(QApplication.focusWidget(), QLineEdit) and QApplication.focusWidget() is chips.input
 
 
 @pytest.mark.parametrize("points", [9, 16, 20])
