@@ -87,12 +87,13 @@ def write_atomically(path: Path, text: str) -> None:
     temporary = path.with_name(path.name + ".tmp")
     try:
         temporary.write_text(text, encoding="utf-8")
-        for attempt in range(5 if sys.platform == "win32" else 1):
+        attempts = 5 if sys.platform == "win32" else 1
+        for attempt in range(1, attempts + 1):
             try:
                 os.replace(temporary, path)
                 break
             except PermissionError:
-                if attempt == 4 or sys.platform != "win32":
+                if attempt == attempts:
                     raise
                 time.sleep(0.1)
     except OSError:

@@ -358,7 +358,6 @@ class ContactService(QObject):
         sending: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._note_sending[uid] = sending
         baseline: Contact | None = None
-        sent = datetime.now(UTC)
         try:
             try:
                 try:

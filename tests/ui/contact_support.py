@@ -43,7 +43,7 @@ class Sent:
 class RecordingTransport(httpx.AsyncBaseTransport):
     """A real loopback transport that also remembers what went out, to prove what Save sends."""
 
-    inner: httpx.AsyncHTTPTransport = field(default_factory=httpx.AsyncHTTPTransport)
+    inner: httpx.AsyncBaseTransport = field(default_factory=httpx.AsyncHTTPTransport)
     sent: list[Sent] = field(default_factory=list)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

@@ -195,7 +195,7 @@ def test_the_reps_own_save_whose_answer_was_lost_is_no_colleagues_change(
     qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact, transport: RecordingTransport
 ) -> None:
     lossy = _AnswersLost(transport.inner)
-    transport.inner = lossy  # type: ignore[assignment]
+    transport.inner = lossy
     type_into(qtbot, line(view, "city"), "Natal")
     with qtbot.waitSignal(view.service.save_failed, timeout=20_000) as failed:
         view.save_button.click()
@@ -211,7 +211,7 @@ def test_a_value_a_lost_save_may_have_stored_stops_counting_as_the_reps_once_the
     qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact, transport: RecordingTransport
 ) -> None:
     lossy = _AnswersLost(transport.inner, reaching=False)
-    transport.inner = lossy  # type: ignore[assignment]
+    transport.inner = lossy
     type_into(qtbot, line(view, "city"), "Natal")
     with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
         view.save_button.click()  # never reached the server, though nobody can tell
