@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 
 from crmdesk.api.errors import NotFoundError
 from crmdesk.contract import split_extension
+from crmdesk.services.pasted import ascii_digits, email_in, without_marks
 from crmdesk.services.tasks import TaskSlots
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ _UID = re.compile(r"^[A-Za-z0-9]{8}$")
 _PHONE = re.compile(r"^[0-9+()\-./\s]+$")
 # Dashes that pasted numbers carry (hyphen, non-breaking hyphen, figure dash, en and em dash, minus sign).
 _DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2212]")
-_ANGLED = re.compile(r"<([^<>@\s]+@[^<>\s]+)>")
 _KEY = "search"
 
 
@@ -39,7 +39,7 @@ def detect_kind(query: str) -> SearchKind | None:
     ``+()-`` mean a phone. Eight digits alone read as a (short) phone number: a uid of only digits is rare,
     and the kind menu can force "UID" for it. ``None`` when it is none of these.
     """
-    text = query.strip()
+    text = without_marks(query).strip()
     if not text:
         return None
     if "@" in text:
@@ -55,7 +55,7 @@ def effective_kind(query: str, forced: SearchKind | None) -> SearchKind | None:
     """The kind to search ``query`` by: ``forced`` (the kind menu's choice) when the text can be of that kind, else
     what the text reads as. The menu is there for the ambiguous case, eight digits that are a UID; a choice left
     on from then must not turn the next email into a UID that cannot exist."""
-    if forced is not None and detect_kind(query) is not None and _fits(query.strip(), forced):
+    if forced is not None and detect_kind(query) is not None and _fits(without_marks(query).strip(), forced):
         return forced
     return detect_kind(query)
 
@@ -76,23 +76,20 @@ def _reads_as_phone(text: str) -> bool:
 
 
 def _plain_email(text: str) -> str:
-    """A pasted address as typed ones are written: 'Ana Lima <ana@example.com>' or a mailto: link's address."""
-    match = _ANGLED.search(text)
-    if match is not None:
-        text = match.group(1)
-    if text[:7].lower() == "mailto:":
-        text = text[7:].split("?", 1)[0]
-    return text.strip()
+    """A pasted address as typed ones are written: the one address in 'Ana Lima <ana@example.com>', a mailto:
+    link, a quotation or a signature block (:func:`crmdesk.services.pasted.email_in`); text with several is
+    searched as it is."""
+    return email_in(text) or text.strip()
 
 
 def _plain_phone(text: str) -> str:
     """A pasted number as typed ones are written: a ``tel:`` link's number, any kind of dash a hyphen, and the
     digits of any script (full-width ones from a Japanese input method, Arabic-Indic ones) as ASCII digits, as
-    the phone field reads them."""
+    the phone field reads them. The invisible marks a chat app or a web page wraps a number in are dropped."""
+    text = without_marks(text).strip()
     if text[:4].lower() == "tel:":
         text = _tel_number(text[4:])
-    text = unicodedata.normalize("NFKC", text)  # full-width digits, brackets and hyphens
-    text = "".join(str(unicodedata.digit(ch)) if not ch.isascii() and ch.isdecimal() else ch for ch in text)
+    text = ascii_digits(unicodedata.normalize("NFKC", text))  # NFKC: full-width digits, brackets and hyphens
     return _DASHES.sub("-", text).strip()
 
 
@@ -108,7 +105,7 @@ def _tel_number(link: str) -> str:
 
 
 def normalise(query: str, kind: SearchKind) -> str:
-    text = query.strip()
+    text = without_marks(query).strip()
     if kind is SearchKind.PHONE:
         return _plain_phone(text)
     if kind is SearchKind.EMAIL:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QLineEdit, QListWidget
 from pytestqt.qtbot import QtBot
 
@@ -39,6 +39,9 @@ from tests.ui.shell_support import close_window, create_contacts, open_window, r
         ("+16502530000 ext. 123", SearchKind.PHONE),  # with its extension, as the form keeps such a number
         ("650 253 0000 x123", SearchKind.PHONE),
         ("+1 650 253 0000 #123", SearchKind.PHONE),
+        ("\u202a+55 11 98765-4321\u202c", SearchKind.PHONE),  # as WhatsApp copies a number, in direction marks
+        ("\u200e+1 512 555 0142", SearchKind.PHONE),
+        ("\u200eabc12345", SearchKind.UID),
         ("x123", None),
         ("box 12", None),
         ("John Doe", None),
@@ -61,6 +64,18 @@ def test_uid_is_upper_cased_before_sending() -> None:
     assert normalise("Ana Lima <ana@example.com>", SearchKind.EMAIL) == "ana@example.com"
     assert normalise("mailto:ana@example.com?subject=Hi", SearchKind.EMAIL) == "ana@example.com"
     assert detect_kind("Ana Lima <ana@example.com>") is SearchKind.EMAIL
+    # ... and so are addresses pasted with the words, quotes or marks around them.
+    for pasted in (
+        "\u201cana@example.com\u201d",
+        "Write to ana@example.com.",
+        "E-mail: ana@example.com",
+        "\u200eana@example.com",
+        "Ana Lima | Sales\nTel: +55 11 98765-4321 ana@example.com www.acme.com",
+    ):
+        assert normalise(pasted, SearchKind.EMAIL) == "ana@example.com", pasted
+    assert normalise("\u202a+55 11 98765-4321\u202c", SearchKind.PHONE) == "+55 11 98765-4321"
+    # Two addresses: which one is meant cannot be told, so the text is searched as it is (and finds nothing).
+    assert normalise("ana@example.com; bruno@example.com", SearchKind.EMAIL) == "ana@example.com; bruno@example.com"
 
 
 def _search(qtbot: QtBot, window: MainWindow, text: str) -> None:
@@ -129,6 +144,35 @@ def test_a_phone_in_other_digits_or_with_a_slash_is_searched_as_the_phone_field_
         qtbot.keyClick(window.search_field, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda ref=ref: window.contact_view.current_uid() == ref.uid, timeout=15_000)  # type: ignore[misc]
         assert window.banner.isHidden(), (typed, window.banner.text())
+    close_window(qtbot, window)
+
+
+def test_an_email_or_phone_pasted_with_what_surrounded_it_opens_the_contact(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """Each of these said "No contact matches" (and offered to create the contact) or "is not a UID, email or
+    phone", though the contact was there: the marks and words around the address or number were searched too."""
+    mariana, rui = create_contacts(
+        qtbot,
+        account,
+        {"name": "Mariana Oliveira", "email": "mariana@padariasol.com.br", "phone": "+55 11 98765-4321"},
+        {"name": "Rui Costa", "email": "rui@example.com", "phone": "+351 912 345 678"},
+    )
+    window = open_window(qtbot, account)
+    for pasted, ref in (  # each opens the other contact than the one before, so each search is seen to work
+        ("\u201cmariana@padariasol.com.br\u201d", mariana),
+        ("\u202a+351 912 345 678\u202c", rui),  # as WhatsApp copies a number
+        ("Mariana Oliveira\nPadaria Sol\nE-mail: mariana@padariasol.com.br\nwww.padariasol.com.br", mariana),
+        ("rui@example.com.", rui),
+        ("\u200e+55 11 98765-4321", mariana),
+    ):
+        QGuiApplication.clipboard().setText(pasted)
+        window.search_field.clear()
+        window.search_field.setFocus()
+        qtbot.keyClick(window.search_field, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(window.search_field, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda ref=ref: window.contact_view.current_uid() == ref.uid, timeout=15_000)  # type: ignore[misc]
+        assert window.banner.isHidden(), (pasted, window.banner.text())
     close_window(qtbot, window)
 
 

@@ -1,0 +1,64 @@
+"""Text as reps paste it from elsewhere (web pages, chat apps, PDFs, email signatures), read as they mean it.
+
+What comes along unseen would otherwise make a search fail, an address invalid or a tag a second one that reads
+the same: direction marks (WhatsApp wraps a number in them, web pages put them around addresses), the soft
+hyphen, non-breaking spaces, the digits of other scripts, quotes and words around an address.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Invisible marks that mean nothing in an address, a number or a tag: the soft hyphen, zero-width space, the
+# direction marks, embeddings, overrides and isolates, the word joiner and the byte order mark. Zero-width joiners
+# are not among them: emoji and some scripts need them.
+_MARKS = re.compile("[\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+# What parts an address from the words around it in pasted text: spaces, brackets, and the punctuation of lists and
+# labels ("E-mail: ana@example.com; Tel: ..."). None of these can stand unquoted in an address.
+_AROUND_ADDRESS = re.compile(r"[\s<>()\[\]{},;:]+")
+# What a sentence or a quotation puts right before or after an address.
+_ADDRESS_ENDS = "\"'“”‘’„«»‹›.!?"
+
+
+def without_marks(text: str) -> str:
+    """``text`` without the invisible marks pasted text carries (see ``_MARKS``)."""
+    return _MARKS.sub("", text)
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with the digits of every script (Arabic-Indic, full-width, Devanagari...) as ASCII digits.
+
+    The API compares a phone's ASCII digits only, and reads dates and amounts in them."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.digit(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
+
+
+def email_in(text: str) -> str | None:
+    """The one email address in pasted ``text``, or None when it holds none or several.
+
+    Reads "Ana Lima <ana@example.com>", "mailto:ana@example.com?subject=Hi", "E-mail: ana@example.com", an
+    address in quotes or at the end of a sentence, and one inside a whole signature block. Only what surrounds
+    the address is dropped: an address that is itself malformed comes back as it is, for its field to say why.
+    """
+    found: dict[str, str] = {}
+    for token in _AROUND_ADDRESS.split(without_marks(text)):
+        local, at, domain = token.strip(_ADDRESS_ENDS).partition("@")
+        if not at:
+            continue
+        domain = domain.split("?", 1)[0].rstrip(_ADDRESS_ENDS)  # a mailto: link's subject and body
+        if local and domain:
+            address = f"{local}@{domain}"
+            found.setdefault(address.casefold(), address)
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+def tag_names(text: str) -> list[str]:
+    """The tags in what the rep typed or pasted into a tag box: commas separate them, and each is written as it
+    reads, with any run of spaces of any kind (a web page's non-breaking ones) one plain space.
+
+    The API matches tags by their letters' case only, so "Hot\u00a0Lead" would be stored beside "Hot Lead" as
+    another tag that reads the same, and no tag can be removed. Parts that are only spaces are no tags."""
+    names = (" ".join(without_marks(part).split()) for part in text.split(","))
+    return [name for name in names if name]
