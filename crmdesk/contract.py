@@ -251,7 +251,7 @@ def validate_phone(value: str, field: str = "phone") -> str:
     return value
 
 
-_BIRTHDAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_BIRTHDAY_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # ASCII: \d takes any script's digits
 
 
 def validate_birthday(value: str, field: str = "birthday") -> str:

@@ -37,6 +37,12 @@ def test_invalid_values_name_their_field(field: str, value: str) -> None:
     assert contract.field_from_message(str(caught.value)) == field
 
 
+def test_a_birthday_in_another_scripts_digits_is_told_its_format_not_that_it_is_no_real_date() -> None:
+    with pytest.raises(contract.ContractError) as caught:
+        contract.validate_birthday("\uff11\uff19\uff18\uff15-\uff10\uff11-\uff11\uff15")  # 1985-01-15, full-width
+    assert "YYYY-MM-DD" in caught.value.message and "not a real date" not in caught.value.message
+
+
 @pytest.mark.parametrize("name", ["localtime", "Factory", "posixrules", "right/Europe/Paris", "posix/Europe/Paris"])
 def test_zone_database_files_that_name_no_zone_are_refused(name: str) -> None:
     # They load as zones on Linux: "localtime" would mean the server's zone to the server and the rep's to the app.

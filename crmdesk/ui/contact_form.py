@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 from crmdesk.api.models import Contact
 from crmdesk.contract import ContractError, check_identity, equivalent, validate_field
 from crmdesk.services import phone as phone_numbers
+from crmdesk.services.pasted import ascii_digits, email_in, without_marks
 from crmdesk.ui.focus_ring import RingedPlainTextEdit
 from crmdesk.ui.formatting import format_currency, plain_amount, user_locale
 from crmdesk.ui.icons import SMALL_SIZE, icon
@@ -110,9 +111,11 @@ class ValueEdit(QLineEdit):
 
     Signals:
         normalised(): leaving the field turned what was typed into the plain number it will be sent as.
+        left(): the focus left the field (after any ``normalised``).
     """
 
     normalised = Signal()
+    left = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -141,6 +144,9 @@ class ValueEdit(QLineEdit):
     def raw_value(self) -> str:
         return self._raw
 
+    def currency(self) -> str:
+        return self._currency
+
     def api_value(self) -> str:
         """What Save sends: the typed amount as a plain number, or the text as it is when it reads as none (or two)
         amounts, or has not been touched."""
@@ -151,6 +157,12 @@ class ValueEdit(QLineEdit):
     def set_raw_value(self, text: str) -> None:
         self._raw = self._loaded = text
         self._show()
+
+    def reads_as_amount(self) -> bool:
+        """Whether Save sends what the rep wrote as a plain number. A value loaded and left alone, or none, is
+        sent as it is and counts as read."""
+        raw = self._raw.strip()
+        return self._raw == self._loaded or not raw or plain_amount(raw, user_locale(), self._currency) is not None
 
     def formatted(self) -> str:
         return format_currency(self._raw, user_locale(), self._currency)
@@ -177,6 +189,7 @@ class ValueEdit(QLineEdit):
             self._raw = plain
             self.normalised.emit()
         self._show()
+        self.left.emit()
 
     def dropEvent(self, event: QDropEvent) -> None:
         if self.hasFocus() or self.isReadOnly():
@@ -310,6 +323,7 @@ class BirthdayEdit(QWidget):
         self.line.setObjectName("birthday")
         self.line.setPlaceholderText(self.tr("YYYY-MM-DD"))
         self.line.setClearButtonEnabled(True)
+        self.line.editingFinished.connect(self._plain_digits)
         self.button = ToolButton(self)
         self.button.setIcon(icon("contact-calendar"))
         self.button.setProperty("iconName", "contact-calendar")
@@ -374,6 +388,14 @@ class BirthdayEdit(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
             self._tint_calendar()
+
+    def _plain_digits(self) -> None:
+        """Write a date pasted in another script's digits (full-width, Arabic-Indic) in the ASCII ones the API
+        reads."""
+        text = self.line.text()
+        plain = ascii_digits(text)
+        if plain != text and not self.line.isReadOnly():
+            self.line.setText(plain)
 
     def _picked(self, day: QDate) -> None:
         self._menu.close()
@@ -495,6 +517,7 @@ class ContactForm(QWidget):
         QWidget.setTabOrder(email, self.mail_button)
         QWidget.setTabOrder(phone, self.call_button)
         QWidget.setTabOrder(self.call_button, self.whatsapp_button)
+        email.editingFinished.connect(self.normalise_email)
         phone.editingFinished.connect(self.normalise_phone)
 
         self._clock = QTimer(self)
@@ -623,6 +646,7 @@ class ContactForm(QWidget):
         edit.setPlaceholderText(self.tr("e.g. 5000"))
         edit.textEdited.connect(self._edited)
         edit.normalised.connect(self._edited)
+        edit.left.connect(self._value_left)
         self._place("value", self.tr("&Value"), row, column, edit, edit, edit.api_value, edit.set_raw_value,
                     edit.setReadOnly)  # fmt: skip
         self.value_edit = edit
@@ -957,10 +981,42 @@ class ContactForm(QWidget):
     # --- Phone and actions ------------------------------------------------------------------------
 
     def normalise(self) -> None:
-        """Write the phone and the time zone as they are stored, as leaving their fields does. Save and Create
-        call this: a shortcut saves without the cursor leaving the field."""
+        """Write the email, the phone and the time zone as they are stored, as leaving their fields does. Save and
+        Create call this: a shortcut saves without the cursor leaving the field."""
+        self.normalise_email()
         self.normalise_phone()
         self.normalise_time_zone()
+
+    def _value_left(self) -> None:
+        """Say so when what was written in Value is no amount the app can read: the API keeps any text there, so
+        it would be saved as written, and a teammate's tool adding up values would not read it."""
+        if self.value_edit.reads_as_amount():
+            self._hints.pop("value", None)
+        else:
+            currency = self.value_edit.currency()
+            where = self.tr(" in {code}").format(code=currency) if currency else ""
+            self._hints["value"] = self.tr(
+                "Not read as an amount{where}, so it is saved as written. Write the number alone, e.g. 1234.56."
+            ).format(where=where)
+        self._refresh_marks()
+
+    def normalise_email(self) -> None:
+        """Keep only the address of an email pasted with what surrounded it ("Ana Lima <ana@example.com>", a
+        mailto: link, quotes, a direction mark a web page put around it). Text whose address is malformed itself
+        stays as it is, and its message says why."""
+        edit = self.editor("email")
+        assert isinstance(edit, QLineEdit)
+        text = edit.text().strip()
+        if self._busy or not text or text == self._baseline["email"].strip():
+            return
+        address = email_in(text)
+        if address is None or address == text:
+            return
+        try:
+            validate_field("email", address)
+        except ContractError:
+            return
+        edit.setText(address)  # an edit, as typing it so would be
 
     def normalise_time_zone(self) -> None:
         """Spell a zone typed in another case as tzdata does ("europe/paris": "Europe/Paris")."""
@@ -979,6 +1035,12 @@ class ContactForm(QWidget):
         text = edit.text().strip()
         if self._busy or not text or text == self._baseline["phone"].strip():
             return
+        # The API reads a number's ASCII digits only: one pasted in another script's digits, or wrapped in a chat
+        # app's direction marks, is written plainly even where it is no valid number.
+        plain = ascii_digits(without_marks(text)).strip()
+        if plain != text:
+            edit.setText(plain)
+            text = plain
         result = phone_numbers.normalise(text, self.phone_region)
         if result.e164 is not None:
             if result.e164 != text:

@@ -40,6 +40,7 @@ from crmdesk.api.errors import NotFoundError, ValidationError
 from crmdesk.api.models import Contact, ContactSummary
 from crmdesk.contract import ContractError, check_note_reads_back, validate_note, validate_tags
 from crmdesk.services.contact import ContactService
+from crmdesk.services.pasted import tag_names
 from crmdesk.services.registry import Registry
 from crmdesk.ui import shortcuts
 from crmdesk.ui.announce import announce
@@ -611,7 +612,7 @@ class ContactView(QWidget):
     def _build_create_extras(self) -> QWidget:
         tr = self.tr
         self.new_tags = QLineEdit()
-        keep_one_line(self.new_tags)
+        keep_one_line(self.new_tags, separator=", ")
         self.new_tags.setObjectName("newTags")
         self.new_tags.setPlaceholderText(tr("Comma-separated, e.g. Hot Lead, Website"))
         self.new_note = QPlainTextEdit()
@@ -1649,7 +1650,7 @@ class ContactView(QWidget):
     def _create_fields(self) -> dict[str, object]:
         values = {name: text.strip() for name, text in self.form.values().items() if text.strip()}
         fields: dict[str, object] = dict(values)
-        tags = validate_tags([part for part in self.new_tags.text().split(",") if part.strip()])
+        tags = validate_tags(tag_names(self.new_tags.text()))
         if tags:
             fields["tags"] = list(tags)
         note = self.new_note.toPlainText()

@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from PySide6.QtCore import QCoreApplication, QDate, QDateTime, QLocale, QTime, QTimeZone
 
+from crmdesk.services.pasted import ascii_digits
+
 _CONTEXT = "Formatting"
 
 #: A plain decimal as the API stores ``value`` ("12000.00", "5000", "1,250.50"). Anything else ("1.250,50", "5k")
@@ -149,7 +151,7 @@ def plain_amount(text: str, locale: QLocale | None = None, currency: str = "") -
     The plain form uses "." for the decimal point only and never has exactly three digits after it (0.125 is
     written "0.1250", 12.500 is "12.5"), so that it reads as itself again in every locale.
     """
-    core = _without_currency(text.strip(), currency)
+    core = _without_currency(ascii_digits(text.strip()), currency)  # ASCII digits: those the API's readers know
     if core is None:
         return None
     match = _AMOUNT.fullmatch(_GROUP_SPACES.sub("", core))
@@ -201,7 +203,7 @@ def _without_currency(text: str, currency: str) -> str | None:
     if match is None:
         return None
     lead, number, trail = match.groups()
-    allowed = {currency.casefold(), currency_symbol(currency).casefold()} if currency else set()
+    allowed = _currency_marks(currency) if currency else frozenset()
     for mark in (lead.strip(), trail.strip()):
         if mark and mark.casefold() not in allowed:
             return None
@@ -248,9 +250,8 @@ def format_currency(raw: str, locale: QLocale, currency: str = "") -> str:
 
 
 @functools.cache
-def currencies() -> dict[str, str]:
-    """Every ISO 4217 code Qt's locales use, with the symbol most of them write it with ("BRL": "R$"), sorted by
-    code; a currency without a symbol of its own is written with its code."""
+def _symbols() -> dict[str, Counter[str]]:
+    """Every ISO 4217 code Qt's locales use, with how many of them write it with each symbol."""
     counts: dict[str, Counter[str]] = {}
     for locale in QLocale.matchingLocales(
         QLocale.Language.AnyLanguage, QLocale.Script.AnyScript, QLocale.Country.AnyCountry
@@ -259,7 +260,24 @@ def currencies() -> dict[str, str]:
         symbol = locale.currencySymbol(QLocale.CurrencySymbolFormat.CurrencySymbol)
         if code:
             counts.setdefault(code, Counter())[symbol or code] += 1
+    return counts
+
+
+@functools.cache
+def currencies() -> dict[str, str]:
+    """Every ISO 4217 code Qt's locales use, with the symbol most of them write it with ("BRL": "R$"), sorted by
+    code; a currency without a symbol of its own is written with its code."""
+    counts = _symbols()
     return {code: counts[code].most_common(1)[0][0] for code in sorted(counts)}
+
+
+@functools.cache
+def _currency_marks(code: str) -> frozenset[str]:
+    """What an amount in ``code`` may be written with, case folded: its code and every symbol a locale writes it
+    with ("USD", "$" and "US$", as Brazil writes dollars; "JPY", "¥" and the full-width "￥")."""
+    return frozenset(
+        {code.casefold(), currency_symbol(code).casefold(), *(s.casefold() for s in _symbols().get(code, ()))}
+    )
 
 
 def currency_symbol(code: str) -> str:

@@ -21,21 +21,23 @@ _INVISIBLE = re.compile("[\u200b\u2060\ufeff]")
 _CURSOR = "\uffff"
 
 
-def one_line(text: str) -> str:
-    """``text`` as one line: each run of breaks and tabs one space (none at either end), invisible spaces gone."""
+def one_line(text: str, separator: str = " ") -> str:
+    """``text`` as one line: each run of breaks and tabs ``separator`` (none at either end), invisible spaces
+    gone."""
     text = _INVISIBLE.sub("", text)
-    return _BREAKS.sub(lambda run: "" if run.start() == 0 or run.end() == len(text) else " ", text)
+    return _BREAKS.sub(lambda run: "" if run.start() == 0 or run.end() == len(text) else separator, text)
 
 
-def keep_one_line(edit: QLineEdit, host: QWidget | None = None) -> None:
+def keep_one_line(edit: QLineEdit, host: QWidget | None = None, *, separator: str = " ") -> None:
     """Make what the user types, pastes or drops into ``edit`` one line. Text set by code is left as it is.
 
     ``host`` is the widget that takes the keyboard and the context menu for ``edit``, if not ``edit`` itself: an
     editable QComboBox keeps the focus and hands its line edit those events directly, past any event filter.
-    Connect this before anything else listens to ``edit.textEdited``: the listeners after it get the text as
-    edited, so they should read ``edit.text()``.
+    ``separator`` stands for each run of line breaks and tabs: a space, or ", " in a box of comma-separated items,
+    where a column or a row copied from a spreadsheet is a list. Connect this before anything else listens to
+    ``edit.textEdited``: the listeners after it get the text as edited, so they should read ``edit.text()``.
     """
-    _OneLine(edit, host)
+    _OneLine(edit, host, separator)
 
 
 class _OneLine(QObject):
@@ -43,9 +45,10 @@ class _OneLine(QObject):
     other. Whatever else brings a line break (a drop, a middle-click paste, a paste while a completer's list is
     open) is cleaned after the fact, at the cost of the field's undo history: setText clears it."""
 
-    def __init__(self, edit: QLineEdit, host: QWidget | None) -> None:
+    def __init__(self, edit: QLineEdit, host: QWidget | None, separator: str) -> None:
         super().__init__(edit)
         self._edit = edit
+        self._separator = separator
         edit.installEventFilter(self)
         if host is not None:
             host.installEventFilter(self)
@@ -85,18 +88,23 @@ class _OneLine(QObject):
         edit = self._edit
         if (text == copied and not _BREAKS.search(text)) or edit.isReadOnly():
             return False
-        # A break at either end of what is pasted becomes a space only where it would part it from a word in the
-        # field: "Jose do\n" pasted before "Rio" reads "Jose do Rio", "Acme\n" pasted at the end, "Acme".
+        # A break at either end of what is pasted becomes a separator only where it would part it from a word in
+        # the field: "Jose do\n" pasted before "Rio" reads "Jose do Rio", "Acme\n" pasted at the end, "Acme".
         whole = edit.text()
         if edit.hasSelectedText():
             start, end = edit.selectionStart(), edit.selectionEnd()
         else:
             start = end = edit.cursorPosition()
         before, after = _utf16_prefix(whole, start), whole[len(_utf16_prefix(whole, end)) :]
-        lead = " " if text and _BREAKS.match(text) and before and not before[-1].isspace() else ""
-        trail = " " if text and _BREAKS.match(text[-1]) and after and not after[0].isspace() else ""
-        core = one_line(text)
-        cleaned = lead + core + trail if core else (lead or trail)  # only breaks: one space at most
+        separator = self._separator
+        lead = separator if text and _BREAKS.match(text) and _parted(before.rstrip(), separator, -1) else ""
+        trail = separator if text and _BREAKS.match(text[-1]) and _parted(after.lstrip(), separator, 0) else ""
+        if lead.isspace() and before[-1:].isspace():
+            lead = ""
+        if trail.isspace() and after[:1].isspace():
+            trail = ""
+        core = one_line(text, separator)
+        cleaned = lead + core + trail if core else (lead or trail)  # only breaks: one separator at most
         # Qt makes a paste a step of its own to undo, and moving the cursor is the public way to end a step.
         if not edit.hasSelectedText():
             _end_undo_step(edit)
@@ -105,15 +113,24 @@ class _OneLine(QObject):
         return True
 
     def _edited(self, text: str) -> None:
-        cleaned = one_line(text)
+        cleaned = one_line(text, self._separator)
         if cleaned == text:
             return
         edit = self._edit
         # Where the cursor was, marked with a noncharacter that the cleaning leaves alone.
         cursor = len(_utf16_prefix(text, edit.cursorPosition()))
-        marked = one_line(text[:cursor] + _CURSOR + text[cursor:])
+        marked = one_line(text[:cursor] + _CURSOR + text[cursor:], self._separator)
         edit.setText(cleaned)  # Qt fires textChanged, not textEdited, so this does not come back here
         edit.setCursorPosition(min(_utf16_length(marked[: marked.index(_CURSOR)]), _utf16_length(cleaned)))
+
+
+def _parted(neighbour: str, separator: str, side: int) -> bool:
+    """Whether text pasted next to ``neighbour`` (the field's text on that side, its spaces trimmed) needs
+    ``separator`` to stay apart from it: a word there, and no separator already (", " in "Hot Lead, |")."""
+    if not neighbour:
+        return False
+    mark = separator.strip()
+    return not mark or neighbour[side] != mark
 
 
 def _end_undo_step(edit: QLineEdit) -> None:

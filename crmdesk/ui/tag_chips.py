@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter, QPaintEvent, QPale
 from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
 from crmdesk.contract import ContractError, validate_tag
+from crmdesk.services.pasted import tag_names
 from crmdesk.ui.flow_layout import FlowLayout
 from crmdesk.ui.focus_ring import FocusRingScrollArea
 from crmdesk.ui.messages import show_inline_error, user_message
@@ -195,7 +196,7 @@ class TagChips(QWidget):
         self._scroll = _ChipScroll(self._chip_area, self._flow, self)
 
         self.input = _TagInput(self)
-        keep_one_line(self.input)
+        keep_one_line(self.input, separator=", ")  # tags pasted one per line, or as a spreadsheet row, are a list
         self.input.textEdited.connect(self._typing)
         self.input.setObjectName("tagInput")
         self.input.setPlaceholderText(self.tr("Add a tag… (Enter; commas separate tags)"))
@@ -298,7 +299,7 @@ class TagChips(QWidget):
     def _submit(self) -> None:
         # Commas separate tags, as in the new-contact form (whose tags come here when it opens an existing one).
         # Nothing but commas and spaces is no tag: "," would be stored, and the API cannot remove a tag.
-        parts = [part for part in self.input.text().split(",") if part.strip()] or [""]
+        parts = tag_names(self.input.text()) or [""]
         try:
             tags = [validate_tag(part) for part in parts]
         except ContractError as exc:

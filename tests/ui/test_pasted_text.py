@@ -103,7 +103,7 @@ def test_a_pasted_value_and_tag_are_one_line_too(qtbot: QtBot, view: ContactView
     assert value is not None
     paste_over(qtbot, value, "15000\n")
     assert value.raw_value() == "15000" and view.form.changes() == {"value": "15000"}
-    paste_over(qtbot, view.tags.input, "Hot\nLead")
+    paste_over(qtbot, view.tags.input, "Hot Lead\n")
     assert view.tags.input.text() == "Hot Lead"
 
 
@@ -277,3 +277,168 @@ def test_the_context_menus_paste_does_nothing_in_a_field_locked_while_it_was_ope
     next(action for action in menu.actions() if action.objectName() == "edit-paste").trigger()
     menu.close()
     assert city.text() == "Olinda"
+
+
+# --- Pasted from elsewhere: lists of tags, addresses with their surroundings, other scripts' digits ------------
+
+
+def test_tags_pasted_one_per_line_or_as_a_spreadsheet_row_are_added_as_separate_tags(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    """The API cannot remove a tag: a column pasted as one tag "Website Referral Q1 2024" stayed for good."""
+    paste_over(qtbot, view.tags.input, "Website\nReferral\nQ1 2024\n")
+    assert view.tags.input.text() == "Website, Referral, Q1 2024"
+    qtbot.keyClick(view.tags.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.tags.pending_tags(), timeout=10_000)
+    paste_over(qtbot, view.tags.input, "Fair 2025\tVIP")
+    qtbot.keyClick(view.tags.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.tags.pending_tags(), timeout=10_000)
+    assert sorted(read_back(qtbot, api, contact.uid).tags) == ["Fair 2025", "Q1 2024", "Referral", "VIP", "Website"]
+
+
+def test_a_list_pasted_after_a_tag_typed_in_the_box_is_parted_from_it_by_one_comma(
+    qtbot: QtBot, view: ContactView
+) -> None:
+    box = view.tags.input
+    for typed, pasted, shown in (
+        ("Website", "\nReferral", "Website, Referral"),
+        ("Website, ", "Referral\nVIP", "Website, Referral, VIP"),
+        ("Website,", "\nReferral\n", "Website,Referral"),
+    ):
+        box.setText(typed)
+        box.setFocus()
+        box.end(False)
+        QGuiApplication.clipboard().setText(pasted)
+        qtbot.keyClick(box, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        assert box.text() == shown, (typed, pasted)
+
+
+def test_a_tag_pasted_with_a_non_breaking_space_is_the_tag_the_contact_has(
+    qtbot: QtBot, api: ContactApi, registry: Registry
+) -> None:
+    tagged = create_contact(qtbot, api, name="Rui Costa", email="rui@example.com", tags=["Hot Lead"])
+    _service, view = make_view(qtbot, api, registry)
+    view.show_contact(tagged)
+    paste_over(qtbot, view.tags.input, "Hot\u00a0Lead, Trade\u202fShow")  # as copied from a web page
+    qtbot.keyClick(view.tags.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not view.tags.pending_tags(), timeout=10_000)
+    assert sorted(read_back(qtbot, api, tagged.uid).tags) == ["Hot Lead", "Trade Show"]
+
+
+def test_a_new_contacts_tags_pasted_one_per_line_are_separate_tags(
+    qtbot: QtBot, view: ContactView, api: ContactApi
+) -> None:
+    view.start_create()
+    view.form.fill({"firstName": "Ana", "email": "ana.lima@example.com"})
+    paste_over(qtbot, view.new_tags, "Website\nReferral")
+    assert view.new_tags.text() == "Website, Referral"
+    with qtbot.waitSignal(view.contact_created, timeout=10_000) as created:
+        view.save_button.click()
+    assert sorted(read_back(qtbot, api, created.args[0].uid).tags) == ["Referral", "Website"]
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "Maria Silva <maria.silva@example.com>",
+        "mailto:maria.silva@example.com?subject=Proposal",
+        "\u201cmaria.silva@example.com\u201d",
+        "\u200emaria.silva@example.com",  # a direction mark that cannot be seen, nor found to delete
+        "maria.sil\u00adva@example.com",  # a soft hyphen
+    ],
+)
+def test_an_email_pasted_with_what_surrounded_it_keeps_only_the_address(
+    pasted: str, qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    email = line(view, "email")
+    paste_over(qtbot, email, pasted)
+    line(view, "city").setFocus()  # leaving the field
+    assert email.text() == "maria.silva@example.com"
+    assert view.form.message("email") == "" and view.save_button.isEnabled()
+    save(qtbot, view)
+    assert read_back(qtbot, api, contact.uid).email == "maria.silva@example.com"
+
+
+def test_a_pasted_email_whose_address_is_malformed_stays_as_pasted_with_its_message(
+    qtbot: QtBot, view: ContactView
+) -> None:
+    email = line(view, "email")
+    paste_over(qtbot, email, "Maria <maria@exa mple.com>")
+    line(view, "city").setFocus()
+    assert email.text() == "Maria <maria@exa mple.com>"  # nothing the rep pasted vanishes behind a guess
+    assert view.form.message("email") and not view.save_button.isEnabled()
+
+
+def test_a_phone_pasted_in_another_scripts_digits_or_wrapped_by_a_chat_app_is_written_in_ascii(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    view.form.phone_region = "BR"
+    phone = line(view, "phone")
+    paste_over(qtbot, phone, "\u202a+55 11 98765-4321\u202c")  # as WhatsApp copies a number
+    line(view, "city").setFocus()
+    assert phone.text() == "+5511987654321"
+    # A Saudi mobile in Arabic-Indic digits without its country code: no valid number in Brazil, so the field says
+    # so, but with its digits the API reads (it counted none: "A phone number needs at least one digit").
+    paste_over(qtbot, phone, "\u0660\u0665\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667")
+    line(view, "city").setFocus()
+    assert phone.text() == "0501234567"
+    assert view.form.message("phone").startswith("Not a valid phone number for BR")
+    save(qtbot, view)
+    assert read_back(qtbot, api, contact.uid).phone == "0501234567"
+
+
+def test_a_birthday_pasted_in_full_width_digits_is_written_in_ascii(qtbot: QtBot, view: ContactView) -> None:
+    birthday = view.form.birthday_edit.line
+    paste_over(qtbot, birthday, "\uff11\uff19\uff18\uff15-\uff10\uff11-\uff11\uff15")
+    line(view, "city").setFocus()
+    assert birthday.text() == "1985-01-15"
+    assert view.form.message("birthday") == ""
+
+
+@pytest.mark.parametrize(
+    ("currency", "pasted", "sent"),
+    [
+        ("", "\uff11\uff12\uff13\uff14", "1234"),  # full-width digits, as from a Japanese PDF
+        ("", "\u0661\u0662\u0663\u0664", "1234"),  # Arabic-Indic digits
+        ("USD", "US$ 1,234.56", "1234.56"),  # how Brazil writes dollars
+        ("JPY", "\uffe51,234", "1234"),  # the full-width yen sign
+    ],
+)
+def test_a_pasted_amount_in_other_digits_or_another_spelling_of_the_currency_is_sent_as_a_plain_number(
+    currency: str, pasted: str, sent: str, qtbot: QtBot, view: ContactView
+) -> None:
+    value = view.findChild(ValueEdit, "value")
+    assert value is not None
+    value.set_currency(currency)
+    paste_over(qtbot, value, pasted)
+    line(view, "city").setFocus()
+    assert view.form.changes() == {"value": sent}
+    assert view.form.message("value") == ""
+
+
+@pytest.mark.parametrize(
+    ("currency", "pasted"),
+    [
+        ("", "$1,234.56"),  # no team currency: "$" may be any of a dozen
+        ("BRL", "$1,234.56"),  # another currency than the team's
+        ("BRL", "R$ 1.234,56 (\u00e0 vista)"),
+    ],
+)
+def test_a_pasted_value_that_is_no_amount_is_kept_as_written_and_the_field_says_so(
+    currency: str, pasted: str, qtbot: QtBot, view: ContactView
+) -> None:
+    """The API keeps any text as the value; saved without a word, it silently stopped being a number."""
+    value = view.findChild(ValueEdit, "value")
+    assert value is not None
+    value.set_currency(currency)
+    paste_over(qtbot, value, pasted)
+    line(view, "city").setFocus()
+    assert view.form.changes() == {"value": pasted}
+    message = view.form.message("value")
+    assert message.startswith("Not read as an amount") and "saved as written" in message
+    assert (f" in {currency}," in message) == bool(currency)
+    assert view.save_button.isEnabled()  # a hint: the API takes it
+    # Written as an amount, the hint goes.
+    paste_over(qtbot, value, "1234.56")
+    line(view, "city").setFocus()
+    assert view.form.message("value") == "" and view.form.changes() == {"value": "1234.56"}
