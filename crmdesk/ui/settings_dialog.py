@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
 import phonenumbers
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -168,7 +170,16 @@ class SettingsDialog(QDialog):
         layout.addLayout(region_form)
         layout.addWidget(self.message)
         layout.addLayout(bottom)
-        self.resize(520, 460)
+        # Room for a few lines of each list and rows of the team, in the font's own measure: fixed pixels left a
+        # large system font (Windows' 150% text size and up) a team table with no row and lists with no line.
+        for edit in (self.stages, self.qualities, self.tags):
+            lines = 4 * edit.fontMetrics().lineSpacing() + 2 * (edit.frameWidth() + edit.document().documentMargin())
+            edit.setMinimumHeight(math.ceil(lines))
+        members_header = self.members.horizontalHeader().sizeHint().height()
+        row = self.members.verticalHeader().defaultSectionSize()
+        self.members.setMinimumHeight(members_header + 3 * row + 2 * self.members.frameWidth())
+        room = self.screen().availableGeometry().size() * 0.9
+        self.resize(self.sizeHint().expandedTo(QSize(520, 460)).boundedTo(room))
         self._show_values(registry)
 
     # --- Values -----------------------------------------------------------------------------------

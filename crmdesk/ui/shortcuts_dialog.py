@@ -27,10 +27,14 @@ class ShortcutsDialog(QDialog):
         table = QTableWidget(len(shortcuts.ALL), 2, self)
         table.setObjectName("shortcutsTable")
         table.setHorizontalHeaderLabels([self.tr("Action"), self.tr("Keys")])
-        table.verticalHeader().hide()
-        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
+        rows = table.verticalHeader()
+        rows.hide()
+        rows.setDefaultSectionSize(table.fontMetrics().height() + 10)  # one line's row, with air
+        rows.setMinimumSectionSize(rows.defaultSectionSize())
+        # An action wraps rather than being cut where the screen has no room for the dialog to widen to it.
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        table.setWordWrap(False)
+        table.setWordWrap(True)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setAlternatingRowColors(True)
@@ -52,7 +56,16 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(table)
         layout.addWidget(buttons)
-        # Tall enough for every row, so the whole list reads at a glance without scrolling.
-        rows_height = table.verticalHeader().length() + header.height() + 2 * table.frameWidth()
-        table.setMinimumHeight(min(rows_height, 640))
-        self.resize(520, self.sizeHint().height())
+        # Tall enough for every row and wide enough for every action, so the whole list reads at a glance: sizes
+        # come from the text, so a larger system font (Windows' 150% text size) widens the dialog rather than
+        # cutting each action short, and only a screen too small for it makes it scroll.
+        room = self.screen().availableGeometry()
+        # One line a row (rows are measured to their contents only once shown, at the dialog's width).
+        rows_height = table.rowCount() * rows.defaultSectionSize() + header.height() + 2 * table.frameWidth()
+        table.setMinimumHeight(min(rows_height, room.height() * 3 // 4))
+        scroll_bar = table.verticalScrollBar().sizeHint().width() if rows_height > room.height() * 3 // 4 else 0
+        action_width = table.sizeHintForColumn(0) + 2 * table.fontMetrics().averageCharWidth()
+        table_width = action_width + header.sectionSize(1) + 2 * table.frameWidth() + scroll_bar
+        margins = layout.contentsMargins()
+        width = max(520, table_width + margins.left() + margins.right())
+        self.resize(min(width, room.width() * 9 // 10), self.sizeHint().height())

@@ -232,8 +232,11 @@ class SignInDialog(QDialog):
         layout = self.layout()
         if layout is None:
             return
-        height = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
-        self.resize(self.width(), max(height, layout.totalMinimumSize().height()))
+        # Before the first show the width is Qt's unshown default (640 px), not one the contents chose; resizing
+        # to it would also stop the show from fitting the dialog to them, which a large system font needs wider.
+        width = self.width() if self.isVisible() else max(self.sizeHint().width(), self.minimumWidth())
+        height = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else -1
+        self.resize(width, max(height, layout.totalMinimumSize().height()))
 
     def _update_buttons(self) -> None:
         ready = bool(self.token_field.text().strip()) and bool(self.base_url_field.text().strip())

@@ -1,0 +1,92 @@
+"""Dialogs with a larger system font (Windows' 150% text size and up, a rep who enlarges text to read it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from crmdesk.services.credentials import Credentials
+from crmdesk.services.profiles import Profiles
+from crmdesk.ui.settings_dialog import SettingsDialog
+from crmdesk.ui.shortcuts_dialog import ShortcutsDialog
+from crmdesk.ui.sign_in import SignInDialog
+from tests.ui.contact_support import demo_registry
+
+
+@pytest.fixture(params=[13.0, 16.0, 20.0], ids=["13pt", "16pt", "20pt"])
+def large_font(request: pytest.FixtureRequest, qapp: QApplication) -> Iterator[float]:
+    before = QFont(qapp.font())
+    font = QFont(before)
+    font.setPointSizeF(request.param)
+    qapp.setFont(font)
+    yield request.param
+    qapp.setFont(before)
+
+
+def test_the_shortcuts_dialog_shows_every_action_whole(qtbot: QtBot, large_font: float) -> None:
+    dialog = ShortcutsDialog(None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    table = dialog.table
+    metrics = table.fontMetrics()
+    cut = []
+    for row in range(table.rowCount()):
+        item = table.item(row, 0)
+        assert item is not None
+        text = item.text()
+        # Its lines at the column's width (less the cell's margins) fit the row's height.
+        lines = metrics.boundingRect(0, 0, table.columnWidth(0) - 8, 10_000, Qt.TextFlag.TextWordWrap, text)
+        if lines.height() > table.rowHeight(row) or metrics.horizontalAdvance(text.split()[0]) > table.columnWidth(0):
+            cut.append(text)
+    assert not cut, f"{large_font} pt: the Action column is {table.columnWidth(0)} px"
+    # Where the screen has room, every action reads on one line.
+    if dialog.width() < dialog.screen().availableGeometry().width() * 0.9 - 1:
+        assert all(table.rowHeight(row) == table.rowHeight(0) for row in range(table.rowCount()))
+
+
+def test_the_settings_dialog_has_room_for_rows_of_its_lists_and_team(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, large_font: float
+) -> None:
+    dialog = SettingsDialog(demo_registry(), None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.stages.viewport().height() >= 3 * dialog.stages.fontMetrics().lineSpacing()
+    page = dialog.members.parentWidget()
+    assert page is not None
+    dialog.tabs.setCurrentWidget(page)
+    qtbot.waitUntil(dialog.members.isVisible)
+    assert dialog.members.viewport().height() >= 2 * dialog.members.verticalHeader().defaultSectionSize()
+
+
+def test_sign_in_opened_with_a_reason_shows_its_remember_box_whole(
+    qtbot: QtBot, private_settings: object, large_font: float
+) -> None:
+    dialog = SignInDialog(Credentials(), Profiles(), "work", message="The server refused the token (401).")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.remember.width() >= dialog.remember.sizeHint().width()
+    assert dialog.message.isVisible() and dialog.message.height() >= dialog.message.heightForWidth(
+        dialog.message.width()
+    )
+
+
+def test_at_the_usual_font_the_shortcuts_dialog_shows_every_row_on_one_line_without_blank_space(
+    qtbot: QtBot,
+) -> None:
+    dialog = ShortcutsDialog(None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    table = dialog.table
+    one_line = table.verticalHeader().defaultSectionSize()
+    assert all(table.rowHeight(row) == one_line for row in range(table.rowCount()))
+    assert table.verticalScrollBar().maximum() == 0
+    assert table.viewport().height() - table.verticalHeader().length() < one_line
