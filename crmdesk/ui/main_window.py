@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QPainter, QPalette, QPen, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QPainter, QPalette, QPen, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -188,6 +188,21 @@ def _import_view_modules() -> None:
     importlib.import_module("crmdesk.ui.contact_view")
 
 
+class _ResultsPane(QWidget):
+    """The sidebar's Results section, which says when its width changes: what it shows is fitted to its width.
+
+    Signals:
+        width_changed(): the pane's width is not what it was.
+    """
+
+    width_changed = Signal()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.width_changed.emit()
+
+
 def _sidebar_list(name: str, accessible_name: str, parent: QWidget) -> QListWidget:
     """A list that sits on the pane like the sidebar of a native app, not as a white box on a grey window."""
     sidebar_list = QListWidget(parent)
@@ -259,6 +274,7 @@ class MainWindow(QMainWindow):
         # the last search's outcome, matches and offer, while it opens.
         self._opening: str | None = None
         self._found_uid: str | None = None  # the contact the sidebar's "Found …" names
+        self._quoted: tuple[str, str] | None = None  # the Results line quoting a query: its template, the query
         self._retry: Callable[[], None] | None = None  # what the banner's Retry repeats
         # What the user asked for while the session was still waiting (for the keyring, or the demo server).
         self._waiting_for_token: list[Callable[[], None]] = []
@@ -420,7 +436,7 @@ class MainWindow(QMainWindow):
         self.left_pane.setObjectName("leftSplitter")
         self.left_pane.setChildrenCollapsible(False)
 
-        results = self._results_pane = QWidget(self.left_pane)
+        results = self._results_pane = _ResultsPane(self.left_pane)
         results_layout = self._results_layout = QVBoxLayout(results)
         results_layout.setContentsMargins(8, 8, 4, 4)
         results_layout.setSpacing(4)
@@ -481,6 +497,7 @@ class MainWindow(QMainWindow):
         self._fit_results_soon.setSingleShot(True)
         self._fit_results_soon.setInterval(0)
         self._fit_results_soon.timeout.connect(self._fit_results)
+        results.width_changed.connect(self._fit_results_soon.start)  # the outcome's lines change with the width
         self.left_pane.setMinimumWidth(200)
 
     def _build_actions(self) -> None:
@@ -731,9 +748,7 @@ class MainWindow(QMainWindow):
     def _search_now(self, text: str, kind: SearchKind | None) -> None:
         if not self._when_signed_in(lambda: self._search_now(text, kind)):
             # Enter must not look ignored while the session waits (the demo server starting, the keyring).
-            self._say_results(
-                self.tr("Will look up “{0}” as soon as the session is ready.").format(self._fitted(text)), text
-            )
+            self._say_quoted(self.tr("Will look up “{0}” as soon as the session is ready."), text)
             return
         kind = effective_kind(text, kind)
         if kind is None:
@@ -867,6 +882,11 @@ class MainWindow(QMainWindow):
     def _fit_results(self) -> None:
         """Give Results the height their outcome needs (a line, or every match up to most of the pane), Recent
         the rest; a split the rep dragged stays as they left it."""
+        if self._quoted is not None:  # a query shortened for the width there was: shortened again for this one
+            template, query = self._quoted
+            text = template.format(self._fitted(query))
+            if text != self.results_status.text():
+                self.results_status.setText(text)
         if self._results_split_by_rep:
             return
         rows = self.results_list
@@ -899,12 +919,19 @@ class MainWindow(QMainWindow):
         self.results_status.setText(text)
         self.results_status.setToolTip(query if query and query not in text else "")
         announce(self.results_status, text)  # the rep's focus stays in the search field
+        self._quoted = None
         self._found_uid = None
         self._fit_results_soon.start()
 
     def _say_found(self, contact: Contact) -> None:
         self._say_results(self.tr("Found {0}.").format(contact.name or contact.uid))
         self._found_uid = contact.uid
+
+    def _say_quoted(self, template: str, query: str) -> None:
+        """Say ``template`` with ``query`` in place of {0}, shortened to the sidebar's width, and shortened again
+        whenever that width changes (the rep drags the sidebar's edge, the window narrows)."""
+        self._say_results(template.format(self._fitted(query)), query)
+        self._quoted = (template, query)
 
     def _fitted(self, query: str) -> str:
         """``query`` shortened in the middle to a line of the sidebar: a long email has no space to wrap at."""
@@ -994,7 +1021,7 @@ class MainWindow(QMainWindow):
             self._say_results(self.tr("{0} no longer exists: it was deleted.").format(gone.name or gone.uid))
             self.results_status.show()
             return
-        self._say_results(self.tr("No contact matches “{0}”.").format(self._fitted(query)), query)
+        self._say_quoted(self.tr("No contact matches “{0}”."), query)
         self.results_status.show()
         kind = detect_kind(query) if self._last_search is None else (self._last_search[1] or detect_kind(query))
         if kind in (SearchKind.EMAIL, SearchKind.PHONE):
@@ -1006,10 +1033,8 @@ class MainWindow(QMainWindow):
             self.create_from_search.show()
 
     def _unrecognised(self, query: str) -> None:
-        self._say_results(
-            self.tr(
-                "“{0}” is not a UID, email or phone. Type 8 letters and digits, an email, or a phone number."
-            ).format(self._fitted(query)),
+        self._say_quoted(
+            self.tr("“{0}” is not a UID, email or phone. Type 8 letters and digits, an email, or a phone number."),
             query,
         )
         self.results_status.show()

@@ -285,6 +285,20 @@ def test_a_long_query_that_finds_nothing_is_quoted_in_a_line_of_the_sidebar(
     widest_word = max(status.text().split(), key=status.fontMetrics().horizontalAdvance)
     assert "…" in widest_word and status.fontMetrics().horizontalAdvance(widest_word) <= status.contentsRect().width()
     assert status.toolTip() == query
+    # The rep narrows the sidebar, then widens it: the outcome is shown whole at each width, the query shortened
+    # for it (it was cut off top and bottom, and split at its "-", after a narrowing).
+    for sidebar in (200, 280):
+        rest = sum(window.splitter.sizes()) - sidebar
+        window.splitter.setSizes([sidebar, rest])
+        assert window.left_pane.width() == sidebar
+
+        def whole() -> None:
+            words = status.text().split()
+            assert status.height() >= status.heightForWidth(status.width())
+            assert max(status.fontMetrics().horizontalAdvance(word) for word in words) <= status.contentsRect().width()
+            assert "“" in status.text() and "”" in status.text()
+
+        qtbot.waitUntil(whole, timeout=2_000)
     close_window(qtbot, window)
 
 
