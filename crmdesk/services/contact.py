@@ -74,8 +74,16 @@ def _merged_notes(
 
 
 def _is_write(key: str) -> bool:
-    """Task keys of the writes that outlive opening another contact: tags, notes and the dedicated fields."""
-    return key.partition(":")[0] in ("tag", "note", *DEDICATED_FIELDS)
+    """Task keys of the writes that outlive opening another contact, and that closing the window waits for:
+    tags, notes, the dedicated fields and deletions."""
+    return key.partition(":")[0] in ("tag", "note", "delete", *DEDICATED_FIELDS)
+
+
+def _with_tags(tags: Sequence[str], more: Sequence[str]) -> tuple[str, ...]:
+    """``tags`` and those of ``more`` it lacks (tags match by case only): the API cannot remove a tag, so every
+    tag either read holds is on the contact."""
+    known = {tag.casefold() for tag in tags}
+    return (*tags, *(tag for tag in more if tag.casefold() not in known))
 
 
 class ContactService(QObject):
@@ -95,7 +103,7 @@ class ContactService(QObject):
         create_failed(exception)
         deleted(str, bool): the uid of the deleted contact, and whether someone had deleted it already (the API
             answered 404: what the rep asked for holds all the same).
-        delete_failed(exception)
+        delete_failed(str, exception): the uid that was not deleted, and why.
         tag_added(str, Contact): a tag was confirmed; the contact now lists it.
         tag_failed(str, str, exception): the uid, and the tag that could not be added to it.
         note_added(Contact, str): the note (the text as sent) was stored; the contact was re-read so it carries
@@ -127,7 +135,7 @@ class ContactService(QObject):
     created = Signal(object)
     create_failed = Signal(object)
     deleted = Signal(str, bool)
-    delete_failed = Signal(object)
+    delete_failed = Signal(str, object)
     tag_added = Signal(str, object)
     tag_failed = Signal(str, str, object)
     note_added = Signal(object, str)
@@ -167,6 +175,12 @@ class ContactService(QObject):
         # Per uid, the fields of the last save whose answer was lost: the server may hold them, and finding them
         # there is no colleague's change.
         self._maybe_saved: dict[str, dict[str, str]] = {}
+        # Per uid, the contact as read after a note or tag of ours was stored, until a read of it shown holds as
+        # much: a read served before the write and answered after it (a slow link) would hide them otherwise.
+        self._written: dict[str, Contact] = {}
+        # Per uid, the notes and tags on their way, for the contact's page when the rep comes back to it.
+        self._notes_sending: dict[str, list[str]] = {}
+        self._tags_sending: dict[str, list[str]] = {}
 
     @property
     def api(self) -> ContactApi:
@@ -178,14 +192,22 @@ class ContactService(QObject):
     def current(self) -> Contact | None:
         return self._current
 
-    def set_current(self, contact: Contact | None) -> None:
-        """Make ``contact`` the open one (the view does this when it shows a contact found elsewhere)."""
+    def set_current(self, contact: Contact | None) -> Contact | None:
+        """Make ``contact`` the open one (the view does this when it shows a contact found elsewhere), with the
+        notes and tags of ours stored since it was read; the contact held, which the caller should show."""
         if self._current is not None and (contact is None or contact.uid != self._current.uid):
             # Reads about the previous contact must not land on the next one; writes the rep made to it finish.
             self._slots.cancel_all(keep=_is_write)
+        if contact is not None:
+            contact = self._with_written(contact)
         self._current = contact
         if contact is not None:
             self.registry.learn_contact(contact)
+        return contact
+
+    def sending(self, uid: str) -> tuple[list[str], list[str]]:
+        """The notes and the tags on their way to ``uid``, in the order they were sent."""
+        return list(self._notes_sending.get(uid, ())), list(self._tags_sending.get(uid, ()))
 
     def is_running(self, key: str) -> bool:
         return self._slots.running(key)
@@ -242,26 +264,38 @@ class ContactService(QObject):
         self._start("create", self._create(dict(fields)), self._created, self.create_failed.emit)
 
     def delete(self, uid: str) -> None:
-        self._start("delete", self._delete(uid), self._deleted, self.delete_failed.emit)
+        # A write: opening another contact meanwhile, or closing the window, must not call the deletion off.
+        self._start(
+            f"delete:{uid}", self._delete(uid), self._deleted, lambda error: self.delete_failed.emit(uid, error)
+        )
 
     # --- Tags, notes and the dedicated fields ------------------------------------------------------
 
     def add_tag(self, tag: str) -> None:
         contact = self._require()
+        key = f"tag:{contact.uid}:{tag.casefold()}"
+        self._tags_sending.setdefault(contact.uid, []).append(tag)  # one a request: each takes one off as it ends
+
+        def settled() -> None:
+            _drop(self._tags_sending, contact.uid, tag)
+
         self._start(
-            f"tag:{contact.uid}:{tag.casefold()}",
+            key,
             self.api.add_tag(tag, uid=contact.uid),
             lambda change: self._tag_added(contact, tag, change.value or tag),
             lambda error: self.tag_failed.emit(contact.uid, tag, error),
+            settled,
         )
 
     def add_note(self, text: str) -> None:
         contact = self._require()
+        self._notes_sending.setdefault(contact.uid, []).append(text)
         self._start(
             f"note:{next(self._note_counter)}",
             self._note(contact, text),
             lambda result: self._note_added(result[0], result[1], text),
             lambda error: self.note_failed.emit(contact.uid, text, error),
+            lambda: _drop(self._notes_sending, contact.uid, text),
         )
 
     def set_stage(self, stage: str) -> None:
@@ -367,12 +401,14 @@ class ContactService(QObject):
                     # the note from a colleague's copy
                 if previous is not None:
                     await asyncio.shield(previous)
+                sent = datetime.now(UTC)
+                await self.api.add_note(text, uid=uid)
             finally:
-                sending.set_result(None)  # failed or cancelled too: the next note must not wait forever
+                # Answered, failed or cancelled: the next note goes. Not before the answer: a request slow on its
+                # way (a slow link) would reach the server after the next one, and notes are kept in that order.
+                sending.set_result(None)
                 if self._note_sending.get(uid) is sending:
                     del self._note_sending[uid]
-            sent = datetime.now(UTC)
-            await self.api.add_note(text, uid=uid)
         except ApiError as error:
             if not error.may_have_happened or baseline is None:
                 raise
@@ -414,9 +450,9 @@ class ContactService(QObject):
         if not isinstance(result, Contact):
             self.load_failed.emit(NotFoundError("The contact could not be read by its uid."))
             return
-        result = self._with_confirmed(result, since)
-        self.set_current(result)
-        self.contact_loaded.emit(result)
+        held = self.set_current(self._with_confirmed(result, since))
+        assert held is not None
+        self.contact_loaded.emit(held)
         self._maybe_saved.pop(result.uid, None)  # see _saved
 
     def _save_failed(self, error: object, since: int, uid: str, sent: dict[str, str]) -> None:
@@ -430,14 +466,14 @@ class ContactService(QObject):
             self._maybe_saved.pop(uid, None)  # the server's values were read: whatever is there now is known
         read = self._read_for_save
         if read is not None and isinstance(error, ValidationError) and self._is_open(read.uid):
-            read = self._with_confirmed(read, since)
-            self.set_current(read)
-            self.contact_refreshed.emit(read)
+            held = self.set_current(self._with_confirmed(read, since))
+            self.contact_refreshed.emit(held)
         self.save_failed.emit(error)
 
     def _saved(self, contact: Contact, sent: bool, since: int) -> None:
-        contact = self._with_confirmed(contact, since)
-        self.set_current(contact)
+        held = self.set_current(self._with_confirmed(contact, since))
+        assert held is not None
+        contact = held
         if sent:
             self.saved.emit(contact)
         else:
@@ -502,6 +538,7 @@ class ContactService(QObject):
         uid, already = result
         if self._current is not None and self._current.uid == uid:
             self._current = None
+        self._written.pop(uid, None)
         self.deleted.emit(uid, already)
 
     def _is_open(self, uid: str) -> bool:
@@ -513,6 +550,7 @@ class ContactService(QObject):
         contact = self._current if self._current is not None and self._is_open(sent_for.uid) else sent_for
         if not any(existing.casefold() == stored.casefold() for existing in contact.tags):
             contact = dataclasses.replace(contact, tags=(*contact.tags, stored))
+        self._remember_written(contact)
         if self._is_open(contact.uid):
             self.set_current(contact)
         else:
@@ -522,13 +560,20 @@ class ContactService(QObject):
     def _note_added(self, contact: Contact, unread: ApiError | None, text: str) -> None:
         self._confirm(contact.uid, "notes", text)
         if unread is None:
+            self._remember_written(contact)
             if self._is_open(contact.uid):
                 # The view takes the notes, tags and update time of this read, and nothing else (a save may have
-                # answered since it was read): the contact held mirrors what is shown.
+                # answered since it was read): the contact held mirrors what is shown. A read answered late may be
+                # older than notes and tags confirmed since: notes only grow and tags are never removed, so the
+                # longer notes and every tag of the two stand.
                 current = self._current
                 assert current is not None
+                self._unread_notes = [note for note in self._unread_notes if any(note is n for n in current.notes)]
                 contact = dataclasses.replace(
-                    current, notes=contact.notes, tags=contact.tags, lastUpdate=contact.lastUpdate
+                    current,
+                    notes=_merged_notes(contact.notes, current.notes, self._unread_notes),
+                    tags=_with_tags(contact.tags, current.tags),
+                    lastUpdate=_later(contact.lastUpdate, current.lastUpdate),
                 )
                 self.set_current(contact)
             else:  # left meanwhile, or nothing open (a new-contact form): the open contact stays as it is
@@ -545,6 +590,36 @@ class ContactService(QObject):
         self.note_added.emit(contact, text)
         if unread is not None:
             self.note_unread.emit(contact.uid, unread)
+
+    def _remember_written(self, contact: Contact) -> None:
+        """Keep ``contact``, read (or known) after a note or tag of ours was stored, for reads of it that set out
+        before that and answer after (see :meth:`_with_written`)."""
+        held = self._written.get(contact.uid)
+        if held is not None:
+            contact = dataclasses.replace(
+                contact,
+                notes=_merged_notes(contact.notes, held.notes, ()),
+                tags=_with_tags(contact.tags, held.tags),
+            )
+        self._written[contact.uid] = contact
+
+    def _with_written(self, contact: Contact) -> Contact:
+        """``contact`` with the notes and tags of ours stored since it may have been read: the read shown when the
+        rep comes back to a contact may have set out before a note to it was stored, and answered after."""
+        written = self._written.get(contact.uid)
+        if written is None:
+            return contact
+        missing_tags = _with_tags(contact.tags, written.tags)[len(contact.tags) :]
+        has_all = len(contact.notes) >= len(written.notes) and not missing_tags
+        if has_all:
+            del self._written[contact.uid]  # read after the writes: reads from now on hold them too
+            return contact
+        return dataclasses.replace(
+            contact,
+            notes=_merged_notes(contact.notes, written.notes, ()),
+            tags=_with_tags(contact.tags, written.tags),
+            lastUpdate=_later(contact.lastUpdate, written.lastUpdate),
+        )
 
     def _set_field(self, field: str, value: str, coro: Any) -> None:
         uid = self._require().uid
@@ -567,21 +642,31 @@ class ContactService(QObject):
             raise RuntimeError("No contact is open.")
         return self._current
 
-    def _start(self, key: str, coro: Any, on_success: Any, on_error: Any) -> None:
+    def _start(
+        self, key: str, coro: Any, on_success: Any, on_error: Any, settled: Callable[[], None] | None = None
+    ) -> None:
+        """Run ``coro`` as the task ``key``; ``settled`` runs once it has ended, however it ended."""
         # Every task, superseded or not, runs its on_finally exactly once, so counting starts balances.
         self._set_running(self._running + 1)
-        finished = self._write_finished if _is_write(key) else self._finished
-        if _is_write(key):
+        write = _is_write(key)
+        if write:
             self._writes += 1
-        if key in ("save", "load"):
-            # Counted until its answer has been applied (on_finally runs after on_success), not until its task is
-            # done: a note confirmed in the same turn, just before that answer, must still be in the log for it.
+        # A save or a load is counted until its answer has been applied (on_finally runs after on_success), not
+        # until its task is done: a note confirmed in the same turn, just before that answer, must still be in the
+        # log for it.
+        reconciling = key in ("save", "load")
+        if reconciling:
             self._reconciling += 1
-            settled = finished
 
-            def finished() -> None:
-                self._reconciling -= 1
+        def finished() -> None:
+            if settled is not None:
                 settled()
+            if reconciling:
+                self._reconciling -= 1
+            if write:
+                self._write_finished()
+            else:
+                self._finished()
 
         self._slots.start(key, coro, self._alive(on_success), self._alive(on_error), self._alive(finished))
 
@@ -613,6 +698,15 @@ class ContactService(QObject):
     def _unexpected_error(self, error: BaseException) -> None:
         # Every start passes its own error handler; reaching here is a bug worth a log line.
         log.error("Unhandled failure in the contact service: %r", error)
+
+
+def _drop(sending: dict[str, list[str]], uid: str, text: str) -> None:
+    """Take one ``text`` off ``uid``'s list of writes on their way."""
+    texts = sending.get(uid)
+    if texts is not None and text in texts:
+        texts.remove(text)
+        if not texts:
+            del sending[uid]
 
 
 def _later(first: datetime | None, second: datetime | None) -> datetime | None:

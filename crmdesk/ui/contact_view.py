@@ -728,10 +728,12 @@ class ContactView(QWidget):
     def show_contact(self, contact: Contact) -> None:
         """Open ``contact`` (the caller already resolved unsaved edits)."""
         self._leaving_create()
-        self.service.set_current(contact)
+        # With the notes and tags of ours stored since it was read: a read that set out before them may answer after.
+        held = self.service.set_current(contact)
+        assert held is not None
         self._mode = "view"
-        self._show(contact, keep_edits=False)
-        self.contact_opened.emit(contact)
+        self._show(held, keep_edits=False)
+        self.contact_opened.emit(held)
 
     def start_create(self, prefill: dict[str, str] | None = None) -> None:
         """Switch to an empty form for a new contact, optionally pre-filled (e.g. with the searched email)."""
@@ -1116,9 +1118,11 @@ class ContactView(QWidget):
         if not keep_edits and self.form_status.text():  # clear() relayouts the column even when already empty
             self.form_status.clear()
         self._show_header(contact)
-        # The same contact again (reloaded, saved): tags and notes still on their way stay on show.
-        self.tags.set_tags(contact.tags, keep_pending=same_contact)
-        self.notes.set_notes(contact.notes, keep_pending=same_contact)
+        # The same contact again (reloaded, saved): tags and notes still on their way stay on show. Another: those
+        # still on their way to it (sent before the rep left it, and now back) show as on their way.
+        notes, tags = self.service.sending(contact.uid) if not same_contact else ([], [])
+        self.tags.set_tags(contact.tags, keep_pending=same_contact, pending=tags)
+        self.notes.set_notes(contact.notes, keep_pending=same_contact, pending=notes)
         self._update_mode_widgets()
 
     def _say_status(self, text: str, *, error: bool = False) -> None:
@@ -1698,7 +1702,9 @@ class ContactView(QWidget):
 
     def _on_deleted(self, uid: str, already: bool) -> None:
         name = self._names.get(uid, uid)
-        self.clear()
+        # The contact on show (the service has let it go already), unless the rep opened another meanwhile.
+        if self._mode == "view" and self._draft_uid == uid:
+            self.clear()
         self._drafts.pop(uid, None)  # nothing typed for a deleted contact can be added any more
         self._deleted.add(uid)
         self.contact_deleted.emit(uid)
@@ -1707,8 +1713,12 @@ class ContactView(QWidget):
         else:
             self.status_message.emit(self.tr("Deleted {uid}").format(uid=uid))
 
-    def _on_delete_failed(self, error: object) -> None:
-        self.error_raised.emit(error, None, self.tr("Not deleted."))
+    def _on_delete_failed(self, uid: str, error: object) -> None:
+        if uid == self.current_uid():
+            self.error_raised.emit(error, None, self.tr("Not deleted."))
+        else:
+            name = self._names.get(uid, uid)
+            self.error_raised.emit(error, None, self.tr("{name} was not deleted.").format(name=name))
 
     def _retry_save(self, uid: str | None) -> None:
         # The banner's Retry: the same contact's edits, still in the form, sent again.

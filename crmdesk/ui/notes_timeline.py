@@ -233,13 +233,18 @@ class NotesTimeline(QWidget):
 
     # --- Public -----------------------------------------------------------------------------------
 
-    def set_notes(self, notes: Sequence[NoteEntry], *, keep_pending: bool = False) -> None:
+    def set_notes(self, notes: Sequence[NoteEntry], *, keep_pending: bool = False, pending: Sequence[str] = ()) -> None:
         """Show a contact's parsed notes (oldest first, as the contact holds them).
 
         Pending entries go, unless ``keep_pending`` (the same contact, read again): then only those now stored.
+        Another contact's notes come with the ``pending`` ones still on their way to it (the rep came back to it).
         """
         self._notes = list(notes)
-        if keep_pending:
+        if not keep_pending:
+            self._pending = list(pending)
+            self._whole.clear()
+            self._limit = NOTES_PAGE  # another contact: its latest notes first
+        if self._pending:
             stored = [note.text.strip() for note in self._notes]
             for text in list(self._pending):
                 if text.strip() in stored:
@@ -248,10 +253,6 @@ class NotesTimeline(QWidget):
                     # The rep's own note, just written, stays whole as it was shown while it was sent.
                     note = next(note for note in reversed(self._notes) if note.text.strip() == text.strip())
                     self._whole.add((note.timestamp, note.text))
-        else:
-            self._pending.clear()
-            self._whole.clear()
-            self._limit = NOTES_PAGE  # another contact: its latest notes first
         self._rebuild()
         if not keep_pending:
             self._release_spares()

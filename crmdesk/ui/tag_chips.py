@@ -226,15 +226,19 @@ class TagChips(QWidget):
     def set_known_tags(self, tags: Iterable[str]) -> None:
         self._known.setStringList(sorted(set(tags), key=str.casefold))
 
-    def set_tags(self, tags: Iterable[str], *, keep_pending: bool = False) -> None:
+    def set_tags(self, tags: Iterable[str], *, keep_pending: bool = False, pending: Iterable[str] = ()) -> None:
         """Show exactly these confirmed tags; chips are reused, extra ones removed.
 
-        ``keep_pending`` (the same contact, read again) keeps the chips of tags still on their way after them.
+        ``keep_pending`` (the same contact, read again) keeps the chips of tags still on their way after them;
+        another contact's tags come with the ``pending`` ones still on their way to it (the rep came back to it).
         """
         names = list(tags)
         confirmed = {name.casefold() for name in names}
-        if keep_pending:
-            names += [name for name in self.pending_tags() if name.casefold() not in confirmed]
+        shown = set(confirmed)
+        for name in self.pending_tags() if keep_pending else pending:
+            if name.casefold() not in shown:
+                shown.add(name.casefold())  # the same tag sent twice is one chip
+                names.append(name)
         while len(self._chips) > len(names):
             self._remove_chip(self._chips[-1])
         for chip, name in zip(self._chips, names, strict=False):

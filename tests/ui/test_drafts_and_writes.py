@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
+from crmdesk.api.errors import NotFoundError
 from crmdesk.api.models import Contact
 from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
@@ -387,4 +388,106 @@ def test_a_note_that_fails_while_the_window_waits_to_close_is_asked_about(
     assert window.isVisible() and view.notes.input.toPlainText() == "Called: wants the premium plan"
     child(view, QMessageBox, "unsavedDialog").button(QMessageBox.StandardButton.Cancel).click()
     assert window.isVisible() and view.has_unsaved_changes()
+    close_window(qtbot, window)
+
+
+# --- A slow link: answers that come late, requests that take a while on their way ---------------------------------
+
+
+def _shown_notes(window: MainWindow) -> list[str]:
+    return [entry.text_label.text() for entry in window.contact_view.notes.entry_widgets()]
+
+
+def test_a_notes_read_answered_late_does_not_hide_notes_and_tags_confirmed_since(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """The read after the first note is served at once and answered late (a slow link); the second note and a
+    tag are stored and confirmed meanwhile. That read took the notes and tags wholesale: both vanished from the
+    page, and a rep would add them again, for good (notes cannot be removed)."""
+    slow = HeldTransport("GET /api/contact", late_answer=True, after=1, limit=1)  # the read after the first note
+    window, alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
+    view = window.contact_view
+    view.notes.input.setPlainText("First call: no answer")
+    view.notes.submit()
+    qtbot.waitUntil(lambda: slow.held == 1)
+    view.notes.input.setPlainText("Called back: wants a demo")
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        view.notes.submit()
+    view.tags.input.setText("Hot Lead")
+    with qtbot.waitSignal(view.service.tag_added, timeout=10_000):
+        view.tags.input.returnPressed.emit()
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        slow.release()  # the first note's read, which holds only the first note and no tag
+    assert _shown_notes(window) == ["Called back: wants a demo", "First call: no answer"]  # newest first
+    assert [(chip.name, chip.pending) for chip in view.tags.chips()] == [("Hot Lead", False)]
+    held = view.service.current
+    assert held is not None and len(held.notes) == 2 and held.tags == ("Hot Lead",)
+    stored = _on_server(qtbot, account, alice)
+    assert len(stored.notes) == 2 and stored.tags == ("Hot Lead",)
+    close_window(qtbot, window)
+
+
+def test_coming_back_to_a_contact_shows_its_note_on_its_way_and_then_stored_even_from_an_older_read(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """The rep adds a note to Alice, opens Bob, and goes back to Alice. The read that shows Alice again was served
+    before the note was stored and answered after: Alice showed no note, on its way or stored, and the rep typed
+    it again."""
+    note_on_its_way = HeldTransport("POST /api/contact/note/add")
+    late_read = HeldTransport("GET /api/contact", inner=note_on_its_way, late_answer=True, limit=1)
+    alice, bob = _two(qtbot, account)
+    note_on_its_way.release()
+    late_read.release()
+    window = open_window(qtbot, account, client_options={"transport": late_read})
+    _open(qtbot, window, "alice@example.com", alice)
+    note_on_its_way.hold()
+    view = window.contact_view
+    view.notes.input.setPlainText("Called: wants the premium plan")
+    view.notes.submit()
+    qtbot.waitUntil(lambda: note_on_its_way.held == 1)
+    _open(qtbot, window, "bob@example.com", bob)
+
+    _open(qtbot, window, "alice@example.com", alice)  # back while the note is on its way
+    assert [(entry.text_label.text(), entry.time_label.text()) for entry in view.notes.entry_widgets()] == [
+        ("Called: wants the premium plan", "Sending…")
+    ]
+    _open(qtbot, window, "bob@example.com", bob)
+    late_read.hold()
+    window.request_search("alice@example.com")  # served now, before the note is stored; answered late
+    qtbot.waitUntil(lambda: late_read.held == 1)
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        note_on_its_way.release()
+    late_read.release()
+    qtbot.waitUntil(lambda: view.current_uid() == alice)
+    assert _shown_notes(window) == ["Called: wants the premium plan"]
+    assert all(entry.time_label.text() != "Sending…" for entry in view.notes.entry_widgets())
+    close_window(qtbot, window)
+
+
+def test_a_deletion_on_its_way_is_neither_called_off_by_opening_another_contact_nor_by_closing(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    slow = HeldTransport("DELETE /api/contact")
+    window, alice, bob = _alice_with_slow_writes(qtbot, account, slow)
+    view = window.contact_view
+    view.confirm_delete()
+    box = view.findChild(QMessageBox, "deleteDialog")
+    assert box is not None
+    next(button for button in box.buttons() if button.text() == "Delete").click()
+    qtbot.waitUntil(lambda: slow.held == 1)
+    _open(qtbot, window, "bob@example.com", bob)  # the rep moves on at once
+    window.close()  # and quits: the window waits for the deletion, as for a note
+    assert window.isVisible()
+    slow.release()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
+
+    async def gone() -> bool:
+        async with ContactApi(account.base_url, account.token) as api:
+            try:
+                await api.get_contact(uid=alice)
+            except NotFoundError:
+                return True
+            return False
+
+    assert run(qtbot, gone())
     close_window(qtbot, window)

@@ -398,23 +398,33 @@ def test_a_note_of_unknown_fate_for_a_contact_left_is_not_called_not_added(
 
 
 class _FirstDroppedAfterSecond(httpx.AsyncBaseTransport):
-    """Two notes: the first waits until the second is stored, then its connection drops on the way: sent, never
-    stored."""
+    """Two notes: the first is sent once the test says ``go`` and its connection drops on the way (sent, never
+    stored); the read that looks for it on the server comes back only once the second note is stored."""
 
     def __init__(self) -> None:
         self.inner = httpx.AsyncHTTPTransport()
+        self.go = asyncio.Event()
         self.second_stored = asyncio.Event()
         self.notes = 0
+        self.reads_while_first_waits = 0  # the second note's read of the contact before it is sent
+        self._dropped = False
+        self._looked = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.method == "POST" and request.url.path.endswith("/note/add"):
             self.notes += 1
             if self.notes == 1:
-                await self.second_stored.wait()
+                await self.go.wait()
+                self._dropped = True
                 raise httpx.ReadError("connection reset by peer")
             response = await self.inner.handle_async_request(request)
             self.second_stored.set()
             return response
+        if request.method == "GET" and self.notes == 1 and not self._dropped:
+            self.reads_while_first_waits += 1
+        elif request.method == "GET" and self._dropped and not self._looked:
+            self._looked = True
+            await self.second_stored.wait()
         return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:
@@ -425,7 +435,8 @@ def test_a_copy_found_after_two_identical_notes_is_no_proof_that_the_lost_one_ar
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
     """Two "Promised a 5% discount…" notes on their way at once, the first lost on the way: the copy found when
-    looking for it is the second's, so it proves nothing, and the first must not be reported as added."""
+    looking for it is the second's (sent once the first's request had failed), so it proves nothing, and the first
+    must not be reported as added."""
     trouble = _FirstDroppedAfterSecond()
     window, alice = _open_alice(qtbot, account, trouble)
     view = window.contact_view
@@ -437,6 +448,8 @@ def test_a_copy_found_after_two_identical_notes_is_no_proof_that_the_lost_one_ar
     view.notes.input.setPlainText(NOTE)  # the same words again, for the next call
     with qtbot.waitSignal(view.service.writes_done, timeout=10_000):
         view.notes.submit()
+        qtbot.waitUntil(lambda: trouble.reads_while_first_waits == 1)
+        trouble.go.set()
     assert _stored_copies(qtbot, account, alice.uid) == 1
     assert view.notes.input.toPlainText() == NOTE and _shown_notes(window) == [NOTE]
     assert any(context.startswith("The note may have been added: its answer was lost.") for context in said), said
@@ -573,6 +586,7 @@ class _ReloadReadNow(httpx.AsyncBaseTransport):
         self.later_reads_busy, self.hold_first_note, self.rewrite = later_reads_busy, hold_first_note, rewrite
         self.armed = self.note_held = False
         self.held = 0
+        self.notes_sent = 0
         self.gate, self.note_gate = asyncio.Event(), asyncio.Event()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -587,6 +601,7 @@ class _ReloadReadNow(httpx.AsyncBaseTransport):
 
     async def _answer(self, request: httpx.Request) -> httpx.Response:
         note = request.method == "POST" and request.url.path.endswith("/note/add")
+        self.notes_sent += note
         if note and self.hold_first_note and not self.note_held:
             response = await self.inner.handle_async_request(request)
             await response.aread()
@@ -710,9 +725,11 @@ def test_a_note_the_server_spells_its_own_way_survives_an_older_reload(
     close_window(qtbot, window)
 
 
-def test_notes_confirmed_out_of_order_during_a_reload_keep_the_servers_order(
+def test_a_second_note_waits_for_the_first_ones_answer_and_a_reload_keeps_the_servers_order(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
+    """Sent before the first's answer, a second note could reach the server first on a slow link (the first's
+    request still on its way), and notes are kept in the order they arrive, for good."""
     trouble = _ReloadReadNow(hold_first_note=True)
     window, _alice = _open_alice(qtbot, account, trouble)
     view = window.contact_view
@@ -721,10 +738,12 @@ def test_notes_confirmed_out_of_order_during_a_reload_keep_the_servers_order(
     view.notes.submit()
     qtbot.waitUntil(lambda: trouble.note_held)  # stored first; its answer waits
     view.notes.input.setPlainText("Second: sent the quote")
-    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
-        view.notes.submit()
-    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+    view.notes.submit()
+    qtbot.wait(300)
+    assert trouble.notes_sent == 1  # the second waits for the first's answer
+    with qtbot.waitSignals([view.service.note_added, view.service.note_added], timeout=10_000):
         trouble.note_gate.set()
+    assert trouble.notes_sent == 2
     with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
         trouble.gate.set()
     assert _shown_notes(window) == ["Second: sent the quote", "First: called"]  # newest first
