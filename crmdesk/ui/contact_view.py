@@ -198,7 +198,9 @@ class ContactView(QWidget):
         self._before_create: Contact | None = None  # the contact the new-contact form's Cancel goes back to
         self._reverted: dict[str, str] | None = None  # the edits Revert just dropped, while Undo can bring them back
         self._reverted_marks: dict[str, str] = {}  # and the fields among them marked as changed elsewhere
-        self._pending_combo: dict[str, str] = {}
+        # Per (uid, field), a stage, quality or owner picked and on its way: shown over what a read says meanwhile
+        # (a save answering first would otherwise put the old stage back while the change is still being sent).
+        self._pending_combo: dict[tuple[str, str], str] = {}
         # Notes and tags typed but not yet added, per contact: they wait for the rep's return, never follow them to
         # the next contact. The inputs hold the drafts of ``_draft_uid``; ``_drafts`` keeps everyone else's.
         self._drafts: dict[str, tuple[str, str]] = {}
@@ -1197,9 +1199,10 @@ class ContactView(QWidget):
         self._filling_combos = True
         try:
             create = contact is None
-            stage = contact.stageName if contact else ""
-            quality = contact.qualityName if contact else ""
-            owner = contact.ownerEmail if contact else ""
+            picked = {field: self._pending_combo.get((contact.uid, field)) for field in self.combos} if contact else {}
+            stage = picked.get("stageName") or (contact.stageName if contact else "")
+            quality = picked.get("qualityName") or (contact.qualityName if contact else "")
+            owner = picked.get("ownerEmail") or (contact.ownerEmail if contact else "")
             self._fill(self.stage_combo, [(s, s) for s in self.registry.stages()], stage, self.tr("No stage"), create)
             self._fill(self.quality_combo, [(q, q) for q in self.registry.qualities()], quality,
                        self.tr("No quality"), create)  # fmt: skip
@@ -1324,7 +1327,7 @@ class ContactView(QWidget):
             if not value:
                 self._revert_combo(field)  # the API cannot clear these; only a real value can be set
             return
-        self._pending_combo[field] = value
+        self._pending_combo[(current.uid, field)] = value
         setter = {"stageName": self.service.set_stage, "qualityName": self.service.set_quality,
                   "ownerEmail": self.service.set_owner}[field]  # fmt: skip
         setter(value)
@@ -1348,13 +1351,14 @@ class ContactView(QWidget):
 
     def _on_field_changed(self, uid: str, field: str, value: str) -> None:
         what = self._field_label(field)
+        if self._pending_combo.get((uid, field), "").casefold() == value.casefold():  # none picked since
+            del self._pending_combo[(uid, field)]
         if uid != self.current_uid():
             name = self._names.get(uid, uid)
             self.status_message.emit(
                 self.tr("{what} of {name} set to {value}").format(what=what, name=name, value=value)
             )
             return
-        self._pending_combo.pop(field, None)
         if self.service.current is not None:
             self._fill_combos(self.service.current)
         self.status_message.emit(self.tr("{what} set to {value}").format(what=what, value=value))
@@ -1362,6 +1366,8 @@ class ContactView(QWidget):
     def _on_field_failed(self, uid: str, field: str, value: str, error: object) -> None:
         what = self._field_label(field)
         may_have = getattr(error, "may_have_happened", False)
+        if self._pending_combo.get((uid, field), "").casefold() == value.casefold():
+            del self._pending_combo[(uid, field)]
         if uid != self.current_uid():
             name = self._names.get(uid, uid)
             if may_have:
@@ -1373,7 +1379,6 @@ class ContactView(QWidget):
             context = self.tr("{what} of {name} not changed to {value}.").format(what=what, name=name, value=value)
             self.error_raised.emit(error, None, context)
             return
-        self._pending_combo.pop(field, None)
         self._revert_combo(field)
         if may_have:
             # The server may hold the new value: shown as last known, with Retry to read the contact again. Not

@@ -491,3 +491,28 @@ def test_a_deletion_on_its_way_is_neither_called_off_by_opening_another_contact_
 
     assert run(qtbot, gone())
     close_window(qtbot, window)
+
+
+def test_a_stage_on_its_way_stays_picked_when_a_save_answers_first(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """A save's answer, read before the stage change was stored, put the old stage back in the dropdown for the
+    seconds the change took: it looked as if the change had failed, and a re-pick would cancel it."""
+    slow = HeldTransport("PUT /api/contact/stage")
+    window, alice, bob = _alice_with_slow_writes(qtbot, account, slow)
+    view = window.contact_view
+    view.stage_combo.setCurrentIndex(view.stage_combo.findData("Qualified"))
+    qtbot.waitUntil(lambda: slow.held == 1)
+    cast(QLineEdit, view.form.editor("city")).setText("Olinda")
+    with qtbot.waitSignal(view.service.saved, timeout=10_000):
+        view.save()
+    assert view.stage_combo.currentData() == "Qualified"
+    _open(qtbot, window, "bob@example.com", bob)
+    assert view.stage_combo.currentData() == "New Lead"  # Bob's own stage, not Alice's change on its way
+    _open(qtbot, window, "alice@example.com", alice)
+    assert view.stage_combo.currentData() == "Qualified"
+    with qtbot.waitSignal(view.service.field_changed, timeout=10_000):
+        slow.release()
+    assert view.stage_combo.currentData() == "Qualified"
+    assert _on_server(qtbot, account, alice).stageName == "Qualified"
+    close_window(qtbot, window)
