@@ -756,6 +756,8 @@ class MainWindow(QMainWindow):
             self.create_from_search.hide()  # its line is replaced by why this text was not looked up
             self._unrecognised(text)
             return
+        if self.search.is_busy() and self._opening is None and self._last_search == (text, kind):
+            return  # Enter again on a slow link: sending the same lookup again would only start its wait over
         self._last_search = (text, kind)
         self._opening = None
         self._dismiss_banner_of_the_last_request()

@@ -342,6 +342,33 @@ def test_a_superseded_search_is_cancelled_silently(
     close_window(qtbot, window)
 
 
+def test_enter_pressed_again_on_a_slow_lookup_does_not_start_it_over(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """An impatient rep's every Enter cancelled the lookup on its way and sent it again: on a slow link, one who
+    kept pressing never got an answer."""
+    (ana,) = create_contacts(qtbot, account, {"name": "Ana Lima", "email": "ana@example.com"})
+    slow = HeldTransport("GET /api/contact")
+    window = open_window(qtbot, account, client_options={"transport": slow})
+    _search(qtbot, window, "ana@example.com")
+    qtbot.waitUntil(lambda: slow.held == 1)
+    for _ in range(3):
+        qtbot.keyClick(window.search_field, Qt.Key.Key_Return)
+    qtbot.wait(100)
+    assert slow.held == 1  # still the first lookup, waiting
+    slow.release()
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == ana.uid, timeout=15_000)
+    # Another query is another lookup: it replaces the one on its way, as before.
+    slow.hold()
+    _search(qtbot, window, "ANA@example.com")
+    qtbot.waitUntil(lambda: slow.held == 2)
+    _search(qtbot, window, "nobody@example.com")
+    qtbot.waitUntil(lambda: slow.held == 3)
+    slow.release()
+    qtbot.waitUntil(lambda: window.results_status.text().startswith("No contact matches"), timeout=15_000)
+    close_window(qtbot, window)
+
+
 def test_progress_shows_while_searching_and_the_window_stays_usable(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
