@@ -780,9 +780,10 @@ def _transport_error(exc: httpx.TransportError, method: str, path: str) -> ApiEr
         if refused is not None:
             return CertificateError(f"The server's certificate is not trusted ({refused}).", method=method, path=path)
         return NetworkError(f"Could not connect to the server ({exc or type(exc).__name__}).", method=method, path=path)
-    return NetworkError(
-        f"The connection failed before the answer was complete ({type(exc).__name__}).", method=method, path=path
-    )
+    logger.debug("connection broke before the answer was whole: %s", type(exc).__name__)
+    broken = NetworkError("The connection broke before the server's answer arrived.", method=method, path=path)
+    broken.reached = True
+    return broken
 
 
 def _certificate_problem(exc: BaseException) -> str | None:

@@ -91,7 +91,11 @@ class BadResponseError(ApiError):
 
 
 class NetworkError(ApiError):
-    """The request did not get an answer: connection refused, reset, DNS failure."""
+    """The request did not get an answer: connection refused, reset, DNS failure. ``reached`` is True when the
+    server was connected to and the connection broke before its answer was whole (the request may have been
+    read, and for a write, done)."""
+
+    reached: bool = False
 
 
 class CertificateError(NetworkError):

@@ -118,6 +118,15 @@ def describe(error: BaseException, *, host: str = "") -> Description:
             ).format(where, _sentence(error.message)),
             Severity.ERROR,
         )
+    if isinstance(error, NetworkError) and error.reached:
+        # The server was reached: "cannot reach" would contradict the "may have been saved" said beside it.
+        return Description(
+            _t("The connection to {0} broke before its answer arrived. Check your connection and try again.").format(
+                where
+            ),
+            Severity.WARNING,
+            Action.RETRY,
+        )
     if isinstance(error, NetworkError):
         return Description(
             _t("Cannot reach {0}. Check your connection and try again.").format(where), Severity.WARNING, Action.RETRY

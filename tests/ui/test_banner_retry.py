@@ -353,7 +353,12 @@ def test_a_save_whose_answer_was_lost_says_it_may_be_saved_and_retry_sends_it_ag
     view = window.contact_view
     qtbot.waitUntil(lambda: window.banner.isVisible() and not view.form.is_busy(), timeout=10_000)
     assert window.banner.text().startswith("The changes may have been saved: the answer was lost.")
-    assert view.form_status.text().startswith("Not confirmed:") and view.has_unsaved_changes()
+    # The server was reached: the banner says the connection broke, not that it could not be reached, and
+    # neither line names an exception class.
+    assert f"The connection to {window.session.host} broke before its answer arrived." in window.banner.text()
+    assert "Cannot reach" not in window.banner.text() and "Error" not in window.banner.text()
+    assert view.form_status.text() == "Not confirmed: The connection broke before the server's answer arrived."
+    assert view.has_unsaved_changes()
     assert _on_server(qtbot, account, uid=ref.uid).city == "Olinda"  # it was
     _retry_button(window).click()  # the same values again: harmless, and now confirmed
     qtbot.waitUntil(lambda: view.form_status.text() == "Saved", timeout=10_000)
