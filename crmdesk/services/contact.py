@@ -122,6 +122,7 @@ class ContactService(QObject):
     Tags, notes and the dedicated fields are writes the rep made: opening another contact lets them finish, and
     their signals carry the uid they were about, which may no longer be the open contact.
         busy_changed(bool): whether any request is running.
+        writes_changed(int): how many writes (tags, notes, dedicated fields, deletions) are on their way now.
         writes_done(): the last tag, note or dedicated-field change on its way has finished (or failed).
     """
 
@@ -145,6 +146,7 @@ class ContactService(QObject):
     field_changed = Signal(str, str, str)
     field_failed = Signal(str, str, str, object)
     busy_changed = Signal(bool)
+    writes_changed = Signal(int)
     writes_done = Signal()
 
     def __init__(self, api_source: Callable[[], ContactApi], registry: Registry, parent: QObject | None = None) -> None:
@@ -651,6 +653,7 @@ class ContactService(QObject):
         write = _is_write(key)
         if write:
             self._writes += 1
+            self.writes_changed.emit(self._writes)
         # A save or a load is counted until its answer has been applied (on_finally runs after on_success), not
         # until its task is done: a note confirmed in the same turn, just before that answer, must still be in the
         # log for it.
@@ -683,6 +686,7 @@ class ContactService(QObject):
     def _write_finished(self) -> None:
         self._writes -= 1
         self._finished()
+        self.writes_changed.emit(self._writes)
         if self._writes == 0:
             self.writes_done.emit()
 

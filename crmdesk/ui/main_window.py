@@ -282,6 +282,9 @@ class MainWindow(QMainWindow):
         self._close_confirmed = False
         # How to leave (close, sign out) once the notes, tags and stage changes on their way are done.
         self._leave_when_written: Callable[[], object] | None = None
+        self._leave_now: Callable[[], None] | None = None  # the same leaving, without waiting (the notice's button)
+        self._waiting: QWidget | None = None  # the notice of a close or sign-out waiting for the last writes
+        self._waiting_text = ""
         self._shown_once = False
         self._settings_dialog: SettingsDialog | None = None
         self._shortcuts_dialog: QWidget | None = None
@@ -826,18 +829,92 @@ class MainWindow(QMainWindow):
         first = self._leave_when_written is None
         if self._leave_when_written != self.sign_out:
             self._leave_when_written = again
+            self._leave_now = then
         shown = waiting if self._leave_when_written == again else self._signing_out_text()
-        self.statusBar().showMessage(shown or self.tr("Closing once the last change reaches the server…"))
+        self._waiting_text = shown or self.tr("Closing once the last change reaches the server…")
+        self._show_waiting()
         if not first:
             return
 
         def done() -> None:
             leave, self._leave_when_written = self._leave_when_written, None
+            self._hide_waiting()
             if leave is not None:
-                self.statusBar().clearMessage()
                 leave()
 
         view.service.writes_done.connect(done, Qt.ConnectionType.SingleShotConnection)
+
+    def _show_waiting(self) -> None:
+        """Say, until it is over, that the window waits for changes on their way, how many, and offer to leave
+        now. A status bar message would not last: every answer's own message (5 s) and a retry's countdown
+        replaced it, and on a slow link the window looked as if the close had been ignored."""
+        view = self._contact_view
+        left = view.service.writes_in_flight() if view is not None else 0
+        if self._waiting is None:
+            from PySide6.QtWidgets import QHBoxLayout  # not before the window shows: seldom needed
+
+            self._waiting = QWidget(self)
+            self._waiting.setObjectName("waitingNotice")
+            row = QHBoxLayout(self._waiting)
+            row.setContentsMargins(0, 0, 0, 0)
+            self._waiting_label = QLabel(self._waiting)
+            self._waiting_label.setObjectName("waitingText")
+            self._waiting_button = QPushButton(self._waiting)
+            self._waiting_button.setObjectName("leaveNow")
+            self._waiting_button.clicked.connect(self._leave_without_waiting)
+            row.addWidget(self._waiting_label)
+            row.addWidget(self._waiting_button)
+            self.statusBar().insertPermanentWidget(0, self._waiting)
+            if view is not None:
+                view.service.writes_changed.connect(self._writes_changed)
+        self._waiting_label.setText(self.tr("{0} ({1} left)").format(self._waiting_text, left))
+        self._waiting_button.setText(self.tr("Sign out now") if self.signing_out() else self.tr("Close now"))
+        self._waiting.show()
+
+    def _writes_changed(self, _left: int) -> None:
+        if self._waiting is not None and not self._waiting.isHidden():
+            self._show_waiting()  # with the new count
+
+    def _hide_waiting(self) -> None:
+        if self._waiting is not None:
+            self._waiting.hide()
+
+    def _leave_without_waiting(self) -> None:
+        """The waiting notice's "Close now" or "Sign out now": asked first, as what is on its way is lost."""
+        view = self._contact_view
+        left = view.service.writes_in_flight() if view is not None else 0
+        leave = self._leave_now
+        if not left or leave is None or self._leave_when_written is None:
+            return
+        from PySide6.QtWidgets import QMessageBox  # its Python type costs start-up time; only needed here
+
+        signing_out = self.signing_out()
+        box = QMessageBox(self)
+        box.setObjectName("leaveNowDialog")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("Sign out now?") if signing_out else self.tr("Close now?"))
+        box.setText(
+            self.tr(
+                "{0} change(s) have not reached the server yet. Leaving now stops them: a note or tag not yet stored "
+                "is lost, and a stage, quality, owner or deletion may not be made."
+            ).format(left)
+        )
+        now = box.addButton(
+            self.tr("Sign out now") if signing_out else self.tr("Close now"), QMessageBox.ButtonRole.DestructiveRole
+        )
+        wait = box.addButton(self.tr("Keep waiting"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(wait)
+        box.setEscapeButton(wait)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(button: object) -> None:
+            if button is now and self._leave_when_written is not None:
+                self._leave_when_written = None
+                self._hide_waiting()
+                leave()
+
+        box.buttonClicked.connect(answered)
+        box.open()
 
     def signing_out(self) -> bool:
         """Whether a sign-out waits for the last writes: this window is going, and the next one takes requests."""
@@ -849,7 +926,7 @@ class MainWindow(QMainWindow):
         is left to go ahead: the next window takes the request."""
         if self._leave_when_written == self.close:
             self._leave_when_written = None
-            self.statusBar().clearMessage()
+            self._hide_waiting()
 
     def _signing_out_text(self) -> str:
         return self.tr("Signing out once the last change reaches the server…")

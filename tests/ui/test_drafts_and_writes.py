@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from PySide6.QtWidgets import QLineEdit, QMessageBox
+from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -246,6 +246,13 @@ def test_a_tag_still_on_its_way_stays_on_show_when_a_note_reloads_the_contact(
     close_window(qtbot, window)
 
 
+def _waiting(window: MainWindow) -> str:
+    """What the status bar's notice of a close or sign-out waiting for the last writes says ("" when none)."""
+    notice = window.findChild(QWidget, "waitingNotice")
+    label = window.findChild(QLabel, "waitingText")
+    return label.text() if notice is not None and label is not None and notice.isVisible() else ""
+
+
 def _closed_while_a_note_waits(qtbot: QtBot, account: Account) -> tuple[MainWindow, str, HeldTransport]:
     """Alice's window, closed straight after a note's request set out (held until ``release``): still open,
     waiting for the note. Returns the window, Alice's uid and the transport holding the note."""
@@ -253,9 +260,7 @@ def _closed_while_a_note_waits(qtbot: QtBot, account: Account) -> tuple[MainWind
     window, alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
     _send_note_that_waits(qtbot, window, slow)
     window.close()
-    assert (
-        window.isVisible() and window.statusBar().currentMessage() == "Closing once the last change reaches the server…"
-    )
+    assert window.isVisible() and _waiting(window) == "Closing once the last change reaches the server… (1 left)"
     return window, alice, slow
 
 
@@ -276,7 +281,7 @@ def test_a_later_start_while_the_close_waits_for_a_note_keeps_the_window_open(
     # only waiting to close takes the search, and must stay (it used to close a moment later, search and all).
     window, alice, slow = _closed_while_a_note_waits(qtbot, account)
     window.keep_open()  # what the app does with a later start's request (AppController.answer_later_start)
-    assert window.statusBar().currentMessage() == ""
+    assert _waiting(window) == ""
     slow.release()
     qtbot.waitUntil(lambda: [note.text for note in _on_server(qtbot, account, alice).notes] != [])
     qtbot.wait(200)
@@ -290,7 +295,7 @@ def test_closing_again_while_waiting_keeps_waiting_and_later_closes_still_ask(
     window, alice, slow = _closed_while_a_note_waits(qtbot, account)
     window.close()  # impatient: a second close used to close from inside the first, which Qt ignores
     assert window.isVisible()
-    assert window.statusBar().currentMessage() == "Closing once the last change reaches the server…"
+    assert _waiting(window) == "Closing once the last change reaches the server… (1 left)"
     slow.release()
     qtbot.waitUntil(lambda: not window.isVisible())  # it closed once the note was in
     assert [note.text for note in _on_server(qtbot, account, alice).notes] == ["Called: wants the premium plan"]
@@ -307,7 +312,7 @@ def test_a_close_asked_while_a_sign_out_waits_does_not_replace_the_sign_out(
     window.sign_out_requested.connect(lambda: signed_out.append(True))
     window.sign_out()
     window.close()  # quitting without the sign-out would leave the token stored
-    assert window.statusBar().currentMessage() == "Signing out once the last change reaches the server…"
+    assert _waiting(window) == "Signing out once the last change reaches the server… (1 left)"
     window.keep_open()  # a later start's request goes to the next window instead
     assert window.signing_out()
     slow.release()
@@ -515,4 +520,46 @@ def test_a_stage_on_its_way_stays_picked_when_a_save_answers_first(
         slow.release()
     assert view.stage_combo.currentData() == "Qualified"
     assert _on_server(qtbot, account, alice).stageName == "Qualified"
+    close_window(qtbot, window)
+
+
+def test_the_wait_to_close_stays_said_with_what_is_left_until_it_is_over(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """Each answer's own status message (5 s) and a retry's countdown replaced "Closing once…": on a slow link the
+    window looked as if the close had been ignored, for as long as it waited."""
+    slow = HeldTransport(("POST /api/contact/note/add", "POST /api/contact/tag/add"))
+    window, alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
+    view = window.contact_view
+    _send_note_that_waits(qtbot, window, slow)
+    view.tags.input.setText("Hot Lead")
+    view.tags.input.returnPressed.emit()
+    qtbot.waitUntil(lambda: slow.held == 2)
+    window.close()
+    assert _waiting(window) == "Closing once the last change reaches the server… (2 left)"
+    view.status_message.emit("Stage set to Qualified")  # any other message meanwhile
+    assert _waiting(window) == "Closing once the last change reaches the server… (2 left)"
+    button = window.findChild(QPushButton, "leaveNow")
+    assert button is not None and button.isVisible() and button.text() == "Close now"
+    slow.release()
+    qtbot.waitUntil(lambda: not window.isVisible())
+    assert len(_on_server(qtbot, account, alice).notes) == 1
+    close_window(qtbot, window)
+
+
+def test_close_now_asks_first_and_keep_waiting_keeps_waiting(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, _alice, slow = _closed_while_a_note_waits(qtbot, account)
+    button = window.findChild(QPushButton, "leaveNow")
+    assert button is not None
+    for answer, closed in (("Keep waiting", False), ("Close now", True)):
+        button.click()
+        box = next(box for box in window.findChildren(QMessageBox, "leaveNowDialog") if box.isVisible())
+        assert box.text().startswith("1 change(s) have not reached the server yet.")
+        next(choice for choice in box.buttons() if choice.text() == answer).click()
+        qtbot.waitUntil(lambda closed=closed: window.isVisible() != closed)  # type: ignore[misc]
+    # The rep chose to go: the window closed with the note still on its way (the app then stops it).
+    assert window.contact_view.service.writes_in_flight() == 1
+    slow.release()
     close_window(qtbot, window)
