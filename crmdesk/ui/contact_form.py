@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from PySide6.QtCore import QDate, QEvent, QLocale, QSize, Qt, QTime, QTimer, QUrl, Signal
+from PySide6.QtCore import QDate, QEvent, QLocale, QObject, QSize, Qt, QTime, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QDesktopServices,
     QDropEvent,
     QFocusEvent,
     QKeyEvent,
+    QKeySequence,
     QPalette,
     QResizeEvent,
     QTextCharFormat,
@@ -403,6 +404,24 @@ class BirthdayEdit(QWidget):
         self.line.editingFinished.emit()
 
 
+class _LockedTyping(QObject):
+    """Watches the form's editors while they are locked for a save, and says when the rep types or pastes into
+    one (see :meth:`ContactForm.set_busy`)."""
+
+    def __init__(self, form: ContactForm) -> None:
+        super().__init__(form)
+        self._form = form
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            text = event.text()
+            edits = bool(text) and text.isprintable()
+            edits = edits or event.key() in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete)
+            if edits or event.matches(QKeySequence.StandardKey.Paste):
+                self._form.typed_while_locked.emit()
+        return False
+
+
 @dataclass
 class FieldSlot:
     """One field of the form: how to read, write and lock its editor, and where its marks go."""
@@ -422,9 +441,12 @@ class ContactForm(QWidget):
 
     Signals:
         state_changed(): the set of changed fields or of invalid fields changed.
+        typed_while_locked(): the rep typed or pasted into a field locked while a save is on its way; nothing of it
+            was taken.
     """
 
     state_changed = Signal()
+    typed_while_locked = Signal()
 
     def __init__(self, parent: QWidget | None = None, *, staged: bool = False) -> None:
         """``staged`` builds nothing but the grid; :meth:`build_step` then adds the fields in five parts (each a few
@@ -452,6 +474,7 @@ class ContactForm(QWidget):
         self._loading = False
         self._blank = True
         self._busy = False
+        self._locked_typing = _LockedTyping(self)
         self.phone_region = "US"
         self.slots: dict[str, FieldSlot] = {}
         self._rows: dict[str, QHBoxLayout] = {}
@@ -831,10 +854,19 @@ class ContactForm(QWidget):
         self._refresh_marks()
 
     def set_busy(self, busy: bool) -> None:
-        """Lock every editor while a save is in flight, so nothing typed meanwhile can be lost."""
+        """Lock every editor while a save is in flight, so nothing typed meanwhile can be lost. A locked field
+        looks and takes focus as any other: typing into it says so (``typed_while_locked``), or on a slow link the
+        rep would type a whole address that never appears."""
         self._busy = busy
         for slot in self.slots.values():
             slot.lock(busy)
+            focus = slot.label.buddy()  # the widget the keys go to (a birthday's line, not its box)
+            if focus is None:
+                continue
+            if busy:
+                focus.installEventFilter(self._locked_typing)
+            else:
+                focus.removeEventFilter(self._locked_typing)
 
     def is_busy(self) -> bool:
         return self._busy

@@ -383,6 +383,7 @@ class ContactView(QWidget):
             self._build_steps.run_next_first(self._build_form_part)
         else:
             self.form.state_changed.connect(self._update_buttons)
+            self.form.typed_while_locked.connect(self._typed_while_saving)
 
     def _build_form_column(self) -> None:
         left = QWidget()
@@ -990,6 +991,14 @@ class ContactView(QWidget):
         self._say_status(self.tr("Saving…"))
         self._update_buttons()
         self.service.save(uid, changes, self.form.baseline())
+
+    def _typed_while_saving(self) -> None:
+        """The rep typed into a field locked while the save is on its way: nothing was taken, and that is said
+        where the save's progress is, rather than the keys vanishing without a word."""
+        text = self.tr("Saving… the fields take typing again once it is saved.")
+        if self.form_status.text() != text:
+            self._say_status(text)
+            announce(self.form_status, text)
 
     def revert(self) -> None:
         """Drop the form's changes; on the new-contact form, leave it (asking first if anything was typed)."""

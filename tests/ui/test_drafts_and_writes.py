@@ -563,3 +563,21 @@ def test_close_now_asks_first_and_keep_waiting_keeps_waiting(
     assert window.contact_view.service.writes_in_flight() == 1
     slow.release()
     close_window(qtbot, window)
+
+
+def test_typing_into_a_field_locked_for_a_slow_save_is_told_not_swallowed(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """The fields stay locked while a save is on its way (nothing typed meanwhile can be lost), but they look and
+    take focus as ever: on a slow link a rep typed a whole address that never appeared, without a word."""
+    window, _alice, _bob, slow = _alice_saving_slowly(qtbot, account)
+    view = window.contact_view
+    address = cast(QLineEdit, view.form.editor("address"))
+    qtbot.keyClicks(address, "Rua das Flores 12")
+    assert address.text() == ""
+    assert view.form_status.text() == "Saving… the fields take typing again once it is saved."
+    slow.release()
+    qtbot.waitUntil(lambda: view.form_status.text() == "Saved", timeout=10_000)
+    qtbot.keyClicks(address, "Rua das Flores 12")  # unlocked: typing is taken, and the lock is not mentioned
+    assert address.text() == "Rua das Flores 12" and "Saving" not in view.form_status.text()
+    close_window(qtbot, window)
