@@ -48,7 +48,7 @@ from crmdesk.services import phone as phone_numbers
 from crmdesk.services.pasted import ascii_digits, email_in, without_marks
 from crmdesk.ui.focus_ring import RingedPlainTextEdit
 from crmdesk.ui.formatting import format_currency, plain_amount, user_locale
-from crmdesk.ui.icons import SMALL_SIZE, icon
+from crmdesk.ui.icons import icon
 from crmdesk.ui.messages import error_colour, user_message
 from crmdesk.ui.one_line import keep_one_line
 from crmdesk.ui.staged import BuildSteps
@@ -379,7 +379,7 @@ class BirthdayEdit(QWidget):
         for name, icon_name in (("qt_calendar_prevmonth", back), ("qt_calendar_nextmonth", forward)):
             arrow = calendar.findChild(QToolButton, name)
             if arrow is not None:
-                arrow.setIcon(icon(icon_name, color=on_bar, size=SMALL_SIZE))
+                arrow.setIcon(icon(icon_name, color=on_bar))
         weekend = QTextCharFormat()
         weekend.setForeground(palette.brush(QPalette.ColorRole.Text))  # Qt's pure red is harsh on a dark field
         for day in (Qt.DayOfWeek.Saturday, Qt.DayOfWeek.Sunday):

@@ -55,7 +55,7 @@ from crmdesk.ui.formatting import (
     user_locale,
     widest_moment,
 )
-from crmdesk.ui.icons import SMALL_SIZE, icon
+from crmdesk.ui.icons import icon
 from crmdesk.ui.messages import show_inline_error, user_message
 from crmdesk.ui.notes_timeline import NotesTimeline
 from crmdesk.ui.one_line import keep_one_line
@@ -1102,7 +1102,7 @@ class ContactView(QWidget):
         box.setInformativeText(self.tr("Their notes and tags go too. This cannot be undone."))
         delete = box.addButton(self.tr("Delete"), QMessageBox.ButtonRole.DestructiveRole)
         # Desktops that put icons on dialog buttons mark Cancel with a red cross: the harmful one gets its own.
-        delete.setIcon(icon("contact-delete", size=SMALL_SIZE))
+        delete.setIcon(icon("contact-delete"))
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         uid = current.uid

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from functools import cache
 
-from PySide6.QtCore import QByteArray, QRectF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 from crmdesk.resources import resource_path
 
-# The sizes the app draws icons at (menus and buttons 16, toolbar 18, banner 20, a style's default 24). Only these,
-# times the screen's pixel ratio, are rendered up front: each render costs start-up time (12 icons at six sizes
-# each took 30 ms before the window could show). A caller that knows the one size it draws at asks for just that.
-_LOGICAL_SIZES = (16, 18, 20, 24)
-#: Menus, line-edit actions and push buttons (the small icon size of Fusion, Windows and macOS styles alike).
-SMALL_SIZE = 16
 #: The main toolbar's buttons.
 TOOLBAR_SIZE = 18
-
-
-def _sizes(logical: tuple[int, ...]) -> tuple[int, ...]:
-    screen = QGuiApplication.primaryScreen()
-    ratio = max(1, math.ceil(screen.devicePixelRatio())) if screen is not None else 1
-    return tuple(sorted({size * factor for size in logical for factor in {1, ratio}}))
 
 
 @cache
@@ -36,41 +23,70 @@ def _default_color(role: QPalette.ColorRole) -> QColor:
     return QGuiApplication.palette().color(QPalette.ColorGroup.Active, role)
 
 
-@cache
-def _render(name: str, color_name: str, disabled_name: str, logical_sizes: tuple[int, ...]) -> QIcon:
-    result = QIcon()
-    for mode, colour in ((QIcon.Mode.Normal, color_name), (QIcon.Mode.Disabled, disabled_name)):
-        # Our icons draw with stroke="currentColor"; substituting the colour is how a stroke icon takes a tint.
-        data = QByteArray(_svg_text(name).replace("currentColor", colour).encode("utf-8"))
-        renderer = QSvgRenderer(data)
-        for size in _sizes(logical_sizes):
-            pixmap = QPixmap(size, size)
+class _TintedSvg(QIconEngine):
+    """An SVG drawn in one colour (another when disabled), rendered at each size and pixel ratio it is asked for.
+
+    Rendered when first drawn, at the size times the ratio of the screen it is drawn on: a window moved to a
+    screen of another scale (a laptop at 100% docked to a monitor at 200%) gets sharp icons there, where pixmaps
+    rendered up front for the primary screen were blown up and blurred. Each rendering is kept.
+    """
+
+    def __init__(self, normal: bytes, disabled: bytes) -> None:
+        super().__init__()
+        self._svgs = {QIcon.Mode.Normal: normal, QIcon.Mode.Disabled: disabled}
+        self._pixmaps: dict[tuple[int, int, bool, float], QPixmap] = {}
+
+    def clone(self) -> QIconEngine:
+        return _TintedSvg(self._svgs[QIcon.Mode.Normal], self._svgs[QIcon.Mode.Disabled])
+
+    def actualSize(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QSize:
+        side = min(size.width(), size.height())  # every icon is square
+        return QSize(side, side)
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        return self.scaledPixmap(size, mode, state, 1.0)
+
+    def scaledPixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float) -> QPixmap:
+        side = min(size.width(), size.height())
+        disabled = mode == QIcon.Mode.Disabled
+        key = (side, side, disabled, scale)
+        pixmap = self._pixmaps.get(key)
+        if pixmap is None:
+            device = max(1, round(side * scale))
+            pixmap = QPixmap(device, device)
             pixmap.fill(Qt.GlobalColor.transparent)
             painter = QPainter(pixmap)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            renderer.render(painter, QRectF(0, 0, size, size))
+            data = self._svgs[QIcon.Mode.Disabled if disabled else QIcon.Mode.Normal]
+            QSvgRenderer(QByteArray(data)).render(painter, QRectF(0, 0, device, device))
             painter.end()
-            result.addPixmap(pixmap, mode)
-    return result
+            pixmap.setDevicePixelRatio(scale)
+            self._pixmaps[key] = pixmap
+        return pixmap
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        device = painter.device()
+        scale = device.devicePixelRatioF() if device is not None else 1.0
+        painter.drawPixmap(rect, self.scaledPixmap(rect.size(), mode, state, scale))
 
 
-def icon(
-    name: str,
-    color: QColor | None = None,
-    role: QPalette.ColorRole = QPalette.ColorRole.ButtonText,
-    *,
-    size: int | None = None,
-) -> QIcon:
+@cache
+def _tinted(name: str, color_name: str, disabled_name: str) -> QIcon:
+    # Our icons draw with stroke="currentColor"; substituting the colour is how a stroke icon takes a tint.
+    svg = _svg_text(name)
+    normal, disabled = (svg.replace("currentColor", colour).encode("utf-8") for colour in (color_name, disabled_name))
+    return QIcon(_TintedSvg(normal, disabled))
+
+
+def icon(name: str, color: QColor | None = None, role: QPalette.ColorRole = QPalette.ColorRole.ButtonText) -> QIcon:
     """The icon ``resources/icons/<name>.svg``, tinted ``color`` or the current palette's ``role`` colour.
 
-    ``size`` is the one size (in device-independent pixels) the caller draws it at; without it, the icon is
-    rendered at every size the app uses. Icons are cached per name, colour and size, so asking again after a
-    palette change yields a freshly tinted one.
+    Rendered at whatever size and pixel ratio it is drawn at. Icons are cached per name and colour, so asking
+    again after a palette change yields a freshly tinted one.
     """
     tint = color if color is not None else _default_color(role)
     disabled = QGuiApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText)
-    sizes = (size,) if size is not None else _LOGICAL_SIZES
-    return _render(name, tint.name(QColor.NameFormat.HexRgb), disabled.name(QColor.NameFormat.HexRgb), sizes)
+    return _tinted(name, tint.name(QColor.NameFormat.HexRgb), disabled.name(QColor.NameFormat.HexRgb))
 
 
 def app_icon() -> QIcon:

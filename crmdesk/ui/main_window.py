@@ -41,7 +41,7 @@ from crmdesk.services.session import Session
 from crmdesk.ui import shortcuts
 from crmdesk.ui.announce import announce
 from crmdesk.ui.focus_ring import RING_WIDTH
-from crmdesk.ui.icons import SMALL_SIZE, TOOLBAR_SIZE, app_icon, icon
+from crmdesk.ui.icons import TOOLBAR_SIZE, app_icon, icon
 from crmdesk.ui.search_field import SearchField
 from crmdesk.ui.tool_button import ToolButton
 
@@ -377,7 +377,7 @@ class MainWindow(QMainWindow):
         self.new_button = ToolButton(toolbar)
         self.new_button.setObjectName("toolbarNewContact")
         self.new_button.setText(self.tr("New contact"))
-        self.new_button.setIcon(icon("plus", size=TOOLBAR_SIZE))
+        self.new_button.setIcon(icon("plus"))
         self.new_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.new_button.setToolTip(self.tr("New contact ({0})").format(shortcuts.NEW_CONTACT.label()))
         spacer_small = QWidget(toolbar)
@@ -391,27 +391,27 @@ class MainWindow(QMainWindow):
 
         self.settings_button = ToolButton(toolbar)
         self.settings_button.setObjectName("settingsButton")
-        self.settings_button.setIcon(icon("settings", size=TOOLBAR_SIZE))
+        self.settings_button.setIcon(icon("settings"))
         self.settings_button.setAccessibleName(self.tr("Settings"))
         self.settings_button.setToolTip(self.tr("Settings ({0})").format(shortcuts.SETTINGS.label()))
         toolbar.addWidget(self.settings_button)
 
         self.help_button = ToolButton(toolbar)
         self.help_button.setObjectName("helpButton")
-        self.help_button.setIcon(icon("help", size=TOOLBAR_SIZE))
+        self.help_button.setIcon(icon("help"))
         self.help_button.setAccessibleName(self.tr("Help"))
         self.help_button.setToolTip(self.tr("Help"))
         self.help_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.help_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
         self.help_menu = QMenu(self.tr("Help"), self.help_button)
         help_menu = self.help_menu
-        self.about_action = help_menu.addAction(icon("info", size=SMALL_SIZE), self.tr("About CRMDesk"))
+        self.about_action = help_menu.addAction(icon("info"), self.tr("About CRMDesk"))
         self.help_button.setMenu(self.help_menu)
         toolbar.addWidget(self.help_button)
 
         self.account_button = ToolButton(toolbar)
         self.account_button.setObjectName("accountButton")
-        self.account_button.setIcon(icon("user", size=TOOLBAR_SIZE))
+        self.account_button.setIcon(icon("user"))
         # The menu arrow Qt draws for InstantPopup sits in the corner and looks clipped; a chevron in the text reads
         # as "this opens a menu" just as well.
         self.account_button.setText(f"{self.session.profile} ▾")
@@ -428,7 +428,7 @@ class MainWindow(QMainWindow):
         who.setEnabled(False)
         self.account_menu.addSeparator()
         self.sign_out_action = self.account_menu.addAction(
-            icon("sign-out", size=SMALL_SIZE), self.tr("Leave the demo") if self.session.demo else self.tr("Sign out")
+            icon("sign-out"), self.tr("Leave the demo") if self.session.demo else self.tr("Sign out")
         )
         self.sign_out_action.setObjectName("signOutAction")
         self.account_button.setMenu(self.account_menu)
@@ -458,7 +458,7 @@ class MainWindow(QMainWindow):
         self.results_status.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.create_from_search = QPushButton(results)
         self.create_from_search.setObjectName("createFromSearch")
-        self.create_from_search.setIcon(icon("plus", size=SMALL_SIZE))
+        self.create_from_search.setIcon(icon("plus"))
         self.create_from_search.setFlat(True)
         self.create_from_search.hide()
         self.results_list = _sidebar_list("resultsList", self.tr("Search results"), results)
@@ -521,7 +521,7 @@ class MainWindow(QMainWindow):
         # The Help menu's entry is the same action, so that the menu shows F1 beside it: a second action with F1
         # made the key ambiguous, and Qt then fires neither.
         self.help_action.setText(self.tr("Keyboard shortcuts"))
-        self.help_action.setIcon(icon("keyboard", size=SMALL_SIZE))
+        self.help_action.setIcon(icon("keyboard"))
         self.help_menu.insertAction(self.about_action, self.help_action)
 
     def _wire(self) -> None:
@@ -1496,4 +1496,4 @@ class MainWindow(QMainWindow):
                 (self.help_button, "help"),
                 (self.account_button, "user"),
             ):
-                button.setIcon(icon(name, size=TOOLBAR_SIZE))
+                button.setIcon(icon(name))

@@ -22,7 +22,7 @@ from crmdesk.contract import ContractError, NoteEntry, check_note_reads_back, va
 from crmdesk.ui import shortcuts
 from crmdesk.ui.focus_ring import FocusRingScrollArea, RingedPlainTextEdit
 from crmdesk.ui.formatting import account_to_local, user_locale
-from crmdesk.ui.icons import SMALL_SIZE, icon
+from crmdesk.ui.icons import icon
 from crmdesk.ui.messages import show_inline_error, user_message
 from crmdesk.ui.tool_button import ToolButton
 from crmdesk.ui.wrapped_label import WrappedLabel
@@ -184,7 +184,7 @@ class NotesTimeline(QWidget):
         self.order_button.setAutoRaise(True)
         # The arrows say it is a control, not a caption: it flips the timeline's order.
         self.order_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.order_button.setIcon(icon("sort", size=SMALL_SIZE))
+        self.order_button.setIcon(icon("sort"))
         self.order_button.toggled.connect(lambda oldest: self.set_newest_first(not oldest))
         QWidget.setTabOrder(self.order_button, self.add_button)  # left to right, as they sit
         self._message = QLabel(self)
@@ -318,7 +318,7 @@ class NotesTimeline(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
-            self.order_button.setIcon(icon("sort", size=SMALL_SIZE))  # tinted for the new scheme
+            self.order_button.setIcon(icon("sort"))  # tinted for the new scheme
 
     def set_account_zone(self, zone: tzinfo | None) -> None:
         """The zone the account writes note timestamps in; entries are grouped and shown in local time."""

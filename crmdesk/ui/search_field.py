@@ -7,7 +7,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QMenu, QWidget
 
 from crmdesk.services.search import SearchKind
-from crmdesk.ui.icons import SMALL_SIZE, icon
+from crmdesk.ui.icons import icon
 from crmdesk.ui.one_line import keep_one_line
 
 
@@ -32,7 +32,7 @@ class SearchField(QLineEdit):
         self.setAccessibleName(self.tr("Search"))
         self.setClearButtonEnabled(True)
         self.setMinimumWidth(260)
-        self._lead = self.addAction(icon("search", size=SMALL_SIZE), QLineEdit.ActionPosition.LeadingPosition)
+        self._lead = self.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self._lead.setToolTip(self.tr("Search"))
         self._lead.triggered.connect(self._submit)
 
@@ -53,7 +53,7 @@ class SearchField(QLineEdit):
             self._kind_actions[kind] = action
         self._kind_actions[None].setChecked(True)
         group.triggered.connect(self._kind_chosen)
-        self._trail = self.addAction(icon("chevron-down", size=SMALL_SIZE), QLineEdit.ActionPosition.TrailingPosition)
+        self._trail = self.addAction(icon("chevron-down"), QLineEdit.ActionPosition.TrailingPosition)
         self._trail.setToolTip(self.tr("Choose what to search by"))
         self._trail.triggered.connect(self._show_menu)
         self.returnPressed.connect(self._submit)
