@@ -332,7 +332,10 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self._view_placeholder)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([260, 1020])
+        # Room for a Recent row's email (~36 characters) in the rep's font: 260 px at the usual 9 pt, more where
+        # the system font is larger (it cut every email at 16 pt). Dragged once, the rep's width is remembered.
+        sidebar = max(260, 36 * self.fontMetrics().averageCharWidth() + 24)
+        self.splitter.setSizes([sidebar, 1280 - sidebar])
 
         central = QWidget(self)
         self._central_layout = QVBoxLayout(central)

@@ -15,7 +15,9 @@ from crmdesk.services.profiles import Profiles
 from crmdesk.ui.settings_dialog import SettingsDialog
 from crmdesk.ui.shortcuts_dialog import ShortcutsDialog
 from crmdesk.ui.sign_in import SignInDialog
+from tests.support.live_server import Account
 from tests.ui.contact_support import demo_registry
+from tests.ui.shell_support import close_window, open_window
 
 
 @pytest.fixture(params=[13.0, 16.0, 20.0], ids=["13pt", "16pt", "20pt"])
@@ -90,3 +92,14 @@ def test_at_the_usual_font_the_shortcuts_dialog_shows_every_row_on_one_line_with
     assert all(table.rowHeight(row) == one_line for row in range(table.rowCount()))
     assert table.verticalScrollBar().maximum() == 0
     assert table.viewport().height() - table.verticalHeader().length() < one_line
+
+
+def test_a_first_window_gives_the_sidebar_room_for_an_email_in_the_reps_font(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, large_font: float
+) -> None:
+    window = open_window(qtbot, account)
+    window.resize(1600, 1000)
+    qtbot.waitUntil(lambda: window.width() == 1600)
+    email = "mariana.oliveira@padariasol.com.br"  # a Recent row's second line
+    assert window.left_pane.width() > window.fontMetrics().horizontalAdvance(email), f"{large_font} pt"
+    close_window(qtbot, window)
