@@ -780,10 +780,13 @@ def _transport_error(exc: httpx.TransportError, method: str, path: str) -> ApiEr
         if refused is not None:
             return CertificateError(f"The server's certificate is not trusted ({refused}).", method=method, path=path)
         return NetworkError(f"Could not connect to the server ({exc or type(exc).__name__}).", method=method, path=path)
-    logger.debug("connection broke before the answer was whole: %s", type(exc).__name__)
-    broken = NetworkError("The connection broke before the server's answer arrived.", method=method, path=path)
-    broken.reached = True
-    return broken
+    if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError):
+        logger.debug("connection broke before the answer was whole: %s", type(exc).__name__)
+        broken = NetworkError("The connection broke before the server's answer arrived.", method=method, path=path)
+        broken.reached = True
+        return broken
+    # A proxy that refused, or a request httpx could not send: the server was never reached.
+    return NetworkError(f"Could not reach the server ({exc or type(exc).__name__}).", method=method, path=path)
 
 
 def _certificate_problem(exc: BaseException) -> str | None:

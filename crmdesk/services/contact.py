@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -71,6 +72,19 @@ def _merged_notes(
         if _count(merged, note.text) < _count(read, note.text) + _count(ours[: index + 1], note.text):
             merged.append(note)
     return tuple(merged)
+
+
+#: Seconds past the client's deadline that our notes and tags are kept for older reads to be merged with.
+_WRITTEN_SLACK = 5.0
+
+
+@dataclasses.dataclass(frozen=True)
+class _Written:
+    """Notes and tags of ours that a read answered late may not show (see ContactService._with_written)."""
+
+    until: float  # time.monotonic() past which no read from before them can answer
+    notes: tuple[contract.NoteEntry, ...]
+    tags: tuple[str, ...]
 
 
 def _is_write(key: str) -> bool:
@@ -177,9 +191,10 @@ class ContactService(QObject):
         # Per uid, the fields of the last save whose answer was lost: the server may hold them, and finding them
         # there is no colleague's change.
         self._maybe_saved: dict[str, dict[str, str]] = {}
-        # Per uid, the contact as read after a note or tag of ours was stored, until a read of it shown holds as
-        # much: a read served before the write and answered after it (a slow link) would hide them otherwise.
-        self._written: dict[str, Contact] = {}
+        # Per uid, what a read that set out before a note or tag of ours was stored, and answered after (a slow
+        # link), would not show: the notes as read after our note, and the tags we added; and until when such a
+        # read can still answer (the client's deadline).
+        self._written: dict[str, _Written] = {}
         # Per uid, the notes and tags on their way, for the contact's page when the rep comes back to it.
         self._notes_sending: dict[str, list[str]] = {}
         self._tags_sending: dict[str, list[str]] = {}
@@ -552,7 +567,7 @@ class ContactService(QObject):
         contact = self._current if self._current is not None and self._is_open(sent_for.uid) else sent_for
         if not any(existing.casefold() == stored.casefold() for existing in contact.tags):
             contact = dataclasses.replace(contact, tags=(*contact.tags, stored))
-        self._remember_written(contact)
+        self._remember_written(contact.uid, tag=stored)
         if self._is_open(contact.uid):
             self.set_current(contact)
         else:
@@ -562,7 +577,7 @@ class ContactService(QObject):
     def _note_added(self, contact: Contact, unread: ApiError | None, text: str) -> None:
         self._confirm(contact.uid, "notes", text)
         if unread is None:
-            self._remember_written(contact)
+            self._remember_written(contact.uid, notes=contact.notes)
             if self._is_open(contact.uid):
                 # The view takes the notes, tags and update time of this read, and nothing else (a save may have
                 # answered since it was read): the contact held mirrors what is shown. A read answered late may be
@@ -593,35 +608,35 @@ class ContactService(QObject):
         if unread is not None:
             self.note_unread.emit(contact.uid, unread)
 
-    def _remember_written(self, contact: Contact) -> None:
-        """Keep ``contact``, read (or known) after a note or tag of ours was stored, for reads of it that set out
-        before that and answer after (see :meth:`_with_written`)."""
-        held = self._written.get(contact.uid)
+    def _remember_written(self, uid: str, *, notes: Sequence[contract.NoteEntry] = (), tag: str = "") -> None:
+        """Keep the notes read after a note of ours was stored, or a tag we added, for reads of the contact that
+        set out before and answer after (see :meth:`_with_written`), for as long as such a read can answer."""
+        from crmdesk.api.client import DEFAULT_DEADLINE  # loaded by now: a write was just answered
+
+        held = self._written.get(uid)
         if held is not None:
-            contact = dataclasses.replace(
-                contact,
-                notes=_merged_notes(contact.notes, held.notes, ()),
-                tags=_with_tags(contact.tags, held.tags),
-            )
-        self._written[contact.uid] = contact
+            notes = _merged_notes(notes, held.notes, ())
+        tags = _with_tags(held.tags if held is not None else (), (tag,) if tag else ())
+        until = time.monotonic() + (self.api.deadline or DEFAULT_DEADLINE) + _WRITTEN_SLACK
+        self._written[uid] = _Written(until, tuple(notes), tags)
 
     def _with_written(self, contact: Contact) -> Contact:
-        """``contact`` with the notes and tags of ours stored since it may have been read: the read shown when the
-        rep comes back to a contact may have set out before a note to it was stored, and answered after."""
-        written = self._written.get(contact.uid)
-        if written is None:
+        """``contact`` with the notes and tags of ours stored since it may have been read: the read shown (a
+        lookup, a reload, a save's answer) may have set out before a note to it was stored, and answered after.
+        Kept until no read from before the write can still answer: notes only grow, so a read that holds as many
+        changes nothing and one a colleague's note made longer is taken whole; of the tags, only ours are added
+        (another removed in the vendor's web app stays removed)."""
+        now = time.monotonic()
+        for uid in [uid for uid, held in self._written.items() if held.until < now]:
+            del self._written[uid]
+        held = self._written.get(contact.uid)
+        if held is None:
             return contact
-        missing_tags = _with_tags(contact.tags, written.tags)[len(contact.tags) :]
-        has_all = len(contact.notes) >= len(written.notes) and not missing_tags
-        if has_all:
-            del self._written[contact.uid]  # read after the writes: reads from now on hold them too
+        notes = _merged_notes(contact.notes, held.notes, ())
+        tags = _with_tags(contact.tags, held.tags)
+        if notes == contact.notes and tags == contact.tags:
             return contact
-        return dataclasses.replace(
-            contact,
-            notes=_merged_notes(contact.notes, written.notes, ()),
-            tags=_with_tags(contact.tags, written.tags),
-            lastUpdate=_later(contact.lastUpdate, written.lastUpdate),
-        )
+        return dataclasses.replace(contact, notes=notes, tags=tags)
 
     def _set_field(self, field: str, value: str, coro: Any) -> None:
         uid = self._require().uid

@@ -201,6 +201,7 @@ class ContactView(QWidget):
         # Per (uid, field), a stage, quality or owner picked and on its way: shown over what a read says meanwhile
         # (a save answering first would otherwise put the old stage back while the change is still being sent).
         self._pending_combo: dict[tuple[str, str], str] = {}
+        self._unasked_failures = 0  # deletions and header changes that failed (see unasked_failures)
         # Notes and tags typed but not yet added, per contact: they wait for the rep's return, never follow them to
         # the next contact. The inputs hold the drafts of ``_draft_uid``; ``_drafts`` keeps everyone else's.
         self._drafts: dict[str, tuple[str, str]] = {}
@@ -995,7 +996,10 @@ class ContactView(QWidget):
     def _typed_while_saving(self) -> None:
         """The rep typed into a field locked while the save is on its way: nothing was taken, and that is said
         where the save's progress is, rather than the keys vanishing without a word."""
-        text = self.tr("Saving… the fields take typing again once it is saved.")
+        if self._mode == "create":
+            text = self.tr("Creating… the fields take typing again once it is created.")
+        else:
+            text = self.tr("Saving… the fields take typing again once it is saved.")
         if self.form_status.text() != text:
             self._say_status(text)
             announce(self.form_status, text)
@@ -1331,7 +1335,8 @@ class ContactView(QWidget):
         if current is None:
             return
         value = str(self.combos[field].currentData() or "")
-        previous = getattr(current, field)
+        # A pick on its way counts: picking the stored stage back must be sent, or the first pick lands after all.
+        previous = self._pending_combo.get((current.uid, field), getattr(current, field))
         if not value or value.casefold() == previous.casefold():
             if not value:
                 self._revert_combo(field)  # the API cannot clear these; only a real value can be set
@@ -1373,6 +1378,7 @@ class ContactView(QWidget):
         self.status_message.emit(self.tr("{what} set to {value}").format(what=what, value=value))
 
     def _on_field_failed(self, uid: str, field: str, value: str, error: object) -> None:
+        self._unasked_failures += 1
         what = self._field_label(field)
         may_have = getattr(error, "may_have_happened", False)
         if self._pending_combo.get((uid, field), "").casefold() == value.casefold():
@@ -1716,6 +1722,8 @@ class ContactView(QWidget):
 
     def _on_deleted(self, uid: str, already: bool) -> None:
         name = self._names.get(uid, uid)
+        if self._before_create is not None and self._before_create.uid == uid:
+            self._before_create = None  # leaving the new-contact form must not go back to it
         # The contact on show (the service has let it go already), unless the rep opened another meanwhile.
         if self._mode == "view" and self._draft_uid == uid:
             self.clear()
@@ -1725,9 +1733,16 @@ class ContactView(QWidget):
         if already:
             self.status_message.emit(self.tr("{name} had already been deleted elsewhere.").format(name=name))
         else:
-            self.status_message.emit(self.tr("Deleted {uid}").format(uid=uid))
+            self.status_message.emit(self.tr("Deleted {name}").format(name=name))
+
+    def unasked_failures(self) -> int:
+        """How many deletions and stage, quality or owner changes have failed so far: unlike a note or a tag, which
+        go back to their boxes and are asked about when leaving, nothing of them is left to ask about, so a close
+        that waited for them must not go as if they had been made."""
+        return self._unasked_failures
 
     def _on_delete_failed(self, uid: str, error: object) -> None:
+        self._unasked_failures += 1
         if uid == self.current_uid():
             self.error_raised.emit(error, None, self.tr("Not deleted."))
         else:

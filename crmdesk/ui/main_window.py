@@ -284,6 +284,7 @@ class MainWindow(QMainWindow):
         self._leave_when_written: Callable[[], object] | None = None
         self._leave_now: Callable[[], None] | None = None  # the same leaving, without waiting (the notice's button)
         self._waiting: QWidget | None = None  # the notice of a close or sign-out waiting for the last writes
+        self._leave_now_box: QWidget | None = None  # its "Close now?" question, while open
         self._waiting_text = ""
         self._shown_once = False
         self._settings_dialog: SettingsDialog | None = None
@@ -839,11 +840,21 @@ class MainWindow(QMainWindow):
         if not first:
             return
 
+        failures_before = view.unasked_failures()
+
         def done() -> None:
             leave, self._leave_when_written = self._leave_when_written, None
             self._hide_waiting()
-            if leave is not None:
-                leave()
+            if leave is None:
+                return
+            view_now = self._contact_view
+            if view_now is not None and view_now.unasked_failures() != failures_before:
+                # A deletion or a stage did not reach the server: the window stays, with the banner saying which,
+                # rather than going with it as if all had been done. (A note or tag that failed is back in its box,
+                # and the ordinary leave asks about it.)
+                self.statusBar().showMessage(self.tr("Not closed: a change did not reach the server."), 10_000)
+                return
+            leave()
 
         view.service.writes_done.connect(done, Qt.ConnectionType.SingleShotConnection)
 
@@ -871,8 +882,13 @@ class MainWindow(QMainWindow):
             if view is not None:
                 view.service.writes_changed.connect(self._writes_changed)
         self._waiting_label.setText(self.tr("{0} ({1} left)").format(self._waiting_text, left))
-        self._waiting_button.setText(self.tr("Sign out now") if self.signing_out() else self.tr("Close now"))
+        self._waiting_button.setText(self._leave_now_text())
         self._waiting.show()
+
+    def _leave_now_text(self) -> str:
+        if not self.signing_out():
+            return self.tr("Close now")
+        return self.tr("Leave now") if self.session.demo else self.tr("Sign out now")
 
     def _writes_changed(self, _left: int) -> None:
         if self._waiting is not None and not self._waiting.isHidden():
@@ -881,13 +897,17 @@ class MainWindow(QMainWindow):
     def _hide_waiting(self) -> None:
         if self._waiting is not None:
             self._waiting.hide()
+        box, self._leave_now_box = self._leave_now_box, None
+        if box is not None and shiboken6.isValid(box):
+            box.close()  # its question is over: the writes are in, or the close was called off
 
     def _leave_without_waiting(self) -> None:
-        """The waiting notice's "Close now" or "Sign out now": asked first, as what is on its way is lost."""
+        """The waiting notice's "Close now" or "Sign out now": asked first, as what is on its way is lost; then the
+        edits and drafts typed while waiting are asked about as at any close."""
         view = self._contact_view
         left = view.service.writes_in_flight() if view is not None else 0
         leave = self._leave_now
-        if not left or leave is None or self._leave_when_written is None:
+        if view is None or not left or leave is None or self._leave_when_written is None:
             return
         from PySide6.QtWidgets import QMessageBox  # its Python type costs start-up time; only needed here
 
@@ -895,28 +915,34 @@ class MainWindow(QMainWindow):
         box = QMessageBox(self)
         box.setObjectName("leaveNowDialog")
         box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle(self.tr("Sign out now?") if signing_out else self.tr("Close now?"))
+        box.setWindowTitle(self._leave_now_text() + "?")
         box.setText(
             self.tr(
                 "{0} change(s) have not reached the server yet. Leaving now stops them: a note or tag not yet stored "
                 "is lost, and a stage, quality, owner or deletion may not be made."
             ).format(left)
         )
-        now = box.addButton(
-            self.tr("Sign out now") if signing_out else self.tr("Close now"), QMessageBox.ButtonRole.DestructiveRole
-        )
+        now = box.addButton(self._leave_now_text(), QMessageBox.ButtonRole.DestructiveRole)
         wait = box.addButton(self.tr("Keep waiting"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(wait)
         box.setEscapeButton(wait)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
-        def answered(button: object) -> None:
-            if button is now and self._leave_when_written is not None:
+        from crmdesk.ui.contact_view import LEAVE_WINDOW, SIGN_OUT
+
+        def go() -> None:
+            if self._leave_when_written is not None:  # not over meanwhile (then the ordinary leave has run)
                 self._leave_when_written = None
                 self._hide_waiting()
                 leave()
 
+        def answered(button: object) -> None:
+            self._leave_now_box = None  # answered: it closes (and is deleted) by itself
+            if button is now and self._leave_when_written is not None:
+                view.resolve_leaving(go, weight=SIGN_OUT if signing_out else LEAVE_WINDOW)
+
         box.buttonClicked.connect(answered)
+        self._leave_now_box = box
         box.open()
 
     def signing_out(self) -> bool:
@@ -932,6 +958,8 @@ class MainWindow(QMainWindow):
             self._hide_waiting()
 
     def _signing_out_text(self) -> str:
+        if self.session.demo:
+            return self.tr("Leaving the demo once the last change reaches the server…")
         return self.tr("Signing out once the last change reaches the server…")
 
     def _open_item(self, item: QListWidgetItem) -> None:
@@ -1167,7 +1195,9 @@ class MainWindow(QMainWindow):
 
     def _contact_deleted(self, uid: str) -> None:
         self._forget_contact(uid)
-        self._say_results(self.tr("The contact was deleted."))
+        view = self._contact_view
+        if view is None or view.current_uid() is None:  # it was the one on show (the rep may have moved on)
+            self._say_results(self.tr("The contact was deleted."))
 
     def _forget_contact(self, uid: str) -> None:
         """A deleted contact leaves Recent and the search results."""

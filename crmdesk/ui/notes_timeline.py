@@ -241,10 +241,11 @@ class NotesTimeline(QWidget):
         """
         self._notes = list(notes)
         if not keep_pending:
+            # Shown as on their way until their own answers: a stored note with the same words may be an older one.
             self._pending = list(pending)
             self._whole.clear()
             self._limit = NOTES_PAGE  # another contact: its latest notes first
-        if self._pending:
+        else:
             stored = [note.text.strip() for note in self._notes]
             for text in list(self._pending):
                 if text.strip() in stored:

@@ -786,3 +786,27 @@ def test_a_403_says_the_servers_own_reason_when_it_gives_one(said: str, told: st
     with pytest.raises(PlanError) as caught:
         _run(api, "set_stage", "Won", uid="ABC12345")
     assert describe(caught.value).text.startswith(told)
+
+
+@pytest.mark.parametrize(
+    ("failure", "reached"),
+    [
+        (httpx.ReadError("reset"), True),
+        (httpx.RemoteProtocolError("server closed the connection without sending a response"), True),
+        (httpx.WriteError("broken pipe"), True),
+        (httpx.ConnectError("refused"), False),
+        (httpx.ProxyError("407 Proxy Authentication Required"), False),
+        (httpx.UnsupportedProtocol("Request URL has an unsupported protocol"), False),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, Exception) else str(value),
+)
+def test_a_network_error_says_whether_the_server_was_reached_in_words_not_class_names(
+    failure: Exception, reached: bool
+) -> None:
+    """The banner tells "the connection broke before its answer" (the server got the request) from "cannot
+    reach"; a proxy that refused, or a request never sent, reached nobody."""
+    api, _recorder = make_api(handler=Scripted([failure]), max_retries=0)
+    with pytest.raises(NetworkError) as caught:
+        _run(api, "set_stage", "Qualified", uid="ABC12345")
+    assert caught.value.reached is reached
+    assert type(failure).__name__ not in str(caught.value)

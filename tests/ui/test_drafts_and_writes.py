@@ -47,12 +47,13 @@ def _two(qtbot: QtBot, account: Account) -> tuple[str, str]:
 
 
 def _alice_with_slow_writes(
-    qtbot: QtBot, account: Account, slow: HeldTransport, **client_options: object
+    qtbot: QtBot, account: Account, slow: HeldTransport, *, demo: bool = False, **client_options: object
 ) -> tuple[MainWindow, str, str]:
-    """Alice open in a window whose ``slow`` requests wait from now on until ``slow.release()``."""
+    """Alice open in a window (of a demo session, with ``demo``) whose ``slow`` requests wait from now on until
+    ``slow.release()``."""
     alice, bob = _two(qtbot, account)
     slow.release()
-    window = open_window(qtbot, account, client_options={"transport": slow, **client_options})
+    window = open_window(qtbot, account, demo=demo, client_options={"transport": slow, **client_options})
     window.registry.merge(stages=["New Lead", "Qualified"])
     _open(qtbot, window, "alice@example.com", alice)
     slow.hold()
@@ -562,6 +563,7 @@ def test_close_now_asks_first_and_keep_waiting_keeps_waiting(
     # The rep chose to go: the window closed with the note still on its way (the app then stops it).
     assert window.contact_view.service.writes_in_flight() == 1
     slow.release()
+    qtbot.waitUntil(lambda: window.contact_view.service.writes_in_flight() == 0)  # its connection closed with it
     close_window(qtbot, window)
 
 
@@ -580,4 +582,182 @@ def test_typing_into_a_field_locked_for_a_slow_save_is_told_not_swallowed(
     qtbot.waitUntil(lambda: view.form_status.text() == "Saved", timeout=10_000)
     qtbot.keyClicks(address, "Rua das Flores 12")  # unlocked: typing is taken, and the lock is not mentioned
     assert address.text() == "Rua das Flores 12" and "Saving" not in view.form_status.text()
+    close_window(qtbot, window)
+
+
+def _note_held_and_late_read(
+    qtbot: QtBot, account: Account
+) -> tuple[MainWindow, str, str, HeldTransport, HeldTransport]:
+    """Alice open in a window whose notes wait in the first transport returned and whose next read, once that
+    one holds, is served at once and answered late."""
+    note_on_its_way = HeldTransport("POST /api/contact/note/add")
+    late_read = HeldTransport("GET /api/contact", inner=note_on_its_way, late_answer=True, limit=1)
+    alice, bob = _two(qtbot, account)
+    note_on_its_way.release()
+    late_read.release()
+    window = open_window(qtbot, account, client_options={"transport": late_read})
+    _open(qtbot, window, "alice@example.com", alice)
+    note_on_its_way.hold()
+    return window, alice, bob, note_on_its_way, late_read
+
+
+def test_a_lookup_of_the_open_contact_answered_late_does_not_hide_its_note_just_added(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """A phone tool's --search for a call-back, or the rep searching the contact already open, while a note is on
+    its way: served before the note was stored and answered after, the lookup showed the contact without it."""
+    window, alice, _bob, note_on_its_way, late_read = _note_held_and_late_read(qtbot, account)
+    view = window.contact_view
+    view.notes.input.setPlainText("Called: wants the premium plan")
+    view.notes.submit()
+    qtbot.waitUntil(lambda: note_on_its_way.held == 1)
+    late_read.hold()
+    window.request_search("alice@example.com")
+    qtbot.waitUntil(lambda: late_read.held == 1)
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        note_on_its_way.release()
+    with qtbot.waitSignal(view.contact_opened, timeout=10_000):
+        late_read.release()
+    assert view.current_uid() == alice and _shown_notes(window) == ["Called: wants the premium plan"]
+    close_window(qtbot, window)
+
+
+def test_a_note_on_its_way_shows_on_return_even_beside_an_older_note_with_the_same_words(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, alice, bob, note_on_its_way, _late_read = _note_held_and_late_read(qtbot, account)
+    view = window.contact_view
+    note_on_its_way.release()
+    view.notes.input.setPlainText("Left voicemail")
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        view.notes.submit()  # yesterday's
+    note_on_its_way.hold()
+    view.notes.input.setPlainText("Left voicemail")
+    view.notes.submit()  # today's, on its way
+    qtbot.waitUntil(lambda: note_on_its_way.held == 1)
+    _open(qtbot, window, "bob@example.com", bob)
+    _open(qtbot, window, "alice@example.com", alice)
+    times = [entry.time_label.text() for entry in view.notes.entry_widgets()]
+    assert len(times) == 2 and times[0] == "Sending…"  # newest first: today's, then yesterday's
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        note_on_its_way.release()
+    assert len(_shown_notes(window)) == 2 and "Sending…" not in [
+        e.time_label.text() for e in view.notes.entry_widgets()
+    ]
+    close_window(qtbot, window)
+
+
+def test_close_now_asks_about_edits_and_drafts_typed_while_waiting(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """The window stays usable while it waits: an edit or a note typed meanwhile went with "Close now" unasked."""
+    window, _alice, slow = _closed_while_a_note_waits(qtbot, account)
+    view = window.contact_view
+    cast(QLineEdit, view.form.editor("lastName")).setText("Alpha-Souza")
+    button = window.findChild(QPushButton, "leaveNow")
+    assert button is not None
+    button.click()
+    box = next(box for box in window.findChildren(QMessageBox, "leaveNowDialog") if box.isVisible())
+    next(choice for choice in box.buttons() if choice.text() == "Close now").click()
+    qtbot.waitUntil(lambda: view.findChild(QMessageBox, "unsavedDialog") is not None)
+    unsaved = view.findChild(QMessageBox, "unsavedDialog")
+    assert unsaved is not None and unsaved.isVisible() and window.isVisible()
+    unsaved.reject()  # Cancel: the rep goes back to the edit; the window keeps waiting
+    qtbot.wait(50)
+    assert window.isVisible() and _waiting(window).startswith("Closing once")
+    slow.release()
+    qtbot.waitUntil(lambda: view.service.writes_in_flight() == 0)
+    close_window(qtbot, window)
+
+
+def test_a_close_waiting_for_a_deletion_that_fails_stays_with_the_failure_said(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    route = "DELETE /api/contact"
+    slow = HeldTransport(route, inner=FailingTransport(route, times=10))
+    window, alice, _bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
+    view = window.contact_view
+    view.confirm_delete()
+    box = view.findChild(QMessageBox, "deleteDialog")
+    assert box is not None
+    next(button for button in box.buttons() if button.text() == "Delete").click()
+    qtbot.waitUntil(lambda: slow.held == 1)
+    window.close()
+    slow.release()
+    qtbot.waitUntil(lambda: window._banner is not None and window.banner.isVisible())
+    qtbot.wait(100)
+    assert window.isVisible() and "not deleted" in window.banner.text().lower()
+    assert _on_server(qtbot, account, alice).uid == alice
+    close_window(qtbot, window)
+
+
+def test_leaving_a_new_contact_form_does_not_go_back_to_a_contact_just_deleted(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    slow = HeldTransport("DELETE /api/contact")
+    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
+    view = window.contact_view
+    view.confirm_delete()
+    box = view.findChild(QMessageBox, "deleteDialog")
+    assert box is not None
+    next(button for button in box.buttons() if button.text() == "Delete").click()
+    qtbot.waitUntil(lambda: slow.held == 1)
+    window.new_contact()
+    with qtbot.waitSignal(view.service.deleted, timeout=10_000):
+        slow.release()
+    view.revert()  # leave the empty new-contact form
+    assert view.mode() == "empty" and view.current_uid() is None
+    close_window(qtbot, window)
+
+
+def test_picking_the_stored_stage_back_while_the_first_pick_is_on_its_way_is_sent(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    slow = HeldTransport("PUT /api/contact/stage", limit=1)
+    window, alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
+    view = window.contact_view
+    view.stage_combo.setCurrentIndex(view.stage_combo.findData("Qualified"))
+    qtbot.waitUntil(lambda: slow.held == 1)
+    view.stage_combo.setCurrentIndex(view.stage_combo.findData("New Lead"))  # a slip: back to what it was
+    slow.release()
+    qtbot.waitUntil(lambda: view.service.writes_in_flight() == 0, timeout=10_000)
+    qtbot.wait(100)
+    assert view.stage_combo.currentData() == "New Lead"
+    assert _on_server(qtbot, account, alice).stageName == "New Lead"
+    close_window(qtbot, window)
+
+
+def test_a_deletion_answered_after_the_rep_moved_on_leaves_the_open_contacts_results_line(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    slow = HeldTransport("DELETE /api/contact")
+    window, _alice, bob = _alice_with_slow_writes(qtbot, account, slow)
+    view = window.contact_view
+    said: list[str] = []
+    view.status_message.connect(said.append)
+    view.confirm_delete()
+    box = view.findChild(QMessageBox, "deleteDialog")
+    assert box is not None
+    next(button for button in box.buttons() if button.text() == "Delete").click()
+    qtbot.waitUntil(lambda: slow.held == 1)
+    _open(qtbot, window, "bob@example.com", bob)
+    with qtbot.waitSignal(view.service.deleted, timeout=10_000):
+        slow.release()
+    assert view.current_uid() == bob and window.results_status.text() == "Found Bob Beta."
+    assert "Deleted Alice Alpha" in said  # by name, not by its uid
+    close_window(qtbot, window)
+
+
+def test_leaving_the_demo_while_a_note_waits_says_leave_not_sign_out(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    slow = HeldTransport("POST /api/contact/note/add")
+    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow, demo=True)
+    _send_note_that_waits(qtbot, window, slow)
+    window.sign_out()
+    assert _waiting(window) == "Leaving the demo once the last change reaches the server… (1 left)"
+    button = window.findChild(QPushButton, "leaveNow")
+    assert button is not None and button.text() == "Leave now"
+    slow.release()
+    qtbot.waitUntil(lambda: window.contact_view.service.writes_in_flight() == 0)
     close_window(qtbot, window)

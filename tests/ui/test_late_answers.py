@@ -277,6 +277,8 @@ def test_writes_confirmed_while_nothing_looks_back_are_not_kept(
 class _HeldApi:
     """The client's three calls, each answered when the test says: the one ordering real sockets cannot force."""
 
+    deadline = 60.0  # as ContactApi's: how long a call may take, retries included
+
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.saved, self.noted, self.read = loop.create_future(), loop.create_future(), loop.create_future()
 
