@@ -14,11 +14,16 @@ import unicodedata
 # direction marks, embeddings, overrides and isolates, the word joiner and the byte order mark. Zero-width joiners
 # are not among them: emoji and some scripts need them.
 _MARKS = re.compile("[\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
-# What parts an address from the words around it in pasted text: spaces, brackets, and the punctuation of lists and
-# labels ("E-mail: ana@example.com; Tel: ..."). None of these can stand unquoted in an address.
-_AROUND_ADDRESS = re.compile(r"[\s<>()\[\]{},;:]+")
-# What a sentence or a quotation puts right before or after an address.
-_ADDRESS_ENDS = "\"'“”‘’„«»‹›.!?"
+# What parts an address from what surrounds it in pasted text: brackets, line breaks, a label's colon, and a
+# list's comma or semicolon with a space after it ("E-mail: ana@example.com; Tel: ..."). None of these can stand
+# unquoted in an address. A space alone is not among them, nor a comma between two words: "maria silva@example.com"
+# and "maria,silva@example.com" are mistyped addresses, and what follows the space or comma is somebody else's.
+_AROUND_ADDRESS = re.compile(r"[<>()\[\]{}\t\n]+|[,;](?=\s)|:")
+# What a sentence puts after an address, and what a quotation puts around it: never part of a domain, and (as
+# opening marks) never the start of an address.
+_CLOSING = ".!?\"'”’»›"
+_OPENING = "“‘«‹„"
+_QUOTES = "\"'"
 
 
 def without_marks(text: str) -> str:
@@ -39,19 +44,33 @@ def email_in(text: str) -> str | None:
     """The one email address in pasted ``text``, or None when it holds none or several.
 
     Reads "Ana Lima <ana@example.com>", "mailto:ana@example.com?subject=Hi", "E-mail: ana@example.com", an
-    address in quotes or at the end of a sentence, and one inside a whole signature block. Only what surrounds
-    the address is dropped: an address that is itself malformed comes back as it is, for its field to say why.
+    address in quotes or at the end of a sentence, and one among the labelled lines of a signature. Only what
+    surrounds the address is dropped, never a word beside it on the same line: an address that is malformed itself
+    ("maria silva@example.com") comes back as it is, for its field to say why.
     """
+    text = without_marks(text).strip()
+    if text[:7].lower() == "mailto:":
+        from urllib.parse import unquote
+
+        # Several addresses may follow, comma-separated, and a query; each part percent-encoded.
+        text = unquote(text[7:].split("?", 1)[0])
     found: dict[str, str] = {}
-    for token in _AROUND_ADDRESS.split(without_marks(text)):
-        local, at, domain = token.strip(_ADDRESS_ENDS).partition("@")
-        if not at:
-            continue
-        domain = domain.split("?", 1)[0].rstrip(_ADDRESS_ENDS)  # a mailto: link's subject and body
-        if local and domain:
-            address = f"{local}@{domain}"
+    for token in _AROUND_ADDRESS.split(text):
+        address = _unwrapped(token.strip())
+        local, at, domain = address.rpartition("@")
+        if at and local and domain:
             found.setdefault(address.casefold(), address)
     return next(iter(found.values())) if len(found) == 1 else None
+
+
+def _unwrapped(token: str) -> str:
+    """``token`` without the quotation marks around it and the sentence's punctuation after it; an ASCII quote
+    only when it wraps the whole token ('"ana lima"@example.com' is an address with a quoted local part)."""
+    token = token.lstrip(_OPENING).rstrip(_CLOSING[:3] + _CLOSING[5:])  # closing smart quotes, . ! ?
+    for quote in _QUOTES:
+        if len(token) > 1 and token[0] == quote and token[-1] == quote:
+            token = token[1:-1]
+    return token.rstrip(".!?")
 
 
 def tag_names(text: str) -> list[str]:

@@ -1048,7 +1048,9 @@ class ContactForm(QWidget):
             validate_field("email", address)
         except ContractError:
             return
-        edit.setText(address)  # an edit, as typing it so would be
+        # An edit, as typing it so would be, that Ctrl+Z takes back (setText would clear the field's undo history).
+        edit.selectAll()
+        edit.insert(address)
 
     def normalise_time_zone(self) -> None:
         """Spell a zone typed in another case as tzdata does ("europe/paris": "Europe/Paris")."""

@@ -26,7 +26,7 @@ class SearchField(QLineEdit):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        keep_one_line(self)
+        keep_one_line(self, separator=", ")  # a pasted signature's lines stay apart: its address can be found
         self.setObjectName("searchField")
         self.setPlaceholderText(self.tr("UID, email or phone"))
         self.setAccessibleName(self.tr("Search"))

@@ -15,15 +15,21 @@ from crmdesk.services.pasted import ascii_digits, email_in, tag_names, without_m
         ("mailto:ana@example.com?subject=Hi&body=Hello", "ana@example.com"),
         ("\u201cana@example.com\u201d", "ana@example.com"),  # in smart quotes
         ("'ana@example.com'", "ana@example.com"),
-        ("Write to ana@example.com.", "ana@example.com"),  # the end of a sentence
+        ("ana@example.com.", "ana@example.com"),  # the end of a sentence
         ("E-mail: ana@example.com", "ana@example.com"),
         ("E-mail:ana@example.com", "ana@example.com"),
         ("\u200eana@example.com\u200f", "ana@example.com"),  # direction marks a web page put around it
         ("an\u00ada@example.com", "ana@example.com"),  # a soft hyphen
         ("Ana Lima\nSales, Acme\nTel: +55 11 98765-4321\nana@example.com\nwww.acme.com", "ana@example.com"),
+        ("Ana Lima, Sales, E-mail: ana@example.com, www.acme.com", "ana@example.com"),  # as the search box has it
         ("ana@example.com, ANA@example.com", "ana@example.com"),  # the same address twice is one
         ("o'brien@example.com", "o'brien@example.com"),  # an apostrophe inside an address is part of it
         ("ana+leads@example.com", "ana+leads@example.com"),
+        ("mailto:ana.lima%2Bx@example.com?subject=Hi", "ana.lima+x@example.com"),  # percent-encoded, as links are
+        # Characters an address may begin with, and a quoted local part, are the address's own.
+        ("!ana@example.com", "!ana@example.com"),
+        ('"ana lima"@example.com', '"ana lima"@example.com'),
+        ("'maria'@example.com", "'maria'@example.com"),
     ],
 )
 def test_the_one_address_in_pasted_text_is_found(pasted: str, address: str) -> None:
@@ -44,9 +50,18 @@ def test_text_with_no_address_or_several_gives_none(pasted: str) -> None:
     assert email_in(pasted) is None
 
 
-def test_a_malformed_address_comes_back_as_it_is_for_its_field_to_say_why() -> None:
-    assert email_in("ana@@example.com") == "ana@@example.com"
-    assert email_in("Ana <ana@exa mple.com>") == "ana@exa"  # the form keeps what was pasted: this is no address
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "maria silva@example.com",  # a space for the dot: "silva@example.com" is somebody else
+        "maria,silva@example.com",  # a comma for the dot
+        "ana lima@example.com",
+        "ana@@example.com",
+        "Write to ana@example.com now",
+    ],
+)
+def test_a_malformed_address_comes_back_as_it_is_never_as_a_part_that_is_another_address(typed: str) -> None:
+    assert email_in(typed) == typed
 
 
 @pytest.mark.parametrize(

@@ -442,3 +442,29 @@ def test_a_pasted_value_that_is_no_amount_is_kept_as_written_and_the_field_says_
     paste_over(qtbot, value, "1234.56")
     line(view, "city").setFocus()
     assert view.form.message("value") == "" and view.form.changes() == {"value": "1234.56"}
+
+
+@pytest.mark.parametrize("typed", ["maria silva@example.com", "maria,silva@example.com"])
+def test_a_mistyped_email_is_never_rewritten_into_another_valid_address(
+    typed: str, qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    """A space or comma for the dot: taking the part after it as "the address" gave silva@example.com, somebody
+    else's, and Ctrl+S saved it."""
+    email = line(view, "email")
+    type_into(qtbot, email, typed)
+    line(view, "city").setFocus()
+    assert email.text() == typed and view.form.message("email")
+    email.setFocus()
+    qtbot.keyClick(email, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.wait(200)
+    assert read_back(qtbot, api, contact.uid).email == "maria@example.com"
+
+
+def test_an_address_kept_from_a_paste_can_be_taken_back_with_ctrl_z(qtbot: QtBot, view: ContactView) -> None:
+    email = line(view, "email")
+    paste_over(qtbot, email, "Maria Silva <maria.silva@example.com>")
+    line(view, "city").setFocus()
+    assert email.text() == "maria.silva@example.com"
+    email.setFocus()
+    qtbot.keyClick(email, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert email.text() == "Maria Silva <maria.silva@example.com>"

@@ -67,15 +67,17 @@ def test_uid_is_upper_cased_before_sending() -> None:
     # ... and so are addresses pasted with the words, quotes or marks around them.
     for pasted in (
         "\u201cana@example.com\u201d",
-        "Write to ana@example.com.",
+        "ana@example.com.",
         "E-mail: ana@example.com",
         "\u200eana@example.com",
-        "Ana Lima | Sales\nTel: +55 11 98765-4321 ana@example.com www.acme.com",
+        "Ana Lima, Sales, Tel: +55 11 98765-4321, ana@example.com, www.acme.com",  # a signature pasted into search
     ):
         assert normalise(pasted, SearchKind.EMAIL) == "ana@example.com", pasted
     assert normalise("\u202a+55 11 98765-4321\u202c", SearchKind.PHONE) == "+55 11 98765-4321"
-    # Two addresses: which one is meant cannot be told, so the text is searched as it is (and finds nothing).
+    # Two addresses: which one is meant cannot be told, so the text is searched as it is (and finds nothing); and a
+    # mistyped address is searched as typed, not as the part of it that is somebody else's address.
     assert normalise("ana@example.com; bruno@example.com", SearchKind.EMAIL) == "ana@example.com; bruno@example.com"
+    assert normalise("ana lima@example.com", SearchKind.EMAIL) == "ana lima@example.com"
 
 
 def _search(qtbot: QtBot, window: MainWindow, text: str) -> None:
