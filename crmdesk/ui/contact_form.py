@@ -1007,8 +1007,10 @@ class ContactForm(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self._refresh_marks(force=True)  # the reds and the accent follow a light/dark switch
+        if event.type() == QEvent.Type.PaletteChange and self._build_steps.done:
+            # The reds and the accent follow a light/dark switch; a form still being built has no marks yet (a
+            # switch during start-up raised here, field by missing field).
+            self._refresh_marks(force=True)
 
     # --- Phone and actions ------------------------------------------------------------------------
 
@@ -1018,6 +1020,7 @@ class ContactForm(QWidget):
         self.normalise_email()
         self.normalise_phone()
         self.normalise_time_zone()
+        self._value_left()  # saved from inside Value: its hint comes as the save sets out, not after it
 
     def _value_left(self) -> None:
         """Say so when what was written in Value is no amount the app can read: the API keeps any text there, so

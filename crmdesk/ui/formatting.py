@@ -151,9 +151,15 @@ def plain_amount(text: str, locale: QLocale | None = None, currency: str = "") -
     The plain form uses "." for the decimal point only and never has exactly three digits after it (0.125 is
     written "0.1250", 12.500 is "12.5"), so that it reads as itself again in every locale.
     """
-    core = _without_currency(ascii_digits(text.strip()), currency)  # ASCII digits: those the API's readers know
-    if core is None:
+    marked = _without_currency(ascii_digits(text.strip()), currency)  # ASCII digits: those the API's readers know
+    if marked is None:
         return None
+    core, foreign = marked
+    if foreign:
+        # Written with another country's spelling of the currency ("US$ 12.500" from a Brazilian quote in a USD
+        # team): its separators are that country's, not the rep's, so "12.500" must not be read as twelve and a
+        # half. Only what reads one way in every locale is taken.
+        locale = None
     match = _AMOUNT.fullmatch(_GROUP_SPACES.sub("", core))
     if match is None:
         return None
@@ -169,6 +175,8 @@ def plain_amount(text: str, locale: QLocale | None = None, currency: str = "") -
         decimal = ""  # the same separator more than once: thousands ("1.250.000"), a whole number
     elif groups[0].lstrip("0") != groups[0] or not groups[0]:
         decimal = last  # "0.125", "00,125": no thousands begin with a zero
+    elif currency in _NO_DECIMALS:
+        decimal = ""  # "￥1,234" to a German rep: a yen has no fraction, so three digits after it are thousands
     elif locale is not None and last == locale.groupSeparator():
         decimal = ""  # "12.000" typed by a German rep: twelve thousand
     elif locale is not None and last == locale.decimalPoint():
@@ -196,18 +204,22 @@ def _grouped(whole: list[str]) -> bool:
     return middle <= {3} or (middle == {2} and len(whole[0]) <= 2)
 
 
-def _without_currency(text: str, currency: str) -> str | None:
+def _without_currency(text: str, currency: str) -> tuple[str, bool] | None:
     """``text`` without ``currency``'s symbol or code before or after the number ("R$ 12.000", "12.000 BRL"),
-    or None when anything else is there ("about 5k", "2,5 Mio €", "USD 5000" in a BRL team)."""
+    and whether that mark was a spelling other than the code or the usual symbol ("US$" for USD); None when
+    anything else is there ("about 5k", "2,5 Mio €", "USD 5000" in a BRL team)."""
     match = _MARKS.fullmatch(text)
     if match is None:
         return None
     lead, number, trail = match.groups()
     allowed = _currency_marks(currency) if currency else frozenset()
+    usual = {currency.casefold(), currency_symbol(currency).casefold()} if currency else set()
+    foreign = False
     for mark in (lead.strip(), trail.strip()):
         if mark and mark.casefold() not in allowed:
             return None
-    return number
+        foreign = foreign or (bool(mark) and mark.casefold() not in usual)
+    return number, foreign
 
 
 def _finite(plain: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
@@ -23,6 +24,10 @@ def _default_color(role: QPalette.ColorRole) -> QColor:
     return QGuiApplication.palette().color(QPalette.ColorGroup.Active, role)
 
 
+#: Copies of icon engines made for Qt (see _TintedSvg.clone), kept from Python's garbage collector.
+_CLONES: list[QIconEngine] = []
+
+
 class _TintedSvg(QIconEngine):
     """An SVG drawn in one colour (another when disabled), rendered at each size and pixel ratio it is asked for.
 
@@ -37,7 +42,12 @@ class _TintedSvg(QIconEngine):
         self._pixmaps: dict[tuple[int, int, bool, float], QPixmap] = {}
 
     def clone(self) -> QIconEngine:
-        return _TintedSvg(self._svgs[QIcon.Mode.Normal], self._svgs[QIcon.Mode.Disabled])
+        # Qt owns the copy it asks for (an icon changed after being copied), but PySide6 leaves a copy made in
+        # Python to Python, which would free it while Qt draws with it: each is kept until Qt has let it go.
+        copy = _TintedSvg(self._svgs[QIcon.Mode.Normal], self._svgs[QIcon.Mode.Disabled])
+        _CLONES[:] = [kept for kept in _CLONES if shiboken6.isValid(kept)]
+        _CLONES.append(copy)
+        return copy
 
     def actualSize(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QSize:
         side = min(size.width(), size.height())  # every icon is square

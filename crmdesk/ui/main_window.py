@@ -188,6 +188,14 @@ def _import_view_modules() -> None:
     importlib.import_module("crmdesk.ui.contact_view")
 
 
+def first_sidebar_width(average_char_width: int, window_width: int) -> int:
+    """The sidebar's width in a first window: room for a Recent row's email (~36 characters) in the rep's font
+    where the window has it to spare. 260 px at the usual 9 pt; more for a larger system font on a wide screen (260
+    cut every email at 16 pt), as long as the contact page keeps the 1020 px it has in a 1280 px window: narrower,
+    its form and notes stack (a wider sidebar at 11 pt made them)."""
+    return max(260, min(36 * average_char_width + 24, window_width - 1020))
+
+
 class _ResultsPane(QWidget):
     """The sidebar's Results section, which says when its width changes: what it shows is fitted to its width.
 
@@ -333,10 +341,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self._view_placeholder)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        # Room for a Recent row's email (~36 characters) in the rep's font: 260 px at the usual 9 pt, more where
-        # the system font is larger (it cut every email at 16 pt). Dragged once, the rep's width is remembered.
-        sidebar = max(260, 36 * self.fontMetrics().averageCharWidth() + 24)
-        self.splitter.setSizes([sidebar, 1280 - sidebar])
+        self.splitter.setSizes([260, 1020])  # a first run's are set in _place_first_time
 
         central = QWidget(self)
         self._central_layout = QVBoxLayout(central)
@@ -713,6 +718,8 @@ class MainWindow(QMainWindow):
         height = min(max(800, int(area.height() * 0.85)), area.height())
         self.resize(width, height)
         self.move(area.center().x() - width // 2, area.center().y() - height // 2)
+        sidebar = first_sidebar_width(self.fontMetrics().averageCharWidth(), width)
+        self.splitter.setSizes([sidebar, width - sidebar])
 
     def _restore_splitters(self) -> None:
         # After the first show: before it, the splitters have no real width and redistribute what they get.
@@ -1528,5 +1535,13 @@ class MainWindow(QMainWindow):
                 (self.settings_button, "settings"),
                 (self.help_button, "help"),
                 (self.account_button, "user"),
+                (self.create_from_search, "plus"),
             ):
                 button.setIcon(icon(name))
+            # The menus' icons too: drawn in the old scheme's text colour, black stood on a dark menu.
+            for action, name in (
+                (self.about_action, "info"),
+                (self.help_action, "keyboard"),
+                (self.sign_out_action, "sign-out"),
+            ):
+                action.setIcon(icon(name))

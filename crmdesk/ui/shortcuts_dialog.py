@@ -62,10 +62,13 @@ class ShortcutsDialog(QDialog):
         room = self.screen().availableGeometry()
         # One line a row (rows are measured to their contents only once shown, at the dialog's width).
         rows_height = table.rowCount() * rows.defaultSectionSize() + header.height() + 2 * table.frameWidth()
-        table.setMinimumHeight(min(rows_height, room.height() * 3 // 4))
-        scroll_bar = table.verticalScrollBar().sizeHint().width() if rows_height > room.height() * 3 // 4 else 0
+        # The screen's height less the Close row, the margins and a title bar: a small screen scrolls the table.
+        margins = layout.contentsMargins()
+        around = buttons.sizeHint().height() + layout.spacing() + margins.top() + margins.bottom() + 48
+        tallest = max(rows.defaultSectionSize() * 4, room.height() - around)
+        table.setMinimumHeight(min(rows_height, tallest))
+        scroll_bar = table.verticalScrollBar().sizeHint().width() if rows_height > tallest else 0
         action_width = table.sizeHintForColumn(0) + 2 * table.fontMetrics().averageCharWidth()
         table_width = action_width + header.sectionSize(1) + 2 * table.frameWidth() + scroll_bar
-        margins = layout.contentsMargins()
         width = max(520, table_width + margins.left() + margins.right())
         self.resize(min(width, room.width() * 9 // 10), self.sizeHint().height())

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from crmdesk.app import _dark_palette, _light_palette
+from crmdesk.ui.contact_form import ContactForm
 from crmdesk.ui.messages import error_colour
 from crmdesk.ui.tag_chips import chip_colours
 
@@ -344,3 +345,15 @@ def test_tag_chips_start_at_the_right_in_a_right_to_left_layout(qtbot: QtBot) ->
     host.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
     qtbot.waitUntil(lambda: chips[0].geometry().right() == host.width() - 1)
     assert chips[0].x() > chips[1].x() > chips[2].x()
+
+
+def test_a_light_dark_switch_while_the_form_is_still_being_built_is_taken_in_stride(qtbot: QtBot) -> None:
+    """The form is built in steps after the window shows; a scheme switch in between raised in its changeEvent
+    for every field not built yet."""
+    form = ContactForm(staged=True)
+    qtbot.addWidget(form)
+    form.build_step()
+    form.setPalette(_dark_palette())  # a PaletteChange, as a switch to dark sends
+    form.ensure_built()
+    form.setPalette(_light_palette(QApplication.style().standardPalette()))
+    assert form.message("firstName") == ""

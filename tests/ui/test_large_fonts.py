@@ -6,18 +6,17 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from crmdesk.services.credentials import Credentials
 from crmdesk.services.profiles import Profiles
+from crmdesk.ui.main_window import first_sidebar_width
 from crmdesk.ui.settings_dialog import SettingsDialog
 from crmdesk.ui.shortcuts_dialog import ShortcutsDialog
 from crmdesk.ui.sign_in import SignInDialog
-from tests.support.live_server import Account
 from tests.ui.contact_support import demo_registry
-from tests.ui.shell_support import close_window, open_window
 
 
 @pytest.fixture(params=[13.0, 16.0, 20.0], ids=["13pt", "16pt", "20pt"])
@@ -94,12 +93,23 @@ def test_at_the_usual_font_the_shortcuts_dialog_shows_every_row_on_one_line_with
     assert table.viewport().height() - table.verticalHeader().length() < one_line
 
 
-def test_a_first_window_gives_the_sidebar_room_for_an_email_in_the_reps_font(
-    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, large_font: float
+@pytest.mark.parametrize(
+    ("points", "window", "sidebar"),
+    [
+        (9, 1280, 260),  # the usual font: as it always was
+        (11, 1280, 260),  # GNOME's 11 pt at 1280 px: wider would stack the contact page's form and notes
+        (16, 1280, 260),
+        (16, 1536, 420),  # a 1920 px screen's first window: room for an email
+        (20, 2048, 528),
+        (9, 2048, 260),
+    ],
+)
+def test_a_first_windows_sidebar_widens_for_a_large_font_only_where_the_window_can_spare_it(
+    qapp: QApplication, points: int, window: int, sidebar: int
 ) -> None:
-    window = open_window(qtbot, account)
-    window.resize(1600, 1000)
-    qtbot.waitUntil(lambda: window.width() == 1600)
-    email = "mariana.oliveira@padariasol.com.br"  # a Recent row's second line
-    assert window.left_pane.width() > window.fontMetrics().horizontalAdvance(email), f"{large_font} pt"
-    close_window(qtbot, window)
+    font = QFont(qapp.font())
+    font.setPointSizeF(points)
+    average = QFontMetrics(font).averageCharWidth()
+    assert first_sidebar_width(average, window) == sidebar
+    if sidebar > 260:  # widened: an email of a Recent row fits
+        assert sidebar > QFontMetrics(font).horizontalAdvance("mariana.oliveira@padariasol.com.br")

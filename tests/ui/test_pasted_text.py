@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
+from PySide6.QtCore import QLocale, QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
@@ -468,3 +468,40 @@ def test_an_address_kept_from_a_paste_can_be_taken_back_with_ctrl_z(qtbot: QtBot
     email.setFocus()
     qtbot.keyClick(email, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert email.text() == "Maria Silva <maria.silva@example.com>"
+
+
+@pytest.mark.parametrize(
+    ("rep", "currency", "pasted", "sent"),
+    [
+        ("en_US", "USD", "US$ 12.500", None),  # a Brazilian quote's twelve thousand five hundred dollars, not 12.5
+        ("de_DE", "JPY", "\uffe51,234", "1234"),  # 1,234 yen, not 1.234 (a yen has no fraction)
+    ],
+)
+def test_an_amount_in_another_countrys_spelling_is_never_misread(
+    rep: str, currency: str, pasted: str, sent: str | None, qtbot: QtBot, view: ContactView
+) -> None:
+    """What reads two ways is kept as written, with the hint; what reads one way for the currency is taken."""
+    before = QLocale()
+    QLocale.setDefault(QLocale(rep))
+    try:
+        value = view.findChild(ValueEdit, "value")
+        assert value is not None
+        value.set_currency(currency)
+        paste_over(qtbot, value, pasted)
+        line(view, "city").setFocus()
+        assert view.form.changes() == {"value": sent or pasted}
+        assert view.form.message("value").startswith("Not read as an amount") == (sent is None)
+    finally:
+        QLocale.setDefault(before)
+
+
+def test_saving_from_inside_value_says_a_text_is_no_amount_with_the_save(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact
+) -> None:
+    value = view.findChild(ValueEdit, "value")
+    assert value is not None
+    paste_over(qtbot, value, "about 15k")
+    with qtbot.waitSignal(view.service.saved, timeout=10_000):
+        view.save()  # Ctrl+S, the cursor still in Value
+        assert view.form.message("value").startswith("Not read as an amount")  # as the save sets out
+    assert read_back(qtbot, api, contact.uid).value == "about 15k"
