@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLayout,
     QLineEdit,
     QMessageBox,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -46,6 +45,7 @@ from crmdesk.ui import shortcuts
 from crmdesk.ui.announce import announce
 from crmdesk.ui.contact_form import FORM_FIELDS, ContactForm
 from crmdesk.ui.elided_label import ElidedLabel
+from crmdesk.ui.focus_ring import RingedPlainTextEdit
 from crmdesk.ui.formatting import (
     exact_moment,
     format_moment,
@@ -59,6 +59,7 @@ from crmdesk.ui.icons import icon
 from crmdesk.ui.messages import show_inline_error, user_message
 from crmdesk.ui.notes_timeline import NotesTimeline
 from crmdesk.ui.one_line import keep_one_line
+from crmdesk.ui.scaled_font import scale_font
 from crmdesk.ui.selectable_label import SelectableLabel
 from crmdesk.ui.staged import BuildSteps
 from crmdesk.ui.tag_chips import TagChips, with_tag
@@ -291,9 +292,7 @@ class ContactView(QWidget):
         empty = QVBoxLayout(self.empty_page)
         empty.addStretch(1)
         title = QLabel(tr("No contact open"), self.empty_page)
-        big = QFont(title.font())
-        big.setPointSizeF(big.pointSizeF() * 1.5)
-        title.setFont(big)
+        scale_font(title, 1.5)
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         hint = QLabel(self.empty_page)
         hint.setObjectName("emptyHint")
@@ -461,10 +460,7 @@ class ContactView(QWidget):
 
     def _section(self, text: str, parent: QWidget) -> QLabel:
         label = QLabel(text.upper(), parent)
-        font = QFont(label.font())
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 0.85)
-        label.setFont(font)
+        scale_font(label, 0.85, bold=True)
         label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         return label
 
@@ -478,10 +474,7 @@ class ContactView(QWidget):
         # form's name fields are where it is selected and copied.
         self.name_label = ElidedLabel(header)
         self.name_label.setObjectName("fullName")
-        big = QFont(self.name_label.font())
-        big.setPointSizeF(big.pointSizeF() * 1.6)
-        big.setBold(True)
-        self.name_label.setFont(big)
+        scale_font(self.name_label, 1.6, bold=True)
         self.name_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         # The name starts where the window's lines do, whatever its script: aligned by its own direction, an Arabic
         # name in an English window sat at the far right, away from the business, UID and times under it.
@@ -619,11 +612,11 @@ class ContactView(QWidget):
         keep_one_line(self.new_tags, separator=", ")
         self.new_tags.setObjectName("newTags")
         self.new_tags.setPlaceholderText(tr("Comma-separated, e.g. Hot Lead, Website"))
-        self.new_note = QPlainTextEdit()
+        self.new_note = RingedPlainTextEdit()
         self.new_note.setObjectName("newNote")
         self.new_note.setTabChangesFocus(True)
         self.new_note.setPlaceholderText(tr("What was said on the first call"))
-        self.new_note.setFixedHeight(self.new_note.fontMetrics().lineSpacing() * 3 + 12)
+        self.new_note.set_visible_lines(3, 12)
         tags_label = QLabel(tr("T&ags"))
         tags_label.setBuddy(self.new_tags)
         note_label = QLabel(tr("F&irst note"))

@@ -56,6 +56,15 @@ class RingedPlainTextEdit(QPlainTextEdit):
     """A multi-line editor that shows the ring over its frame while it has focus, as one-line fields show theirs
     (Fusion draws none for a text editor's frame, so keyboard users lost their place on entering one)."""
 
+    _lines = 0
+    _extra = 0
+
+    def set_visible_lines(self, lines: int, extra: int) -> None:
+        """Be ``lines`` lines of its font tall (and ``extra`` px for the frame and margins), also after the font
+        changes (the rep enlarges the system's text while CRMDesk runs)."""
+        self._lines, self._extra = lines, extra
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * lines + extra)
+
     def event(self, event: QEvent) -> bool:
         handled = super().event(event)
         kind = event.type()
@@ -63,4 +72,6 @@ class RingedPlainTextEdit(QPlainTextEdit):
             draw_focus_ring(self, self.rect())
         elif kind in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
             self.update()
+        elif kind == QEvent.Type.FontChange and self._lines:
+            self.setFixedHeight(self.fontMetrics().lineSpacing() * self._lines + self._extra)
         return handled

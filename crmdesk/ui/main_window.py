@@ -42,6 +42,7 @@ from crmdesk.ui import shortcuts
 from crmdesk.ui.announce import announce
 from crmdesk.ui.focus_ring import RING_WIDTH
 from crmdesk.ui.icons import TOOLBAR_SIZE, app_icon, icon
+from crmdesk.ui.scaled_font import scale_font
 from crmdesk.ui.search_field import SearchField
 from crmdesk.ui.tool_button import ToolButton
 
@@ -233,11 +234,7 @@ def _sidebar_list(name: str, accessible_name: str, parent: QWidget) -> QListWidg
 
 def _section_label(text: str, parent: QWidget) -> QLabel:
     label = QLabel(text, parent)
-    font = label.font()
-    font.setBold(True)
-    font.setCapitalization(QFont.Capitalization.AllUppercase)
-    font.setPointSizeF(font.pointSizeF() * 0.85)
-    label.setFont(font)
+    scale_font(label, 0.85, bold=True, capitals=True)
     label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
     return label
 

@@ -24,6 +24,7 @@ from crmdesk.ui.focus_ring import FocusRingScrollArea, RingedPlainTextEdit
 from crmdesk.ui.formatting import account_to_local, user_locale
 from crmdesk.ui.icons import icon
 from crmdesk.ui.messages import show_inline_error, user_message
+from crmdesk.ui.scaled_font import scale_font
 from crmdesk.ui.tool_button import ToolButton
 from crmdesk.ui.wrapped_label import WrappedLabel
 
@@ -80,9 +81,7 @@ class NoteEntryWidget(QFrame):
         self.time_label = QLabel(self)
         self.time_label.setObjectName("noteTime")
         self.time_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        small = QFont(self.time_label.font())
-        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.9))
-        self.time_label.setFont(small)
+        scale_font(self.time_label, 0.9, smallest=7.0)
         self.text_label = WrappedLabel(self)
         self.text_label.setObjectName("noteText")
         self.text_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -171,7 +170,7 @@ class NotesTimeline(QWidget):
         self.input.setObjectName("noteInput")
         self.input.setPlaceholderText(self.tr("Write a note… (Ctrl+Enter to add)"))
         self.input.setTabChangesFocus(True)
-        self.input.setFixedHeight(self.input.fontMetrics().lineSpacing() * 3 + 14)
+        self.input.set_visible_lines(3, 14)
         self.input.submitted.connect(self.submit)
         self.input.textChanged.connect(self._typing)
         self.add_button = QPushButton(self.tr("Add note"), self)

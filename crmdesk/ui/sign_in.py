@@ -28,6 +28,7 @@ from crmdesk.services.session import Session, SignIn, check_server_address
 from crmdesk.ui.errors import describe, host_of
 from crmdesk.ui.icons import app_icon, icon
 from crmdesk.ui.messages import error_colour
+from crmdesk.ui.scaled_font import scale_font
 
 
 class SignInDialog(QDialog):
@@ -69,10 +70,7 @@ class SignInDialog(QDialog):
         logo = QLabel(self)
         logo.setPixmap(app_icon().pixmap(40, 40))
         title = QLabel(self.tr("Sign in with your API token"), self)
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        font.setBold(True)
-        title.setFont(font)
+        scale_font(title, 1.25, bold=True)
         subtitle = QLabel(self.tr("Find the token in your 8mGenius account under Settings → API."), self)
         subtitle.setWordWrap(True)
         subtitle.setForegroundRole(QPalette.ColorRole.PlaceholderText)

@@ -59,6 +59,11 @@ class TagChip(QLabel):
         self._scheme = QPalette(parent.palette() if parent is not None else self.palette())
         self.set_tag(name, pending=False)
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self.set_tag(self.name, pending=self.pending)  # shortened again in the new font
+
     def set_tag(self, name: str, *, pending: bool) -> None:
         self.name = name
         self.pending = pending

@@ -7,16 +7,19 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
+from crmdesk.api.client import ContactApi
+from crmdesk.contract import NoteEntry
 from crmdesk.services.credentials import Credentials
 from crmdesk.services.profiles import Profiles
+from crmdesk.services.registry import Registry
 from crmdesk.ui.main_window import first_sidebar_width
 from crmdesk.ui.settings_dialog import SettingsDialog
 from crmdesk.ui.shortcuts_dialog import ShortcutsDialog
 from crmdesk.ui.sign_in import SignInDialog
-from tests.ui.contact_support import demo_registry
+from tests.ui.contact_support import create_contact, demo_registry, make_view
 
 
 @pytest.fixture(params=[13.0, 16.0, 20.0], ids=["13pt", "16pt", "20pt"])
@@ -113,3 +116,37 @@ def test_a_first_windows_sidebar_widens_for_a_large_font_only_where_the_window_c
     assert first_sidebar_width(average, window) == sidebar
     if sidebar > 260:  # widened: an email of a Recent row fits
         assert sidebar > QFontMetrics(font).horizontalAdvance("mariana.oliveira@padariasol.com.br")
+
+
+def test_the_contact_page_follows_a_larger_system_font_set_while_it_runs(
+    qtbot: QtBot, api: ContactApi, registry: Registry
+) -> None:
+    """Enlarging the system's text while CRMDesk ran left the contact's name at 14.4 pt under 16 pt body text,
+    section titles and note times tiny, the note box a line and a half tall, and a long tag's chip, shortened for
+    the old font, past the column's edge."""
+    contact = create_contact(
+        qtbot, api, name="Maria Silva", email="maria@example.com", tags=["Distribuidora Nordeste " * 4]
+    )
+    _service, view = make_view(qtbot, api, registry)
+    view.show_contact(contact)
+    view.notes.set_notes([NoteEntry(None, "Called her")])
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = QFont(app.font())
+    bigger = QFont(before)
+    bigger.setPointSizeF(16)
+    try:
+        app.setFont(bigger)
+        qtbot.waitUntil(lambda: view.form.editor("city").font().pointSizeF() == 16)
+        assert view.name_label.font().pointSizeF() == pytest.approx(16 * 1.6)
+        sections = [label for label in view.findChildren(QLabel) if label.text() in ("TAGS", "NOTES")]
+        assert sections and all(label.font().pointSizeF() == pytest.approx(16 * 0.85) for label in sections)
+        times = [entry.time_label for entry in view.notes.entry_widgets()]
+        assert times and all(label.font().pointSizeF() == pytest.approx(16 * 0.9) for label in times)
+        lines = view.notes.input.fontMetrics().lineSpacing()
+        assert view.notes.input.height() >= 3 * lines
+        chip = view.tags.chips()[0]
+        widest = chip.fontMetrics().horizontalAdvance(chip.text())
+        assert widest <= chip.WIDEST_TEXT
+    finally:
+        app.setFont(before)
