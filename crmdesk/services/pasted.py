@@ -14,11 +14,12 @@ import unicodedata
 # direction marks, embeddings, overrides and isolates, the word joiner and the byte order mark. Zero-width joiners
 # are not among them: emoji and some scripts need them.
 _MARKS = re.compile("[\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
-# What parts an address from what surrounds it in pasted text: brackets, line breaks, a label's colon, and a
-# list's comma or semicolon with a space after it ("E-mail: ana@example.com; Tel: ..."). None of these can stand
-# unquoted in an address. A space alone is not among them, nor a comma between two words: "maria silva@example.com"
-# and "maria,silva@example.com" are mistyped addresses, and what follows the space or comma is somebody else's.
-_AROUND_ADDRESS = re.compile(r"[<>()\[\]{}\t\n]+|[,;](?=\s)|:")
+# What parts an address from what surrounds it in pasted text: brackets, line breaks, and a label's colon or a
+# list's comma or semicolon with a space after it (or ending the text: "ana@example.com;" from a To: line). None of
+# these can stand unquoted in an address. A space alone is not among them, nor a comma or colon between two words:
+# "maria silva@example.com", "maria,silva@..." and "maria:silva@..." (Shift+. on a German keyboard) are mistyped
+# addresses, and what follows the space, comma or colon is somebody else's.
+_AROUND_ADDRESS = re.compile(r"[<>()\[\]{}\t\n]+|[,;:](?=\s|$)")
 # What a sentence puts after an address, and what a quotation puts around it: never part of a domain, and (as
 # opening marks) never the start of an address.
 _CLOSING = ".!?\"'”’»›"

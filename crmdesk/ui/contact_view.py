@@ -203,6 +203,7 @@ class ContactView(QWidget):
         # (a save answering first would otherwise put the old stage back while the change is still being sent).
         self._pending_combo: dict[tuple[str, str], str] = {}
         self._unasked_failures = 0  # deletions and header changes that failed (see unasked_failures)
+        self._superseded_picks: set[tuple[str, str]] = set()  # (uid, field) picked again while on its way
         # Notes and tags typed but not yet added, per contact: they wait for the rep's return, never follow them to
         # the next contact. The inputs hold the drafts of ``_draft_uid``; ``_drafts`` keeps everyone else's.
         self._drafts: dict[str, tuple[str, str]] = {}
@@ -1334,6 +1335,10 @@ class ContactView(QWidget):
             if not value:
                 self._revert_combo(field)  # the API cannot clear these; only a real value can be set
             return
+        if (current.uid, field) in self._pending_combo:
+            # This pick cancels the one on its way, which may have reached the server all the same: if this one
+            # fails, the stored value is not known, and the contact is read again (see _on_field_failed).
+            self._superseded_picks.add((current.uid, field))
         self._pending_combo[(current.uid, field)] = value
         setter = {"stageName": self.service.set_stage, "qualityName": self.service.set_quality,
                   "ownerEmail": self.service.set_owner}[field]  # fmt: skip
@@ -1360,6 +1365,7 @@ class ContactView(QWidget):
         what = self._field_label(field)
         if self._pending_combo.get((uid, field), "").casefold() == value.casefold():  # none picked since
             del self._pending_combo[(uid, field)]
+            self._superseded_picks.discard((uid, field))
         if uid != self.current_uid():
             name = self._names.get(uid, uid)
             self.status_message.emit(
@@ -1374,8 +1380,11 @@ class ContactView(QWidget):
         self._unasked_failures += 1
         what = self._field_label(field)
         may_have = getattr(error, "may_have_happened", False)
+        superseded = False
         if self._pending_combo.get((uid, field), "").casefold() == value.casefold():
             del self._pending_combo[(uid, field)]
+            superseded = (uid, field) in self._superseded_picks
+            self._superseded_picks.discard((uid, field))
         if uid != self.current_uid():
             name = self._names.get(uid, uid)
             if may_have:
@@ -1401,6 +1410,10 @@ class ContactView(QWidget):
             self._gone(uid, self.tr("{name} was deleted elsewhere."))
             return
         self.error_raised.emit(error, None, self.tr("{what} not changed to {value}.").format(what=what, value=value))
+        if superseded:
+            # The pick this one replaced may have been stored before it was called off: what the server holds is
+            # not known, so it is read again rather than the dropdown showing a stage the server may not have.
+            self.reload()
 
     # --- Tags and notes ---------------------------------------------------------------------------
 

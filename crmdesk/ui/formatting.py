@@ -151,7 +151,7 @@ def plain_amount(text: str, locale: QLocale | None = None, currency: str = "") -
     The plain form uses "." for the decimal point only and never has exactly three digits after it (0.125 is
     written "0.1250", 12.500 is "12.5"), so that it reads as itself again in every locale.
     """
-    marked = _without_currency(ascii_digits(text.strip()), currency)  # ASCII digits: those the API's readers know
+    marked = _without_currency(ascii_digits(text.strip()), currency, locale)  # ASCII digits: what the API reads
     if marked is None:
         return None
     core, foreign = marked
@@ -204,16 +204,19 @@ def _grouped(whole: list[str]) -> bool:
     return middle <= {3} or (middle == {2} and len(whole[0]) <= 2)
 
 
-def _without_currency(text: str, currency: str) -> tuple[str, bool] | None:
+def _without_currency(text: str, currency: str, locale: QLocale | None = None) -> tuple[str, bool] | None:
     """``text`` without ``currency``'s symbol or code before or after the number ("R$ 12.000", "12.000 BRL"),
-    and whether that mark was a spelling other than the code or the usual symbol ("US$" for USD); None when
-    anything else is there ("about 5k", "2,5 Mio €", "USD 5000" in a BRL team)."""
+    and whether that mark was another country's spelling ("US$" for USD to a US rep); None when anything else is
+    there ("about 5k", "2,5 Mio €", "USD 5000" in a BRL team). The code, the usual symbol and the one the rep's
+    own locale writes the currency with (Canada's "$" for CAD, China's "¥" for CNY) are the rep's own."""
     match = _MARKS.fullmatch(text)
     if match is None:
         return None
     lead, number, trail = match.groups()
     allowed = _currency_marks(currency) if currency else frozenset()
     usual = {currency.casefold(), currency_symbol(currency).casefold()} if currency else set()
+    if locale is not None and locale.currencySymbol(QLocale.CurrencySymbolFormat.CurrencyIsoCode) == currency:
+        usual.add(locale.currencySymbol(QLocale.CurrencySymbolFormat.CurrencySymbol).casefold())
     foreign = False
     for mark in (lead.strip(), trail.strip()):
         if mark and mark.casefold() not in allowed:

@@ -290,6 +290,8 @@ class MainWindow(QMainWindow):
         self._leave_now: Callable[[], None] | None = None  # the same leaving, without waiting (the notice's button)
         self._waiting: QWidget | None = None  # the notice of a close or sign-out waiting for the last writes
         self._leave_now_box: QWidget | None = None  # its "Close now?" question, while open
+        self._leaving_now = False  # "Close now" was answered and its questions are being asked
+        self._failures_before = 0  # the view's unasked failures when the wait began
         self._waiting_text = ""
         self._shown_once = False
         self._settings_dialog: SettingsDialog | None = None
@@ -843,19 +845,26 @@ class MainWindow(QMainWindow):
         self._show_waiting()
         if not first:
             return
-
-        failures_before = view.unasked_failures()
+        self._leaving_now = False
+        self._failures_before = view.unasked_failures()
 
         def done() -> None:
+            if self._leaving_now:
+                # The rep chose to leave at once and is answering its questions: that leaving goes on from there,
+                # once, rather than this one asking them again.
+                self._hide_waiting(keep_question=True)
+                return
             leave, self._leave_when_written = self._leave_when_written, None
             self._hide_waiting()
             if leave is None:
                 return
             view_now = self._contact_view
-            if view_now is not None and view_now.unasked_failures() != failures_before:
+            failed = view_now is not None and view_now.unasked_failures() != self._failures_before
+            if failed and leave != self.sign_out:
                 # A deletion or a stage did not reach the server: the window stays, with the banner saying which,
                 # rather than going with it as if all had been done. (A note or tag that failed is back in its box,
-                # and the ordinary leave asks about it.)
+                # and the ordinary leave asks about it.) A sign-out goes on: the banner has said what failed, and
+                # a rep walking away from a shared computer must not be left signed in.
                 self.statusBar().showMessage(self.tr("Not closed: a change did not reach the server."), 10_000)
                 return
             leave()
@@ -898,9 +907,11 @@ class MainWindow(QMainWindow):
         if self._waiting is not None and not self._waiting.isHidden():
             self._show_waiting()  # with the new count
 
-    def _hide_waiting(self) -> None:
+    def _hide_waiting(self, *, keep_question: bool = False) -> None:
         if self._waiting is not None:
             self._waiting.hide()
+        if keep_question:
+            return
         box, self._leave_now_box = self._leave_now_box, None
         if box is not None and shiboken6.isValid(box):
             box.close()  # its question is over: the writes are in, or the close was called off
@@ -935,7 +946,8 @@ class MainWindow(QMainWindow):
         from crmdesk.ui.contact_view import LEAVE_WINDOW, SIGN_OUT
 
         def go() -> None:
-            if self._leave_when_written is not None:  # not over meanwhile (then the ordinary leave has run)
+            self._leaving_now = False
+            if self._leave_when_written is not None:  # not called off meanwhile (a later start kept the window)
                 self._leave_when_written = None
                 self._hide_waiting()
                 leave()
@@ -943,6 +955,7 @@ class MainWindow(QMainWindow):
         def answered(button: object) -> None:
             self._leave_now_box = None  # answered: it closes (and is deleted) by itself
             if button is now and self._leave_when_written is not None:
+                self._leaving_now = True  # the writes ending meanwhile leave it to this
                 view.resolve_leaving(go, weight=SIGN_OUT if signing_out else LEAVE_WINDOW)
 
         box.buttonClicked.connect(answered)
@@ -959,6 +972,7 @@ class MainWindow(QMainWindow):
         is left to go ahead: the next window takes the request."""
         if self._leave_when_written == self.close:
             self._leave_when_written = None
+            self._leaving_now = False
             self._hide_waiting()
 
     def _signing_out_text(self) -> str:

@@ -155,6 +155,7 @@ class NotesTimeline(QWidget):
         self.setObjectName("notes")
         self._notes: list[NoteEntry] = []
         self._pending: list[str] = []
+        self._confirmed: list[str] = []  # pending notes confirmed, until the notes read with them are shown
         self._newest_first = True
         self._entries: list[NoteEntryWidget] = []
         self._headers: list[QLabel] = []
@@ -235,8 +236,9 @@ class NotesTimeline(QWidget):
     def set_notes(self, notes: Sequence[NoteEntry], *, keep_pending: bool = False, pending: Sequence[str] = ()) -> None:
         """Show a contact's parsed notes (oldest first, as the contact holds them).
 
-        Pending entries go, unless ``keep_pending`` (the same contact, read again): then only those now stored.
-        Another contact's notes come with the ``pending`` ones still on their way to it (the rep came back to it).
+        Pending entries go, unless ``keep_pending`` (the same contact, read again): then they stay until their own
+        answers. Another contact's notes come with the ``pending`` ones still on their way to it (the rep came back
+        to it).
         """
         self._notes = list(notes)
         if not keep_pending:
@@ -244,15 +246,14 @@ class NotesTimeline(QWidget):
             self._pending = list(pending)
             self._whole.clear()
             self._limit = NOTES_PAGE  # another contact: its latest notes first
-        else:
-            stored = [note.text.strip() for note in self._notes]
-            for text in list(self._pending):
-                if text.strip() in stored:
-                    stored.remove(text.strip())
-                    self._pending.remove(text)
-                    # The rep's own note, just written, stays whole as it was shown while it was sent.
-                    note = next(note for note in reversed(self._notes) if note.text.strip() == text.strip())
-                    self._whole.add((note.timestamp, note.text))
+        # A note on its way stays so until its own answer (confirm or fail): a stored note with the same words may
+        # be an older one (yesterday's "Left voicemail"), and a rep who saw it vanish would send it again, for good.
+        # The rep's own notes, confirmed, stay whole as they were shown while they were sent.
+        for text in self._confirmed:
+            note = next((note for note in reversed(self._notes) if note.text.strip() == text.strip()), None)
+            if note is not None:
+                self._whole.add((note.timestamp, note.text))
+        self._confirmed.clear()
         self._rebuild()
         if not keep_pending:
             self._release_spares()
@@ -293,6 +294,7 @@ class NotesTimeline(QWidget):
         """The note ``text`` was stored: its pending entry goes (the contact's notes, read again, show it)."""
         if text in self._pending:
             self._pending.remove(text)
+            self._confirmed.append(text)
 
     def fail(self, text: str) -> None:
         """The note was not stored: drop its pending entry and give the text back to the input."""

@@ -17,7 +17,8 @@ from crmdesk.services.pasted import ascii_digits, email_in, tag_names, without_m
         ("'ana@example.com'", "ana@example.com"),
         ("ana@example.com.", "ana@example.com"),  # the end of a sentence
         ("E-mail: ana@example.com", "ana@example.com"),
-        ("E-mail:ana@example.com", "ana@example.com"),
+        ("ana@example.com;", "ana@example.com"),  # as copied from a To: line
+        ("ana@example.com,", "ana@example.com"),
         ("\u200eana@example.com\u200f", "ana@example.com"),  # direction marks a web page put around it
         ("an\u00ada@example.com", "ana@example.com"),  # a soft hyphen
         ("Ana Lima\nSales, Acme\nTel: +55 11 98765-4321\nana@example.com\nwww.acme.com", "ana@example.com"),
@@ -55,6 +56,7 @@ def test_text_with_no_address_or_several_gives_none(pasted: str) -> None:
     [
         "maria silva@example.com",  # a space for the dot: "silva@example.com" is somebody else
         "maria,silva@example.com",  # a comma for the dot
+        "maria:silva@example.com",  # a colon for the dot (Shift+. on a German keyboard)
         "ana lima@example.com",
         "ana@@example.com",
         "Write to ana@example.com now",

@@ -7,8 +7,10 @@ contact it was for.
 
 from __future__ import annotations
 
+import asyncio
 from typing import cast
 
+import httpx
 from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -760,4 +762,130 @@ def test_leaving_the_demo_while_a_note_waits_says_leave_not_sign_out(
     assert button is not None and button.text() == "Leave now"
     slow.release()
     qtbot.waitUntil(lambda: window.contact_view.service.writes_in_flight() == 0)
+    close_window(qtbot, window)
+
+
+def test_writes_ending_while_close_nows_question_is_open_ask_it_once_and_the_answer_decides(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, _alice, slow = _closed_while_a_note_waits(qtbot, account)
+    view = window.contact_view
+    cast(QLineEdit, view.form.editor("lastName")).setText("Alpha-Souza")
+    button = window.findChild(QPushButton, "leaveNow")
+    assert button is not None
+    button.click()
+    box = next(box for box in window.findChildren(QMessageBox, "leaveNowDialog") if box.isVisible())
+    next(choice for choice in box.buttons() if choice.text() == "Close now").click()
+    qtbot.waitUntil(lambda: any(b.isVisible() for b in view.findChildren(QMessageBox, "unsavedDialog")))
+    slow.release()  # the note gets through while the Save question is open
+    qtbot.waitUntil(lambda: view.service.writes_in_flight() == 0)
+    qtbot.wait(100)
+    questions = [b for b in view.findChildren(QMessageBox, "unsavedDialog") if b.isVisible()]
+    assert len(questions) == 1  # not a second copy of it
+    questions[0].button(QMessageBox.StandardButton.Discard).click()
+    qtbot.waitUntil(lambda: not window.isVisible())  # the answer decided
+    close_window(qtbot, window)
+
+
+class _FirstPickStoredSecondFails(httpx.AsyncBaseTransport):
+    """Stage changes: the first reaches the server and its answer waits for ``gate``; the second fails (500)."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.gate = asyncio.Event()
+        self.seen = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if f"{request.method} {request.url.path}" != "PUT /api/contact/stage":
+            return await self.inner.handle_async_request(request)
+        self.seen += 1
+        if self.seen == 1:
+            response = await self.inner.handle_async_request(request)
+            await response.aread()
+            await self.gate.wait()
+            return response
+        await request.aread()
+        return httpx.Response(500, json={"success": False, "error": "Internal error", "code": "SERVER_ERROR"})
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_pick_back_that_fails_after_the_first_pick_was_stored_shows_what_the_server_holds(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    trouble = _FirstPickStoredSecondFails()
+    alice, _bob = _two(qtbot, account)
+    window = open_window(qtbot, account, client_options={"transport": trouble, "max_retries": 0})
+    window.registry.merge(stages=["New Lead", "Qualified"])
+    _open(qtbot, window, "alice@example.com", alice)
+    view = window.contact_view
+    view.stage_combo.setCurrentIndex(view.stage_combo.findData("Qualified"))
+    qtbot.waitUntil(lambda: trouble.seen == 1)
+    view.stage_combo.setCurrentIndex(view.stage_combo.findData("New Lead"))  # cancels the first: it was stored
+    qtbot.waitUntil(lambda: window._banner is not None and window.banner.isVisible())
+    assert _on_server(qtbot, account, alice).stageName == "Qualified"
+    qtbot.waitUntil(lambda: view.stage_combo.currentData() == "Qualified", timeout=10_000)  # read again: the truth
+    trouble.gate.set()
+    close_window(qtbot, window)
+
+
+def test_a_sign_out_waiting_for_a_stage_that_fails_still_signs_out(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """A rep walking away from a shared computer must not be left signed in: the banner says what failed."""
+    route = "PUT /api/contact/stage"
+    slow = HeldTransport(route, inner=FailingTransport(route, times=10))
+    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
+    view = window.contact_view
+    signed_out: list[bool] = []
+    window.sign_out_requested.connect(lambda: signed_out.append(True))
+    view.stage_combo.setCurrentIndex(view.stage_combo.findData("Qualified"))
+    qtbot.waitUntil(lambda: slow.held == 1)
+    window.sign_out()
+    slow.release()
+    qtbot.waitUntil(lambda: signed_out == [True], timeout=10_000)
+    close_window(qtbot, window)
+
+
+def test_a_close_after_a_later_start_kept_the_window_is_judged_by_failures_since_it(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    route = "PUT /api/contact/stage"
+    slow = HeldTransport("POST /api/contact/note/add", inner=FailingTransport(route, times=10))
+    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
+    view = window.contact_view
+    _send_note_that_waits(qtbot, window, slow)
+    window.close()
+    window.keep_open()  # a later start wants the window after all
+    view.stage_combo.setCurrentIndex(view.stage_combo.findData("Qualified"))
+    qtbot.waitUntil(lambda: window._banner is not None and window.banner.isVisible())  # the stage failed
+    window.close()  # the rep, having seen it, closes again while the note is still on its way
+    slow.release()
+    qtbot.waitUntil(lambda: not window.isVisible())
+    close_window(qtbot, window)
+
+
+def test_a_note_on_its_way_stays_so_through_a_reload_beside_an_older_note_with_the_same_words(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, _alice, _bob, note_on_its_way, _late_read = _note_held_and_late_read(qtbot, account)
+    view = window.contact_view
+    note_on_its_way.release()
+    view.notes.input.setPlainText("Left voicemail")
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        view.notes.submit()  # yesterday's
+    note_on_its_way.hold()
+    view.notes.input.setPlainText("Left voicemail")
+    view.notes.submit()  # today's, on its way
+    qtbot.waitUntil(lambda: note_on_its_way.held == 1)
+    with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
+        view.reload()  # F5
+    times = [entry.time_label.text() for entry in view.notes.entry_widgets()]
+    assert len(times) == 2 and "Sending…" in times  # it vanished, and a rep would send it again, for good
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        note_on_its_way.release()
+    assert len(_shown_notes(window)) == 2 and "Sending…" not in [
+        e.time_label.text() for e in view.notes.entry_widgets()
+    ]
     close_window(qtbot, window)

@@ -475,6 +475,8 @@ def test_an_address_kept_from_a_paste_can_be_taken_back_with_ctrl_z(qtbot: QtBot
     [
         ("en_US", "USD", "US$ 12.500", None),  # a Brazilian quote's twelve thousand five hundred dollars, not 12.5
         ("de_DE", "JPY", "\uffe51,234", "1234"),  # 1,234 yen, not 1.234 (a yen has no fraction)
+        ("en_CA", "CAD", "$12,500", "12500"),  # Canada's own "$" for its dollar (Qt's usual one is "CA$")
+        ("zh_CN", "CNY", "\u00a512,500", "12500"),  # China's "¥" for its yuan
     ],
 )
 def test_an_amount_in_another_countrys_spelling_is_never_misread(

@@ -74,6 +74,9 @@ def test_uid_is_upper_cased_before_sending() -> None:
     ):
         assert normalise(pasted, SearchKind.EMAIL) == "ana@example.com", pasted
     assert normalise("\u202a+55 11 98765-4321\u202c", SearchKind.PHONE) == "+55 11 98765-4321"
+    # A number pasted from two cells or lines (the search box parts them with a comma) is still one number.
+    assert detect_kind("+55, 11987654321") is SearchKind.PHONE
+    assert normalise("+55, 11987654321", SearchKind.PHONE) == "+55 11987654321"
     # Two addresses: which one is meant cannot be told, so the text is searched as it is (and finds nothing); and a
     # mistyped address is searched as typed, not as the part of it that is somebody else's address.
     assert normalise("ana@example.com; bruno@example.com", SearchKind.EMAIL) == "ana@example.com; bruno@example.com"
