@@ -402,6 +402,16 @@ def test_a_note_that_fails_while_the_window_waits_to_close_is_asked_about(
 # --- A slow link: answers that come late, requests that take a while on their way ---------------------------------
 
 
+def _delete_held(qtbot: QtBot, window: MainWindow, slow: HeldTransport) -> None:
+    """Delete the open contact, as the rep does (Delete, then the dialog's Delete); its request waits in ``slow``."""
+    view = window.contact_view
+    view.confirm_delete()
+    box = view.findChild(QMessageBox, "deleteDialog")
+    assert box is not None
+    next(button for button in box.buttons() if button.text() == "Delete").click()
+    qtbot.waitUntil(lambda: slow.held == 1)
+
+
 def _shown_notes(window: MainWindow) -> list[str]:
     return [entry.text_label.text() for entry in window.contact_view.notes.entry_widgets()]
 
@@ -477,12 +487,7 @@ def test_a_deletion_on_its_way_is_neither_called_off_by_opening_another_contact_
 ) -> None:
     slow = HeldTransport("DELETE /api/contact")
     window, alice, bob = _alice_with_slow_writes(qtbot, account, slow)
-    view = window.contact_view
-    view.confirm_delete()
-    box = view.findChild(QMessageBox, "deleteDialog")
-    assert box is not None
-    next(button for button in box.buttons() if button.text() == "Delete").click()
-    qtbot.waitUntil(lambda: slow.held == 1)
+    _delete_held(qtbot, window, slow)
     _open(qtbot, window, "bob@example.com", bob)  # the rep moves on at once
     window.close()  # and quits: the window waits for the deletion, as for a note
     assert window.isVisible()
@@ -603,6 +608,33 @@ def _note_held_and_late_read(
     return window, alice, bob, note_on_its_way, late_read
 
 
+def _voicemail_twice(qtbot: QtBot, account: Account) -> tuple[MainWindow, str, str, HeldTransport]:
+    """Alice open, yesterday's "Left voicemail" stored, and today's, in the same words, on its way (held in the
+    transport returned)."""
+    window, alice, bob, note_on_its_way, _late_read = _note_held_and_late_read(qtbot, account)
+    view = window.contact_view
+    note_on_its_way.release()
+    view.notes.input.setPlainText("Left voicemail")
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        view.notes.submit()  # yesterday's
+    note_on_its_way.hold()
+    view.notes.input.setPlainText("Left voicemail")
+    view.notes.submit()  # today's, on its way
+    qtbot.waitUntil(lambda: note_on_its_way.held == 1)
+    return window, alice, bob, note_on_its_way
+
+
+def _voicemail_stored(qtbot: QtBot, window: MainWindow, note_on_its_way: HeldTransport) -> None:
+    """Today's note gets through: both show, neither as on its way; then the window closes."""
+    view = window.contact_view
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        note_on_its_way.release()
+    assert len(_shown_notes(window)) == 2 and "Sending…" not in [
+        e.time_label.text() for e in view.notes.entry_widgets()
+    ]
+    close_window(qtbot, window)
+
+
 def test_a_lookup_of_the_open_contact_answered_late_does_not_hide_its_note_just_added(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
@@ -627,40 +659,34 @@ def test_a_lookup_of_the_open_contact_answered_late_does_not_hide_its_note_just_
 def test_a_note_on_its_way_shows_on_return_even_beside_an_older_note_with_the_same_words(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    window, alice, bob, note_on_its_way, _late_read = _note_held_and_late_read(qtbot, account)
+    window, alice, bob, note_on_its_way = _voicemail_twice(qtbot, account)
     view = window.contact_view
-    note_on_its_way.release()
-    view.notes.input.setPlainText("Left voicemail")
-    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
-        view.notes.submit()  # yesterday's
-    note_on_its_way.hold()
-    view.notes.input.setPlainText("Left voicemail")
-    view.notes.submit()  # today's, on its way
-    qtbot.waitUntil(lambda: note_on_its_way.held == 1)
     _open(qtbot, window, "bob@example.com", bob)
     _open(qtbot, window, "alice@example.com", alice)
     times = [entry.time_label.text() for entry in view.notes.entry_widgets()]
     assert len(times) == 2 and times[0] == "Sending…"  # newest first: today's, then yesterday's
-    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
-        note_on_its_way.release()
-    assert len(_shown_notes(window)) == 2 and "Sending…" not in [
-        e.time_label.text() for e in view.notes.entry_widgets()
-    ]
-    close_window(qtbot, window)
+    _voicemail_stored(qtbot, window, note_on_its_way)
+
+
+def _close_now_with_an_edit(qtbot: QtBot, account: Account) -> tuple[MainWindow, HeldTransport]:
+    """A close waiting for a note (held in the transport returned), an edit typed meanwhile, then "Close now" and
+    its confirmation: the ordinary questions about the edit come next."""
+    window, _alice, slow = _closed_while_a_note_waits(qtbot, account)
+    cast(QLineEdit, window.contact_view.form.editor("lastName")).setText("Alpha-Souza")
+    button = window.findChild(QPushButton, "leaveNow")
+    assert button is not None
+    button.click()
+    box = next(box for box in window.findChildren(QMessageBox, "leaveNowDialog") if box.isVisible())
+    next(choice for choice in box.buttons() if choice.text() == "Close now").click()
+    return window, slow
 
 
 def test_close_now_asks_about_edits_and_drafts_typed_while_waiting(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
     """The window stays usable while it waits: an edit or a note typed meanwhile went with "Close now" unasked."""
-    window, _alice, slow = _closed_while_a_note_waits(qtbot, account)
+    window, slow = _close_now_with_an_edit(qtbot, account)
     view = window.contact_view
-    cast(QLineEdit, view.form.editor("lastName")).setText("Alpha-Souza")
-    button = window.findChild(QPushButton, "leaveNow")
-    assert button is not None
-    button.click()
-    box = next(box for box in window.findChildren(QMessageBox, "leaveNowDialog") if box.isVisible())
-    next(choice for choice in box.buttons() if choice.text() == "Close now").click()
     qtbot.waitUntil(lambda: view.findChild(QMessageBox, "unsavedDialog") is not None)
     unsaved = view.findChild(QMessageBox, "unsavedDialog")
     assert unsaved is not None and unsaved.isVisible() and window.isVisible()
@@ -678,12 +704,7 @@ def test_a_close_waiting_for_a_deletion_that_fails_stays_with_the_failure_said(
     route = "DELETE /api/contact"
     slow = HeldTransport(route, inner=FailingTransport(route, times=10))
     window, alice, _bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
-    view = window.contact_view
-    view.confirm_delete()
-    box = view.findChild(QMessageBox, "deleteDialog")
-    assert box is not None
-    next(button for button in box.buttons() if button.text() == "Delete").click()
-    qtbot.waitUntil(lambda: slow.held == 1)
+    _delete_held(qtbot, window, slow)
     window.close()
     slow.release()
     qtbot.waitUntil(lambda: window._banner is not None and window.banner.isVisible())
@@ -699,11 +720,7 @@ def test_leaving_a_new_contact_form_does_not_go_back_to_a_contact_just_deleted(
     slow = HeldTransport("DELETE /api/contact")
     window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
     view = window.contact_view
-    view.confirm_delete()
-    box = view.findChild(QMessageBox, "deleteDialog")
-    assert box is not None
-    next(button for button in box.buttons() if button.text() == "Delete").click()
-    qtbot.waitUntil(lambda: slow.held == 1)
+    _delete_held(qtbot, window, slow)
     window.new_contact()
     with qtbot.waitSignal(view.service.deleted, timeout=10_000):
         slow.release()
@@ -737,11 +754,7 @@ def test_a_deletion_answered_after_the_rep_moved_on_leaves_the_open_contacts_res
     view = window.contact_view
     said: list[str] = []
     view.status_message.connect(said.append)
-    view.confirm_delete()
-    box = view.findChild(QMessageBox, "deleteDialog")
-    assert box is not None
-    next(button for button in box.buttons() if button.text() == "Delete").click()
-    qtbot.waitUntil(lambda: slow.held == 1)
+    _delete_held(qtbot, window, slow)
     _open(qtbot, window, "bob@example.com", bob)
     with qtbot.waitSignal(view.service.deleted, timeout=10_000):
         slow.release()
@@ -768,14 +781,8 @@ def test_leaving_the_demo_while_a_note_waits_says_leave_not_sign_out(
 def test_writes_ending_while_close_nows_question_is_open_ask_it_once_and_the_answer_decides(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    window, _alice, slow = _closed_while_a_note_waits(qtbot, account)
+    window, slow = _close_now_with_an_edit(qtbot, account)
     view = window.contact_view
-    cast(QLineEdit, view.form.editor("lastName")).setText("Alpha-Souza")
-    button = window.findChild(QPushButton, "leaveNow")
-    assert button is not None
-    button.click()
-    box = next(box for box in window.findChildren(QMessageBox, "leaveNowDialog") if box.isVisible())
-    next(choice for choice in box.buttons() if choice.text() == "Close now").click()
     qtbot.waitUntil(lambda: any(b.isVisible() for b in view.findChildren(QMessageBox, "unsavedDialog")))
     slow.release()  # the note gets through while the Save question is open
     qtbot.waitUntil(lambda: view.service.writes_in_flight() == 0)
@@ -869,23 +876,10 @@ def test_a_close_after_a_later_start_kept_the_window_is_judged_by_failures_since
 def test_a_note_on_its_way_stays_so_through_a_reload_beside_an_older_note_with_the_same_words(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    window, _alice, _bob, note_on_its_way, _late_read = _note_held_and_late_read(qtbot, account)
+    window, _alice, _bob, note_on_its_way = _voicemail_twice(qtbot, account)
     view = window.contact_view
-    note_on_its_way.release()
-    view.notes.input.setPlainText("Left voicemail")
-    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
-        view.notes.submit()  # yesterday's
-    note_on_its_way.hold()
-    view.notes.input.setPlainText("Left voicemail")
-    view.notes.submit()  # today's, on its way
-    qtbot.waitUntil(lambda: note_on_its_way.held == 1)
     with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
         view.reload()  # F5
     times = [entry.time_label.text() for entry in view.notes.entry_widgets()]
     assert len(times) == 2 and "Sending…" in times  # it vanished, and a rep would send it again, for good
-    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
-        note_on_its_way.release()
-    assert len(_shown_notes(window)) == 2 and "Sending…" not in [
-        e.time_label.text() for e in view.notes.entry_widgets()
-    ]
-    close_window(qtbot, window)
+    _voicemail_stored(qtbot, window, note_on_its_way)

@@ -395,6 +395,16 @@ def test_a_birthday_pasted_in_full_width_digits_is_written_in_ascii(qtbot: QtBot
     assert view.form.message("birthday") == ""
 
 
+def _paste_value(qtbot: QtBot, view: ContactView, currency: str, pasted: str) -> ValueEdit:
+    """Paste ``pasted`` into Value, in a team whose currency is ``currency``, and leave the field."""
+    value = view.findChild(ValueEdit, "value")
+    assert value is not None
+    value.set_currency(currency)
+    paste_over(qtbot, value, pasted)
+    line(view, "city").setFocus()
+    return value
+
+
 @pytest.mark.parametrize(
     ("currency", "pasted", "sent"),
     [
@@ -407,11 +417,7 @@ def test_a_birthday_pasted_in_full_width_digits_is_written_in_ascii(qtbot: QtBot
 def test_a_pasted_amount_in_other_digits_or_another_spelling_of_the_currency_is_sent_as_a_plain_number(
     currency: str, pasted: str, sent: str, qtbot: QtBot, view: ContactView
 ) -> None:
-    value = view.findChild(ValueEdit, "value")
-    assert value is not None
-    value.set_currency(currency)
-    paste_over(qtbot, value, pasted)
-    line(view, "city").setFocus()
+    _paste_value(qtbot, view, currency, pasted)
     assert view.form.changes() == {"value": sent}
     assert view.form.message("value") == ""
 
@@ -428,11 +434,7 @@ def test_a_pasted_value_that_is_no_amount_is_kept_as_written_and_the_field_says_
     currency: str, pasted: str, qtbot: QtBot, view: ContactView
 ) -> None:
     """The API keeps any text as the value; saved without a word, it silently stopped being a number."""
-    value = view.findChild(ValueEdit, "value")
-    assert value is not None
-    value.set_currency(currency)
-    paste_over(qtbot, value, pasted)
-    line(view, "city").setFocus()
+    value = _paste_value(qtbot, view, currency, pasted)
     assert view.form.changes() == {"value": pasted}
     message = view.form.message("value")
     assert message.startswith("Not read as an amount") and "saved as written" in message
