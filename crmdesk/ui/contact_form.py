@@ -1031,7 +1031,7 @@ class ContactForm(QWidget):
             currency = self.value_edit.currency()
             where = self.tr(" in {code}").format(code=currency) if currency else ""
             self._hints["value"] = self.tr(
-                "Not read as an amount{where}, so it is saved as written. Write the number alone, e.g. 1234.56."
+                "Not read as an amount{where}: saved as written. Write only the number, e.g. 1234.56."
             ).format(where=where)
         self._refresh_marks()
 
