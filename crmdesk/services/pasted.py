@@ -20,6 +20,9 @@ _MARKS = re.compile("[\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\u
 # "maria silva@example.com", "maria,silva@..." and "maria:silva@..." (Shift+. on a German keyboard) are mistyped
 # addresses, and what follows the space, comma or colon is somebody else's.
 _AROUND_ADDRESS = re.compile(r"[<>()\[\]{}\t\n]+|[,;:](?=\s|$)")
+# A label glued to the address it names ("E-mail:ana@example.com", a vCard's "EMAIL;TYPE=work:ana@..."), and the
+# full-width colon, which no address holds: each parts what follows it as a colon and a space would.
+_LABEL = re.compile(r"(?i)(?:\bEMAIL(?:;[^:;@\s]*)+|\be-?mail|\bmail|\bcorreo|\bcourriel|\be-?post)\s*:|\uff1a")
 # What a sentence puts after an address, and what a quotation puts around it: never part of a domain, and (as
 # opening marks) never the start of an address.
 _CLOSING = ".!?\"'”’»›"
@@ -56,7 +59,7 @@ def email_in(text: str) -> str | None:
         # Several addresses may follow, comma-separated, and a query; each part percent-encoded.
         text = unquote(text[7:].split("?", 1)[0])
     found: dict[str, str] = {}
-    for token in _AROUND_ADDRESS.split(text):
+    for token in _AROUND_ADDRESS.split(_LABEL.sub("\n", text)):
         address = _unwrapped(token.strip())
         local, at, domain = address.rpartition("@")
         if at and local and domain:

@@ -46,6 +46,7 @@ from crmdesk.api.models import Contact
 from crmdesk.contract import ContractError, check_identity, equivalent, validate_field
 from crmdesk.services import phone as phone_numbers
 from crmdesk.services.pasted import ascii_digits, email_in, without_marks
+from crmdesk.ui.announce import announce
 from crmdesk.ui.focus_ring import RingedPlainTextEdit
 from crmdesk.ui.formatting import format_currency, plain_amount, user_locale
 from crmdesk.ui.icons import icon
@@ -1030,9 +1031,11 @@ class ContactForm(QWidget):
         else:
             currency = self.value_edit.currency()
             where = self.tr(" in {code}").format(code=currency) if currency else ""
-            self._hints["value"] = self.tr(
-                "Not read as an amount{where}: saved as written. Write only the number, e.g. 1234.56."
-            ).format(where=where)
+            hint = self.tr("Not read as an amount{where}: saved as written. Write only the number, e.g. 1234.56.")
+            hint = hint.format(where=where)
+            if self._hints.get("value") != hint:
+                announce(self.value_edit, hint)  # the focus has moved on: a screen reader would not hear it
+            self._hints["value"] = hint
         self._refresh_marks()
 
     def normalise_email(self) -> None:

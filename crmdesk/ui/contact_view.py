@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
@@ -1740,6 +1741,13 @@ class ContactView(QWidget):
             self.status_message.emit(self.tr("{name} had already been deleted elsewhere.").format(name=name))
         else:
             self.status_message.emit(self.tr("Deleted {name}").format(name=name))
+
+    def leaving_in_question(self) -> bool:
+        """Whether a way of leaving waits on the rep's answer to a question (Save, Discard or Cancel; notes not
+        added) or on the save that answer started."""
+        dialog = self.dialog
+        asking = dialog is not None and shiboken6.isValid(dialog) and dialog.isVisible()
+        return asking or self._after_save is not None
 
     def unasked_failures(self) -> int:
         """How many deletions and stage, quality or owner changes have failed so far: unlike a note or a tag, which

@@ -291,6 +291,7 @@ class MainWindow(QMainWindow):
         self._waiting: QWidget | None = None  # the notice of a close or sign-out waiting for the last writes
         self._leave_now_box: QWidget | None = None  # its "Close now?" question, while open
         self._leaving_now = False  # "Close now" was answered and its questions are being asked
+        self._waiting_for_writes = False  # a close or sign-out is connected to the writes' end
         self._failures_before = 0  # the view's unasked failures when the wait began
         self._waiting_text = ""
         self._shown_once = False
@@ -836,7 +837,10 @@ class MainWindow(QMainWindow):
             self._leave_when_written = None
             then()
             return
-        first = self._leave_when_written is None
+        if self._leave_when_written is None:  # a new way of leaving (the last one went, or was called off)
+            self._leaving_now = False
+            self._failures_before = view.unasked_failures()
+        first = not self._waiting_for_writes
         if self._leave_when_written != self.sign_out:
             self._leave_when_written = again
             self._leave_now = then
@@ -845,27 +849,32 @@ class MainWindow(QMainWindow):
         self._show_waiting()
         if not first:
             return
-        self._leaving_now = False
-        self._failures_before = view.unasked_failures()
+        self._waiting_for_writes = True
+        announce(self.statusBar(), self._waiting_label.text())  # or a screen reader's rep hears nothing happen
 
         def done() -> None:
-            if self._leaving_now:
-                # The rep chose to leave at once and is answering its questions: that leaving goes on from there,
-                # once, rather than this one asking them again.
+            self._waiting_for_writes = False
+            view_now = self._contact_view
+            if self._leaving_now and view_now is not None and view_now.leaving_in_question():
+                # The rep chose to leave at once and is answering its questions: their answer decides, and leaves
+                # at once now that the writes are in, rather than this leave asking them a second time. (Answered
+                # Cancel, or its save failed, the rep stays: that is the answer.)
                 self._hide_waiting(keep_question=True)
                 return
+            self._leaving_now = False
             leave, self._leave_when_written = self._leave_when_written, None
             self._hide_waiting()
             if leave is None:
                 return
-            view_now = self._contact_view
             failed = view_now is not None and view_now.unasked_failures() != self._failures_before
             if failed and leave != self.sign_out:
                 # A deletion or a stage did not reach the server: the window stays, with the banner saying which,
                 # rather than going with it as if all had been done. (A note or tag that failed is back in its box,
                 # and the ordinary leave asks about it.) A sign-out goes on: the banner has said what failed, and
                 # a rep walking away from a shared computer must not be left signed in.
-                self.statusBar().showMessage(self.tr("Not closed: a change did not reach the server."), 10_000)
+                said = self.tr("Not closed: a change did not reach the server.")
+                self.statusBar().showMessage(said, 10_000)
+                announce(self.statusBar(), said, urgent=True)
                 return
             leave()
 
@@ -896,6 +905,7 @@ class MainWindow(QMainWindow):
                 view.service.writes_changed.connect(self._writes_changed)
         self._waiting_label.setText(self.tr("{0} ({1} left)").format(self._waiting_text, left))
         self._waiting_button.setText(self._leave_now_text())
+        self._waiting_button.setAccessibleDescription(self._waiting_label.text())
         self._waiting.show()
 
     def _leave_now_text(self) -> str:

@@ -15,7 +15,7 @@ from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # each entry is its own, found by identity
 class _Scaled:
     widget: QWidget
     factor: float
@@ -36,6 +36,8 @@ def scale_font(
     scaled = _Scaled(widget, factor, bold, smallest, capitals)
     _apply(scaled)
     _SCALED.append(scaled)
+    # Gone with its widget: note rows come and go by the hundred ("Show older notes", then another contact).
+    widget.destroyed.connect(lambda _object=None, scaled=scaled: _forget(scaled))
     global _following
     app = QGuiApplication.instance()
     if not _following and isinstance(app, QGuiApplication):
@@ -53,6 +55,11 @@ def _apply(scaled: _Scaled) -> None:
     italic = scaled.widget.font().italic()  # a style the widget set since (a tag chip on its way)
     font.setItalic(italic)
     scaled.widget.setFont(font)
+
+
+def _forget(scaled: _Scaled) -> None:
+    if scaled in _SCALED:
+        _SCALED.remove(scaled)
 
 
 def _follow(_font: QFont) -> None:

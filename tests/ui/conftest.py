@@ -41,3 +41,21 @@ def utc_computer(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     monkeypatch.undo()
     time.tzset()
+
+
+@pytest.fixture
+def screen_reader(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """What the app has a screen reader say, as (text, urgent), with one taken to be running (Orca, NVDA,
+    VoiceOver): without one, announcements are not sent at all."""
+    from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
+
+    spoken: list[tuple[str, bool]] = []
+
+    def update(event: object) -> None:
+        if isinstance(event, QAccessibleAnnouncementEvent):
+            urgent = event.politeness() == QAccessible.AnnouncementPoliteness.Assertive
+            spoken.append((event.message(), urgent))
+
+    monkeypatch.setattr(QAccessible, "isActive", lambda: True)
+    monkeypatch.setattr(QAccessible, "updateAccessibility", update)
+    return spoken

@@ -883,3 +883,49 @@ def test_a_note_on_its_way_stays_so_through_a_reload_beside_an_older_note_with_t
     times = [entry.time_label.text() for entry in view.notes.entry_widgets()]
     assert len(times) == 2 and "Sending…" in times  # it vanished, and a rep would send it again, for good
     _voicemail_stored(qtbot, window, note_on_its_way)
+
+
+def test_a_wait_to_close_is_spoken_and_so_is_a_close_called_off(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, screen_reader: list[tuple[str, bool]]
+) -> None:
+    """A screen reader's rep pressed Ctrl+Q while a note was on its way, and heard nothing: the quit looked ignored."""
+    route = "DELETE /api/contact"
+    slow = HeldTransport(route, inner=FailingTransport(route, times=10))
+    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
+    _delete_held(qtbot, window, slow)
+    window.close()
+    assert ("Closing once the last change reaches the server… (1 left)", False) in screen_reader
+    button = window.findChild(QPushButton, "leaveNow")
+    assert button is not None and button.accessibleDescription().startswith("Closing once")
+    slow.release()
+    qtbot.waitUntil(lambda: ("Not closed: a change did not reach the server.", True) in screen_reader)
+    close_window(qtbot, window)
+
+
+def test_sign_out_now_cancelled_leaves_the_sign_out_waiting_and_asked_again_when_the_writes_are_in(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """Cancelled, "Sign out now" left the sign-out promised by the notice and never done: the token stayed."""
+    slow = HeldTransport("POST /api/contact/note/add")
+    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
+    view = window.contact_view
+    _send_note_that_waits(qtbot, window, slow)
+    signed_out: list[bool] = []
+    window.sign_out_requested.connect(lambda: signed_out.append(True))
+    window.sign_out()
+    cast(QLineEdit, view.form.editor("lastName")).setText("Alpha-Souza")
+    button = window.findChild(QPushButton, "leaveNow")
+    assert button is not None
+    button.click()
+    box = next(box for box in window.findChildren(QMessageBox, "leaveNowDialog") if box.isVisible())
+    next(choice for choice in box.buttons() if choice.text() == "Sign out now").click()
+    qtbot.waitUntil(lambda: any(b.isVisible() for b in view.findChildren(QMessageBox, "unsavedDialog")))
+    next(b for b in view.findChildren(QMessageBox, "unsavedDialog") if b.isVisible()).reject()  # Cancel
+    assert _waiting(window).startswith("Signing out once")
+    slow.release()  # the note is in: the sign-out it waited for goes on, asking about the edit again
+    qtbot.waitUntil(lambda: any(b.isVisible() for b in view.findChildren(QMessageBox, "unsavedDialog")))
+    next(b for b in view.findChildren(QMessageBox, "unsavedDialog") if b.isVisible()).button(
+        QMessageBox.StandardButton.Discard
+    ).click()
+    qtbot.waitUntil(lambda: signed_out == [True])
+    close_window(qtbot, window)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
@@ -150,3 +150,19 @@ def test_the_contact_page_follows_a_larger_system_font_set_while_it_runs(
         assert widest <= chip.WIDEST_TEXT
     finally:
         app.setFont(before)
+
+
+def test_a_scaled_font_is_forgotten_with_its_widget(qapp: QApplication) -> None:
+    """Note rows come and go by the hundred ("Show older notes", then another contact): each kept its entry."""
+    from crmdesk.ui import scaled_font
+
+    labels = [QLabel() for _ in range(50)]
+    for label in labels:
+        scaled_font.scale_font(label, 0.9)
+    ours = [entry for entry in scaled_font._SCALED if any(entry.widget is label for label in labels)]
+    assert len(ours) == 50
+    for label in labels:
+        label.deleteLater()
+    del labels
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert not any(entry in scaled_font._SCALED for entry in ours)

@@ -509,3 +509,13 @@ def test_saving_from_inside_value_says_a_text_is_no_amount_with_the_save(
         view.save()  # Ctrl+S, the cursor still in Value
         assert view.form.message("value").startswith("Not read as an amount")  # as the save sets out
     assert read_back(qtbot, api, contact.uid).value == "about 15k"
+
+
+def test_the_values_hint_is_spoken_when_it_appears(
+    qtbot: QtBot, view: ContactView, screen_reader: list[tuple[str, bool]]
+) -> None:
+    """The focus has moved on when the hint appears: a screen reader's rep saved free text without knowing."""
+    _paste_value(qtbot, view, "", "about 15k")
+    assert [text for text, _urgent in screen_reader if text.startswith("Not read as an amount")] == [
+        view.form.message("value")
+    ]
