@@ -173,6 +173,9 @@ class ContactView(QWidget):
             repeats what failed (the banner's Retry), or is None where repeating is up to the rep; ``context`` says
             what failed ("Not saved.", "Tag “VIP” not added to Ana Lima.").
         status_message(str): a short note for the status bar ("Saved", "Tag added"...).
+        save_waited_for(str): a way of leaving (a close, a sign-out, another contact) waits for the save or create
+            on its way; what to say meanwhile ("Saving the changes first…").
+        save_wait_ended(): nothing waits for a save any more (it went, or failed and the rep decides).
     """
 
     contact_opened = Signal(object)
@@ -183,6 +186,8 @@ class ContactView(QWidget):
     new_contact_requested = Signal()
     error_raised = Signal(object, object, str)
     status_message = Signal(str)
+    save_waited_for = Signal(str)
+    save_wait_ended = Signal()
 
     def __init__(
         self, service: ContactService, registry: Registry, parent: QWidget | None = None, *, staged: bool = False
@@ -195,7 +200,7 @@ class ContactView(QWidget):
         self.service = service
         self.registry = registry
         self._mode = "empty"  # "empty", "view" or "create"
-        self._after_save: Callable[[], None] | None = None
+        self._then_after_save: Callable[[], None] | None = None  # see _after_save
         self._after_save_weight = OPEN_ANOTHER  # how weighty a way of leaving _after_save is (see resolve_unsaved)
         self._before_create: Contact | None = None  # the contact the new-contact form's Cancel goes back to
         self._reverted: dict[str, str] | None = None  # the edits Revert just dropped, while Undo can bring them back
@@ -894,6 +899,7 @@ class ContactView(QWidget):
                 self._after_save, self._after_save_weight = then, weight
             what = self.tr("Creating the contact first…") if creating else self.tr("Saving the changes first…")
             self.status_message.emit(what)
+            self.save_waited_for.emit(what)  # said until it is over: a status message lasts 5 s
             return
         box = self._question("unsavedDialog", self.tr("Unsaved changes"), QMessageBox.Icon.Question)
         creating = self._mode == "create"
@@ -1741,6 +1747,18 @@ class ContactView(QWidget):
             self.status_message.emit(self.tr("{name} had already been deleted elsewhere.").format(name=name))
         else:
             self.status_message.emit(self.tr("Deleted {name}").format(name=name))
+
+    @property
+    def _after_save(self) -> Callable[[], None] | None:
+        """What waits for the save or create on its way (opening another contact, a close, a sign-out)."""
+        return self._then_after_save
+
+    @_after_save.setter
+    def _after_save(self, then: Callable[[], None] | None) -> None:
+        waited = self._then_after_save is not None
+        self._then_after_save = then
+        if waited and then is None:
+            self.save_wait_ended.emit()
 
     def leaving_in_question(self) -> bool:
         """Whether a way of leaving waits on the rep's answer to a question (Save, Discard or Cancel; notes not

@@ -674,6 +674,8 @@ class MainWindow(QMainWindow):
         view.deleted_elsewhere.connect(self._deleted_elsewhere)
         view.open_requested.connect(self.open_uid)
         view.error_raised.connect(self.show_error)
+        view.save_waited_for.connect(self._save_waited_for)
+        view.save_wait_ended.connect(self._save_wait_ended)
         view.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         if view.is_built():
             self._contact_view_finished()
@@ -886,6 +888,15 @@ class MainWindow(QMainWindow):
         replaced it, and on a slow link the window looked as if the close had been ignored."""
         view = self._contact_view
         left = view.service.writes_in_flight() if view is not None else 0
+        notice = self._waiting_notice()
+        self._waiting_label.setText(self.tr("{0} ({1} left)").format(self._waiting_text, left))
+        self._waiting_button.setText(self._leave_now_text())
+        self._waiting_button.setAccessibleDescription(self._waiting_label.text())
+        self._waiting_button.show()
+        notice.show()
+
+    def _waiting_notice(self) -> QWidget:
+        """The status bar's notice of a leave that waits (made when first needed)."""
         if self._waiting is None:
             from PySide6.QtWidgets import QHBoxLayout  # not before the window shows: seldom needed
 
@@ -901,12 +912,26 @@ class MainWindow(QMainWindow):
             row.addWidget(self._waiting_label)
             row.addWidget(self._waiting_button)
             self.statusBar().insertPermanentWidget(0, self._waiting)
+            view = self._contact_view
             if view is not None:
                 view.service.writes_changed.connect(self._writes_changed)
-        self._waiting_label.setText(self.tr("{0} ({1} left)").format(self._waiting_text, left))
-        self._waiting_button.setText(self._leave_now_text())
-        self._waiting_button.setAccessibleDescription(self._waiting_label.text())
-        self._waiting.show()
+        return self._waiting
+
+    def _save_waited_for(self, text: str) -> None:
+        """A leave waits for the save on its way: said in the notice until it is over (the status message that
+        said it lasted 5 s, and the window looked as if the close had been ignored)."""
+        notice = self._waiting_notice()
+        if self._waiting_label.text() != text or notice.isHidden():
+            announce(self.statusBar(), text)
+        self._waiting_label.setText(text)
+        self._waiting_button.hide()  # nothing to leave without: the save decides
+        notice.show()
+
+    def _save_wait_ended(self) -> None:
+        if self._waiting_for_writes:
+            self._show_waiting()  # back to the writes' wait
+        elif self._waiting is not None:
+            self._waiting.hide()
 
     def _leave_now_text(self) -> str:
         if not self.signing_out():

@@ -929,3 +929,24 @@ def test_sign_out_now_cancelled_leaves_the_sign_out_waiting_and_asked_again_when
     ).click()
     qtbot.waitUntil(lambda: signed_out == [True])
     close_window(qtbot, window)
+
+
+def test_a_close_waiting_for_a_save_says_so_until_the_save_is_in(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, screen_reader: list[tuple[str, bool]]
+) -> None:
+    """ "Saving the changes first…" was a status message: the next answer's own replaced it within seconds."""
+    window, alice, _bob, slow = _alice_saving_slowly(qtbot, account)
+    view = window.contact_view
+    window.close()
+    notice = window.findChild(QWidget, "waitingNotice")
+    label = window.findChild(QLabel, "waitingText")
+    assert notice is not None and label is not None and notice.isVisible()
+    assert label.text() == "Saving the changes first…" and ("Saving the changes first…", False) in screen_reader
+    view.status_message.emit("Tag “VIP” added to Bob Beta")  # any other message meanwhile
+    assert notice.isVisible() and label.text() == "Saving the changes first…"
+    button = window.findChild(QPushButton, "leaveNow")
+    assert button is not None and not button.isVisible()  # nothing to leave without: the save decides
+    slow.release()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
+    assert _on_server(qtbot, account, alice).lastName == "Alpha-Souza"
+    close_window(qtbot, window)
