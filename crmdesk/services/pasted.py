@@ -61,6 +61,10 @@ def email_in(text: str) -> str | None:
     found: dict[str, str] = {}
     for token in _AROUND_ADDRESS.split(_LABEL.sub("\n", text)):
         address = _unwrapped(token.strip())
+        if address[:7].lower() == "mailto:":  # Outlook's "ana@example.com<mailto:ana@example.com>"
+            from urllib.parse import unquote
+
+            address = unquote(address[7:].split("?", 1)[0])
         local, at, domain = address.rpartition("@")
         if at and local and domain:
             found.setdefault(address.casefold(), address)

@@ -26,9 +26,9 @@ _PHONE = re.compile(r"^[0-9+()\-./\s]+$")
 # Dashes that pasted numbers carry (hyphen, non-breaking hyphen, figure dash, en and em dash, minus sign).
 _DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2212]")
 _KEY = "search"
-# A country or area code pasted from a cell or line of its own ("+55" and "11987654321", which the search box
-# parts with a comma): one number. Two whole numbers so parted stay two, and no phone.
-_CELLS = re.compile(r"^(\+?\d{1,4})\s*,\s+(?=\d)")
+# Country and area codes pasted from cells or lines of their own ("+55", "11" and "98765-4321", which the search
+# box parts with commas): one number. Two whole numbers so parted stay two, and no phone.
+_CELLS = re.compile(r"^((?:\+?\(?\d{1,4}\)?\s?)+?)\s*,\s+(?=[(\d])")
 
 
 class SearchKind(StrEnum):
@@ -89,7 +89,9 @@ def _plain_phone(text: str) -> str:
     """A pasted number as typed ones are written: a ``tel:`` link's number, any kind of dash a hyphen, and the
     digits of any script (full-width ones from a Japanese input method, Arabic-Indic ones) as ASCII digits, as
     the phone field reads them. The invisible marks a chat app or a web page wraps a number in are dropped."""
-    text = _CELLS.sub(r"\1 ", without_marks(text).strip())
+    text = without_marks(text).strip()
+    while (joined := _CELLS.sub(r"\1 ", text, count=1)) != text:
+        text = joined
     if text[:4].lower() == "tel:":
         text = _tel_number(text[4:])
     text = ascii_digits(unicodedata.normalize("NFKC", text))  # NFKC: full-width digits, brackets and hyphens

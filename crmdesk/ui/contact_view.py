@@ -201,6 +201,7 @@ class ContactView(QWidget):
         self.registry = registry
         self._mode = "empty"  # "empty", "view" or "create"
         self._then_after_save: Callable[[], None] | None = None  # see _after_save
+        self._leave_question: tuple[QMessageBox, int] | None = None  # a leave's open question, and its weight
         self._after_save_weight = OPEN_ANOTHER  # how weighty a way of leaving _after_save is (see resolve_unsaved)
         self._before_create: Contact | None = None  # the contact the new-contact form's Cancel goes back to
         self._reverted: dict[str, str] | None = None  # the edits Revert just dropped, while Undo can bring them back
@@ -834,9 +835,9 @@ class ContactView(QWidget):
 
     def resolve_leaving(self, then: Callable[[], None], *, weight: int = LEAVE_WINDOW) -> None:
         """Before the window or the session goes: unsaved edits as :meth:`resolve_unsaved`, then unsent drafts."""
-        self.resolve_unsaved(lambda: self._resolve_drafts(then), weight=weight)
+        self.resolve_unsaved(lambda: self._resolve_drafts(then, weight), weight=weight)
 
-    def _resolve_drafts(self, then: Callable[[], None]) -> None:
+    def _resolve_drafts(self, then: Callable[[], None], weight: int = LEAVE_WINDOW) -> None:
         phrases = self.unsent_drafts()
         if not phrases:
             then()
@@ -866,6 +867,7 @@ class ContactView(QWidget):
                 then()
 
         self._ask(box, answered)
+        self._leave_question = (box, weight)
 
     def _question(self, name: str, title: str, kind: QMessageBox.Icon = QMessageBox.Icon.Question) -> QMessageBox:
         box = QMessageBox(self)
@@ -950,6 +952,7 @@ class ContactView(QWidget):
                 then()
 
         self._ask(box, answered)
+        self._leave_question = (box, weight)
 
     def focus_note_input(self) -> None:
         if self._mode == "view":
@@ -1760,12 +1763,17 @@ class ContactView(QWidget):
         if waited and then is None:
             self.save_wait_ended.emit()
 
-    def leaving_in_question(self) -> bool:
-        """Whether a way of leaving waits on the rep's answer to a question (Save, Discard or Cancel; notes not
-        added) or on the save that answer started."""
-        dialog = self.dialog
-        asking = dialog is not None and shiboken6.isValid(dialog) and dialog.isVisible()
-        return asking or self._after_save is not None
+    def leave_in_question(self) -> int | None:
+        """The weight of a way of leaving (OPEN_ANOTHER, LEAVE_WINDOW, SIGN_OUT) that waits on the rep's answer to
+        its question (Save, Discard or Cancel; notes not added) or on the save that answer started; None if none."""
+        if self._after_save is not None:
+            return self._after_save_weight
+        if self._leave_question is not None:
+            box, weight = self._leave_question
+            if shiboken6.isValid(box) and box.isVisible():
+                return weight
+            self._leave_question = None
+        return None
 
     def unasked_failures(self) -> int:
         """How many deletions and stage, quality or owner changes have failed so far: unlike a note or a tag, which

@@ -292,6 +292,7 @@ class MainWindow(QMainWindow):
         self._leave_now_box: QWidget | None = None  # its "Close now?" question, while open
         self._leaving_now = False  # "Close now" was answered and its questions are being asked
         self._waiting_for_writes = False  # a close or sign-out is connected to the writes' end
+        self._leave_now_token: object | None = None  # the "Close now" whose questions are being asked
         self._failures_before = 0  # the view's unasked failures when the wait began
         self._waiting_text = ""
         self._shown_once = False
@@ -847,21 +848,33 @@ class MainWindow(QMainWindow):
             self._leave_when_written = again
             self._leave_now = then
         shown = waiting if self._leave_when_written == again else self._signing_out_text()
+        said = self._waiting_text if self._waiting is not None and self._waiting.isVisible() else ""
         self._waiting_text = shown or self.tr("Closing once the last change reaches the server…")
         self._show_waiting()
+        if self._waiting_text != said:  # or a screen reader's rep hears nothing happen
+            announce(self.statusBar(), self._waiting_label.text())
         if not first:
             return
         self._waiting_for_writes = True
-        announce(self.statusBar(), self._waiting_label.text())  # or a screen reader's rep hears nothing happen
+
+        from crmdesk.ui.contact_view import LEAVE_WINDOW
 
         def done() -> None:
             self._waiting_for_writes = False
             view_now = self._contact_view
-            if self._leaving_now and view_now is not None and view_now.leaving_in_question():
-                # The rep chose to leave at once and is answering its questions: their answer decides, and leaves
-                # at once now that the writes are in, rather than this leave asking them a second time. (Answered
-                # Cancel, or its save failed, the rep stays: that is the answer.)
+            asked = view_now.leave_in_question() if view_now is not None else None
+            if asked is not None and leave_is_pending():
+                # A leave's question is open (this one's, asked again by an impatient second close; or Close now's;
+                # or opening another contact's): its answer decides, rather than this leave asking a second time.
+                # The wait is over either way: nothing stays promised that no notice shows.
+                leaving = self._leave_when_written
+                self._leave_when_written = None
+                self._leaving_now = False
                 self._hide_waiting(keep_question=True)
+                if asked < LEAVE_WINDOW and leaving is not None:
+                    self.statusBar().showMessage(
+                        self.tr("The close waits no more: answer the question, then close again."), 10_000
+                    )
                 return
             self._leaving_now = False
             leave, self._leave_when_written = self._leave_when_written, None
@@ -879,6 +892,9 @@ class MainWindow(QMainWindow):
                 announce(self.statusBar(), said, urgent=True)
                 return
             leave()
+
+        def leave_is_pending() -> bool:
+            return self._leave_when_written is not None or self._leave_now_token is not None
 
         view.service.writes_done.connect(done, Qt.ConnectionType.SingleShotConnection)
 
@@ -980,10 +996,13 @@ class MainWindow(QMainWindow):
 
         from crmdesk.ui.contact_view import LEAVE_WINDOW, SIGN_OUT
 
+        token = object()
+
         def go() -> None:
-            self._leaving_now = False
-            if self._leave_when_written is not None:  # not called off meanwhile (a later start kept the window)
+            if self._leave_now_token is token:  # not called off meanwhile (a later start kept the window)
+                self._leave_now_token = None
                 self._leave_when_written = None
+                self._leaving_now = False
                 self._hide_waiting()
                 leave()
 
@@ -991,6 +1010,7 @@ class MainWindow(QMainWindow):
             self._leave_now_box = None  # answered: it closes (and is deleted) by itself
             if button is now and self._leave_when_written is not None:
                 self._leaving_now = True  # the writes ending meanwhile leave it to this
+                self._leave_now_token = token
                 view.resolve_leaving(go, weight=SIGN_OUT if signing_out else LEAVE_WINDOW)
 
         box.buttonClicked.connect(answered)
@@ -1008,6 +1028,7 @@ class MainWindow(QMainWindow):
         if self._leave_when_written == self.close:
             self._leave_when_written = None
             self._leaving_now = False
+            self._leave_now_token = None
             self._hide_waiting()
 
     def _signing_out_text(self) -> str:

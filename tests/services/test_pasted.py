@@ -20,6 +20,8 @@ from crmdesk.services.pasted import ascii_digits, email_in, tag_names, without_m
         ("E-mail:ana@example.com", "ana@example.com"),  # a label glued to it
         ("EMAIL;TYPE=INTERNET:ana@example.com", "ana@example.com"),  # a vCard's line
         ("\u90ae\u7bb1\uff1aana@example.com", "ana@example.com"),  # a full-width colon
+        ("ana@example.com<mailto:ana@example.com>", "ana@example.com"),  # Outlook's plain text of a link
+        ("E-mail: ana@example.com <mailto:ana@example.com>", "ana@example.com"),
         ("ana@example.com;", "ana@example.com"),  # as copied from a To: line
         ("ana@example.com,", "ana@example.com"),
         ("\u200eana@example.com\u200f", "ana@example.com"),  # direction marks a web page put around it

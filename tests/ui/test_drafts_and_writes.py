@@ -950,3 +950,66 @@ def test_a_close_waiting_for_a_save_says_so_until_the_save_is_in(
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
     assert _on_server(qtbot, account, alice).lastName == "Alpha-Souza"
     close_window(qtbot, window)
+
+
+def test_a_cancelled_sign_out_now_leaves_no_sign_out_behind_for_a_later_close(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """The note came in while "Sign out now"'s Save question was open, and the rep answered Cancel: a later quit,
+    with another note on its way, then signed out, removing the token, as the first sign-out's leftover."""
+    slow = HeldTransport("POST /api/contact/note/add")
+    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
+    view = window.contact_view
+    _send_note_that_waits(qtbot, window, slow)
+    signed_out: list[bool] = []
+    window.sign_out_requested.connect(lambda: signed_out.append(True))
+    window.sign_out()
+    cast(QLineEdit, view.form.editor("lastName")).setText("Alpha-Souza")
+    button = window.findChild(QPushButton, "leaveNow")
+    assert button is not None
+    button.click()
+    box = next(box for box in window.findChildren(QMessageBox, "leaveNowDialog") if box.isVisible())
+    next(choice for choice in box.buttons() if choice.text() == "Sign out now").click()
+    qtbot.waitUntil(lambda: any(b.isVisible() for b in view.findChildren(QMessageBox, "unsavedDialog")))
+    slow.release()
+    qtbot.waitUntil(lambda: view.service.writes_in_flight() == 0)
+    next(b for b in view.findChildren(QMessageBox, "unsavedDialog") if b.isVisible()).reject()  # Cancel
+    assert not window.signing_out() and _waiting(window) == ""
+    slow.hold()
+    _send_note_that_waits(qtbot, window, slow)
+    view.revert()
+    window.close()
+    assert _waiting(window) == "Closing once the last change reaches the server… (1 left)"
+    slow.release()
+    qtbot.waitUntil(lambda: not window.isVisible())
+    assert signed_out == []
+    close_window(qtbot, window)
+
+
+def test_a_second_close_while_the_first_waits_asks_its_question_once_when_the_writes_are_in(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, _alice, slow = _closed_while_a_note_waits(qtbot, account)
+    view = window.contact_view
+    cast(QLineEdit, view.form.editor("lastName")).setText("Alpha-Souza")
+    window.close()  # impatient: the edit is asked about now
+    qtbot.waitUntil(lambda: any(b.isVisible() for b in view.findChildren(QMessageBox, "unsavedDialog")))
+    slow.release()
+    qtbot.waitUntil(lambda: view.service.writes_in_flight() == 0)
+    qtbot.wait(100)
+    questions = [b for b in view.findChildren(QMessageBox, "unsavedDialog") if b.isVisible()]
+    assert len(questions) == 1
+    questions[0].button(QMessageBox.StandardButton.Discard).click()
+    qtbot.waitUntil(lambda: not window.isVisible())
+    close_window(qtbot, window)
+
+
+def test_a_sign_out_replacing_a_waiting_close_is_spoken(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, screen_reader: list[tuple[str, bool]]
+) -> None:
+    window, _alice, slow = _closed_while_a_note_waits(qtbot, account)
+    window.sign_out()
+    assert screen_reader[-1] == ("Signing out once the last change reaches the server… (1 left)", False)
+    slow.release()
+    qtbot.waitUntil(lambda: window.contact_view.service.writes_in_flight() == 0)
+    close_window(qtbot, window)

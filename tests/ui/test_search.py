@@ -78,6 +78,8 @@ def test_uid_is_upper_cased_before_sending() -> None:
     assert detect_kind("+55, 11987654321") is SearchKind.PHONE
     assert normalise("+55, 11987654321", SearchKind.PHONE) == "+55 11987654321"
     assert detect_kind("+55 11 98765-4321, +55 11 91234-5678") is None  # two numbers are no one number
+    assert normalise("+55, 11, 98765-4321", SearchKind.PHONE) == "+55 11 98765-4321"  # country, area, number
+    assert normalise("(11), 98765-4321", SearchKind.PHONE) == "(11) 98765-4321"
     # Two addresses: which one is meant cannot be told, so the text is searched as it is (and finds nothing); and a
     # mistyped address is searched as typed, not as the part of it that is somebody else's address.
     assert normalise("ana@example.com; bruno@example.com", SearchKind.EMAIL) == "ana@example.com; bruno@example.com"
