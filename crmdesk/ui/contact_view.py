@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
@@ -201,7 +202,8 @@ class ContactView(QWidget):
         self.registry = registry
         self._mode = "empty"  # "empty", "view" or "create"
         self._then_after_save: Callable[[], None] | None = None  # see _after_save
-        self._leave_question: tuple[QMessageBox, int] | None = None  # a leave's open question, and its weight
+        # A leave's open question: the box, and the weight and action of the leave its answer carries on.
+        self._leave_question: list[Any] | None = None
         self._after_save_weight = OPEN_ANOTHER  # how weighty a way of leaving _after_save is (see resolve_unsaved)
         self._before_create: Contact | None = None  # the contact the new-contact form's Cancel goes back to
         self._reverted: dict[str, str] | None = None  # the edits Revert just dropped, while Undo can bring them back
@@ -842,6 +844,8 @@ class ContactView(QWidget):
         if not phrases:
             then()
             return
+        if self._join_leave_question(then, weight):
+            return
         listed = (
             phrases[0]
             if len(phrases) == 1
@@ -860,14 +864,15 @@ class ContactView(QWidget):
         box.setEscapeButton(back)
 
         def answered(button: QAbstractButton) -> None:
+            leaving = self._leave_question_then(box)
             if button is leave:
                 self._drafts.clear()
                 self.notes.input.clear()
                 self.tags.input.clear()
-                then()
+                leaving()
 
         self._ask(box, answered)
-        self._leave_question = (box, weight)
+        self._leave_question = [box, weight, then]
 
     def _question(self, name: str, title: str, kind: QMessageBox.Icon = QMessageBox.Icon.Question) -> QMessageBox:
         box = QMessageBox(self)
@@ -900,8 +905,9 @@ class ContactView(QWidget):
             if self._after_save is None or weight >= self._after_save_weight:
                 self._after_save, self._after_save_weight = then, weight
             what = self.tr("Creating the contact first…") if creating else self.tr("Saving the changes first…")
-            self.status_message.emit(what)
-            self.save_waited_for.emit(what)  # said until it is over: a status message lasts 5 s
+            self.save_waited_for.emit(what)  # said until it is over (a status message lasted 5 s)
+            return
+        if self._join_leave_question(then, weight):
             return
         box = self._question("unsavedDialog", self.tr("Unsaved changes"), QMessageBox.Icon.Question)
         creating = self._mode == "create"
@@ -938,8 +944,11 @@ class ContactView(QWidget):
 
         def answered(button: QAbstractButton) -> None:
             role = box.standardButton(button)
+            held = self._leave_question
+            leaving, leaving_weight = (held[2], held[1]) if held is not None and held[0] is box else (then, weight)
+            self._leave_question_then(box)
             if role == QMessageBox.StandardButton.Save:
-                self._after_save, self._after_save_weight = then, weight
+                self._after_save, self._after_save_weight = leaving, leaving_weight
                 if self._mode == "create":
                     self.submit_create()
                 else:
@@ -949,10 +958,10 @@ class ContactView(QWidget):
                     self.clear()
                 else:
                     self.revert()
-                then()
+                leaving()
 
         self._ask(box, answered)
-        self._leave_question = (box, weight)
+        self._leave_question = [box, weight, then]
 
     def focus_note_input(self) -> None:
         if self._mode == "view":
@@ -1763,15 +1772,39 @@ class ContactView(QWidget):
         if waited and then is None:
             self.save_wait_ended.emit()
 
+    def _join_leave_question(self, then: Callable[[], None], weight: int) -> bool:
+        """A leave asked for while another's question is open joins it rather than asking again: the weightiest
+        (a sign-out over a close over opening another contact; the latest among equals) goes on its answer."""
+        held = self._leave_question
+        if held is None or not shiboken6.isValid(held[0]) or not held[0].isVisible():
+            self._leave_question = None
+            return False
+        if weight >= held[1]:
+            held[1], held[2] = weight, then
+        return True
+
+    def _leave_question_then(self, box: QMessageBox) -> Callable[[], None]:
+        """The leave ``box`` answers for now (it may have been joined by a weightier one), the question over."""
+        held = self._leave_question
+        self._leave_question = None
+        if held is not None and held[0] is box:
+            return held[2]
+        return lambda: None
+
+    def call_off_close(self) -> None:
+        """A later start wants the window: a close that waits here (for the save on its way) is called off."""
+        if self._after_save is not None and self._after_save_weight == LEAVE_WINDOW:
+            self._after_save = None
+
     def leave_in_question(self) -> int | None:
         """The weight of a way of leaving (OPEN_ANOTHER, LEAVE_WINDOW, SIGN_OUT) that waits on the rep's answer to
         its question (Save, Discard or Cancel; notes not added) or on the save that answer started; None if none."""
         if self._after_save is not None:
             return self._after_save_weight
-        if self._leave_question is not None:
-            box, weight = self._leave_question
-            if shiboken6.isValid(box) and box.isVisible():
-                return weight
+        held = self._leave_question
+        if held is not None:
+            if shiboken6.isValid(held[0]) and held[0].isVisible():
+                return int(held[1])
             self._leave_question = None
         return None
 

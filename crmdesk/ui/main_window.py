@@ -290,7 +290,6 @@ class MainWindow(QMainWindow):
         self._leave_now: Callable[[], None] | None = None  # the same leaving, without waiting (the notice's button)
         self._waiting: QWidget | None = None  # the notice of a close or sign-out waiting for the last writes
         self._leave_now_box: QWidget | None = None  # its "Close now?" question, while open
-        self._leaving_now = False  # "Close now" was answered and its questions are being asked
         self._waiting_for_writes = False  # a close or sign-out is connected to the writes' end
         self._leave_now_token: object | None = None  # the "Close now" whose questions are being asked
         self._failures_before = 0  # the view's unasked failures when the wait began
@@ -841,7 +840,6 @@ class MainWindow(QMainWindow):
             then()
             return
         if self._leave_when_written is None:  # a new way of leaving (the last one went, or was called off)
-            self._leaving_now = False
             self._failures_before = view.unasked_failures()
         first = not self._waiting_for_writes
         if self._leave_when_written != self.sign_out:
@@ -857,30 +855,13 @@ class MainWindow(QMainWindow):
             return
         self._waiting_for_writes = True
 
-        from crmdesk.ui.contact_view import LEAVE_WINDOW
-
         def done() -> None:
             self._waiting_for_writes = False
-            view_now = self._contact_view
-            asked = view_now.leave_in_question() if view_now is not None else None
-            if asked is not None and leave_is_pending():
-                # A leave's question is open (this one's, asked again by an impatient second close; or Close now's;
-                # or opening another contact's): its answer decides, rather than this leave asking a second time.
-                # The wait is over either way: nothing stays promised that no notice shows.
-                leaving = self._leave_when_written
-                self._leave_when_written = None
-                self._leaving_now = False
-                self._hide_waiting(keep_question=True)
-                if asked < LEAVE_WINDOW and leaving is not None:
-                    self.statusBar().showMessage(
-                        self.tr("The close waits no more: answer the question, then close again."), 10_000
-                    )
-                return
-            self._leaving_now = False
             leave, self._leave_when_written = self._leave_when_written, None
-            self._hide_waiting()
+            self._hide_waiting(keep_question=True)
             if leave is None:
                 return
+            view_now = self._contact_view
             failed = view_now is not None and view_now.unasked_failures() != self._failures_before
             if failed and leave != self.sign_out:
                 # A deletion or a stage did not reach the server: the window stays, with the banner saying which,
@@ -891,10 +872,9 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(said, 10_000)
                 announce(self.statusBar(), said, urgent=True)
                 return
+            # The ordinary way, with its questions; one already open for another leave (an impatient second close,
+            # Close now's, opening another contact's) is joined, not asked again, and carries the weightier leave.
             leave()
-
-        def leave_is_pending() -> bool:
-            return self._leave_when_written is not None or self._leave_now_token is not None
 
         view.service.writes_done.connect(done, Qt.ConnectionType.SingleShotConnection)
 
@@ -944,7 +924,7 @@ class MainWindow(QMainWindow):
         notice.show()
 
     def _save_wait_ended(self) -> None:
-        if self._waiting_for_writes:
+        if self._leave_when_written is not None and self._waiting_for_writes:
             self._show_waiting()  # back to the writes' wait
         elif self._waiting is not None:
             self._waiting.hide()
@@ -955,8 +935,8 @@ class MainWindow(QMainWindow):
         return self.tr("Leave now") if self.session.demo else self.tr("Sign out now")
 
     def _writes_changed(self, _left: int) -> None:
-        if self._waiting is not None and not self._waiting.isHidden():
-            self._show_waiting()  # with the new count
+        if self._waiting is not None and not self._waiting.isHidden() and self._leave_when_written is not None:
+            self._show_waiting()  # the writes' wait, with the new count (not a save's wait, which says its own)
 
     def _hide_waiting(self, *, keep_question: bool = False) -> None:
         if self._waiting is not None:
@@ -1002,14 +982,12 @@ class MainWindow(QMainWindow):
             if self._leave_now_token is token:  # not called off meanwhile (a later start kept the window)
                 self._leave_now_token = None
                 self._leave_when_written = None
-                self._leaving_now = False
                 self._hide_waiting()
                 leave()
 
         def answered(button: object) -> None:
             self._leave_now_box = None  # answered: it closes (and is deleted) by itself
             if button is now and self._leave_when_written is not None:
-                self._leaving_now = True  # the writes ending meanwhile leave it to this
                 self._leave_now_token = token
                 view.resolve_leaving(go, weight=SIGN_OUT if signing_out else LEAVE_WINDOW)
 
@@ -1018,8 +996,13 @@ class MainWindow(QMainWindow):
         box.open()
 
     def signing_out(self) -> bool:
-        """Whether a sign-out waits for the last writes: this window is going, and the next one takes requests."""
-        return self._leave_when_written == self.sign_out
+        """Whether a sign-out waits (for the last writes, a save on its way, or the rep's answer): this window is
+        going, and the next one takes requests."""
+        from crmdesk.ui.contact_view import SIGN_OUT
+
+        view = self._contact_view
+        parked = view is not None and view.leave_in_question() == SIGN_OUT
+        return self._leave_when_written == self.sign_out or parked
 
     def keep_open(self) -> None:
         """CRMDesk was started again while this window waits for its last writes to close: the rep wants it after
@@ -1027,9 +1010,10 @@ class MainWindow(QMainWindow):
         is left to go ahead: the next window takes the request."""
         if self._leave_when_written == self.close:
             self._leave_when_written = None
-            self._leaving_now = False
             self._leave_now_token = None
             self._hide_waiting()
+        if self._contact_view is not None:
+            self._contact_view.call_off_close()  # one waiting for the save on its way
 
     def _signing_out_text(self) -> str:
         if self.session.demo:

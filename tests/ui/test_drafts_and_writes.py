@@ -1013,3 +1013,80 @@ def test_a_sign_out_replacing_a_waiting_close_is_spoken(
     slow.release()
     qtbot.waitUntil(lambda: window.contact_view.service.writes_in_flight() == 0)
     close_window(qtbot, window)
+
+
+def test_a_waiting_sign_out_is_not_traded_for_a_close_whose_question_is_open_when_the_writes_are_in(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """Signed out while a note was on its way, then Ctrl+Q with an edit: the sign-out was forgotten when the note
+    came in, and Discard only quit, leaving the token stored on a shared computer."""
+    slow = HeldTransport("POST /api/contact/note/add")
+    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
+    view = window.contact_view
+    _send_note_that_waits(qtbot, window, slow)
+    signed_out: list[bool] = []
+    window.sign_out_requested.connect(lambda: signed_out.append(True))
+    window.sign_out()
+    cast(QLineEdit, view.form.editor("lastName")).setText("Alpha-Souza")
+    window.close()
+    qtbot.waitUntil(lambda: any(b.isVisible() for b in view.findChildren(QMessageBox, "unsavedDialog")))
+    slow.release()
+    qtbot.waitUntil(lambda: view.service.writes_in_flight() == 0)
+    qtbot.wait(50)
+    questions = [b for b in view.findChildren(QMessageBox, "unsavedDialog") if b.isVisible()]
+    assert len(questions) == 1 and window.signing_out()  # the question now carries the sign-out
+    questions[0].button(QMessageBox.StandardButton.Discard).click()
+    qtbot.waitUntil(lambda: signed_out == [True])
+    close_window(qtbot, window)
+
+
+def test_a_later_start_calls_off_a_close_waiting_for_a_save_and_a_waiting_sign_out_is_known(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, _alice, _bob, slow = _alice_saving_slowly(qtbot, account)
+    window.close()
+    assert _waiting(window) == "Saving the changes first…"
+    window.keep_open()  # a phone tool's start for an incoming call
+    slow.release()
+    qtbot.waitUntil(lambda: window.contact_view.form_status.text() == "Saved", timeout=10_000)
+    qtbot.wait(100)
+    assert window.isVisible() and _waiting(window) == ""
+    # A sign-out parked on a save is a sign-out: the later start's search goes to the next window.
+    slow.hold()
+    cast(QLineEdit, window.contact_view.form.editor("city")).setText("Olinda")
+    window.contact_view.save()
+    qtbot.waitUntil(lambda: slow.held == 2)
+    window.sign_out()
+    assert window.signing_out()
+    slow.release()
+    qtbot.waitUntil(
+        lambda: window.contact_view.service.writes_in_flight() == 0 and not window.contact_view.form.is_busy()
+    )
+    close_window(qtbot, window)
+
+
+def test_a_close_waiting_for_a_save_keeps_saying_so_when_the_writes_end_first(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """The notice vanished when the note came in, though the close still waited for the save."""
+    note = HeldTransport("POST /api/contact/note/add")
+    save = HeldTransport("PUT /api/contact", inner=note)
+    alice, _bob = _two(qtbot, account)
+    note.release()
+    save.release()
+    window = open_window(qtbot, account, client_options={"transport": save})
+    _open(qtbot, window, "alice@example.com", alice)
+    view = window.contact_view
+    note.hold()
+    _send_note_that_waits(qtbot, window, note)
+    save.hold()
+    cast(QLineEdit, view.form.editor("lastName")).setText("Alpha-Souza")
+    view.save()
+    qtbot.waitUntil(lambda: save.held == 1)
+    window.close()
+    note.release()
+    qtbot.waitUntil(lambda: view.service.writes_in_flight() == 0)
+    assert window.isVisible() and _waiting(window) == "Saving the changes first…"
+    save.release()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
+    close_window(qtbot, window)
