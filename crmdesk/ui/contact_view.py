@@ -176,7 +176,8 @@ class ContactView(QWidget):
         status_message(str): a short note for the status bar ("Saved", "Tag added"...).
         save_waited_for(str): a way of leaving (a close, a sign-out, another contact) waits for the save or create
             on its way; what to say meanwhile ("Saving the changes first…").
-        save_wait_ended(): nothing waits for a save any more (it went, or failed and the rep decides).
+        save_wait_ended(int): nothing waits for a save any more (it went on, or failed and the rep decides); the
+            weight of the leave that waited.
     """
 
     contact_opened = Signal(object)
@@ -188,7 +189,7 @@ class ContactView(QWidget):
     error_raised = Signal(object, object, str)
     status_message = Signal(str)
     save_waited_for = Signal(str)
-    save_wait_ended = Signal()
+    save_wait_ended = Signal(int)
 
     def __init__(
         self, service: ContactService, registry: Registry, parent: QWidget | None = None, *, staged: bool = False
@@ -1770,7 +1771,7 @@ class ContactView(QWidget):
         waited = self._then_after_save is not None
         self._then_after_save = then
         if waited and then is None:
-            self.save_wait_ended.emit()
+            self.save_wait_ended.emit(self._after_save_weight)
 
     def _join_leave_question(self, then: Callable[[], None], weight: int) -> bool:
         """A leave asked for while another's question is open joins it rather than asking again: the weightiest
@@ -1792,9 +1793,18 @@ class ContactView(QWidget):
         return lambda: None
 
     def call_off_close(self) -> None:
-        """A later start wants the window: a close that waits here (for the save on its way) is called off."""
+        """A later start wants the window: a close that waits here (for the save on its way, or on the rep's answer
+        to its question) is called off; the question's answer then only saves or discards."""
         if self._after_save is not None and self._after_save_weight == LEAVE_WINDOW:
             self._after_save = None
+        held = self._leave_question
+        if held is not None and held[1] == LEAVE_WINDOW:
+            held[1], held[2] = OPEN_ANOTHER, lambda: None
+
+    def sign_out_under_way(self) -> bool:
+        """Whether a sign-out waits for the save on its way (the rep's answer chose it; only the save stands
+        between)."""
+        return self._after_save is not None and self._after_save_weight == SIGN_OUT
 
     def leave_in_question(self) -> int | None:
         """The weight of a way of leaving (OPEN_ANOTHER, LEAVE_WINDOW, SIGN_OUT) that waits on the rep's answer to

@@ -291,6 +291,8 @@ class MainWindow(QMainWindow):
         self._waiting: QWidget | None = None  # the notice of a close or sign-out waiting for the last writes
         self._leave_now_box: QWidget | None = None  # its "Close now?" question, while open
         self._waiting_for_writes = False  # a close or sign-out is connected to the writes' end
+        self._sign_out_sent = False  # sign_out_requested was emitted: this window is going
+        self.sign_out_requested.connect(self._mark_signed_out)
         self._leave_now_token: object | None = None  # the "Close now" whose questions are being asked
         self._failures_before = 0  # the view's unasked failures when the wait began
         self._waiting_text = ""
@@ -858,7 +860,7 @@ class MainWindow(QMainWindow):
         def done() -> None:
             self._waiting_for_writes = False
             leave, self._leave_when_written = self._leave_when_written, None
-            self._hide_waiting(keep_question=True)
+            self._hide_waiting()  # and "Close now?", if open: the wait it asked about is over
             if leave is None:
                 return
             view_now = self._contact_view
@@ -923,11 +925,26 @@ class MainWindow(QMainWindow):
         self._waiting_button.hide()  # nothing to leave without: the save decides
         notice.show()
 
-    def _save_wait_ended(self) -> None:
+    def _save_wait_ended(self, weight: int) -> None:
         if self._leave_when_written is not None and self._waiting_for_writes:
             self._show_waiting()  # back to the writes' wait
         elif self._waiting is not None:
             self._waiting.hide()
+        from crmdesk.ui.contact_view import SIGN_OUT
+
+        if weight == SIGN_OUT:
+            # The sign-out goes on once this turn is over, unless the save failed: a rep walking away from a shared
+            # computer must hear that it did not happen.
+            QTimer.singleShot(0, self, self._say_if_not_signed_out)
+
+    def _say_if_not_signed_out(self) -> None:
+        view = self._contact_view
+        going = self._sign_out_sent or self._leave_when_written == self.sign_out
+        if going or not self.isVisible() or (view is not None and view.leave_in_question() is not None):
+            return
+        said = self.tr("Not signed out: the changes were not saved. Sign out again once they are.")
+        self.statusBar().showMessage(said, 15_000)
+        announce(self.statusBar(), said, urgent=True)
 
     def _leave_now_text(self) -> str:
         if not self.signing_out():
@@ -938,11 +955,9 @@ class MainWindow(QMainWindow):
         if self._waiting is not None and not self._waiting.isHidden() and self._leave_when_written is not None:
             self._show_waiting()  # the writes' wait, with the new count (not a save's wait, which says its own)
 
-    def _hide_waiting(self, *, keep_question: bool = False) -> None:
+    def _hide_waiting(self) -> None:
         if self._waiting is not None:
             self._waiting.hide()
-        if keep_question:
-            return
         box, self._leave_now_box = self._leave_now_box, None
         if box is not None and shiboken6.isValid(box):
             box.close()  # its question is over: the writes are in, or the close was called off
@@ -995,13 +1010,15 @@ class MainWindow(QMainWindow):
         self._leave_now_box = box
         box.open()
 
-    def signing_out(self) -> bool:
-        """Whether a sign-out waits (for the last writes, a save on its way, or the rep's answer): this window is
-        going, and the next one takes requests."""
-        from crmdesk.ui.contact_view import SIGN_OUT
+    def _mark_signed_out(self) -> None:
+        self._sign_out_sent = True
 
+    def signing_out(self) -> bool:
+        """Whether a sign-out is under way (waiting for the last writes, or for a save the rep's answer started):
+        this window is going, and the next one takes requests. Not while it waits on a question the rep may still
+        answer Cancel: a later start's search then waits in this window's search field."""
         view = self._contact_view
-        parked = view is not None and view.leave_in_question() == SIGN_OUT
+        parked = view is not None and view.sign_out_under_way()
         return self._leave_when_written == self.sign_out or parked
 
     def keep_open(self) -> None:

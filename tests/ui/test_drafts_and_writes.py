@@ -1034,7 +1034,8 @@ def test_a_waiting_sign_out_is_not_traded_for_a_close_whose_question_is_open_whe
     qtbot.waitUntil(lambda: view.service.writes_in_flight() == 0)
     qtbot.wait(50)
     questions = [b for b in view.findChildren(QMessageBox, "unsavedDialog") if b.isVisible()]
-    assert len(questions) == 1 and window.signing_out()  # the question now carries the sign-out
+    assert len(questions) == 1  # it now carries the sign-out (not yet under way: Cancel may still call it off)
+    assert not window.signing_out()
     questions[0].button(QMessageBox.StandardButton.Discard).click()
     qtbot.waitUntil(lambda: signed_out == [True])
     close_window(qtbot, window)
@@ -1089,4 +1090,66 @@ def test_a_close_waiting_for_a_save_keeps_saying_so_when_the_writes_end_first(
     assert window.isVisible() and _waiting(window) == "Saving the changes first…"
     save.release()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
+    close_window(qtbot, window)
+
+
+def test_close_nows_question_goes_when_the_wait_it_asked_about_is_over(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    route = "DELETE /api/contact"
+    slow = HeldTransport(route, inner=FailingTransport(route, times=10))
+    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
+    _delete_held(qtbot, window, slow)
+    window.close()
+    button = window.findChild(QPushButton, "leaveNow")
+    assert button is not None
+    button.click()
+    assert any(box.isVisible() for box in window.findChildren(QMessageBox, "leaveNowDialog"))
+    slow.release()  # the deletion fails: "Not closed"
+    qtbot.waitUntil(lambda: not any(box.isVisible() for box in window.findChildren(QMessageBox, "leaveNowDialog")))
+    assert window.isVisible()
+    close_window(qtbot, window)
+
+
+def test_a_sign_out_riding_on_a_save_that_fails_says_it_did_not_happen(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """A rep walking away from a shared computer believed they had signed out: the save their answer started
+    failed, and nothing said the sign-out was off."""
+    route = "PUT /api/contact"
+    slow = HeldTransport(route, inner=FailingTransport(route, times=10))
+    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
+    view = window.contact_view
+    signed_out: list[bool] = []
+    window.sign_out_requested.connect(lambda: signed_out.append(True))
+    cast(QLineEdit, view.form.editor("lastName")).setText("Alpha-Souza")
+    window.sign_out()
+    qtbot.waitUntil(lambda: any(b.isVisible() for b in view.findChildren(QMessageBox, "unsavedDialog")))
+    next(b for b in view.findChildren(QMessageBox, "unsavedDialog") if b.isVisible()).button(
+        QMessageBox.StandardButton.Save
+    ).click()
+    qtbot.waitUntil(lambda: slow.held == 1)
+    assert window.signing_out()  # under way: only the save stands between
+    slow.release()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Not signed out"), timeout=10_000)
+    assert signed_out == [] and not window.signing_out()
+    close_window(qtbot, window)
+
+
+def test_a_later_start_leaves_a_closes_question_only_saving_or_discarding(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    slow = HeldTransport("NONE /")
+    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
+    view = window.contact_view
+    cast(QLineEdit, view.form.editor("lastName")).setText("Alpha-Souza")
+    window.close()
+    qtbot.waitUntil(lambda: any(b.isVisible() for b in view.findChildren(QMessageBox, "unsavedDialog")))
+    window.keep_open()  # a phone tool's start for an incoming call
+    next(b for b in view.findChildren(QMessageBox, "unsavedDialog") if b.isVisible()).button(
+        QMessageBox.StandardButton.Save
+    ).click()
+    qtbot.waitUntil(lambda: view.form_status.text() == "Saved", timeout=10_000)
+    qtbot.wait(100)
+    assert window.isVisible()
     close_window(qtbot, window)
