@@ -292,6 +292,9 @@ class AppController:
         self._replacements: list[Session] = []
         self._background: set[asyncio.Task[Any]] = set()
         self._shutting_down = False
+        # A later start's search that came while this window's sign-out was under way: it waits in the window's
+        # search field, and goes to the next window only if the sign-out really happens (it may yet fail).
+        self._handed_over: str | None = None
 
     # --- life -----------------------------------------------------------------------------------
 
@@ -697,8 +700,13 @@ class AppController:
                 window.show_notice(text, Severity.INFO)
             elif self.sign_in is not None:
                 self.sign_in.show_message(text, error=False)
-        if query and (window is None or self._shutting_down or window.signing_out()):
+        if query and (window is None or self._shutting_down):
             self.args.search = query
+        elif query and window is not None and window.signing_out():
+            # The sign-out may still fail (its save, a question the rep cancels): the search waits here, in sight,
+            # and follows to the next window only if the sign-out goes through (see _sign_out).
+            window.search_field.setText(query)
+            self._handed_over = query
         elif query and window is not None:
             if QApplication.activeModalWidget() is not None:
                 window.search_field.setText(query)
@@ -799,6 +807,9 @@ class AppController:
 
     def _sign_out(self) -> None:
         window, session = self.window, self.session
+        handed_over, self._handed_over = self._handed_over, None
+        if handed_over and window is not None and window.search_field.text() == handed_over:
+            self.args.search = handed_over  # for the window that opens next (see answer_later_start)
         if session is not None and self._owns_stored_token(session):
             profile = session.profile
             self.credentials.forget_in_background(profile, lambda removed: self._forgotten(profile, removed))

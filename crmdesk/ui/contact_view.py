@@ -1799,7 +1799,12 @@ class ContactView(QWidget):
             self._after_save = None
         held = self._leave_question
         if held is not None and held[1] == LEAVE_WINDOW:
-            held[1], held[2] = OPEN_ANOTHER, lambda: None
+            if held[0].objectName() == "draftsDialog" and shiboken6.isValid(held[0]):
+                # Its only answer is to give the typed notes and tags up for leaving: with nothing leaving, it goes.
+                self._leave_question = None
+                held[0].reject()
+            else:
+                held[1], held[2] = OPEN_ANOTHER, lambda: None
 
     def sign_out_under_way(self) -> bool:
         """Whether a sign-out waits for the save on its way (the rep's answer chose it; only the save stands

@@ -942,7 +942,10 @@ class MainWindow(QMainWindow):
         going = self._sign_out_sent or self._leave_when_written == self.sign_out
         if going or not self.isVisible() or (view is not None and view.leave_in_question() is not None):
             return
-        said = self.tr("Not signed out: the changes were not saved. Sign out again once they are.")
+        if self.session.demo:
+            said = self.tr("Still in the demo: the changes were not confirmed saved. Leave again once they are.")
+        else:
+            said = self.tr("Not signed out: the changes were not confirmed saved. Sign out again once they are.")
         self.statusBar().showMessage(said, 15_000)
         announce(self.statusBar(), said, urgent=True)
 

@@ -929,3 +929,58 @@ def test_a_copy_started_while_the_rep_decides_keeps_the_folder(qapp: object, mon
     assert asked == [True, False]  # offered, then told it could not open
     assert not instance_module.Instance(paths.data_dir()).claim()  # still the other copy's
     meanwhile.release()
+
+
+def _with_transport(monkeypatch: pytest.MonkeyPatch, transport: object) -> None:
+    """Sessions the controller makes (not the demo's) send through ``transport``, and do not retry."""
+    from crmdesk.services import session as session_module
+
+    made = session_module.Session
+
+    class Through(made):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            if not kwargs.get("demo"):
+                kwargs.setdefault("client_options", {"transport": transport, "max_retries": 0})
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(session_module, "Session", Through)
+
+
+@pytest.mark.parametrize("save_fails", [False, True], ids=["sign-out goes", "its save fails"])
+def test_a_search_handed_over_while_a_sign_out_is_under_way_follows_it_only_if_it_happens(
+    save_fails: bool,
+    qtbot: QtBot,
+    controller: object,
+    account: Account,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An incoming call's search, while a sign-out waited for its save: it went to the next window even when the
+    save failed and the rep stayed, to open there perhaps hours later, in another rep's session."""
+    from tests.ui.contact_support import FailingTransport, HeldTransport
+
+    (alice,) = create_contacts(qtbot, account, {"name": "Alice Alpha", "email": "alice@example.com"})
+    route = "PUT /api/contact"
+    slow = HeldTransport(route, inner=FailingTransport(route, times=10 if save_fails else 0))
+    slow.release()
+    _with_transport(monkeypatch, slow)
+    app, window = _open_work(qtbot, controller, account, memory_keyring)
+    window.request_search("alice@example.com")
+    qtbot.waitUntil(lambda: window.contact_view_built() and window.contact_view.current_uid() == alice.uid)
+    view = window.contact_view
+    slow.hold()
+    cast(QLineEdit, view.form.editor("lastName")).setText("Alpha-Souza")
+    window.sign_out()
+    qtbot.waitUntil(lambda: any(b.isVisible() for b in view.findChildren(QMessageBox, "unsavedDialog")))
+    box = next(b for b in view.findChildren(QMessageBox, "unsavedDialog") if b.isVisible())
+    box.button(QMessageBox.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: slow.held == 1)
+    app.answer_later_start({"search": "bia@example.com"})  # the phone rings
+    assert window.search_field.text() == "bia@example.com" and app.args.search is None  # in sight, for now
+    slow.release()
+    if save_fails:
+        qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Not signed out"), timeout=10_000)
+        assert app.window is window and app.args.search is None  # it waits here, not for some next window
+    else:
+        qtbot.waitUntil(lambda: app.window is not window, timeout=10_000)
+        assert app.args.search == "bia@example.com"  # the sign-out went: the next window runs it

@@ -11,6 +11,7 @@ import asyncio
 from typing import cast
 
 import httpx
+import pytest
 from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -1111,14 +1112,15 @@ def test_close_nows_question_goes_when_the_wait_it_asked_about_is_over(
     close_window(qtbot, window)
 
 
+@pytest.mark.parametrize(("demo", "said"), [(False, "Not signed out"), (True, "Still in the demo")])
 def test_a_sign_out_riding_on_a_save_that_fails_says_it_did_not_happen(
-    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+    demo: bool, said: str, qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
     """A rep walking away from a shared computer believed they had signed out: the save their answer started
     failed, and nothing said the sign-out was off."""
     route = "PUT /api/contact"
     slow = HeldTransport(route, inner=FailingTransport(route, times=10))
-    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
+    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow, demo=demo, max_retries=0)
     view = window.contact_view
     signed_out: list[bool] = []
     window.sign_out_requested.connect(lambda: signed_out.append(True))
@@ -1131,7 +1133,7 @@ def test_a_sign_out_riding_on_a_save_that_fails_says_it_did_not_happen(
     qtbot.waitUntil(lambda: slow.held == 1)
     assert window.signing_out()  # under way: only the save stands between
     slow.release()
-    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Not signed out"), timeout=10_000)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith(said), timeout=10_000)
     assert signed_out == [] and not window.signing_out()
     close_window(qtbot, window)
 
@@ -1152,4 +1154,19 @@ def test_a_later_start_leaves_a_closes_question_only_saving_or_discarding(
     qtbot.waitUntil(lambda: view.form_status.text() == "Saved", timeout=10_000)
     qtbot.wait(100)
     assert window.isVisible()
+    close_window(qtbot, window)
+
+
+def test_a_later_start_closes_a_closes_question_about_drafts_rather_than_give_them_up_for_nothing(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    slow = HeldTransport("NONE /")
+    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
+    view = window.contact_view
+    view.notes.input.setPlainText("Call back on Monday")  # typed, not added
+    window.close()
+    qtbot.waitUntil(lambda: any(b.isVisible() for b in view.findChildren(QMessageBox, "draftsDialog")))
+    window.keep_open()  # a phone tool's start for an incoming call
+    qtbot.waitUntil(lambda: not any(b.isVisible() for b in view.findChildren(QMessageBox, "draftsDialog")))
+    assert window.isVisible() and view.notes.input.toPlainText() == "Call back on Monday"
     close_window(qtbot, window)

@@ -28,8 +28,10 @@ def test_the_ui_thread_never_stalls_during_a_save(
     business = view.findChild(QLineEdit, "businessName")
     assert business is not None
     business.setText("Probe Industries")
-    with StallProbe(freeze_heap=True).running() as probe, qtbot.waitSignal(view.service.saved, timeout=15_000) as saved:
-        view.save()
+    with StallProbe(freeze_heap=True).running() as probe:
+        with qtbot.waitSignal(view.service.saved, timeout=15_000) as saved:
+            view.save()
+        qtbot.wait(30)  # and the paint after it: a save answered in under 5 ms left the probe too few ticks
     assert saved.args[0].businessName == "Probe Industries"
     assert len(probe.gaps) > 5
     assert probe.longest_ms < LOOSE_BOUND_MS, f"the UI thread stalled for {probe.describe()}"
