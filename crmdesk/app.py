@@ -292,9 +292,10 @@ class AppController:
         self._replacements: list[Session] = []
         self._background: set[asyncio.Task[Any]] = set()
         self._shutting_down = False
-        # A later start's search that came while this window's sign-out was under way: it waits in the window's
-        # search field, and goes to the next window only if the sign-out really happens (it may yet fail).
-        self._handed_over: str | None = None
+        # A later start's search that came while this window's sign-out was under way, and which sign-out that
+        # was: it waits in the window's search field, and goes to the next window only if that sign-out really
+        # happens (it may yet fail) and the rep has not run it here meanwhile.
+        self._handed_over: tuple[str, int] | None = None
 
     # --- life -----------------------------------------------------------------------------------
 
@@ -706,7 +707,7 @@ class AppController:
             # The sign-out may still fail (its save, a question the rep cancels): the search waits here, in sight,
             # and follows to the next window only if the sign-out goes through (see _sign_out).
             window.search_field.setText(query)
-            self._handed_over = query
+            self._handed_over = (query, window.sign_out_asked)
         elif query and window is not None:
             if QApplication.activeModalWidget() is not None:
                 window.search_field.setText(query)
@@ -808,8 +809,12 @@ class AppController:
     def _sign_out(self) -> None:
         window, session = self.window, self.session
         handed_over, self._handed_over = self._handed_over, None
-        if handed_over and window is not None and window.search_field.text() == handed_over:
-            self.args.search = handed_over  # for the window that opens next (see answer_later_start)
+        if handed_over is not None and window is not None:
+            query, asked = handed_over
+            same_sign_out = window.sign_out_asked == asked  # not one the rep asked for later, after it failed
+            waiting = window.search_field.text() == query and window.last_searched() != query
+            if same_sign_out and waiting:
+                self.args.search = query  # for the window that opens next (see answer_later_start)
         if session is not None and self._owns_stored_token(session):
             profile = session.profile
             self.credentials.forget_in_background(profile, lambda removed: self._forgotten(profile, removed))

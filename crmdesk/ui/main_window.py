@@ -292,6 +292,8 @@ class MainWindow(QMainWindow):
         self._leave_now_box: QWidget | None = None  # its "Close now?" question, while open
         self._waiting_for_writes = False  # a close or sign-out is connected to the writes' end
         self._sign_out_sent = False  # sign_out_requested was emitted: this window is going
+        #: How many times the rep has asked to sign out here: tells one sign-out from a later one.
+        self.sign_out_asked = 0
         self.sign_out_requested.connect(self._mark_signed_out)
         self._leave_now_token: object | None = None  # the "Close now" whose questions are being asked
         self._failures_before = 0  # the view's unasked failures when the wait began
@@ -816,6 +818,7 @@ class MainWindow(QMainWindow):
         self.contact_view.resolve_unsaved(start)
 
     def sign_out(self) -> None:
+        self.sign_out_asked += 1
         if self._contact_view is None:
             self.sign_out_requested.emit()
         else:
@@ -1012,6 +1015,10 @@ class MainWindow(QMainWindow):
         box.buttonClicked.connect(answered)
         self._leave_now_box = box
         box.open()
+
+    def last_searched(self) -> str | None:
+        """The text of the last search run in this window, if any."""
+        return self._last_search[0] if self._last_search is not None else None
 
     def _mark_signed_out(self) -> None:
         self._sign_out_sent = True

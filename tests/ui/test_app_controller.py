@@ -984,3 +984,43 @@ def test_a_search_handed_over_while_a_sign_out_is_under_way_follows_it_only_if_i
     else:
         qtbot.waitUntil(lambda: app.window is not window, timeout=10_000)
         assert app.args.search == "bia@example.com"  # the sign-out went: the next window runs it
+
+
+def test_a_search_handed_over_to_a_sign_out_that_failed_does_not_follow_a_later_one(
+    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The save failed, the rep stayed, ran the call's search and worked on; their next sign-out, hours later,
+    took the old search to whoever signed in next, who saw the old caller open by itself."""
+    from tests.ui.contact_support import FailingTransport, HeldTransport
+
+    alice, bia = create_contacts(
+        qtbot,
+        account,
+        {"name": "Alice Alpha", "email": "alice@example.com"},
+        {"name": "Bia Lima", "email": "bia@example.com"},
+    )
+    route = "PUT /api/contact"
+    slow = HeldTransport(route, inner=FailingTransport(route, times=1))
+    slow.release()
+    _with_transport(monkeypatch, slow)
+    app, window = _open_work(qtbot, controller, account, memory_keyring)
+    window.request_search("alice@example.com")
+    qtbot.waitUntil(lambda: window.contact_view_built() and window.contact_view.current_uid() == alice.uid)
+    view = window.contact_view
+    slow.hold()
+    cast(QLineEdit, view.form.editor("lastName")).setText("Alpha-Souza")
+    window.sign_out()
+    qtbot.waitUntil(lambda: any(b.isVisible() for b in view.findChildren(QMessageBox, "unsavedDialog")))
+    box = next(b for b in view.findChildren(QMessageBox, "unsavedDialog") if b.isVisible())
+    box.button(QMessageBox.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: slow.held == 1)
+    app.answer_later_start({"search": "bia@example.com"})
+    slow.release()  # the save fails: no sign-out
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Not signed out"), timeout=10_000)
+    view.save()  # the rep saves again, and it goes
+    qtbot.waitUntil(lambda: not view.has_unsaved_changes(), timeout=10_000)
+    window.request_search(window.search_field.text())  # and takes the call here
+    qtbot.waitUntil(lambda: view.current_uid() == bia.uid, timeout=10_000)
+    window.sign_out()  # later
+    qtbot.waitUntil(lambda: app.window is not window, timeout=10_000)
+    assert app.args.search is None  # nothing for the next window to open by itself

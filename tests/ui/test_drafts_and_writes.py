@@ -413,6 +413,17 @@ def _delete_held(qtbot: QtBot, window: MainWindow, slow: HeldTransport) -> None:
     qtbot.waitUntil(lambda: slow.held == 1)
 
 
+def _closed_while_a_failing_deletion_waits(qtbot: QtBot, account: Account) -> tuple[MainWindow, str, HeldTransport]:
+    """Alice deleted, the deletion held in the transport returned (it fails once released), and the window closed
+    meanwhile: it waits. Returns the window, Alice's uid and the transport."""
+    route = "DELETE /api/contact"
+    slow = HeldTransport(route, inner=FailingTransport(route, times=10))
+    window, alice, _bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
+    _delete_held(qtbot, window, slow)
+    window.close()
+    return window, alice, slow
+
+
 def _shown_notes(window: MainWindow) -> list[str]:
     return [entry.text_label.text() for entry in window.contact_view.notes.entry_widgets()]
 
@@ -702,11 +713,7 @@ def test_close_now_asks_about_edits_and_drafts_typed_while_waiting(
 def test_a_close_waiting_for_a_deletion_that_fails_stays_with_the_failure_said(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    route = "DELETE /api/contact"
-    slow = HeldTransport(route, inner=FailingTransport(route, times=10))
-    window, alice, _bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
-    _delete_held(qtbot, window, slow)
-    window.close()
+    window, alice, slow = _closed_while_a_failing_deletion_waits(qtbot, account)
     slow.release()
     qtbot.waitUntil(lambda: window._banner is not None and window.banner.isVisible())
     qtbot.wait(100)
@@ -890,11 +897,7 @@ def test_a_wait_to_close_is_spoken_and_so_is_a_close_called_off(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, screen_reader: list[tuple[str, bool]]
 ) -> None:
     """A screen reader's rep pressed Ctrl+Q while a note was on its way, and heard nothing: the quit looked ignored."""
-    route = "DELETE /api/contact"
-    slow = HeldTransport(route, inner=FailingTransport(route, times=10))
-    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
-    _delete_held(qtbot, window, slow)
-    window.close()
+    window, _alice, slow = _closed_while_a_failing_deletion_waits(qtbot, account)
     assert ("Closing once the last change reaches the server… (1 left)", False) in screen_reader
     button = window.findChild(QPushButton, "leaveNow")
     assert button is not None and button.accessibleDescription().startswith("Closing once")
@@ -903,10 +906,9 @@ def test_a_wait_to_close_is_spoken_and_so_is_a_close_called_off(
     close_window(qtbot, window)
 
 
-def test_sign_out_now_cancelled_leaves_the_sign_out_waiting_and_asked_again_when_the_writes_are_in(
-    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
-) -> None:
-    """Cancelled, "Sign out now" left the sign-out promised by the notice and never done: the token stayed."""
+def _sign_out_now_with_an_edit(qtbot: QtBot, account: Account) -> tuple[MainWindow, HeldTransport, list[bool]]:
+    """A sign-out waiting for a note (held in the transport returned), an edit typed meanwhile, then "Sign out now"
+    and its confirmation: the Save question is open. The list records each sign-out requested."""
     slow = HeldTransport("POST /api/contact/note/add")
     window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
     view = window.contact_view
@@ -921,6 +923,15 @@ def test_sign_out_now_cancelled_leaves_the_sign_out_waiting_and_asked_again_when
     box = next(box for box in window.findChildren(QMessageBox, "leaveNowDialog") if box.isVisible())
     next(choice for choice in box.buttons() if choice.text() == "Sign out now").click()
     qtbot.waitUntil(lambda: any(b.isVisible() for b in view.findChildren(QMessageBox, "unsavedDialog")))
+    return window, slow, signed_out
+
+
+def test_sign_out_now_cancelled_leaves_the_sign_out_waiting_and_asked_again_when_the_writes_are_in(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """Cancelled, "Sign out now" left the sign-out promised by the notice and never done: the token stayed."""
+    window, slow, signed_out = _sign_out_now_with_an_edit(qtbot, account)
+    view = window.contact_view
     next(b for b in view.findChildren(QMessageBox, "unsavedDialog") if b.isVisible()).reject()  # Cancel
     assert _waiting(window).startswith("Signing out once")
     slow.release()  # the note is in: the sign-out it waited for goes on, asking about the edit again
@@ -958,20 +969,8 @@ def test_a_cancelled_sign_out_now_leaves_no_sign_out_behind_for_a_later_close(
 ) -> None:
     """The note came in while "Sign out now"'s Save question was open, and the rep answered Cancel: a later quit,
     with another note on its way, then signed out, removing the token, as the first sign-out's leftover."""
-    slow = HeldTransport("POST /api/contact/note/add")
-    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow)
+    window, slow, signed_out = _sign_out_now_with_an_edit(qtbot, account)
     view = window.contact_view
-    _send_note_that_waits(qtbot, window, slow)
-    signed_out: list[bool] = []
-    window.sign_out_requested.connect(lambda: signed_out.append(True))
-    window.sign_out()
-    cast(QLineEdit, view.form.editor("lastName")).setText("Alpha-Souza")
-    button = window.findChild(QPushButton, "leaveNow")
-    assert button is not None
-    button.click()
-    box = next(box for box in window.findChildren(QMessageBox, "leaveNowDialog") if box.isVisible())
-    next(choice for choice in box.buttons() if choice.text() == "Sign out now").click()
-    qtbot.waitUntil(lambda: any(b.isVisible() for b in view.findChildren(QMessageBox, "unsavedDialog")))
     slow.release()
     qtbot.waitUntil(lambda: view.service.writes_in_flight() == 0)
     next(b for b in view.findChildren(QMessageBox, "unsavedDialog") if b.isVisible()).reject()  # Cancel
@@ -1097,11 +1096,7 @@ def test_a_close_waiting_for_a_save_keeps_saying_so_when_the_writes_end_first(
 def test_close_nows_question_goes_when_the_wait_it_asked_about_is_over(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    route = "DELETE /api/contact"
-    slow = HeldTransport(route, inner=FailingTransport(route, times=10))
-    window, _alice, _bob = _alice_with_slow_writes(qtbot, account, slow, max_retries=0)
-    _delete_held(qtbot, window, slow)
-    window.close()
+    window, _alice, slow = _closed_while_a_failing_deletion_waits(qtbot, account)
     button = window.findChild(QPushButton, "leaveNow")
     assert button is not None
     button.click()
