@@ -31,6 +31,7 @@ from crmdesk.ui.sign_in import SignInDialog
 from tests.support.live_server import Account, LiveServer
 from tests.support.qt_fixtures import MemoryKeyring
 from tests.support.stall_probe import StallProbe
+from tests.ui.contact_support import FailingTransport, HeldTransport
 from tests.ui.shell_support import create_contacts, run
 
 
@@ -937,13 +938,43 @@ def _with_transport(monkeypatch: pytest.MonkeyPatch, transport: object) -> None:
 
     made = session_module.Session
 
-    class Through(made):  # type: ignore[misc, valid-type]
+    class Through(made):  # type: ignore[misc, valid-type]  # a class held in a variable: mypy cannot check it
         def __init__(self, *args: object, **kwargs: object) -> None:
             if not kwargs.get("demo"):
                 kwargs.setdefault("client_options", {"transport": transport, "max_retries": 0})
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(session_module, "Session", Through)
+
+
+def _signing_out_on_a_held_save(
+    qtbot: QtBot,
+    controller: object,
+    account: Account,
+    keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    uid: str,
+    *,
+    failures: int,
+) -> tuple[AppController, MainWindow, HeldTransport]:
+    """Profile "work" with the contact ``uid`` (alice@example.com) open and edited, then Sign out answered Save:
+    the save is held in the transport returned, and fails its first ``failures`` times once released."""
+    route = "PUT /api/contact"
+    slow = HeldTransport(route, inner=FailingTransport(route, times=failures))
+    slow.release()
+    _with_transport(monkeypatch, slow)
+    app, window = _open_work(qtbot, controller, account, keyring)
+    window.request_search("alice@example.com")
+    qtbot.waitUntil(lambda: window.contact_view_built() and window.contact_view.current_uid() == uid)
+    view = window.contact_view
+    slow.hold()
+    cast(QLineEdit, view.form.editor("lastName")).setText("Alpha-Souza")
+    window.sign_out()
+    qtbot.waitUntil(lambda: any(b.isVisible() for b in view.findChildren(QMessageBox, "unsavedDialog")))
+    box = next(b for b in view.findChildren(QMessageBox, "unsavedDialog") if b.isVisible())
+    box.button(QMessageBox.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: slow.held == 1)
+    return app, window, slow
 
 
 @pytest.mark.parametrize("save_fails", [False, True], ids=["sign-out goes", "its save fails"])
@@ -957,24 +988,10 @@ def test_a_search_handed_over_while_a_sign_out_is_under_way_follows_it_only_if_i
 ) -> None:
     """An incoming call's search, while a sign-out waited for its save: it went to the next window even when the
     save failed and the rep stayed, to open there perhaps hours later, in another rep's session."""
-    from tests.ui.contact_support import FailingTransport, HeldTransport
-
     (alice,) = create_contacts(qtbot, account, {"name": "Alice Alpha", "email": "alice@example.com"})
-    route = "PUT /api/contact"
-    slow = HeldTransport(route, inner=FailingTransport(route, times=10 if save_fails else 0))
-    slow.release()
-    _with_transport(monkeypatch, slow)
-    app, window = _open_work(qtbot, controller, account, memory_keyring)
-    window.request_search("alice@example.com")
-    qtbot.waitUntil(lambda: window.contact_view_built() and window.contact_view.current_uid() == alice.uid)
-    view = window.contact_view
-    slow.hold()
-    cast(QLineEdit, view.form.editor("lastName")).setText("Alpha-Souza")
-    window.sign_out()
-    qtbot.waitUntil(lambda: any(b.isVisible() for b in view.findChildren(QMessageBox, "unsavedDialog")))
-    box = next(b for b in view.findChildren(QMessageBox, "unsavedDialog") if b.isVisible())
-    box.button(QMessageBox.StandardButton.Save).click()
-    qtbot.waitUntil(lambda: slow.held == 1)
+    app, window, slow = _signing_out_on_a_held_save(
+        qtbot, controller, account, memory_keyring, monkeypatch, alice.uid, failures=10 if save_fails else 0
+    )
     app.answer_later_start({"search": "bia@example.com"})  # the phone rings
     assert window.search_field.text() == "bia@example.com" and app.args.search is None  # in sight, for now
     slow.release()
@@ -991,29 +1008,16 @@ def test_a_search_handed_over_to_a_sign_out_that_failed_does_not_follow_a_later_
 ) -> None:
     """The save failed, the rep stayed, ran the call's search and worked on; their next sign-out, hours later,
     took the old search to whoever signed in next, who saw the old caller open by itself."""
-    from tests.ui.contact_support import FailingTransport, HeldTransport
-
     alice, bia = create_contacts(
         qtbot,
         account,
         {"name": "Alice Alpha", "email": "alice@example.com"},
         {"name": "Bia Lima", "email": "bia@example.com"},
     )
-    route = "PUT /api/contact"
-    slow = HeldTransport(route, inner=FailingTransport(route, times=1))
-    slow.release()
-    _with_transport(monkeypatch, slow)
-    app, window = _open_work(qtbot, controller, account, memory_keyring)
-    window.request_search("alice@example.com")
-    qtbot.waitUntil(lambda: window.contact_view_built() and window.contact_view.current_uid() == alice.uid)
+    app, window, slow = _signing_out_on_a_held_save(
+        qtbot, controller, account, memory_keyring, monkeypatch, alice.uid, failures=1
+    )
     view = window.contact_view
-    slow.hold()
-    cast(QLineEdit, view.form.editor("lastName")).setText("Alpha-Souza")
-    window.sign_out()
-    qtbot.waitUntil(lambda: any(b.isVisible() for b in view.findChildren(QMessageBox, "unsavedDialog")))
-    box = next(b for b in view.findChildren(QMessageBox, "unsavedDialog") if b.isVisible())
-    box.button(QMessageBox.StandardButton.Save).click()
-    qtbot.waitUntil(lambda: slow.held == 1)
     app.answer_later_start({"search": "bia@example.com"})
     slow.release()  # the save fails: no sign-out
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Not signed out"), timeout=10_000)

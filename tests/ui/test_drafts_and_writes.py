@@ -8,6 +8,7 @@ contact it was for.
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import cast
 
 import httpx
@@ -578,7 +579,7 @@ def test_close_now_asks_first_and_keep_waiting_keeps_waiting(
         box = next(box for box in window.findChildren(QMessageBox, "leaveNowDialog") if box.isVisible())
         assert box.text().startswith("1 change(s) have not reached the server yet.")
         next(choice for choice in box.buttons() if choice.text() == answer).click()
-        qtbot.waitUntil(lambda closed=closed: window.isVisible() != closed)  # type: ignore[misc]
+        qtbot.waitUntil(partial(lambda shown: window.isVisible() == shown, not closed))
     # The rep chose to go: the window closed with the note still on its way (the app then stops it).
     assert window.contact_view.service.writes_in_flight() == 1
     slow.release()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -179,7 +180,7 @@ def test_an_email_or_phone_pasted_with_what_surrounded_it_opens_the_contact(
         window.search_field.setFocus()
         qtbot.keyClick(window.search_field, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
         qtbot.keyClick(window.search_field, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda ref=ref: window.contact_view.current_uid() == ref.uid, timeout=15_000)  # type: ignore[misc]
+        qtbot.waitUntil(partial(lambda uid: window.contact_view.current_uid() == uid, ref.uid), timeout=15_000)
         assert window.banner.isHidden(), (pasted, window.banner.text())
     close_window(qtbot, window)
 
