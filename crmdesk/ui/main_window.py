@@ -834,10 +834,10 @@ class MainWindow(QMainWindow):
             )
 
     def _after_writes(self, then: Callable[[], None], *, again: Callable[[], object], waiting: str = "") -> None:
-        """Run ``then`` now if no note, tag or stage change is on its way (closing the window or the session would
-        cancel it). Otherwise wait for them (each request ends within the client's deadline), then leave by
-        ``again``, the ordinary path with its questions: a note that failed is back in its box, and the rep may
-        have typed meanwhile. Asked to leave again while waiting, it keeps waiting, for the latest way of leaving;
+        """Run ``then`` now if no note, tag, header change or deletion is on its way (closing the window or the
+        session would cancel it). Otherwise wait for them (each request ends within the client's deadline), then
+        leave by ``again``, the ordinary path with its questions: a note that failed is back in its box, and the rep
+        may have typed meanwhile. Asked to leave again while waiting, it keeps waiting, for the latest way of leaving;
         a sign-out waiting is not traded for a close, which would leave the token stored."""
         view = self._contact_view
         if view is None or not view.service.writes_in_flight():
