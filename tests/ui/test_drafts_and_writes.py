@@ -258,6 +258,13 @@ def _waiting(window: MainWindow) -> str:
     return label.text() if notice is not None and label is not None and notice.isVisible() else ""
 
 
+def _leave_now_button(window: MainWindow) -> QPushButton:
+    """The waiting notice's "Close now" (or "Sign out now") button."""
+    button = window.findChild(QPushButton, "leaveNow")
+    assert button is not None
+    return button
+
+
 def _closed_while_a_note_waits(qtbot: QtBot, account: Account) -> tuple[MainWindow, str, HeldTransport]:
     """Alice's window, closed straight after a note's request set out (held until ``release``): still open,
     waiting for the note. Returns the window, Alice's uid and the transport holding the note."""
@@ -560,8 +567,8 @@ def test_the_wait_to_close_stays_said_with_what_is_left_until_it_is_over(
     assert _waiting(window) == "Closing once the last change reaches the server… (2 left)"
     view.status_message.emit("Stage set to Qualified")  # any other message meanwhile
     assert _waiting(window) == "Closing once the last change reaches the server… (2 left)"
-    button = window.findChild(QPushButton, "leaveNow")
-    assert button is not None and button.isVisible() and button.text() == "Close now"
+    button = _leave_now_button(window)
+    assert button.isVisible() and button.text() == "Close now"
     slow.release()
     qtbot.waitUntil(lambda: not window.isVisible())
     assert len(_on_server(qtbot, account, alice).notes) == 1
@@ -572,8 +579,7 @@ def test_close_now_asks_first_and_keep_waiting_keeps_waiting(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
     window, _alice, slow = _closed_while_a_note_waits(qtbot, account)
-    button = window.findChild(QPushButton, "leaveNow")
-    assert button is not None
+    button = _leave_now_button(window)
     for answer, closed in (("Keep waiting", False), ("Close now", True)):
         button.click()
         box = next(box for box in window.findChildren(QMessageBox, "leaveNowDialog") if box.isVisible())
@@ -686,8 +692,7 @@ def _close_now_with_an_edit(qtbot: QtBot, account: Account) -> tuple[MainWindow,
     its confirmation: the ordinary questions about the edit come next."""
     window, _alice, slow = _closed_while_a_note_waits(qtbot, account)
     cast(QLineEdit, window.contact_view.form.editor("lastName")).setText("Alpha-Souza")
-    button = window.findChild(QPushButton, "leaveNow")
-    assert button is not None
+    button = _leave_now_button(window)
     button.click()
     box = next(box for box in window.findChildren(QMessageBox, "leaveNowDialog") if box.isVisible())
     next(choice for choice in box.buttons() if choice.text() == "Close now").click()
@@ -780,8 +785,8 @@ def test_leaving_the_demo_while_a_note_waits_says_leave_not_sign_out(
     _send_note_that_waits(qtbot, window, slow)
     window.sign_out()
     assert _waiting(window) == "Leaving the demo once the last change reaches the server… (1 left)"
-    button = window.findChild(QPushButton, "leaveNow")
-    assert button is not None and button.text() == "Leave now"
+    button = _leave_now_button(window)
+    assert button.text() == "Leave now"
     slow.release()
     qtbot.waitUntil(lambda: window.contact_view.service.writes_in_flight() == 0)
     close_window(qtbot, window)
@@ -900,8 +905,8 @@ def test_a_wait_to_close_is_spoken_and_so_is_a_close_called_off(
     """A screen reader's rep pressed Ctrl+Q while a note was on its way, and heard nothing: the quit looked ignored."""
     window, _alice, slow = _closed_while_a_failing_deletion_waits(qtbot, account)
     assert ("Closing once the last change reaches the server… (1 left)", False) in screen_reader
-    button = window.findChild(QPushButton, "leaveNow")
-    assert button is not None and button.accessibleDescription().startswith("Closing once")
+    button = _leave_now_button(window)
+    assert button.accessibleDescription().startswith("Closing once")
     slow.release()
     qtbot.waitUntil(lambda: ("Not closed: a change did not reach the server.", True) in screen_reader)
     close_window(qtbot, window)
@@ -918,8 +923,7 @@ def _sign_out_now_with_an_edit(qtbot: QtBot, account: Account) -> tuple[MainWind
     window.sign_out_requested.connect(lambda: signed_out.append(True))
     window.sign_out()
     cast(QLineEdit, view.form.editor("lastName")).setText("Alpha-Souza")
-    button = window.findChild(QPushButton, "leaveNow")
-    assert button is not None
+    button = _leave_now_button(window)
     button.click()
     box = next(box for box in window.findChildren(QMessageBox, "leaveNowDialog") if box.isVisible())
     next(choice for choice in box.buttons() if choice.text() == "Sign out now").click()
@@ -957,8 +961,8 @@ def test_a_close_waiting_for_a_save_says_so_until_the_save_is_in(
     assert label.text() == "Saving the changes first…" and ("Saving the changes first…", False) in screen_reader
     view.status_message.emit("Tag “VIP” added to Bob Beta")  # any other message meanwhile
     assert notice.isVisible() and label.text() == "Saving the changes first…"
-    button = window.findChild(QPushButton, "leaveNow")
-    assert button is not None and not button.isVisible()  # nothing to leave without: the save decides
+    button = _leave_now_button(window)
+    assert not button.isVisible()  # nothing to leave without: the save decides
     slow.release()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
     assert _on_server(qtbot, account, alice).lastName == "Alpha-Souza"
@@ -1098,8 +1102,7 @@ def test_close_nows_question_goes_when_the_wait_it_asked_about_is_over(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
     window, _alice, slow = _closed_while_a_failing_deletion_waits(qtbot, account)
-    button = window.findChild(QPushButton, "leaveNow")
-    assert button is not None
+    button = _leave_now_button(window)
     button.click()
     assert any(box.isVisible() for box in window.findChildren(QMessageBox, "leaveNowDialog"))
     slow.release()  # the deletion fails: "Not closed"
