@@ -25,7 +25,8 @@ from crmdesk import __version__
 if TYPE_CHECKING:
     import asyncio
 
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtGui import QSessionManager
+    from PySide6.QtWidgets import QApplication, QWidget
 
     from crmdesk.services.demo import DemoServer
     from crmdesk.services.instance import Instance
@@ -679,7 +680,6 @@ class AppController:
         next, as ``--search`` does; while a question is open (unsaved changes), it is put in the search field for
         the rep to send once they have answered.
         """
-        from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QApplication
 
         query = request.get("search")
@@ -713,15 +713,43 @@ class AppController:
                 window.search_field.setText(query)
             else:
                 window.request_search(query)
-        modal = QApplication.activeModalWidget()
-        for target in (window if window is not None else self.sign_in, modal):
+        self._bring_forward(window if window is not None else self.sign_in)
+
+    @staticmethod
+    def _bring_forward(window: QWidget | None) -> None:
+        """Bring ``window`` and any modal dialog over it to the front, out of the taskbar if minimized (a maximized
+        window stays maximized)."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QApplication
+
+        for target in (window, QApplication.activeModalWidget()):
             if target is None:
                 continue
-            # Out of the taskbar if minimized, as it was otherwise (maximized stays maximized).
             target.setWindowState(target.windowState() & ~Qt.WindowState.WindowMinimized)
             target.show()
             target.raise_()
             target.activateWindow()
+
+    def commit_data(self, manager: QSessionManager) -> None:
+        """The computer is about to sign out, shut down or restart, and asks each app first (Windows always does;
+        a desktop's session manager may). Ending now would lose what closing the window asks about (an unsaved
+        edit, a note or tag typed but not added) or waits for (a change on its way to the server): the end is held
+        back, the window comes forward and closes the ordinary way, with its questions, and the rep tries again.
+
+        Without leave to interact nothing can be asked, and the session ends as it would have."""
+        from PySide6.QtCore import QTimer
+
+        window = self.window
+        if window is None or not window.would_lose_work():
+            return
+        if not manager.allowsInteraction():
+            log.warning("The computer's session is ending with changes not saved, and gave no leave to ask about them")
+            return
+        manager.cancel()
+        log.info("Held back the end of the computer's session: closing the window would lose changes")
+        self._bring_forward(window)
+        # Asked once the session manager's call has returned (Windows waits for its answer only briefly).
+        QTimer.singleShot(0, window, window.close)
 
     def takes_later_starts(self) -> bool:
         """False once this copy is going (its window closed, or shutting down): a request would be lost with it.
@@ -1063,7 +1091,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # for their absence, so mark its CLI module unavailable before crmdesk.api pulls httpx in.
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from crmdesk.services import event_loop
@@ -1088,6 +1116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handed_over:
         return 0
     controller = AppController(args, on_exit=app.exit)
+    # Qt asks for a direct connection: the session manager's question is answered before the call returns.
+    app.commitDataRequest.connect(controller.commit_data, Qt.ConnectionType.DirectConnection)
     if instance is not None:
         controller.instance = instance
         instance.requested.connect(controller.answer_later_start)

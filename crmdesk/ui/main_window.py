@@ -644,6 +644,12 @@ class MainWindow(QMainWindow):
         view = self._contact_view
         return view is not None and (view.has_unsaved_changes() or bool(view.unsent_drafts()))
 
+    def would_lose_work(self) -> bool:
+        """Whether ending the app now would lose anything: what :meth:`has_unsaved_changes` says, or a change still
+        on its way to the server (a note waiting for the one before it is not even sent yet)."""
+        view = self._contact_view
+        return self.has_unsaved_changes() or (view is not None and bool(view.service.writes_in_flight()))
+
     def contact_view_built(self) -> bool:
         return self._contact_view is not None and self._view_ready
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import os
 import signal
 import sys
@@ -1028,3 +1029,129 @@ def test_a_search_handed_over_to_a_sign_out_that_failed_does_not_follow_a_later_
     window.sign_out()  # later
     qtbot.waitUntil(lambda: app.window is not window, timeout=10_000)
     assert app.args.search is None  # nothing for the next window to open by itself
+
+
+class _EndingSession:
+    """What CRMDesk uses of the QSessionManager a computer's sign-out or shut-down comes with (Python cannot make
+    one): whether the app may ask the rep, and whether it held the end back."""
+
+    def __init__(self, *, may_ask: bool = True) -> None:
+        self.may_ask = may_ask
+        self.cancelled = False
+
+    def allowsInteraction(self) -> bool:
+        return self.may_ask
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+def _alice_open_in_work(
+    qtbot: QtBot,
+    controller: object,
+    account: Account,
+    keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    transport: HeldTransport,
+) -> tuple[AppController, MainWindow, str]:
+    """Profile "work" with alice@example.com open; ``transport``'s requests wait from now on until released."""
+    (alice,) = create_contacts(qtbot, account, {"name": "Alice Alpha", "email": "alice@example.com"})
+    transport.release()
+    _with_transport(monkeypatch, transport)
+    app, window = _open_work(qtbot, controller, account, keyring)
+    window.request_search("alice@example.com")
+    qtbot.waitUntil(lambda: window.contact_view_built() and window.contact_view.current_uid() == alice.uid)
+    transport.hold()
+    return app, window, alice.uid
+
+
+def _unsaved_question(window: MainWindow) -> QMessageBox | None:
+    return next((b for b in window.findChildren(QMessageBox, "unsavedDialog") if b.isVisible()), None)
+
+
+def test_the_computer_shutting_down_over_an_unsaved_edit_is_held_back_and_the_rep_asked(
+    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows asks every app before it signs out or shuts down; the edit used to go with the app, unasked."""
+    app, window, uid = _alice_open_in_work(
+        qtbot, controller, account, memory_keyring, monkeypatch, HeldTransport("GET /nothing-held")
+    )
+    cast(QLineEdit, window.contact_view.form.editor("lastName")).setText("Alpha-Souza")
+    window.setWindowState(Qt.WindowState.WindowMinimized)
+    ending = _EndingSession()
+    app.commit_data(ending)  # type: ignore[arg-type]  # a stand-in for the QSessionManager
+    assert ending.cancelled
+    assert not window.windowState() & Qt.WindowState.WindowMinimized  # in front of the rep, with the question
+    qtbot.waitUntil(lambda: _unsaved_question(window) is not None)
+    box = _unsaved_question(window)
+    assert box is not None
+    box.button(QMessageBox.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: app.window is None, timeout=15_000)  # saved, then closed: the rep can shut down
+    assert app.exit_code == 0
+
+    async def last_name() -> str:
+        async with ContactApi(account.base_url, account.token) as api:
+            contact = await api.get_contact(uid=uid)
+            assert not isinstance(contact, list)
+            return contact.lastName
+
+    assert run(qtbot, last_name()) == "Alpha-Souza"
+
+
+def test_the_computer_shutting_down_waits_for_a_note_on_its_way(
+    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow = HeldTransport("POST /api/contact/note/add")
+    app, window, uid = _alice_open_in_work(qtbot, controller, account, memory_keyring, monkeypatch, slow)
+    window.contact_view.notes.input.setPlainText("Called: wants the premium plan")
+    window.contact_view.notes.submit()
+    qtbot.waitUntil(lambda: slow.held == 1)
+    ending = _EndingSession()
+    app.commit_data(ending)  # type: ignore[arg-type]  # a stand-in for the QSessionManager
+    assert ending.cancelled
+    qtbot.waitUntil(lambda: window.findChild(QLabel, "waitingText") is not None)
+    label = window.findChild(QLabel, "waitingText")
+    assert label is not None and label.isVisible()
+    assert label.text() == "Closing once the last change reaches the server… (1 left)"
+    assert app.window is window
+    slow.release()
+    qtbot.waitUntil(lambda: app.window is None, timeout=15_000)
+    assert app.exit_code == 0
+
+    async def notes() -> list[str]:
+        async with ContactApi(account.base_url, account.token) as api:
+            contact = await api.get_contact(uid=uid)
+            assert not isinstance(contact, list)
+            return [note.text for note in contact.notes]
+
+    assert run(qtbot, notes()) == ["Called: wants the premium plan"]
+
+
+@pytest.mark.expected_warnings
+@pytest.mark.parametrize("edited", [False, True], ids=["nothing to lose", "not allowed to ask"])
+def test_the_computer_shutting_down_goes_ahead_when_nothing_is_lost_or_nothing_can_be_asked(
+    edited: bool,
+    caplog: pytest.LogCaptureFixture,
+    qtbot: QtBot,
+    controller: object,
+    account: Account,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app, window, _uid = _alice_open_in_work(
+        qtbot, controller, account, memory_keyring, monkeypatch, HeldTransport("GET /nothing-held")
+    )
+    if edited:
+        cast(QLineEdit, window.contact_view.form.editor("lastName")).setText("Alpha-Souza")
+    ending = _EndingSession(may_ask=not edited)
+    app.commit_data(ending)  # type: ignore[arg-type]  # a stand-in for the QSessionManager
+    qtbot.wait(200)
+    assert not ending.cancelled
+    assert _unsaved_question(window) is None and window.isVisible()
+    assert window.contact_view.has_unsaved_changes() is edited  # left as it was, for the session end to take
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert said == (
+        ["The computer's session is ending with changes not saved, and gave no leave to ask about them"]
+        if edited
+        else []
+    )
