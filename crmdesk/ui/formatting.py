@@ -177,6 +177,11 @@ def plain_amount(text: str, locale: QLocale | None = None, currency: str = "") -
         decimal = last  # "0.125", "00,125": no thousands begin with a zero
     elif currency in _NO_DECIMALS:
         decimal = ""  # "￥1,234" to a German rep: a yen has no fraction, so three digits after it are thousands
+    elif foreign and currency not in _THREE_DECIMALS:
+        # "US$ 12,000" or a Brazilian quote's "US$ 12.000" to a US rep: whichever country wrote it, no locale
+        # writes a dollar with three decimals, so these are thousands. (Without that mark the rep's own locale
+        # decides, below: "12.000" from a US rep is twelve.)
+        decimal = ""
     elif locale is not None and last == locale.groupSeparator():
         decimal = ""  # "12.000" typed by a German rep: twelve thousand
     elif locale is not None and last == locale.decimalPoint():

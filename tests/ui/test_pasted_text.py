@@ -475,7 +475,10 @@ def test_an_address_kept_from_a_paste_can_be_taken_back_with_ctrl_z(qtbot: QtBot
 @pytest.mark.parametrize(
     ("rep", "currency", "pasted", "sent"),
     [
-        ("en_US", "USD", "US$ 12.500", None),  # a Brazilian quote's twelve thousand five hundred dollars, not 12.5
+        ("en_US", "USD", "US$ 12.500", "12500"),  # a Brazilian quote's twelve thousand five hundred dollars, not 12.5
+        ("en_US", "USD", "US$ 13,000", "13000"),  # the same spelling the US way: no dollar has three decimals
+        ("pt_BR", "USD", "US$ 12,500", "12500"),  # a US quote to a Brazilian rep: not twelve and a half
+        ("en_US", "TND", "DT 12.500", None),  # a dinar has three decimals: 12.5 in Tunisia, 12,500 elsewhere
         ("de_DE", "JPY", "\uffe51,234", "1234"),  # 1,234 yen, not 1.234 (a yen has no fraction)
         ("en_CA", "CAD", "$12,500", "12500"),  # Canada's own "$" for its dollar (Qt's usual one is "CA$")
         ("zh_CN", "CNY", "\u00a512,500", "12500"),  # China's "¥" for its yuan
