@@ -27,8 +27,10 @@ _PHONE = re.compile(r"^[0-9+()\-./\s]+$")
 _DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2212]")
 _KEY = "search"
 # Country and area codes pasted from cells or lines of their own ("+55", "11" and "98765-4321", which the search
-# box parts with commas): one number. Two whole numbers so parted stay two, and no phone.
-_CELLS = re.compile(r"^((?:\+?\(?\d{1,4}\)?\s?)+?)\s*,\s+(?=[(\d])")
+# box parts with commas): one number. A cell before the number holds one code ("+55", "11", "(11)") or a country
+# and an area code ("+55 11"); "555 0100, 555 0101" is two whole numbers, and no phone.
+_CELL_BREAK = re.compile(r"\s*,\s+(?=[(\d])")
+_CODE_CELL = re.compile(r"\+?\(?\d{1,4}\)?|\+\d{1,3}\s\(?\d{1,4}\)?")
 
 
 class SearchKind(StrEnum):
@@ -52,6 +54,13 @@ def detect_kind(query: str) -> SearchKind | None:
     if _reads_as_phone(text):
         return SearchKind.PHONE
     return None
+
+
+def several(query: str) -> bool:
+    """Whether ``query`` is more than one thing to look up, parted by commas or semicolons ("555 0100, 555 0101",
+    two lines pasted): the search field takes one at a time."""
+    parts = [part for part in re.split(r"[,;]", query) if part.strip()]
+    return len(parts) > 1 and all(detect_kind(part) is not None for part in parts)
 
 
 def effective_kind(query: str, forced: SearchKind | None) -> SearchKind | None:
@@ -90,8 +99,9 @@ def _plain_phone(text: str) -> str:
     digits of any script (full-width ones from a Japanese input method, Arabic-Indic ones) as ASCII digits, as
     the phone field reads them. The invisible marks a chat app or a web page wraps a number in are dropped."""
     text = without_marks(text).strip()
-    while (joined := _CELLS.sub(r"\1 ", text, count=1)) != text:
-        text = joined
+    *codes, number = _CELL_BREAK.split(text)
+    if codes and all(_CODE_CELL.fullmatch(cell) for cell in codes):
+        text = " ".join((*codes, number))
     if text[:4].lower() == "tel:":
         text = _tel_number(text[4:])
     text = ascii_digits(unicodedata.normalize("NFKC", text))  # NFKC: full-width digits, brackets and hyphens

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from crmdesk.api.errors import AuthError, NetworkError
 from crmdesk.services.profiles import Profiles
 from crmdesk.services.recent import RecentList
-from crmdesk.services.search import SearchKind, SearchService, detect_kind, effective_kind, normalise
+from crmdesk.services.search import SearchKind, SearchService, detect_kind, effective_kind, normalise, several
 from crmdesk.services.session import Session
 from crmdesk.ui import shortcuts
 from crmdesk.ui.announce import announce
@@ -1234,10 +1234,15 @@ class MainWindow(QMainWindow):
             self.create_from_search.show()
 
     def _unrecognised(self, query: str) -> None:
-        self._say_quoted(
-            self.tr("“{0}” is not a UID, email or phone. Type 8 letters and digits, an email, or a phone number."),
-            query,
-        )
+        if several(query):
+            self._say_quoted(
+                self.tr("“{0}” holds more than one number, email or UID: search for one at a time."), query
+            )
+        else:
+            self._say_quoted(
+                self.tr("“{0}” is not a UID, email or phone. Type 8 letters and digits, an email, or a phone number."),
+                query,
+            )
         self.results_status.show()
 
     def _select_result(self, uid: str) -> None:

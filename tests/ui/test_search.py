@@ -81,6 +81,8 @@ def test_uid_is_upper_cased_before_sending() -> None:
     assert detect_kind("+55 11 98765-4321, +55 11 91234-5678") is None  # two numbers are no one number
     assert normalise("+55, 11, 98765-4321", SearchKind.PHONE) == "+55 11 98765-4321"  # country, area, number
     assert normalise("(11), 98765-4321", SearchKind.PHONE) == "(11) 98765-4321"
+    assert normalise("+55 11, 98765-4321", SearchKind.PHONE) == "+55 11 98765-4321"
+    assert detect_kind("555 0100, 555 0101") is None  # two local numbers are not joined into one either
     # Two addresses: which one is meant cannot be told, so the text is searched as it is (and finds nothing); and a
     # mistyped address is searched as typed, not as the part of it that is somebody else's address.
     assert normalise("ana@example.com; bruno@example.com", SearchKind.EMAIL) == "ana@example.com; bruno@example.com"
@@ -317,6 +319,13 @@ def test_text_that_is_no_kind_is_explained_without_a_request(
     window = open_window(qtbot, account)
     _search(qtbot, window, "John Doe")
     assert "is not a UID, email or phone" in window.results_status.text()
+    assert not window.search.is_busy()
+    # Two numbers pasted from two lines (the field parts them with a comma): the rep is told to take one at a time.
+    _search(qtbot, window, "555 0100, 555 0101")
+    assert (
+        window.results_status.text()
+        == "“555 0100, 555 0101” holds more than one number, email or UID: search for one at a time."
+    )
     assert not window.search.is_busy()
     close_window(qtbot, window)
 
