@@ -62,7 +62,8 @@ BACKOFF_MAX: Final = 8.0
 MAX_ANSWER_BYTES: Final = 128 * 1024 * 1024
 
 #: Methods the contract makes safe to send twice. A POST or PUT that may have reached the server is
-#: never re-sent, because a second create would duplicate the contact and a second note would repeat.
+#: never re-sent, because a second create would duplicate the contact and a second note would repeat; the
+#: calls that set one field or add a tag are the exception, each marked ``repeatable`` where it is made.
 _IDEMPOTENT: Final = frozenset({"GET", "DELETE"})
 _RETRIED_STATUSES: Final = frozenset({502, 503, 504})
 #: Answers a gateway gives when the server behind it failed or was too slow, perhaps after doing the work:
@@ -440,7 +441,8 @@ class ContactApi:
         self, tag_name: str, *, uid: str | None = None, email: str | None = None, phone: str | None = None
     ) -> ContactChange:
         tag = _validated(lambda: contract.validate_tag(tag_name))
-        data = await self._change("POST", "/tag/add", "tagName", tag, uid, email, phone)
+        # Sent again after a lost answer: adding a tag the contact already has changes nothing (the contract).
+        data = await self._change("POST", "/tag/add", "tagName", tag, uid, email, phone, repeatable=True)
         with _written():
             return ContactChange.from_api(data, "tagName")
 
@@ -456,7 +458,7 @@ class ContactApi:
         self, stage_name: str, *, uid: str | None = None, email: str | None = None, phone: str | None = None
     ) -> ContactChange:
         stage = _validated(lambda: _required_text("stageName", stage_name))
-        data = await self._change("PUT", "/stage", "stageName", stage, uid, email, phone)
+        data = await self._change("PUT", "/stage", "stageName", stage, uid, email, phone, repeatable=True)
         with _written():
             return ContactChange.from_api(data, "stageName")
 
@@ -464,7 +466,7 @@ class ContactApi:
         self, quality_name: str, *, uid: str | None = None, email: str | None = None, phone: str | None = None
     ) -> ContactChange:
         quality = _validated(lambda: _required_text("qualityName", quality_name))
-        data = await self._change("PUT", "/quality", "qualityName", quality, uid, email, phone)
+        data = await self._change("PUT", "/quality", "qualityName", quality, uid, email, phone, repeatable=True)
         with _written():
             return ContactChange.from_api(data, "qualityName")
 
@@ -472,7 +474,7 @@ class ContactApi:
         self, owner_email: str, *, uid: str | None = None, email: str | None = None, phone: str | None = None
     ) -> OwnerChange:
         owner = _validated(lambda: contract.validate_email(_required_text("ownerEmail", owner_email), "ownerEmail"))
-        data = await self._change("PUT", "/owner", "ownerEmail", owner, uid, email, phone)
+        data = await self._change("PUT", "/owner", "ownerEmail", owner, uid, email, phone, repeatable=True)
         with _written():
             return OwnerChange.from_api(data)
 
@@ -498,9 +500,13 @@ class ContactApi:
         uid: str | None,
         email: str | None,
         phone: str | None,
+        *,
+        repeatable: bool = False,
     ) -> Any:
         kind, ident = _identifier(uid, email, phone)
-        return await self._request(method, CONTACT_PATH + suffix, json_body={kind: ident, key: value})
+        return await self._request(
+            method, CONTACT_PATH + suffix, json_body={kind: ident, key: value}, repeatable=repeatable
+        )
 
     async def _full_contact(self, data: Any, *, complete: bool = False) -> Contact:
         """``data`` as a Contact, fetched by uid when it is only part of one.
@@ -535,22 +541,28 @@ class ContactApi:
         params: Mapping[str, str] | None = None,
         json_body: Mapping[str, Any] | None = None,
         gone_means_done: bool = False,
+        repeatable: bool = False,
     ) -> Any:
         """Send one API call with the retry policy; return the envelope's ``data`` or raise an ApiError.
 
         ``gone_means_done`` (DELETE): a 404 on a retry after an attempt whose answer was lost means that
         attempt did the work, so it counts as success (``None``) instead of a NotFoundError.
 
+        ``repeatable``: a write that does the same sent twice (setting a field to a value, adding a tag), so it
+        is retried as a GET is, after a lost answer or a gateway's error. The first request after the network
+        changed (new Wi-Fi, a VPN, waking from sleep) often goes out on a kept-alive connection that is dead,
+        and its answer is lost though the server never saw it.
+
         The whole call, retries included, ends with a TimeoutError after ``deadline`` seconds.
         """
         if self.deadline is None:
-            return await self._attempts(method, path, params, json_body, gone_means_done)
+            return await self._attempts(method, path, params, json_body, gone_means_done, repeatable)
         import asyncio
 
         limit = asyncio.timeout(self.deadline)
         try:
             async with limit:
-                return await self._attempts(method, path, params, json_body, gone_means_done)
+                return await self._attempts(method, path, params, json_body, gone_means_done, repeatable)
         except builtins.TimeoutError:
             if not limit.expired():
                 raise  # an attempt's own TimeoutError (an ApiError), not the deadline
@@ -565,8 +577,10 @@ class ContactApi:
         params: Mapping[str, str] | None,
         json_body: Mapping[str, Any] | None,
         gone_means_done: bool,
+        repeatable: bool = False,
     ) -> Any:
         client = self._http()
+        again = method in _IDEMPOTENT or repeatable  # may be sent again after an attempt that may have been done
         import httpx  # loaded by _http(); only its exception classes are needed here
 
         content = None if json_body is None else _json_bytes(json_body, method, path)
@@ -599,10 +613,10 @@ class ContactApi:
                 await self._pause("network", attempt, backoff_delay(attempt - 1, self._jitter()), method, path)
                 continue
             except httpx.TransportError as exc:
-                # Sent, but the answer was lost: only GET and DELETE may go again; a create or update may
-                # already have happened, and the caller has to look before trying again.
+                # Sent, but the answer was lost: only GET, DELETE and repeatable writes may go again; a create
+                # or update may already have happened, and the caller has to look before trying again.
                 error = _transport_error(exc, method, path)
-                if method not in _IDEMPOTENT or attempt > self.max_retries:
+                if not again or attempt > self.max_retries:
                     error.may_have_happened = method not in _IDEMPOTENT
                     raise error from exc
                 outcome_unknown = True
@@ -657,7 +671,7 @@ class ContactApi:
                 # This call waited out the server's advice; the hold it placed has served its purpose.
                 self._limiter.reopen()
                 continue
-            if status in _RETRIED_STATUSES and method in _IDEMPOTENT and attempt <= self.max_retries:
+            if status in _RETRIED_STATUSES and again and attempt <= self.max_retries:
                 advice = parse_retry_after(response.headers.get("retry-after"))
                 if advice is not None and advice > RETRY_AFTER_CAP:
                     raise _error_of(response, body, method, path, advice)
