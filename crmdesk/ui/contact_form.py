@@ -1119,6 +1119,11 @@ class ContactForm(QWidget):
             "whatsapp": phone_numbers.whatsapp_url(values["phone"]),
         }
 
+    def refresh_local_time(self) -> None:
+        """Show the contact's local time now, and count the next refresh from now (see ContactView.refresh_clocks)."""
+        self._update_local_time()
+        self._clock.start()
+
     def _update_local_time(self, *_args: object) -> None:
         name = self.values()["timeZone"].strip()
         zone = _zone_info(name) if name else None

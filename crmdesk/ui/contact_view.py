@@ -1207,6 +1207,15 @@ class ContactView(QWidget):
         self._show_last_update()
         self._fill_combos(contact)
 
+    def refresh_clocks(self) -> None:
+        """Bring the times shown up to date now ("Updated 5 min ago", the notes' "Today", the contact's local time)
+        and count their next refresh from now. Their timers run on a clock that stops while the computer sleeps:
+        on waking, or after the computer's clock was set, they showed the old times for up to a minute."""
+        if self._relative_clock.isActive():  # a contact is shown (see _show_last_update)
+            self._minute_passed()
+        if self._build_steps.done:
+            self.form.refresh_local_time()
+
     def _minute_passed(self) -> None:
         self._show_last_update()
         if self._build_steps.done:  # the notes' day headings too: a contact left open past midnight

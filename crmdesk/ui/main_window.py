@@ -1618,7 +1618,12 @@ class MainWindow(QMainWindow):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
+        if event.type() == QEvent.Type.ActivationChange:
+            # The rep is back (from another window, the lock screen after the laptop slept): times shown are
+            # brought up to date rather than at their timers' next minute.
+            if self.isActiveWindow() and self._contact_view is not None:
+                self._contact_view.refresh_clocks()
+        elif event.type() == QEvent.Type.PaletteChange:
             for button, name in (
                 (self.new_button, "plus"),
                 (self.settings_button, "settings"),

@@ -754,3 +754,50 @@ def test_no_key_is_bound_twice_in_the_window(
     assert {key for key, count in bound.items() if count > 1} == set()
     assert {"F1", "Ctrl+S", "Ctrl+R", "Ctrl+N", "F5"} <= set(bound)
     close_window(qtbot, window)
+
+
+def test_times_shown_catch_up_when_the_rep_comes_back_to_the_window(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The times' timers pause while the computer sleeps: on waking (the lock screen, then the window again), or
+    after the computer's clock was set, "Updated just now", "Today" and the contact's local time stayed for up to a
+    minute."""
+    from datetime import datetime, timedelta, tzinfo
+
+    import crmdesk.ui.contact_form as form_module
+    import crmdesk.ui.formatting as formatting
+    import crmdesk.ui.notes_timeline as timeline
+
+    (ref,) = create_contacts(
+        qtbot,
+        account,
+        {"name": "Ana Lima", "email": "ana@example.com", "timeZone": "America/Sao_Paulo", "note": "Called"},
+    )
+    window = open_window(qtbot, account)
+    window.request_search("ana@example.com")
+    qtbot.waitUntil(lambda: window.contact_view_built() and window.contact_view.current_uid() == ref.uid)
+    view = window.contact_view
+    there = view.form.findChild(QLabel, "localTime")
+    assert there is not None
+    before = (view.updated_label.text(), view.notes.day_headers()[0], there.text())
+    assert before[:2] == ("just now", "Today")
+
+    class NextDay(datetime):  # the computer slept until the next day, its timers paused with it
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> NextDay:
+            moment = datetime.now(tz) + timedelta(days=1, hours=3)
+            return cls.fromtimestamp(moment.timestamp(), moment.tzinfo)
+
+    for module in (form_module, formatting, timeline):
+        monkeypatch.setattr(module, "datetime", NextDay)
+    other = QWidget()  # the lock screen, or another window, had the focus
+    qtbot.addWidget(other)
+    other.show()
+    other.activateWindow()
+    qtbot.waitUntil(lambda: not window.isActiveWindow())
+    assert (view.updated_label.text(), view.notes.day_headers()[0], there.text()) == before
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    updated, day, local = view.updated_label.text(), view.notes.day_headers()[0], there.text()
+    assert updated.startswith("yesterday") and day == "Yesterday" and local != before[2]
+    close_window(qtbot, window)
