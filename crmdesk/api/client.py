@@ -166,6 +166,32 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, seconds)
 
 
+def server_time(headers: httpx.Headers) -> float | None:
+    """When the server sent its answer (its ``Date`` header), as a Unix time; ``None`` if absent or unreadable.
+
+    A ``Retry-After`` date or a reset given as a Unix time is measured against this rather than the computer's
+    clock, which may be hours off (just after waking, or never set): the wait would be hours, or none at all.
+    """
+    value = headers.get("date")
+    if not value:
+        return None
+    import email.utils
+
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment.timestamp() if moment.tzinfo is not None else None
+
+
+def _retry_after(headers: httpx.Headers) -> float | None:
+    """The answer's ``Retry-After`` in seconds; a date in it is counted from the answer's own ``Date``."""
+    value = headers.get("retry-after")
+    if value is None or value.strip().replace(".", "", 1).isdigit():
+        return parse_retry_after(value)  # seconds: no clock involved
+    return parse_retry_after(value, now=server_time(headers))
+
+
 class _RateLimiter:
     """Client-side pacing shared by every call of one :class:`ContactApi`.
 
@@ -208,9 +234,10 @@ class _RateLimiter:
             return
         if not math.isfinite(reset) or remaining < 0:
             return
-        # Some services send the reset as a Unix time rather than seconds from now.
+        # Some services send the reset as a Unix time rather than seconds from now (measured by the server's clock).
         if reset > 1_000_000_000:
-            reset = max(0.0, reset - time.time())
+            sent = server_time(headers)
+            reset = max(0.0, reset - (time.time() if sent is None else sent))
         self.remaining = remaining
         self.reset_at = time.monotonic() + min(reset, RETRY_AFTER_CAP)
 
@@ -661,7 +688,7 @@ class ContactApi:
                 return None
 
             if status == 429:
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                retry_after = _retry_after(response.headers)
                 if retry_after is not None:
                     self._limiter.hold(min(retry_after, RETRY_AFTER_CAP))
                 if attempt > self.max_retries or (retry_after is not None and retry_after > RETRY_AFTER_CAP):
@@ -672,14 +699,14 @@ class ContactApi:
                 self._limiter.reopen()
                 continue
             if status in _RETRIED_STATUSES and again and attempt <= self.max_retries:
-                advice = parse_retry_after(response.headers.get("retry-after"))
+                advice = _retry_after(response.headers)
                 if advice is not None and advice > RETRY_AFTER_CAP:
                     raise _error_of(response, body, method, path, advice)
                 delay = advice if advice is not None else backoff_delay(attempt - 1, self._jitter())
                 outcome_unknown = True  # a gateway may have passed the request on before it failed
                 await self._pause("server_error", attempt, delay, method, path)
                 continue
-            raise _error_of(response, body, method, path, parse_retry_after(response.headers.get("retry-after")))
+            raise _error_of(response, body, method, path, _retry_after(response.headers))
 
     async def _pause(self, reason: RetryReason, attempt: int, delay: float, method: str, path: str) -> None:
         self._notify(RetryEvent(reason, attempt, delay, method, path, _retry_message(reason, delay)))

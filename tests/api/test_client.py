@@ -376,6 +376,26 @@ def test_limiter_waits_for_the_reset_once_the_window_is_spent() -> None:
     assert event.held  # held before it was sent, not retried after a failure
 
 
+def test_a_reset_given_as_a_unix_time_is_counted_by_the_servers_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    import email.utils
+    import time
+
+    server_now = 1_800_000_000.0
+    date = email.utils.formatdate(server_now, usegmt=True)
+    spent = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(server_now + 5), "Date": date}
+    handler = Scripted([ok(SEED_CONTACT, headers=spent), ok(SEED_CONTACT)])
+    monkeypatch.setattr(time, "time", lambda: server_now + 3 * 3600)  # the computer's clock 3 h fast
+    api, recorder = make_api(handler=handler)
+
+    async def scenario() -> None:
+        async with api:
+            await api.get_contact(uid="ABC12345")
+            await api.get_contact(uid="ABC12345")  # waits for the server's reset, 5 s by its own clock
+
+    asyncio.run(scenario())
+    assert len(recorder.sleeps) == 1 and 4.0 < recorder.sleeps[0] <= 5.0
+
+
 def test_limiter_counts_requests_sent_before_the_next_answer() -> None:
     # Two left: of four concurrent calls, two go at once and two wait for the reset.
     steps = iter([_limited(2, 3), *[_limited(50, 10)] * 4])

@@ -360,6 +360,23 @@ def test_429_honours_retry_after_http_date() -> None:
     assert len(recorder.sleeps) == 1 and 3.0 <= recorder.sleeps[0] <= 5.0
 
 
+@pytest.mark.parametrize("clock_off_by", [-3 * 3600, 3 * 3600], ids=["computer 3 h slow", "computer 3 h fast"])
+def test_a_retry_after_date_is_counted_by_the_servers_clock(clock_off_by: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Just after waking, or on a computer whose clock was never set: a wait of 3 hours, or none at all and the
+    # server asked again and again.
+    server_now = time.time()
+    headers = {
+        "Retry-After": email.utils.formatdate(server_now + 5, usegmt=True),
+        "Date": email.utils.formatdate(server_now, usegmt=True),
+    }
+    monkeypatch.setattr(time, "time", lambda: server_now + clock_off_by)
+    handler = Scripted([fail(429, "RATE_LIMITED", "slow down", headers), ok(SEED_CONTACT)])
+    api, recorder = make_api(handler=handler)
+    _run(api, "get_contact", uid="ABC12345")
+    assert handler.attempts == 2
+    assert len(recorder.sleeps) == 1 and 4.0 <= recorder.sleeps[0] <= 5.0
+
+
 def test_429_without_retry_after_backs_off_then_raises() -> None:
     handler = Scripted([fail(429, "RATE_LIMITED", "slow down")])
     api, recorder = make_api(handler=handler)
