@@ -313,9 +313,19 @@ class ContactApi:
         self._tls_context: ssl.SSLContext | None = None
         self._closed = False
         self._limiter = _RateLimiter()
+        #: How far the server's clock is ahead of this computer's, in seconds, as its latest answer's ``Date`` said
+        #: (to the second); ``None`` before an answer with one. See :meth:`server_now`.
+        self.clock_offset: float | None = None
         # Injectable so tests can record the delays chosen instead of waiting them out.
         self._sleep: Callable[[float], Awaitable[None]] = _asyncio_sleep
         self._jitter: Callable[[], float] = _default_jitter
+
+    def server_now(self) -> float:
+        """The time now by the server's clock (a Unix time), as far as its answers have told; else this computer's.
+
+        The computer's clock may be hours off (just after waking, or never set), and what is worked out from a
+        stamp the server made (the account's time zone, from a note's) must not take that error with it."""
+        return time.time() + (self.clock_offset or 0.0)
 
     def __repr__(self) -> str:
         # The token is deliberately absent.
@@ -666,6 +676,9 @@ class ContactApi:
                 # Path only: the query holds the email or phone searched for, and headers hold the token.
                 logger.debug("%s %s -> %d in %.0f ms", method, path, status, (time.perf_counter() - started) * 1000)
             self._limiter.observe(response.headers)
+            answered = server_time(response.headers)
+            if answered is not None:
+                self.clock_offset = answered - time.time()
             if 300 <= status < 400:
                 # Never followed (the token must not go where the base URL does not say), and a server that
                 # redirects has not done the request.

@@ -418,7 +418,7 @@ class ContactService(QObject):
                     # the note from a colleague's copy
                 if previous is not None:
                     await asyncio.shield(previous)
-                sent = datetime.now(UTC)
+                sent = self._server_now()
                 await self.api.add_note(text, uid=uid)
             finally:
                 # Answered, failed or cancelled: the next note goes. Not before the answer: a request slow on its
@@ -443,7 +443,7 @@ class ContactService(QObject):
             flights.remove(flight)
             if not flights:
                 del self._notes_in_flight[(uid, text.strip())]
-        stored = datetime.now(UTC)
+        stored = self._server_now()
         try:
             contact = await self._read(uid)
         except ApiError as error:
@@ -455,6 +455,10 @@ class ContactService(QObject):
         if stamps:
             self.registry.learn_note_stamp(max(stamps), sent, stored)
         return contact, None
+
+    def _server_now(self) -> datetime:
+        """Now by the server's clock: a note's stamp is compared with it to learn the account's zone."""
+        return datetime.fromtimestamp(self.api.server_now(), UTC)
 
     async def _read(self, uid: str) -> Contact:
         contact = await self.api.get_contact(uid=uid)

@@ -491,6 +491,54 @@ def test_adding_a_note_teaches_the_view_the_accounts_zone(
     close_api(qtbot, api)
 
 
+@pytest.mark.parametrize("clock_off_by", [-3 * 3600, 3 * 3600], ids=["computer 3 h slow", "computer 3 h fast"])
+def test_a_computer_clock_hours_off_teaches_no_wrong_zone(
+    clock_off_by: int,
+    qtbot: QtBot,
+    qasync_loop: object,
+    live_server: LiveServer,
+    utc_computer: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Just after waking, or on a computer whose clock was never set: a note added then taught the account a zone
+    hours off, kept in the registry, and every note time on every contact followed it."""
+    import time as real_time
+    from datetime import datetime, timedelta, tzinfo
+
+    import crmdesk.api.client as client_module
+
+    account = live_server.add_account(time_zone="America/Sao_Paulo")
+    api = make_api(account.base_url, account.token)
+    registry = demo_registry(f"clock-{clock_off_by}")
+    _service, view = make_view(qtbot, api, registry)
+    view.show_contact(create_contact(qtbot, api, name="Rita Lobo", email="rita@example.com"))
+
+    class Clock:  # this computer's clock, off by hours; the server's (in this process too) is right
+        @staticmethod
+        def time() -> float:
+            return real_time.time() + clock_off_by
+
+        monotonic = staticmethod(real_time.monotonic)
+        perf_counter = staticmethod(real_time.perf_counter)
+
+    monkeypatch.setattr(client_module, "time", Clock)
+
+    class OffDatetime(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> OffDatetime:
+            moment = datetime.now(tz) + timedelta(seconds=clock_off_by)
+            return cls.fromtimestamp(moment.timestamp(), moment.tzinfo)
+
+    import crmdesk.services.contact as contact_module
+
+    monkeypatch.setattr(contact_module, "datetime", OffDatetime)
+    view.notes.input.setPlainText("Called back about the invoice.")
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        view.notes.submit()
+    assert registry.account_time_zone() == "Etc/GMT+3"  # São Paulo's offset, by the server's clock
+    close_api(qtbot, api)
+
+
 def test_the_time_zone_list_opens_at_the_zone_in_the_field_and_shows_whole_names(qtbot: QtBot) -> None:
     from crmdesk.ui.contact_form import TimeZoneCombo
 
