@@ -348,7 +348,24 @@ class ContactService(QObject):
                     for known in (loaded.get(name, ""), typed, *([ours[name]] if name in ours else []))
                 ):
                     return now, False
-        return await self.api.update_contact(uid, **changes), True
+        try:
+            return await self.api.update_contact(uid, **changes), True
+        except ApiError as error:
+            if not error.may_have_happened:
+                raise
+            # The answer was lost (a connection that broke, a computer that slept through it): had the server done
+            # the save, it holds what was sent. Look, rather than leave the rep to guess and send it again.
+            try:
+                stored = await self._read(uid)
+            except ApiError:
+                raise error from None
+            if all(
+                contract.equivalent(name, str(getattr(stored, name, "") or ""), typed)
+                for name, typed in changes.items()
+            ):
+                log.info("the answer to a save was lost, but the contact holds what was sent")
+                return stored, True
+            raise
 
     async def _duplicates(self, email: str, phone: str) -> list[ContactSummary]:
         found: dict[str, ContactSummary] = {}

@@ -1028,7 +1028,14 @@ class ContactView(QWidget):
             marks = self.form.conflict_marks()
             self.form.revert()
             if dropped:
-                self._say_status(self.tr("Changes reverted."))
+                uid = self.current_uid()
+                maybe = self.service.maybe_saved(uid) if uid is not None else {}
+                if any(maybe.get(name) == value for name, value in dropped.items()):
+                    # The last save's answer was lost, and nothing could tell whether it was done: the form now
+                    # shows what was read before it, which the server may no longer hold.
+                    self._say_status(self._reverted_maybe_saved())
+                else:
+                    self._say_status(self.tr("Changes reverted."))
                 self._reverted = dropped
                 self._reverted_marks = marks
                 self.undo_revert_button.show()
@@ -1054,8 +1061,11 @@ class ContactView(QWidget):
         self._reverted = None
         self._reverted_marks = {}
         self.undo_revert_button.hide()
-        if self.form_status.text() == self.tr("Changes reverted."):
+        if self.form_status.text() in (self.tr("Changes reverted."), self._reverted_maybe_saved()):
             self.form_status.clear()
+
+    def _reverted_maybe_saved(self) -> str:
+        return self.tr("Reverted here only: the server may hold the lost save. F5 shows what it holds.")
 
     def _leave_create(self, previous: Contact | None) -> None:
         """Back to the contact shown before the new-contact form, or to the empty view."""
