@@ -624,102 +624,111 @@ class ContactApi:
         headers = None if content is None else {"Content-Type": "application/json"}
         attempt = 0
         outcome_unknown = False  # an earlier attempt may have reached the server and done the work
-        while True:
-            attempt += 1
-            wait = self._limiter.delay()
-            if wait > 0:  # this or another call spent the window (or got a 429): wait for its reset
-                if wait >= 1.0:
-                    # Long enough for a person to wonder why nothing happens: say so, as attempt 0.
-                    message = f"Rate limited — waiting {math.ceil(wait)} s"
-                    self._notify(RetryEvent("rate_limited", attempt - 1, wait, method, path, message, held=True))
-                await self._sleep(wait)
-                self._limiter.reopen()
-            started = time.perf_counter()
-            try:
-                request = client.build_request(method, path, params=params, content=content, headers=headers)
-                response = await client.send(request, stream=True)
+        try:
+            while True:
+                attempt += 1
+                wait = self._limiter.delay()
+                if wait > 0:  # this or another call spent the window (or got a 429): wait for its reset
+                    if wait >= 1.0:
+                        # Long enough for a person to wonder why nothing happens: say so, as attempt 0.
+                        message = f"Rate limited — waiting {math.ceil(wait)} s"
+                        self._notify(RetryEvent("rate_limited", attempt - 1, wait, method, path, message, held=True))
+                    await self._sleep(wait)
+                    self._limiter.reopen()
+                started = time.perf_counter()
                 try:
-                    body = await _read_body(response, method, path)
-                finally:
-                    await response.aclose()
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                # The request never left this computer, so even a create can safely be sent again.
-                error: ApiError = _transport_error(exc, method, path)
-                if attempt > self.max_retries or isinstance(error, CertificateError):
-                    raise error from exc
-                await self._pause("network", attempt, backoff_delay(attempt - 1, self._jitter()), method, path)
-                continue
-            except httpx.TransportError as exc:
-                # Sent, but the answer was lost: only GET, DELETE and repeatable writes may go again; a create
-                # or update may already have happened, and the caller has to look before trying again.
-                error = _transport_error(exc, method, path)
-                if not again or attempt > self.max_retries:
+                    request = client.build_request(method, path, params=params, content=content, headers=headers)
+                    response = await client.send(request, stream=True)
+                    try:
+                        body = await _read_body(response, method, path)
+                    finally:
+                        await response.aclose()
+                except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                    # The request never left this computer, so even a create can safely be sent again.
+                    error: ApiError = _transport_error(exc, method, path)
+                    if attempt > self.max_retries or isinstance(error, CertificateError):
+                        raise error from exc
+                    await self._pause("network", attempt, backoff_delay(attempt - 1, self._jitter()), method, path)
+                    continue
+                except httpx.TransportError as exc:
+                    # Sent, but the answer was lost: only GET, DELETE and repeatable writes may go again; a create
+                    # or update may already have happened, and the caller has to look before trying again.
+                    error = _transport_error(exc, method, path)
+                    if not again or attempt > self.max_retries:
+                        error.may_have_happened = method not in _IDEMPOTENT
+                        raise error from exc
+                    outcome_unknown = True
+                    await self._pause("network", attempt, backoff_delay(attempt - 1, self._jitter()), method, path)
+                    continue
+                except httpx.DecodingError as exc:
+                    # An answer came, but its body could not be unpacked (a Content-Encoding it does not have): the
+                    # server may have done the work, so this is reported, never sent again.
+                    error = BadResponseError(
+                        f"The server sent a body that could not be decoded ({exc}).", method=method, path=path
+                    )
                     error.may_have_happened = method not in _IDEMPOTENT
                     raise error from exc
-                outcome_unknown = True
-                await self._pause("network", attempt, backoff_delay(attempt - 1, self._jitter()), method, path)
-                continue
-            except httpx.DecodingError as exc:
-                # An answer came, but its body could not be unpacked (a Content-Encoding it does not have): the
-                # server may have done the work, so this is reported, never sent again.
-                error = BadResponseError(
-                    f"The server sent a body that could not be decoded ({exc}).", method=method, path=path
-                )
-                error.may_have_happened = method not in _IDEMPOTENT
-                raise error from exc
-            except httpx.InvalidURL as exc:
-                # httpx refuses a query over 64 KiB before sending anything: a lookup value far too long.
-                raise ValidationError(f"The request is too long to send ({exc}).", method=method, path=path) from exc
+                except httpx.InvalidURL as exc:
+                    # httpx refuses a query over 64 KiB before sending anything: a lookup value far too long.
+                    raise ValidationError(
+                        f"The request is too long to send ({exc}).", method=method, path=path
+                    ) from exc
 
-            status = response.status_code
-            if logger.isEnabledFor(logging.DEBUG):
-                # Path only: the query holds the email or phone searched for, and headers hold the token.
-                logger.debug("%s %s -> %d in %.0f ms", method, path, status, (time.perf_counter() - started) * 1000)
-            self._limiter.observe(response.headers)
-            answered = server_time(response.headers)
-            if answered is not None:
-                self.clock_offset = answered - time.time()
-            if 300 <= status < 400:
-                # Never followed (the token must not go where the base URL does not say), and a server that
-                # redirects has not done the request.
-                where = response.headers.get("location", "")
-                raise BadResponseError(
-                    f"The server sent the request elsewhere (HTTP {status}{' to ' + where if where else ''}), and "
-                    "CRMDesk does not follow it. If the API has moved, change the server address.",
-                    status=status,
-                    method=method,
-                    path=path,
-                )
-            if status < 400:
-                try:
-                    return _payload_data(response, body, method, path)
-                except BadResponseError as error:
-                    # A success status: a write was done, whatever the server wrote about it.
-                    error.may_have_happened = method not in _IDEMPOTENT
-                    raise
-            if status == 404 and gone_means_done and outcome_unknown:
-                return None
+                status = response.status_code
+                if logger.isEnabledFor(logging.DEBUG):
+                    # Path only: the query holds the email or phone searched for, and headers hold the token.
+                    logger.debug("%s %s -> %d in %.0f ms", method, path, status, (time.perf_counter() - started) * 1000)
+                self._limiter.observe(response.headers)
+                answered = server_time(response.headers)
+                if answered is not None:
+                    self.clock_offset = answered - time.time()
+                if 300 <= status < 400:
+                    # Never followed (the token must not go where the base URL does not say), and a server that
+                    # redirects has not done the request.
+                    where = response.headers.get("location", "")
+                    raise BadResponseError(
+                        f"The server sent the request elsewhere (HTTP {status}{' to ' + where if where else ''}), and "
+                        "CRMDesk does not follow it. If the API has moved, change the server address.",
+                        status=status,
+                        method=method,
+                        path=path,
+                    )
+                if status < 400:
+                    try:
+                        return _payload_data(response, body, method, path)
+                    except BadResponseError as error:
+                        # A success status: a write was done, whatever the server wrote about it.
+                        error.may_have_happened = method not in _IDEMPOTENT
+                        raise
+                if status == 404 and gone_means_done and outcome_unknown:
+                    return None
 
-            if status == 429:
-                retry_after = _retry_after(response.headers)
-                if retry_after is not None:
-                    self._limiter.hold(min(retry_after, RETRY_AFTER_CAP))
-                if attempt > self.max_retries or (retry_after is not None and retry_after > RETRY_AFTER_CAP):
-                    raise _error_of(response, body, method, path, retry_after)
-                delay = retry_after if retry_after is not None else backoff_delay(attempt - 1, self._jitter())
-                await self._pause("rate_limited", attempt, delay, method, path)
-                # This call waited out the server's advice; the hold it placed has served its purpose.
-                self._limiter.reopen()
-                continue
-            if status in _RETRIED_STATUSES and again and attempt <= self.max_retries:
-                advice = _retry_after(response.headers)
-                if advice is not None and advice > RETRY_AFTER_CAP:
-                    raise _error_of(response, body, method, path, advice)
-                delay = advice if advice is not None else backoff_delay(attempt - 1, self._jitter())
-                outcome_unknown = True  # a gateway may have passed the request on before it failed
-                await self._pause("server_error", attempt, delay, method, path)
-                continue
-            raise _error_of(response, body, method, path, _retry_after(response.headers))
+                if status == 429:
+                    retry_after = _retry_after(response.headers)
+                    if retry_after is not None:
+                        self._limiter.hold(min(retry_after, RETRY_AFTER_CAP))
+                    if attempt > self.max_retries or (retry_after is not None and retry_after > RETRY_AFTER_CAP):
+                        raise _error_of(response, body, method, path, retry_after)
+                    delay = retry_after if retry_after is not None else backoff_delay(attempt - 1, self._jitter())
+                    await self._pause("rate_limited", attempt, delay, method, path)
+                    # This call waited out the server's advice; the hold it placed has served its purpose.
+                    self._limiter.reopen()
+                    continue
+                if status in _RETRIED_STATUSES and again and attempt <= self.max_retries:
+                    advice = _retry_after(response.headers)
+                    if advice is not None and advice > RETRY_AFTER_CAP:
+                        raise _error_of(response, body, method, path, advice)
+                    delay = advice if advice is not None else backoff_delay(attempt - 1, self._jitter())
+                    outcome_unknown = True  # a gateway may have passed the request on before it failed
+                    await self._pause("server_error", attempt, delay, method, path)
+                    continue
+                raise _error_of(response, body, method, path, _retry_after(response.headers))
+        except ApiError as error:
+            # A later attempt's refusal (a 429, a 500) says nothing of an earlier one whose answer was lost: that
+            # one may have done the work.
+            if outcome_unknown and method not in _IDEMPOTENT:
+                error.may_have_happened = True
+            raise
 
     async def _pause(self, reason: RetryReason, attempt: int, delay: float, method: str, path: str) -> None:
         self._notify(RetryEvent(reason, attempt, delay, method, path, _retry_message(reason, delay)))

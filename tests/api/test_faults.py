@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from crmdesk.api import (
+    ApiError,
     AuthError,
     BadResponseError,
     Contact,
@@ -177,6 +178,26 @@ def test_a_write_that_does_the_same_twice_is_sent_again_after_its_answer_was_los
             assert len(server.requests) == 2 and recorder.sleeps == [0.5]
             assert json.loads(server.requests[1].body)[key] == argument
             assert answer.contactUid == "ABC12345"
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("refusal", [429, 500])
+def test_a_refused_retry_after_a_lost_answer_still_may_have_happened(refusal: int) -> None:
+    # The first attempt reached the server and stored the stage; only its answer was lost. The retry's refusal (a
+    # rate limit, a failure) is about the retry: the rep must not be told the stage was not changed.
+    refused = json_reply(
+        refusal, {"success": False, "error": "no", "code": "RATE_LIMITED" if refusal == 429 else "SERVER_ERROR"}
+    )
+
+    async def scenario() -> None:
+        async with FaultServer([Reset(), refused]) as server:
+            api, _recorder = make_api(server.base_url, timeout=2, max_retries=1)
+            async with api:
+                with pytest.raises(ApiError) as caught:
+                    await api.set_stage("Qualified", uid="ABC12345")
+            assert len(server.requests) == 2
+            assert caught.value.status == refusal and caught.value.may_have_happened
 
     asyncio.run(scenario())
 
