@@ -28,9 +28,20 @@ _DASHES = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2212]")
 _KEY = "search"
 # Country and area codes pasted from cells or lines of their own ("+55", "11" and "98765-4321", which the search
 # box parts with commas): one number. A cell before the number holds one code ("+55", "11", "(11)") or a country
-# and an area code ("+55 11"); "555 0100, 555 0101" is two whole numbers, and no phone.
+# and an area code ("+55 11", "55 11"); "555 0100, 555 0101" is two whole numbers, and no phone.
 _CELL_BREAK = re.compile(r"\s*,\s+(?=[(\d])")
 _CODE_CELL = re.compile(r"\+?\(?\d{1,4}\)?|\+\d{1,3}\s\(?\d{1,4}\)?")
+_CODES_CELL = re.compile(r"\(?(\d{1,3})\)?\s\(?(\d{1,4})\)?")
+#: The most digits a country and an area code written without "+" hold together ("55 11", "49 3320"); a local
+#: number's two groups ("555 0100") hold more.
+_CODES_DIGITS = 6
+
+
+def _is_code_cell(cell: str) -> bool:
+    if _CODE_CELL.fullmatch(cell):
+        return True
+    codes = _CODES_CELL.fullmatch(cell)
+    return codes is not None and len(codes[1]) + len(codes[2]) <= _CODES_DIGITS
 
 
 class SearchKind(StrEnum):
@@ -100,7 +111,7 @@ def _plain_phone(text: str) -> str:
     the phone field reads them. The invisible marks a chat app or a web page wraps a number in are dropped."""
     text = without_marks(text).strip()
     *codes, number = _CELL_BREAK.split(text)
-    if codes and all(_CODE_CELL.fullmatch(cell) for cell in codes):
+    if codes and all(_is_code_cell(cell) for cell in codes):
         text = " ".join((*codes, number))
     if text[:4].lower() == "tel:":
         text = _tel_number(text[4:])

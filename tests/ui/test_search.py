@@ -82,6 +82,7 @@ def test_uid_is_upper_cased_before_sending() -> None:
     assert normalise("+55, 11, 98765-4321", SearchKind.PHONE) == "+55 11 98765-4321"  # country, area, number
     assert normalise("(11), 98765-4321", SearchKind.PHONE) == "(11) 98765-4321"
     assert normalise("+55 11, 98765-4321", SearchKind.PHONE) == "+55 11 98765-4321"
+    assert normalise("55 11, 98765-4321", SearchKind.PHONE) == "55 11 98765-4321"  # a country cell without "+"
     assert detect_kind("555 0100, 555 0101") is None  # two local numbers are not joined into one either
     # Two addresses: which one is meant cannot be told, so the text is searched as it is (and finds nothing); and a
     # mistyped address is searched as typed, not as the part of it that is somebody else's address.
