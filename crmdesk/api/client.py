@@ -181,7 +181,15 @@ def server_time(headers: httpx.Headers) -> float | None:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
-    return moment.timestamp() if moment.tzinfo is not None else None
+    if moment.tzinfo is None:
+        return None
+    stamp = moment.timestamp()
+    # A server's clock is somewhere in this century; a Date outside it is garbage, whatever this computer says.
+    return stamp if _SANE_DATES[0] <= stamp <= _SANE_DATES[1] else None
+
+
+#: 2000-01-01 and 2100-01-01 (UTC), as Unix times.
+_SANE_DATES: Final = (946_684_800, 4_102_444_800)
 
 
 def _retry_after(headers: httpx.Headers) -> float | None:

@@ -76,6 +76,8 @@ def _merged_notes(
 
 #: Seconds past the client's deadline that our notes and tags are kept for older reads to be merged with.
 _WRITTEN_SLACK = 5.0
+#: How long a save whose answer was lost looks at the contact to find out whether it was done, in seconds.
+READ_BACK_S = 5.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -354,10 +356,14 @@ class ContactService(QObject):
             if not error.may_have_happened:
                 raise
             # The answer was lost (a connection that broke, a computer that slept through it): had the server done
-            # the save, it holds what was sent. Look, rather than leave the rep to guess and send it again.
+            # the save, it holds what was sent. Look, rather than leave the rep to guess and send it again; but
+            # briefly, as the rep has waited for the save already (a link gone dark would double the wait).
+            import asyncio
+
             try:
-                stored = await self._read(uid)
-            except ApiError:
+                async with asyncio.timeout(READ_BACK_S):
+                    stored = await self._read(uid)
+            except (ApiError, TimeoutError):  # TimeoutError: the built-in, raised by asyncio.timeout
                 raise error from None
             if all(
                 contract.equivalent(name, str(getattr(stored, name, "") or ""), typed)
@@ -474,8 +480,12 @@ class ContactService(QObject):
         return contact, None
 
     def _server_now(self) -> datetime:
-        """Now by the server's clock: a note's stamp is compared with it to learn the account's zone."""
-        return datetime.fromtimestamp(self.api.server_now(), UTC)
+        """Now by the server's clock: a note's stamp is compared with it to learn the account's zone. This
+        computer's, should the server's be past what a datetime holds: learning a zone must never fail a note."""
+        try:
+            return datetime.fromtimestamp(self.api.server_now(), UTC)
+        except (OverflowError, OSError, ValueError):
+            return datetime.now(UTC)
 
     async def _read(self, uid: str) -> Contact:
         contact = await self.api.get_contact(uid=uid)

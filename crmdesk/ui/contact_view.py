@@ -1030,7 +1030,7 @@ class ContactView(QWidget):
             if dropped:
                 uid = self.current_uid()
                 maybe = self.service.maybe_saved(uid) if uid is not None else {}
-                if any(maybe.get(name) == value for name, value in dropped.items()):
+                if any(name in maybe for name in dropped):
                     # The last save's answer was lost, and nothing could tell whether it was done: the form now
                     # shows what was read before it, which the server may no longer hold.
                     self._say_status(self._reverted_maybe_saved())

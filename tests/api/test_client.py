@@ -396,6 +396,30 @@ def test_a_reset_given_as_a_unix_time_is_counted_by_the_servers_clock(monkeypatc
     assert len(recorder.sleeps) == 1 and 4.0 < recorder.sleeps[0] <= 5.0
 
 
+@pytest.mark.parametrize(
+    "date",
+    ["Fri, 31 Dec 9999 23:59:59 -2359", "Thu, 01 Jan 1970 00:00:00 GMT", "Sat, 01 Jan 2101 00:00:00 GMT", "soon"],
+)
+def test_a_date_header_no_server_clock_can_show_is_ignored(date: str) -> None:
+    handler = Scripted([ok(SEED_CONTACT, headers={"Date": date})])
+    api, _recorder = make_api(handler=handler)
+    asyncio.run(_call(api, "get_contact", uid="ABC12345"))
+    assert api.clock_offset is None
+    assert abs(api.server_now() - __import__("time").time()) < 5  # this computer's clock, for want of one
+
+
+def test_the_servers_clock_is_learned_from_its_answers() -> None:
+    import email.utils
+    import time
+
+    ahead = 2 * 3600.0  # the server's clock, as this computer's sees it
+    handler = Scripted([ok(SEED_CONTACT, headers={"Date": email.utils.formatdate(time.time() + ahead, usegmt=True)})])
+    api, _recorder = make_api(handler=handler)
+    asyncio.run(_call(api, "get_contact", uid="ABC12345"))
+    assert api.clock_offset is not None and abs(api.clock_offset - ahead) < 2
+    assert abs(api.server_now() - (time.time() + ahead)) < 2
+
+
 def test_limiter_counts_requests_sent_before_the_next_answer() -> None:
     # Two left: of four concurrent calls, two go at once and two wait for the reset.
     steps = iter([_limited(2, 3), *[_limited(50, 10)] * 4])

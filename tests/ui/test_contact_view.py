@@ -539,6 +539,39 @@ def test_a_computer_clock_hours_off_teaches_no_wrong_zone(
     close_api(qtbot, api)
 
 
+def test_a_note_answered_with_a_nonsense_date_is_still_added(
+    qtbot: QtBot, qasync_loop: object, live_server: LiveServer, utc_computer: None
+) -> None:
+    """The server's clock is read from each answer's Date: one no clock can show (a broken proxy's) failed the note
+    after it was stored, and the rep, told to send it again, would have kept it twice."""
+    import httpx
+
+    class NonsenseDate(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.inner = httpx.AsyncHTTPTransport()
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            response = await self.inner.handle_async_request(request)
+            if request.url.path == "/api/contact/note/add":
+                response.headers["Date"] = "Fri, 31 Dec 9999 23:59:59 -2359"
+            return response
+
+        async def aclose(self) -> None:
+            await self.inner.aclose()
+
+    account = live_server.add_account(time_zone="America/Sao_Paulo")
+    api = make_api(account.base_url, account.token, transport=NonsenseDate())
+    registry = demo_registry("nonsense-date")
+    _service, view = make_view(qtbot, api, registry)
+    view.show_contact(create_contact(qtbot, api, name="Rita Lobo", email="rita@example.com"))
+    view.notes.input.setPlainText("Called back about the invoice.")
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        view.notes.submit()
+    assert view.notes.input.toPlainText() == ""
+    assert registry.account_time_zone() == "Etc/GMT+3"
+    close_api(qtbot, api)
+
+
 def test_the_time_zone_list_opens_at_the_zone_in_the_field_and_shows_whole_names(qtbot: QtBot) -> None:
     from crmdesk.ui.contact_form import TimeZoneCombo
 

@@ -238,6 +238,67 @@ def test_reverting_a_save_that_may_have_been_done_does_not_claim_the_old_values_
     assert view.form_status.text() == "Changes reverted."
 
 
+def test_reverting_further_typing_over_a_save_that_may_have_been_done_says_so_too(
+    qtbot: QtBot, view: ContactView, contact: Contact, transport: RecordingTransport
+) -> None:
+    lossy = _AnswersLost(transport.inner)
+    transport.inner = lossy
+    type_into(qtbot, line(view, "city"), "Natal ")  # sent trimmed
+    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
+        view.save_button.click()
+    lossy.losing = False
+    type_into(qtbot, line(view, "city"), "Natal/RN")  # the rep went on typing, then changed their mind
+    view.revert()
+    assert line(view, "city").text() == "Recife"
+    assert view.form_status.text() == "Reverted here only: the server may hold the lost save. F5 shows what it holds."
+
+
+class _GoesDark(httpx.AsyncBaseTransport):
+    """Passes requests on until an update has reached the server; then its answer, and every request after it,
+    never come back (the Wi-Fi dropped)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.dark = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        import asyncio
+
+        if self.dark:
+            await asyncio.Event().wait()
+        response = await self.inner.handle_async_request(request)
+        if request.method == "PUT" and request.url.path == "/api/contact":
+            await response.aread()
+            self.dark = True
+            await asyncio.Event().wait()
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_save_lost_to_a_dead_link_is_told_after_one_deadline_and_a_short_look(
+    qtbot: QtBot, view: ContactView, api: ContactApi, transport: RecordingTransport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import crmdesk.services.contact as contact_module
+
+    monkeypatch.setattr(contact_module, "READ_BACK_S", 0.5)
+    dark = _GoesDark(transport.inner)
+    transport.inner = dark
+    api.deadline = 3.0
+    type_into(qtbot, line(view, "city"), "Natal")
+    started = time.monotonic()
+    with qtbot.waitSignal(view.service.save_failed, timeout=20_000) as failed:
+        view.save_button.click()
+    waited = time.monotonic() - started
+    assert getattr(failed.args[0], "may_have_happened", False)
+    assert 3.0 <= waited < 4.5, waited  # the save's deadline and the short look; not a second deadline
+    assert view.form_status.text() == "Not confirmed: No complete answer within 3 s."
+    dark.dark = False
+
+
 def test_a_value_a_lost_save_may_have_stored_stops_counting_as_the_reps_once_the_contact_is_read(
     qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact, transport: RecordingTransport
 ) -> None:
