@@ -782,10 +782,15 @@ def test_times_shown_catch_up_when_the_rep_comes_back_to_the_window(
     before = (view.updated_label.text(), view.notes.day_headers()[0], there.text())
     assert before[:2] == ("just now", "Today")
 
-    class NextDay(datetime):  # the computer slept until the next day, its timers paused with it
+    # The computer slept until noon the next day (or 3 PM, if it is noon now), its timers paused with it.
+    now = datetime.now().astimezone()
+    woke = (now + timedelta(days=1)).replace(hour=15 if now.hour == 12 else 12, minute=0)
+    slept = woke - now
+
+    class NextDay(datetime):
         @classmethod
         def now(cls, tz: tzinfo | None = None) -> NextDay:
-            moment = datetime.now(tz) + timedelta(days=1, hours=3)
+            moment = datetime.now(tz) + slept
             return cls.fromtimestamp(moment.timestamp(), moment.tzinfo)
 
     for module in (form_module, formatting, timeline):
