@@ -230,6 +230,12 @@ class _RateLimiter:
             return 0.0
         return self.reset_at - now
 
+    def waiting(self) -> float:
+        """Seconds before the next request may go, counting none (unlike :meth:`delay`)."""
+        if self.remaining is None or self.remaining > 0:
+            return 0.0
+        return max(0.0, self.reset_at - time.monotonic())
+
     def observe(self, headers: httpx.Headers) -> None:
         remaining_text = headers.get("x-ratelimit-remaining")
         if remaining_text is None:
@@ -327,6 +333,10 @@ class ContactApi:
         # Injectable so tests can record the delays chosen instead of waiting them out.
         self._sleep: Callable[[float], Awaitable[None]] = _asyncio_sleep
         self._jitter: Callable[[], float] = _default_jitter
+
+    def held_for(self) -> float:
+        """Seconds before the next request may go out: the wait the server's rate limit asks for, else 0."""
+        return self._limiter.waiting()
 
     def server_now(self) -> float:
         """The time now by the server's clock (a Unix time), as far as its answers have told; else this computer's.

@@ -361,7 +361,8 @@ class ContactService(QObject):
             import asyncio
 
             try:
-                async with asyncio.timeout(READ_BACK_S):
+                # Not counting a wait the client's own rate limit imposes before the read may go.
+                async with asyncio.timeout(READ_BACK_S + self.api.held_for()):
                     stored = await self._read(uid)
             except (ApiError, TimeoutError):  # TimeoutError: the built-in, raised by asyncio.timeout
                 raise error from None
@@ -510,11 +511,11 @@ class ContactService(QObject):
         if getattr(error, "may_have_happened", False):
             # Only this save's values: what an earlier one may have stored, the read before this one has judged.
             self._maybe_saved[uid] = dict(sent)
-        elif self._read_for_save is not None:
-            self._maybe_saved.pop(uid, None)  # the server's values were read: whatever is there now is known
         read = self._read_for_save
         if read is not None and isinstance(error, ValidationError) and self._is_open(read.uid):
             held = self.set_current(self._with_confirmed(read, since))
+            if not getattr(error, "may_have_happened", False):
+                self._maybe_saved.pop(uid, None)  # the server's values were read, and are shown: they are known
             self.contact_refreshed.emit(held)
         self.save_failed.emit(error)
 

@@ -1418,7 +1418,8 @@ class ContactView(QWidget):
     def _on_field_failed(self, uid: str, field: str, value: str, error: object) -> None:
         self._unasked_failures += 1
         what = self._field_label(field)
-        may_have = getattr(error, "may_have_happened", False)
+        # A retry that found the contact gone tells more than the lost answer before it: it was deleted.
+        may_have = getattr(error, "may_have_happened", False) and not isinstance(error, NotFoundError)
         superseded = False
         if self._pending_combo.get((uid, field), "").casefold() == value.casefold():
             del self._pending_combo[(uid, field)]
@@ -1588,6 +1589,10 @@ class ContactView(QWidget):
     def _on_loaded(self, contact: Contact) -> None:
         if self._mode == "view" and contact.uid == self.current_uid():
             self._show(contact, keep_edits=True)
+            if self.form_status.text() == self._reverted_maybe_saved():
+                # The form shows what the server holds now, lost save or not: "may hold" no longer stands. The
+                # revert does, and its Undo.
+                self._say_status(self.tr("Changes reverted."))
             self.status_message.emit(self.tr("Reloaded"))
             if self.form.conflicts():
                 text = self.tr("The marked fields you are editing were changed elsewhere.")
