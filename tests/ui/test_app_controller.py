@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QPus
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
+from crmdesk.api.models import Contact
 from crmdesk.app import AppController, parse_args
 from crmdesk.paths import profile_dir
 from crmdesk.server import demo_data
@@ -1065,6 +1066,18 @@ def _alice_open_in_work(
     return app, window, alice.uid
 
 
+def _stored(qtbot: QtBot, account: Account, uid: str) -> Contact:
+    """The contact ``uid`` as the server holds it."""
+
+    async def read() -> Contact:
+        async with ContactApi(account.base_url, account.token) as api:
+            contact = await api.get_contact(uid=uid)
+            assert isinstance(contact, Contact)
+            return contact
+
+    return run(qtbot, read())
+
+
 def _unsaved_question(window: MainWindow) -> QMessageBox | None:
     return next((b for b in window.findChildren(QMessageBox, "unsavedDialog") if b.isVisible()), None)
 
@@ -1089,13 +1102,7 @@ def test_the_computer_shutting_down_over_an_unsaved_edit_is_held_back_and_the_re
     qtbot.waitUntil(lambda: app.window is None, timeout=15_000)  # saved, then closed: the rep can shut down
     assert app.exit_code == 0
 
-    async def last_name() -> str:
-        async with ContactApi(account.base_url, account.token) as api:
-            contact = await api.get_contact(uid=uid)
-            assert not isinstance(contact, list)
-            return contact.lastName
-
-    assert run(qtbot, last_name()) == "Alpha-Souza"
+    assert _stored(qtbot, account, uid).lastName == "Alpha-Souza"
 
 
 def test_the_computer_shutting_down_waits_for_a_note_on_its_way(
@@ -1118,13 +1125,7 @@ def test_the_computer_shutting_down_waits_for_a_note_on_its_way(
     qtbot.waitUntil(lambda: app.window is None, timeout=15_000)
     assert app.exit_code == 0
 
-    async def notes() -> list[str]:
-        async with ContactApi(account.base_url, account.token) as api:
-            contact = await api.get_contact(uid=uid)
-            assert not isinstance(contact, list)
-            return [note.text for note in contact.notes]
-
-    assert run(qtbot, notes()) == ["Called: wants the premium plan"]
+    assert [note.text for note in _stored(qtbot, account, uid).notes] == ["Called: wants the premium plan"]
 
 
 @pytest.mark.expected_warnings
