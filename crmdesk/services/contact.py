@@ -266,9 +266,20 @@ class ContactService(QObject):
         )
 
     def maybe_saved(self, uid: str) -> dict[str, str]:
-        """The fields of ``uid``'s last save whose answer was lost (the server may hold them), until the contact
+        """The fields of ``uid``'s saves whose answers were lost (the server may hold them), until the contact
         is next read and shown."""
         return dict(self._maybe_saved.get(uid, {}))
+
+    def shown_as_read(self, uid: str) -> None:
+        """A read of ``uid`` is on screen: what a lost save may have stored is in it or not, and a colleague
+        writing it later is a colleague's change like any other (see _saved)."""
+        self._maybe_saved.pop(uid, None)
+
+    def _keep_maybe_saved(self, uid: str, fields: dict[str, str]) -> None:
+        if fields:
+            self._maybe_saved[uid] = fields
+        else:
+            self._maybe_saved.pop(uid, None)
 
     def abandon_create(self) -> None:
         """The new-contact form was left: a duplicate check still running must not go on to create."""
@@ -342,7 +353,14 @@ class ContactService(QObject):
         since it read ``loaded``, the contact as it is now, and False (nothing sent)."""
         if loaded is not None:
             now = self._read_for_save = await self._read(uid)
-            ours = self._maybe_saved.get(uid, {})
+            # A lost save's value counts as ours only while the server holds it: absent, that save never landed
+            # or was overwritten since, and the value is anybody's again (a colleague's change must be flagged).
+            ours = {
+                name: value
+                for name, value in self._maybe_saved.get(uid, {}).items()
+                if contract.equivalent(name, str(getattr(now, name, "") or ""), value)
+            }
+            self._keep_maybe_saved(uid, ours)
             for name, typed in changes.items():
                 theirs = str(getattr(now, name, "") or "")
                 if not any(
@@ -509,8 +527,9 @@ class ContactService(QObject):
         current contact, so that the refusal ("provide an email or a phone") is shown against what the server
         holds, a colleague's changes to the other fields included (:attr:`contact_refreshed` says so)."""
         if getattr(error, "may_have_happened", False):
-            # Only this save's values: what an earlier one may have stored, the read before this one has judged.
-            self._maybe_saved[uid] = dict(sent)
+            # This save's values, and what an earlier lost one may have stored that the read before this one still
+            # found on the server (see _update).
+            self._maybe_saved[uid] = {**self._maybe_saved.get(uid, {}), **sent}
         read = self._read_for_save
         if read is not None and isinstance(error, ValidationError) and self._is_open(read.uid):
             held = self.set_current(self._with_confirmed(read, since))

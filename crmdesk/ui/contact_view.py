@@ -739,6 +739,7 @@ class ContactView(QWidget):
         # With the notes and tags of ours stored since it was read: a read that set out before them may answer after.
         held = self.service.set_current(contact)
         assert held is not None
+        self.service.shown_as_read(held.uid)
         self._mode = "view"
         self._show(held, keep_edits=False)
         self.contact_opened.emit(held)

@@ -682,8 +682,9 @@ def test_a_stored_contact_without_email_or_phone_is_told_at_once(view: ContactVi
 
 class _Scripted(httpx.AsyncBaseTransport):
     """Passes requests on, except those whose "METHOD /path" has steps left in ``steps``: each such request takes
-    the next step. "lose": the server gets it and its answer is lost; "refuse": it never leaves (no connection);
-    "pass": it goes through. ``then`` runs (on the loop) after a step, with the step's name."""
+    the next step. "lose": the server gets it and its answer is lost; "drop": it is sent, but lost on its way (the
+    server never gets it, and nobody can tell); "refuse": it never leaves (no connection); "pass": it goes through.
+    ``then`` runs (on the loop) after a step, with the step's name."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport, steps: dict[str, list[str]], then: Any = None) -> None:
         self.inner, self.steps, self.then = inner, steps, then
@@ -693,6 +694,9 @@ class _Scripted(httpx.AsyncBaseTransport):
         step = self.steps[route].pop(0) if self.steps.get(route) else "pass"
         if step == "refuse":
             raise httpx.ConnectError("network is unreachable")
+        if step == "drop":
+            await request.aread()
+            raise httpx.ReadError("connection reset by peer")
         response = await self.inner.handle_async_request(request)
         if self.then is not None:
             await self.then(route, step)
@@ -776,3 +780,81 @@ def test_a_lost_saves_look_does_not_count_a_rate_limits_wait(
     with qtbot.waitSignal(service.saved, timeout=5_000) as saved:
         service.save("MARIA001", {"city": "Natal"})
     assert saved.args[0].city == "Natal"
+
+
+def _colleague_sets_natal_then_olinda_is_saved(qtbot: QtBot, view: ContactView, api: ContactApi, uid: str) -> list[str]:
+    """A colleague stores City "Natal"; the rep types "Olinda" and saves. What the save did: saved or conflicted."""
+    run(qtbot, api.update_contact(uid, city="Natal"))
+    outcome: list[str] = []
+    view.service.saved.connect(lambda _contact: outcome.append("saved"))
+    view.service.save_conflicted.connect(lambda _contact: outcome.append("conflicted"))
+    type_into(qtbot, line(view, "city"), "Olinda")
+    view.save_button.click()
+    qtbot.waitUntil(lambda: outcome != [], timeout=10_000)
+    return outcome
+
+
+def test_a_lost_save_the_server_is_seen_without_is_no_excuse_for_a_colleagues_change(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact, transport: RecordingTransport
+) -> None:
+    # The lost save never landed: the next save's look at the contact showed Recife. A colleague's "Natal" later
+    # was taken for the rep's own lost value, and overwritten without a mark.
+    api.max_retries = 0
+    transport.inner = _Scripted(
+        transport.inner, {"PUT /api/contact": ["drop", "refuse"], "GET /api/contact": ["pass", "refuse", "pass"]}
+    )
+    type_into(qtbot, line(view, "city"), "Natal")
+    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
+        view.save_button.click()  # lost on its way; the look after it failed
+    view.revert()
+    type_into(qtbot, line(view, "address"), "Rua Nova, 1")
+    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
+        view.save_button.click()  # its look shows Recife; its PUT never leaves
+    view.revert()
+    assert _colleague_sets_natal_then_olinda_is_saved(qtbot, view, api, contact.uid) == ["conflicted"]
+    assert view.form.message("city") == "Changed elsewhere to “Natal”; saving keeps yours."
+
+
+def test_a_lost_save_is_forgotten_once_the_contact_is_opened_again(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact, transport: RecordingTransport
+) -> None:
+    api.max_retries = 0
+    transport.inner = _Scripted(transport.inner, {"PUT /api/contact": ["drop"], "GET /api/contact": ["pass", "refuse"]})
+    type_into(qtbot, line(view, "city"), "Natal")
+    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
+        view.save_button.click()
+    view.form.revert()  # Discard, on the way to another contact
+    other = create_contact(qtbot, api, firstName="João", lastName="Souza", email="joao@example.com")
+    view.show_contact(other)
+    view.show_contact(read_back(qtbot, api, contact.uid))  # opened again later: the server's values shown
+    type_into(qtbot, line(view, "city"), "Olinda")
+    view.revert()
+    assert view.form_status.text() == "Changes reverted."  # what is shown was read: no "may hold"
+    assert _colleague_sets_natal_then_olinda_is_saved(qtbot, view, api, contact.uid) == ["conflicted"]
+
+
+def test_two_lost_saves_in_a_row_both_count_as_the_reps_own(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact, transport: RecordingTransport
+) -> None:
+    # The second lost save replaced the record of the first: the rep's own lost "Natal" was then marked as a
+    # colleague's change.
+    api.max_retries = 0
+    transport.inner = _Scripted(
+        transport.inner,
+        {"PUT /api/contact": ["lose", "lose"], "GET /api/contact": ["pass", "refuse", "pass", "refuse"]},
+    )
+    type_into(qtbot, line(view, "city"), "Natal")
+    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
+        view.save_button.click()  # stored; its answer and the look after it lost
+    view.revert()
+    type_into(qtbot, line(view, "zipcode"), "50000-000")
+    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
+        view.save_button.click()  # the same again
+    view.revert()
+    outcome: list[str] = []
+    view.service.saved.connect(lambda _contact: outcome.append("saved"))
+    view.service.save_conflicted.connect(lambda _contact: outcome.append("conflicted"))
+    type_into(qtbot, line(view, "city"), "Olinda")
+    view.save_button.click()
+    qtbot.waitUntil(lambda: outcome != [], timeout=10_000)
+    assert outcome == ["saved"] and read_back(qtbot, api, contact.uid).city == "Olinda"
