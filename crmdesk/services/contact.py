@@ -192,7 +192,7 @@ class ContactService(QObject):
         self._note_sending: dict[str, Any] = {}
         # Per uid, the fields of the last save whose answer was lost: the server may hold them, and finding them
         # there is no colleague's change.
-        self._maybe_saved: dict[str, dict[str, str]] = {}
+        self._maybe_saved: dict[str, dict[str, tuple[str, ...]]] = {}
         # Per uid, what a read that set out before a note or tag of ours was stored, and answered after (a slow
         # link), would not show: the notes as read after our note, and the tags we added; and until when such a
         # read can still answer (the client's deadline).
@@ -265,9 +265,9 @@ class ContactService(QObject):
             lambda error: self._save_failed(error, since, uid, sent),
         )
 
-    def maybe_saved(self, uid: str) -> dict[str, str]:
-        """The fields of ``uid``'s saves whose answers were lost (the server may hold them), until the contact
-        is next read and shown."""
+    def maybe_saved(self, uid: str) -> dict[str, tuple[str, ...]]:
+        """What ``uid``'s saves whose answers were lost sent, per field (the server may hold any of them, the
+        latest last), until the contact is next read and shown."""
         return dict(self._maybe_saved.get(uid, {}))
 
     def shown_as_read(self, uid: str) -> None:
@@ -275,7 +275,7 @@ class ContactService(QObject):
         writing it later is a colleague's change like any other (see _saved)."""
         self._maybe_saved.pop(uid, None)
 
-    def _keep_maybe_saved(self, uid: str, fields: dict[str, str]) -> None:
+    def _keep_maybe_saved(self, uid: str, fields: dict[str, tuple[str, ...]]) -> None:
         if fields:
             self._maybe_saved[uid] = fields
         else:
@@ -355,17 +355,17 @@ class ContactService(QObject):
             now = self._read_for_save = await self._read(uid)
             # A lost save's value counts as ours only while the server holds it: absent, that save never landed
             # or was overwritten since, and the value is anybody's again (a colleague's change must be flagged).
-            ours = {
-                name: value
-                for name, value in self._maybe_saved.get(uid, {}).items()
-                if contract.equivalent(name, str(getattr(now, name, "") or ""), value)
-            }
+            ours: dict[str, tuple[str, ...]] = {}
+            for name, values in self._maybe_saved.get(uid, {}).items():
+                held = str(getattr(now, name, "") or "")
+                if kept := tuple(value for value in values if contract.equivalent(name, held, value)):
+                    ours[name] = kept
             self._keep_maybe_saved(uid, ours)
             for name, typed in changes.items():
                 theirs = str(getattr(now, name, "") or "")
                 if not any(
                     contract.equivalent(name, theirs, known)
-                    for known in (loaded.get(name, ""), typed, *([ours[name]] if name in ours else []))
+                    for known in (loaded.get(name, ""), typed, *ours.get(name, ()))
                 ):
                     return now, False
         try:
@@ -526,17 +526,24 @@ class ContactService(QObject):
         """A refused save (a 400) is about the contact as stored: when it was read just before, it becomes the
         current contact, so that the refusal ("provide an email or a phone") is shown against what the server
         holds, a colleague's changes to the other fields included (:attr:`contact_refreshed` says so)."""
-        if getattr(error, "may_have_happened", False):
-            # This save's values, and what an earlier lost one may have stored that the read before this one still
-            # found on the server (see _update).
-            self._maybe_saved[uid] = {**self._maybe_saved.get(uid, {}), **sent}
+        may_have = getattr(error, "may_have_happened", False)
+        if may_have:
+            # This save's values, beside what earlier lost ones sent that the read before this one still found on
+            # the server (see _update): the server holds one of them, or none.
+            merged = dict(self._maybe_saved.get(uid, {}))
+            for name, value in sent.items():
+                merged[name] = (*(known for known in merged.get(name, ()) if known != value), value)
+            self._maybe_saved[uid] = merged
         read = self._read_for_save
-        if read is not None and isinstance(error, ValidationError) and self._is_open(read.uid):
+        shown = read is not None and isinstance(error, ValidationError) and self._is_open(read.uid)
+        if shown:
+            assert read is not None
             held = self.set_current(self._with_confirmed(read, since))
-            if not getattr(error, "may_have_happened", False):
-                self._maybe_saved.pop(uid, None)  # the server's values were read, and are shown: they are known
             self.contact_refreshed.emit(held)
         self.save_failed.emit(error)
+        if shown and not may_have:
+            # The server's values were read and are shown (their marks judged with the record): they are known.
+            self._maybe_saved.pop(uid, None)
 
     def _saved(self, contact: Contact, sent: bool, since: int) -> None:
         held = self.set_current(self._with_confirmed(contact, since))

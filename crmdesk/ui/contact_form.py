@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import zoneinfo
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -753,12 +753,12 @@ class ContactForm(QWidget):
         return self.slots[name].message.text() if not self.slots[name].message.isHidden() else ""
 
     def load(
-        self, contact: Contact | None, *, keep_edits: bool = False, ours: Mapping[str, str] | None = None
+        self, contact: Contact | None, *, keep_edits: bool = False, ours: Mapping[str, Sequence[str]] | None = None
     ) -> list[str]:
         """Show ``contact`` as the new baseline. ``keep_edits`` keeps what the user changed and not yet saved.
 
         Returns the fields kept as edited whose stored value someone else changed since the last load (not to what
-        the rep typed, nor to ``ours``, what a save of the rep's whose answer was lost sent): each is marked with
+        the rep typed, nor to ``ours``, what saves of the rep's whose answers were lost sent): each is marked with
         what it holds now, since saving would replace it.
         """
         ours = ours or {}
@@ -783,7 +783,7 @@ class ContactForm(QWidget):
         conflicts: dict[str, str] = {}
         for name, typed in edits.items():
             theirs = self._baseline[name].strip()
-            if equivalent(name, theirs, typed) or (name in ours and equivalent(name, theirs, ours[name])):
+            if equivalent(name, theirs, typed) or any(equivalent(name, theirs, value) for value in ours.get(name, ())):
                 continue  # what this rep typed, or saved before: nothing left to decide
             if not equivalent(name, theirs, loaded_before[name]):
                 conflicts[name] = self._conflict_text(theirs)

@@ -733,13 +733,15 @@ class ContactView(QWidget):
 
     # --- The interface ----------------------------------------------------------------------------
 
-    def show_contact(self, contact: Contact) -> None:
-        """Open ``contact`` (the caller already resolved unsaved edits)."""
+    def show_contact(self, contact: Contact, *, read: bool = True) -> None:
+        """Open ``contact`` (the caller already resolved unsaved edits): as just read from the server, unless
+        ``read`` is false (a contact held from before, which the caller reads again)."""
         self._leaving_create()
         # With the notes and tags of ours stored since it was read: a read that set out before them may answer after.
         held = self.service.set_current(contact)
         assert held is not None
-        self.service.shown_as_read(held.uid)
+        if read:
+            self.service.shown_as_read(held.uid)
         self._mode = "view"
         self._show(held, keep_edits=False)
         self.contact_opened.emit(held)
@@ -1073,7 +1075,7 @@ class ContactView(QWidget):
         self._before_create = None
         if self._mode == "create" or self._mode == "empty":
             if previous is not None:
-                self.show_contact(previous)
+                self.show_contact(previous, read=False)  # held from before: what a lost save stored is not in it
                 # What the server stored meanwhile (a note or tag still on its way when the form opened) shows too.
                 self.reload()
             else:
