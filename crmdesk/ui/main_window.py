@@ -1168,9 +1168,11 @@ class MainWindow(QMainWindow):
             self._mark_result(contact.uid)
         # Asked on arrival, and only then: the rep may have gone on editing while a slow lookup ran.
         view = self.contact_view
-        if contact.uid == view.current_uid() and view.has_unsaved_changes():
-            # The contact already open, edits and all: read again as Reload does, so that what changed on the
-            # server (a colleague's note, a field the rep has not touched) shows, and the edits stay.
+        if contact.uid == view.current_uid():
+            # The contact already open: read again as Reload does, so that what changed on the server (a colleague's
+            # note, a field the rep has not touched) shows, and any edits stay. Not shown as found: the lookup may
+            # have set out before a save the rep made since, and its answer would put the old values back (and
+            # end the record of a save whose answer was lost, whose value would then look like a colleague's).
             view.reload()
             return
         view.resolve_unsaved(lambda: view.show_contact(contact))

@@ -669,7 +669,7 @@ def test_a_lookup_of_the_open_contact_answered_late_does_not_hide_its_note_just_
     qtbot.waitUntil(lambda: late_read.held == 1)
     with qtbot.waitSignal(view.service.note_added, timeout=10_000):
         note_on_its_way.release()
-    with qtbot.waitSignal(view.contact_opened, timeout=10_000):
+    with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):  # the open contact is read again
         late_read.release()
     assert view.current_uid() == alice and _shown_notes(window) == ["Called: wants the premium plan"]
     close_window(qtbot, window)

@@ -764,3 +764,34 @@ def test_a_searchs_outcome_and_an_error_are_spoken_by_a_screen_reader(
     window.banner.show_message("The server failed: Internal error.")
     assert spoken[-1] == ("The server failed: Internal error.", True)
     close_window(qtbot, window)
+
+
+def test_a_late_lookup_of_the_open_contact_does_not_undo_a_save_made_meanwhile(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """A lookup of the open contact (typed again, or a phone tool's --search) answered after a save the rep made
+    meanwhile: its contact, read before the save, replaced the form, and the next save marked the rep's own City
+    as changed elsewhere."""
+    (ref,) = create_contacts(qtbot, account, {"name": "Maria Silva", "email": "maria@example.com", "city": "Recife"})
+    slow = HeldTransport("GET /api/contact", late_answer=True, limit=1)
+    slow.release()
+    window = open_window(qtbot, account, client_options={"transport": slow})
+    window.request_search("maria@example.com")
+    qtbot.waitUntil(lambda: window.contact_view_built() and window.contact_view.current_uid() == ref.uid)
+    view = window.contact_view
+    slow.hold()
+    window.request_search("maria@example.com")  # read now; its answer held
+    qtbot.waitUntil(lambda: slow.held == 1)
+    city = child(view, QLineEdit, "city")
+    type_into(qtbot, city, "Natal")
+    with qtbot.waitSignal(view.service.saved, timeout=10_000):
+        view.save_button.click()
+    slow.release()
+    qtbot.waitUntil(lambda: not window.search.is_busy())
+    qtbot.wait(200)  # the lookup's answer, and a reload if one follows
+    assert city.text() == "Natal"
+    type_into(qtbot, city, "Olinda")
+    with qtbot.waitSignal(view.service.saved, timeout=10_000):
+        view.save_button.click()
+    assert view.form.message("city") == ""
+    close_window(qtbot, window)
