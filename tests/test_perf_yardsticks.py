@@ -7,6 +7,8 @@ otherwise, so a yardstick broken by an edit would only show up as a benchmark th
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import subprocess
 import sys
@@ -62,3 +64,28 @@ def test_a_floor_window_that_cannot_fetch_exits_instead_of_hanging_the_benchmark
     assert proc.returncode == 1
     assert "contact shown" not in out
     assert "fetching the contact failed" in err and "404" in err
+
+
+def test_the_ui_benchmark_runs_through_and_reports_every_row() -> None:
+    """Not timed: a short run of bench_ui (two search pairs, one demo start) must finish and report each figure.
+    It once hung whenever its cycle of searches came back to the open contact, which the app reads again
+    rather than opens."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.perf.bench_ui", "--runs", "2", "--demo-runs", "1", "--json"],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S * 2,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert set(figures) == {
+        "search overhead median",
+        "search overhead p95",
+        "raw httpx GET median",
+        "stall search",
+        "stall save",
+        "stall searches",
+        "stall demo start-up",
+    }
+    assert all(isinstance(value, float) and math.isfinite(value) and value >= 0 for value in figures.values())
