@@ -1090,6 +1090,10 @@ class ContactView(QWidget):
             # while the save is still on its way, and what was typed next would go when the save answers.
             self.status_message.emit(self.tr("Saving: the contact shows as stored once the save is done."))
             return
+        if self.service.is_running(f"delete:{uid}"):
+            # Being deleted here: its answer empties the view. A read finding it gone would say "deleted
+            # elsewhere", and offer to create it again.
+            return
         self.service.load(uid)
 
     def copy_uid(self) -> None:

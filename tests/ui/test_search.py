@@ -795,3 +795,40 @@ def test_a_late_lookup_of_the_open_contact_does_not_undo_a_save_made_meanwhile(
         view.save_button.click()
     assert view.form.message("city") == ""
     close_window(qtbot, window)
+
+
+def test_a_lookup_of_the_open_contact_while_the_rep_deletes_it_says_nothing_of_elsewhere(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """A phone tool's --search for a call-back answered while the rep's own deletion was on its way: the read of
+    the open contact that follows found it gone, and the window said it was deleted elsewhere, offering to create
+    it again."""
+    from PySide6.QtWidgets import QMessageBox
+
+    (ref,) = create_contacts(qtbot, account, {"name": "Maria Silva", "email": "maria@example.com"})
+    lookup = HeldTransport("GET /api/contact", late_answer=True, limit=1)
+    deletion = HeldTransport("DELETE /api/contact", inner=lookup, late_answer=True)
+    lookup.release()
+    deletion.release()
+    window = open_window(qtbot, account, client_options={"transport": deletion})
+    window.request_search("maria@example.com")
+    qtbot.waitUntil(lambda: window.contact_view_built() and window.contact_view.current_uid() == ref.uid)
+    view = window.contact_view
+    lookup.hold()
+    deletion.hold()
+    window.request_search("maria@example.com")
+    qtbot.waitUntil(lambda: lookup.held == 1)
+    view.confirm_delete()
+    box = view.findChild(QMessageBox, "deleteDialog")
+    assert box is not None
+    next(button for button in box.buttons() if button.text() == "Delete").click()
+    qtbot.waitUntil(lambda: deletion.held == 1)  # done on the server; its answer held
+    lookup.release()
+    qtbot.waitUntil(lambda: not window.search.is_busy())
+    qtbot.wait(200)  # a read of the open contact, if one were sent, answers meanwhile
+    assert "elsewhere" not in view.form_status.text()
+    deletion.release()
+    qtbot.waitUntil(lambda: view.current_uid() is None, timeout=10_000)
+    banner = window.banner
+    assert not banner.isVisible() or "elsewhere" not in banner.text()
+    close_window(qtbot, window)
