@@ -782,16 +782,21 @@ def test_a_lost_saves_look_does_not_count_a_rate_limits_wait(
     assert saved.args[0].city == "Natal"
 
 
-def _colleague_sets_natal_then_olinda_is_saved(qtbot: QtBot, view: ContactView, api: ContactApi, uid: str) -> list[str]:
-    """A colleague stores City "Natal"; the rep types "Olinda" and saves. What the save did: saved or conflicted."""
-    run(qtbot, api.update_contact(uid, city="Natal"))
+def _saved_or_conflicted(qtbot: QtBot, view: ContactView) -> list[str]:
+    """Press Save and say how it ended: "saved" or "conflicted"."""
     outcome: list[str] = []
     view.service.saved.connect(lambda _contact: outcome.append("saved"))
     view.service.save_conflicted.connect(lambda _contact: outcome.append("conflicted"))
-    type_into(qtbot, line(view, "city"), "Olinda")
     view.save_button.click()
     qtbot.waitUntil(lambda: outcome != [], timeout=10_000)
     return outcome
+
+
+def _colleague_sets_natal_then_olinda_is_saved(qtbot: QtBot, view: ContactView, api: ContactApi, uid: str) -> list[str]:
+    """A colleague stores City "Natal"; the rep types "Olinda" and saves. What the save did: saved or conflicted."""
+    run(qtbot, api.update_contact(uid, city="Natal"))
+    type_into(qtbot, line(view, "city"), "Olinda")
+    return _saved_or_conflicted(qtbot, view)
 
 
 def test_a_lost_save_the_server_is_seen_without_is_no_excuse_for_a_colleagues_change(
@@ -851,23 +856,8 @@ def test_two_lost_saves_in_a_row_both_count_as_the_reps_own(
     with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
         view.save_button.click()  # the same again
     view.revert()
-    outcome: list[str] = []
-    view.service.saved.connect(lambda _contact: outcome.append("saved"))
-    view.service.save_conflicted.connect(lambda _contact: outcome.append("conflicted"))
     type_into(qtbot, line(view, "city"), "Olinda")
-    view.save_button.click()
-    qtbot.waitUntil(lambda: outcome != [], timeout=10_000)
-    assert outcome == ["saved"] and read_back(qtbot, api, contact.uid).city == "Olinda"
-
-
-def _saved_or_conflicted(qtbot: QtBot, view: ContactView) -> list[str]:
-    """Press Save and say how it ended: "saved" or "conflicted"."""
-    outcome: list[str] = []
-    view.service.saved.connect(lambda _contact: outcome.append("saved"))
-    view.service.save_conflicted.connect(lambda _contact: outcome.append("conflicted"))
-    view.save_button.click()
-    qtbot.waitUntil(lambda: outcome != [], timeout=10_000)
-    return outcome
+    assert _saved_or_conflicted(qtbot, view) == ["saved"] and read_back(qtbot, api, contact.uid).city == "Olinda"
 
 
 def test_a_lost_save_is_kept_in_mind_when_the_rep_leaves_a_new_contact_form(
