@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
-from crmdesk.api.models import ContactRef
+from crmdesk.api.models import Contact, ContactRef
 from crmdesk.services.profiles import Profiles
 from crmdesk.services.registry import Registry
 from crmdesk.services.session import Session
@@ -40,6 +40,18 @@ def create_contacts(qtbot: QtBot, account: Account, *contacts: dict[str, Any]) -
             return [await api.create_contact(**fields) for fields in contacts]
 
     return run(qtbot, go())
+
+
+def on_server(qtbot: QtBot, account: Account, **lookup: str) -> Contact:
+    """The one contact ``lookup`` (uid=, email= or phone=) finds, as the server holds it."""
+
+    async def read() -> Contact:
+        async with ContactApi(account.base_url, account.token) as api:
+            contact = await api.get_contact(**lookup)
+            assert isinstance(contact, Contact)
+            return contact
+
+    return run(qtbot, read())
 
 
 def open_window(qtbot: QtBot, account: Account, profile: str = "work", **session_kwargs: Any) -> MainWindow:

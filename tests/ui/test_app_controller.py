@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QPus
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
-from crmdesk.api.models import Contact
 from crmdesk.app import AppController, parse_args
 from crmdesk.paths import profile_dir
 from crmdesk.server import demo_data
@@ -34,7 +33,7 @@ from tests.support.live_server import Account, LiveServer
 from tests.support.qt_fixtures import MemoryKeyring
 from tests.support.stall_probe import StallProbe
 from tests.ui.contact_support import FailingTransport, HeldTransport
-from tests.ui.shell_support import create_contacts, run
+from tests.ui.shell_support import create_contacts, on_server, run
 
 
 @pytest.fixture
@@ -1066,18 +1065,6 @@ def _alice_open_in_work(
     return app, window, alice.uid
 
 
-def _stored(qtbot: QtBot, account: Account, uid: str) -> Contact:
-    """The contact ``uid`` as the server holds it."""
-
-    async def read() -> Contact:
-        async with ContactApi(account.base_url, account.token) as api:
-            contact = await api.get_contact(uid=uid)
-            assert isinstance(contact, Contact)
-            return contact
-
-    return run(qtbot, read())
-
-
 def _unsaved_question(window: MainWindow) -> QMessageBox | None:
     return next((b for b in window.findChildren(QMessageBox, "unsavedDialog") if b.isVisible()), None)
 
@@ -1102,7 +1089,7 @@ def test_the_computer_shutting_down_over_an_unsaved_edit_is_held_back_and_the_re
     qtbot.waitUntil(lambda: app.window is None, timeout=15_000)  # saved, then closed: the rep can shut down
     assert app.exit_code == 0
 
-    assert _stored(qtbot, account, uid).lastName == "Alpha-Souza"
+    assert on_server(qtbot, account, uid=uid).lastName == "Alpha-Souza"
 
 
 def test_the_computer_shutting_down_waits_for_a_note_on_its_way(
@@ -1125,7 +1112,7 @@ def test_the_computer_shutting_down_waits_for_a_note_on_its_way(
     qtbot.waitUntil(lambda: app.window is None, timeout=15_000)
     assert app.exit_code == 0
 
-    assert [note.text for note in _stored(qtbot, account, uid).notes] == ["Called: wants the premium plan"]
+    assert [note.text for note in on_server(qtbot, account, uid=uid).notes] == ["Called: wants the premium plan"]
 
 
 @pytest.mark.expected_warnings

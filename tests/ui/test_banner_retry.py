@@ -10,28 +10,18 @@ from PySide6.QtWidgets import QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
-from crmdesk.api.models import Contact, ContactRef
+from crmdesk.api.models import ContactRef
 from crmdesk.ui.contact_view import ContactView
 from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
 from tests.ui.contact_support import FailingTransport, child
-from tests.ui.shell_support import close_window, create_contacts, open_window, run
+from tests.ui.shell_support import close_window, create_contacts, on_server, open_window, run
 
 
 def _retry_button(window: MainWindow) -> QPushButton:
     buttons = [button for button in window.banner.findChildren(QPushButton) if button.isVisible()]
     assert [button.text() for button in buttons] == ["Retry"], "the banner should offer exactly Retry"
     return buttons[0]
-
-
-def _on_server(qtbot: QtBot, account: Account, **lookup: str) -> Contact:
-    async def read() -> Contact:
-        async with ContactApi(account.base_url, account.token) as api:
-            contact = await api.get_contact(**lookup)
-            assert isinstance(contact, Contact)
-            return contact
-
-    return run(qtbot, read())
 
 
 def _open(qtbot: QtBot, window: MainWindow, email: str) -> None:
@@ -53,7 +43,7 @@ def test_retry_after_a_failed_save_sends_the_edits_again(
     qtbot.waitUntil(lambda: not view.has_unsaved_changes())
     assert city.text() == "Olinda"
     assert not [box for box in view.findChildren(QMessageBox) if box.isVisible()]
-    assert _on_server(qtbot, account, uid=ref.uid).city == "Olinda"
+    assert on_server(qtbot, account, uid=ref.uid).city == "Olinda"
     close_window(qtbot, window)
 
 
@@ -82,7 +72,7 @@ def test_retry_after_a_failed_create_creates_the_contact(
 
     _retry_button(window).click()
     qtbot.waitUntil(lambda: view.mode() == "view")
-    assert _on_server(qtbot, account, email="bruno@example.com").firstName == "Bruno"
+    assert on_server(qtbot, account, email="bruno@example.com").firstName == "Bruno"
     close_window(qtbot, window)
 
 
@@ -217,7 +207,7 @@ def test_a_save_to_a_contact_deleted_elsewhere_offers_to_create_it_anew_from_the
     with qtbot.waitSignal(view.contact_created, timeout=10_000) as created:
         view.save()
     assert created.args[0].uid != ref.uid
-    stored = _on_server(qtbot, account, email="alice@example.com")
+    stored = on_server(qtbot, account, email="alice@example.com")
     assert (stored.name, stored.city, stored.stageName, stored.ownerEmail, stored.tags) == (
         "Alice Alpha",
         "Olinda",
@@ -288,7 +278,7 @@ def test_a_create_whose_answer_was_lost_says_it_may_exist_and_retry_finds_it(
         "The contact may have been created: its answer was lost. Creating again checks for it first."
     )
     assert view.form_status.text().startswith("Not confirmed:") and view.mode() == "create"
-    created = _on_server(qtbot, account, email="carla@example.com")  # it was, indeed
+    created = on_server(qtbot, account, email="carla@example.com")  # it was, indeed
 
     _retry_button(window).click()  # the duplicate check finds it rather than creating a second one
     qtbot.waitUntil(lambda: view.dialog is not None and view.dialog.isVisible(), timeout=10_000)
@@ -332,7 +322,7 @@ def test_a_contact_created_but_not_read_back_shows_as_created(
     view.new_note.setPlainText("Met at the fair.")
     with qtbot.waitSignal(view.contact_created, timeout=10_000) as created:
         view.save()
-    stored = _on_server(qtbot, account, email="carla@example.com")
+    stored = on_server(qtbot, account, email="carla@example.com")
     assert created.args[0].uid == stored.uid and view.current_uid() == stored.uid and view.mode() == "view"
     # Shown from what was sent: the first note too (its time unread), and the tag as the account spells it.
     assert view.form.values()["city"] == "Natal" and view.tags.tag_names() == ["Fair 2025"] == list(stored.tags)
@@ -357,7 +347,7 @@ def test_a_save_whose_answer_was_lost_is_read_back_and_shown_saved(
     qtbot.waitUntil(lambda: view.form_status.text() == "Saved", timeout=10_000)
     assert lost.lost == 1 and not window.banner.isVisible()
     assert not view.has_unsaved_changes() and city.text() == "Olinda"
-    assert _on_server(qtbot, account, uid=ref.uid).city == "Olinda"
+    assert on_server(qtbot, account, uid=ref.uid).city == "Olinda"
     close_window(qtbot, window)
 
 
@@ -385,11 +375,11 @@ def test_a_save_whose_answer_was_lost_says_it_may_be_saved_and_retry_sends_it_ag
     assert "Cannot reach" not in window.banner.text() and "Error" not in window.banner.text()
     assert view.form_status.text() == "Not confirmed: The connection broke before the server's answer arrived."
     assert view.has_unsaved_changes()
-    assert _on_server(qtbot, account, uid=ref.uid).city == "Recife"  # it was not
+    assert on_server(qtbot, account, uid=ref.uid).city == "Recife"  # it was not
     _retry_button(window).click()  # the same values again
     qtbot.waitUntil(lambda: view.form_status.text() == "Saved", timeout=10_000)
     assert not view.has_unsaved_changes() and city.text() == "Olinda"
-    assert _on_server(qtbot, account, uid=ref.uid).city == "Olinda"
+    assert on_server(qtbot, account, uid=ref.uid).city == "Olinda"
     close_window(qtbot, window)
 
 

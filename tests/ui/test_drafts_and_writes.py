@@ -18,21 +18,10 @@ from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
 from crmdesk.api.errors import NotFoundError
-from crmdesk.api.models import Contact
 from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
 from tests.ui.contact_support import FailingTransport, HeldTransport, child
-from tests.ui.shell_support import close_window, create_contacts, open_window, run
-
-
-def _on_server(qtbot: QtBot, account: Account, uid: str) -> Contact:
-    async def read() -> Contact:
-        async with ContactApi(account.base_url, account.token) as api:
-            contact = await api.get_contact(uid=uid)
-            assert isinstance(contact, Contact)
-            return contact
-
-    return run(qtbot, read())
+from tests.ui.shell_support import close_window, create_contacts, on_server, open_window, run
 
 
 def _open(qtbot: QtBot, window: MainWindow, email: str, uid: str) -> None:
@@ -114,7 +103,7 @@ def test_a_note_and_a_tag_typed_for_one_contact_wait_for_it_and_never_follow_to_
     assert view.tags.input.text() == "Premium"
     _open(qtbot, window, "bob@example.com", bob)
     assert view.notes.input.toPlainText() == "Bob calls back on Monday" and view.tags.input.text() == ""
-    server_bob = _on_server(qtbot, account, bob)
+    server_bob = on_server(qtbot, account, uid=bob)
     assert server_bob.notes == () and server_bob.tags == ()
     close_window(qtbot, window)
 
@@ -164,9 +153,9 @@ def test_writes_sent_for_a_contact_finish_after_the_rep_opens_the_next(
 
     _open(qtbot, window, "bob@example.com", bob)  # straight after the call, the next one
     slow.release()
-    qtbot.waitUntil(lambda: _on_server(qtbot, account, alice).stageName == "Qualified")
-    qtbot.waitUntil(lambda: len(_on_server(qtbot, account, alice).notes) == 1)
-    stored = _on_server(qtbot, account, alice)
+    qtbot.waitUntil(lambda: on_server(qtbot, account, uid=alice).stageName == "Qualified")
+    qtbot.waitUntil(lambda: len(on_server(qtbot, account, uid=alice).notes) == 1)
+    stored = on_server(qtbot, account, uid=alice)
     assert [note.text for note in stored.notes] == ["Called: wants the premium plan"] and stored.tags == ("Premium",)
     # Each answer says whose it was, and Bob's page is untouched by them.
     qtbot.waitUntil(lambda: len(said) == 3)
@@ -282,7 +271,7 @@ def test_closing_while_a_note_is_on_its_way_waits_for_it(
     window, alice, slow = _closed_while_a_note_waits(qtbot, account)
     slow.release()
     qtbot.waitUntil(lambda: not window.isVisible())
-    assert [note.text for note in _on_server(qtbot, account, alice).notes] == ["Called: wants the premium plan"]
+    assert [note.text for note in on_server(qtbot, account, uid=alice).notes] == ["Called: wants the premium plan"]
     close_window(qtbot, window)
 
 
@@ -295,7 +284,7 @@ def test_a_later_start_while_the_close_waits_for_a_note_keeps_the_window_open(
     window.keep_open()  # what the app does with a later start's request (AppController.answer_later_start)
     assert _waiting(window) == ""
     slow.release()
-    qtbot.waitUntil(lambda: [note.text for note in _on_server(qtbot, account, alice).notes] != [])
+    qtbot.waitUntil(lambda: [note.text for note in on_server(qtbot, account, uid=alice).notes] != [])
     qtbot.wait(200)
     assert window.isVisible()
     close_window(qtbot, window)
@@ -310,7 +299,7 @@ def test_closing_again_while_waiting_keeps_waiting_and_later_closes_still_ask(
     assert _waiting(window) == "Closing once the last change reaches the server… (1 left)"
     slow.release()
     qtbot.waitUntil(lambda: not window.isVisible())  # it closed once the note was in
-    assert [note.text for note in _on_server(qtbot, account, alice).notes] == ["Called: wants the premium plan"]
+    assert [note.text for note in on_server(qtbot, account, uid=alice).notes] == ["Called: wants the premium plan"]
     close_window(qtbot, window)
 
 
@@ -387,7 +376,7 @@ def test_closing_while_a_save_is_on_its_way_waits_for_it_instead_of_asking(
     assert not view.findChildren(QMessageBox, "unsavedDialog") and window.isVisible()
     slow.release()
     qtbot.waitUntil(lambda: not window.isVisible())
-    assert _on_server(qtbot, account, alice).lastName == "Alpha-Souza"
+    assert on_server(qtbot, account, uid=alice).lastName == "Alpha-Souza"
     close_window(qtbot, window)
 
 
@@ -460,7 +449,7 @@ def test_a_notes_read_answered_late_does_not_hide_notes_and_tags_confirmed_since
     assert [(chip.name, chip.pending) for chip in view.tags.chips()] == [("Hot Lead", False)]
     held = view.service.current
     assert held is not None and len(held.notes) == 2 and held.tags == ("Hot Lead",)
-    stored = _on_server(qtbot, account, alice)
+    stored = on_server(qtbot, account, uid=alice)
     assert len(stored.notes) == 2 and stored.tags == ("Hot Lead",)
     close_window(qtbot, window)
 
@@ -547,7 +536,7 @@ def test_a_stage_on_its_way_stays_picked_when_a_save_answers_first(
     with qtbot.waitSignal(view.service.field_changed, timeout=10_000):
         slow.release()
     assert view.stage_combo.currentData() == "Qualified"
-    assert _on_server(qtbot, account, alice).stageName == "Qualified"
+    assert on_server(qtbot, account, uid=alice).stageName == "Qualified"
     close_window(qtbot, window)
 
 
@@ -571,7 +560,7 @@ def test_the_wait_to_close_stays_said_with_what_is_left_until_it_is_over(
     assert button.isVisible() and button.text() == "Close now"
     slow.release()
     qtbot.waitUntil(lambda: not window.isVisible())
-    assert len(_on_server(qtbot, account, alice).notes) == 1
+    assert len(on_server(qtbot, account, uid=alice).notes) == 1
     close_window(qtbot, window)
 
 
@@ -724,7 +713,7 @@ def test_a_close_waiting_for_a_deletion_that_fails_stays_with_the_failure_said(
     qtbot.waitUntil(lambda: window._banner is not None and window.banner.isVisible())
     qtbot.wait(100)
     assert window.isVisible() and "not deleted" in window.banner.text().lower()
-    assert _on_server(qtbot, account, alice).uid == alice
+    assert on_server(qtbot, account, uid=alice).uid == alice
     close_window(qtbot, window)
 
 
@@ -756,7 +745,7 @@ def test_picking_the_stored_stage_back_while_the_first_pick_is_on_its_way_is_sen
     qtbot.waitUntil(lambda: view.service.writes_in_flight() == 0, timeout=10_000)
     qtbot.wait(100)
     assert view.stage_combo.currentData() == "New Lead"
-    assert _on_server(qtbot, account, alice).stageName == "New Lead"
+    assert on_server(qtbot, account, uid=alice).stageName == "New Lead"
     close_window(qtbot, window)
 
 
@@ -845,7 +834,7 @@ def test_a_pick_back_that_fails_after_the_first_pick_was_stored_shows_what_the_s
     qtbot.waitUntil(lambda: trouble.seen == 1)
     view.stage_combo.setCurrentIndex(view.stage_combo.findData("New Lead"))  # cancels the first: it was stored
     qtbot.waitUntil(lambda: window._banner is not None and window.banner.isVisible())
-    assert _on_server(qtbot, account, alice).stageName == "Qualified"
+    assert on_server(qtbot, account, uid=alice).stageName == "Qualified"
     qtbot.waitUntil(lambda: view.stage_combo.currentData() == "Qualified", timeout=10_000)  # read again: the truth
     trouble.gate.set()
     close_window(qtbot, window)
@@ -965,7 +954,7 @@ def test_a_close_waiting_for_a_save_says_so_until_the_save_is_in(
     assert not button.isVisible()  # nothing to leave without: the save decides
     slow.release()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
-    assert _on_server(qtbot, account, alice).lastName == "Alpha-Souza"
+    assert on_server(qtbot, account, uid=alice).lastName == "Alpha-Souza"
     close_window(qtbot, window)
 
 
