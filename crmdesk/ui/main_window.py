@@ -1288,8 +1288,10 @@ class MainWindow(QMainWindow):
                 item.setData(_SHOWN_ROLE, (contact.name, contact.email, contact.phone))
         if items:
             self._word_results()
-        if contact.uid == self._found_uid:
-            self._say_found(contact)
+        if contact.uid == self._found_uid and self.results_status.text() != self.tr("Found {0}.").format(
+            contact.name or contact.uid
+        ):
+            self._say_found(contact)  # renamed: said anew (the same line is not read out twice)
 
     def _contact_deleted(self, uid: str) -> None:
         self._forget_contact(uid)

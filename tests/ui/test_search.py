@@ -832,3 +832,18 @@ def test_a_lookup_of_the_open_contact_while_the_rep_deletes_it_says_nothing_of_e
     banner = window.banner
     assert not banner.isVisible() or "elsewhere" not in banner.text()
     close_window(qtbot, window)
+
+
+def test_a_lookup_of_the_open_contact_is_spoken_once(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, screen_reader: list[tuple[str, bool]]
+) -> None:
+    # The open contact is read again after its lookup, and that read said "Found …" a second time.
+    (ref,) = create_contacts(qtbot, account, {"name": "Maria Silva", "email": "maria@example.com"})
+    window = open_window(qtbot, account)
+    window.request_search("maria@example.com")
+    qtbot.waitUntil(lambda: window.contact_view_built() and window.contact_view.current_uid() == ref.uid)
+    with qtbot.waitSignal(window.contact_view.service.contact_loaded, timeout=10_000):
+        window.request_search("maria@example.com")
+    qtbot.wait(50)
+    assert [text for text, _urgent in screen_reader if text.startswith("Found")] == ["Found Maria Silva."] * 2
+    close_window(qtbot, window)
