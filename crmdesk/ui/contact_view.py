@@ -1869,9 +1869,14 @@ class ContactView(QWidget):
             self.error_raised.emit(error, None, self.tr("{name} was not deleted.").format(name=name))
 
     def _retry_save(self, uid: str | None) -> None:
-        # The banner's Retry: the same contact's edits, still in the form, sent again.
-        if uid is not None and uid == self.current_uid() and self.form.is_dirty():
+        # The banner's Retry: the same contact's edits, still in the form, sent again; reverted since, the contact
+        # is read instead, to show whether the server holds the save whose answer was lost.
+        if uid is None or uid != self.current_uid():
+            return
+        if self.form.is_dirty():
             self.save()
+        else:
+            self.reload()
 
     def _retry_create(self) -> None:
         if self._mode == "create":

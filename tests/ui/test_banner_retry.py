@@ -383,6 +383,19 @@ def test_a_save_whose_answer_was_lost_says_it_may_be_saved_and_retry_sends_it_ag
     close_window(qtbot, window)
 
 
+def test_retry_after_reverting_a_save_whose_answer_was_lost_shows_what_the_server_holds(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, ref, city = _alice_saving_olinda(qtbot, account, _LostRequest("PUT /api/contact"))
+    view = window.contact_view
+    qtbot.waitUntil(lambda: window.banner.isVisible() and not view.form.is_busy(), timeout=10_000)
+    view.revert()  # the rep gives the edit up; the banner still offers Retry, which did nothing then
+    with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
+        _retry_button(window).click()
+    assert city.text() == "Recife" == on_server(qtbot, account, uid=ref.uid).city
+    close_window(qtbot, window)
+
+
 def test_the_offer_to_create_a_deleted_contact_anew_goes_with_its_form(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
