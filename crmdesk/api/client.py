@@ -737,7 +737,9 @@ class ContactApi:
                     if advice is not None and advice > RETRY_AFTER_CAP:
                         raise _error_of(response, body, method, path, advice)
                     delay = advice if advice is not None else backoff_delay(attempt - 1, self._jitter())
-                    outcome_unknown = True  # a gateway may have passed the request on before it failed
+                    # A gateway's failure (502, 504) may come after it passed the request on; a 503 says the
+                    # server did not take it.
+                    outcome_unknown = outcome_unknown or status in _GATEWAY_STATUSES
                     await self._pause("server_error", attempt, delay, method, path)
                     continue
                 raise _error_of(response, body, method, path, _retry_after(response.headers))

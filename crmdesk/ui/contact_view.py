@@ -209,6 +209,7 @@ class ContactView(QWidget):
         self._before_create: Contact | None = None  # the contact the new-contact form's Cancel goes back to
         self._reverted: dict[str, str] | None = None  # the edits Revert just dropped, while Undo can bring them back
         self._reverted_marks: dict[str, str] = {}  # and the fields among them marked as changed elsewhere
+        self._say_reloaded = True  # whether the next reload's answer says "Reloaded" (see reload)
         # Per (uid, field), a stage, quality or owner picked and on its way: shown over what a read says meanwhile
         # (a save answering first would otherwise put the old stage back while the change is still being sent).
         self._pending_combo: dict[tuple[str, str], str] = {}
@@ -1081,10 +1082,13 @@ class ContactView(QWidget):
             else:
                 self.clear()
 
-    def reload(self) -> None:
+    def reload(self, *, quiet: bool = False) -> None:
+        """Read the open contact again (F5); ``quiet``: without saying "Reloaded" (a lookup of the open contact
+        reads it again, and the lookup's own outcome is what the rep asked about)."""
         uid = self.current_uid()
         if uid is None:
             return
+        self._say_reloaded = not quiet
         if self.service.is_running("save"):
             # The save answers with the contact as stored; a reload answering first would unlock the form
             # while the save is still on its way, and what was typed next would go when the save answers.
@@ -1600,7 +1604,9 @@ class ContactView(QWidget):
                 # The form shows what the server holds now, lost save or not: "may hold" no longer stands. The
                 # revert does, and its Undo.
                 self._say_status(self.tr("Changes reverted."))
-            self.status_message.emit(self.tr("Reloaded"))
+            if self._say_reloaded:
+                self.status_message.emit(self.tr("Reloaded"))
+            self._say_reloaded = True
             if self.form.conflicts():
                 text = self.tr("The marked fields you are editing were changed elsewhere.")
                 self._say_status(text, error=True)

@@ -1173,7 +1173,7 @@ class MainWindow(QMainWindow):
             # note, a field the rep has not touched) shows, and any edits stay. Not shown as found: the lookup may
             # have set out before a save the rep made since, and its answer would put the old values back (and
             # end the record of a save whose answer was lost, whose value would then look like a colleague's).
-            view.reload()
+            view.reload(quiet=True)
             return
         view.resolve_unsaved(lambda: view.show_contact(contact))
 

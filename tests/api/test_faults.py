@@ -202,6 +202,22 @@ def test_a_refused_retry_after_a_lost_answer_still_may_have_happened(refusal: in
     asyncio.run(scenario())
 
 
+def test_a_stage_the_server_was_unavailable_for_was_not_set() -> None:
+    # A 503 says the server did not take the request: retried, and refused each time, the stage was not changed.
+    unavailable = json_reply(503, {"success": False, "error": "Service unavailable", "code": "SERVER_ERROR"})
+
+    async def scenario() -> None:
+        async with FaultServer([unavailable, unavailable]) as server:
+            api, _recorder = make_api(server.base_url, timeout=2, max_retries=1)
+            async with api:
+                with pytest.raises(ApiError) as caught:
+                    await api.set_stage("Qualified", uid="ABC12345")
+            assert len(server.requests) == 2
+            assert caught.value.status == 503 and not caught.value.may_have_happened
+
+    asyncio.run(scenario())
+
+
 def test_a_set_stage_whose_answers_are_all_lost_may_have_happened() -> None:
     async def scenario() -> None:
         async with FaultServer([Reset(), Reset(), Reset()]) as server:

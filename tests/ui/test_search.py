@@ -846,4 +846,8 @@ def test_a_lookup_of_the_open_contact_is_spoken_once(
         window.request_search("maria@example.com")
     qtbot.wait(50)
     assert [text for text, _urgent in screen_reader if text.startswith("Found")] == ["Found Maria Silva."] * 2
+    assert window.statusBar().currentMessage() != "Reloaded"  # the rep searched; F5 says it
+    with qtbot.waitSignal(window.contact_view.service.contact_loaded, timeout=10_000):
+        window.contact_view.reload()
+    assert window.statusBar().currentMessage() == "Reloaded"
     close_window(qtbot, window)
