@@ -1088,7 +1088,8 @@ class ContactView(QWidget):
         uid = self.current_uid()
         if uid is None:
             return
-        self._say_reloaded = not quiet
+        # A quiet read replacing an F5 still on its way (a load supersedes the last) answers for that F5 too.
+        self._say_reloaded = not quiet or (self._say_reloaded and self.service.is_running("load"))
         if self.service.is_running("save"):
             # The save answers with the contact as stored; a reload answering first would unlock the form
             # while the save is still on its way, and what was typed next would go when the save answers.

@@ -850,4 +850,9 @@ def test_a_lookup_of_the_open_contact_is_spoken_once(
     with qtbot.waitSignal(window.contact_view.service.contact_loaded, timeout=10_000):
         window.contact_view.reload()
     assert window.statusBar().currentMessage() == "Reloaded"
+    window.statusBar().clearMessage()
+    with qtbot.waitSignal(window.contact_view.service.contact_loaded, timeout=10_000):
+        window.contact_view.reload()  # F5, and a lookup's quiet read of the open contact overtakes it
+        window.contact_view.reload(quiet=True)
+    assert window.statusBar().currentMessage() == "Reloaded"
     close_window(qtbot, window)
