@@ -204,9 +204,8 @@ def test_the_reps_own_save_whose_answer_was_lost_is_no_colleagues_change(
     lossy = _AnswersLost(transport.inner)
     transport.inner = lossy
     type_into(qtbot, line(view, "city"), "Natal")
-    with qtbot.waitSignal(view.service.save_failed, timeout=20_000) as failed:
-        view.save_button.click()
-    assert getattr(failed.args[0], "may_have_happened", False)
+    error = _save_fails(qtbot, view)
+    assert getattr(error, "may_have_happened", False)
     lossy.losing = False  # the link is back
     assert read_back(qtbot, api, contact.uid).city == "Natal"  # stored, though the rep could not be told
     type_into(qtbot, line(view, "city"), "Natal/RN")  # the rep goes on, and saves again
@@ -223,8 +222,7 @@ def test_reverting_a_save_that_may_have_been_done_does_not_claim_the_old_values_
     lossy = _AnswersLost(transport.inner)
     transport.inner = lossy
     type_into(qtbot, line(view, "city"), "Natal")
-    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
-        view.save_button.click()
+    _save_fails(qtbot, view)
     lossy.losing = False
     view.revert()
     assert line(view, "city").text() == "Recife"
@@ -245,8 +243,7 @@ def test_reverting_further_typing_over_a_save_that_may_have_been_done_says_so_to
     lossy = _AnswersLost(transport.inner)
     transport.inner = lossy
     type_into(qtbot, line(view, "city"), "Natal ")  # sent trimmed
-    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
-        view.save_button.click()
+    _save_fails(qtbot, view)
     lossy.losing = False
     type_into(qtbot, line(view, "city"), "Natal/RN")  # the rep went on typing, then changed their mind
     view.revert()
@@ -291,10 +288,9 @@ def test_a_save_lost_to_a_dead_link_is_told_after_one_deadline_and_a_short_look(
     api.deadline = 3.0
     type_into(qtbot, line(view, "city"), "Natal")
     started = time.monotonic()
-    with qtbot.waitSignal(view.service.save_failed, timeout=20_000) as failed:
-        view.save_button.click()
+    error = _save_fails(qtbot, view)
     waited = time.monotonic() - started
-    assert getattr(failed.args[0], "may_have_happened", False)
+    assert getattr(error, "may_have_happened", False)
     assert 3.0 <= waited < 4.5, waited  # the save's deadline and the short look; not a second deadline
     assert view.form_status.text() == "Not confirmed: No complete answer within 3 s."
     dark.dark = False
@@ -306,8 +302,7 @@ def test_a_value_a_lost_save_may_have_stored_stops_counting_as_the_reps_once_the
     lossy = _AnswersLost(transport.inner, reaching=False)
     transport.inner = lossy
     type_into(qtbot, line(view, "city"), "Natal")
-    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
-        view.save_button.click()  # never reached the server, though nobody can tell
+    _save_fails(qtbot, view)  # never reached the server, though nobody can tell
     lossy.losing = False
     view.revert()
     with qtbot.waitSignal(view.service.contact_loaded, timeout=10_000):
@@ -680,6 +675,13 @@ def test_a_stored_contact_without_email_or_phone_is_told_at_once(view: ContactVi
     assert not _message_is_quiet(view, "email") and not _message_is_quiet(view, "phone")
 
 
+def _save_fails(qtbot: QtBot, view: ContactView) -> object:
+    """Press Save and wait for it to fail; the error it failed with."""
+    with qtbot.waitSignal(view.service.save_failed, timeout=20_000) as failed:
+        view.save_button.click()
+    return failed.args[0]
+
+
 class _Scripted(httpx.AsyncBaseTransport):
     """Passes requests on, except those whose "METHOD /path" has steps left in ``steps``: each such request takes
     the next step. "lose": the server gets it and its answer is lost; "drop": it is sent, but lost on its way (the
@@ -709,23 +711,25 @@ class _Scripted(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+def _one_request_per_step(api: ContactApi, transport: RecordingTransport, steps: dict[str, list[str]]) -> None:
+    """Requests go through a :class:`_Scripted` transport with ``steps``, and are not retried: each step is one."""
+    api.max_retries = 0
+    transport.inner = _Scripted(transport.inner, steps)
+
+
 def test_a_failed_save_after_a_lost_one_keeps_the_lost_one_in_mind_for_revert(
     qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact, transport: RecordingTransport
 ) -> None:
     # The lost save's record was dropped by the next save's look at the contact, though the form never took what
     # that look saw: Revert then said "Changes reverted." over a city the server did not hold.
-    api.max_retries = 0  # each step below is one request
-    transport.inner = _Scripted(
-        transport.inner,
-        {"PUT /api/contact": ["lose", "refuse"], "GET /api/contact": ["pass", "refuse", "pass"]},
+    _one_request_per_step(
+        api, transport, {"PUT /api/contact": ["lose", "refuse"], "GET /api/contact": ["pass", "refuse", "pass"]}
     )
     type_into(qtbot, line(view, "city"), "Natal")
-    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
-        view.save_button.click()  # stored; its answer lost, and the look after it failed
+    _save_fails(qtbot, view)  # stored; its answer lost, and the look after it failed
     type_into(qtbot, line(view, "address"), "Rua Nova, 1")
-    with qtbot.waitSignal(view.service.save_failed, timeout=20_000) as failed:
-        view.save_button.click()  # its look at the contact works, its PUT never leaves
-    assert not getattr(failed.args[0], "may_have_happened", True)
+    error = _save_fails(qtbot, view)  # its look at the contact works, its PUT never leaves
+    assert not getattr(error, "may_have_happened", True)
     view.revert()
     assert line(view, "city").text() == "Recife" and read_back(qtbot, api, contact.uid).city == "Natal"
     assert view.form_status.text() == "Reverted here only: the server may hold the lost save. F5 shows what it holds."
@@ -804,17 +808,14 @@ def test_a_lost_save_the_server_is_seen_without_is_no_excuse_for_a_colleagues_ch
 ) -> None:
     # The lost save never landed: the next save's look at the contact showed Recife. A colleague's "Natal" later
     # was taken for the rep's own lost value, and overwritten without a mark.
-    api.max_retries = 0
-    transport.inner = _Scripted(
-        transport.inner, {"PUT /api/contact": ["drop", "refuse"], "GET /api/contact": ["pass", "refuse", "pass"]}
+    _one_request_per_step(
+        api, transport, {"PUT /api/contact": ["drop", "refuse"], "GET /api/contact": ["pass", "refuse", "pass"]}
     )
     type_into(qtbot, line(view, "city"), "Natal")
-    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
-        view.save_button.click()  # lost on its way; the look after it failed
+    _save_fails(qtbot, view)  # lost on its way; the look after it failed
     view.revert()
     type_into(qtbot, line(view, "address"), "Rua Nova, 1")
-    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
-        view.save_button.click()  # its look shows Recife; its PUT never leaves
+    _save_fails(qtbot, view)  # its look shows Recife; its PUT never leaves
     view.revert()
     assert _colleague_sets_natal_then_olinda_is_saved(qtbot, view, api, contact.uid) == ["conflicted"]
     assert view.form.message("city") == "Changed elsewhere to “Natal”; saving keeps yours."
@@ -823,11 +824,9 @@ def test_a_lost_save_the_server_is_seen_without_is_no_excuse_for_a_colleagues_ch
 def test_a_lost_save_is_forgotten_once_the_contact_is_opened_again(
     qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact, transport: RecordingTransport
 ) -> None:
-    api.max_retries = 0
-    transport.inner = _Scripted(transport.inner, {"PUT /api/contact": ["drop"], "GET /api/contact": ["pass", "refuse"]})
+    _one_request_per_step(api, transport, {"PUT /api/contact": ["drop"], "GET /api/contact": ["pass", "refuse"]})
     type_into(qtbot, line(view, "city"), "Natal")
-    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
-        view.save_button.click()
+    _save_fails(qtbot, view)
     view.form.revert()  # Discard, on the way to another contact
     other = create_contact(qtbot, api, firstName="João", lastName="Souza", email="joao@example.com")
     view.show_contact(other)
@@ -843,18 +842,14 @@ def test_two_lost_saves_in_a_row_both_count_as_the_reps_own(
 ) -> None:
     # The second lost save replaced the record of the first: the rep's own lost "Natal" was then marked as a
     # colleague's change.
-    api.max_retries = 0
-    transport.inner = _Scripted(
-        transport.inner,
-        {"PUT /api/contact": ["lose", "lose"], "GET /api/contact": ["pass", "refuse", "pass", "refuse"]},
+    _one_request_per_step(
+        api, transport, {"PUT /api/contact": ["lose", "lose"], "GET /api/contact": ["pass", "refuse", "pass", "refuse"]}
     )
     type_into(qtbot, line(view, "city"), "Natal")
-    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
-        view.save_button.click()  # stored; its answer and the look after it lost
+    _save_fails(qtbot, view)  # stored; its answer and the look after it lost
     view.revert()
     type_into(qtbot, line(view, "zipcode"), "50000-000")
-    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
-        view.save_button.click()  # the same again
+    _save_fails(qtbot, view)  # the same again
     view.revert()
     type_into(qtbot, line(view, "city"), "Olinda")
     assert _saved_or_conflicted(qtbot, view) == ["saved"] and read_back(qtbot, api, contact.uid).city == "Olinda"
@@ -865,13 +860,11 @@ def test_a_lost_save_is_kept_in_mind_when_the_rep_leaves_a_new_contact_form(
 ) -> None:
     # Ctrl+N then Ctrl+R went back to the contact as held before the lost save, and forgot the save before the
     # reload that follows had shown anything (here it fails): the rep's own "Natal" then came back as a colleague's.
-    api.max_retries = 0
-    transport.inner = _Scripted(
-        transport.inner, {"PUT /api/contact": ["lose"], "GET /api/contact": ["pass", "refuse", "refuse"]}
+    _one_request_per_step(
+        api, transport, {"PUT /api/contact": ["lose"], "GET /api/contact": ["pass", "refuse", "refuse"]}
     )
     type_into(qtbot, line(view, "city"), "Natal")
-    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
-        view.save_button.click()  # stored; its answer and the look after it lost
+    _save_fails(qtbot, view)  # stored; its answer and the look after it lost
     view.revert()
     view.start_create()
     with qtbot.waitSignal(view.service.load_failed, timeout=10_000):
@@ -887,17 +880,13 @@ def test_a_lost_save_is_kept_in_mind_when_the_rep_leaves_a_new_contact_form(
 def test_two_lost_saves_of_one_field_both_count_as_the_reps(
     qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact, transport: RecordingTransport
 ) -> None:
-    api.max_retries = 0
-    transport.inner = _Scripted(
-        transport.inner,
-        {"PUT /api/contact": ["lose", "drop"], "GET /api/contact": ["pass", "refuse", "pass", "refuse"]},
+    _one_request_per_step(
+        api, transport, {"PUT /api/contact": ["lose", "drop"], "GET /api/contact": ["pass", "refuse", "pass", "refuse"]}
     )
     type_into(qtbot, line(view, "city"), "Natal")
-    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
-        view.save_button.click()  # stored, unknown to the rep
+    _save_fails(qtbot, view)  # stored, unknown to the rep
     type_into(qtbot, line(view, "city"), "Salvador")
-    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
-        view.save_button.click()  # lost on its way, unknown too
+    _save_fails(qtbot, view)  # lost on its way, unknown too
     view.revert()
     type_into(qtbot, line(view, "city"), "Olinda")
     assert _saved_or_conflicted(qtbot, view) == ["saved"]  # "Natal" on the server is one of the rep's own
@@ -907,11 +896,9 @@ def test_two_lost_saves_of_one_field_both_count_as_the_reps(
 def test_a_refusal_after_a_lost_save_marks_no_field_with_the_reps_own_value(
     qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact, transport: RecordingTransport
 ) -> None:
-    api.max_retries = 0
-    transport.inner = _Scripted(transport.inner, {"PUT /api/contact": ["lose"], "GET /api/contact": ["pass", "refuse"]})
+    _one_request_per_step(api, transport, {"PUT /api/contact": ["lose"], "GET /api/contact": ["pass", "refuse"]})
     type_into(qtbot, line(view, "city"), "Natal")
-    with qtbot.waitSignal(view.service.save_failed, timeout=20_000):
-        view.save_button.click()  # stored, unknown to the rep
+    _save_fails(qtbot, view)  # stored, unknown to the rep
     type_into(qtbot, line(view, "city"), "Natal/RN")
     type_into(qtbot, line(view, "phone"), "")
     run(qtbot, api.update_contact(contact.uid, email=""))  # a colleague clears the email meanwhile
