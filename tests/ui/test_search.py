@@ -7,6 +7,7 @@ import time
 from functools import partial
 from pathlib import Path
 
+import httpx
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QPalette
@@ -766,22 +767,31 @@ def test_a_searchs_outcome_and_an_error_are_spoken_by_a_screen_reader(
     close_window(qtbot, window)
 
 
+def _maria_open_and_looked_up_again(
+    qtbot: QtBot, account: Account, lookup: HeldTransport, transport: httpx.AsyncBaseTransport, **fields: str
+) -> tuple[MainWindow, str]:
+    """Maria Silva (maria@example.com, and ``fields``) open in a window sending through ``transport``; then looked
+    up again, the lookup's answer held in ``lookup`` (a late answer, limited to that one read)."""
+    (ref,) = create_contacts(qtbot, account, {"name": "Maria Silva", "email": "maria@example.com", **fields})
+    window = open_window(qtbot, account, client_options={"transport": transport})
+    window.request_search("maria@example.com")
+    qtbot.waitUntil(lambda: window.contact_view_built() and window.contact_view.current_uid() == ref.uid)
+    lookup.hold()
+    window.request_search("maria@example.com")  # read now; its answer held
+    qtbot.waitUntil(lambda: lookup.held == 1)
+    return window, ref.uid
+
+
 def test_a_late_lookup_of_the_open_contact_does_not_undo_a_save_made_meanwhile(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
     """A lookup of the open contact (typed again, or a phone tool's --search) answered after a save the rep made
     meanwhile: its contact, read before the save, replaced the form, and the next save marked the rep's own City
     as changed elsewhere."""
-    (ref,) = create_contacts(qtbot, account, {"name": "Maria Silva", "email": "maria@example.com", "city": "Recife"})
     slow = HeldTransport("GET /api/contact", late_answer=True, limit=1)
     slow.release()
-    window = open_window(qtbot, account, client_options={"transport": slow})
-    window.request_search("maria@example.com")
-    qtbot.waitUntil(lambda: window.contact_view_built() and window.contact_view.current_uid() == ref.uid)
+    window, _uid = _maria_open_and_looked_up_again(qtbot, account, slow, slow, city="Recife")
     view = window.contact_view
-    slow.hold()
-    window.request_search("maria@example.com")  # read now; its answer held
-    qtbot.waitUntil(lambda: slow.held == 1)
     city = child(view, QLineEdit, "city")
     type_into(qtbot, city, "Natal")
     with qtbot.waitSignal(view.service.saved, timeout=10_000):
@@ -805,19 +815,13 @@ def test_a_lookup_of_the_open_contact_while_the_rep_deletes_it_says_nothing_of_e
     it again."""
     from PySide6.QtWidgets import QMessageBox
 
-    (ref,) = create_contacts(qtbot, account, {"name": "Maria Silva", "email": "maria@example.com"})
     lookup = HeldTransport("GET /api/contact", late_answer=True, limit=1)
     deletion = HeldTransport("DELETE /api/contact", inner=lookup, late_answer=True)
     lookup.release()
     deletion.release()
-    window = open_window(qtbot, account, client_options={"transport": deletion})
-    window.request_search("maria@example.com")
-    qtbot.waitUntil(lambda: window.contact_view_built() and window.contact_view.current_uid() == ref.uid)
+    window, _uid = _maria_open_and_looked_up_again(qtbot, account, lookup, deletion)
     view = window.contact_view
-    lookup.hold()
     deletion.hold()
-    window.request_search("maria@example.com")
-    qtbot.waitUntil(lambda: lookup.held == 1)
     view.confirm_delete()
     box = view.findChild(QMessageBox, "deleteDialog")
     assert box is not None
