@@ -278,7 +278,8 @@ class Registry(QObject):
     # --- Files ------------------------------------------------------------------------------------
 
     def import_json(self, path: str | os.PathLike[str]) -> str:
-        """Merge a registry file a teammate exported. Raises :class:`RegistryFormatError` for a bad file.
+        """Merge a registry file a teammate exported, but for a phone region in it (the rep's own stays). Raises
+        :class:`RegistryFormatError` for a bad file.
 
         Returns the file's account time zone when it was left out (a learned offset does not replace a zone
         chosen here), else ``""``."""
@@ -300,7 +301,11 @@ class Registry(QObject):
         return ""
 
     def export_json(self, path: str | os.PathLike[str]) -> None:
-        _write_atomically(Path(path), self.to_dict())
+        """Write the registry for teammates: everything but the phone region, which is each rep's own (a number
+        typed without its country is read in it, and a teammate abroad would have theirs replaced)."""
+        shared = self.to_dict()
+        del shared["phoneRegion"]
+        _write_atomically(Path(path), shared)
 
     # --- Internals --------------------------------------------------------------------------------
 
@@ -438,14 +443,10 @@ def _parse(text: str, where: str, *, own: bool = False) -> dict[str, Any]:
                 "the most the API takes."
             )
         members[item["email"]] = name
-    region = data.get("phoneRegion", "")
+    # The phone region is the rep's own: a teammate's file (earlier releases exported it) leaves it as it is.
+    region = data.get("phoneRegion", "") if own else ""
     if not isinstance(region, str) or len(region.strip()) not in (0, 2):
         raise RegistryFormatError(f"{where}: 'phoneRegion' must be a two-letter region code such as BR.")
-    if region.strip() and not own:  # an import: the profile's own file was checked when it was written
-        import phonenumbers
-
-        if region.strip().upper() not in phonenumbers.SUPPORTED_REGIONS:
-            raise RegistryFormatError(f"{where}: {region!r} is not a phone region CRMDesk knows.")
     result: dict[str, Any] = {
         "stages": _string_list(data, "stages", where, "stageName", own=own),
         "qualities": _string_list(data, "qualities", where, "qualityName", own=own),
