@@ -6,6 +6,7 @@ and usable from non-UI code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import phonenumbers
@@ -23,7 +24,7 @@ def default_region(locale_name: str, configured: str = "") -> str:
     """
     if configured.strip():
         return configured.strip().upper()
-    name = locale_name.split(".", 1)[0].replace("-", "_")
+    name = re.split(r"[.@]", locale_name, maxsplit=1)[0].replace("-", "_")  # "de_DE.UTF-8", "de_DE@euro"
     parts = name.split("_")
     if len(parts) >= 2:
         territory = parts[-1].upper()

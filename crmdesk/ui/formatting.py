@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -28,11 +30,27 @@ def _tr(text: str, n: int = -1) -> str:
     return QCoreApplication.translate(_CONTEXT, text, None, n)
 
 
+#: Where a Unix desktop says which country's conventions the rep follows, most telling first. GNOME's and KDE's
+#: "Formats" set these apart from the language (LANG), which is all ``QLocale().name()`` reads there.
+_REGION_VARIABLES = ("LC_ALL", "LC_TELEPHONE", "LC_ADDRESS", "LC_MONETARY", "LC_NUMERIC", "LC_TIME", "LANG")
+
+
 def phone_region(configured: str = "") -> str:
     """The region a number typed without its country is read in: ``configured`` (Settings), else the locale's."""
     from crmdesk.services import phone as phone_numbers
 
-    return phone_numbers.default_region(QLocale().name(), configured)
+    return phone_numbers.default_region(_region_locale_name(), configured)
+
+
+def _region_locale_name() -> str:
+    """The locale naming the rep's country: on Windows and macOS Qt's system locale is the region's; elsewhere a
+    rep with English menus and Brazilian formats has ``LANG=en_GB.UTF-8`` and ``LC_NUMERIC=pt_BR.UTF-8``."""
+    if sys.platform not in ("win32", "darwin"):
+        for variable in _REGION_VARIABLES:
+            name = os.environ.get(variable, "")
+            if name and name.split(".", 1)[0] not in ("C", "POSIX"):
+                return name
+    return QLocale().name()
 
 
 def user_locale() -> QLocale:

@@ -14,6 +14,7 @@ from crmdesk.services.phone import default_region, normalise, whatsapp_url
         ("pt_BR", "", "BR"),
         ("pt-BR", "", "BR"),
         ("en_GB.UTF-8", "", "GB"),
+        ("de_DE@euro", "", "DE"),
         ("de_DE", "", "DE"),
         ("C", "", "US"),
         ("en", "", "US"),

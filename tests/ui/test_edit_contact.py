@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 from typing import Any, cast
 
 import httpx
@@ -438,6 +439,32 @@ def test_a_phone_region_chosen_in_settings_applies_to_the_contact_already_open(q
     type_into(qtbot, phone, "(81) 99876-5432")
     phone.editingFinished.emit()
     assert phone.text() == "+5581998765432" and view.form.message("phone") == ""
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        # English menus, Brazilian formats: how GNOME and KDE write "Language: English, Formats: Brazil".
+        ({"LANG": "en_GB.UTF-8", "LC_NUMERIC": "pt_BR.UTF-8", "LC_TIME": "pt_BR.UTF-8"}, "+551134567890"),
+        ({"LANG": "en_GB.UTF-8", "LC_TELEPHONE": "pt_BR.UTF-8"}, "+551134567890"),
+        ({"LANG": "pt_BR.UTF-8", "LC_ALL": "en_GB.UTF-8"}, "+441134567890"),  # LC_ALL overrides every other
+        ({"LANG": "pt_BR.UTF-8", "LC_NUMERIC": "C.UTF-8"}, "+551134567890"),  # "C" states no country
+    ],
+    ids=["formats", "telephone", "lc_all", "c"],
+)
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="Qt's system locale is the region's there")
+def test_the_automatic_phone_region_is_the_desktops_formats_not_its_language(
+    qtbot: QtBot, view: ContactView, monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], expected: str
+) -> None:
+    for variable in ("LC_ALL", "LC_TELEPHONE", "LC_ADDRESS", "LC_MONETARY", "LC_NUMERIC", "LC_TIME", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    view.show_contact(view.service.current)  # type: ignore[arg-type]
+    phone = line(view, "phone")
+    type_into(qtbot, phone, "(11) 3456-7890")  # a São Paulo landline, and a valid Leeds number read in GB
+    phone.editingFinished.emit()
+    assert phone.text() == expected
 
 
 def test_ctrl_s_with_the_cursor_still_in_the_phone_saves_it_normalised(
