@@ -169,10 +169,10 @@ def plain_amount(text: str, locale: QLocale | None = None, currency: str = "") -
     The plain form uses "." for the decimal point only and never has exactly three digits after it (0.125 is
     written "0.1250", 12.500 is "12.5"), so that it reads as itself again in every locale.
     """
-    marked = _without_currency(ascii_digits(text.strip()), currency, locale)  # ASCII digits: what the API reads
-    if marked is None:
+    parts = _without_currency(ascii_digits(text.strip()), currency, locale)  # ASCII digits: what the API reads
+    if parts is None:
         return None
-    core, foreign = marked
+    core, marked, foreign = parts
     if foreign:
         # Written with another country's spelling of the currency ("US$ 12.500" from a Brazilian quote in a USD
         # team): its separators are that country's, not the rep's, so "12.500" must not be read as twelve and a
@@ -195,10 +195,10 @@ def plain_amount(text: str, locale: QLocale | None = None, currency: str = "") -
         decimal = last  # "0.125", "00,125": no thousands begin with a zero
     elif currency in _NO_DECIMALS:
         decimal = ""  # "￥1,234" to a German rep: a yen has no fraction, so three digits after it are thousands
-    elif foreign and currency not in _THREE_DECIMALS:
-        # "US$ 12,000" or a Brazilian quote's "US$ 12.000" to a US rep: whichever country wrote it, no locale
-        # writes a dollar with three decimals, so these are thousands. (Without that mark the rep's own locale
-        # decides, below: "12.000" from a US rep is twelve.)
+    elif marked and currency not in _THREE_DECIMALS:
+        # "$12,500" from a German rep in a USD team, "US$ 12.000" from a Brazilian quote to a US rep, "€12.500" to
+        # a US rep: whoever wrote it, no locale writes a dollar or a euro with three decimals, so these are
+        # thousands. (Without a mark the rep's own locale decides, below: "12,500" from a German rep is 12.5.)
         decimal = ""
     elif locale is not None and last == locale.groupSeparator():
         decimal = ""  # "12.000" typed by a German rep: twelve thousand
@@ -227,11 +227,12 @@ def _grouped(whole: list[str]) -> bool:
     return middle <= {3} or (middle == {2} and len(whole[0]) <= 2)
 
 
-def _without_currency(text: str, currency: str, locale: QLocale | None = None) -> tuple[str, bool] | None:
+def _without_currency(text: str, currency: str, locale: QLocale | None = None) -> tuple[str, bool, bool] | None:
     """``text`` without ``currency``'s symbol or code before or after the number ("R$ 12.000", "12.000 BRL"),
-    and whether that mark was another country's spelling ("US$" for USD to a US rep); None when anything else is
-    there ("about 5k", "2,5 Mio €", "USD 5000" in a BRL team). The code, the usual symbol and the one the rep's
-    own locale writes the currency with (Canada's "$" for CAD, China's "¥" for CNY) are the rep's own."""
+    whether it had one, and whether that was another country's spelling ("US$" for USD to a US rep); None when
+    anything else is there ("about 5k", "2,5 Mio €", "USD 5000" in a BRL team). The code, the usual symbol and the
+    one the rep's own locale writes the currency with (Canada's "$" for CAD, China's "¥" for CNY) are the rep's
+    own."""
     match = _MARKS.fullmatch(text)
     if match is None:
         return None
@@ -240,12 +241,10 @@ def _without_currency(text: str, currency: str, locale: QLocale | None = None) -
     usual = {currency.casefold(), currency_symbol(currency).casefold()} if currency else set()
     if locale is not None and locale.currencySymbol(QLocale.CurrencySymbolFormat.CurrencyIsoCode) == currency:
         usual.add(locale.currencySymbol(QLocale.CurrencySymbolFormat.CurrencySymbol).casefold())
-    foreign = False
-    for mark in (lead.strip(), trail.strip()):
-        if mark and mark.casefold() not in allowed:
-            return None
-        foreign = foreign or (bool(mark) and mark.casefold() not in usual)
-    return number, foreign
+    marks = [mark for mark in (lead.strip(), trail.strip()) if mark]
+    if any(mark.casefold() not in allowed for mark in marks):
+        return None
+    return number, bool(marks), any(mark.casefold() not in usual for mark in marks)
 
 
 def _finite(plain: str) -> str | None:

@@ -482,6 +482,11 @@ def test_an_address_kept_from_a_paste_can_be_taken_back_with_ctrl_z(qtbot: QtBot
         ("de_DE", "JPY", "\uffe51,234", "1234"),  # 1,234 yen, not 1.234 (a yen has no fraction)
         ("en_CA", "CAD", "$12,500", "12500"),  # Canada's own "$" for its dollar (Qt's usual one is "CA$")
         ("zh_CN", "CNY", "\u00a512,500", "12500"),  # China's "¥" for its yuan
+        ("de_DE", "USD", "$12,500", "12500"),  # the usual "$" to a German rep: a dollar has two decimals
+        ("en_US", "EUR", "\u20ac12.500", "12500"),  # a European quote's euros to a US rep
+        ("de_DE", "EUR", "12,500 \u20ac", "12500"),  # the rep's own spelling: still no three-decimal euro
+        ("de_DE", "EUR", "12,50 \u20ac", "12.50"),
+        ("de_DE", "USD", "12,500", "12.5"),  # no mark: the rep's own locale reads it
     ],
 )
 def test_an_amount_in_another_countrys_spelling_is_never_misread(
