@@ -13,7 +13,7 @@ import unicodedata
 # Invisible marks that mean nothing in an address, a number or a tag: the soft hyphen, zero-width space, the
 # direction marks, embeddings, overrides and isolates, the word joiner and the byte order mark. Zero-width joiners
 # are not among them: emoji and some scripts need them.
-_MARKS = re.compile("[\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+_MARKS = re.compile("[\u00ad\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 # What parts an address from what surrounds it in pasted text: brackets, line breaks, and a label's colon or a
 # list's comma or semicolon with a space after it (or ending the text: "ana@example.com;" from a To: line). None of
 # these can stand unquoted in an address. A space alone is not among them, nor a comma or colon between two words:
@@ -42,6 +42,32 @@ def ascii_digits(text: str) -> str:
     if text.isascii():
         return text
     return "".join(str(unicodedata.digit(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
+
+
+# The separators and signs numbers are written with in other scripts: the Arabic decimal and thousands separators
+# (how an Arabic locale writes "12,500.00", and how Qt shows it there), and the full-width ones a Japanese or Chinese
+# input method types; Adlam's comma; the minus sign.
+_NUMBER_MARKS = str.maketrans(
+    {
+        "\u066b": ".",
+        "\u066c": ",",
+        "\uff0e": ".",
+        "\uff0c": ",",
+        "\u2e41": ",",
+        "\uff0d": "-",
+        "\u2212": "-",
+        "\uff0f": "/",
+    }
+)
+
+
+def ascii_number(text: str) -> str:
+    """``text`` as :func:`ascii_digits` writes it, with other scripts' decimal points, digit-group separators,
+    minus signs and date slashes as ASCII too, and without invisible marks: ``"١٢٬٥٠٠٫٠٠"`` is ``"12,500.00"``,
+    ``"１９９０－１２－２５"`` is ``"1990-12-25"``."""
+    if text.isascii():
+        return text
+    return ascii_digits(without_marks(text)).translate(_NUMBER_MARKS)
 
 
 def email_in(text: str) -> str | None:

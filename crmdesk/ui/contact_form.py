@@ -45,10 +45,10 @@ from PySide6.QtWidgets import (
 from crmdesk.api.models import Contact
 from crmdesk.contract import ContractError, check_identity, equivalent, validate_field
 from crmdesk.services import phone as phone_numbers
-from crmdesk.services.pasted import ascii_digits, email_in, without_marks
+from crmdesk.services.pasted import ascii_digits, ascii_number, email_in, without_marks
 from crmdesk.ui.announce import announce
 from crmdesk.ui.focus_ring import RingedPlainTextEdit
-from crmdesk.ui.formatting import format_currency, plain_amount, user_locale
+from crmdesk.ui.formatting import format_currency, iso_date, plain_amount, user_locale
 from crmdesk.ui.icons import icon
 from crmdesk.ui.messages import error_colour, user_message
 from crmdesk.ui.one_line import keep_one_line
@@ -316,7 +316,8 @@ _STEP_KEYS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_Page
 
 
 class BirthdayEdit(QWidget):
-    """A YYYY-MM-DD line edit that may stay empty, with a calendar popup button beside it."""
+    """A YYYY-MM-DD line edit that may stay empty, with a calendar popup button beside it. A date typed the way the
+    rep's locale writes dates ("25/12/1990", "25.12.90") is taken, and written YYYY-MM-DD on leaving the field."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -325,7 +326,7 @@ class BirthdayEdit(QWidget):
         self.line.setObjectName("birthday")
         self.line.setPlaceholderText(self.tr("YYYY-MM-DD"))
         self.line.setClearButtonEnabled(True)
-        self.line.editingFinished.connect(self._plain_digits)
+        self.line.editingFinished.connect(self.write_as_stored)
         self.button = ToolButton(self)
         self.button.setIcon(icon("contact-calendar"))
         self.button.setProperty("iconName", "contact-calendar")
@@ -391,13 +392,28 @@ class BirthdayEdit(QWidget):
         if event.type() == QEvent.Type.PaletteChange:
             self._tint_calendar()
 
-    def _plain_digits(self) -> None:
-        """Write a date pasted in another script's digits (full-width, Arabic-Indic) in the ASCII ones the API
-        reads."""
+    def value(self) -> str:
+        """The birthday as the API takes it: a date typed the rep's way, or in another script's digits, as
+        YYYY-MM-DD; anything else as typed, for the form to say what is wrong with it."""
         text = self.line.text()
-        plain = ascii_digits(text)
-        if plain != text and not self.line.isReadOnly():
-            self.line.setText(plain)
+        return iso_date(ascii_number(text), user_locale()) or text
+
+    def format_hint(self) -> str:
+        """How a birthday may be typed, for a text that is no date: ISO, and the locale's own order."""
+        locale = user_locale()
+        pattern = locale.dateFormat(QLocale.FormatType.ShortFormat)
+        example = QDate(1990, 12, 25).toString(re.sub(r"y+", "yyyy", pattern))
+        if example.startswith("1990"):
+            return self.tr("Type the date as 1990-12-25.")
+        return self.tr("Type the date as 1990-12-25 or {example}.").format(example=without_marks(example))
+
+    def write_as_stored(self) -> None:
+        """Write the date the rep typed as it is sent and stored (see :meth:`value`), as an edit Ctrl+Z takes back:
+        the rep sees which date it was read as."""
+        value = self.value()
+        if value != self.line.text() and not self.line.isReadOnly():
+            self.line.selectAll()
+            self.line.insert(value)
 
     def _picked(self, day: QDate) -> None:
         self._menu.close()
@@ -628,7 +644,7 @@ class ContactForm(QWidget):
             widget.line.setReadOnly(busy)
             widget.button.setEnabled(not busy)
 
-        self._place("birthday", self.tr("Bi&rthday"), row, column, widget, widget.line, widget.line.text,
+        self._place("birthday", self.tr("Bi&rthday"), row, column, widget, widget.line, widget.value,
                     widget.line.setText, lock)  # fmt: skip
         self.birthday_edit = widget
 
@@ -922,6 +938,8 @@ class ContactForm(QWidget):
                     if name == "timeZone" and canonical_time_zone(text) is not None:
                         # Only its case differs: leaving the field, or saving, writes the zone's own spelling.
                         checked = (text, None)
+                    elif name == "birthday" and "YYYY-MM-DD" in exc.message:
+                        checked = (text, self.birthday_edit.format_hint())
                     else:
                         checked = (text, user_message(exc))
                 self._checked[name] = checked
@@ -1016,10 +1034,12 @@ class ContactForm(QWidget):
     # --- Phone and actions ------------------------------------------------------------------------
 
     def normalise(self) -> None:
-        """Write the email, the phone and the time zone as they are stored, as leaving their fields does. Save and
-        Create call this: a shortcut saves without the cursor leaving the field."""
+        """Write the email, the phone, the birthday and the time zone as they are stored, as leaving their fields
+        does. Save and Create call this: a shortcut saves without the cursor leaving the field."""
         self.normalise_email()
         self.normalise_phone()
+        if not self._busy:
+            self.birthday_edit.write_as_stored()
         self.normalise_time_zone()
         self._value_left()  # saved from inside Value: its hint comes as the save sets out, not after it
 

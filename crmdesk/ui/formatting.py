@@ -9,19 +9,22 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from PySide6.QtCore import QCoreApplication, QDate, QDateTime, QLocale, QTime, QTimeZone
 
-from crmdesk.services.pasted import ascii_digits
+from crmdesk.services.pasted import ascii_number, without_marks
 
 _CONTEXT = "Formatting"
 
 #: A plain decimal as the API stores ``value`` ("12000.00", "5000", "1,250.50"). Anything else ("1.250,50", "5k")
 #: is shown as typed rather than guessed at: a wrong amount on screen is worse than an unformatted one.
 _AMOUNT = re.compile(r"([+-]?)(\d+(?:[.,]\d+)*)")
-# A mark before or after the number (a symbol, a code, letters), and the number itself.
-_MARKS = re.compile(r"([^\d+\-.,]*?)\s*([+-]?[\d.,\s\u00a0\u202f'’]*\d)\s*([^\d.,]*)", re.DOTALL)
+# A mark before or after the number (a symbol, a code, letters: "R$", "Rs.", Saudi Arabia's "ر.س."), and the number
+# itself. A mark may hold a dot ("Afl. 12.500,00"), but the number begins and ends with a digit: "12.5." is none.
+_MARKS = re.compile(
+    r"((?:[^\d+\-.,][^\d+\-]*?)?)\s*([+-]?\d(?:[\d.,\s\u00a0\u202f'’]*\d)?)\s*((?:[^\d.,]\D*)?)", re.DOTALL
+)
 # Spaces and apostrophes that group digits in threes (French "12 000", Swiss "12'000").
 _GROUP_SPACES = re.compile(r"(?<=\d)[\s\u00a0\u202f'’](?=\d{3}(?!\d))")
 
@@ -77,6 +80,46 @@ def medium_date_format(locale: QLocale) -> str:
     if "dddd" in medium or "yy" not in medium or "d" not in medium:
         return locale.dateFormat(QLocale.FormatType.ShortFormat)
     return medium
+
+
+# A date written with numbers only: three parts with the same separator between them ("25/12/1990", "25.12.90",
+# "1990/12/25").
+_NUMERIC_DATE = re.compile(r"(\d{1,4})\s*([./-])\s*(\d{1,2})\s*\2\s*(\d{1,4})\.?")
+
+
+def iso_date(text: str, locale: QLocale, today: date | None = None) -> str | None:
+    """A date typed the way ``locale`` writes dates ("25/12/1990" in Brazil, "12/25/1990" in the US, "25.12.90" in
+    Germany) or year first ("1990/12/25", "1990-4-5") as the API's YYYY-MM-DD; None when it is not one date.
+
+    The order of day and month is the locale's, unless only the other order makes a real date ("25/12/1990" from a
+    European email to a US rep). A two-digit year is the latest that is not after ``today``'s: a birthday is past.
+    """
+    match = _NUMERIC_DATE.fullmatch(text.strip())
+    if match is None:
+        return None
+    first, _separator, second, third = match.groups()
+    pattern = re.sub(r"'[^']*'", "", locale.dateFormat(QLocale.FormatType.ShortFormat))  # without quoted text
+    year_first = pattern.find("y") < min(pattern.find("d"), pattern.find("M"))
+    if len(first) == 4 or (year_first and len(first) == 2 and len(third) <= 2):
+        readings = [(first, second, third)]  # "1990/12/25", and Japan's "90/12/25"
+    elif len(first) <= 2 and len(third) in (2, 4) and not year_first:
+        day_month, month_day = (third, second, first), (third, first, second)
+        readings = [month_day, day_month] if pattern.find("M") < pattern.find("d") else [day_month, month_day]
+    else:
+        return None
+    today = today or date.today()
+    found: list[date] = []
+    for year_text, month_text, day_text in readings:
+        year = int(year_text)
+        if len(year_text) == 2:
+            year += 2000 if 2000 + year <= today.year else 1900
+        try:
+            found.append(date(year, int(month_text), int(day_text)))
+        except ValueError:
+            continue
+    if not found:
+        return None
+    return found[0].isoformat()
 
 
 def local_moment(moment: datetime) -> QDateTime:
@@ -169,7 +212,7 @@ def plain_amount(text: str, locale: QLocale | None = None, currency: str = "") -
     The plain form uses "." for the decimal point only and never has exactly three digits after it (0.125 is
     written "0.1250", 12.500 is "12.5"), so that it reads as itself again in every locale.
     """
-    parts = _without_currency(ascii_digits(text.strip()), currency, locale)  # ASCII digits: what the API reads
+    parts = _without_currency(ascii_number(text.strip()), currency, locale)  # ASCII: what the API reads
     if parts is None:
         return None
     core, marked, foreign = parts
@@ -200,9 +243,9 @@ def plain_amount(text: str, locale: QLocale | None = None, currency: str = "") -
         # a US rep: whoever wrote it, no locale writes a dollar or a euro with three decimals, so these are
         # thousands. (Without a mark the rep's own locale decides, below: "12,500" from a German rep is 12.5.)
         decimal = ""
-    elif locale is not None and last == locale.groupSeparator():
+    elif locale is not None and last == ascii_number(locale.groupSeparator()):  # Arabic's "٬" is the "," read
         decimal = ""  # "12.000" typed by a German rep: twelve thousand
-    elif locale is not None and last == locale.decimalPoint():
+    elif locale is not None and last == ascii_number(locale.decimalPoint()):
         decimal = last  # "12.000" typed by a US rep: twelve
     else:
         return None  # "12.000": twelve thousand, or twelve
@@ -238,9 +281,9 @@ def _without_currency(text: str, currency: str, locale: QLocale | None = None) -
         return None
     lead, number, trail = match.groups()
     allowed = _currency_marks(currency) if currency else frozenset()
-    usual = {currency.casefold(), currency_symbol(currency).casefold()} if currency else set()
+    usual = {currency.casefold(), without_marks(currency_symbol(currency)).casefold()} if currency else set()
     if locale is not None and locale.currencySymbol(QLocale.CurrencySymbolFormat.CurrencyIsoCode) == currency:
-        usual.add(locale.currencySymbol(QLocale.CurrencySymbolFormat.CurrencySymbol).casefold())
+        usual.add(without_marks(locale.currencySymbol(QLocale.CurrencySymbolFormat.CurrencySymbol)).casefold())
     marks = [mark for mark in (lead.strip(), trail.strip()) if mark]
     if any(mark.casefold() not in allowed for mark in marks):
         return None
@@ -312,9 +355,8 @@ def currencies() -> dict[str, str]:
 def _currency_marks(code: str) -> frozenset[str]:
     """What an amount in ``code`` may be written with, case folded: its code and every symbol a locale writes it
     with ("USD", "$" and "US$", as Brazil writes dollars; "JPY", "¥" and the full-width "￥")."""
-    return frozenset(
-        {code.casefold(), currency_symbol(code).casefold(), *(s.casefold() for s in _symbols().get(code, ()))}
-    )
+    symbols = {code, currency_symbol(code), *_symbols().get(code, ())}
+    return frozenset(without_marks(symbol).casefold() for symbol in symbols)  # Arabic's "ر.س." has a direction mark
 
 
 def currency_symbol(code: str) -> str:

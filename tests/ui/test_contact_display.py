@@ -18,7 +18,14 @@ from crmdesk.api.models import Contact
 from crmdesk.services.registry import Registry
 from crmdesk.ui.contact_form import FORM_FIELDS
 from crmdesk.ui.contact_view import HEADER_FIELDS, ContactView
-from crmdesk.ui.formatting import exact_moment, format_currency, format_moment, relative_moment, user_locale
+from crmdesk.ui.formatting import (
+    exact_moment,
+    format_currency,
+    format_moment,
+    plain_amount,
+    relative_moment,
+    user_locale,
+)
 from crmdesk.ui.settings_dialog import SettingsDialog
 from tests.ui.contact_support import (
     RecordingTransport,
@@ -244,6 +251,75 @@ def test_an_amount_typed_in_any_locales_style_shows_its_one_reading_and_never_a_
             format_currency(ambiguous, US, "USD") == ambiguous
             and format_currency(ambiguous, BRAZIL, "BRL") == ambiguous
         )
+
+
+@pytest.mark.parametrize(
+    ("locale", "typed", "stored"),
+    [
+        (BRAZIL, "25/12/1990", "1990-12-25"),
+        (US, "5/4/1990", "1990-05-04"),  # the US order: May 4
+        (BRAZIL, "5/4/1990", "1990-04-05"),
+        (GERMANY, "25.12.90", "1990-12-25"),  # a two-digit year is the latest before today
+        (QLocale("ja_JP"), "1990/12/25", "1990-12-25"),
+        (US, "25/12/1990", "1990-12-25"),  # from a European email: the only real date it can be
+        (BRAZIL, "1990-4-5", "1990-04-05"),
+        (QLocale("ja_JP"), "\uff11\uff19\uff19\uff10\uff0d\uff11\uff12\uff0d\uff12\uff15", "1990-12-25"),
+    ],
+    ids=["br", "us", "br order", "de short year", "jp", "us unambiguous", "iso short", "full-width"],
+)
+def test_a_birthday_typed_the_way_the_reps_country_writes_dates_is_stored_as_that_date(
+    qtbot: QtBot, view: ContactView, api: ContactApi, contact: Contact, locale: QLocale, typed: str, stored: str
+) -> None:
+    QLocale.setDefault(locale)
+    birthday = view.form.birthday_edit.line
+    birthday.setFocus()
+    birthday.selectAll()
+    birthday.insert(typed)  # pasted: QTest types only Latin-1
+    assert view.form.message("birthday") == ""
+    assert view.form.changes() == {"birthday": stored}
+    with qtbot.waitSignal(view.service.saved, timeout=10_000):
+        view.save()  # Ctrl+S, the cursor still in the field
+    assert read_back(qtbot, api, contact.uid).birthday == stored
+    assert birthday.text() == stored  # shown as stored: the rep sees which date it was read as
+
+
+def test_a_birthday_that_is_no_date_says_how_to_type_one_in_the_reps_way(
+    qtbot: QtBot, view: ContactView, locale: QLocale = BRAZIL
+) -> None:
+    QLocale.setDefault(locale)
+    birthday = view.form.birthday_edit.line
+    birthday.setFocus()
+    birthday.selectAll()
+    birthday.insert("31/02/1990")  # no reading of it is a real date
+    assert view.form.message("birthday") == "Type the date as 1990-12-25 or 25/12/1990."
+    assert not view.save_button.isEnabled()
+    QLocale.setDefault(QLocale("ja_JP"))  # writes dates year first, as the API does
+    birthday.insert("x")
+    assert view.form.message("birthday") == "Type the date as 1990-12-25."
+
+
+# Locales whose numbers no other locale writes alike, left out: Ge'ez groups digits with "ወ", N'Ko with the Arabic
+# comma, and Toki Pona in pairs ("1 23 45 67").
+_OWN_NUMERALS = ("gez", "nqo", "tok")
+
+
+def test_every_locale_reads_the_value_it_shows_as_the_same_amount(qapp: object) -> None:
+    """What the Value field shows, typed back or pasted (Arabic digits and separators, "ر.س." with its direction
+    marks, "Afl. 12.500,00"), is the amount shown, in every locale Qt knows, with and without the team's currency."""
+    misread = []
+    for locale in QLocale.matchingLocales(
+        QLocale.Language.AnyLanguage, QLocale.Script.AnyScript, QLocale.Country.AnyCountry
+    ):
+        if locale.name().startswith(_OWN_NUMERALS):
+            continue
+        own = locale.currencySymbol(QLocale.CurrencySymbolFormat.CurrencyIsoCode)
+        for currency in {own, ""}:
+            for amount in ("12500", "1234567.5", "0.75"):
+                shown = format_currency(amount, locale, currency)
+                read = plain_amount(shown, locale, currency)
+                if read is None or float(read) != float(amount):
+                    misread.append((locale.name(), currency, shown, read))
+    assert misread == []
 
 
 # --- Layout -----------------------------------------------------------------------------------------------------

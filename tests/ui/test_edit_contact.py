@@ -362,7 +362,7 @@ def test_revert_restores_the_loaded_values(qtbot: QtBot, view: ContactView, cont
     [
         ("email", "maria@", "Not a valid email address: there must be something after the @-sign."),
         ("birthday", "1990-02-30", "1990-02-30 is not a real date"),
-        ("birthday", "30/02/1990", "Use the format YYYY-MM-DD"),
+        ("birthday", "30/02/1990", "Type the date as 1990-12-25 or "),  # no reading of it is a real date
         ("timeZone", "Mars/Olympus", "'Mars/Olympus' is not an IANA time zone"),
         ("city", "x" * 101, "At most 100 characters"),
     ],

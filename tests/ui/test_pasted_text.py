@@ -487,6 +487,9 @@ def test_an_address_kept_from_a_paste_can_be_taken_back_with_ctrl_z(qtbot: QtBot
         ("de_DE", "EUR", "12,500 \u20ac", "12500"),  # the rep's own spelling: still no three-decimal euro
         ("de_DE", "EUR", "12,50 \u20ac", "12.50"),
         ("de_DE", "USD", "12,500", "12.5"),  # no mark: the rep's own locale reads it
+        ("ar_SA", "SAR", "\u0661\u0662\u066c\u0665\u0660\u0660\u066b\u0660\u0660 \u0631.\u0633.", "12500.00"),
+        ("ar_SA", "", "\u200f\u0661\u0662\u066c\u0665\u0660\u0660", "12500"),  # as Qt writes it there
+        ("ja_JP", "JPY", "\uff11\uff12\uff0c\uff15\uff10\uff10", "12500"),  # a Japanese input method's
     ],
 )
 def test_an_amount_in_another_countrys_spelling_is_never_misread(
