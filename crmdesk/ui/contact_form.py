@@ -327,6 +327,7 @@ class BirthdayEdit(QWidget):
         self.line.setPlaceholderText(self.tr("YYYY-MM-DD"))
         self.line.setClearButtonEnabled(True)
         self.line.editingFinished.connect(self.write_as_stored)
+        self._put = ""  # what the form last showed here (see value)
         self.button = ToolButton(self)
         self.button.setIcon(icon("contact-calendar"))
         self.button.setProperty("iconName", "contact-calendar")
@@ -394,9 +395,17 @@ class BirthdayEdit(QWidget):
 
     def value(self) -> str:
         """The birthday as the API takes it: a date typed the rep's way, or in another script's digits, as
-        YYYY-MM-DD; anything else as typed, for the form to say what is wrong with it."""
+        YYYY-MM-DD; anything else as typed, for the form to say what is wrong with it. What the form put here (a
+        stored value, even one another tool wrote otherwise) is itself: reading it is no edit."""
         text = self.line.text()
+        if text == self._put:
+            return text
         return iso_date(ascii_number(text), user_locale()) or text
+
+    def put(self, text: str) -> None:
+        """Show ``text`` as the form's own (the stored birthday, or an edit it restores)."""
+        self._put = text
+        self.line.setText(text)
 
     def format_hint(self) -> str:
         """How a birthday may be typed, for a text that is no date: ISO, and the locale's own order."""
@@ -644,8 +653,8 @@ class ContactForm(QWidget):
             widget.line.setReadOnly(busy)
             widget.button.setEnabled(not busy)
 
-        self._place("birthday", self.tr("Bi&rthday"), row, column, widget, widget.line, widget.value,
-                    widget.line.setText, lock)  # fmt: skip
+        self._place("birthday", self.tr("Bi&rthday"), row, column, widget, widget.line, widget.value, widget.put,
+                    lock)  # fmt: skip
         self.birthday_edit = widget
 
     def _time_zone(self, row: int, column: int) -> None:

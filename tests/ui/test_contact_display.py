@@ -283,6 +283,16 @@ def test_a_birthday_typed_the_way_the_reps_country_writes_dates_is_stored_as_tha
     assert birthday.text() == stored  # shown as stored: the rep sees which date it was read as
 
 
+def test_a_birthday_another_tool_stored_in_its_own_way_is_shown_as_stored_and_no_edit(
+    view: ContactView, contact: Contact
+) -> None:
+    # The vendor may hold what its own validation took; reading it must not count as a change to save.
+    QLocale.setDefault(BRAZIL)
+    view.show_contact(dataclasses.replace(contact, birthday="14/03/1990"))
+    assert view.form.birthday_edit.line.text() == "14/03/1990"
+    assert view.form.changes() == {} and not view.has_unsaved_changes()
+
+
 def test_a_birthday_that_is_no_date_says_how_to_type_one_in_the_reps_way(
     qtbot: QtBot, view: ContactView, locale: QLocale = BRAZIL
 ) -> None:
