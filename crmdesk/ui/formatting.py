@@ -156,10 +156,21 @@ def format_moment(moment: datetime | None, locale: QLocale) -> str:
     if moment is None:
         return "—"
     stamp = local_moment(moment)
-    return _tr("{date}, {time}").format(
-        date=locale.toString(stamp.date(), medium_date_format(locale)),
-        time=locale.toString(stamp.time(), QLocale.FormatType.ShortFormat),
-    )
+    date_text = locale.toString(stamp.date(), medium_date_format(locale))
+    return date_text + _date_time_glue(locale) + locale.toString(stamp.time(), QLocale.FormatType.ShortFormat)
+
+
+def _date_time_glue(locale: QLocale) -> str:
+    """What ``locale`` writes between a date and its time: English's ", " ("Aug 4, 2025, 12:10 PM"), else what
+    the locale's own date-and-time format has there (a space in Japanese, Arabic, German...): a Latin comma
+    inside "٤ أغسطس ٢٠٢٥, ٣:١٠ م" or after "2025年8月4日" reads as a typo."""
+    if locale.language() == QLocale.Language.English:
+        return ", "  # CLDR's, which Qt's own formats leave out
+    short = QLocale.FormatType.ShortFormat
+    both, day, hour = locale.dateTimeFormat(short), locale.dateFormat(short), locale.timeFormat(short)
+    if both.startswith(day) and both.endswith(hour) and len(both) > len(day) + len(hour):
+        return both[len(day) : len(both) - len(hour)]
+    return " "
 
 
 def widest_moment(locale: QLocale, width_of: Callable[[str], int]) -> str:
@@ -167,7 +178,7 @@ def widest_moment(locale: QLocale, width_of: Callable[[str], int]) -> str:
     pattern = medium_date_format(locale)
     dates = [locale.toString(QDate(2025, month, 28), pattern) for month in range(1, 13)]
     times = [locale.toString(QTime(hour, 59), QLocale.FormatType.ShortFormat) for hour in range(24)]
-    return _tr("{date}, {time}").format(date=max(dates, key=width_of), time=max(times, key=width_of))
+    return max(dates, key=width_of) + _date_time_glue(locale) + max(times, key=width_of)
 
 
 def exact_moment(moment: datetime | None, locale: QLocale) -> str:

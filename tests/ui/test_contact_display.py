@@ -93,7 +93,10 @@ def test_moments_read_as_a_medium_date_and_a_short_time_in_the_users_locale(qapp
     us_time = US.toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
     assert us_time.endswith(("AM", "PM")), us_time
     assert format_moment(moment, US) == f"Aug {local.day}, 2025, {us_time}"
-    assert format_moment(moment, BRAZIL) == f"{local.day} de ago. de 2025, {local:%H:%M}"
+    # Date and time are joined as the locale joins them: a Latin comma is English's, not Japanese's or Arabic's.
+    assert format_moment(moment, BRAZIL) == f"{local.day} de ago. de 2025 {local:%H:%M}"
+    assert format_moment(moment, QLocale("ja_JP")) == f"2025年8月{local.day}日 {local.hour}:{local:%M}"
+    assert "," not in format_moment(moment, QLocale("ar_SA"))
     assert format_moment(None, UK) == "—"
     # The tooltip form is exact: full date, seconds and zone.
     assert f"August 2025 {local:%H:%M:%S}" in exact_moment(moment, UK)
