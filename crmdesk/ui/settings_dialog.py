@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import phonenumbers
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QCollator, QLocale, QSize, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
 from crmdesk.contract import MAX_LENGTH, is_time_zone
 from crmdesk.services.registry import Registry, RegistryFormatError, fixed_offset_label, part_hour_offset
 from crmdesk.ui.contact_form import TimeZoneCombo
-from crmdesk.ui.formatting import currencies, phone_region
+from crmdesk.ui.formatting import currencies, phone_region, user_locale
 
 
 def _lines(edit: QPlainTextEdit) -> list[str]:
@@ -91,9 +92,20 @@ class SettingsDialog(QDialog):
         self.region = QComboBox(self)
         self.region.setObjectName("phoneRegion")
         automatic = phone_region()
-        self.region.addItem(tr("Automatic (from the system: {region})").format(region=automatic), "")
-        for code in sorted(phonenumbers.SUPPORTED_REGIONS):
-            self.region.addItem(f"{code}  +{phonenumbers.country_code_for_region(code)}", code)
+        self.region.addItem(
+            tr("Automatic (from the system: {name}, {region})").format(name=_region_name(automatic), region=automatic),
+            "",
+        )
+        # By name, as a rep looks for their country (and types its first letters to get there), with the code
+        # and calling code beside it.
+        collator = QCollator(user_locale())
+        names = {code: _region_name(code) for code in phonenumbers.SUPPORTED_REGIONS}
+
+        def by_name(one: str, other: str) -> int:
+            return collator.compare(names[one], names[other])
+
+        for code in sorted(names, key=functools.cmp_to_key(by_name)):
+            self.region.addItem(f"{names[code]}  {code} +{phonenumbers.country_code_for_region(code)}", code)
         region_label = QLabel(tr("Default phone &region"), self)
         region_label.setBuddy(self.region)
         # The API stamps notes in the account's zone without naming it; the timeline shows them in local time.
@@ -419,3 +431,8 @@ class SettingsDialog(QDialog):
         chooser.selectFile("crmdesk-registry.json")
         chooser.fileSelected.connect(self.export_to)
         chooser.open()
+
+
+def _region_name(code: str) -> str:
+    """The country or territory a phone region code names ("Brazil" for BR), in English like the rest of the UI."""
+    return QLocale.territoryToString(QLocale.codeToTerritory(code))

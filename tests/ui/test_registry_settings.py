@@ -114,6 +114,20 @@ def test_registry_round_trips_through_json_export_and_import(qtbot: QtBot, tmp_p
     assert Registry.load("team-b").currency() == "BRL"
 
 
+def test_the_phone_regions_are_listed_by_country_name(qtbot: QtBot) -> None:
+    # A list of bare codes ("SA +966") made a wrong pick easy, and found nobody's country by its first letters.
+    dialog = SettingsDialog(Registry.load("regions"))
+    qtbot.addWidget(dialog)
+    region = dialog.region
+    assert region.itemText(region.findData("BR")) == "Brazil  BR +55"
+    assert region.itemText(region.findData("SA")) == "Saudi Arabia  SA +966"
+    texts = [region.itemText(index) for index in range(1, region.count())]
+    assert texts[0].startswith("Afghanistan")
+    # Sorted as a reader sorts names, not by code point: "Côte d’Ivoire" before "Croatia", "Åland" among the A's.
+    assert texts.index("Côte d’Ivoire  CI +225") < texts.index("Croatia  HR +385")
+    assert texts.index("Åland Islands  AX +358") < texts.index("Albania  AL +355")
+
+
 def test_settings_sets_the_teams_currency_and_the_value_follows(qtbot: QtBot, api: ContactApi) -> None:
     registry = Registry.load("currency")
     dialog = SettingsDialog(registry)
