@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -18,9 +20,12 @@ from crmdesk.contract import ContractError
 from crmdesk.server.config import Settings
 from crmdesk.server.openapi import openapi_spec
 from crmdesk.server.ratelimit import Decision, RateLimiter
-from crmdesk.server.store import Account, NotFound, Store
+from crmdesk.server.store import Account, NotFound, Store, storage_trouble
 
 log = logging.getLogger("crmdesk.server")
+
+#: How often a storage failure that goes on (a full disk, another program's lock) is logged again.
+STORAGE_LOG_INTERVAL_S = 60.0
 
 Params = Mapping[str, Any]
 Result = tuple[int, str, Any]
@@ -166,6 +171,7 @@ class ContactApi:
     def __init__(self, store: Store, limiter: RateLimiter | None) -> None:
         self.store = store
         self.limiter = limiter
+        self._storage_told: dict[str, tuple[float, int]] = {}  # per reason: when last logged, failures since
 
     def rate_headers(self, decision: Decision | None) -> dict[str, str]:
         if self.limiter is None:
@@ -184,6 +190,18 @@ class ContactApi:
         if account is None:
             raise ApiError(401, "AUTH_ERROR", "Invalid or revoked API token")
         return token, account
+
+    def _storage_failed(self, trouble: str, request: Request) -> None:
+        """Log a failure of the server's storage in one line, once a minute at most: a full disk fails every write,
+        and a traceback for each would fill what room is left."""
+        now = time.monotonic()
+        last, missed = self._storage_told.get(trouble, (-math.inf, 0))
+        if now - last < STORAGE_LOG_INTERVAL_S:
+            self._storage_told[trouble] = (last, missed + 1)
+            return
+        since = f" ({missed} more since the last report)" if missed else ""
+        log.error("%s %s failed: %s%s", request.method, request.url.path, trouble, since)
+        self._storage_told[trouble] = (now, 0)
 
     def endpoint(self, handlers: Mapping[str, Handler]) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
@@ -218,7 +236,11 @@ class ContactApi:
             except ClientDisconnect:
                 # Nobody is left to read an answer; this is the client's doing, not a server error to log.
                 return error_response(400, "BAD_REQUEST", "Client disconnected", self.rate_headers(decision))
-            except Exception:
+            except Exception as exc:
+                trouble = storage_trouble(exc)
+                if trouble is not None:
+                    self._storage_failed(trouble, request)
+                    return error_response(500, "SERVER_ERROR", trouble, self.rate_headers(decision))
                 # Logged here without the request, so neither the token nor the body reaches the log.
                 log.exception("Unexpected error in %s %s", request.method, request.url.path)
                 return error_response(500, "SERVER_ERROR", "Internal server error", self.rate_headers(decision))

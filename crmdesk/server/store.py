@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import secrets
+import sqlite3
 import threading
 import urllib.parse
 import zoneinfo
@@ -235,8 +236,34 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     # The CLI and tests write to the same file while a server runs; wait for their lock instead of failing.
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+#: How long a change waits for another program's write lock on the SQLite file. The CLI's changes take
+#: milliseconds; longer means something else holds the file (an operator's VACUUM, a copy tool), and every request
+#: waits meanwhile, so the change fails with :func:`storage_trouble`'s reason rather than hold them for long.
+BUSY_TIMEOUT_MS = 3000
+
+# What SQLite says when the database cannot take a change for a reason outside the request, and what to tell the
+# rep about it (the server's 500 says it; its log says it once a minute at most).
+_STORAGE_TROUBLE = (
+    (("database is locked", "database table is locked", "database is busy"), "Its database is busy: another program"
+     " is writing to it"),
+    (("database or disk is full",), "Its disk is full: nothing can be saved until its operator frees space"),
+    (("readonly database", "read-only"), "Its database cannot be written: nothing can be saved until its operator"
+     " lets it"),
+)  # fmt: skip
+
+
+def storage_trouble(exc: BaseException) -> str | None:
+    """Why a request failed, for the rep, when the server's storage refused it (locked by another program, full,
+    read-only); None for anything else."""
+    cause = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error; the hot reads do not
+    if not isinstance(cause, sqlite3.OperationalError):
+        return None
+    text = str(cause).lower()
+    return next((reason for signs, reason in _STORAGE_TROUBLE if any(sign in text for sign in signs)), None)
 
 
 def _contact_select() -> sa.Select[Any]:

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
+import time
 from pathlib import Path
+from typing import cast
 
 import httpx
 import pytest
 import sqlalchemy as sa
+from starlette.requests import Request
 
 from crmdesk import contract
+from crmdesk.server import app as app_module
+from crmdesk.server import store as store_module
+from crmdesk.server.store import Store, storage_trouble
 from tests.server.conftest import client_for, create
 from tests.support.live_server import Account, LiveServer
 
@@ -249,3 +257,77 @@ def test_internal_error_is_a_500_envelope_without_a_stack_trace(tmp_path: Path) 
         server.stop()
         assert "Unexpected error" in server.stderr
         assert account.token not in server.stderr
+
+
+def test_another_programs_write_lock_fails_a_change_with_a_reason_and_one_log_line(tmp_path: Path) -> None:
+    """An operator's VACUUM or a copy tool holding the SQLite file: the change says why it failed, after the
+    busy timeout rather than holding every request for long, and the log says so in a line, not a traceback."""
+    path = tmp_path / "team.sqlite3"
+    with LiveServer(path) as server:
+        account = server.add_account()
+        with client_for(account) as api:
+            uid = create(api, name="Locked Out", phone="1")
+            other = sqlite3.connect(path, timeout=0)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                started = time.monotonic()
+                response = api.post("/api/contact/note/add", json={"uid": uid, "note": "Called."})
+                waited = time.monotonic() - started
+            finally:
+                other.rollback()
+                other.close()
+            message = assert_error(response, 500, "SERVER_ERROR")
+            assert message == "Its database is busy: another program is writing to it"
+            assert store_module.BUSY_TIMEOUT_MS / 1000 <= waited < store_module.BUSY_TIMEOUT_MS / 1000 + 5
+            added = api.post("/api/contact/note/add", json={"uid": uid, "note": "Called again."})
+            assert added.status_code == 200, "the lock gone, changes go through"
+        server.stop()
+        assert "failed: Its database is busy" in server.stderr
+        assert "Traceback" not in server.stderr
+
+
+def test_storage_trouble_names_what_sqlite_refuses_for_reasons_outside_the_request(tmp_path: Path) -> None:
+    path = tmp_path / "small.sqlite3"
+    setup = sqlite3.connect(path)
+    setup.execute("CREATE TABLE notes (body TEXT)")
+    setup.commit()
+    errors: list[sqlite3.Error] = []
+    full = sqlite3.connect(path)
+    full.execute(f"PRAGMA max_page_count={full.execute('PRAGMA page_count').fetchone()[0]}")  # as a full disk
+    read_only = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    for connection, statement in (
+        (full, "INSERT INTO notes VALUES (zeroblob(100000))"),
+        (read_only, "INSERT INTO notes VALUES ('x')"),
+        (setup, "SELECT * FROM contacts"),
+    ):
+        with pytest.raises(sqlite3.Error) as raised:
+            connection.execute(statement)
+        errors.append(raised.value)
+    for connection in (setup, full, read_only):
+        connection.close()
+    disk, written, missing = (storage_trouble(error) for error in errors)
+    assert disk == "Its disk is full: nothing can be saved until its operator frees space"
+    assert written == "Its database cannot be written: nothing can be saved until its operator lets it"
+    assert missing is None, "a broken schema is the server's own fault: logged with its traceback"
+
+
+@pytest.mark.expected_warnings
+def test_a_storage_failure_that_goes_on_is_logged_once_a_minute(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk fails every write; a log line (let alone a traceback) for each would fill what room is left."""
+    clock = [1000.0]
+    monkeypatch.setattr(app_module.time, "monotonic", lambda: clock[0])
+    api = app_module.ContactApi(cast(Store, None), None)
+    request = Request({"type": "http", "method": "POST", "path": "/api/contact/note/add", "headers": []})
+    full = "Its disk is full: nothing can be saved until its operator frees space"
+    with caplog.at_level(logging.ERROR, logger="crmdesk.server"):
+        for _ in range(3):
+            api._storage_failed(full, request)
+            clock[0] += 10
+        clock[0] += app_module.STORAGE_LOG_INTERVAL_S
+        api._storage_failed(full, request)
+    assert [record.getMessage() for record in caplog.records] == [
+        f"POST /api/contact/note/add failed: {full}",
+        f"POST /api/contact/note/add failed: {full} (2 more since the last report)",
+    ]
