@@ -10,6 +10,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Generator, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 import uvicorn
@@ -108,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
         add.add_argument("--db")
         add.add_argument("--account", required=True)
         add.add_argument("names", nargs="+", metavar=plural)
+
+    backup = commands.add_parser(
+        "backup", help="copy the database into a new file, safely while a server runs (a plain copy misses writes)"
+    )
+    backup.add_argument("--db")
+    backup.add_argument("destination", metavar="DEST", help="the new file to write")
 
     member = commands.add_parser("member", help="manage an account's team members").add_subparsers(
         dest="action", required=True, metavar="ACTION"
@@ -279,6 +286,9 @@ def admin(args: argparse.Namespace) -> int:
         elif args.command == "account":
             for found in store.list_accounts():
                 print(f"{found.name}\t{found.plan}\t{found.time_zone}")
+        elif args.command == "backup":
+            store.backup(Path(args.destination))
+            print(f"{PROG}: backed up to {args.destination}")
         elif args.command == "stage":
             store.add_stages(args.account, args.names)
         elif args.command == "quality":

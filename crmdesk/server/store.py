@@ -15,7 +15,7 @@ import threading
 import urllib.parse
 import zoneinfo
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -574,6 +574,29 @@ class Store:
                 )
             )
             return [Account(*row) for row in rows]
+
+    def backup(self, destination: Path) -> None:
+        """Copy the whole database, as it stands at one moment, into the new file ``destination``, while servers
+        go on using it. SQLite's online backup takes what is still in the write-ahead log too, which a copy of the
+        database file alone misses (everything written since the last checkpoint)."""
+        source_path = _sqlite_file(self.url)
+        if source_path is None:
+            raise StoreError(f"backup copies SQLite databases; back up {_where(self.url)} with its own tools")
+        if destination.exists():
+            raise StoreError(f"{destination} exists: back up into a new file, and keep the earlier one")
+        if destination.resolve().parent == source_path.resolve().parent and destination.name.startswith(
+            source_path.name
+        ):
+            raise StoreError(f"{destination} would pass for the database's own -wal or -shm file: name it otherwise")
+        _create_private(destination)  # accounts, contacts and notes: as private as the database
+        try:
+            with closing(sqlite3.connect(source_path)) as source, closing(sqlite3.connect(destination)) as target:
+                source.backup(target)
+                # The copy stands on its own: one file, no write-ahead log beside it.
+                target.execute("PRAGMA journal_mode=DELETE")
+        except BaseException:
+            destination.unlink(missing_ok=True)
+            raise
 
     def replace_tokens(self, account_name: str, token: str | None = None) -> str:
         """Make ``token`` (or a new one) the account's only token, and return it; every earlier one is revoked.

@@ -91,6 +91,38 @@ def test_account_token_revokes_the_old_token_on_a_running_server(
     assert Store(sqlite_url(db)).account_for_token("tok-chosen-02") is not None
 
 
+def test_backup_copies_everything_a_running_server_wrote_into_a_file_that_serves_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A copy of the database file taken while the server runs misses what is still in its write-ahead log; the
+    backup command takes it too, and its file opens on its own."""
+    db = tmp_path / "team.sqlite3"
+    with LiveServer(db) as server:
+        server.add_account(token="tok-team-0001")
+        headers = {"Authorization": "Bearer tok-team-0001"}
+        uids = [
+            httpx.post(
+                f"{server.base_url}/api/contact", json={"name": f"Rep {n}", "phone": str(n)}, headers=headers
+            ).json()["data"]["uid"]
+            for n in range(1, 21)
+        ]
+        destination = tmp_path / "backups" / "team-monday.sqlite3"
+        destination.parent.mkdir()
+        code, out, err = run(capsys, "backup", "--db", str(db), str(destination))
+        assert (code, err) == (0, "") and str(destination) in out
+        assert httpx.get(f"{server.base_url}/api/contact", params={"uid": uids[0]}, headers=headers).is_success
+    assert not Path(f"{destination}-wal").exists(), "the copy is one file"
+    if os.name == "posix":
+        assert destination.stat().st_mode & 0o777 == 0o600, "contacts and notes: as private as the database"
+    with LiveServer(destination) as restored:
+        for uid in (uids[0], uids[-1]):
+            found = httpx.get(f"{restored.base_url}/api/contact", params={"uid": uid}, headers=headers)
+            assert found.status_code == 200 and found.json()["data"]["uid"] == uid
+    # An earlier backup is never overwritten.
+    code, _out, err = run(capsys, "backup", "--db", str(db), str(destination))
+    assert code == 1 and err.startswith("crmdesk-server: error:") and "exists" in err and err.count("\n") == 1
+
+
 def test_account_list_names_every_account_without_its_token(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = str(tmp_path / "list.sqlite3")
     store = Store(sqlite_url(db))
