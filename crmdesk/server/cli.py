@@ -93,13 +93,29 @@ def build_parser() -> argparse.ArgumentParser:
     add_account.add_argument("--token", help="use this token instead of a generated one")
     add_account.add_argument("--time-zone", default="UTC", help="IANA time zone for note timestamps")
     new_token = account.add_parser(
-        "token", help="replace an account's token and print the new one (the old one stops working)"
+        "token", help="replace all of an account's tokens with one and print it (the old ones stop working)"
     )
     new_token.add_argument("--db")
     new_token.add_argument("--name", required=True)
     new_token.add_argument("--token", help="use this token instead of a generated one")
     list_accounts = account.add_parser("list", help="print each account's name, plan and time zone (no tokens)")
     list_accounts.add_argument("--db")
+    add_token = account.add_parser(
+        "add-token", help="give an account another token, labelled with whose it is, and print it"
+    )
+    add_token.add_argument("--db")
+    add_token.add_argument("--name", required=True)
+    add_token.add_argument("--label", required=True, help="whose token it is, such as the rep's name")
+    add_token.add_argument("--token", help="use this token instead of a generated one")
+    revoke_token = account.add_parser(
+        "revoke-token", help="revoke the token with this label (the account's other tokens go on working)"
+    )
+    revoke_token.add_argument("--db")
+    revoke_token.add_argument("--name", required=True)
+    revoke_token.add_argument("--label", required=True)
+    token_labels = account.add_parser("tokens", help="print the labels of an account's tokens (not the tokens)")
+    token_labels.add_argument("--db")
+    token_labels.add_argument("--name", required=True)
 
     for noun, plural in (("stage", "STAGE"), ("quality", "QUALITY")):
         sub = commands.add_parser(noun, help=f"manage an account's {noun} names").add_subparsers(
@@ -283,6 +299,13 @@ def admin(args: argparse.Namespace) -> int:
             print(store.add_account(args.name, args.plan, token=args.token, time_zone=args.time_zone))
         elif args.command == "account" and args.action == "token":
             print(store.replace_tokens(args.name, args.token))
+        elif args.command == "account" and args.action == "add-token":
+            print(store.add_token(args.name, args.label, args.token))
+        elif args.command == "account" and args.action == "revoke-token":
+            store.revoke_token(args.name, args.label)
+        elif args.command == "account" and args.action == "tokens":
+            for label in store.token_labels(args.name):
+                print(label or "(no label: the token the account was made with, or given by `account token`)")
         elif args.command == "account":
             for found in store.list_accounts():
                 print(f"{found.name}\t{found.plan}\t{found.time_zone}")

@@ -47,7 +47,13 @@ tokens = sa.Table(
     # token_key(token), never the token: a copy of the database file does not give access to the API.
     sa.Column("token", sa.String(200), primary_key=True),
     sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    # Whose token it is (a rep's name), for the operator to revoke one without the others; "" for the token
+    # an account was made with, and for every token of a database from before version 4.
+    sa.Column("label", sa.String(100), nullable=False, server_default=""),
 )
+
+#: The longest label a token may have.
+MAX_TOKEN_LABEL = 100
 
 
 def _named_list(table_name: str) -> sa.Table:
@@ -133,8 +139,8 @@ notes = sa.Table(
 
 #: The layout of the tables above. Raise it with every change a release makes to them, and teach
 #: :func:`_migrate` to bring the previous layout up to it. 1: the first release; 2: ``contacts.email_key``;
-#: 3: ``tokens.token`` holds :func:`token_key` of each token, not the token.
-SCHEMA_VERSION = 3
+#: 3: ``tokens.token`` holds :func:`token_key` of each token, not the token; 4: ``tokens.label``.
+SCHEMA_VERSION = 4
 
 # The version of the layout a database holds, so that an older CRMDesk refuses a database a newer one has changed
 # instead of failing on its first write. Every version keeps this table as it is.
@@ -180,6 +186,17 @@ class Account:
 
 def new_token() -> str:
     return "crm_" + secrets.token_urlsafe(24)
+
+
+def _checked_label(label: str) -> str:
+    label = label.strip()
+    if not label:
+        raise StoreError("a token's label cannot be empty: name whose token it is, such as the rep's name")
+    if len(label) > MAX_TOKEN_LABEL:
+        raise StoreError(f"a token's label is at most {MAX_TOKEN_LABEL} characters")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in label):
+        raise StoreError("a token's label cannot contain tabs, line breaks or other control characters")
+    return label
 
 
 def checked_token(token: str | None) -> str:
@@ -389,8 +406,8 @@ def _schema_version(conn: Connection, where: str) -> int | None:
     ours = set(metadata.tables) - {schema_info.name}
     for name in sorted(names & ours):
         present = {column["name"] for column in inspector.get_columns(name)}
-        # email_key is left out: contacts gained it in version 2 (see _migrate).
-        if not set(metadata.tables[name].c.keys()) - {"email_key"} <= present:
+        # email_key and label are left out: contacts and tokens gained them in versions 2 and 4 (see _migrate).
+        if not set(metadata.tables[name].c.keys()) - {"email_key", "label"} <= present:
             raise StoreError(f"{where} is not a CRMDesk database: its table {name!r} is not the one CRMDesk makes")
     others = sorted(names - ours - {schema_info.name})
     if others and not ours <= names:
@@ -434,6 +451,8 @@ def _migrate(engine: Engine) -> None:
         for index in contacts.indexes:
             if index.name == "ix_contacts_account_email_key":
                 index.create(conn, checkfirst=True)
+        if "label" not in {column["name"] for column in sa.inspect(conn).get_columns("tokens")}:
+            conn.execute(sa.text("ALTER TABLE tokens ADD COLUMN label VARCHAR(100) NOT NULL DEFAULT ''"))
         # Version 3 keeps digests of tokens. Rows already holding one are left alone, so a second process
         # upgrading the same file at the same time changes nothing twice. (Told apart in Python: SQL's LIKE
         # ignores case, and an earlier version took any token, "SHA256:x" included.)
@@ -597,6 +616,41 @@ class Store:
         except BaseException:
             destination.unlink(missing_ok=True)
             raise
+
+    def add_token(self, account_name: str, label: str, token: str | None = None) -> str:
+        """Give the account another token, labelled with whose it is (a rep's name), and return it: each rep of a
+        team signs in with their own, which :meth:`revoke_token` revokes alone (and each has a rate limit of its
+        own)."""
+        label = _checked_label(label)
+        token = checked_token(token)
+        with self._writing() as conn:
+            account = self._account(conn, account_name)
+            labels = conn.execute(sa.select(tokens.c.label).where(tokens.c.account_id == account.id)).scalars()
+            if label.casefold() in {known.casefold() for known in labels}:
+                raise StoreError(f"{account.name!r} has a token labelled {label!r}: revoke it first, or pick another")
+            if conn.execute(sa.select(tokens.c.token).where(tokens.c.token == token_key(token))).first() is not None:
+                raise StoreError("that token is already in use")
+            conn.execute(tokens.insert().values(token=token_key(token), account_id=account.id, label=label))
+        return token
+
+    def revoke_token(self, account_name: str, label: str) -> None:
+        """Revoke the account's token labelled ``label`` (any case); a running server refuses it from its next
+        request on."""
+        wanted = label.strip().casefold()
+        with self._writing() as conn:
+            account = self._account(conn, account_name)
+            rows = conn.execute(sa.select(tokens.c.token, tokens.c.label).where(tokens.c.account_id == account.id))
+            keys = [row.token for row in rows if row.label.casefold() == wanted]
+            if not wanted or not keys:
+                raise StoreError(f"{account.name!r} has no token labelled {label.strip()!r}: see `account tokens`")
+            conn.execute(tokens.delete().where(tokens.c.token.in_(keys)))
+
+    def token_labels(self, account_name: str) -> list[str]:
+        """The labels of the account's tokens, sorted; ``""`` for an unlabelled one (never the tokens)."""
+        with self.engine.connect() as conn:
+            account = self._account(conn, account_name)
+            labels = conn.execute(sa.select(tokens.c.label).where(tokens.c.account_id == account.id)).scalars()
+            return sorted(labels, key=str.casefold)
 
     def replace_tokens(self, account_name: str, token: str | None = None) -> str:
         """Make ``token`` (or a new one) the account's only token, and return it; every earlier one is revoked.

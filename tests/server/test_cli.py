@@ -123,6 +123,45 @@ def test_backup_copies_everything_a_running_server_wrote_into_a_file_that_serves
     assert code == 1 and err.startswith("crmdesk-server: error:") and "exists" in err and err.count("\n") == 1
 
 
+def test_each_rep_has_a_token_of_their_own_which_is_revoked_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A rep leaving used to mean rotating the account's one token: every colleague signed out at once."""
+    db = str(tmp_path / "team.sqlite3")
+    Store(sqlite_url(db)).add_account("Acme", "pro", token="tok-lead-0001")
+    code, ana, err = run(capsys, "account", "add-token", "--db", db, "--name", "Acme", "--label", "Ana Souza")
+    assert (code, err) == (0, "") and ana.strip() and "\n" not in ana.strip()
+    code, rui, _ = run(
+        capsys, "account", "add-token", "--db", db, "--name", "Acme", "--label", "Rui", "--token", "tok-rui-01"
+    )
+    assert (code, rui) == (0, "tok-rui-01\n")
+    assert run(capsys, "account", "tokens", "--db", db, "--name", "Acme")[1].splitlines() == [
+        "(no label: the token the account was made with, or given by `account token`)",
+        "Ana Souza",
+        "Rui",
+    ]
+    with LiveServer(db) as server:
+
+        def status(token: str) -> int:
+            headers = {"Authorization": f"Bearer {token}"}
+            return httpx.get(f"{server.base_url}/api/contact", params={"uid": "NOSUCH01"}, headers=headers).status_code
+
+        assert [status(token) for token in ("tok-lead-0001", ana.strip(), "tok-rui-01")] == [404, 404, 404]
+        assert run(capsys, "account", "revoke-token", "--db", db, "--name", "Acme", "--label", "ana souza")[:2] == (
+            0,
+            "",
+        )
+        assert [status(token) for token in ("tok-lead-0001", ana.strip(), "tok-rui-01")] == [404, 401, 404]
+    assert run(capsys, "account", "tokens", "--db", db, "--name", "Acme")[1].splitlines()[1:] == ["Rui"]
+    for argv, reason in (
+        (("add-token", "--label", "RUI"), "has a token labelled 'RUI'"),
+        (("add-token", "--label", " "), "label cannot be empty"),
+        (("revoke-token", "--label", "Ana Souza"), "has no token labelled 'Ana Souza'"),
+    ):
+        code, _out, err = run(capsys, "account", argv[0], "--db", db, "--name", "Acme", *argv[1:])
+        assert code == 1 and reason in err and err.count("\n") == 1
+
+
 def test_account_list_names_every_account_without_its_token(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = str(tmp_path / "list.sqlite3")
     store = Store(sqlite_url(db))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from crmdesk.server.store import Store, StoreError, token_key
+from crmdesk.server.store import SCHEMA_VERSION, Store, StoreError, token_key
 
 
 def _reopened_finds(url: str, token: str, email: str, first_name: str) -> set[str]:
@@ -74,7 +74,26 @@ def test_tokens_are_kept_as_digests_and_a_plain_token_database_is_converted_once
         assert account is not None and account.name == "Acme"
         with reopened.engine.connect() as conn:
             assert conn.execute(sa.text("SELECT token FROM tokens")).scalars().all() == [token_key("test-acme-token")]
-            assert conn.execute(sa.text("SELECT version FROM crmdesk_schema")).scalars().all() == [3]
+            assert conn.execute(sa.text("SELECT version FROM crmdesk_schema")).scalars().all() == [SCHEMA_VERSION]
+        reopened.close()
+
+
+def test_a_version_3_database_gains_token_labels_and_its_token_goes_on_working(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'v3.sqlite3'}"
+    store = Store(url)
+    store.add_account("Acme", "pro", token="test-acme-token")
+    with store.engine.begin() as conn:  # rewind to version 3: tokens had no label
+        conn.execute(sa.text("ALTER TABLE tokens DROP COLUMN label"))
+        conn.execute(sa.text("UPDATE crmdesk_schema SET version = 3"))
+    store.close()
+    reopened = Store(url)
+    try:
+        assert reopened.account_for_token("test-acme-token") is not None
+        assert reopened.token_labels("Acme") == [""]
+        reopened.add_token("Acme", "Ana Souza", token="test-ana-token")
+        assert reopened.token_labels("Acme") == ["", "Ana Souza"]
+        assert reopened.account_for_token("test-ana-token") is not None
+    finally:
         reopened.close()
 
 
