@@ -261,7 +261,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     spec_body = json.dumps(openapi_spec()).encode()
 
     async def openapi(_request: Request) -> Response:
-        return Response(spec_body, media_type="application/json")
+        # The contract's "every response carries" the rate-limit headers includes this one.
+        return Response(spec_body, media_type="application/json", headers=api.rate_headers(None))
 
     def routes_for(path: str, handlers: dict[str, Handler]) -> Route:
         return Route(path, api.endpoint(handlers), methods=list(handlers))

@@ -106,6 +106,7 @@ def test_auth_and_plan_are_checked_before_the_rate_limit(limited_server: LiveSer
 def test_rate_limit_headers_are_on_every_response(limited_server: LiveServer) -> None:
     for response in (
         httpx.get(f"{limited_server.base_url}/nowhere"),
+        httpx.get(f"{limited_server.base_url}/openapi.json"),
         httpx.get(f"{limited_server.base_url}/api/contact"),
         httpx.patch(f"{limited_server.base_url}/api/contact"),
     ):
