@@ -35,7 +35,9 @@ def _tr(text: str, n: int = -1) -> str:
 
 #: Where a Unix desktop says which country's conventions the rep follows, most telling first. GNOME's and KDE's
 #: "Formats" set these apart from the language (LANG), which is all ``QLocale().name()`` reads there.
-_REGION_VARIABLES = ("LC_ALL", "LC_TELEPHONE", "LC_ADDRESS", "LC_MONETARY", "LC_NUMERIC", "LC_TIME", "LANG")
+#: Not LC_TIME nor LC_NUMERIC: reps set those alone for a date or number style ("en_DK" for ISO dates, a 24-hour
+#: clock from "en_GB") that says nothing about their country's phone numbers.
+_REGION_VARIABLES = ("LC_ALL", "LC_TELEPHONE", "LC_ADDRESS", "LC_MONETARY", "LANG")
 
 
 def phone_region(configured: str = "") -> str:
@@ -47,7 +49,7 @@ def phone_region(configured: str = "") -> str:
 
 def _region_locale_name() -> str:
     """The locale naming the rep's country: on Windows and macOS Qt's system locale is the region's; elsewhere a
-    rep with English menus and Brazilian formats has ``LANG=en_GB.UTF-8`` and ``LC_NUMERIC=pt_BR.UTF-8``."""
+    rep with English menus and Brazilian formats has ``LANG=en_GB.UTF-8`` and ``LC_MONETARY=pt_BR.UTF-8``."""
     if sys.platform not in ("win32", "darwin"):
         for variable in _REGION_VARIABLES:
             name = os.environ.get(variable, "")
@@ -110,13 +112,14 @@ def iso_date(text: str, locale: QLocale, today: date | None = None) -> str | Non
     today = today or date.today()
     found: list[date] = []
     for year_text, month_text, day_text in readings:
-        year = int(year_text)
-        if len(year_text) == 2:
-            year += 2000 if 2000 + year <= today.year else 1900
+        year = int(year_text) + (2000 if len(year_text) == 2 else 0)
         try:
-            found.append(date(year, int(month_text), int(day_text)))
+            day = date(year, int(month_text), int(day_text))
+            if len(year_text) == 2 and day > today:
+                day = day.replace(year=year - 100)  # "1/12/26" typed on 28 Nov 2026: a birthday is past
         except ValueError:
             continue
+        found.append(day)
     if not found:
         return None
     return found[0].isoformat()

@@ -286,6 +286,17 @@ def test_a_birthday_typed_the_way_the_reps_country_writes_dates_is_stored_as_tha
     assert birthday.text() == stored  # shown as stored: the rep sees which date it was read as
 
 
+def test_a_two_digit_year_is_the_latest_that_is_not_after_today(qapp: object) -> None:
+    from datetime import date
+
+    from crmdesk.ui.formatting import iso_date
+
+    today = date(2026, 11, 28)
+    assert iso_date("28/11/26", UK, today) == "2026-11-28"
+    assert iso_date("1/12/26", UK, today) == "1926-12-01"  # next month: a birthday is past
+    assert iso_date("5/4/90", UK, today) == "1990-04-05"
+
+
 def test_a_birthday_another_tool_stored_in_its_own_way_is_shown_as_stored_and_no_edit(
     view: ContactView, contact: Contact
 ) -> None:

@@ -445,12 +445,14 @@ def test_a_phone_region_chosen_in_settings_applies_to_the_contact_already_open(q
     ("environment", "expected"),
     [
         # English menus, Brazilian formats: how GNOME and KDE write "Language: English, Formats: Brazil".
-        ({"LANG": "en_GB.UTF-8", "LC_NUMERIC": "pt_BR.UTF-8", "LC_TIME": "pt_BR.UTF-8"}, "+551134567890"),
+        ({"LANG": "en_GB.UTF-8", "LC_MONETARY": "pt_BR.UTF-8", "LC_TIME": "pt_BR.UTF-8"}, "+551134567890"),
         ({"LANG": "en_GB.UTF-8", "LC_TELEPHONE": "pt_BR.UTF-8"}, "+551134567890"),
         ({"LANG": "pt_BR.UTF-8", "LC_ALL": "en_GB.UTF-8"}, "+441134567890"),  # LC_ALL overrides every other
-        ({"LANG": "pt_BR.UTF-8", "LC_NUMERIC": "C.UTF-8"}, "+551134567890"),  # "C" states no country
+        ({"LANG": "pt_BR.UTF-8", "LC_MONETARY": "C.UTF-8"}, "+551134567890"),  # "C" states no country
+        # ISO dates ("en_DK") or a 24-hour clock set alone say nothing of where the rep's customers are.
+        ({"LANG": "en_GB.UTF-8", "LC_TIME": "en_DK.UTF-8", "LC_NUMERIC": "de_DE.UTF-8"}, "+441134567890"),
     ],
-    ids=["formats", "telephone", "lc_all", "c"],
+    ids=["formats", "telephone", "lc_all", "c", "date style"],
 )
 @pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="Qt's system locale is the region's there")
 def test_the_automatic_phone_region_is_the_desktops_formats_not_its_language(
