@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from crmdesk import contract
 from crmdesk.server.config import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_RATE_LIMIT, Settings, db_url_from_option
 from crmdesk.server.config import parse_rate_limit as _parse_rate_limit
-from crmdesk.server.store import Store, StoreError
+from crmdesk.server.store import Store, StoreError, backup_database
 
 PROG = "crmdesk-server"
 LISTENING_PREFIX = f"{PROG}: listening on "
@@ -292,6 +292,10 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def admin(args: argparse.Namespace) -> int:
+    if args.command == "backup":  # reads the database as it is, without upgrading it (see backup_database)
+        backup_database(db_url_from_option(args.db), Path(args.destination))
+        print(f"{PROG}: backed up to {args.destination}")
+        return 0
     # Only adding an account may start a new database; every other command needs one that exists.
     store = Store(db_url_from_option(args.db), create=args.command == "account" and args.action == "add")
     try:
@@ -309,9 +313,6 @@ def admin(args: argparse.Namespace) -> int:
         elif args.command == "account":
             for found in store.list_accounts():
                 print(f"{found.name}\t{found.plan}\t{found.time_zone}")
-        elif args.command == "backup":
-            store.backup(Path(args.destination))
-            print(f"{PROG}: backed up to {args.destination}")
         elif args.command == "stage":
             store.add_stages(args.account, args.names)
         elif args.command == "quality":

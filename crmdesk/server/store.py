@@ -465,6 +465,44 @@ def _migrate(engine: Engine) -> None:
             conn.execute(schema_info.insert().values(version=SCHEMA_VERSION))
 
 
+def backup_database(url: str, destination: Path) -> None:
+    """Copy the SQLite database at ``url``, as it stands at one moment, into the new file ``destination``, while
+    servers go on using it. SQLite's online backup takes what is still in the write-ahead log too, which a copy of
+    the database file alone misses (everything written since the last checkpoint).
+
+    The database is only read: not upgraded to this version's layout as opening a :class:`Store` would, so that a
+    backup taken before an upgrade still opens in the release that made it.
+    """
+    where = _where(url)
+    source = _sqlite_file(url)
+    if source is None:
+        raise StoreError(f"backup copies SQLite databases; back up {where} with its own tools")
+    if not source.is_file():
+        raise StoreError(f"there is no CRMDesk database at {where}: check the path")
+    if destination.exists():
+        raise StoreError(f"{destination} exists: back up into a new file, and keep the earlier one")
+    if destination.resolve().parent == source.resolve().parent and destination.name in {
+        f"{source.name}{suffix}" for suffix in ("-wal", "-shm", "-journal")
+    }:
+        raise StoreError(f"{destination} is a name SQLite gives the database's own files: name it otherwise")
+    engine = sa.create_engine(url, hide_parameters=True)
+    try:
+        with engine.connect() as conn:
+            if _schema_version(conn, where) is None:  # refuses another program's database
+                raise StoreError(f"there is no CRMDesk database at {where}: check the path")
+    finally:
+        engine.dispose()
+    _create_private(destination)  # accounts, contacts and notes: as private as the database
+    try:
+        with closing(sqlite3.connect(source)) as reading, closing(sqlite3.connect(destination)) as target:
+            reading.backup(target)
+            # The copy stands on its own: one file, no write-ahead log beside it.
+            target.execute("PRAGMA journal_mode=DELETE")
+    except BaseException:
+        destination.unlink(missing_ok=True)
+        raise
+
+
 class Store:
     """The server's database. Safe to open from several processes on one SQLite file: every write transaction
     holds SQLite's write lock from its first read (see ``_writing``)."""
@@ -593,29 +631,6 @@ class Store:
                 )
             )
             return [Account(*row) for row in rows]
-
-    def backup(self, destination: Path) -> None:
-        """Copy the whole database, as it stands at one moment, into the new file ``destination``, while servers
-        go on using it. SQLite's online backup takes what is still in the write-ahead log too, which a copy of the
-        database file alone misses (everything written since the last checkpoint)."""
-        source_path = _sqlite_file(self.url)
-        if source_path is None:
-            raise StoreError(f"backup copies SQLite databases; back up {_where(self.url)} with its own tools")
-        if destination.exists():
-            raise StoreError(f"{destination} exists: back up into a new file, and keep the earlier one")
-        if destination.resolve().parent == source_path.resolve().parent and destination.name.startswith(
-            source_path.name
-        ):
-            raise StoreError(f"{destination} would pass for the database's own -wal or -shm file: name it otherwise")
-        _create_private(destination)  # accounts, contacts and notes: as private as the database
-        try:
-            with closing(sqlite3.connect(source_path)) as source, closing(sqlite3.connect(destination)) as target:
-                source.backup(target)
-                # The copy stands on its own: one file, no write-ahead log beside it.
-                target.execute("PRAGMA journal_mode=DELETE")
-        except BaseException:
-            destination.unlink(missing_ok=True)
-            raise
 
     def add_token(self, account_name: str, label: str, token: str | None = None) -> str:
         """Give the account another token, labelled with whose it is (a rep's name), and return it: each rep of a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from crmdesk.server import demo_data
 from crmdesk.server.cli import main
@@ -121,6 +123,31 @@ def test_backup_copies_everything_a_running_server_wrote_into_a_file_that_serves
     # An earlier backup is never overwritten.
     code, _out, err = run(capsys, "backup", "--db", str(db), str(destination))
     assert code == 1 and err.startswith("crmdesk-server: error:") and "exists" in err and err.count("\n") == 1
+
+
+def test_backup_leaves_a_database_of_an_earlier_version_as_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A backup taken before an upgrade must still open in the release that made it, and that release's server
+    must still open its database: backing up reads, it does not upgrade."""
+    db = tmp_path / "v3.sqlite3"
+    store = Store(sqlite_url(db))
+    store.add_account("Acme", "pro", token="tok-acme-0001")
+    with store.engine.begin() as conn:  # as version 3 left it: tokens had no label
+        conn.execute(sa.text("ALTER TABLE tokens DROP COLUMN label"))
+        conn.execute(sa.text("UPDATE crmdesk_schema SET version = 3"))
+    store.close()
+    destination = tmp_path / "before-upgrade.sqlite3"
+    assert run(capsys, "backup", "--db", str(db), str(destination))[0] == 0
+    for path in (db, destination):
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("SELECT version FROM crmdesk_schema").fetchall() == [(3,)]
+            assert "label" not in {row[1] for row in conn.execute("PRAGMA table_info(tokens)")}
+    other = tmp_path / "someone-elses.sqlite3"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER)")
+    code, _out, err = run(capsys, "backup", "--db", str(other), str(tmp_path / "copy.sqlite3"))
+    assert code == 1 and "is not a CRMDesk database" in err and not (tmp_path / "copy.sqlite3").exists()
 
 
 def test_each_rep_has_a_token_of_their_own_which_is_revoked_alone(
