@@ -411,10 +411,10 @@ class BirthdayEdit(QWidget):
         """How a birthday may be typed, for a text that is no date: ISO, and the locale's own order."""
         locale = user_locale()
         pattern = locale.dateFormat(QLocale.FormatType.ShortFormat)
-        example = QDate(1990, 12, 25).toString(re.sub(r"y+", "yyyy", pattern))
-        if example.startswith("1990"):
-            return self.tr("Type the date as 1990-12-25.")
-        return self.tr("Type the date as 1990-12-25 or {example}.").format(example=without_marks(example))
+        example = without_marks(QDate(1990, 12, 25).toString(re.sub(r"y+", "yyyy", pattern)))
+        if example.startswith("1990") or iso_date(ascii_number(example), locale) != "1990-12-25":
+            return self.tr("Type the date as 1990-12-25.")  # year first, or a form with words ("25.12.1990 г.")
+        return self.tr("Type the date as 1990-12-25 or {example}.").format(example=example)
 
     def write_as_stored(self) -> None:
         """Write the date the rep typed as it is sent and stored (see :meth:`value`), as an edit Ctrl+Z takes back:

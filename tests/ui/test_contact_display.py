@@ -286,6 +286,29 @@ def test_a_birthday_typed_the_way_the_reps_country_writes_dates_is_stored_as_tha
     assert birthday.text() == stored  # shown as stored: the rep sees which date it was read as
 
 
+def test_the_birthday_hint_offers_only_a_form_the_field_reads_in_every_locale(
+    qtbot: QtBot, default_locale: None
+) -> None:
+    from crmdesk.services.pasted import ascii_number
+    from crmdesk.ui.contact_form import BirthdayEdit
+    from crmdesk.ui.formatting import iso_date
+
+    edit = BirthdayEdit()
+    qtbot.addWidget(edit)
+    offered = []
+    for locale in QLocale.matchingLocales(
+        QLocale.Language.AnyLanguage, QLocale.Script.AnyScript, QLocale.Country.AnyCountry
+    ):
+        QLocale.setDefault(locale)
+        hint = edit.format_hint()
+        example = re.fullmatch(r"Type the date as 1990-12-25(?: or (.+))?\.", hint)
+        assert example is not None, hint
+        if example.group(1):
+            offered.append(locale.name())
+            assert iso_date(ascii_number(example.group(1)), locale) == "1990-12-25", (locale.name(), hint)
+    assert {"pt_BR", "en_US", "de_DE"} <= set(offered)
+
+
 def test_a_two_digit_year_is_the_latest_that_is_not_after_today(qapp: object) -> None:
     from datetime import date
 
