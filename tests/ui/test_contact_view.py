@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import cast
 
@@ -687,3 +688,36 @@ def test_the_birthday_calendar_opens_on_the_field_date_and_fills_the_field(qtbot
     QTimer.singleShot(100, by_keyboard)
     edit.button.showMenu()
     assert edit.line.text() == "1985-03-22"
+
+
+def test_a_contact_with_hundreds_of_tags_lays_its_chips_out_once_and_keeps_few_spares(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tags only pile up (the API cannot remove one). Each chip shown laid out every chip before it: 1,000 tags
+    took 1.6 s to open, every time; and a visit to such a contact kept 999 hidden chips for the session."""
+    from crmdesk.ui.tag_chips import SPARE_CHIPS, TagChip, TagChips
+
+    chips = TagChips()
+    qtbot.addWidget(chips)
+    chips.resize(400, 300)
+    chips.show()
+    qtbot.waitExposed(chips)
+    passes: list[int] = []
+    lay_out = chips._flow._do_layout
+
+    def counted(*args: object, **kwargs: object) -> int:
+        passes.append(1)
+        return lay_out(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(chips._flow, "_do_layout", counted)
+    tags = [f"Campaign {number:03d}" for number in range(300)]
+    chips.set_tags(tags)
+    qtbot.waitUntil(lambda: chips.chips()[-1].geometry().bottom() > chips.chips()[0].geometry().bottom())
+    assert len(passes) < 100  # one per chip before (300); now a few, for the scroll area's size questions
+    placed = [chip.geometry() for chip in chips.chips()]
+    assert all(chip.isVisible() for chip in chips.chips())
+    assert not any(one.intersects(other) for one, other in itertools.pairwise(placed))
+    assert max(rect.right() for rect in placed) < chips._chip_area.width()
+    chips.set_tags(["One tag"])
+    qtbot.waitUntil(lambda: len(chips._chip_area.findChildren(TagChip)) == 1 + SPARE_CHIPS)
+    assert chips.tag_names() == ["One tag"]
