@@ -66,6 +66,10 @@ MAX_ANSWER_BYTES: Final = 128 * 1024 * 1024
 #: calls that set one field or add a tag are the exception, each marked ``repeatable`` where it is made.
 _IDEMPOTENT: Final = frozenset({"GET", "DELETE"})
 _RETRIED_STATUSES: Final = frozenset({502, 503, 504})
+#: How long an idle connection is kept for the next request. Below the 5 s that many servers keep one (uvicorn's
+#: default, and httpx's own): reused in the moment the server closes it, a request fails as sent, which costs a
+#: GET a retry and leaves a note or a save "may have happened" until it is read back.
+KEEPALIVE_EXPIRY_S: Final = 4.0
 #: Answers a gateway gives when the server behind it failed or was too slow, perhaps after doing the work:
 #: Bad Gateway, Gateway Timeout, and Cloudflare's 520-524 (origin errors and time-outs).
 _GATEWAY_STATUSES: Final = frozenset({502, 504, 520, 521, 522, 523, 524})
@@ -426,6 +430,7 @@ class ContactApi:
                     "Accept": "application/json",
                 },
                 timeout=httpx.Timeout(self._timeout),
+                limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_S),
                 transport=self._transport,
                 # With a transport given (tests), httpx makes no TLS context of its own.
                 verify=self._tls() if self._transport is None else True,

@@ -28,6 +28,9 @@ LISTENING_PREFIX = f"{PROG}: listening on "
 #: before it escalates to a kill (``crmdesk.services.demo.STOP_GRACE_S``).
 SHUTDOWN_GRACE_SECONDS = 2
 
+#: How long the server keeps a client's idle connection open.
+KEEP_ALIVE_SECONDS = 15
+
 log = logging.getLogger("crmdesk.server")
 
 
@@ -277,6 +280,9 @@ def serve(args: argparse.Namespace) -> int:
         lifespan="off",
         server_header=False,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        # Longer than clients keep an idle connection (the app: 4 s; httpx's default: 5 s), so that the server is
+        # not the one to close it in the moment a client sends on it.
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     server = _Server(config, sock, on_stopped=store.close)
     stdin_closed = _watch_stdin(server) if args.watch_stdin else None

@@ -12,11 +12,12 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from crmdesk.server.cli import LISTENING_PREFIX
 from tests.server.conftest import client_for
-from tests.support.live_server import LiveServer
+from tests.support.live_server import Account, LiveServer
 
 #: Stopping gives requests in progress ``crmdesk.server.cli.SHUTDOWN_GRACE_SECONDS`` (2) to finish, then drops them.
 GRACE_AT_LEAST, STOPPED_WITHIN = 1.0, 5.0
@@ -96,3 +97,25 @@ def test_a_copy_of_the_database_file_alone_taken_after_stopping_holds_every_writ
     shutil.copyfile(db, backup)
     with contextlib.closing(sqlite3.connect(backup)) as copy:
         assert copy.execute("SELECT first_name, last_name FROM contacts").fetchall() == [("Ana", "Costa")]
+
+
+def test_an_idle_connection_outlives_the_clients_keep_alive(account: Account) -> None:
+    """A client reusing a connection in the moment the server closes it loses the request as sent (a retry for a
+    lookup, an unknown outcome for a note): the server keeps idle connections longer than the app (and httpx by
+    default) keeps them."""
+    from crmdesk.api.client import KEEPALIVE_EXPIRY_S
+    from crmdesk.server.cli import KEEP_ALIVE_SECONDS
+
+    assert KEEPALIVE_EXPIRY_S < 5 < KEEP_ALIVE_SECONDS
+    local_ports = []
+    with httpx.Client(
+        base_url=account.base_url,
+        headers={"Authorization": f"Bearer {account.token}"},
+        limits=httpx.Limits(keepalive_expiry=60),
+    ) as api:
+        for pause in (0, 6):  # past uvicorn's default of 5 s
+            time.sleep(pause)
+            answer = api.get("/api/contact", params={"uid": "NOSUCH01"})
+            assert answer.status_code == 404
+            local_ports.append(answer.extensions["network_stream"].get_extra_info("socket").getsockname()[1])
+    assert local_ports[0] == local_ports[1], "the same connection served both"
