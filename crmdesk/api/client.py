@@ -430,7 +430,10 @@ class ContactApi:
                     "Accept": "application/json",
                 },
                 timeout=httpx.Timeout(self._timeout),
-                limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_S),
+                # httpx's own caps (100 connections, 20 kept), which a Limits given without them would lift.
+                limits=httpx.Limits(
+                    max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_EXPIRY_S
+                ),
                 transport=self._transport,
                 # With a transport given (tests), httpx makes no TLS context of its own.
                 verify=self._tls() if self._transport is None else True,

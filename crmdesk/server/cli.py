@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Generator, Sequence
@@ -340,7 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:
         sys.stderr.write(f"{PROG}: error: {exc}\n")
         return 1
-    except (OSError, SQLAlchemyError) as exc:
+    except (OSError, SQLAlchemyError, sqlite3.Error) as exc:  # sqlite3's own: backup reads the file directly
         # An unusable --db (a folder, no permission, a bad URL) is bad input too: one line, no traceback.
         detail = exc.orig if isinstance(exc, DBAPIError) else exc
         sys.stderr.write(f"{PROG}: error: cannot use the database: {str(detail).splitlines()[0]}\n")

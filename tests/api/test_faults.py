@@ -55,6 +55,29 @@ def test_slow_get_times_out_after_every_retry() -> None:
     asyncio.run(scenario())
 
 
+def test_many_requests_at_once_share_at_most_a_hundred_connections() -> None:
+    """A long list of tags pasted at once is one request per tag: against a slow server they queue for httpx's
+    100 connections rather than open a socket each."""
+
+    async def scenario() -> None:
+        async with FaultServer([Hang(seconds=30)]) as server:
+            api, _recorder = make_api(server.base_url, timeout=10.0, max_retries=0)
+            async with api:
+                calls = [asyncio.ensure_future(api.get_contact(uid=f"ABC{n:05d}")) for n in range(150)]
+                for _ in range(50):  # until the connections stop growing (the cap, or all 150)
+                    await asyncio.sleep(0.1)
+                    if len(server._writers) >= 100:
+                        await asyncio.sleep(0.3)
+                        break
+                opened = len(server._writers)
+                for call in calls:
+                    call.cancel()
+                await asyncio.gather(*calls, return_exceptions=True)
+            assert opened == 100
+
+    asyncio.run(scenario())
+
+
 def test_a_server_that_drips_its_answer_meets_the_deadline() -> None:
     # Each byte comes well within the per-read timeout, and the body never ends: only the deadline stops it.
     head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
