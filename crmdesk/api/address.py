@@ -46,7 +46,9 @@ def _check_path(path: str) -> None:
     """Refuse the endpoint's own path: the client adds /api/contact, so a pasted endpoint URL would double it."""
     if "//" in path:
         raise ValueError("Not a valid server address: its path has an empty part (//).")
-    if re.search(r"/api(?:/contact)?/*$", path, re.IGNORECASE):
+    # Also an endpoint's whole URL pasted from the reference ("/api/contact/note/add"): accepted, every lookup was a
+    # 404 of the route, which the app took for contacts deleted (and dropped them from Recent).
+    if re.search(r"/api(?:/contacts?(?:/.*)?)?/*$", path, re.IGNORECASE):
         raise ValueError(
             "Leave /api and what follows out of the server address: CRMDesk adds them "
             "(for example https://contact-api.8mgenius.com.br)."

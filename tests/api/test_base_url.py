@@ -134,6 +134,10 @@ def test_an_impossible_port_or_host_name_is_refused_with_its_reason(base_url: st
         ("https://contact-api.8mgenius.com.br/api/contact", "Leave /api and what follows out"),
         ("http://127.0.0.1:8000/api/", "Leave /api and what follows out"),
         ("https://crm.example/API/Contact/", "Leave /api and what follows out"),
+        # An endpoint's whole URL, pasted from the API reference.
+        ("https://contact-api.8mgenius.com.br/api/contact/note/add", "Leave /api and what follows out"),
+        ("http://127.0.0.1:8000/api/contact/tag/add/", "Leave /api and what follows out"),
+        ("https://crm.example/api/contacts", "Leave /api and what follows out"),
         ("http://rep:s3cret@127.0.0.1:8000", "Leave the user name and password out"),
         ("https://rep@crm.example", "Leave the user name and password out"),
         ("https://crm.example/?uid=ABCD1234", "leave out what follows ? or #"),
@@ -149,7 +153,10 @@ def test_an_address_the_requests_would_go_wrong_with_is_refused(base_url: str, s
             check(base_url)
 
 
-@pytest.mark.parametrize("base_url", ["https://crm.example/apis", "https://crm.example/crm/", "http://[::1]:8000/x"])
+@pytest.mark.parametrize(
+    "base_url",
+    ["https://crm.example/apis", "https://crm.example/crm/", "http://[::1]:8000/x", "https://crm.example/api-gw"],
+)
 def test_a_server_under_a_path_of_its_own_is_accepted(base_url: str) -> None:
     assert normalised_base_url(base_url) == str(check_base_url(base_url))
 
