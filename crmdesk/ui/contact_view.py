@@ -1365,6 +1365,8 @@ class ContactView(QWidget):
 
     def _popup(self, field: str) -> None:
         combo = self.combos[field]
+        if not combo.isVisible() or not combo.isEnabled():
+            return  # no contact open: the focus would go where nothing shows, and the rep's typing with it
         combo.setFocus(Qt.FocusReason.ShortcutFocusReason)
         combo.showPopup()
 

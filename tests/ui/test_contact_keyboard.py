@@ -101,6 +101,21 @@ def test_ctrl_digit_opens_the_header_dropdowns(qtbot: QtBot, view: ContactView, 
     combo.hidePopup()
 
 
+@pytest.mark.parametrize("key", [Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3])
+def test_ctrl_digit_with_no_contact_open_leaves_the_focus_where_it_is(
+    qtbot: QtBot, view: ContactView, key: Qt.Key
+) -> None:
+    view.clear()
+    typing = QLineEdit(view.window())  # the search field, say
+    typing.show()
+    typing.setFocus()
+    qtbot.waitUntil(typing.hasFocus)
+    qtbot.keyClick(typing, key, CTRL)
+    qtbot.wait(50)
+    assert typing.hasFocus(), "the keys typed next would go to a dropdown nobody sees"
+    assert not any(combo.view().isVisible() for combo in view.combos.values())
+
+
 def test_tab_goes_through_the_header_in_the_order_it_reads(view: ContactView) -> None:
     # Copy the UID, reload and delete sit with the title; the stage, quality and owner dropdowns follow them.
     expected = [view.copy_button, view.reload_button, view.delete_button, *view.combos.values()]
