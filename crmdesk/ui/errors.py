@@ -90,7 +90,8 @@ def describe(error: BaseException, *, host: str = "") -> Description:
     where = host or _t("the server")
     if isinstance(error, AuthError):
         return Description(
-            _t("The server no longer accepts your API token. Sign in again to continue."),
+            # Said of a token that worked until now and of one never taken (CRMDESK_TOKEN, a typo) alike.
+            _t("The server does not accept your API token (it may have been replaced or revoked). Sign in again."),
             Severity.ERROR,
             Action.SIGN_IN,
         )

@@ -465,7 +465,9 @@ def test_a_revoked_token_routes_back_to_sign_in(
     _search(qtbot, window, "anyone@example.com")
     qtbot.waitUntil(lambda: auth_failed == [True], timeout=15_000)
     assert window.banner.isVisible()
-    assert "Sign in again" in window.banner.text()
+    assert window.banner.text() == (
+        "The server does not accept your API token (it may have been replaced or revoked). Sign in again."
+    )
     close_window(qtbot, window)
 
 
