@@ -11,6 +11,7 @@ so that a client that only sees the server's text can still tell which field was
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -285,6 +286,28 @@ def is_time_zone(name: str) -> bool:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError, UnicodeError):
         return False
     return True
+
+
+@functools.cache
+def available_time_zones() -> list[str]:
+    """Every IANA zone name, sorted. Slow the first time (it scans tzdata), so it is only called lazily."""
+    import zoneinfo
+
+    return sorted(zone for zone in zoneinfo.available_timezones() if "/" in zone or zone == "UTC")
+
+
+def canonical_time_zone(name: str) -> str | None:
+    """The zone ``name`` names in any case, spelled as tzdata spells it ("europe/paris": "Europe/Paris"), or None.
+
+    Zone files are found case-sensitively on Linux and case-insensitively on Windows and macOS, so a zone typed in
+    another case is refused on one and stored as typed on the other; the app writes tzdata's spelling instead.
+    """
+    return _zones_by_folded_name().get(name.strip().casefold())
+
+
+@functools.cache
+def _zones_by_folded_name() -> dict[str, str]:
+    return {zone.casefold(): zone for zone in available_time_zones()}
 
 
 def validate_time_zone(value: str, field: str = "timeZone") -> str:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from datetime import datetime, timedelta, tzinfo
 
     from crmdesk.api.models import Contact
-from crmdesk.contract import MAX_LENGTH, is_time_zone
+from crmdesk.contract import MAX_LENGTH, canonical_time_zone, is_time_zone
 
 log = logging.getLogger("crmdesk.services.registry")
 
@@ -581,8 +581,10 @@ def _checked_currency(code: str) -> str:
 
 
 def _checked_zone(zone: str, what: str) -> str:
-    """``zone`` stripped, ``""`` for unknown; ValueError naming ``what`` when it is not an IANA zone."""
+    """``zone`` stripped and spelled as tzdata spells it (a teammate's "europe/berlin", which macOS finds and Linux
+    does not), ``""`` for unknown; ValueError naming ``what`` when it is not an IANA zone."""
     zone = zone.strip()
+    zone = (canonical_time_zone(zone) if zone and part_hour_offset(zone) is None else None) or zone
     if zone and not is_time_zone(zone) and part_hour_offset(zone) is None:
         raise ValueError(f"{what} {zone!r} is not an IANA time zone such as America/Sao_Paulo.")
     return zone

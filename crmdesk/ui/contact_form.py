@@ -8,7 +8,6 @@ import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
 from PySide6.QtCore import QDate, QEvent, QLocale, QObject, QSize, Qt, QTime, QTimer, QUrl, Signal
 from PySide6.QtGui import (
@@ -43,7 +42,15 @@ from PySide6.QtWidgets import (
 )
 
 from crmdesk.api.models import Contact
-from crmdesk.contract import ContractError, check_identity, equivalent, validate_field
+from crmdesk.contract import (
+    ContractError,
+    available_time_zones,
+    canonical_time_zone,
+    check_identity,
+    equivalent,
+    is_time_zone,
+    validate_field,
+)
 from crmdesk.services import phone as phone_numbers
 from crmdesk.services.pasted import ascii_digits, ascii_number, email_in, without_marks
 from crmdesk.ui.announce import announce
@@ -73,29 +80,10 @@ FORM_FIELDS: tuple[str, ...] = (
 )
 
 
-@cache
-def available_time_zones() -> list[str]:
-    """Every IANA zone name, sorted. Slow the first time (it scans tzdata), so it is only called lazily."""
-    return sorted(zone for zone in zoneinfo.available_timezones() if "/" in zone or zone == "UTC")
-
-
-def canonical_time_zone(name: str) -> str | None:
-    """The zone ``name`` names in any case, spelled as tzdata spells it ("europe/paris": "Europe/Paris"), or None.
-
-    Zone files are found case-sensitively on Linux and case-insensitively on Windows and macOS, so a zone typed in
-    another case is refused on one and stored as typed on the other; the form writes tzdata's spelling instead.
-    """
-    return _zones_by_folded_name().get(name.strip().casefold())
-
-
-@cache
-def _zones_by_folded_name() -> dict[str, str]:
-    return {zone.casefold(): zone for zone in available_time_zones()}
-
-
 def _zone_info(name: str) -> zoneinfo.ZoneInfo | None:
     for candidate in (name, canonical_time_zone(name)):
-        if candidate:
+        # is_time_zone: "localtime" or "Factory" would load, and show the computer's clock or UTC as the contact's.
+        if candidate and is_time_zone(candidate):
             try:
                 return zoneinfo.ZoneInfo(candidate)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crmdesk.contract import MAX_LENGTH, is_time_zone
+from crmdesk.contract import MAX_LENGTH, canonical_time_zone, is_time_zone
 from crmdesk.services.registry import Registry, RegistryFormatError, fixed_offset_label, part_hour_offset
 from crmdesk.ui.contact_form import TimeZoneCombo
 from crmdesk.ui.formatting import currencies, phone_region, user_locale
@@ -266,7 +266,7 @@ class SettingsDialog(QDialog):
     def _zone_is_valid(self) -> bool:
         """True for an empty or known zone; otherwise says so at the field (nothing may drop what was typed)."""
         zone = self._zone_text()
-        if not zone or is_time_zone(zone) or part_hour_offset(zone) is not None:  # or an offset learned
+        if not zone or is_time_zone(zone) or canonical_time_zone(zone) or part_hour_offset(zone) is not None:
             return True
         self._say(
             self.tr("{zone} is not a time zone. Pick one from the list, such as America/Sao_Paulo.").format(zone=zone)

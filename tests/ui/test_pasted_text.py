@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from PySide6.QtCore import QLocale, QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
@@ -145,6 +147,16 @@ def test_a_time_zone_typed_in_another_case_is_accepted_and_saved_as_tzdata_spell
     save(qtbot, view)  # Save straight from the field (a shortcut does this)
     assert read_back(qtbot, api, contact.uid).timeZone == "Europe/Paris"
     assert combo.currentText() == "Europe/Paris" and not view.has_unsaved_changes()
+
+
+@pytest.mark.parametrize("zone", ["localtime", "Factory", "posix/Europe/Paris"])
+def test_a_zone_file_that_names_no_zone_gives_the_contact_no_local_time(
+    view: ContactView, contact: Contact, zone: str
+) -> None:
+    # The server refuses these; another tool may have stored one. "localtime" showed this computer's clock as the
+    # contact's, "Factory" UTC.
+    view.show_contact(dataclasses.replace(contact, timeZone=zone))
+    assert view.form.local_time.text() == ""
 
 
 def test_saving_from_the_time_zone_field_keeps_the_cursor_there_and_locks_the_zone(

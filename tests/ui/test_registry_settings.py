@@ -229,6 +229,21 @@ def test_settings_sets_the_accounts_time_zone_and_refuses_an_unknown_one(qtbot: 
     assert registry.account_time_zone() == "Europe/Lisbon"
 
 
+def test_an_account_zone_in_another_case_is_taken_and_written_as_tzdata_spells_it(qtbot: QtBot, tmp_path: Path) -> None:
+    # macOS finds "europe/berlin" (its disk ignores case) and a teammate there shared it; Linux refused the whole
+    # file, stages and members with it, and Settings refused the zone typed so.
+    shared = tmp_path / "shared.json"
+    shared.write_text('{"version": 1, "stages": ["Won"], "accountTimeZone": "europe/berlin"}')
+    registry = Registry.load("zone-case")
+    registry.import_json(shared)
+    assert registry.stages() == ["Won"] and registry.account_time_zone() == "Europe/Berlin"
+    dialog = SettingsDialog(Registry.load("typed-case"))
+    qtbot.addWidget(dialog)
+    dialog.account_zone.setEditText("america/sao_paulo")
+    dialog.accept()
+    assert dialog.result() and dialog.registry.account_time_zone() == "America/Sao_Paulo"
+
+
 def test_a_teammates_learned_offset_fills_an_unknown_zone_but_never_replaces_a_chosen_one(tmp_path: Path) -> None:
     shared = tmp_path / "shared.json"
     shared.write_text(json.dumps({"stages": ["Won"], "accountTimeZone": "Etc/GMT+3"}))
