@@ -474,7 +474,7 @@ class NotesTimeline(QWidget):
                 written = f"{locale.toString(moment.date(), QLocale.FormatType.LongFormat)}, {time_text}"
                 tooltip = self.tr(
                     "{moment}, as the server wrote it. The account's time zone is not known yet: choose it in "
-                    "Settings, or add a note and CRMDesk learns it."
+                    "Settings. A note you add teaches CRMDesk its offset if it differs from this computer's."
                 ).format(moment=written)
             else:
                 tooltip = locale.toString(moment, QLocale.FormatType.LongFormat)
