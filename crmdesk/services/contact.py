@@ -11,7 +11,7 @@ import dataclasses
 import itertools
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -285,9 +285,15 @@ class ContactService(QObject):
         """The new-contact form was left: a duplicate check still running must not go on to create."""
         self._slots.cancel("duplicates")
 
-    def check_duplicates(self, email: str, phone: str) -> None:
-        """Look the email and the phone up; :attr:`duplicates_checked` lists whoever already uses them."""
-        self._start("duplicates", self._duplicates(email, phone), self.duplicates_checked.emit, self.create_failed.emit)
+    def check_duplicates(self, email: str, phone: str, *, also: Iterable[str] = ()) -> None:
+        """Look the email and the phone up; :attr:`duplicates_checked` lists whoever already uses them. ``also``:
+        more emails or phones to look up (those a create whose answer was lost sent)."""
+        self._start(
+            "duplicates",
+            self._duplicates([email, phone, *also]),
+            self.duplicates_checked.emit,
+            self.create_failed.emit,
+        )
 
     def create(self, fields: Mapping[str, Any]) -> None:
         """Create with ``fields`` (API names, including ``note`` and ``tags``), then read the whole contact."""
@@ -392,13 +398,22 @@ class ContactService(QObject):
                 return stored, True
             raise
 
-    async def _duplicates(self, email: str, phone: str) -> list[ContactSummary]:
+    async def _duplicates(self, values: Iterable[str]) -> list[ContactSummary]:
+        from crmdesk.services import phone as phone_numbers
+
+        lookups: dict[str, tuple[str, str]] = {}  # one per address (in any case) and per set of digits
+        for value in (value.strip() for value in values):
+            if "@" in value:
+                lookups.setdefault(value.casefold(), ("email", value))
+            elif value:
+                # Stored by another tool as typed, "(512) 555-0142" is found only by those digits (Search tries
+                # them too).
+                for form in phone_numbers.stored_forms(value):
+                    lookups.setdefault(phone_numbers.digits(form), ("phone", form))
         found: dict[str, ContactSummary] = {}
-        for kind, value in (("email", email), ("phone", phone)):
-            if not value.strip():
-                continue
+        for kind, value in lookups.values():
             try:
-                result = await self.api.get_contact(**{kind: value.strip()})
+                result = await self.api.get_contact(**{kind: value})
             except NotFoundError:
                 continue  # nobody uses it: exactly what we hoped
             matches: Sequence[Contact | ContactSummary] = result if isinstance(result, list) else [result]

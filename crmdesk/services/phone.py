@@ -62,6 +62,31 @@ def normalise(text: str, region: str) -> PhoneCheck:
     return PhoneCheck(f"{e164} ext. {number.extension}" if number.extension else e164)
 
 
+def stored_forms(e164: str) -> list[str]:
+    """``e164`` and the national forms the same number may be stored in by tools that keep numbers as typed
+    ("(512) 555-0142", "020 7946 0958", trunk prefix and all), one per set of digits: the API compares every digit,
+    so a lookup of the E.164 form alone misses them. Anything that is no E.164 number comes back alone."""
+    number_text, extension = split_extension(e164)
+    try:
+        number = phonenumbers.parse(number_text, None)
+    except phonenumbers.NumberParseException:
+        return [e164]
+    forms = [e164]
+    seen = {digits(e164)}
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    for form in (national, phonenumbers.national_significant_number(number)):
+        text = f"{form} ext. {extension}" if extension else form
+        if digits(text) not in seen:
+            seen.add(digits(text))
+            forms.append(text)
+    return forms
+
+
+def digits(text: str) -> str:
+    """The ASCII digits of ``text``: what the API compares phones by."""
+    return "".join(ch for ch in text if ch.isascii() and ch.isdigit())
+
+
 def tel_url(text: str) -> str:
     """A tel: link (RFC 3966) that dials the number and then its extension."""
     number, extension = split_extension(text)

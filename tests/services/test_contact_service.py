@@ -34,6 +34,22 @@ def test_duplicates_found_by_email_or_phone_and_none_when_unused(qtbot: QtBot, a
     assert checked.args[0] == []
 
 
+@pytest.mark.parametrize(
+    ("stored", "checked"),
+    [("(512) 555-0142", "+15125550142"), ("020 7946 0958", "+442079460958"), ("11 98765-4321", "+5511987654321")],
+)
+def test_duplicates_found_by_a_phone_another_tool_stored_without_its_country(
+    qtbot: QtBot, api: ContactApi, stored: str, checked: str
+) -> None:
+    """The API compares every digit: "(512) 555-0142" is found by those digits only, as Search finds it, and the
+    form checks the number in its international form. Missing it made a second contact."""
+    existing = create_contact(qtbot, api, name="Pat Doe", phone=stored)
+    service = ContactService(lambda: api, Registry.load("national"))
+    with qtbot.waitSignal(service.duplicates_checked, timeout=10_000) as found:
+        service.check_duplicates("", checked)
+    assert [summary.uid for summary in found.args[0]] == [existing.uid]
+
+
 def test_load_reports_busy_and_teaches_the_registry(qtbot: QtBot, api: ContactApi) -> None:
     contact = create_contact(qtbot, api, name="Rui", email="rui@example.com", stageName="Lost", tags=["Cold"])
     registry = Registry.load("busy")
