@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
@@ -39,7 +39,14 @@ from PySide6.QtWidgets import (
 
 from crmdesk.api.errors import NotFoundError, ValidationError
 from crmdesk.api.models import Contact, ContactSummary
-from crmdesk.contract import ContractError, check_note_reads_back, validate_note, validate_tags
+from crmdesk.contract import (
+    ContractError,
+    check_note_reads_back,
+    full_name,
+    phone_digits,
+    validate_note,
+    validate_tags,
+)
 from crmdesk.services.contact import ContactService
 from crmdesk.services.pasted import tag_names
 from crmdesk.services.registry import Registry
@@ -185,6 +192,8 @@ class ContactView(QWidget):
     contact_deleted = Signal(str)
     deleted_elsewhere = Signal(str, str)
     open_requested = Signal(str)
+    lookup_requested = Signal(str)
+    error_withdrawn = Signal(object)
     new_contact_requested = Signal()
     error_raised = Signal(object, object, str)
     status_message = Signal(str)
@@ -207,6 +216,10 @@ class ContactView(QWidget):
         self._leave_question: list[Any] | None = None
         self._after_save_weight = OPEN_ANOTHER  # how weighty a way of leaving _after_save is (see resolve_unsaved)
         self._before_create: Contact | None = None  # the contact the new-contact form's Cancel goes back to
+        self._create_sent: dict[str, object] = {}  # the fields of the last create sent
+        # Those of a create whose answer was lost (it may exist): the next duplicate check looks for it too.
+        self._unconfirmed_create: dict[str, object] | None = None
+        self._create_retry: Callable[[], None] | None = None  # the Retry a failed create's banner offers
         self._reverted: dict[str, str] | None = None  # the edits Revert just dropped, while Undo can bring them back
         self._reverted_marks: dict[str, str] = {}  # and the fields among them marked as changed elsewhere
         self._say_reloaded = True  # whether the next reload's answer says "Reloaded" (see reload)
@@ -635,6 +648,8 @@ class ContactView(QWidget):
         note_label.setBuddy(self.new_note)
         self.form.add_extra_row(tags_label, self.new_tags)
         self.form.add_extra_row(note_label, self.new_note)
+        self.new_tags.textChanged.connect(self._create_extras_edited)
+        self.new_note.textChanged.connect(self._create_extras_edited)
         self._create_only: list[QWidget] = [tags_label, self.new_tags, note_label, self.new_note]
         self.create_message = QLabel()
         self.create_message.setObjectName("createMessage")
@@ -649,9 +664,11 @@ class ContactView(QWidget):
             self.create_message.setPalette(self.palette())
             self.create_message.setForegroundRole(QPalette.ColorRole.PlaceholderText)
             self.create_message.setText(text)
-        else:
+        elif text:
             self.create_message.setForegroundRole(QPalette.ColorRole.WindowText)
             show_inline_error(self.create_message, text)
+        else:
+            self.create_message.clear()  # hidden or not: a fresh form must not show the last one's reason
         # An empty word-wrapped label still takes a line's height, a gap between the form and Create.
         self.create_message.setVisible(self._mode == "create" and bool(text))
 
@@ -811,9 +828,14 @@ class ContactView(QWidget):
         self.new_note.setPlainText(note.strip())
 
     def _leaving_create(self) -> None:
-        """The new-contact form goes (or starts afresh): a duplicate check still running must not create."""
+        """The new-contact form goes (or starts afresh): a duplicate check still running must not create, and a
+        failure's Retry must not act on the next form (the banner goes)."""
         if self._mode == "create":
             self.service.abandon_create()
+        self._unconfirmed_create = None
+        if self._create_retry is not None:
+            self.error_withdrawn.emit(self._create_retry)
+            self._create_retry = None
 
     def set_loading(self, loading: bool) -> None:
         self.progress.setVisible(loading or self.service.is_running("save"))
@@ -926,6 +948,11 @@ class ContactView(QWidget):
                 if savable
                 else self.tr("It cannot be created yet: fix or fill in the marked fields.")
             )
+            if self._unconfirmed_create is not None:
+                more = self.tr(
+                    "The first try may have created it (its answer was lost): Create checks for it first. If you "
+                    "don't create it, what you typed here will be lost, and the banner's Retry looks the contact up."
+                )
         else:
             text = self.tr("Save the changes to {name}?").format(name=who) if who else self.tr("Save the changes?")
             more = (
@@ -1115,7 +1142,8 @@ class ContactView(QWidget):
         if not self.form.is_valid():
             self._after_save = None
             self.form.focus_first_invalid()
-            self._say_create(self._fix_to_create())
+            # A blank form has nothing marked: say what it needs.
+            self._say_create(self._needs_to_create() if self.form.is_blank() else self._fix_to_create())
             return
         try:
             self._create_fields()
@@ -1127,10 +1155,28 @@ class ContactView(QWidget):
         self.form.set_busy(True)
         self._say_status(self.tr("Checking for duplicates…"))
         self._update_buttons()
-        self.service.check_duplicates(values["email"], values["phone"])
+        # After a create whose answer was lost, what it sent too: the rep may have fixed a typo in the address.
+        sent = self._unconfirmed_create or {}
+        self.service.check_duplicates(
+            values["email"], values["phone"], also=[str(sent.get("email", "")), str(sent.get("phone", ""))]
+        )
 
     def _fix_to_create(self) -> str:
         return self.tr("Fix the marked fields to create the contact.")
+
+    def _needs_to_create(self) -> str:
+        return self.tr("A new contact needs a first or last name, and an email or a phone.")
+
+    def _create_extras_edited(self) -> None:
+        """A red line about the tags or the first note goes once they read well again."""
+        shown = self.create_message.text()
+        if self._mode != "create" or not shown or shown in (self._fix_to_create(), self._needs_to_create()):
+            return
+        try:
+            self._create_fields()
+        except ContractError:
+            return
+        self._say_create("")
 
     def confirm_delete(self) -> None:
         current = self.service.current
@@ -1339,7 +1385,7 @@ class ContactView(QWidget):
             self.save_button.setEnabled(not busy and valid)
             self.revert_button.setEnabled(not busy)
             # While Create is off for want of a name or an email or phone, say so (a red message stays put).
-            needs = self.tr("A new contact needs a first or last name, and an email or a phone.")
+            needs = self._needs_to_create()
             values = {name: text.strip() for name, text in self.form.values().items()}
             lacking = not (values["firstName"] or values["lastName"]) or not (values["email"] or values["phone"])
             wanted = needs if lacking else ""
@@ -1702,9 +1748,16 @@ class ContactView(QWidget):
             return
         self._say_status("")
         box = self._question("duplicateDialog", self.tr("Possible duplicate"), QMessageBox.Icon.Question)
-        first = found[0]
+        ours = next((summary for summary in found if self._made_by_lost_create(summary)), None)
+        first = ours or found[0]
         who = first.name or first.email or first.phone
-        if len(found) == 1:
+        if ours is not None:
+            box.setText(
+                self.tr("{name} ({uid}) may be the contact you just created: the answer to that was lost.").format(
+                    name=who, uid=first.uid
+                )
+            )
+        elif len(found) == 1:
             box.setText(self.tr("{name} ({uid}) already uses this email or phone.").format(name=who, uid=first.uid))
         else:
             box.setText(self.tr("{count} contacts already use this email or phone.").format(count=len(found)))
@@ -1726,6 +1779,11 @@ class ContactView(QWidget):
                 # The form is abandoned on purpose: the rep chose the existing contact instead. A first note and
                 # tags typed for it are not: they wait in that contact's note and tag boxes.
                 note, tags = self.new_note.toPlainText().strip(), self.new_tags.text().strip()
+                if ours is not None:
+                    # Made by the create whose answer was lost: what that sent is stored there already, and a
+                    # note added again could not be taken back.
+                    note, tags = self._not_sent_before(note, tags)
+                    self._unconfirmed_create = None
                 if note or tags:
                     self._keep_draft(first.uid, note=note, tag=tags)
                 self.clear()
@@ -1754,9 +1812,31 @@ class ContactView(QWidget):
 
     def _send_create(self) -> None:
         self._say_status(self.tr("Creating…"))
-        self.service.create(self._create_fields())
+        self._create_sent = self._create_fields()
+        self.service.create(self._create_sent)
+
+    def _made_by_lost_create(self, found: ContactSummary) -> bool:
+        """Whether ``found`` is, by its name and its email or phone, what the create whose answer was lost sent."""
+        sent = self._unconfirmed_create
+        if sent is None:
+            return False
+        name = full_name(str(sent.get("firstName", "")), str(sent.get("lastName", "")))
+        email, phone = str(sent.get("email", "")), str(sent.get("phone", ""))
+        reached = (bool(email) and found.email.casefold() == email.casefold()) or (
+            bool(phone) and phone_digits(found.phone) == phone_digits(phone)
+        )
+        return reached and found.name.casefold() == name.casefold()
+
+    def _not_sent_before(self, note: str, tags: str) -> tuple[str, str]:
+        """The note and the tags typed now, without what the create whose answer was lost sent."""
+        sent = self._unconfirmed_create or {}
+        if note == str(sent.get("note", "")).strip():
+            note = ""
+        stored = {str(tag).casefold() for tag in cast(list[object], sent.get("tags", []))}
+        return note, ", ".join(tag for tag in tag_names(tags) if tag.casefold() not in stored)
 
     def _on_created(self, contact: Contact) -> None:
+        self._unconfirmed_create = None
         self.show_contact(contact)
         self._say_status(self.tr("Created"))
         self.contact_created.emit(contact)
@@ -1772,17 +1852,20 @@ class ContactView(QWidget):
             field = "firstName"
         if getattr(error, "may_have_happened", False):
             # Sent, and the answer lost: it may exist now. Retry checks for duplicates first, which finds it.
+            sent = self._unconfirmed_create = self._create_sent
             context = self.tr(
                 "The contact may have been created: its answer was lost. Creating again checks for it first."
             )
-            self.error_raised.emit(error, self._retry_create, context)
+            # Kept when the form goes (Retry then looks it up): that it may exist is still true.
+            self.error_raised.emit(error, lambda: self._retry_lost_create(sent), context)
             self._say_status(self.tr("Not confirmed: {reason}").format(reason=reason), error=True)
             self._update_buttons()
             return
         if field in FORM_FIELDS:
             self.form.set_server_message(field, reason)
         else:
-            self.error_raised.emit(error, self._retry_create, self.tr("Not created."))
+            self._create_retry = self._retry_create
+            self.error_raised.emit(error, self._create_retry, self.tr("Not created."))
         self._say_status(self.tr("Not created: {reason}").format(reason=reason), error=True)
         self._update_buttons()
 
@@ -1890,6 +1973,16 @@ class ContactView(QWidget):
     def _retry_create(self) -> None:
         if self._mode == "create":
             self.submit_create()
+
+    def _retry_lost_create(self, sent: dict[str, object]) -> None:
+        """Retry after a create whose answer was lost: on its form, create again (the duplicate check finds the
+        contact if it was made); with the form gone, look it up by what was sent."""
+        if self._mode == "create" and self._unconfirmed_create is sent:
+            self.submit_create()
+            return
+        query = str(sent.get("email") or sent.get("phone") or "")
+        if query:
+            self.lookup_requested.emit(query)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -673,7 +673,7 @@ class MainWindow(QMainWindow):
             self.splitter.setSizes(sizes)
         view.contact_opened.connect(self._contact_opened)
         view.contact_opened.connect(self.contact_opened.emit)
-        view.contact_created.connect(self._contact_opened)
+        view.contact_created.connect(self._contact_created)
         # A save or a reload may change the name, email or phone an entry shows (not its place: it may finish
         # after the rep opened another contact).
         view.service.saved.connect(self._contact_changed)
@@ -683,6 +683,8 @@ class MainWindow(QMainWindow):
         view.contact_deleted.connect(self._contact_deleted)
         view.deleted_elsewhere.connect(self._deleted_elsewhere)
         view.open_requested.connect(self.open_uid)
+        view.lookup_requested.connect(self.request_search)
+        view.error_withdrawn.connect(self._withdraw_error)
         view.error_raised.connect(self.show_error)
         view.save_waited_for.connect(self._save_waited_for)
         view.save_wait_ended.connect(self._save_wait_ended)
@@ -1224,7 +1226,7 @@ class MainWindow(QMainWindow):
             self._say_results(self.tr("{0} no longer exists: it was deleted.").format(gone.name or gone.uid))
             self.results_status.show()
             return
-        self._say_quoted(self.tr("No contact matches “{0}”."), query)
+        self._say_quoted(self._no_match(), query)
         self.results_status.show()
         kind = detect_kind(query) if self._last_search is None else (self._last_search[1] or detect_kind(query))
         if kind in (SearchKind.EMAIL, SearchKind.PHONE):
@@ -1266,6 +1268,15 @@ class MainWindow(QMainWindow):
         return [self.results_list.item(row) for row in range(self.results_list.count())]
 
     # --- recent ---------------------------------------------------------------------------------
+
+    def _no_match(self) -> str:
+        return self.tr("No contact matches “{0}”.")
+
+    def _contact_created(self, contact: Contact) -> None:
+        self._contact_opened(contact)
+        if self._quoted is not None and self._quoted[0] == self._no_match():
+            # The search that found nobody has its answer now (a create from its offer, or typed anew).
+            self._say_results(self.tr("Created {0}.").format(contact.name or contact.uid))
 
     def _contact_opened(self, contact: Contact) -> None:
         self.recent.add(contact.uid, contact.name or contact.uid, contact.email, contact.phone)
@@ -1405,6 +1416,12 @@ class MainWindow(QMainWindow):
                 self._retry = retry
         text = f"{context} {description.text}" if context else description.text
         self.banner.show_description(type(description)(text, description.severity, action))
+
+    def _withdraw_error(self, retry: object) -> None:
+        """A failure whose Retry no longer applies (the form it failed for is gone): its banner goes with it."""
+        if self._retry is not None and self._retry == retry:
+            self._retry = None
+            self.banner.dismiss()
 
     def _search_failed(self, error: object) -> None:
         if self._opening is not None:

@@ -290,6 +290,99 @@ def test_a_create_whose_answer_was_lost_says_it_may_exist_and_retry_finds_it(
     close_window(qtbot, window)
 
 
+def _lost_create(qtbot: QtBot, account: Account, **fields: str) -> tuple[MainWindow, _LostAnswer]:
+    """A window whose create of ``fields`` (a note and tags among them) went through, its answer lost."""
+    lost = _LostAnswer("POST /api/contact")
+    window = open_window(qtbot, account, client_options={"transport": lost})
+    qtbot.waitUntil(window.contact_view_built)
+    view = window.contact_view
+    window.new_contact()
+    note, tags = fields.pop("note", ""), fields.pop("tags", "")
+    view.form.fill(fields)
+    view.new_note.setPlainText(note)
+    view.new_tags.setText(tags)
+    view.save()
+    qtbot.waitUntil(lambda: window.banner.isVisible() and not view.form.is_busy(), timeout=10_000)
+    assert lost.lost == 1
+    return window, lost
+
+
+def _duplicate_question(qtbot: QtBot, view: ContactView) -> QMessageBox:
+    qtbot.waitUntil(lambda: view.dialog is not None and view.dialog.isVisible(), timeout=10_000)
+    box = view.dialog
+    assert isinstance(box, QMessageBox) and box.objectName() == "duplicateDialog"
+    return box
+
+
+def test_after_a_lost_create_a_typo_fixed_before_creating_again_still_finds_the_first(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """The usual reason to look at the form again is a typo: the address fixed, the check looked up only the new
+    one, and a second contact was made."""
+    window, _lost = _lost_create(qtbot, account, firstName="Bea", lastName="Souza", email="bea@exmaple.com")
+    view = window.contact_view
+    made = on_server(qtbot, account, email="bea@exmaple.com")
+    view.form.fill({"email": "bea@example.com"})
+    view.save()
+    box = _duplicate_question(qtbot, view)
+    assert box.text() == f"Bea Souza ({made.uid}) may be the contact you just created: the answer to that was lost."
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    view.form.revert()
+    close_window(qtbot, window)
+
+
+def test_opening_what_a_lost_create_made_does_not_offer_its_note_and_tags_again(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """They are stored already; the note put back in its box would be added twice, for good."""
+    window, _lost = _lost_create(
+        qtbot, account, firstName="Bea", email="bea@example.com", note="Met at the fair.", tags="Fair, Hot Lead"
+    )
+    view = window.contact_view
+    view.new_tags.setText("Fair, Hot Lead, Q4")  # one more typed since
+    view.save()
+    box = _duplicate_question(qtbot, view)
+    next(button for button in box.buttons() if button.text() == "Open existing").click()
+    made = on_server(qtbot, account, email="bea@example.com")
+    qtbot.waitUntil(lambda: view.current_uid() == made.uid)
+    assert view.notes.input.toPlainText() == ""
+    assert view.tags.input.text() == "Q4"
+    assert [note.text for note in made.notes] == ["Met at the fair."]
+    view.tags.input.clear()
+    close_window(qtbot, window)
+
+
+def test_a_lost_creates_retry_looks_the_contact_up_once_its_form_is_gone(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, _lost = _lost_create(qtbot, account, firstName="Bea", email="bea@example.com")
+    view = window.contact_view
+    view.resolve_unsaved(view.clear)
+    box = view.dialog
+    assert isinstance(box, QMessageBox)
+    assert "The first try may have created it (its answer was lost)" in box.informativeText()
+    next(button for button in box.buttons() if button.text() in ("Discard", "Don't Save")).click()
+    qtbot.waitUntil(lambda: view.mode() == "empty")
+    assert window.banner.isVisible(), "that it may exist is still true"
+    _retry_button(window).click()  # looks it up rather than doing nothing
+    made = on_server(qtbot, account, email="bea@example.com")
+    qtbot.waitUntil(lambda: view.current_uid() == made.uid, timeout=10_000)
+    close_window(qtbot, window)
+
+
+def test_a_failed_creates_banner_goes_with_its_form(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """Its Retry would otherwise create whatever the next form holds: another person, half typed."""
+    window = _create_that_fails(qtbot, account)
+    assert window.banner.isVisible()
+    view = window.contact_view
+    view.form.revert()
+    view.start_create()
+    assert not window.banner.isVisible()
+    close_window(qtbot, window)
+
+
 class _ReadBackFails(httpx.AsyncBaseTransport):
     """The create goes through; reading the new contact back (GET by uid) fails with a 500."""
 

@@ -692,9 +692,27 @@ def test_a_new_contact_asks_for_an_email_or_a_phone_quietly_until_the_rep_gets_t
 def test_create_pressed_on_a_blank_form_makes_what_is_typed_next_answer_in_red(qtbot: QtBot, view: ContactView) -> None:
     view.start_create()
     view.submit_create()  # Ctrl+S before typing anything
-    assert view.create_message.text() == "Fix the marked fields to create the contact."
+    # Nothing is marked on a blank form: the red line says what it needs.
+    assert view.create_message.text() == "A new contact needs a first or last name, and an email or a phone."
     type_into(qtbot, line(view, "firstName"), "Maria")
     assert view.form.message("email") and not _message_is_quiet(view, "email"), "the red line points at red fields"
+
+
+def test_why_create_did_not_go_belongs_to_its_form_and_goes_once_fixed(qtbot: QtBot, view: ContactView) -> None:
+    view.start_create()
+    view.form.fill({"firstName": "Maria", "email": "maria@example.com"})
+    view.new_tags.setText("x" * 101)
+    view.submit_create()
+    assert view.create_message.text().startswith("A tag name has at most 100 characters")
+    view.new_tags.setText("x" * 100)  # fixed: the red line has had its say
+    assert view.create_message.text() == "" and view.create_message.isHidden()
+    view.new_tags.setText("x" * 101)
+    view.submit_create()
+    view.form.revert()
+    view.clear()  # Cancel, the reason on show
+    view.start_create()  # a fresh form owes nothing to the last one: only the muted hint of what it needs
+    assert view.create_message.text() == "A new contact needs a first or last name, and an email or a phone."
+    assert view.create_message.foregroundRole() == QPalette.ColorRole.PlaceholderText
 
 
 def test_a_stored_contact_without_email_or_phone_is_told_at_once(view: ContactView, contact: Contact) -> None:

@@ -666,6 +666,21 @@ def test_the_offer_to_create_keeps_its_query_while_the_rep_glances_at_recent(
     close_window(qtbot, window)
 
 
+def test_a_contact_created_from_a_search_that_found_nobody_answers_it_in_the_sidebar(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window = open_window(qtbot, account)
+    _search(qtbot, window, "nina@example.com")
+    qtbot.waitUntil(window.create_from_search.isVisible, timeout=15_000)
+    window.create_from_search.click()
+    view = window.contact_view
+    view.form.fill({"firstName": "Nina", "lastName": "Rocha"})
+    view.save()
+    qtbot.waitUntil(lambda: view.mode() == "view", timeout=15_000)
+    assert window.results_status.text() == "Created Nina Rocha."  # not "No contact matches" beside her
+    close_window(qtbot, window)
+
+
 def test_a_renamed_match_reads_the_new_name_in_the_results_and_the_found_line(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
