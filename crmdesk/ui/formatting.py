@@ -8,7 +8,7 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from PySide6.QtCore import QCoreApplication, QDate, QDateTime, QLocale, QTime, QTimeZone
@@ -141,17 +141,33 @@ def time_zone(name: str) -> tzinfo | None:
     return zone_named(name)
 
 
-def account_to_local(stamp: datetime, zone: tzinfo | None) -> datetime:
-    """A naive timestamp written in the account's ``zone`` (as notes are) as this computer's naive local time.
+def account_stamps_to_local(stamps: Sequence[datetime | None], zone: tzinfo | None) -> list[datetime | None]:
+    """Notes' stamps (naive, written in the account's ``zone``), oldest first as a contact holds them, as this
+    computer's naive local times. With no known zone they are taken to be local already: the account and the
+    computer agree in most teams.
 
-    With no known zone the stamp is taken to be local already: the account and the computer agree in most teams.
+    A stamp in the hour the account's clocks repeat when summer time ends is read as its second pass when the
+    first would put it before the note above it: notes only grow, so a later one is never older. (Read alone, a
+    call logged at 01:05 after one at 01:50 showed an hour early, and above it.)
     """
     if zone is None:
-        return stamp
-    try:
-        return stamp.replace(tzinfo=zone).astimezone().replace(tzinfo=None)
-    except (OverflowError, OSError, ValueError):
-        return stamp  # a date at the calendar's ends (or before 1970 on Windows) is shown as written
+        return list(stamps)
+    local: list[datetime | None] = []
+    previous: datetime | None = None  # the note above, in UTC
+    for stamp in stamps:
+        if stamp is None:
+            local.append(None)
+            continue
+        try:
+            first, second = stamp.replace(tzinfo=zone), stamp.replace(tzinfo=zone, fold=1)
+            moment = first.astimezone(UTC)
+            if previous is not None and moment < previous:
+                moment = max(moment, second.astimezone(UTC))
+            previous = moment
+            local.append(moment.astimezone().replace(tzinfo=None))
+        except (OverflowError, OSError, ValueError):
+            local.append(stamp)  # a date at the calendar's ends (or before 1970 on Windows) is shown as written
+    return local
 
 
 def format_moment(moment: datetime | None, locale: QLocale) -> str:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from crmdesk.contract import ContractError, NoteEntry, check_note_reads_back, validate_note
 from crmdesk.ui import shortcuts
 from crmdesk.ui.focus_ring import FocusRingScrollArea, RingedPlainTextEdit
-from crmdesk.ui.formatting import account_to_local, user_locale
+from crmdesk.ui.formatting import account_stamps_to_local, user_locale
 from crmdesk.ui.icons import icon
 from crmdesk.ui.messages import show_inline_error, user_message
 from crmdesk.ui.scaled_font import scale_font
@@ -382,22 +382,27 @@ class NotesTimeline(QWidget):
         # Undated text (only a vendor could send it) sorts as oldest; pending notes are newer than all.
         # The latest notes are shown in either order; the button for older ones sits where they would be.
         hidden = max(0, len(self._notes) - self._limit)
-        dated = self._notes[hidden:]
+        # Converted in order, from the note above the first shown: a stamp in a repeated hour reads by its neighbours.
+        above = max(0, hidden - 1)
+        local = account_stamps_to_local([entry.timestamp for entry in self._notes[above:]], self._account_zone)
+        dated = list(zip(self._notes[hidden:], local[hidden - above :], strict=True))
         if self._newest_first:
             dated.reverse()
-        rows: list[tuple[str, NoteEntry | str]] = []
-        pending_rows: list[tuple[str, NoteEntry | str]] = [("pending", text) for text in self._pending]
+        rows: list[tuple[str, tuple[NoteEntry, datetime | None] | str]] = []
+        pending_rows: list[tuple[str, tuple[NoteEntry, datetime | None] | str]] = [
+            ("pending", text) for text in self._pending
+        ]
         if self._newest_first:
             rows.extend(reversed(pending_rows))
         elif hidden:
             rows.append(("more", ""))
         last_day: date | str | None = "none"
-        for entry in dated:
-            day = account_to_local(entry.timestamp, self._account_zone).date() if entry.timestamp else None
+        for entry, stamp in dated:
+            day = stamp.date() if stamp is not None else None
             if day != last_day:
                 rows.append(("header", _tr("Undated") if day is None else day_label(day, today, locale)))
                 last_day = day
-            rows.append(("entry", entry))
+            rows.append(("entry", (entry, stamp)))
         if hidden and self._newest_first:
             rows.append(("more", ""))
         if not self._newest_first:
@@ -438,9 +443,10 @@ class NotesTimeline(QWidget):
                 assert isinstance(value, str)
                 widget.show_entry(NoteEntry(None, value), self.tr("Sending…"), "", whole=True)
             else:
-                assert isinstance(value, NoteEntry)
-                time_text, tooltip = self._time_texts(value, locale)
-                widget.show_entry(value, time_text, tooltip, whole=(value.timestamp, value.text) in self._whole)
+                assert isinstance(value, tuple)
+                entry, stamp = value
+                time_text, tooltip = self._time_texts(stamp, locale)
+                widget.show_entry(entry, time_text, tooltip, whole=(entry.timestamp, entry.text) in self._whole)
             if relayout:
                 self._list.addWidget(widget)
                 if widget.isHidden():
@@ -458,14 +464,14 @@ class NotesTimeline(QWidget):
         total = len(self._notes) + len(self._pending)
         self._count.setText(self.tr("1 note") if total == 1 else self.tr("{count} notes").format(count=total))
 
-    def _time_texts(self, entry: NoteEntry, locale: QLocale) -> tuple[str, str]:
-        if entry.timestamp is None:
+    def _time_texts(self, stamp: datetime | None, locale: QLocale) -> tuple[str, str]:
+        """A note's time and its tooltip, from its stamp in local time (see account_stamps_to_local)."""
+        if stamp is None:
             return "", ""
         # Formatting through QLocale is the slow part of showing a timeline; a note's texts never change.
-        key = (entry.timestamp, locale.name())
+        key = (stamp, locale.name())
         cached = self._time_cache.get(key)
         if cached is None:
-            stamp = account_to_local(entry.timestamp, self._account_zone)
             moment = QDateTime(QDate(stamp.year, stamp.month, stamp.day), QTime(stamp.hour, stamp.minute))
             time_text = locale.toString(moment.time(), QLocale.FormatType.ShortFormat)
             if self._account_zone is None:

@@ -102,6 +102,36 @@ def test_moments_read_as_a_medium_date_and_a_short_time_in_the_users_locale(qapp
     assert f"August 2025 {local:%H:%M:%S}" in exact_moment(moment, UK)
 
 
+@pytest.mark.parametrize(
+    ("stamps", "expected"),
+    [
+        # 01:50 EDT, then 01:05 after the clocks went back: EST, 06:05 UTC (not 05:05, before the note above).
+        ([(1, 50), (1, 5), (1, 20)], [(5, 50), (6, 5), (6, 20)]),
+        ([(1, 5), (1, 50)], [(5, 5), (5, 50)]),  # both in the first pass: nothing says otherwise
+        ([(0, 30), (2, 30)], [(4, 30), (7, 30)]),  # outside the repeated hour
+    ],
+    ids=["fold", "first pass", "plain"],
+)
+def test_notes_in_the_hour_summer_time_repeats_read_in_the_order_they_were_added(
+    monkeypatch: pytest.MonkeyPatch, stamps: list[tuple[int, int]], expected: list[tuple[int, int]]
+) -> None:
+    import time
+    from zoneinfo import ZoneInfo
+
+    from crmdesk.ui.formatting import account_stamps_to_local
+
+    monkeypatch.setenv("TZ", "UTC")  # this computer's zone: the local times read back as UTC
+    time.tzset()
+    try:
+        local = account_stamps_to_local(
+            [datetime(2025, 11, 2, hour, minute) for hour, minute in stamps], ZoneInfo("America/New_York")
+        )
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert local == [datetime(2025, 11, 2, hour, minute) for hour, minute in expected]
+
+
 @pytest.mark.parametrize("locale", [UK, US, BRAZIL], ids=["UK", "US", "Brazil"])
 def test_the_widest_moment_is_at_least_as_wide_as_any_moment_shown(qapp: object, locale: QLocale) -> None:
     from PySide6.QtGui import QFontMetrics
