@@ -63,8 +63,8 @@ def normalise(text: str, region: str) -> PhoneCheck:
 
 
 def stored_forms(e164: str) -> list[str]:
-    """``e164`` and the national forms the same number may be stored in by tools that keep numbers as typed
-    ("(512) 555-0142", "020 7946 0958", trunk prefix and all), one per set of digits: the API compares every digit,
+    """``e164`` and the national form the same number may be stored in by tools that keep numbers as typed
+    ("(512) 555-0142", "020 7946 0958", trunk prefix and all), if its digits differ: the API compares every digit,
     so a lookup of the E.164 form alone misses them. Anything that is no E.164 number comes back alone."""
     number_text, extension = split_extension(e164)
     try:
@@ -74,11 +74,11 @@ def stored_forms(e164: str) -> list[str]:
     forms = [e164]
     seen = {digits(e164)}
     national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-    for form in (national, phonenumbers.national_significant_number(number)):
-        text = f"{form} ext. {extension}" if extension else form
-        if digits(text) not in seen:
-            seen.add(digits(text))
-            forms.append(text)
+    # Not the bare national number ("2079460958" for London): without its trunk prefix it is another country's
+    # number as often as not (a US "(207) 946-0958").
+    text = f"{national} ext. {extension}" if extension else national
+    if digits(text) not in seen:
+        forms.append(text)
     return forms
 
 

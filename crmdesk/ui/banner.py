@@ -44,6 +44,8 @@ class ErrorBanner(QFrame):
         self.setAutoFillBackground(True)
         self._severity = Severity.INFO
         self._action: Action | None = None
+        #: What the message on show is about, for its sender to withdraw it (see :meth:`withdraw`); None for most.
+        self.owner: object = None
 
         self._icon = QLabel(self)
         self._icon.setFixedSize(20, 20)
@@ -83,12 +85,21 @@ class ErrorBanner(QFrame):
     def action_label_text(self) -> str:
         return self._button.text() if not self._button.isHidden() else ""
 
-    def show_description(self, description: Description) -> None:
-        self.show_message(description.text, description.severity, description.action, description.action_label())
+    def show_description(self, description: Description, *, owner: object = None) -> None:
+        self.show_message(
+            description.text, description.severity, description.action, description.action_label(), owner=owner
+        )
 
     def show_message(
-        self, text: str, severity: Severity = Severity.ERROR, action: Action | None = None, action_label: str = ""
+        self,
+        text: str,
+        severity: Severity = Severity.ERROR,
+        action: Action | None = None,
+        action_label: str = "",
+        *,
+        owner: object = None,
     ) -> None:
+        self.owner = owner
         self._severity = severity
         self._action = action
         self._text.setText(text)
@@ -101,8 +112,17 @@ class ErrorBanner(QFrame):
 
     def dismiss(self) -> None:
         self._action = None
+        self.owner = None
         self._text.clear()
         self.hide()
+
+    def withdraw(self, owner: object) -> bool:
+        """Dismiss the message on show if ``owner`` sent it (compared with ==: a bound method is made anew at each
+        access); whether it did."""
+        if owner is None or self.isHidden() or self.owner != owner:
+            return False
+        self.dismiss()
+        return True
 
     def _action_clicked(self) -> None:
         action = self._action

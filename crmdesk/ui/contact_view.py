@@ -220,6 +220,7 @@ class ContactView(QWidget):
         # Those of a create whose answer was lost (it may exist): the next duplicate check looks for it too.
         self._unconfirmed_create: dict[str, object] | None = None
         self._create_retry: Callable[[], None] | None = None  # the Retry a failed create's banner offers
+        self._created_anyway: set[str] = set()  # contacts this form's rep chose to create beside: never "ours"
         self._reverted: dict[str, str] | None = None  # the edits Revert just dropped, while Undo can bring them back
         self._reverted_marks: dict[str, str] = {}  # and the fields among them marked as changed elsewhere
         self._say_reloaded = True  # whether the next reload's answer says "Reloaded" (see reload)
@@ -833,6 +834,7 @@ class ContactView(QWidget):
         if self._mode == "create":
             self.service.abandon_create()
         self._unconfirmed_create = None
+        self._created_anyway.clear()
         if self._create_retry is not None:
             self.error_withdrawn.emit(self._create_retry)
             self._create_retry = None
@@ -1769,6 +1771,7 @@ class ContactView(QWidget):
 
         def answered(button: QAbstractButton) -> None:
             if button is create_button:
+                self._created_anyway.update(summary.uid for summary in found)
                 self._send_create()
                 return
             self.form.set_busy(False)
@@ -1816,16 +1819,18 @@ class ContactView(QWidget):
         self.service.create(self._create_sent)
 
     def _made_by_lost_create(self, found: ContactSummary) -> bool:
-        """Whether ``found`` is, by its name and its email or phone, what the create whose answer was lost sent."""
+        """Whether ``found`` is what the create whose answer was lost sent: its name, email and phone, each as sent,
+        and not a contact the rep chose to create beside (an older namesake sharing the number)."""
         sent = self._unconfirmed_create
-        if sent is None:
+        if sent is None or found.uid in self._created_anyway:
             return False
         name = full_name(str(sent.get("firstName", "")), str(sent.get("lastName", "")))
         email, phone = str(sent.get("email", "")), str(sent.get("phone", ""))
-        reached = (bool(email) and found.email.casefold() == email.casefold()) or (
-            bool(phone) and phone_digits(found.phone) == phone_digits(phone)
+        return (
+            found.name.casefold() == name.casefold()
+            and found.email.casefold() == email.casefold()
+            and phone_digits(found.phone) == phone_digits(phone)
         )
-        return reached and found.name.casefold() == name.casefold()
 
     def _not_sent_before(self, note: str, tags: str) -> tuple[str, str]:
         """The note and the tags typed now, without what the create whose answer was lost sent."""

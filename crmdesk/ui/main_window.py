@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from crmdesk.api.errors import AuthError, NetworkError
+from crmdesk.contract import phone_digits
 from crmdesk.services.profiles import Profiles
 from crmdesk.services.recent import RecentList
 from crmdesk.services.search import SearchKind, SearchService, detect_kind, effective_kind, normalise, several
@@ -1274,8 +1275,15 @@ class MainWindow(QMainWindow):
 
     def _contact_created(self, contact: Contact) -> None:
         self._contact_opened(contact)
-        if self._quoted is not None and self._quoted[0] == self._no_match():
-            # The search that found nobody has its answer now (a create from its offer, or typed anew).
+        if self._quoted is None or self._quoted[0] != self._no_match():
+            return
+        query = self._quoted[1]
+        kind = detect_kind(query)
+        answered = (kind is SearchKind.EMAIL and contact.email.casefold() == normalise(query, kind).casefold()) or (
+            kind is SearchKind.PHONE and phone_digits(contact.phone).endswith(phone_digits(query))
+        )
+        if answered:  # the search that found nobody has its answer now (from its offer, or typed anew)
+            self.create_from_search.hide()
             self._say_results(self.tr("Created {0}.").format(contact.name or contact.uid))
 
     def _contact_opened(self, contact: Contact) -> None:
@@ -1415,13 +1423,13 @@ class MainWindow(QMainWindow):
             else:
                 self._retry = retry
         text = f"{context} {description.text}" if context else description.text
-        self.banner.show_description(type(description)(text, description.severity, action))
+        # Owned by ``retry``, Retry offered or not: its sender withdraws it when what failed is gone (a form left).
+        self.banner.show_description(type(description)(text, description.severity, action), owner=retry)
 
     def _withdraw_error(self, retry: object) -> None:
-        """A failure whose Retry no longer applies (the form it failed for is gone): its banner goes with it."""
-        if self._retry is not None and self._retry == retry:
+        """A failure about what is gone (the form it failed for): its banner goes with it, and its Retry."""
+        if self.banner.withdraw(retry):
             self._retry = None
-            self.banner.dismiss()
 
     def _search_failed(self, error: object) -> None:
         if self._opening is not None:

@@ -50,6 +50,17 @@ def test_duplicates_found_by_a_phone_another_tool_stored_without_its_country(
     assert [summary.uid for summary in found.args[0]] == [existing.uid]
 
 
+def test_a_number_of_another_country_with_the_same_national_digits_is_no_duplicate(
+    qtbot: QtBot, api: ContactApi
+) -> None:
+    # London's 020 7946 0958 without its trunk prefix is a US number, "(207) 946-0958".
+    create_contact(qtbot, api, name="Someone Else", phone="(207) 946-0958")
+    service = ContactService(lambda: api, Registry.load("other-country"))
+    with qtbot.waitSignal(service.duplicates_checked, timeout=10_000) as found:
+        service.check_duplicates("", "+442079460958")
+    assert found.args[0] == []
+
+
 def test_load_reports_busy_and_teaches_the_registry(qtbot: QtBot, api: ContactApi) -> None:
     contact = create_contact(qtbot, api, name="Rui", email="rui@example.com", stageName="Lost", tags=["Cold"])
     registry = Registry.load("busy")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import shiboken6
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -307,8 +308,14 @@ def _lost_create(qtbot: QtBot, account: Account, **fields: str) -> tuple[MainWin
     return window, lost
 
 
-def _duplicate_question(qtbot: QtBot, view: ContactView) -> QMessageBox:
-    qtbot.waitUntil(lambda: view.dialog is not None and view.dialog.isVisible(), timeout=10_000)
+def _duplicate_question(qtbot: QtBot, view: ContactView, after: QMessageBox | None = None) -> QMessageBox:
+    """The duplicate question on show (a new one, ``after`` an earlier one answered)."""
+
+    def asked() -> bool:
+        box = view.dialog
+        return box is not None and box is not after and shiboken6.isValid(box) and box.isVisible()
+
+    qtbot.waitUntil(asked, timeout=10_000)
     box = view.dialog
     assert isinstance(box, QMessageBox) and box.objectName() == "duplicateDialog"
     return box
@@ -380,6 +387,56 @@ def test_a_failed_creates_banner_goes_with_its_form(
     view.form.revert()
     view.start_create()
     assert not window.banner.isVisible()
+    close_window(qtbot, window)
+
+
+def test_a_failed_creates_banner_without_retry_goes_with_its_form_too(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    # Refused for a reason outside the form (a stage the profile knows and the account does not): no Retry.
+    window = open_window(qtbot, account)
+    qtbot.waitUntil(window.contact_view_built)
+    view = window.contact_view
+    window.registry.merge(stages=["Ghost Stage"])
+    window.new_contact()
+    view.form.fill({"firstName": "Bruno", "email": "bruno@example.com"})
+    combo = view.combos["stageName"]
+    combo.setCurrentIndex(combo.findData("Ghost Stage"))
+    view.save()
+    qtbot.waitUntil(lambda: window.banner.isVisible() and not view.form.is_busy(), timeout=10_000)
+    assert window.banner.text().startswith("Not created.")
+    view.form.revert()
+    view.start_create()
+    assert not window.banner.isVisible()
+    close_window(qtbot, window)
+
+
+def test_a_namesake_created_beside_is_never_taken_for_what_a_lost_create_made(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """The rep chose Create anyway beside an older Bea Souza with the same phone; that create failed at a gateway
+    (it may have gone through). The older one was then called "the contact you just created", and Open existing
+    dropped the typed note as stored there already: it was stored nowhere."""
+    (older,) = create_contacts(qtbot, account, {"name": "Bea Souza", "phone": "+5511912345678"})
+    failing = FailingTransport("POST /api/contact", status=502)
+    window = open_window(qtbot, account, client_options={"transport": failing, "max_retries": 0})
+    qtbot.waitUntil(window.contact_view_built)
+    view = window.contact_view
+    window.new_contact()
+    view.form.fill({"firstName": "Bea", "lastName": "Souza", "email": "bea.new@example.com", "phone": "+5511912345678"})
+    view.new_note.setPlainText("Met at the fair.")
+    view.save()
+    box = _duplicate_question(qtbot, view)
+    assert box.text() == f"Bea Souza ({older.uid}) already uses this email or phone."
+    next(button for button in box.buttons() if button.text() == "Create anyway").click()
+    qtbot.waitUntil(lambda: failing.failed == 1 and not view.form.is_busy(), timeout=10_000)
+    view.save()  # again
+    box = _duplicate_question(qtbot, view, after=box)
+    assert box.text() == f"Bea Souza ({older.uid}) already uses this email or phone."
+    next(button for button in box.buttons() if button.text() == "Open existing").click()
+    qtbot.waitUntil(lambda: view.current_uid() == older.uid)
+    assert view.notes.input.toPlainText() == "Met at the fair.", "kept for the contact opened, not dropped"
+    view.notes.input.clear()
     close_window(qtbot, window)
 
 

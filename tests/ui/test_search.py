@@ -681,6 +681,22 @@ def test_a_contact_created_from_a_search_that_found_nobody_answers_it_in_the_sid
     close_window(qtbot, window)
 
 
+def test_a_contact_created_for_someone_else_leaves_the_search_that_found_nobody_as_it_was(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window = open_window(qtbot, account)
+    _search(qtbot, window, "nina@example.com")
+    qtbot.waitUntil(window.create_from_search.isVisible, timeout=15_000)
+    window.new_contact()  # Ctrl+N: another person
+    view = window.contact_view
+    view.form.fill({"firstName": "Zed", "email": "zed@example.com"})
+    view.save()
+    qtbot.waitUntil(lambda: view.mode() == "view", timeout=15_000)
+    assert window.results_status.text() == "No contact matches “nina@example.com”."
+    assert window.create_from_search.isVisible()
+    close_window(qtbot, window)
+
+
 def test_a_renamed_match_reads_the_new_name_in_the_results_and_the_found_line(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
