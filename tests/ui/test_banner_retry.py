@@ -3,9 +3,11 @@ re-run of the last search; an error the app cannot repeat offers no Retry."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 import shiboken6
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
@@ -377,23 +379,9 @@ def test_a_lost_creates_retry_looks_the_contact_up_once_its_form_is_gone(
     close_window(qtbot, window)
 
 
-def test_a_failed_creates_banner_goes_with_its_form(
-    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
-) -> None:
-    """Its Retry would otherwise create whatever the next form holds: another person, half typed."""
-    window = _create_that_fails(qtbot, account)
-    assert window.banner.isVisible()
-    view = window.contact_view
-    view.form.revert()
-    view.start_create()
-    assert not window.banner.isVisible()
-    close_window(qtbot, window)
-
-
-def test_a_failed_creates_banner_without_retry_goes_with_its_form_too(
-    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
-) -> None:
-    # Refused for a reason outside the form (a stage the profile knows and the account does not): no Retry.
+def _refused_for_a_stage_the_account_lacks(qtbot: QtBot, account: Account) -> MainWindow:
+    """A window whose create was refused for a reason outside the form (a stage the profile knows and the account
+    does not): a failure without Retry."""
     window = open_window(qtbot, account)
     qtbot.waitUntil(window.contact_view_built)
     view = window.contact_view
@@ -404,7 +392,23 @@ def test_a_failed_creates_banner_without_retry_goes_with_its_form_too(
     combo.setCurrentIndex(combo.findData("Ghost Stage"))
     view.save()
     qtbot.waitUntil(lambda: window.banner.isVisible() and not view.form.is_busy(), timeout=10_000)
+    return window
+
+
+@pytest.mark.parametrize(
+    "failed", [_create_that_fails, _refused_for_a_stage_the_account_lacks], ids=["retry", "no retry"]
+)
+def test_a_failed_creates_banner_goes_with_its_form(
+    qtbot: QtBot,
+    qasync_loop: object,
+    private_settings: object,
+    account: Account,
+    failed: Callable[[QtBot, Account], MainWindow],
+) -> None:
+    """Its Retry would otherwise create whatever the next form holds: another person, half typed."""
+    window = failed(qtbot, account)
     assert window.banner.text().startswith("Not created.")
+    view = window.contact_view
     view.form.revert()
     view.start_create()
     assert not window.banner.isVisible()
