@@ -7,7 +7,7 @@ and every navigation away goes through :meth:`ContactView.resolve_unsaved`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, cast
 
@@ -218,7 +218,7 @@ class ContactView(QWidget):
         self._before_create: Contact | None = None  # the contact the new-contact form's Cancel goes back to
         self._create_sent: dict[str, object] = {}  # the fields of the last create sent
         # Those of a create whose answer was lost (it may exist): the next duplicate check looks for it too.
-        self._unconfirmed_create: dict[str, object] | None = None
+        self._unconfirmed_creates: list[dict[str, object]] = []
         self._create_retry: Callable[[], None] | None = None  # the Retry a failed create's banner offers
         self._created_anyway: set[str] = set()  # contacts this form's rep chose to create beside: never "ours"
         self._reverted: dict[str, str] | None = None  # the edits Revert just dropped, while Undo can bring them back
@@ -833,7 +833,7 @@ class ContactView(QWidget):
         failure's Retry must not act on the next form (the banner goes)."""
         if self._mode == "create":
             self.service.abandon_create()
-        self._unconfirmed_create = None
+        self._unconfirmed_creates.clear()
         self._created_anyway.clear()
         if self._create_retry is not None:
             self.error_withdrawn.emit(self._create_retry)
@@ -950,7 +950,7 @@ class ContactView(QWidget):
                 if savable
                 else self.tr("It cannot be created yet: fix or fill in the marked fields.")
             )
-            if self._unconfirmed_create is not None:
+            if self._unconfirmed_creates:
                 more = self.tr(
                     "The first try may have created it (its answer was lost): Create checks for it first. If you "
                     "don't create it, what you typed here will be lost, and the banner's Retry looks the contact up."
@@ -1157,11 +1157,9 @@ class ContactView(QWidget):
         self.form.set_busy(True)
         self._say_status(self.tr("Checking for duplicates…"))
         self._update_buttons()
-        # After a create whose answer was lost, what it sent too: the rep may have fixed a typo in the address.
-        sent = self._unconfirmed_create or {}
-        self.service.check_duplicates(
-            values["email"], values["phone"], also=[str(sent.get("email", "")), str(sent.get("phone", ""))]
-        )
+        # After creates whose answers were lost, what they sent too: the rep may have fixed a typo in the address.
+        sent = [str(fields.get(name, "")) for fields in self._unconfirmed_creates for name in ("email", "phone")]
+        self.service.check_duplicates(values["email"], values["phone"], also=sent)
 
     def _fix_to_create(self) -> str:
         return self.tr("Fix the marked fields to create the contact.")
@@ -1750,7 +1748,8 @@ class ContactView(QWidget):
             return
         self._say_status("")
         box = self._question("duplicateDialog", self.tr("Possible duplicate"), QMessageBox.Icon.Question)
-        ours = next((summary for summary in found if self._made_by_lost_create(summary)), None)
+        lost = next(((summary, sent) for summary in found if (sent := self._lost_create_of(summary))), None)
+        ours = lost[0] if lost is not None else None
         first = ours or found[0]
         who = first.name or first.email or first.phone
         if ours is not None:
@@ -1771,7 +1770,8 @@ class ContactView(QWidget):
 
         def answered(button: QAbstractButton) -> None:
             if button is create_button:
-                self._created_anyway.update(summary.uid for summary in found)
+                # Created beside these: they are not what a lost create made (those stay known as such).
+                self._created_anyway.update(summary.uid for summary in found if not self._lost_create_of(summary))
                 self._send_create()
                 return
             self.form.set_busy(False)
@@ -1782,11 +1782,11 @@ class ContactView(QWidget):
                 # The form is abandoned on purpose: the rep chose the existing contact instead. A first note and
                 # tags typed for it are not: they wait in that contact's note and tag boxes.
                 note, tags = self.new_note.toPlainText().strip(), self.new_tags.text().strip()
-                if ours is not None:
-                    # Made by the create whose answer was lost: what that sent is stored there already, and a
-                    # note added again could not be taken back.
-                    note, tags = self._not_sent_before(note, tags)
-                    self._unconfirmed_create = None
+                if lost is not None:
+                    # Made by a create whose answer was lost: what that sent is stored there already, and a note
+                    # added again could not be taken back.
+                    note, tags = _not_sent_before(lost[1], note, tags)
+                    self._unconfirmed_creates.clear()
                 if note or tags:
                     self._keep_draft(first.uid, note=note, tag=tags)
                 self.clear()
@@ -1818,30 +1818,23 @@ class ContactView(QWidget):
         self._create_sent = self._create_fields()
         self.service.create(self._create_sent)
 
-    def _made_by_lost_create(self, found: ContactSummary) -> bool:
-        """Whether ``found`` is what the create whose answer was lost sent: its name, email and phone, each as sent,
-        and not a contact the rep chose to create beside (an older namesake sharing the number)."""
-        sent = self._unconfirmed_create
-        if sent is None or found.uid in self._created_anyway:
-            return False
-        name = full_name(str(sent.get("firstName", "")), str(sent.get("lastName", "")))
-        email, phone = str(sent.get("email", "")), str(sent.get("phone", ""))
-        return (
-            found.name.casefold() == name.casefold()
-            and found.email.casefold() == email.casefold()
-            and phone_digits(found.phone) == phone_digits(phone)
-        )
-
-    def _not_sent_before(self, note: str, tags: str) -> tuple[str, str]:
-        """The note and the tags typed now, without what the create whose answer was lost sent."""
-        sent = self._unconfirmed_create or {}
-        if note == str(sent.get("note", "")).strip():
-            note = ""
-        stored = {str(tag).casefold() for tag in cast(list[object], sent.get("tags", []))}
-        return note, ", ".join(tag for tag in tag_names(tags) if tag.casefold() not in stored)
+    def _lost_create_of(self, found: ContactSummary) -> dict[str, object] | None:
+        """The fields of the create whose answer was lost that made ``found``: its name, email and phone, each as
+        sent; never a contact the rep chose to create beside (an older namesake sharing the number)."""
+        if found.uid in self._created_anyway:
+            return None
+        for sent in self._unconfirmed_creates:
+            name = full_name(str(sent.get("firstName", "")), str(sent.get("lastName", "")))
+            if (
+                found.name.casefold() == name.casefold()
+                and found.email.casefold() == str(sent.get("email", "")).casefold()
+                and phone_digits(found.phone) == phone_digits(str(sent.get("phone", "")))
+            ):
+                return sent
+        return None
 
     def _on_created(self, contact: Contact) -> None:
-        self._unconfirmed_create = None
+        self._unconfirmed_creates.clear()
         self.show_contact(contact)
         self._say_status(self.tr("Created"))
         self.contact_created.emit(contact)
@@ -1857,7 +1850,8 @@ class ContactView(QWidget):
             field = "firstName"
         if getattr(error, "may_have_happened", False):
             # Sent, and the answer lost: it may exist now. Retry checks for duplicates first, which finds it.
-            sent = self._unconfirmed_create = self._create_sent
+            sent = self._create_sent
+            self._unconfirmed_creates.append(sent)
             context = self.tr(
                 "The contact may have been created: its answer was lost. Creating again checks for it first."
             )
@@ -1982,7 +1976,7 @@ class ContactView(QWidget):
     def _retry_lost_create(self, sent: dict[str, object]) -> None:
         """Retry after a create whose answer was lost: on its form, create again (the duplicate check finds the
         contact if it was made); with the form gone, look it up by what was sent."""
-        if self._mode == "create" and self._unconfirmed_create is sent:
+        if self._mode == "create" and any(fields is sent for fields in self._unconfirmed_creates):
             self.submit_create()
             return
         query = str(sent.get("email") or sent.get("phone") or "")
@@ -2130,3 +2124,11 @@ class ContactView(QWidget):
         then, self._after_save = self._after_save, None
         if then is not None:
             then()
+
+
+def _not_sent_before(sent: Mapping[str, object], note: str, tags: str) -> tuple[str, str]:
+    """The note and the tags typed now, without what a create whose answer was lost sent (``sent``)."""
+    if note == str(sent.get("note", "")).strip():
+        note = ""
+    stored = {str(tag).casefold() for tag in cast(list[object], sent.get("tags", []))}
+    return note, ", ".join(tag for tag in tag_names(tags) if tag.casefold() not in stored)

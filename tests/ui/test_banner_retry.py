@@ -247,15 +247,15 @@ def _add_tag(view: ContactView, tag: str) -> None:
 
 
 class _LostAnswer(httpx.AsyncBaseTransport):
-    """The server gets (and does) the first ``route`` request; its answer is lost on the way back."""
+    """The server gets (and does) the first ``times`` ``route`` requests; their answers are lost on the way back."""
 
-    def __init__(self, route: str) -> None:
-        self.route, self.lost = route, 0
+    def __init__(self, route: str, times: int = 1) -> None:
+        self.route, self.lost, self.times = route, 0, times
         self.inner = httpx.AsyncHTTPTransport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
-        if f"{request.method} {request.url.path}" == self.route and not self.lost:
+        if f"{request.method} {request.url.path}" == self.route and self.lost < self.times:
             self.lost += 1
             await response.aread()
             raise httpx.ReadError("connection reset by peer")
@@ -293,9 +293,10 @@ def test_a_create_whose_answer_was_lost_says_it_may_exist_and_retry_finds_it(
     close_window(qtbot, window)
 
 
-def _lost_create(qtbot: QtBot, account: Account, **fields: str) -> tuple[MainWindow, _LostAnswer]:
-    """A window whose create of ``fields`` (a note and tags among them) went through, its answer lost."""
-    lost = _LostAnswer("POST /api/contact")
+def _lost_create(qtbot: QtBot, account: Account, *, times: int = 1, **fields: str) -> tuple[MainWindow, _LostAnswer]:
+    """A window whose create of ``fields`` (a note and tags among them) went through, its answer lost (and the
+    answers of the ``times`` - 1 creates after it)."""
+    lost = _LostAnswer("POST /api/contact", times)
     window = open_window(qtbot, account, client_options={"transport": lost})
     qtbot.waitUntil(window.contact_view_built)
     view = window.contact_view
@@ -335,6 +336,26 @@ def test_after_a_lost_create_a_typo_fixed_before_creating_again_still_finds_the_
     view.save()
     box = _duplicate_question(qtbot, view)
     assert box.text() == f"Bea Souza ({made.uid}) may be the contact you just created: the answer to that was lost."
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    view.form.revert()
+    close_window(qtbot, window)
+
+
+def test_every_lost_create_of_a_form_is_looked_for_not_only_the_last(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, lost = _lost_create(qtbot, account, times=2, firstName="Bea", email="bea@exmaple.com")
+    view = window.contact_view
+    first = on_server(qtbot, account, email="bea@exmaple.com")
+    view.form.fill({"email": "bea@example.org"})  # a typo fixed, wrongly
+    view.save()
+    box = _duplicate_question(qtbot, view)
+    next(button for button in box.buttons() if button.text() == "Create anyway").click()
+    qtbot.waitUntil(lambda: lost.lost == 2 and not view.form.is_busy(), timeout=10_000)
+    view.form.fill({"email": "bea@example.com"})  # and fixed again
+    view.save()
+    box = _duplicate_question(qtbot, view, after=box)
+    assert box.text() == f"Bea ({first.uid}) may be the contact you just created: the answer to that was lost."
     box.button(QMessageBox.StandardButton.Cancel).click()
     view.form.revert()
     close_window(qtbot, window)
