@@ -288,6 +288,7 @@ class AppController:
         #: True once shutdown() has run to its end.
         self.shut_down = False
         self._closing_sessions: list[Session] = []
+        self._error_box: object = None  # the last unexpected error shown with no window open
         self._stopping_demos: list[DemoServer] = []  # demo servers told to stop, until they have
         # Sessions signed in while the app asks whether to drop a window's edits for them.
         self._replacements: list[Session] = []
@@ -783,6 +784,9 @@ class AppController:
         """Close a replaced window without prompting and close its client in the background."""
         window.closed.disconnect()
         window.close_without_prompt()
+        # A lookup on its way would answer to the deleted window (a RuntimeError logged as unexpected). Writes were
+        # waited for, or the rep chose to leave them.
+        window.search.shutdown()
         if session is not None:
             session.setParent(None)
             self._closing_sessions.append(session)
@@ -938,6 +942,7 @@ class AppController:
         box = QMessageBox(QMessageBox.Icon.Critical, "CRMDesk", describe(exc).text, QMessageBox.StandardButton.Ok)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.show()  # non-modal; exec() here could re-enter a running task
+        self._error_box = box  # held: a box without a parent window goes with its last Python reference
 
     # --- shutdown -------------------------------------------------------------------------------
 

@@ -163,6 +163,7 @@ class SearchService(QObject):
         self._session = session
         self._slots = TaskSlots(self.failed.emit)
         self._busy = False
+        self._shut_down = False
 
     def is_busy(self) -> bool:
         return self._busy
@@ -206,6 +207,8 @@ class SearchService(QObject):
         self._set_busy(False)
 
     def shutdown(self) -> list[Any]:
+        """Call off the lookup on its way, for good: its window is going, and says nothing more."""
+        self._shut_down = True
         return self._slots.cancel_all()
 
     def _run(self, coro: Any, query: str) -> None:
@@ -234,6 +237,8 @@ class SearchService(QObject):
         self._set_busy(True)
 
     def _set_busy(self, busy: bool) -> None:
+        if self._shut_down:
+            return  # a cancelled lookup ends after its window was deleted
         if busy != self._busy:
             self._busy = busy
             self.busy_changed.emit(busy)

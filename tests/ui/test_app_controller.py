@@ -1143,3 +1143,43 @@ def test_the_computer_shutting_down_goes_ahead_when_nothing_is_lost_or_nothing_c
         if edited
         else []
     )
+
+
+@pytest.mark.expected_warnings  # the error is logged, as every unexpected one is
+def test_an_unexpected_error_with_no_window_open_is_shown(
+    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
+) -> None:
+    app: AppController = controller("--profile", "work", "--base-url", account.base_url)  # type: ignore[operator]
+    app.start()  # no token: the sign-in dialog, and no window
+    assert app.window is None
+    try:
+        raise ValueError("broken")
+    except ValueError as error:
+        app.excepthook(ValueError, error, error.__traceback__)
+    gc.collect()  # the box had no parent and no reference: it went before it was seen
+    QApplication.processEvents()
+    shown = [box for box in QApplication.topLevelWidgets() if isinstance(box, QMessageBox) and box.isVisible()]
+    assert [box.windowTitle() for box in shown] == ["CRMDesk"]
+    shown[0].close()
+
+
+def test_a_lookup_on_its_way_at_sign_out_is_called_off_with_the_window(
+    qtbot: QtBot,
+    controller: object,
+    account: Account,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    slow = HeldTransport("GET /api/contact")
+    slow.release()
+    _with_transport(monkeypatch, slow)
+    app, window = _open_work(qtbot, controller, account, memory_keyring)
+    slow.hold()
+    window.request_search("alice@example.com")
+    qtbot.waitUntil(lambda: slow.held == 1)
+    window.sign_out_action.trigger()
+    qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=5_000)
+    slow.release()
+    qtbot.wait(300)
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
