@@ -247,8 +247,10 @@ def _dark_palette() -> Any:
     for colour_role, value in colours.items():
         palette.setColor(colour_role, QColor(value))
     disabled = QPalette.ColorGroup.Disabled
+    # 3 : 1 on what Fusion draws a button with (#404346, lighter than Button) and on a menu (#3a3c43), as light
+    # mode's: #7a7e86 read 2.4 : 1 on a disabled Save. Still plainly dimmer than enabled text.
     for colour_role in (role.WindowText, role.Text, role.ButtonText):
-        palette.setColor(disabled, colour_role, QColor("#7a7e86"))
+        palette.setColor(disabled, colour_role, QColor("#8e929a"))
     palette.setColor(disabled, role.Base, QColor("#303237"))
     palette.setColor(disabled, role.Button, QColor("#2f3236"))
     return palette

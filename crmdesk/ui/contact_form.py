@@ -651,7 +651,7 @@ class ContactForm(QWidget):
         line = combo.lineEdit()
         assert line is not None  # the combo is editable
         keep_one_line(line, combo)
-        line.setPlaceholderText(self.tr("e.g. America/Sao_Paulo"))
+        line.setPlaceholderText(self.tr("e.g. Europe/Paris"))  # whole at the field's width (not "…/Sao_Paulo")
         combo.editTextChanged.connect(self._edited)
         combo.editTextChanged.connect(self._update_local_time)
         # The field shows ~12 characters: "America/Argentina/Buenos_Aires" and ".../ComodRivadavia" look alike in it.

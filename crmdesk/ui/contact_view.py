@@ -304,6 +304,10 @@ class ContactView(QWidget):
         self.progress.setRange(0, 0)
         self.progress.setFixedHeight(3)
         self.progress.setTextVisible(False)
+        # Its 3 px kept while hidden: shown for each request, it pushed the whole contact down and back.
+        policy = self.progress.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.progress.setSizePolicy(policy)
         self.progress.setVisible(False)
         self.stack = QStackedWidget(self)
         outer = QVBoxLayout(self)

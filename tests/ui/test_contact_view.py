@@ -721,3 +721,19 @@ def test_a_contact_with_hundreds_of_tags_lays_its_chips_out_once_and_keeps_few_s
     chips.set_tags(["One tag"])
     qtbot.waitUntil(lambda: len(chips._chip_area.findChildren(TagChip)) == 1 + SPARE_CHIPS)
     assert chips.tag_names() == ["One tag"]
+
+
+def test_the_contact_stays_in_place_while_a_request_is_on_its_way(qtbot: QtBot, demo_api: ContactApi) -> None:
+    """The thin progress bar above it took its 3 px only while shown: the whole contact jumped down and back
+    with each save, note, tag or stage change."""
+    _service, view = make_view(qtbot, demo_api, demo_registry())
+    view.show_contact(_richest_demo_contact(qtbot, demo_api))
+    view.resize(1000, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    before = view.stack.mapTo(view, view.stack.rect().topLeft())
+    view.set_loading(True)
+    qtbot.waitUntil(view.progress.isVisible)
+    QApplication.processEvents()
+    assert view.stack.mapTo(view, view.stack.rect().topLeft()) == before
+    view.set_loading(False)
