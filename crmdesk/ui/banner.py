@@ -46,6 +46,7 @@ class ErrorBanner(QFrame):
         self._action: Action | None = None
         #: What the message on show is about, for its sender to withdraw it (see :meth:`withdraw`); None for most.
         self.owner: object = None
+        self._applying = False  # inside _apply_colours (its setPalette sends a PaletteChange of its own)
 
         self._icon = QLabel(self)
         self._icon.setFixedSize(20, 20)
@@ -131,6 +132,13 @@ class ErrorBanner(QFrame):
             self.action_triggered.emit(action.value)
 
     def _apply_colours(self) -> None:
+        self._applying = True
+        try:
+            self._tint()
+        finally:
+            self._applying = False
+
+    def _tint(self) -> None:
         palette = self.palette()
         window = self.window().palette() if self.window() is not self else palette
         base = window.color(QPalette.ColorRole.Window)
@@ -146,5 +154,8 @@ class ErrorBanner(QFrame):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() in (QEvent.Type.ApplicationPaletteChange, QEvent.Type.StyleChange) and not self.isHidden():
+        # A light/dark switch reaches a widget as PaletteChange (ApplicationPaletteChange stops at event()); so
+        # does the banner's own setPalette, which _applying keeps from going round.
+        kinds = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange, QEvent.Type.StyleChange)
+        if event.type() in kinds and not self._applying and not self.isHidden():
             self._apply_colours()

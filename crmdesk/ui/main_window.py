@@ -1661,6 +1661,10 @@ class MainWindow(QMainWindow):
                 (self.create_from_search, "plus"),
             ):
                 button.setIcon(icon(name))
+            # Buttons with a style sheet keep the palette they were polished with: polished again, their text
+            # follows the scheme (black, or near-white, on the toolbar otherwise).
+            for button in (self.help_button, self.account_button):
+                button.setStyleSheet(button.styleSheet())
             # The menus' icons too: drawn in the old scheme's text colour, black stood on a dark menu.
             for action, name in (
                 (self.about_action, "info"),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, Signal
+import shiboken6
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QMenu, QWidget
 
@@ -57,6 +58,14 @@ class SearchField(QLineEdit):
         self._trail.setToolTip(self.tr("Choose what to search by"))
         self._trail.triggered.connect(self._show_menu)
         self.returnPressed.connect(self._submit)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # A light/dark switch: icons tinted for the new text colour (not while the field is being taken down, its
+        # actions gone first).
+        if event.type() == QEvent.Type.PaletteChange and shiboken6.isValid(self._lead):
+            self._lead.setIcon(icon("search"))
+            self._trail.setIcon(icon("chevron-down"))
 
     def kind_menu(self) -> QMenu:
         return self._menu

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSettings, Qt, Signal
+import shiboken6
+from PySide6.QtCore import QEvent, QSettings, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -242,6 +243,13 @@ class SignInDialog(QDialog):
         stop = self.tr("Stop") if self._busy else self.tr("Cancel")
         if self.cancel_button.text() != stop:
             self.cancel_button.setText(stop)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # A light/dark switch while the dialog is open (not while it is taken down, its action gone first).
+        if event.type() == QEvent.Type.PaletteChange and shiboken6.isValid(self.show_token):
+            self.show_token.setIcon(icon("eye-off" if self.show_token.isChecked() else "eye"))
+            self.advanced.setStyleSheet(self.advanced.styleSheet())  # polished again: its text follows
 
     def _toggle_visible(self, visible: bool) -> None:
         self.token_field.setEchoMode(QLineEdit.EchoMode.Normal if visible else QLineEdit.EchoMode.Password)

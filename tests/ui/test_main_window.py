@@ -806,3 +806,30 @@ def test_times_shown_catch_up_when_the_rep_comes_back_to_the_window(
     updated, day, local = view.updated_label.text(), view.notes.day_headers()[0], there.text()
     assert updated.startswith("yesterday") and day == "Yesterday" and local != before[2]
     close_window(qtbot, window)
+
+
+def test_a_light_dark_switch_while_the_window_is_open_reaches_the_banner_search_and_account_button(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """A desktop that turns dark at sunset: the banner stayed pale pink with black text, and the search field's
+    icons and the account button's name stayed black on the dark toolbar."""
+    from crmdesk.app import _dark_palette, _light_palette
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = app.palette()
+    window = open_window(qtbot, account)
+    try:
+        app.setPalette(_light_palette(app.style().standardPalette()))
+        window.banner.show_message("Not saved.", Severity.ERROR)
+        app.setPalette(_dark_palette())
+        QApplication.processEvents()
+        assert window.banner.palette().color(QPalette.ColorRole.Window).lightnessF() < 0.5
+        assert window.banner.palette().color(QPalette.ColorRole.WindowText).lightnessF() > 0.5
+        assert window.account_button.palette().color(QPalette.ColorRole.ButtonText).lightnessF() > 0.5
+        lead = window.search_field.actions()[0].icon().pixmap(16, 16).toImage()
+        drawn = max((lead.pixelColor(x, y) for x in range(16) for y in range(16)), key=lambda colour: colour.alpha())
+        assert drawn.lightnessF() > 0.5, drawn.name()
+    finally:
+        app.setPalette(before)
+        close_window(qtbot, window)

@@ -70,6 +70,30 @@ def test_show_toggle_reveals_the_token(qtbot: QtBot, private_settings: object) -
     assert dialog.token_field.echoMode() == dialog.token_field.EchoMode.Password
 
 
+def test_a_light_dark_switch_while_signing_in_reaches_the_token_toggle_and_advanced(
+    qtbot: QtBot, private_settings: object
+) -> None:
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from crmdesk.app import _dark_palette, _light_palette
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = app.palette()
+    try:
+        app.setPalette(_light_palette(app.style().standardPalette()))
+        dialog, _ = _dialog(qtbot, "https://contact-api.8mgenius.com.br", "secret-token")
+        app.setPalette(_dark_palette())
+        QApplication.processEvents()
+        assert dialog.advanced.palette().color(QPalette.ColorRole.ButtonText).lightnessF() > 0.5
+        eye = dialog.show_token.icon().pixmap(16, 16).toImage()
+        drawn = max((eye.pixelColor(x, y) for x in range(16) for y in range(16)), key=lambda colour: colour.alpha())
+        assert drawn.lightnessF() > 0.5, drawn.name()
+    finally:
+        app.setPalette(before)
+
+
 def test_wrong_token_says_so_and_stores_nothing(
     qtbot: QtBot, qasync_loop: object, private_settings: object, live_server: LiveServer, memory_keyring: MemoryKeyring
 ) -> None:
