@@ -68,6 +68,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                 f"invalid profile name {args.profile!r}: use letters, digits, '.', '_' or '-' (on Windows, not "
                 "ending in '.' and not a device name such as CON or NUL)"
             )
+        from crmdesk.services.profiles import DEMO_PROFILE
+
+        if args.profile.casefold() == DEMO_PROFILE:
+            # The demo keeps its Recent list and its sample team's settings there: a real account would share them.
+            parser.error(f"the profile name {args.profile!r} is the demo's own: use --demo for it, or another name")
     return args
 
 

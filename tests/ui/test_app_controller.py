@@ -66,7 +66,8 @@ def test_flags_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     args = _args("--demo", "--profile", "work", "--base-url", "http://127.0.0.1:9")
     assert args.demo and args.profile == "work" and args.base_url == "http://127.0.0.1:9"
     assert _args("--profile", "console.team-2").profile == "console.team-2"
-    for bad in ("../evil", "work\n", ""):  # a trailing newline once passed the name check
+    for bad in ("../evil", "work\n", "", "demo", "Demo"):  # a trailing newline once passed the name check; the
+        # demo's profile would share its Recent list and its sample settings with a real account
         with pytest.raises(SystemExit):
             _args("--profile", bad)
     # Folders Windows cannot make: refused there; elsewhere a profile of that name (made earlier) stays usable.
