@@ -868,6 +868,11 @@ class AppController:
         if session is not None and session.demo and self.demo is not None:
             demo, self.demo = self.demo, None
             self._stop_demo(demo)
+        if session is not None and session.demo and self.profiles.token_remembered(self.profile):
+            # Leaving the demo: the rep's own profile opens as a start does, its token read from the keyring
+            # (the sign-in dialog asked them to paste it again).
+            self._open_session_or_sign_in(self.profiles.base_url(self.profile), None)
+            return
         self.show_sign_in()
 
     def _not_remembered(self, message: str) -> None:

@@ -700,6 +700,20 @@ def test_try_the_demo_from_the_sign_in_dialog(qtbot: QtBot, controller: object) 
     assert window.sign_out_action.text() == "Leave the demo"
 
 
+def test_leaving_the_demo_opens_the_reps_own_profile_when_its_token_is_remembered(
+    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
+) -> None:
+    _remembered(account, memory_keyring)
+    Profiles().set_last_used("work")
+    app: AppController = controller("--demo")  # type: ignore[operator]
+    window, _demo = _demo_up(qtbot, app)
+    window.sign_out_action.trigger()  # Leave the demo
+    qtbot.waitUntil(lambda: app.window is not None and app.window is not window, timeout=10_000)
+    assert app.sign_in is None, "not asked to paste a token the keyring holds"
+    assert app.window is not None and app.window.session.profile == "work"
+    qtbot.waitUntil(app.window.session.is_ready, timeout=10_000)
+
+
 @pytest.mark.expected_warnings
 def test_an_unexpected_error_is_logged_and_shown_in_the_banner(
     qtbot: QtBot,
