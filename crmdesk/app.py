@@ -699,8 +699,9 @@ class AppController:
             # Another account, server or the demo: the rep's open work would have to be put away first, which
             # is theirs to do. Its search was meant for that account, not this one.
             query = None
+            leave = "Leave the demo" if self.session is not None and self.session.demo else "Sign out"
             text = (
-                f"CRMDesk was started again for {other}, but it is open here. To switch, use Sign out in the "
+                f"CRMDesk was started again for {other}, but it is open here. To switch, use {leave} in the "
                 "account menu, or quit and start it again."
             )
             if window is not None:
@@ -773,6 +774,10 @@ class AppController:
         if request.get("demo") and not (session is not None and session.demo):
             wanted.append("the demo")
         profile = request.get("profile")
+        if not profile and not request.get("demo") and session is not None and session.demo:
+            # A plain start (a phone tool's --search) is for the profile a start opens, not the demo left open:
+            # a real caller looked up among the sample contacts would read "No contact matches".
+            profile = self.profiles.last_used() or self.profile
         if profile and profile != (session.profile if session is not None else self.profile):
             wanted.append(f"profile {profile}")
         base_url = request.get("baseUrl")

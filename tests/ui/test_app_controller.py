@@ -700,6 +700,20 @@ def test_try_the_demo_from_the_sign_in_dialog(qtbot: QtBot, controller: object) 
     assert window.sign_out_action.text() == "Leave the demo"
 
 
+def test_a_phone_tools_plain_search_is_not_run_among_the_demos_sample_contacts(
+    qtbot: QtBot, controller: object
+) -> None:
+    """`crmdesk --search NUMBER` names no profile: it is for the one a start opens (the rep's), and a real caller
+    looked up in the demo left open read "No contact matches", with an offer to create them there."""
+    Profiles().set_last_used("work")
+    app: AppController = controller("--demo")  # type: ignore[operator]
+    window, _demo = _demo_up(qtbot, app)
+    app.answer_later_start({"search": demo_data.CONTACTS[0]["email"], "profile": None, "baseUrl": None, "demo": False})
+    assert window.banner.text().startswith("CRMDesk was started again for profile work, but it is open here.")
+    assert "use Leave the demo in the account menu" in window.banner.text()
+    assert window.search_field.text() == "" and window.last_searched() != demo_data.CONTACTS[0]["email"]
+
+
 def test_leaving_the_demo_opens_the_reps_own_profile_when_its_token_is_remembered(
     qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
 ) -> None:
