@@ -462,10 +462,10 @@ class AppController:
             # with the new token first.
             window = self.window
             view = window.contact_view if window.contact_view_built() else None
-            # A few: one alone may have been deleted meanwhile, and the same account would read as another.
-            uids = [view.current_uid() if view is not None else None, *(entry.uid for entry in window.recent.entries())]
-            known = list(dict.fromkeys(uid for uid in uids if uid))[:3]
-            if not known:
+            known = (view.current_uid() if view is not None else None) or next(
+                (entry.uid for entry in window.recent.entries()), None
+            )
+            if known is None:
                 self._drop_sign_in()
                 self._adopt(current, session)
             else:
@@ -482,24 +482,20 @@ class AppController:
             self._environment_session = None
         self._spawn(session.aclose())
 
-    async def _adopt_if_same_account(self, current: Session, session: Session, uids: list[str]) -> None:
+    async def _adopt_if_same_account(self, current: Session, session: Session, uid: str) -> None:
         from crmdesk.api.errors import ApiError, NotFoundError
 
-        for uid in uids:
-            try:
-                await session.api.get_contact(uid=uid)
-            except NotFoundError:
-                continue
-            except ApiError:
-                pass  # nothing says it is another account: as before, the same one
-            break
-        else:  # none of the window's contacts is there
+        try:
+            await session.api.get_contact(uid=uid)
+        except NotFoundError:
             self._drop_sign_in()
             if self.session is current and self.window is not None:
                 # Another account: a window of its own, without the first one's Recent (as a sign-out leaves it).
                 self._other_account = session
                 self.open_window(session)
             return
+        except ApiError:
+            pass  # nothing says it is another account: as before, the same one
         self._drop_sign_in()
         if self.session is current:
             self._adopt(current, session)

@@ -189,24 +189,6 @@ def test_signing_in_after_a_401_with_another_accounts_token_opens_that_account_a
     assert not opened.contact_view_built() or opened.contact_view.current_uid() != uid
 
 
-def test_signing_in_again_to_the_same_account_keeps_the_window_though_the_open_contact_was_deleted(
-    qtbot: QtBot, controller: object, live_server: LiveServer, account: Account, memory_keyring: MemoryKeyring
-) -> None:
-    (bia,) = create_contacts(qtbot, account, {"name": "Bia Reis", "email": "bia@example.com"})
-    app, window, _city, uid = _refused_while_editing(
-        qtbot, controller, live_server, account, memory_keyring, "test-fifth-token"
-    )
-    window.recent.add(bia.uid, "Bia Reis", "bia@example.com", "")
-    live_server.store.delete(live_server.store.account(account.name), uid)  # a colleague deleted it
-    dialog = app.sign_in
-    assert dialog is not None
-    dialog.token_field.setText("test-fifth-token")
-    dialog.sign_in_button.click()
-    qtbot.waitUntil(lambda: app.sign_in is None, timeout=15_000)
-    assert app.window is window and window.contact_view.has_unsaved_changes()
-    assert bia.uid in [entry.uid for entry in window.recent.entries()]
-
-
 @pytest.mark.slow
 def test_leaving_a_refused_window_for_the_demo_asks_before_its_edits_go(
     qtbot: QtBot, controller: object, live_server: LiveServer, account: Account, memory_keyring: MemoryKeyring
