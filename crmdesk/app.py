@@ -296,7 +296,6 @@ class AppController:
         self.shut_down = False
         self._closing_sessions: list[Session] = []
         self._error_box: object = None  # the last unexpected error shown with no window open
-        self._other_account: Session | None = None  # signed in to another account than the open window's
         self._stopping_demos: list[DemoServer] = []  # demo servers told to stop, until they have
         # Sessions signed in while the app asks whether to drop a window's edits for them.
         self._replacements: list[Session] = []
@@ -443,6 +442,7 @@ class AppController:
         dialog.open()  # never exec(): a nested loop inside a running task breaks qasync
 
     def _signed_in(self, session: Session) -> None:
+        self._drop_sign_in()
         if self.demo is not None:
             # Signed in to an account from the demo (or while its server started): the demo is over.
             demo, self.demo = self.demo, None
@@ -456,49 +456,15 @@ class AppController:
             and current.profile == session.profile
             and current.base_url == session.base_url
         ):
-            # Signing in again after a 401 (or when the keyring had no token): the same account keeps the window,
-            # the open contact and any unsaved edits. A token of another account on the same server would show it
-            # the first one's customers (and offer to copy the open one across): the window's contact is looked up
-            # with the new token first.
-            window = self.window
-            view = window.contact_view if window.contact_view_built() else None
-            known = (view.current_uid() if view is not None else None) or next(
-                (entry.uid for entry in window.recent.entries()), None
-            )
-            if known is None:
-                self._drop_sign_in()
-                self._adopt(current, session)
-            else:
-                # The dialog stays until then: a Save pressed meanwhile would go with the refused token.
-                self._spawn(self._adopt_if_same_account(current, session, known))
+            # Signing in again after a 401 (or when the keyring had no token) for the same account: keep the window,
+            # the open contact and any unsaved edits, and let the existing session carry on with the new token.
+            current.adopt(session)
+            if current is self._environment_session:
+                # Its token now comes from the rep (and the keyring, if remembered): sign-out and a 401 forget it.
+                self._environment_session = None
+            self._spawn(session.aclose())
             return
-        self._drop_sign_in()
         self.open_window(session)
-
-    def _adopt(self, current: Session, session: Session) -> None:
-        current.adopt(session)
-        if current is self._environment_session:
-            # Its token now comes from the rep (and the keyring, if remembered): sign-out and a 401 forget it.
-            self._environment_session = None
-        self._spawn(session.aclose())
-
-    async def _adopt_if_same_account(self, current: Session, session: Session, uid: str) -> None:
-        from crmdesk.api.errors import ApiError, NotFoundError
-
-        try:
-            await session.api.get_contact(uid=uid)
-        except NotFoundError:
-            self._drop_sign_in()
-            if self.session is current and self.window is not None:
-                # Another account: a window of its own, without the first one's Recent (as a sign-out leaves it).
-                self._other_account = session
-                self.open_window(session)
-            return
-        except ApiError:
-            pass  # nothing says it is another account: as before, the same one
-        self._drop_sign_in()
-        if self.session is current:
-            self._adopt(current, session)
 
     def _sign_in_cancelled(self) -> None:
         self._drop_sign_in()
@@ -646,10 +612,6 @@ class AppController:
     def _open_window_now(self, session: Session) -> None:
         from crmdesk.services.registry import Registry
         from crmdesk.ui.main_window import MainWindow
-
-        if session is self._other_account and self.window is not None:
-            self.window.recent.clear()  # the previous account's customers, in the profile's file both windows read
-        self._other_account = None
 
         registry = Registry.load(session.profile)
         if session.demo:

@@ -162,33 +162,6 @@ def test_signing_in_again_after_a_401_keeps_the_window_and_the_unsaved_edits(
     assert run(qtbot, read_back()) == "Recife"
 
 
-def test_signing_in_after_a_401_with_another_accounts_token_opens_that_account_afresh(
-    qtbot: QtBot,
-    controller: object,
-    live_server: LiveServer,
-    account: Account,
-    memory_keyring: MemoryKeyring,
-) -> None:
-    """A colleague's token (another account on the same server) was taken into the same window: the first
-    account's customer open and in Recent, and saving it offered to create it anew in the other account."""
-    other = live_server.add_account()
-    app, window, _city, uid = _refused_while_editing(
-        qtbot, controller, live_server, account, memory_keyring, "test-fourth-token"
-    )
-    dialog = app.sign_in
-    assert dialog is not None
-    dialog.token_field.setText(other.token)
-    dialog.sign_in_button.click()
-    qtbot.waitUntil(lambda: any(b.isVisible() for b in window.findChildren(QMessageBox, "replaceWindowDialog")))
-    box = next(b for b in window.findChildren(QMessageBox, "replaceWindowDialog") if b.isVisible())
-    box.button(QMessageBox.StandardButton.Discard).click()  # the edit cannot be saved with this account anyway
-    qtbot.waitUntil(lambda: app.window is not None and app.window is not window, timeout=15_000)
-    opened = app.window
-    assert opened is not None and opened.session.profile == "work"
-    assert RecentList("work").entries() == [] and opened.recent.entries() == []  # not the first account's
-    assert not opened.contact_view_built() or opened.contact_view.current_uid() != uid
-
-
 @pytest.mark.slow
 def test_leaving_a_refused_window_for_the_demo_asks_before_its_edits_go(
     qtbot: QtBot, controller: object, live_server: LiveServer, account: Account, memory_keyring: MemoryKeyring
