@@ -152,6 +152,7 @@ class SignInDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setVisible(bool(message))
+        self._message_is_error = False  # a reason given at the start reads in the text colour
         self.progress = QProgressBar(self)
         self.progress.setObjectName("signInProgress")
         self.progress.setRange(0, 0)
@@ -212,15 +213,17 @@ class SignInDialog(QDialog):
 
     def show_message(self, text: str, *, error: bool = True) -> None:
         self.message.setText(text)
-        role = QPalette.ColorRole.WindowText
-        palette = self.message.palette()
-        if error:
-            palette.setColor(role, error_colour(palette))  # the app's one red, as under the form's fields
-        else:
-            palette.setColor(role, self.palette().color(QPalette.ColorRole.WindowText))
-        self.message.setPalette(palette)
+        self._message_is_error = error
+        self._colour_message()
         self.message.setVisible(bool(text))
         self._fit_height()
+
+    def _colour_message(self) -> None:
+        """The message in the app's one red (as under the form's fields), or the text colour, of the scheme now."""
+        role = QPalette.ColorRole.WindowText
+        palette = self.message.palette()
+        palette.setColor(role, error_colour(self.palette()) if self._message_is_error else self.palette().color(role))
+        self.message.setPalette(palette)
 
     def _fit_height(self) -> None:
         """Take the height the contents need at the current width, so that wrapped texts keep all their lines.
@@ -247,9 +250,11 @@ class SignInDialog(QDialog):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         # A light/dark switch while the dialog is open (not while it is taken down, its action gone first).
-        if event.type() == QEvent.Type.PaletteChange and shiboken6.isValid(self.show_token):
+        built = hasattr(self, "_message_is_error")  # not during __init__, nor while the dialog is taken down
+        if event.type() == QEvent.Type.PaletteChange and built and shiboken6.isValid(self.show_token):
             self.show_token.setIcon(icon("eye-off" if self.show_token.isChecked() else "eye"))
             self.advanced.setStyleSheet(self.advanced.styleSheet())  # polished again: its text follows
+            self._colour_message()
 
     def _toggle_visible(self, visible: bool) -> None:
         self.token_field.setEchoMode(QLineEdit.EchoMode.Normal if visible else QLineEdit.EchoMode.Password)

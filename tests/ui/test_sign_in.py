@@ -77,6 +77,7 @@ def test_a_light_dark_switch_while_signing_in_reaches_the_token_toggle_and_advan
     from PySide6.QtWidgets import QApplication
 
     from crmdesk.app import _dark_palette, _light_palette
+    from crmdesk.ui.messages import error_colour
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)
@@ -84,8 +85,12 @@ def test_a_light_dark_switch_while_signing_in_reaches_the_token_toggle_and_advan
     try:
         app.setPalette(_light_palette(app.style().standardPalette()))
         dialog, _ = _dialog(qtbot, "https://contact-api.8mgenius.com.br", "secret-token")
+        dialog.show_message("The server does not accept your API token.")
         app.setPalette(_dark_palette())
         QApplication.processEvents()
+        # The message in dark's red, not light's (#b3261e read 2.1 : 1 on the dark window).
+        message = dialog.message.palette().color(QPalette.ColorRole.WindowText)
+        assert message.lightnessF() > 0.5 and message == error_colour(dialog.palette())
         assert dialog.advanced.palette().color(QPalette.ColorRole.ButtonText).lightnessF() > 0.5
         eye = dialog.show_token.icon().pixmap(16, 16).toImage()
         drawn = max((eye.pixelColor(x, y) for x in range(16) for y in range(16)), key=lambda colour: colour.alpha())
