@@ -876,7 +876,7 @@ class AppController:
         if session is not None and session.demo and self.profiles.token_remembered(self.profile):
             # Leaving the demo: the rep's own profile opens as a start does, its token read from the keyring
             # (the sign-in dialog asked them to paste it again).
-            self._open_session_or_sign_in(self.profiles.base_url(self.profile), None)
+            self._open_session_or_sign_in(self.args.base_url or self.profiles.base_url(self.profile), None)
             return
         self.show_sign_in()
 
