@@ -324,6 +324,20 @@ def _duplicate_question(qtbot: QtBot, view: ContactView, after: QMessageBox | No
     return box
 
 
+def _created_again_finds(
+    qtbot: QtBot, window: MainWindow, uid: str, name: str, after: QMessageBox | None = None
+) -> None:
+    """Create pressed again: the duplicate question names ``uid`` as what the lost create made; answered Cancel,
+    and the window closed."""
+    view = window.contact_view
+    view.save()
+    box = _duplicate_question(qtbot, view, after=after)
+    assert box.text() == f"{name} ({uid}) may be the contact you just created: the answer to that was lost."
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    view.form.revert()
+    close_window(qtbot, window)
+
+
 def test_after_a_lost_create_a_typo_fixed_before_creating_again_still_finds_the_first(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
@@ -333,12 +347,7 @@ def test_after_a_lost_create_a_typo_fixed_before_creating_again_still_finds_the_
     view = window.contact_view
     made = on_server(qtbot, account, email="bea@exmaple.com")
     view.form.fill({"email": "bea@example.com"})
-    view.save()
-    box = _duplicate_question(qtbot, view)
-    assert box.text() == f"Bea Souza ({made.uid}) may be the contact you just created: the answer to that was lost."
-    box.button(QMessageBox.StandardButton.Cancel).click()
-    view.form.revert()
-    close_window(qtbot, window)
+    _created_again_finds(qtbot, window, made.uid, "Bea Souza")
 
 
 def test_every_lost_create_of_a_form_is_looked_for_not_only_the_last(
@@ -353,12 +362,7 @@ def test_every_lost_create_of_a_form_is_looked_for_not_only_the_last(
     next(button for button in box.buttons() if button.text() == "Create anyway").click()
     qtbot.waitUntil(lambda: lost.lost == 2 and not view.form.is_busy(), timeout=10_000)
     view.form.fill({"email": "bea@example.com"})  # and fixed again
-    view.save()
-    box = _duplicate_question(qtbot, view, after=box)
-    assert box.text() == f"Bea ({first.uid}) may be the contact you just created: the answer to that was lost."
-    box.button(QMessageBox.StandardButton.Cancel).click()
-    view.form.revert()
-    close_window(qtbot, window)
+    _created_again_finds(qtbot, window, first.uid, "Bea", after=box)
 
 
 def test_opening_what_a_lost_create_made_does_not_offer_its_note_and_tags_again(
