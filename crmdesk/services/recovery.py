@@ -1,0 +1,250 @@
+"""Unsaved work kept on disk while the app runs, so that a crash, a kill or a power cut does not take it.
+
+Closing the app asks about everything unsaved (the contact view's leave questions). An end that cannot ask (the
+process killed, the computer losing power, an unexpected error in Qt's own code) would lose edits, notes and tags
+typed but not added, and a new contact not yet created, without a word. While anything is unsaved, it is kept in
+the profile's folder (``unsaved.json``, which is as private as the Recent list beside it: the data folder is
+readable by its owner only); once nothing is, the file goes. The next start of the profile finds it and offers
+to put it back (see MainWindow).
+
+The token is never part of it: only what the rep typed, and which contact it was for.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
+
+from crmdesk.paths import os_error_text, profile_dir, write_atomically
+
+log = logging.getLogger("crmdesk.services.recovery")
+
+FILE_NAME = "unsaved.json"
+FORMAT_VERSION = 1
+
+#: How long after a change the file is written. Not restarted by later changes: typing without a pause is kept
+#: once a second, not only after the rep stops.
+WRITE_DELAY_MS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class UnsavedEdits:
+    """Edits to a contact's form: the fields changed, with the text typed and the value it was edited from."""
+
+    uid: str
+    name: str
+    edits: Mapping[str, str]
+    base: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class NewContact:
+    """The new-contact form, not yet created: its fields, tags, first note and the stage, quality and owner."""
+
+    fields: Mapping[str, str]
+    tags: str = ""
+    note: str = ""
+    header: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A note or tag typed for a contact and not added."""
+
+    uid: str
+    name: str
+    note: str = ""
+    tag: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class UnsavedWork:
+    edits: tuple[UnsavedEdits, ...] = ()
+    new_contact: NewContact | None = None
+    drafts: tuple[Draft, ...] = ()
+
+    def is_empty(self) -> bool:
+        return not (self.edits or self.new_contact or self.drafts)
+
+    def to_json(self) -> str:
+        data: dict[str, Any] = {
+            "version": FORMAT_VERSION,
+            "edits": [{"uid": e.uid, "name": e.name, "edits": dict(e.edits), "base": dict(e.base)} for e in self.edits],
+            "drafts": [{"uid": d.uid, "name": d.name, "note": d.note, "tag": d.tag} for d in self.drafts],
+        }
+        if self.new_contact is not None:
+            new = self.new_contact
+            data["newContact"] = {
+                "fields": dict(new.fields),
+                "tags": new.tags,
+                "note": new.note,
+                "header": dict(new.header),
+            }
+        return json.dumps(data, ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> UnsavedWork:
+        """What a file holds; what is not as written above is left out rather than refused (a damaged file
+        still gives back what it can). Raises ValueError for text that is no JSON object at all."""
+        raw = json.loads(text)
+        if not isinstance(raw, dict):
+            raise ValueError("not a JSON object")
+        edits = tuple(
+            UnsavedEdits(item["uid"], _text(item.get("name")), _texts(item.get("edits")), _texts(item.get("base")))
+            for item in _items(raw.get("edits"))
+            if _texts(item.get("edits"))
+        )
+        drafts = tuple(
+            Draft(item["uid"], _text(item.get("name")), _text(item.get("note")), _text(item.get("tag")))
+            for item in _items(raw.get("drafts"))
+            if _text(item.get("note")).strip() or _text(item.get("tag")).strip()
+        )
+        new_contact = None
+        new = raw.get("newContact")
+        if isinstance(new, dict):
+            candidate = NewContact(
+                _texts(new.get("fields")), _text(new.get("tags")), _text(new.get("note")), _texts(new.get("header"))
+            )
+            if candidate.fields or candidate.tags.strip() or candidate.note.strip():
+                new_contact = candidate
+        return cls(edits, new_contact, drafts)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _texts(value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {key: text for key, text in value.items() if isinstance(key, str) and isinstance(text, str)}
+
+
+def _items(value: object) -> list[dict[str, Any]]:
+    """The objects of a list that name a contact."""
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, dict) and isinstance(item.get("uid"), str) and item["uid"]]
+
+
+class _Keeper:
+    """The file and the work still to be written to it; plain Python, so that it outlives the QObject (the
+    window's deletion and the app's quit write what is pending)."""
+
+    def __init__(self, path: Path | None, written: UnsavedWork) -> None:
+        self.path = path  # None: the profile's folder could not be made; work is not kept
+        self.held = not written.is_empty()
+        self.pending: UnsavedWork | None = None
+        self.written = written  # what the file holds
+
+    def write(self, *_args: object) -> None:
+        work = self.pending
+        if self.held or work is None or self.path is None:
+            return
+        self.pending = None
+        if work == self.written:
+            return
+        try:
+            if work.is_empty():
+                self.path.unlink(missing_ok=True)
+            else:
+                write_atomically(self.path, work.to_json())
+        except OSError as exc:
+            log.warning("Could not keep the unsaved work: %s", os_error_text(exc))
+            if self.pending is None:
+                self.pending = work  # tried again at the next change, or at the quit
+            return
+        self.written = work
+
+
+class UnsavedWorkFile(QObject):
+    """One profile's ``unsaved.json``.
+
+    :meth:`left_over` is what an earlier run left: work that run never settled. Until :meth:`release` (the rep
+    restored or discarded it), nothing is written, so a start that ends again before the rep decides keeps it for
+    the next. After that, :meth:`keep` is given the work unsaved now at every change, and the file follows
+    :data:`WRITE_DELAY_MS` later; when the app quits, or this object goes, what is pending is written at once.
+    """
+
+    def __init__(self, profile: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        path: Path | None
+        try:
+            path = profile_dir(profile) / FILE_NAME
+        except OSError as exc:
+            # The window already says the profile's folder cannot be used (the Recent list fails alike).
+            log.warning("Cannot keep unsaved work for profile %s: %s", profile, os_error_text(exc))
+            path = None
+        self._left_over = _read(path)
+        self._keeper = _Keeper(path, self._left_over)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(WRITE_DELAY_MS)
+        self._timer.timeout.connect(self._keeper.write)
+        self.destroyed.connect(self._keeper.write)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self._keeper.write)
+
+    @property
+    def path(self) -> Path | None:
+        return self._keeper.path
+
+    def left_over(self) -> UnsavedWork:
+        return self._left_over
+
+    def release(self) -> None:
+        """The rep has decided about what was left over: from now on the file holds this run's work."""
+        self._left_over = UnsavedWork()
+        if self._keeper.held:
+            self._keeper.held = False
+            if self._keeper.pending is None:
+                self._keeper.pending = UnsavedWork()  # the left-over work leaves the file, unless newer came
+            self._timer.start()
+
+    def keep(self, work: UnsavedWork) -> None:
+        """What is unsaved now; written a moment later."""
+        self._keeper.pending = work
+        if not self._keeper.held and not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        """Write what is pending now (nothing while held)."""
+        self._timer.stop()
+        self._keeper.write()
+
+    def forget(self) -> None:
+        """Remove the file and what is pending (signing out: it names the account's customers)."""
+        self._timer.stop()
+        self._left_over = UnsavedWork()
+        self._keeper.held = False
+        self._keeper.pending = None
+        self._keeper.written = UnsavedWork()
+        if self._keeper.path is not None:
+            try:
+                self._keeper.path.unlink(missing_ok=True)
+            except OSError as exc:
+                log.warning("Could not remove the unsaved work: %s", os_error_text(exc))
+
+
+def _read(path: Path | None) -> UnsavedWork:
+    if path is None:
+        return UnsavedWork()
+    try:
+        return UnsavedWork.from_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return UnsavedWork()
+    except (OSError, ValueError, RecursionError) as exc:
+        # Set aside rather than overwritten: what it held may still be read by hand.
+        log.warning("Unsaved work in %s cannot be read (%s); it is kept beside it as .unreadable", path, exc)
+        try:
+            path.replace(path.with_name(FILE_NAME + ".unreadable"))
+        except OSError:
+            pass
+        return UnsavedWork()
