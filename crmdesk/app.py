@@ -867,6 +867,8 @@ class AppController:
             # Recent names the account's customers, with their emails and phones: whoever signs in next on this
             # computer, perhaps to another account, must not find them.
             window.recent.clear()
+            if window.unsaved is not None:
+                window.unsaved.forget()  # nothing is left unsaved now, and what an earlier run left goes too
         self.window, self.session = None, None
         if window is not None:
             self._retire(window, session)

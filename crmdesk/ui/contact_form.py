@@ -739,6 +739,10 @@ class ContactForm(QWidget):
     def values(self) -> dict[str, str]:
         return {name: slot.get() for name, slot in self.slots.items()}
 
+    def label_text(self, name: str) -> str:
+        """A field's label as read ("First name"), without its mnemonic's ampersand."""
+        return self.slots[name].label.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+
     def baseline(self) -> dict[str, str]:
         return dict(self._baseline)
 

@@ -6,6 +6,7 @@ and every navigation away goes through :meth:`ContactView.resolve_unsaved`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -49,6 +50,7 @@ from crmdesk.contract import (
 )
 from crmdesk.services.contact import ContactService
 from crmdesk.services.pasted import tag_names
+from crmdesk.services.recovery import Draft, NewContact, UnsavedEdits, UnsavedWork
 from crmdesk.services.registry import Registry
 from crmdesk.ui import shortcuts
 from crmdesk.ui.announce import announce
@@ -185,6 +187,7 @@ class ContactView(QWidget):
             on its way; what to say meanwhile ("Saving the changes first…").
         save_wait_ended(int): nothing waits for a save any more (it went on, or failed and the rep decides); the
             weight of the leave that waited.
+        work_changed(): what :meth:`unsaved_work` returns may have changed (typing, a save, another contact).
     """
 
     contact_opened = Signal(object)
@@ -199,6 +202,7 @@ class ContactView(QWidget):
     status_message = Signal(str)
     save_waited_for = Signal(str)
     save_wait_ended = Signal(int)
+    work_changed = Signal()
 
     def __init__(
         self, service: ContactService, registry: Registry, parent: QWidget | None = None, *, staged: bool = False
@@ -238,6 +242,9 @@ class ContactView(QWidget):
         # at once is said as one message, not as the last tag alone.
         self._tags_confirmed: tuple[str, list[str]] | None = None
         self._deleted: set[str] = set()  # contacts deleted here: no draft is kept for them
+        # Edits an earlier run left unsaved, put back by restore_work, for contacts not yet shown again: each goes
+        # into the form when its contact opens.
+        self._restored: dict[str, UnsavedEdits] = {}
         self._filling_combos = False
         self.dialog: QMessageBox | None = None
         self._body_arranged = False
@@ -734,6 +741,14 @@ class ContactView(QWidget):
         self.registry.changed.connect(self._refresh_registry)
         self.tags.tag_requested.connect(self._tag_requested)
         self.notes.note_requested.connect(self._note_requested)
+        # What the rep types and has not saved, for the copy kept on disk (see unsaved_work).
+        for typed in (self.notes.input, self.new_note):
+            typed.textChanged.connect(self._work_changed)
+        for line in (self.tags.input, self.new_tags):
+            line.textChanged.connect(self._work_changed)
+        self.form.state_changed.connect(self._work_changed)
+        for combo in self.combos.values():
+            combo.currentIndexChanged.connect(self._work_changed)
 
         def bind(shortcut: shortcuts.Shortcut, slot: Callable[[], None]) -> None:
             for sequence in shortcut.sequences():
@@ -767,6 +782,8 @@ class ContactView(QWidget):
             self.service.shown_as_read(held.uid)
         self._mode = "view"
         self._show(held, keep_edits=False)
+        if held.uid in self._restored:
+            self._apply_restored(held)
         self.contact_opened.emit(held)
 
     def start_create(self, prefill: dict[str, str] | None = None) -> None:
@@ -868,6 +885,111 @@ class ContactView(QWidget):
                 phrases.append(self.tr("a tag for {name}").format(name=name))
         return phrases
 
+    def unsaved_work(self) -> UnsavedWork:
+        """Everything here that closing would ask about, and edits restored from an earlier run whose contact has
+        not opened again yet: what the disk keeps in case the app ends without asking (services/recovery.py)."""
+        edits = [entry for uid, entry in self._restored.items() if uid != self.current_uid()]
+        new_contact = None
+        current = self.service.current
+        if self._mode == "view" and current is not None and (changes := self.form.changes()):
+            baseline = self.form.baseline()
+            name = self._names.get(current.uid, current.uid)
+            edits.insert(0, UnsavedEdits(current.uid, name, changes, {field: baseline[field] for field in changes}))
+        elif self._mode == "create" and self.has_unsaved_changes():
+            new_contact = NewContact(
+                {name: text for name, text in self.form.values().items() if text.strip()},
+                self.new_tags.text(),
+                self.new_note.toPlainText(),
+                {name: str(combo.currentData()) for name, combo in self.combos.items() if combo.currentData()},
+            )
+        drafts = dict(self._drafts)
+        if self._draft_uid is not None and self._draft_uid not in self._deleted:
+            drafts[self._draft_uid] = (self.notes.input.toPlainText(), self.tags.input.text())
+        return UnsavedWork(
+            tuple(edits),
+            new_contact,
+            tuple(
+                Draft(uid, self._names.get(uid, uid), note, tag)
+                for uid, (note, tag) in drafts.items()
+                if note.strip() or tag.strip()
+            ),
+        )
+
+    def restore_work(self, work: UnsavedWork) -> None:
+        """Put back what an earlier run left unsaved: notes and tags into their contacts' boxes, the new-contact
+        form as it was, and a contact's edits into its form, opening it (edits for a contact opened later wait for
+        it). A field whose stored value changed meanwhile is marked as changed elsewhere, as at a reload."""
+        for draft in work.drafts:
+            self._names.setdefault(draft.uid, draft.name or draft.uid)
+            if draft.uid == self._draft_uid:
+                if draft.note.strip():
+                    old = self.notes.input.toPlainText()
+                    self.notes.input.setPlainText(f"{old}\n\n{draft.note}" if old.strip() else draft.note)
+                if draft.tag.strip():
+                    self.tags.input.setText(with_tag(self.tags.input.text(), draft.tag))
+            else:
+                self._keep_draft(draft.uid, note=draft.note, tag=draft.tag)
+        for entry in work.edits:
+            self._names.setdefault(entry.uid, entry.name or entry.uid)
+            self._restored[entry.uid] = entry
+        if work.new_contact is not None:
+            new = work.new_contact
+            self.start_create(dict(new.fields))
+            self.new_tags.setText(new.tags)
+            self.new_note.setPlainText(new.note)
+            for name, value in new.header.items():
+                if name in self.combos and (index := self.combos[name].findData(value)) >= 0:
+                    self.combos[name].setCurrentIndex(index)
+        current = self.service.current
+        if self._mode == "view" and current is not None and current.uid in self._restored:
+            self._apply_restored(current)
+        elif work.edits and work.new_contact is None:
+            self.open_requested.emit(work.edits[0].uid)
+        self._work_changed()
+
+    def drop_restored(self, uid: str) -> str:
+        """The contact of restored edits was found deleted before they could go back into its form: they go, and
+        what they were is returned for the rep to read ("" if there were none)."""
+        entry = self._restored.pop(uid, None)
+        if entry is None:
+            return ""
+        self._work_changed()
+        typed = "; ".join(
+            f"{self.form.label_text(name) if name in FORM_FIELDS else name}: “{text}”"
+            for name, text in entry.edits.items()
+        )
+        return self.tr(
+            "{name} was deleted after CRMDesk closed, so your unsaved changes to it could not be put back. They "
+            "were: {typed}"
+        ).format(name=entry.name or uid, typed=typed)
+
+    def _apply_restored(self, contact: Contact) -> None:
+        entry = self._restored.pop(contact.uid, None)
+        if entry is None:
+            return
+        typed = {name: text for name, text in entry.edits.items() if name in FORM_FIELDS}
+        # Loaded first as it was when the rep began, then as it is: load() marks what changed meanwhile.
+        then = {name: entry.base[name] for name in typed if name in entry.base}
+        self.form.load(dataclasses.replace(contact, **cast(dict[str, Any], then)))
+        self.form.fill(typed)
+        self.form.load(contact, keep_edits=True)
+        self._say_restored()
+        self._work_changed()
+
+    def _say_restored(self) -> None:
+        if not self.form.is_dirty():
+            return  # all of it saved meanwhile (the save whose answer the crash took had landed)
+        if self.form.conflicts():
+            text = self.tr("Your unsaved changes are back. The marked fields were changed elsewhere meanwhile.")
+            self._say_status(text, error=True)
+        else:
+            text = self.tr("Your unsaved changes are back: check them and save.")
+            self._say_status(text)
+        announce(self.form_status, text)
+
+    def _work_changed(self, *_args: object) -> None:
+        self.work_changed.emit()
+
     def resolve_leaving(self, then: Callable[[], None], *, weight: int = LEAVE_WINDOW) -> None:
         """Before the window or the session goes: unsaved edits as :meth:`resolve_unsaved`, then unsent drafts."""
         self.resolve_unsaved(lambda: self._resolve_drafts(then, weight), weight=weight)
@@ -902,6 +1024,7 @@ class ContactView(QWidget):
                 self._drafts.clear()
                 self.notes.input.clear()
                 self.tags.input.clear()
+                self._work_changed()
                 leaving()
 
         self._ask(box, answered)
@@ -1255,6 +1378,7 @@ class ContactView(QWidget):
         self.notes.set_message("")
         self.tags.set_message("")
         self._draft_uid = uid
+        self._work_changed()
 
     def _keep_draft(self, uid: str, *, note: str = "", tag: str = "") -> None:
         """Give a note or tag that failed for a contact no longer open back to that contact's drafts."""
@@ -1266,6 +1390,7 @@ class ContactView(QWidget):
         if tag:
             old_tag = with_tag(old_tag, tag)
         self._drafts[uid] = (old_note, old_tag)
+        self._work_changed()
 
     def _show_header(self, contact: Contact) -> None:
         locale = user_locale()
@@ -1381,6 +1506,7 @@ class ContactView(QWidget):
         self._update_buttons()
         if self._body_arranged:  # the form's rows and the side column changed with the mode: share out again
             self._arrange_body()
+        self._work_changed()
 
     def _update_buttons(self) -> None:
         busy = self.form.is_busy()

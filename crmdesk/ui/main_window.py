@@ -37,6 +37,7 @@ from crmdesk.api.errors import AuthError, NetworkError
 from crmdesk.contract import phone_digits
 from crmdesk.services.profiles import Profiles
 from crmdesk.services.recent import RecentList
+from crmdesk.services.recovery import UnsavedWork, UnsavedWorkFile
 from crmdesk.services.search import SearchKind, SearchService, detect_kind, effective_kind, normalise, several
 from crmdesk.services.session import Session
 from crmdesk.ui import shortcuts
@@ -274,6 +275,9 @@ class MainWindow(QMainWindow):
         self.registry = registry
         self._profiles = profiles or Profiles()
         self.recent = RecentList(session.profile, self)
+        #: The copy of unsaved work kept on disk, against an end that cannot ask (None in the demo, which starts
+        #: afresh every time).
+        self.unsaved = UnsavedWorkFile(session.profile, self) if not session.demo else None
         self.search = SearchService(session, self)
         self._last_search: tuple[str, SearchKind | None] | None = None  # the last query typed, and its kind
         # A contact opened from a list (Results, Recent, "Open existing") rather than searched: the sidebar keeps
@@ -301,6 +305,7 @@ class MainWindow(QMainWindow):
         self._waiting_text = ""
         self._shown_once = False
         self._settings_dialog: SettingsDialog | None = None
+        self._left_over_box: QWidget | None = None  # the question offering an earlier run's unsaved work back
         self._shortcuts_dialog: QWidget | None = None
         self._deleted_open: str | None = None  # a contact a save found deleted elsewhere, still in the form
         self._demo_stopped = ""  # why the demo's server ended, while this window still uses it
@@ -690,6 +695,7 @@ class MainWindow(QMainWindow):
         view.save_waited_for.connect(self._save_waited_for)
         view.save_wait_ended.connect(self._save_wait_ended)
         view.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        view.work_changed.connect(self._keep_unsaved)
         if view.is_built():
             self._contact_view_finished()
         else:
@@ -713,6 +719,56 @@ class MainWindow(QMainWindow):
         self._view_ready = True
         self._contact_view.clear()
         self.contact_view_ready.emit()
+        if self.unsaved is not None and not self.unsaved.left_over().is_empty():
+            self._offer_left_over(self.unsaved.left_over())
+
+    def _keep_unsaved(self) -> None:
+        if self.unsaved is not None and self._contact_view is not None:
+            self.unsaved.keep(self._contact_view.unsaved_work())
+
+    def _offer_left_over(self, work: UnsavedWork) -> None:
+        """CRMDesk ended last time without asking about unsaved work (a crash, a kill, a power cut): offer it
+        back. Until the rep answers, the file keeps it, so another such end offers it again."""
+        from PySide6.QtWidgets import QMessageBox
+
+        items = [self.tr("changes to {name}").format(name=entry.name or entry.uid) for entry in work.edits]
+        if work.new_contact is not None:
+            new = work.new_contact
+            named = " ".join(new.fields.get(part, "") for part in ("firstName", "lastName")).strip()
+            items.append(self.tr("a new contact ({name})").format(name=named) if named else self.tr("a new contact"))
+        for draft in work.drafts:
+            name = draft.name or draft.uid
+            if draft.note.strip() and draft.tag.strip():
+                items.append(self.tr("a note and a tag for {name}").format(name=name))
+            elif draft.note.strip():
+                items.append(self.tr("a note for {name}").format(name=name))
+            else:
+                items.append(self.tr("a tag for {name}").format(name=name))
+        box = QMessageBox(self)
+        box.setObjectName("leftOverDialog")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(self.tr("Restore unsaved work"))
+        listed = "\n".join(f"• {item}" for item in items)
+        box.setText(self.tr("CRMDesk ended last time without saving this:") + "\n" + listed)
+        box.setInformativeText(
+            self.tr("Restore puts it back where it was, for you to check and save. Discard drops it for good.")
+        )
+        restore = box.addButton(self.tr("Restore"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("Discard"), QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(restore)
+        box.setEscapeButton(restore)  # closing the question must not drop anything
+
+        def answered(button: object) -> None:
+            assert self.unsaved is not None
+            self.unsaved.release()
+            if button is restore:
+                self.contact_view.restore_work(work)
+            self._keep_unsaved()
+
+        box.buttonClicked.connect(answered)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._left_over_box = box
+        box.open()
 
     # --- state ----------------------------------------------------------------------------------
 
@@ -1319,8 +1375,13 @@ class MainWindow(QMainWindow):
             self._say_results(self.tr("The contact was deleted."))
 
     def _forget_contact(self, uid: str) -> None:
-        """A deleted contact leaves Recent and the search results."""
+        """A deleted contact leaves Recent and the search results (and restored edits waiting for it, said)."""
         self.recent.remove(uid)
+        view = self._contact_view
+        if view is not None and (lost := view.drop_restored(uid)):
+            from crmdesk.ui.errors import Severity
+
+            self.show_notice(lost, Severity.WARNING)
         for row in reversed(range(self.results_list.count())):
             if self.results_list.item(row).data(_UID_ROLE) == uid:
                 self.results_list.takeItem(row)

@@ -27,6 +27,7 @@ from crmdesk.services.credentials import SERVICE
 from crmdesk.services.demo import DemoServer
 from crmdesk.services.profiles import Profiles
 from crmdesk.services.recent import RecentList
+from crmdesk.services.recovery import Draft, UnsavedWork
 from crmdesk.ui.main_window import MainWindow
 from crmdesk.ui.sign_in import SignInDialog
 from tests.support.live_server import Account, LiveServer
@@ -206,6 +207,11 @@ def test_sign_out_clears_the_token_and_shows_sign_in(
     app.window.recent.flush()
     recent_file = profile_dir("work") / "recent.json"
     assert "zelda@example.org" in recent_file.read_text(encoding="utf-8")
+    assert app.window.unsaved is not None and app.window.unsaved.path is not None
+    unsaved_file = app.window.unsaved.path
+    app.window.unsaved.keep(UnsavedWork(drafts=(Draft("AB12CD34", "Zelda Private", note="Owes us a call"),)))
+    app.window.unsaved.flush()
+    assert "Zelda Private" in unsaved_file.read_text(encoding="utf-8")
     app.window.sign_out_action.trigger()
     qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=5_000)
     assert app.window is None
@@ -215,7 +221,7 @@ def test_sign_out_clears_the_token_and_shows_sign_in(
     # Whoever signs in next, perhaps to another account, finds none of this account's customers.
     gc.collect()  # the retired window's list writes what it still holds when it goes
     QApplication.processEvents()
-    assert not recent_file.exists()
+    assert not recent_file.exists() and not unsaved_file.exists()
     assert RecentList("work").entries() == []
 
 

@@ -1,0 +1,236 @@
+"""Unsaved work outlives an end that cannot ask (a crash, a kill, a power cut): the next start offers it back.
+
+Each test leaves a window as the app would be found when it dies: its unsaved work on disk, nothing asked. A
+second window on the same profile is the next start.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtWidgets import QComboBox, QLineEdit, QMessageBox, QPushButton
+from pytestqt.qtbot import QtBot
+
+from crmdesk.api.client import ContactApi
+from crmdesk.services.recovery import WRITE_DELAY_MS
+from crmdesk.services.registry import Registry
+from crmdesk.ui.main_window import MainWindow
+from tests.support.live_server import Account
+from tests.ui.shell_support import close_window, create_contacts, on_server, open_window, run
+
+
+def _opened(qtbot: QtBot, window: MainWindow, uid: str) -> None:
+    window.open_uid(uid)
+    qtbot.waitUntil(lambda: window.contact_view.current_uid() == uid, timeout=15_000)
+
+
+def _field(window: MainWindow, name: str) -> QLineEdit:
+    line = window.contact_view.findChild(QLineEdit, name)
+    assert line is not None
+    return line
+
+
+def _type_over(qtbot: QtBot, line: QLineEdit, text: str) -> None:
+    line.setFocus()
+    line.selectAll()
+    qtbot.keyClicks(line, text)
+
+
+def _dies(qtbot: QtBot, window: MainWindow) -> Path:
+    """The app ends without a word: what is on disk a second after the last keystroke is all that is left (the
+    file returned)."""
+    assert window.unsaved is not None and window.unsaved.path is not None
+    path = window.unsaved.path
+    qtbot.waitUntil(path.exists, timeout=5_000)  # written by its own timer, not by a flush from the test
+    kept = path.read_text(encoding="utf-8")
+    close_window(qtbot, window)  # a close that asks nothing, as a killed process does
+    path.write_text(kept, encoding="utf-8")  # and whatever the close wrote undone: a crash writes nothing
+    return path
+
+
+def _offer(qtbot: QtBot, window: MainWindow) -> QMessageBox:
+    def shown() -> list[QMessageBox]:
+        return [box for box in window.findChildren(QMessageBox, "leftOverDialog") if box.isVisible()]
+
+    qtbot.waitUntil(lambda: len(shown()) == 1, timeout=10_000)
+    return shown()[0]
+
+
+def _answer(box: QMessageBox, text: str) -> None:
+    button = next(b for b in box.buttons() if isinstance(b, QPushButton) and b.text() == text)
+    button.click()
+
+
+def test_edits_notes_and_tags_left_unsaved_by_a_crash_come_back_at_the_next_start(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    edited, other = create_contacts(
+        qtbot,
+        account,
+        {"name": "Ana Lima", "email": "ana@example.com", "city": "Recife"},
+        {"name": "Rafael Costa", "email": "rafael@example.com"},
+    )
+    window = open_window(qtbot, account)
+    _opened(qtbot, window, other.uid)
+    window.contact_view.notes.input.setPlainText("Call back on Monday")
+    _opened(qtbot, window, edited.uid)
+    _type_over(qtbot, _field(window, "city"), "Olinda")
+    window.contact_view.notes.input.setPlainText("Wants the annual plan")
+    window.contact_view.tags.input.setText("Hot Lead")
+    assert account.token not in _dies(qtbot, window).read_text(encoding="utf-8")
+
+    again = open_window(qtbot, account)
+    box = _offer(qtbot, again)
+    assert "changes to Ana Lima" in box.text()
+    assert "a note and a tag for Ana Lima" in box.text() and "a note for Rafael Costa" in box.text()
+    assert on_server(qtbot, account, uid=edited.uid).city == "Recife"  # nothing went to the server by itself
+    _answer(box, "Restore")
+
+    view = again.contact_view
+    qtbot.waitUntil(lambda: view.current_uid() == edited.uid, timeout=15_000)
+    assert _field(again, "city").text() == "Olinda" and view.has_unsaved_changes()
+    assert view.form.changes() == {"city": "Olinda"}
+    assert view.notes.input.toPlainText() == "Wants the annual plan" and view.tags.input.text() == "Hot Lead"
+    assert view.form_status.text() == "Your unsaved changes are back: check them and save."
+    with qtbot.waitSignal(view.service.saved, timeout=10_000):
+        view.save_button.click()
+    assert on_server(qtbot, account, uid=edited.uid).city == "Olinda"
+
+    _opened(qtbot, again, other.uid)
+    assert view.notes.input.toPlainText() == "Call back on Monday"
+    close_window(qtbot, again)
+
+
+def test_a_field_changed_elsewhere_since_the_crash_is_marked_and_other_changes_show(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (edited,) = create_contacts(
+        qtbot, account, {"name": "Ana Lima", "email": "ana@example.com", "city": "Recife", "state": "PE"}
+    )
+    window = open_window(qtbot, account)
+    _opened(qtbot, window, edited.uid)
+    _type_over(qtbot, _field(window, "city"), "Olinda")
+    _dies(qtbot, window)
+
+    async def colleague() -> None:
+        async with ContactApi(account.base_url, account.token) as api:
+            await api.update_contact(edited.uid, city="Natal", state="RN")
+
+    run(qtbot, colleague())
+    again = open_window(qtbot, account)
+    _answer(_offer(qtbot, again), "Restore")
+    view = again.contact_view
+    qtbot.waitUntil(lambda: view.current_uid() == edited.uid, timeout=15_000)
+    assert _field(again, "city").text() == "Olinda"
+    assert view.form.message("city") == "Changed elsewhere to “Natal”; saving keeps yours."
+    assert _field(again, "state").text() == "RN" and "state" not in view.form.changes()
+    assert view.form_status.text().startswith("Your unsaved changes are back. The marked fields were changed")
+    close_window(qtbot, again)
+
+
+def test_a_new_contact_not_yet_created_comes_back_with_its_tags_note_and_stage(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    Registry.load("work").merge(stages=["Qualified", "Proposal"])
+    window = open_window(qtbot, account)
+    window.new_contact_action.trigger()
+    view = window.contact_view
+    _type_over(qtbot, _field(window, "firstName"), "Bruna")
+    _type_over(qtbot, _field(window, "email"), "bruna@example.com")
+    view.new_tags.setText("Website")
+    view.new_note.setPlainText("Asked for a quote")
+    stage = view.findChild(QComboBox, "stageName")
+    assert stage is not None and stage.count() > 1
+    stage.setCurrentIndex(stage.findData("Proposal"))
+    picked = stage.currentData()
+    assert picked == "Proposal"
+    _dies(qtbot, window)
+
+    again = open_window(qtbot, account)
+    box = _offer(qtbot, again)
+    assert "a new contact (Bruna)" in box.text()
+    _answer(box, "Restore")
+    view = again.contact_view
+    assert view.mode() == "create"
+    assert _field(again, "firstName").text() == "Bruna" and _field(again, "email").text() == "bruna@example.com"
+    assert view.new_tags.text() == "Website" and view.new_note.toPlainText() == "Asked for a quote"
+    restored_stage = view.findChild(QComboBox, "stageName")
+    assert restored_stage is not None and restored_stage.currentData() == picked
+    close_window(qtbot, again)
+
+
+def test_discard_drops_it_for_good_and_an_unanswered_offer_is_made_again(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (edited,) = create_contacts(qtbot, account, {"name": "Ana Lima", "email": "ana@example.com", "city": "Recife"})
+    window = open_window(qtbot, account)
+    _opened(qtbot, window, edited.uid)
+    _type_over(qtbot, _field(window, "city"), "Olinda")
+    path = _dies(qtbot, window)
+
+    unanswered = open_window(qtbot, account)
+    _offer(qtbot, unanswered)
+    qtbot.wait(2 * WRITE_DELAY_MS)  # the question waits; the window's own changes meanwhile must not write
+    close_window(qtbot, unanswered)  # it ends again before the rep answers
+    assert path.exists()
+
+    again = open_window(qtbot, account)
+    _answer(_offer(qtbot, again), "Discard")
+    qtbot.waitUntil(lambda: not path.exists(), timeout=5_000)
+    assert again.contact_view.mode() == "empty" and not again.has_unsaved_changes()
+    close_window(qtbot, again)
+
+    third = open_window(qtbot, account)
+    third.contact_view  # noqa: B018 - built, as after the first show
+    qtbot.wait(200)
+    assert not third.findChildren(QMessageBox, "leftOverDialog")
+    close_window(qtbot, third)
+
+
+def test_the_file_goes_once_nothing_is_unsaved(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (edited,) = create_contacts(qtbot, account, {"name": "Ana Lima", "email": "ana@example.com", "city": "Recife"})
+    window = open_window(qtbot, account)
+    assert window.unsaved is not None and window.unsaved.path is not None
+    path = window.unsaved.path
+    _opened(qtbot, window, edited.uid)
+    _type_over(qtbot, _field(window, "city"), "Olinda")
+    qtbot.waitUntil(path.exists, timeout=5_000)
+    assert json.loads(path.read_text(encoding="utf-8"))["edits"][0]["edits"] == {"city": "Olinda"}
+    view = window.contact_view
+    with qtbot.waitSignal(view.service.saved, timeout=10_000):
+        view.save_button.click()
+    qtbot.waitUntil(lambda: not path.exists(), timeout=5_000)
+
+    view.notes.input.setPlainText("Left a message")
+    qtbot.waitUntil(path.exists, timeout=5_000)
+    view.notes.input.clear()
+    qtbot.waitUntil(lambda: not path.exists(), timeout=5_000)
+    close_window(qtbot, window)
+
+
+def test_edits_to_a_contact_deleted_since_the_crash_are_shown_not_dropped(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (edited,) = create_contacts(qtbot, account, {"name": "Ana Lima", "email": "ana@example.com", "city": "Recife"})
+    window = open_window(qtbot, account)
+    _opened(qtbot, window, edited.uid)
+    _type_over(qtbot, _field(window, "city"), "Olinda")
+    path = _dies(qtbot, window)
+
+    async def colleague() -> None:
+        async with ContactApi(account.base_url, account.token) as api:
+            await api.delete_contact(edited.uid)
+
+    run(qtbot, colleague())
+    again = open_window(qtbot, account)
+    _answer(_offer(qtbot, again), "Restore")
+    qtbot.waitUntil(lambda: again.banner.isVisible(), timeout=15_000)
+    assert again.banner.text() == (
+        "Ana Lima was deleted after CRMDesk closed, so your unsaved changes to it could not be put back. They "
+        "were: City: “Olinda”"
+    )
+    qtbot.waitUntil(lambda: not path.exists(), timeout=5_000)  # nothing is left to keep
+    close_window(qtbot, again)
