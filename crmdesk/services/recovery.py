@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,13 +134,13 @@ def _items(value: object) -> list[dict[str, Any]]:
 
 
 class _Keeper:
-    """The file and the work still to be written to it; plain Python, so that it outlives the QObject (the
-    window's deletion and the app's quit write what is pending)."""
+    """The file and the work still to be written to it; plain Python, so that it outlives the QObject (whose
+    deletion tries once more a write that failed)."""
 
     def __init__(self, path: Path | None, written: UnsavedWork) -> None:
         self.path = path  # None: the profile's folder could not be made; work is not kept
         self.held = not written.is_empty()
-        self.pending: UnsavedWork | None = None
+        self.pending: UnsavedWork | None = None  # to be written (kept after a failed write, for the next)
         self.written = written  # what the file holds
 
     def write(self, *_args: object) -> None:
@@ -164,15 +164,16 @@ class _Keeper:
 
 
 class UnsavedWorkFile(QObject):
-    """One profile's ``unsaved.json``.
+    """One profile's ``unsaved.json``, following what ``source`` says is unsaved.
 
     :meth:`left_over` is what an earlier run left: work that run never settled. Until :meth:`release` (the rep
     restored or discarded it), nothing is written, so a start that ends again before the rep decides keeps it for
-    the next. After that, :meth:`keep` is given the work unsaved now at every change, and the file follows
-    :data:`WRITE_DELAY_MS` later; when the app quits, or this object goes, what is pending is written at once.
+    the next. After that, :meth:`changed` is called at every change that may matter (a keystroke, another contact
+    opened), and ``source`` is asked for the work unsaved :data:`WRITE_DELAY_MS` later, off the path of what the
+    rep is doing; :meth:`flush` asks and writes at once (the window closing), as does the app's quit.
     """
 
-    def __init__(self, profile: str, parent: QObject | None = None) -> None:
+    def __init__(self, profile: str, source: Callable[[], UnsavedWork], parent: QObject | None = None) -> None:
         super().__init__(parent)
         path: Path | None
         try:
@@ -181,16 +182,17 @@ class UnsavedWorkFile(QObject):
             # The window already says the profile's folder cannot be used (the Recent list fails alike).
             log.warning("Cannot keep unsaved work for profile %s: %s", profile, os_error_text(exc))
             path = None
+        self._source: Callable[[], UnsavedWork] | None = source
         self._left_over = _read(path)
         self._keeper = _Keeper(path, self._left_over)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(WRITE_DELAY_MS)
-        self._timer.timeout.connect(self._keeper.write)
-        self.destroyed.connect(self._keeper.write)
+        self._timer.timeout.connect(self.flush)
+        self.destroyed.connect(self._keeper.write)  # a write that failed is tried once more
         app = QCoreApplication.instance()
         if app is not None:
-            app.aboutToQuit.connect(self._keeper.write)
+            app.aboutToQuit.connect(self.flush)
 
     @property
     def path(self) -> Path | None:
@@ -204,24 +206,26 @@ class UnsavedWorkFile(QObject):
         self._left_over = UnsavedWork()
         if self._keeper.held:
             self._keeper.held = False
-            if self._keeper.pending is None:
-                self._keeper.pending = UnsavedWork()  # the left-over work leaves the file, unless newer came
-            self._timer.start()
+            self.changed()
 
-    def keep(self, work: UnsavedWork) -> None:
-        """What is unsaved now; written a moment later."""
-        self._keeper.pending = work
-        if not self._keeper.held and not self._timer.isActive():
+    def changed(self) -> None:
+        """What is unsaved may have changed: the file follows a moment later. Not put off by later changes, so
+        that typing without a pause is kept once a second, not only once the rep stops."""
+        if not self._keeper.held and self._source is not None and not self._timer.isActive():
             self._timer.start()
 
     def flush(self) -> None:
-        """Write what is pending now (nothing while held)."""
+        """Write what is unsaved now (nothing while the left-over is held, or after :meth:`forget`)."""
         self._timer.stop()
+        if self._keeper.held or self._source is None:
+            return
+        self._keeper.pending = self._source()
         self._keeper.write()
 
     def forget(self) -> None:
-        """Remove the file and what is pending (signing out: it names the account's customers)."""
+        """Remove the file, and write nothing more (signing out: it names the account's customers)."""
         self._timer.stop()
+        self._source = None
         self._left_over = UnsavedWork()
         self._keeper.held = False
         self._keeper.pending = None

@@ -277,7 +277,7 @@ class MainWindow(QMainWindow):
         self.recent = RecentList(session.profile, self)
         #: The copy of unsaved work kept on disk, against an end that cannot ask (None in the demo, which starts
         #: afresh every time).
-        self.unsaved = UnsavedWorkFile(session.profile, self) if not session.demo else None
+        self.unsaved = UnsavedWorkFile(session.profile, self._unsaved_work, self) if not session.demo else None
         self.search = SearchService(session, self)
         self._last_search: tuple[str, SearchKind | None] | None = None  # the last query typed, and its kind
         # A contact opened from a list (Results, Recent, "Open existing") rather than searched: the sidebar keeps
@@ -695,7 +695,7 @@ class MainWindow(QMainWindow):
         view.save_waited_for.connect(self._save_waited_for)
         view.save_wait_ended.connect(self._save_wait_ended)
         view.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
-        view.work_changed.connect(self._keep_unsaved)
+        view.work_changed.connect(self._work_changed)
         if view.is_built():
             self._contact_view_finished()
         else:
@@ -722,9 +722,13 @@ class MainWindow(QMainWindow):
         if self.unsaved is not None and not self.unsaved.left_over().is_empty():
             self._offer_left_over(self.unsaved.left_over())
 
-    def _keep_unsaved(self) -> None:
-        if self.unsaved is not None and self._contact_view is not None:
-            self.unsaved.keep(self._contact_view.unsaved_work())
+    def _unsaved_work(self) -> UnsavedWork:
+        view = self._contact_view
+        return view.unsaved_work() if view is not None and shiboken6.isValid(view) else UnsavedWork()
+
+    def _work_changed(self) -> None:
+        if self.unsaved is not None:
+            self.unsaved.changed()
 
     def _offer_left_over(self, work: UnsavedWork) -> None:
         """CRMDesk ended last time without asking about unsaved work (a crash, a kill, a power cut): offer it
@@ -763,7 +767,6 @@ class MainWindow(QMainWindow):
             self.unsaved.release()
             if button is restore:
                 self.contact_view.restore_work(work)
-            self._keep_unsaved()
 
         box.buttonClicked.connect(answered)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -1671,6 +1674,8 @@ class MainWindow(QMainWindow):
                 return
         self.save_state()
         self.recent.flush()
+        if self.unsaved is not None:
+            self.unsaved.flush()  # what the rep settled in the last second (a Discard at this close) counts
         event.accept()
         QTimer.singleShot(0, self.closed.emit)
 

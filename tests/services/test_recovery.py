@@ -20,12 +20,34 @@ WORK = UnsavedWork(
 )
 
 
+def nothing() -> UnsavedWork:
+    return UnsavedWork()
+
+
 def test_work_kept_is_read_back_by_the_next_run_as_it_was(qtbot: QtBot) -> None:
-    first = UnsavedWorkFile("kept")
+    now = [WORK]
+    first = UnsavedWorkFile("kept", lambda: now[0])
     assert first.left_over().is_empty()
-    first.keep(WORK)
-    first.flush()
-    assert UnsavedWorkFile("kept").left_over() == WORK
+    first.changed()
+    assert first.path is not None and not first.path.exists()  # not on the way to what the rep is doing
+    qtbot.waitUntil(first.path.exists, timeout=10 * recovery.WRITE_DELAY_MS)
+    assert UnsavedWorkFile("kept", nothing).left_over() == WORK
+
+    now[0] = UnsavedWork()  # all of it saved since
+    first.changed()
+    qtbot.waitUntil(lambda: first.path is not None and not first.path.exists(), timeout=10 * recovery.WRITE_DELAY_MS)
+
+
+def test_what_an_earlier_run_left_is_not_written_over_until_released(qtbot: QtBot) -> None:
+    UnsavedWorkFile("held", lambda: WORK).flush()
+    later = UnsavedWorkFile("held", nothing)
+    assert later.left_over() == WORK
+    later.changed()
+    later.flush()
+    assert later.path is not None and UnsavedWork.from_json(later.path.read_text(encoding="utf-8")) == WORK
+    later.release()
+    assert later.left_over().is_empty()
+    qtbot.waitUntil(lambda: later.path is not None and not later.path.exists(), timeout=10 * recovery.WRITE_DELAY_MS)
 
 
 def test_what_a_damaged_file_still_holds_is_given_back_and_the_rest_left_out(qtbot: QtBot) -> None:
@@ -46,7 +68,7 @@ def test_what_a_damaged_file_still_holds_is_given_back_and_the_rest_left_out(qtb
         ),
         encoding="utf-8",
     )
-    assert UnsavedWorkFile("damaged").left_over() == UnsavedWork(
+    assert UnsavedWorkFile("damaged", nothing).left_over() == UnsavedWork(
         edits=(UnsavedEdits("AAAA1111", "Ana Lima", {"city": "Olinda"}, {}),),
         drafts=(Draft("BBBB2222", "", note="Call back"),),
     )
@@ -56,17 +78,18 @@ def test_what_a_damaged_file_still_holds_is_given_back_and_the_rest_left_out(qtb
 def test_an_unreadable_file_is_set_aside_not_overwritten(qtbot: QtBot) -> None:
     path = profile_dir("unreadable") / FILE_NAME
     path.write_bytes(b'{"edits": [{"uid": "AAAA1111", "edits": {"city": "Olin')  # cut short by a full disk
-    unsaved = UnsavedWorkFile("unreadable")
+    unsaved = UnsavedWorkFile("unreadable", lambda: WORK)
     assert unsaved.left_over().is_empty()
-    unsaved.keep(WORK)
     unsaved.flush()
     assert path.with_name(FILE_NAME + ".unreadable").read_bytes().endswith(b'"Olin')
     assert UnsavedWork.from_json(path.read_text(encoding="utf-8")) == WORK
 
 
 @pytest.mark.expected_warnings
-def test_a_write_that_fails_is_tried_again_at_the_next_flush(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
-    unsaved = UnsavedWorkFile("full")
+def test_a_write_that_fails_is_tried_again_before_the_file_object_goes(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unsaved = UnsavedWorkFile("full", lambda: WORK)
     assert unsaved.path is not None
 
     def disk_full(path: Path, text: str) -> None:
@@ -74,19 +97,20 @@ def test_a_write_that_fails_is_tried_again_at_the_next_flush(qtbot: QtBot, monke
 
     with monkeypatch.context() as patched:
         patched.setattr(recovery, "write_atomically", disk_full)
-        unsaved.keep(WORK)
         unsaved.flush()
     assert not unsaved.path.exists()
-    unsaved.flush()  # nothing new was kept: the failed write is what goes now
+    unsaved.deleteLater()  # its last chance: the failed write goes now
+    qtbot.waitUntil(unsaved.path.exists, timeout=5_000)
     assert UnsavedWork.from_json(unsaved.path.read_text(encoding="utf-8")) == WORK
 
 
-def test_forget_removes_the_file_and_what_was_left_over(qtbot: QtBot) -> None:
-    first = UnsavedWorkFile("signed-out")
-    first.keep(WORK)
-    first.flush()
-    second = UnsavedWorkFile("signed-out")
+def test_forget_removes_the_file_and_what_was_left_over_and_writes_nothing_more(qtbot: QtBot) -> None:
+    UnsavedWorkFile("signed-out", lambda: WORK).flush()
+    second = UnsavedWorkFile("signed-out", lambda: WORK)
     assert second.left_over() == WORK
     second.forget()
     assert second.left_over().is_empty() and second.path is not None and not second.path.exists()
-    assert UnsavedWorkFile("signed-out").left_over().is_empty()
+    second.changed()
+    second.flush()
+    assert not second.path.exists()
+    assert UnsavedWorkFile("signed-out", nothing).left_over().is_empty()
