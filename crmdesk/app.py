@@ -745,14 +745,21 @@ class AppController:
         edit, a note or tag typed but not added) or waits for (a change on its way to the server): the end is held
         back, the window comes forward and closes the ordinary way, with its questions, and the rep tries again.
 
-        Without leave to interact nothing can be asked, and the session ends as it would have."""
+        Without leave to interact nothing can be asked, and the session ends as it would have; what is unsaved is
+        written to the profile's folder at once (the process may be ended before Qt quits), and the next start
+        offers it back."""
         from PySide6.QtCore import QTimer
 
         window = self.window
         if window is None or not window.would_lose_work():
             return
         if not manager.allowsInteraction():
-            log.warning("The computer's session is ending with changes not saved, and gave no leave to ask about them")
+            log.warning(
+                "The computer's session is ending with changes not saved, and gave no leave to ask about them; "
+                "they are kept for the next start"
+            )
+            if window.unsaved is not None:
+                window.unsaved.flush()
             return
         manager.cancel()
         log.info("Held back the end of the computer's session: closing the window would lose changes")

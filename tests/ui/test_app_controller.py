@@ -1176,10 +1176,17 @@ def test_the_computer_shutting_down_goes_ahead_when_nothing_is_lost_or_nothing_c
     assert window.contact_view.has_unsaved_changes() is edited  # left as it was, for the session end to take
     said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert said == (
-        ["The computer's session is ending with changes not saved, and gave no leave to ask about them"]
+        [
+            "The computer's session is ending with changes not saved, and gave no leave to ask about them; they "
+            "are kept for the next start"
+        ]
         if edited
         else []
     )
+    # Written at once, not a second later: the session's end may not leave the app that second.
+    assert window.unsaved is not None and window.unsaved.path is not None
+    kept = window.unsaved.path.read_text(encoding="utf-8") if window.unsaved.path.exists() else ""
+    assert ("Alpha-Souza" in kept) is edited
 
 
 @pytest.mark.expected_warnings  # the error is logged, as every unexpected one is
