@@ -598,6 +598,8 @@ class AppController:
             if self._shutting_down:
                 return
             if box.standardButton(button) == QMessageBox.StandardButton.Discard and self.window is old:
+                if old.unsaved is not None:
+                    old.unsaved.discard()  # not offered back as work a crash left
                 self._open_window_now(session)
                 return
             # Kept: the window stays as it was, with its edits and its "Sign in again" banner.
@@ -626,6 +628,9 @@ class AppController:
                 currency=demo_data.CURRENCY,
             )
         old_window, old_session = self.window, self.session
+        if old_window is not None and old_window.unsaved is not None:
+            # Its file as things are now, before the new window reads it: nothing unsaved, no file to offer.
+            old_window.unsaved.finish()
         window = MainWindow(session, registry, self.profiles, self._contact_view_factory)
         registry.setParent(window)
         session.setParent(window)

@@ -228,6 +228,10 @@ class ContactService(QObject):
         """The notes and the tags on their way to ``uid``, in the order they were sent."""
         return list(self._notes_sending.get(uid, ())), list(self._tags_sending.get(uid, ()))
 
+    def uids_sending(self) -> list[str]:
+        """The contacts with notes or tags on their way."""
+        return list(dict.fromkeys([*self._notes_sending, *self._tags_sending]))
+
     def is_running(self, key: str) -> bool:
         return self._slots.running(key)
 

@@ -32,6 +32,9 @@ FORMAT_VERSION = 1
 #: once a second, not only after the rep stops.
 WRITE_DELAY_MS = 1000
 
+#: How soon a write that failed (a full disk, a scanner holding the file) is tried again.
+RETRY_DELAY_MS = 5000
+
 
 @dataclass(frozen=True, slots=True)
 class UnsavedEdits:
@@ -55,12 +58,18 @@ class NewContact:
 
 @dataclass(frozen=True, slots=True)
 class Draft:
-    """A note or tag typed for a contact and not added."""
+    """Notes and tags for a contact not known to be added: typed in its boxes, or sent and not yet answered
+    (``sent_notes``, ``sent_tags``: the server may hold them, so they go back only if a read shows it does not)."""
 
     uid: str
     name: str
     note: str = ""
     tag: str = ""
+    sent_notes: tuple[str, ...] = ()
+    sent_tags: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        return not (self.note.strip() or self.tag.strip() or self.sent_notes or self.sent_tags)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +85,17 @@ class UnsavedWork:
         data: dict[str, Any] = {
             "version": FORMAT_VERSION,
             "edits": [{"uid": e.uid, "name": e.name, "edits": dict(e.edits), "base": dict(e.base)} for e in self.edits],
-            "drafts": [{"uid": d.uid, "name": d.name, "note": d.note, "tag": d.tag} for d in self.drafts],
+            "drafts": [
+                {
+                    "uid": d.uid,
+                    "name": d.name,
+                    "note": d.note,
+                    "tag": d.tag,
+                    "sentNotes": list(d.sent_notes),
+                    "sentTags": list(d.sent_tags),
+                }
+                for d in self.drafts
+            ],
         }
         if self.new_contact is not None:
             new = self.new_contact
@@ -101,9 +120,18 @@ class UnsavedWork:
             if _texts(item.get("edits"))
         )
         drafts = tuple(
-            Draft(item["uid"], _text(item.get("name")), _text(item.get("note")), _text(item.get("tag")))
+            draft
             for item in _items(raw.get("drafts"))
-            if _text(item.get("note")).strip() or _text(item.get("tag")).strip()
+            if not (
+                draft := Draft(
+                    item["uid"],
+                    _text(item.get("name")),
+                    _text(item.get("note")),
+                    _text(item.get("tag")),
+                    _text_list(item.get("sentNotes")),
+                    _text_list(item.get("sentTags")),
+                )
+            ).is_empty()
         )
         new_contact = None
         new = raw.get("newContact")
@@ -118,6 +146,10 @@ class UnsavedWork:
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _text_list(value: object) -> tuple[str, ...]:
+    return tuple(text for text in value if isinstance(text, str) and text.strip()) if isinstance(value, list) else ()
 
 
 def _texts(value: object) -> dict[str, str]:
@@ -142,6 +174,7 @@ class _Keeper:
         self.held = not written.is_empty()
         self.pending: UnsavedWork | None = None  # to be written (kept after a failed write, for the next)
         self.written = written  # what the file holds
+        self.failing = False  # the last write failed (said once, not at every try)
 
     def write(self, *_args: object) -> None:
         work = self.pending
@@ -156,10 +189,15 @@ class _Keeper:
             else:
                 write_atomically(self.path, work.to_json())
         except OSError as exc:
-            log.warning("Could not keep the unsaved work: %s", os_error_text(exc))
+            if not self.failing:
+                log.warning("Could not keep the unsaved work (tried again every few seconds): %s", os_error_text(exc))
+            self.failing = True
             if self.pending is None:
-                self.pending = work  # tried again at the next change, or at the quit
+                self.pending = work
             return
+        if self.failing:
+            log.info("The unsaved work is kept again")
+        self.failing = False
         self.written = work
 
 
@@ -212,7 +250,7 @@ class UnsavedWorkFile(QObject):
         """What is unsaved may have changed: the file follows a moment later. Not put off by later changes, so
         that typing without a pause is kept once a second, not only once the rep stops."""
         if not self._keeper.held and self._source is not None and not self._timer.isActive():
-            self._timer.start()
+            self._timer.start(WRITE_DELAY_MS)
 
     def flush(self) -> None:
         """Write what is unsaved now (nothing while the left-over is held, or after :meth:`forget`)."""
@@ -221,14 +259,36 @@ class UnsavedWorkFile(QObject):
             return
         self._keeper.pending = self._source()
         self._keeper.write()
+        if self._keeper.failing:
+            self._timer.start(RETRY_DELAY_MS)  # no later change may come to try it again
+
+    def finish(self) -> None:
+        """The window is being replaced by another of this process: write what is unsaved now, then nothing more
+        (the next window reads the file; this one's close must not write over what that one keeps)."""
+        self.flush()
+        self._stop()
+
+    def discard(self) -> None:
+        """The rep discarded this window's work (a window replaced after its token was refused): the file goes,
+        unless it still holds an earlier run's work not yet answered; nothing more is written."""
+        self._stop()
+        if not self._keeper.held:
+            self._remove()
 
     def forget(self) -> None:
-        """Remove the file, and write nothing more (signing out: it names the account's customers)."""
-        self._timer.stop()
-        self._source = None
+        """Remove the file, an earlier run's work with it, and write nothing more (signing out: it names the
+        account's customers)."""
+        self._stop()
         self._left_over = UnsavedWork()
         self._keeper.held = False
+        self._remove()
+
+    def _stop(self) -> None:
+        self._timer.stop()
+        self._source = None
         self._keeper.pending = None
+
+    def _remove(self) -> None:
         self._keeper.written = UnsavedWork()
         if self._keeper.path is not None:
             try:

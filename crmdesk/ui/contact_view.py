@@ -242,9 +242,11 @@ class ContactView(QWidget):
         # at once is said as one message, not as the last tag alone.
         self._tags_confirmed: tuple[str, list[str]] | None = None
         self._deleted: set[str] = set()  # contacts deleted here: no draft is kept for them
-        # Edits an earlier run left unsaved, put back by restore_work, for contacts not yet shown again: each goes
-        # into the form when its contact opens.
+        # What an earlier run left unsaved, put back by restore_work, for contacts not read since: edits go into
+        # the form when the contact opens; notes and tags that were on their way go back into the boxes if the
+        # server does not hold them.
         self._restored: dict[str, UnsavedEdits] = {}
+        self._restored_sent: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._filling_combos = False
         self.dialog: QMessageBox | None = None
         self._body_arranged = False
@@ -782,7 +784,7 @@ class ContactView(QWidget):
             self.service.shown_as_read(held.uid)
         self._mode = "view"
         self._show(held, keep_edits=False)
-        if held.uid in self._restored:
+        if read and held.uid in self._waiting_restore():
             self._apply_restored(held)
         self.contact_opened.emit(held)
 
@@ -870,7 +872,8 @@ class ContactView(QWidget):
 
     def unsent_drafts(self) -> list[str]:
         """What was typed but not added, one phrase per contact ("a note for Ana Lima", "a note and a tag for
-        Rafael Costa"): the open contact's boxes, and those kept for contacts left."""
+        Rafael Costa"): the open contact's boxes, and those kept for contacts left; and work restored from an
+        earlier run for contacts not opened since."""
         drafts = dict(self._drafts)
         if self._draft_uid is not None:
             drafts[self._draft_uid] = (self.notes.input.toPlainText(), self.tags.input.text())
@@ -883,12 +886,19 @@ class ContactView(QWidget):
                 phrases.append(self.tr("a note for {name}").format(name=name))
             elif tag.strip():
                 phrases.append(self.tr("a tag for {name}").format(name=name))
+        for uid in self._waiting_restore():
+            name = self._names.get(uid, uid)
+            phrases.append(
+                self.tr("the work restored for {name}, which is put back when you open it").format(name=name)
+            )
         return phrases
 
     def unsaved_work(self) -> UnsavedWork:
-        """Everything here that closing would ask about, and edits restored from an earlier run whose contact has
-        not opened again yet: what the disk keeps in case the app ends without asking (services/recovery.py)."""
-        edits = [entry for uid, entry in self._restored.items() if uid != self.current_uid()]
+        """Everything here that closing would ask about, the notes and tags on their way (the server may not have
+        them), and what was restored from an earlier run for contacts not opened since: what the disk keeps in
+        case the app ends without asking (services/recovery.py)."""
+        current_uid = self.current_uid()
+        edits = [entry for uid, entry in self._restored.items() if uid != current_uid]
         new_contact = None
         current = self.service.current
         if self._mode == "view" and current is not None and (changes := self.form.changes()):
@@ -902,23 +912,31 @@ class ContactView(QWidget):
                 self.new_note.toPlainText(),
                 {name: str(combo.currentData()) for name, combo in self.combos.items() if combo.currentData()},
             )
-        drafts = dict(self._drafts)
+        typed = dict(self._drafts)
         if self._draft_uid is not None and self._draft_uid not in self._deleted:
-            drafts[self._draft_uid] = (self.notes.input.toPlainText(), self.tags.input.text())
-        return UnsavedWork(
-            tuple(edits),
-            new_contact,
-            tuple(
-                Draft(uid, self._names.get(uid, uid), note, tag)
-                for uid, (note, tag) in drafts.items()
-                if note.strip() or tag.strip()
-            ),
-        )
+            typed[self._draft_uid] = (self.notes.input.toPlainText(), self.tags.input.text())
+        sent = {uid: (list(notes), list(tags)) for uid, (notes, tags) in self._restored_sent.items()}
+        for uid in self.service.uids_sending():
+            notes, tags = self.service.sending(uid)
+            earlier = sent.setdefault(uid, ([], []))
+            earlier[0].extend(notes)
+            earlier[1].extend(tags)
+        drafts = []
+        for uid in dict.fromkeys([*typed, *sent]):
+            note, tag = typed.get(uid, ("", ""))
+            sent_notes, sent_tags = sent.get(uid, ([], []))
+            draft = Draft(uid, self._names.get(uid, uid), note, tag, tuple(sent_notes), tuple(sent_tags))
+            if not draft.is_empty():
+                drafts.append(draft)
+        return UnsavedWork(tuple(edits), new_contact, tuple(drafts))
 
-    def restore_work(self, work: UnsavedWork) -> None:
-        """Put back what an earlier run left unsaved: notes and tags into their contacts' boxes, the new-contact
-        form as it was, and a contact's edits into its form, opening it (edits for a contact opened later wait for
-        it). A field whose stored value changed meanwhile is marked as changed elsewhere, as at a reload."""
+    def restore_work(self, work: UnsavedWork, *, open_contact: bool = True) -> list[tuple[str, str]]:
+        """Put back what an earlier run left unsaved: typed notes and tags into their contacts' boxes, the
+        new-contact form as it was, and a contact's edits into its form. Edits, and notes and tags that were on
+        their way, wait for their contact to be read: a field changed meanwhile is marked as at a reload, and only
+        what the server does not hold goes back into the boxes. With ``open_contact``, the contact of the first
+        such work opens now, if nothing else is open. Returns the uid and name of each contact whose work waits for
+        the rep to open it."""
         for draft in work.drafts:
             self._names.setdefault(draft.uid, draft.name or draft.uid)
             if draft.uid == self._draft_uid:
@@ -927,8 +945,11 @@ class ContactView(QWidget):
                     self.notes.input.setPlainText(f"{old}\n\n{draft.note}" if old.strip() else draft.note)
                 if draft.tag.strip():
                     self.tags.input.setText(with_tag(self.tags.input.text(), draft.tag))
-            else:
+            elif draft.note.strip() or draft.tag.strip():
                 self._keep_draft(draft.uid, note=draft.note, tag=draft.tag)
+            if draft.sent_notes or draft.sent_tags:
+                notes, tags = self._restored_sent.get(draft.uid, ((), ()))
+                self._restored_sent[draft.uid] = (notes + draft.sent_notes, tags + draft.sent_tags)
         for entry in work.edits:
             self._names.setdefault(entry.uid, entry.name or entry.uid)
             self._restored[entry.uid] = entry
@@ -941,19 +962,28 @@ class ContactView(QWidget):
                 if name in self.combos and (index := self.combos[name].findData(value)) >= 0:
                     self.combos[name].setCurrentIndex(index)
         current = self.service.current
-        if self._mode == "view" and current is not None and current.uid in self._restored:
+        if self._mode == "view" and current is not None and current.uid in self._waiting_restore():
             self._apply_restored(current)
-        elif work.edits and work.new_contact is None:
-            self.open_requested.emit(work.edits[0].uid)
+        waiting = self._waiting_restore()
+        if open_contact and waiting and self._mode == "empty":
+            self.open_requested.emit(waiting.pop(0))
         self._work_changed()
+        return [(uid, self._names.get(uid, uid)) for uid in waiting]
+
+    def _waiting_restore(self) -> list[str]:
+        """The contacts with restored work that goes back when they are next read."""
+        return list(dict.fromkeys([*self._restored, *self._restored_sent]))
 
     def drop_restored(self, uid: str) -> str:
-        """The contact of restored edits was found deleted before they could go back into its form: they go, and
-        what they were is returned for the rep to read ("" if there were none)."""
+        """The contact of restored work was found deleted before it could go back: it goes, and the edits it
+        held are returned in words for the rep to read ("" if there were none)."""
+        sent = self._restored_sent.pop(uid, None)
         entry = self._restored.pop(uid, None)
-        if entry is None:
+        if entry is None and sent is None:
             return ""
         self._work_changed()
+        if entry is None:
+            return ""
         typed = "; ".join(
             f"{self.form.label_text(name) if name in FORM_FIELDS else name}: “{text}”"
             for name, text in entry.edits.items()
@@ -964,21 +994,39 @@ class ContactView(QWidget):
         ).format(name=entry.name or uid, typed=typed)
 
     def _apply_restored(self, contact: Contact) -> None:
+        """Put the restored work for ``contact``, just read, back into its form and boxes."""
         entry = self._restored.pop(contact.uid, None)
-        if entry is None:
-            return
-        typed = {name: text for name, text in entry.edits.items() if name in FORM_FIELDS}
-        # Loaded first as it was when the rep began, then as it is: load() marks what changed meanwhile.
-        then = {name: entry.base[name] for name in typed if name in entry.base}
-        self.form.load(dataclasses.replace(contact, **cast(dict[str, Any], then)))
-        self.form.fill(typed)
-        self.form.load(contact, keep_edits=True)
-        self._say_restored()
+        sent_notes, sent_tags = self._restored_sent.pop(contact.uid, ((), ()))
+        if entry is not None:
+            typed = {name: text for name, text in entry.edits.items() if name in FORM_FIELDS}
+            # Loaded first as it was when the rep began, then as it is: load() marks what changed meanwhile.
+            then = {name: entry.base[name] for name in typed if name in entry.base}
+            self.form.load(dataclasses.replace(contact, **cast(dict[str, Any], then)))
+            self.form.fill(typed)
+            self.form.load(contact, keep_edits=True)
+            self._say_restored()
+        # Sent before the end, and answered or not: only what the server does not hold goes back, to add again.
+        stored_notes = {note.text.strip() for note in contact.notes}
+        stored_tags = {tag.casefold() for tag in contact.tags}
+        notes_back = [note for note in sent_notes if note.strip() not in stored_notes]
+        tags_back = [tag for tag in sent_tags if tag.casefold() not in stored_tags]
+        if notes_back:
+            old = self.notes.input.toPlainText()
+            self.notes.input.setPlainText("\n\n".join([*notes_back, old] if old.strip() else notes_back))
+            self.notes.set_message(
+                self.tr("Sent as CRMDesk ended, this did not reach the server. Add it again if it still stands.")
+            )
+        if tags_back:
+            text = self.tags.input.text()
+            for tag in tags_back:
+                text = with_tag(text, tag)
+            self.tags.input.setText(text)
+            self.tags.set_message(self.tr("Sent as CRMDesk ended, this did not reach the server. Add it again."))
         self._work_changed()
 
     def _say_restored(self) -> None:
         if not self.form.is_dirty():
-            return  # all of it saved meanwhile (the save whose answer the crash took had landed)
+            return  # all of it saved meanwhile (the save whose answer the end took had landed)
         if self.form.conflicts():
             text = self.tr("Your unsaved changes are back. The marked fields were changed elsewhere meanwhile.")
             self._say_status(text, error=True)
@@ -1008,11 +1056,15 @@ class ContactView(QWidget):
         )
         several = len(phrases) > 1 or " and a tag " in phrases[0]
         box = self._question("draftsDialog", self.tr("Notes and tags not added"))
-        box.setText(
-            (self.tr("You typed {items} and did not add them.") if several else
-             self.tr("You typed {items} and did not add it.")).format(items=listed)
-        )  # fmt: skip
-        box.setInformativeText(self.tr("Leave without adding, or go back and add what you typed?"))
+        if self._waiting_restore():
+            box.setText(self.tr("Not added or saved yet: {items}.").format(items=listed))
+            box.setInformativeText(self.tr("Leave without them, or go back to them?"))
+        else:
+            box.setText(
+                (self.tr("You typed {items} and did not add them.") if several else
+                 self.tr("You typed {items} and did not add it.")).format(items=listed)
+            )  # fmt: skip
+            box.setInformativeText(self.tr("Leave without adding, or go back and add what you typed?"))
         leave = box.addButton(self.tr("Leave without adding"), QMessageBox.ButtonRole.DestructiveRole)
         back = box.addButton(self.tr("Go back"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(back)
@@ -1022,6 +1074,8 @@ class ContactView(QWidget):
             leaving = self._leave_question_then(box)
             if button is leave:
                 self._drafts.clear()
+                self._restored.clear()
+                self._restored_sent.clear()
                 self.notes.input.clear()
                 self.tags.input.clear()
                 self._work_changed()
@@ -1779,6 +1833,8 @@ class ContactView(QWidget):
     def _on_loaded(self, contact: Contact) -> None:
         if self._mode == "view" and contact.uid == self.current_uid():
             self._show(contact, keep_edits=True)
+            if contact.uid in self._waiting_restore():
+                self._apply_restored(contact)
             if self.form_status.text() == self._reverted_maybe_saved():
                 # The form shows what the server holds now, lost save or not: "may hold" no longer stands. The
                 # revert does, and its Undo.

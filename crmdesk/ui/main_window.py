@@ -696,6 +696,9 @@ class MainWindow(QMainWindow):
         view.save_wait_ended.connect(self._save_wait_ended)
         view.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         view.work_changed.connect(self._work_changed)
+        # A note, tag or save set off or answered is written down at once: a note sent and stored must not be
+        # offered again by a file a second behind, nor one sent and not stored be missing from it.
+        view.service.writes_changed.connect(self._flush_unsaved)
         if view.is_built():
             self._contact_view_finished()
         else:
@@ -722,6 +725,21 @@ class MainWindow(QMainWindow):
         if self.unsaved is not None and not self.unsaved.left_over().is_empty():
             self._offer_left_over(self.unsaved.left_over())
 
+    def _restore(self, work: UnsavedWork) -> None:
+        # A contact already open, or on its way (a phone tool's --search at start), stays: the caller comes first.
+        waiting = self.contact_view.restore_work(work, open_contact=not self.search.is_busy())
+        if not waiting:
+            return
+        listed = {entry.uid for entry in self.recent.entries()}
+        for uid, name in reversed(waiting):
+            if uid not in listed:
+                self.recent.add(uid, name)
+        self.show_notice(
+            self.tr("Restored work waits in Recent: it goes back when you open {names}.").format(
+                names=", ".join(name for _uid, name in waiting)
+            )
+        )
+
     def _unsaved_work(self) -> UnsavedWork:
         view = self._contact_view
         return view.unsaved_work() if view is not None and shiboken6.isValid(view) else UnsavedWork()
@@ -729,6 +747,10 @@ class MainWindow(QMainWindow):
     def _work_changed(self) -> None:
         if self.unsaved is not None:
             self.unsaved.changed()
+
+    def _flush_unsaved(self, *_args: object) -> None:
+        if self.unsaved is not None:
+            self.unsaved.flush()
 
     def _offer_left_over(self, work: UnsavedWork) -> None:
         """CRMDesk ended last time without asking about unsaved work (a crash, a kill, a power cut): offer it
@@ -746,8 +768,10 @@ class MainWindow(QMainWindow):
                 items.append(self.tr("a note and a tag for {name}").format(name=name))
             elif draft.note.strip():
                 items.append(self.tr("a note for {name}").format(name=name))
-            else:
+            elif draft.tag.strip():
                 items.append(self.tr("a tag for {name}").format(name=name))
+            if draft.sent_notes or draft.sent_tags:
+                items.append(self.tr("what was on its way to {name} (checked against the server)").format(name=name))
         box = QMessageBox(self)
         box.setObjectName("leftOverDialog")
         box.setIcon(QMessageBox.Icon.Question)
@@ -766,7 +790,7 @@ class MainWindow(QMainWindow):
             assert self.unsaved is not None
             self.unsaved.release()
             if button is restore:
-                self.contact_view.restore_work(work)
+                self._restore(work)
 
         box.buttonClicked.connect(answered)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

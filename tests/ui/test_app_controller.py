@@ -188,12 +188,18 @@ def test_leaving_a_refused_window_for_the_demo_asks_before_its_edits_go(
     qtbot.waitUntil(lambda: not demo.is_running(), timeout=20_000)
 
     # Asked again, Discard lets the demo take the window's place.
+    unsaved_file = profile_dir("work") / "unsaved.json"
+    qtbot.waitUntil(unsaved_file.exists, timeout=5_000)  # the edit, kept against a crash meanwhile
     app.show_sign_in()
     app.sign_in.demo_button.click()  # type: ignore[union-attr]
     qtbot.waitUntil(lambda: question() is not None, timeout=30_000)
     question().button(QMessageBox.StandardButton.Discard).click()  # type: ignore[union-attr]
     qtbot.waitUntil(lambda: app.window is not window and app.window is not None, timeout=15_000)
     assert app.window is not None and app.window.session.demo
+    # Discarded by the rep: the next start of the profile must not offer it back as lost to a crash.
+    gc.collect()  # the replaced window goes, and would write what it still holds
+    QApplication.processEvents()
+    assert not unsaved_file.exists()
 
 
 def test_sign_out_clears_the_token_and_shows_sign_in(

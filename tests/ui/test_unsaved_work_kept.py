@@ -9,14 +9,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
-from crmdesk.services.recovery import WRITE_DELAY_MS
+from crmdesk.services.recovery import WRITE_DELAY_MS, Draft, UnsavedWork
 from crmdesk.services.registry import Registry
 from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
+from tests.ui.contact_support import FailingTransport, HeldTransport
 from tests.ui.shell_support import close_window, create_contacts, on_server, open_window, run
 
 
@@ -44,8 +46,9 @@ def _dies(qtbot: QtBot, window: MainWindow) -> Path:
     path = window.unsaved.path
     qtbot.waitUntil(path.exists, timeout=5_000)  # written by its own timer, not by a flush from the test
     kept = path.read_text(encoding="utf-8")
+    window.unsaved.finish()  # a dead process writes nothing more, whatever its requests do now
     close_window(qtbot, window)  # a close that asks nothing, as a killed process does
-    path.write_text(kept, encoding="utf-8")  # and whatever the close wrote undone: a crash writes nothing
+    assert path.read_text(encoding="utf-8") == kept
     return path
 
 
@@ -253,3 +256,109 @@ def test_what_the_rep_discards_at_the_close_is_not_offered_again(
     # At once: the window may go before a later write would, and a kept copy would offer the discarded edit.
     assert not path.exists()
     close_window(qtbot, window)
+
+
+def test_a_note_and_a_tag_on_their_way_at_the_end_go_back_only_if_the_server_lacks_them(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (edited,) = create_contacts(qtbot, account, {"name": "Ana Lima", "email": "ana@example.com"})
+    # The note never reaches the server; the tag does, and only its answer is lost with the app.
+    stored_tag = HeldTransport("POST /api/contact/tag/add", late_answer=True)
+    lost_note = HeldTransport("POST /api/contact/note/add", inner=stored_tag)
+    window = open_window(qtbot, account, client_options={"transport": lost_note, "max_retries": 0})
+    _opened(qtbot, window, edited.uid)
+    view = window.contact_view
+    view.notes.input.setPlainText("Wants the annual plan")
+    view.notes.submit()
+    view.tags.input.setText("Hot Lead")
+    qtbot.keyClick(view.tags.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: lost_note.held == 1 and stored_tag.held == 1, timeout=10_000)
+    assert view.notes.input.toPlainText() == "" and view.tags.input.text() == ""  # both on their way
+    path = _dies(qtbot, window)
+    stored_tag.release()
+    assert on_server(qtbot, account, uid=edited.uid).tags == ("Hot Lead",)
+
+    again = open_window(qtbot, account)
+    box = _offer(qtbot, again)
+    assert "what was on its way to Ana Lima (checked against the server)" in box.text()
+    _answer(box, "Restore")
+    view = again.contact_view
+    qtbot.waitUntil(lambda: view.current_uid() == edited.uid, timeout=15_000)
+    assert view.notes.input.toPlainText() == "Wants the annual plan"
+    assert view.tags.input.text() == ""  # stored: adding it again would do nothing
+    assert on_server(qtbot, account, uid=edited.uid).notes == ()
+    close_window(qtbot, again)
+    # Now a note typed and not added, as any other: kept as such, no longer as sent.
+    assert UnsavedWork.from_json(path.read_text(encoding="utf-8")).drafts == (
+        Draft(edited.uid, "Ana Lima", note="Wants the annual plan"),
+    )
+
+
+def test_a_note_stored_just_before_the_end_is_not_offered_again(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (edited,) = create_contacts(qtbot, account, {"name": "Ana Lima", "email": "ana@example.com"})
+    window = open_window(qtbot, account)
+    _opened(qtbot, window, edited.uid)
+    view = window.contact_view
+    assert window.unsaved is not None and window.unsaved.path is not None
+    path = window.unsaved.path
+    view.notes.input.setPlainText("Wants the annual plan")
+    qtbot.waitUntil(path.exists, timeout=5_000)  # the typed note is kept
+    with qtbot.waitSignal(view.service.note_added, timeout=10_000):
+        view.notes.submit()
+    # The app ends straight after the answer, well within the second a typed change waits to be written.
+    qtbot.waitUntil(lambda: not view.service.writes_in_flight(), timeout=5_000)
+    assert not path.exists()
+    close_window(qtbot, window)
+
+
+def test_restored_work_waiting_for_its_contact_is_asked_about_before_it_can_go(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (edited,) = create_contacts(qtbot, account, {"name": "Ana Lima", "email": "ana@example.com", "city": "Recife"})
+    window = open_window(qtbot, account)
+    _opened(qtbot, window, edited.uid)
+    _type_over(qtbot, _field(window, "city"), "Olinda")
+    path = _dies(qtbot, window)
+
+    # The next start cannot reach the server: the contact cannot be read, so the edit waits for it.
+    offline = open_window(qtbot, account, client_options={"transport": FailingTransport("GET /api/contact")})
+    _answer(_offer(qtbot, offline), "Restore")
+    qtbot.waitUntil(lambda: offline.banner.isVisible(), timeout=15_000)
+    assert offline.contact_view.current_uid() is None
+    assert offline.has_unsaved_changes()
+    offline.sign_out_action.trigger()
+    question = next(b for b in offline.contact_view.findChildren(QMessageBox, "draftsDialog") if b.isVisible())
+    assert "the work restored for Ana Lima, which is put back when you open it" in question.text()
+    _answer(question, "Go back")
+    qtbot.wait(100)
+    assert "Olinda" in path.read_text(encoding="utf-8")
+    close_window(qtbot, offline)
+
+
+def test_after_a_search_start_the_caller_stays_open_and_restored_edits_wait_in_recent(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    edited, caller = create_contacts(
+        qtbot,
+        account,
+        {"name": "Ana Lima", "email": "ana@example.com", "city": "Recife"},
+        {"name": "Caller Costa", "email": "caller@example.com"},
+    )
+    window = open_window(qtbot, account)
+    _opened(qtbot, window, edited.uid)
+    _type_over(qtbot, _field(window, "city"), "Olinda")
+    _dies(qtbot, window)
+
+    again = open_window(qtbot, account)
+    again.request_search("caller@example.com")  # what a phone tool's `crmdesk --search` asks at start
+    qtbot.waitUntil(lambda: again.contact_view.current_uid() == caller.uid, timeout=15_000)
+    _answer(_offer(qtbot, again), "Restore")
+    qtbot.wait(300)
+    view = again.contact_view
+    assert view.current_uid() == caller.uid
+    assert again.banner.text() == "Restored work waits in Recent: it goes back when you open Ana Lima."
+    _opened(qtbot, again, edited.uid)
+    assert _field(again, "city").text() == "Olinda" and view.form.changes() == {"city": "Olinda"}
+    close_window(qtbot, again)
