@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("crmdesk")
 
-TOKEN_ENV = "CRMDESK_TOKEN"
 #: "dark" or "light" forces the colour scheme (screenshots, and users whose desktop reports none).
 COLOR_SCHEME_ENV = "CRMDESK_COLOR_SCHEME"
 #: "1" prints "event: window-shown" / "event: contact-shown" / "event: demo-ready" / "event: demo-failed" on stdout,
@@ -330,6 +329,8 @@ class AppController:
         if self.args.demo or self.args.self_test:
             self.start_demo()
             return
+        from crmdesk.services.credentials import TOKEN_ENV
+
         env_token = os.environ.get(TOKEN_ENV, "").strip()
         base_url = self.args.base_url or self.profiles.base_url(self.profile)
         if env_token:

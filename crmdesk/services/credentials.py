@@ -22,6 +22,9 @@ log = logging.getLogger("crmdesk.services.credentials")
 
 SERVICE = "crmdesk"
 
+#: A token for this session only, given in the environment by a script (never stored, see the app's start).
+TOKEN_ENV = "CRMDESK_TOKEN"
+
 #: Backends that never store anything (fail raises, null swallows).
 _UNUSABLE_BACKENDS = ("keyring.backends.fail", "keyring.backends.null")
 

@@ -16,6 +16,7 @@ import sys
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
 from crmdesk.paths import data_dir, os_error_text
+from crmdesk.services.credentials import TOKEN_ENV
 
 log = logging.getLogger("crmdesk.services.demo")
 
@@ -69,6 +70,7 @@ class DemoServer(QObject):
             return
         args += ["serve", "--demo", "--host", "127.0.0.1", "--port", "0", "--watch-stdin", "--db", str(db)]
         env = QProcessEnvironment.systemEnvironment()
+        env.remove(TOKEN_ENV)  # a real account's token, which the demo's server has no business holding
         env.insert("CRMDESK_DEMO_TOKEN", self.token)
         env.insert("PYTHONUNBUFFERED", "1")  # the "listening" line must arrive at once, not when a buffer fills
         process = QProcess(self)

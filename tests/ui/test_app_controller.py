@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import logging
 import os
 import signal
@@ -11,6 +12,7 @@ import sys
 import threading
 import weakref
 from collections.abc import Iterator
+from pathlib import Path
 from typing import cast
 
 import pytest
@@ -575,6 +577,29 @@ def test_a_demo_server_that_cannot_start_reports_why(
     with qtbot.waitSignal(demo.failed, timeout=10_000) as failed:
         demo.start()
     assert "could not be started" in failed.args[0]
+    run(qtbot, demo.stop())
+
+
+def test_the_demo_server_is_not_handed_a_real_token_from_the_environment(
+    qtbot: QtBot, qasync_loop: object, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import crmdesk.services.demo as demo_module
+
+    seen = tmp_path / "environment.json"
+    # A stand-in server: writes down the environment it was given, then says it listens.
+    script = (
+        "import json, os, sys, time; "
+        f"open({str(seen)!r}, 'w').write(json.dumps(dict(os.environ))); "
+        "print('crmdesk-server: listening on http://127.0.0.1:9', flush=True); time.sleep(30)"
+    )
+    monkeypatch.setattr(demo_module, "server_command", lambda: (sys.executable, ["-c", script]))
+    monkeypatch.setenv("CRMDESK_TOKEN", "test-a-real-accounts-token")
+    demo = DemoServer()
+    with qtbot.waitSignal(demo.started, timeout=10_000):
+        demo.start()
+    given = json.loads(seen.read_text(encoding="utf-8"))
+    assert "CRMDESK_TOKEN" not in given and "test-a-real-accounts-token" not in seen.read_text(encoding="utf-8")
+    assert given["CRMDESK_DEMO_TOKEN"] == demo.token
     run(qtbot, demo.stop())
 
 
