@@ -140,7 +140,9 @@ def is_loopback_url(base_url: str) -> bool:
 
 
 def _is_loopback(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost."):
+    """A loopback IP literal, or "localhost", which every hosts file names. Not "localhost.": glibc looks that
+    up as written, and where the hosts file lacks it, DNS answers, which may send the token anywhere."""
+    if host.lower() == "localhost":
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback

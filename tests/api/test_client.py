@@ -41,9 +41,19 @@ def test_insecure_or_odd_base_urls_are_refused(url: str) -> None:
     assert TOKEN not in str(caught.value)
 
 
-def test_plain_http_to_a_remote_host_says_why() -> None:
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://contact-api.8mgenius.com.br",
+        # A fully qualified "localhost." is not in every hosts file (glibc looks it up as written), so it can be
+        # answered by DNS: a hostile resolver would get the token in plain text.
+        "http://localhost.:8765",
+        "http://127.0.0.1.nip.io:8765",
+    ],
+)
+def test_plain_http_to_a_host_that_may_not_be_this_computer_says_why(url: str) -> None:
     with pytest.raises(ValueError, match="unencrypted"):
-        ContactApi("http://contact-api.8mgenius.com.br", TOKEN)
+        ContactApi(url, TOKEN)
 
 
 @pytest.mark.parametrize(
