@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from crmdesk.services import phone
@@ -67,3 +69,15 @@ def test_call_and_whatsapp_links_dial_the_number_and_leave_the_extension_to_the_
     assert phone.split_extension("+16502530000") == ("+16502530000", "")
     assert phone.split_extension("+16502530000x7") == ("+16502530000", "7")
     assert phone.split_extension("Rua da Praia, box 12") == ("Rua da Praia, box 12", "")
+
+
+def test_a_stored_phone_of_many_blanks_is_read_at_once() -> None:
+    """Any text can be stored as a phone by another tool. Reading one of 20,000 blanks took ~9 s when the
+    extension's pattern backtracked through them (quadratic); now it takes a millisecond or two. The bound is
+    loose: a correct version passes it on the slowest machine, the quadratic one fails it on the fastest."""
+    blanks = "1" + " " * 20_000 + "x7"
+    started = time.perf_counter()
+    assert phone.split_extension(blanks) == ("1", "7")
+    assert phone.split_extension(blanks[:-1]) == (blanks[:-1].strip(), "")
+    assert phone.tel_url(blanks) == "tel:1;ext=7"
+    assert time.perf_counter() - started < 2.0
