@@ -970,8 +970,10 @@ class AppController:
         from PySide6.QtWidgets import QMessageBox
 
         from crmdesk.ui.errors import describe
+        from crmdesk.ui.messages import plain_box
 
         box = QMessageBox(QMessageBox.Icon.Critical, "CRMDesk", describe(exc).text, QMessageBox.StandardButton.Ok)
+        plain_box(box)  # an error's text may quote the server
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.show()  # non-modal; exec() here could re-enter a running task
         self._error_box = box  # held: a box without a parent window goes with its last Python reference

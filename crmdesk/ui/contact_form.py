@@ -57,7 +57,7 @@ from crmdesk.ui.announce import announce
 from crmdesk.ui.focus_ring import RingedPlainTextEdit
 from crmdesk.ui.formatting import format_currency, iso_date, plain_amount, user_locale
 from crmdesk.ui.icons import icon
-from crmdesk.ui.messages import error_colour, user_message
+from crmdesk.ui.messages import error_colour, plain_tooltip, user_message
 from crmdesk.ui.one_line import keep_one_line
 from crmdesk.ui.staged import BuildSteps
 from crmdesk.ui.tool_button import ToolButton
@@ -655,7 +655,7 @@ class ContactForm(QWidget):
         combo.editTextChanged.connect(self._edited)
         combo.editTextChanged.connect(self._update_local_time)
         # The field shows ~12 characters: "America/Argentina/Buenos_Aires" and ".../ComodRivadavia" look alike in it.
-        combo.editTextChanged.connect(lambda text: combo.setToolTip(text.strip()))
+        combo.editTextChanged.connect(lambda text: combo.setToolTip(plain_tooltip(text.strip())))
         line.editingFinished.connect(self.normalise_time_zone)
         self.local_time = QLabel(self)
         self.local_time.setObjectName("localTime")

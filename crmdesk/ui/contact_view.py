@@ -67,7 +67,7 @@ from crmdesk.ui.formatting import (
     widest_moment,
 )
 from crmdesk.ui.icons import icon
-from crmdesk.ui.messages import show_inline_error, user_message
+from crmdesk.ui.messages import plain_box, show_inline_error, user_message
 from crmdesk.ui.notes_timeline import NotesTimeline
 from crmdesk.ui.one_line import keep_one_line
 from crmdesk.ui.scaled_font import scale_font
@@ -1095,7 +1095,7 @@ class ContactView(QWidget):
         """Show ``box`` without a nested event loop (see pitfalls); ``answered`` gets the button clicked."""
         box.buttonClicked.connect(answered)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialog = box
+        self.dialog = plain_box(box)  # they name contacts, whose names anyone may have written as markup
         box.open()
 
     def resolve_unsaved(self, then: Callable[[], None], *, weight: int = OPEN_ANOTHER) -> None:

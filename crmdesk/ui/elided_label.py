@@ -8,6 +8,8 @@ from PySide6.QtCore import QEvent, QRect, QSize, Qt
 from PySide6.QtGui import QHelpEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QStyle, QToolTip, QWidget
 
+from crmdesk.ui.messages import plain_tooltip
+
 #: Characters an elided label keeps room for however narrow its layout gets ("4 Au…").
 MINIMUM_CHARACTERS = 5
 
@@ -53,7 +55,7 @@ class ElidedLabel(QLabel):
             self._fitted = None
         elif kind == QEvent.Type.ToolTip and not self.toolTip() and self.is_elided():
             assert isinstance(event, QHelpEvent)
-            QToolTip.showText(event.globalPos(), self.text(), self)
+            QToolTip.showText(event.globalPos(), plain_tooltip(self.text()), self)
             return True
         return super().event(event)
 

@@ -44,6 +44,7 @@ from crmdesk.ui import shortcuts
 from crmdesk.ui.announce import announce
 from crmdesk.ui.focus_ring import RING_WIDTH
 from crmdesk.ui.icons import TOOLBAR_SIZE, app_icon, icon
+from crmdesk.ui.messages import plain_box, plain_tooltip
 from crmdesk.ui.scaled_font import scale_font
 from crmdesk.ui.search_field import SearchField
 from crmdesk.ui.tool_button import ToolButton
@@ -794,7 +795,7 @@ class MainWindow(QMainWindow):
 
         box.buttonClicked.connect(answered)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self._left_over_box = box
+        self._left_over_box = plain_box(box)  # names typed by anyone: never markup
         box.open()
 
     # --- state ----------------------------------------------------------------------------------
@@ -1204,7 +1205,7 @@ class MainWindow(QMainWindow):
         if self.results_status.foregroundRole() != QPalette.ColorRole.WindowText:
             self.results_status.setForegroundRole(QPalette.ColorRole.WindowText)
         self.results_status.setText(text)
-        self.results_status.setToolTip(query if query and query not in text else "")
+        self.results_status.setToolTip(plain_tooltip(query) if query and query not in text else "")
         announce(self.results_status, text)  # the rep's focus stays in the search field
         self._quoted = None
         self._found_uid = None
@@ -1285,7 +1286,7 @@ class MainWindow(QMainWindow):
             text, tooltip = _result_texts(item.data(_UID_ROLE), name, email, phone, with_uid=alike)
             if item.text() != text:
                 item.setText(text)
-                item.setToolTip(tooltip)
+                item.setToolTip(plain_tooltip(tooltip))
 
     def _not_found(self, query: str) -> None:
         if self._opening is not None:
@@ -1441,7 +1442,7 @@ class MainWindow(QMainWindow):
             if item.text() != text:
                 item.setText(text)
                 item.setData(_UID_ROLE, entry.uid)
-                item.setToolTip(f"{entry.name}\n{details}\nUID {entry.uid}")
+                item.setToolTip(plain_tooltip(f"{entry.name}\n{details}\nUID {entry.uid}"))
         while rows.count() > len(entries):
             rows.takeItem(rows.count() - 1)
         self.recent_empty.setVisible(not entries)

@@ -1,9 +1,12 @@
-"""Inline messages: the contract's wording made plain, and errors in a red that reads in light and dark."""
+"""Inline messages: the contract's wording made plain, errors in a red that reads in light and dark, and text
+shown as written where Qt would take it for markup."""
 
 from __future__ import annotations
 
+from PySide6 import QtGui
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from crmdesk.contract import ContractError
 
@@ -39,3 +42,23 @@ def show_inline_error(label: QLabel, text: str) -> None:
         label.setPalette(palette)
     label.setText(text)
     label.setVisible(bool(text))
+
+
+# Contact data is written by colleagues, other tools and the server: a name or tag such as <img src="…"> or
+# <a href="…">Click to save</a> must show as those characters. Labels are set to plain text where they are made;
+# tooltips and message boxes take anything that looks like markup for rich text, which loads local images and
+# makes live links.
+
+
+def plain_tooltip(text: str) -> str:
+    """``text`` for setToolTip, shown character for character: text Qt would take for markup is escaped into rich
+    text that reads as written (spaces and lines kept); any other is left as it is."""
+    if not QtGui.Qt.mightBeRichText(text):
+        return text
+    return QtGui.Qt.convertFromPlainText(text, Qt.WhiteSpaceMode.WhiteSpacePre)
+
+
+def plain_box(box: QMessageBox) -> QMessageBox:
+    """``box`` showing its text and informative text as written, never as markup (and so never as a link)."""
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    return box

@@ -13,7 +13,7 @@ from crmdesk.contract import ContractError, validate_tag
 from crmdesk.services.pasted import tag_names
 from crmdesk.ui.flow_layout import FlowLayout
 from crmdesk.ui.focus_ring import FocusRingScrollArea
-from crmdesk.ui.messages import show_inline_error, user_message
+from crmdesk.ui.messages import plain_tooltip, show_inline_error, user_message
 from crmdesk.ui.one_line import keep_one_line
 
 #: Hidden chips kept for the next contact's tags (reused rather than made again); more are deleted.
@@ -77,7 +77,7 @@ class TagChip(QLabel):
         # The chip area's tooltip (why a chip has no remove button), after the whole name of one shortened.
         area = self.parentWidget()
         area_tip = area.toolTip() if area is not None else ""
-        tip = f"{name}\n\n{area_tip}" if shown != text else area_tip
+        tip = plain_tooltip(f"{name}\n\n{area_tip}") if shown != text else area_tip
         if self.toolTip() != tip:
             self.setToolTip(tip)
         if self.font().italic() != pending:
