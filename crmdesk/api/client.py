@@ -60,6 +60,13 @@ BACKOFF_MAX: Final = 8.0
 #: with a file, a broken proxy that never ends its body, or a small compressed body that unpacks to gigabytes
 #: must not fill the rep's memory.
 MAX_ANSWER_BYTES: Final = 128 * 1024 * 1024
+#: The most JSON objects and lists one answer may hold. The API's answers have a handful (a contact's notes are one
+#: string, its tags one list); an answer within MAX_ANSWER_BYTES made of ``[{},{},…]`` would unpack to ~3.4 GB of
+#: Python objects. Counted by their opening brackets, strings included: still far above any real answer.
+MAX_JSON_CONTAINERS: Final = 100_000
+#: Bodies from this size on are parsed in a worker thread: a contact with years of notes (~5 MB) took ~50 ms of
+#: json.loads, a stall of three frames on the UI thread that runs the event loop.
+DECODE_IN_THREAD_BYTES: Final = 256 * 1024
 
 #: Methods the contract makes safe to send twice. A POST or PUT that may have reached the server is
 #: never re-sent, because a second create would duplicate the contact and a second note would repeat; the
@@ -719,9 +726,10 @@ class ContactApi:
                         method=method,
                         path=path,
                     )
+                decoded = await _decode_in_thread(body) if len(body) >= DECODE_IN_THREAD_BYTES else _decode(body)
                 if status < 400:
                     try:
-                        return _payload_data(response, body, method, path)
+                        return _payload_data(response, body, decoded, method, path)
                     except BadResponseError as error:
                         # A success status: a write was done, whatever the server wrote about it.
                         error.may_have_happened = method not in _IDEMPOTENT
@@ -734,7 +742,7 @@ class ContactApi:
                     if retry_after is not None:
                         self._limiter.hold(min(retry_after, RETRY_AFTER_CAP))
                     if attempt > self.max_retries or (retry_after is not None and retry_after > RETRY_AFTER_CAP):
-                        raise _error_of(response, body, method, path, retry_after)
+                        raise _error_of(response, decoded, method, path, retry_after)
                     delay = retry_after if retry_after is not None else backoff_delay(attempt - 1, self._jitter())
                     await self._pause("rate_limited", attempt, delay, method, path)
                     # This call waited out the server's advice; the hold it placed has served its purpose.
@@ -743,14 +751,14 @@ class ContactApi:
                 if status in _RETRIED_STATUSES and again and attempt <= self.max_retries:
                     advice = _retry_after(response.headers)
                     if advice is not None and advice > RETRY_AFTER_CAP:
-                        raise _error_of(response, body, method, path, advice)
+                        raise _error_of(response, decoded, method, path, advice)
                     delay = advice if advice is not None else backoff_delay(attempt - 1, self._jitter())
                     # A gateway's failure (502, 504) may come after it passed the request on; a 503 says the
                     # server did not take it.
                     outcome_unknown = outcome_unknown or status in _GATEWAY_STATUSES
                     await self._pause("server_error", attempt, delay, method, path)
                     continue
-                raise _error_of(response, body, method, path, _retry_after(response.headers))
+                raise _error_of(response, decoded, method, path, _retry_after(response.headers))
         except ApiError as error:
             # A later attempt's refusal (a 429, a 500) says nothing of an earlier one whose answer was lost: that
             # one may have done the work.
@@ -925,10 +933,18 @@ async def _read_body(response: httpx.Response, method: str, path: str) -> bytes:
     return b"".join(chunks)
 
 
+async def _decode_in_thread(body: bytes) -> tuple[Any, str | None]:
+    import asyncio  # loaded by the time an answer comes (see _asyncio_sleep)
+
+    return await asyncio.to_thread(_decode, body)
+
+
 def _decode(body: bytes) -> tuple[Any, str | None]:
     """The parsed JSON body, or ``(None, what was wrong)``."""
     if not body.strip():
         return None, "an empty body instead of JSON"
+    if body.count(b"{") + body.count(b"[") > MAX_JSON_CONTAINERS:
+        return None, f"an answer of over {MAX_JSON_CONTAINERS:,} JSON objects and lists, which CRMDesk does not read"
     try:
         return json.loads(body), None
     except UnicodeDecodeError:
@@ -945,11 +961,14 @@ def _decode(body: bytes) -> tuple[Any, str | None]:
         return None, "JSON with a number too long to read"
 
 
-def _payload_data(response: httpx.Response, body: bytes, method: str, path: str) -> Any:
+def _payload_data(
+    response: httpx.Response, body: bytes, decoded: tuple[Any, str | None], method: str, path: str
+) -> Any:
+    """The envelope's ``data`` of a success, from ``decoded`` (what :func:`_decode` made of ``body``)."""
     status = response.status_code
     if method == "DELETE" and (status == 204 or not body.strip()):
         return None  # deleted, said without a body, as many servers do
-    payload, problem = _decode(body)
+    payload, problem = decoded
     if problem is not None:
         raise BadResponseError(f"The server sent {problem} (HTTP {status}).", status=status, method=method, path=path)
     if not isinstance(payload, dict):
@@ -970,8 +989,10 @@ def _payload_data(response: httpx.Response, body: bytes, method: str, path: str)
     return payload["data"]
 
 
-def _error_of(response: httpx.Response, body: bytes, method: str, path: str, retry_after: float | None) -> ApiError:
-    payload, _problem = _decode(body)
+def _error_of(
+    response: httpx.Response, decoded: tuple[Any, str | None], method: str, path: str, retry_after: float | None
+) -> ApiError:
+    payload, _problem = decoded
     status = response.status_code
     code = error = None
     if isinstance(payload, dict):

@@ -10,6 +10,7 @@ import asyncio
 import email.utils
 import gzip
 import json
+import threading
 import time
 
 import httpx
@@ -30,6 +31,7 @@ from crmdesk.api import (
     TimeoutError,
     ValidationError,
 )
+from crmdesk.api import client as client_module
 from crmdesk.api.client import MAX_ANSWER_BYTES
 from tests.api.faults import Drip, FaultServer, Flood, Hang, Reply, Reset, Step, http_response, json_reply
 from tests.api.helpers import SEED_CONTACT, SEED_SUMMARY, Scripted, fail, make_api, ok
@@ -686,14 +688,38 @@ def test_a_small_compressed_answer_that_unpacks_past_the_limit_is_refused() -> N
     assert caught.value.may_have_happened  # the server said it was created
 
 
-def test_a_large_contact_within_the_limit_is_read_whole() -> None:
+def test_a_large_contact_within_the_limit_is_read_whole_and_parsed_off_the_event_loops_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # 600 notes of the contract's longest (10,000 characters): ~6 MB, far more than a rep's busiest contact.
+    # Parsing it took ~50 ms, three frames of a window whose event loop runs the requests.
+    parsed_on: list[str] = []
+    decode = client_module._decode
+
+    def spied(body: bytes) -> tuple[object, str | None]:
+        parsed_on.append(threading.current_thread().name)
+        return decode(body)
+
+    monkeypatch.setattr(client_module, "_decode", spied)
     notes = "\n\n".join(f"2025-01-{day % 28 + 1:02d} 09:{day % 60:02d} " + "x" * 10_000 for day in range(600))
     api, _recorder = make_api(handler=Scripted([ok({**SEED_CONTACT, "notes": notes})]))
     contact = _run(api, "get_contact", uid="ABC12345")
     assert isinstance(contact, Contact)
     assert len(contact.notes) == 600
     assert all(len(note.text) == 10_000 for note in contact.notes)
+    small, _recorder = make_api(handler=Scripted([ok(SEED_CONTACT)]))
+    assert isinstance(_run(small, "get_contact", uid="ABC12345"), Contact)  # no thread needed
+    loop_thread = threading.main_thread().name
+    assert parsed_on[0] != loop_thread and parsed_on[1] == loop_thread
+
+
+def test_an_answer_of_many_tiny_objects_is_refused_before_it_is_parsed() -> None:
+    # ~300 KB of [{},{},...]: as 128 MB it would unpack to ~3.4 GB of Python objects and hold the window for
+    # seconds. The API's answers hold a handful of objects and lists.
+    body = b'{"success": true, "data": [' + b",".join([b"{}"] * 100_001) + b"]}"
+    api, _recorder = make_api(handler=Scripted([httpx.Response(200, content=body)]))
+    with pytest.raises(BadResponseError, match="over 100,000 JSON objects and lists"):
+        _run(api, "get_contact", uid="ABC12345")
 
 
 # --- Tolerated shapes ----------------------------------------------------------------------------
