@@ -341,15 +341,44 @@ class AppController:
         if self.profiles.token_remembered(self.profile):
             # Reading the keyring costs ~150 ms before its first answer (longer if it has to be unlocked): the
             # window shows now with a session that waits for its token, read in a worker thread.
-            self._open_session_or_sign_in(base_url, None)
+            self._open_remembered(base_url, None)
             return
         # No hint (first start, or a token remembered by an older version): read the keyring before anything shows.
         stored = self.credentials.load(self.profile)
         if stored:
             self.profiles.set_token_remembered(self.profile, True)
-            self._open_session_or_sign_in(base_url, stored)
+            self._open_remembered(base_url, stored)
             return
         self.show_sign_in()
+
+    def _open_remembered(self, base_url: str, token: str | None) -> None:
+        """Open the profile with the token it remembers (``None``: read from the keyring meanwhile), if
+        ``base_url`` is the server that token was given for. A --base-url naming another (a shortcut or a phone
+        tool set up for another server) would hand it the account's token unasked: sign-in asks for that
+        server's instead, as the sign-in dialog itself never sends a stored token elsewhere."""
+        from crmdesk.api.address import normalised_base_url
+
+        given_for = self.profiles.base_url(self.profile)
+        try:
+            wanted = normalised_base_url(base_url).rstrip("/")
+        except ValueError:
+            wanted = None  # an address that cannot be used: the session refuses it, and sign-in says why
+        try:
+            same = wanted == normalised_base_url(given_for).rstrip("/")
+        except ValueError:
+            same = False
+        if wanted is None or same:
+            self._open_session_or_sign_in(base_url, token)
+            return
+        from PySide6.QtCore import QCoreApplication
+
+        self.show_sign_in(
+            QCoreApplication.translate(
+                "AppController",
+                "The token saved for profile {0} is for {1}, so it is not sent to {2}. Sign in with that server's "
+                "token, or start without --base-url.",
+            ).format(self.profile, given_for, base_url)
+        )
 
     def _open_session_or_sign_in(self, base_url: str, token: str | None, *, from_environment: bool = False) -> None:
         from crmdesk.services.session import Session
@@ -891,7 +920,7 @@ class AppController:
         if session is not None and session.demo and self.profiles.token_remembered(self.profile):
             # Leaving the demo: the rep's own profile opens as a start does, its token read from the keyring
             # (the sign-in dialog asked them to paste it again).
-            self._open_session_or_sign_in(self.args.base_url or self.profiles.base_url(self.profile), None)
+            self._open_remembered(self.args.base_url or self.profiles.base_url(self.profile), None)
             return
         self.show_sign_in()
 

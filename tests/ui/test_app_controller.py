@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
 
+import httpx
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QPushButton
@@ -36,7 +37,7 @@ from tests.support.live_server import Account, LiveServer
 from tests.support.qt_fixtures import MemoryKeyring
 from tests.support.stall_probe import StallProbe
 from tests.ui.contact_support import FailingTransport, HeldTransport
-from tests.ui.shell_support import create_contacts, on_server, run
+from tests.ui.shell_support import closed_port, create_contacts, on_server, run
 
 
 @pytest.fixture
@@ -208,6 +209,7 @@ def test_sign_out_clears_the_token_and_shows_sign_in(
     qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
 ) -> None:
     memory_keyring.passwords[(SERVICE, "work")] = account.token
+    Profiles().set_base_url("work", account.base_url)  # where the token was given
     # What an earlier run left unsaved names a customer too; the offer of it is still unanswered at the sign-out.
     kept = UnsavedWork(drafts=(Draft("AB12CD34", "Zelda Private", note="Owes us a call"),))
     left_over = UnsavedWorkFile("work", lambda: kept)
@@ -565,6 +567,43 @@ def test_restarting_the_demo_with_a_note_on_its_way_asks_about_the_note_first(qt
     qtbot.waitUntil(lambda: app.window.session.is_ready(), timeout=30_000)  # type: ignore[union-attr]
     qtbot.wait(300)
     assert not app.window.banner.isVisible() or "inside CRMDesk" not in app.window.banner.text()
+
+
+@pytest.mark.parametrize("remembered", [True, False], ids=["remembered", "found in the keyring"])
+def test_a_saved_token_is_not_sent_to_another_server_named_with_base_url(
+    qtbot: QtBot,
+    controller: object,
+    account: Account,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    remembered: bool,
+) -> None:
+    """A shortcut or phone tool set up for another server must not get the account's token unasked."""
+    memory_keyring.passwords[(SERVICE, "work")] = account.token
+    Profiles().set_base_url("work", account.base_url)
+    Profiles().set_token_remembered("work", remembered)
+    sent: list[str] = []
+
+    class Recording(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            sent.append(f"{request.url.host}:{request.url.port} {request.headers.get('authorization', '')}")
+            raise httpx.ConnectError("nothing listens here", request=request)
+
+    _with_transport(monkeypatch, Recording())
+    other = f"http://127.0.0.1:{closed_port()}"
+    app: AppController = controller(  # type: ignore[operator]
+        "--profile", "work", "--base-url", other, "--search", "someone@example.com"
+    )
+    app.start()
+    qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=10_000)
+    assert cast(SignInDialog, app.sign_in).message.text() == (
+        f"The token saved for profile work is for {account.base_url}, so it is not sent to {other}. Sign in with "
+        "that server's token, or start without --base-url."
+    )
+    assert cast(SignInDialog, app.sign_in).base_url_field.text() == other
+    qtbot.wait(300)
+    assert sent == []
+    assert memory_keyring.passwords == {(SERVICE, "work"): account.token}  # kept for its own server
 
 
 def test_a_demo_server_that_cannot_start_reports_why(
