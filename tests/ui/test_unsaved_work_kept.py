@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
+from crmdesk.api.models import ContactRef
 from crmdesk.services.recovery import WRITE_DELAY_MS, Draft, UnsavedWork
 from crmdesk.services.registry import Registry
 from crmdesk.ui.main_window import MainWindow
@@ -58,6 +59,15 @@ def _offer(qtbot: QtBot, window: MainWindow) -> QMessageBox:
 
     qtbot.waitUntil(lambda: len(shown()) == 1, timeout=10_000)
     return shown()[0]
+
+
+def _city_typed_over(qtbot: QtBot, account: Account) -> tuple[MainWindow, ContactRef]:
+    """A window with Ana Lima open, her city Recife typed over with Olinda and not saved."""
+    (edited,) = create_contacts(qtbot, account, {"name": "Ana Lima", "email": "ana@example.com", "city": "Recife"})
+    window = open_window(qtbot, account)
+    _opened(qtbot, window, edited.uid)
+    _type_over(qtbot, _field(window, "city"), "Olinda")
+    return window, edited
 
 
 def _answer(box: QMessageBox, text: str) -> None:
@@ -166,10 +176,7 @@ def test_a_new_contact_not_yet_created_comes_back_with_its_tags_note_and_stage(
 def test_discard_drops_it_for_good_and_an_unanswered_offer_is_made_again(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    (edited,) = create_contacts(qtbot, account, {"name": "Ana Lima", "email": "ana@example.com", "city": "Recife"})
-    window = open_window(qtbot, account)
-    _opened(qtbot, window, edited.uid)
-    _type_over(qtbot, _field(window, "city"), "Olinda")
+    window, _edited = _city_typed_over(qtbot, account)
     path = _dies(qtbot, window)
 
     unanswered = open_window(qtbot, account)
@@ -217,10 +224,7 @@ def test_the_file_goes_once_nothing_is_unsaved(
 def test_edits_to_a_contact_deleted_since_the_crash_are_shown_not_dropped(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    (edited,) = create_contacts(qtbot, account, {"name": "Ana Lima", "email": "ana@example.com", "city": "Recife"})
-    window = open_window(qtbot, account)
-    _opened(qtbot, window, edited.uid)
-    _type_over(qtbot, _field(window, "city"), "Olinda")
+    window, edited = _city_typed_over(qtbot, account)
     path = _dies(qtbot, window)
 
     async def colleague() -> None:
@@ -242,10 +246,7 @@ def test_edits_to_a_contact_deleted_since_the_crash_are_shown_not_dropped(
 def test_what_the_rep_discards_at_the_close_is_not_offered_again(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    (edited,) = create_contacts(qtbot, account, {"name": "Ana Lima", "email": "ana@example.com", "city": "Recife"})
-    window = open_window(qtbot, account)
-    _opened(qtbot, window, edited.uid)
-    _type_over(qtbot, _field(window, "city"), "Olinda")
+    window, _edited = _city_typed_over(qtbot, account)
     assert window.unsaved is not None and window.unsaved.path is not None
     path = window.unsaved.path
     qtbot.waitUntil(path.exists, timeout=5_000)
@@ -316,10 +317,7 @@ def test_a_note_stored_just_before_the_end_is_not_offered_again(
 def test_restored_work_waiting_for_its_contact_is_asked_about_before_it_can_go(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
-    (edited,) = create_contacts(qtbot, account, {"name": "Ana Lima", "email": "ana@example.com", "city": "Recife"})
-    window = open_window(qtbot, account)
-    _opened(qtbot, window, edited.uid)
-    _type_over(qtbot, _field(window, "city"), "Olinda")
+    window, _edited = _city_typed_over(qtbot, account)
     path = _dies(qtbot, window)
 
     # The next start cannot reach the server: the contact cannot be read, so the edit waits for it.
