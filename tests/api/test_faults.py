@@ -722,6 +722,17 @@ def test_an_answer_of_many_tiny_objects_is_refused_before_it_is_parsed() -> None
         _run(api, "get_contact", uid="ABC12345")
 
 
+def test_brackets_inside_notes_do_not_count_as_objects() -> None:
+    # Eleven notes of ~10,000 "[" and "{" (a pasted log, or someone's mischief): 110,000 brackets in one string,
+    # behind a quote and a backslash that the count must read as escaped.
+    note = '"\\' + "[{" * 4_990
+    notes = "\n\n".join(f"2025-01-{day + 1:02d} 09:00 {note}" for day in range(11))
+    api, _recorder = make_api(handler=Scripted([ok({**SEED_CONTACT, "notes": notes})]))
+    contact = _run(api, "get_contact", uid="ABC12345")
+    assert isinstance(contact, Contact)
+    assert [entry.text for entry in contact.notes] == [note] * 11
+
+
 # --- Tolerated shapes ----------------------------------------------------------------------------
 
 
