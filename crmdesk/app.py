@@ -331,7 +331,9 @@ class AppController:
             return
         from crmdesk.services.credentials import TOKEN_ENV
 
-        env_token = os.environ.get(TOKEN_ENV, "").strip()
+        # Read once and taken out of the environment: the programs the app starts (the browser or mail program
+        # behind a link, a phone app) inherit it, and have no business with the account's token.
+        env_token = os.environ.pop(TOKEN_ENV, "").strip()
         base_url = self.args.base_url or self.profiles.base_url(self.profile)
         if env_token:
             # For scripted runs and benchmarks: used for this session only, never stored, and the keyring is left
@@ -786,6 +788,10 @@ class AppController:
         from PySide6.QtCore import QTimer
 
         window = self.window
+        if window is not None and window.unsaved is not None:
+            # The file as things are now: the end may not leave the app a second to write it (a revert since the
+            # last write must not come back at the next start).
+            window.unsaved.flush()
         if window is None or not window.would_lose_work():
             return
         if not manager.allowsInteraction():
@@ -793,8 +799,6 @@ class AppController:
                 "The computer's session is ending with changes not saved, and gave no leave to ask about them; "
                 "they are kept for the next start"
             )
-            if window.unsaved is not None:
-                window.unsaved.flush()
             return
         manager.cancel()
         log.info("Held back the end of the computer's session: closing the window would lose changes")

@@ -37,6 +37,9 @@ class SelectableLabel(QLabel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # It shows data (a note, a uid from the server): never markup. QLabel's own setter: a subclass's override
+        # (WrappedLabel's, clearing its measurements) has not set itself up yet.
+        QLabel.setTextFormat(self, Qt.TextFormat.PlainText)
         self._plain_flags = self.textInteractionFlags()
 
     def enterEvent(self, event: QEnterEvent) -> None:

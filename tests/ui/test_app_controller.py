@@ -382,6 +382,8 @@ def test_env_token_is_used_for_the_session_and_never_stored(
     app.start()
     assert app.window is not None and app.sign_in is None
     assert memory_keyring.passwords == {}
+    # Nor handed on: the programs the app starts (a browser, a mail or phone app) inherit its environment.
+    assert "CRMDESK_TOKEN" not in os.environ
 
 
 def test_a_refused_env_token_leaves_the_remembered_token_alone(
@@ -1220,6 +1222,22 @@ def test_the_computer_shutting_down_waits_for_a_note_on_its_way(
     assert app.exit_code == 0
 
     assert [note.text for note in on_server(qtbot, account, uid=uid).notes] == ["Called: wants the premium plan"]
+
+
+def test_the_computer_shutting_down_after_a_revert_leaves_nothing_to_offer_back(
+    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, window, _uid = _alice_open_in_work(
+        qtbot, controller, account, memory_keyring, monkeypatch, HeldTransport("GET /nothing-held")
+    )
+    assert window.unsaved is not None and window.unsaved.path is not None
+    unsaved_file = window.unsaved.path
+    cast(QLineEdit, window.contact_view.form.editor("lastName")).setText("Alpha-Souza")
+    qtbot.waitUntil(unsaved_file.exists, timeout=5_000)
+    window.contact_view.revert()
+    app.commit_data(_EndingSession())  # type: ignore[arg-type]  # a stand-in for the QSessionManager
+    # At once: the session's end may not leave the app the second a change waits to be written.
+    assert not unsaved_file.exists()
 
 
 @pytest.mark.expected_warnings

@@ -45,6 +45,10 @@ def test_a_name_written_as_markup_is_shown_as_written_in_recent_and_in_the_unsav
     qtbot.waitUntil(lambda: window.contact_view.current_uid() == ref.uid, timeout=15_000)
     qtbot.waitUntil(lambda: window.recent_list.count() == 1, timeout=5_000)
     assert shown_as(window.recent_list.item(0).toolTip()).startswith(f"{IMAGE} {LINK}\n")
+    # The header's labels (the name, the uid a server sends) are plain text too.
+    for name in ("fullName", "uid"):
+        header_label = window.contact_view.findChild(QLabel, name)
+        assert header_label is not None and header_label.textFormat() == Qt.TextFormat.PlainText, name
 
     city = window.contact_view.findChild(QLineEdit, "city")
     assert city is not None

@@ -19,6 +19,7 @@ WIDTHS = (80, 200, 480)  # fewer than the widths a label remembers, so nothing i
 def _pair(qtbot: QtBot) -> tuple[WrappedLabel, QLabel]:
     wrapped, plain = WrappedLabel(), QLabel()
     plain.setWordWrap(True)
+    plain.setTextFormat(Qt.TextFormat.PlainText)  # as a WrappedLabel is made
     for label in (wrapped, plain):
         qtbot.addWidget(label)
     return wrapped, plain
@@ -47,7 +48,9 @@ def test_heights_match_a_plain_word_wrapped_label_through_every_change(qtbot: Qt
         ("margin", lambda label: label.setMargin(12)),
         ("indent", lambda label: label.setIndent(40)),
         ("alignment, with the indent", lambda label: label.setAlignment(Qt.AlignmentFlag.AlignHCenter)),
-        ("markup, shown as rich text", lambda label: label.setText("<b>Called:</b> " + LONG)),
+        # A WrappedLabel starts as plain text (it shows notes, written by anyone); rich text only if asked.
+        ("markup, as written", lambda label: label.setText("<b>Called:</b> " + LONG)),
+        ("markup, shown as rich text", lambda label: label.setTextFormat(Qt.TextFormat.RichText)),
         ("markup, shown as plain text", lambda label: label.setTextFormat(Qt.TextFormat.PlainText)),
         ("a frame", lambda label: label.setFrameShape(QFrame.Shape.Box)),
         ("a thicker frame", lambda label: label.setLineWidth(6)),
