@@ -45,10 +45,10 @@ class _NoteFlight:
 
 def _copies(contact: Contact, text: str) -> int:
     """How many of the contact's notes read ``text`` (a note's text may come back with its ends trimmed)."""
-    return _count(contact.notes, text)
+    return note_copies(contact.notes, text)
 
 
-def _count(notes: Sequence[contract.NoteEntry], text: str) -> int:
+def note_copies(notes: Sequence[contract.NoteEntry], text: str) -> int:
     """How many of ``notes`` read ``text``, spaces aside (a server may trim a note or collapse its spaces)."""
     words = text.split()
     return sum(1 for note in notes if note.text.split() == words)
@@ -69,7 +69,7 @@ def _merged_notes(
     ours = [note for note in held if any(note is entry for entry in unread)]
     merged = list(answer) if len(answer) > len(read) else list(read)
     for index, note in enumerate(ours):
-        if _count(merged, note.text) < _count(read, note.text) + _count(ours[: index + 1], note.text):
+        if note_copies(merged, note.text) < note_copies(read, note.text) + note_copies(ours[: index + 1], note.text):
             merged.append(note)
     return tuple(merged)
 
@@ -140,6 +140,7 @@ class ContactService(QObject):
         busy_changed(bool): whether any request is running.
         writes_changed(int): how many writes (tags, notes, dedicated fields, deletions) are on their way now.
         writes_done(): the last tag, note or dedicated-field change on its way has finished (or failed).
+        note_posted(str): a note to this uid has gone out (after the read before it): it may be stored from now on.
     """
 
     contact_loaded = Signal(object)
@@ -164,6 +165,7 @@ class ContactService(QObject):
     busy_changed = Signal(bool)
     writes_changed = Signal(int)
     writes_done = Signal()
+    note_posted = Signal(str)
 
     def __init__(self, api_source: Callable[[], ContactApi], registry: Registry, parent: QObject | None = None) -> None:
         """``api_source`` returns the client whenever a request needs it: a session that is still starting has
@@ -199,6 +201,9 @@ class ContactService(QObject):
         self._written: dict[str, _Written] = {}
         # Per uid, the notes and tags on their way, for the contact's page when the rep comes back to it.
         self._notes_sending: dict[str, list[str]] = {}
+        # Of those, the notes that have gone out (or been answered), with how many notes of the same text the contact
+        # held just before (None: its read failed): what a read after a crash compares with (see posted_notes).
+        self._notes_posted: dict[str, list[tuple[str, int | None]]] = {}
         self._tags_sending: dict[str, list[str]] = {}
 
     @property
@@ -227,6 +232,11 @@ class ContactService(QObject):
     def sending(self, uid: str) -> tuple[list[str], list[str]]:
         """The notes and the tags on their way to ``uid``, in the order they were sent."""
         return list(self._notes_sending.get(uid, ())), list(self._tags_sending.get(uid, ()))
+
+    def posted_notes(self, uid: str) -> list[tuple[str, int | None]]:
+        """The notes to ``uid`` that have been sent, answered or not, each with how many notes of its text the
+        contact held just before (None: not known); a note on its way and not among them has not left yet."""
+        return list(self._notes_posted.get(uid, ()))
 
     def uids_sending(self) -> list[str]:
         """The contacts with notes or tags on their way."""
@@ -330,12 +340,23 @@ class ContactService(QObject):
     def add_note(self, text: str) -> None:
         contact = self._require()
         self._notes_sending.setdefault(contact.uid, []).append(text)
+
+        def settled() -> None:
+            _drop(self._notes_sending, contact.uid, text)
+            posted = self._notes_posted.get(contact.uid, [])
+            for index, (sent, _before) in enumerate(posted):
+                if sent == text:
+                    del posted[index]
+                    break
+            if not posted:
+                self._notes_posted.pop(contact.uid, None)
+
         self._start(
             f"note:{next(self._note_counter)}",
             self._note(contact, text),
             lambda result: self._note_added(result[0], result[1], text),
             lambda error: self.note_failed.emit(contact.uid, text, error),
-            lambda: _drop(self._notes_sending, contact.uid, text),
+            settled,
         )
 
     def set_stage(self, stage: str) -> None:
@@ -480,6 +501,9 @@ class ContactService(QObject):
                 if previous is not None:
                     await asyncio.shield(previous)
                 sent = self._server_now()
+                copies = _copies(baseline, text) if baseline is not None else None
+                self._notes_posted.setdefault(uid, []).append((text, copies))
+                self.note_posted.emit(uid)
                 await self.api.add_note(text, uid=uid)
             finally:
                 # Answered, failed or cancelled: the next note goes. Not before the answer: a request slow on its

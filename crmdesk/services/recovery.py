@@ -57,19 +57,35 @@ class NewContact:
 
 
 @dataclass(frozen=True, slots=True)
+class SentNote:
+    """A note sent and not answered: ``copies_before`` is how many notes of the same text the contact held just
+    before it went (None: not known), so that a read can tell whether it is stored, repeated words or not."""
+
+    text: str
+    copies_before: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Draft:
-    """Notes and tags for a contact not known to be added: typed in its boxes, or sent and not yet answered
-    (``sent_notes``, ``sent_tags``: the server may hold them, so they go back only if a read shows it does not)."""
+    """What is not known to be added to a contact: a note and a tag typed in its boxes (``note_unsure``: the
+    typed note may have been added, its answer lost), and what was sent and not answered (notes, tags, and the
+    stage, quality or owner picked, ``picks``): the server may hold those, so only a read says what goes back."""
 
     uid: str
     name: str
     note: str = ""
     tag: str = ""
-    sent_notes: tuple[str, ...] = ()
+    note_unsure: bool = False
+    sent_notes: tuple[SentNote, ...] = ()
     sent_tags: tuple[str, ...] = ()
+    picks: Mapping[str, str] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
-        return not (self.note.strip() or self.tag.strip() or self.sent_notes or self.sent_tags)
+        return not (self.note.strip() or self.tag.strip() or self.sent_notes or self.sent_tags or self.picks)
+
+    def waits_for_a_read(self) -> bool:
+        """Whether part of it can be put back only once the contact is read."""
+        return bool(self.sent_notes or self.sent_tags or self.picks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +107,10 @@ class UnsavedWork:
                     "name": d.name,
                     "note": d.note,
                     "tag": d.tag,
-                    "sentNotes": list(d.sent_notes),
+                    "noteUnsure": d.note_unsure,
+                    "sentNotes": [{"text": n.text, "copiesBefore": n.copies_before} for n in d.sent_notes],
                     "sentTags": list(d.sent_tags),
+                    "picks": dict(d.picks),
                 }
                 for d in self.drafts
             ],
@@ -128,8 +146,10 @@ class UnsavedWork:
                     _text(item.get("name")),
                     _text(item.get("note")),
                     _text(item.get("tag")),
-                    _text_list(item.get("sentNotes")),
+                    item.get("noteUnsure") is True,
+                    _sent_notes(item.get("sentNotes")),
                     _text_list(item.get("sentTags")),
+                    _texts(item.get("picks")),
                 )
             ).is_empty()
         )
@@ -146,6 +166,16 @@ class UnsavedWork:
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _sent_notes(value: object) -> tuple[SentNote, ...]:
+    notes = []
+    for item in value if isinstance(value, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("text"), str) and item["text"].strip():
+            before = item.get("copiesBefore")
+            known = isinstance(before, int) and not isinstance(before, bool) and before >= 0
+            notes.append(SentNote(item["text"], before if known else None))
+    return tuple(notes)
 
 
 def _text_list(value: object) -> tuple[str, ...]:

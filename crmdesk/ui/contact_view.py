@@ -48,9 +48,9 @@ from crmdesk.contract import (
     validate_note,
     validate_tags,
 )
-from crmdesk.services.contact import ContactService
+from crmdesk.services.contact import ContactService, note_copies
 from crmdesk.services.pasted import tag_names
-from crmdesk.services.recovery import Draft, NewContact, UnsavedEdits, UnsavedWork
+from crmdesk.services.recovery import Draft, NewContact, SentNote, UnsavedEdits, UnsavedWork
 from crmdesk.services.registry import Registry
 from crmdesk.ui import shortcuts
 from crmdesk.ui.announce import announce
@@ -246,7 +246,10 @@ class ContactView(QWidget):
         # the form when the contact opens; notes and tags that were on their way go back into the boxes if the
         # server does not hold them.
         self._restored: dict[str, UnsavedEdits] = {}
-        self._restored_sent: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._restored_sent: dict[str, Draft] = {}  # what was on its way to each (sent notes and tags, picks)
+        self._restored_new: NewContact | None = None  # a new-contact form, while another contact is open
+        # Contacts whose note box holds a note that may have been added (its answer was lost): said under the box.
+        self._unsure_notes: set[str] = set()
         self._filling_combos = False
         self.dialog: QMessageBox | None = None
         self._body_arranged = False
@@ -789,7 +792,11 @@ class ContactView(QWidget):
         self.contact_opened.emit(held)
 
     def start_create(self, prefill: dict[str, str] | None = None) -> None:
-        """Switch to an empty form for a new contact, optionally pre-filled (e.g. with the searched email)."""
+        """Switch to an empty form for a new contact, optionally pre-filled (e.g. with the searched email); without
+        ``prefill``, a new-contact form restored from an earlier run and waiting comes back instead."""
+        if prefill is None and self._restored_new is not None:
+            self._put_back_new_contact(self._restored_new)
+            return
         if self._mode != "create":
             self._before_create = self.service.current if self._mode == "view" else None
         self._leaving_create()
@@ -891,15 +898,21 @@ class ContactView(QWidget):
             phrases.append(
                 self.tr("the work restored for {name}, which is put back when you open it").format(name=name)
             )
+        if self._restored_new is not None:
+            phrases.append(
+                self.tr("{what}, restored, which New contact brings back").format(
+                    what=self._new_contact_phrase(self._restored_new)
+                )
+            )
         return phrases
 
     def unsaved_work(self) -> UnsavedWork:
-        """Everything here that closing would ask about, the notes and tags on their way (the server may not have
-        them), and what was restored from an earlier run for contacts not opened since: what the disk keeps in
-        case the app ends without asking (services/recovery.py)."""
+        """Everything here that closing would ask about, what is on its way to the server (it may not get there),
+        and what was restored from an earlier run and not put back yet: what the disk keeps in case the app ends
+        without asking (services/recovery.py)."""
         current_uid = self.current_uid()
         edits = [entry for uid, entry in self._restored.items() if uid != current_uid]
-        new_contact = None
+        new_contact = self._restored_new
         current = self.service.current
         if self._mode == "view" and current is not None and (changes := self.form.changes()):
             baseline = self.form.baseline()
@@ -915,28 +928,45 @@ class ContactView(QWidget):
         typed = dict(self._drafts)
         if self._draft_uid is not None and self._draft_uid not in self._deleted:
             typed[self._draft_uid] = (self.notes.input.toPlainText(), self.tags.input.text())
-        sent = {uid: (list(notes), list(tags)) for uid, (notes, tags) in self._restored_sent.items()}
-        for uid in self.service.uids_sending():
-            notes, tags = self.service.sending(uid)
-            earlier = sent.setdefault(uid, ([], []))
-            earlier[0].extend(notes)
-            earlier[1].extend(tags)
+        picks: dict[str, dict[str, str]] = {}
+        for (uid, name), value in self._pending_combo.items():
+            picks.setdefault(uid, {})[name] = value
         drafts = []
-        for uid in dict.fromkeys([*typed, *sent]):
+        for uid in dict.fromkeys([*typed, *self._restored_sent, *self.service.uids_sending(), *picks]):
             note, tag = typed.get(uid, ("", ""))
-            sent_notes, sent_tags = sent.get(uid, ([], []))
-            draft = Draft(uid, self._names.get(uid, uid), note, tag, tuple(sent_notes), tuple(sent_tags))
+            earlier = self._restored_sent.get(uid, Draft(uid, ""))
+            sending, tags = self.service.sending(uid)
+            posted = self.service.posted_notes(uid)
+            sent_notes = list(earlier.sent_notes)
+            for text in sending:
+                match = next((entry for entry in posted if entry[0] == text), None)
+                if match is None:  # not gone out yet: certainly not stored
+                    note = f"{text}\n\n{note}" if note.strip() else text
+                else:
+                    posted.remove(match)
+                    sent_notes.append(SentNote(text, match[1]))
+            draft = Draft(
+                uid,
+                self._names.get(uid, uid),
+                note,
+                tag,
+                uid in self._unsure_notes and bool(note.strip()),
+                tuple(sent_notes),
+                (*earlier.sent_tags, *tags),
+                {**earlier.picks, **picks.get(uid, {})},
+            )
             if not draft.is_empty():
                 drafts.append(draft)
         return UnsavedWork(tuple(edits), new_contact, tuple(drafts))
 
     def restore_work(self, work: UnsavedWork, *, open_contact: bool = True) -> list[tuple[str, str]]:
         """Put back what an earlier run left unsaved: typed notes and tags into their contacts' boxes, the
-        new-contact form as it was, and a contact's edits into its form. Edits, and notes and tags that were on
-        their way, wait for their contact to be read: a field changed meanwhile is marked as at a reload, and only
-        what the server does not hold goes back into the boxes. With ``open_contact``, the contact of the first
-        such work opens now, if nothing else is open. Returns the uid and name of each contact whose work waits for
-        the rep to open it."""
+        new-contact form as it was, and a contact's edits into its form. Edits, and what was on its way, wait for
+        their contact to be read: a field changed meanwhile is marked as at a reload, and only what the server
+        does not hold goes back. A contact already open stays (a phone tool's caller): the new-contact form then
+        waits for New contact. With ``open_contact``, the contact of the first waiting work opens now, if nothing
+        is open. Returns the uid and name of each other contact whose work is not on screen ("" and a phrase for a
+        new contact waiting)."""
         for draft in work.drafts:
             self._names.setdefault(draft.uid, draft.name or draft.uid)
             if draft.uid == self._draft_uid:
@@ -947,28 +977,54 @@ class ContactView(QWidget):
                     self.tags.input.setText(with_tag(self.tags.input.text(), draft.tag))
             elif draft.note.strip() or draft.tag.strip():
                 self._keep_draft(draft.uid, note=draft.note, tag=draft.tag)
-            if draft.sent_notes or draft.sent_tags:
-                notes, tags = self._restored_sent.get(draft.uid, ((), ()))
-                self._restored_sent[draft.uid] = (notes + draft.sent_notes, tags + draft.sent_tags)
+            if draft.note_unsure:
+                self._unsure_notes.add(draft.uid)
+                if draft.uid == self._draft_uid:
+                    self.notes.set_message(self._unsure_note_text())
+            if draft.waits_for_a_read():
+                earlier = self._restored_sent.get(draft.uid, Draft(draft.uid, draft.name))
+                self._restored_sent[draft.uid] = Draft(
+                    draft.uid,
+                    draft.name,
+                    sent_notes=earlier.sent_notes + draft.sent_notes,
+                    sent_tags=earlier.sent_tags + draft.sent_tags,
+                    picks={**earlier.picks, **draft.picks},
+                )
         for entry in work.edits:
             self._names.setdefault(entry.uid, entry.name or entry.uid)
             self._restored[entry.uid] = entry
         if work.new_contact is not None:
-            new = work.new_contact
-            self.start_create(dict(new.fields))
-            self.new_tags.setText(new.tags)
-            self.new_note.setPlainText(new.note)
-            for name, value in new.header.items():
-                if name in self.combos and (index := self.combos[name].findData(value)) >= 0:
-                    self.combos[name].setCurrentIndex(index)
+            if self._mode == "view":
+                self._restored_new = work.new_contact  # the contact open stays; New contact brings it
+            else:
+                self._put_back_new_contact(work.new_contact)
         current = self.service.current
         if self._mode == "view" and current is not None and current.uid in self._waiting_restore():
             self._apply_restored(current)
-        waiting = self._waiting_restore()
+        # Not on screen: what waits for a read, and notes and tags typed for contacts not open.
+        waiting = list(
+            dict.fromkeys([*self._waiting_restore(), *(d.uid for d in work.drafts if d.uid in self._drafts)])
+        )
         if open_contact and waiting and self._mode == "empty":
             self.open_requested.emit(waiting.pop(0))
         self._work_changed()
-        return [(uid, self._names.get(uid, uid)) for uid in waiting]
+        named = [(uid, self._names.get(uid, uid)) for uid in waiting]
+        if self._restored_new is not None:
+            named.append(("", self._new_contact_phrase(self._restored_new)))
+        return named
+
+    def _put_back_new_contact(self, new: NewContact) -> None:
+        self._restored_new = None
+        self.start_create(dict(new.fields))
+        self.new_tags.setText(new.tags)
+        self.new_note.setPlainText(new.note)
+        for name, value in new.header.items():
+            if name in self.combos and (index := self.combos[name].findData(value)) >= 0:
+                self.combos[name].setCurrentIndex(index)
+
+    def _new_contact_phrase(self, new: NewContact) -> str:
+        named = " ".join(new.fields.get(part, "") for part in ("firstName", "lastName")).strip()
+        return self.tr("a new contact ({name})").format(name=named) if named else self.tr("a new contact")
 
     def _waiting_restore(self) -> list[str]:
         """The contacts with restored work that goes back when they are next read."""
@@ -994,46 +1050,73 @@ class ContactView(QWidget):
         ).format(name=entry.name or uid, typed=typed)
 
     def _apply_restored(self, contact: Contact) -> None:
-        """Put the restored work for ``contact``, just read, back into its form and boxes."""
+        """Put the restored work for ``contact``, just read, back into its form and boxes; what the rep typed
+        since it opened stays over it."""
         entry = self._restored.pop(contact.uid, None)
-        sent_notes, sent_tags = self._restored_sent.pop(contact.uid, ((), ()))
+        sent = self._restored_sent.pop(contact.uid, Draft(contact.uid, ""))
+        said: list[str] = []
         if entry is not None:
+            typed_since = self.form.changes()
             typed = {name: text for name, text in entry.edits.items() if name in FORM_FIELDS}
             # Loaded first as it was when the rep began, then as it is: load() marks what changed meanwhile.
             then = {name: entry.base[name] for name in typed if name in entry.base}
             self.form.load(dataclasses.replace(contact, **cast(dict[str, Any], then)))
             self.form.fill(typed)
             self.form.load(contact, keep_edits=True)
-            self._say_restored()
+            self.form.fill(typed_since)
+            if self.form.is_dirty():
+                said.append(
+                    self.tr("Your unsaved changes are back. The marked fields were changed elsewhere meanwhile.")
+                    if self.form.conflicts()
+                    else self.tr("Your unsaved changes are back: check them and save.")
+                )
         # Sent before the end, and answered or not: only what the server does not hold goes back, to add again.
-        stored_notes = {note.text.strip() for note in contact.notes}
+        notes_back, unsure = [], False
+        for note in sent.sent_notes:
+            if note.copies_before is None:
+                notes_back.append(note.text)  # cannot tell: it goes back, said as maybe added
+                unsure = True
+            elif note_copies(contact.notes, note.text) <= note.copies_before:
+                notes_back.append(note.text)
         stored_tags = {tag.casefold() for tag in contact.tags}
-        notes_back = [note for note in sent_notes if note.strip() not in stored_notes]
-        tags_back = [tag for tag in sent_tags if tag.casefold() not in stored_tags]
+        tags_back = [tag for tag in sent.sent_tags if tag.casefold() not in stored_tags]
         if notes_back:
             old = self.notes.input.toPlainText()
             self.notes.input.setPlainText("\n\n".join([*notes_back, old] if old.strip() else notes_back))
-            self.notes.set_message(
-                self.tr("Sent as CRMDesk ended, this did not reach the server. Add it again if it still stands.")
-            )
+            if unsure:
+                self._unsure_notes.add(contact.uid)
+                self.notes.set_message(self._unsure_note_text())
+            else:
+                self.notes.set_message(
+                    self.tr("Sent as CRMDesk ended, this did not reach the server. Add it again if it still stands.")
+                )
         if tags_back:
             text = self.tags.input.text()
             for tag in tags_back:
                 text = with_tag(text, tag)
             self.tags.input.setText(text)
             self.tags.set_message(self.tr("Sent as CRMDesk ended, this did not reach the server. Add it again."))
+        missed = [
+            self.tr("{field} “{value}” was being set as CRMDesk ended and did not reach the server.").format(
+                field=self._field_label(name), value=self._pick_text(name, value)
+            )
+            for name, value in sent.picks.items()
+            if name in self.combos and str(getattr(contact, name, "")).casefold() != value.casefold()
+        ]
+        if said or missed:
+            text = " ".join([*said, *missed])
+            self._say_status(text, error=bool(missed) or bool(self.form.conflicts()))
+            announce(self.form_status, text)
         self._work_changed()
 
-    def _say_restored(self) -> None:
-        if not self.form.is_dirty():
-            return  # all of it saved meanwhile (the save whose answer the end took had landed)
-        if self.form.conflicts():
-            text = self.tr("Your unsaved changes are back. The marked fields were changed elsewhere meanwhile.")
-            self._say_status(text, error=True)
-        else:
-            text = self.tr("Your unsaved changes are back: check them and save.")
-            self._say_status(text)
-        announce(self.form_status, text)
+    def _pick_text(self, name: str, value: str) -> str:
+        index = self.combos[name].findData(value)
+        return self.combos[name].itemText(index) if index >= 0 else value
+
+    def _unsure_note_text(self) -> str:
+        return self.tr(
+            "This note may have been added before: its answer was lost. Check the notes before adding it again."
+        )
 
     def _work_changed(self, *_args: object) -> None:
         self.work_changed.emit()
@@ -1055,31 +1138,50 @@ class ContactView(QWidget):
             else self.tr("{first} and {last}").format(first=", ".join(phrases[:-1]), last=phrases[-1])
         )
         several = len(phrases) > 1 or " and a tag " in phrases[0]
-        box = self._question("draftsDialog", self.tr("Notes and tags not added"))
-        if self._waiting_restore():
+        restored = self._waiting_restore()
+        box = self._question(
+            "draftsDialog",
+            self.tr("Work not saved") if restored or self._restored_new else self.tr("Notes and tags not added"),
+        )
+        if restored or self._restored_new is not None:
             box.setText(self.tr("Not added or saved yet: {items}.").format(items=listed))
-            box.setInformativeText(self.tr("Leave without them, or go back to them?"))
+            box.setInformativeText(
+                self.tr("Leave without it, or go back to it?") if len(phrases) == 1 else
+                self.tr("Leave without them, or go back to them?")
+            )  # fmt: skip
         else:
             box.setText(
                 (self.tr("You typed {items} and did not add them.") if several else
                  self.tr("You typed {items} and did not add it.")).format(items=listed)
             )  # fmt: skip
             box.setInformativeText(self.tr("Leave without adding, or go back and add what you typed?"))
-        leave = box.addButton(self.tr("Leave without adding"), QMessageBox.ButtonRole.DestructiveRole)
+        leave = box.addButton(
+            self.tr("Leave without it") if restored or self._restored_new is not None else
+            self.tr("Leave without adding"),
+            QMessageBox.ButtonRole.DestructiveRole,
+        )  # fmt: skip
         back = box.addButton(self.tr("Go back"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(back)
         box.setEscapeButton(back)
 
         def answered(button: QAbstractButton) -> None:
             leaving = self._leave_question_then(box)
-            if button is leave:
-                self._drafts.clear()
-                self._restored.clear()
-                self._restored_sent.clear()
-                self.notes.input.clear()
-                self.tags.input.clear()
-                self._work_changed()
-                leaving()
+            if button is not leave:
+                # Back to the work: a contact restored and not opened yet opens, or the new contact's form.
+                if restored and not self.has_unsaved_changes():
+                    self.open_requested.emit(restored[0])
+                elif self._restored_new is not None and not self.has_unsaved_changes():
+                    self._put_back_new_contact(self._restored_new)
+                return
+            self._drafts.clear()
+            self._restored.clear()
+            self._restored_sent.clear()
+            self._restored_new = None
+            self._unsure_notes.clear()
+            self.notes.input.clear()
+            self.tags.input.clear()
+            self._work_changed()
+            leaving()
 
         self._ask(box, answered)
         self._leave_question = [box, weight, then]
@@ -1429,7 +1531,7 @@ class ContactView(QWidget):
             self.notes.input.setPlainText(note)
         if self.tags.input.text() != tag:
             self.tags.input.setText(tag)
-        self.notes.set_message("")
+        self.notes.set_message(self._unsure_note_text() if uid in self._unsure_notes and note.strip() else "")
         self.tags.set_message("")
         self._draft_uid = uid
         self._work_changed()
@@ -1769,6 +1871,7 @@ class ContactView(QWidget):
         self.service.add_note(text)
 
     def _on_note_added(self, contact: Contact, text: str) -> None:
+        self._unsure_notes.discard(contact.uid)  # what the box held was looked at, and a note added since
         if contact.uid != self.current_uid():
             name = self._names.get(contact.uid, contact.uid)
             self.status_message.emit(self.tr("Note added to {name}").format(name=name))
@@ -1787,6 +1890,7 @@ class ContactView(QWidget):
             self._keep_draft(uid, note=text)
             name = self._names.get(uid, uid)
             if getattr(error, "may_have_happened", False):
+                self._unsure_notes.add(uid)
                 context = self.tr(
                     "The note for {name} may have been added: its answer was lost. It is back in their note box; "
                     "open them to see whether it is stored before sending it again."
@@ -1798,6 +1902,8 @@ class ContactView(QWidget):
             return
         self.notes.fail(text)
         if getattr(error, "may_have_happened", False):
+            self._unsure_notes.add(uid)
+            self.notes.set_message(self._unsure_note_text())
             # The answer was lost and the contact could not be read to look. Sending it again may keep it twice
             # (notes cannot be removed), so the rep reloads first; the text waits in the box.
             context = self.tr(

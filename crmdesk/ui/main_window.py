@@ -700,6 +700,7 @@ class MainWindow(QMainWindow):
         # A note, tag or save set off or answered is written down at once: a note sent and stored must not be
         # offered again by a file a second behind, nor one sent and not stored be missing from it.
         view.service.writes_changed.connect(self._flush_unsaved)
+        view.service.note_posted.connect(self._flush_unsaved)
         if view.is_built():
             self._contact_view_finished()
         else:
@@ -733,13 +734,20 @@ class MainWindow(QMainWindow):
             return
         listed = {entry.uid for entry in self.recent.entries()}
         for uid, name in reversed(waiting):
-            if uid not in listed:
+            if uid and uid not in listed:
                 self.recent.add(uid, name)
-        self.show_notice(
-            self.tr("Restored work waits in Recent: it goes back when you open {names}.").format(
-                names=", ".join(name for _uid, name in waiting)
+        contacts = [name for uid, name in waiting if uid]
+        new = [phrase for uid, phrase in waiting if not uid]
+        said = []
+        if contacts:
+            said.append(
+                self.tr("Restored work waits for {names}: open them from Recent to see it.").format(
+                    names=", ".join(contacts)
+                )
             )
-        )
+        if new:
+            said.append(self.tr("The restored new contact comes back with New contact (Ctrl+N)."))
+        self.show_notice(" ".join(said))
 
     def _unsaved_work(self) -> UnsavedWork:
         view = self._contact_view
@@ -771,7 +779,7 @@ class MainWindow(QMainWindow):
                 items.append(self.tr("a note for {name}").format(name=name))
             elif draft.tag.strip():
                 items.append(self.tr("a tag for {name}").format(name=name))
-            if draft.sent_notes or draft.sent_tags:
+            if draft.waits_for_a_read():
                 items.append(self.tr("what was on its way to {name} (checked against the server)").format(name=name))
         box = QMessageBox(self)
         box.setObjectName("leftOverDialog")

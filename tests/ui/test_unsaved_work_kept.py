@@ -21,6 +21,7 @@ from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
 from tests.ui.contact_support import FailingTransport, HeldTransport
 from tests.ui.shell_support import close_window, create_contacts, on_server, open_window, run
+from tests.ui.test_note_answers import NOTE, _NoteTrouble, _send_note
 
 
 def _opened(qtbot: QtBot, window: MainWindow, uid: str) -> None:
@@ -46,8 +47,10 @@ def _dies(qtbot: QtBot, window: MainWindow) -> Path:
     assert window.unsaved is not None and window.unsaved.path is not None
     path = window.unsaved.path
     qtbot.waitUntil(path.exists, timeout=5_000)  # written by its own timer, not by a flush from the test
+    qtbot.wait(WRITE_DELAY_MS + 300)  # and the last change with it: the app dies a moment after it
     kept = path.read_text(encoding="utf-8")
     window.unsaved.finish()  # a dead process writes nothing more, whatever its requests do now
+    assert path.read_text(encoding="utf-8") == kept, "the app had not written down all it held"
     close_window(qtbot, window)  # a close that asks nothing, as a killed process does
     assert path.read_text(encoding="utf-8") == kept
     return path
@@ -328,7 +331,12 @@ def test_restored_work_waiting_for_its_contact_is_asked_about_before_it_can_go(
     assert offline.has_unsaved_changes()
     offline.sign_out_action.trigger()
     question = next(b for b in offline.contact_view.findChildren(QMessageBox, "draftsDialog") if b.isVisible())
-    assert "the work restored for Ana Lima, which is put back when you open it" in question.text()
+    assert question.windowTitle() == "Work not saved"
+    assert (
+        question.text() == "Not added or saved yet: the work restored for Ana Lima, which is put back when you open it."
+    )
+    assert question.informativeText() == "Leave without it, or go back to it?"
+    assert {button.text() for button in question.buttons()} == {"Leave without it", "Go back"}
     _answer(question, "Go back")
     qtbot.wait(100)
     assert "Olinda" in path.read_text(encoding="utf-8")
@@ -356,7 +364,119 @@ def test_after_a_search_start_the_caller_stays_open_and_restored_edits_wait_in_r
     qtbot.wait(300)
     view = again.contact_view
     assert view.current_uid() == caller.uid
-    assert again.banner.text() == "Restored work waits in Recent: it goes back when you open Ana Lima."
+    assert again.banner.text() == "Restored work waits for Ana Lima: open them from Recent to see it."
     _opened(qtbot, again, edited.uid)
     assert _field(again, "city").text() == "Olinda" and view.form.changes() == {"city": "Olinda"}
+    close_window(qtbot, again)
+
+
+def test_a_note_whose_answer_was_lost_comes_back_said_as_maybe_added(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    # Stored, its answer lost, and the contact could not be read to look: back in the box, "may have been added".
+    window, uid = _send_note(qtbot, account, _NoteTrouble(answer="lost", reads_after="busy"))
+    view = window.contact_view
+    assert view.notes.input.toPlainText() == NOTE
+    unsure = "This note may have been added before: its answer was lost. Check the notes before adding it again."
+    assert view.notes._message.text() == unsure
+    _dies(qtbot, window)
+
+    again = open_window(qtbot, account)
+    _answer(_offer(qtbot, again), "Restore")
+    view = again.contact_view
+    qtbot.waitUntil(lambda: view.current_uid() == uid, timeout=15_000)  # opened: its box holds restored work
+    assert view.notes.input.toPlainText() == NOTE
+    assert view.notes._message.text() == unsure  # still said: adding it again would keep it twice
+    assert [note.text for note in on_server(qtbot, account, uid=uid).notes] == [NOTE]
+    close_window(qtbot, again)
+
+
+def test_a_repeated_note_lost_in_the_end_is_not_taken_for_the_older_one(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Ana Lima", "email": "ana@example.com"})
+
+    async def monday() -> None:
+        async with ContactApi(account.base_url, account.token) as api:
+            await api.add_note("Left a voicemail", uid=ref.uid)
+
+    run(qtbot, monday())
+    lost_note = HeldTransport("POST /api/contact/note/add")
+    window = open_window(qtbot, account, client_options={"transport": lost_note, "max_retries": 0})
+    _opened(qtbot, window, ref.uid)
+    window.contact_view.notes.input.setPlainText("Left a voicemail")  # Tuesday's, the same words
+    window.contact_view.notes.submit()
+    qtbot.waitUntil(lambda: lost_note.held == 1, timeout=10_000)
+    _dies(qtbot, window)
+
+    again = open_window(qtbot, account)
+    _answer(_offer(qtbot, again), "Restore")
+    view = again.contact_view
+    qtbot.waitUntil(lambda: view.current_uid() == ref.uid, timeout=15_000)
+    assert view.notes.input.toPlainText() == "Left a voicemail"
+    assert view.notes._message.text().startswith("Sent as CRMDesk ended, this did not reach the server.")
+    close_window(qtbot, again)
+
+
+def test_a_stage_picked_and_lost_in_the_end_is_told(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Ana Lima", "email": "ana@example.com"})
+    Registry.load("work").merge(stages=["New Lead", "Qualified"])
+    lost_pick = HeldTransport("PUT /api/contact/stage")
+    window = open_window(qtbot, account, client_options={"transport": lost_pick, "max_retries": 0})
+    _opened(qtbot, window, ref.uid)
+    stage = window.contact_view.findChild(QComboBox, "stageName")
+    assert stage is not None
+    stage.setCurrentIndex(stage.findData("Qualified"))
+    qtbot.waitUntil(lambda: lost_pick.held == 1, timeout=10_000)
+    _dies(qtbot, window)
+
+    again = open_window(qtbot, account)
+    box = _offer(qtbot, again)
+    assert "what was on its way to Ana Lima (checked against the server)" in box.text()
+    _answer(box, "Restore")
+    view = again.contact_view
+    qtbot.waitUntil(lambda: view.current_uid() == ref.uid, timeout=15_000)
+    assert view.form_status.text() == "Stage “Qualified” was being set as CRMDesk ended and did not reach the server."
+    assert view.stage_combo.currentData() != "Qualified"  # nothing is sent by itself: the rep picks again
+    close_window(qtbot, again)
+
+
+def test_edits_restored_into_the_open_contact_keep_what_the_rep_typed_since(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    window, edited = _city_typed_over(qtbot, account)
+    path = _dies(qtbot, window)
+    work = UnsavedWork.from_json(path.read_text(encoding="utf-8"))
+
+    again = open_window(qtbot, account)
+    _answer(_offer(qtbot, again), "Discard")
+    _opened(qtbot, again, edited.uid)
+    _type_over(qtbot, _field(again, "phone"), "+55 81 99999 0000")
+    again.contact_view.restore_work(work)  # as when the restored contact's read arrives after the rep typed
+    assert again.contact_view.form.changes() == {"city": "Olinda", "phone": "+55 81 99999 0000"}
+    close_window(qtbot, again)
+
+
+def test_a_new_contact_restored_while_a_caller_is_open_waits_for_new_contact(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (caller,) = create_contacts(qtbot, account, {"name": "Caller Costa", "email": "caller@example.com"})
+    window = open_window(qtbot, account)
+    window.new_contact_action.trigger()
+    _type_over(qtbot, _field(window, "firstName"), "Bruna")
+    _type_over(qtbot, _field(window, "email"), "bruna@example.com")
+    _dies(qtbot, window)
+
+    again = open_window(qtbot, account)
+    again.request_search("caller@example.com")
+    qtbot.waitUntil(lambda: again.contact_view.current_uid() == caller.uid, timeout=15_000)
+    _answer(_offer(qtbot, again), "Restore")
+    view = again.contact_view
+    assert view.current_uid() == caller.uid  # the caller stays
+    assert again.banner.text() == "The restored new contact comes back with New contact (Ctrl+N)."
+    again.new_contact_action.trigger()
+    assert view.mode() == "create" and _field(again, "firstName").text() == "Bruna"
+    assert _field(again, "email").text() == "bruna@example.com"
     close_window(qtbot, again)
