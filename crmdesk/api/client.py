@@ -65,11 +65,10 @@ MAX_ANSWER_BYTES: Final = 128 * 1024 * 1024
 #: string, its tags one list); an answer within MAX_ANSWER_BYTES made of ``[{},{},…]`` would unpack to ~3.4 GB of
 #: Python objects. Brackets inside strings (a note of code) do not count.
 MAX_JSON_CONTAINERS: Final = 100_000
-# A JSON string, escapes included, written so that each run of plain characters is one fast step.
-_JSON_STRING: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-#: Bodies from this size on are parsed in a worker thread: a contact with years of notes (~5 MB) took ~50 ms of
-#: json.loads, a stall of three frames on the UI thread that runs the event loop.
-DECODE_IN_THREAD_BYTES: Final = 256 * 1024
+# A JSON string, escapes included, written so that each run of plain characters is one fast step. One left
+# open runs to the end of the body (a lone backslash last included): a match never fails once it has started,
+# so a search never starts again from every later quote, which made an unclosed string quadratic.
+_JSON_STRING: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*\\?(?:"|\Z)', re.DOTALL)
 
 #: Methods the contract makes safe to send twice. A POST or PUT that may have reached the server is
 #: never re-sent, because a second create would duplicate the contact and a second note would repeat; the
@@ -729,7 +728,7 @@ class ContactApi:
                         method=method,
                         path=path,
                     )
-                decoded = await _decode_in_thread(body) if len(body) >= DECODE_IN_THREAD_BYTES else _decode(body)
+                decoded = _decode(body)
                 if status < 400:
                     try:
                         return _payload_data(response, body, decoded, method, path)
@@ -934,12 +933,6 @@ async def _read_body(response: httpx.Response, method: str, path: str) -> bytes:
         error.may_have_happened = method not in _IDEMPOTENT and not 400 <= response.status_code < 500
         raise error
     return b"".join(chunks)
-
-
-async def _decode_in_thread(body: bytes) -> tuple[Any, str | None]:
-    import asyncio  # loaded by the time an answer comes (see _asyncio_sleep)
-
-    return await asyncio.to_thread(_decode, body)
 
 
 def _containers(body: bytes) -> int:
