@@ -92,11 +92,12 @@ class Draft:
 @dataclass(frozen=True, slots=True)
 class UnsavedWork:
     edits: tuple[UnsavedEdits, ...] = ()
-    new_contact: NewContact | None = None
+    #: The new-contact form, and any restored earlier that waits for New contact (several, after two crashes).
+    new_contacts: tuple[NewContact, ...] = ()
     drafts: tuple[Draft, ...] = ()
 
     def is_empty(self) -> bool:
-        return not (self.edits or self.new_contact or self.drafts)
+        return not (self.edits or self.new_contacts or self.drafts)
 
     def to_json(self) -> str:
         data: dict[str, Any] = {
@@ -116,14 +117,10 @@ class UnsavedWork:
                 for d in self.drafts
             ],
         }
-        if self.new_contact is not None:
-            new = self.new_contact
-            data["newContact"] = {
-                "fields": dict(new.fields),
-                "tags": new.tags,
-                "note": new.note,
-                "header": dict(new.header),
-            }
+        data["newContacts"] = [
+            {"fields": dict(new.fields), "tags": new.tags, "note": new.note, "header": dict(new.header)}
+            for new in self.new_contacts
+        ]
         return json.dumps(data, ensure_ascii=False, indent=1)
 
     @classmethod
@@ -154,15 +151,17 @@ class UnsavedWork:
                 )
             ).is_empty()
         )
-        new_contact = None
-        new = raw.get("newContact")
-        if isinstance(new, dict):
+        new_contacts = []
+        forms = raw.get("newContacts")
+        for new in forms if isinstance(forms, list) else []:
+            if not isinstance(new, dict):
+                continue
             candidate = NewContact(
                 _texts(new.get("fields")), _text(new.get("tags")), _text(new.get("note")), _texts(new.get("header"))
             )
             if candidate.fields or candidate.tags.strip() or candidate.note.strip():
-                new_contact = candidate
-        return cls(edits, new_contact, drafts)
+                new_contacts.append(candidate)
+        return cls(edits, tuple(new_contacts), drafts)
 
 
 def _text(value: object) -> str:

@@ -188,6 +188,7 @@ class ContactView(QWidget):
         save_wait_ended(int): nothing waits for a save any more (it went on, or failed and the rep decides); the
             weight of the leave that waited.
         work_changed(): what :meth:`unsaved_work` returns may have changed (typing, a save, another contact).
+        new_form_shown(): a restored new-contact form was put back.
     """
 
     contact_opened = Signal(object)
@@ -203,6 +204,7 @@ class ContactView(QWidget):
     save_waited_for = Signal(str)
     save_wait_ended = Signal(int)
     work_changed = Signal()
+    new_form_shown = Signal()
 
     def __init__(
         self, service: ContactService, registry: Registry, parent: QWidget | None = None, *, staged: bool = False
@@ -247,9 +249,10 @@ class ContactView(QWidget):
         # server does not hold them.
         self._restored: dict[str, UnsavedEdits] = {}
         self._restored_sent: dict[str, Draft] = {}  # what was on its way to each (sent notes and tags, picks)
-        self._restored_new: NewContact | None = None  # a new-contact form, while another contact is open
+        self._restored_new: list[NewContact] = []  # new-contact forms waiting for New contact (see restore_work)
         # Contacts whose note box holds a note that may have been added (its answer was lost): said under the box.
-        self._unsure_notes: set[str] = set()
+        # Per contact, the note's text: the flag holds only while the box still holds that text.
+        self._unsure_notes: dict[str, str] = {}
         self._filling_combos = False
         self.dialog: QMessageBox | None = None
         self._body_arranged = False
@@ -794,8 +797,8 @@ class ContactView(QWidget):
     def start_create(self, prefill: dict[str, str] | None = None) -> None:
         """Switch to an empty form for a new contact, optionally pre-filled (e.g. with the searched email); without
         ``prefill``, a new-contact form restored from an earlier run and waiting comes back instead."""
-        if prefill is None and self._restored_new is not None:
-            self._put_back_new_contact(self._restored_new)
+        if prefill is None and self._restored_new:
+            self._put_back_new_contact(self._restored_new.pop(0))
             return
         if self._mode != "create":
             self._before_create = self.service.current if self._mode == "view" else None
@@ -898,11 +901,9 @@ class ContactView(QWidget):
             phrases.append(
                 self.tr("the work restored for {name}, which is put back when you open it").format(name=name)
             )
-        if self._restored_new is not None:
+        for new in self._restored_new:
             phrases.append(
-                self.tr("{what}, restored, which New contact brings back").format(
-                    what=self._new_contact_phrase(self._restored_new)
-                )
+                self.tr("{what}, restored, which New contact brings back").format(what=self._new_contact_phrase(new))
             )
         return phrases
 
@@ -912,18 +913,21 @@ class ContactView(QWidget):
         without asking (services/recovery.py)."""
         current_uid = self.current_uid()
         edits = [entry for uid, entry in self._restored.items() if uid != current_uid]
-        new_contact = self._restored_new
+        new_contacts = list(self._restored_new)
         current = self.service.current
         if self._mode == "view" and current is not None and (changes := self.form.changes()):
             baseline = self.form.baseline()
             name = self._names.get(current.uid, current.uid)
             edits.insert(0, UnsavedEdits(current.uid, name, changes, {field: baseline[field] for field in changes}))
         elif self._mode == "create" and self.has_unsaved_changes():
-            new_contact = NewContact(
-                {name: text for name, text in self.form.values().items() if text.strip()},
-                self.new_tags.text(),
-                self.new_note.toPlainText(),
-                {name: str(combo.currentData()) for name, combo in self.combos.items() if combo.currentData()},
+            new_contacts.insert(
+                0,
+                NewContact(
+                    {name: text for name, text in self.form.values().items() if text.strip()},
+                    self.new_tags.text(),
+                    self.new_note.toPlainText(),
+                    {name: str(combo.currentData()) for name, combo in self.combos.items() if combo.currentData()},
+                ),
             )
         typed = dict(self._drafts)
         if self._draft_uid is not None and self._draft_uid not in self._deleted:
@@ -950,14 +954,14 @@ class ContactView(QWidget):
                 self._names.get(uid, uid),
                 note,
                 tag,
-                uid in self._unsure_notes and bool(note.strip()),
+                self._is_unsure(uid, note),
                 tuple(sent_notes),
                 (*earlier.sent_tags, *tags),
                 {**earlier.picks, **picks.get(uid, {})},
             )
             if not draft.is_empty():
                 drafts.append(draft)
-        return UnsavedWork(tuple(edits), new_contact, tuple(drafts))
+        return UnsavedWork(tuple(edits), tuple(new_contacts), tuple(drafts))
 
     def restore_work(self, work: UnsavedWork, *, open_contact: bool = True) -> list[tuple[str, str]]:
         """Put back what an earlier run left unsaved: typed notes and tags into their contacts' boxes, the
@@ -978,7 +982,7 @@ class ContactView(QWidget):
             elif draft.note.strip() or draft.tag.strip():
                 self._keep_draft(draft.uid, note=draft.note, tag=draft.tag)
             if draft.note_unsure:
-                self._unsure_notes.add(draft.uid)
+                self._unsure_notes[draft.uid] = draft.note
                 if draft.uid == self._draft_uid:
                     self.notes.set_message(self._unsure_note_text())
             if draft.waits_for_a_read():
@@ -993,11 +997,10 @@ class ContactView(QWidget):
         for entry in work.edits:
             self._names.setdefault(entry.uid, entry.name or entry.uid)
             self._restored[entry.uid] = entry
-        if work.new_contact is not None:
-            if self._mode == "view":
-                self._restored_new = work.new_contact  # the contact open stays; New contact brings it
-            else:
-                self._put_back_new_contact(work.new_contact)
+        waiting_new = list(work.new_contacts)
+        if waiting_new and self._mode != "view":  # the contact open stays; New contact brings the form
+            self._put_back_new_contact(waiting_new.pop(0))
+        self._restored_new.extend(waiting_new)
         current = self.service.current
         if self._mode == "view" and current is not None and current.uid in self._waiting_restore():
             self._apply_restored(current)
@@ -1009,13 +1012,12 @@ class ContactView(QWidget):
             self.open_requested.emit(waiting.pop(0))
         self._work_changed()
         named = [(uid, self._names.get(uid, uid)) for uid in waiting]
-        if self._restored_new is not None:
-            named.append(("", self._new_contact_phrase(self._restored_new)))
+        named.extend(("", self._new_contact_phrase(new)) for new in self._restored_new)
         return named
 
     def _put_back_new_contact(self, new: NewContact) -> None:
-        self._restored_new = None
         self.start_create(dict(new.fields))
+        self.new_form_shown.emit()
         self.new_tags.setText(new.tags)
         self.new_note.setPlainText(new.note)
         for name, value in new.header.items():
@@ -1084,7 +1086,7 @@ class ContactView(QWidget):
             old = self.notes.input.toPlainText()
             self.notes.input.setPlainText("\n\n".join([*notes_back, old] if old.strip() else notes_back))
             if unsure:
-                self._unsure_notes.add(contact.uid)
+                self._unsure_notes[contact.uid] = "\n\n".join(notes_back)
                 self.notes.set_message(self._unsure_note_text())
             else:
                 self.notes.set_message(
@@ -1112,6 +1114,12 @@ class ContactView(QWidget):
     def _pick_text(self, name: str, value: str) -> str:
         index = self.combos[name].findData(value)
         return self.combos[name].itemText(index) if index >= 0 else value
+
+    def _is_unsure(self, uid: str, note: str) -> bool:
+        """Whether ``note``, ``uid``'s note box, still holds the note that may have been added (rewritten, it is
+        another note, and the warning would mislead)."""
+        unsure = self._unsure_notes.get(uid, "")
+        return bool(unsure.strip()) and " ".join(unsure.split()) in " ".join(note.split())
 
     def _unsure_note_text(self) -> str:
         return self.tr(
@@ -1143,7 +1151,7 @@ class ContactView(QWidget):
             "draftsDialog",
             self.tr("Work not saved") if restored or self._restored_new else self.tr("Notes and tags not added"),
         )
-        if restored or self._restored_new is not None:
+        if restored or self._restored_new:
             box.setText(self.tr("Not added or saved yet: {items}.").format(items=listed))
             box.setInformativeText(
                 self.tr("Leave without it, or go back to it?") if len(phrases) == 1 else
@@ -1156,7 +1164,8 @@ class ContactView(QWidget):
             )  # fmt: skip
             box.setInformativeText(self.tr("Leave without adding, or go back and add what you typed?"))
         leave = box.addButton(
-            self.tr("Leave without it") if restored or self._restored_new is not None else
+            (self.tr("Leave without it") if len(phrases) == 1 else self.tr("Leave without them"))
+            if restored or self._restored_new else
             self.tr("Leave without adding"),
             QMessageBox.ButtonRole.DestructiveRole,
         )  # fmt: skip
@@ -1170,13 +1179,13 @@ class ContactView(QWidget):
                 # Back to the work: a contact restored and not opened yet opens, or the new contact's form.
                 if restored and not self.has_unsaved_changes():
                     self.open_requested.emit(restored[0])
-                elif self._restored_new is not None and not self.has_unsaved_changes():
-                    self._put_back_new_contact(self._restored_new)
+                elif self._restored_new and not self.has_unsaved_changes():
+                    self._put_back_new_contact(self._restored_new.pop(0))
                 return
             self._drafts.clear()
             self._restored.clear()
             self._restored_sent.clear()
-            self._restored_new = None
+            self._restored_new.clear()
             self._unsure_notes.clear()
             self.notes.input.clear()
             self.tags.input.clear()
@@ -1531,7 +1540,7 @@ class ContactView(QWidget):
             self.notes.input.setPlainText(note)
         if self.tags.input.text() != tag:
             self.tags.input.setText(tag)
-        self.notes.set_message(self._unsure_note_text() if uid in self._unsure_notes and note.strip() else "")
+        self.notes.set_message(self._unsure_note_text() if uid is not None and self._is_unsure(uid, note) else "")
         self.tags.set_message("")
         self._draft_uid = uid
         self._work_changed()
@@ -1871,7 +1880,7 @@ class ContactView(QWidget):
         self.service.add_note(text)
 
     def _on_note_added(self, contact: Contact, text: str) -> None:
-        self._unsure_notes.discard(contact.uid)  # what the box held was looked at, and a note added since
+        self._unsure_notes.pop(contact.uid, None)  # what the box held was looked at, and a note added since
         if contact.uid != self.current_uid():
             name = self._names.get(contact.uid, contact.uid)
             self.status_message.emit(self.tr("Note added to {name}").format(name=name))
@@ -1890,7 +1899,7 @@ class ContactView(QWidget):
             self._keep_draft(uid, note=text)
             name = self._names.get(uid, uid)
             if getattr(error, "may_have_happened", False):
-                self._unsure_notes.add(uid)
+                self._unsure_notes[uid] = text
                 context = self.tr(
                     "The note for {name} may have been added: its answer was lost. It is back in their note box; "
                     "open them to see whether it is stored before sending it again."
@@ -1902,7 +1911,7 @@ class ContactView(QWidget):
             return
         self.notes.fail(text)
         if getattr(error, "may_have_happened", False):
-            self._unsure_notes.add(uid)
+            self._unsure_notes[uid] = text
             self.notes.set_message(self._unsure_note_text())
             # The answer was lost and the contact could not be read to look. Sending it again may keep it twice
             # (notes cannot be removed), so the rep reloads first; the text waits in the box.

@@ -307,6 +307,7 @@ class MainWindow(QMainWindow):
         self._shown_once = False
         self._settings_dialog: SettingsDialog | None = None
         self._left_over_box: QWidget | None = None  # the question offering an earlier run's unsaved work back
+        self._restore_notice_for: set[str] = set()  # what the banner's restore notice points to, not yet opened
         self._shortcuts_dialog: QWidget | None = None
         self._deleted_open: str | None = None  # a contact a save found deleted elsewhere, still in the form
         self._demo_stopped = ""  # why the demo's server ended, while this window still uses it
@@ -697,6 +698,8 @@ class MainWindow(QMainWindow):
         view.save_wait_ended.connect(self._save_wait_ended)
         view.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         view.work_changed.connect(self._work_changed)
+        view.contact_opened.connect(lambda contact: self._restored_on_screen(contact.uid))
+        view.new_form_shown.connect(lambda: self._restored_on_screen(""))
         # A note, tag or save set off or answered is written down at once: a note sent and stored must not be
         # offered again by a file a second behind, nor one sent and not stored be missing from it.
         view.service.writes_changed.connect(self._flush_unsaved)
@@ -747,7 +750,19 @@ class MainWindow(QMainWindow):
             )
         if new:
             said.append(self.tr("The restored new contact comes back with New contact (Ctrl+N)."))
-        self.show_notice(" ".join(said))
+        from crmdesk.ui.errors import Severity
+
+        # Withdrawn once what it points to is on screen (a lookup on its way may open the contact a moment later).
+        self._restore_notice_for = {uid for uid, _name in waiting if uid} | ({""} if new else set())
+        self.banner.show_message(" ".join(said), Severity.INFO, owner=self._restore_notice_for)
+
+    def _restored_on_screen(self, uid: str) -> None:
+        """``uid`` (or "" for the new-contact form) is open: the restore notice no longer needs to point to it."""
+        waiting = self._restore_notice_for
+        if waiting and uid in waiting:
+            waiting.discard(uid)
+            if not waiting and self._banner is not None:
+                self._banner.withdraw(waiting)
 
     def _unsaved_work(self) -> UnsavedWork:
         view = self._contact_view
@@ -767,8 +782,7 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QMessageBox
 
         items = [self.tr("changes to {name}").format(name=entry.name or entry.uid) for entry in work.edits]
-        if work.new_contact is not None:
-            new = work.new_contact
+        for new in work.new_contacts:
             named = " ".join(new.fields.get(part, "") for part in ("firstName", "lastName")).strip()
             items.append(self.tr("a new contact ({name})").format(name=named) if named else self.tr("a new contact"))
         for draft in work.drafts:

@@ -15,7 +15,7 @@ from crmdesk.services.recovery import FILE_NAME, Draft, NewContact, UnsavedEdits
 
 WORK = UnsavedWork(
     edits=(UnsavedEdits("AAAA1111", "Ana Lima", {"city": "Olinda"}, {"city": "Recife"}),),
-    new_contact=NewContact({"firstName": "Bruna"}, "Website", "Asked for a quote", {"stageName": "Proposal"}),
+    new_contacts=(NewContact({"firstName": "Bruna"}, "Website", "Asked for a quote", {"stageName": "Proposal"}),),
     drafts=(Draft("BBBB2222", "Rafael Costa", note="Call back on Monday"),),
 )
 
@@ -63,7 +63,7 @@ def test_what_a_damaged_file_still_holds_is_given_back_and_the_rest_left_out(qtb
                     "not an entry",
                 ],
                 "drafts": [{"uid": "BBBB2222", "note": "Call back"}, {"uid": "DDDD4444", "note": "  "}],
-                "newContact": {"fields": [], "tags": 7, "note": ""},
+                "newContacts": [{"fields": [], "tags": 7, "note": ""}, "not a form"],
             }
         ),
         encoding="utf-8",
