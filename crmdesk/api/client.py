@@ -65,10 +65,11 @@ MAX_ANSWER_BYTES: Final = 128 * 1024 * 1024
 #: string, its tags one list); an answer within MAX_ANSWER_BYTES made of ``[{},{},…]`` would unpack to ~3.4 GB of
 #: Python objects. Brackets inside strings (a note of code) do not count.
 MAX_JSON_CONTAINERS: Final = 100_000
-# A JSON string, escapes included, written so that each run of plain characters is one fast step. One left
-# open runs to the end of the body (a lone backslash last included): a match never fails once it has started,
-# so a search never starts again from every later quote, which made an unclosed string quadratic.
-_JSON_STRING: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*\\?(?:"|\Z)', re.DOTALL)
+# A JSON string, escapes included. One left open runs to the end of the text (a lone backslash last included):
+# a match never fails once it has started, so a search never starts again from every later quote, which made an
+# unclosed string quadratic. Possessive, so that a string of a million escapes keeps no backtracking record per
+# escape (gigabytes of memory).
+_JSON_STRING: Final = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+\\?(?:"|\Z)', re.DOTALL)
 
 #: Methods the contract makes safe to send twice. A POST or PUT that may have reached the server is
 #: never re-sent, because a second create would duplicate the contact and a second note would repeat; the
@@ -935,32 +936,38 @@ async def _read_body(response: httpx.Response, method: str, path: str) -> bytes:
     return b"".join(chunks)
 
 
-def _containers(body: bytes) -> int:
-    """How many JSON objects and lists ``body`` opens, at least: brackets outside strings. Strings are looked
+def _containers(text: str) -> int:
+    """How many JSON objects and lists ``text`` opens, at least: brackets outside strings. Strings are looked
     through only when the brackets alone pass the limit, which no ordinary answer does."""
-    brackets = body.count(b"{") + body.count(b"[")
+    brackets = text.count("{") + text.count("[")
     if brackets <= MAX_JSON_CONTAINERS:
         return brackets
-    outside = _JSON_STRING.sub(b"", body)
-    return outside.count(b"{") + outside.count(b"[")
+    outside = _JSON_STRING.sub("", text)
+    return outside.count("{") + outside.count("[")
 
 
 def _decode(body: bytes) -> tuple[Any, str | None]:
-    """The parsed JSON body, or ``(None, what was wrong)``."""
+    """The parsed JSON body, or ``(None, what was wrong)``.
+
+    Read as UTF-8, as JSON over HTTP is (RFC 8259; a byte-order mark is let pass): json.loads would take UTF-16 and
+    UTF-32 bytes too, whose escapes the object count below cannot read.
+    """
     if not body.strip():
         return None, "an empty body instead of JSON"
-    if _containers(body) > MAX_JSON_CONTAINERS:
-        return None, f"an answer of over {MAX_JSON_CONTAINERS:,} JSON objects and lists, which CRMDesk does not read"
     try:
-        return json.loads(body), None
+        text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None, "a body that is not UTF-8 text"
+    if _containers(text) > MAX_JSON_CONTAINERS:
+        return None, f"an answer of over {MAX_JSON_CONTAINERS:,} JSON objects and lists, which CRMDesk does not read"
+    try:
+        return json.loads(text), None
     except json.JSONDecodeError as exc:
         if body.lstrip()[:1] == b"<":
             return None, "HTML instead of JSON (is the server address right?)"
         if exc.pos >= len(exc.doc.rstrip()):
             return None, f"truncated JSON ({len(body)} bytes, cut off)"
-        return None, f"malformed JSON ({exc.msg} at byte {exc.pos})"
+        return None, f"malformed JSON ({exc.msg} at character {exc.pos})"
     except RecursionError:
         return None, "JSON nested too deeply"
     except ValueError:  # a number of over 4300 digits, which Python refuses to convert

@@ -68,7 +68,7 @@ class SentNote:
 
 @dataclass(frozen=True, slots=True)
 class Draft:
-    """What is not known to be added to a contact: a note and a tag typed in its boxes (``note_unsure``: the
+    """What is not known to be added to a contact: a note and a tag typed in its boxes (``unsure_notes``: the
     typed note may have been added, its answer lost), and what was sent and not answered (notes, tags, and the
     stage, quality or owner picked, ``picks``): the server may hold those, so only a read says what goes back."""
 
@@ -76,7 +76,7 @@ class Draft:
     name: str
     note: str = ""
     tag: str = ""
-    note_unsure: bool = False
+    unsure_notes: tuple[str, ...] = ()
     sent_notes: tuple[SentNote, ...] = ()
     sent_tags: tuple[str, ...] = ()
     picks: Mapping[str, str] = field(default_factory=dict)
@@ -109,7 +109,7 @@ class UnsavedWork:
                     "name": d.name,
                     "note": d.note,
                     "tag": d.tag,
-                    "noteUnsure": d.note_unsure,
+                    "unsureNotes": list(d.unsure_notes),
                     "sentNotes": [{"text": n.text, "copiesBefore": n.copies_before} for n in d.sent_notes],
                     "sentTags": list(d.sent_tags),
                     "picks": dict(d.picks),
@@ -144,7 +144,7 @@ class UnsavedWork:
                     _text(item.get("name")),
                     _text(item.get("note")),
                     _text(item.get("tag")),
-                    item.get("noteUnsure") is True,
+                    _text_list(item.get("unsureNotes")),
                     _sent_notes(item.get("sentNotes")),
                     _text_list(item.get("sentTags")),
                     _texts(item.get("picks")),
@@ -152,7 +152,7 @@ class UnsavedWork:
             ).is_empty()
         )
         new_contacts = []
-        forms = raw.get("newContacts")
+        forms = raw.get("newContacts", [raw.get("newContact")])  # one form, as the first version wrote it
         for new in forms if isinstance(forms, list) else []:
             if not isinstance(new, dict):
                 continue

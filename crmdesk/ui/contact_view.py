@@ -251,8 +251,8 @@ class ContactView(QWidget):
         self._restored_sent: dict[str, Draft] = {}  # what was on its way to each (sent notes and tags, picks)
         self._restored_new: list[NewContact] = []  # new-contact forms waiting for New contact (see restore_work)
         # Contacts whose note box holds a note that may have been added (its answer was lost): said under the box.
-        # Per contact, the note's text: the flag holds only while the box still holds that text.
-        self._unsure_notes: dict[str, str] = {}
+        # Per contact, those notes' texts: the warning holds while the box still holds one of them.
+        self._unsure_notes: dict[str, list[str]] = {}
         self._filling_combos = False
         self.dialog: QMessageBox | None = None
         self._body_arranged = False
@@ -954,7 +954,7 @@ class ContactView(QWidget):
                 self._names.get(uid, uid),
                 note,
                 tag,
-                self._is_unsure(uid, note),
+                self._unsure_in(uid, note),
                 tuple(sent_notes),
                 (*earlier.sent_tags, *tags),
                 {**earlier.picks, **picks.get(uid, {})},
@@ -981,8 +981,8 @@ class ContactView(QWidget):
                     self.tags.input.setText(with_tag(self.tags.input.text(), draft.tag))
             elif draft.note.strip() or draft.tag.strip():
                 self._keep_draft(draft.uid, note=draft.note, tag=draft.tag)
-            if draft.note_unsure:
-                self._unsure_notes[draft.uid] = draft.note
+            if draft.unsure_notes:
+                self._unsure_notes.setdefault(draft.uid, []).extend(draft.unsure_notes)
                 if draft.uid == self._draft_uid:
                     self.notes.set_message(self._unsure_note_text())
             if draft.waits_for_a_read():
@@ -1086,7 +1086,7 @@ class ContactView(QWidget):
             old = self.notes.input.toPlainText()
             self.notes.input.setPlainText("\n\n".join([*notes_back, old] if old.strip() else notes_back))
             if unsure:
-                self._unsure_notes[contact.uid] = "\n\n".join(notes_back)
+                self._unsure_notes.setdefault(contact.uid, []).extend(notes_back)
                 self.notes.set_message(self._unsure_note_text())
             else:
                 self.notes.set_message(
@@ -1115,11 +1115,13 @@ class ContactView(QWidget):
         index = self.combos[name].findData(value)
         return self.combos[name].itemText(index) if index >= 0 else value
 
-    def _is_unsure(self, uid: str, note: str) -> bool:
-        """Whether ``note``, ``uid``'s note box, still holds the note that may have been added (rewritten, it is
+    def _unsure_in(self, uid: str, note: str) -> tuple[str, ...]:
+        """The notes that may have been added that ``note``, ``uid``'s note box, still holds (one rewritten is
         another note, and the warning would mislead)."""
-        unsure = self._unsure_notes.get(uid, "")
-        return bool(unsure.strip()) and " ".join(unsure.split()) in " ".join(note.split())
+        typed = " ".join(note.split())
+        return tuple(
+            text for text in self._unsure_notes.get(uid, ()) if text.strip() and " ".join(text.split()) in typed
+        )
 
     def _unsure_note_text(self) -> str:
         return self.tr(
@@ -1540,7 +1542,7 @@ class ContactView(QWidget):
             self.notes.input.setPlainText(note)
         if self.tags.input.text() != tag:
             self.tags.input.setText(tag)
-        self.notes.set_message(self._unsure_note_text() if uid is not None and self._is_unsure(uid, note) else "")
+        self.notes.set_message(self._unsure_note_text() if uid is not None and self._unsure_in(uid, note) else "")
         self.tags.set_message("")
         self._draft_uid = uid
         self._work_changed()
@@ -1899,7 +1901,7 @@ class ContactView(QWidget):
             self._keep_draft(uid, note=text)
             name = self._names.get(uid, uid)
             if getattr(error, "may_have_happened", False):
-                self._unsure_notes[uid] = text
+                self._unsure_notes.setdefault(uid, []).append(text)
                 context = self.tr(
                     "The note for {name} may have been added: its answer was lost. It is back in their note box; "
                     "open them to see whether it is stored before sending it again."
@@ -1911,7 +1913,7 @@ class ContactView(QWidget):
             return
         self.notes.fail(text)
         if getattr(error, "may_have_happened", False):
-            self._unsure_notes[uid] = text
+            self._unsure_notes.setdefault(uid, []).append(text)
             self.notes.set_message(self._unsure_note_text())
             # The answer was lost and the contact could not be read to look. Sending it again may keep it twice
             # (notes cannot be removed), so the rep reloads first; the text waits in the box.

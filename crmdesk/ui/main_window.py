@@ -307,7 +307,7 @@ class MainWindow(QMainWindow):
         self._shown_once = False
         self._settings_dialog: SettingsDialog | None = None
         self._left_over_box: QWidget | None = None  # the question offering an earlier run's unsaved work back
-        self._restore_notice_for: set[str] = set()  # what the banner's restore notice points to, not yet opened
+        self._restore_notice_for: list[str] = []  # what the banner's restore notice points to, not yet opened
         self._shortcuts_dialog: QWidget | None = None
         self._deleted_open: str | None = None  # a contact a save found deleted elsewhere, still in the form
         self._demo_stopped = ""  # why the demo's server ended, while this window still uses it
@@ -748,19 +748,21 @@ class MainWindow(QMainWindow):
                     names=", ".join(contacts)
                 )
             )
-        if new:
+        if len(new) == 1:
             said.append(self.tr("The restored new contact comes back with New contact (Ctrl+N)."))
+        elif new:
+            said.append(self.tr("The restored new contacts come back with New contact (Ctrl+N), one at a time."))
         from crmdesk.ui.errors import Severity
 
         # Withdrawn once what it points to is on screen (a lookup on its way may open the contact a moment later).
-        self._restore_notice_for = {uid for uid, _name in waiting if uid} | ({""} if new else set())
+        self._restore_notice_for = [uid for uid, _name in waiting]  # "" once for each new contact waiting
         self.banner.show_message(" ".join(said), Severity.INFO, owner=self._restore_notice_for)
 
     def _restored_on_screen(self, uid: str) -> None:
         """``uid`` (or "" for the new-contact form) is open: the restore notice no longer needs to point to it."""
         waiting = self._restore_notice_for
         if waiting and uid in waiting:
-            waiting.discard(uid)
+            waiting.remove(uid)
             if not waiting and self._banner is not None:
                 self._banner.withdraw(waiting)
 

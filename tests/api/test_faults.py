@@ -560,6 +560,9 @@ def test_success_false_with_200_is_the_mapped_error(code: str, expected: type[Ex
         (b'{"success": true, "data": {"email": "a@b.co"}}', "without a uid"),
         (b'{"success": true, "data": {"uid": "ABC12345", "tags": 7}}', "tags"),
         (b'{"success": true, "data": "\xc3\x28"}', "not UTF-8"),
+        # JSON over HTTP is UTF-8; in UTF-16 an escaped quote would hide brackets from the object count.
+        (('{"success": true, "data": ["\\""' + ",[]" * 300_000 + "]}").encode("utf-16"), "not UTF-8"),
+        (('{"success": true, "data": ["\\""' + ",[]" * 300_000 + "]}").encode("utf-16-le"), "malformed JSON"),
         (b'{"success": true, "data": {"uid": "ABC12345", "n": ' + b"7" * 5000 + b"}}", "number too long"),
     ],
 )

@@ -531,3 +531,27 @@ def test_the_restore_notice_goes_once_the_contact_it_points_to_opens(
     assert _field(again, "city").text() == "Olinda"
     assert not again.banner.isVisible()  # it pointed to Recent for a contact now on screen
     close_window(qtbot, again)
+
+
+def test_each_maybe_added_note_keeps_its_warning_while_the_box_holds_it(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    (ref,) = create_contacts(qtbot, account, {"name": "Ana Lima", "email": "ana@example.com"})
+    window = open_window(qtbot, account)
+    _opened(qtbot, window, ref.uid)
+    view = window.contact_view
+    first, second = "Sent the price list.", "Sent the contract draft."
+    # Two notes whose answers were lost, both back in the box, from an earlier run.
+    view.restore_work(
+        UnsavedWork(drafts=(Draft(ref.uid, "Ana Lima", note=f"{first}\n\n{second}", unsure_notes=(first, second)),))
+    )
+    assert not view.notes._message.isHidden()
+    view.notes.input.setPlainText(second)  # the rep found the first stored, and took it out of the box
+
+    def kept_unsure() -> tuple[str, ...]:
+        return next(d.unsure_notes for d in view.unsaved_work().drafts if d.uid == ref.uid)
+
+    assert kept_unsure() == (second,)  # still in doubt: a crash now must not drop the warning
+    view.notes.input.setPlainText("Asked for a call on Friday")
+    assert kept_unsure() == ()
+    close_window(qtbot, window)
