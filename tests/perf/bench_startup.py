@@ -178,6 +178,14 @@ def run(runs: int = 5) -> list[Row]:
                 BENCH_KEYRING_TOKEN=server.token,
                 XDG_CONFIG_HOME=str(data_dir / "config"),
             )
+            # The profile was signed in to this server: a remembered token goes only to the server it was given for.
+            remember = (
+                "from PySide6.QtCore import QCoreApplication; "
+                "from crmdesk.services.profiles import DEFAULT_PROFILE, Profiles; "
+                "app = QCoreApplication([]); app.setOrganizationName('crmdesk'); app.setApplicationName('crmdesk'); "
+                f"Profiles().set_base_url(DEFAULT_PROFILE, {server.base_url!r})"
+            )
+            subprocess.run([sys.executable, "-c", remember], env=keyring_env, check=True, timeout=30)
             keyring_starts = [time_to([*app, "--exit-when-shown"], keyring_env, "event: window-shown")]
             for _ in range(runs):
                 keyring_starts.append(time_to([*app, "--exit-when-shown"], keyring_env, "event: window-shown"))
