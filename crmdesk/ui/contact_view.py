@@ -887,15 +887,11 @@ class ContactView(QWidget):
         drafts = dict(self._drafts)
         if self._draft_uid is not None:
             drafts[self._draft_uid] = (self.notes.input.toPlainText(), self.tags.input.text())
-        phrases = []
-        for uid, (note, tag) in drafts.items():
-            name = self._names.get(uid, uid)
-            if note.strip() and tag.strip():
-                phrases.append(self.tr("a note and a tag for {name}").format(name=name))
-            elif note.strip():
-                phrases.append(self.tr("a note for {name}").format(name=name))
-            elif tag.strip():
-                phrases.append(self.tr("a tag for {name}").format(name=name))
+        phrases = [
+            phrase
+            for uid, (note, tag) in drafts.items()
+            if (phrase := self._typed_phrase(self._names.get(uid, uid), note, tag))
+        ]
         for uid in self._waiting_restore():
             name = self._names.get(uid, uid)
             phrases.append(
@@ -1130,6 +1126,28 @@ class ContactView(QWidget):
 
     def _work_changed(self, *_args: object) -> None:
         self.work_changed.emit()
+
+    def _typed_phrase(self, name: str, note: str, tag: str) -> str:
+        """ "a note for Ana Lima", "a note and a tag for …", "a tag for …", or "" with nothing typed."""
+        if note.strip() and tag.strip():
+            return self.tr("a note and a tag for {name}").format(name=name)
+        if note.strip():
+            return self.tr("a note for {name}").format(name=name)
+        if tag.strip():
+            return self.tr("a tag for {name}").format(name=name)
+        return ""
+
+    def describe_work(self, work: UnsavedWork) -> list[str]:
+        """One phrase for each part of ``work`` (an earlier run's), in the words the leave questions use."""
+        items = [self.tr("changes to {name}").format(name=entry.name or entry.uid) for entry in work.edits]
+        items.extend(self._new_contact_phrase(new) for new in work.new_contacts)
+        for draft in work.drafts:
+            name = draft.name or draft.uid
+            if typed := self._typed_phrase(name, draft.note, draft.tag):
+                items.append(typed)
+            if draft.waits_for_a_read():
+                items.append(self.tr("what was on its way to {name} (checked against the server)").format(name=name))
+        return items
 
     def resolve_leaving(self, then: Callable[[], None], *, weight: int = LEAVE_WINDOW) -> None:
         """Before the window or the session goes: unsaved edits as :meth:`resolve_unsaved`, then unsent drafts."""

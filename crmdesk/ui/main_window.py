@@ -783,20 +783,7 @@ class MainWindow(QMainWindow):
         back. Until the rep answers, the file keeps it, so another such end offers it again."""
         from PySide6.QtWidgets import QMessageBox
 
-        items = [self.tr("changes to {name}").format(name=entry.name or entry.uid) for entry in work.edits]
-        for new in work.new_contacts:
-            named = " ".join(new.fields.get(part, "") for part in ("firstName", "lastName")).strip()
-            items.append(self.tr("a new contact ({name})").format(name=named) if named else self.tr("a new contact"))
-        for draft in work.drafts:
-            name = draft.name or draft.uid
-            if draft.note.strip() and draft.tag.strip():
-                items.append(self.tr("a note and a tag for {name}").format(name=name))
-            elif draft.note.strip():
-                items.append(self.tr("a note for {name}").format(name=name))
-            elif draft.tag.strip():
-                items.append(self.tr("a tag for {name}").format(name=name))
-            if draft.waits_for_a_read():
-                items.append(self.tr("what was on its way to {name} (checked against the server)").format(name=name))
+        items = self.contact_view.describe_work(work)
         box = QMessageBox(self)
         box.setObjectName("leftOverDialog")
         box.setIcon(QMessageBox.Icon.Question)
