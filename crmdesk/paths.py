@@ -77,16 +77,25 @@ def profile_dir(profile: str) -> Path:
     return path
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str, *, private: bool = True) -> None:
     """Write ``text`` (UTF-8) to ``path`` through a temporary file beside it, so that a crash never leaves half a
     file. On failure the temporary file goes and the OSError is raised.
+
+    A ``private`` file (the default: what the app keeps holds customers' details) is readable by its owner only,
+    even in a data folder others may enter, such as one named in ``CRMDESK_DATA_DIR``. Otherwise the file gets
+    the usual modes, for a file the rep writes to hand on.
 
     Windows refuses to replace a file another program holds open (an antivirus scan, a backup or sync tool)
     for as long as it does; the replacement is tried again for about half a second.
     """
     temporary = path.with_name(path.name + ".tmp")
     try:
-        temporary.write_text(text, encoding="utf-8")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)  # Windows: no newline translation
+        fd = os.open(temporary, flags, 0o600 if private else 0o666)
+        with open(fd, "w", encoding="utf-8", newline="") as file:
+            if private and os.name == "posix":
+                os.fchmod(file.fileno(), 0o600)  # a temporary file left by a crash keeps its old modes
+            file.write(text)
         attempts = 5 if sys.platform == "win32" else 1
         for attempt in range(1, attempts + 1):
             try:

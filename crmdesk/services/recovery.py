@@ -4,8 +4,8 @@ Closing the app asks about everything unsaved (the contact view's leave question
 process killed, the computer losing power, an unexpected error in Qt's own code) would lose edits, notes and tags
 typed but not added, a new contact not yet created, and the notes, tags and stage picks sent but not answered
 (which the next start checks against the server), without a word. While anything is unsaved, it is kept in
-the profile's folder (``unsaved.json``, which is as private as the Recent list beside it: the data folder is
-readable by its owner only); once nothing is, the file goes. The next start of the profile finds it and offers
+the profile's folder (``unsaved.json``, readable by its owner only, as the Recent list beside it is); once
+nothing is, the file goes. The next start of the profile finds it and offers
 to put it back (see MainWindow).
 
 The token is never part of it: only what the rep typed, and which contact it was for.

@@ -305,7 +305,7 @@ class Registry(QObject):
         typed without its country is read in it, and a teammate abroad would have theirs replaced)."""
         shared = self.to_dict()
         del shared["phoneRegion"]
-        _write_atomically(Path(path), shared)
+        _write_atomically(Path(path), shared, private=False)
 
     # --- Internals --------------------------------------------------------------------------------
 
@@ -366,9 +366,9 @@ class Registry(QObject):
             self._failing = None  # the whole registry is written each time: nothing unsaved is left
 
 
-def _write_atomically(path: Path, data: Mapping[str, Any]) -> None:
+def _write_atomically(path: Path, data: Mapping[str, Any], *, private: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    paths.write_atomically(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    paths.write_atomically(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", private=private)
 
 
 def _string_list(data: Mapping[str, Any], key: str, where: str, limit_field: str, *, own: bool) -> list[str]:
