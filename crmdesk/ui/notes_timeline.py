@@ -413,8 +413,15 @@ class NotesTimeline(QWidget):
         shape = [kind if kind in ("header", "more") else "entry" for kind, _ in rows]
         relayout = shape != self._shape
         if relayout:
+            # removeWidget deletes each layout item. An item only taken out (takeAt) lives on in PySide, and a
+            # widget added again keeps answering to that old item: its new one's size cache was never cleared,
+            # so a note that grew (opened whole, another contact's longer note) kept its old height, cut off.
             while self._list.count():
-                self._list.takeAt(0)
+                item = self._list.itemAt(0)
+                widget = item.widget() if item is not None else None
+                if widget is None:
+                    break  # the list holds only widgets
+                self._list.removeWidget(widget)
         entry_index = header_index = 0
         for kind, value in rows:
             if kind == "more":

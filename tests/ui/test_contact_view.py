@@ -220,6 +220,41 @@ def test_a_long_note_shows_its_beginning_until_the_rep_asks_for_the_whole(qtbot:
     assert timeline.entry_widgets()[0].text_label.text() == own
 
 
+def test_a_note_that_grows_is_laid_out_at_its_new_height_after_the_timeline_changed_shape(qtbot: QtBot) -> None:
+    """After one contact's timeline held more notes than the next one's, a note opened whole kept the height of its
+    beginning, its end cut off; the next contact's longer note was cut off too (their layout items were taken
+    out, not deleted, so the widgets reused kept answering to the old ones)."""
+    from crmdesk.contract import NoteEntry
+    from crmdesk.ui.notes_timeline import NoteEntryWidget, NotesTimeline
+
+    timeline = NotesTimeline()
+    qtbot.addWidget(timeline)
+    timeline.resize(700, 500)
+    timeline.show()
+    qtbot.waitExposed(timeline)
+
+    def laid_out_whole(entry: NoteEntryWidget) -> bool:
+        label = entry.text_label
+        return label.height() >= label.heightForWidth(label.width()) > 0
+
+    timeline.set_notes([NoteEntry(None, f"Call {n}: left a message.") for n in range(5)])
+    qtbot.waitUntil(lambda: all(laid_out_whole(entry) for entry in timeline.entry_widgets()))
+    timeline.set_notes([NoteEntry(None, " ".join(f"Point {n}." for n in range(200)))])  # fewer rows
+    (entry,) = timeline.entry_widgets()
+    qtbot.waitUntil(lambda: laid_out_whole(entry))
+    beginning = entry.text_label.height()
+    entry.whole_button.click()
+    qtbot.waitUntil(lambda: entry.text_label.height() > 2 * beginning)
+    assert laid_out_whole(entry)
+
+    timeline.set_notes([NoteEntry(None, "Short.")])  # the same rows: texts change in place
+    qtbot.waitUntil(lambda: laid_out_whole(timeline.entry_widgets()[0]))
+    timeline.set_notes([NoteEntry(None, " ".join(f"Word {n}." for n in range(90)))])
+    qtbot.waitUntil(lambda: laid_out_whole(timeline.entry_widgets()[0]))
+    label = timeline.entry_widgets()[0].text_label
+    qtbot.waitUntil(lambda: label.height() == label.heightForWidth(label.width()))  # not the whole note's height
+
+
 def test_a_long_history_shows_its_latest_notes_and_the_rest_on_request(qtbot: QtBot) -> None:
     from datetime import datetime, timedelta
 
