@@ -487,6 +487,13 @@ class ContactView(QWidget):
         self._rearrange_soon.timeout.connect(self._arrange_body)
         self.form_column.installEventFilter(self)
         right.installEventFilter(self)
+        # Chips past their four rows take the column's height the notes leave unused (a contact with many tags
+        # and few notes), shared out again once the layout has settled after a change of either.
+        self._fit_tags_soon = QTimer(self)
+        self._fit_tags_soon.setSingleShot(True)
+        self._fit_tags_soon.setInterval(0)
+        self._fit_tags_soon.timeout.connect(self._fit_tags)
+        self.notes.spare_changed.connect(self._fit_tags_soon.start)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._keep_focus_in_view)
@@ -2324,7 +2331,17 @@ class ContactView(QWidget):
             and watched in (self.form_column, self.side)
         ):
             self._rearrange_soon.start()
+        if watched is self.side and kind in (QEvent.Type.LayoutRequest, QEvent.Type.Resize):
+            self._fit_tags_soon.start()  # tags added or taken, or the column resized
         return super().eventFilter(watched, event)
+
+    def _fit_tags(self) -> None:
+        """Give the tag chips the height the notes leave unused, so that many tags need no scrolling while the
+        column has room; the notes keep what they need, and the chips at least their four rows."""
+        if not self.tags.overflows():
+            self.tags.set_room(0)
+            return
+        self.tags.set_room(self.tags.chips_height() + self.notes.spare_height())
 
     def _arrange_body(self) -> None:
         """The tags and notes beside the form when both fit, under it otherwise: the form never scrolls sideways.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 
-from PySide6.QtCore import QDate, QDateTime, QEvent, QLocale, Qt, QTime, Signal
+from PySide6.QtCore import QDate, QDateTime, QEvent, QLocale, QObject, Qt, QTime, Signal
 from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -146,9 +146,11 @@ class NotesTimeline(QWidget):
 
     Signals:
         note_requested(str): the user asked to add this note; a pending entry is already shown.
+        spare_changed(): the height the notes leave unused (:meth:`spare_height`) may have changed.
     """
 
     note_requested = Signal(str)
+    spare_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -214,6 +216,9 @@ class NotesTimeline(QWidget):
         self._scroll.setWidgetResizable(True)
         self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._scroll.setWidget(self._container)
+        # The notes' own height or the room they have changes what they leave unused.
+        self._container.installEventFilter(self)
+        self._scroll.viewport().installEventFilter(self)
 
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
@@ -321,6 +326,22 @@ class NotesTimeline(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
             self.order_button.setIcon(icon("sort"))  # tinted for the new scheme
+
+    def spare_height(self) -> int:
+        """The height of the timeline's box that its notes leave unused, or, when negative, how much more it
+        would take to show them without scrolling."""
+        viewport = self._scroll.viewport()
+        container = self._container
+        width = viewport.width()
+        needed = container.heightForWidth(width) if container.hasHeightForWidth() else -1
+        if needed < 0:
+            needed = container.sizeHint().height()
+        return viewport.height() - needed
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
+            self.spare_changed.emit()
+        return super().eventFilter(watched, event)
 
     def set_account_zone(self, zone: tzinfo | None) -> None:
         """The zone the account writes note timestamps in; entries are grouped and shown in local time."""

@@ -124,10 +124,12 @@ class _TagInput(QLineEdit):
 
 
 class _ChipScroll(FocusRingScrollArea):
-    """The chips, as tall as their rows up to :attr:`MAX_ROWS` rows, then scrolled.
+    """The chips, as tall as their rows up to :attr:`MAX_ROWS` rows or the room given (:meth:`set_room`), then
+    scrolled.
 
     A contact may carry a hundred tags: laid out in full they pushed the notes off the column, and the rows past
-    its end could not be reached at all, a tag just added among them.
+    its end could not be reached at all, a tag just added among them. Where the notes leave the column's height
+    unused, the contact view gives that room to the chips.
     """
 
     MAX_ROWS = 4
@@ -139,7 +141,10 @@ class _ChipScroll(FocusRingScrollArea):
         self.setAccessibleName(self.tr("Tags"))
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidgetResizable(True)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        # Up to the room given, never less than its rows up to MAX_ROWS: while the window shrinks, the layout
+        # takes the extra rows back before the contact view shares the column out again.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self._room = 0  # height the contact view lets the chips take past MAX_ROWS rows (0: none)
         # A Tab stop only while there is more to see than its rows show: then the keyboard scrolls it (with the
         # focus ring); the chips themselves cannot be acted on.
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -157,10 +162,23 @@ class _ChipScroll(FocusRingScrollArea):
                 return chip.sizeHint().height()
         return self.fontMetrics().height() + 4
 
-    def _height(self) -> int:
+    def full_height(self) -> int:
+        """The height every row of chips takes at the present width, frame included."""
         width = self.viewport().width() if self.isVisible() else self.width()
-        rows = self.MAX_ROWS * self._row_height() + (self.MAX_ROWS - 1) * self._flow.verticalSpacing()
-        return max(self._row_height(), min(self._flow.heightForWidth(max(width, 1)), rows))
+        return max(self._row_height(), self._flow.heightForWidth(max(width, 1))) + 2 * self.frameWidth()
+
+    def _rows_height(self, rows: int) -> int:
+        return rows * self._row_height() + (rows - 1) * self._flow.verticalSpacing() + 2 * self.frameWidth()
+
+    def least_height(self) -> int:
+        """The height of its rows up to MAX_ROWS, frame included: what it keeps however little room there is."""
+        return min(self.full_height(), self._rows_height(self.MAX_ROWS))
+
+    def set_room(self, height: int) -> None:
+        """Let the chips be up to ``height`` px tall (frame included), when that is more than MAX_ROWS rows."""
+        if height != self._room:
+            self._room = height
+            self.updateGeometry()
 
     def _scrollable_changed(self, _low: int, high: int) -> None:
         if high == 0 and self.hasFocus():
@@ -168,10 +186,16 @@ class _ChipScroll(FocusRingScrollArea):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus if high > 0 else Qt.FocusPolicy.NoFocus)
 
     def sizeHint(self) -> QSize:
-        return QSize(super().sizeHint().width(), self._height() + 2 * self.frameWidth())
+        height = self.full_height()
+        if height > self._room:
+            # Whole rows: a row cut at the bottom edge would look like a drawing fault, not like more to scroll to.
+            pitch = self._row_height() + self._flow.verticalSpacing()
+            rows = (self._room - 2 * self.frameWidth() + self._flow.verticalSpacing()) // pitch
+            height = max(self.least_height(), self._rows_height(rows))
+        return QSize(super().sizeHint().width(), height)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(0, self._height() + 2 * self.frameWidth())
+        return QSize(0, self.least_height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -230,6 +254,18 @@ class TagChips(QWidget):
         layout.addWidget(self._message)
 
     # --- Public -----------------------------------------------------------------------------------
+
+    def overflows(self) -> bool:
+        """Whether the chips take more than MAX_ROWS rows, so that more room would show more of them."""
+        return self._scroll.full_height() > self._scroll.least_height()
+
+    def chips_height(self) -> int:
+        """The height the chips' box has now."""
+        return self._scroll.height()
+
+    def set_room(self, height: int) -> None:
+        """Let the chips' box grow to ``height`` px where it has more rows than fit in MAX_ROWS (see ContactView)."""
+        self._scroll.set_room(height)
 
     def set_known_tags(self, tags: Iterable[str]) -> None:
         self._known.setStringList(sorted(set(tags), key=str.casefold))

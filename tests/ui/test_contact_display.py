@@ -10,11 +10,12 @@ from typing import cast
 
 import pytest
 from PySide6.QtCore import QLocale, QObject, Qt, QTime
-from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QPlainTextEdit, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
 from crmdesk.api.models import Contact
+from crmdesk.contract import NoteEntry
 from crmdesk.services.registry import Registry
 from crmdesk.ui.contact_form import FORM_FIELDS
 from crmdesk.ui.contact_view import HEADER_FIELDS, ContactView
@@ -429,6 +430,68 @@ def test_the_form_is_compact_and_a_whole_contact_fits_in_a_1280x800_window(
     assert snapshot.height() <= 10 * line + 20
     assert snapshot.verticalScrollBar().maximum() > 0
     assert view.form_scroll.verticalScrollBar().maximum() == 0
+
+
+def test_many_tags_take_the_height_the_notes_leave_unused_and_only_that(
+    qtbot: QtBot, api: ContactApi, view: ContactView, contact: Contact
+) -> None:
+    """Sixty-six tags had four rows and a scroll bar while half the column stood empty under three notes."""
+    view.resize(1000, 720)
+    tags = [f"Trade fair 2024 follow-up {n:02d}" for n in range(66)]
+    scroll = child(view.tags, QScrollArea, "tagScroll")
+    notes = child(view.notes, QScrollArea, "notesScroll")
+    frame = 2 * scroll.frameWidth()
+    # Four rows of tags, and the rep adds a fifth row's tag: the box grows to show it rather than scroll.
+    view.show_contact(dataclasses.replace(contact, tags=tuple(tags[:4])))
+    row = view.tags.chips()[0].height()
+    qtbot.waitUntil(lambda: view.tags.chips()[-1].y() >= 3 * (row + 6))  # four rows, one chip each
+    qtbot.wait(50)
+    assert scroll.verticalScrollBar().maximum() == 0
+    view.tags.add_pending("Brand new tag")
+    qtbot.waitUntil(lambda: scroll.height() - frame >= 5 * row)
+    assert scroll.verticalScrollBar().maximum() == 0
+
+    few_notes = dataclasses.replace(contact, tags=tuple(tags))
+    view.show_contact(few_notes)
+    qtbot.waitUntil(lambda: scroll.height() > frame + 8 * row)  # well past four rows
+    qtbot.wait(50)  # settled: nothing more to share out
+    assert notes.verticalScrollBar().maximum() == 0  # the note still shows without scrolling
+    assert scroll.verticalScrollBar().maximum() > 0  # sixty-six tags do not all fit, so the rest scrolls
+    # The chips stop at a whole row (a row cut by the edge looks broken); what is left under the notes is less than
+    # another row.
+    assert (scroll.viewport().height() + 6) % (row + 6) == 0, (scroll.viewport().height(), row)
+    assert view.notes.spare_height() < row + 6 + 20  # the column is used, up to a row and its gap
+
+    # Notes added to the same contact take their room back from the tags.
+    before = scroll.height()
+    view.notes.set_notes([NoteEntry(None, f"Call {n}: left a message.") for n in range(5)], keep_pending=True)
+    qtbot.waitUntil(lambda: scroll.height() < before - 3 * row)
+    qtbot.wait(50)
+    assert notes.verticalScrollBar().maximum() == 0
+    assert (scroll.viewport().height() + 6) % (row + 6) == 0
+
+    # A long note opened whole takes its room back too.
+    long_note = NoteEntry(None, " ".join(f"Point {n}." for n in range(200)))  # twice LONG_NOTE_CHARS
+    view.resize(1600, 800)  # a wide column: the note's beginning and all of it fit beside the tags' rows
+    view.notes.set_notes([long_note], keep_pending=True)
+    qtbot.wait(100)
+    assert scroll.verticalScrollBar().maximum() > 0 and 0 <= view.notes.spare_height() < row + 6 + 20
+    before = scroll.height()
+    whole = view.notes.findChild(QAbstractButton, "wholeNote")
+    assert whole is not None and whole.isVisible()
+    whole.click()
+    qtbot.waitUntil(lambda: scroll.height() < before - row)
+    qtbot.wait(50)
+    assert notes.verticalScrollBar().maximum() == 0
+
+    view.resize(1000, 720)
+    # A contact with many notes too: the notes keep the column, the tags their four rows.
+    many_notes = dataclasses.replace(
+        few_notes, uid="MANYNOTE", notes=tuple(NoteEntry(None, f"Call {n}: left a message.") for n in range(40))
+    )
+    view.show_contact(many_notes)
+    qtbot.waitUntil(lambda: scroll.height() - frame <= 4 * row + 3 * 6 + 4)
+    assert scroll.height() - frame >= 4 * row
 
 
 # --- Names for tests, style sheets and screen readers -----------------------------------------------------------
