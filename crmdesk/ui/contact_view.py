@@ -1342,7 +1342,7 @@ class ContactView(QWidget):
             self.submit_create()
             return
         uid = self.current_uid()
-        if uid is None or self.form.is_busy():
+        if uid is None or self.form.is_busy() or self._being_deleted(uid):
             return
         self.form.normalise()
         changes = self.form.changes()
@@ -1443,9 +1443,9 @@ class ContactView(QWidget):
             # while the save is still on its way, and what was typed next would go when the save answers.
             self.status_message.emit(self.tr("Saving: the contact shows as stored once the save is done."))
             return
-        if self.service.is_running(f"delete:{uid}"):
-            # Being deleted here: its answer empties the view. A read finding it gone would say "deleted
-            # elsewhere", and offer to create it again.
+        if self._being_deleted(uid):
+            # Its answer empties the view. A read finding it gone would say "deleted elsewhere", and offer to
+            # create it again.
             return
         self.service.load(uid)
 
@@ -1499,7 +1499,7 @@ class ContactView(QWidget):
 
     def confirm_delete(self) -> None:
         current = self.service.current
-        if self._mode != "view" or current is None:
+        if self._mode != "view" or current is None or self._being_deleted(current.uid):
             return
         box = self._question("deleteDialog", self.tr("Delete contact"), QMessageBox.Icon.Warning)
         who = current.name or current.email or current.phone or current.uid
@@ -1515,8 +1515,15 @@ class ContactView(QWidget):
         def answered(button: QAbstractButton) -> None:
             if button is delete and self.current_uid() == uid:
                 self.service.delete(uid)
+                self.status_message.emit(self.tr("Deleting {name}…").format(name=who))
+                self._update_mode_widgets()  # nothing more can be done to it: it is going
 
         self._ask(box, answered)
+
+    def _being_deleted(self, uid: str) -> bool:
+        """Whether the rep's deletion of ``uid`` is on its way: until it answers, the contact shows greyed out. A
+        save, a note, a tag or a stage sent meanwhile would find it gone and say it was deleted elsewhere."""
+        return self.service.is_running(f"delete:{uid}")
 
     # --- Showing ----------------------------------------------------------------------------------
 
@@ -1554,12 +1561,18 @@ class ContactView(QWidget):
         if uid == self._draft_uid:
             return
         self._tags_confirmed = None  # tags announced for the contact left are not announced again on return
-        if self._draft_uid is not None and self._draft_uid not in self._deleted:
+        left = self._draft_uid
+        typing = left is not None and QApplication.focusWidget() in (self.notes.input, self.tags.input)
+        kept = False
+        if left is not None and left not in self._deleted:
             note, tag = self.notes.input.toPlainText(), self.tags.input.text()
             if note.strip() or tag.strip():
-                self._drafts[self._draft_uid] = (note, tag)
+                self._drafts[left] = (note, tag)
+                kept = True
             else:
-                self._drafts.pop(self._draft_uid, None)
+                self._drafts.pop(left, None)
+        if left is not None:
+            self._stop_acting_on(left, typing=typing, kept=kept)
         note, tag = self._drafts.pop(uid, ("", "")) if uid is not None else ("", "")
         # Mostly both empty already: setting a text box, even to what it holds, relayouts and repaints it, at
         # every contact switch.
@@ -1571,6 +1584,31 @@ class ContactView(QWidget):
         self.tags.set_message("")
         self._draft_uid = uid
         self._work_changed()
+
+    def _stop_acting_on(self, uid: str, *, typing: bool, kept: bool) -> None:
+        """What the rep had under way for the contact ``uid`` ends with it on show. Another contact can come on
+        screen without the rep's doing: a phone tool's ``--search`` for an incoming call, or a slow lookup's late
+        answer. Keys typed into the note or tag box, a pick in a stage, quality or owner list left open, and a
+        Delete in a question naming the contact left, would otherwise all land on the one now shown."""
+        name = self._names.get(uid, uid)
+        if typing:
+            # Out of the boxes, which now hold the new contact's drafts, onto the notes the rep reads: the rest of
+            # the sentence typed goes nowhere rather than into another contact's note, which the API cannot take
+            # back.
+            self.notes.focus_timeline()
+            if kept:
+                self.status_message.emit(
+                    self.tr("What you were typing for {name} is kept for when you open them again.").format(name=name)
+                )
+        if QApplication.activePopupWidget() is not None:
+            for combo in self.combos.values():
+                combo.hidePopup()
+        box = self.dialog
+        if box is not None and shiboken6.isValid(box) and box.objectName() == "deleteDialog" and box.isVisible():
+            box.reject()
+            self.status_message.emit(
+                self.tr("{name} was not deleted: another contact opened while you were asked.").format(name=name)
+            )
 
     def _keep_draft(self, uid: str, *, note: str = "", tag: str = "") -> None:
         """Give a note or tag that failed for a contact no longer open back to that contact's drafts."""
@@ -1695,6 +1733,10 @@ class ContactView(QWidget):
             else shortcuts.REVERT.label()
         )
         self.revert_button.setVisible(viewing or creating)
+        uid = self.current_uid()
+        deleting = uid is not None and self._being_deleted(uid)
+        if self.page.isEnabled() == deleting:
+            self.page.setEnabled(not deleting)
         self._update_buttons()
         if self._body_arranged:  # the form's rows and the side column changed with the mode: share out again
             self._arrange_body()
@@ -2282,6 +2324,7 @@ class ContactView(QWidget):
     def _on_delete_failed(self, uid: str, error: object) -> None:
         self._unasked_failures += 1
         if uid == self.current_uid():
+            self._update_mode_widgets()  # it stays, and can be worked on again
             self.error_raised.emit(error, None, self.tr("Not deleted."))
         else:
             name = self._names.get(uid, uid)

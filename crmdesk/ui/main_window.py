@@ -914,6 +914,9 @@ class MainWindow(QMainWindow):
     def new_contact(self) -> None:
         if not self._when_signed_in(self.new_contact):
             return
+        # The rep's latest request: a lookup or an opening still on its way would take the view (or the question
+        # about unsaved edits) over when it answers.
+        self._stop_search()
 
         def start() -> None:
             self._leave_deleted()

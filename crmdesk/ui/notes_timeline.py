@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 
@@ -55,6 +57,8 @@ _ADD_KEYS = shortcuts.ADD_NOTE.sequences()
 #: A note longer than this shows its beginning, with a button for the rest: a pasted email thread is long, and
 #: laying a hundred such notes out in full froze the window for a fifth of a second at each contact shown.
 LONG_NOTE_CHARS = 1000
+#: An empty box submitted this soon after a note was taken from it is the same press repeated, not a new note.
+REPEAT_S = 1.0
 #: How much of a long note shows until the rep asks for the rest.
 LONG_NOTE_SHOWN = 700
 
@@ -156,6 +160,7 @@ class NotesTimeline(QWidget):
         super().__init__(parent)
         self.setObjectName("notes")
         self._notes: list[NoteEntry] = []
+        self._submitted_at = -math.inf  # when a note was last taken from the box (see submit)
         self._pending: list[str] = []
         self._confirmed: list[str] = []  # pending notes confirmed, until the notes read with them are shown
         self._newest_first = True
@@ -327,6 +332,10 @@ class NotesTimeline(QWidget):
         if event.type() == QEvent.Type.PaletteChange:
             self.order_button.setIcon(icon("sort"))  # tinted for the new scheme
 
+    def focus_timeline(self) -> None:
+        """Put the keyboard focus on the notes themselves (keys scroll them; letters go nowhere)."""
+        self._scroll.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def spare_height(self) -> int:
         """The height of the timeline's box that its notes leave unused, or, when negative, how much more it
         would take to show them without scrolling."""
@@ -370,13 +379,17 @@ class NotesTimeline(QWidget):
             self.set_message("")
 
     def submit(self) -> None:
+        typed = self.input.toPlainText()
+        if not typed.strip() and time.monotonic() - self._submitted_at < REPEAT_S:
+            return  # Ctrl+Enter or a click pressed twice: the note went with the first, the box is empty by design
         try:
-            text = check_note_reads_back(validate_note(self.input.toPlainText()))
+            text = check_note_reads_back(validate_note(typed))
         except ContractError as exc:
             self.set_message(user_message(exc))
             return
         self.set_message("")
         self.input.clear()
+        self._submitted_at = time.monotonic()
         self.add_pending(text)
         self.note_requested.emit(text)
 

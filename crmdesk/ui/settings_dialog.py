@@ -38,6 +38,13 @@ def _lines(edit: QPlainTextEdit) -> list[str]:
     return [line.strip() for line in edit.toPlainText().splitlines() if line.strip()]
 
 
+def _with_learned(shown: list[str], loaded: list[str], now: list[str]) -> list[str]:
+    """The values shown, plus those the registry learned after they were loaded into the dialog (the rep kept
+    working while it was open), which the rep could not have removed."""
+    known = {value.casefold() for value in (*shown, *loaded)}
+    return [*shown, *(value for value in now if value.casefold() not in known)]
+
+
 class SettingsDialog(QDialog):
     """Non-modal (use ``open()``). OK writes every list to the registry at once; Cancel changes nothing.
 
@@ -192,6 +199,7 @@ class SettingsDialog(QDialog):
         self.members.setMinimumHeight(members_header + 3 * row + 2 * self.members.frameWidth())
         room = self.screen().availableGeometry().size() * 0.9
         self.resize(self.sizeHint().expandedTo(QSize(520, 460)).boundedTo(room))
+        self._loaded = registry.to_dict()  # what the lists were loaded from (see accept)
         self._show_values(registry)
 
     # --- Values -----------------------------------------------------------------------------------
@@ -276,6 +284,7 @@ class SettingsDialog(QDialog):
 
     def load_values(self) -> None:
         """Show what the registry holds now: it learns as the rep works, and a cancelled edit must not linger."""
+        self._loaded = self.registry.to_dict()
         self._show_values(self.registry)
         self._say("")
 
@@ -340,14 +349,25 @@ class SettingsDialog(QDialog):
         if not self._zone_is_valid() or not self._lists_fit():
             return
         told = self.registry.unsaved_reason() is not None  # the window said so when saving first failed
+        # The dialog does not block the window: values learned from contacts opened meanwhile are kept, and a
+        # setting the rep left as it was shown keeps what the registry holds now.
+        loaded, now = self._loaded, self.registry.to_dict()
+        emails = {email.casefold() for email in members} | {m["email"].casefold() for m in loaded["members"]}
+        for member in now["members"]:
+            if member["email"].casefold() not in emails:
+                members[member["email"]] = member["name"]
+
+        def setting(shown: str, key: str) -> str:
+            return str(now[key]) if shown == loaded[key] else shown
+
         self.registry.replace(
-            stages=_lines(self.stages),
-            qualities=_lines(self.qualities),
+            stages=_with_learned(_lines(self.stages), loaded["stages"], now["stages"]),
+            qualities=_with_learned(_lines(self.qualities), loaded["qualities"], now["qualities"]),
             members=members,
-            tags=_lines(self.tags),
-            phone_region=str(self.region.currentData() or ""),
-            account_time_zone=self._zone_text(),
-            currency=str(self.currency.currentData() or ""),
+            tags=_with_learned(_lines(self.tags), loaded["tags"], now["tags"]),
+            phone_region=setting(str(self.region.currentData() or ""), "phoneRegion"),
+            account_time_zone=setting(self._zone_text(), "accountTimeZone"),
+            currency=setting(str(self.currency.currentData() or ""), "currency"),
         )
         reason = self.registry.unsaved_reason()
         if reason is not None and told:

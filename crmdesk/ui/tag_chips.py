@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 import zlib
 from collections.abc import Iterable
 
@@ -14,6 +16,7 @@ from crmdesk.services.pasted import tag_names
 from crmdesk.ui.flow_layout import FlowLayout
 from crmdesk.ui.focus_ring import FocusRingScrollArea
 from crmdesk.ui.messages import plain_tooltip, show_inline_error, user_message
+from crmdesk.ui.notes_timeline import REPEAT_S
 from crmdesk.ui.one_line import keep_one_line
 
 #: Hidden chips kept for the next contact's tags (reused rather than made again); more are deleted.
@@ -220,6 +223,7 @@ class TagChips(QWidget):
         self._chip_area.setToolTip(no_remove)
         self._flow = FlowLayout(self._chip_area, margin=0, h_spacing=6, v_spacing=6)
         self._chips: list[TagChip] = []
+        self._submitted_at = -math.inf  # when tags were last taken from the box (see _submit)
         self._spare: list[TagChip] = []  # hidden chips out of the layout, reused by the next contact's tags
         self._empty = QLabel(self.tr("No tags yet."), self._chip_area)
         self._empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -358,6 +362,8 @@ class TagChips(QWidget):
     def _submit(self) -> None:
         # Commas separate tags, as in the new-contact form (whose tags come here when it opens an existing one).
         # Nothing but commas and spaces is no tag: "," would be stored, and the API cannot remove a tag.
+        if not self.input.text().strip() and time.monotonic() - self._submitted_at < REPEAT_S:
+            return  # Enter pressed twice: the tag went with the first, the box is empty by design
         parts = tag_names(self.input.text()) or [""]
         try:
             tags = [validate_tag(part) for part in parts]
@@ -366,6 +372,7 @@ class TagChips(QWidget):
             return
         self.set_message("")
         self.input.clear()
+        self._submitted_at = time.monotonic()
         completer = self.input.completer()
         suggestions = completer.popup() if completer is not None else None
         if suggestions is not None:

@@ -1,0 +1,258 @@
+"""Actions that overlap: a rep works fast during and after calls, and another contact can come on screen without
+the rep's doing (a phone tool's ``--search`` for an incoming call, a slow lookup's late answer). What was under
+way for the contact on screen ends with it, and nothing lands on the wrong contact."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import shiboken6
+from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from crmdesk.api.errors import NotFoundError
+from crmdesk.server import demo_data
+from crmdesk.ui.main_window import MainWindow
+from tests.support.live_server import Account
+from tests.ui.contact_support import FailingTransport, HeldTransport, line, type_into
+from tests.ui.shell_support import close_window, create_contacts, on_server, open_window
+
+ANA = {"name": "Ana Lima", "email": "ana@example.com", "stageName": "New Lead", "tags": ["VIP"]}
+BOB = {"name": "Bob Reis", "email": "bob@example.com", "stageName": "New Lead"}
+
+
+@pytest.fixture(autouse=True)
+def _real_server(qasync_loop: object, private_settings: object) -> None:
+    """Every test here drives a window against the bundled server on its qasync loop."""
+
+
+def _open(qtbot: QtBot, window: MainWindow, query: str, uid: str) -> None:
+    window.request_search(query)
+    qtbot.waitUntil(lambda: window.contact_view_built() and window.contact_view.current_uid() == uid, timeout=15_000)
+
+
+def _delete_button(box: QMessageBox) -> QAbstractButton:
+    return next(button for button in box.buttons() if button.text() == "Delete")
+
+
+def test_keys_typed_into_the_note_box_do_not_go_on_into_the_next_contacts(qtbot: QtBot, account: Account) -> None:
+    """Writing up Ana's call, the phone tool opened Bob for an incoming call: the rest of the sentence and its
+    Ctrl+Enter added a note to Bob, which the API cannot take back."""
+    ana, bob = create_contacts(qtbot, account, ANA, BOB)
+    window = open_window(qtbot, account)
+    _open(qtbot, window, "ana@example.com", ana.uid)
+    view = window.contact_view
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    view.notes.input.setFocus()
+    qtbot.keyClicks(view.notes.input, "Called Ana, ")
+
+    window.request_search("bob@example.com")  # what `crmdesk --search` does in the running window
+    qtbot.waitUntil(lambda: view.current_uid() == bob.uid, timeout=10_000)
+    focused = QApplication.focusWidget()
+    assert focused not in (view.notes.input, view.tags.input)
+    assert focused is not None and focused.objectName() == "notesScroll"  # on Bob's notes, which keys scroll
+    qtbot.keyClicks(focused, "she wants a quote")
+    qtbot.keyClick(focused, "\r")
+    assert view.notes.input.toPlainText() == ""
+    assert not view.service.writes_in_flight()
+    assert on_server(qtbot, account, uid=bob.uid).notes == ()
+    assert "kept" in window.statusBar().currentMessage() and "Ana Lima" in window.statusBar().currentMessage()
+
+    _open(qtbot, window, "ana@example.com", ana.uid)
+    assert view.notes.input.toPlainText() == "Called Ana, "  # her draft, as typed
+    close_window(qtbot, window)
+
+
+def test_a_dropdown_left_open_closes_when_another_contact_comes_and_its_pick_goes_nowhere(
+    qtbot: QtBot, account: Account
+) -> None:
+    ana, bob = create_contacts(qtbot, account, ANA, BOB)
+    window = open_window(qtbot, account)
+    window.registry.merge(stages=demo_data.STAGES)
+    _open(qtbot, window, "ana@example.com", ana.uid)
+    view = window.contact_view
+    combo = view.combos["stageName"]
+    combo.setFocus()
+    combo.showPopup()
+    qtbot.waitUntil(combo.view().isVisible)
+    window.request_search("bob@example.com")
+    qtbot.waitUntil(lambda: view.current_uid() == bob.uid, timeout=10_000)
+    qtbot.waitUntil(lambda: not combo.view().isVisible())
+    assert QApplication.activePopupWidget() is None
+    assert combo.currentText() == "New Lead"
+    assert on_server(qtbot, account, uid=bob.uid).stageName == "New Lead"
+    assert on_server(qtbot, account, uid=ana.uid).stageName == "New Lead"
+    close_window(qtbot, window)
+
+
+def test_a_delete_question_left_open_is_withdrawn_when_another_contact_comes(qtbot: QtBot, account: Account) -> None:
+    """The box still asked "Delete Ana Lima permanently?" over Bob, and Delete then did nothing, without a word."""
+    ana, bob = create_contacts(qtbot, account, ANA, BOB)
+    slow = HeldTransport("GET /api/contact")
+    slow.release()
+    window = open_window(qtbot, account, client_options={"transport": slow})
+    _open(qtbot, window, "ana@example.com", ana.uid)
+    view = window.contact_view
+    slow.hold()
+    window.request_search("bob@example.com")
+    qtbot.waitUntil(lambda: slow.held == 1)
+    view.confirm_delete()
+    box = view.dialog
+    assert box is not None and "Ana Lima" in box.text()
+    slow.release()
+    qtbot.waitUntil(lambda: view.current_uid() == bob.uid, timeout=10_000)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(box) or not box.isVisible())
+    assert window.statusBar().currentMessage() == (
+        "Ana Lima was not deleted: another contact opened while you were asked."
+    )
+    assert on_server(qtbot, account, uid=ana.uid).name == "Ana Lima"
+    close_window(qtbot, window)
+
+
+def test_while_a_deletion_is_on_its_way_the_contact_takes_nothing_more(qtbot: QtBot, account: Account) -> None:
+    """A second Delete, a save, a note, a tag or a stage sent while the deletion's answer was slow found the
+    contact gone, and the app said it had been deleted elsewhere."""
+    (ana,) = create_contacts(qtbot, account, ANA)
+    deletion = HeldTransport("DELETE /api/contact", late_answer=True)
+    deletion.release()
+    window = open_window(qtbot, account, client_options={"transport": deletion})
+    _open(qtbot, window, "ana@example.com", ana.uid)
+    view = window.contact_view
+    type_into(qtbot, line(view, "city"), "Recife")
+    deletion.hold()
+    view.confirm_delete()
+    assert view.dialog is not None
+    _delete_button(view.dialog).click()
+    qtbot.waitUntil(lambda: deletion.held == 1)
+    assert window.statusBar().currentMessage() == "Deleting Ana Lima…"
+    assert not view.page.isEnabled()  # shown, greyed out: the form, the boxes, the dropdowns and the buttons
+    for reach in (view.notes.input, view.tags.input, view.combos["stageName"], view.save_button, view.delete_button):
+        assert not reach.isEnabled()
+    shown = view.dialog
+    view.confirm_delete()  # Ctrl+Delete again
+    assert view.dialog is shown and not (shiboken6.isValid(shown) and shown.isVisible())  # no second question
+    view.save()  # Ctrl+S
+    assert not view.service.is_running("save")
+
+    deletion.release()
+    qtbot.waitUntil(lambda: view.mode() == "empty", timeout=10_000)
+    qtbot.waitUntil(lambda: not view.service.writes_in_flight())
+    assert window.statusBar().currentMessage() == "Deleted Ana Lima"
+    assert window.banner.isHidden()
+    with pytest.raises(NotFoundError):
+        on_server(qtbot, account, uid=ana.uid)
+    close_window(qtbot, window)
+
+
+def test_a_deletion_that_fails_gives_the_contact_back_to_work_on(qtbot: QtBot, account: Account) -> None:
+    (ana,) = create_contacts(qtbot, account, ANA)
+    refusing = FailingTransport("DELETE /api/contact", status=503, times=10)  # however often it is tried
+    slow = HeldTransport("DELETE /api/contact", inner=refusing)
+    window = open_window(qtbot, account, client_options={"transport": slow})
+    _open(qtbot, window, "ana@example.com", ana.uid)
+    view = window.contact_view
+    view.confirm_delete()
+    assert view.dialog is not None
+    _delete_button(view.dialog).click()
+    qtbot.waitUntil(lambda: slow.held == 1)
+    assert not view.page.isEnabled()
+    slow.release()
+    qtbot.waitUntil(lambda: refusing.failed >= 1 and not view.service.is_running(f"delete:{ana.uid}"))
+    qtbot.waitUntil(view.page.isEnabled)
+    assert view.current_uid() == ana.uid and window.banner.isVisible()
+    type_into(qtbot, line(view, "city"), "Recife")  # back to work on it
+    assert view.save_button.isEnabled()
+    close_window(qtbot, window)
+
+
+def test_new_contact_calls_off_a_lookup_still_on_its_way(qtbot: QtBot, account: Account) -> None:
+    """The late answer took the new-contact form over: it asked to discard it, or, with Ana's edits asked about
+    at Ctrl+N, its Discard opened Bob instead of the new form."""
+    ana, _bob = create_contacts(qtbot, account, ANA, BOB)
+    slow = HeldTransport("GET /api/contact")
+    slow.release()
+    window = open_window(qtbot, account, client_options={"transport": slow})
+    _open(qtbot, window, "ana@example.com", ana.uid)
+    view = window.contact_view
+    type_into(qtbot, line(view, "city"), "Recife")
+    slow.hold()
+    window.request_search("bob@example.com")
+    qtbot.waitUntil(lambda: slow.held == 1)
+    window.new_contact_action.trigger()
+    assert not window.search.is_busy()
+    assert window.results_status.text() == "Search stopped."
+    box = view.dialog
+    assert box is not None and box.isVisible() and box.objectName() == "unsavedDialog"
+    slow.release()
+    qtbot.wait(200)  # the held request ends; nothing of it reaches the view
+    box.button(QMessageBox.StandardButton.Discard).click()
+    qtbot.waitUntil(lambda: view.mode() == "create")
+    type_into(qtbot, line(view, "firstName"), "Cid")
+    qtbot.wait(200)
+    assert view.mode() == "create" and view.dialog is box  # no new question
+    close_window(qtbot, window)
+
+
+def test_settings_ok_keeps_what_was_learned_while_the_dialog_was_open(qtbot: QtBot, account: Account) -> None:
+    ana, bob = create_contacts(
+        qtbot,
+        account,
+        {**ANA, "stageName": "Won"},
+        {**BOB, "stageName": "Negotiation", "tags": ["Trade Show"]},
+    )
+    window = open_window(qtbot, account)
+    _open(qtbot, window, "ana@example.com", ana.uid)
+    window.open_settings()
+    dialog = window._settings_dialog
+    assert dialog is not None
+    dialog.stages.setPlainText("Won\nLost")  # the rep adds a stage by hand
+    _open(qtbot, window, "bob@example.com", bob.uid)  # and keeps working meanwhile: Bob's values are learned
+    assert "Negotiation" in window.registry.stages()
+    # A note added meanwhile showed the account stamping notes at UTC−3 (the zone is learned, not chosen).
+    sent = datetime.now(UTC)
+    window.registry.learn_note_stamp((sent - timedelta(hours=3)).replace(tzinfo=None), sent, sent)
+    assert window.registry.account_time_zone() == "Etc/GMT+3"
+    dialog.accept()
+    assert window.registry.stages() == ["Won", "Lost", "Negotiation"]
+    assert {"VIP", "Trade Show"} <= set(window.registry.tags())
+    assert window.registry.account_time_zone() == "Etc/GMT+3"  # the zone field was left as it showed
+
+    window.open_settings()
+    dialog.stages.setPlainText("Won")  # a stage taken out by the rep stays out
+    dialog.accept()
+    assert window.registry.stages() == ["Won"]
+    close_window(qtbot, window)
+
+
+def test_a_second_press_of_add_does_not_say_the_box_is_empty(qtbot: QtBot, account: Account) -> None:
+    """Ctrl+Enter or Enter pressed twice added the note or tag, then said in red that it could not be empty."""
+    (ana,) = create_contacts(qtbot, account, ANA)
+    window = open_window(qtbot, account)
+    _open(qtbot, window, "ana@example.com", ana.uid)
+    view = window.contact_view
+    view.notes.input.setPlainText("Called back")
+    view.notes.submit()
+    view.notes.submit()
+    view.tags.input.setText("Hot Lead")
+    view.tags.input.returnPressed.emit()
+    view.tags.input.returnPressed.emit()
+    qtbot.waitUntil(lambda: not view.service.writes_in_flight(), timeout=10_000)
+    stored = on_server(qtbot, account, uid=ana.uid)
+    assert [note.text for note in stored.notes] == ["Called back"]
+    assert "Hot Lead" in stored.tags
+    assert not _message_shown(view.notes) and not _message_shown(view.tags)
+    # A press on an empty box later is a question, and is answered.
+    view.notes._submitted_at -= 5
+    view.notes.submit()
+    assert _message_shown(view.notes)
+    close_window(qtbot, window)
+
+
+def _message_shown(part: object) -> bool:
+    from PySide6.QtWidgets import QLabel, QWidget
+
+    assert isinstance(part, QWidget)
+    label = part.findChild(QLabel, "noteMessage") or part.findChild(QLabel, "tagMessage")
+    return label is not None and label.isVisibleTo(part) and bool(label.text())
