@@ -1415,6 +1415,9 @@ class MainWindow(QMainWindow):
         view = self._contact_view
         if view is None or view.current_uid() is None:  # it was the one on show (the rep may have moved on)
             self._say_results(self.tr("The contact was deleted."))
+            focused = QApplication.focusWidget()
+            if focused is None or focused is self.search_field:
+                self.focus_search()  # the next lookup is typed over the deleted contact's, not after it
 
     def _forget_contact(self, uid: str) -> None:
         """A deleted contact leaves Recent and the search results (and restored edits waiting for it, said)."""

@@ -141,6 +141,12 @@ def test_while_a_deletion_is_on_its_way_the_contact_takes_nothing_more(qtbot: Qt
     qtbot.waitUntil(lambda: not view.service.writes_in_flight())
     assert window.statusBar().currentMessage() == "Deleted Ana Lima"
     assert window.banner.isHidden()
+    # The next lookup is typed over the deleted contact's, not after it.
+    window.activateWindow()  # the question box had it; offscreen has no window manager to give it back
+    qtbot.waitUntil(window.isActiveWindow)
+    assert QApplication.focusWidget() is window.search_field
+    qtbot.keyClicks(window.search_field, "bob@example.com")
+    assert window.search_field.text() == "bob@example.com"
     with pytest.raises(NotFoundError):
         on_server(qtbot, account, uid=ana.uid)
     close_window(qtbot, window)
