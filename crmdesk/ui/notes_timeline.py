@@ -454,8 +454,9 @@ class NotesTimeline(QWidget):
                 item = self._list.itemAt(0)
                 widget = item.widget() if item is not None else None
                 if widget is None:
-                    break  # the list holds only widgets
-                self._list.removeWidget(widget)
+                    self._list.takeAt(0)  # the stretch under the rows: no widget answers to it
+                else:
+                    self._list.removeWidget(widget)
         entry_index = header_index = 0
         for kind, value in rows:
             if kind == "more":
