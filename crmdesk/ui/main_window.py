@@ -692,6 +692,7 @@ class MainWindow(QMainWindow):
         view.deleted_elsewhere.connect(self._deleted_elsewhere)
         view.open_requested.connect(self.open_uid)
         view.lookup_requested.connect(self.request_search)
+        view.new_contact_requested.connect(self.new_contact)
         view.error_withdrawn.connect(self._withdraw_error)
         view.error_raised.connect(self.show_error)
         view.save_waited_for.connect(self._save_waited_for)

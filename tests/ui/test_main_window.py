@@ -312,6 +312,19 @@ def test_ctrl_f_focuses_search_and_ctrl_n_starts_a_new_contact(
     close_window(qtbot, window)
 
 
+def test_the_empty_windows_new_contact_button_starts_a_new_contact(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    """The first window's big "New contact" button, under "No contact open", did nothing when clicked."""
+    window = open_window(qtbot, account)
+    qtbot.waitUntil(window.contact_view_built)
+    view = window.contact_view
+    assert view.mode() == "empty" and view.new_button.isVisible()
+    qtbot.mouseClick(view.new_button, Qt.MouseButton.LeftButton)
+    assert view.mode() == "create"
+    close_window(qtbot, window)
+
+
 def test_banner_shows_the_servers_reason_without_the_field_prefix(qtbot: QtBot) -> None:
     banner = ErrorBanner()
     qtbot.addWidget(banner)
