@@ -664,6 +664,13 @@ class AppController:
             # Its file as things are now, before the new window reads it: nothing unsaved, no file to offer.
             old_window.unsaved.finish()
         window = MainWindow(session, registry, self.profiles, self._contact_view_factory)
+        if session.demo:
+            from crmdesk.server import demo_data
+
+            # The API lists no contacts: a first look at the demo needs a few to start from, by name.
+            window.offer_examples(
+                [(f"{sample['firstName']} {sample['lastName']}", sample["email"]) for sample in demo_data.CONTACTS[:4]]
+            )
         registry.setParent(window)
         session.setParent(window)
         session.auth_failed.connect(self._auth_failed)

@@ -7,8 +7,9 @@ and every navigation away goes through :meth:`ContactView.resolve_unsaved`.
 from __future__ import annotations
 
 import dataclasses
+import html
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -369,6 +370,7 @@ class ContactView(QWidget):
         keys_box.addLayout(keys)
         keys_box.addStretch(1)
         self.empty_hint = hint
+        self.empty_examples: QLabel | None = None  # see show_examples
         self.new_button = QPushButton(icon("plus"), tr("New contact"), self.empty_page)
         self.new_button.setProperty("iconName", "plus")
         self.new_button.setObjectName("newContactButton")
@@ -384,6 +386,29 @@ class ContactView(QWidget):
         empty.addWidget(self.new_button, 0, Qt.AlignmentFlag.AlignHCenter)
         empty.addStretch(2)
         self.stack.addWidget(self.empty_page)
+
+    def show_examples(self, examples: Sequence[tuple[str, str]]) -> None:
+        """Offer contacts to open from the empty state, each by its name with the query that finds it: the demo's
+        samples. The Contact API cannot list contacts, so a first look would otherwise need an email or UID that
+        nobody new knows. A click looks the contact up as typed in the search field, which then shows how."""
+        if not examples:
+            return
+        label = QLabel(self.empty_page)
+        label.setObjectName("emptyExamples")
+        label.setTextFormat(Qt.TextFormat.RichText)  # links made here, from escaped names
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.LinksAccessibleByMouse | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
+        links = " · ".join(
+            f'<a href="{html.escape(query, quote=True)}">{html.escape(name)}</a>' for name, query in examples
+        )
+        label.setText(html.escape(self.tr("Sample contacts to open:")) + " " + links)
+        label.linkActivated.connect(self.lookup_requested.emit)
+        label.setContentsMargins(0, 6, 0, 0)
+        self._empty_layout.insertWidget(self._empty_layout.indexOf(self.empty_hint) + 1, label)
+        self.empty_examples = label
 
     def show_waiting(self, text: str | None) -> None:
         """Say in the empty state why nothing can be opened yet (the session is starting); ``None`` when it can."""
@@ -2362,6 +2387,11 @@ class ContactView(QWidget):
                 name = button.property("iconName")
                 if isinstance(name, str):
                     button.setIcon(icon(name))
+            if self.empty_examples is not None:
+                # A label keeps its links in the colour they were laid out in: dark blue on a dark window.
+                text = self.empty_examples.text()
+                self.empty_examples.clear()
+                self.empty_examples.setText(text)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()

@@ -8,7 +8,7 @@ import math
 import time
 import weakref
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
@@ -290,6 +290,7 @@ class MainWindow(QMainWindow):
         # What the user asked for while the session was still waiting (for the keyring, or the demo server).
         self._waiting_for_token: list[Callable[[], None]] = []
         self._wait_text: str | None = None  # why nothing can be opened yet, while the session waits
+        self._examples: list[tuple[str, str]] = []  # contacts offered by name in the empty state (the demo's)
         self._close_confirmed = False
         # How to leave (close, sign out) once the notes, tags and stage changes on their way are done.
         self._leave_when_written: Callable[[], object] | None = None
@@ -617,6 +618,13 @@ class MainWindow(QMainWindow):
             layout.addWidget(message)
         message.setText(text)
 
+    def offer_examples(self, examples: Sequence[tuple[str, str]]) -> None:
+        """Contacts to offer by name while none is open, each with the query that finds it (see
+        ContactView.show_examples)."""
+        self._examples = list(examples)
+        if self._contact_view is not None:
+            self._contact_view.show_examples(self._examples)
+
     def stop_waiting(self, reason: str) -> None:
         """The session will not get ready as things stand (no token, or no demo server): say why in its place.
 
@@ -672,6 +680,7 @@ class MainWindow(QMainWindow):
         view = self._contact_view_factory(self.session, self.registry, self)
         if self._wait_text is not None:
             view.show_waiting(self._wait_text)
+        view.show_examples(self._examples)
         self._contact_view = view
         sizes = self.splitter.sizes()
         self.splitter.replaceWidget(1, view)
@@ -1341,6 +1350,15 @@ class MainWindow(QMainWindow):
         if several(query):
             self._say_quoted(
                 self.tr("“{0}” holds more than one number, email or UID: search for one at a time."), query
+            )
+        elif any(char.isalpha() for char in query) and not any(char.isdigit() or char == "@" for char in query):
+            # A name, most likely: what a rep tries first, and what the API cannot look up.
+            self._say_quoted(
+                self.tr(
+                    "“{0}” is not a UID, email or phone: the Contact API cannot search by name. Type 8 letters and "
+                    "digits, an email, or a phone number."
+                ),
+                query,
             )
         else:
             self._say_quoted(

@@ -18,6 +18,7 @@ from typing import cast
 import httpx
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -778,6 +779,37 @@ def test_try_the_demo_from_the_sign_in_dialog(qtbot: QtBot, controller: object) 
     assert app.window is window and app.sign_in is None
     assert window.connection_label.text() == "Demo — local server"
     assert window.sign_out_action.text() == "Leave the demo"
+
+
+def test_the_demo_offers_sample_contacts_to_open_by_name(qtbot: QtBot, controller: object) -> None:
+    """The API lists no contacts, and a first look at the demo needed an email or UID nobody new knows."""
+    app: AppController = controller("--demo")  # type: ignore[operator]
+    window, _demo = _demo_up(qtbot, app)
+    qtbot.waitUntil(window.contact_view_built)
+    view = window.contact_view
+    examples = view.empty_examples
+    assert examples is not None and examples.isVisible()
+    first = demo_data.CONTACTS[0]
+    assert f"{first['firstName']} {first['lastName']}" in examples.text()
+    # The links are drawn in the palette's link colour, also after a switch to dark (light blue, not dark blue).
+    from crmdesk.app import _dark_palette
+
+    qt_app = QApplication.instance()
+    assert isinstance(qt_app, QApplication)
+    before = qt_app.palette()
+    try:
+        qt_app.setPalette(_dark_palette())
+        QApplication.processEvents()
+        link = qt_app.palette().color(QPalette.ColorRole.Link)
+        image = examples.grab().toImage()
+        drawn = {image.pixelColor(x, y).rgb() for x in range(image.width()) for y in range(image.height())}
+        assert link.rgb() in drawn  # the underlines are drawn in it, unblended
+    finally:
+        qt_app.setPalette(before)
+    examples.linkActivated.emit(first["email"])  # the link as a click gives it
+    qtbot.waitUntil(lambda: view.current_uid() == first["uid"], timeout=15_000)
+    assert window.search_field.text() == first["email"]  # which shows how the rep can find the others
+    run(qtbot, app.shutdown(), timeout=20_000)
 
 
 def test_a_phone_tools_plain_search_is_not_run_among_the_demos_sample_contacts(

@@ -320,6 +320,7 @@ def test_the_empty_windows_new_contact_button_starts_a_new_contact(
     qtbot.waitUntil(window.contact_view_built)
     view = window.contact_view
     assert view.mode() == "empty" and view.new_button.isVisible()
+    assert view.empty_examples is None  # sample contacts are the demo's
     qtbot.mouseClick(view.new_button, Qt.MouseButton.LeftButton)
     assert view.mode() == "create"
     close_window(qtbot, window)

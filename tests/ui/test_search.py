@@ -320,8 +320,10 @@ def test_text_that_is_no_kind_is_explained_without_a_request(
 ) -> None:
     window = open_window(qtbot, account)
     _search(qtbot, window, "John Doe")
-    assert "is not a UID, email or phone" in window.results_status.text()
+    assert "is not a UID, email or phone: the Contact API cannot search by name" in window.results_status.text()
     assert not window.search.is_busy()
+    _search(qtbot, window, "ABC123")  # no name: too short for a UID
+    assert window.results_status.text().startswith("“ABC123” is not a UID, email or phone. Type 8 letters")
     # Two numbers pasted from two lines (the field parts them with a comma): the rep is told to take one at a time.
     _search(qtbot, window, "555 0100, 555 0101")
     assert (
