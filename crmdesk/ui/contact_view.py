@@ -656,6 +656,19 @@ class ContactView(QWidget):
             label.setBuddy(combo)
             combos.addRow(label, combo)
         self.combos = {"stageName": self.stage_combo, "qualityName": self.quality_combo, "ownerEmail": self.owner_combo}
+        # Where the lists come from, said where the rep meets them: a new account's dropdowns hold only "No stage".
+        sources = {
+            "stageName": tr("Stages seen on contacts, and those added in Settings ({0})."),
+            "qualityName": tr("Qualities seen on contacts, and those added in Settings ({0})."),
+            "ownerEmail": tr("Team members seen on contacts, and those added in Settings ({0})."),
+        }
+        keys = {"stageName": shortcuts.STAGE, "qualityName": shortcuts.QUALITY, "ownerEmail": shortcuts.OWNER}
+        for field, combo in self.combos.items():
+            key = keys[field]
+            combo.setToolTip(
+                f"{shortcuts.translated_description(key)} ({key.label()})\n"
+                f"{sources[field].format(shortcuts.SETTINGS.label())} {tr('The Contact API has no way to list them.')}"
+            )
 
         header.set_parts(self._header_title, self._header_actions, dropdowns)
 

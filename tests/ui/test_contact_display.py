@@ -494,6 +494,19 @@ def test_many_tags_take_the_height_the_notes_leave_unused_and_only_that(
     assert scroll.height() - frame >= 4 * row
 
 
+def test_the_apis_limits_are_said_where_the_rep_meets_them(view: ContactView) -> None:
+    """Only About said what the API cannot do: a new account's dropdowns held nothing but "No stage" without a
+    word why, and nothing said a note, once added, is there for good."""
+    for field, what in (("stageName", "Stages"), ("qualityName", "Qualities"), ("ownerEmail", "Team members")):
+        tip = view.combos[field].toolTip()
+        assert f"{what} seen on contacts, and those added in Settings (Ctrl+,)" in tip
+        assert "The Contact API has no way to list them." in tip
+    assert "Ctrl+1" in view.combos["stageName"].toolTip()
+    for widget in (view.notes.input, view.notes.add_button):
+        assert "cannot be changed or removed: the Contact API allows neither" in widget.toolTip()
+    assert "Tags cannot be removed" in view.tags.input.toolTip()
+
+
 # --- Names for tests, style sheets and screen readers -----------------------------------------------------------
 
 
