@@ -63,6 +63,15 @@ def _check_port(base_url: str, port: int | None) -> None:
 
 def _refuse_insecure(base_url: str, scheme: str, host: str) -> None:
     if scheme not in ("http", "https") or not host:
+        if "://" not in base_url and base_url.strip():
+            # "127.0.0.1:8000" or "crm.example.com": the scheme left out. Say which one this host takes.
+            bare = base_url.strip().split("/", 1)[0]
+            name = bare[: bare.rindex("]") + 1] if bare.startswith("[") and "]" in bare else bare.split(":", 1)[0]
+            meant = ("http://" if _is_loopback(name) else "https://") + base_url.strip()
+            raise ValueError(
+                "The server address must start with https://, or http:// for a server on this computer. "
+                f"Did you mean {meant}?"
+            )
         raise ValueError(f"The server address must start with https:// (got {base_url!r}).")
     if scheme == "http" and not _is_loopback(host):
         raise ValueError(

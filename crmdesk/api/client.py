@@ -30,6 +30,7 @@ from crmdesk.api.errors import (
     CertificateError,
     NetworkError,
     NotFoundError,
+    NotHttpsError,
     TimeoutError,
     ValidationError,
     error_from_response,
@@ -682,7 +683,7 @@ class ContactApi:
                 except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                     # The request never left this computer, so even a create can safely be sent again.
                     error: ApiError = _transport_error(exc, method, path)
-                    if attempt > self.max_retries or isinstance(error, CertificateError):
+                    if attempt > self.max_retries or isinstance(error, CertificateError | NotHttpsError):
                         raise error from exc
                     await self._pause("network", attempt, backoff_delay(attempt - 1, self._jitter()), method, path)
                     continue
@@ -881,6 +882,8 @@ def _transport_error(exc: httpx.TransportError, method: str, path: str) -> ApiEr
         refused = _certificate_problem(exc)
         if refused is not None:
             return CertificateError(f"The server's certificate is not trusted ({refused}).", method=method, path=path)
+        if _plain_http_answered(exc):
+            return NotHttpsError("The server does not answer https at this address.", method=method, path=path)
         return NetworkError(f"Could not connect to the server ({exc or type(exc).__name__}).", method=method, path=path)
     if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError):
         logger.debug("connection broke before the answer was whole: %s", type(exc).__name__)
@@ -904,6 +907,26 @@ def _certificate_problem(exc: BaseException) -> str | None:
             return seen.verify_message or str(seen)
         seen = seen.__cause__ or seen.__context__
     return None
+
+
+#: OpenSSL's reasons for a handshake whose answer was no TLS at all: plain http (or another protocol) at the port.
+_NOT_TLS_REASONS: Final = frozenset(
+    {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "UNKNOWN_PROTOCOL", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST"}
+)
+
+
+def _plain_http_answered(exc: BaseException) -> bool:
+    """Whether TLS failed because what answered speaks no TLS (an https address for a plain-http server)."""
+    import ssl
+
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLError) and seen.reason in _NOT_TLS_REASONS:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 async def _read_body(response: httpx.Response, method: str, path: str) -> bytes:

@@ -103,6 +103,11 @@ class CertificateError(NetworkError):
     inspects HTTPS with a certificate of its own). Trying again cannot help, so the client does not."""
 
 
+class NotHttpsError(NetworkError):
+    """What answered at the address does not speak https (TLS): most often a server serving plain http, such as
+    the bundled server run on this computer. Trying again cannot help, so the client does not."""
+
+
 class TimeoutError(NetworkError, builtins.TimeoutError):  # the name callers were promised
     """The server did not answer in time. For a create, the contact may or may not exist now."""
 

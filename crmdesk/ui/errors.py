@@ -17,6 +17,7 @@ from crmdesk.api.errors import (
     CertificateError,
     NetworkError,
     NotFoundError,
+    NotHttpsError,
     PlanError,
     RateLimitedError,
     ServerError,
@@ -118,6 +119,10 @@ def describe(error: BaseException, *, host: str = "") -> Description:
                 "for its certificate and set SSL_CERT_FILE to it."
             ).format(where, _sentence(error.message)),
             Severity.ERROR,
+        )
+    if isinstance(error, NotHttpsError):
+        return Description(
+            _t("{0} does not answer https at this address. Check the server address.").format(where), Severity.ERROR
         )
     if isinstance(error, NetworkError) and error.reached:
         # The server was reached: "cannot reach" would contradict the "may have been saved" said beside it.

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crmdesk.api.address import DEFAULT_BASE_URL
-from crmdesk.api.errors import AuthError, BadResponseError, NetworkError, PlanError, TimeoutError
+from crmdesk.api.address import DEFAULT_BASE_URL, is_loopback_url
+from crmdesk.api.errors import AuthError, BadResponseError, NetworkError, NotHttpsError, PlanError, TimeoutError
 from crmdesk.services.credentials import Credentials
 from crmdesk.services.profiles import Profiles
 from crmdesk.services.session import Session, SignIn, check_server_address
@@ -344,6 +344,11 @@ class SignInDialog(QDialog):
                 "This account's plan has no API access. The API needs the Starter, Pro or Business plan; "
                 "upgrade the account or use a token from another one."
             )
+        elif isinstance(error, NotHttpsError):
+            text = self.tr("{0} does not answer https at this address. Check the server address.").format(host)
+            if is_loopback_url(self.base_url_field.text().strip()):
+                text += " " + self.tr("A server on this computer (crmdesk-server) takes http:// instead.")
+            self._show_address_field()
         elif isinstance(error, TimeoutError):
             text = self.tr("{0} did not answer in time. Check the server address, or try again later.").format(host)
         elif isinstance(error, NetworkError):

@@ -154,6 +154,25 @@ def test_an_address_the_requests_would_go_wrong_with_is_refused(base_url: str, s
 
 
 @pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("127.0.0.1:18765", "http://127.0.0.1:18765"),  # the bundled server, run on this computer
+        ("localhost:8000/crm", "http://localhost:8000/crm"),
+        ("[::1]:9000", "http://[::1]:9000"),
+        ("crm.example.com", "https://crm.example.com"),
+        ("10.0.0.5:8000", "https://10.0.0.5:8000"),  # another computer: never plain http
+    ],
+)
+def test_an_address_without_its_scheme_is_refused_with_the_one_it_takes(typed: str, meant: str) -> None:
+    """Typed as "127.0.0.1:18765", it was told to start with https://, which the bundled server does not speak; on
+    that advice, the rep then got "Cannot reach"."""
+    for check in (normalised_base_url, check_base_url):
+        with pytest.raises(ValueError, match=re.escape(f"Did you mean {meant}?")):
+            check(typed)
+    assert normalised_base_url(meant)  # which is accepted
+
+
+@pytest.mark.parametrize(
     "base_url",
     ["https://crm.example/apis", "https://crm.example/crm/", "http://[::1]:8000/x", "https://crm.example/api-gw"],
 )

@@ -34,6 +34,7 @@ from crmdesk.api import (
 from crmdesk.api.client import MAX_ANSWER_BYTES
 from tests.api.faults import Drip, FaultServer, Flood, Hang, Reply, Reset, Step, http_response, json_reply
 from tests.api.helpers import SEED_CONTACT, SEED_SUMMARY, Scripted, fail, make_api, ok
+from tests.support.live_server import LiveServer
 
 SEED_CREATE = {"name": "John Doe", "email": "john@example.com", "phone": "+15551234567"}
 
@@ -895,6 +896,22 @@ def test_an_untrusted_certificate_is_said_so_at_once_and_never_retried() -> None
     assert retries == [] and "certificate is not trusted" in str(caught.value)
     told = describe(caught.value, host="crm.example").text
     assert told.startswith("Cannot connect securely to crm.example.") and "SSL_CERT_FILE" in told
+
+
+def test_https_to_a_plain_http_server_says_so_at_once_and_is_never_retried(live_server: LiveServer) -> None:
+    """The bundled server speaks plain http; an https:// address for it said "Cannot reach", though it was up
+    and answering, and the client tried again for nothing."""
+    from crmdesk.api import NotHttpsError
+    from crmdesk.ui.errors import describe
+
+    plain = httpx.URL(live_server.base_url)
+    retries: list[object] = []
+    api = ContactApi(f"https://{plain.host}:{plain.port}", "tok_test_1234567890", on_retry=retries.append)
+    with pytest.raises(NotHttpsError) as caught:
+        _run(api, "verify")
+    assert retries == []
+    told = describe(caught.value, host=f"{plain.host}:{plain.port}").text
+    assert told == f"{plain.host}:{plain.port} does not answer https at this address. Check the server address."
 
 
 @pytest.mark.parametrize(

@@ -152,6 +152,24 @@ def test_a_web_server_that_is_not_the_api_does_not_sign_in(
     assert memory_keyring.passwords == {}
 
 
+def test_a_local_servers_address_typed_without_or_with_the_wrong_scheme_says_which_it_takes(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, memory_keyring: MemoryKeyring
+) -> None:
+    """A manager running crmdesk-server typed "127.0.0.1:18765" and was told to use https://; following that, the
+    server (up, and plain http) was said to be out of reach."""
+    plain = account.base_url.removeprefix("http://")
+    dialog, _ = _dialog(qtbot, plain, account.token)
+    dialog.sign_in_button.click()
+    assert f"Did you mean http://{plain}?" in dialog.message.text()
+    dialog.base_url_field.setText(f"https://{plain}")
+    message = _submit_and_wait_for_message(qtbot, dialog)
+    assert message == (
+        f"{plain} does not answer https at this address. Check the server address. "
+        "A server on this computer (crmdesk-server) takes http:// instead."
+    )
+    assert dialog.base_url_field.isVisible() and memory_keyring.passwords == {}
+
+
 def test_a_pasted_endpoint_address_is_refused_at_the_address_field(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
