@@ -184,6 +184,7 @@ class ContactView(QWidget):
             repeats what failed (the banner's Retry), or is None where repeating is up to the rep; ``context`` says
             what failed ("Not saved.", "Tag “VIP” not added to Ana Lima.").
         status_message(str): a short note for the status bar ("Saved", "Tag added"...).
+        search_wanted(): the focus should go to the search field, its text selected (a deletion set off).
         save_waited_for(str): a way of leaving (a close, a sign-out, another contact) waits for the save or create
             on its way; what to say meanwhile ("Saving the changes first…").
         save_wait_ended(int): nothing waits for a save any more (it went on, or failed and the rep decides); the
@@ -202,6 +203,7 @@ class ContactView(QWidget):
     new_contact_requested = Signal()
     error_raised = Signal(object, object, str)
     status_message = Signal(str)
+    search_wanted = Signal()
     save_waited_for = Signal(str)
     save_wait_ended = Signal(int)
     work_changed = Signal()
@@ -923,7 +925,12 @@ class ContactView(QWidget):
     def has_unsaved_changes(self) -> bool:
         if self._mode == "create":
             return self.form.is_dirty() or bool(self.new_tags.text().strip() or self.new_note.toPlainText().strip())
-        return self._mode == "view" and self.form.is_dirty()
+        if self._mode != "view" or not self.form.is_dirty():
+            return False
+        # A contact the rep chose to delete goes with its edits: its deletion is on its way, and a save could not
+        # be sent (Save in a question about them would do nothing).
+        uid = self.current_uid()
+        return uid is None or not self._being_deleted(uid)
 
     def unsent_drafts(self) -> list[str]:
         """What was typed but not added, one phrase per contact ("a note for Ana Lima", "a note and a tag for
@@ -1555,6 +1562,7 @@ class ContactView(QWidget):
                 self.service.delete(uid)
                 self.status_message.emit(self.tr("Deleting {name}…").format(name=who))
                 self._update_mode_widgets()  # nothing more can be done to it: it is going
+                self.search_wanted.emit()  # the focus cannot stay on it; the next lookup is typed over the last
 
         self._ask(box, answered)
 
@@ -1639,8 +1647,10 @@ class ContactView(QWidget):
                     self.tr("What you were typing for {name} is kept for when you open them again.").format(name=name)
                 )
         if QApplication.activePopupWidget() is not None:
+            # A list left open keeps taking the keys: a pick, or a tag suggestion and Enter, for the next contact.
             for combo in self.combos.values():
                 combo.hidePopup()
+            self.tags.hide_suggestions()
         box = self.dialog
         if box is not None and shiboken6.isValid(box) and box.objectName() == "deleteDialog" and box.isVisible():
             box.reject()
@@ -2427,7 +2437,9 @@ class ContactView(QWidget):
         if not self.tags.overflows():
             self.tags.set_room(0)
             return
-        self.tags.set_room(self.tags.chips_height() + self.notes.spare_height())
+        # The notes give up what they leave unused, but never go below their own least height.
+        spare = min(self.notes.spare_height(), self.notes.height() - self.notes.minimumSizeHint().height())
+        self.tags.set_room(self.tags.chips_height() + spare)
 
     def _arrange_body(self) -> None:
         """The tags and notes beside the form when both fit, under it otherwise: the form never scrolls sideways.

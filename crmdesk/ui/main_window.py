@@ -702,6 +702,7 @@ class MainWindow(QMainWindow):
         view.open_requested.connect(self.open_uid)
         view.lookup_requested.connect(self.request_search)
         view.new_contact_requested.connect(self.new_contact)
+        view.search_wanted.connect(self.focus_search)
         view.error_withdrawn.connect(self._withdraw_error)
         view.error_raised.connect(self.show_error)
         view.save_waited_for.connect(self._save_waited_for)
@@ -1434,9 +1435,6 @@ class MainWindow(QMainWindow):
         view = self._contact_view
         if view is None or view.current_uid() is None:  # it was the one on show (the rep may have moved on)
             self._say_results(self.tr("The contact was deleted."))
-            focused = QApplication.focusWidget()
-            if focused is None or focused is self.search_field:
-                self.focus_search()  # the next lookup is typed over the deleted contact's, not after it
 
     def _forget_contact(self, uid: str) -> None:
         """A deleted contact leaves Recent and the search results (and restored edits waiting for it, said)."""

@@ -259,6 +259,13 @@ class TagChips(QWidget):
 
     # --- Public -----------------------------------------------------------------------------------
 
+    def hide_suggestions(self) -> None:
+        """Close the list of known tags offered while typing, if it is open."""
+        completer = self.input.completer()
+        suggestions = completer.popup() if completer is not None else None
+        if suggestions is not None and suggestions.isVisible():
+            suggestions.hide()
+
     def overflows(self) -> bool:
         """Whether the chips take more than MAX_ROWS rows, so that more room would show more of them."""
         return self._scroll.full_height() > self._scroll.least_height()
@@ -373,10 +380,7 @@ class TagChips(QWidget):
         self.set_message("")
         self.input.clear()
         self._submitted_at = time.monotonic()
-        completer = self.input.completer()
-        suggestions = completer.popup() if completer is not None else None
-        if suggestions is not None:
-            suggestions.hide()  # Enter was pressed on a suggestion: it is added, so the list goes too
+        self.hide_suggestions()  # Enter was pressed on a suggestion: it is added, so the list goes too
         for tag in tags:
             if self._find(tag) is not None:
                 continue  # already on the contact; the server would change nothing

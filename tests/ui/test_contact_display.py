@@ -484,6 +484,15 @@ def test_many_tags_take_the_height_the_notes_leave_unused_and_only_that(
     qtbot.wait(50)
     assert notes.verticalScrollBar().maximum() == 0
 
+    # No notes at all: the notes keep their least height, and the chips stop at a whole row above it, whatever
+    # the window's height (the chips were given room the notes could not give up, and squeezed into a cut row).
+    view.show_contact(dataclasses.replace(few_notes, uid="NONOTES", notes=()))
+    for height in range(560, 800, 23):
+        view.resize(1000, height)
+        qtbot.wait(30)
+        assert scroll.height() == scroll.sizeHint().height(), height
+        assert (scroll.viewport().height() + 6) % (row + 6) == 0, height
+
     view.resize(1000, 720)
     # A contact with many notes too: the notes keep the column, the tags their four rows.
     many_notes = dataclasses.replace(

@@ -141,7 +141,8 @@ def test_while_a_deletion_is_on_its_way_the_contact_takes_nothing_more(qtbot: Qt
     qtbot.waitUntil(lambda: not view.service.writes_in_flight())
     assert window.statusBar().currentMessage() == "Deleted Ana Lima"
     assert window.banner.isHidden()
-    # The next lookup is typed over the deleted contact's, not after it.
+    # The focus went to the search field as the deletion set off, its text selected: the next lookup is typed
+    # over the deleted contact's, not after it.
     window.activateWindow()  # the question box had it; offscreen has no window manager to give it back
     qtbot.waitUntil(window.isActiveWindow)
     assert QApplication.focusWidget() is window.search_field
@@ -262,3 +263,79 @@ def _message_shown(part: object) -> bool:
     assert isinstance(part, QWidget)
     label = part.findChild(QLabel, "noteMessage") or part.findChild(QLabel, "tagMessage")
     return label is not None and label.isVisibleTo(part) and bool(label.text())
+
+
+def test_what_the_rep_types_in_the_search_field_during_a_deletion_is_left_alone(qtbot: QtBot, account: Account) -> None:
+    (ana,) = create_contacts(qtbot, account, ANA)
+    deletion = HeldTransport("DELETE /api/contact", late_answer=True)
+    deletion.release()
+    window = open_window(qtbot, account, client_options={"transport": deletion})
+    _open(qtbot, window, "ana@example.com", ana.uid)
+    view = window.contact_view
+    deletion.hold()
+    view.confirm_delete()
+    assert view.dialog is not None
+    _delete_button(view.dialog).click()
+    qtbot.waitUntil(lambda: deletion.held == 1)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    assert window.search_field.hasFocus() and window.search_field.selectedText() == "ana@example.com"
+    qtbot.keyClicks(window.search_field, "bob@exa")
+    deletion.release()
+    qtbot.waitUntil(lambda: view.mode() == "empty", timeout=10_000)
+    qtbot.keyClicks(window.search_field, "mple.com")  # the answer came mid-word: the word goes on
+    assert window.search_field.text() == "bob@example.com"
+    close_window(qtbot, window)
+
+
+def test_leaving_a_contact_being_deleted_asks_nothing_about_its_edits(qtbot: QtBot, account: Account) -> None:
+    """Save in "Save the changes to Ana Lima?", asked while her deletion was on its way, did nothing: not the
+    save (she is going), nor the opening of the contact asked for."""
+    ana, bob = create_contacts(qtbot, account, ANA, BOB)
+    deletion = HeldTransport("DELETE /api/contact", late_answer=True)
+    deletion.release()
+    window = open_window(qtbot, account, client_options={"transport": deletion})
+    _open(qtbot, window, "ana@example.com", ana.uid)
+    view = window.contact_view
+    type_into(qtbot, line(view, "city"), "Recife")
+    deletion.hold()
+    view.confirm_delete()
+    assert view.dialog is not None
+    _delete_button(view.dialog).click()
+    qtbot.waitUntil(lambda: deletion.held == 1)
+    assert not window.has_unsaved_changes()
+    window.request_search("bob@example.com")
+    qtbot.waitUntil(lambda: view.current_uid() == bob.uid, timeout=10_000)  # no question in between
+    deletion.release()
+    qtbot.waitUntil(lambda: not view.service.writes_in_flight(), timeout=10_000)
+    assert view.current_uid() == bob.uid and window.statusBar().currentMessage() == "Deleted Ana Lima"
+    close_window(qtbot, window)
+
+
+def test_tag_suggestions_left_open_close_when_another_contact_comes(qtbot: QtBot, account: Account) -> None:
+    """The suggestions list kept passing keys to the tag box: the rest of the word and Enter added "t Lead" to the
+    next contact, and the API cannot remove a tag."""
+    ana, bob = create_contacts(qtbot, account, ANA, BOB)
+    window = open_window(qtbot, account)
+    window.registry.merge(tags=["Hot Lead", "Home Office"])
+    _open(qtbot, window, "ana@example.com", ana.uid)
+    view = window.contact_view
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    view.tags.input.setFocus()
+    qtbot.keyClicks(view.tags.input, "Ho")
+    completer = view.tags.input.completer()
+    assert completer is not None
+    suggestions = completer.popup()
+    assert suggestions is not None
+    qtbot.waitUntil(suggestions.isVisible)
+    window.request_search("bob@example.com")
+    qtbot.waitUntil(lambda: view.current_uid() == bob.uid, timeout=10_000)
+    assert not suggestions.isVisible() and QApplication.activePopupWidget() is None
+    focused = QApplication.focusWidget()
+    assert focused is not None
+    qtbot.keyClicks(focused, "t Lead")
+    qtbot.keyClick(focused, "\r")
+    assert not view.service.writes_in_flight()
+    assert on_server(qtbot, account, uid=bob.uid).tags == ()
+    close_window(qtbot, window)
