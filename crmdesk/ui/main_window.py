@@ -622,7 +622,7 @@ class MainWindow(QMainWindow):
         """Contacts to offer by name while none is open, each with the query that finds it (see
         ContactView.show_examples)."""
         self._examples = list(examples)
-        if self._contact_view is not None:
+        if self._contact_view is not None and self._view_ready:
             self._contact_view.show_examples(self._examples)
 
     def stop_waiting(self, reason: str) -> None:
@@ -680,7 +680,6 @@ class MainWindow(QMainWindow):
         view = self._contact_view_factory(self.session, self.registry, self)
         if self._wait_text is not None:
             view.show_waiting(self._wait_text)
-        view.show_examples(self._examples)
         self._contact_view = view
         sizes = self.splitter.sizes()
         self.splitter.replaceWidget(1, view)
@@ -738,6 +737,10 @@ class MainWindow(QMainWindow):
         self._view_ready = True
         self._contact_view.clear()
         self.contact_view_ready.emit()
+        if self._examples:
+            # A turn of its own: laid out with the view's last step, its links made the demo start's longest stall.
+            view = self._contact_view
+            QTimer.singleShot(0, view, lambda: view.show_examples(self._examples))
         if self.unsaved is not None and not self.unsaved.left_over().is_empty():
             self._offer_left_over(self.unsaved.left_over())
 

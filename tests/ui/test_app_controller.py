@@ -787,6 +787,7 @@ def test_the_demo_offers_sample_contacts_to_open_by_name(qtbot: QtBot, controlle
     window, _demo = _demo_up(qtbot, app)
     qtbot.waitUntil(window.contact_view_built)
     view = window.contact_view
+    qtbot.waitUntil(lambda: view.empty_examples is not None)
     examples = view.empty_examples
     assert examples is not None and examples.isVisible()
     first = demo_data.CONTACTS[0]
