@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.errors import NotFoundError
+from crmdesk.api.models import ContactRef
 from crmdesk.server import demo_data
 from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
@@ -34,6 +35,26 @@ def _open(qtbot: QtBot, window: MainWindow, query: str, uid: str) -> None:
 
 def _delete_button(box: QMessageBox) -> QAbstractButton:
     return next(button for button in box.buttons() if button.text() == "Delete")
+
+
+def _deleting_ana(
+    qtbot: QtBot, account: Account, *, with_bob: bool = False, edited: bool = False
+) -> tuple[MainWindow, HeldTransport, list[ContactRef]]:
+    """A window with Ana open (her city edited, if ``edited``), her deletion confirmed and its answer held."""
+    refs = create_contacts(qtbot, account, ANA, *([BOB] if with_bob else []))
+    deletion = HeldTransport("DELETE /api/contact", late_answer=True)
+    deletion.release()
+    window = open_window(qtbot, account, client_options={"transport": deletion})
+    _open(qtbot, window, "ana@example.com", refs[0].uid)
+    view = window.contact_view
+    if edited:
+        type_into(qtbot, line(view, "city"), "Recife")
+    deletion.hold()
+    view.confirm_delete()
+    assert view.dialog is not None
+    _delete_button(view.dialog).click()
+    qtbot.waitUntil(lambda: deletion.held == 1)
+    return window, deletion, refs
 
 
 def test_keys_typed_into_the_note_box_do_not_go_on_into_the_next_contacts(qtbot: QtBot, account: Account) -> None:
@@ -114,23 +135,14 @@ def test_a_delete_question_left_open_is_withdrawn_when_another_contact_comes(qtb
 def test_while_a_deletion_is_on_its_way_the_contact_takes_nothing_more(qtbot: QtBot, account: Account) -> None:
     """A second Delete, a save, a note, a tag or a stage sent while the deletion's answer was slow found the
     contact gone, and the app said it had been deleted elsewhere."""
-    (ana,) = create_contacts(qtbot, account, ANA)
-    deletion = HeldTransport("DELETE /api/contact", late_answer=True)
-    deletion.release()
-    window = open_window(qtbot, account, client_options={"transport": deletion})
-    _open(qtbot, window, "ana@example.com", ana.uid)
+    window, deletion, (ana,) = _deleting_ana(qtbot, account, edited=True)
     view = window.contact_view
-    type_into(qtbot, line(view, "city"), "Recife")
-    deletion.hold()
-    view.confirm_delete()
-    assert view.dialog is not None
-    _delete_button(view.dialog).click()
-    qtbot.waitUntil(lambda: deletion.held == 1)
     assert window.statusBar().currentMessage() == "Deleting Ana Lima…"
     assert not view.page.isEnabled()  # shown, greyed out: the form, the boxes, the dropdowns and the buttons
     for reach in (view.notes.input, view.tags.input, view.combos["stageName"], view.save_button, view.delete_button):
         assert not reach.isEnabled()
     shown = view.dialog
+    assert shown is not None
     view.confirm_delete()  # Ctrl+Delete again
     assert view.dialog is shown and not (shiboken6.isValid(shown) and shown.isVisible())  # no second question
     view.save()  # Ctrl+S
@@ -266,17 +278,8 @@ def _message_shown(part: object) -> bool:
 
 
 def test_what_the_rep_types_in_the_search_field_during_a_deletion_is_left_alone(qtbot: QtBot, account: Account) -> None:
-    (ana,) = create_contacts(qtbot, account, ANA)
-    deletion = HeldTransport("DELETE /api/contact", late_answer=True)
-    deletion.release()
-    window = open_window(qtbot, account, client_options={"transport": deletion})
-    _open(qtbot, window, "ana@example.com", ana.uid)
+    window, deletion, _refs = _deleting_ana(qtbot, account)
     view = window.contact_view
-    deletion.hold()
-    view.confirm_delete()
-    assert view.dialog is not None
-    _delete_button(view.dialog).click()
-    qtbot.waitUntil(lambda: deletion.held == 1)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     assert window.search_field.hasFocus() and window.search_field.selectedText() == "ana@example.com"
@@ -291,18 +294,8 @@ def test_what_the_rep_types_in_the_search_field_during_a_deletion_is_left_alone(
 def test_leaving_a_contact_being_deleted_asks_nothing_about_its_edits(qtbot: QtBot, account: Account) -> None:
     """Save in "Save the changes to Ana Lima?", asked while her deletion was on its way, did nothing: not the
     save (she is going), nor the opening of the contact asked for."""
-    ana, bob = create_contacts(qtbot, account, ANA, BOB)
-    deletion = HeldTransport("DELETE /api/contact", late_answer=True)
-    deletion.release()
-    window = open_window(qtbot, account, client_options={"transport": deletion})
-    _open(qtbot, window, "ana@example.com", ana.uid)
+    window, deletion, (_ana, bob) = _deleting_ana(qtbot, account, with_bob=True, edited=True)
     view = window.contact_view
-    type_into(qtbot, line(view, "city"), "Recife")
-    deletion.hold()
-    view.confirm_delete()
-    assert view.dialog is not None
-    _delete_button(view.dialog).click()
-    qtbot.waitUntil(lambda: deletion.held == 1)
     assert not window.has_unsaved_changes()
     window.request_search("bob@example.com")
     qtbot.waitUntil(lambda: view.current_uid() == bob.uid, timeout=10_000)  # no question in between
