@@ -30,6 +30,8 @@ def check_base_url(base_url: str) -> httpx.URL:
         raise ValueError(f"Not a valid server address: {base_url!r} (its host name is not valid)") from None
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
         raise ValueError(f"Not a valid server address: {base_url!r} ({exc})") from None
+    if "%" in host:  # httpx escapes what no host name holds ("crm example.com" became "crm%20example.com")
+        raise ValueError(f"Not a valid server address: {base_url!r} (a host name has no spaces or symbols)")
     _refuse_insecure(base_url, url.scheme, host)
     _check_port(base_url, url.port)
     if url.userinfo:
@@ -63,11 +65,8 @@ def _check_port(base_url: str, port: int | None) -> None:
 
 def _refuse_insecure(base_url: str, scheme: str, host: str) -> None:
     if scheme not in ("http", "https") or not host:
-        if "://" not in base_url and base_url.strip():
-            # "127.0.0.1:8000" or "crm.example.com": the scheme left out. Say which one this host takes.
-            bare = base_url.strip().split("/", 1)[0]
-            name = bare[: bare.rindex("]") + 1] if bare.startswith("[") and "]" in bare else bare.split(":", 1)[0]
-            meant = ("http://" if _is_loopback(name) else "https://") + base_url.strip()
+        meant = _with_scheme(base_url)
+        if meant is not None:
             raise ValueError(
                 "The server address must start with https://, or http:// for a server on this computer. "
                 f"Did you mean {meant}?"
@@ -78,6 +77,23 @@ def _refuse_insecure(base_url: str, scheme: str, host: str) -> None:
             f"Refusing plain http:// to {host}: the API token would travel unencrypted. "
             "Use https://, or http:// only for a server on this computer (localhost, 127.0.0.1, ::1)."
         )
+
+
+def _with_scheme(base_url: str) -> str | None:
+    """``base_url`` with the scheme its host takes (http:// for this computer, https:// otherwise), when the
+    scheme was simply left out ("127.0.0.1:8000", "crm.example.com") and the result is an address these checks
+    accept; None for a mistyped scheme ("http:/…", "https:crm…") or text that is no address."""
+    text = base_url.strip()
+    if not text or "://" in text or text.startswith("/") or text.lower().startswith(("http:", "https:", "http/")):
+        return None
+    host = text.split("/", 1)[0]
+    name = host[: host.index("]") + 1] if host.startswith("[") and "]" in host else host.split(":", 1)[0]
+    meant = ("http://" if _is_loopback(name) else "https://") + text
+    try:
+        normalised_base_url(meant)
+    except ValueError:
+        return None
+    return meant
 
 
 # The everyday shape of a base URL: lower-case scheme, an ASCII host name or IP literal, a port, and a path of

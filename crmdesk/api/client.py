@@ -682,7 +682,7 @@ class ContactApi:
                         await response.aclose()
                 except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                     # The request never left this computer, so even a create can safely be sent again.
-                    error: ApiError = _transport_error(exc, method, path)
+                    error: ApiError = _transport_error(exc, method, path, direct=is_loopback_url(self._url))
                     if attempt > self.max_retries or isinstance(error, CertificateError | NotHttpsError):
                         raise error from exc
                     await self._pause("network", attempt, backoff_delay(attempt - 1, self._jitter()), method, path)
@@ -690,7 +690,7 @@ class ContactApi:
                 except httpx.TransportError as exc:
                     # Sent, but the answer was lost: only GET, DELETE and repeatable writes may go again; a create
                     # or update may already have happened, and the caller has to look before trying again.
-                    error = _transport_error(exc, method, path)
+                    error = _transport_error(exc, method, path, direct=is_loopback_url(self._url))
                     if not again or attempt > self.max_retries:
                         error.may_have_happened = method not in _IDEMPOTENT
                         raise error from exc
@@ -872,7 +872,9 @@ def _tls_context_for(base_url: str) -> ssl.SSLContext:
     return httpx.create_ssl_context()  # exactly httpx's default: certifi, or SSL_CERT_FILE / SSL_CERT_DIR
 
 
-def _transport_error(exc: httpx.TransportError, method: str, path: str) -> ApiError:
+def _transport_error(exc: httpx.TransportError, method: str, path: str, *, direct: bool = False) -> ApiError:
+    """The ApiError for a failure to get an answer. ``direct``: no proxy stands between (a server on this
+    computer), so a TLS handshake answered in plain http can only be the server's."""
     import httpx
 
     if isinstance(exc, httpx.TimeoutException):
@@ -882,7 +884,9 @@ def _transport_error(exc: httpx.TransportError, method: str, path: str) -> ApiEr
         refused = _certificate_problem(exc)
         if refused is not None:
             return CertificateError(f"The server's certificate is not trusted ({refused}).", method=method, path=path)
-        if _plain_http_answered(exc):
+        if direct and _plain_http_answered(exc):
+            # Through a proxy, the proxy may be what answered (a block page, or its own scheme mistyped): "check
+            # the server address" would send the rep looking at the wrong thing there.
             return NotHttpsError("The server does not answer https at this address.", method=method, path=path)
         return NetworkError(f"Could not connect to the server ({exc or type(exc).__name__}).", method=method, path=path)
     if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError):

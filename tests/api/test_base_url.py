@@ -173,6 +173,33 @@ def test_an_address_without_its_scheme_is_refused_with_the_one_it_takes(typed: s
 
 
 @pytest.mark.parametrize(
+    "typed",
+    [
+        "http:/localhost:8000",  # a mistyped scheme: "https://http:/localhost:8000" was suggested
+        "http//localhost:8000",
+        "https:crm.example.com",
+        "//localhost:8000",
+        "hello world",
+        "user@localhost:8000",  # refused anyway: no user name in the address
+        "127.0.0.1:99999",  # no such port
+        "localhost:8000/api/contact",  # refused anyway: /api is added by the app
+    ],
+)
+def test_no_address_is_suggested_that_is_mistyped_or_would_be_refused(typed: str) -> None:
+    for check in (normalised_base_url, check_base_url):
+        with pytest.raises(ValueError) as refused:
+            check(typed)
+        assert "Did you mean" not in str(refused.value)
+
+
+def test_a_host_name_with_a_space_is_refused_not_escaped() -> None:
+    """httpx wrote "crm example.com" as "crm%20example.com", which the app then tried to reach."""
+    for check in (normalised_base_url, check_base_url):
+        with pytest.raises(ValueError, match="a host name has no spaces or symbols"):
+            check("https://crm example.com")
+
+
+@pytest.mark.parametrize(
     "base_url",
     ["https://crm.example/apis", "https://crm.example/crm/", "http://[::1]:8000/x", "https://crm.example/api-gw"],
 )

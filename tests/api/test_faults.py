@@ -914,6 +914,23 @@ def test_https_to_a_plain_http_server_says_so_at_once_and_is_never_retried(live_
     assert told == f"{plain.host}:{plain.port} does not answer https at this address. Check the server address."
 
 
+def test_a_proxy_answering_in_plain_http_is_not_taken_for_the_server(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through a proxy (its scheme mistyped as https, or a filter's block page) the proxy is what answered: saying
+    the server's address is wrong would send the rep looking at the wrong thing."""
+    from crmdesk.api import NetworkError, NotHttpsError
+
+    plain = httpx.URL(live_server.base_url)  # a plain-http server standing in for the proxy, on this computer
+    monkeypatch.setenv("HTTPS_PROXY", f"https://{plain.host}:{plain.port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    api = ContactApi("https://crm.example.com", "tok_test_1234567890", max_retries=0)  # never resolved
+    with pytest.raises(NetworkError) as caught:
+        _run(api, "verify")
+    assert not isinstance(caught.value, NotHttpsError)
+
+
 @pytest.mark.parametrize(
     "notes",
     [
