@@ -215,6 +215,17 @@ class _ResultsPane(QWidget):
             self.width_changed.emit()
 
 
+def _reads_as_a_name(text: str) -> bool:
+    """Letters, with spaces, hyphens, apostrophes or dots between them ("Ana Lima", "J. O'Neil"), and not a web
+    address ("www.crm.com": dots, and no space)."""
+    text = text.strip()
+    return (
+        any(char.isalpha() for char in text)
+        and all(char.isalpha() or char in " -'’." for char in text)
+        and (" " in text or "." not in text)
+    )
+
+
 def _sidebar_list(name: str, accessible_name: str, parent: QWidget) -> QListWidget:
     """A list that sits on the pane like the sidebar of a native app, not as a white box on a grey window."""
     sidebar_list = QListWidget(parent)
@@ -1339,6 +1350,17 @@ class MainWindow(QMainWindow):
             self._say_results(self.tr("{0} no longer exists: it was deleted.").format(gone.name or gone.uid))
             self.results_status.show()
             return
+        if query.strip().isalpha() and detect_kind(query) is SearchKind.UID:
+            # Eight letters read as a UID ("Fernanda"): most likely a name, which the API cannot look up.
+            self._say_quoted(
+                self.tr(
+                    "No contact has the UID “{0}”. If that is a name: the Contact API cannot search by name; type "
+                    "an email or a phone number."
+                ),
+                query,
+            )
+            self.results_status.show()
+            return
         self._say_quoted(self._no_match(), query)
         self.results_status.show()
         kind = detect_kind(query) if self._last_search is None else (self._last_search[1] or detect_kind(query))
@@ -1355,8 +1377,8 @@ class MainWindow(QMainWindow):
             self._say_quoted(
                 self.tr("“{0}” holds more than one number, email or UID: search for one at a time."), query
             )
-        elif any(char.isalpha() for char in query) and not any(char.isdigit() or char == "@" for char in query):
-            # A name, most likely: what a rep tries first, and what the API cannot look up.
+        elif _reads_as_a_name(query):
+            # What a rep tries first, and what the API cannot look up.
             self._say_quoted(
                 self.tr(
                     "“{0}” is not a UID, email or phone: the Contact API cannot search by name. Type 8 letters and "

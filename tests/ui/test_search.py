@@ -324,6 +324,15 @@ def test_text_that_is_no_kind_is_explained_without_a_request(
     assert not window.search.is_busy()
     _search(qtbot, window, "ABC123")  # no name: too short for a UID
     assert window.results_status.text().startswith("“ABC123” is not a UID, email or phone. Type 8 letters")
+    _search(qtbot, window, "www.crm.com")  # nor a web address
+    assert window.results_status.text().startswith("“www.crm.com” is not a UID, email or phone. Type 8 letters")
+    # Eight letters read as a UID, and are looked up as one; found nowhere, they are most likely a name.
+    _search(qtbot, window, "Fernanda")
+    qtbot.waitUntil(lambda: window.results_status.text().startswith("No contact has the UID"), timeout=15_000)
+    assert window.results_status.text() == (
+        "No contact has the UID “Fernanda”. If that is a name: the Contact API cannot search by name; type an email "
+        "or a phone number."
+    )
     # Two numbers pasted from two lines (the field parts them with a comma): the rep is told to take one at a time.
     _search(qtbot, window, "555 0100, 555 0101")
     assert (
