@@ -665,11 +665,16 @@ class AppController:
             old_window.unsaved.finish()
         window = MainWindow(session, registry, self.profiles, self._contact_view_factory)
         if session.demo:
+            from collections import Counter
+
             from crmdesk.server import demo_data
 
-            # The API lists no contacts: a first look at the demo needs a few to start from, by name.
+            # The API lists no contacts: a first look at the demo needs a few to start from, by name. Each is found
+            # by its email, which no other sample shares (a shared one lists both, to show several matches).
+            emails = Counter(sample.get("email", "") for sample in demo_data.CONTACTS)
+            samples = [sample for sample in demo_data.CONTACTS if emails[sample.get("email", "")] == 1]
             window.offer_examples(
-                [(f"{sample['firstName']} {sample['lastName']}", sample["email"]) for sample in demo_data.CONTACTS[:4]]
+                [(f"{sample['firstName']} {sample['lastName']}", sample["email"]) for sample in samples[:4]]
             )
         registry.setParent(window)
         session.setParent(window)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import gc
+import html
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -810,6 +812,12 @@ def test_the_demo_offers_sample_contacts_to_open_by_name(qtbot: QtBot, controlle
     examples.linkActivated.emit(first["email"])  # the link as a click gives it
     qtbot.waitUntil(lambda: view.current_uid() == first["uid"], timeout=15_000)
     assert window.search_field.text() == first["email"]  # which shows how the rep can find the others
+    # Each link opens the contact it names: none is found by an email two samples share.
+    linked = re.findall(r'href="([^"]+)">([^<]+)<', examples.text())
+    assert len(linked) == 4
+    for email, name in linked:
+        holders = [f"{c['firstName']} {c['lastName']}" for c in demo_data.CONTACTS if c.get("email") == email]
+        assert holders == [html.unescape(name)]
     run(qtbot, app.shutdown(), timeout=20_000)
 
 
