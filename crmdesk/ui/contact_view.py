@@ -251,6 +251,8 @@ class ContactView(QWidget):
         # the form when the contact opens; notes and tags that were on their way go back into the boxes if the
         # server does not hold them.
         self._restored: dict[str, UnsavedEdits] = {}
+        #: Edits of a contact left while its deletion was on its way: back in its form should the deletion fail.
+        self._kept_while_deleting: dict[str, UnsavedEdits] = {}
         self._restored_sent: dict[str, Draft] = {}  # what was on its way to each (sent notes and tags, picks)
         self._restored_new: list[NewContact] = []  # new-contact forms waiting for New contact (see restore_work)
         # Contacts whose note box holds a note that may have been added (its answer was lost): said under the box.
@@ -1287,6 +1289,14 @@ class ContactView(QWidget):
         While a save or create is on its way, ``then`` waits for it. Of several ways of leaving asked for
         meanwhile, the weightiest is kept, the latest among equals: a sign-out over a close (which would leave
         the token stored) over opening another contact, and the contact searched last over the one before."""
+        uid = self.current_uid()
+        if uid is not None and self._being_deleted(uid) and (changes := self.form.changes()):
+            # Nothing is asked (the rep chose to delete it, edits and all), but should the deletion fail, the
+            # edits were not the rep's to lose: they wait for the contact, as restored work does.
+            baseline = self.form.baseline()
+            self._kept_while_deleting[uid] = UnsavedEdits(
+                uid, self._names.get(uid, uid), changes, {name: baseline[name] for name in changes}
+            )
         if not self.has_unsaved_changes():
             then()
             return
@@ -1417,8 +1427,9 @@ class ContactView(QWidget):
 
     def revert(self) -> None:
         """Drop the form's changes; on the new-contact form, leave it (asking first if anything was typed)."""
-        if self.form.is_busy():
-            return
+        uid = self.current_uid()
+        if self.form.is_busy() or (uid is not None and self._being_deleted(uid)):
+            return  # Ctrl+R on a contact being deleted: its form is greyed out, and stays as it is
         if self._mode == "view":
             values = self.form.values()
             dropped = {name: values[name] for name in self.form.changes()}
@@ -2294,6 +2305,7 @@ class ContactView(QWidget):
         if self._mode == "view" and self._draft_uid == uid:
             self.clear()
         self._drafts.pop(uid, None)  # nothing typed for a deleted contact can be added any more
+        self._kept_while_deleting.pop(uid, None)
         self._deleted.add(uid)
         self.contact_deleted.emit(uid)
         if already:
@@ -2371,6 +2383,15 @@ class ContactView(QWidget):
 
     def _on_delete_failed(self, uid: str, error: object) -> None:
         self._unasked_failures += 1
+        kept = self._kept_while_deleting.pop(uid, None)
+        if kept is not None:
+            self.restore_work(UnsavedWork(edits=(kept,)), open_contact=False)
+            if uid != self.current_uid():
+                self.status_message.emit(
+                    self.tr("Your unsaved changes to {name} are kept: open them again to see them.").format(
+                        name=kept.name
+                    )
+                )
         if uid == self.current_uid():
             self._update_mode_widgets()  # it stays, and can be worked on again
             self.error_raised.emit(error, None, self.tr("Not deleted."))

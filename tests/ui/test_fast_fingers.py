@@ -38,11 +38,16 @@ def _delete_button(box: QMessageBox) -> QAbstractButton:
 
 
 def _deleting_ana(
-    qtbot: QtBot, account: Account, *, with_bob: bool = False, edited: bool = False
+    qtbot: QtBot, account: Account, *, with_bob: bool = False, edited: bool = False, failing: bool = False
 ) -> tuple[MainWindow, HeldTransport, list[ContactRef]]:
-    """A window with Ana open (her city edited, if ``edited``), her deletion confirmed and its answer held."""
+    """A window with Ana open (her city edited, if ``edited``), her deletion confirmed and its answer held (an
+    error from the server, if ``failing``)."""
     refs = create_contacts(qtbot, account, ANA, *([BOB] if with_bob else []))
-    deletion = HeldTransport("DELETE /api/contact", late_answer=True)
+    route = "DELETE /api/contact"
+    if failing:
+        deletion = HeldTransport(route, inner=FailingTransport(route, status=503, times=10))
+    else:
+        deletion = HeldTransport(route, late_answer=True)
     deletion.release()
     window = open_window(qtbot, account, client_options={"transport": deletion})
     _open(qtbot, window, "ana@example.com", refs[0].uid)
@@ -331,4 +336,35 @@ def test_tag_suggestions_left_open_close_when_another_contact_comes(qtbot: QtBot
     qtbot.keyClick(focused, "\r")
     assert not view.service.writes_in_flight()
     assert on_server(qtbot, account, uid=bob.uid).tags == ()
+    close_window(qtbot, window)
+
+
+def test_edits_left_with_a_contact_being_deleted_come_back_if_the_deletion_fails(
+    qtbot: QtBot, account: Account
+) -> None:
+    """Nothing is asked when leaving a contact on its way out; should it stay after all, its edits were not the
+    rep's to lose: they wait for it, as restored work does."""
+    window, deletion, (ana, bob) = _deleting_ana(qtbot, account, with_bob=True, edited=True, failing=True)
+    view = window.contact_view
+    window.request_search("bob@example.com")
+    qtbot.waitUntil(lambda: view.current_uid() == bob.uid, timeout=10_000)
+    deletion.release()
+    qtbot.waitUntil(lambda: not view.service.is_running(f"delete:{ana.uid}"), timeout=10_000)
+    assert window.banner.isVisible() and "Ana Lima was not deleted" in window.banner.text()
+    assert window.statusBar().currentMessage() == (
+        "Your unsaved changes to Ana Lima are kept: open them again to see them."
+    )
+    window.request_search("ana@example.com")
+    qtbot.waitUntil(lambda: view.current_uid() == ana.uid, timeout=10_000)
+    qtbot.waitUntil(lambda: line(view, "city").text() == "Recife", timeout=10_000)
+    assert view.has_unsaved_changes()  # back as an edit, to save or discard
+    close_window(qtbot, window)
+
+
+def test_revert_does_nothing_to_a_contact_being_deleted(qtbot: QtBot, account: Account) -> None:
+    window, deletion, _refs = _deleting_ana(qtbot, account, edited=True)
+    view = window.contact_view
+    view.revert()  # Ctrl+R: the form is greyed out and stays as it is
+    assert line(view, "city").text() == "Recife"
+    deletion.release()
     close_window(qtbot, window)
