@@ -312,7 +312,15 @@ class AppController:
         if self.exit_code is not None or self._shutting_down:
             return  # already ending (a second shutdown would cancel the first one's task)
         self.exit_code = code
-        self._spawn(self._end(code))
+        ending = self._end(code)
+        try:
+            self._spawn(ending)
+        except Exception:
+            # No event loop for a clean shutdown (asyncio's support failed to load): end now rather than never.
+            ending.close()
+            log.exception("Could not shut down cleanly; ending now")
+            if self._on_exit is not None:
+                self._on_exit(code)
 
     async def _end(self, code: int) -> None:
         try:

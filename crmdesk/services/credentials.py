@@ -50,7 +50,17 @@ def keyring_status() -> KeyringStatus:
     import keyring
     import keyring.core
 
-    backend = keyring.get_keyring()
+    try:
+        backend = keyring.get_keyring()
+    except Exception as exc:
+        # PYTHON_KEYRING_BACKEND, or keyringrc.cfg, names a backend that is not installed or cannot start (a
+        # Secret Service without D-Bus): keyring raises while choosing it, and the app ended before any window.
+        log.warning("The keyring backend could not be loaded (%s: %s)", type(exc).__name__, exc)
+        return KeyringStatus(
+            False,
+            "unloadable",
+            "The keyring set up on this computer could not be loaded, so the token is kept for this session only.",
+        )
     name = backend_name(backend)
     unusable = any(name.startswith(prefix) for prefix in _UNUSABLE_BACKENDS)
     try:

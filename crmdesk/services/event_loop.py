@@ -30,8 +30,18 @@ def _import_asyncio_support() -> None:
     import asyncio  # noqa: F401
     import os
 
-    os.environ.setdefault("QT_API", "pyside6")  # qasync probes other Qt bindings first otherwise
-    import qasync  # noqa: F401
+    # qasync picks its Qt binding from QT_API when imported. The app runs on PySide6 alone: a QT_API left by
+    # matplotlib or Spyder ("pyqt5") made every request fail, and the bundle has no other binding to find.
+    # The user's value is put back after: the programs the app starts (a mail program, say) inherit it.
+    previous = os.environ.get("QT_API")
+    os.environ["QT_API"] = "pyside6"
+    try:
+        import qasync  # noqa: F401
+    finally:
+        if previous is None:
+            os.environ.pop("QT_API", None)
+        else:
+            os.environ["QT_API"] = previous
 
 
 _preloading = False

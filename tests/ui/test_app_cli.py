@@ -57,10 +57,14 @@ def test_server_subcommand_runs_the_bundled_server_cli(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_self_test_exits_zero_cleanly_and_reports_keyring_and_platform(tmp_path: Path) -> None:
+@pytest.mark.parametrize("qt_api", ["", "pyqt5"])
+def test_self_test_exits_zero_cleanly_and_reports_keyring_and_platform(tmp_path: Path, qt_api: str) -> None:
+    env = _env(tmp_path)
+    if qt_api:  # left by matplotlib or Spyder: every request failed ("No module named 'PyQt5'") and Quit hung
+        env["QT_API"] = qt_api
     result = subprocess.run(
         [sys.executable, "-m", "crmdesk", "--self-test"],
-        env=_env(tmp_path),
+        env=env,
         capture_output=True,
         text=True,
         timeout=90,

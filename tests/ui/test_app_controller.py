@@ -783,6 +783,25 @@ def test_try_the_demo_from_the_sign_in_dialog(qtbot: QtBot, controller: object) 
     assert window.sign_out_action.text() == "Leave the demo"
 
 
+@pytest.mark.expected_warnings
+def test_the_app_still_ends_when_its_event_loop_cannot_be_had(
+    qapp: object, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Quit hid the window and left the process running, its lock held, when asyncio's support failed to load:
+    the exit code was set before the clean shutdown's task failed to start, and later calls were ignored."""
+    from crmdesk.services import event_loop
+
+    def no_loop(coro: object) -> object:
+        raise ModuleNotFoundError("No module named 'PyQt5'")
+
+    monkeypatch.setattr(event_loop, "start", no_loop)
+    ended: list[int] = []
+    app = AppController(parse_args(["--profile", "work"]), on_exit=ended.append)
+    app.finish(0)
+    assert ended == [0]
+    assert "Could not shut down cleanly; ending now" in caplog.text
+
+
 def test_the_demo_offers_sample_contacts_to_open_by_name(qtbot: QtBot, controller: object) -> None:
     """The API lists no contacts, and a first look at the demo needed an email or UID nobody new knows."""
     app: AppController = controller("--demo")  # type: ignore[operator]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from pathlib import Path
 
 import keyring
 import keyring.backends.fail
@@ -50,6 +51,47 @@ def test_a_keyring_failing_with_an_error_of_its_own_opens_sign_in(
         app.start()
         assert app.sign_in is not None and app.sign_in.isVisible()
         assert app.window is None and app.exit_code is None
+    finally:
+        run(qtbot, app.shutdown(), timeout=20_000)
+
+
+@pytest.mark.expected_warnings
+@pytest.mark.parametrize("where", ["environment", "config file"])
+def test_a_keyring_backend_that_cannot_load_opens_sign_in_for_the_session_only(
+    qtbot: QtBot,
+    qasync_loop: object,
+    private_settings: object,
+    account: Account,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    where: str,
+) -> None:
+    """PYTHON_KEYRING_BACKEND (or keyringrc.cfg) naming a backend that is not installed ended the app before any
+    window, the traceback on a console nobody sees."""
+    import keyring.core
+
+    missing = "keyrings.alt.file.PlaintextKeyring"  # keyrings.alt is not installed, nor bundled
+    if where == "environment":
+        monkeypatch.setenv("PYTHON_KEYRING_BACKEND", missing)
+    else:
+        monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+        (tmp_path / "python_keyring").mkdir()
+        (tmp_path / "python_keyring" / "keyringrc.cfg").write_text(f"[backend]\ndefault-keyring={missing}\n")
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)  # chosen afresh, as at a start
+    with pytest.raises(ModuleNotFoundError):
+        keyring.get_keyring()
+    app = _controller("--base-url", account.base_url)
+    try:
+        app.start()
+        dialog = app.sign_in
+        assert dialog is not None and dialog.isVisible() and app.exit_code is None
+        assert not dialog.remember.isEnabled() and not dialog.remember.isChecked()
+        assert dialog.keyring_notice.text() == (
+            "The keyring set up on this computer could not be loaded, so the token is kept for this session only."
+        )
+        assert "The keyring backend could not be loaded (ModuleNotFoundError" in caplog.text  # said in the log
     finally:
         run(qtbot, app.shutdown(), timeout=20_000)
 
