@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from crmdesk.paths import os_error_text, profile_dir, write_atomically
 
@@ -205,6 +205,7 @@ class _Keeper:
         self.pending: UnsavedWork | None = None  # to be written (kept after a failed write, for the next)
         self.written = written  # what the file holds
         self.failing = False  # the last write failed (said once, not at every try)
+        self.reason = ""  # why, for a person ("No space left on device")
 
     def write(self, *_args: object) -> None:
         work = self.pending
@@ -222,6 +223,7 @@ class _Keeper:
             if not self.failing:
                 log.warning("Could not keep the unsaved work (tried again every few seconds): %s", os_error_text(exc))
             self.failing = True
+            self.reason = os_error_text(exc)
             if self.pending is None:
                 self.pending = work
             return
@@ -234,12 +236,17 @@ class _Keeper:
 class UnsavedWorkFile(QObject):
     """One profile's ``unsaved.json``, following what ``source`` says is unsaved.
 
+    Signals:
+        keeping_changed(str): writing the file began to fail (why, for a person), or works again ("").
+
     :meth:`left_over` is what an earlier run left: work that run never settled. Until :meth:`release` (the rep
     restored or discarded it), nothing is written, so a start that ends again before the rep decides keeps it for
     the next. After that, :meth:`changed` is called at every change that may matter (a keystroke, another contact
     opened), and ``source`` is asked for the work unsaved :data:`WRITE_DELAY_MS` later, off the path of what the
     rep is doing; :meth:`flush` asks and writes at once (the window closing), as does the app's quit.
     """
+
+    keeping_changed = Signal(str)
 
     def __init__(self, profile: str, source: Callable[[], UnsavedWork], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -287,10 +294,13 @@ class UnsavedWorkFile(QObject):
         self._timer.stop()
         if self._keeper.held or self._source is None:
             return
+        failing = self._keeper.failing
         self._keeper.pending = self._source()
         self._keeper.write()
         if self._keeper.failing:
             self._timer.start(RETRY_DELAY_MS)  # no later change may come to try it again
+        if self._keeper.failing != failing:  # said when it starts and when it stops, not at every try
+            self.keeping_changed.emit(self._keeper.reason if self._keeper.failing else "")
 
     def finish(self) -> None:
         """The window is being replaced by another of this process: write what is unsaved now, then nothing more

@@ -290,6 +290,8 @@ class MainWindow(QMainWindow):
         #: The copy of unsaved work kept on disk, against an end that cannot ask (None in the demo, which starts
         #: afresh every time).
         self.unsaved = UnsavedWorkFile(session.profile, self._unsaved_work, self) if not session.demo else None
+        if self.unsaved is not None:
+            self.unsaved.keeping_changed.connect(self._tell_unsaved_not_kept)
         self.search = SearchService(session, self)
         self._last_search: tuple[str, SearchKind | None] | None = None  # the last query typed, and its kind
         # A contact opened from a list (Results, Recent, "Open existing") rather than searched: the sidebar keeps
@@ -1639,6 +1641,22 @@ class MainWindow(QMainWindow):
                 "setting you change)."
             ).format(reason),
             Severity.WARNING,
+        )
+
+    def _tell_unsaved_not_kept(self, reason: str) -> None:
+        """The copy of unsaved work on disk cannot be written (a full disk), or can again (``reason`` empty)."""
+        from crmdesk.ui.errors import Severity
+
+        if not reason:
+            self.banner.withdraw(self._tell_unsaved_not_kept)
+            return
+        self.banner.show_message(
+            self.tr(
+                "What is unsaved cannot be kept on disk ({0}): should CRMDesk end unexpectedly, it would be lost. "
+                "It is tried again every few seconds."
+            ).format(reason),
+            Severity.WARNING,
+            owner=self._tell_unsaved_not_kept,
         )
 
     def show_demo_stopped(self, reason: str, context: str = "") -> None:

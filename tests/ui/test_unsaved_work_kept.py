@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
@@ -116,6 +117,30 @@ def test_edits_notes_and_tags_left_unsaved_by_a_crash_come_back_at_the_next_star
     _opened(qtbot, again, other.uid)
     assert view.notes.input.toPlainText() == "Call back on Monday"
     close_window(qtbot, again)
+
+
+@pytest.mark.expected_warnings
+def test_a_disk_that_cannot_keep_the_unsaved_work_is_told_and_the_notice_goes_once_it_can(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the disk full, edits stopped being kept for a crash with only a line in the log to say so."""
+    import errno
+
+    from crmdesk.services import recovery
+
+    real_write = recovery.write_atomically
+
+    def disk_full(path: Path, text: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(recovery, "write_atomically", disk_full)
+    window, _ana = _city_typed_over(qtbot, account)
+    said = "What is unsaved cannot be kept on disk (No space left on device)"
+    qtbot.waitUntil(lambda: window.banner.isVisible() and window.banner.text().startswith(said), timeout=10_000)
+    monkeypatch.setattr(recovery, "write_atomically", real_write)  # room again
+    qtbot.waitUntil(lambda: window.banner.isHidden(), timeout=4 * recovery.RETRY_DELAY_MS)
+    assert window.unsaved is not None and window.unsaved.path is not None and window.unsaved.path.exists()
+    close_window(qtbot, window)
 
 
 def test_a_field_changed_elsewhere_since_the_crash_is_marked_and_other_changes_show(
