@@ -45,7 +45,14 @@ SELF_TEST_DEADLINE_S = 60
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="crmdesk", description="CRMDesk: contacts of the 8mGenius Contact API.")
+    parser = argparse.ArgumentParser(
+        prog="crmdesk",
+        description="CRMDesk: contacts of the 8mGenius Contact API.",
+        # The installed bundle has no crmdesk-server of its own: its server is reached through the app.
+        epilog="crmdesk server COMMAND ...  runs the bundled Contact API server, as crmdesk-server does;\n"
+        "                            crmdesk server --help lists its commands.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--demo", action="store_true", help="try the app with sample contacts on a local server")
     parser.add_argument("--base-url", metavar="URL", help="the Contact API's address (default: the vendor's)")
     parser.add_argument("--profile", metavar="NAME", help="which account profile to use")

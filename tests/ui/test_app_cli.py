@@ -54,6 +54,11 @@ def test_server_subcommand_runs_the_bundled_server_cli(tmp_path: Path) -> None:
     )
     assert result.returncode == 0
     assert "--watch-stdin" in result.stdout
+    # Said in the app's own help: an installed bundle has no crmdesk-server, nor Python for python -m.
+    shown = subprocess.run(
+        [sys.executable, "-m", "crmdesk", "--help"], env=_env(tmp_path), capture_output=True, text=True, timeout=60
+    )
+    assert "crmdesk server COMMAND ... runs the bundled Contact API server" in " ".join(shown.stdout.split())
 
 
 @pytest.mark.slow
