@@ -457,10 +457,12 @@ class ContactForm(QWidget):
         state_changed(): the set of changed fields or of invalid fields changed.
         typed_while_locked(): the rep typed or pasted into a field locked while a save is on its way; nothing of it
             was taken.
+        link_failed(str): nothing on this computer opened the email, call or WhatsApp link (what it was, to say).
     """
 
     state_changed = Signal()
     typed_while_locked = Signal()
+    link_failed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, staged: bool = False) -> None:
         """``staged`` builds nothing but the grid; :meth:`build_step` then adds the fields in five parts (each a few
@@ -1119,17 +1121,23 @@ class ContactForm(QWidget):
     def _open_mail(self) -> None:
         address = self.values()["email"].strip()
         if address:
-            QDesktopServices.openUrl(QUrl(f"mailto:{address}"))
+            self._open(f"mailto:{address}", self.tr("email links"))
 
     def _open_tel(self) -> None:
         number = self.values()["phone"].strip()
         if number:
-            QDesktopServices.openUrl(QUrl(phone_numbers.tel_url(number)))
+            self._open(phone_numbers.tel_url(number), self.tr("phone links"))
 
     def _open_whatsapp(self) -> None:
         number = self.values()["phone"].strip()
         if number:
-            QDesktopServices.openUrl(QUrl(phone_numbers.whatsapp_url(number)))
+            self._open(phone_numbers.whatsapp_url(number), self.tr("WhatsApp links"))
+
+    def _open(self, url: str, what: str) -> None:
+        # A computer with no program for the link (no mail program set up, no xdg-open) answers False, and the
+        # button would seem to do nothing.
+        if not QDesktopServices.openUrl(QUrl(url)):
+            self.link_failed.emit(what)
 
     def action_urls(self) -> dict[str, str]:
         """The links the email and phone buttons open, for the current values."""

@@ -458,6 +458,11 @@ class ContactView(QWidget):
         else:
             self.form.state_changed.connect(self._update_buttons)
             self.form.typed_while_locked.connect(self._typed_while_saving)
+            self.form.link_failed.connect(
+                lambda what: self.status_message.emit(
+                    self.tr("No program on this computer opens {0}: set one up in the system's settings.").format(what)
+                )
+            )
 
     def _build_form_column(self) -> None:
         left = QWidget()

@@ -420,6 +420,28 @@ def test_email_and_phone_actions_are_offered_only_for_a_value_that_is_there_and_
     assert not form.mail_button.isEnabled() and not form.call_button.isEnabled()
 
 
+def test_a_link_no_program_opens_is_said_not_silently_dropped(
+    qtbot: QtBot, view: ContactView, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no mail program set up (or no xdg-open at all), the envelope did nothing, without a word."""
+    from PySide6.QtGui import QDesktopServices
+
+    opened: list[str] = []
+
+    def nothing_opens(url: object) -> bool:
+        opened.append(url.toString())  # type: ignore[attr-defined]
+        return False
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", nothing_opens)
+    said: list[str] = []
+    view.status_message.connect(said.append)
+    form = view.form
+    for button, what in ((form.mail_button, "email"), (form.call_button, "phone"), (form.whatsapp_button, "WhatsApp")):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        assert said[-1] == f"No program on this computer opens {what} links: set one up in the system's settings."
+    assert opened[0].startswith("mailto:") and opened[1].startswith("tel:")
+
+
 def test_phone_is_normalised_to_e164_and_saved(qtbot: QtBot, view: ContactView, api: ContactApi) -> None:
     view.registry.set_phone_region("BR")
     view.show_contact(view.service.current)  # type: ignore[arg-type]
