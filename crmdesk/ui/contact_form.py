@@ -1136,7 +1136,11 @@ class ContactForm(QWidget):
     def _open(self, url: str, what: str) -> None:
         # A computer with no program for the link (no mail program set up, no xdg-open) answers False, and the
         # button would seem to do nothing.
-        if not QDesktopServices.openUrl(QUrl(url)):
+        from crmdesk.services.launch import users_environment
+
+        with users_environment():  # the program started gets the user's libraries, not the bundle's
+            opened = QDesktopServices.openUrl(QUrl(url))
+        if not opened:
             self.link_failed.emit(what)
 
     def action_urls(self) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from typing import Any, cast
 
@@ -427,10 +428,18 @@ def test_a_link_no_program_opens_is_said_not_silently_dropped(
     from PySide6.QtGui import QDesktopServices
 
     opened: list[str] = []
+    libraries: list[str | None] = []
 
     def nothing_opens(url: object) -> bool:
         opened.append(url.toString())  # type: ignore[attr-defined]
+        libraries.append(os.environ.get("LD_LIBRARY_PATH"))  # what the program started would inherit
         return False
+
+    # As in a bundle: the program started gets the user's library path, not the bundle's (services/launch.py).
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", "/opt/crmdesk/_internal", raising=False)
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/opt/crmdesk/_internal")
+    monkeypatch.setenv("LD_LIBRARY_PATH_ORIG", "/home/rep/lib")
 
     monkeypatch.setattr(QDesktopServices, "openUrl", nothing_opens)
     said: list[str] = []
@@ -440,6 +449,7 @@ def test_a_link_no_program_opens_is_said_not_silently_dropped(
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         assert said[-1] == f"No program on this computer opens {what} links: set one up in the system's settings."
     assert opened[0].startswith("mailto:") and opened[1].startswith("tel:")
+    assert libraries == ["/home/rep/lib"] * 3 and os.environ["LD_LIBRARY_PATH"] == "/opt/crmdesk/_internal"
 
 
 def test_phone_is_normalised_to_e164_and_saved(qtbot: QtBot, view: ContactView, api: ContactApi) -> None:
