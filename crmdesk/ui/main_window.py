@@ -1347,8 +1347,9 @@ class MainWindow(QMainWindow):
         self.results_list.hide()
         gone = next((entry for entry in self.recent.entries() if entry.uid == query.strip().upper()), None)
         if gone is not None:
-            # A Recent entry (or its UID typed) for a contact deleted since, here or by someone else: it goes too.
-            self.recent.remove(gone.uid)
+            # A Recent entry (or its UID typed) for a contact deleted since, here or by someone else: it goes too,
+            # and work kept for it (restored, or left with it during a deletion that failed) is said and dropped.
+            self._forget_contact(gone.uid)
             self._say_results(self.tr("{0} no longer exists: it was deleted.").format(gone.name or gone.uid))
             self.results_status.show()
             return
@@ -1644,20 +1645,31 @@ class MainWindow(QMainWindow):
         )
 
     def _tell_unsaved_not_kept(self, reason: str) -> None:
-        """The copy of unsaved work on disk cannot be written (a full disk), or can again (``reason`` empty)."""
-        from crmdesk.ui.errors import Severity
+        """The copy of unsaved work on disk cannot be written (a full disk), or can again (``reason`` empty).
 
+        Said in the status bar for as long as it lasts: the banner holds one message, and this one would either
+        push out an error the rep still needs (a failed save and its Retry) or go with the next lookup's."""
+        from crmdesk.ui.announce import announce
+        from crmdesk.ui.messages import show_inline_error
+
+        label = self.findChild(QLabel, "unsavedNotKept")
+        if label is None:
+            if not reason:
+                return
+            label = QLabel(self)
+            label.setObjectName("unsavedNotKept")
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            self.statusBar().insertPermanentWidget(0, label)
         if not reason:
-            self.banner.withdraw(self._tell_unsaved_not_kept)
+            show_inline_error(label, "")
             return
-        self.banner.show_message(
-            self.tr(
-                "What is unsaved cannot be kept on disk ({0}): should CRMDesk end unexpectedly, it would be lost. "
-                "It is tried again every few seconds."
-            ).format(reason),
-            Severity.WARNING,
-            owner=self._tell_unsaved_not_kept,
-        )
+        show_inline_error(label, self.tr("Unsaved work not kept on disk: {0}").format(reason))
+        said = self.tr(
+            "What is unsaved cannot be kept on disk ({0}): should CRMDesk end unexpectedly, it would be lost. It is "
+            "tried again every few seconds."
+        ).format(reason)
+        label.setToolTip(said)
+        announce(label, said)
 
     def show_demo_stopped(self, reason: str, context: str = "") -> None:
         """The demo's server ended while this window used it: say so, with the way to start it again."""

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit, QMessageBox, QPushButton
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
 from crmdesk.api.models import ContactRef
 from crmdesk.services.recovery import WRITE_DELAY_MS, Draft, UnsavedWork
 from crmdesk.services.registry import Registry
+from crmdesk.ui.errors import Action, Severity
 from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
 from tests.ui.contact_support import FailingTransport, HeldTransport
@@ -135,10 +136,23 @@ def test_a_disk_that_cannot_keep_the_unsaved_work_is_told_and_the_notice_goes_on
 
     monkeypatch.setattr(recovery, "write_atomically", disk_full)
     window, _ana = _city_typed_over(qtbot, account)
-    said = "What is unsaved cannot be kept on disk (No space left on device)"
-    qtbot.waitUntil(lambda: window.banner.isVisible() and window.banner.text().startswith(said), timeout=10_000)
+    window.banner.show_message("Not saved. The server failed.", Severity.ERROR, Action.RETRY, "Retry")
+
+    def told() -> QLabel | None:
+        label = window.findChild(QLabel, "unsavedNotKept")
+        return label if label is not None and label.isVisible() else None
+
+    qtbot.waitUntil(lambda: told() is not None, timeout=10_000)
+    label = told()
+    assert label is not None and label.text() == "Unsaved work not kept on disk: No space left on device"
+    assert "should CRMDesk end unexpectedly, it would be lost" in label.toolTip()
+    # Said beside the banner, not over it: the failed save and its Retry stay.
+    assert window.banner.text() == "Not saved. The server failed." and window.banner.action() is Action.RETRY
+    window.request_search("nobody@example.com")  # another lookup clears the banner, not this
+    qtbot.wait(100)
+    assert told() is label
     monkeypatch.setattr(recovery, "write_atomically", real_write)  # room again
-    qtbot.waitUntil(lambda: window.banner.isHidden(), timeout=4 * recovery.RETRY_DELAY_MS)
+    qtbot.waitUntil(lambda: told() is None, timeout=4 * recovery.RETRY_DELAY_MS)
     assert window.unsaved is not None and window.unsaved.path is not None and window.unsaved.path.exists()
     close_window(qtbot, window)
 
@@ -264,8 +278,8 @@ def test_edits_to_a_contact_deleted_since_the_crash_are_shown_not_dropped(
     _answer(_offer(qtbot, again), "Restore")
     qtbot.waitUntil(lambda: again.banner.isVisible(), timeout=15_000)
     assert again.banner.text() == (
-        "Ana Lima was deleted after CRMDesk closed, so your unsaved changes to it could not be put back. They "
-        "were: City: “Olinda”"
+        "Ana Lima has been deleted elsewhere, so your unsaved changes to it could not be put back. They were: "
+        "City: “Olinda”"
     )
     qtbot.waitUntil(lambda: not path.exists(), timeout=5_000)  # nothing is left to keep
     close_window(qtbot, again)
