@@ -992,9 +992,10 @@ class AppController:
                 return
             from PySide6.QtGui import QGuiApplication
 
-            from crmdesk.services.credentials import backend_name
+            from crmdesk.services.credentials import keyring_status
 
-            print(f"keyring backend: {backend_name()}")
+            # Through the status, which copes with a backend that cannot load (and names it "unloadable").
+            print(f"keyring backend: {keyring_status().backend_name}")
             print(f"Qt platform: {QGuiApplication.platformName()}")
             print(f"found: {contact.name} <{contact.email}> ({contact.uid})")
             print("self-test ok", flush=True)

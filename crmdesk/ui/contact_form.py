@@ -1134,8 +1134,8 @@ class ContactForm(QWidget):
             self._open(phone_numbers.whatsapp_url(number), self.tr("WhatsApp links"))
 
     def _open(self, url: str, what: str) -> None:
-        # A computer with no program for the link (no mail program set up, no xdg-open) answers False, and the
-        # button would seem to do nothing.
+        # Where nothing can open the link (on Linux, no xdg-open), Qt answers False, and the button would seem to do
+        # nothing. An opener that starts and then finds no program for the link is not seen from here.
         from crmdesk.services.launch import users_environment
 
         with users_environment():  # the program started gets the user's libraries, not the bundle's

@@ -1102,8 +1102,7 @@ class ContactView(QWidget):
             for name, text in entry.edits.items()
         )
         return self.tr(
-            "{name} was deleted after CRMDesk closed, so your unsaved changes to it could not be put back. They "
-            "were: {typed}"
+            "{name} has been deleted elsewhere, so your unsaved changes to it could not be put back. They were: {typed}"
         ).format(name=entry.name or uid, typed=typed)
 
     def _apply_restored(self, contact: Contact) -> None:

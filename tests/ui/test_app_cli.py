@@ -62,11 +62,21 @@ def test_server_subcommand_runs_the_bundled_server_cli(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("qt_api", ["", "pyqt5"])
-def test_self_test_exits_zero_cleanly_and_reports_keyring_and_platform(tmp_path: Path, qt_api: str) -> None:
-    env = _env(tmp_path)
-    if qt_api:  # left by matplotlib or Spyder: every request failed ("No module named 'PyQt5'") and Quit hung
-        env["QT_API"] = qt_api
+@pytest.mark.parametrize(
+    ("environment", "backend"),
+    [
+        ({}, "keyring.backends.null.Keyring"),
+        # Left by matplotlib or Spyder: every request failed ("No module named 'PyQt5'") and Quit hung.
+        ({"QT_API": "pyqt5"}, "keyring.backends.null.Keyring"),
+        # A backend that is not installed: the self-test ran into it and blamed a timeout.
+        ({"PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring"}, "unloadable"),
+    ],
+    ids=["plain", "qt-api", "keyring-unloadable"],
+)
+def test_self_test_exits_zero_cleanly_and_reports_keyring_and_platform(
+    tmp_path: Path, environment: dict[str, str], backend: str
+) -> None:
+    env = {**_env(tmp_path), **environment}
     result = subprocess.run(
         [sys.executable, "-m", "crmdesk", "--self-test"],
         env=env,
@@ -76,7 +86,7 @@ def test_self_test_exits_zero_cleanly_and_reports_keyring_and_platform(tmp_path:
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "keyring backend: keyring.backends.null.Keyring" in lines
+    assert f"keyring backend: {backend}" in lines
     assert "Qt platform: offscreen" in lines
     assert lines[-1] == "self-test ok"
     for marker in _UNCLEAN:

@@ -11,13 +11,14 @@ import shiboken6
 from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from crmdesk.api.client import ContactApi
 from crmdesk.api.errors import NotFoundError
 from crmdesk.api.models import ContactRef
 from crmdesk.server import demo_data
 from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
 from tests.ui.contact_support import FailingTransport, HeldTransport, line, type_into
-from tests.ui.shell_support import close_window, create_contacts, on_server, open_window
+from tests.ui.shell_support import close_window, create_contacts, on_server, open_window, run
 
 ANA = {"name": "Ana Lima", "email": "ana@example.com", "stageName": "New Lead", "tags": ["VIP"]}
 BOB = {"name": "Bob Reis", "email": "bob@example.com", "stageName": "New Lead"}
@@ -367,4 +368,32 @@ def test_revert_does_nothing_to_a_contact_being_deleted(qtbot: QtBot, account: A
     view.revert()  # Ctrl+R: the form is greyed out and stays as it is
     assert line(view, "city").text() == "Recife"
     deletion.release()
+    close_window(qtbot, window)
+
+
+def test_edits_kept_from_a_failed_deletion_are_said_and_dropped_when_the_contact_is_gone(
+    qtbot: QtBot, account: Account
+) -> None:
+    """Ana deleted elsewhere meanwhile: her UID typed found nothing, and her kept edits waited for good, offered
+    at every close and every next start."""
+    window, deletion, (ana, bob) = _deleting_ana(qtbot, account, with_bob=True, edited=True, failing=True)
+    view = window.contact_view
+    window.request_search("bob@example.com")
+    qtbot.waitUntil(lambda: view.current_uid() == bob.uid, timeout=10_000)
+    deletion.release()
+    qtbot.waitUntil(lambda: not view.service.is_running(f"delete:{ana.uid}"), timeout=10_000)
+    assert view.unsent_drafts()  # kept, to be put back when she opens
+
+    async def colleague() -> None:
+        async with ContactApi(account.base_url, account.token) as api:
+            await api.delete_contact(ana.uid)
+
+    run(qtbot, colleague())
+    window.request_search(ana.uid)
+    qtbot.waitUntil(lambda: "has been deleted elsewhere" in window.banner.text(), timeout=10_000)
+    assert window.banner.text() == (
+        "Ana Lima has been deleted elsewhere, so your unsaved changes to it could not be put back. They were: "
+        "City: “Recife”"
+    )
+    assert view.unsent_drafts() == []
     close_window(qtbot, window)
