@@ -4,11 +4,12 @@ way for the contact on screen ends with it, and nothing lands on the wrong conta
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import shiboken6
-from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox
+from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -63,17 +64,45 @@ def _deleting_ana(
     return window, deletion, refs
 
 
+def _typing_for_ana(
+    qtbot: QtBot, account: Account, box: Callable[[MainWindow], QWidget], typed: str, *, tags: Sequence[str] = ()
+) -> tuple[MainWindow, ContactRef, ContactRef]:
+    """A window with Ana open, ``typed`` typed into ``box`` (the note or the tag box), the keys there, and Bob
+    in the bundled server, not opened."""
+    ana, bob = create_contacts(qtbot, account, ANA, BOB)
+    window = open_window(qtbot, account)
+    if tags:
+        window.registry.merge(tags=list(tags))
+    _open(qtbot, window, "ana@example.com", ana.uid)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    box(window).setFocus()
+    qtbot.keyClicks(box(window), typed)
+    return window, ana, bob
+
+
+def _looking_bob_up_slowly(
+    qtbot: QtBot, account: Account, *, edited: bool = False
+) -> tuple[MainWindow, HeldTransport, ContactRef, ContactRef]:
+    """A window with Ana open (her city edited, if ``edited``) and a lookup of Bob on its way, its answer held."""
+    ana, bob = create_contacts(qtbot, account, ANA, BOB)
+    slow = HeldTransport("GET /api/contact")
+    slow.release()
+    window = open_window(qtbot, account, client_options={"transport": slow})
+    _open(qtbot, window, "ana@example.com", ana.uid)
+    if edited:
+        type_into(qtbot, line(window.contact_view, "city"), "Recife")
+    slow.hold()
+    window.request_search("bob@example.com")
+    qtbot.waitUntil(lambda: slow.held == 1)
+    return window, slow, ana, bob
+
+
 def test_keys_typed_into_the_note_box_do_not_go_on_into_the_next_contacts(qtbot: QtBot, account: Account) -> None:
     """Writing up Ana's call, the phone tool opened Bob for an incoming call: the rest of the sentence and its
     Ctrl+Enter added a note to Bob, which the API cannot take back."""
-    ana, bob = create_contacts(qtbot, account, ANA, BOB)
-    window = open_window(qtbot, account)
-    _open(qtbot, window, "ana@example.com", ana.uid)
+    window, ana, bob = _typing_for_ana(qtbot, account, lambda w: w.contact_view.notes.input, "Called Ana, ")
     view = window.contact_view
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    view.notes.input.setFocus()
-    qtbot.keyClicks(view.notes.input, "Called Ana, ")
 
     window.request_search("bob@example.com")  # what `crmdesk --search` does in the running window
     qtbot.waitUntil(lambda: view.current_uid() == bob.uid, timeout=10_000)
@@ -116,15 +145,8 @@ def test_a_dropdown_left_open_closes_when_another_contact_comes_and_its_pick_goe
 
 def test_a_delete_question_left_open_is_withdrawn_when_another_contact_comes(qtbot: QtBot, account: Account) -> None:
     """The box still asked "Delete Ana Lima permanently?" over Bob, and Delete then did nothing, without a word."""
-    ana, bob = create_contacts(qtbot, account, ANA, BOB)
-    slow = HeldTransport("GET /api/contact")
-    slow.release()
-    window = open_window(qtbot, account, client_options={"transport": slow})
-    _open(qtbot, window, "ana@example.com", ana.uid)
+    window, slow, ana, bob = _looking_bob_up_slowly(qtbot, account)
     view = window.contact_view
-    slow.hold()
-    window.request_search("bob@example.com")
-    qtbot.waitUntil(lambda: slow.held == 1)
     view.confirm_delete()
     box = view.dialog
     assert box is not None and "Ana Lima" in box.text()
@@ -195,16 +217,8 @@ def test_a_deletion_that_fails_gives_the_contact_back_to_work_on(qtbot: QtBot, a
 def test_new_contact_calls_off_a_lookup_still_on_its_way(qtbot: QtBot, account: Account) -> None:
     """The late answer took the new-contact form over: it asked to discard it, or, with Ana's edits asked about
     at Ctrl+N, its Discard opened Bob instead of the new form."""
-    ana, _bob = create_contacts(qtbot, account, ANA, BOB)
-    slow = HeldTransport("GET /api/contact")
-    slow.release()
-    window = open_window(qtbot, account, client_options={"transport": slow})
-    _open(qtbot, window, "ana@example.com", ana.uid)
+    window, slow, _ana, _bob = _looking_bob_up_slowly(qtbot, account, edited=True)
     view = window.contact_view
-    type_into(qtbot, line(view, "city"), "Recife")
-    slow.hold()
-    window.request_search("bob@example.com")
-    qtbot.waitUntil(lambda: slow.held == 1)
     window.new_contact_action.trigger()
     assert not window.search.is_busy()
     assert window.results_status.text() == "Search stopped."
@@ -314,15 +328,10 @@ def test_leaving_a_contact_being_deleted_asks_nothing_about_its_edits(qtbot: QtB
 def test_tag_suggestions_left_open_close_when_another_contact_comes(qtbot: QtBot, account: Account) -> None:
     """The suggestions list kept passing keys to the tag box: the rest of the word and Enter added "t Lead" to the
     next contact, and the API cannot remove a tag."""
-    ana, bob = create_contacts(qtbot, account, ANA, BOB)
-    window = open_window(qtbot, account)
-    window.registry.merge(tags=["Hot Lead", "Home Office"])
-    _open(qtbot, window, "ana@example.com", ana.uid)
+    window, _ana, bob = _typing_for_ana(
+        qtbot, account, lambda w: w.contact_view.tags.input, "Ho", tags=["Hot Lead", "Home Office"]
+    )
     view = window.contact_view
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    view.tags.input.setFocus()
-    qtbot.keyClicks(view.tags.input, "Ho")
     completer = view.tags.input.completer()
     assert completer is not None
     suggestions = completer.popup()
@@ -340,17 +349,24 @@ def test_tag_suggestions_left_open_close_when_another_contact_comes(qtbot: QtBot
     close_window(qtbot, window)
 
 
-def test_edits_left_with_a_contact_being_deleted_come_back_if_the_deletion_fails(
-    qtbot: QtBot, account: Account
-) -> None:
-    """Nothing is asked when leaving a contact on its way out; should it stay after all, its edits were not the
-    rep's to lose: they wait for it, as restored work does."""
+def _left_for_bob_and_deletion_failed(qtbot: QtBot, account: Account) -> tuple[MainWindow, ContactRef]:
+    """Ana edited and deleted, Bob opened while her deletion was on its way, and the deletion then failed."""
     window, deletion, (ana, bob) = _deleting_ana(qtbot, account, with_bob=True, edited=True, failing=True)
     view = window.contact_view
     window.request_search("bob@example.com")
     qtbot.waitUntil(lambda: view.current_uid() == bob.uid, timeout=10_000)
     deletion.release()
     qtbot.waitUntil(lambda: not view.service.is_running(f"delete:{ana.uid}"), timeout=10_000)
+    return window, ana
+
+
+def test_edits_left_with_a_contact_being_deleted_come_back_if_the_deletion_fails(
+    qtbot: QtBot, account: Account
+) -> None:
+    """Nothing is asked when leaving a contact on its way out; should it stay after all, its edits were not the
+    rep's to lose: they wait for it, as restored work does."""
+    window, ana = _left_for_bob_and_deletion_failed(qtbot, account)
+    view = window.contact_view
     assert window.banner.isVisible() and "Ana Lima was not deleted" in window.banner.text()
     assert window.statusBar().currentMessage() == (
         "Your unsaved changes to Ana Lima are kept: open them again to see them."
@@ -376,12 +392,8 @@ def test_edits_kept_from_a_failed_deletion_are_said_and_dropped_when_the_contact
 ) -> None:
     """Ana deleted elsewhere meanwhile: her UID typed found nothing, and her kept edits waited for good, offered
     at every close and every next start."""
-    window, deletion, (ana, bob) = _deleting_ana(qtbot, account, with_bob=True, edited=True, failing=True)
+    window, ana = _left_for_bob_and_deletion_failed(qtbot, account)
     view = window.contact_view
-    window.request_search("bob@example.com")
-    qtbot.waitUntil(lambda: view.current_uid() == bob.uid, timeout=10_000)
-    deletion.release()
-    qtbot.waitUntil(lambda: not view.service.is_running(f"delete:{ana.uid}"), timeout=10_000)
     assert view.unsent_drafts()  # kept, to be put back when she opens
 
     async def colleague() -> None:
