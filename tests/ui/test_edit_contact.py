@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import httpx
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
@@ -430,8 +430,8 @@ def test_a_link_no_program_opens_is_said_not_silently_dropped(
     opened: list[str] = []
     libraries: list[str | None] = []
 
-    def nothing_opens(url: object) -> bool:
-        opened.append(url.toString())  # type: ignore[attr-defined]
+    def nothing_opens(url: QUrl) -> bool:
+        opened.append(url.toString())
         libraries.append(os.environ.get("LD_LIBRARY_PATH"))  # what the program started would inherit
         return False
 
