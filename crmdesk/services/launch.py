@@ -4,7 +4,9 @@ A PyInstaller bundle runs with ``LD_LIBRARY_PATH`` (``DYLD_LIBRARY_PATH`` on mac
 of Qt and other libraries, ``QT_PLUGIN_PATH`` at its Qt plugins, and ``_PYI_*`` variables for its bootloader.
 A mail program behind a ``mailto:`` link, or a phone app, inherits all of it: on a system whose libraries differ
 (a KDE mail program built against another Qt), it could load the bundle's instead of its own, or not start. While
-such a program is started, the bundle's values give way to those the user had.
+such a program is started, the bundle's values give way to those the user had: the library paths PyInstaller
+kept as ``NAME_ORIG``, and the search paths without the bundle's folders. (PyInstaller's PySide6 hook replaces
+``QT_PLUGIN_PATH`` without keeping the user's value, which cannot be given back.)
 """
 
 from __future__ import annotations
@@ -28,30 +30,36 @@ def users_environment() -> Iterator[None]:
     if bundle is None:
         yield
         return
-    saved = dict(os.environ)
+    wanted: dict[str, str | None] = {}  # name: the user's value, or None for none
+    for name in _LIBRARY_PATHS:
+        wanted[name] = os.environ.get(f"{name}_ORIG")
+    inside = os.path.normcase(os.path.abspath(bundle))
+
+    def in_bundle(entry: str) -> bool:
+        path = os.path.normcase(os.path.abspath(entry))
+        return path == inside or path.startswith(inside + os.sep)
+
+    for name in _BUNDLE_SEARCH_PATHS:
+        if name in os.environ:
+            kept = [entry for entry in os.environ[name].split(os.pathsep) if entry and not in_bundle(entry)]
+            wanted[name] = os.pathsep.join(kept) or None
+    for name in os.environ:
+        if name.startswith("_PYI_"):
+            wanted[name] = None
+    # Only what changes is put back afterwards, as it was: a variable Qt took out since the start (the launcher's
+    # DESKTOP_STARTUP_ID) must not come back for the next program.
+    before = {name: os.environ.get(name) for name, value in wanted.items() if os.environ.get(name) != value}
     try:
-        for name in _LIBRARY_PATHS:
-            original = os.environ.get(f"{name}_ORIG")
-            if original is not None:
-                os.environ[name] = original
-            else:
-                os.environ.pop(name, None)
-        inside = os.path.normcase(os.path.abspath(bundle))
-
-        def in_bundle(entry: str) -> bool:
-            path = os.path.normcase(os.path.abspath(entry))
-            return path == inside or path.startswith(inside + os.sep)
-
-        for name in _BUNDLE_SEARCH_PATHS:
-            if name in os.environ:
-                kept = [entry for entry in os.environ[name].split(os.pathsep) if entry and not in_bundle(entry)]
-                if kept:
-                    os.environ[name] = os.pathsep.join(kept)
-                else:
-                    del os.environ[name]
-        for name in [name for name in os.environ if name.startswith("_PYI_")]:
-            del os.environ[name]
+        for name in before:
+            _set(name, wanted[name])
         yield
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        for name, value in before.items():
+            _set(name, value)
+
+
+def _set(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value

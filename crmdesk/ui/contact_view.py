@@ -844,7 +844,7 @@ class ContactView(QWidget):
             self.service.shown_as_read(held.uid)
         self._mode = "view"
         self._show(held, keep_edits=False)
-        if read and held.uid in self._waiting_restore():
+        if read and held.uid in self.waiting_restore():
             self._apply_restored(held)
         self.contact_opened.emit(held)
 
@@ -951,7 +951,7 @@ class ContactView(QWidget):
             for uid, (note, tag) in drafts.items()
             if (phrase := self._typed_phrase(self._names.get(uid, uid), note, tag))
         ]
-        for uid in self._waiting_restore():
+        for uid in self.waiting_restore():
             name = self._names.get(uid, uid)
             phrases.append(
                 self.tr("the work restored for {name}, which is put back when you open it").format(name=name)
@@ -1057,12 +1057,10 @@ class ContactView(QWidget):
             self._put_back_new_contact(waiting_new.pop(0))
         self._restored_new.extend(waiting_new)
         current = self.service.current
-        if self._mode == "view" and current is not None and current.uid in self._waiting_restore():
+        if self._mode == "view" and current is not None and current.uid in self.waiting_restore():
             self._apply_restored(current)
         # Not on screen: what waits for a read, and notes and tags typed for contacts not open.
-        waiting = list(
-            dict.fromkeys([*self._waiting_restore(), *(d.uid for d in work.drafts if d.uid in self._drafts)])
-        )
+        waiting = list(dict.fromkeys([*self.waiting_restore(), *(d.uid for d in work.drafts if d.uid in self._drafts)]))
         if open_contact and waiting and self._mode == "empty":
             self.open_requested.emit(waiting.pop(0))
         self._work_changed()
@@ -1083,9 +1081,13 @@ class ContactView(QWidget):
         named = " ".join(new.fields.get(part, "") for part in ("firstName", "lastName")).strip()
         return self.tr("a new contact ({name})").format(name=named) if named else self.tr("a new contact")
 
-    def _waiting_restore(self) -> list[str]:
+    def waiting_restore(self) -> list[str]:
         """The contacts with restored work that goes back when they are next read."""
         return list(dict.fromkeys([*self._restored, *self._restored_sent]))
+
+    def name_of(self, uid: str) -> str:
+        """The name a contact had when last seen here, else its uid."""
+        return self._names.get(uid, uid)
 
     def drop_restored(self, uid: str) -> str:
         """The contact of restored work was found deleted before it could go back: it goes, and the edits it
@@ -1224,7 +1226,7 @@ class ContactView(QWidget):
             else self.tr("{first} and {last}").format(first=", ".join(phrases[:-1]), last=phrases[-1])
         )
         several = len(phrases) > 1 or " and a tag " in phrases[0]
-        restored = self._waiting_restore()
+        restored = self.waiting_restore()
         box = self._question(
             "draftsDialog",
             self.tr("Work not saved") if restored or self._restored_new else self.tr("Notes and tags not added"),
@@ -2080,7 +2082,7 @@ class ContactView(QWidget):
     def _on_loaded(self, contact: Contact) -> None:
         if self._mode == "view" and contact.uid == self.current_uid():
             self._show(contact, keep_edits=True)
-            if contact.uid in self._waiting_restore():
+            if contact.uid in self.waiting_restore():
                 self._apply_restored(contact)
             if self.form_status.text() == self._reverted_maybe_saved():
                 # The form shows what the server holds now, lost save or not: "may hold" no longer stands. The

@@ -1345,12 +1345,16 @@ class MainWindow(QMainWindow):
             return
         self.results_list.clear()
         self.results_list.hide()
-        gone = next((entry for entry in self.recent.entries() if entry.uid == query.strip().upper()), None)
+        uid = query.strip().upper()
+        gone = next((entry.name or entry.uid for entry in self.recent.entries() if entry.uid == uid), None)
+        view = self._contact_view
+        if gone is None and view is not None and uid in view.waiting_restore():
+            gone = view.name_of(uid)  # work kept for it, though it has left Recent
         if gone is not None:
             # A Recent entry (or its UID typed) for a contact deleted since, here or by someone else: it goes too,
             # and work kept for it (restored, or left with it during a deletion that failed) is said and dropped.
-            self._forget_contact(gone.uid)
-            self._say_results(self.tr("{0} no longer exists: it was deleted.").format(gone.name or gone.uid))
+            self._forget_contact(uid)
+            self._say_results(self.tr("{0} no longer exists: it was deleted.").format(gone))
             self.results_status.show()
             return
         if query.strip().isalpha() and detect_kind(query) is SearchKind.UID:
@@ -1841,6 +1845,15 @@ class MainWindow(QMainWindow):
                 (self.create_from_search, "plus"),
             ):
                 button.setIcon(icon(name))
+            # A warning in red keeps the red of the scheme it was shown in (2:1 on the other): redone in this one.
+            warning = self.findChild(QLabel, "unsavedNotKept")
+            if warning is not None and warning.isVisible():
+                from crmdesk.ui.messages import error_colour
+
+                # From the window's palette: the label's own follows only after this event.
+                red = QPalette()
+                red.setColor(QPalette.ColorRole.WindowText, error_colour(self.palette()))
+                warning.setPalette(red)
             # Buttons with a style sheet keep the palette they were polished with: polished again, their text
             # follows the scheme (black, or near-white, on the toolbar otherwise).
             for button in (self.help_button, self.account_button):

@@ -45,3 +45,27 @@ def test_in_a_bundle_the_programs_started_get_the_users_paths_and_the_app_keeps_
     with users_environment():
         assert "LD_LIBRARY_PATH" not in os.environ
         assert os.environ["QT_PLUGIN_PATH"] == f"{bundle}2/plugins"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the test unsets a variable below Python's copy with unsetenv")
+def test_a_variable_qt_took_out_does_not_come_back_for_the_next_program(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Qt takes the launcher's DESKTOP_STARTUP_ID out of the process's environment at start; writing Python's copy
+    of the whole environment back after a link gave it to every program started later."""
+    import subprocess
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path / "_internal"), raising=False)
+    monkeypatch.setenv("LD_LIBRARY_PATH", str(tmp_path / "_internal"))
+    monkeypatch.setenv("DESKTOP_STARTUP_ID", "launcher-123")
+    os.unsetenv("DESKTOP_STARTUP_ID")  # as Qt's xcb plugin does: below os.environ, which still holds it
+    with users_environment():
+        pass
+
+    def seen_by_a_program() -> str:
+        shell = ["sh", "-c", "echo ${DESKTOP_STARTUP_ID-unset}"]
+        return subprocess.run(shell, capture_output=True, text=True, check=True).stdout.strip()
+
+    assert seen_by_a_program() == "unset"
+    assert os.environ["LD_LIBRARY_PATH"] == str(tmp_path / "_internal")  # the app's own, back

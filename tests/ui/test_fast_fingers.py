@@ -387,11 +387,12 @@ def test_revert_does_nothing_to_a_contact_being_deleted(qtbot: QtBot, account: A
     close_window(qtbot, window)
 
 
+@pytest.mark.parametrize("in_recent", [True, False], ids=["in-recent", "gone-from-recent"])
 def test_edits_kept_from_a_failed_deletion_are_said_and_dropped_when_the_contact_is_gone(
-    qtbot: QtBot, account: Account
+    qtbot: QtBot, account: Account, in_recent: bool
 ) -> None:
     """Ana deleted elsewhere meanwhile: her UID typed found nothing, and her kept edits waited for good, offered
-    at every close and every next start."""
+    at every close and every next start (also once thirty contacts opened since had pushed her out of Recent)."""
     window, ana = _left_for_bob_and_deletion_failed(qtbot, account)
     view = window.contact_view
     assert view.unsent_drafts()  # kept, to be put back when she opens
@@ -401,6 +402,8 @@ def test_edits_kept_from_a_failed_deletion_are_said_and_dropped_when_the_contact
             await api.delete_contact(ana.uid)
 
     run(qtbot, colleague())
+    if not in_recent:
+        window.recent.remove(ana.uid)
     window.request_search(ana.uid)
     qtbot.waitUntil(lambda: "has been deleted elsewhere" in window.banner.text(), timeout=10_000)
     assert window.banner.text() == (

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMessageBox, QPushButton
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -151,6 +152,19 @@ def test_a_disk_that_cannot_keep_the_unsaved_work_is_told_and_the_notice_goes_on
     window.request_search("nobody@example.com")  # another lookup clears the banner, not this
     qtbot.wait(100)
     assert told() is label
+    # The desktop turns dark: the red follows (the light scheme's red read 2:1 on the dark window).
+    from crmdesk.app import _dark_palette
+    from crmdesk.ui.messages import error_colour
+
+    qt_app = QApplication.instance()
+    assert isinstance(qt_app, QApplication)
+    before = qt_app.palette()
+    try:
+        qt_app.setPalette(_dark_palette())
+        QApplication.processEvents()
+        assert label.palette().color(QPalette.ColorRole.WindowText) == error_colour(_dark_palette())
+    finally:
+        qt_app.setPalette(before)
     monkeypatch.setattr(recovery, "write_atomically", real_write)  # room again
     qtbot.waitUntil(lambda: told() is None, timeout=4 * recovery.RETRY_DELAY_MS)
     assert window.unsaved is not None and window.unsaved.path is not None and window.unsaved.path.exists()
