@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -73,3 +75,19 @@ def close_window(qtbot: QtBot, window: MainWindow) -> None:
     window.search.shutdown()
     window.close_without_prompt()
     run(qtbot, window.session.aclose())
+
+
+@contextmanager
+def dark_scheme() -> Iterator[None]:
+    """The desktop switched to dark while the app runs (the app's own dark palette), and back afterwards."""
+    from crmdesk.app import _dark_palette
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = app.palette()
+    try:
+        app.setPalette(_dark_palette())
+        QApplication.processEvents()
+        yield
+    finally:
+        app.setPalette(before)

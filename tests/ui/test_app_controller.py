@@ -40,7 +40,7 @@ from tests.support.live_server import Account, LiveServer
 from tests.support.qt_fixtures import MemoryKeyring
 from tests.support.stall_probe import StallProbe
 from tests.ui.contact_support import FailingTransport, HeldTransport
-from tests.ui.shell_support import closed_port, create_contacts, on_server, run
+from tests.ui.shell_support import closed_port, create_contacts, dark_scheme, on_server, run
 
 
 @pytest.fixture
@@ -814,20 +814,11 @@ def test_the_demo_offers_sample_contacts_to_open_by_name(qtbot: QtBot, controlle
     first = demo_data.CONTACTS[0]
     assert f"{first['firstName']} {first['lastName']}" in examples.text()
     # The links are drawn in the palette's link colour, also after a switch to dark (light blue, not dark blue).
-    from crmdesk.app import _dark_palette
-
-    qt_app = QApplication.instance()
-    assert isinstance(qt_app, QApplication)
-    before = qt_app.palette()
-    try:
-        qt_app.setPalette(_dark_palette())
-        QApplication.processEvents()
-        link = qt_app.palette().color(QPalette.ColorRole.Link)
+    with dark_scheme():
+        link = QApplication.palette().color(QPalette.ColorRole.Link)
         image = examples.grab().toImage()
         drawn = {image.pixelColor(x, y).rgb() for x in range(image.width()) for y in range(image.height())}
         assert link.rgb() in drawn  # the underlines are drawn in it, unblended
-    finally:
-        qt_app.setPalette(before)
     examples.linkActivated.emit(first["email"])  # the link as a click gives it
     qtbot.waitUntil(lambda: view.current_uid() == first["uid"], timeout=15_000)
     assert window.search_field.text() == first["email"]  # which shows how the rep can find the others

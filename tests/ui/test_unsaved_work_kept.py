@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QMessageBox, QPushButton
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
@@ -23,7 +23,7 @@ from crmdesk.ui.errors import Action, Severity
 from crmdesk.ui.main_window import MainWindow
 from tests.support.live_server import Account
 from tests.ui.contact_support import FailingTransport, HeldTransport
-from tests.ui.shell_support import close_window, create_contacts, on_server, open_window, run
+from tests.ui.shell_support import close_window, create_contacts, dark_scheme, on_server, open_window, run
 from tests.ui.test_note_answers import NOTE, _NoteTrouble, _send_note
 
 
@@ -156,15 +156,8 @@ def test_a_disk_that_cannot_keep_the_unsaved_work_is_told_and_the_notice_goes_on
     from crmdesk.app import _dark_palette
     from crmdesk.ui.messages import error_colour
 
-    qt_app = QApplication.instance()
-    assert isinstance(qt_app, QApplication)
-    before = qt_app.palette()
-    try:
-        qt_app.setPalette(_dark_palette())
-        QApplication.processEvents()
+    with dark_scheme():
         assert label.palette().color(QPalette.ColorRole.WindowText) == error_colour(_dark_palette())
-    finally:
-        qt_app.setPalette(before)
     monkeypatch.setattr(recovery, "write_atomically", real_write)  # room again
     qtbot.waitUntil(lambda: told() is None, timeout=4 * recovery.RETRY_DELAY_MS)
     assert window.unsaved is not None and window.unsaved.path is not None and window.unsaved.path.exists()
