@@ -707,7 +707,7 @@ class AppController:
     def _after_show(self, window: MainWindow) -> None:
         from PySide6.QtCore import Qt, QTimer
 
-        from crmdesk.services import heap
+        from crmdesk import heap
 
         reporting = os.environ.get(REPORT_EVENTS_ENV) == "1"
         if reporting:
@@ -1179,12 +1179,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     # and the server commands write to the command prompt that started it, if any, and nothing raises for want
     # of a stream.
     console.attach()
+    from crmdesk import heap
+
+    # Until start-up has settled (see heap.freeze_startup_objects); the server's, until it listens.
+    heap.hold_collections()
     if argv[:1] == ["server"]:
         # Hidden: the demo's child process inside a PyInstaller bundle, where sys.executable is this app.
         return _run_server(argv[1:])
-    from crmdesk.services import heap
-
-    heap.hold_collections()  # until start-up has settled; see heap.freeze_startup_objects
     args = parse_args(argv)
     # httpx imports its command-line tool (click, rich, pygments) at import time whenever those happen to be
     # installed, which costs ~150 ms of start-up for a tool the app never runs; httpx has a documented fallback

@@ -1,5 +1,5 @@
 """``python -m crmdesk.server``: the same command line as ``crmdesk-server``."""
 
-from crmdesk.server.cli import main
+from crmdesk.server import main
 
 raise SystemExit(main())

@@ -17,7 +17,7 @@ from typing import NoReturn
 import uvicorn
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from crmdesk import contract
+from crmdesk import contract, heap
 from crmdesk.server.config import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_RATE_LIMIT, Settings, db_url_from_option
 from crmdesk.server.config import parse_rate_limit as _parse_rate_limit
 from crmdesk.server.store import Store, StoreError, backup_database
@@ -178,6 +178,7 @@ class _Server(uvicorn.Server):
             # The desktop app reads this exact line to learn the port, so it goes out at once.
             print(f"{LISTENING_PREFIX}http://{shown}:{port}", flush=True)
             self.announced = True
+            heap.freeze_if_held()  # start-up's objects live as long as the server; collections resume
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -71,8 +71,8 @@ async def bench(base_url: str, runs: int) -> dict[str, float]:
     from PySide6.QtTest import QTest
 
     import crmdesk
+    from crmdesk import heap
     from crmdesk.server import demo_data
-    from crmdesk.services import heap
     from crmdesk.services.profiles import Profiles
     from crmdesk.services.registry import Registry
     from crmdesk.services.session import Session
@@ -207,8 +207,8 @@ def demo_start_once() -> float:
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QWidget
 
+    from crmdesk import heap
     from crmdesk.app import AppController, parse_args
-    from crmdesk.services import heap
 
     heap.hold_collections()  # as crmdesk.app.main does first thing
     app = _application()

@@ -54,7 +54,7 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 @pytest.fixture(autouse=True)
 def unfrozen_heap(monkeypatch: pytest.MonkeyPatch) -> None:
     """The app freezes start-up's objects after its window settles; in the suite that would freeze every test's."""
-    from crmdesk.services import heap
+    from crmdesk import heap
 
     monkeypatch.setattr(heap, "_frozen", True)  # as if done already: freeze_startup_objects() freezes nothing
 

@@ -24,11 +24,11 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
+from crmdesk import heap
 from crmdesk.api.client import ContactApi
 from crmdesk.app import AppController, parse_args
 from crmdesk.paths import profile_dir
 from crmdesk.server import demo_data
-from crmdesk.services import heap
 from crmdesk.services.credentials import SERVICE
 from crmdesk.services.demo import DemoServer
 from crmdesk.services.profiles import Profiles
