@@ -539,6 +539,9 @@ class AppController:
         demo.failed.connect(lambda message: self._demo_failed(message) if demo is self.demo else None)
         session = self.session
         waiting_demo = self.window is not None and session is not None and session.demo and not session.is_ready()
+        # First: the server's start (~0.25 s of Python in a process of its own) then overlaps the window's build
+        # below. It reports only through the event loop, once this call has returned.
+        demo.start()
         if self.window is None or waiting_demo:
             # The window shows at once, waiting for the server's address, rather than after the server's start
             # (~0.5 s): its first paint then happens before anything else is on screen, not as one long stall of
@@ -556,7 +559,6 @@ class AppController:
             # An account's window (its token refused) stays until the demo is up: it is replaced then, after a
             # question if it holds unsaved edits, so a demo that fails to start leaves it as it was.
             self.sign_in.set_busy(True, self.sign_in.tr("Starting the demo server…"))
-        demo.start()
 
     def _restart_demo(self, window: MainWindow) -> None:
         """The window whose demo server stopped has settled its edits and writes: replace it without asking."""

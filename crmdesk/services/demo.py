@@ -13,7 +13,7 @@ import re
 import secrets
 import sys
 
-from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Qt, QTimer, Signal
 
 from crmdesk.paths import data_dir, os_error_text
 from crmdesk.services.credentials import TOKEN_ENV
@@ -77,7 +77,9 @@ class DemoServer(QObject):
         process.setProcessEnvironment(env)
         process.readyReadStandardOutput.connect(self._read_stdout)
         process.readyReadStandardError.connect(self._read_stderr)
-        process.errorOccurred.connect(self._error)
+        # Queued: QProcess reports some failures (no pipes left to open) inside start(), and this start reports only
+        # after it returns, when the app has its window to say it in.
+        process.errorOccurred.connect(self._error, Qt.ConnectionType.QueuedConnection)
         process.finished.connect(self._finished)
         self._process = process
         log.info("Starting the demo server: %s %s", program, " ".join(args))

@@ -19,7 +19,7 @@ from typing import cast
 
 import httpx
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QProcess, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
@@ -667,6 +667,44 @@ def test_a_demo_server_that_fails_while_the_window_waits_says_so_and_offers_sign
         assert window.statusBar().currentMessage() == ""
         app.sign_in.reject()  # type: ignore[union-attr]
         qtbot.waitUntil(lambda: exits == [0], timeout=10_000)  # nothing left to wait for: the app ends
+    finally:
+        run(qtbot, app.shutdown(), timeout=20_000)
+
+
+def test_the_demo_server_starts_before_its_window_is_built(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its start (~0.25 s of Python in a process of its own) overlaps the window's build instead of following it.
+    windows_when_started: list[MainWindow | None] = []
+    app = AppController(parse_args(["--demo"]), on_exit=lambda _code: None)
+    monkeypatch.setattr(DemoServer, "start", lambda _demo: windows_when_started.append(app.window))
+    try:
+        app.start()
+        assert windows_when_started == [None]
+        assert app.window is not None and app.window.isVisible()  # then the window, waiting for the server
+    finally:
+        run(qtbot, app.shutdown(), timeout=20_000)
+
+
+@pytest.mark.expected_warnings
+def test_a_demo_server_that_fails_inside_its_start_call_leaves_a_window_that_says_why(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server is started before the window is built, and QProcess reports some failures (no pipes left to open)
+    # before start() returns: the failure must still find the window, not leave it waiting for ever.
+    def start_failing_at_once(process: QProcess, *_args: object) -> None:
+        process.errorOccurred.emit(QProcess.ProcessError.FailedToStart)
+
+    monkeypatch.setattr(QProcess, "start", start_failing_at_once)
+    app = AppController(parse_args(["--demo"]), on_exit=lambda _code: None)
+    try:
+        app.start()
+        window = app.window
+        assert window is not None and window.isVisible()
+        qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=10_000)
+        assert "could not be started" in app.sign_in.message.text()  # type: ignore[union-attr]
+        waiting = window.findChild(QLabel, "sessionWait")
+        assert waiting is not None and "could not be started" in waiting.text()
     finally:
         run(qtbot, app.shutdown(), timeout=20_000)
 
