@@ -229,6 +229,7 @@ class ContactView(QWidget):
         # Those of a create whose answer was lost (it may exist): the next duplicate check looks for it too.
         self._unconfirmed_creates: list[dict[str, object]] = []
         self._create_retry: Callable[[], None] | None = None  # the Retry a failed create's banner offers
+        self._save_retry: Callable[[], None] | None = None  # the Retry a failed save's banner offers
         self._created_anyway: set[str] = set()  # contacts this form's rep chose to create beside: never "ours"
         self._reverted: dict[str, str] | None = None  # the edits Revert just dropped, while Undo can bring them back
         self._reverted_marks: dict[str, str] = {}  # and the fields among them marked as changed elsewhere
@@ -2116,7 +2117,18 @@ class ContactView(QWidget):
         context = self.tr("{name} was created, but could not be read back.").format(name=self._names.get(uid, uid))
         self.error_raised.emit(error, self._read_again(uid), context)
 
+    def _withdraw_save_error(self) -> None:
+        """The server has answered a save since one failed: the banner's "Not saved" and its Retry are old news."""
+        if self._save_retry is not None:
+            self.error_withdrawn.emit(self._save_retry)
+            self._save_retry = None
+
+    def _raise_save_error(self, error: object, uid: str | None, context: str) -> None:
+        self._save_retry = lambda: self._retry_save(uid)
+        self.error_raised.emit(error, self._save_retry, context)
+
     def _on_saved(self, contact: Contact) -> None:
+        self._withdraw_save_error()
         if self._mode != "view" or contact.uid != self.current_uid():
             return
         self._show(contact, keep_edits=False)
@@ -2130,6 +2142,7 @@ class ContactView(QWidget):
         them."""
         self._after_save = None  # whatever waited for this save (another contact, a close) waits for the rep
         self.form.set_busy(False)
+        self._withdraw_save_error()  # the form's status says what stands now
         if self._mode != "view" or contact.uid != self.current_uid():
             return
         self._show(contact, keep_edits=True)
@@ -2145,12 +2158,12 @@ class ContactView(QWidget):
         # Keep every edit; say why at the field when the server named one, else in the banner.
         self._after_save = None
         self.form.set_busy(False)
+        self._withdraw_save_error()  # this failure's own reason replaces the last one's
         uid = self.current_uid()
         if getattr(error, "may_have_happened", False):
             # Sent, and the answer lost: the server may well have stored it. The edits stay, and saving them
             # again sends the same values, which does no harm.
-            context = self.tr("The changes may have been saved: the answer was lost.")
-            self.error_raised.emit(error, lambda: self._retry_save(uid), context)
+            self._raise_save_error(error, uid, self.tr("The changes may have been saved: the answer was lost."))
             self._say_status(self.tr("Not confirmed: {reason}").format(reason=user_message(str(error))), error=True)
             self._update_buttons()
             return
@@ -2170,8 +2183,7 @@ class ContactView(QWidget):
             self.form.set_server_message(field, user_message(str(reason)))
             self.form.focus_first_invalid()
         else:
-            uid = self.current_uid()
-            self.error_raised.emit(error, lambda: self._retry_save(uid), self.tr("Not saved."))
+            self._raise_save_error(error, self.current_uid(), self.tr("Not saved."))
         self._say_status(self.tr("Not saved: {reason}").format(reason=user_message(str(reason))), error=True)
         self._update_buttons()
 

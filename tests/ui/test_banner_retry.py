@@ -50,6 +50,59 @@ def test_retry_after_a_failed_save_sends_the_edits_again(
     close_window(qtbot, window)
 
 
+def test_a_save_that_goes_through_later_takes_the_last_failures_banner_with_it(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    failing = FailingTransport("PUT /api/contact", status=500)
+    window, ref, _city = _alice_saving_olinda(qtbot, account, failing)
+    view = window.contact_view
+    qtbot.waitUntil(lambda: failing.failed == 1 and not view.form.is_busy())
+    assert window.banner.isVisible() and window.banner.text().startswith("Not saved.")
+
+    view.save()  # Ctrl+S again, not the banner's Retry: the server has had its bad moment
+    qtbot.waitUntil(lambda: not view.has_unsaved_changes())
+    assert view.form_status.text() == "Saved" and on_server(qtbot, account, uid=ref.uid).city == "Olinda"
+    assert not window.banner.isVisible()  # no "Not saved" beside "Saved", nor a Retry that would save again
+    close_window(qtbot, window)
+
+
+class _FailsThenRefusesTheEmail(httpx.AsyncBaseTransport):
+    """The loopback server, except that the first save fails (500) and the second is refused at the email (400)."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.saves = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if f"{request.method} {request.url.path}" != "PUT /api/contact" or self.saves >= 2:
+            return await self.inner.handle_async_request(request)
+        self.saves += 1
+        await request.aread()
+        if self.saves == 1:
+            return httpx.Response(500, json={"success": False, "error": "Internal error", "code": "SERVER_ERROR"})
+        refusal = {"success": False, "error": "Invalid email: the domain does not accept mail", "code": "BAD_REQUEST"}
+        return httpx.Response(400, json=refusal)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_save_refused_at_a_field_after_one_that_failed_drops_the_first_ones_banner(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    transport = _FailsThenRefusesTheEmail()
+    window, _ref, _city = _alice_saving_olinda(qtbot, account, transport)
+    view = window.contact_view
+    qtbot.waitUntil(lambda: transport.saves == 1 and not view.form.is_busy())
+    assert window.banner.isVisible() and window.banner.text().startswith("Not saved.")
+
+    view.save()
+    qtbot.waitUntil(lambda: transport.saves == 2 and not view.form.is_busy())
+    assert view.form.message("email") == "The domain does not accept mail"  # said at the field
+    assert not window.banner.isVisible()  # the server answered: "The server failed" no longer stands
+    close_window(qtbot, window)
+
+
 def _create_that_fails(qtbot: QtBot, account: Account) -> MainWindow:
     """A window whose first create (Bruno, bruno@example.com, typed into the new-contact form) has just failed."""
     failing = FailingTransport("POST /api/contact", status=503)
