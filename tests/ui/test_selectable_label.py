@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QContextMenuEvent, QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMenu, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from crmdesk.ui.selectable_label import SelectableLabel
@@ -153,3 +153,76 @@ def test_text_a_document_lays_out_apart_is_selectable_from_the_start_and_moves_n
     QTest.mouseMove(label, QPoint(4, 4))
     qtbot.wait(20)
     assert label.geometry() == before
+
+
+CODE = "ReferenceCode-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyz0123456789thatshould"
+LONG_WORD = f"Tracking number for the samples: {CODE}example.com. Call back Monday."
+
+
+def test_a_word_too_long_for_the_line_breaks_rather_than_running_off_the_edge(qtbot: QtBot) -> None:
+    label = WrappedLabel()
+    label.setText(LONG_WORD)
+    window = _shown(qtbot, label)
+    assert label.fontMetrics().horizontalAdvance(CODE) > label.width()  # a word no line of this label holds
+    assert label.minimumSizeHint().width() <= label.width()  # its widest unbreakable piece now fits
+    one_line = label.fontMetrics().height()
+    assert label.heightForWidth(label.width()) >= 3 * one_line  # the word's rest is on lines below, not cut off
+    # Words that fit a line still wrap whole, and a URL still breaks at its slashes only.
+    label.setText("see https://example.com/a/very/long/path/that/goes/on/and/on?with=query&and=more")
+    assert label.text() == "see https://example.com/a/very/long/path/that/goes/on/and/on?with=query&and=more"
+    window.close()
+
+
+def test_what_is_copied_from_a_broken_word_is_the_text_as_written(qtbot: QtBot) -> None:
+    label = WrappedLabel()
+    label.setText(LONG_WORD)
+    window = _shown(qtbot, label)
+    clipboard = QGuiApplication.clipboard()
+    clipboard.clear()
+    if clipboard.supportsSelection():  # X11: a mouse selection is pasted with the middle button
+        clipboard.clear(clipboard.Mode.Selection)
+    # The pointer comes, a press makes the text selectable, and a drag down three lines selects into the code.
+    line = label.fontMetrics().height()
+    start, end = QPoint(2, line // 2), QPoint(label.width() - 2, 2 * line + line // 2)
+    QTest.mouseMove(label, start)
+    QTest.mousePress(label, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(label, end)
+    QTest.mouseRelease(label, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+    assert "\u200b" in label.selectedText()  # part of the broken code is in it
+    if clipboard.supportsSelection():
+        selection = clipboard.text(clipboard.Mode.Selection)
+        assert len(selection) > len("Tracking number for the samples: Ref") and LONG_WORD.startswith(selection)
+    label.setSelection(0, len(label.text()))
+    QTest.keyClick(label, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert clipboard.text() == LONG_WORD
+    window.close()
+
+
+def test_the_context_menu_of_a_broken_word_copies_the_text_as_written(qtbot: QtBot) -> None:
+    label = WrappedLabel()
+    label.setText(LONG_WORD)
+    window = _shown(qtbot, label)
+    QTest.mouseMove(label, QPoint(4, 4))
+    clipboard = QGuiApplication.clipboard()
+    clipboard.clear()
+    menus_before = set(QApplication.topLevelWidgets())
+    QApplication.sendEvent(
+        label, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, QPoint(4, 4), label.mapToGlobal(QPoint(4, 4)))
+    )
+    (menu,) = [widget for widget in QApplication.topLevelWidgets() if widget not in menus_before and widget.isVisible()]
+    assert isinstance(menu, QMenu)
+    actions = {action.text().replace("&", ""): action for action in menu.actions() if action.text()}
+    assert set(actions) == {"Copy", "Select All"} and not actions["Copy"].isEnabled()  # nothing selected yet
+    actions["Select All"].trigger()
+    assert label.selectedText().replace("\u200b", "") == LONG_WORD
+    menu.close()
+    QApplication.sendEvent(
+        label, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, QPoint(4, 4), label.mapToGlobal(QPoint(4, 4)))
+    )
+    (menu,) = [widget for widget in QApplication.topLevelWidgets() if isinstance(widget, QMenu) and widget.isVisible()]
+    copy = next(action for action in menu.actions() if action.text().replace("&", "") == "Copy")
+    assert copy.isEnabled()
+    copy.trigger()
+    assert clipboard.text() == LONG_WORD
+    menu.close()
+    window.close()
