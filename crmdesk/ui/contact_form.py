@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPlainTextEdit,
     QSizePolicy,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -303,17 +304,40 @@ class TimeZoneCombo(QComboBox):
 _STEP_KEYS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
 
 
+class _ClearableLine(QLineEdit):
+    """A line edit with a clear button whose size hint is the same empty or not.
+
+    Qt leaves the clear button's room out of the hint while the button hides, which it does over an empty field;
+    the form's columns are sized by their fields' hints, so the notes column beside the form moved 16 px sideways
+    between a contact with a birthday and one without, and in the middle of an edit when a save put one in.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setClearButtonEnabled(True)
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        if not self.text():
+            # The room QLineEdit gives a side widget: its icon, 6 px around it, and the margin beside it.
+            style = self.style()
+            icon = style.pixelMetric(QStyle.PixelMetric.PM_LineEditIconSize, None, self)
+            hint.setWidth(
+                hint.width() + icon + 6 + style.pixelMetric(QStyle.PixelMetric.PM_LineEditIconMargin, None, self)
+            )
+        return hint
+
+
 class BirthdayEdit(QWidget):
     """A YYYY-MM-DD line edit that may stay empty, with a calendar popup button beside it. A date typed the way the
     rep's locale writes dates ("25/12/1990", "25.12.90") is taken, and written YYYY-MM-DD on leaving the field."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.line = QLineEdit(self)
+        self.line = _ClearableLine(self)
         keep_one_line(self.line)
         self.line.setObjectName("birthday")
         self.line.setPlaceholderText(self.tr("YYYY-MM-DD"))
-        self.line.setClearButtonEnabled(True)
         self.line.editingFinished.connect(self.write_as_stored)
         self._put = ""  # what the form last showed here (see value)
         self.button = ToolButton(self)

@@ -216,6 +216,30 @@ def test_the_sidebar_edge_stays_put_from_one_contact_to_the_next(
     close_window(qtbot, window)
 
 
+def test_the_notes_column_stays_put_whether_or_not_a_contact_has_a_birthday(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    without, with_birthday = create_contacts(
+        qtbot,
+        account,
+        {"name": "Ana Lima", "email": "ana@example.com", "city": "Recife"},
+        {"name": "Bia Lima", "email": "bia@example.com", "city": "Recife", "birthday": "1990-05-17"},
+    )
+    window = open_window(qtbot, account)
+    window.resize(1280, 800)  # wide enough for the tags and notes beside the form
+    view = window.contact_view
+    edges: list[int] = []
+    for ref in (without, with_birthday, without):
+        window.open_uid(ref.uid)
+        qtbot.waitUntil(lambda ref=ref: view.current_uid() == ref.uid, timeout=15_000)  # type: ignore[misc]
+        qtbot.wait(200)  # let the layouts settle, a late relayout included
+        assert view.splitter.orientation() == Qt.Orientation.Horizontal
+        edges.append(view.side.mapTo(window, view.side.rect().topLeft()).x())
+    # The birthday field's clear button shows only over a date: its room must not move the column beside the form.
+    assert edges == [edges[0]] * 3, edges
+    close_window(qtbot, window)
+
+
 def test_splitter_sizes_and_geometry_are_remembered(
     qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
 ) -> None:
