@@ -75,7 +75,7 @@ from crmdesk.ui.scaled_font import scale_font
 from crmdesk.ui.selectable_label import SelectableLabel
 from crmdesk.ui.staged import BuildSteps
 from crmdesk.ui.tag_chips import TagChips, with_tag
-from crmdesk.ui.tool_button import ToolButton
+from crmdesk.ui.tool_button import FlatButton, ToolButton
 
 log = logging.getLogger("crmdesk.ui.contact_view")
 
@@ -759,9 +759,8 @@ class ContactView(QWidget):
         self.revert_button.clicked.connect(self.revert)
         # Revert cannot be undone in the fields themselves (their own undo ends at the reverted text), and Ctrl+R
         # is a browser's reload to many hands: what it dropped can be put back until the next edit.
-        self.undo_revert_button = QPushButton(tr("Undo"), self)
+        self.undo_revert_button = FlatButton(tr("Undo"), self)
         self.undo_revert_button.setObjectName("undoRevertButton")
-        self.undo_revert_button.setFlat(True)
         self.undo_revert_button.setIcon(icon("undo"))
         self.undo_revert_button.setProperty("iconName", "undo")  # tinted anew by changeEvent
         self.undo_revert_button.setToolTip(tr("Put back the changes just reverted"))

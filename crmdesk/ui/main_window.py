@@ -47,7 +47,7 @@ from crmdesk.ui.icons import TOOLBAR_SIZE, app_icon, icon
 from crmdesk.ui.messages import plain_box, plain_tooltip
 from crmdesk.ui.scaled_font import scale_font
 from crmdesk.ui.search_field import SearchField
-from crmdesk.ui.tool_button import ToolButton
+from crmdesk.ui.tool_button import FlatButton, ToolButton
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QStyleOptionViewItem
@@ -491,10 +491,9 @@ class MainWindow(QMainWindow):
         self.results_status.setTextFormat(Qt.TextFormat.PlainText)
         self.results_status.setText(self.tr("Search by UID, email or phone."))
         self.results_status.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.create_from_search = QPushButton(results)
+        self.create_from_search = FlatButton(parent=results)
         self.create_from_search.setObjectName("createFromSearch")
         self.create_from_search.setIcon(icon("plus"))
-        self.create_from_search.setFlat(True)
         self.create_from_search.hide()
         self.results_list = _sidebar_list("resultsList", self.tr("Search results"), results)
         self.results_list.hide()

@@ -27,7 +27,7 @@ from crmdesk.ui.formatting import account_stamps_to_local, user_locale
 from crmdesk.ui.icons import icon
 from crmdesk.ui.messages import show_inline_error, user_message
 from crmdesk.ui.scaled_font import scale_font
-from crmdesk.ui.tool_button import ToolButton
+from crmdesk.ui.tool_button import FlatButton, ToolButton
 from crmdesk.ui.wrapped_label import WrappedLabel
 
 
@@ -93,9 +93,8 @@ class NoteEntryWidget(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 2, 0, 6)
         layout.setSpacing(1)
-        self.whole_button = QPushButton(self.tr("Show the whole note"), self)
+        self.whole_button = FlatButton(self.tr("Show the whole note"), self)
         self.whole_button.setObjectName("wholeNote")
-        self.whole_button.setFlat(True)
         self.whole_button.setIcon(icon("chevron-down"))  # as "Show older notes" has: it opens more
         self.whole_button.setProperty("iconName", "chevron-down")  # the contact view tints it for a new scheme
         self.whole_button.hide()
@@ -211,9 +210,8 @@ class NotesTimeline(QWidget):
         self._empty = QLabel(self.tr("No notes yet. Write what was said on the call above."), self._container)
         self._empty.setWordWrap(True)
         self._empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.more_button = QPushButton(self._container)
+        self.more_button = FlatButton(parent=self._container)
         self.more_button.setObjectName("moreNotes")
-        self.more_button.setFlat(True)
         self.more_button.setIcon(icon("chevron-down"))
         self.more_button.setProperty("iconName", "chevron-down")  # the contact view tints it anew for a new scheme
         self.more_button.clicked.connect(self.show_more)

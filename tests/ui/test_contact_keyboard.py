@@ -8,13 +8,15 @@ from typing import cast
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QPalette
-from PySide6.QtWidgets import QLabel, QLineEdit, QScrollArea, QWidget
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from crmdesk.api.client import ContactApi
 from crmdesk.contract import NoteEntry
 from crmdesk.ui.contact_view import ContactView
 from crmdesk.ui.notes_timeline import NotesTimeline
+from crmdesk.ui.tool_button import FlatButton
 from tests.ui.contact_support import (
     create_contact,
     demo_registry,
@@ -167,6 +169,32 @@ def test_keyboard_focus_shows_as_a_ring_in_the_highlight_colour(qtbot: QtBot, vi
     assert _ring_pixels(button) == 3
     button.clearFocus()
     assert _ring_pixels(button) == 0
+
+
+def test_a_flat_button_shows_the_ring_after_tab_and_not_after_a_click(qtbot: QtBot) -> None:
+    window = QWidget()
+    field, button = QLineEdit(window), FlatButton("Show older notes (12)", window)
+    layout = QVBoxLayout(window)
+    layout.addWidget(field)
+    layout.addWidget(button)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(button.hasFocus)
+    assert _ring_pixels(button) == 0, "a click shows no ring, as on any button"
+    field.setFocus()
+    QTest.keyClick(field, Qt.Key.Key_Tab)
+    qtbot.waitUntil(button.hasFocus)
+    assert _ring_pixels(button) == 3  # Fusion alone draws nothing on a flat button with focus
+    field.setFocus()
+    assert _ring_pixels(button) == 0
+
+
+def test_the_windows_flat_buttons_show_the_ring(view: ContactView) -> None:
+    for name in ("undoRevertButton", "moreNotes", "wholeNote"):
+        assert all(isinstance(button, FlatButton) for button in view.findChildren(QPushButton, name)), name
 
 
 def test_the_notes_ring_shows_for_the_keyboard_only_and_whole_beside_a_scroll_bar(qtbot: QtBot) -> None:
