@@ -225,6 +225,9 @@ def _light_palette(standard: Any) -> Any:
     # in a disabled entry. 3 : 1 reads, and still looks unavailable beside black.
     for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
         standard.setColor(QPalette.ColorGroup.Disabled, role, QColor("#858585"))
+    # Muted stays dimmer than the disabled values: a greyed-out contact (being deleted) read its empty fields'
+    # hints and its "Created…" line darker than its names.
+    standard.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.PlaceholderText, QColor("#a6a6a6"))
     return standard
 
 
@@ -262,6 +265,7 @@ def _dark_palette() -> Any:
     # mode's: #7a7e86 read 2.4 : 1 on a disabled Save. Still plainly dimmer than enabled text.
     for colour_role in (role.WindowText, role.Text, role.ButtonText):
         palette.setColor(disabled, colour_role, QColor("#8e929a"))
+    palette.setColor(disabled, role.PlaceholderText, QColor("#6f737b"))  # dimmer than the disabled values
     palette.setColor(disabled, role.Base, QColor("#303237"))
     palette.setColor(disabled, role.Button, QColor("#2f3236"))
     return palette

@@ -264,6 +264,24 @@ def test_the_light_palette_the_app_brings_keeps_muted_text_readable(qapp: object
         assert contrast(palette.color(ROLE.PlaceholderText), palette.color(background)) >= 4.5
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_greyed_out_hints_stay_dimmer_than_greyed_out_values(qapp: object, scheme: str) -> None:
+    # A contact being deleted is greyed out whole: its empty fields' hints ("YYYY-MM-DD") and muted lines ("UID",
+    # "Created…") must not stand out more than the names and values, or an empty field reads as a filled one.
+    from PySide6.QtWidgets import QStyleFactory
+
+    fusion = QStyleFactory.create("Fusion")
+    assert fusion is not None
+    palette = _light_palette(fusion.standardPalette()) if scheme == "light" else _dark_palette()
+    disabled = QPalette.ColorGroup.Disabled
+    for background in (ROLE.Base, ROLE.Window):
+        ground = palette.color(disabled, background)
+        hint, value = palette.color(disabled, ROLE.PlaceholderText), palette.color(disabled, ROLE.Text)
+        assert contrast(hint, ground) < contrast(value, ground), (background, hint.name(), value.name())
+        # ...and the enabled hint stays the more readable of the two hints.
+        assert contrast(palette.color(ROLE.PlaceholderText), palette.color(background)) > contrast(hint, ground)
+
+
 def test_dark_palette_fields_stand_out_from_the_window(qapp: object) -> None:
     # Fusion outlines a field in a darker shade of the window, which vanishes against a dark field: the fields are
     # lighter than the window instead, so an empty one still reads as a box to type in.
