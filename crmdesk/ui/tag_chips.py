@@ -238,7 +238,9 @@ class TagChips(QWidget):
         self.input.setPlaceholderText(self.tr("Add a tag… (Enter; commas separate tags)"))
         self.input.setToolTip(self.tr("Type a tag and press Enter to add it.") + "\n" + no_remove)
         self.input.setClearButtonEnabled(True)
-        self._known = QStringListModel(self)
+        self._known = QStringListModel(self)  # what the box suggests: the known tags this contact has not
+        self._known_tags: list[str] = []
+        self._suggestions_stale = False  # the chips changed since the suggestions were picked (see _typing)
         completer = QCompleter(self._known, self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
@@ -279,7 +281,8 @@ class TagChips(QWidget):
         self._scroll.set_room(height)
 
     def set_known_tags(self, tags: Iterable[str]) -> None:
-        self._known.setStringList(sorted(set(tags), key=str.casefold))
+        self._known_tags = sorted(set(tags), key=str.casefold)
+        self._suggestions_stale = True
 
     def set_tags(self, tags: Iterable[str], *, keep_pending: bool = False, pending: Iterable[str] = ()) -> None:
         """Show exactly these confirmed tags; chips are reused, extra ones removed.
@@ -301,6 +304,7 @@ class TagChips(QWidget):
         try:
             while len(self._chips) > len(names):
                 self._remove_chip(self._chips[-1])
+            self._suggestions_stale = True  # reused chips take the next contact's tags
             for chip, name in zip(self._chips, names, strict=False):
                 chip.set_tag(name, pending=name.casefold() not in confirmed)
             for name in names[len(self._chips) :]:
@@ -365,6 +369,12 @@ class TagChips(QWidget):
     def _typing(self) -> None:
         if self._message.isVisible():  # the message was about the text being changed now
             self.set_message("")
+        if self._suggestions_stale:
+            # Picked at the first key after the chips changed rather than at every change (each contact shown):
+            # QLineEdit emits textEdited before its completer looks, so the list is current for this key.
+            present = {chip.name.casefold() for chip in self._chips}
+            self._known.setStringList([tag for tag in self._known_tags if tag.casefold() not in present])
+            self._suggestions_stale = False
 
     def _submit(self) -> None:
         # Commas separate tags, as in the new-contact form (whose tags come here when it opens an existing one).
@@ -391,6 +401,7 @@ class TagChips(QWidget):
         return next((chip for chip in self._chips if chip.name.casefold() == tag.casefold()), None)
 
     def _append_chip(self, name: str, *, pending: bool) -> TagChip:
+        self._suggestions_stale = True
         if self._spare:
             chip = self._spare.pop()
         else:
@@ -412,6 +423,7 @@ class TagChips(QWidget):
         QTimer.singleShot(0, self, scroll)
 
     def _remove_chip(self, chip: TagChip) -> None:
+        self._suggestions_stale = True
         # Out of the layout (a hidden item would still take spacing) and kept for the next contact's tags.
         self._flow.removeWidget(chip)
         self._chips.remove(chip)

@@ -256,6 +256,33 @@ def test_a_tag_box_holding_only_commas_adds_nothing(qtbot: QtBot, view: ContactV
     assert uid is not None and read_back(qtbot, api, uid).tags == ()
 
 
+def _suggested(qtbot: QtBot, view: ContactView, typed: str) -> list[str]:
+    box = view.tags.input
+    box.setFocus()
+    box.clear()
+    qtbot.keyClicks(box, typed)
+    completer = box.completer()
+    assert completer is not None
+    model = completer.completionModel()
+    return [model.index(row, 0).data() for row in range(model.rowCount())]
+
+
+def test_the_tag_box_suggests_only_tags_the_contact_does_not_have(
+    qtbot: QtBot, view: ContactView, api: ContactApi
+) -> None:
+    view.registry.merge(tags=["Hot Lead", "Hospital", "Website", "Webinar"])  # the profile's known tags
+    view.tags.set_tags(["hot lead"])  # tags match whatever their case
+    assert _suggested(qtbot, view, "ho") == ["Hospital"]
+    with qtbot.waitSignal(view.service.tag_added, timeout=10_000):
+        qtbot.keyClick(view.tags.input, Qt.Key.Key_Return)  # "ho" added: a new tag
+    view.tags.input.clear()
+    assert _suggested(qtbot, view, "we") == ["Webinar", "Website"]
+    assert _suggested(qtbot, view, "h") == ["Hospital"]  # nor the one just added
+    view.tags.set_tags(["Website", "Webinar"])  # another contact's two tags, on the same two chips
+    assert _suggested(qtbot, view, "ho") == ["ho", "Hospital", "Hot Lead"]
+    assert _suggested(qtbot, view, "we") == []
+
+
 def test_a_tag_chosen_from_the_suggestions_with_enter_is_added_and_the_box_left_empty(
     qtbot: QtBot, view: ContactView, api: ContactApi
 ) -> None:
