@@ -27,7 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from crmdesk import contract
-from crmdesk.contract import ContactInput, ContractError, NoteEntry
+from crmdesk.contract import MAX_LENGTH, ContactInput, ContractError, NoteEntry
 from crmdesk.paths import make_private_dir
 
 metadata = sa.MetaData()
@@ -96,8 +96,10 @@ contacts = sa.Table(
     sa.Column("email", sa.String(254), nullable=False, default=""),
     # casefold() of the email, made in Python: SQL lower() folds only ASCII, so "JOSÉ@" would miss "josé@".
     sa.Column("email_key", sa.String(254), nullable=False, default=""),
-    sa.Column("phone", sa.String(50), nullable=False, default=""),
-    sa.Column("phone_digits", sa.String(50), nullable=False, default=""),
+    # Unbounded: the contract limits no phone ("+55 11 98765-4321 ext. 1234, ask for the front desk"). SQLite
+    # ignores a column's length, but PostgreSQL refused a longer one with a 500 (see _migrate, version 5).
+    sa.Column("phone", sa.Text, nullable=False, default=""),
+    sa.Column("phone_digits", sa.Text, nullable=False, default=""),
     sa.Column("business_name", sa.String(200), nullable=False, default=""),
     sa.Column("birthday", sa.String(10), nullable=False, default=""),
     sa.Column("address", sa.String(300), nullable=False, default=""),
@@ -113,7 +115,8 @@ contacts = sa.Table(
     sa.Column("created", sa.String(20), nullable=False),
     sa.Column("last_update", sa.String(20), nullable=False),
     sa.Index("ix_contacts_account_uid", "account_id", "uid", unique=True),
-    sa.Index("ix_contacts_account_phone_digits", "account_id", "phone_digits"),
+    # MySQL indexes a text column by a prefix only: 64 digits tell any two phones apart.
+    sa.Index("ix_contacts_account_phone_digits", "account_id", "phone_digits", mysql_length={"phone_digits": 64}),
     sa.Index("ix_contacts_account_email_key", "account_id", "email_key"),
 )
 
@@ -139,8 +142,9 @@ notes = sa.Table(
 
 #: The layout of the tables above. Raise it with every change a release makes to them, and teach
 #: :func:`_migrate` to bring the previous layout up to it. 1: the first release; 2: ``contacts.email_key``;
-#: 3: ``tokens.token`` holds :func:`token_key` of each token, not the token; 4: ``tokens.label``.
-SCHEMA_VERSION = 4
+#: 3: ``tokens.token`` holds :func:`token_key` of each token, not the token; 4: ``tokens.label``; 5: the phone
+#: columns are text of any length.
+SCHEMA_VERSION = 5
 
 # The version of the layout a database holds, so that an older CRMDesk refuses a database a newer one has changed
 # instead of failing on its first write. Every version keeps this table as it is.
@@ -460,6 +464,11 @@ def _migrate(engine: Engine) -> None:
         for token in kept:
             if not _is_token_key(token):
                 conn.execute(tokens.update().where(tokens.c.token == token).values(token=token_key(token)))
+        if conn.dialect.name == "postgresql":
+            # Version 5. SQLite never enforced the old VARCHAR(50); PostgreSQL did. Changing a type that is
+            # already TEXT changes nothing, so a second process upgrading at the same time does no harm.
+            for column in ("phone", "phone_digits"):
+                conn.execute(sa.text(f"ALTER TABLE contacts ALTER COLUMN {column} TYPE TEXT"))
         if list(conn.execute(sa.select(schema_info.c.version)).scalars()) != [SCHEMA_VERSION]:
             conn.execute(schema_info.delete())
             conn.execute(schema_info.insert().values(version=SCHEMA_VERSION))
@@ -682,15 +691,18 @@ class Store:
             conn.execute(tokens.insert().values(token=token_key(token), account_id=account.id))
         return token
 
-    def _add_names(self, table: sa.Table, account_name: str, names: Iterable[str]) -> None:
+    def _add_names(self, table: sa.Table, field: str, account_name: str, names: Iterable[str]) -> None:
+        """Add stage or quality names (``field``: the API field that takes them, whose limit they keep)."""
+        limit = MAX_LENGTH[field]
         with self._writing() as conn:
             account = self._account(conn, account_name)
             for raw in names:
                 name = raw.strip()
                 if not name:
                     raise StoreError("a name cannot be empty")
-                if len(name) > 100:
-                    raise StoreError(f"{name[:20]!r}... is longer than 100 characters")
+                if len(name) > limit:
+                    # Longer than the API takes: no contact could ever be given it.
+                    raise StoreError(f"{name[:20]!r}... is longer than {limit} characters")
                 exists = conn.execute(
                     sa.select(table.c.id).where(table.c.account_id == account.id, table.c.name_key == name.casefold())
                 ).first()
@@ -698,10 +710,10 @@ class Store:
                     conn.execute(table.insert().values(account_id=account.id, name=name, name_key=name.casefold()))
 
     def add_stages(self, account_name: str, names: Iterable[str]) -> None:
-        self._add_names(stages, account_name, names)
+        self._add_names(stages, "stageName", account_name, names)
 
     def add_qualities(self, account_name: str, names: Iterable[str]) -> None:
-        self._add_names(qualities, account_name, names)
+        self._add_names(qualities, "qualityName", account_name, names)
 
     def add_member(self, account_name: str, email: str, name: str) -> None:
         try:
