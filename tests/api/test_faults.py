@@ -745,6 +745,19 @@ def test_unknown_fields_nulls_and_numbers_are_tolerated() -> None:
     assert [note.text for note in contact.notes][1] == "Called as requested and sent the prices."
 
 
+def test_a_contact_whose_every_field_but_its_uid_is_null_reads_as_unset() -> None:
+    # The contract answers "" and []; a vendor may send null for any of them, the lists and times included.
+    data = dict.fromkeys(SEED_CONTACT, None) | {"uid": "ABC12345"}
+    api, _recorder = make_api(handler=Scripted([ok(data)]))
+    contact = _run(api, "get_contact", uid="ABC12345")
+    assert isinstance(contact, Contact)
+    assert contact.tags == () and contact.notes == () and contact.notes_raw == ""
+    assert contact.created is None and contact.lastUpdate is None  # unknown times, not an error
+    texts = {name: getattr(contact, name) for name in SEED_CONTACT if name not in {"uid", "tags", "notes"}}
+    del texts["created"], texts["lastUpdate"]
+    assert texts == dict.fromkeys(texts, ""), texts
+
+
 def test_array_with_one_full_contact_is_that_contact() -> None:
     handler = Scripted([ok([SEED_CONTACT])])
     api, _recorder = make_api(handler=handler)

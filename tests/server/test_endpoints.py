@@ -210,6 +210,16 @@ def test_number_value_is_stored_as_string_and_unknown_fields_are_ignored(api: ht
     assert wrong.status_code == 400
 
 
+def test_a_contact_with_nothing_set_reads_every_unset_field_as_empty_text(api: httpx.Client) -> None:
+    data = api.get("/api/contact", params={"uid": create(api, name="Bare Bones", phone="7")}).json()["data"]
+    unset = {name: value for name, value in data.items() if name not in {"uid", "firstName", "lastName", "phone"}}
+    times = {name: unset.pop(name) for name in ("created", "lastUpdate")}
+    assert all(times.values())
+    assert unset.pop("tags") == []
+    assert unset == dict.fromkeys(unset, ""), unset  # never null: stage, quality and owner included
+    assert {"stageName", "qualityName", "ownerEmail", "notes", "email", "snapshot"} <= set(unset)
+
+
 def test_update_clears_with_empty_or_null_but_keeps_identity_rule(api: httpx.Client) -> None:
     uid = create(api, name="Clear Me", email="clear@example.com", phone="123", city="Recife", stageName="Won")
     data = api.put("/api/contact", json={"uid": uid, "city": "", "stageName": None, "phone": None}).json()["data"]

@@ -121,7 +121,26 @@ def test_bodies_that_are_not_a_json_object_are_bad_requests(api: httpx.Client, c
     assert_error(response, 400, "BAD_REQUEST")
 
 
+def _body_of(size: int) -> bytes:
+    """A create body of exactly ``size`` bytes, padded with a field the server ignores."""
+    start = json.dumps({"name": "Big Body", "phone": "1", "padding": ""}).encode()
+    body = start[:-2] + b"x" * (size - len(start)) + start[-2:]
+    assert len(body) == size
+    return body
+
+
+def test_a_body_of_exactly_one_mebibyte_is_taken(api: httpx.Client) -> None:
+    response = api.post("/api/contact", content=_body_of(contract.MAX_BODY_BYTES))
+    assert response.status_code == 201, response.text[:200]
+
+    def chunks() -> object:
+        yield _body_of(contract.MAX_BODY_BYTES)  # without Content-Length: counted as it arrives
+
+    assert api.post("/api/contact", content=chunks()).status_code == 201  # type: ignore[arg-type]
+
+
 def test_body_over_one_mebibyte_is_refused(api: httpx.Client) -> None:
+    assert_error(api.post("/api/contact", content=_body_of(contract.MAX_BODY_BYTES + 1)), 400, "BAD_REQUEST")
     body = json.dumps({"name": "Big Body", "phone": "1", "padding": "x" * contract.MAX_BODY_BYTES}).encode()
     assert_error(api.post("/api/contact", content=body), 400, "BAD_REQUEST")
 
@@ -148,6 +167,8 @@ def test_body_over_one_mebibyte_is_refused(api: httpx.Client) -> None:
         ({"name": "X Y", "phone": "1", "value": True}, "value"),
         ({"name": "X Y", "phone": "1", "value": "9" * 65}, "value"),
         ({"firstName": "x" * 101, "phone": "1"}, "firstName"),
+        ({"firstName": "X", "lastName": "y" * 101, "phone": "1"}, "lastName"),
+        ({"name": "X Y", "phone": "1", "state": "s" * 101}, "state"),
         ({"name": "X Y", "phone": "1", "businessName": "b" * 201}, "businessName"),
         ({"name": "X Y", "phone": "1", "address": "a" * 301}, "address"),
         ({"name": "X Y", "phone": "1", "city": "c" * 101}, "city"),
@@ -200,6 +221,9 @@ def test_unknown_stage_message_names_the_stage(api: httpx.Client) -> None:
     [
         ("PUT", "/api/contact", {"city": "Rio"}, "uid"),
         ("PUT", "/api/contact", {"uid": "bad"}, "uid"),
+        # A well-formed uid of no contact: the body is judged before the contact is looked up.
+        ("PUT", "/api/contact", {"uid": "ZZZZZZZZ", "stageName": "Nope"}, "stageName"),
+        ("PUT", "/api/contact", {"uid": "ZZZZZZZZ", "city": "c" * 101}, "city"),
         ("POST", "/api/contact/tag/add", {"tagName": "x"}, "uid"),
         ("POST", "/api/contact/tag/add", {"uid": "ABCD1234"}, "tagName"),
         ("POST", "/api/contact/tag/add", {"uid": "ABCD1234", "tagName": ["x"]}, "tagName"),

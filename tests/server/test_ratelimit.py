@@ -103,8 +103,20 @@ def test_auth_and_plan_are_checked_before_the_rate_limit(limited_server: LiveSer
     assert answers == {401}
 
 
+def test_the_rate_limit_is_checked_before_the_body(limited_server: LiveServer) -> None:
+    # Authentication, plan, rate limit, validation, lookup: a limited token's malformed body is a 429, so a
+    # client that waits and sends it again learns only then that the body was wrong.
+    with client_for(limited_server.add_account()) as api:
+        for _ in range(5):
+            api.get("/api/contact", params={"uid": "ZZZZZZZZ"})
+        assert api.post("/api/contact", content=b"{oops").status_code == 429
+        assert api.put("/api/contact", json={"uid": "bad"}).status_code == 429
+
+
 def test_rate_limit_headers_are_on_every_response(limited_server: LiveServer) -> None:
+    free = limited_server.add_account(plan="free")
     for response in (
+        httpx.get(f"{limited_server.base_url}/api/contact", headers={"Authorization": f"Bearer {free.token}"}),
         httpx.get(f"{limited_server.base_url}/nowhere"),
         httpx.get(f"{limited_server.base_url}/openapi.json"),
         httpx.get(f"{limited_server.base_url}/api/contact"),
