@@ -34,7 +34,7 @@ def _contact_body(mode: str) -> dict[str, Any]:
     if mode == "create":
         properties["note"] = _string("note")
     else:
-        properties["uid"] = {"type": "string", "pattern": "^[A-Z0-9]{8}$"}
+        properties["uid"] = {"type": "string", "pattern": contract.UID_RE.pattern}
         required.append("uid")
     return {"type": "object", "properties": properties, "required": required}
 
@@ -43,7 +43,7 @@ def _identified_body(field: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
-            "uid": {"type": "string", "pattern": "^[A-Z0-9]{8}$"},
+            "uid": {"type": "string", "pattern": contract.UID_RE.pattern},
             "email": {"type": "string"},
             "phone": {"type": "string"},
             field: schema,
@@ -161,7 +161,7 @@ def openapi_spec() -> dict[str, Any]:
                     "type": "object",
                     "properties": {
                         **{key: {"type": "string"} for key in contract.CONTACT_FIELDS},
-                        "uid": {"type": "string", "pattern": "^[A-Z0-9]{8}$"},
+                        "uid": {"type": "string", "pattern": contract.UID_RE.pattern},
                         "tags": {"type": "array", "items": {"type": "string"}},
                     },
                     "required": list(contract.CONTACT_FIELDS),
