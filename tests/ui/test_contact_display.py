@@ -40,7 +40,7 @@ GERMANY = QLocale(QLocale.Language.German, QLocale.Country.Germany)
 US = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
 UK = QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom)
 BRAZIL = QLocale(QLocale.Language.Portuguese, QLocale.Country.Brazil)
-LONG_EMAIL = "ana.oliveira.comercial.vendas.regionais@padaria-sol-do-sul-e-centro-oeste.com.br"
+LONG_EMAIL = "ana.oliveira.comercial.vendas.regionais.sudeste@padaria-sol-do-sul-e-centro-oeste-e-nordeste.com.br"
 
 
 @pytest.fixture
