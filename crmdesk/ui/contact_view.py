@@ -395,25 +395,29 @@ class ContactView(QWidget):
     def show_examples(self, examples: Sequence[tuple[str, str]]) -> None:
         """Offer contacts to open from the empty state, each by its name with the query that finds it: the demo's
         samples. The Contact API cannot list contacts, so a first look would otherwise need an email or UID that
-        nobody new knows. A click looks the contact up as typed in the search field, which then shows how."""
-        if not examples:
-            return
-        label = QLabel(self.empty_page)
-        label.setObjectName("emptyExamples")
-        label.setTextFormat(Qt.TextFormat.RichText)  # links made here, from escaped names
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        label.setWordWrap(True)
-        label.setTextInteractionFlags(
-            Qt.TextInteractionFlag.LinksAccessibleByMouse | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
-        )
+        nobody new knows. A click looks the contact up as typed in the search field, which then shows how. Called
+        again, the offer becomes the new list (none: it goes)."""
+        label = self.empty_examples
+        if label is None:
+            if not examples:
+                return
+            label = QLabel(self.empty_page)
+            label.setObjectName("emptyExamples")
+            label.setTextFormat(Qt.TextFormat.RichText)  # links made here, from escaped names
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(
+                Qt.TextInteractionFlag.LinksAccessibleByMouse | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+            )
+            label.linkActivated.connect(self.lookup_requested.emit)
+            label.setContentsMargins(0, 6, 0, 0)
+            self._empty_layout.insertWidget(self._empty_layout.indexOf(self.empty_hint) + 1, label)
+            self.empty_examples = label
         links = " · ".join(
             f'<a href="{html.escape(query, quote=True)}">{html.escape(name)}</a>' for name, query in examples
         )
-        label.setText(html.escape(self.tr("Sample contacts to open:")) + " " + links)
-        label.linkActivated.connect(self.lookup_requested.emit)
-        label.setContentsMargins(0, 6, 0, 0)
-        self._empty_layout.insertWidget(self._empty_layout.indexOf(self.empty_hint) + 1, label)
-        self.empty_examples = label
+        label.setText(html.escape(self.tr("Sample contacts to open:")) + " " + links if examples else "")
+        label.setVisible(bool(examples))
 
     def show_waiting(self, text: str | None) -> None:
         """Say in the empty state why nothing can be opened yet (the session is starting); ``None`` when it can."""

@@ -1344,6 +1344,13 @@ class MainWindow(QMainWindow):
             return
         self.results_list.clear()
         self.results_list.hide()
+        sample = next((name for name, example in self._examples if example.casefold() == query.strip().casefold()), "")
+        if sample:
+            # A sample the demo offers, deleted in an earlier run of it (its database is kept): its link goes.
+            self.offer_examples([(name, example) for name, example in self._examples if name != sample])
+            self._say_results(self.tr("{0} no longer exists: it was deleted.").format(sample))
+            self.results_status.show()
+            return
         uid = query.strip().upper()
         gone = next((entry.name or entry.uid for entry in self.recent.entries() if entry.uid == uid), None)
         view = self._contact_view
@@ -1468,7 +1475,12 @@ class MainWindow(QMainWindow):
             self._say_results(self.tr("The contact was deleted."))
 
     def _forget_contact(self, uid: str) -> None:
-        """A deleted contact leaves Recent and the search results (and restored edits waiting for it, said)."""
+        """A deleted contact leaves Recent, the search results and the sample links (and restored edits waiting for
+        it, said)."""
+        emails = {entry.email.casefold() for entry in self.recent.entries() if entry.uid == uid and entry.email}
+        if any(query.casefold() in emails for _name, query in self._examples):
+            # A deleted sample of the demo: its link would only find nothing.
+            self.offer_examples([(name, query) for name, query in self._examples if query.casefold() not in emails])
         self.recent.remove(uid)
         view = self._contact_view
         if view is not None and (lost := view.drop_restored(uid)):

@@ -869,6 +869,53 @@ def test_the_demo_offers_sample_contacts_to_open_by_name(qtbot: QtBot, controlle
     run(qtbot, app.shutdown(), timeout=20_000)
 
 
+def test_a_deleted_sample_contact_leaves_the_demos_links(qtbot: QtBot, controller: object) -> None:
+    app: AppController = controller("--demo")  # type: ignore[operator]
+    window, _demo = _demo_up(qtbot, app)
+    qtbot.waitUntil(window.contact_view_built)
+    view = window.contact_view
+    qtbot.waitUntil(lambda: view.empty_examples is not None)
+    examples = view.empty_examples
+    assert examples is not None
+    first = demo_data.CONTACTS[0]
+    examples.linkActivated.emit(first["email"])
+    qtbot.waitUntil(lambda: view.current_uid() == first["uid"], timeout=15_000)
+    view.confirm_delete()
+    assert view.dialog is not None
+    next(button for button in view.dialog.buttons() if button.text() == "Delete").click()
+    qtbot.waitUntil(lambda: view.current_uid() is None, timeout=15_000)
+    assert examples.isVisible()
+    # Its link would find nothing now; the other three stay.
+    assert first["email"] not in examples.text() and len(re.findall(r'href="', examples.text())) == 3
+    run(qtbot, app.shutdown(), timeout=20_000)
+
+
+def test_a_sample_contact_deleted_in_an_earlier_demo_goes_from_the_links_once_its_link_finds_nothing(
+    qtbot: QtBot, controller: object
+) -> None:
+    app: AppController = controller("--demo")  # type: ignore[operator]
+    window, demo = _demo_up(qtbot, app)
+    qtbot.waitUntil(window.contact_view_built)
+    second = demo_data.CONTACTS[1]
+    assert demo.base_url is not None
+
+    async def delete_elsewhere() -> None:  # as a run before this one would have (the demo keeps its database)
+        async with ContactApi(demo.base_url or "", demo.token) as api:
+            await api.delete_contact(second["uid"])
+
+    run(qtbot, delete_elsewhere())
+    view = window.contact_view
+    qtbot.waitUntil(lambda: view.empty_examples is not None)
+    examples = view.empty_examples
+    assert examples is not None and second["email"] in examples.text()
+    examples.linkActivated.emit(second["email"])
+    name = f"{second['firstName']} {second['lastName']}"
+    qtbot.waitUntil(lambda: window.results_status.text() == f"{name} no longer exists: it was deleted.")
+    assert second["email"] not in examples.text() and len(re.findall(r'href="', examples.text())) == 3
+    assert not window.create_from_search.isVisible()  # not "New contact with this email": it is the demo's sample
+    run(qtbot, app.shutdown(), timeout=20_000)
+
+
 def test_a_phone_tools_plain_search_is_not_run_among_the_demos_sample_contacts(
     qtbot: QtBot, controller: object
 ) -> None:
