@@ -30,6 +30,12 @@ def check_base_url(base_url: str) -> httpx.URL:
         raise ValueError(f"Not a valid server address: {base_url!r} (its host name is not valid)") from None
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
         raise ValueError(f"Not a valid server address: {base_url!r} ({exc})") from None
+    if "%" in host and ":" in host:
+        # An IPv6 address with a zone ("[fe80::1%eth0]"): a link-local address, which httpx cannot connect to.
+        raise ValueError(
+            f"Not a valid server address: {base_url!r} (an IPv6 address with a zone (%) cannot be used: give the "
+            "server's name, or an address that is not link-local)"
+        )
     if "%" in host:  # httpx escapes what no host name holds ("crm example.com" became "crm%20example.com")
         raise ValueError(f"Not a valid server address: {base_url!r} (a host name has no spaces or symbols)")
     _refuse_insecure(base_url, url.scheme, host)

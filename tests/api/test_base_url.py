@@ -199,6 +199,13 @@ def test_a_host_name_with_a_space_is_refused_not_escaped() -> None:
             check("https://crm example.com")
 
 
+@pytest.mark.parametrize("typed", ["http://[fe80::1%25eth0]:8080", "https://[fe80::1%eth0]"])
+def test_an_ipv6_address_with_a_zone_is_refused_for_what_it_is(typed: str) -> None:
+    for check in (normalised_base_url, check_base_url):
+        with pytest.raises(ValueError, match=r"an IPv6 address with a zone \(%\) cannot be used"):
+            check(typed)
+
+
 @pytest.mark.parametrize(
     "base_url",
     ["https://crm.example/apis", "https://crm.example/crm/", "http://[::1]:8000/x", "https://crm.example/api-gw"],
