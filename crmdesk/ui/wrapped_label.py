@@ -3,12 +3,23 @@ breaks a word too long for any line."""
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent
-from PySide6.QtGui import QClipboard, QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence, QMouseEvent
+from PySide6.QtCore import QEvent, QTextBoundaryFinder
+from PySide6.QtGui import (
+    QClipboard,
+    QContextMenuEvent,
+    QFontMetrics,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QLabel, QMenu, QWidget
 
 from crmdesk.ui.selectable_label import SelectableLabel
@@ -16,21 +27,62 @@ from crmdesk.ui.selectable_label import SelectableLabel
 # Widths a label is asked about in a row of layouts: the current one, the one it is about to get, a few more.
 _REMEMBERED_WIDTHS = 8
 
-#: Where a line may break that Unicode's rules give none: a zero-width space, invisible, and never copied.
+#: Where a line may break that Qt's rules give none: a zero-width space, invisible, and never copied.
 _BREAK = "\u200b"
-# 25 or more characters of the scripts written with spaces (below U+0250) with nowhere Qt would break them: no
-# space, slash, hyphen, "?" or "&" (a URL breaks at its slashes already). A QLabel never breaks inside a word, so a
-# reference code or a token glued to a word ran past the label's edge and was cut off, unreadable; 25 characters
-# fit on one line of any column the window gives a label. Scripts written without spaces (CJK, Thai) are left to
-# Qt's own line breaking.
-_UNBROKEN = re.compile("[^\\s/?&\\-\u0250-\U0010ffff]{25,}")
+_GRAPHEME, _LINE = QTextBoundaryFinder.BoundaryType.Grapheme, QTextBoundaryFinder.BoundaryType.Line
 
 
-def breakable(text: str) -> str:
-    """``text`` with a break allowed between any two characters of a run too long for a line (see ``_UNBROKEN``)."""
-    if _UNBROKEN.search(text) is None:
+def breakable(text: str, width: int, metrics: QFontMetrics) -> str:
+    """``text`` with a break allowed between the characters of each piece wider than ``width`` px.
+
+    A QLabel never breaks a line inside what Qt's line breaking holds together: a reference code, a URL's query
+    string ("…&cid=9876543210&lid=…"), a path of numbers. Wider than the label, such a piece ran past its edge and
+    the rest was simply not shown. Pieces that fit are left whole, to wrap as words do; a piece that cannot fit on
+    any line may break between any two of its characters (grapheme clusters: an accent stays on its letter).
+    """
+    if width <= 0 or not text:
         return text
-    return _UNBROKEN.sub(lambda match: _BREAK.join(match.group(0)), text)
+    # Only a long enough run of non-space characters can be that wide (twice the average character's width is a
+    # generous bound): at each contact shown, most notes are passed over by this one search.
+    shortest = max(2, width // (2 * max(1, metrics.averageCharWidth())))
+    runs = _runs_of(shortest)
+    if runs.search(text) is None:
+        return text
+    return runs.sub(lambda match: _broken(match.group(0), width, metrics), text)
+
+
+@functools.lru_cache(maxsize=16)
+def _runs_of(length: int) -> re.Pattern[str]:
+    return re.compile(rf"\S{{{length},}}")
+
+
+def _broken(run: str, width: int, metrics: QFontMetrics) -> str:
+    if metrics.horizontalAdvance(run) <= width:
+        return run
+    cuts = [0, *_boundaries(_LINE, run), len(run)]
+    pieces = (run[start:end] for start, end in itertools.pairwise(cuts))
+    return "".join(_anywhere(piece) if metrics.horizontalAdvance(piece) > width else piece for piece in pieces)
+
+
+def _anywhere(piece: str) -> str:
+    cuts = [0, *_boundaries(_GRAPHEME, piece), len(piece)]
+    return _BREAK.join(piece[start:end] for start, end in itertools.pairwise(cuts))
+
+
+def _boundaries(kind: QTextBoundaryFinder.BoundaryType, text: str) -> list[int]:
+    """The positions inside ``text`` (not its ends) where Qt finds a boundary of ``kind``, as Python indexes."""
+    # Qt counts UTF-16 units: a character beyond the BMP (an emoji) is two of them.
+    index_of = dict(
+        zip(itertools.accumulate((2 if ord(char) > 0xFFFF else 1 for char in text), initial=0), itertools.count())
+    )
+    finder = QTextBoundaryFinder(kind, text)
+    end = len(text.encode("utf-16-le")) // 2
+    found = []
+    position = finder.toNextBoundary()
+    while 0 < position < end:
+        found.append(index_of[position])
+        position = finder.toNextBoundary()
+    return found
 
 
 # QLabel's and QFrame's setters that can change a label's height for a width, besides its text. Qt calls none of
@@ -72,10 +124,32 @@ class WrappedLabel(SelectableLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._heights: dict[tuple[str, int], int] = {}
+        self._source = ""  # the text as given: what the label shows but for its breaks
         self.setWordWrap(True)
 
     def setText(self, text: str) -> None:
-        super().setText(breakable(text))
+        self._source = text
+        self._show_source()
+
+    def source_text(self) -> str:
+        """The text as given, without the breaks the label's width made it add."""
+        return self._source
+
+    def _show_source(self) -> None:
+        margins = self.contentsMargins()
+        width = self.width() - margins.left() - margins.right() - 2 * self.margin()
+        shown = breakable(self._source, width, self.fontMetrics())
+        if shown != self.text() or not self._source:
+            super().setText(shown)
+        # A screen reader is given the text itself; the label's own, breaks and all, otherwise.
+        name = self._source if shown != self._source else ""
+        if self.accessibleName() != name:
+            self.setAccessibleName(name)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width() and self._source:
+            self._show_source()  # a piece that fitted may not any more, or one that did not may now
 
     def heightForWidth(self, width: int) -> int:
         key = (self.text(), width)
@@ -90,6 +164,8 @@ class WrappedLabel(SelectableLabel):
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange, QEvent.Type.LayoutDirectionChange):
             self._heights.clear()
         super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and self._source:
+            self._show_source()  # the pieces' widths changed with the font
 
     # --- copying without the breaks ---------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QContextMenuEvent, QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMenu, QSizePolicy, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from crmdesk.ui.selectable_label import SelectableLabel
@@ -159,8 +159,15 @@ CODE = "ReferenceCode-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuv
 LONG_WORD = f"Tracking number for the samples: {CODE}example.com. Call back Monday."
 
 
-def test_a_word_too_long_for_the_line_breaks_rather_than_running_off_the_edge(qtbot: QtBot) -> None:
+def _note_label() -> WrappedLabel:
+    """A label as the notes have it: as wide as its column gives, whatever its words (see NoteEntryWidget)."""
     label = WrappedLabel()
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    return label
+
+
+def test_a_word_too_long_for_the_line_breaks_rather_than_running_off_the_edge(qtbot: QtBot) -> None:
+    label = _note_label()
     label.setText(LONG_WORD)
     window = _shown(qtbot, label)
     assert label.fontMetrics().horizontalAdvance(CODE) > label.width()  # a word no line of this label holds
@@ -174,7 +181,7 @@ def test_a_word_too_long_for_the_line_breaks_rather_than_running_off_the_edge(qt
 
 
 def test_what_is_copied_from_a_broken_word_is_the_text_as_written(qtbot: QtBot) -> None:
-    label = WrappedLabel()
+    label = _note_label()
     label.setText(LONG_WORD)
     window = _shown(qtbot, label)
     clipboard = QGuiApplication.clipboard()
@@ -199,7 +206,7 @@ def test_what_is_copied_from_a_broken_word_is_the_text_as_written(qtbot: QtBot) 
 
 
 def test_the_context_menu_of_a_broken_word_copies_the_text_as_written(qtbot: QtBot) -> None:
-    label = WrappedLabel()
+    label = _note_label()
     label.setText(LONG_WORD)
     window = _shown(qtbot, label)
     QTest.mouseMove(label, QPoint(4, 4))
@@ -225,4 +232,43 @@ def test_the_context_menu_of_a_broken_word_copies_the_text_as_written(qtbot: QtB
     copy.trigger()
     assert clipboard.text() == LONG_WORD
     menu.close()
+    window.close()
+
+
+QUERY_URL = "https://click.example.com/track?uid=abc123def456&cid=9876543210&lid=1122334455&sig=aabbccddeeff00112233"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Clicked {QUERY_URL} twice",  # Qt breaks a URL at its slashes, but never at & or before a digit
+        "Ελληνικάγράμματαχωρίςκενάπουσυνεχίζουνκαισυνεχίζουνκαισυνεχίζουνπολύμακριάακόμα τέλος",
+        "Path /2025/11/29/000123456789012345678901234567890123456789/0000987654321098765432109876543210 kept",
+    ],
+)
+def test_every_piece_qt_cannot_break_fits_the_label(qtbot: QtBot, text: str) -> None:
+    label = _note_label()
+    label.setText(text)
+    window = _shown(qtbot, label)
+    assert label.minimumSizeHint().width() <= label.width()  # its widest unbreakable piece fits
+    assert label.source_text() == text and label.text().replace("\u200b", "") == text
+    assert label.accessibleName() == text  # a screen reader is given the text, not its breaks
+    for whole in ("Clicked", "https://click.example.com/", "τέλος", "Path ", " kept"):
+        assert whole not in text or whole in label.text()  # what Qt can break, or what fits, is left whole
+    window.close()
+
+
+def test_a_piece_that_fits_is_left_whole_and_breaks_only_once_the_label_is_too_narrow(qtbot: QtBot) -> None:
+    text = "Wrote from jonathan.richardson@example.com today"
+    label = _note_label()
+    label.setText(text)
+    window = _shown(qtbot, label)
+    assert label.text() == text and label.accessibleName() == ""  # fits: it wraps as a word does, untouched
+    email_width = label.fontMetrics().horizontalAdvance("jonathan.richardson@example.com")
+    window.resize(email_width * 2 // 3, 200)  # narrower than the email
+    qtbot.waitUntil(lambda: label.width() < email_width)
+    assert "\u200b" in label.text() and label.minimumSizeHint().width() <= label.width()
+    window.resize(420, 200)
+    qtbot.waitUntil(lambda: label.width() > email_width)
+    assert label.text() == text  # wide again: whole again
     window.close()
