@@ -7,6 +7,7 @@ thread: for SQLite that is cheaper than a hop to a thread pool (see ``tests/perf
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import secrets
@@ -29,6 +30,11 @@ from sqlalchemy.engine import Connection, Engine
 from crmdesk import contract
 from crmdesk.contract import MAX_LENGTH, ContactInput, ContractError, NoteEntry
 from crmdesk.paths import make_private_dir
+
+log = logging.getLogger("crmdesk.server.store")
+
+#: PostgreSQL's SQLSTATE for a statement the role may not run.
+_INSUFFICIENT_PRIVILEGE = "42501"
 
 metadata = sa.MetaData()
 
@@ -142,9 +148,9 @@ notes = sa.Table(
 
 #: The layout of the tables above. Raise it with every change a release makes to them, and teach
 #: :func:`_migrate` to bring the previous layout up to it. 1: the first release; 2: ``contacts.email_key``;
-#: 3: ``tokens.token`` holds :func:`token_key` of each token, not the token; 4: ``tokens.label``; 5: the phone
-#: columns are text of any length.
-SCHEMA_VERSION = 5
+#: 3: ``tokens.token`` holds :func:`token_key` of each token, not the token; 4: ``tokens.label``. (The phone columns
+#: becoming text of any length changed no version: an older version reads and writes them as before.)
+SCHEMA_VERSION = 4
 
 # The version of the layout a database holds, so that an older CRMDesk refuses a database a newer one has changed
 # instead of failing on its first write. Every version keeps this table as it is.
@@ -438,7 +444,8 @@ def _migrate(engine: Engine) -> None:
     create_all adds only missing tables; this changes the tables an earlier version made.
     """
     with engine.begin() as conn:
-        columns = {column["name"] for column in sa.inspect(conn).get_columns("contacts")}
+        contact_columns = sa.inspect(conn).get_columns("contacts")
+        columns = {column["name"] for column in contact_columns}
         if "email_key" not in columns:
             conn.execute(sa.text("ALTER TABLE contacts ADD COLUMN email_key VARCHAR(254) NOT NULL DEFAULT ''"))
         # SQLite's driver commits an ALTER TABLE at once, outside the transaction: an upgrade stopped after it
@@ -465,10 +472,34 @@ def _migrate(engine: Engine) -> None:
             if not _is_token_key(token):
                 conn.execute(tokens.update().where(tokens.c.token == token).values(token=token_key(token)))
         if conn.dialect.name == "postgresql":
-            # Version 5. SQLite never enforced the old VARCHAR(50); PostgreSQL did. Changing a type that is
-            # already TEXT changes nothing, so a second process upgrading at the same time does no harm.
-            for column in ("phone", "phone_digits"):
-                conn.execute(sa.text(f"ALTER TABLE contacts ALTER COLUMN {column} TYPE TEXT"))
+            # The phone columns were VARCHAR(50), which SQLite never enforced and PostgreSQL did. Changed only while
+            # they still are: ALTER TABLE takes the table's strongest lock and needs its owner, and servers opening
+            # an upgraded database at the same time, or as a role that only reads and writes, must not need either.
+            bounded = [
+                column["name"]
+                for column in contact_columns
+                if column["name"] in ("phone", "phone_digits") and getattr(column["type"], "length", None)
+            ]
+            for name in bounded:
+                savepoint = conn.begin_nested()  # a refused statement must not abort the rest of the upgrade
+                try:
+                    conn.execute(sa.text(f"ALTER TABLE contacts ALTER COLUMN {name} TYPE TEXT"))
+                except sa.exc.DBAPIError as exc:
+                    savepoint.rollback()
+                    state = getattr(exc.orig, "sqlstate", None) or getattr(
+                        exc.orig, "pgcode", None
+                    )  # psycopg, psycopg2
+                    if state != _INSUFFICIENT_PRIVILEGE:
+                        raise
+                    # Run as a role that reads and writes but does not own the tables: it works as before, phones
+                    # over 50 characters refused, until the owner opens the database once.
+                    log.warning(
+                        "contacts.%s still holds at most 50 characters: changing it needs the table's owner; "
+                        "start the server (or any crmdesk-server command) once as that role",
+                        name,
+                    )
+                else:
+                    savepoint.commit()
         if list(conn.execute(sa.select(schema_info.c.version)).scalars()) != [SCHEMA_VERSION]:
             conn.execute(schema_info.delete())
             conn.execute(schema_info.insert().values(version=SCHEMA_VERSION))
