@@ -494,6 +494,10 @@ class ContactForm(QWidget):
         super().__init__(parent)
         self.setObjectName("contactForm")
         self._baseline: dict[str, str] = dict.fromkeys(FORM_FIELDS, "")
+        # What each editor gives back for its stored value: Qt does not hand every text back as given (a snapshot's
+        # "\r\n" comes back "\n", a no-break space a space; PySide drops a leading U+FEFF), and such a field is
+        # not an edit of the rep's, nor to be rewritten by a save of another field.
+        self._shown: dict[str, str] = dict.fromkeys(FORM_FIELDS, "")
         self._errors: dict[str, str] = {}
         self._server_messages: dict[str, str] = {}
         #: Fields the rep is editing that someone else changed on the server since they were loaded: field → what
@@ -776,7 +780,7 @@ class ContactForm(QWidget):
         """The fields whose trimmed text differs from what was loaded: exactly what Save sends."""
         current = self.values()
         return {
-            name: current[name].strip() for name in FORM_FIELDS if current[name].strip() != self._baseline[name].strip()
+            name: current[name].strip() for name in FORM_FIELDS if current[name].strip() != self._shown[name].strip()
         }
 
     def is_dirty(self) -> bool:
@@ -813,10 +817,21 @@ class ContactForm(QWidget):
                 value = getattr(contact, name) if contact is not None else ""
                 self._baseline[name] = value
                 self._checked[name] = (value, None)  # the server stored it, so it passed the contract there
-                shown = edits.get(name, value)
                 slot = self.slots[name]
-                if slot.get() != shown:  # an unchanged editor is neither touched nor repainted
-                    slot.put(shown)
+                if name in edits:
+                    if value != loaded_before[name]:
+                        self._shown[name] = value  # changed elsewhere under an edit: the editor has the edit
+                    # Left as the rep has it, not put back trimmed ("Rua das " is on its way to "Rua das Flores"),
+                    # and its cursor where they are typing.
+                    continue
+                current = slot.get()
+                if value == loaded_before[name] and current == self._shown[name]:
+                    continue  # nothing new, and the editor shows it: neither touched nor repainted
+                if current.strip() != value.strip():
+                    slot.put(value)
+                # Else the editor shows it already, maybe with spaces the rep is typing on (a save's own answer):
+                # left as it is, its cursor included.
+                self._shown[name] = slot.get()
         finally:
             self._loading = False
         self._names_touched = self._reach_touched = False
@@ -874,6 +889,7 @@ class ContactForm(QWidget):
         try:
             for name in FORM_FIELDS:
                 self.slots[name].put(self._baseline[name])
+                self._shown[name] = self.slots[name].get()
         finally:
             self._loading = False
         self._show_starts()
@@ -887,7 +903,9 @@ class ContactForm(QWidget):
         would show "…ana.oliveira@padariasol.com.br" cut at the left, hiding the part that identifies someone."""
         for slot in self.slots.values():
             line = slot.editor.lineEdit() if isinstance(slot.editor, QComboBox) else slot.editor
-            if isinstance(line, QLineEdit) and not line.hasFocus():
+            if line is None or line.hasFocus():
+                continue  # the rep is typing there: the cursor stays where they type (a save, a reload)
+            if isinstance(line, QLineEdit):
                 line.setCursorPosition(0)
             elif isinstance(line, QPlainTextEdit):
                 line.moveCursor(QTextCursor.MoveOperation.Start)
