@@ -60,12 +60,17 @@ def unfrozen_heap(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own user data directory (recent lists, registries, demo database)."""
+def private_data_dir(tmp_path: Path) -> Iterator[Path]:
+    """Every test gets its own user data directory (recent lists, registries, demo database).
+
+    Patched apart from the test's own ``monkeypatch``: a test that calls ``monkeypatch.undo()`` to put back what
+    it patched would otherwise put back the user's real data folder too, and write a demo database there.
+    """
     path = tmp_path / "data"
-    monkeypatch.setenv("CRMDESK_DATA_DIR", str(path))
-    monkeypatch.delenv("CRMDESK_TOKEN", raising=False)
-    return path
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CRMDESK_DATA_DIR", str(path))
+        patch.delenv("CRMDESK_TOKEN", raising=False)
+        yield path
 
 
 @pytest.fixture

@@ -32,14 +32,14 @@ def registry() -> Registry:
 
 
 @pytest.fixture
-def utc_computer(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def utc_computer() -> Iterator[None]:
     """This computer's clock in UTC, so that times converted to local time are known in advance."""
     import time
 
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
+    with pytest.MonkeyPatch.context() as patch:  # its own: the test's undo() leaves it, its end leaves theirs
+        patch.setenv("TZ", "UTC")
+        time.tzset()
+        yield
     time.tzset()
 
 
