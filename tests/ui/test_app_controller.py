@@ -840,15 +840,23 @@ def test_the_app_still_ends_when_its_event_loop_cannot_be_had(
     assert "Could not shut down cleanly; ending now" in caplog.text
 
 
-def test_the_demo_offers_sample_contacts_to_open_by_name(qtbot: QtBot, controller: object) -> None:
-    """The API lists no contacts, and a first look at the demo needed an email or UID nobody new knows."""
-    app: AppController = controller("--demo")  # type: ignore[operator]
-    window, _demo = _demo_up(qtbot, app)
+def _demo_samples(qtbot: QtBot, app: AppController) -> tuple[MainWindow, DemoServer, QLabel]:
+    """The demo up, its contact view built, and the empty window's links to its sample contacts."""
+    window, demo = _demo_up(qtbot, app)
     qtbot.waitUntil(window.contact_view_built)
     view = window.contact_view
     qtbot.waitUntil(lambda: view.empty_examples is not None)
     examples = view.empty_examples
-    assert examples is not None and examples.isVisible()
+    assert examples is not None
+    return window, demo, examples
+
+
+def test_the_demo_offers_sample_contacts_to_open_by_name(qtbot: QtBot, controller: object) -> None:
+    """The API lists no contacts, and a first look at the demo needed an email or UID nobody new knows."""
+    app: AppController = controller("--demo")  # type: ignore[operator]
+    window, _demo, examples = _demo_samples(qtbot, app)
+    view = window.contact_view
+    assert examples.isVisible()
     first = demo_data.CONTACTS[0]
     assert f"{first['firstName']} {first['lastName']}" in examples.text()
     # The links are drawn in the palette's link colour, also after a switch to dark (light blue, not dark blue).
@@ -871,12 +879,8 @@ def test_the_demo_offers_sample_contacts_to_open_by_name(qtbot: QtBot, controlle
 
 def test_a_deleted_sample_contact_leaves_the_demos_links(qtbot: QtBot, controller: object) -> None:
     app: AppController = controller("--demo")  # type: ignore[operator]
-    window, _demo = _demo_up(qtbot, app)
-    qtbot.waitUntil(window.contact_view_built)
+    window, _demo, examples = _demo_samples(qtbot, app)
     view = window.contact_view
-    qtbot.waitUntil(lambda: view.empty_examples is not None)
-    examples = view.empty_examples
-    assert examples is not None
     first = demo_data.CONTACTS[0]
     examples.linkActivated.emit(first["email"])
     qtbot.waitUntil(lambda: view.current_uid() == first["uid"], timeout=15_000)
@@ -894,8 +898,7 @@ def test_a_sample_contact_deleted_in_an_earlier_demo_goes_from_the_links_once_it
     qtbot: QtBot, controller: object
 ) -> None:
     app: AppController = controller("--demo")  # type: ignore[operator]
-    window, demo = _demo_up(qtbot, app)
-    qtbot.waitUntil(window.contact_view_built)
+    window, demo, examples = _demo_samples(qtbot, app)
     second = demo_data.CONTACTS[1]
     assert demo.base_url is not None
 
@@ -904,10 +907,7 @@ def test_a_sample_contact_deleted_in_an_earlier_demo_goes_from_the_links_once_it
             await api.delete_contact(second["uid"])
 
     run(qtbot, delete_elsewhere())
-    view = window.contact_view
-    qtbot.waitUntil(lambda: view.empty_examples is not None)
-    examples = view.empty_examples
-    assert examples is not None and second["email"] in examples.text()
+    assert second["email"] in examples.text()
     examples.linkActivated.emit(second["email"])
     name = f"{second['firstName']} {second['lastName']}"
     qtbot.waitUntil(lambda: window.results_status.text() == f"{name} no longer exists: it was deleted.")
