@@ -9,10 +9,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QTextBoundaryFinder
+from PySide6.QtCore import QEvent, Qt, QTextBoundaryFinder
 from PySide6.QtGui import (
     QClipboard,
     QContextMenuEvent,
+    QFont,
     QFontMetrics,
     QGuiApplication,
     QKeyEvent,
@@ -32,52 +33,108 @@ _BREAK = "\u200b"
 _GRAPHEME, _LINE = QTextBoundaryFinder.BoundaryType.Grapheme, QTextBoundaryFinder.BoundaryType.Line
 
 
-def breakable(text: str, width: int, metrics: QFontMetrics) -> str:
-    """``text`` with a break allowed between the characters of each piece wider than ``width`` px.
+def breakable(text: str, width: int, font: QFont) -> str:
+    """``text`` with a break allowed between the characters of each piece wider than ``width`` px in ``font``.
 
     A QLabel never breaks a line inside what Qt's line breaking holds together: a reference code, a URL's query
-    string ("…&cid=9876543210&lid=…"), a path of numbers. Wider than the label, such a piece ran past its edge and
-    the rest was simply not shown. Pieces that fit are left whole, to wrap as words do; a piece that cannot fit on
-    any line may break between any two of its characters (grapheme clusters: an accent stays on its letter).
+    string ("…&cid=9876543210&lid=…"), a path of numbers, words joined by no-break spaces. Wider than the label,
+    such a piece ran past its edge and the rest was simply not shown. Pieces that fit are left whole, to wrap as
+    words do; a piece that cannot fit on any line may break between any two of its characters (grapheme clusters:
+    an accent stays on its letter).
     """
     if width <= 0 or not text:
         return text
-    # Only a long enough run of non-space characters can be that wide (twice the average character's width is a
-    # generous bound): at each contact shown, most notes are passed over by this one search.
-    shortest = max(2, width // (2 * max(1, metrics.averageCharWidth())))
-    runs = _runs_of(shortest)
-    if runs.search(text) is None:
+    key = font.key()
+    metrics = _METRICS.get(key)
+    if metrics is None:
+        metrics = _METRICS[key] = QFontMetrics(font)
+    # Only a long enough run with no space Qt breaks at can be that wide (twice the average character's width is
+    # a generous bound): at each contact shown, most notes are passed over by this one search.
+    if _runs_of(max(2, width // (2 * max(1, metrics.averageCharWidth())))).search(text) is None:
         return text
-    return runs.sub(lambda match: _broken(match.group(0), width, metrics), text)
+    return _broken_text(text, width, key)
+
+
+#: Metrics per font (its key): the few fonts labels use.
+_METRICS: dict[str, QFontMetrics] = {}
+
+
+#: The no-break spaces: whitespace to Python's ``\\s``, but Qt breaks no line at them.
+_NO_BREAK_SPACES = "\u00a0\u2007\u202f"
+_AFTER_NO_BREAK_SPACE = re.compile(f"(?<=[{_NO_BREAK_SPACES}])")
 
 
 @functools.lru_cache(maxsize=16)
 def _runs_of(length: int) -> re.Pattern[str]:
-    return re.compile(rf"\S{{{length},}}")
+    return re.compile(f"[\\S{_NO_BREAK_SPACES}]{{{length},}}")
 
 
-def _broken(run: str, width: int, metrics: QFontMetrics) -> str:
-    if metrics.horizontalAdvance(run) <= width:
+@functools.lru_cache(maxsize=512)
+def _broken_text(text: str, width: int, font_key: str) -> str:
+    """Kept per text, width and font: notes are shown again at the widths they had (switching back and forth
+    between contacts), and a window resized back and forth passes the same widths again."""
+    metrics = _METRICS[font_key]
+    length = max(2, width // (2 * max(1, metrics.averageCharWidth())))
+    return _runs_of(length).sub(lambda match: _broken(match.group(0), width, font_key), text)
+
+
+def _broken(run: str, width: int, font_key: str) -> str:
+    whole, pieces = _measured(run, font_key)
+    if whole <= width:
         return run
+    metrics = _METRICS[font_key]
+    shown = []
+    for piece, advance in pieces:
+        if advance <= width:
+            shown.append(piece)
+            continue
+        # Words joined by no-break spaces (a pasted text) break after those first, then inside any still too wide.
+        words = _AFTER_NO_BREAK_SPACE.split(piece)
+        shown.append(
+            _BREAK.join(word if metrics.horizontalAdvance(word) <= width else _anywhere(word) for word in words)
+        )
+    return "".join(shown)
+
+
+@functools.lru_cache(maxsize=512)
+def _measured(run: str, font_key: str) -> tuple[int, tuple[tuple[str, int], ...]]:
+    """The run's width, and the pieces Qt's line breaking makes of it with theirs: the same at every width the
+    label is laid out at (a layout tries several before it settles)."""
+    metrics = _METRICS[font_key]
     cuts = [0, *_boundaries(_LINE, run), len(run)]
-    pieces = (run[start:end] for start, end in itertools.pairwise(cuts))
-    return "".join(_anywhere(piece) if metrics.horizontalAdvance(piece) > width else piece for piece in pieces)
+    pieces = tuple(
+        (run[start:end], metrics.horizontalAdvance(run[start:end])) for start, end in itertools.pairwise(cuts)
+    )
+    return metrics.horizontalAdvance(run), pieces
 
 
 def _anywhere(piece: str) -> str:
-    cuts = [0, *_boundaries(_GRAPHEME, piece), len(piece)]
+    if piece.isascii():  # every character its own grapheme (a URL, a code): no need to ask Qt
+        cuts = list(range(0, len(piece), _EVERY))[1:]
+    else:
+        cuts = _boundaries(_GRAPHEME, piece)[_EVERY - 1 :: _EVERY]
+    cuts = [0, *cuts, len(piece)]
     return _BREAK.join(piece[start:end] for start, end in itertools.pairwise(cuts))
+
+
+_EVERY = 4
 
 
 def _boundaries(kind: QTextBoundaryFinder.BoundaryType, text: str) -> list[int]:
     """The positions inside ``text`` (not its ends) where Qt finds a boundary of ``kind``, as Python indexes."""
+    finder = QTextBoundaryFinder(kind, text)
+    found = []
+    if text.isascii():  # one UTF-16 unit a character: Qt's positions are Python's
+        position = finder.toNextBoundary()
+        while 0 < position < len(text):
+            found.append(position)
+            position = finder.toNextBoundary()
+        return found
     # Qt counts UTF-16 units: a character beyond the BMP (an emoji) is two of them.
     index_of = dict(
         zip(itertools.accumulate((2 if ord(char) > 0xFFFF else 1 for char in text), initial=0), itertools.count())
     )
-    finder = QTextBoundaryFinder(kind, text)
     end = len(text.encode("utf-16-le")) // 2
-    found = []
     position = finder.toNextBoundary()
     while 0 < position < end:
         found.append(index_of[position])
@@ -138,7 +195,9 @@ class WrappedLabel(SelectableLabel):
     def _show_source(self) -> None:
         margins = self.contentsMargins()
         width = self.width() - margins.left() - margins.right() - 2 * self.margin()
-        shown = breakable(self._source, width, self.fontMetrics())
+        if not self.testAttribute(Qt.WidgetAttribute.WA_Resized):
+            width = 0  # not laid out yet: its width is Qt's default, not the one it will have
+        shown = breakable(self._source, width, self.font())
         if shown != self.text() or not self._source:
             super().setText(shown)
         # A screen reader is given the text itself; the label's own, breaks and all, otherwise.

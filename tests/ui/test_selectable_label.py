@@ -244,6 +244,9 @@ QUERY_URL = "https://click.example.com/track?uid=abc123def456&cid=9876543210&lid
         f"Clicked {QUERY_URL} twice",  # Qt breaks a URL at its slashes, but never at & or before a digit
         "Ελληνικάγράμματαχωρίςκενάπουσυνεχίζουνκαισυνεχίζουνκαισυνεχίζουνπολύμακριάακόμα τέλος",
         "Path /2025/11/29/000123456789012345678901234567890123456789/0000987654321098765432109876543210 kept",
+        # Pasted with no-break spaces between its words, at which Qt breaks no line: it breaks after them.
+        "O\u00a0cliente\u00a0pediu\u00a0o\u00a0manual\u00a0e\u00a0que\u00a0enviemos\u00a0a\u00a0proposta\u00a0revisada"
+        "\u00a0até\u00a0sexta\u00a0com\u00a0os\u00a0valores\u00a0novos",
     ],
 )
 def test_every_piece_qt_cannot_break_fits_the_label(qtbot: QtBot, text: str) -> None:
@@ -253,7 +256,7 @@ def test_every_piece_qt_cannot_break_fits_the_label(qtbot: QtBot, text: str) -> 
     assert label.minimumSizeHint().width() <= label.width()  # its widest unbreakable piece fits
     assert label.source_text() == text and label.text().replace("\u200b", "") == text
     assert label.accessibleName() == text  # a screen reader is given the text, not its breaks
-    for whole in ("Clicked", "https://click.example.com/", "τέλος", "Path ", " kept"):
+    for whole in ("Clicked", "https://click.example.com/", "τέλος", "Path ", " kept", "proposta", "revisada"):
         assert whole not in text or whole in label.text()  # what Qt can break, or what fits, is left whole
     window.close()
 
