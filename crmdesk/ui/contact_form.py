@@ -1110,7 +1110,7 @@ class ContactForm(QWidget):
         edit = self.editor("email")
         assert isinstance(edit, QLineEdit)
         text = edit.text().strip()
-        if self._busy or not text or text == self._baseline["email"].strip():
+        if self._busy or not text or text == self._shown["email"].strip():
             return
         address = email_in(text)
         if address is None or address == text:
@@ -1126,7 +1126,7 @@ class ContactForm(QWidget):
     def normalise_time_zone(self) -> None:
         """Spell a zone typed in another case as tzdata does ("europe/paris": "Europe/Paris")."""
         text = self.time_zone_combo.currentText().strip()
-        if self._busy or not text or text == self._baseline["timeZone"].strip():
+        if self._busy or not text or text == self._shown["timeZone"].strip():
             return
         canonical = canonical_time_zone(text)
         if canonical is not None and canonical != text:
@@ -1138,7 +1138,7 @@ class ContactForm(QWidget):
         edit = self.editor("phone")
         assert isinstance(edit, QLineEdit)
         text = edit.text().strip()
-        if self._busy or not text or text == self._baseline["phone"].strip():
+        if self._busy or not text or text == self._shown["phone"].strip():
             return
         # The API reads a number's ASCII digits only: one pasted in another script's digits, or wrapped in a chat
         # app's direction marks, is written plainly even where it is no valid number.

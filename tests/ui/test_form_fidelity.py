@@ -34,6 +34,8 @@ def _written_elsewhere(account: Account, **fields: str) -> str:
         {"snapshot": "Line one\u2028Line two\u2029Line three"},
         {"firstName": "\ufeffAna"},  # a byte-order mark a CSV import left
         {"city": "\ufeffRecife"},
+        # Save writes a phone the rep changed as an international number; untouched, it keeps its stored form.
+        {"phone": "\ufeff(650) 253-0000"},
     ],
 )
 def test_a_value_qt_shows_differently_opens_clean_and_a_save_of_another_field_keeps_it(
