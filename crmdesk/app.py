@@ -695,7 +695,10 @@ class AppController:
             emails = Counter(sample.get("email", "") for sample in demo_data.CONTACTS)
             samples = [sample for sample in demo_data.CONTACTS if emails[sample.get("email", "")] == 1]
             window.offer_examples(
-                [(f"{sample['firstName']} {sample['lastName']}", sample["email"]) for sample in samples[:4]]
+                [
+                    (f"{sample['firstName']} {sample['lastName']}", sample["email"], sample["uid"])
+                    for sample in samples[:4]
+                ]
             )
         registry.setParent(window)
         session.setParent(window)

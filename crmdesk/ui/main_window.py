@@ -303,7 +303,8 @@ class MainWindow(QMainWindow):
         # What the user asked for while the session was still waiting (for the keyring, or the demo server).
         self._waiting_for_token: list[Callable[[], None]] = []
         self._wait_text: str | None = None  # why nothing can be opened yet, while the session waits
-        self._examples: list[tuple[str, str]] = []  # contacts offered by name in the empty state (the demo's)
+        # Contacts offered by name in the empty state (the demo's): name, the query that finds it, its uid.
+        self._examples: list[tuple[str, str, str]] = []
         self._close_confirmed = False
         # How to leave (close, sign out) once the notes, tags and stage changes on their way are done.
         self._leave_when_written: Callable[[], object] | None = None
@@ -630,12 +631,12 @@ class MainWindow(QMainWindow):
             layout.addWidget(message)
         message.setText(text)
 
-    def offer_examples(self, examples: Sequence[tuple[str, str]]) -> None:
+    def offer_examples(self, examples: Sequence[tuple[str, str, str]]) -> None:
         """Contacts to offer by name while none is open, each with the query that finds it (see
-        ContactView.show_examples)."""
+        ContactView.show_examples), and its uid."""
         self._examples = list(examples)
         if self._contact_view is not None and self._view_ready:
-            self._contact_view.show_examples(self._examples)
+            self._contact_view.show_examples([(name, query) for name, query, _uid in self._examples])
 
     def stop_waiting(self, reason: str) -> None:
         """The session will not get ready as things stand (no token, or no demo server): say why in its place.
@@ -752,7 +753,7 @@ class MainWindow(QMainWindow):
         if self._examples:
             # A turn of its own: laid out with the view's last step, its links made the demo start's longest stall.
             view = self._contact_view
-            QTimer.singleShot(0, view, lambda: view.show_examples(self._examples))
+            QTimer.singleShot(0, view, lambda: view.show_examples([(name, query) for name, query, _ in self._examples]))
         if self.unsaved is not None and not self.unsaved.left_over().is_empty():
             self._offer_left_over(self.unsaved.left_over())
 
@@ -1344,11 +1345,11 @@ class MainWindow(QMainWindow):
             return
         self.results_list.clear()
         self.results_list.hide()
-        if any(example.casefold() == query.strip().casefold() for _name, example in self._examples):
+        if any(example.casefold() == query.strip().casefold() for _name, example, _uid in self._examples):
             # A sample link the demo offers that finds nothing: the sample was deleted, or its email changed, in
             # this run or an earlier one (the demo keeps its database). The link goes; what follows says no match.
             self.offer_examples(
-                [(name, ex) for name, ex in self._examples if ex.casefold() != query.strip().casefold()]
+                [sample for sample in self._examples if sample[1].casefold() != query.strip().casefold()]
             )
         uid = query.strip().upper()
         gone = next((entry.name or entry.uid for entry in self.recent.entries() if entry.uid == uid), None)
@@ -1476,10 +1477,9 @@ class MainWindow(QMainWindow):
     def _forget_contact(self, uid: str) -> None:
         """A deleted contact leaves Recent, the search results and the sample links (and restored edits waiting for
         it, said)."""
-        emails = {entry.email.casefold() for entry in self.recent.entries() if entry.uid == uid and entry.email}
-        if any(query.casefold() in emails for _name, query in self._examples):
+        if any(sample_uid == uid for _name, _query, sample_uid in self._examples):
             # A deleted sample of the demo: its link would only find nothing.
-            self.offer_examples([(name, query) for name, query in self._examples if query.casefold() not in emails])
+            self.offer_examples([sample for sample in self._examples if sample[2] != uid])
         self.recent.remove(uid)
         view = self._contact_view
         if view is not None and (lost := view.drop_restored(uid)):

@@ -894,6 +894,27 @@ def test_a_deleted_sample_contact_leaves_the_demos_links(qtbot: QtBot, controlle
     run(qtbot, app.shutdown(), timeout=20_000)
 
 
+def test_deleting_another_contact_with_a_samples_email_keeps_the_samples_link(qtbot: QtBot, controller: object) -> None:
+    app: AppController = controller("--demo")  # type: ignore[operator]
+    window, demo, examples = _demo_samples(qtbot, app)
+    first = demo_data.CONTACTS[0]
+
+    async def duplicate() -> str:  # "Create anyway" at the duplicate question does the same
+        async with ContactApi(demo.base_url or "", demo.token) as api:
+            return (await api.create_contact(firstName="Mari", lastName="Dup", email=first["email"])).uid
+
+    copy = run(qtbot, duplicate())
+    view = window.contact_view
+    window.open_uid(copy)
+    qtbot.waitUntil(lambda: view.current_uid() == copy, timeout=15_000)
+    view.confirm_delete()
+    assert view.dialog is not None
+    next(button for button in view.dialog.buttons() if button.text() == "Delete").click()
+    qtbot.waitUntil(lambda: view.current_uid() is None, timeout=15_000)
+    assert first["email"] in examples.text() and len(re.findall(r'href="', examples.text())) == 4
+    run(qtbot, app.shutdown(), timeout=20_000)
+
+
 def test_a_sample_link_that_finds_nothing_goes_from_the_links(qtbot: QtBot, controller: object) -> None:
     app: AppController = controller("--demo")  # type: ignore[operator]
     window, demo, examples = _demo_samples(qtbot, app)
