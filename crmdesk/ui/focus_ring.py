@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRect, Qt
+from PySide6.QtCore import QEvent, QMimeData, QRect, Qt
 from PySide6.QtGui import QFocusEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QScrollArea, QWidget
+
+from crmdesk.ui.one_line import without_invisible
 
 #: The ring's width; a widget that draws one keeps this much room around what it shows.
 RING_WIDTH = 2
@@ -54,7 +56,20 @@ class FocusRingScrollArea(QScrollArea):
 
 class RingedPlainTextEdit(QPlainTextEdit):
     """A multi-line editor that shows the ring over its frame while it has focus, as one-line fields show theirs
-    (Fusion draws none for a text editor's frame, so keyboard users lost their place on entering one)."""
+    (Fusion draws none for a text editor's frame, so keyboard users lost their place on entering one).
+
+    What is pasted or dropped into it comes without zero-width spaces, as into the one-line fields: a web page's,
+    or the breaks a note's label adds to a long word (crmdesk/ui/wrapped_label.py), which a note copied from
+    another by X11's selection or a drag would otherwise store inside its URL, unseen.
+    """
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        if not source.hasText():
+            super().insertFromMimeData(source)
+            return
+        cleaned = QMimeData()
+        cleaned.setText(without_invisible(source.text()))
+        super().insertFromMimeData(cleaned)
 
     _lines = 0
     _extra = 0

@@ -21,10 +21,15 @@ _INVISIBLE = re.compile("[\u200b\u2060\ufeff]")
 _CURSOR = "\uffff"
 
 
+def without_invisible(text: str) -> str:
+    """``text`` without zero-width spaces, word joiners and byte-order marks (see ``_INVISIBLE``)."""
+    return _INVISIBLE.sub("", text)
+
+
 def one_line(text: str, separator: str = " ") -> str:
     """``text`` as one line: each run of breaks and tabs ``separator`` (none at either end), invisible spaces
     gone."""
-    text = _INVISIBLE.sub("", text)
+    text = without_invisible(text)
     return _BREAKS.sub(lambda run: "" if run.start() == 0 or run.end() == len(text) else separator, text)
 
 
@@ -84,7 +89,7 @@ class _OneLine(QObject):
     def _paste(self) -> bool:
         """Paste the clipboard's text as one line; False (Qt pastes as usual) when it needs no cleaning."""
         copied = QGuiApplication.clipboard().text()
-        text = _INVISIBLE.sub("", copied)
+        text = without_invisible(copied)
         edit = self._edit
         if (text == copied and not _BREAKS.search(text)) or edit.isReadOnly():
             return False

@@ -50,7 +50,12 @@ def breakable(text: str, width: int, font: QFont) -> str:
         metrics = _METRICS[key] = QFontMetrics(font)
     # Only a long enough run with no space Qt breaks at can be that wide (twice the average character's width is
     # a generous bound): at each contact shown, most notes are passed over by this one search.
-    if _runs_of(max(2, width // (2 * max(1, metrics.averageCharWidth())))).search(text) is None:
+    runs = _runs_of(max(2, width // (2 * max(1, metrics.averageCharWidth()))))
+    if runs.search(text) is None:
+        return text
+    # Most long runs hold no piece that wide (Qt breaks Chinese or Japanese between any two characters): only the
+    # texts that do need breaks go through, and are kept, below.
+    if all(_widest(_measured(match.group(0), key)) <= width for match in runs.finditer(text)):
         return text
     return _broken_text(text, width, key)
 
@@ -69,7 +74,7 @@ def _runs_of(length: int) -> re.Pattern[str]:
     return re.compile(f"[\\S{_NO_BREAK_SPACES}]{{{length},}}")
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=128)
 def _broken_text(text: str, width: int, font_key: str) -> str:
     """Kept per text, width and font: notes are shown again at the widths they had (switching back and forth
     between contacts), and a window resized back and forth passes the same widths again."""
@@ -79,33 +84,47 @@ def _broken_text(text: str, width: int, font_key: str) -> str:
 
 
 def _broken(run: str, width: int, font_key: str) -> str:
-    whole, pieces = _measured(run, font_key)
-    if whole <= width:
+    wide = [(start, end) for start, end, advance in _measured(run, font_key) if advance > width]
+    if not wide:
         return run
     metrics = _METRICS[font_key]
     shown = []
-    for piece, advance in pieces:
-        if advance <= width:
-            shown.append(piece)
-            continue
+    done = 0
+    for start, end in wide:
+        shown.append(run[done:start])
         # Words joined by no-break spaces (a pasted text) break after those first, then inside any still too wide.
-        words = _AFTER_NO_BREAK_SPACE.split(piece)
+        words = _AFTER_NO_BREAK_SPACE.split(run[start:end])
         shown.append(
             _BREAK.join(word if metrics.horizontalAdvance(word) <= width else _anywhere(word) for word in words)
         )
+        done = end
+    shown.append(run[done:])
     return "".join(shown)
 
 
-@functools.lru_cache(maxsize=512)
-def _measured(run: str, font_key: str) -> tuple[int, tuple[tuple[str, int], ...]]:
-    """The run's width, and the pieces Qt's line breaking makes of it with theirs: the same at every width the
-    label is laid out at (a layout tries several before it settles)."""
+#: No label is narrower: a piece this wide or less never needs a break, and is not kept.
+_NARROWEST = 64
+
+
+@functools.lru_cache(maxsize=256)
+def _measured(run: str, font_key: str) -> tuple[tuple[int, int, int], ...]:
+    """The pieces Qt's line breaking makes of ``run`` that are wider than any label, as (start, end, width): the
+    same at every width the label is laid out at (a layout tries several before it settles). Small, even for a
+    long run of Chinese, whose pieces are single characters."""
     metrics = _METRICS[font_key]
     cuts = [0, *_boundaries(_LINE, run), len(run)]
-    pieces = tuple(
-        (run[start:end], metrics.horizontalAdvance(run[start:end])) for start, end in itertools.pairwise(cuts)
+    # Only pieces long enough to be that wide (no character is two lines' height wide) are measured: Chinese
+    # breaks between any two characters, and measuring each piece, through a fallback font, took ~18 ms a note.
+    shortest = _NARROWEST // (2 * max(1, metrics.height())) + 1
+    return tuple(
+        (start, end, advance)
+        for start, end in itertools.pairwise(cuts)
+        if end - start >= shortest and (advance := metrics.horizontalAdvance(run[start:end])) > _NARROWEST
     )
-    return metrics.horizontalAdvance(run), pieces
+
+
+def _widest(pieces: tuple[tuple[int, int, int], ...]) -> int:
+    return max((advance for _start, _end, advance in pieces), default=0)
 
 
 def _anywhere(piece: str) -> str:
@@ -239,7 +258,9 @@ class WrappedLabel(SelectableLabel):
             self._copy()
             event.accept()
             return
-        super().keyPressEvent(event)
+        super().keyPressEvent(event)  # Ctrl+A selects all, and makes it X11's selection, breaks and all
+        if self._broken() and QGuiApplication.clipboard().supportsSelection():
+            self._copy(QClipboard.Mode.Selection)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         super().mouseReleaseEvent(event)  # a selection made with the mouse becomes X11's, breaks and all

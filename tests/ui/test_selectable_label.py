@@ -202,6 +202,10 @@ def test_what_is_copied_from_a_broken_word_is_the_text_as_written(qtbot: QtBot) 
     label.setSelection(0, len(label.text()))
     QTest.keyClick(label, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert clipboard.text() == LONG_WORD
+    if clipboard.supportsSelection():
+        clipboard.clear(clipboard.Mode.Selection)
+        QTest.keyClick(label, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)  # Qt's select-all makes it X11's
+        assert clipboard.text(clipboard.Mode.Selection) == LONG_WORD
     window.close()
 
 
@@ -275,3 +279,23 @@ def test_a_piece_that_fits_is_left_whole_and_breaks_only_once_the_label_is_too_n
     qtbot.waitUntil(lambda: label.width() > email_width)
     assert label.text() == text  # wide again: whole again
     window.close()
+
+
+def test_a_long_run_that_qt_breaks_anyway_is_left_alone_and_not_kept(qtbot: QtBot) -> None:
+    from crmdesk.ui import wrapped_label
+
+    chinese = "客户要求我们在周五之前发送修订后的提案并附上新的价格表" * 30  # no spaces: Qt breaks between characters
+    kept = wrapped_label._broken_text.cache_info().currsize
+    assert wrapped_label.breakable(chinese, 300, QApplication.font()) is chinese
+    assert wrapped_label._broken_text.cache_info().currsize == kept  # a note that needs nothing costs no memory
+
+
+def test_text_pasted_into_a_note_box_comes_without_the_labels_breaks(qtbot: QtBot) -> None:
+    from crmdesk.ui.notes_timeline import NoteInput
+
+    box = NoteInput()
+    qtbot.addWidget(box)
+    broken = QUERY_URL.replace("&", "\u200b&")  # as a note label's selection holds it
+    QGuiApplication.clipboard().setText(f"Resend {broken}")
+    box.paste()  # Ctrl+V, the middle button and a drop all come in through insertFromMimeData
+    assert box.toPlainText() == f"Resend {QUERY_URL}"
