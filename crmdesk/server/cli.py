@@ -93,7 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_account = account.add_parser("add", help="add an account and print its token")
     add_account.add_argument("--db")
     add_account.add_argument("--name", required=True)
-    add_account.add_argument("--plan", required=True, type=_plan, help=", ".join(contract.PLANS))
+    add_account.add_argument(
+        "--plan", required=True, type=_plan, help=f"{', '.join(contract.PLANS)} (free and express have no API access)"
+    )
     add_account.add_argument("--token", help="use this token instead of a generated one")
     add_account.add_argument("--time-zone", default="UTC", help="IANA time zone for note timestamps")
     new_token = account.add_parser(
@@ -102,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     new_token.add_argument("--db")
     new_token.add_argument("--name", required=True)
     new_token.add_argument("--token", help="use this token instead of a generated one")
+    set_account = account.add_parser("set", help="change an account's plan or time zone")
+    set_account.add_argument("--db")
+    set_account.add_argument("--name", required=True)
+    set_account.add_argument("--plan", type=_plan, help=", ".join(contract.PLANS))
+    set_account.add_argument("--time-zone", help="IANA time zone for note timestamps")
     list_accounts = account.add_parser("list", help="print each account's name, plan and time zone (no tokens)")
     list_accounts.add_argument("--db")
     add_token = account.add_parser(
@@ -116,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     revoke_token.add_argument("--db")
     revoke_token.add_argument("--name", required=True)
-    revoke_token.add_argument("--label", required=True)
+    revoke_token.add_argument("--label", required=True, help='"" for the token the account was made with')
     token_labels = account.add_parser("tokens", help="print the labels of an account's tokens (not the tokens)")
     token_labels.add_argument("--db")
     token_labels.add_argument("--name", required=True)
@@ -299,6 +306,15 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warn_without_api(plan: str | None) -> None:
+    if plan is not None and plan not in contract.PLANS_WITH_API:
+        # Refused with 403 at every request, as the vendor does: said now, not found out by a rep.
+        sys.stderr.write(
+            f"{PROG}: note: the {plan} plan has no API access: its tokens are refused until `account set --plan` "
+            "gives it one of " + ", ".join(sorted(contract.PLANS_WITH_API)) + "\n"
+        )
+
+
 def admin(args: argparse.Namespace) -> int:
     if args.command == "backup":  # reads the database as it is, without upgrading it (see backup_database)
         backup_database(db_url_from_option(args.db), Path(args.destination))
@@ -309,6 +325,12 @@ def admin(args: argparse.Namespace) -> int:
     try:
         if args.command == "account" and args.action == "add":
             print(store.add_account(args.name, args.plan, token=args.token, time_zone=args.time_zone))
+            _warn_without_api(args.plan)
+        elif args.command == "account" and args.action == "set":
+            if args.plan is None and args.time_zone is None:
+                raise StoreError("give --plan, --time-zone or both")
+            store.set_account(args.name, plan=args.plan, time_zone=args.time_zone)
+            _warn_without_api(args.plan)
         elif args.command == "account" and args.action == "token":
             print(store.replace_tokens(args.name, args.token))
         elif args.command == "account" and args.action == "add-token":
@@ -317,7 +339,9 @@ def admin(args: argparse.Namespace) -> int:
             store.revoke_token(args.name, args.label)
         elif args.command == "account" and args.action == "tokens":
             for label in store.token_labels(args.name):
-                print(label or "(no label: the token the account was made with, or given by `account token`)")
+                print(
+                    label or '(no label: the token the account was made with, or given by `account token`; --label "")'
+                )
         elif args.command == "account":
             for found in store.list_accounts():
                 print(f"{found.name}\t{found.plan}\t{found.time_zone}")

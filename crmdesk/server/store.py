@@ -641,6 +641,17 @@ class Store:
             conn.execute(tokens.insert().values(token=token_key(token), account_id=account_id))
         return token
 
+    def set_account(self, name: str, *, plan: str | None = None, time_zone: str | None = None) -> None:
+        """Change an account's plan or time zone (a running server uses them from its next request on)."""
+        if plan is not None and plan not in contract.PLANS:
+            raise StoreError(f"unknown plan {plan!r}: use one of {', '.join(contract.PLANS)}")
+        if time_zone is not None and not contract.is_time_zone(time_zone):
+            raise StoreError(f"unknown time zone {time_zone!r}: use an IANA name such as America/Sao_Paulo")
+        changes = {column: value for column, value in (("plan", plan), ("time_zone", time_zone)) if value is not None}
+        with self._writing() as conn:
+            account = self._account(conn, name)
+            conn.execute(accounts.update().where(accounts.c.id == account.id).values(**changes))
+
     def account(self, name: str) -> Account:
         with self.engine.connect() as conn:
             return self._account(conn, name)
@@ -695,8 +706,8 @@ class Store:
         with self._writing() as conn:
             account = self._account(conn, account_name)
             rows = conn.execute(sa.select(tokens.c.token, tokens.c.label).where(tokens.c.account_id == account.id))
-            keys = [row.token for row in rows if row.label.casefold() == wanted]
-            if not wanted or not keys:
+            keys = [row.token for row in rows if row.label.casefold() == wanted]  # "": the unlabelled one(s)
+            if not keys:
                 raise StoreError(f"{account.name!r} has no token labelled {label.strip()!r}: see `account tokens`")
             conn.execute(tokens.delete().where(tokens.c.token.in_(keys)))
 

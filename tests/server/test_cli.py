@@ -163,7 +163,7 @@ def test_each_rep_has_a_token_of_their_own_which_is_revoked_alone(
     )
     assert (code, rui) == (0, "tok-rui-01\n")
     assert run(capsys, "account", "tokens", "--db", db, "--name", "Acme")[1].splitlines() == [
-        "(no label: the token the account was made with, or given by `account token`)",
+        '(no label: the token the account was made with, or given by `account token`; --label "")',
         "Ana Souza",
         "Rui",
     ]
@@ -179,7 +179,10 @@ def test_each_rep_has_a_token_of_their_own_which_is_revoked_alone(
             "",
         )
         assert [status(token) for token in ("tok-lead-0001", ana.strip(), "tok-rui-01")] == [404, 401, 404]
-    assert run(capsys, "account", "tokens", "--db", db, "--name", "Acme")[1].splitlines()[1:] == ["Rui"]
+        # The token the account was made with, handed to a rep who then left: revoked alone too.
+        assert run(capsys, "account", "revoke-token", "--db", db, "--name", "Acme", "--label", "")[:2] == (0, "")
+        assert [status(token) for token in ("tok-lead-0001", "tok-rui-01")] == [401, 404]
+    assert run(capsys, "account", "tokens", "--db", db, "--name", "Acme")[1].splitlines() == ["Rui"]
     for argv, reason in (
         (("add-token", "--label", "RUI"), "has a token labelled 'RUI'"),
         (("add-token", "--label", " "), "label cannot be empty"),
@@ -187,6 +190,44 @@ def test_each_rep_has_a_token_of_their_own_which_is_revoked_alone(
     ):
         code, _out, err = run(capsys, "account", argv[0], "--db", db, "--name", "Acme", *argv[1:])
         assert code == 1 and reason in err and err.count("\n") == 1
+
+
+def test_an_account_made_on_a_plan_without_api_access_is_said_so_and_can_be_moved(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "plans.sqlite3")
+    code, token, err = run(capsys, "account", "add", "--db", db, "--name", "Free Team", "--plan", "free")
+    assert code == 0 and token.strip()
+    assert "the free plan has no API access" in err and "account set --plan" in err  # said now, not by a 403 later
+    with LiveServer(db) as server:
+        headers = {"Authorization": f"Bearer {token.strip()}"}
+
+        def status() -> int:
+            return httpx.get(f"{server.base_url}/api/contact", params={"uid": "NOSUCH01"}, headers=headers).status_code
+
+        assert status() == 403
+        set_plan = (
+            "account",
+            "set",
+            "--db",
+            db,
+            "--name",
+            "Free Team",
+            "--plan",
+            "starter",
+            "--time-zone",
+            "Asia/Tokyo",
+        )
+        assert run(capsys, *set_plan) == (0, "", "")
+        assert status() == 404  # from the next request on, no restart
+    assert run(capsys, "account", "list", "--db", db)[1] == "Free Team\tstarter\tAsia/Tokyo\n"
+    for argv, reason in (
+        (("--plan", "gold"), "unknown plan"),
+        (("--time-zone", "Mars/Olympus"), "unknown time zone"),
+        ((), "give --plan, --time-zone or both"),
+    ):
+        code, _out, err = run(capsys, "account", "set", "--db", db, "--name", "Free Team", *argv)
+        assert code != 0 and reason in err and err.count("\n") == 1
 
 
 def test_account_list_names_every_account_without_its_token(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
