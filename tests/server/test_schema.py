@@ -25,7 +25,8 @@ def test_each_fields_column_holds_the_longest_value_the_contract_allows(field: s
     if limit is None:
         assert _length(column) is None, f"{field} has no limit in the contract, but its column has one"
     else:
-        assert _length(column) is None or _length(column) >= limit  # type: ignore[operator]
+        length = _length(column)
+        assert length is None or length >= limit
 
 
 def test_the_digits_looked_up_by_phone_have_no_limit_either() -> None:

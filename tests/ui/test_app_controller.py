@@ -647,6 +647,19 @@ def test_the_demo_server_is_not_handed_a_real_token_from_the_environment(
     run(qtbot, demo.stop())
 
 
+def _demo_failed_to_start(qtbot: QtBot, app: AppController) -> tuple[MainWindow, SignInDialog]:
+    """Start ``app`` (``--demo``, its server unable to start): its window shows, then says why, and sign-in
+    offers itself over it."""
+    app.start()
+    window = app.window
+    assert window is not None and window.isVisible()
+    qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=10_000)
+    assert app.sign_in is not None and "could not be started" in app.sign_in.message.text()
+    waiting = window.findChild(QLabel, "sessionWait")  # the window no longer claims the server is starting
+    assert waiting is not None and "could not be started" in waiting.text()
+    return window, app.sign_in
+
+
 @pytest.mark.expected_warnings
 def test_a_demo_server_that_fails_while_the_window_waits_says_so_and_offers_sign_in(
     qtbot: QtBot, qasync_loop: object, private_settings: object, monkeypatch: pytest.MonkeyPatch
@@ -657,15 +670,9 @@ def test_a_demo_server_that_fails_while_the_window_waits_says_so_and_offers_sign
     exits: list[int] = []
     app = AppController(parse_args(["--demo"]), on_exit=exits.append)
     try:
-        app.start()
-        window = app.window
-        assert window is not None and window.isVisible()
-        qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=10_000)
-        assert "could not be started" in app.sign_in.message.text()  # type: ignore[union-attr]
-        waiting = window.findChild(QLabel, "sessionWait")  # the window no longer claims the server is starting
-        assert waiting is not None and "could not be started" in waiting.text()
+        window, sign_in = _demo_failed_to_start(qtbot, app)
         assert window.statusBar().currentMessage() == ""
-        app.sign_in.reject()  # type: ignore[union-attr]
+        sign_in.reject()
         qtbot.waitUntil(lambda: exits == [0], timeout=10_000)  # nothing left to wait for: the app ends
     finally:
         run(qtbot, app.shutdown(), timeout=20_000)
@@ -698,13 +705,7 @@ def test_a_demo_server_that_fails_inside_its_start_call_leaves_a_window_that_say
     monkeypatch.setattr(QProcess, "start", start_failing_at_once)
     app = AppController(parse_args(["--demo"]), on_exit=lambda _code: None)
     try:
-        app.start()
-        window = app.window
-        assert window is not None and window.isVisible()
-        qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=10_000)
-        assert "could not be started" in app.sign_in.message.text()  # type: ignore[union-attr]
-        waiting = window.findChild(QLabel, "sessionWait")
-        assert waiting is not None and "could not be started" in waiting.text()
+        _demo_failed_to_start(qtbot, app)
     finally:
         run(qtbot, app.shutdown(), timeout=20_000)
 
