@@ -48,9 +48,8 @@ def breakable(text: str, width: int, font: QFont) -> str:
     metrics = _METRICS.get(key)
     if metrics is None:
         metrics = _METRICS[key] = QFontMetrics(font)
-    # Only a long enough run with no space Qt breaks at can be that wide (twice the average character's width is
-    # a generous bound): at each contact shown, most notes are passed over by this one search.
-    runs = _runs_of(max(2, width // (2 * max(1, metrics.averageCharWidth()))))
+    # At each contact shown, most notes are passed over by this one search.
+    runs = _long_runs(width, metrics)
     if runs.search(text) is None:
         return text
     # Most long runs hold no piece that wide (Qt breaks Chinese or Japanese between any two characters): only the
@@ -69,6 +68,12 @@ _NO_BREAK_SPACES = "\u00a0\u2007\u202f"
 _AFTER_NO_BREAK_SPACE = re.compile(f"(?<=[{_NO_BREAK_SPACES}])")
 
 
+def _long_runs(width: int, metrics: QFontMetrics) -> re.Pattern[str]:
+    """Runs with no space Qt breaks at that are long enough to be ``width`` px wide: twice the average character's
+    width is a generous bound."""
+    return _runs_of(max(2, width // (2 * max(1, metrics.averageCharWidth()))))
+
+
 @functools.lru_cache(maxsize=16)
 def _runs_of(length: int) -> re.Pattern[str]:
     return re.compile(f"[\\S{_NO_BREAK_SPACES}]{{{length},}}")
@@ -78,9 +83,7 @@ def _runs_of(length: int) -> re.Pattern[str]:
 def _broken_text(text: str, width: int, font_key: str) -> str:
     """Kept per text, width and font: notes are shown again at the widths they had (switching back and forth
     between contacts), and a window resized back and forth passes the same widths again."""
-    metrics = _METRICS[font_key]
-    length = max(2, width // (2 * max(1, metrics.averageCharWidth())))
-    return _runs_of(length).sub(lambda match: _broken(match.group(0), width, font_key), text)
+    return _long_runs(width, _METRICS[font_key]).sub(lambda match: _broken(match.group(0), width, font_key), text)
 
 
 def _broken(run: str, width: int, font_key: str) -> str:
