@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -193,15 +194,28 @@ class ContactApi:
 
     def _storage_failed(self, trouble: str, request: Request) -> None:
         """Log a failure of the server's storage in one line, once a minute at most: a full disk fails every write,
-        and a traceback for each would fill what room is left."""
+        and a traceback for each would fill what room is left. Failures held back are counted in a line at the
+        minute's end, so a burst that stops within it does not read as a single blip."""
         now = time.monotonic()
         last, missed = self._storage_told.get(trouble, (-math.inf, 0))
         if now - last < STORAGE_LOG_INTERVAL_S:
             self._storage_told[trouble] = (last, missed + 1)
+            if not missed:
+                try:
+                    loop = asyncio.get_running_loop()
+                except RuntimeError:  # called outside a request (a test): the next failure's line counts them
+                    return
+                loop.call_later(last + STORAGE_LOG_INTERVAL_S - now, self._report_held_back, trouble)
             return
         since = f" ({missed} more since the last report)" if missed else ""
         log.error("%s %s failed: %s%s", request.method, request.url.path, trouble, since)
         self._storage_told[trouble] = (now, 0)
+
+    def _report_held_back(self, trouble: str) -> None:
+        _last, missed = self._storage_told.get(trouble, (-math.inf, 0))
+        if missed:
+            log.error("%d more requests failed in the last minute: %s", missed, trouble)
+            self._storage_told[trouble] = (time.monotonic(), 0)
 
     def endpoint(self, handlers: Mapping[str, Handler]) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:

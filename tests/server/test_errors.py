@@ -336,6 +336,31 @@ def test_storage_trouble_names_what_sqlite_refuses_for_reasons_outside_the_reque
 
 
 @pytest.mark.expected_warnings
+def test_failures_held_back_are_counted_at_the_minutes_end_even_if_none_follows(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A burst that stops within the minute (a lock held for 15 s): its one line read as a single blip."""
+    import asyncio
+
+    monkeypatch.setattr(app_module, "STORAGE_LOG_INTERVAL_S", 0.2)
+    api = app_module.ContactApi(cast(Store, None), None)
+    request = Request({"type": "http", "method": "POST", "path": "/api/contact/note/add", "headers": []})
+    busy = "Its database is busy: another program holds it"
+
+    async def burst() -> None:
+        for _ in range(5):
+            api._storage_failed(busy, request)
+        await asyncio.sleep(0.5)  # the minute (here 0.2 s) ends with no failure after it
+
+    with caplog.at_level(logging.ERROR, logger="crmdesk.server"):
+        asyncio.run(burst())
+    assert [record.getMessage() for record in caplog.records] == [
+        f"POST /api/contact/note/add failed: {busy}",
+        f"4 more requests failed in the last minute: {busy}",
+    ]
+
+
+@pytest.mark.expected_warnings
 def test_a_storage_failure_that_goes_on_is_logged_once_a_minute(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
