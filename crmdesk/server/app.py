@@ -8,6 +8,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from starlette.applications import Starlette
@@ -21,7 +22,7 @@ from crmdesk.contract import ContractError
 from crmdesk.server.config import Settings
 from crmdesk.server.openapi import openapi_spec
 from crmdesk.server.ratelimit import Decision, RateLimiter
-from crmdesk.server.store import Account, NotFound, Store, storage_trouble
+from crmdesk.server.store import BUSY_TIMEOUT_MS, Account, NotFound, Store, storage_trouble
 
 log = logging.getLogger("crmdesk.server")
 
@@ -173,6 +174,10 @@ class ContactApi:
         self.store = store
         self.limiter = limiter
         self._storage_told: dict[str, tuple[float, int]] = {}  # per reason: when last logged, failures since
+        # Changes run here, one at a time, off the event loop: one waiting for another program's write lock on the
+        # database file (an operator's sqlite3 shell, a backup tool) then holds only the changes queued behind it,
+        # while lookups, sign-ins and a shutdown go on. Reads stay on the loop, where they are cheaper.
+        self._changes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmdesk-changes")
 
     def rate_headers(self, decision: Decision | None) -> dict[str, str]:
         if self.limiter is None:
@@ -217,6 +222,12 @@ class ContactApi:
             log.error("%d more requests failed in the last minute: %s", missed, trouble)
             self._storage_told[trouble] = (time.monotonic(), 0)
 
+    def _change(self, handler: Handler, account: Account, params: Params, queued: float) -> Result:
+        # The busy timeout counts from when the change was queued, so changes queued behind a held lock all fail
+        # after one timeout rather than one after another.
+        with self.store.waiting_until(queued + BUSY_TIMEOUT_MS / 1000):
+            return handler(self.store, account, params)
+
     def endpoint(self, handlers: Mapping[str, Handler]) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
             decision: Decision | None = None
@@ -237,7 +248,12 @@ class ContactApi:
                 params: Params = (
                     request.query_params if method in ("GET", "DELETE") else await read_json_object(request)
                 )
-                status, message, data = handler(self.store, account, params)
+                if method == "GET":
+                    status, message, data = handler(self.store, account, params)
+                else:
+                    status, message, data = await asyncio.get_running_loop().run_in_executor(
+                        self._changes, self._change, handler, account, params, time.monotonic()
+                    )
             except ApiError as exc:
                 headers = {**self.rate_headers(decision), **exc.headers}
                 if exc.status == 401:

@@ -1,7 +1,8 @@
 """The server's storage: accounts, tokens, contacts, tags and notes in SQL through SQLAlchemy 2 Core.
 
 Every public write runs in one transaction. Reads are small indexed queries and run inline on the caller's
-thread: for SQLite that is cheaper than a hop to a thread pool (see ``tests/perf/bench_server.py``).
+thread: for SQLite that is cheaper than a hop to a thread pool (see ``tests/perf/bench_server.py``). The server
+runs the writes on a thread of their own, since one may wait for another program's lock on the file.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 import secrets
 import sqlite3
 import threading
+import time
 import urllib.parse
 import zoneinfo
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -268,7 +270,7 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 #: How long a change waits for another program's write lock on the SQLite file. The CLI's changes take
-#: milliseconds; longer means something else holds the file (an operator's VACUUM, a copy tool), and every request
+#: milliseconds; longer means something else holds the file (an operator's VACUUM, a copy tool), and every change
 #: waits meanwhile, so the change fails with :func:`storage_trouble`'s reason rather than hold them for long.
 BUSY_TIMEOUT_MS = 3000
 
@@ -615,8 +617,29 @@ class Store:
         """
         with self.engine.begin() as conn:
             if self._is_sqlite:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                deadline = getattr(self._local, "deadline", None)
+                wait_ms = BUSY_TIMEOUT_MS if deadline is None else max(0, int((deadline - time.monotonic()) * 1000))
+                # Straight on the driver's connection, as SQLAlchemy's statement machinery costs several times what
+                # SQLite does here. The wait is set on every change: a pooled connection may carry an earlier one's.
+                driver = conn.connection.driver_connection
+                assert driver is not None
+                driver.execute(f"PRAGMA busy_timeout={wait_ms}")
+                driver.execute("BEGIN IMMEDIATE")
             yield conn
+
+    @contextmanager
+    def waiting_until(self, deadline: float) -> Iterator[None]:
+        """Within the block, this thread's changes wait for another program's write lock on the SQLite file only
+        until ``deadline`` (a ``time.monotonic()`` value), then fail as busy; at once if it has passed.
+
+        The server queues its changes: without this, each change queued behind a held lock would wait a whole
+        busy timeout of its own, and the last of several would fail only after all their waits added up.
+        """
+        self._local.deadline = deadline
+        try:
+            yield
+        finally:
+            self._local.deadline = None
 
     # --- Administration (CLI, demo seeding, tests) ---------------------------------------------
 

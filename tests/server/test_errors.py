@@ -6,6 +6,7 @@ import json
 import logging
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import cast
 
@@ -308,6 +309,48 @@ def test_another_programs_write_lock_fails_a_change_with_a_reason_and_one_log_li
         server.stop()
         assert "failed: Its database is busy" in server.stderr
         assert "Traceback" not in server.stderr
+
+
+def test_another_programs_write_lock_holds_only_changes_not_reads(tmp_path: Path) -> None:
+    """While another program holds the SQLite file's write lock, the team's lookups still answer at once; the
+    changes wait for the lock together, and all fail after one busy timeout, not one after another."""
+    path = tmp_path / "team.sqlite3"
+    with LiveServer(path) as server:
+        account = server.add_account()
+        with client_for(account) as api:
+            uid = create(api, name="Locked Out", phone="1")
+        busy_s = store_module.BUSY_TIMEOUT_MS / 1000
+        other = sqlite3.connect(path, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                changes = [
+                    pool.submit(_timed_post, account, "/api/contact/note/add", {"uid": uid, "note": f"Call {n}."})
+                    for n in range(3)
+                ]
+                time.sleep(0.3)  # the changes are waiting for the lock now
+                started = time.monotonic()
+                with client_for(account) as api:
+                    found = api.get("/api/contact", params={"uid": uid})
+                read_s = time.monotonic() - started
+                answers = [change.result() for change in changes]
+        finally:
+            other.rollback()
+            other.close()
+        assert found.status_code == 200 and found.json()["data"]["firstName"] == "Locked"
+        assert read_s < busy_s / 3, f"a lookup waited {read_s:.2f}s behind a change waiting for the lock"
+        for response, waited in answers:
+            assert assert_error(response, 500, "SERVER_ERROR").startswith("Its database is busy")
+            assert busy_s - 0.1 <= waited < busy_s + 1.5, f"a queued change failed after {waited:.2f}s"
+        server.stop()
+        assert "Traceback" not in server.stderr
+
+
+def _timed_post(account: Account, path: str, body: dict[str, str]) -> tuple[httpx.Response, float]:
+    started = time.monotonic()
+    with client_for(account) as api:
+        response = api.post(path, json=body)
+    return response, time.monotonic() - started
 
 
 def test_storage_trouble_names_what_sqlite_refuses_for_reasons_outside_the_request(tmp_path: Path) -> None:
