@@ -176,8 +176,17 @@ class ContactApi:
         self._storage_told: dict[str, tuple[float, int]] = {}  # per reason: when last logged, failures since
         # Changes run here, one at a time, off the event loop: one waiting for another program's write lock on the
         # database file (an operator's sqlite3 shell, a backup tool) then holds only the changes queued behind it,
-        # while lookups, sign-ins and a shutdown go on. Reads stay on the loop, where they are cheaper.
-        self._changes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmdesk-changes")
+        # while lookups, sign-ins and a shutdown go on. Reads stay on the loop, where they are cheaper. An in-memory
+        # database has no file to lock, and is there only for the loop's thread: its changes stay on the loop.
+        self._changes = (
+            None if store.in_memory else ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmdesk-changes")
+        )
+
+    def close(self) -> None:
+        """Wait for the changes on their way, so none runs on after the store has closed. A change waits for a lock
+        no longer than the busy timeout from when it was queued, and those queued after it then fail at once."""
+        if self._changes is not None:
+            self._changes.shutdown(wait=True)
 
     def rate_headers(self, decision: Decision | None) -> dict[str, str]:
         if self.limiter is None:
@@ -248,7 +257,7 @@ class ContactApi:
                 params: Params = (
                     request.query_params if method in ("GET", "DELETE") else await read_json_object(request)
                 )
-                if method == "GET":
+                if method == "GET" or self._changes is None:
                     status, message, data = handler(self.store, account, params)
                 else:
                     status, message, data = await asyncio.get_running_loop().run_in_executor(
@@ -327,4 +336,5 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     # answer a 307 to the slashless path, built from the request's Host header.
     app.router.redirect_slashes = False
     app.state.store = store
+    app.state.api = api
     return app

@@ -20,14 +20,15 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from crmdesk import contract, heap
 from crmdesk.server.config import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_RATE_LIMIT, Settings, db_url_from_option
 from crmdesk.server.config import parse_rate_limit as _parse_rate_limit
-from crmdesk.server.store import Store, StoreError, backup_database
+from crmdesk.server.store import BUSY_TIMEOUT_MS, Store, StoreError, backup_database
 
 PROG = "crmdesk-server"
 LISTENING_PREFIX = f"{PROG}: listening on "
 #: How long stopping (SIGTERM, Ctrl+C, stdin closing) waits for requests in progress before it drops them, so a client
-#: that keeps a request open cannot hold the server up. Below the 3 s the desktop app allows its demo server to stop
-#: before it escalates to a kill (``crmdesk.services.demo.STOP_GRACE_S``).
-SHUTDOWN_GRACE_SECONDS = 2
+#: that keeps a request open cannot hold the server up. Longer than a change may wait for another program's lock on
+#: the database, so that such a change still gets its answer; below the time the desktop app allows its demo server
+#: to stop before it escalates to a kill (``crmdesk.services.demo.STOP_GRACE_S``).
+SHUTDOWN_GRACE_SECONDS = BUSY_TIMEOUT_MS // 1000 + 1
 
 #: How long the server keeps a client's idle connection open.
 KEEP_ALIVE_SECONDS = 15
@@ -293,7 +294,12 @@ def serve(args: argparse.Namespace) -> int:
         # not the one to close it in the moment a client sends on it.
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
-    server = _Server(config, sock, on_stopped=store.close)
+
+    def stopped() -> None:
+        app.state.api.close()  # a change on its way ends before the store closes, however stopping went
+        store.close()
+
+    server = _Server(config, sock, on_stopped=stopped)
     stdin_closed = _watch_stdin(server) if args.watch_stdin else None
     try:
         asyncio.run(server.serve(sockets=[sock]))

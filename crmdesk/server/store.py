@@ -589,6 +589,9 @@ class Store:
         _raced(lambda: metadata.create_all(self.engine))
         _raced(lambda: _migrate(self.engine))
         self._is_sqlite = is_sqlite
+        #: SQLAlchemy gives each thread a database of its own here: every thread but the one that made the tables
+        #: would find none.
+        self.in_memory = is_sqlite and path is None
         self._local = threading.local()
         self._readers: list[Any] = []
         self._prepared = {

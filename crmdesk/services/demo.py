@@ -22,7 +22,7 @@ log = logging.getLogger("crmdesk.services.demo")
 
 _LISTENING = re.compile(r"crmdesk-server: listening on (http://\S+)")
 START_TIMEOUT_MS = 30_000
-STOP_GRACE_S = 3.0
+STOP_GRACE_S = 5.0  # longer than the server waits for its requests as it stops
 
 
 def server_command() -> tuple[str, list[str]]:

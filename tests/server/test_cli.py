@@ -376,6 +376,29 @@ def test_serve_demo_prints_token_once_then_serves_the_same_data(tmp_path: Path) 
         assert again.json()["data"]["notes"].startswith("2025-08-05 10:05 Referred by Marcos Lima.")
 
 
+def test_an_in_memory_database_takes_changes(tmp_path: Path) -> None:
+    """``--db sqlite://`` (a throwaway server: a trial, a script's fixture) keeps everything in the server's memory,
+    where only the thread that made the tables finds them."""
+    token = "test-memory-token"
+    # argparse keeps the last --db: this one, after the file LiveServer names.
+    server = LiveServer(
+        tmp_path / "unused.sqlite3", demo=True, env={"CRMDESK_DEMO_TOKEN": token}, extra_args=["--db", "sqlite://"]
+    )
+    with server, httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}) as api:
+        created = api.post(
+            "/api/contact", json={"name": "Ana Costa", "phone": "+1 555 0100", "note": "Met at the fair"}
+        )
+        assert created.status_code == 201, created.text
+        uid = created.json()["data"]["uid"]
+        assert api.post("/api/contact/tag/add", json={"uid": uid, "tagName": "Fair"}).status_code == 200
+        found = api.get("/api/contact", params={"uid": uid}).json()["data"]
+        assert (found["firstName"], found["tags"]) == ("Ana", ["Fair"])
+        assert found["notes"].endswith("Met at the fair")
+        server.stop()
+    assert "Traceback" not in server.stderr and "ERROR" not in server.stderr, server.stderr
+    assert not (tmp_path / "unused.sqlite3").exists()
+
+
 def test_watch_stdin_eof_stops_the_server_cleanly(tmp_path: Path) -> None:
     server = LiveServer(tmp_path / "eof.sqlite3")
     server.start()

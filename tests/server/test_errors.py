@@ -8,7 +8,6 @@ import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import cast
 
 import httpx
 import pytest
@@ -386,7 +385,7 @@ def test_failures_held_back_are_counted_at_the_minutes_end_even_if_none_follows(
     import asyncio
 
     monkeypatch.setattr(app_module, "STORAGE_LOG_INTERVAL_S", 0.2)
-    api = app_module.ContactApi(cast(Store, None), None)
+    api = app_module.ContactApi(Store("sqlite://"), None)
     request = Request({"type": "http", "method": "POST", "path": "/api/contact/note/add", "headers": []})
     busy = "Its database is busy: another program holds it"
 
@@ -410,7 +409,7 @@ def test_a_storage_failure_that_goes_on_is_logged_once_a_minute(
     """A full disk fails every write; a log line (let alone a traceback) for each would fill what room is left."""
     clock = [1000.0]
     monkeypatch.setattr(app_module.time, "monotonic", lambda: clock[0])
-    api = app_module.ContactApi(cast(Store, None), None)
+    api = app_module.ContactApi(Store("sqlite://"), None)
     request = Request({"type": "http", "method": "POST", "path": "/api/contact/note/add", "headers": []})
     full = "Its disk is full: nothing can be saved until its operator frees space"
     with caplog.at_level(logging.ERROR, logger="crmdesk.server"):
