@@ -181,6 +181,19 @@ class ContactApi:
         self._changes = (
             None if store.in_memory else ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmdesk-changes")
         )
+        self._taking_changes = True
+        self._change_requests: set[asyncio.Task[Any]] = set()  # those handed to the thread, until answered
+
+    async def finish_changes(self) -> None:
+        """Stopping: refuse changes from now on, and wait until those under way have been answered.
+
+        A change is never made after its answer was lost: one that arrives now is refused before anything
+        happens, and one under way ends within the busy timeout of being queued, and is answered. This wait goes
+        on through a second Ctrl+C, which only stops waiting for other requests.
+        """
+        self._taking_changes = False
+        if self._change_requests:
+            await asyncio.wait(set(self._change_requests))
 
     def close(self) -> None:
         """Wait for the changes on their way, so none runs on after the store has closed. A change waits for a lock
@@ -260,6 +273,13 @@ class ContactApi:
                 if method == "GET" or self._changes is None:
                     status, message, data = handler(self.store, account, params)
                 else:
+                    if not self._taking_changes:
+                        raise ApiError(500, "SERVER_ERROR", "The server is stopping, so nothing was changed")
+                    # The request's task, which ends once the answer has gone out.
+                    task = asyncio.current_task()
+                    assert task is not None
+                    self._change_requests.add(task)
+                    task.add_done_callback(self._change_requests.discard)
                     status, message, data = await asyncio.get_running_loop().run_in_executor(
                         self._changes, self._change, handler, account, params, time.monotonic()
                     )

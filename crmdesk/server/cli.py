@@ -10,7 +10,7 @@ import socket
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Awaitable, Callable, Generator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -158,17 +158,31 @@ def build_parser() -> argparse.ArgumentParser:
 class _Server(uvicorn.Server):
     """A uvicorn server that announces its real address once its socket accepts connections.
 
-    ``on_stopped`` runs once serving has ended, however it ended. After a SIGTERM uvicorn raises the signal again
-    as it returns, with the default handler back in place, so the process dies there and code after ``serve()``
-    never runs; the store must be closed before that, or SQLite's write-ahead log is left beside the database and
-    a copy of the database file alone misses the latest writes.
+    ``on_stopping`` runs as stopping begins, beside uvicorn's wait for the requests in progress, and stopping
+    waits for it. ``on_stopped`` runs once serving has ended, however it ended. After a SIGTERM uvicorn raises the
+    signal again as it returns, with the default handler back in place, so the process dies there and code after
+    ``serve()`` never runs; the store must be closed before that, or SQLite's write-ahead log is left beside the
+    database and a copy of the database file alone misses the latest writes.
     """
 
-    def __init__(self, config: uvicorn.Config, sock: socket.socket, on_stopped: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        sock: socket.socket,
+        on_stopped: Callable[[], None],
+        on_stopping: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         super().__init__(config)
         self.sock = sock
+        self.on_stopping = on_stopping
         self.on_stopped = on_stopped
         self.announced = False
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.on_stopping is None:
+            await super().shutdown(sockets)
+        else:
+            await asyncio.gather(super().shutdown(sockets), self.on_stopping())
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
@@ -299,7 +313,8 @@ def serve(args: argparse.Namespace) -> int:
         app.state.api.close()  # a change on its way ends before the store closes, however stopping went
         store.close()
 
-    server = _Server(config, sock, on_stopped=stopped)
+    # Changes under way are answered before the server goes, and none is made after stopping began.
+    server = _Server(config, sock, on_stopping=app.state.api.finish_changes, on_stopped=stopped)
     stdin_closed = _watch_stdin(server) if args.watch_stdin else None
     try:
         asyncio.run(server.serve(sockets=[sock]))

@@ -380,8 +380,8 @@ def _sqlite_file(url: str) -> Path | None:
         # The driver opens a URI: its options (mode=memory...) end up in the URL's query, beside uri=true.
         if parsed.query.get("mode") == "memory":
             return None
-        path = urllib.parse.urlsplit(database).path
-        return Path(urllib.parse.unquote(path)) if path else None
+        path = urllib.parse.unquote(urllib.parse.urlsplit(database).path)
+        return Path(path) if path and path != ":memory:" else None  # file::memory: is SQLite's in-memory name too
     return Path(database)  # without uri=true, "file:x.db" is a file of that name
 
 
@@ -564,9 +564,15 @@ class Store:
             if not create and not path.exists():
                 raise StoreError(missing)  # connecting would create the file
             _create_private(path)
+        #: SQLAlchemy gives each thread a database of its own here (one connection each, each its own database):
+        #: every thread but the one that made the tables would find none.
+        self.in_memory = is_sqlite and path is None
+        # SQLAlchemy picks that pool for the plain forms only; as a URI (file::memory:) each connection would be
+        # another empty database.
+        pool: dict[str, Any] = {"poolclass": sa.pool.SingletonThreadPool} if self.in_memory else {}
         # hide_parameters keeps tokens and contact data out of error messages and logs.
         try:
-            self.engine: Engine = sa.create_engine(url, hide_parameters=True)
+            self.engine: Engine = sa.create_engine(url, hide_parameters=True, **pool)
         except ImportError as exc:  # a PostgreSQL or MySQL URL without its Python driver installed
             scheme = url.split("://", 1)[0]
             raise StoreError(f"the Python driver for {scheme!r} could not be loaded ({exc})") from exc
@@ -589,9 +595,6 @@ class Store:
         _raced(lambda: metadata.create_all(self.engine))
         _raced(lambda: _migrate(self.engine))
         self._is_sqlite = is_sqlite
-        #: SQLAlchemy gives each thread a database of its own here: every thread but the one that made the tables
-        #: would find none.
-        self.in_memory = is_sqlite and path is None
         self._local = threading.local()
         self._readers: list[Any] = []
         self._prepared = {

@@ -188,3 +188,31 @@ def test_sqlite_urls_name_the_files_the_driver_opens(tmp_path: Path) -> None:
     assert _sqlite_file("sqlite:///file:b.db") == Path("file:b.db")
     assert _sqlite_file(f"sqlite:///file:{tmp_path}/ghost/c.db?mode=memory&uri=true") is None
     assert _sqlite_file("sqlite:///:memory:") is None and _sqlite_file("sqlite://") is None
+    assert _sqlite_file("sqlite:///file::memory:?cache=shared&uri=true") is None  # SQLite's in-memory URI
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite://",
+        "sqlite:///:memory:",
+        "sqlite:///file::memory:?uri=true",
+        "sqlite:///file::memory:?cache=shared&uri=true",
+        "sqlite:///file:scratch?mode=memory&uri=true",
+    ],
+)
+def test_every_in_memory_form_is_one_database_kept_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """Each form the driver opens in memory: no file appears, and what one step writes the next finds (the server
+    keeps such a database's changes on its loop's thread, where its tables are)."""
+    monkeypatch.chdir(tmp_path)
+    store = Store(url)
+    try:
+        assert store.in_memory
+        token = store.add_account("Acme", "pro")
+        account = store.account_for_token(token)
+        assert account is not None and account.name == "Acme"
+    finally:
+        store.close()
+    assert list(tmp_path.iterdir()) == []

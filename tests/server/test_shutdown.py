@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import signal
 import socket
@@ -19,7 +20,7 @@ import pytest
 from crmdesk.server.cli import LISTENING_PREFIX, SHUTDOWN_GRACE_SECONDS
 from crmdesk.server.store import BUSY_TIMEOUT_MS
 from crmdesk.services.demo import STOP_GRACE_S
-from tests.server.conftest import client_for
+from tests.server.conftest import client_for, create
 from tests.support.live_server import Account, LiveServer
 
 #: Stopping gives requests in progress ``SHUTDOWN_GRACE_SECONDS`` to finish, then drops them.
@@ -108,9 +109,8 @@ def test_a_change_waiting_for_another_programs_lock_as_the_server_stops_gets_its
     tmp_path: Path, stop: str, lock_released: bool
 ) -> None:
     """Stopping while a change waits for an operator's lock on the file: the change's answer says what became of
-    it (saved once the lock goes, or refused as busy), and nothing is written after the database has closed. A
-    Ctrl+C pressed again stops at once: the change loses its answer, but still ends before the database closes,
-    without a traceback."""
+    it (saved once the lock goes, or refused as busy), and nothing is written after the database has closed. Ctrl+C
+    pressed again and again stops waiting for other requests, not for the change's answer."""
     if stop != "stdin closed" and sys.platform == "win32":
         pytest.skip("no POSIX signals on Windows")
     assert BUSY_TIMEOUT_MS / 1000 < SHUTDOWN_GRACE_SECONDS < STOP_GRACE_S  # the wait fits in both graces
@@ -135,32 +135,80 @@ def test_a_change_waiting_for_another_programs_lock_as_the_server_stops_gets_its
                 else:
                     process.send_signal(signal.SIGTERM if stop == "SIGTERM" else signal.SIGINT)
                 if stop == "SIGINT again and again":
-                    for pause in (0.2, 0.5):  # the last comes once the server has stopped serving
+                    for pause in (0.2, 0.5):
                         time.sleep(pause)
                         process.send_signal(signal.SIGINT)
                 if lock_released:
                     time.sleep(1.0)
                     other.rollback()
                 process.wait(timeout=STOPPED_WITHIN)
-                answered = note.exception(timeout=STOPPED_WITHIN) is None
+                answer = note.result(timeout=STOPPED_WITHIN)
         if not lock_released:
             other.rollback()
         other.close()
         assert "Traceback" not in server.stderr, server.stderr
-    if stop != "SIGINT again and again":
-        assert answered
-        answer = note.result()
-        assert answer.headers["content-type"] == "application/json", answer.text
-        if lock_released:
-            assert answer.status_code == 200 and answer.json()["data"]["note"] == "Called back"
-        else:
-            assert answer.status_code == 500 and answer.json()["error"].startswith("Its database is busy")
+    assert answer.headers["content-type"] == "application/json", answer.text
+    if lock_released:
+        assert answer.status_code == 200 and answer.json()["data"]["note"] == "Called back"
+    else:
+        assert answer.status_code == 500 and answer.json()["error"].startswith("Its database is busy")
     assert not Path(f"{db}-wal").exists(), "the database was not closed after the change"
     backup = tmp_path / "backup.sqlite3"
     shutil.copyfile(db, backup)
     with contextlib.closing(sqlite3.connect(backup)) as copy:
         notes = [text for (text,) in copy.execute("SELECT text FROM notes")]
     assert notes == (["Called back"] if lock_released else [])
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "stdin closed"])
+def test_a_change_that_arrives_once_stopping_began_is_refused_and_not_made(tmp_path: Path, stop: str) -> None:
+    """A slow client's body arriving after stopping began: the change is refused before anything happens, rather
+    than made after the server has stopped waiting to answer it (while another program holds the lock, that could
+    be seconds later, with the answer already lost)."""
+    if stop == "SIGTERM" and sys.platform == "win32":
+        pytest.skip("no SIGTERM on Windows")
+    db = tmp_path / "late.sqlite3"
+    with LiveServer(db) as server:
+        account = server.add_account()
+        with client_for(account) as api:
+            uid = create(api, name="Ana Costa", phone="1")
+        process = server.process
+        assert process is not None
+        body = json.dumps({"uid": uid, "note": "Called back"}).encode()
+        host, port = server.base_url.removeprefix("http://").rsplit(":", 1)
+        other = sqlite3.connect(db, timeout=0)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            with socket.create_connection((host, int(port)), timeout=10) as client:
+                client.sendall(
+                    b"POST /api/contact/note/add HTTP/1.1\r\nHost: crm\r\nContent-Type: application/json\r\n"
+                    + f"Content-Length: {len(body)}\r\nAuthorization: Bearer {account.token}\r\n\r\n".encode()
+                )
+                time.sleep(0.3)  # the request is in progress, waiting for its body
+                if stop == "SIGTERM":
+                    process.send_signal(signal.SIGTERM)
+                else:
+                    assert process.stdin is not None
+                    process.stdin.close()
+                time.sleep(0.5)
+                client.sendall(body)
+                answer = b""
+                while chunk := client.recv(65536):
+                    answer += chunk
+        finally:
+            other.rollback()
+            other.close()
+        process.wait(timeout=STOPPED_WITHIN)
+        assert "Traceback" not in server.stderr, server.stderr
+    head, _, payload = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 500 "), answer
+    assert json.loads(payload) == {
+        "success": False,
+        "error": "The server is stopping, so nothing was changed",
+        "code": "SERVER_ERROR",
+    }
+    with contextlib.closing(sqlite3.connect(db)) as copy:
+        assert copy.execute("SELECT count(*) FROM notes").fetchone() == (0,)
 
 
 def test_an_idle_connection_outlives_the_clients_keep_alive(account: Account) -> None:
