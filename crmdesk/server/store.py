@@ -285,10 +285,16 @@ _STORAGE_TROUBLE = (
 )  # fmt: skip
 
 
+_POSTGRESQL_LOCK_TIMEOUT = "55P03"
+
+
 def storage_trouble(exc: BaseException) -> str | None:
     """Why a request failed, for the rep, when the server's storage refused it (locked by another program, full,
     read-only); None for anything else."""
     cause = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the driver's error; the hot reads do not
+    # PostgreSQL's lock_not_available, as psycopg (sqlstate) and psycopg2 (pgcode) name it.
+    if _POSTGRESQL_LOCK_TIMEOUT in (getattr(cause, "sqlstate", None), getattr(cause, "pgcode", None)):
+        return _STORAGE_TROUBLE[0][1]
     if not isinstance(cause, sqlite3.OperationalError):
         return None
     text = str(cause).lower()
@@ -620,17 +626,22 @@ class Store:
         between: a tag inserted twice (a 500), a note for a contact just deleted (a 500), a contact left with
         neither email nor phone. ``BEGIN IMMEDIATE`` takes the write lock first, waiting up to the connection's
         busy timeout for it, so the reads and the writes see one state.
+
+        PostgreSQL waits for another session's row or table locks (an operator's open ``psql`` transaction) as long
+        as SQLite would wait for the file's: its ``lock_timeout`` is set for the transaction alone.
         """
+        deadline = getattr(self._local, "deadline", None)
+        wait_ms = BUSY_TIMEOUT_MS if deadline is None else max(0, int((deadline - time.monotonic()) * 1000))
         with self.engine.begin() as conn:
             if self._is_sqlite:
-                deadline = getattr(self._local, "deadline", None)
-                wait_ms = BUSY_TIMEOUT_MS if deadline is None else max(0, int((deadline - time.monotonic()) * 1000))
                 # Straight on the driver's connection, as SQLAlchemy's statement machinery costs several times what
                 # SQLite does here. The wait is set on every change: a pooled connection may carry an earlier one's.
                 driver = conn.connection.driver_connection
                 assert driver is not None
                 driver.execute(f"PRAGMA busy_timeout={wait_ms}")
                 driver.execute("BEGIN IMMEDIATE")
+            elif conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(1, wait_ms)}")  # 0 would mean no limit
             yield conn
 
     @contextmanager

@@ -377,6 +377,28 @@ def test_storage_trouble_names_what_sqlite_refuses_for_reasons_outside_the_reque
     assert missing is None, "a broken schema is the server's own fault: logged with its traceback"
 
 
+def test_storage_trouble_names_postgresqls_lock_timeout_as_a_busy_database() -> None:
+    """A PostgreSQL change waits for another session's lock (an operator's open psql transaction) as long as a
+    SQLite one would, then fails as SQLite's does. No PostgreSQL runs here: these are its drivers' errors as
+    SQLAlchemy wraps them (checked against PostgreSQL 15 with psycopg when this was written)."""
+
+    class Psycopg3LockNotAvailable(Exception):
+        sqlstate = "55P03"
+
+    class Psycopg2LockNotAvailable(Exception):
+        pgcode = "55P03"
+
+    class SerializationFailure(Exception):
+        sqlstate = "40001"
+
+    busy = "Its database is busy: another program is writing to it"
+    for driver_error in (Psycopg3LockNotAvailable, Psycopg2LockNotAvailable):
+        wrapped = sa.exc.OperationalError("INSERT INTO notes ...", {}, driver_error("canceling statement due to lock"))
+        assert storage_trouble(wrapped) == busy
+    other = sa.exc.OperationalError("INSERT INTO notes ...", {}, SerializationFailure("could not serialize"))
+    assert storage_trouble(other) is None
+
+
 @pytest.mark.expected_warnings
 def test_failures_held_back_are_counted_at_the_minutes_end_even_if_none_follows(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
