@@ -26,6 +26,17 @@ from tests.support.live_server import Account, LiveServer
 #: Stopping gives requests in progress ``SHUTDOWN_GRACE_SECONDS`` to finish, then drops them.
 GRACE_AT_LEAST, STOPPED_WITHIN = SHUTDOWN_GRACE_SECONDS - 1.0, SHUTDOWN_GRACE_SECONDS + 3.0
 
+
+def stop_as(process: subprocess.Popen[bytes], stop: str) -> None:
+    """Tell the server to stop as ``stop`` names it: "SIGTERM" (a service manager), "SIGINT..." (Ctrl+C), or
+    "stdin closed" (the desktop app ending)."""
+    if stop == "stdin closed":
+        assert process.stdin is not None
+        process.stdin.close()
+    else:
+        process.send_signal(signal.SIGTERM if stop == "SIGTERM" else signal.SIGINT)
+
+
 SERVE = ["-m", "crmdesk.server", "serve", "--host", "127.0.0.1", "--port", "0", "--watch-stdin"]
 
 
@@ -61,11 +72,7 @@ def test_a_client_that_keeps_a_request_open_cannot_hold_up_stopping(tmp_path: Pa
             )
             assert client.recv(100).startswith(b"HTTP/1.1 100 Continue")
             started = time.monotonic()
-            if stop == "SIGTERM":
-                process.send_signal(signal.SIGTERM)
-            else:
-                assert process.stdin is not None
-                process.stdin.close()
+            stop_as(process, stop)
             try:
                 process.wait(timeout=STOPPED_WITHIN + 10)
             except subprocess.TimeoutExpired:
@@ -90,11 +97,7 @@ def test_a_copy_of_the_database_file_alone_taken_after_stopping_holds_every_writ
         assert created.status_code == 201, created.text
         process = server.process
         assert process is not None
-        if stop == "stdin closed":
-            assert process.stdin is not None
-            process.stdin.close()
-        else:
-            process.send_signal(signal.SIGTERM if stop == "SIGTERM" else signal.SIGINT)
+        stop_as(process, stop)
         process.wait(timeout=STOPPED_WITHIN + 10)
         assert "Traceback" not in server.stderr, server.stderr
     backup = tmp_path / "backup.sqlite3"
@@ -129,11 +132,7 @@ def test_a_change_waiting_for_another_programs_lock_as_the_server_stops_gets_its
                 time.sleep(0.5)  # the change waits for the lock now
                 process = server.process
                 assert process is not None
-                if stop == "stdin closed":
-                    assert process.stdin is not None
-                    process.stdin.close()
-                else:
-                    process.send_signal(signal.SIGTERM if stop == "SIGTERM" else signal.SIGINT)
+                stop_as(process, stop)
                 if stop == "SIGINT again and again":
                     for pause in (0.2, 0.5):
                         time.sleep(pause)
@@ -185,11 +184,7 @@ def test_a_change_that_arrives_once_stopping_began_is_refused_and_not_made(tmp_p
                     + f"Content-Length: {len(body)}\r\nAuthorization: Bearer {account.token}\r\n\r\n".encode()
                 )
                 time.sleep(0.3)  # the request is in progress, waiting for its body
-                if stop == "SIGTERM":
-                    process.send_signal(signal.SIGTERM)
-                else:
-                    assert process.stdin is not None
-                    process.stdin.close()
+                stop_as(process, stop)
                 time.sleep(0.5)
                 client.sendall(body)
                 answer = b""
