@@ -189,8 +189,8 @@ class ContactApi:
 
         A change is never made after its answer was lost: one that arrives now is refused before anything
         happens, and one under way ends within the busy timeout of being queued (on SQLite and PostgreSQL, whose
-        lock waits the store bounds), and is answered. This wait goes
-        on through a second Ctrl+C, which only stops waiting for other requests.
+        lock waits the store bounds), and is answered. This wait goes on through a second Ctrl+C, which only stops
+        waiting for other requests.
         """
         self._taking_changes = False
         if self._change_requests:

@@ -570,8 +570,8 @@ class Store:
             if not create and not path.exists():
                 raise StoreError(missing)  # connecting would create the file
             _create_private(path)
-        #: SQLAlchemy gives each thread a database of its own here (one connection each, each its own database):
-        #: every thread but the one that made the tables would find none.
+        #: Each connection to an in-memory database is a database of its own: SQLAlchemy keeps one connection per
+        #: thread, and every thread but the one that made the tables would find none.
         self.in_memory = is_sqlite and path is None
         # SQLAlchemy picks that pool for the plain forms only; as a URI (file::memory:) each connection would be
         # another empty database.
@@ -646,8 +646,9 @@ class Store:
 
     @contextmanager
     def waiting_until(self, deadline: float) -> Iterator[None]:
-        """Within the block, this thread's changes wait for another program's write lock on the SQLite file only
-        until ``deadline`` (a ``time.monotonic()`` value), then fail as busy; at once if it has passed.
+        """Within the block, this thread's changes wait for another program's lock (on the SQLite file, or on
+        PostgreSQL's rows and tables) only until ``deadline`` (a ``time.monotonic()`` value), then fail as busy; at
+        once if it has passed.
 
         The server queues its changes: without this, each change queued behind a held lock would wait a whole
         busy timeout of its own, and the last of several would fail only after all their waits added up.
