@@ -673,6 +673,7 @@ class ContactApi:
                     await self._sleep(wait)
                     self._limiter.reopen()
                 started = time.perf_counter()
+                sent_with = self._token  # the header is built from it now; adopt_token may replace it meanwhile
                 try:
                     request = client.build_request(method, path, params=params, content=content, headers=headers)
                     response = await client.send(request, stream=True)
@@ -740,6 +741,11 @@ class ContactApi:
                         raise
                 if status == 404 and gone_means_done and outcome_unknown:
                     return None
+                if status == 401 and self._token != sent_with:
+                    # The rep signed in again (adopt_token) while this went out with the old token. The server
+                    # refuses a token before it does anything, so even a create goes again, with the new one: its
+                    # 401 says nothing about the token in use now, and would end the session that just began.
+                    continue
 
                 if status == 429:
                     retry_after = _retry_after(response.headers)

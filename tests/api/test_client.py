@@ -15,6 +15,7 @@ from crmdesk.api import (
     ApiError,
     AuthError,
     BadResponseError,
+    Contact,
     ContactApi,
     NetworkError,
     NotFoundError,
@@ -27,7 +28,7 @@ from crmdesk.api import (
 from crmdesk.api.client import parse_retry_after
 from tests.api.faults import FaultServer, Hang
 from tests.api.helpers import SEED_CONTACT, SEED_SUMMARY, TOKEN, Scripted, fail, make_api, ok
-from tests.support.live_server import Account
+from tests.support.live_server import Account, LiveServer
 
 # --- Base URL and token --------------------------------------------------------------------------
 
@@ -224,6 +225,57 @@ def test_adopted_token_is_sent_by_the_same_client_and_only_from_the_same_server(
     ]
     with pytest.raises(ValueError, match="same server"):
         api.adopt_token(ContactApi("https://elsewhere.test", "tok_other"))
+
+
+def test_a_request_sent_with_a_token_replaced_on_its_way_goes_again_with_the_new_one(
+    live_server: LiveServer, account: Account
+) -> None:
+    """A note on its way when the admin rotates the token, and the rep signs in again before its 401 comes back:
+    the 401 was for the old token, so the note is sent again with the new one, once, instead of ending the
+    session that just began."""
+    gate = asyncio.Event()
+    seen: list[str] = []
+
+    class HoldNotes(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.inner = httpx.AsyncHTTPTransport()
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path == "/api/contact/note/add":
+                seen.append(request.headers["Authorization"])
+                await gate.wait()
+            return await self.inner.handle_async_request(request)
+
+        async def aclose(self) -> None:
+            await self.inner.aclose()
+
+    async def rotate_while_sending() -> None:
+        async with ContactApi(account.base_url, account.token, transport=HoldNotes()) as api:
+            created = await api.create_contact(firstName="Rita", email="rita@example.com")
+            note = asyncio.ensure_future(api.add_note("Called: wants the premium plan", uid=created.uid))
+            while not seen:
+                await asyncio.sleep(0.01)
+            new_token = live_server.store.replace_tokens(account.name, "test-rotated-on-the-way")
+            async with ContactApi(account.base_url, new_token) as renewed:
+                api.adopt_token(renewed)
+            gate.set()
+            await note
+            stored = await api.get_contact(uid=created.uid)
+            assert isinstance(stored, Contact)
+            assert [n.text for n in stored.notes] == ["Called: wants the premium plan"]
+
+    asyncio.run(rotate_while_sending())
+    assert seen == [f"Bearer {account.token}", "Bearer test-rotated-on-the-way"]
+
+
+def test_a_401_for_the_token_in_use_still_ends_the_call(live_server: LiveServer, account: Account) -> None:
+    async def revoked() -> None:
+        async with ContactApi(account.base_url, account.token) as api:
+            live_server.store.replace_tokens(account.name, "test-revoked-meanwhile")
+            with pytest.raises(AuthError):
+                await api.get_contact(email="nobody@example.com")
+
+    asyncio.run(revoked())
 
 
 def test_changes_send_only_the_winning_identifier() -> None:
