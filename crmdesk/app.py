@@ -377,18 +377,15 @@ class AppController:
         ``base_url`` is the server that token was given for. A --base-url naming another (a shortcut or a phone
         tool set up for another server) would hand it the account's token unasked: sign-in asks for that
         server's instead, as the sign-in dialog itself never sends a stored token elsewhere."""
-        from crmdesk.api.address import normalised_base_url
+        from crmdesk.api.address import normalised_base_url, same_server
 
         given_for = self.profiles.base_url(self.profile)
         try:
-            wanted = normalised_base_url(base_url).rstrip("/")
+            normalised_base_url(base_url)
+            refused = False
         except ValueError:
-            wanted = None  # an address that cannot be used: the session refuses it, and sign-in says why
-        try:
-            same = wanted == normalised_base_url(given_for).rstrip("/")
-        except ValueError:
-            same = False
-        if wanted is None or same:
+            refused = True  # an address that cannot be used: the session refuses it, and sign-in says why
+        if refused or same_server(base_url, given_for):
             self._open_session_or_sign_in(base_url, token)
             return
         from PySide6.QtCore import QCoreApplication
@@ -492,7 +489,7 @@ class AppController:
         self.sign_in = dialog
         dialog.open()  # never exec(): a nested loop inside a running task breaks qasync
 
-    def _signed_in(self, session: Session) -> None:
+    def _signed_in(self, session: Session, keep_sign_in: Callable[[], None]) -> None:
         self._drop_sign_in()
         if self.demo is not None:
             # Signed in to an account from the demo (or while its server started): the demo is over.
@@ -509,13 +506,14 @@ class AppController:
         ):
             # Signing in again after a 401 (or when the keyring had no token) for the same account: keep the window,
             # the open contact and any unsaved edits, and let the existing session carry on with the new token.
+            keep_sign_in()
             current.adopt(session)
             if current is self._environment_session:
                 # Its token now comes from the rep (and the keyring, if remembered): sign-out and a 401 forget it.
                 self._environment_session = None
             self._spawn(session.aclose())
             return
-        self.open_window(session)
+        self.open_window(session, keep_sign_in)
 
     def _sign_in_cancelled(self) -> None:
         self._drop_sign_in()
@@ -612,17 +610,19 @@ class AppController:
 
     # --- main window ----------------------------------------------------------------------------
 
-    def open_window(self, session: Session) -> None:
+    def open_window(self, session: Session, keep_sign_in: Callable[[], None] | None = None) -> None:
+        """Open ``session``'s window in place of the one open now. ``keep_sign_in`` (from the sign-in dialog) keeps
+        the profile's address and token for the next start; it is called only once the window does open."""
         old = self.window
         if old is not None and old.has_unsaved_changes():
             # Sign-in and the demo replace a window only after its token was refused (signing out asks about
             # unsaved edits before the window goes), so the edits cannot be saved any more: they go only if the
             # rep says so.
-            self._confirm_replacing(old, session)
+            self._confirm_replacing(old, session, keep_sign_in)
             return
-        self._open_window_now(session)
+        self._open_window_now(session, keep_sign_in)
 
-    def _confirm_replacing(self, old: MainWindow, session: Session) -> None:
+    def _confirm_replacing(self, old: MainWindow, session: Session, keep_sign_in: Callable[[], None] | None) -> None:
         from PySide6.QtCore import QCoreApplication, Qt
         from PySide6.QtWidgets import QAbstractButton, QMessageBox
 
@@ -653,9 +653,10 @@ class AppController:
             if box.standardButton(button) == QMessageBox.StandardButton.Discard and self.window is old:
                 if old.unsaved is not None:
                     old.unsaved.discard()  # not offered back as work a crash left
-                self._open_window_now(session)
+                self._open_window_now(session, keep_sign_in)
                 return
-            # Kept: the window stays as it was, with its edits and its "Sign in again" banner.
+            # Kept: the window stays as it was, with its edits and its "Sign in again" banner, and the profile as it
+            # was: its address and its token in the keyring are still the old window's.
             self._spawn(session.aclose())
             if session.demo and self.demo is not None:
                 demo, self.demo = self.demo, None
@@ -664,10 +665,13 @@ class AppController:
         box.buttonClicked.connect(answered)
         box.open()
 
-    def _open_window_now(self, session: Session) -> None:
+    def _open_window_now(self, session: Session, keep_sign_in: Callable[[], None] | None = None) -> None:
         from crmdesk.services.registry import Registry
         from crmdesk.ui.main_window import MainWindow
 
+        settings_server = self.profiles.base_url(session.profile)  # before the sign-in is kept
+        if keep_sign_in is not None:
+            keep_sign_in()
         registry = Registry.load(session.profile)
         if session.demo:
             # Imported here only: the server package is never loaded by a signed-in (non-demo) start.
@@ -684,6 +688,13 @@ class AppController:
         if old_window is not None and old_window.unsaved is not None:
             # Its file as things are now, before the new window reads it: nothing unsaved, no file to offer.
             old_window.unsaved.finish()
+        if not session.demo and session.base_url is not None:
+            from crmdesk.services import server_files
+
+            if old_window is not None:
+                old_window.recent.flush()  # written now, so that it goes aside with the rest if the server changed
+            if server_files.use_server(session.profile, session.base_url, settings_server=settings_server):
+                registry.forget_learned_time_zone()  # the last server's account stamped its notes so
         window = MainWindow(session, registry, self.profiles, self._contact_view_factory)
         if session.demo:
             from collections import Counter
@@ -949,8 +960,12 @@ class AppController:
             # Recent names the account's customers, with their emails and phones: whoever signs in next on this
             # computer, perhaps to another account, must not find them.
             window.recent.clear()
+            window.registry.forget_learned_time_zone()  # whoever signs in next may be in another zone
             if window.unsaved is not None:
                 window.unsaved.forget()  # nothing is left unsaved now, and what an earlier run left goes too
+            from crmdesk.services import server_files
+
+            server_files.forget_other_servers(session.profile)  # what the profile keeps for its other servers
         self.window, self.session = None, None
         if window is not None:
             self._retire(window, session)

@@ -165,6 +165,14 @@ def normalised_base_url(base_url: str) -> str:
     return text
 
 
+def same_server(base_url: str, other: str) -> bool:
+    """Whether two base URLs name one server once normalised (False if either is refused)."""
+    try:
+        return normalised_base_url(base_url).rstrip("/") == normalised_base_url(other).rstrip("/")
+    except ValueError:
+        return False
+
+
 def is_loopback_url(base_url: str) -> bool:
     """Whether a base URL that :func:`normalised_base_url` accepted names this computer."""
     return _is_loopback(urlsplit(base_url).hostname or "")

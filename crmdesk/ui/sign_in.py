@@ -36,11 +36,14 @@ class SignInDialog(QDialog):
     """Asks for the API token. Always shown with ``open()``/``show()``, never ``exec()``.
 
     Signals:
-        session_ready(object): the token was accepted; the argument is the new, open :class:`Session`.
+        session_ready(object, object): the token was accepted: the new, open :class:`Session`, and a callable
+            that keeps the sign-in for the next start (the profile's address, the token in the keyring if
+            Remember is on). Whoever takes the session calls it; a rep who keeps the old window instead
+            leaves the profile as it was.
         demo_requested(): the user chose "Try the demo".
     """
 
-    session_ready = Signal(object)
+    session_ready = Signal(object, object)
     demo_requested = Signal()
 
     def __init__(
@@ -299,39 +302,43 @@ class SignInDialog(QDialog):
 
     def _succeeded(self, session: Session) -> None:
         token = self.token_field.text().strip()
-        profiles, profile = self._profiles, self.profile
-        assert session.base_url is not None  # a checked token was sent to it
+        profiles, profile, credentials = self._profiles, self.profile, self._credentials
+        base_url = session.base_url
+        assert base_url is not None  # a checked token was sent to it
         not_remembered = self._on_not_remembered
-        keep = self.remember.isChecked()  # the token in the keyring, for the next start
-        address_kept = profiles.set_base_url(profile, session.base_url)
-        if not address_kept and session.base_url.rstrip("/") != DEFAULT_BASE_URL:
-            # The next start would not know this server, and would send a remembered token to the vendor's
-            # address instead: the token stays in memory only, and the rep is told why.
-            if keep and not_remembered is not None:
-                not_remembered(
-                    self.tr(
-                        "CRMDesk cannot write its settings file ({0}), so it would not know this server at the next "
-                        "start: the token is kept until CRMDesk closes, not in the keyring."
-                    ).format(QSettings().fileName())
-                )
-            keep = False
-        refusal_matters = keep and self._credentials.status().usable
-        text = self.tr(
+        remember = self.remember.isChecked()  # the token in the keyring, for the next start
+        unwritable = self.tr(
+            "CRMDesk cannot write its settings file ({0}), so it would not know this server at the next "
+            "start: the token is kept until CRMDesk closes, not in the keyring."
+        ).format(QSettings().fileName())
+        refused = self.tr(
             "The system keyring refused to store the token (is it locked?): it is kept until CRMDesk closes, "
             "and the next start asks for it again."
         )
 
-        def stored(in_keyring: bool) -> None:
-            # The next start reads the keyring only for a profile whose token went into it.
-            profiles.set_token_remembered(profile, in_keyring)
-            if refusal_matters and not in_keyring and not_remembered is not None:
-                not_remembered(text)
+        def keep_sign_in() -> None:
+            # Plain values only: the dialog is gone by the time the app takes the session.
+            keep = remember
+            if not profiles.set_base_url(profile, base_url) and base_url.rstrip("/") != DEFAULT_BASE_URL:
+                # The next start would not know this server, and would send a remembered token to the vendor's
+                # address instead: the token stays in memory only, and the rep is told why.
+                if keep and not_remembered is not None:
+                    not_remembered(unwritable)
+                keep = False
+            refusal_matters = keep and credentials.status().usable
 
-        # The keyring write happens in a worker: the window opens at once, however long the keyring takes.
-        self._credentials.save_in_background(profile, token, remember=keep, on_done=stored)
+            def stored(in_keyring: bool) -> None:
+                # The next start reads the keyring only for a profile whose token went into it.
+                profiles.set_token_remembered(profile, in_keyring)
+                if refusal_matters and not in_keyring and not_remembered is not None:
+                    not_remembered(refused)
+
+            # The keyring write happens in a worker: the window opens at once, however long the keyring takes.
+            credentials.save_in_background(profile, token, remember=keep, on_done=stored)
+
         self.token_field.clear()  # the token is in the session now; do not leave it in a widget
         self.accept()
-        self.session_ready.emit(session)
+        self.session_ready.emit(session, keep_sign_in)
 
     def _failed(self, error: BaseException) -> None:
         host = host_of(self.base_url_field.text().strip())

@@ -29,11 +29,13 @@ from crmdesk.api.client import ContactApi
 from crmdesk.app import AppController, parse_args
 from crmdesk.paths import profile_dir
 from crmdesk.server import demo_data
+from crmdesk.services import server_files
 from crmdesk.services.credentials import SERVICE
 from crmdesk.services.demo import DemoServer
 from crmdesk.services.profiles import Profiles
 from crmdesk.services.recent import RecentList
 from crmdesk.services.recovery import Draft, UnsavedWork, UnsavedWorkFile
+from crmdesk.services.registry import Registry
 from crmdesk.ui.main_window import MainWindow
 from crmdesk.ui.sign_in import SignInDialog
 from tests.support.live_server import Account, LiveServer
@@ -208,17 +210,103 @@ def test_leaving_a_refused_window_for_the_demo_asks_before_its_edits_go(
     assert not unsaved_file.exists()
 
 
+@pytest.fixture
+def second_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """Another server than ``live_server``, for a profile that signs in to one and then the other."""
+    with LiveServer(tmp_path / "elsewhere.sqlite3") as server:
+        yield server
+
+
+def test_signing_in_to_another_server_sets_the_first_ones_customers_aside_until_it_comes_back(
+    qtbot: QtBot,
+    controller: object,
+    live_server: LiveServer,
+    account: Account,
+    memory_keyring: MemoryKeyring,
+    second_server: LiveServer,
+) -> None:
+    # What an earlier run left unsaved, still unanswered: it names one of this server's customers. And the account
+    # stamps its notes at UTC−3, as learned from one of them.
+    kept = UnsavedWork(drafts=(Draft("AB12CD34", "Zelda Private", note="Owes us a call"),))
+    UnsavedWorkFile("work", lambda: kept).flush()
+    Registry.load("work").merge(account_time_zone="Etc/GMT+3")
+    app, window, city, _uid = _refused_while_editing(
+        qtbot, controller, live_server, account, memory_keyring, "test-fourth-token"
+    )
+    window.recent.flush()
+    recent_file = profile_dir("work") / "recent.json"
+    assert "rita@example.com" in recent_file.read_text(encoding="utf-8")
+    other = second_server.add_account()
+
+    def sign_in_to(base_url: str, token: str) -> None:
+        dialog = app.sign_in
+        assert dialog is not None
+        dialog.advanced.setChecked(True)
+        dialog.base_url_field.setText(base_url)
+        dialog.token_field.setText(token)
+        dialog.sign_in_button.click()
+
+    def question() -> QMessageBox | None:
+        box = window.findChild(QMessageBox, "replaceWindowDialog")
+        return box if box is not None and box.isVisible() else None
+
+    # The rep keeps the window and its edit: the profile stays as it was, for signing in to this server again.
+    sign_in_to(other.base_url, other.token)
+    qtbot.waitUntil(lambda: question() is not None, timeout=15_000)
+    question().button(QMessageBox.StandardButton.Cancel).click()  # type: ignore[union-attr]
+    assert app.window is window and city.text() == "Recife"
+    qtbot.wait(200)  # a keyring write would run in a worker
+    assert Profiles().base_url("work") == account.base_url and not Profiles().token_remembered("work")
+    assert memory_keyring.passwords == {}  # the refused token went, and the other server's never came
+
+    app.show_sign_in()
+    sign_in_to(other.base_url, other.token)
+    qtbot.waitUntil(lambda: question() is not None, timeout=15_000)
+    question().button(QMessageBox.StandardButton.Discard).click()  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: app.window is not window and app.window is not None, timeout=15_000)
+    there = app.window
+    assert there is not None and there.session.base_url == other.base_url
+    qtbot.waitUntil(lambda: memory_keyring.passwords.get((SERVICE, "work")) == other.token, timeout=5_000)
+    # None of the first server's customers: not in Recent, not offered back as unsaved work; nor its notes' zone.
+    assert there.recent.entries() == [] and there.recent_list.count() == 0
+    assert there.registry.account_time_zone() == ""
+    assert there.unsaved is not None and there.unsaved.left_over().is_empty()
+    (mine,) = create_contacts(qtbot, other, {"name": "Bruno Dias", "email": "bruno@example.com"})
+    there.request_search(mine.uid)
+    qtbot.waitUntil(lambda: [e.uid for e in there.recent.entries()] == [mine.uid], timeout=15_000)
+
+    # Back to the first server (its token renewed): its Recent list and the unanswered work come back, and the
+    # other server's list goes aside in turn.
+    second_server.store.replace_tokens(other.name, "test-other-renewed")
+    there.request_search("someone@example.com")
+    qtbot.waitUntil(lambda: app.sign_in is not None and app.sign_in.isVisible(), timeout=15_000)
+    sign_in_to(account.base_url, "test-fourth-token")
+    qtbot.waitUntil(lambda: app.window is not there and app.window is not None, timeout=15_000)
+    back = app.window
+    assert back is not None
+    assert [e.email for e in back.recent.entries()] == ["rita@example.com"]
+    assert back.unsaved is not None and back.unsaved.left_over() == kept
+
+
 def test_sign_out_clears_the_token_and_shows_sign_in(
     qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
 ) -> None:
     memory_keyring.passwords[(SERVICE, "work")] = account.token
     Profiles().set_base_url("work", account.base_url)  # where the token was given
+    # The profile once signed in to another server: what it set aside for that one names its customers.
+    elsewhere = RecentList("work")
+    elsewhere.add("ZZZZ9999", "Someone Elsewhere", "someone@elsewhere.example")
+    elsewhere.flush()
+    server_files.use_server("work", account.base_url, settings_server="http://127.0.0.1:9")
+    aside = profile_dir("work") / server_files.ASIDE
+    assert "someone@elsewhere.example" in "".join(p.read_text(encoding="utf-8") for p in aside.rglob("*.json"))
     # What an earlier run left unsaved names a customer too; the offer of it is still unanswered at the sign-out.
     kept = UnsavedWork(drafts=(Draft("AB12CD34", "Zelda Private", note="Owes us a call"),))
     left_over = UnsavedWorkFile("work", lambda: kept)
     left_over.flush()
     assert left_over.path is not None and "Zelda Private" in left_over.path.read_text(encoding="utf-8")
     unsaved_file = left_over.path
+    Registry.load("work").merge(account_time_zone="Etc/GMT+3")  # learned from a note the account stamped
     app: AppController = controller("--profile", "work", "--base-url", account.base_url)  # type: ignore[operator]
     app.start()
     assert app.window is not None
@@ -236,8 +324,9 @@ def test_sign_out_clears_the_token_and_shows_sign_in(
     # Whoever signs in next, perhaps to another account, finds none of this account's customers.
     gc.collect()  # the retired window's list writes what it still holds when it goes
     QApplication.processEvents()
-    assert not recent_file.exists() and not unsaved_file.exists()
+    assert not recent_file.exists() and not unsaved_file.exists() and not aside.exists()
     assert RecentList("work").entries() == []
+    assert Registry.load("work").account_time_zone() == ""  # the next account may stamp its notes otherwise
 
 
 class GatedKeyring(MemoryKeyring):

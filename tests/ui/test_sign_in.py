@@ -47,12 +47,17 @@ def test_valid_token_is_verified_remembered_and_opens_a_session(
     assert dialog.remember.isChecked() and dialog.remember.isEnabled()
     with qtbot.waitSignal(dialog.session_ready, timeout=15_000) as ready:
         dialog.sign_in_button.click()
-    session = ready.args[0]
+    session, keep_sign_in = ready.args
     assert isinstance(session, Session)
     assert session.base_url is not None
     assert session.base_url.rstrip("/") == account.base_url.rstrip("/")
     assert not dialog.isVisible()
     assert dialog.token_field.text() == ""  # the token does not linger in a widget
+    # Nothing is kept until the app takes the session: a rep may still keep the old window instead.
+    qtbot.wait(100)
+    assert memory_keyring.passwords == {} and credentials.load("work") is None
+    assert not Profiles().token_remembered("work") and Profiles().base_url("work") != session.base_url
+    keep_sign_in()
     # The in-memory backend is the active one and holds the token: the real keyring was never reached.
     assert keyring.get_keyring() is memory_keyring
     assert credentials.load("work") == account.token  # usable at once; the keyring write runs in a worker
@@ -200,7 +205,8 @@ def test_without_a_usable_keyring_the_token_is_kept_for_the_session_only(
     assert "this session only" in dialog.keyring_notice.text()
     with qtbot.waitSignal(dialog.session_ready, timeout=15_000) as ready:
         dialog.sign_in_button.click()
-    session = ready.args[0]
+    session, keep_sign_in = ready.args
+    keep_sign_in()
     assert credentials.load("work") == account.token  # held in memory for this session
     assert Credentials().load("work") is None  # and nowhere a new run could find it
     credentials.forget("work")  # sign-out
@@ -226,7 +232,8 @@ def test_a_server_the_settings_cannot_keep_gets_no_remembered_token(
     assert dialog.remember.isChecked()
     with qtbot.waitSignal(dialog.session_ready, timeout=15_000) as ready:
         dialog.sign_in_button.click()
-    session = ready.args[0]
+    session, keep_sign_in = ready.args
+    keep_sign_in()
     assert credentials.load("work") == account.token  # this session works
     assert told and told[0].startswith("CRMDesk cannot write its settings file (")
     assert "not in the keyring" in told[0]
