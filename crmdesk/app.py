@@ -932,9 +932,12 @@ class AppController:
     def _auth_failed(self) -> None:
         if self._owns_stored_token(self.session):
             assert self.session is not None
+            profile = self.session.profile
             # The stored token no longer works; keep nobody's dead token around.
-            self.credentials.forget_in_background(self.session.profile)
-            self.profiles.set_token_remembered(self.session.profile, False)
+            self.credentials.forget_in_background(
+                profile, lambda removed: self._forgotten(profile, removed, refused_by_server=True)
+            )
+            self.profiles.set_token_remembered(profile, False)
         from PySide6.QtCore import QCoreApplication
 
         self.show_sign_in(
@@ -954,7 +957,9 @@ class AppController:
                 self.args.search = query  # for the window that opens next (see answer_later_start)
         if session is not None and self._owns_stored_token(session):
             profile = session.profile
-            self.credentials.forget_in_background(profile, lambda removed: self._forgotten(profile, removed))
+            self.credentials.forget_in_background(
+                profile, lambda removed: self._forgotten(profile, removed, refused_by_server=False)
+            )
             self.profiles.set_token_remembered(profile, False)
         if window is not None and session is not None and not session.demo:
             # Recent names the account's customers, with their emails and phones: whoever signs in next on this
@@ -985,21 +990,29 @@ class AppController:
 
             self.window.show_notice(message, Severity.WARNING)
 
-    def _forgotten(self, profile: str, removed: bool) -> None:
-        """After sign-out's keyring delete: say so when the keyring refused it, since the token is still there."""
+    def _forgotten(self, profile: str, removed: bool, *, refused_by_server: bool) -> None:
+        """After the keyring delete of sign-out or of a token the server refused (401): say so when the
+        keyring refused it, since the token is still there for the next start."""
         if removed or self.sign_in is None:
             return
         from PySide6.QtCore import QCoreApplication
 
         from crmdesk.services.credentials import SERVICE
 
-        self.sign_in.show_message(
-            QCoreApplication.translate(
+        if refused_by_server:
+            text = QCoreApplication.translate(
+                "AppController",
+                "The server no longer accepts the token for profile {0}, and the system keyring refused to remove "
+                "it (is it locked?), so the next start will try it again. Sign in again, or remove it in your "
+                "keyring manager (service {1}, account {0}).",
+            )
+        else:
+            text = QCoreApplication.translate(
                 "AppController",
                 "Signed out, but the system keyring refused to remove the token for profile {0}, so the next "
                 "start will sign in with it. Remove it in your keyring manager (service {1}, account {0}).",
-            ).format(profile, SERVICE)
-        )
+            )
+        self.sign_in.show_message(text.format(profile, SERVICE))
 
     # --- self-test ------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from crmdesk.app import AppController, parse_args
 from crmdesk.services.credentials import SERVICE
 from crmdesk.services.profiles import Profiles
-from tests.support.live_server import Account
+from tests.support.live_server import Account, LiveServer
 from tests.support.qt_fixtures import MemoryKeyring
 from tests.ui.shell_support import run
 
@@ -111,6 +111,30 @@ def test_a_sign_out_the_keyring_refuses_says_the_token_is_still_stored(
         qtbot.waitUntil(lambda: app.sign_in is not None and "refused to remove" in app.sign_in.message.text())
         assert app.sign_in is not None
         assert "the next start will sign in with it" in app.sign_in.message.text()
+        assert locked.passwords == {(SERVICE, "work"): account.token}  # what the message says
+    finally:
+        run(qtbot, app.shutdown(), timeout=20_000)
+
+
+def test_a_refused_token_the_keyring_will_not_remove_is_told(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, live_server: LiveServer, account: Account
+) -> None:
+    """The keyring locked (the screen was), then the token revoked: the next start would sign in with the dead
+    token again unless the rep removes it, and is told how."""
+    locked = LockedOnDelete()
+    keyring.set_keyring(locked)
+    locked.passwords[(SERVICE, "work")] = account.token
+    Profiles().set_base_url("work", account.base_url)
+    app = _controller()
+    try:
+        app.start()
+        assert app.window is not None
+        live_server.store.replace_tokens(account.name, "test-revoked-while-locked")
+        app.window.request_search("someone@example.com")
+        qtbot.waitUntil(lambda: app.sign_in is not None and "refused to remove" in app.sign_in.message.text())
+        assert app.sign_in is not None
+        assert "no longer accepts the token for profile work" in app.sign_in.message.text()
+        assert f"service {SERVICE}, account work" in app.sign_in.message.text()
         assert locked.passwords == {(SERVICE, "work"): account.token}  # what the message says
     finally:
         run(qtbot, app.shutdown(), timeout=20_000)
