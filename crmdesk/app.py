@@ -783,11 +783,7 @@ class AppController:
             # Another account, server or the demo: the rep's open work would have to be put away first, which
             # is theirs to do. Its search was meant for that account, not this one.
             query = None
-            leave = "Leave the demo" if self.session is not None and self.session.demo else "Sign out"
-            text = (
-                f"CRMDesk was started again for {other}, but it is open here. To switch, use {leave} in the "
-                "account menu, or quit and start it again."
-            )
+            text = f"CRMDesk was started again for {other[0]}, but it is open here. {other[1]}"
             if window is not None:
                 from crmdesk.ui.errors import Severity
 
@@ -860,30 +856,42 @@ class AppController:
         closed = window is not None and not window.isVisible() and self.sign_in is None
         return not (self._shutting_down or self.exit_code is not None or closed)
 
-    def _other_than_open(self, request: dict[str, Any]) -> str | None:
-        """What a later start asked for that this copy is not open for (the demo, a profile, a server), or None."""
+    def _other_than_open(self, request: dict[str, Any]) -> tuple[str, str] | None:
+        """What a later start asked for that this copy is not open for (the demo, a profile, a server), and how
+        the rep gets there; None if this copy is what it asked for."""
         session = self.session
+        in_demo = session is not None and session.demo
         wanted = []
-        if request.get("demo") and not (session is not None and session.demo):
+        if request.get("demo") and not in_demo:
             wanted.append("the demo")
         profile = request.get("profile")
-        if not profile and not request.get("demo") and session is not None and session.demo:
+        if not profile and not request.get("demo") and in_demo:
             # A plain start (a phone tool's --search) is for the profile a start opens, not the demo left open:
             # a real caller looked up among the sample contacts would read "No contact matches".
             profile = self.profiles.last_used() or self.profile
-        if profile and profile != (session.profile if session is not None else self.profile):
+        other_profile = bool(profile and profile != (session.profile if session is not None else self.profile))
+        if other_profile:
             wanted.append(f"profile {profile}")
         base_url = request.get("baseUrl")
         if base_url and session is not None and not session.demo:
-            from crmdesk.api.address import normalised_base_url
+            from crmdesk.api.address import same_server
 
-            try:
-                same = normalised_base_url(base_url).rstrip("/") == (session.base_url or "").rstrip("/")
-            except ValueError:
-                same = False
-            if not same:
+            if not same_server(base_url, session.base_url or ""):
                 wanted.append(base_url)
-        return " and ".join(wanted) or None
+        if not wanted:
+            return None
+        if in_demo and not request.get("demo") and self.window is not None:
+            how = "To switch, use Leave the demo in the account menu, or quit and start it again."
+        elif request.get("demo") and not in_demo and self.window is None:
+            how = "To switch, choose Try the demo here, or quit and start it again."
+        elif other_profile or request.get("demo"):
+            # Sign out stays in this profile (and forgets its token): another profile or the demo needs a new start.
+            how = "To switch, quit CRMDesk and start it again."
+        elif self.window is not None:
+            how = "To switch, use Sign out in the account menu, or quit and start it again."
+        else:
+            how = "To switch, sign in to it here (under Advanced), or quit and start it again."
+        return " and ".join(wanted), how
 
     def _retire(self, window: MainWindow, session: Session | None) -> None:
         """Close a replaced window without prompting and close its client in the background."""

@@ -1240,14 +1240,45 @@ def test_a_copy_whose_window_has_closed_takes_no_more_requests(
     assert not app.takes_later_starts()
 
 
+@pytest.mark.parametrize(
+    ("request_for", "said"),
+    [
+        # Sign out stays in profile work (and forgets its token): another profile or the demo takes a new start.
+        ({"profile": "home", "demo": True}, "the demo and profile home, but it is open here. To switch, quit CRMDesk"),
+        ({"profile": "home"}, "profile home, but it is open here. To switch, quit CRMDesk and start it again."),
+        ({"baseUrl": "http://127.0.0.1:9"}, "http://127.0.0.1:9, but it is open here. To switch, use Sign out in"),
+    ],
+    ids=["demo and profile", "profile", "server"],
+)
 def test_a_later_start_for_another_profile_says_how_to_switch_and_runs_no_search(
-    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
+    qtbot: QtBot,
+    controller: object,
+    account: Account,
+    memory_keyring: MemoryKeyring,
+    request_for: dict[str, object],
+    said: str,
 ) -> None:
     app, window = _open_work(qtbot, controller, account, memory_keyring)
-    app.answer_later_start({"search": "bia@example.com", "profile": "home", "baseUrl": None, "demo": True})
+    app.answer_later_start(
+        {"search": "bia@example.com", "profile": None, "baseUrl": None, "demo": False, **request_for}
+    )
     assert window.banner.isVisible()
-    assert window.banner.text().startswith("CRMDesk was started again for the demo and profile home, but it is open")
+    assert window.banner.text().startswith(f"CRMDesk was started again for {said}")
     assert window.search_field.text() == ""  # that search was meant for the other account
+
+
+def test_a_later_start_for_the_demo_at_sign_in_points_to_try_the_demo(
+    qtbot: QtBot, controller: object, account: Account
+) -> None:
+    Profiles().set_base_url("work", account.base_url)
+    app: AppController = controller("--profile", "work")  # type: ignore[operator]
+    app.start()
+    assert app.window is None and app.sign_in is not None
+    app.answer_later_start({"search": None, "profile": None, "baseUrl": None, "demo": True})
+    assert app.sign_in.message.text() == (
+        "CRMDesk was started again for the demo, but it is open here. To switch, choose Try the demo here, or quit "
+        "and start it again."
+    )
 
 
 def test_a_later_start_for_the_same_server_written_another_way_runs_its_search(
