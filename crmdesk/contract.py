@@ -22,6 +22,16 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 if TYPE_CHECKING:
     from datetime import datetime
 
+# --- Tokens -------------------------------------------------------------------------------------
+
+
+def is_bearer_token(token: str) -> bool:
+    """Whether ``token`` can travel as ``Authorization: Bearer <token>``: printable ASCII without spaces, which
+    an HTTP header carries unchanged. The client sends nothing else; the server issues and accepts nothing else,
+    so a token an operator sets can always be used by the app."""
+    return bool(token) and all(33 <= ord(ch) <= 126 for ch in token)
+
+
 # --- Field names --------------------------------------------------------------------------------
 
 #: Keys of a full contact, in the order GET returns them.

@@ -117,3 +117,16 @@ def test_single_field_validation_raises_only_contract_errors(value: str, field: 
         assert exc.field == field
         return
     assert len(result) <= contract.MAX_LENGTH.get(field, len(result))
+
+
+@settings(max_examples=300)
+@given(st.text(st.characters(max_codepoint=0x2FF), max_size=40) | st.text(min_size=8, max_size=40))
+def test_every_token_the_server_takes_is_one_the_app_can_send(token: str) -> None:
+    from crmdesk.api.address import check_token
+    from crmdesk.server.store import StoreError, checked_token
+
+    try:
+        kept = checked_token(token)
+    except StoreError:
+        return
+    assert check_token(kept) == kept

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
+from crmdesk import contract
+
 if TYPE_CHECKING:
     import httpx
 
@@ -196,6 +198,6 @@ def check_token(token: str) -> str:
     if not isinstance(token, str) or not token.strip():
         raise ValueError("The API token is empty.")
     token = token.strip()
-    if not all(33 <= ord(ch) <= 126 for ch in token):
+    if not contract.is_bearer_token(token):
         raise ValueError("The API token contains spaces or characters a token cannot have; paste it again.")
     return token

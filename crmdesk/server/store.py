@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 from crmdesk import contract
 from crmdesk.contract import MAX_LENGTH, ContactInput, ContractError, NoteEntry
 from crmdesk.paths import make_private_dir
+from crmdesk.redaction import MIN_SECRET_LENGTH
 
 log = logging.getLogger("crmdesk.server.store")
 
@@ -212,10 +213,13 @@ def _checked_label(label: str) -> str:
 
 
 def checked_token(token: str | None) -> str:
-    """``token`` trimmed (a new one for ``None``); StoreError for an empty one or one with spaces."""
+    """``token`` trimmed (a new one for ``None``); StoreError for one the app could not send or keep secret."""
     token = new_token() if token is None else token.strip()
-    if not token or any(ch.isspace() for ch in token):
-        raise StoreError("a token cannot be empty or contain white space")
+    if not contract.is_bearer_token(token):
+        raise StoreError("a token is printable ASCII (letters, digits, punctuation) without spaces")
+    if len(token) < MIN_SECRET_LENGTH:
+        # Easy to guess, and the app's logs blank out only secrets at least this long.
+        raise StoreError(f"a token needs at least {MIN_SECRET_LENGTH} characters")
     if _is_token_key(token):
         raise StoreError("a token cannot be a SHA-256 digest as the database keeps them")
     return token

@@ -63,9 +63,19 @@ def test_admin_forms_set_up_an_account_the_server_serves(tmp_path: Path, capsys:
 
 def test_account_add_with_a_given_token_prints_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(
-        capsys, "account", "add", "--db", str(tmp_path / "a.db"), "--name", "A", "--plan", "starter", "--token", "tok-1"
+        capsys,
+        "account",
+        "add",
+        "--db",
+        str(tmp_path / "a.db"),
+        "--name",
+        "A",
+        "--plan",
+        "starter",
+        "--token",
+        "tok-chosen-1",
     )
-    assert (code, out) == (0, "tok-1\n")
+    assert (code, out) == (0, "tok-chosen-1\n")
 
 
 def test_account_token_revokes_the_old_token_on_a_running_server(
@@ -250,6 +260,10 @@ def test_account_list_names_every_account_without_its_token(tmp_path: Path, caps
         ["account", "add", "--name", "Tab\tCo", "--plan", "pro"],
         ["account", "add", "--name", "B", "--plan", "platinum"],
         ["account", "add", "--name", "B", "--plan", "pro", "--token", "dup-token"],
+        # Tokens the app could not send (an HTTP header carries printable ASCII) or keep out of its logs (short).
+        ["account", "add", "--name", "B", "--plan", "pro", "--token", "tökén-abcdefgh"],
+        ["account", "add", "--name", "B", "--plan", "pro", "--token", "abc\x01defghijk"],
+        ["account", "add", "--name", "B", "--plan", "pro", "--token", "short"],
         ["account", "add", "--name", "Existing", "--plan", "pro"],
         ["account", "add", "--name", "B", "--plan", "pro", "--time-zone", "Mars/Base"],
         ["stage", "add", "--account", "Nobody", "New Lead"],
