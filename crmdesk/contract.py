@@ -527,7 +527,6 @@ def validate_identifier(params: Mapping[str, Any]) -> tuple[str, str]:
 
 # --- Notes --------------------------------------------------------------------------------------
 
-NOTE_TIMESTAMP_FORMAT: Final = "%Y-%m-%d %H:%M"
 # Seconds after the minutes are read and dropped: the contract writes none, a vendor might.
 _NOTE_HEAD = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2})(?::\d{2})?(?: (.*))?$", re.DOTALL)
 _ENTRY_SEPARATOR: Final = "\n\n"

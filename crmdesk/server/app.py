@@ -49,10 +49,6 @@ def error_response(status: int, code: str, message: str, headers: Mapping[str, s
     return JSONResponse({"success": False, "error": message, "code": code}, status_code=status, headers=headers)
 
 
-def bad_request(exc: ContractError) -> ApiError:
-    return ApiError(400, "BAD_REQUEST", exc.message)
-
-
 # --- Request bodies ---------------------------------------------------------------------------------
 
 

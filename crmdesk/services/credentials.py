@@ -207,10 +207,6 @@ class Credentials:
         # A daemon, like the token reader: a keyring may wait for the user to unlock it for as long as they like.
         run_in_thread(work, on_done, name=name, daemon=True)
 
-    def keep_for_session(self, profile: str, token: str) -> None:
-        """Use ``token`` for this session without touching the keyring (CRMDESK_TOKEN, demo mode)."""
-        self._session_tokens[profile] = token
-
     def forget(self, profile: str) -> None:
         """Sign out: drop the token from memory and from the keyring."""
         self._session_tokens.pop(profile, None)

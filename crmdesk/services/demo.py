@@ -172,15 +172,3 @@ class DemoServer(QObject):
             return False
         finally:
             process.finished.disconnect(finished)
-
-    def stop_now(self) -> None:
-        """Last-resort synchronous stop, for an exit path where no loop runs any more."""
-        process = self._process
-        if process is None:
-            return
-        self._stopping = True
-        process.closeWriteChannel()
-        if not process.waitForFinished(int(STOP_GRACE_S * 1000)):
-            process.kill()
-            process.waitForFinished(1000)
-        self._process = None

@@ -325,12 +325,6 @@ def _finite(plain: str) -> str | None:
     return plain if math.isfinite(number) else None
 
 
-def read_amount(text: str) -> float | None:
-    """The number in an amount typed in any locale's style (see :func:`plain_amount`), or None."""
-    plain = plain_amount(text)
-    return None if plain is None else float(plain)
-
-
 #: ISO 4217 currencies without a minor unit, and those with three decimals; every other currency has two.
 _NO_DECIMALS = frozenset("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split())
 _THREE_DECIMALS = frozenset("BHD IQD JOD KWD LYD OMR TND".split())
