@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Environment variable that overrides the data directory (tests point it at a temporary folder).
-DATA_DIR_ENV = "CRMDESK_DATA_DIR"
+from crmdesk.paths import data_dir
+
 #: Environment variable whose value replaces the Demo account's tokens when the demo is seeded.
 DEMO_TOKEN_ENV = "CRMDESK_DEMO_TOKEN"
 
@@ -19,17 +19,8 @@ DEFAULT_RATE_LIMIT: tuple[int, float] = (100, 10.0)
 _RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*$")
 
 
-def data_dir() -> Path:
-    """The folder for the server's data: ``$CRMDESK_DATA_DIR`` if set, else the user's data directory."""
-    override = os.environ.get(DATA_DIR_ENV)
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("crmdesk", appauthor=False))
-
-
 def default_db_path() -> Path:
+    """``server.sqlite3`` in the app's data folder (``$CRMDESK_DATA_DIR`` if set), kept private as the app's is."""
     return data_dir() / "server.sqlite3"
 
 
@@ -66,7 +57,3 @@ class Settings:
 
     db_url: str
     rate_limit: tuple[int, float] | None = DEFAULT_RATE_LIMIT
-
-    @classmethod
-    def default(cls) -> Settings:
-        return cls(db_url=sqlite_url(default_db_path()))

@@ -78,6 +78,20 @@ def test_account_add_with_a_given_token_prints_it(tmp_path: Path, capsys: pytest
     assert (code, out) == (0, "tok-chosen-1\n")
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="XDG_DATA_HOME names the data folder on Linux")
+def test_the_default_database_folder_is_the_apps_and_private_like_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CRMDESK_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    folder = tmp_path / "crmdesk"
+    folder.mkdir(mode=0o755)  # as an older version, or another tool, left it: readable by every user
+    folder.chmod(0o755)
+    code, _out, _err = run(capsys, "account", "add", "--name", "Acme", "--plan", "pro")
+    assert code == 0 and (folder / "server.sqlite3").is_file()
+    assert folder.stat().st_mode & 0o777 == 0o700
+
+
 def test_account_token_revokes_the_old_token_on_a_running_server(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from crmdesk.paths import DATA_DIR_ENV
 from crmdesk.server import demo_data
 from crmdesk.server.cli import LISTENING_PREFIX
-from crmdesk.server.config import DATA_DIR_ENV, sqlite_url
+from crmdesk.server.config import sqlite_url
 from crmdesk.server.store import Store
 
 STARTUP_TIMEOUT = 20.0
