@@ -179,6 +179,9 @@ class ContactView(QWidget):
         deleted_elsewhere(str, str): the uid and name of the open contact, which a save found deleted by someone
             else; the form keeps what the rep typed (see :meth:`create_from_form`).
         open_requested(str): the user asked to open this uid (the duplicate guard's "Open existing").
+        lookup_requested(str): the user asked to look this up (a demo sample's link in the empty view).
+        error_withdrawn(object): the failure whose Retry is this callable is about a form that is gone (a new
+            contact left, a save answered since): its banner should go.
         new_contact_requested(): the empty state's "New contact" button was pressed.
         error_raised(exception, retry, context): something failed that the banner should explain; ``retry``
             repeats what failed (the banner's Retry), or is None where repeating is up to the rep; ``context`` says

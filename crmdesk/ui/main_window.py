@@ -259,6 +259,8 @@ class MainWindow(QMainWindow):
     Signals:
         sign_in_requested(str): go back to sign-in with this message (401, or "Sign in again" in the banner).
         sign_out_requested(): the user chose Sign out (unsaved edits already resolved).
+        demo_restart_requested(): the user chose to start the demo's stopped server again (unsaved edits and
+            changes on their way already resolved); the app opens a new demo window.
         closed(): the window closed for good (unsaved edits already resolved).
         contact_opened(object): the contact view shows this Contact (after a search, a click, a reload).
         contact_view_ready(): the contact view was built (right after the first show, or on first use).
