@@ -39,7 +39,8 @@ def run_in_thread(
 ) -> None:
     """Run ``work()`` in a new thread, then ``on_done(result)``, if given, on the UI thread (needs a QApplication).
 
-    ``work`` handles its own errors (an exception is logged and its result is ``None``). Threads are not daemons
+    ``work`` handles the errors it expects; one that escapes is logged as a warning, with its traceback, and the
+    result is ``None``. Threads are not daemons
     unless asked: the interpreter then waits for them at exit instead of finalising under them, which crashed
     the app while one was still creating PySide types. Only work that may block indefinitely (the keyring, which
     can wait for the user to unlock it) is a daemon, and it reports nothing once the interpreter is finalising.
@@ -50,7 +51,7 @@ def run_in_thread(
         try:
             result = work()
         except Exception:
-            log.debug("Background work %s failed", name, exc_info=True)
+            log.warning("Background work %s failed", name, exc_info=True)
             result = None
         if relay is None or sys.is_finalizing():
             return

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
+import pytest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
@@ -28,7 +30,8 @@ def test_the_work_runs_in_a_worker_and_its_result_arrives_on_the_ui_thread(qtbot
     assert delivered == [(42, True)]
 
 
-def test_a_failing_job_reports_none(qtbot: QtBot) -> None:
+@pytest.mark.expected_warnings
+def test_a_failing_job_reports_none_and_the_log_keeps_why(qtbot: QtBot, caplog: pytest.LogCaptureFixture) -> None:
     delivered: list[object] = []
 
     def work() -> int:
@@ -37,6 +40,9 @@ def test_a_failing_job_reports_none(qtbot: QtBot) -> None:
     run_in_thread(work, delivered.append, name="t-failing")
     qtbot.waitUntil(lambda: delivered != [], timeout=5_000)
     assert delivered == [None]
+    (record,) = [r for r in caplog.records if r.name == "crmdesk.services.background"]
+    assert record.levelno == logging.WARNING and record.getMessage() == "Background work t-failing failed"
+    assert record.exc_info is not None and "keyring gone" in str(record.exc_info[1])
 
 
 def test_a_widget_deleted_before_the_result_arrives_is_not_touched(qtbot: QtBot) -> None:
