@@ -14,13 +14,14 @@ DATA_DIR_ENV = "CRMDESK_DATA_DIR"
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
-def data_dir() -> Path:
+def data_dir(*, create: bool = True) -> Path:
     """The per-user data directory (platformdirs), created on first use, readable by this user only.
 
     It holds the Recent lists (customers' names, emails and phones), the log and the demo's database; on a
     computer shared by several users none of it is theirs to read. A folder this app made gets mode 0700, and
     the default one is tightened if an earlier version made it readable by others. A folder named in
-    ``CRMDESK_DATA_DIR`` that already exists is left as its owner set it.
+    ``CRMDESK_DATA_DIR`` that already exists is left as its owner set it. Without ``create``, a missing folder
+    is not made (a server command that only reads names a database that must exist already).
     """
     override = os.environ.get(DATA_DIR_ENV)
     if override:
@@ -29,7 +30,8 @@ def data_dir() -> Path:
         from platformdirs import user_data_dir
 
         path = Path(user_data_dir("crmdesk", appauthor=False))
-    make_private_dir(path, tighten=not override)
+    if create or path.is_dir():
+        make_private_dir(path, tighten=not override)
     return path
 
 

@@ -21,7 +21,7 @@ _RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*$")
 
 def default_db_path() -> Path:
     """``server.sqlite3`` in the app's data folder (``$CRMDESK_DATA_DIR`` if set), kept private as the app's is."""
-    return data_dir() / "server.sqlite3"
+    return data_dir(create=False) / "server.sqlite3"  # made, if at all, by the command that starts a database
 
 
 def sqlite_url(path: str | os.PathLike[str]) -> str:
