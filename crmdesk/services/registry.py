@@ -543,11 +543,11 @@ def zone_named(name: str) -> tzinfo | None:
 
 def part_hour_offset(name: str) -> timedelta | None:
     """The offset a "UTC+05:30" name stands for, or None for any other name."""
-    from datetime import timedelta
-
     match = _PART_HOUR.fullmatch(name)
     if match is None:
-        return None
+        return None  # before datetime is imported: a start whose profile changed servers asks this of any zone
+    from datetime import timedelta
+
     sign, hours, minutes = match.groups()
     offset = timedelta(hours=int(hours), minutes=int(minutes))
     offset = offset if sign == "+" else -offset
