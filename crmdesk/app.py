@@ -693,8 +693,14 @@ class AppController:
 
             if old_window is not None:
                 old_window.recent.flush()  # written now, so that it goes aside with the rest if the server changed
-            if server_files.use_server(session.profile, session.base_url, settings_server=settings_server):
-                registry.forget_learned_time_zone()  # the last server's account stamped its notes so
+            kept_zone = server_files.use_server(
+                session.profile,
+                session.base_url,
+                settings_server=settings_server,
+                account_time_zone=registry.account_time_zone(),
+            )
+            if kept_zone is not None:  # another server: its account's zone, as known when the profile left it
+                registry.merge(account_time_zone=kept_zone)
         window = MainWindow(session, registry, self.profiles, self._contact_view_factory)
         if session.demo:
             from collections import Counter
@@ -973,12 +979,11 @@ class AppController:
             # Recent names the account's customers, with their emails and phones: whoever signs in next on this
             # computer, perhaps to another account, must not find them.
             window.recent.clear()
-            window.registry.forget_learned_time_zone()  # whoever signs in next may be in another zone
             if window.unsaved is not None:
                 window.unsaved.forget()  # nothing is left unsaved now, and what an earlier run left goes too
             from crmdesk.services import server_files
 
-            server_files.forget_other_servers(session.profile)  # what the profile keeps for its other servers
+            server_files.forget_other_servers_recent(session.profile)
         self.window, self.session = None, None
         if window is not None:
             self._retire(window, session)

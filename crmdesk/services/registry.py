@@ -271,13 +271,6 @@ class Registry(QObject):
             log.info("The account stamps notes at %s (%s): note times follow it", fixed_offset_label(name), name)
             self._apply({"accountTimeZone": name}, replace=False)
 
-    def forget_learned_time_zone(self) -> None:
-        """Forget the account's zone if it was learned from note stamps (a fixed offset): the profile is leaving
-        that account (a sign-out, another server), and the next one's notes may be stamped in another zone. A
-        named zone chosen in Settings stays, like the lists."""
-        if self._account_time_zone and is_fixed_offset_zone(self._account_time_zone):
-            self._apply({"accountTimeZone": ""}, replace=False)
-
     def set_account_time_zone(self, zone: str) -> None:
         """Raises ValueError for a name that is not an IANA time zone."""
         self._apply({"accountTimeZone": _checked_zone(zone, "the account's time zone")}, replace=False)

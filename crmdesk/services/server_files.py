@@ -1,23 +1,25 @@
 """What a profile keeps for the server it signs in to, set aside while it uses another.
 
 A profile's Recent list and unsaved work name contacts of one server's account: uids no other server knows,
-and customers whoever signs in elsewhere must not be shown. When a profile signs in to another server (a
-self-hosted one, say, or back to the vendor's), they go to a folder of their own under ``servers/`` and come
-back when the profile signs in to that server again; nothing is dropped. ``server.json`` in the profile's
-folder says which server the files beside it are for. A profile without it (kept by an older CRMDesk) holds
-the files of the server its settings name.
+and customers whoever signs in elsewhere must not be shown. The account's time zone (in which it stamps notes)
+is that account's too. When a profile signs in to another server (a self-hosted one, say, or back to the
+vendor's), they go to a folder of their own under ``servers/`` and come back when the profile signs in to that
+server again; nothing is dropped. ``server.json`` in the profile's folder says which server the files beside it
+are for (a profile without it, kept by an older CRMDesk, holds those of the server its settings name); in a
+folder set aside, it also keeps that account's time zone.
 
-The registry of known stages, qualities, members and tags stays with the profile: it is a hint the rep can
-edit in Settings, not a record of one account. Only the account's time zone learned from its note stamps goes.
+The rest of the registry (known stages, qualities, members and tags) stays with the profile: a hint the rep
+can edit in Settings, not a record of one account.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
-import shutil
 from pathlib import Path
+from typing import Any
 
 from crmdesk.api.address import normalised_base_url, same_server
 from crmdesk.paths import make_private_dir, os_error_text, profile_dir, write_atomically
@@ -26,89 +28,134 @@ log = logging.getLogger("crmdesk.services.server_files")
 
 MARKER = "server.json"
 ASIDE = "servers"
-#: The files that belong to one server (crmdesk/services/recent.py, crmdesk/services/recovery.py).
-FILES = ("recent.json", "unsaved.json")
+RECENT = "recent.json"  # crmdesk/services/recent.py
+UNSAVED = "unsaved.json"  # crmdesk/services/recovery.py
+FILES = (RECENT, UNSAVED)
 
 
-def use_server(profile: str, base_url: str, *, settings_server: str) -> bool:
-    """Make the profile's folder hold ``base_url``'s files, setting aside those of the server it held before;
-    True if that was another server.
+def use_server(profile: str, base_url: str, *, settings_server: str, account_time_zone: str) -> str | None:
+    """Make the profile's folder hold ``base_url``'s files, setting aside those of the server it held before.
 
-    ``settings_server`` is the server the profile's settings named before this sign-in: whose the files are
-    when the folder does not say. Call it before anything reads the files (a window's Recent list, its unsaved
+    ``settings_server`` is the server the profile's settings named before this sign-in: whose the files are when
+    the folder does not say. ``account_time_zone`` is the registry's now, set aside with them. Returns None when
+    the profile stays on its server; otherwise the time zone kept for ``base_url`` when the profile left it (""
+    if none), for the registry. Call it before anything reads the files (a window's Recent list, its unsaved
     work), and after whatever wrote them last has written what it holds.
     """
     try:
         folder = profile_dir(profile)
     except OSError:
-        return not same_server(settings_server, base_url)  # the window says the folder cannot be used
+        return None  # the window says the profile's folder cannot be used; nothing is kept there
     held = _marked_server(folder) or settings_server
     if same_server(held, base_url):
         if not (folder / MARKER).exists():
             _mark(folder, base_url)
-        return False
+        _bring_back(folder, base_url)  # what a move cut short left aside (none, as a rule)
+        return None
     leaving = [name for name in FILES if (folder / name).exists()]
-    if not leaving and not (folder / ASIDE).is_dir():
-        _mark(folder, base_url)  # nothing to move: a profile's first sign-in, or one right after a sign-out
-        return True
-    log.info("Profile %s now signs in to another server: what it kept for the last one is set aside", profile)
+    if leaving or account_time_zone or (folder / ASIDE).is_dir():
+        log.info("Profile %s signs in to another server: what it kept for the last one is set aside", profile)
     try:
-        away = folder / ASIDE / _key(held)
-        for name in leaving:
+        if leaving or account_time_zone:
+            away = folder / ASIDE / _folder_name(held)
             make_private_dir(away)
-            os.replace(folder / name, away / name)
-        back = folder / ASIDE / _key(base_url)
-        for name in FILES:
-            if (back / name).exists():
-                os.replace(back / name, folder / name)
-        if back.is_dir() and not any(back.iterdir()):
-            back.rmdir()
+            _write(away / MARKER, {"baseUrl": held, "accountTimeZone": account_time_zone})
+            for name in leaving:
+                if (away / name).exists():  # cannot be, short of a hand-made copy: kept, never overwritten
+                    os.replace(away / name, _free_name(away / name))
+                os.replace(folder / name, away / name)
     except OSError as exc:
-        # What could not be moved stays where it is; a window then shows the other server's Recent list rather
-        # than losing it. Said in the log, since nothing else is wrong with the sign-in.
-        log.warning("Could not set aside profile %s's files for its other server: %s", profile, os_error_text(exc))
+        # What could not be moved stays, and the folder still says whose it is: the next sign-in moves it. A
+        # window meanwhile shows the other server's Recent list rather than losing it.
+        log.warning("Could not set aside profile %s's files for its last server: %s", profile, os_error_text(exc))
         if not (folder / MARKER).exists():
-            _mark(folder, held)  # whose they still are, so that the next sign-in sets them aside
-        return True
-    _mark(folder, base_url)
-    return True
+            _mark(folder, held)
+        return None
+    # The folder holds nothing of the last server's now: from here it is base_url's, whatever happens next. Unless
+    # that cannot be noted: then what is kept for base_url waits aside, rather than be taken for the last one's.
+    if not _mark(folder, base_url):
+        return ""
+    return _bring_back(folder, base_url)
 
 
-def forget_other_servers(profile: str) -> None:
-    """Remove what the profile set aside for other servers (signing out: it names customers too)."""
+def forget_other_servers_recent(profile: str) -> None:
+    """Remove the Recent lists set aside for other servers (signing out: they name customers). Unsaved work set
+    aside stays, to be offered when the profile signs in there again: nobody was asked about it."""
     try:
         aside = profile_dir(profile) / ASIDE
     except OSError:
         return
-    if aside.exists():
+    if not aside.is_dir():
+        return
+    for recent in aside.glob(f"*/{RECENT}"):
         try:
-            shutil.rmtree(aside)
+            recent.unlink()
         except OSError as exc:
-            log.warning("Could not remove profile %s's files for other servers: %s", profile, os_error_text(exc))
+            log.warning("Could not remove a Recent list set aside for another server: %s", os_error_text(exc))
 
 
-def _key(base_url: str) -> str:
-    """A folder name for a server: a digest, as an address holds characters no file name may."""
-    import hashlib  # only when the server changes: not on the way to every window
+def _bring_back(folder: Path, base_url: str) -> str:
+    """Move what was set aside for ``base_url`` back into the profile's folder; the time zone kept with it."""
+    if not (folder / ASIDE).is_dir():
+        return ""
+    back = folder / ASIDE / _folder_name(base_url)
+    if not back.is_dir():
+        return ""
+    kept = _read(back / MARKER)
+    zone = kept.get("accountTimeZone") if isinstance(kept.get("accountTimeZone"), str) else ""
+    try:
+        for name in FILES:
+            if (back / name).exists() and not (folder / name).exists():
+                os.replace(back / name, folder / name)
+        if not any((back / name).exists() for name in FILES):
+            (back / MARKER).unlink(missing_ok=True)
+            if not any(back.iterdir()):
+                back.rmdir()
+    except OSError as exc:
+        # Left where it is: the next sign-in to this server brings it back.
+        log.warning("Could not bring back the files a profile kept for %s: %s", base_url, os_error_text(exc))
+    return str(zone)
 
+
+def _folder_name(base_url: str) -> str:
+    """The folder set aside for a server: its address in base32, which every file system can name, and which
+    tells servers apart even where names ignore case."""
     try:
         base_url = normalised_base_url(base_url)
     except ValueError:
         pass  # a settings value no longer accepted still names the folder its files went to
-    return hashlib.sha256(base_url.rstrip("/").encode()).hexdigest()[:16]
+    return base64.b32encode(base_url.rstrip("/").encode()).decode("ascii").rstrip("=").lower()
+
+
+def _free_name(path: Path) -> Path:
+    for number in range(1, 1000):
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+        if not candidate.exists():
+            return candidate
+    raise FileExistsError(f"no free name beside {path}")
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _marked_server(folder: Path) -> str | None:
-    try:
-        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    server = data.get("baseUrl") if isinstance(data, dict) else None
+    server = _read(folder / MARKER).get("baseUrl")
     return server if isinstance(server, str) and server else None
 
 
-def _mark(folder: Path, base_url: str) -> None:
+def _write(path: Path, data: dict[str, Any]) -> None:
+    write_atomically(path, json.dumps(data))
+
+
+def _mark(folder: Path, base_url: str) -> bool:
     try:
-        write_atomically(folder / MARKER, json.dumps({"baseUrl": base_url}))
+        _write(folder / MARKER, {"baseUrl": base_url})
     except OSError as exc:
         log.warning("Could not note which server profile files are for: %s", os_error_text(exc))
+        return False
+    return True

@@ -29,16 +29,3 @@ def test_profiles_are_separate() -> None:
     Registry.load("one").merge(stages=["Won"])
     assert Registry.load("two").stages() == []
     assert Registry.load("one").stages() == ["Won"]
-
-
-def test_leaving_an_account_forgets_only_the_zone_learned_from_its_note_stamps() -> None:
-    learned = Registry.load("learned")
-    learned.merge(stages=["Won"], account_time_zone="Etc/GMT+3")  # as learned from a note stamped at UTC−3
-    learned.forget_learned_time_zone()
-    assert learned.account_time_zone() == "" and learned.stages() == ["Won"]
-    assert Registry.load("learned").account_time_zone() == ""  # on disk too
-
-    chosen = Registry.load("chosen")
-    chosen.set_account_time_zone("America/Sao_Paulo")  # named in Settings: the rep's choice stays
-    chosen.forget_learned_time_zone()
-    assert Registry.load("chosen").account_time_zone() == "America/Sao_Paulo"
