@@ -890,13 +890,12 @@ class AppController:
             how = "To switch, use Leave the demo in the account menu, or quit and start it again."
         elif request.get("demo") and not in_demo and self.window is None:
             how = "To switch, choose Try the demo here, or quit and start it again."
-        elif other_profile or request.get("demo"):
-            # Sign out stays in this profile (and forgets its token): another profile or the demo needs a new start.
-            how = "To switch, quit CRMDesk and start it again."
-        elif self.window is not None:
-            how = "To switch, use Sign out in the account menu, or quit and start it again."
-        else:
+        elif self.window is None and not other_profile:
             how = "To switch, sign in to it here (under Advanced), or quit and start it again."
+        else:
+            # Not Sign out: it stays in this profile, forgets its token, and removes the Recent lists the profile
+            # keeps for its other servers. A new start signs in to what was asked for, and sets this one's aside.
+            how = "To switch, quit CRMDesk and start it again."
         return " and ".join(wanted), how
 
     def _retire(self, window: MainWindow, session: Session | None) -> None:

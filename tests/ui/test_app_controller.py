@@ -1246,10 +1246,10 @@ def test_a_copy_whose_window_has_closed_takes_no_more_requests(
 @pytest.mark.parametrize(
     ("request_for", "said"),
     [
-        # Sign out stays in profile work (and forgets its token): another profile or the demo takes a new start.
+        # Not Sign out: it stays in profile work, and forgets its token and what it keeps for other servers.
         ({"profile": "home", "demo": True}, "the demo and profile home, but it is open here. To switch, quit CRMDesk"),
         ({"profile": "home"}, "profile home, but it is open here. To switch, quit CRMDesk and start it again."),
-        ({"baseUrl": "http://127.0.0.1:9"}, "http://127.0.0.1:9, but it is open here. To switch, use Sign out in"),
+        ({"baseUrl": "http://127.0.0.1:9"}, "http://127.0.0.1:9, but it is open here. To switch, quit CRMDesk and"),
     ],
     ids=["demo and profile", "profile", "server"],
 )
