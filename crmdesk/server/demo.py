@@ -21,7 +21,10 @@ def seed_demo(db: Store, token: str | None = None) -> str | None:
     if token is None:
         token = os.environ.get(DEMO_TOKEN_ENV) or None
     if token is not None:
-        token = store.checked_token(token)  # trimmed as every other token is, so that the one sent matches
+        try:
+            token = store.checked_token(token)  # trimmed as every other token is, so that the one sent matches
+        except StoreError as exc:
+            raise StoreError(f"the demo token (${DEMO_TOKEN_ENV}): {exc}") from exc
     # A token names one account, as add_account and replace_tokens insist: taking another account's would lock its
     # users out and show them the Demo account instead.
     holder = db.account_for_token(token) if token else None

@@ -371,6 +371,13 @@ def test_demo_token_never_takes_another_accounts_token(tmp_path: Path) -> None:
     store = Store(sqlite_url(db))
     assert store.account_for_token("tok-acme-0001") == store.account("Acme")  # Acme's users still get in
     assert store.account_for_token("tok-demo-0001") == store.account(demo_data.ACCOUNT_NAME)
+    # A token the app could not use is refused the same way, naming the variable that gave it.
+    short = serve_demo("demo1")
+    assert (short.returncode, short.stdout) == (1, "")
+    assert (
+        short.stderr
+        == "crmdesk-server: error: the demo token ($CRMDESK_DEMO_TOKEN): a token needs at least 8 characters\n"
+    )
 
 
 def test_demo_data_has_what_the_app_shows_off() -> None:
