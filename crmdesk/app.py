@@ -980,9 +980,12 @@ class AppController:
             window.recent.clear()
             if window.unsaved is not None:
                 window.unsaved.forget()  # nothing is left unsaved now, and what an earlier run left goes too
-            from crmdesk.services import server_files
+            if self._owns_stored_token(session):
+                # Not for a token from the environment: the profile's own server is still signed in (its token
+                # stays in the keyring), and its Recent list is set aside only while this run lasts.
+                from crmdesk.services import server_files
 
-            server_files.forget_other_servers_recent(session.profile)
+                server_files.forget_other_servers_recent(session.profile)
         self.window, self.session = None, None
         if window is not None:
             self._retire(window, session)

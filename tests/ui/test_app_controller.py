@@ -518,6 +518,33 @@ def test_signing_out_of_an_env_token_session_leaves_the_remembered_token_alone(
     assert memory_keyring.passwords == {(SERVICE, "work"): "tok_remembered-0123456789abcdef"}
 
 
+def test_signing_out_of_an_env_token_run_on_another_server_keeps_the_profiles_own_recent_list(
+    qtbot: QtBot,
+    controller: object,
+    account: Account,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    second_server: LiveServer,
+) -> None:
+    """A one-off scripted run against another server sets the profile's files aside; its Sign out must not remove
+    them: the profile's own server is still signed in, its token in the keyring."""
+    _remembered(account, memory_keyring)
+    own = RecentList("work")
+    own.add("AAAA1111", "Ana Lima", "ana@example.com")
+    own.flush()
+    other = second_server.add_account()
+    monkeypatch.setenv("CRMDESK_TOKEN", other.token)
+    app: AppController = controller("--profile", "work", "--base-url", other.base_url)  # type: ignore[operator]
+    app.start()
+    assert app.window is not None and app.window.session.base_url == other.base_url
+    assert app.window.recent.entries() == []  # set aside while this run lasts
+    app.window.sign_out()
+    qtbot.waitUntil(lambda: app.window is None and app.sign_in is not None)
+    # The next ordinary start, on the profile's own server:
+    server_files.use_server("work", account.base_url, settings_server=account.base_url, account_time_zone="")
+    assert [entry.uid for entry in RecentList("work").entries()] == ["AAAA1111"]
+
+
 @pytest.mark.slow
 def test_demo_mode_starts_a_child_server_without_stalling_the_ui(qtbot: QtBot, controller: object) -> None:
     email, uid = demo_data.CONTACTS[0]["email"], demo_data.CONTACTS[0]["uid"]
