@@ -97,16 +97,21 @@ def _signed_in_start(driver: str, tmp_path: Path, *, demo: bool = False) -> subp
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
-@pytest.mark.parametrize("known_zone", [False, True], ids=["fresh profile", "profile knowing its account's zone"])
-def test_a_signed_in_start_loads_none_of_the_late_modules_before_the_window_shows(
-    tmp_path: Path, known_zone: bool
-) -> None:
-    if known_zone:  # the registry read before the window shows names a time zone: zoneinfo still waits
-        registry = tmp_path / "data" / "profiles" / DEFAULT_PROFILE / "registry.json"
-        registry.parent.mkdir(parents=True)
-        registry.write_text(json.dumps({"version": 1, "stages": ["Won"], "accountTimeZone": "America/Sao_Paulo"}))
-        # Learned on this server (crmdesk/services/server_files.py): not one the profile is leaving.
-        (registry.parent / "server.json").write_text(json.dumps({"baseUrl": "http://127.0.0.1:9"}))
+@pytest.mark.parametrize(
+    "profile",
+    ["fresh", "knowing its account's zone", "leaving another server"],
+    ids=["fresh profile", "profile knowing its account's zone", "profile switching servers"],
+)
+def test_a_signed_in_start_loads_none_of_the_late_modules_before_the_window_shows(tmp_path: Path, profile: str) -> None:
+    folder = tmp_path / "data" / "profiles" / DEFAULT_PROFILE
+    if profile != "fresh":  # the registry read before the window shows names a time zone: zoneinfo still waits
+        folder.mkdir(parents=True)
+        registry = {"version": 1, "stages": ["Won"], "accountTimeZone": "America/Sao_Paulo"}
+        (folder / "registry.json").write_text(json.dumps(registry))
+        # The server these (crmdesk/services/server_files.py) are for: this start's, or another it sets them aside for.
+        server = "http://127.0.0.1:9" if profile == "knowing its account's zone" else "https://crm.example.com"
+        (folder / "server.json").write_text(json.dumps({"baseUrl": server}))
+        (folder / "recent.json").write_text(json.dumps([{"uid": "AAAA1111", "name": "Ana Lima"}]))
     result = _signed_in_start(_DRIVER, tmp_path)
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if line.startswith("modules: ")]
@@ -117,6 +122,8 @@ def test_a_signed_in_start_loads_none_of_the_late_modules_before_the_window_show
         name for name in loaded for late in NOT_BEFORE_THE_WINDOW if name == late or name.startswith(late + ".")
     )
     assert early == []
+    if profile == "leaving another server":  # the test did start what it says
+        assert (folder / "servers").is_dir() and not (folder / "recent.json").exists()
 
 
 def test_a_demo_start_reads_no_time_zone_data_before_the_window_shows(tmp_path: Path) -> None:

@@ -53,8 +53,8 @@ def use_server(profile: str, base_url: str, *, settings_server: str, account_tim
         _bring_back(folder, base_url)  # what a move cut short left aside (none, as a rule)
         return None
     leaving = [name for name in FILES if (folder / name).exists()]
-    if leaving or account_time_zone or (folder / ASIDE).is_dir():
-        log.info("Profile %s signs in to another server: what it kept for the last one is set aside", profile)
+    # Not at INFO: it would be the start's first record, and opening the log file costs the first paint ~5 ms.
+    log.debug("Profile %s signs in to another server: what it kept for the last one is set aside", profile)
     try:
         if leaving or account_time_zone:
             away = folder / ASIDE / _folder_name(held)
@@ -117,14 +117,25 @@ def _bring_back(folder: Path, base_url: str) -> str:
     return str(zone)
 
 
+#: The longest folder name made from an address itself: with the profile's folder before it and a file name after,
+#: a path stays well inside Windows' 260 characters (and a name inside every file system's 255 bytes).
+MAX_FOLDER_NAME = 96
+
+
 def _folder_name(base_url: str) -> str:
     """The folder set aside for a server: its address in base32, which every file system can name, and which
-    tells servers apart even where names ignore case."""
+    tells servers apart even where names ignore case; a digest of it for an address too long for that."""
     try:
         base_url = normalised_base_url(base_url)
     except ValueError:
         pass  # a settings value no longer accepted still names the folder its files went to
-    return base64.b32encode(base_url.rstrip("/").encode()).decode("ascii").rstrip("=").lower()
+    address = base_url.rstrip("/").encode()
+    name = base64.b32encode(address).decode("ascii").rstrip("=").lower()
+    if len(name) <= MAX_FOLDER_NAME:
+        return name
+    import hashlib  # seldom: not on the way to every window
+
+    return "sha256-" + hashlib.sha256(address).hexdigest()
 
 
 def _free_name(path: Path) -> Path:

@@ -171,3 +171,15 @@ def test_server_folders_are_named_alike_on_every_file_system_and_say_which_serve
         name = server_files._folder_name(url)
         assert name.isalnum() and name == name.lower()  # no case for a file system to ignore, nothing to escape
         assert base64.b32decode(name.upper() + "=" * (-len(name) % 8)).decode() == url
+
+
+def test_a_server_whose_address_is_too_long_for_a_folder_name_is_set_aside_all_the_same(qtbot: QtBot) -> None:
+    long = "https://crm.example-company.com.br/tenants/" + "sales-team-" * 20
+    name = server_files._folder_name(long)
+    assert len(name) <= server_files.MAX_FOLDER_NAME and name.isascii() and name == name.lower()
+    assert name != server_files._folder_name(long + "x")
+    _keep("long", "AAAA1111", "Long address's note")
+    assert server_files.use_server("long", SECOND, settings_server=long, account_time_zone="Etc/GMT+3") == ""
+    assert _recent("long") == []
+    assert server_files.use_server("long", long, settings_server=SECOND, account_time_zone="") == "Etc/GMT+3"
+    assert _recent("long") == ["AAAA1111"]
