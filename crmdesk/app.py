@@ -879,10 +879,16 @@ class AppController:
         if other_profile:
             wanted.append(f"profile {profile}")
         base_url = request.get("baseUrl")
-        if base_url and session is not None and not session.demo:
+        if base_url and not in_demo and not request.get("demo"):
             from crmdesk.api.address import same_server
 
-            if not same_server(base_url, session.base_url or ""):
+            if session is not None and session.base_url:
+                current = session.base_url
+            elif self.sign_in is not None:  # at sign-in (after a sign-out, say): the server it would sign in to
+                current = self.sign_in.base_url_field.text().strip()
+            else:
+                current = self.profiles.base_url(self.profile)
+            if not same_server(base_url, current):
                 wanted.append(base_url)
         if not wanted:
             return None
