@@ -1297,15 +1297,21 @@ def test_a_later_start_for_another_profile_says_how_to_switch_and_runs_no_search
     assert window.search_field.text() == ""  # that search was meant for the other account
 
 
-def test_a_later_start_for_the_demo_at_sign_in_points_to_try_the_demo(
-    qtbot: QtBot, controller: object, account: Account
-) -> None:
+def _at_sign_in(controller: object, account: Account) -> tuple[AppController, SignInDialog]:
+    """Profile work started with no token anywhere: its sign-in dialog is up, and no window."""
     Profiles().set_base_url("work", account.base_url)
     app: AppController = controller("--profile", "work")  # type: ignore[operator]
     app.start()
     assert app.window is None and app.sign_in is not None
+    return app, app.sign_in
+
+
+def test_a_later_start_for_the_demo_at_sign_in_points_to_try_the_demo(
+    qtbot: QtBot, controller: object, account: Account
+) -> None:
+    app, dialog = _at_sign_in(controller, account)
     app.answer_later_start({"search": None, "profile": None, "baseUrl": None, "demo": True})
-    assert app.sign_in.message.text() == (
+    assert dialog.message.text() == (
         "CRMDesk was started again for the demo, but it is open here. To switch, choose Try the demo here, or quit "
         "and start it again."
     )
@@ -1314,25 +1320,22 @@ def test_a_later_start_for_the_demo_at_sign_in_points_to_try_the_demo(
 def test_a_later_start_for_another_server_at_sign_in_says_so_and_runs_no_search(
     qtbot: QtBot, controller: object, account: Account
 ) -> None:
-    Profiles().set_base_url("work", account.base_url)
-    app: AppController = controller("--profile", "work")  # type: ignore[operator]
-    app.start()
-    assert app.window is None and app.sign_in is not None  # no token anywhere: sign-in first
+    app, dialog = _at_sign_in(controller, account)
     app.answer_later_start(
         {"search": "+5511912345678", "profile": None, "baseUrl": "http://127.0.0.1:9", "demo": False}
     )
-    assert app.sign_in.message.text() == (
+    assert dialog.message.text() == (
         "CRMDesk was started again for http://127.0.0.1:9, but it is open here. To switch, sign in to it here "
         "(under Advanced), or quit and start it again."
     )
     assert app.args.search is None  # not run among this server's customers once the rep signs in
     # With that server's address typed in the dialog, the search waits for the window it opens.
-    app.sign_in.show_message("")
-    app.sign_in.base_url_field.setText("http://127.0.0.1:9/")
+    dialog.show_message("")
+    dialog.base_url_field.setText("http://127.0.0.1:9/")
     app.answer_later_start(
         {"search": "+5511912345678", "profile": None, "baseUrl": "http://127.0.0.1:9", "demo": False}
     )
-    assert app.sign_in.message.text() == "" and app.args.search == "+5511912345678"
+    assert dialog.message.text() == "" and app.args.search == "+5511912345678"
 
 
 def test_a_later_start_for_the_same_server_written_another_way_runs_its_search(

@@ -96,14 +96,19 @@ def test_a_keyring_backend_that_cannot_load_opens_sign_in_for_the_session_only(
         run(qtbot, app.shutdown(), timeout=20_000)
 
 
-def test_a_sign_out_the_keyring_refuses_says_the_token_is_still_stored(
-    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
-) -> None:
+def _signed_in_with_a_keyring_that_will_not_delete(account: Account) -> tuple[AppController, LockedOnDelete]:
+    """Profile work's window open with the token from a keyring that refuses deletes (locked since)."""
     locked = LockedOnDelete()
     keyring.set_keyring(locked)
     locked.passwords[(SERVICE, "work")] = account.token
     Profiles().set_base_url("work", account.base_url)
-    app = _controller()
+    return _controller(), locked
+
+
+def test_a_sign_out_the_keyring_refuses_says_the_token_is_still_stored(
+    qtbot: QtBot, qasync_loop: object, private_settings: object, account: Account
+) -> None:
+    app, locked = _signed_in_with_a_keyring_that_will_not_delete(account)
     try:
         app.start()
         assert app.window is not None
@@ -121,11 +126,7 @@ def test_a_refused_token_the_keyring_will_not_remove_is_told(
 ) -> None:
     """The keyring locked (the screen was), then the token revoked: the next start would sign in with the dead
     token again unless the rep removes it, and is told how."""
-    locked = LockedOnDelete()
-    keyring.set_keyring(locked)
-    locked.passwords[(SERVICE, "work")] = account.token
-    Profiles().set_base_url("work", account.base_url)
-    app = _controller()
+    app, locked = _signed_in_with_a_keyring_that_will_not_delete(account)
     try:
         app.start()
         assert app.window is not None
