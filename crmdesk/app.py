@@ -364,7 +364,8 @@ class AppController:
             # window shows now with a session that waits for its token, read in a worker thread.
             self._open_remembered(base_url, None)
             return
-        # No hint (first start, or a token remembered by an older version): read the keyring before anything shows.
+        # No hint (first start, a token remembered by an older version, or one the keyring would not remove when the
+        # rep signed in without Remember): read the keyring before anything shows.
         stored = self.credentials.load(self.profile)
         if stored:
             self.profiles.set_token_remembered(self.profile, True)
@@ -379,7 +380,7 @@ class AppController:
         server's instead, as the sign-in dialog itself never sends a stored token elsewhere."""
         from crmdesk.api.address import normalised_base_url, same_server
 
-        given_for = self.profiles.base_url(self.profile)
+        given_for = self.profiles.token_server(self.profile)
         try:
             normalised_base_url(base_url)
             refused = False

@@ -151,13 +151,19 @@ class Credentials:
     def save(self, profile: str, token: str, *, remember: bool) -> bool:
         """Keep ``token`` for ``profile``; returns True when it went into the keyring.
 
-        Without ``remember``, or without a usable keyring, the token stays in memory for this session only.
+        Without ``remember``, or without a usable keyring, the token stays in memory for this session only, and
+        one the keyring held for the profile is removed.
         """
         self._session_tokens[profile] = token
         return self._store_in_keyring(profile, token, remember=remember)
 
     def _store_in_keyring(self, profile: str, token: str, *, remember: bool) -> bool:
-        if not remember or not keyring_status().usable:
+        if not remember:
+            # A sign-in not to be remembered replaces the profile's: a token the keyring still holds for it is
+            # another server's or an older one, and a later start must not find it.
+            self._delete_from_keyring(profile)
+            return False
+        if not keyring_status().usable:
             return False
         keyring, errors = _keyring()
         try:

@@ -57,11 +57,25 @@ class Profiles:
         """
         return QSettings().value(self._key(profile, "tokenRemembered"), False, type=bool) is True
 
-    def set_token_remembered(self, profile: str, remembered: bool) -> None:
+    def set_token_remembered(self, profile: str, remembered: bool, *, server: str | None = None) -> None:
+        """Set the hint, and note which server the keyring's token is for (see :meth:`token_server`): ``server``,
+        else, for a token found in the keyring, the profile's address now (an older version noted none). Clearing
+        the hint keeps the note: a token the keyring would not remove is still that server's."""
+        settings = QSettings()
         if remembered:
-            QSettings().setValue(self._key(profile, "tokenRemembered"), True)
+            settings.setValue(self._key(profile, "tokenRemembered"), True)
+            if server is None and not settings.value(self._key(profile, "tokenServer"), "", type=str):
+                server = self.base_url(profile)
         else:
-            QSettings().remove(self._key(profile, "tokenRemembered"))
+            settings.remove(self._key(profile, "tokenRemembered"))
+        if server is not None:
+            settings.setValue(self._key(profile, "tokenServer"), server)
+
+    def token_server(self, profile: str) -> str:
+        """The server the token in the keyring was given for: where it may be sent. A token stored by a version
+        that did not note it was the profile's own server's (:meth:`base_url`)."""
+        value = QSettings().value(self._key(profile, "tokenServer"), "", type=str)
+        return value if isinstance(value, str) and value else self.base_url(profile)
 
     def state(self, profile: str, key: str) -> QByteArray | None:
         value = QSettings().value(self._key(profile, key))

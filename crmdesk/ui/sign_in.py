@@ -329,7 +329,7 @@ class SignInDialog(QDialog):
 
             def stored(in_keyring: bool) -> None:
                 # The next start reads the keyring only for a profile whose token went into it.
-                profiles.set_token_remembered(profile, in_keyring)
+                profiles.set_token_remembered(profile, in_keyring, server=base_url if in_keyring else None)
                 if refusal_matters and not in_keyring and not_remembered is not None:
                     not_remembered(refused)
 

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import cast
 
 import httpx
+import keyring
+import keyring.errors
 import pytest
 from PySide6.QtCore import QProcess, Qt
 from PySide6.QtGui import QPalette
@@ -543,6 +545,66 @@ def test_signing_out_of_an_env_token_run_on_another_server_keeps_the_profiles_ow
     # The next ordinary start, on the profile's own server:
     server_files.use_server("work", account.base_url, settings_server=account.base_url, account_time_zone="")
     assert [entry.uid for entry in RecentList("work").entries()] == ["AAAA1111"]
+
+
+@pytest.mark.parametrize("keyring_deletes", [True, False], ids=["keyring removes it", "keyring refuses"])
+def test_a_token_remembered_for_one_server_never_goes_to_another_the_profile_signed_in_to_unremembered(
+    qtbot: QtBot,
+    controller: object,
+    account: Account,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    second_server: LiveServer,
+    keyring_deletes: bool,
+) -> None:
+    _remembered(account, memory_keyring)  # profile work: this server's token in the keyring
+    if not keyring_deletes:
+
+        def locked(service: str, username: str) -> None:
+            raise keyring.errors.KeyringLocked("the unlock prompt was dismissed")
+
+        monkeypatch.setattr(memory_keyring, "delete_password", locked)
+    other = second_server.add_account()
+    # A shortcut for another server: sign-in asks for that server's token, and the rep does not tick Remember.
+    app: AppController = controller("--profile", "work", "--base-url", other.base_url)  # type: ignore[operator]
+    app.start()
+    dialog = app.sign_in
+    assert dialog is not None and app.window is None
+    dialog.remember.setChecked(False)
+    dialog.token_field.setText(other.token)
+    dialog.sign_in_button.click()
+    qtbot.waitUntil(lambda: app.window is not None, timeout=15_000)
+    qtbot.wait(200)  # the keyring write runs in a worker
+    kept = memory_keyring.passwords.get((SERVICE, "work"))
+    assert kept == (None if keyring_deletes else account.token)
+    run(qtbot, app.shutdown(), timeout=20_000)
+
+    # The next plain start, on the profile's server now: the first server's token is not sent there.
+    heard_before = second_server.stderr.count("/api/contact")
+    again: AppController = controller("--profile", "work")  # type: ignore[operator]
+    again.start()
+    assert again.window is None and again.sign_in is not None
+    qtbot.wait(300)
+    assert second_server.stderr.count("/api/contact") == heard_before
+
+
+def test_a_token_remembered_for_the_profiles_new_server_opens_it_at_the_next_start(
+    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring, second_server: LiveServer
+) -> None:
+    _remembered(account, memory_keyring)  # profile work: the first server's token in the keyring
+    other = second_server.add_account()
+    app: AppController = controller("--profile", "work", "--base-url", other.base_url)  # type: ignore[operator]
+    app.start()
+    assert app.sign_in is not None and app.sign_in.remember.isChecked()
+    app.sign_in.token_field.setText(other.token)
+    app.sign_in.sign_in_button.click()
+    qtbot.waitUntil(lambda: memory_keyring.passwords.get((SERVICE, "work")) == other.token, timeout=15_000)
+    qtbot.waitUntil(lambda: Profiles().token_remembered("work"), timeout=5_000)
+    run(qtbot, app.shutdown(), timeout=20_000)
+    again: AppController = controller("--profile", "work")  # type: ignore[operator]
+    again.start()
+    assert again.sign_in is None and again.window is not None
+    assert again.window.session.base_url == other.base_url
 
 
 @pytest.mark.slow
