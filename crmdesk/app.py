@@ -496,7 +496,6 @@ class AppController:
             # Signed in to an account from the demo (or while its server started): the demo is over.
             demo, self.demo = self.demo, None
             self._stop_demo(demo)
-        self.profiles.set_last_used(session.profile)
         current = self.session
         if (
             self.window is not None
@@ -673,6 +672,10 @@ class AppController:
         settings_server = self.profiles.base_url(session.profile)  # before the sign-in is kept
         if keep_sign_in is not None:
             keep_sign_in()
+        if session is not self._environment_session:
+            # What a plain start (the desktop icon, a phone tool's --search) opens next: the profile used last, not
+            # the one signed in to last. A scripted run with a token from the environment leaves it as it was.
+            self.profiles.set_last_used(session.profile)
         registry = Registry.load(session.profile)
         if session.demo:
             # Imported here only: the server package is never loaded by a signed-in (non-demo) start.

@@ -607,6 +607,26 @@ def test_a_token_remembered_for_the_profiles_new_server_opens_it_at_the_next_sta
     assert again.window.session.base_url == other.base_url
 
 
+def test_a_plain_start_opens_the_profile_used_last_not_the_one_signed_in_to_last(
+    qtbot: QtBot,
+    controller: object,
+    account: Account,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    Profiles().set_last_used("personal")  # signed in to once, through the dialog
+    _remembered(account, memory_keyring)
+    app: AppController = controller("--profile", "work")  # type: ignore[operator]
+    app.start()
+    assert app.window is not None  # opened from the keyring: no sign-in
+    assert Profiles().last_used() == "work"
+    # A scripted run with a token from the environment is for that run only, and leaves it.
+    monkeypatch.setenv("CRMDESK_TOKEN", account.token)
+    scripted: AppController = controller("--profile", "reports", "--base-url", account.base_url)  # type: ignore[operator]
+    scripted.start()
+    assert scripted.window is not None and Profiles().last_used() == "work"
+
+
 @pytest.mark.slow
 def test_demo_mode_starts_a_child_server_without_stalling_the_ui(qtbot: QtBot, controller: object) -> None:
     email, uid = demo_data.CONTACTS[0]["email"], demo_data.CONTACTS[0]["uid"]
