@@ -491,6 +491,8 @@ class AppController:
         dialog.open()  # never exec(): a nested loop inside a running task breaks qasync
 
     def _signed_in(self, session: Session, keep_sign_in: Callable[[], None]) -> None:
+        from crmdesk.api.address import same_server
+
         self._drop_sign_in()
         if self.demo is not None:
             # Signed in to an account from the demo (or while its server started): the demo is over.
@@ -502,7 +504,7 @@ class AppController:
             and current is not None
             and not current.demo
             and current.profile == session.profile
-            and current.base_url == session.base_url
+            and same_server(current.base_url or "", session.base_url or "")
         ):
             # Signing in again after a 401 (or when the keyring had no token) for the same account: keep the window,
             # the open contact and any unsaved edits, and let the existing session carry on with the new token.

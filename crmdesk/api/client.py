@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from crmdesk import __version__, contract
-from crmdesk.api.address import check_token, is_loopback_url, normalised_base_url
+from crmdesk.api.address import check_token, is_loopback_url, normalised_base_url, same_server
 from crmdesk.api.errors import (
     ApiError,
     BadResponseError,
@@ -386,7 +386,7 @@ class ContactApi:
         The token passes from client to client without any caller holding it, and the connection pool,
         base URL and retry settings stay as they are, so work already set up around this client goes on.
         """
-        if other._url != self._url:
+        if not same_server(other._url, self._url):  # written alike or not ("…/" and "…")
             raise ValueError("A token can only be taken over from a client of the same server.")
         self._token = other._token
         if self._client is not None:

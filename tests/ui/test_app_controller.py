@@ -144,28 +144,35 @@ def _refused_while_editing(
     return app, window, city, ref.uid
 
 
+@pytest.mark.parametrize("written", ["as before", "with a trailing slash"])
 def test_signing_in_again_after_a_401_keeps_the_window_and_the_unsaved_edits(
-    qtbot: QtBot, controller: object, live_server: LiveServer, account: Account, memory_keyring: MemoryKeyring
+    qtbot: QtBot,
+    controller: object,
+    live_server: LiveServer,
+    account: Account,
+    memory_keyring: MemoryKeyring,
+    written: str,
 ) -> None:
-    app, window, city, uid = _refused_while_editing(
-        qtbot, controller, live_server, account, memory_keyring, "test-second-token"
-    )
+    new_token = "test-second-token" if written == "as before" else "test-second-token-slash"  # one per account
+    app, window, city, uid = _refused_while_editing(qtbot, controller, live_server, account, memory_keyring, new_token)
     assert city.text() == "Recife" and window.contact_view.has_unsaved_changes()
 
     dialog = app.sign_in
     assert dialog is not None
-    dialog.token_field.setText("test-second-token")
+    if written != "as before":  # the same server, typed again under Advanced
+        dialog.base_url_field.setText(account.base_url + "/")
+    dialog.token_field.setText(new_token)
     dialog.sign_in_button.click()
     qtbot.waitUntil(lambda: app.sign_in is None, timeout=15_000)
     assert app.window is window  # the same window: nothing the rep typed was thrown away
     assert city.text() == "Recife" and window.contact_view.has_unsaved_changes()
-    qtbot.waitUntil(lambda: memory_keyring.passwords.get((SERVICE, "work")) == "test-second-token", timeout=5_000)
+    qtbot.waitUntil(lambda: memory_keyring.passwords.get((SERVICE, "work")) == new_token, timeout=5_000)
 
     window.contact_view.save()
     qtbot.waitUntil(lambda: not window.contact_view.has_unsaved_changes(), timeout=15_000)
 
     async def read_back() -> str:
-        async with ContactApi(account.base_url, "test-second-token") as api:
+        async with ContactApi(account.base_url, new_token) as api:
             contact = await api.get_contact(uid=uid)
             assert not isinstance(contact, list)
             return contact.city
