@@ -898,12 +898,14 @@ class AppController:
                 wanted.append(base_url)
         if not wanted:
             return None
-        if in_demo and not request.get("demo") and self.window is not None:
+        if in_demo and not request.get("demo") and self.window is not None and profile == self.profile:
+            # Leaving the demo opens self.profile; another profile takes a new start.
             how = "To switch, use Leave the demo in the account menu, or quit and start it again."
         elif request.get("demo") and not in_demo and self.window is None:
             how = "To switch, choose Try the demo here, or quit and start it again."
         elif self.window is None and not other_profile:
-            how = "To switch, sign in to it here (under Advanced), or quit and start it again."
+            # Its search is not kept: the window this dialog opens may be for either server.
+            how = "To switch, sign in to it here (under Advanced) and search again, or quit and start it again."
         else:
             # Not Sign out: it stays in this profile, forgets its token, and removes the Recent lists the profile
             # keeps for its other servers. A new start signs in to what was asked for, and sets this one's aside.

@@ -1155,6 +1155,11 @@ def test_a_phone_tools_plain_search_is_not_run_among_the_demos_sample_contacts(
     assert window.banner.text().startswith("CRMDesk was started again for profile work, but it is open here.")
     assert "use Leave the demo in the account menu" in window.banner.text()
     assert window.search_field.text() == "" and window.last_searched() != demo_data.CONTACTS[0]["email"]
+    # Leaving the demo opens work: a start for another profile is told to start again.
+    app.answer_later_start({"search": None, "profile": "team-b", "baseUrl": None, "demo": False})
+    assert window.banner.text() == (
+        "CRMDesk was started again for profile team-b, but it is open here. To switch, quit CRMDesk and start it again."
+    )
 
 
 def test_leaving_the_demo_opens_the_reps_own_profile_when_its_token_is_remembered(
@@ -1415,7 +1420,7 @@ def test_a_later_start_for_another_server_at_sign_in_says_so_and_runs_no_search(
     )
     assert dialog.message.text() == (
         "CRMDesk was started again for http://127.0.0.1:9, but it is open here. To switch, sign in to it here "
-        "(under Advanced), or quit and start it again."
+        "(under Advanced) and search again, or quit and start it again."
     )
     assert app.args.search is None  # not run among this server's customers once the rep signs in
     # With that server's address typed in the dialog, the search waits for the window it opens.
