@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from crmdesk.api.address import DEFAULT_BASE_URL, is_loopback_url
 from crmdesk.api.errors import AuthError, BadResponseError, NetworkError, NotHttpsError, PlanError, TimeoutError
 from crmdesk.services.credentials import Credentials
-from crmdesk.services.profiles import Profiles
+from crmdesk.services.profiles import DEFAULT_PROFILE, Profiles
 from crmdesk.services.session import Session, SignIn, check_server_address
 from crmdesk.ui.errors import describe, host_of
 from crmdesk.ui.icons import app_icon, icon
@@ -61,7 +61,12 @@ class SignInDialog(QDialog):
         super().__init__(parent)
         self._on_not_remembered = on_not_remembered
         self.setObjectName("signInDialog")
-        self.setWindowTitle(self.tr("Sign in to CRMDesk"))
+        # A rep with several profiles (--profile) must see which account this token is for; one with only the
+        # first profile has nothing to choose between.
+        named = profile != DEFAULT_PROFILE
+        self.setWindowTitle(
+            self.tr("Sign in to CRMDesk: profile {0}").format(profile) if named else self.tr("Sign in to CRMDesk")
+        )
         self.setWindowIcon(app_icon())
         self._credentials = credentials
         self._profiles = profiles
@@ -73,7 +78,10 @@ class SignInDialog(QDialog):
 
         logo = QLabel(self)
         logo.setPixmap(app_icon().pixmap(40, 40))
-        title = QLabel(self.tr("Sign in with your API token"), self)
+        title = QLabel(
+            self.tr("Sign in to profile {0}").format(profile) if named else self.tr("Sign in with your API token"), self
+        )
+        title.setObjectName("signInTitle")
         scale_font(title, 1.25, bold=True)
         subtitle = QLabel(self.tr("Find the token in your 8mGenius account under Settings → API."), self)
         subtitle.setWordWrap(True)

@@ -364,3 +364,22 @@ def test_the_reason_sign_in_opened_with_reads_as_an_error_like_any_other(
     assert colour == later.message.palette().color(later.message.foregroundRole())
     assert colour != opened_with.palette().color(opened_with.foregroundRole())
     assert colour == error_colour(later.palette()), "the red of every other error in the app"
+
+
+@pytest.mark.parametrize("profile", ["team-b", "default"])
+def test_the_dialog_says_which_profile_it_signs_in_to_when_there_can_be_several(
+    qtbot: QtBot, private_settings: object, profile: str
+) -> None:
+    """A manager with two teams (--profile) must not paste one team's token into the other's profile unawares."""
+    from PySide6.QtWidgets import QLabel
+
+    dialog, _ = _dialog(qtbot, "https://contact-api.8mgenius.com.br", "", profile=profile)
+    title = dialog.findChild(QLabel, "signInTitle")
+    assert title is not None
+    if profile == "default":  # the one profile most reps have: nothing to tell apart
+        assert (dialog.windowTitle(), title.text()) == ("Sign in to CRMDesk", "Sign in with your API token")
+    else:
+        assert (dialog.windowTitle(), title.text()) == (
+            "Sign in to CRMDesk: profile team-b",
+            "Sign in to profile team-b",
+        )
