@@ -367,6 +367,17 @@ class AppController:
         # No hint (first start, a token remembered by an older version, or one the keyring would not remove when the
         # rep signed in without Remember): read the keyring before anything shows.
         stored = self.credentials.load(self.profile)
+        if stored and not self.profiles.token_server(self.profile):
+            from PySide6.QtCore import QCoreApplication
+
+            self.show_sign_in(
+                QCoreApplication.translate(
+                    "AppController",
+                    "A token is saved for profile {0}, but not which server it was given for, so it is not sent "
+                    "anywhere. Sign in again.",
+                ).format(self.profile)
+            )
+            return
         if stored:
             self.profiles.set_token_remembered(self.profile, True)
             self._open_remembered(base_url, stored)
@@ -391,13 +402,19 @@ class AppController:
             return
         from PySide6.QtCore import QCoreApplication
 
-        self.show_sign_in(
-            QCoreApplication.translate(
+        if self.args.base_url:
+            text = QCoreApplication.translate(
                 "AppController",
                 "The token saved for profile {0} is for {1}, so it is not sent to {2}. Sign in with that server's "
                 "token, or start without --base-url.",
-            ).format(self.profile, given_for, base_url)
-        )
+            )
+        else:  # the profile was signed in to another server since, and its keyring still holds this one's token
+            text = QCoreApplication.translate(
+                "AppController",
+                "The token saved for profile {0} is for {1}, so it is not sent to {2}, where the profile signs in "
+                "now. Sign in with that server's token, or start with --base-url {1}.",
+            )
+        self.show_sign_in(text.format(self.profile, given_for or "another server", base_url))
 
     def _open_session_or_sign_in(self, base_url: str, token: str | None, *, from_environment: bool = False) -> None:
         from crmdesk.services.session import Session

@@ -72,10 +72,21 @@ class Profiles:
             settings.setValue(self._key(profile, "tokenServer"), server)
 
     def token_server(self, profile: str) -> str:
-        """The server the token in the keyring was given for: where it may be sent. A token stored by a version
-        that did not note it was the profile's own server's (:meth:`base_url`)."""
-        value = QSettings().value(self._key(profile, "tokenServer"), "", type=str)
-        return value if isinstance(value, str) and value else self.base_url(profile)
+        """The server the token in the keyring was given for, the only one it may be sent to; "" when unknown.
+
+        An older version noted none. The token it remembered with the hint set was for the profile's address,
+        which is noted now, once. Without the hint, that version had let go of the token (a sign-in without
+        Remember, a sign-out the keyring refused): whose it is cannot be told, and it goes nowhere.
+        """
+        settings = QSettings()
+        value = settings.value(self._key(profile, "tokenServer"), "", type=str)
+        if isinstance(value, str) and value:
+            return value
+        if not self.token_remembered(profile):
+            return ""
+        server = self.base_url(profile)
+        settings.setValue(self._key(profile, "tokenServer"), server)
+        return server
 
     def state(self, profile: str, key: str) -> QByteArray | None:
         value = QSettings().value(self._key(profile, key))

@@ -21,7 +21,7 @@ import httpx
 import keyring
 import keyring.errors
 import pytest
-from PySide6.QtCore import QProcess, Qt
+from PySide6.QtCore import QProcess, QSettings, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
@@ -64,13 +64,18 @@ def _args(*argv: str) -> argparse.Namespace:
     return parse_args(list(argv))
 
 
-def _remembered(account: Account, keyring: MemoryKeyring | None = None, token: str | None = None) -> None:
-    """Profile "work" as a rep left it: its server, and the hint that the keyring holds its token. With
-    ``keyring``, it does hold ``token`` (the account's own by default); without, it no longer does."""
+def _remembered(
+    account: Account, keyring: MemoryKeyring | None = None, token: str | None = None, *, hint: bool = True
+) -> None:
+    """Profile "work" as a rep left it: its server, and the hint that the keyring holds its token, given for that
+    server. With ``keyring``, it does hold ``token`` (the account's own by default); without, it no longer does.
+    Without ``hint``, the keyring holds it all the same (a sign-out the keyring would not remove it for)."""
     if keyring is not None:
         keyring.passwords[(SERVICE, "work")] = token or account.token
     Profiles().set_base_url("work", account.base_url)
-    Profiles().set_token_remembered("work", True)
+    Profiles().set_token_remembered("work", True, server=account.base_url)
+    if not hint:
+        Profiles().set_token_remembered("work", False)
 
 
 def test_flags_parse(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -93,13 +98,12 @@ def test_flags_parse(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_remembered_token_opens_the_window_and_a_401_routes_back_to_sign_in(
     qtbot: QtBot, controller: object, live_server: LiveServer, account: Account, memory_keyring: MemoryKeyring
 ) -> None:
-    memory_keyring.passwords[(SERVICE, "work")] = account.token
-    Profiles().set_base_url("work", account.base_url)
+    _remembered(account, memory_keyring, hint=False)
     app: AppController = controller("--profile", "work")  # type: ignore[operator]
     app.start()
     window = app.window
     assert window is not None and app.sign_in is None
-    assert window.session.is_ready()  # no hint yet (a token stored by an older version): read before the window
+    assert window.session.is_ready()  # no hint (a sign-out the keyring refused): read before the window
     assert Profiles().token_remembered("work")  # so the next start opens the window first
     assert window.connection_label.text() == f"Server {window.session.host} · profile work"
     live_server.store.replace_tokens(account.name, "test-replaced-token")  # revoked while the app is open
@@ -124,8 +128,7 @@ def _refused_while_editing(
     field and the contact's uid.
     """
     (ref,) = create_contacts(qtbot, account, {"name": "Rita Lee", "email": "rita@example.com", "city": "Santos"})
-    memory_keyring.passwords[(SERVICE, "work")] = account.token
-    Profiles().set_base_url("work", account.base_url)
+    _remembered(account, memory_keyring)
     app: AppController = controller("--profile", "work")  # type: ignore[operator]
     app.start()
     window = app.window
@@ -301,8 +304,7 @@ def test_signing_in_to_another_server_sets_the_first_ones_customers_aside_until_
 def test_sign_out_clears_the_token_and_shows_sign_in(
     qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
 ) -> None:
-    memory_keyring.passwords[(SERVICE, "work")] = account.token
-    Profiles().set_base_url("work", account.base_url)  # where the token was given
+    _remembered(account, memory_keyring)
     # The profile once signed in to another server: what it set aside for that one names its customers.
     elsewhere = RecentList("work")
     elsewhere.add("ZZZZ9999", "Someone Elsewhere", "someone@elsewhere.example")
@@ -634,6 +636,67 @@ def test_a_plain_start_opens_the_profile_used_last_not_the_one_signed_in_to_last
     assert scripted.window is not None and Profiles().last_used() == "work"
 
 
+def test_a_token_whose_server_is_not_known_is_sent_nowhere(
+    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring
+) -> None:
+    """An older CRMDesk let go of a token without removing it (a sign-in elsewhere without Remember): the keyring
+    holds it, but neither the hint nor the note of its server. Whose it is cannot be told."""
+    memory_keyring.passwords[(SERVICE, "work")] = account.token
+    Profiles().set_base_url("work", account.base_url)
+    app: AppController = controller("--profile", "work")  # type: ignore[operator]
+    app.start()
+    assert app.window is None and app.sign_in is not None
+    assert app.sign_in.message.text() == (
+        "A token is saved for profile work, but not which server it was given for, so it is not sent anywhere. "
+        "Sign in again."
+    )
+
+
+def test_a_token_an_older_version_remembered_stays_with_its_server_when_the_profile_moves(
+    qtbot: QtBot,
+    controller: object,
+    account: Account,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    second_server: LiveServer,
+) -> None:
+    # As an older version left it: the hint and the token, no note of the server.
+    memory_keyring.passwords[(SERVICE, "work")] = account.token
+    QSettings().setValue("profiles/work/baseUrl", account.base_url)
+    QSettings().setValue("profiles/work/tokenRemembered", True)
+    app: AppController = controller("--profile", "work")  # type: ignore[operator]
+    app.start()
+    assert app.window is not None and app.sign_in is None  # opens from the keyring, as before
+    run(qtbot, app.shutdown(), timeout=20_000)
+    # A shortcut for another server, and the keyring refuses to store that server's token.
+    other = second_server.add_account()
+
+    def locked(service: str, username: str, password: str) -> None:
+        raise keyring.errors.KeyringLocked("the unlock prompt was dismissed")
+
+    monkeypatch.setattr(memory_keyring, "set_password", locked)
+    elsewhere: AppController = controller("--profile", "work", "--base-url", other.base_url)  # type: ignore[operator]
+    elsewhere.start()
+    assert elsewhere.sign_in is not None
+    elsewhere.sign_in.token_field.setText(other.token)
+    elsewhere.sign_in.sign_in_button.click()
+    qtbot.waitUntil(lambda: elsewhere.window is not None, timeout=15_000)
+    qtbot.waitUntil(lambda: not Profiles().token_remembered("work"), timeout=5_000)
+    run(qtbot, elsewhere.shutdown(), timeout=20_000)
+    assert memory_keyring.passwords == {(SERVICE, "work"): account.token}
+    # The desktop icon: the profile signs in to the other server now, and the first one's token is not sent there.
+    heard_before = second_server.stderr.count("/api/contact")
+    plain: AppController = controller("--profile", "work")  # type: ignore[operator]
+    plain.start()
+    assert plain.window is None and plain.sign_in is not None
+    assert plain.sign_in.message.text() == (
+        f"The token saved for profile work is for {account.base_url}, so it is not sent to {other.base_url}, where "
+        f"the profile signs in now. Sign in with that server's token, or start with --base-url {account.base_url}."
+    )
+    qtbot.wait(300)
+    assert second_server.stderr.count("/api/contact") == heard_before
+
+
 @pytest.mark.slow
 def test_demo_mode_starts_a_child_server_without_stalling_the_ui(qtbot: QtBot, controller: object) -> None:
     email, uid = demo_data.CONTACTS[0]["email"], demo_data.CONTACTS[0]["uid"]
@@ -792,9 +855,7 @@ def test_a_saved_token_is_not_sent_to_another_server_named_with_base_url(
     remembered: bool,
 ) -> None:
     """A shortcut or phone tool set up for another server must not get the account's token unasked."""
-    memory_keyring.passwords[(SERVICE, "work")] = account.token
-    Profiles().set_base_url("work", account.base_url)
-    Profiles().set_token_remembered("work", remembered)
+    _remembered(account, memory_keyring, hint=remembered)
     sent: list[str] = []
 
     class Recording(httpx.AsyncBaseTransport):

@@ -102,6 +102,7 @@ def _signed_in_with_a_keyring_that_will_not_delete(account: Account) -> tuple[Ap
     keyring.set_keyring(locked)
     locked.passwords[(SERVICE, "work")] = account.token
     Profiles().set_base_url("work", account.base_url)
+    Profiles().set_token_remembered("work", True, server=account.base_url)
     return _controller(), locked
 
 
