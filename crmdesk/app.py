@@ -530,6 +530,7 @@ class AppController:
             if current is self._environment_session:
                 # Its token now comes from the rep (and the keyring, if remembered): sign-out and a 401 forget it.
                 self._environment_session = None
+            self.profiles.set_last_used(session.profile)  # signed in to by the rep: what a plain start opens
             self._spawn(session.aclose())
             return
         self.open_window(session, keep_sign_in)

@@ -619,6 +619,7 @@ def test_a_token_remembered_for_the_profiles_new_server_opens_it_at_the_next_sta
 def test_a_plain_start_opens_the_profile_used_last_not_the_one_signed_in_to_last(
     qtbot: QtBot,
     controller: object,
+    live_server: LiveServer,
     account: Account,
     memory_keyring: MemoryKeyring,
     monkeypatch: pytest.MonkeyPatch,
@@ -629,11 +630,22 @@ def test_a_plain_start_opens_the_profile_used_last_not_the_one_signed_in_to_last
     app.start()
     assert app.window is not None  # opened from the keyring: no sign-in
     assert Profiles().last_used() == "work"
-    # A scripted run with a token from the environment is for that run only, and leaves it.
+    # A scripted run with a token from the environment is for that run only, and leaves it...
     monkeypatch.setenv("CRMDESK_TOKEN", account.token)
     scripted: AppController = controller("--profile", "reports", "--base-url", account.base_url)  # type: ignore[operator]
     scripted.start()
     assert scripted.window is not None and Profiles().last_used() == "work"
+    # ...until its token is refused and the rep signs in to that window: then it is theirs.
+    live_server.store.replace_tokens(account.name, "test-rep-signs-in")
+    scripted.window.request_search("someone@example.com")
+    qtbot.waitUntil(lambda: scripted.sign_in is not None and scripted.sign_in.isVisible(), timeout=15_000)
+    dialog = scripted.sign_in
+    assert dialog is not None
+    dialog.token_field.setText("test-rep-signs-in")
+    window = scripted.window
+    dialog.sign_in_button.click()
+    qtbot.waitUntil(lambda: scripted.sign_in is None, timeout=15_000)
+    assert scripted.window is window and Profiles().last_used() == "reports"
 
 
 def test_a_token_whose_server_is_not_known_is_sent_nowhere(
