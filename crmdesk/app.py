@@ -402,7 +402,7 @@ class AppController:
             return
         from PySide6.QtCore import QCoreApplication
 
-        if self.args.base_url:
+        if self.args.base_url and same_server(self.profiles.base_url(self.profile), given_for):
             text = QCoreApplication.translate(
                 "AppController",
                 "The token saved for profile {0} is for {1}, so it is not sent to {2}. Sign in with that server's "

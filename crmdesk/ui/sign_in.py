@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crmdesk.api.address import DEFAULT_BASE_URL, is_loopback_url
+from crmdesk.api.address import is_loopback_url
 from crmdesk.api.errors import AuthError, BadResponseError, NetworkError, NotHttpsError, PlanError, TimeoutError
 from crmdesk.services.credentials import Credentials
 from crmdesk.services.profiles import DEFAULT_PROFILE, Profiles
@@ -327,9 +327,11 @@ class SignInDialog(QDialog):
         def keep_sign_in() -> None:
             # Plain values only: the dialog is gone by the time the app takes the session.
             keep = remember
-            if not profiles.set_base_url(profile, base_url) and base_url.rstrip("/") != DEFAULT_BASE_URL:
-                # The next start would not know this server, and would send a remembered token to the vendor's
-                # address instead: the token stays in memory only, and the rep is told why.
+            profiles.token_server(profile)  # whose a token the keyring holds now is, noted before the address moves
+            if not profiles.set_base_url(profile, base_url):
+                # The next start would not know this server: it reads the address (and whose the keyring's token
+                # is) from the file as it was, and would send a token remembered now to that address instead. The
+                # token stays in memory only, and the rep is told why.
                 if keep and not_remembered is not None:
                     not_remembered(unwritable)
                 keep = False

@@ -595,6 +595,12 @@ def test_a_token_remembered_for_one_server_never_goes_to_another_the_profile_sig
     assert again.window is None and again.sign_in is not None
     qtbot.wait(300)
     assert second_server.stderr.count("/api/contact") == heard_before
+    if not keyring_deletes:  # nor with --base-url naming it; and the advice leads to the token's own server
+        run(qtbot, again.shutdown(), timeout=20_000)
+        named: AppController = controller("--profile", "work", "--base-url", other.base_url)  # type: ignore[operator]
+        named.start()
+        assert named.sign_in is not None
+        assert named.sign_in.message.text().endswith(f"or start with --base-url {account.base_url}.")
 
 
 def test_a_token_remembered_for_the_profiles_new_server_opens_it_at_the_next_start(
@@ -707,6 +713,56 @@ def test_a_token_an_older_version_remembered_stays_with_its_server_when_the_prof
     )
     qtbot.wait(300)
     assert second_server.stderr.count("/api/contact") == heard_before
+
+
+def test_a_token_an_older_version_remembered_is_pinned_to_its_server_before_a_sign_in_moves_the_profile(
+    qtbot: QtBot,
+    controller: object,
+    account: Account,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    second_server: LiveServer,
+) -> None:
+    """Its first start after the upgrade is a scripted one for another server, refused; the rep signs in to it, and
+    quits while the keyring's unlock prompt is still up: the hint the older version set is all the next start
+    has."""
+    memory_keyring.passwords[(SERVICE, "work")] = account.token
+    QSettings().setValue("profiles/work/baseUrl", account.base_url)
+    QSettings().setValue("profiles/work/tokenRemembered", True)
+    other = second_server.add_account()
+    monkeypatch.setenv("CRMDESK_TOKEN", "test-stale-scripted-token")
+    scripted: AppController = controller("--profile", "work", "--base-url", other.base_url)  # type: ignore[operator]
+    scripted.start()
+    window = scripted.window
+    assert window is not None
+    window.request_search("someone@example.com")
+    qtbot.waitUntil(lambda: scripted.sign_in is not None and scripted.sign_in.isVisible(), timeout=15_000)
+
+    unlocked = threading.Event()
+
+    def waiting_to_be_unlocked(service: str, username: str, password: str) -> None:
+        unlocked.wait(20)
+        raise keyring.errors.KeyringLocked("the unlock prompt was dismissed")
+
+    monkeypatch.setattr(memory_keyring, "set_password", waiting_to_be_unlocked)
+    dialog = scripted.sign_in
+    assert dialog is not None
+    dialog.token_field.setText(other.token)
+    dialog.sign_in_button.click()
+    try:
+        qtbot.waitUntil(lambda: scripted.sign_in is None, timeout=15_000)
+        run(qtbot, scripted.shutdown(), timeout=20_000)
+        assert Profiles().base_url("work") == other.base_url and Profiles().token_remembered("work")
+        heard_before = second_server.stderr.count("/api/contact")
+        plain: AppController = controller("--profile", "work")  # type: ignore[operator]
+        plain.start()
+        qtbot.wait(300)
+        assert plain.window is None and plain.sign_in is not None
+        assert second_server.stderr.count("/api/contact") == heard_before
+    finally:
+        # A quit ends the worker with the process; here it is let go, and its answer taken within this test.
+        unlocked.set()
+        qtbot.waitUntil(lambda: not Profiles().token_remembered("work"), timeout=5_000)
 
 
 @pytest.mark.slow
