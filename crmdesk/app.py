@@ -690,8 +690,6 @@ class AppController:
         from crmdesk.ui.main_window import MainWindow
 
         settings_server = self.profiles.base_url(session.profile)  # before the sign-in is kept
-        if keep_sign_in is not None:
-            keep_sign_in()
         if session is not self._environment_session:
             # What a plain start (the desktop icon, a phone tool's --search) opens next: the profile used last, not
             # the one signed in to last. A scripted run with a token from the environment leaves it as it was.
@@ -749,6 +747,8 @@ class AppController:
         window.demo_restart_requested.connect(lambda: self._restart_demo(window))
         window.closed.connect(lambda: self._window_closed(window))
         self.window, self.session = window, session
+        if keep_sign_in is not None:
+            keep_sign_in()  # now: what it has to tell (a keyring that refused the token) goes to this window
         window.show()
         if old_window is not None:
             self._retire(old_window, old_session)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from crmdesk.api.address import is_loopback_url
+from crmdesk.api.address import is_loopback_url, same_server
 from crmdesk.api.errors import AuthError, BadResponseError, NetworkError, NotHttpsError, PlanError, TimeoutError
 from crmdesk.services.credentials import Credentials
 from crmdesk.services.profiles import DEFAULT_PROFILE, Profiles
@@ -327,11 +327,14 @@ class SignInDialog(QDialog):
         def keep_sign_in() -> None:
             # Plain values only: the dialog is gone by the time the app takes the session.
             keep = remember
-            profiles.token_server(profile)  # whose a token the keyring holds now is, noted before the address moves
-            if not profiles.set_base_url(profile, base_url):
-                # The next start would not know this server: it reads the address (and whose the keyring's token
-                # is) from the file as it was, and would send a token remembered now to that address instead. The
-                # token stays in memory only, and the rep is told why.
+            address_before = profiles.base_url(profile)
+            token_for = profiles.token_server(profile)  # noted now if an older version left it unsaid
+            if not profiles.set_base_url(profile, base_url) and not (
+                same_server(address_before, base_url) and same_server(token_for, base_url)
+            ):
+                # The next start reads the address, and whose the keyring's token is, from the file as it was,
+                # and would send a token remembered now to that other address. It stays in memory only, and the
+                # rep is told why. (A file that names this server already needs no change.)
                 if keep and not_remembered is not None:
                     not_remembered(unwritable)
                 keep = False

@@ -765,6 +765,23 @@ def test_a_token_an_older_version_remembered_is_pinned_to_its_server_before_a_si
         qtbot.waitUntil(lambda: not Profiles().token_remembered("work"), timeout=5_000)
 
 
+def test_a_first_sign_in_that_cannot_be_remembered_says_so_in_the_window_it_opens(
+    qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring, private_settings: Path
+) -> None:
+    blocker = private_settings.parent / "a file"
+    blocker.write_text("where the settings folder's parent should be", encoding="utf-8")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(blocker / "settings"))
+    app: AppController = controller("--profile", "work", "--base-url", account.base_url)  # type: ignore[operator]
+    app.start()
+    assert app.window is None and app.sign_in is not None and app.sign_in.remember.isChecked()
+    app.sign_in.token_field.setText(account.token)
+    app.sign_in.sign_in_button.click()
+    qtbot.waitUntil(lambda: app.window is not None and app.window.banner.isVisible(), timeout=15_000)
+    assert app.window is not None
+    assert "cannot write its settings file" in app.window.banner.text()
+    assert memory_keyring.passwords == {}
+
+
 @pytest.mark.slow
 def test_demo_mode_starts_a_child_server_without_stalling_the_ui(qtbot: QtBot, controller: object) -> None:
     email, uid = demo_data.CONTACTS[0]["email"], demo_data.CONTACTS[0]["uid"]

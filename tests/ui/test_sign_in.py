@@ -242,6 +242,41 @@ def test_a_server_the_settings_cannot_keep_gets_no_remembered_token(
     run(qtbot, session.aclose())
 
 
+@pytest.mark.parametrize("file_names", ["this server", "another server"])
+def test_a_settings_file_that_cannot_be_written_keeps_a_token_only_if_it_names_this_server_already(
+    qtbot: QtBot,
+    qasync_loop: object,
+    private_settings: Path,
+    account: Account,
+    memory_keyring: MemoryKeyring,
+    monkeypatch: pytest.MonkeyPatch,
+    file_names: str,
+) -> None:
+    """A read-only settings file (locked by an administrator): the next start reads it as it is. One that names this
+    server, for the profile and for its token, lets a new token for it be remembered; one naming another does not."""
+    named = account.base_url if file_names == "this server" else "http://127.0.0.1:9"
+    Profiles().set_base_url("work", named)
+    Profiles().set_token_remembered("work", True, server=named)
+    monkeypatch.setattr(Profiles, "set_base_url", lambda self, profile, base_url: False)  # the write fails
+    told: list[str] = []
+    dialog = SignInDialog(Credentials(), Profiles(), "work", on_not_remembered=told.append)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    dialog.base_url_field.setText(account.base_url)
+    qtbot.keyClicks(dialog.token_field, account.token)
+    with qtbot.waitSignal(dialog.session_ready, timeout=15_000) as ready:
+        dialog.sign_in_button.click()
+    session, keep_sign_in = ready.args
+    keep_sign_in()
+    if file_names == "this server":
+        qtbot.waitUntil(lambda: memory_keyring.passwords == {(SERVICE, "work"): account.token}, timeout=5_000)
+        assert told == []
+    else:
+        qtbot.wait(200)  # the keyring write runs in a worker
+        assert memory_keyring.passwords == {} and told and "cannot write its settings file" in told[0]
+    run(qtbot, session.aclose())
+
+
 @pytest.mark.parametrize("remember", [True, False])
 def test_sign_out_forgets_the_token(remember: bool, memory_keyring: MemoryKeyring) -> None:
     credentials = Credentials()
