@@ -6,6 +6,7 @@ import asyncio
 import socket
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtWidgets import QApplication
@@ -91,3 +92,13 @@ def dark_scheme() -> Iterator[None]:
         yield
     finally:
         app.setPalette(before)
+
+
+def unwritable_settings(private_settings: Path) -> None:
+    """Point QSettings at a folder that cannot be made (a file stands where its parent should be): every write
+    fails, as with a read-only or full disk."""
+    from PySide6.QtCore import QSettings
+
+    blocker = private_settings.parent / "a file"
+    blocker.write_text("where the settings folder's parent should be", encoding="utf-8")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(blocker / "settings"))

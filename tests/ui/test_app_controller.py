@@ -14,6 +14,7 @@ import sys
 import threading
 import weakref
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import cast
 
@@ -44,7 +45,7 @@ from tests.support.live_server import Account, LiveServer
 from tests.support.qt_fixtures import MemoryKeyring
 from tests.support.stall_probe import StallProbe
 from tests.ui.contact_support import FailingTransport, HeldTransport
-from tests.ui.shell_support import closed_port, create_contacts, dark_scheme, on_server, run
+from tests.ui.shell_support import closed_port, create_contacts, dark_scheme, on_server, run, unwritable_settings
 
 
 @pytest.fixture
@@ -76,6 +77,31 @@ def _remembered(
     Profiles().set_token_remembered("work", True, server=account.base_url)
     if not hint:
         Profiles().set_token_remembered("work", False)
+
+
+def _left_by_an_older_version(account: Account, keyring: MemoryKeyring) -> None:
+    """Profile "work" as a CRMDesk before tokenServer left it: the hint and the token, no note of the server."""
+    keyring.passwords[(SERVICE, "work")] = account.token
+    QSettings().setValue("profiles/work/baseUrl", account.base_url)
+    QSettings().setValue("profiles/work/tokenRemembered", True)
+
+
+def _keyring_refuses(monkeypatch: pytest.MonkeyPatch, backend: MemoryKeyring, method: str) -> None:
+    """``method`` of the keyring raises as a locked keyring does (its unlock prompt dismissed)."""
+
+    def locked(*_args: str) -> None:
+        raise keyring.errors.KeyringLocked("the unlock prompt was dismissed")
+
+    monkeypatch.setattr(backend, method, locked)
+
+
+@contextmanager
+def _nothing_sent_to(qtbot: QtBot, server: LiveServer) -> Iterator[None]:
+    """No request reaches ``server`` during the block (nor in the moments after it)."""
+    heard_before = server.stderr.count("/api/contact")
+    yield
+    qtbot.wait(300)
+    assert server.stderr.count("/api/contact") == heard_before
 
 
 def test_flags_parse(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -568,11 +594,7 @@ def test_a_token_remembered_for_one_server_never_goes_to_another_the_profile_sig
 ) -> None:
     _remembered(account, memory_keyring)  # profile work: this server's token in the keyring
     if not keyring_deletes:
-
-        def locked(service: str, username: str) -> None:
-            raise keyring.errors.KeyringLocked("the unlock prompt was dismissed")
-
-        monkeypatch.setattr(memory_keyring, "delete_password", locked)
+        _keyring_refuses(monkeypatch, memory_keyring, "delete_password")
     other = second_server.add_account()
     # A shortcut for another server: sign-in asks for that server's token, and the rep does not tick Remember.
     app: AppController = controller("--profile", "work", "--base-url", other.base_url)  # type: ignore[operator]
@@ -589,12 +611,10 @@ def test_a_token_remembered_for_one_server_never_goes_to_another_the_profile_sig
     run(qtbot, app.shutdown(), timeout=20_000)
 
     # The next plain start, on the profile's server now: the first server's token is not sent there.
-    heard_before = second_server.stderr.count("/api/contact")
     again: AppController = controller("--profile", "work")  # type: ignore[operator]
-    again.start()
-    assert again.window is None and again.sign_in is not None
-    qtbot.wait(300)
-    assert second_server.stderr.count("/api/contact") == heard_before
+    with _nothing_sent_to(qtbot, second_server):
+        again.start()
+        assert again.window is None and again.sign_in is not None
     if not keyring_deletes:  # nor with --base-url naming it; and the advice leads to the token's own server
         run(qtbot, again.shutdown(), timeout=20_000)
         named: AppController = controller("--profile", "work", "--base-url", other.base_url)  # type: ignore[operator]
@@ -678,10 +698,7 @@ def test_a_token_an_older_version_remembered_stays_with_its_server_when_the_prof
     monkeypatch: pytest.MonkeyPatch,
     second_server: LiveServer,
 ) -> None:
-    # As an older version left it: the hint and the token, no note of the server.
-    memory_keyring.passwords[(SERVICE, "work")] = account.token
-    QSettings().setValue("profiles/work/baseUrl", account.base_url)
-    QSettings().setValue("profiles/work/tokenRemembered", True)
+    _left_by_an_older_version(account, memory_keyring)
     app: AppController = controller("--profile", "work")  # type: ignore[operator]
     app.start()
     assert app.window is not None and app.sign_in is None  # opens from the keyring, as before
@@ -689,10 +706,7 @@ def test_a_token_an_older_version_remembered_stays_with_its_server_when_the_prof
     # A shortcut for another server, and the keyring refuses to store that server's token.
     other = second_server.add_account()
 
-    def locked(service: str, username: str, password: str) -> None:
-        raise keyring.errors.KeyringLocked("the unlock prompt was dismissed")
-
-    monkeypatch.setattr(memory_keyring, "set_password", locked)
+    _keyring_refuses(monkeypatch, memory_keyring, "set_password")
     elsewhere: AppController = controller("--profile", "work", "--base-url", other.base_url)  # type: ignore[operator]
     elsewhere.start()
     assert elsewhere.sign_in is not None
@@ -703,16 +717,15 @@ def test_a_token_an_older_version_remembered_stays_with_its_server_when_the_prof
     run(qtbot, elsewhere.shutdown(), timeout=20_000)
     assert memory_keyring.passwords == {(SERVICE, "work"): account.token}
     # The desktop icon: the profile signs in to the other server now, and the first one's token is not sent there.
-    heard_before = second_server.stderr.count("/api/contact")
     plain: AppController = controller("--profile", "work")  # type: ignore[operator]
-    plain.start()
-    assert plain.window is None and plain.sign_in is not None
-    assert plain.sign_in.message.text() == (
-        f"The token saved for profile work is for {account.base_url}, so it is not sent to {other.base_url}, where "
-        f"the profile signs in now. Sign in with that server's token, or start with --base-url {account.base_url}."
-    )
-    qtbot.wait(300)
-    assert second_server.stderr.count("/api/contact") == heard_before
+    with _nothing_sent_to(qtbot, second_server):
+        plain.start()
+        assert plain.window is None and plain.sign_in is not None
+        assert plain.sign_in.message.text() == (
+            f"The token saved for profile work is for {account.base_url}, so it is not sent to {other.base_url}, "
+            f"where the profile signs in now. Sign in with that server's token, or start with --base-url "
+            f"{account.base_url}."
+        )
 
 
 def test_a_token_an_older_version_remembered_is_pinned_to_its_server_before_a_sign_in_moves_the_profile(
@@ -726,9 +739,7 @@ def test_a_token_an_older_version_remembered_is_pinned_to_its_server_before_a_si
     """Its first start after the upgrade is a scripted one for another server, refused; the rep signs in to it, and
     quits while the keyring's unlock prompt is still up: the hint the older version set is all the next start
     has."""
-    memory_keyring.passwords[(SERVICE, "work")] = account.token
-    QSettings().setValue("profiles/work/baseUrl", account.base_url)
-    QSettings().setValue("profiles/work/tokenRemembered", True)
+    _left_by_an_older_version(account, memory_keyring)
     other = second_server.add_account()
     monkeypatch.setenv("CRMDESK_TOKEN", "test-stale-scripted-token")
     scripted: AppController = controller("--profile", "work", "--base-url", other.base_url)  # type: ignore[operator]
@@ -753,12 +764,10 @@ def test_a_token_an_older_version_remembered_is_pinned_to_its_server_before_a_si
         qtbot.waitUntil(lambda: scripted.sign_in is None, timeout=15_000)
         run(qtbot, scripted.shutdown(), timeout=20_000)
         assert Profiles().base_url("work") == other.base_url and Profiles().token_remembered("work")
-        heard_before = second_server.stderr.count("/api/contact")
         plain: AppController = controller("--profile", "work")  # type: ignore[operator]
-        plain.start()
-        qtbot.wait(300)
-        assert plain.window is None and plain.sign_in is not None
-        assert second_server.stderr.count("/api/contact") == heard_before
+        with _nothing_sent_to(qtbot, second_server):
+            plain.start()
+            assert plain.window is None and plain.sign_in is not None
     finally:
         # A quit ends the worker with the process; here it is let go, and its answer taken within this test.
         unlocked.set()
@@ -768,9 +777,7 @@ def test_a_token_an_older_version_remembered_is_pinned_to_its_server_before_a_si
 def test_a_first_sign_in_that_cannot_be_remembered_says_so_in_the_window_it_opens(
     qtbot: QtBot, controller: object, account: Account, memory_keyring: MemoryKeyring, private_settings: Path
 ) -> None:
-    blocker = private_settings.parent / "a file"
-    blocker.write_text("where the settings folder's parent should be", encoding="utf-8")
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(blocker / "settings"))
+    unwritable_settings(private_settings)
     app: AppController = controller("--profile", "work", "--base-url", account.base_url)  # type: ignore[operator]
     app.start()
     assert app.window is None and app.sign_in is not None and app.sign_in.remember.isChecked()

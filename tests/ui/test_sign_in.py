@@ -10,7 +10,6 @@ from pathlib import Path
 import keyring
 import keyring.backends.fail
 import pytest
-from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from crmdesk.services.credentials import SERVICE, Credentials
@@ -20,7 +19,7 @@ from crmdesk.ui.messages import error_colour
 from crmdesk.ui.sign_in import SignInDialog
 from tests.support.live_server import Account, LiveServer
 from tests.support.qt_fixtures import MemoryKeyring
-from tests.ui.shell_support import closed_port, run
+from tests.ui.shell_support import closed_port, run, unwritable_settings
 
 
 def _dialog(qtbot: QtBot, base_url: str, token: str, profile: str = "work") -> tuple[SignInDialog, Credentials]:
@@ -219,9 +218,7 @@ def test_a_server_the_settings_cannot_keep_gets_no_remembered_token(
 ) -> None:
     # A settings folder that cannot be written: the next start would not know this (self-hosted) server and would
     # send a token from the keyring to the vendor's address. The token must stay in memory, and the rep be told.
-    blocker = private_settings.parent / "a file"
-    blocker.write_text("where the settings folder's parent should be", encoding="utf-8")
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(blocker / "settings"))
+    unwritable_settings(private_settings)
     told: list[str] = []
     credentials = Credentials()
     dialog = SignInDialog(credentials, Profiles(), "work", on_not_remembered=told.append)
